@@ -1,0 +1,80 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { TSchema } from 'typebox'
+import type { Config } from './config.js'
+import type { Database } from './db/client.js'
+import { readMigrations } from './db/migrate.js'
+import calendarRoutes from './modules/calendar/routes.js'
+import { calendarSchemas } from './modules/calendar/schemas.js'
+import { circumstanceGroupRoutes, groupSchemas } from './modules/children/groups.js'
+import unitsRoutes from './modules/units/routes.js'
+import { unitSchemas } from './modules/units/schemas.js'
+import { systemClock, type Clock } from './platform/clock.js'
+import errors from './platform/errors.js'
+import health, { HealthSchema } from './platform/health.js'
+import { requestIdFor } from './platform/logging.js'
+import openapi from './platform/openapi.js'
+import { platformSchemas } from './platform/schemas.js'
+import security from './platform/security.js'
+import './platform/types.js'
+import { createValidatorCompiler } from './platform/validation.js'
+
+export interface AppDependencies {
+  config: Config
+  database: Database
+  logger: Logger
+  clock?: Clock
+}
+
+/** Every schema with an $id: registered once, referenced by routes, emitted as OpenAPI components. */
+const sharedSchemas: TSchema[] = [...platformSchemas, HealthSchema, ...unitSchemas, ...calendarSchemas, ...groupSchemas]
+
+/** Builds the application without touching the network or the database: that happens on listen/requests. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config } = deps
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: requestIdFor,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Orchestrator probes every few seconds would drown the log.
+      disableRequestLogging: (request) => request.url.startsWith('/health/'),
+    }),
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionTimeout: config.http.requestTimeoutMs,
+    // A hop count is supported at runtime (proxy-addr) though the type declarations omit it.
+    trustProxy: config.http.trustProxy as boolean | string[],
+    // Draining is answered by the health plugin, as problem+json.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+  })
+
+  app.decorate('config', config)
+  app.decorate('database', deps.database)
+  app.decorate('clock', deps.clock ?? systemClock)
+
+  for (const schema of sharedSchemas) app.addSchema(schema)
+  app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onClose', async () => {
+    await deps.database.close()
+  })
+
+  await app.register(errors)
+  await app.register(security)
+  await app.register(openapi)
+  const migrations = readMigrations()
+  await app.register(health, { expectedMigrationMillis: migrations[migrations.length - 1]?.folderMillis ?? 0 })
+
+  await app.register(unitsRoutes)
+  await app.register(calendarRoutes)
+  await app.register(circumstanceGroupRoutes)
+
+  return app
+}

@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
+import { sql, type SQL } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import pg from 'pg'
+import * as schema from './schema.js'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/** Anything a query can run on: the database itself or an open transaction. */
+export type Executor = Db | Tx
+
+/** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
+export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] }
+  return result.rows
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite'
+  readonly db: Db
+  /** Resolves when the database answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  url: string | undefined
+  dataDir: string
+  poolMax: number
+  statementTimeoutMs: number
+  /** Seconds a pooled request waits for a connection before failing (fast 503 when the server is gone). */
+  connectTimeoutMs?: number
+  /** Preloaded PGlite data directory (a tarball from dumpDataDir); used by tests to skip initdb. */
+  pgliteLoadDataDir?: Blob
+  onPoolError?: (error: Error) => void
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options)
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: 'child-protection-service',
+  })
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (error) => options.onPoolError?.(error))
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db
+  let closed = false
+  return {
+    kind: 'postgres',
+    db,
+    async ping(timeoutMs) {
+      await withTimeout(pool.query('select 1'), timeoutMs)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await pool.end()
+    },
+  }
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const extensions = { pg_trgm, unaccent }
+  let client: PGlite
+  if (options.pgliteLoadDataDir) {
+    client = await PGlite.create({ loadDataDir: options.pgliteLoadDataDir, extensions })
+  } else {
+    const dataDir = options.dataDir === 'memory://' ? options.dataDir : resolve(options.dataDir)
+    if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true })
+    client = await PGlite.create({ dataDir, extensions })
+  }
+  await client.exec(`set statement_timeout = ${Number(options.statementTimeoutMs)}`)
+  const db = drizzlePglite({ client, schema }) as unknown as Db
+  return {
+    kind: 'pglite',
+    db,
+    async ping(timeoutMs) {
+      if (client.closed) throw new Error('embedded database is closed')
+      await withTimeout(db.execute(sql`select 1`), timeoutMs)
+    },
+    async close() {
+      if (!client.closed) await client.close()
+    },
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

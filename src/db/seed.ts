@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm'
+import { applyHolidaysReference } from '../modules/calendar/repository.js'
+import { applyCircumstanceGroupsReference } from '../modules/children/groups.js'
+import { applyUnitsReference } from '../modules/units/repository.js'
+import { loadCircumstanceGroups, loadHolidays, loadUnits, type ReferenceFile } from '../reference/index.js'
+import type { Database, Executor } from './client.js'
+import { referenceDatasets } from './meta-tables.js'
+import { lockSchema } from './migrate.js'
+
+interface Dataset {
+  name: string
+  version: string
+  sha256: string
+  apply: (tx: Executor) => Promise<void>
+}
+
+function dataset<T extends { version: string }>(
+  file: ReferenceFile<T>,
+  apply: (tx: Executor, data: T) => Promise<void>,
+): Dataset {
+  return { name: file.name, version: file.data.version, sha256: file.sha256, apply: (tx) => apply(tx, file.data) }
+}
+
+function datasets(): Dataset[] {
+  return [
+    dataset(loadUnits(), applyUnitsReference),
+    dataset(loadCircumstanceGroups(), applyCircumstanceGroupsReference),
+    dataset(loadHolidays(), applyHolidaysReference),
+  ]
+}
+
+export interface SeedResult {
+  applied: string[]
+  unchanged: string[]
+}
+
+/**
+ * Applies each reference file whose content changed since it was last applied. Idempotent, and
+ * serialised with migrations by the same advisory lock.
+ */
+export async function seedReferenceData(database: Database): Promise<SeedResult> {
+  const result: SeedResult = { applied: [], unchanged: [] }
+  await database.db.transaction(async (tx) => {
+    await lockSchema(tx)
+    for (const { name, version, sha256, apply } of datasets()) {
+      const [current] = await tx.select().from(referenceDatasets).where(eq(referenceDatasets.name, name))
+      if (current?.sha256 === sha256) {
+        result.unchanged.push(name)
+        continue
+      }
+      await apply(tx)
+      const row = { name, version, sha256, appliedAt: new Date() }
+      await tx.insert(referenceDatasets).values(row).onConflictDoUpdate({ target: referenceDatasets.name, set: row })
+      result.applied.push(name)
+    }
+  })
+  return result
+}

@@ -1,0 +1,56 @@
+import { sql } from 'drizzle-orm'
+import { boolean, check, date, index, integer, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core'
+
+export const unitLevels = ['province', 'district', 'ward', 'residential_group'] as const
+export type UnitLevel = (typeof unitLevels)[number]
+
+/** Category decides the child-friendly recognition threshold (Decision 06/QĐ-TTg). */
+export const unitCategories = ['urban_ward_central_city', 'other', 'disadvantaged'] as const
+
+/**
+ * Administrative units, effective-dated. `code` is the service's stable key; `officialCode` is the
+ * statistics office code, which the 2025 reorganisation reused for successor wards, so it is not unique.
+ */
+export const units = pgTable(
+  'units',
+  {
+    code: text('code').primaryKey(),
+    officialCode: text('official_code'),
+    nameVi: text('name_vi').notNull(),
+    nameEn: text('name_en'),
+    level: text('level', { enum: unitLevels }).notNull(),
+    parentCode: text('parent_code').references((): AnyPgColumn => units.code),
+    provinceCode: text('province_code').notNull(),
+    category: text('category', { enum: unitCategories }),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validTo: date('valid_to', { mode: 'string' }),
+    confirmed: boolean('confirmed').notNull().default(true),
+    source: text('source', { enum: ['reference', 'admin'] }).notNull().default('reference'),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('units_parent_idx').on(t.parentCode),
+    index('units_level_idx').on(t.level, t.validFrom),
+    check('units_valid_range', sql`${t.validTo} is null or ${t.validTo} >= ${t.validFrom}`),
+  ],
+)
+
+/** Predecessor → successor links; many-to-many, since wards were split at residential-group level. */
+export const unitSuccessions = pgTable(
+  'unit_successions',
+  {
+    predecessorCode: text('predecessor_code')
+      .notNull()
+      .references(() => units.code),
+    successorCode: text('successor_code')
+      .notNull()
+      .references(() => units.code),
+    effectiveDate: date('effective_date', { mode: 'string' }).notNull(),
+    partial: boolean('partial').notNull().default(false),
+    confirmed: boolean('confirmed').notNull().default(true),
+    note: text('note'),
+  },
+  (t) => [primaryKey({ columns: [t.predecessorCode, t.successorCode] }), index('unit_successions_successor_idx').on(t.successorCode)],
+)

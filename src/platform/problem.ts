@@ -1,0 +1,59 @@
+import { STATUS_CODES } from 'node:http'
+
+/** One field-level failure: where it is (JSON pointer within the request part) and what is wrong. */
+export interface FieldError {
+  location: 'body' | 'querystring' | 'params' | 'headers'
+  pointer: string
+  message: string
+  code?: string
+}
+
+/**
+ * An RFC 9457 problem raised on purpose. `code` is the stable, machine-readable name a client
+ * switches on; `title` is constant per code; `detail` explains this occurrence.
+ */
+export class HttpProblem extends Error {
+  readonly status: number
+  readonly code: string
+  readonly title: string
+  readonly detail: string
+  readonly errors: FieldError[] | undefined
+  readonly extensions: Record<string, unknown>
+  readonly headers: Record<string, string>
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    options: {
+      title?: string
+      errors?: FieldError[]
+      extensions?: Record<string, unknown>
+      headers?: Record<string, string>
+    } = {},
+  ) {
+    super(detail)
+    this.name = 'HttpProblem'
+    this.status = status
+    this.code = code
+    this.title = options.title ?? STATUS_CODES[status] ?? 'Error'
+    this.detail = detail
+    this.errors = options.errors
+    this.extensions = options.extensions ?? {}
+    this.headers = options.headers ?? {}
+  }
+}
+
+export const problemTypeBase = 'urn:cps:problem:'
+
+export const notFound = (resource: string, id: string) =>
+  new HttpProblem(404, 'not_found', `${resource} ${JSON.stringify(id)} was not found.`)
+
+export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
+  new HttpProblem(400, code, detail, { errors })
+
+export const unprocessable = (code: string, detail: string, errors?: FieldError[], extensions?: Record<string, unknown>) =>
+  new HttpProblem(422, code, detail, { errors, extensions })
+
+export const conflict = (code: string, detail: string, extensions?: Record<string, unknown>) =>
+  new HttpProblem(409, code, detail, { extensions })

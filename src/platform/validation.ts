@@ -1,0 +1,34 @@
+import { Ajv, type Options } from 'ajv'
+import * as addFormatsModule from 'ajv-formats'
+import type { FastifySchemaCompiler } from 'fastify'
+import type { TSchema } from 'typebox'
+
+// ajv-formats ships CommonJS with a default export that NodeNext sees one level down.
+const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default
+
+const common: Options = {
+  allErrors: true,
+  useDefaults: true,
+  // Bodies must be rejected, never silently trimmed, when they carry unknown members.
+  removeAdditional: false,
+  strict: false,
+  keywords: ['example', 'x-sensitive', 'x-permission'],
+}
+
+function createAjv(options: Options, shared: TSchema[]): Ajv {
+  const ajv = new Ajv({ ...common, ...options })
+  addFormats(ajv, { mode: 'full' })
+  for (const schema of shared) ajv.addSchema(schema as object)
+  return ajv
+}
+
+/**
+ * Bodies are validated strictly (no type coercion: "42" is not 42 in JSON); querystrings, params and
+ * headers arrive as text and are coerced, which is what a URL can only carry anyway.
+ */
+export function createValidatorCompiler(shared: TSchema[]): FastifySchemaCompiler<TSchema> {
+  const strict = createAjv({ coerceTypes: false }, shared)
+  const coercing = createAjv({ coerceTypes: 'array' }, shared)
+  // Ajv caches compiled functions per schema, so compiling on every route registration is cheap.
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import Type, { type Static, type TSchema } from 'typebox'
+import Value from 'typebox/value'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
+
+export const UnitsFile = Type.Object({
+  dataset: Type.Literal('units'),
+  version: Type.String(),
+  notes: Type.Array(Type.String()),
+  units: Type.Array(
+    Type.Object({
+      code: Type.String({ minLength: 1 }),
+      officialCode: Nullable(Type.String()),
+      nameVi: Type.String({ minLength: 1 }),
+      nameEn: Nullable(Type.String()),
+      level: Type.Enum(['province', 'district', 'ward', 'residential_group']),
+      parentCode: Nullable(Type.String()),
+      validFrom: DateString,
+      validTo: Nullable(DateString),
+      category: Nullable(Type.Enum(['urban_ward_central_city', 'other', 'disadvantaged'])),
+      confirmed: Type.Boolean(),
+    }),
+  ),
+  successions: Type.Array(
+    Type.Object({
+      predecessorCode: Type.String(),
+      successorCode: Type.String(),
+      effectiveDate: DateString,
+      partial: Type.Boolean(),
+      confirmed: Type.Boolean(),
+    }),
+  ),
+})
+
+export const CircumstanceGroupsFile = Type.Object({
+  dataset: Type.Literal('circumstance-groups'),
+  version: Type.String(),
+  legalBasis: Type.String(),
+  notes: Type.Array(Type.String()),
+  groups: Type.Array(
+    Type.Object({
+      code: Type.String({ minLength: 1 }),
+      asciiCode: Type.String({ pattern: '^[a-z]{1,2}$' }),
+      nameVi: Type.String(),
+      nameEn: Type.String(),
+      sensitive: Type.Boolean(),
+      sortOrder: Type.Integer(),
+    }),
+  ),
+})
+
+export const HolidaysFile = Type.Object({
+  dataset: Type.Literal('holidays'),
+  version: Type.String(),
+  timeZone: Type.Literal('Asia/Ho_Chi_Minh'),
+  notes: Type.Array(Type.String()),
+  days: Type.Array(
+    Type.Object({
+      date: DateString,
+      kind: Type.Enum(['holiday', 'working_day']),
+      nameVi: Type.String(),
+      nameEn: Type.String(),
+      confirmed: Type.Boolean(),
+    }),
+  ),
+})
+
+export interface ReferenceFile<T> {
+  name: string
+  sha256: string
+  data: T
+}
+
+function load<S extends TSchema>(fileName: string, schema: S): ReferenceFile<Static<S>> {
+  const text = readFileSync(new URL(`./${fileName}`, import.meta.url), 'utf8')
+  const data: unknown = JSON.parse(text)
+  const errors = [...Value.Errors(schema, data)]
+  if (errors.length > 0) {
+    const first = errors[0]!
+    throw new Error(`reference file ${fileName} is invalid at ${first.instancePath || '/'}: ${first.message}`)
+  }
+  return {
+    name: fileName.replace(/\.json$/, ''),
+    sha256: createHash('sha256').update(text).digest('hex'),
+    data: data as Static<S>,
+  }
+}
+
+export const loadUnits = () => load('units.json', UnitsFile)
+export const loadCircumstanceGroups = () => load('circumstance-groups.json', CircumstanceGroupsFile)
+export const loadHolidays = () => load('holidays.json', HolidaysFile)
+
+export type UnitsData = Static<typeof UnitsFile>
+export type CircumstanceGroupsData = Static<typeof CircumstanceGroupsFile>
+export type HolidaysData = Static<typeof HolidaysFile>

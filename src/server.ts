@@ -1,0 +1,68 @@
+import { buildApp } from './app.js'
+import { loadConfig } from './config.js'
+import { openDatabase } from './db/client.js'
+import { migrate } from './db/migrate.js'
+import { seedReferenceData } from './db/seed.js'
+import { createLogger } from './platform/logging.js'
+
+const configResult = loadConfig(process.env)
+if (!configResult.ok) {
+  process.stderr.write(`Configuration is invalid; the service cannot start:\n${configResult.errors.map((e) => `  ${e}`).join('\n')}\n`)
+  process.exit(1)
+}
+const config = configResult.config
+const logger = createLogger(config.logLevel)
+
+process.on('unhandledRejection', (reason) => {
+  logger.fatal({ err: reason }, 'unhandled promise rejection')
+  process.exit(1)
+})
+
+async function start() {
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    poolMax: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  })
+  logger.info({ database: database.kind }, 'database opened')
+  if (config.migrateOnStart) {
+    const { applied } = await migrate(database)
+    logger.info({ applied }, 'migrations checked')
+  }
+  if (config.seedOnStart) {
+    const seeded = await seedReferenceData(database)
+    logger.info(seeded, 'reference data checked')
+  }
+  const app = await buildApp({ config, database, logger })
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'shutting down: finishing in-flight requests')
+    const forced = setTimeout(() => {
+      logger.error({ timeoutMs: config.http.shutdownTimeoutMs }, 'shutdown took too long; exiting')
+      process.exit(1)
+    }, config.http.shutdownTimeoutMs)
+    forced.unref()
+    try {
+      await app.close()
+      logger.info('shutdown complete')
+      process.exit(0)
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+
+  await app.listen({ host: config.host, port: config.port })
+}
+
+start().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'the service could not start')
+  process.exit(1)
+})

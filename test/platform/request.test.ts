@@ -1,0 +1,67 @@
+import t from 'tap'
+import { createTestApp } from '../support/app.js'
+
+t.test('request ids, headers and logging', async (t) => {
+  const { app, logs } = await createTestApp(t)
+
+  t.test('a safe X-Request-Id is accepted and echoed', async (t) => {
+    const response = await app.inject({ url: '/health/live', headers: { 'x-request-id': 'ward-app.42:abc' } })
+    t.equal(response.headers['x-request-id'], 'ward-app.42:abc')
+  })
+
+  t.test('an unsafe X-Request-Id is replaced, never echoed or logged', async (t) => {
+    const injected = 'abc\n{"level":60,"msg":"forged"}'
+    const response = await app.inject({ url: '/v1/units/nope', headers: { 'x-request-id': injected } })
+    t.not(response.headers['x-request-id'], injected)
+    t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+    t.equal(response.json().requestId, response.headers['x-request-id'])
+  })
+
+  t.test('logs carry the request id but no authorization header and no query string', async (t) => {
+    const marker = 'Nguyen-Van-Canary'
+    const response = await app.inject({
+      url: `/v1/units?level=ward&limit=1&cursor=${marker}`,
+      headers: { authorization: 'Bearer secret-token-value', 'x-request-id': 'log-check-1' },
+    })
+    t.equal(response.statusCode, 400)
+    const lines = logs.filter((line) => line.requestId === 'log-check-1')
+    t.ok(lines.length >= 2, 'request and response are logged')
+    const text = JSON.stringify(lines)
+    t.notMatch(text, /secret-token-value/)
+    t.notMatch(text, new RegExp(marker))
+    t.match(text, /"path":"\/v1\/units"/)
+  })
+
+  t.test('security headers are set', async (t) => {
+    const response = await app.inject({ url: '/health/live' })
+    t.equal(response.headers['x-content-type-options'], 'nosniff')
+    t.match(String(response.headers['content-security-policy']), /default-src 'none'/)
+  })
+})
+
+t.test('CORS answers only the configured origins', async (t) => {
+  const { app } = await createTestApp(t, { env: { CORS_ORIGINS: 'https://ward.example.org' } })
+  const allowed = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/units',
+    headers: { origin: 'https://ward.example.org', 'access-control-request-method': 'GET' },
+  })
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://ward.example.org')
+  const denied = await app.inject({ url: '/v1/units', headers: { origin: 'https://evil.example.com' } })
+  t.equal(denied.headers['access-control-allow-origin'], undefined)
+})
+
+t.test('rate limiting answers 429 problem+json with Retry-After', async (t) => {
+  const { app } = await createTestApp(t, { env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' } })
+  const statuses: number[] = []
+  let last
+  for (let i = 0; i < 4; i++) {
+    last = await app.inject({ url: '/v1/circumstance-groups' })
+    statuses.push(last.statusCode)
+  }
+  t.same(statuses, [200, 200, 200, 429])
+  t.equal(last!.json().code, 'rate_limited')
+  t.ok(Number(last!.headers['retry-after']) > 0)
+  const probe = await app.inject({ url: '/health/live' })
+  t.equal(probe.statusCode, 200, 'probes are never throttled')
+})
