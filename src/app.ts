@@ -4,14 +4,24 @@ import type { TSchema } from 'typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { readMigrations } from './db/migrate.js'
+import { sealAuditChain } from './modules/audit/repository.js'
+import auditRoutes from './modules/audit/routes.js'
+import { auditSchemas } from './modules/audit/schemas.js'
 import calendarRoutes from './modules/calendar/routes.js'
 import { calendarSchemas } from './modules/calendar/schemas.js'
 import { circumstanceGroupRoutes, groupSchemas } from './modules/children/groups.js'
 import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
+import authRoutes from './modules/users/auth-routes.js'
+import userRoutes from './modules/users/routes.js'
+import { userSchemas } from './modules/users/schemas.js'
+import { createAccountServices } from './modules/users/services.js'
+import auth from './platform/auth.js'
 import { systemClock, type Clock } from './platform/clock.js'
 import errors from './platform/errors.js'
 import health, { HealthSchema } from './platform/health.js'
+import housekeeping from './platform/housekeeping.js'
+import idempotency, { purgeExpiredIdempotencyKeys } from './platform/idempotency.js'
 import { requestIdFor } from './platform/logging.js'
 import openapi from './platform/openapi.js'
 import { platformSchemas } from './platform/schemas.js'
@@ -27,11 +37,20 @@ export interface AppDependencies {
 }
 
 /** Every schema with an $id: registered once, referenced by routes, emitted as OpenAPI components. */
-const sharedSchemas: TSchema[] = [...platformSchemas, HealthSchema, ...unitSchemas, ...calendarSchemas, ...groupSchemas]
+const sharedSchemas: TSchema[] = [
+  ...platformSchemas,
+  HealthSchema,
+  ...unitSchemas,
+  ...calendarSchemas,
+  ...groupSchemas,
+  ...userSchemas,
+  ...auditSchemas,
+]
 
 /** Builds the application without touching the network or the database: that happens on listen/requests. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const { config } = deps
+  const { config, database } = deps
+  const clock = deps.clock ?? systemClock
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
@@ -53,8 +72,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   })
 
   app.decorate('config', config)
-  app.decorate('database', deps.database)
-  app.decorate('clock', deps.clock ?? systemClock)
+  app.decorate('database', database)
+  app.decorate('clock', clock)
+  const accounts = createAccountServices(config, database, clock)
+  app.decorate('accounts', accounts)
 
   for (const schema of sharedSchemas) app.addSchema(schema)
   app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
@@ -63,15 +84,28 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id)
   })
   app.addHook('onClose', async () => {
-    await deps.database.close()
+    await database.close()
   })
 
   await app.register(errors)
   await app.register(security)
+  await app.register(auth, {
+    authenticate: async (token) => accounts.principals.forToken(await accounts.tokens.verify(token, clock.now())),
+  })
+  await app.register(idempotency)
   await app.register(openapi)
   const migrations = readMigrations()
   await app.register(health, { expectedMigrationMillis: migrations[migrations.length - 1]?.folderMillis ?? 0 })
+  await app.register(housekeeping, {
+    tasks: [
+      { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: (now) => sealAuditChain(database.db, now) },
+      { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
+    ],
+  })
 
+  await app.register(authRoutes)
+  await app.register(userRoutes)
+  await app.register(auditRoutes)
   await app.register(unitsRoutes)
   await app.register(calendarRoutes)
   await app.register(circumstanceGroupRoutes)

@@ -1,9 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { loadConfig } from './config.js'
+import { parseArgs } from 'node:util'
+import { loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { migrate } from './db/migrate.js'
 import { seedReferenceData } from './db/seed.js'
+import { createAccount } from './modules/users/bootstrap.js'
+import { KeyStore } from './modules/users/keys.js'
 import { generateOpenApiDocument, serialiseOpenApi } from './platform/openapi-document.js'
 
 const usage = `Usage: cps <command>
@@ -12,16 +15,23 @@ Commands:
   migrate     apply pending database migrations
   seed        apply reference data files that changed (units, groups, holidays)
   openapi     write openapi/openapi.json and openapi/openapi.yaml from the route schemas
+  users create --username U --password P --role R --unit CODE [--unit CODE …] [--display-name N] [--grant PERMISSION …]
+              create a person account (same rules as POST /v1/users)
+  keys rotate start signing tokens with a new key; old keys stay published until their tokens expire
 
 The database is DATABASE_URL, or the embedded database in DATA_DIR when it is unset.`
 
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+function configOrExit(): Config {
   const result = loadConfig(process.env)
   if (!result.ok) {
     process.stderr.write(`Configuration is invalid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`)
     process.exit(1)
   }
-  const { database: options } = result.config
+  return result.config
+}
+
+async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const { database: options } = configOrExit()
   const database = await openDatabase({
     url: options.url,
     dataDir: options.dataDir,
@@ -35,9 +45,68 @@ async function withDatabase<T>(work: (database: Database) => Promise<T>): Promis
   }
 }
 
+async function usersCreate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      username: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      unit: { type: 'string', multiple: true },
+      'display-name': { type: 'string' },
+      grant: { type: 'string', multiple: true },
+    },
+    strict: true,
+  })
+  const missing = (['username', 'password', 'role', 'unit'] as const).filter((name) => values[name] === undefined)
+  if (missing.length > 0) {
+    process.stderr.write(`users create: missing ${missing.map((m) => `--${m}`).join(', ')}\n`)
+    return 1
+  }
+  const config = configOrExit()
+  const user = await withDatabase((database) =>
+    createAccount(
+      database,
+      {
+        username: values.username!,
+        password: values.password!,
+        role: values.role!,
+        units: values.unit!,
+        displayName: values['display-name'],
+        grants: values.grant,
+      },
+      {
+        hashing: { memoryKib: config.auth.passwordHashMemoryKib, iterations: config.auth.passwordHashIterations },
+        passwordMinLength: config.auth.passwordMinLength,
+        now: new Date(),
+        createdBy: 'cli',
+      },
+    ),
+  )
+  process.stdout.write(`created ${user.username} (${user.role}) id ${user.id}\n`)
+  return 0
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv
+  const [command, subcommand] = argv
   switch (command) {
+    case 'users': {
+      if (subcommand === 'create') return usersCreate(argv.slice(2))
+      process.stderr.write(`Unknown users command: ${subcommand ?? '(none)'}\n\n${usage}\n`)
+      return 1
+    }
+    case 'keys': {
+      if (subcommand !== 'rotate') {
+        process.stderr.write(`Unknown keys command: ${subcommand ?? '(none)'}\n\n${usage}\n`)
+        return 1
+      }
+      const config = configOrExit()
+      const kid = await withDatabase((database) =>
+        new KeyStore(database, { tokenTtlSeconds: config.auth.accessTokenTtlSeconds }).rotate(new Date()),
+      )
+      process.stdout.write(`now signing with key ${kid}\n`)
+      return 0
+    }
     case 'migrate': {
       const { applied } = await withDatabase(migrate)
       process.stdout.write(`migrations applied: ${applied}\n`)

@@ -53,6 +53,40 @@ const EnvSchema = Type.Object({
     description: 'milliseconds of event-loop delay before answering 503 (0 disables)',
   }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'true or false' }),
+  DATABASE_USE_APP_ROLE: Type.Boolean({
+    default: true,
+    description: 'true or false: run requests as the cps_app role, to which row-level security applies',
+  }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'urn:cps:hoang-mai', description: 'the iss claim of tokens this service issues' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'cps-api', description: 'the aud claim tokens must carry' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'seconds, 60-86400' }),
+  JWT_PRIVATE_KEY: Type.Optional(
+    Type.String({
+      pattern: '-----BEGIN PRIVATE KEY-----',
+      description: 'a PKCS#8 PEM EC P-256 private key; unset to generate one and keep it in the database',
+    }),
+  ),
+  JWT_KEY_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'the kid of JWT_PRIVATE_KEY' })),
+  EXTERNAL_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'issuer of an identity provider to trust' })),
+  EXTERNAL_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'the JWKS URL of that identity provider' })),
+  EXTERNAL_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'the audience its tokens carry for this service' })),
+  BOOTSTRAP_ADMIN_USERNAME: Type.Optional(Type.String({ pattern: '^[a-z0-9._-]{3,64}$', description: 'lower-case username, 3-64 characters' })),
+  BOOTSTRAP_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'at least 12 characters' })),
+  PRINCIPAL_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    maximum: 30_000,
+    default: 5000,
+    description: 'milliseconds (0-30000) a user’s role, units and active flag are cached',
+  }),
+  PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 128, default: 12, description: 'an integer 8-128' }),
+  PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456, description: 'argon2id memory in KiB (>= 1024)' }),
+  PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'argon2id passes, 1-10' }),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 30, description: 'token requests per minute per client address' }),
+  AUDIT_SEAL_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'milliseconds between audit-chain sealing runs (0 disables the timer)',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -82,6 +116,22 @@ export interface Config {
     maxEventLoopDelayMs: number
     docsEnabled: boolean
   }
+  useAppRole: boolean
+  auth: {
+    issuer: string
+    audience: string
+    accessTokenTtlSeconds: number
+    privateKeyPem: string | undefined
+    keyId: string | undefined
+    external: { issuer: string; jwksUrl: string; audience: string } | undefined
+    bootstrapAdmin: { username: string; password: string | undefined } | undefined
+    principalCacheTtlMs: number
+    passwordMinLength: number
+    passwordHashMemoryKib: number
+    passwordHashIterations: number
+    loginRateLimitMax: number
+  }
+  auditSealIntervalMs: number
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -112,6 +162,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
     return { ok: false, errors: lines }
   }
   const env = converted as Env
+  const crossChecks = crossCheck(env)
+  if (crossChecks.length > 0) return { ok: false, errors: crossChecks }
   if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
     return {
       ok: false,
@@ -147,8 +199,47 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
         docsEnabled: env.DOCS_ENABLED,
       },
+      useAppRole: env.DATABASE_USE_APP_ROLE,
+      auth: {
+        issuer: env.JWT_ISSUER,
+        audience: env.JWT_AUDIENCE,
+        accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+        privateKeyPem: env.JWT_PRIVATE_KEY,
+        keyId: env.JWT_KEY_ID,
+        external:
+          env.EXTERNAL_JWT_ISSUER && env.EXTERNAL_JWKS_URL && env.EXTERNAL_JWT_AUDIENCE
+            ? { issuer: env.EXTERNAL_JWT_ISSUER, jwksUrl: env.EXTERNAL_JWKS_URL, audience: env.EXTERNAL_JWT_AUDIENCE }
+            : undefined,
+        bootstrapAdmin: env.BOOTSTRAP_ADMIN_USERNAME
+          ? { username: env.BOOTSTRAP_ADMIN_USERNAME, password: env.BOOTSTRAP_ADMIN_PASSWORD }
+          : undefined,
+        principalCacheTtlMs: env.PRINCIPAL_CACHE_TTL_MS,
+        passwordMinLength: env.PASSWORD_MIN_LENGTH,
+        passwordHashMemoryKib: env.PASSWORD_HASH_MEMORY_KIB,
+        passwordHashIterations: env.PASSWORD_HASH_ITERATIONS,
+        loginRateLimitMax: env.LOGIN_RATE_LIMIT_MAX,
+      },
+      auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
     },
   }
+}
+
+/** Rules that tie variables together; each failure still names the variable to fix. */
+function crossCheck(env: Env): string[] {
+  const errors: string[] = []
+  if (env.JWT_PRIVATE_KEY && !env.JWT_KEY_ID) {
+    errors.push('JWT_KEY_ID: invalid value (it is missing); expected the kid of JWT_PRIVATE_KEY, required when JWT_PRIVATE_KEY is set')
+  }
+  const external = [env.EXTERNAL_JWT_ISSUER, env.EXTERNAL_JWKS_URL, env.EXTERNAL_JWT_AUDIENCE]
+  if (external.some(Boolean) && !external.every(Boolean)) {
+    for (const name of ['EXTERNAL_JWT_ISSUER', 'EXTERNAL_JWKS_URL', 'EXTERNAL_JWT_AUDIENCE'] as const) {
+      if (!env[name]) errors.push(`${name}: invalid value (it is missing); expected a value, since trusting an external issuer needs all three EXTERNAL_* variables`)
+    }
+  }
+  if (env.BOOTSTRAP_ADMIN_PASSWORD && !env.BOOTSTRAP_ADMIN_USERNAME) {
+    errors.push('BOOTSTRAP_ADMIN_USERNAME: invalid value (it is missing); expected a username, required when BOOTSTRAP_ADMIN_PASSWORD is set')
+  }
+  return errors
 }
 
 function parseTrustProxy(value: string): boolean | number | string[] {

@@ -3,6 +3,7 @@ import { loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
 import { migrate } from './db/migrate.js'
 import { seedReferenceData } from './db/seed.js'
+import { ensureBootstrapAdmin } from './modules/users/bootstrap.js'
 import { createLogger } from './platform/logging.js'
 
 const configResult = loadConfig(process.env)
@@ -35,6 +36,24 @@ async function start() {
     const seeded = await seedReferenceData(database)
     logger.info(seeded, 'reference data checked')
   }
+  const bootstrap = await ensureBootstrapAdmin(database, {
+    username: config.auth.bootstrapAdmin?.username,
+    password: config.auth.bootstrapAdmin?.password,
+    hashing: { memoryKib: config.auth.passwordHashMemoryKib, iterations: config.auth.passwordHashIterations },
+    passwordMinLength: config.auth.passwordMinLength,
+    now: new Date(),
+  })
+  if (bootstrap) {
+    logger.warn({ username: bootstrap.username }, 'created the first district administrator')
+    if (bootstrap.generatedPassword) {
+      // Shown once, on the terminal only (stderr, not the JSON log); change it after signing in.
+      process.stderr.write(
+        `\nFirst district administrator: username "${bootstrap.username}", password "${bootstrap.generatedPassword}"\n` +
+          'This password is shown only now. Sign in and change it (PATCH /v1/users/{id}).\n\n',
+      )
+    }
+  }
+  if (config.useAppRole) await database.useAppRole()
   const app = await buildApp({ config, database, logger })
 
   let closing = false

@@ -22,11 +22,19 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   return result.rows
 }
 
+/** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */
+export const appRole = 'cps_app'
+
 export interface Database {
   readonly kind: 'postgres' | 'pglite'
   readonly db: Db
   /** Resolves when the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>
+  /**
+   * From now on every statement runs as the application role (after migrations and seeding, which
+   * need the owner). Fails loudly if the role is missing, rather than silently staying the owner.
+   */
+  useAppRole(): Promise<void>
   close(): Promise<void>
 }
 
@@ -47,23 +55,48 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolMax,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMs,
-    application_name: 'child-protection-service',
-  })
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', (error) => options.onPoolError?.(error))
-  const db = drizzlePg({ client: pool, schema }) as unknown as Db
+  let asAppRole = false
+  const createPool = () => {
+    const created = new pg.Pool({
+      connectionString: url,
+      max: options.poolMax,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: options.statementTimeoutMs,
+      application_name: 'child-protection-service',
+    })
+    // An idle client losing its server must not crash the process; the next query reports it.
+    created.on('error', (error) => options.onPoolError?.(error))
+    // Queued on the new connection before the pool hands it out, so no statement runs as the owner.
+    created.on('connect', (client) => {
+      if (asAppRole) client.query(`set role ${appRole}`).catch((error: Error) => options.onPoolError?.(error))
+    })
+    return created
+  }
+  let pool = createPool()
+  let db = drizzlePg({ client: pool, schema }) as unknown as Db
   let closed = false
   return {
     kind: 'postgres',
-    db,
+    get db() {
+      return db
+    },
     async ping(timeoutMs) {
       await withTimeout(pool.query('select 1'), timeoutMs)
+    },
+    async useAppRole() {
+      const check = new pg.Client({ connectionString: url })
+      await check.connect()
+      try {
+        await check.query(`set role ${appRole}`)
+      } finally {
+        await check.end()
+      }
+      asAppRole = true
+      const ownerPool = pool
+      pool = createPool()
+      db = drizzlePg({ client: pool, schema }) as unknown as Db
+      await ownerPool.end()
     },
     async close() {
       if (closed) return
@@ -91,6 +124,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     async ping(timeoutMs) {
       if (client.closed) throw new Error('embedded database is closed')
       await withTimeout(db.execute(sql`select 1`), timeoutMs)
+    },
+    async useAppRole() {
+      await client.exec(`set role ${appRole}`)
     },
     async close() {
       if (!client.closed) await client.close()

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm'
 import { applyHolidaysReference } from '../modules/calendar/repository.js'
 import { applyCircumstanceGroupsReference } from '../modules/children/groups.js'
 import { applyUnitsReference } from '../modules/units/repository.js'
-import { loadCircumstanceGroups, loadHolidays, loadUnits, type ReferenceFile } from '../reference/index.js'
+import { applyRolesReference } from '../modules/users/repository.js'
+import { loadCircumstanceGroups, loadHolidays, loadRoles, loadUnits, type ReferenceFile } from '../reference/index.js'
 import type { Database, Executor } from './client.js'
 import { referenceDatasets } from './meta-tables.js'
 import { lockSchema } from './migrate.js'
@@ -26,6 +27,7 @@ function datasets(): Dataset[] {
     dataset(loadUnits(), applyUnitsReference),
     dataset(loadCircumstanceGroups(), applyCircumstanceGroupsReference),
     dataset(loadHolidays(), applyHolidaysReference),
+    dataset(loadRoles(), applyRolesReference),
   ]
 }
 

@@ -38,6 +38,7 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions) {
   route.get(
     '/health/live',
     {
+      config: { permission: 'public' },
       schema: {
         operationId: 'getLiveness',
         tags: ['health'],
@@ -50,6 +51,7 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions) {
   route.get(
     '/health/ready',
     {
+      config: { permission: 'public' },
       schema: {
         operationId: 'getReadiness',
         tags: ['health'],

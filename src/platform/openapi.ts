@@ -15,6 +15,9 @@ export const apiTags = [
   { name: 'units', description: 'Administrative units, effective-dated (wards, district, residential groups)' },
   { name: 'reference', description: 'Catalogues: special-circumstance groups and other reference data' },
   { name: 'calendar', description: 'Public holidays and working-day deadlines' },
+  { name: 'auth', description: 'Tokens and the keys that verify them' },
+  { name: 'users', description: 'People, machine clients, roles' },
+  { name: 'audit', description: 'The hash-chained audit log' },
 ]
 
 /** The OpenAPI 3.1 document is generated from the route schemas; shared schemas become components by $id. */
@@ -30,16 +33,34 @@ async function openapiPlugin(app: FastifyInstance) {
       },
       tags: apiTags,
       servers: [{ url: '/', description: 'this deployment' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An ES256 access token from POST /v1/auth/token (or a trusted external issuer).',
+          },
+        },
+      },
     },
     // Responses every operation can give, documented once here rather than on each route.
     transform: ({ schema, url, route }) => {
       const permission = (route.config as { permission?: string } | undefined)?.permission ?? 'public'
       const common = url.startsWith('/health/') ? problemResponses(500) : problemResponses(429, 500, 503)
       const response = { ...common, ...((schema?.response as Record<string, unknown> | undefined) ?? {}) }
+      const needs =
+        permission === 'public'
+          ? 'Public: no token needed.'
+          : permission === 'authenticated'
+            ? 'Requires a valid token (any role).'
+            : `Requires the \`${permission}\` permission.`
+      const description = schema?.description ? `${schema.description}\n\n${needs}` : needs
       return {
         url,
         schema: {
           ...schema,
+          description,
           response,
           security: permission === 'public' ? [] : [{ bearerAuth: [] }],
           'x-permission': permission,
@@ -50,12 +71,18 @@ async function openapiPlugin(app: FastifyInstance) {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
     },
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, async () => app.swagger())
   if (app.config.http.docsEnabled) {
-    await app.register(swaggerUi, {
-      routePrefix: '/docs',
-      staticCSP: true,
-      uiConfig: { deepLinking: true, defaultModelsExpandDepth: 0 },
+    await app.register(async (docs) => {
+      // The documentation pages are public on purpose; declared here because the plugin adds the routes.
+      docs.addHook('onRoute', (route) => {
+        route.config = { ...route.config, permission: 'public' }
+      })
+      await docs.register(swaggerUi, {
+        routePrefix: '/docs',
+        staticCSP: true,
+        uiConfig: { deepLinking: true, defaultModelsExpandDepth: 0 },
+      })
     })
   }
 }

@@ -68,6 +68,22 @@ export const HolidaysFile = Type.Object({
   ),
 })
 
+export const RolesFile = Type.Object({
+  dataset: Type.Literal('roles'),
+  version: Type.String(),
+  notes: Type.Array(Type.String()),
+  roles: Type.Array(
+    Type.Object({
+      code: Type.String({ pattern: '^[a-z_]+$' }),
+      nameVi: Type.String(),
+      nameEn: Type.String(),
+      kind: Type.Enum(['person', 'machine']),
+      permissions: Type.Array(Type.String()),
+      grantable: Type.Array(Type.String()),
+    }),
+  ),
+})
+
 export interface ReferenceFile<T> {
   name: string
   sha256: string
@@ -92,7 +108,9 @@ function load<S extends TSchema>(fileName: string, schema: S): ReferenceFile<Sta
 export const loadUnits = () => load('units.json', UnitsFile)
 export const loadCircumstanceGroups = () => load('circumstance-groups.json', CircumstanceGroupsFile)
 export const loadHolidays = () => load('holidays.json', HolidaysFile)
+export const loadRoles = () => load('roles.json', RolesFile)
 
 export type UnitsData = Static<typeof UnitsFile>
 export type CircumstanceGroupsData = Static<typeof CircumstanceGroupsFile>
 export type HolidaysData = Static<typeof HolidaysFile>
+export type RolesData = Static<typeof RolesFile>

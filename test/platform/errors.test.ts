@@ -3,6 +3,7 @@ import t from 'tap'
 import Type from 'typebox'
 import { HttpProblem } from '../../src/platform/problem.js'
 import { createTestApp } from '../support/app.js'
+import { accountFor, province } from '../support/auth.js'
 
 const Body = Type.Object(
   {
@@ -15,25 +16,27 @@ const Body = Type.Object(
 
 let writes = 0
 async function fixtures(app: FastifyInstance) {
-  app.post('/fixture/echo', { schema: { body: Body } }, async (request) => {
+  app.post('/fixture/echo', { schema: { body: Body }, config: { permission: 'public' } }, async (request) => {
     writes++
     return request.body
   })
-  app.get('/fixture/boom', async () => {
+  app.get('/fixture/boom', { config: { permission: 'public' } }, async () => {
     throw Object.assign(new Error('duplicate key value violates unique constraint "children_pkey"'), {
       stack: 'Error: at secret/path.ts:1',
     })
   })
-  app.get('/fixture/db-gone', async () => {
+  app.get('/fixture/db-gone', { config: { permission: 'public' } }, async () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
   })
-  app.get('/fixture/conflict', async () => {
+  app.get('/fixture/conflict', { config: { permission: 'public' } }, async () => {
     throw new HttpProblem(409, 'version_conflict', 'Stale.', { extensions: { currentVersion: 3 } })
   })
 }
 
 t.test('problem+json for every error, with stable codes', async (t) => {
-  const { app } = await createTestApp(t, { extend: fixtures })
+  const ctx = await createTestApp(t, { extend: fixtures })
+  const { app } = ctx
+  const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
 
   t.test('400 lists every invalid member with a JSON pointer', async (t) => {
     const before = writes
@@ -79,10 +82,10 @@ t.test('problem+json for every error, with stable codes', async (t) => {
   })
 
   t.test('querystrings are coerced and unknown parameters rejected', async (t) => {
-    const ok = await app.inject({ url: '/v1/units?limit=2&level=ward' })
+    const ok = await app.inject({ url: '/v1/units?limit=2&level=ward', headers: reader.headers })
     t.equal(ok.statusCode, 200)
     t.equal(ok.json().items.length, 2)
-    const unknown = await app.inject({ url: '/v1/units?sort=name' })
+    const unknown = await app.inject({ url: '/v1/units?sort=name', headers: reader.headers })
     t.equal(unknown.statusCode, 400)
     t.same(unknown.json().errors[0], { location: 'querystring', pointer: '/sort', message: 'is not a known property', code: 'additionalProperties' })
   })

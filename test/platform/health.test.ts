@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createTestApp, openTestDatabase } from '../support/app.js'
+import { accountFor, province } from '../support/auth.js'
 
 t.test('liveness and readiness', async (t) => {
   const { app } = await createTestApp(t)
@@ -18,7 +19,9 @@ t.test('liveness and readiness', async (t) => {
 
 t.test('readiness is 503 problem+json when the database is gone', async (t) => {
   const database = await openTestDatabase(t)
-  const { app } = await createTestApp(t, { database })
+  const ctx = await createTestApp(t, { database })
+  const { app } = ctx
+  const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
   await database.close()
   const started = Date.now()
   const ready = await app.inject({ url: '/health/ready' })
@@ -28,7 +31,7 @@ t.test('readiness is 503 problem+json when the database is gone', async (t) => {
   t.ok(Date.now() - started < 3000, 'answers quickly')
   const live = await app.inject({ url: '/health/live' })
   t.equal(live.statusCode, 200, 'the process itself is still alive')
-  const units = await app.inject({ url: '/v1/units' })
+  const units = await app.inject({ url: '/v1/units', headers: reader.headers })
   t.equal(units.statusCode, 503)
   t.equal(units.json().code, 'database_unavailable')
 })
@@ -52,7 +55,7 @@ function rawConnection(port: number) {
 t.test('graceful close: in-flight requests finish, later ones get 503 problem+json', async (t) => {
   const { app } = await createTestApp(t, {
     extend: (app) => {
-      app.get('/fixture/slow', async () => {
+      app.get('/fixture/slow', { config: { permission: 'public' } }, async () => {
         await sleep(400)
         return { finished: true }
       })

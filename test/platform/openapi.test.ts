@@ -35,6 +35,9 @@ t.test('every operation is documented for integrators', async (t) => {
       t.ok(operation.tags?.length, `${name} has a tag`)
       t.ok(operation.summary, `${name} has a summary`)
       t.ok(Array.isArray(operation.security), `${name} declares its security`)
+      const permission = (operation as { 'x-permission'?: string })['x-permission']
+      t.ok(permission, `${name} names its permission`)
+      if (permission !== 'public') t.same(operation.security, [{ bearerAuth: [] }], `${name} needs a bearer token`)
       t.ok(operation.responses['500'], `${name} documents 500`)
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) < 400) continue
@@ -47,6 +50,7 @@ t.test('every operation is documented for integrators', async (t) => {
     }
   }
   t.ok(document.components.schemas.Problem, 'Problem is a named component')
+  t.match((document.components as { securitySchemes?: unknown }).securitySchemes, { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } })
   t.ok(document.components.schemas.Unit, 'components are named after schema ids')
 })
 

@@ -68,7 +68,17 @@ export async function openTestDatabase(t: Test): Promise<Database> {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  const result = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', RATE_LIMIT_MAX: '100000', ...overrides })
+  const result = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '100000',
+    LOGIN_RATE_LIMIT_MAX: '100000',
+    // Cheap hashing keeps the suite fast; production parameters are the defaults.
+    PASSWORD_HASH_MEMORY_KIB: '1024',
+    PASSWORD_HASH_ITERATIONS: '1',
+    AUDIT_SEAL_INTERVAL_MS: '0',
+    ...overrides,
+  })
   if (!result.ok) throw new Error(result.errors.join('\n'))
   return result.config
 }
@@ -100,6 +110,7 @@ export async function createTestApp(
     },
   })
   const config = testConfig(options.env)
+  if (config.useAppRole) await database.useAppRole()
   const clock = new TestClock(options.now)
   const app = await buildApp({ config, database, clock, logger: createLogger(config.logLevel, sink) })
   await options.extend?.(app)

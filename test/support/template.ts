@@ -44,7 +44,7 @@ export async function ensurePgliteTemplate(): Promise<string> {
   if (existsSync(path)) return path
   const client = await PGlite.create({ extensions: { pg_trgm, unaccent } })
   const db = drizzle({ client, schema }) as unknown as Db
-  const database: Database = { kind: 'pglite', db, ping: async () => {}, close: async () => client.close() }
+  const database: Database = { kind: 'pglite', db, ping: async () => {}, useAppRole: async () => {}, close: async () => client.close() }
   await migrate(database)
   await seedReferenceData(database)
   const dump = await client.dumpDataDir('gzip')

@@ -11,13 +11,14 @@ export default async function calendarRoutes(app: FastifyInstance) {
   route.get(
     '/v1/calendar/days',
     {
+      config: { permission: 'reference:read' },
       schema: {
         operationId: 'listCalendarDays',
         tags: ['calendar'],
         summary: 'Public holidays and make-up working days of a year',
         description: 'The calendar that working-day deadlines use. Weekends are non-working unless listed as working_day.',
         querystring: CalendarDaysQuery,
-        response: { 200: ref(CalendarDayListSchema, 'The special days of the year, in date order'), ...problemResponses(400) },
+        response: { 200: ref(CalendarDayListSchema, 'The special days of the year, in date order'), ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -30,13 +31,14 @@ export default async function calendarRoutes(app: FastifyInstance) {
   route.get(
     '/v1/calendar/deadline',
     {
+      config: { permission: 'reference:read' },
       schema: {
         operationId: 'computeWorkingDayDeadline',
         tags: ['calendar'],
         summary: 'The end of the N-th working day after an instant',
         description: 'For example a support plan due within 5 working days of receiving a case (Decree 56/2017).',
         querystring: DeadlineQuery,
-        response: { 200: ref(DeadlineSchema, 'The computed deadline'), ...problemResponses(400) },
+        response: { 200: ref(DeadlineSchema, 'The computed deadline'), ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {

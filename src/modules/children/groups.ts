@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Executor } from '../../db/client.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
-import { ref } from '../../platform/schemas.js'
+import { problemResponses, ref } from '../../platform/schemas.js'
 import { circumstanceGroups } from './tables.js'
 
 export const CircumstanceGroupSchema = Type.Object(
@@ -41,11 +41,12 @@ export async function circumstanceGroupRoutes(app: FastifyInstance) {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/v1/circumstance-groups',
     {
+      config: { permission: 'reference:read' },
       schema: {
         operationId: 'listCircumstanceGroups',
         tags: ['reference'],
         summary: 'The 14 groups of children in special circumstances',
-        response: { 200: ref(CircumstanceGroupListSchema, 'All 14 groups, in legal order') },
+        response: { 200: ref(CircumstanceGroupListSchema, 'All 14 groups, in legal order'), ...problemResponses(401, 403) },
       },
     },
     async () => ({ items: await listCircumstanceGroups(app.database.db), nextCursor: null }),

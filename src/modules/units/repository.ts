@@ -1,12 +1,13 @@
 import { and, asc, eq, gt, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
+import type { UnitNode } from '../../platform/scope.js'
 import type { UnitsData } from '../../reference/index.js'
 import type { Unit } from './schemas.js'
 import { unitSuccessions, units, type UnitLevel } from './tables.js'
 
 type UnitRow = typeof units.$inferSelect
 
-function toUnit(row: UnitRow): Unit {
+export function toUnit(row: UnitRow): Unit {
   return {
     code: row.code,
     officialCode: row.officialCode,
@@ -65,6 +66,11 @@ export async function getUnit(db: Executor, code: string): Promise<Unit | undefi
   }
 }
 
+/** Every unit's place in the tree, at any date: jurisdiction follows the tree. */
+export async function loadUnitTree(db: Executor): Promise<UnitNode[]> {
+  return db.select({ code: units.code, level: units.level, parentCode: units.parentCode }).from(units)
+}
+
 /** Applies the units reference file. Rows an administrator created or corrected are left alone. */
 export async function applyUnitsReference(tx: Executor, data: UnitsData): Promise<void> {
   const byCode = new Map(data.units.map((unit) => [unit.code, unit]))
@@ -113,4 +119,30 @@ export async function applyUnitsReference(tx: Executor, data: UnitsData): Promis
         set: { effectiveDate: link.effectiveDate, partial: link.partial, confirmed: link.confirmed },
       })
   }
+}
+
+export async function getUnitRow(db: Executor, code: string): Promise<UnitRow | undefined> {
+  const [row] = await db.select().from(units).where(eq(units.code, code))
+  return row
+}
+
+export async function insertUnit(tx: Executor, values: typeof units.$inferInsert): Promise<UnitRow> {
+  const [row] = await tx.insert(units).values(values).returning()
+  return row!
+}
+
+/** Applies an administrator's correction when the stored version matches; the row becomes admin-owned. */
+export async function updateUnit(
+  tx: Executor,
+  code: string,
+  expectedVersion: number,
+  changes: Partial<typeof units.$inferInsert>,
+  now: Date,
+): Promise<UnitRow | undefined> {
+  const [row] = await tx
+    .update(units)
+    .set({ ...changes, source: 'admin', version: sql`${units.version} + 1`, updatedAt: now })
+    .where(and(eq(units.code, code), eq(units.version, expectedVersion)))
+    .returning()
+  return row
 }

@@ -52,3 +52,28 @@ export const ListUnitsQuery = Type.Object(
 export const UnitParams = Type.Object({ code: UnitCode }, { additionalProperties: false })
 
 export const unitSchemas = [UnitLinkSchema, UnitSchema, UnitPageSchema]
+
+export const CreateUnitBody = Type.Object(
+  {
+    code: UnitCode,
+    nameVi: Type.String({ minLength: 1, maxLength: 200 }),
+    nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    level: Type.Literal('residential_group', { description: 'wards, districts and provinces come from reference data' }),
+    parentCode: UnitCode,
+    officialCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    validFrom: IsoDate(),
+    validTo: Type.Optional(IsoDate()),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdateUnitBody = Type.Object(
+  {
+    nameVi: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    nameEn: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    officialCode: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 32 }))),
+    validTo: Type.Optional(Nullable(IsoDate())),
+    confirmed: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)

@@ -1,8 +1,11 @@
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
+import { accountFor, wardA } from '../../support/auth.js'
 
 t.test('calendar over HTTP', async (t) => {
-  const { app } = await createTestApp(t)
+  const ctx = await createTestApp(t)
+  const reader = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const app = { inject: (options: { url: string }) => ctx.app.inject({ ...options, headers: reader.headers }) }
 
   t.test('holidays of 2024 include Tết and the make-up Saturday', async (t) => {
     const response = await app.inject({ url: '/v1/calendar/days?year=2024' })

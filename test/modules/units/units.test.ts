@@ -1,8 +1,11 @@
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
+import { accountFor, province } from '../../support/auth.js'
 
 t.test('administrative units', async (t) => {
-  const { app } = await createTestApp(t)
+  const ctx = await createTestApp(t)
+  const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
+  const app = { inject: (options: { url: string }) => ctx.app.inject({ ...options, headers: reader.headers }) }
 
   t.test('asOf 2024-06-01 lists the 14 wards of Hoàng Mai', async (t) => {
     const response = await app.inject({ url: '/v1/units?level=ward&asOf=2024-06-01' })
@@ -91,8 +94,9 @@ t.test('administrative units', async (t) => {
 })
 
 t.test('special-circumstance groups', async (t) => {
-  const { app } = await createTestApp(t)
-  const response = await app.inject({ url: '/v1/circumstance-groups' })
+  const ctx = await createTestApp(t)
+  const reader = await accountFor(ctx, { role: 'collaborator', units: [province] })
+  const response = await ctx.app.inject({ url: '/v1/circumstance-groups', headers: reader.headers })
   const items = response.json().items
   t.equal(items.length, 14)
   t.same(
@@ -103,4 +107,10 @@ t.test('special-circumstance groups', async (t) => {
     items.filter((g: { sensitive: boolean }) => g.sensitive).map((g: { code: string }) => g.code),
     ['đ', 'e', 'g', 'i', 'l', 'm'],
   )
+})
+
+t.test('reference data needs a token', async (t) => {
+  const { app } = await createTestApp(t)
+  const response = await app.inject({ url: '/v1/units' })
+  t.equal(response.statusCode, 401)
 })

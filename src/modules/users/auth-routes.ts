@@ -1,0 +1,150 @@
+import formbody from '@fastify/formbody'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
+import { audit } from '../../platform/audit.js'
+import { HttpProblem } from '../../platform/problem.js'
+import { problemResponses, ref } from '../../platform/schemas.js'
+import { verifySecret } from './passwords.js'
+import { clearLoginFailures, findUserByUsername, getClient, loginFailures, recordLoginFailure } from './repository.js'
+import { remainingLockoutMs } from './rules.js'
+import { JwksSchema, TokenRequestBody, TokenResponseSchema } from './schemas.js'
+
+type TokenRequest = Static<typeof TokenRequestBody>
+type Actor = { type: 'user' | 'client' | 'anonymous'; id: string | null; name: string | null; role: string | null }
+
+/** OAuth-style failure as problem+json; `error` carries the RFC 6749 code for OAuth client libraries. */
+function oauthProblem(status: number, error: string, detail: string, headers?: Record<string, string>) {
+  return new HttpProblem(status, error, detail, { extensions: { error }, headers })
+}
+
+function basicCredentials(request: FastifyRequest): { id: string; secret: string } | undefined {
+  const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.headers.authorization ?? '')
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+}
+
+export default async function authRoutes(app: FastifyInstance) {
+  await app.register(formbody, { bodyLimit: 4096 })
+  const route = app.withTypeProvider<TypeBoxTypeProvider>()
+  const { accounts } = app
+
+  /** Refuses the attempt outright while the key is in its progressive delay. */
+  async function checkLockout(request: FastifyRequest, key: string, actor: Actor, grantType: string) {
+    const attempts = await loginFailures(app.database.db, key)
+    if (!attempts) return
+    const waitMs = remainingLockoutMs(attempts.failures, attempts.lastFailureAt, app.clock.now())
+    if (waitMs === 0) return
+    await audit(app.database.db, request, {
+      action: 'auth.token',
+      outcome: 'denied',
+      actor,
+      details: { grantType, reason: 'throttled', failures: attempts.failures },
+    })
+    const seconds = Math.ceil(waitMs / 1000)
+    throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) })
+  }
+
+  async function fail(request: FastifyRequest, key: string, actor: Actor, grantType: string, reason: string) {
+    await app.database.db.transaction(async (tx) => {
+      await recordLoginFailure(tx, key, app.clock.now())
+      await audit(tx, request, { action: 'auth.token', outcome: 'failure', actor, details: { grantType, reason } })
+    })
+  }
+
+  async function succeed(request: FastifyRequest, key: string, actor: Actor & { id: string }, grantType: string, kind: 'user' | 'client') {
+    await app.database.db.transaction(async (tx) => {
+      await clearLoginFailures(tx, key)
+      await audit(tx, request, { action: 'auth.token', outcome: 'success', actor, details: { grantType } })
+    })
+    const { token, expiresIn } = await accounts.tokens.issue({ kind, id: actor.id }, app.clock.now())
+    return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn }
+  }
+
+  async function passwordGrant(request: FastifyRequest, body: TokenRequest) {
+    if (!body.username || !body.password) {
+      throw oauthProblem(400, 'invalid_request', 'The password grant needs username and password.')
+    }
+    const username = body.username.toLowerCase()
+    const key = `user:${username}`
+    const anonymousActor: Actor = { type: 'anonymous', id: null, name: username, role: null }
+    await checkLockout(request, key, anonymousActor, 'password')
+    const user = await findUserByUsername(app.database.db, username)
+    const valid = user?.passwordHash ? await verifySecret(user.passwordHash, body.password) : await accounts.decoy.verify(body.password)
+    const actor: Actor = user ? { type: 'user', id: user.id, name: user.username, role: user.role } : anonymousActor
+    if (!user || !valid || !user.active) {
+      await fail(request, key, actor, 'password', !user ? 'unknown_user' : !valid ? 'wrong_password' : 'inactive')
+      throw oauthProblem(400, 'invalid_grant', 'The username or password is wrong, or the account is inactive.')
+    }
+    return succeed(request, key, { ...actor, id: user.id }, 'password', 'user')
+  }
+
+  async function clientCredentialsGrant(request: FastifyRequest, body: TokenRequest) {
+    const credentials = basicCredentials(request) ?? (body.client_id && body.client_secret ? { id: body.client_id, secret: body.client_secret } : undefined)
+    if (!credentials) {
+      throw oauthProblem(400, 'invalid_request', 'The client_credentials grant needs client_id and client_secret (or HTTP Basic).')
+    }
+    const key = `client:${credentials.id}`
+    const anonymousActor: Actor = { type: 'anonymous', id: null, name: credentials.id.slice(0, 64), role: null }
+    await checkLockout(request, key, anonymousActor, 'client_credentials')
+    const isUuid = /^[0-9a-f-]{36}$/i.test(credentials.id)
+    const client = isUuid ? await getClient(app.database.db, credentials.id) : undefined
+    const valid = client ? await verifySecret(client.secretHash, credentials.secret) : await accounts.decoy.verify(credentials.secret)
+    const actor: Actor = client ? { type: 'client', id: client.id, name: client.name, role: client.role } : anonymousActor
+    if (!client || !valid || !client.active) {
+      await fail(request, key, actor, 'client_credentials', !client ? 'unknown_client' : !valid ? 'wrong_secret' : 'revoked')
+      throw oauthProblem(401, 'invalid_client', 'The client is unknown, revoked, or its secret is wrong.', {
+        'www-authenticate': 'Basic realm="cps"',
+      })
+    }
+    return succeed(request, key, { ...actor, id: client.id }, 'client_credentials', 'client')
+  }
+
+  route.post(
+    '/v1/auth/token',
+    {
+      config: {
+        permission: 'public',
+        rateLimit: { max: app.config.auth.loginRateLimitMax, timeWindow: 60_000 },
+      },
+      schema: {
+        operationId: 'issueToken',
+        tags: ['auth'],
+        summary: 'Issue an access token (OAuth 2.0 password or client_credentials grant)',
+        description:
+          'Form-encoded or JSON. People use `grant_type=password`; machine clients use `client_credentials` with ' +
+          'client_id/client_secret in the body or HTTP Basic. Tokens are ES256 JWTs, short-lived; the role, units and ' +
+          'active flag are re-read on every request, not taken from the token. After five failures for one account, ' +
+          'each further attempt must wait 1 s, 2 s, 4 s … up to 15 minutes (429 login_throttled).',
+        body: TokenRequestBody,
+        response: { 200: ref(TokenResponseSchema, 'The access token'), ...problemResponses(400, 401, 415) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return request.body.grant_type === 'password'
+        ? passwordGrant(request, request.body)
+        : clientCredentialsGrant(request, request.body)
+    },
+  )
+
+  route.get(
+    '/.well-known/jwks.json',
+    {
+      config: { permission: 'public' },
+      schema: {
+        operationId: 'getJwks',
+        tags: ['auth'],
+        summary: 'Public keys that verify this service’s tokens (JWKS)',
+        response: { 200: ref(JwksSchema, 'The key set, including retired keys whose tokens may still be valid') },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300')
+      return accounts.keys.jwks(app.clock.now())
+    },
+  )
+}

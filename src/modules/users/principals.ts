@@ -1,0 +1,104 @@
+import { eq } from 'drizzle-orm'
+import type { Database } from '../../db/client.js'
+import { unauthorized, type Principal } from '../../platform/auth.js'
+import type { Clock } from '../../platform/clock.js'
+import { isPermission, type Permission } from '../../platform/permissions.js'
+import { resolveScope, type UnitNode } from '../../platform/scope.js'
+import { loadUnitTree } from '../units/repository.js'
+import { clients, roles, users } from './tables.js'
+import type { VerifiedToken } from './tokens.js'
+
+interface Cached {
+  principal: Principal
+  expiresAt: number
+}
+
+const unitTreeTtlMs = 60_000
+
+/**
+ * Turns a verified token into the principal acting now: role, permissions, units and jurisdiction are
+ * read from the account, not the token, and cached for a few seconds at most — so a deactivated account
+ * or a moved officer loses access within that time, not at token expiry.
+ */
+export class PrincipalDirectory {
+  private readonly cache = new Map<string, Cached>()
+  private tree: { nodes: UnitNode[]; expiresAt: number } | null = null
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+
+  invalidate(kind: 'user' | 'client', id: string): void {
+    this.cache.delete(`${kind}:${id}`)
+  }
+
+  invalidateUnits(): void {
+    this.tree = null
+    this.cache.clear()
+  }
+
+  private async unitTree(): Promise<UnitNode[]> {
+    const now = this.clock.now().getTime()
+    if (!this.tree || this.tree.expiresAt <= now) {
+      this.tree = { nodes: await loadUnitTree(this.database.db), expiresAt: now + unitTreeTtlMs }
+    }
+    return this.tree.nodes
+  }
+
+  async forToken(token: VerifiedToken): Promise<Principal> {
+    const { subject } = token
+    const key = subject.kind === 'external' ? `external:${subject.subject}` : `${subject.kind}:${subject.id}`
+    const now = this.clock.now().getTime()
+    const cached = this.cache.get(key)
+    if (cached && cached.expiresAt > now) return cached.principal
+    const principal = subject.kind === 'client' ? await this.loadClient(subject.id) : await this.loadUser(subject)
+    if (this.ttlMs > 0) this.cache.set(key, { principal, expiresAt: now + this.ttlMs })
+    return principal
+  }
+
+  private async loadUser(subject: VerifiedToken['subject']): Promise<Principal> {
+    const condition =
+      subject.kind === 'external' ? eq(users.externalSubject, subject.subject) : eq(users.id, subject.kind === 'user' ? subject.id : '')
+    const [row] = await this.database.db
+      .select({ user: users, permissions: roles.permissions })
+      .from(users)
+      .innerJoin(roles, eq(roles.code, users.role))
+      .where(condition)
+    if (!row) throw unauthorized('unknown_account', 'The token names no account of this service.')
+    if (!row.user.active) throw unauthorized('account_inactive', 'This account has been deactivated.')
+    return {
+      kind: 'user',
+      id: row.user.id,
+      name: row.user.username,
+      role: row.user.role,
+      permissions: toPermissions([...row.permissions, ...row.user.grants]),
+      units: row.user.units,
+      scope: resolveScope(await this.unitTree(), row.user.units),
+    }
+  }
+
+  private async loadClient(id: string): Promise<Principal> {
+    const [row] = await this.database.db
+      .select({ client: clients, permissions: roles.permissions })
+      .from(clients)
+      .innerJoin(roles, eq(roles.code, clients.role))
+      .where(eq(clients.id, id))
+    if (!row) throw unauthorized('unknown_account', 'The token names no client of this service.')
+    if (!row.client.active) throw unauthorized('account_inactive', 'This client has been revoked.')
+    return {
+      kind: 'client',
+      id: row.client.id,
+      name: row.client.name,
+      role: row.client.role,
+      permissions: toPermissions(row.permissions),
+      units: row.client.units,
+      scope: resolveScope(await this.unitTree(), row.client.units),
+    }
+  }
+}
+
+function toPermissions(values: string[]): ReadonlySet<Permission> {
+  return new Set(values.filter(isPermission))
+}

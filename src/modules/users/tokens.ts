@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto'
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose'
+import { unauthorized } from '../../platform/auth.js'
+import { KeyStore, signingAlgorithm } from './keys.js'
+
+export type SubjectKind = 'user' | 'client'
+
+export interface VerifiedToken {
+  /** Local tokens name the account; external ones carry the provider's subject, mapped to a user later. */
+  subject: { kind: SubjectKind; id: string } | { kind: 'external'; subject: string }
+  claims: JWTPayload
+}
+
+export interface TokenServiceOptions {
+  issuer: string
+  audience: string
+  ttlSeconds: number
+  external?: { issuer: string; jwksUrl: string; audience: string }
+  /** Allowed clock difference between issuer and verifier. */
+  clockToleranceSeconds?: number
+}
+
+const externalAlgorithms = ['RS256', 'PS256', 'ES256']
+
+export class TokenService {
+  private readonly externalKeys: JWTVerifyGetKey | undefined
+
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly options: TokenServiceOptions,
+  ) {
+    this.externalKeys = options.external
+      ? createRemoteJWKSet(new URL(options.external.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 })
+      : undefined
+  }
+
+  async issue(subject: { kind: SubjectKind; id: string }, now: Date): Promise<{ token: string; expiresIn: number }> {
+    const { kid, privateKey } = await this.keys.signingKey(now)
+    const issuedAt = Math.floor(now.getTime() / 1000)
+    const token = await new SignJWT({ typ: subject.kind })
+      .setProtectedHeader({ alg: signingAlgorithm, kid, typ: 'at+jwt' })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(`${subject.kind}:${subject.id}`)
+      .setIssuedAt(issuedAt)
+      .setNotBefore(issuedAt)
+      .setExpirationTime(issuedAt + this.options.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(privateKey)
+    return { token, expiresIn: this.options.ttlSeconds }
+  }
+
+  /** Verifies signature, algorithm, issuer, audience and times; every failure is the same kind of 401. */
+  async verify(token: string, now: Date): Promise<VerifiedToken> {
+    let issuer: string | undefined
+    try {
+      decodeProtectedHeader(token)
+      issuer = decodeJwt(token).iss
+    } catch {
+      throw unauthorized('invalid_token', 'The bearer token is malformed.')
+    }
+    const tolerance = this.options.clockToleranceSeconds ?? 30
+    try {
+      if (this.options.external && this.externalKeys && issuer === this.options.external.issuer) {
+        const { payload } = await jwtVerify(token, this.externalKeys, {
+          algorithms: externalAlgorithms,
+          issuer: this.options.external.issuer,
+          audience: this.options.external.audience,
+          currentDate: now,
+          clockTolerance: tolerance,
+          requiredClaims: ['exp', 'sub'],
+        })
+        return { subject: { kind: 'external', subject: payload.sub! }, claims: payload }
+      }
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid ? await this.keys.publicKey(header.kid, now) : undefined
+          if (!key) throw new joseErrors.JWKSNoMatchingKey()
+          return key
+        },
+        {
+          algorithms: [signingAlgorithm],
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          currentDate: now,
+          clockTolerance: tolerance,
+          requiredClaims: ['exp', 'iat', 'sub'],
+          typ: 'at+jwt',
+        },
+      )
+      const match = /^(user|client):([0-9a-f-]{36})$/.exec(payload.sub ?? '')
+      if (!match) throw unauthorized('invalid_token', 'The token subject is not an account of this service.')
+      return { subject: { kind: match[1] as SubjectKind, id: match[2]! }, claims: payload }
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthorized('token_expired', 'The bearer token has expired.')
+      if (error instanceof joseErrors.JOSEError) throw unauthorized('invalid_token', 'The bearer token is not valid for this service.')
+      throw error
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Every permission a route can require. Roles (reference data) grant subsets of these; a route declares
+ * exactly one in `config.permission`, or `public` on purpose (probes, token, JWKS, the contract).
+ */
+export const permissions = {
+  'reference:read': 'read catalogues: units, special-circumstance groups, calendar, criteria and indicator definitions',
+  'units:manage': 'add residential groups and correct administrative units',
+  'users:manage': 'create, change and deactivate user accounts',
+  'clients:manage': 'register and revoke machine clients',
+  'registry:read': "read children's and households' records in the caller's units",
+  'registry:write': 'create and change children and households',
+  'registry:sensitive': 'see sensitive fields: HIV, law violation, drug use, abuse groups, health details',
+  'registry:export': 'export registry lists as CSV or XLSX',
+  'registry:merge': 'merge duplicate child records',
+  'incidents:read': 'read incidents in the caller’s units (without narratives and identities)',
+  'incidents:write': 'record incidents, written reports and case steps',
+  'incidents:sensitive': 'see incident narratives, perpetrator relations and child identities',
+  'plans:approve': 'approve support and intervention plans',
+  'assessments:read': 'read child-friendly ward assessments',
+  'assessments:write': 'score and submit a ward’s own assessment',
+  'assessments:appraise': 'appraise and decide ward assessments at district level',
+  'indicators:read': 'read indicator values and aggregates',
+  'reports:read': 'read periodic reports',
+  'reports:write': 'create and submit a ward’s periodic reports',
+  'reports:review': 'approve, return and consolidate ward reports',
+  'catalogues:manage': 'publish criteria sets, indicator definitions, targets and calendars',
+  'imports:run': 'bulk-import registry files',
+  'events:read': 'read the event feed',
+  'webhooks:manage': 'manage webhook subscriptions',
+  'audit:read': 'read and verify the audit log',
+} as const
+
+export type Permission = keyof typeof permissions
+export type RoutePermission = Permission | 'public' | 'authenticated'
+
+export const permissionNames = Object.keys(permissions) as Permission[]
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(permissions, value)
+}

@@ -1,0 +1,87 @@
+import { or, sql, type Column, type SQL } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
+
+/**
+ * A principal's jurisdiction: the wards and residential groups whose records it may see. Resolved from
+ * the account's assigned units on every request (never frozen in a token).
+ */
+export interface Scope {
+  /** Every unit: only for the service's own jobs, never for a person or client. */
+  all: boolean
+  wards: readonly string[]
+  groups: readonly string[]
+}
+
+export const emptyScope: Scope = { all: false, wards: [], groups: [] }
+export const systemScope: Scope = { all: true, wards: [], groups: [] }
+
+export interface UnitNode {
+  code: string
+  level: 'province' | 'district' | 'ward' | 'residential_group'
+  parentCode: string | null
+}
+
+/** Pure: the wards and residential groups at or below the assigned units. */
+export function resolveScope(tree: readonly UnitNode[], assigned: readonly string[]): Scope {
+  const children = new Map<string, UnitNode[]>()
+  for (const unit of tree) {
+    if (!unit.parentCode) continue
+    const list = children.get(unit.parentCode) ?? []
+    list.push(unit)
+    children.set(unit.parentCode, list)
+  }
+  const byCode = new Map(tree.map((unit) => [unit.code, unit]))
+  const wards = new Set<string>()
+  const groups = new Set<string>()
+  const visit = (unit: UnitNode) => {
+    if (unit.level === 'ward') wards.add(unit.code)
+    if (unit.level === 'residential_group') groups.add(unit.code)
+    for (const child of children.get(unit.code) ?? []) visit(child)
+  }
+  for (const code of assigned) {
+    const unit = byCode.get(code)
+    if (unit) visit(unit)
+  }
+  // A group inside a ward already in scope adds nothing; keep the lists minimal for the predicates.
+  const groupList = [...groups].filter((code) => {
+    const parent = byCode.get(code)?.parentCode
+    return !parent || !wards.has(parent)
+  })
+  return { all: false, wards: [...wards].sort(), groups: groupList.sort() }
+}
+
+/**
+ * The first wall: the predicate every personal-data query adds for the caller's jurisdiction.
+ * (Row-level security on PostgreSQL is the second wall, fed by `inScope`.)
+ */
+export function scopeCondition(scope: Scope, columns: { ward: Column; group: Column }): SQL {
+  if (scope.all) return sql`true`
+  const parts: SQL[] = []
+  if (scope.wards.length > 0) parts.push(sql`${columns.ward} = any(${toTextArray(scope.wards)})`)
+  if (scope.groups.length > 0) parts.push(sql`${columns.group} = any(${toTextArray(scope.groups)})`)
+  return parts.length === 0 ? sql`false` : or(...parts)!
+}
+
+export function isUnitInScope(scope: Scope, ward: string | null | undefined, group: string | null | undefined): boolean {
+  if (scope.all) return true
+  return (!!ward && scope.wards.includes(ward)) || (!!group && scope.groups.includes(group))
+}
+
+function toTextArray(values: readonly string[]): SQL {
+  return sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[]`
+}
+
+/**
+ * Runs `work` in one transaction carrying the caller's jurisdiction for row-level security. Every read
+ * or write of personal data, and its audit event, goes through here.
+ */
+export async function inScope<T>(db: Db, scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select set_config('cps.scope_all', ${scope.all ? 'on' : 'off'}, true),
+                 set_config('cps.scope_wards', ${scope.wards.join(',')}, true),
+                 set_config('cps.scope_groups', ${scope.groups.join(',')}, true)`,
+    )
+    return work(tx)
+  })
+}

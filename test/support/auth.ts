@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto'
+import { insertUser } from '../../src/modules/users/repository.js'
+import type { TestApp } from './app.js'
+
+export interface TestAccount {
+  id: string
+  username: string
+  token: string
+  headers: { authorization: string }
+}
+
+/** Creates an account straight in the database and a token for it (the token endpoint has its own tests). */
+export async function accountFor(
+  { app }: TestApp,
+  spec: { role: string; units: string[]; grants?: string[]; username?: string; active?: boolean },
+): Promise<TestAccount> {
+  const now = app.clock.now()
+  const username = spec.username ?? `${spec.role.replace(/_/g, '-')}-${randomBytes(4).toString('hex')}`
+  const user = await insertUser(app.database.db, {
+    username,
+    displayName: username,
+    role: spec.role,
+    units: spec.units,
+    grants: spec.grants ?? [],
+    active: spec.active ?? true,
+    passwordHash: null,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: 'test',
+  })
+  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, now)
+  return { id: user.id, username, token, headers: { authorization: `Bearer ${token}` } }
+}
+
+/** Ward codes used across the tests: two wards of Hoàng Mai before 2025 and the province. */
+export const wardA = '00301'
+export const wardB = '00304'
+export const province = '01'
