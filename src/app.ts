@@ -9,7 +9,12 @@ import auditRoutes from './modules/audit/routes.js'
 import { auditSchemas } from './modules/audit/schemas.js'
 import calendarRoutes from './modules/calendar/routes.js'
 import { calendarSchemas } from './modules/calendar/schemas.js'
-import { circumstanceGroupRoutes, groupSchemas } from './modules/children/groups.js'
+import catalogueRoutes from './modules/children/groups.js'
+import childPartRoutes from './modules/children/more-routes.js'
+import childRoutes from './modules/children/routes.js'
+import { childSchemas } from './modules/children/schemas.js'
+import householdRoutes from './modules/households/routes.js'
+import { householdSchemas } from './modules/households/schemas.js'
 import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
 import authRoutes from './modules/users/auth-routes.js'
@@ -42,7 +47,8 @@ const sharedSchemas: TSchema[] = [
   HealthSchema,
   ...unitSchemas,
   ...calendarSchemas,
-  ...groupSchemas,
+  ...childSchemas,
+  ...householdSchemas,
   ...userSchemas,
   ...auditSchemas,
 ]
@@ -108,7 +114,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auditRoutes)
   await app.register(unitsRoutes)
   await app.register(calendarRoutes)
-  await app.register(circumstanceGroupRoutes)
+  await app.register(catalogueRoutes)
+  await app.register(householdRoutes)
+  await app.register(childRoutes)
+  await app.register(childPartRoutes)
 
   return app
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { describeVariables, loadConfig } from '../src/config.js'
+import { childEnvironment } from './support/process.js'
 
 t.test('defaults make a working desk configuration', async (t) => {
   const result = loadConfig({})
@@ -57,7 +58,7 @@ t.test('each bad variable gets one line naming it, what was wrong and what is ex
 
 t.test('the server exits 1 and names the variable', async (t) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: '' },
+    env: childEnvironment({ PORT: 'not-a-port', DATABASE_URL: '' }),
     encoding: 'utf8',
     timeout: 60_000,
   })

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { applyHolidaysReference } from '../modules/calendar/repository.js'
-import { applyCircumstanceGroupsReference } from '../modules/children/groups.js'
+import { applyCircumstanceGroupsReference, applyEthnicitiesReference } from '../modules/children/repository.js'
 import { applyUnitsReference } from '../modules/units/repository.js'
 import { applyRolesReference } from '../modules/users/repository.js'
-import { loadCircumstanceGroups, loadHolidays, loadRoles, loadUnits, type ReferenceFile } from '../reference/index.js'
+import { loadCircumstanceGroups, loadEthnicities, loadHolidays, loadRoles, loadUnits, type ReferenceFile } from '../reference/index.js'
 import type { Database, Executor } from './client.js'
 import { referenceDatasets } from './meta-tables.js'
 import { lockSchema } from './migrate.js'
@@ -28,6 +28,7 @@ function datasets(): Dataset[] {
     dataset(loadCircumstanceGroups(), applyCircumstanceGroupsReference),
     dataset(loadHolidays(), applyHolidaysReference),
     dataset(loadRoles(), applyRolesReference),
+    dataset(loadEthnicities(), applyEthnicitiesReference),
   ]
 }
 

@@ -11,11 +11,27 @@ interface AjvLikeError {
   params?: Record<string, unknown>
 }
 
+/**
+ * Ajv reports a failed `anyOf` (e.g. "a string matching the pattern, or null") as one error per branch
+ * plus the anyOf itself; the client needs only the branch that says what is wrong with its value.
+ */
+function withoutUnionNoise(errors: AjvLikeError[]): AjvLikeError[] {
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath ?? ''))
+  return errors.filter((error) => {
+    const path = error.instancePath ?? ''
+    if (!unionPaths.has(path) || (error.keyword !== 'anyOf' && error.keyword !== 'type')) return true
+    const specific = errors.some((e) => (e.instancePath ?? '') === path && e.keyword !== 'anyOf' && e.keyword !== 'type')
+    if (specific) return false
+    // Only type mismatches: keep the anyOf error, which names the value as a whole.
+    return error.keyword === 'anyOf'
+  })
+}
+
 /** Ajv errors → field errors with JSON pointers that name the offending member itself. */
 export function fieldErrorsFromValidation(errors: AjvLikeError[], location: FieldError['location']): FieldError[] {
   const result: FieldError[] = []
   const seen = new Set<string>()
-  for (const error of errors) {
+  for (const error of withoutUnionNoise(errors)) {
     let pointer = error.instancePath ?? ''
     let message = error.message ?? 'is invalid'
     const params = error.params ?? {}
@@ -27,6 +43,8 @@ export function fieldErrorsFromValidation(errors: AjvLikeError[], location: Fiel
       message = 'is not a known property'
     } else if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
       message = `must be one of: ${params.allowedValues.join(', ')}`
+    } else if (error.keyword === 'anyOf') {
+      message = 'is not of an accepted type'
     }
     const key = `${pointer}\u0000${message}`
     if (seen.has(key)) continue

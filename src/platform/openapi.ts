@@ -15,6 +15,8 @@ export const apiTags = [
   { name: 'units', description: 'Administrative units, effective-dated (wards, district, residential groups)' },
   { name: 'reference', description: 'Catalogues: special-circumstance groups and other reference data' },
   { name: 'calendar', description: 'Public holidays and working-day deadlines' },
+  { name: 'children', description: 'The child registry: records, circumstances, care, health insurance, search, duplicates, history, export' },
+  { name: 'households', description: 'The household child book' },
   { name: 'auth', description: 'Tokens and the keys that verify them' },
   { name: 'users', description: 'People, machine clients, roles' },
   { name: 'audit', description: 'The hash-chained audit log' },

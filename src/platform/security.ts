@@ -32,7 +32,8 @@ async function securityPlugin(app: FastifyInstance) {
         headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
       }),
   })
-  if (http.maxEventLoopDelayMs > 0) {
+  // The embedded database runs its queries on this event loop, so there a long query is not overload.
+  if (http.maxEventLoopDelayMs > 0 && app.database.kind === 'postgres') {
     await app.register(underPressure, {
       maxEventLoopDelay: http.maxEventLoopDelayMs,
       retryAfter: 5,

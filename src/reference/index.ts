@@ -84,6 +84,14 @@ export const RolesFile = Type.Object({
   ),
 })
 
+export const EthnicitiesFile = Type.Object({
+  dataset: Type.Literal('ethnicities'),
+  version: Type.String(),
+  legalBasis: Type.String(),
+  notes: Type.Array(Type.String()),
+  ethnicities: Type.Array(Type.Object({ code: Type.String({ pattern: '^\\d{2}$' }), nameVi: Type.String(), nameEn: Type.String() })),
+})
+
 export interface ReferenceFile<T> {
   name: string
   sha256: string
@@ -109,6 +117,7 @@ export const loadUnits = () => load('units.json', UnitsFile)
 export const loadCircumstanceGroups = () => load('circumstance-groups.json', CircumstanceGroupsFile)
 export const loadHolidays = () => load('holidays.json', HolidaysFile)
 export const loadRoles = () => load('roles.json', RolesFile)
+export const loadEthnicities = () => load('ethnicities.json', EthnicitiesFile)
 
 export type UnitsData = Static<typeof UnitsFile>
 export type CircumstanceGroupsData = Static<typeof CircumstanceGroupsFile>

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createTestApp, openTestDatabase } from '../support/app.js'
 import { accountFor, province } from '../support/auth.js'
+import { childEnvironment } from '../support/process.js'
 
 t.test('liveness and readiness', async (t) => {
   const { app } = await createTestApp(t)
@@ -84,7 +85,7 @@ t.test('SIGTERM stops the process with exit code 0', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cps-shutdown-'))
   const port = 20_000 + Math.floor(Math.random() * 20_000)
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+    env: childEnvironment({ DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

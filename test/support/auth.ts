@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { insertUser } from '../../src/modules/users/repository.js'
+import { insertClient, insertUser } from '../../src/modules/users/repository.js'
 import type { TestApp } from './app.js'
 
 export interface TestAccount {
@@ -36,3 +36,17 @@ export async function accountFor(
 export const wardA = '00301'
 export const wardB = '00304'
 export const province = '01'
+
+/** A machine client (e.g. a city system) and a token for it. */
+export async function clientFor({ app }: TestApp, spec: { role: string; units: string[] }): Promise<TestAccount> {
+  const now = app.clock.now()
+  const client = await insertClient(app.database.db, {
+    name: `${spec.role}-${randomBytes(3).toString('hex')}`,
+    role: spec.role,
+    units: spec.units,
+    secretHash: 'not-used-by-tests',
+    createdAt: now,
+  })
+  const { token } = await app.accounts.tokens.issue({ kind: 'client', id: client.id }, now)
+  return { id: client.id, username: client.name, token, headers: { authorization: `Bearer ${token}` } }
+}

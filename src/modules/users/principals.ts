@@ -39,7 +39,8 @@ export class PrincipalDirectory {
     this.cache.clear()
   }
 
-  private async unitTree(): Promise<UnitNode[]> {
+  /** The unit tree (cached a minute, refreshed at once on changes made through this instance). */
+  async unitTree(): Promise<UnitNode[]> {
     const now = this.clock.now().getTime()
     if (!this.tree || this.tree.expiresAt <= now) {
       this.tree = { nodes: await loadUnitTree(this.database.db), expiresAt: now + unitTreeTtlMs }

@@ -1,0 +1,37 @@
+/**
+ * The registry's spreadsheet columns, in order, with the Vietnamese headers officers use. Exports write
+ * them and imports read them (either language), so a file exported can be fixed and imported back.
+ */
+export interface ColumnDefinition {
+  key: string
+  vi: string
+  en: string
+  /** Omitted from exports for callers without registry:sensitive. */
+  sensitive?: boolean
+}
+
+export const childColumns: readonly ColumnDefinition[] = [
+  { key: 'id', vi: 'Mã trẻ', en: 'id' },
+  { key: 'externalId', vi: 'Mã nguồn', en: 'externalId' },
+  { key: 'fullName', vi: 'Họ và tên', en: 'fullName' },
+  { key: 'dateOfBirth', vi: 'Ngày sinh', en: 'dateOfBirth' },
+  { key: 'birthYear', vi: 'Năm sinh', en: 'birthYear' },
+  { key: 'sex', vi: 'Giới tính', en: 'sex' },
+  { key: 'ethnicityCode', vi: 'Mã dân tộc', en: 'ethnicityCode' },
+  { key: 'personalId', vi: 'Số định danh cá nhân', en: 'personalId' },
+  { key: 'birthRegistered', vi: 'Đã đăng ký khai sinh', en: 'birthRegistered' },
+  { key: 'wardCode', vi: 'Mã phường', en: 'wardCode' },
+  { key: 'residentialGroupCode', vi: 'Mã tổ dân phố', en: 'residentialGroupCode' },
+  { key: 'streetAddress', vi: 'Địa chỉ', en: 'streetAddress' },
+  { key: 'householdId', vi: 'Mã hộ', en: 'householdId' },
+  { key: 'schoolingStatus', vi: 'Tình trạng đi học', en: 'schoolingStatus' },
+  { key: 'hasDisability', vi: 'Khuyết tật', en: 'hasDisability' },
+  { key: 'status', vi: 'Tình trạng', en: 'status' },
+  { key: 'groupCodes', vi: 'Nhóm hoàn cảnh đặc biệt', en: 'groupCodes' },
+  { key: 'atRisk', vi: 'Có nguy cơ', en: 'atRisk' },
+  { key: 'hasValidHealthInsurance', vi: 'Có thẻ BHYT còn hạn', en: 'hasValidHealthInsurance' },
+  { key: 'healthNote', vi: 'Ghi chú sức khỏe', en: 'healthNote', sensitive: true },
+  { key: 'disabilityNote', vi: 'Ghi chú khuyết tật', en: 'disabilityNote', sensitive: true },
+]
+
+export const sexLabelsVi: Record<string, string> = { male: 'Nam', female: 'Nữ', unknown: 'Không rõ' }

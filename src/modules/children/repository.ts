@@ -1,0 +1,407 @@
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import type { CircumstanceGroupsData } from '../../reference/index.js'
+import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
+import { isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
+
+export type ChildRow = typeof children.$inferSelect
+export type CircumstanceRow = typeof childCircumstances.$inferSelect
+export type CareRow = typeof careRecords.$inferSelect
+export type CardRow = typeof healthInsuranceCards.$inferSelect
+
+/** The outer row in correlated subqueries; drizzle leaves columns unqualified in select lists. */
+const childIdRef = sql.raw('"children"."id"')
+const sensitiveList = sql.raw(`(${[...sensitiveGroupCodes].map((code) => `'${code}'`).join(',')})`)
+
+export function childInScope(scope: Scope): SQL {
+  return scopeCondition(scope, { ward: children.wardCode, group: children.residentialGroupCode })
+}
+
+export interface ChildFilter {
+  /** The `unit` filter, resolved to the wards and groups below it. */
+  unitScope?: Scope
+  residentialGroup?: string
+  group?: string
+  atRisk?: boolean
+  ageFrom?: number
+  ageTo?: number
+  under6?: boolean
+  withoutValidHealthInsurance?: boolean
+  status?: ChildStatus
+  householdId?: string
+  /** Folded name query. */
+  q?: string
+  asOf: string
+}
+
+function yearsBefore(asOf: string, years: number): SQL {
+  return sql`(${asOf}::date - make_interval(years => ${years}))::date`
+}
+
+function activeOn(asOf: string): SQL {
+  return sql`cc.start_date <= ${asOf}::date and (cc.end_date is null or cc.end_date >= ${asOf}::date)`
+}
+
+/** Every condition of a registry list: jurisdiction first, then the caller's filters. */
+export function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
+  const conditions: SQL[] = [childInScope(scope), isNull(children.deletedAt)]
+  const { asOf } = filter
+  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: children.wardCode, group: children.residentialGroupCode }))
+  if (filter.residentialGroup) conditions.push(eq(children.residentialGroupCode, filter.residentialGroup))
+  if (filter.householdId) conditions.push(eq(children.householdId, filter.householdId))
+  if (filter.group) {
+    conditions.push(
+      sql`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and cc.group_code = ${filter.group} and ${activeOn(asOf)})`,
+    )
+  }
+  if (filter.atRisk !== undefined) {
+    const risk = sql`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)})`
+    conditions.push(filter.atRisk ? risk : sql`not ${risk}`)
+  }
+  if (filter.ageFrom !== undefined) conditions.push(sql`${children.effectiveBirthDate} <= ${yearsBefore(asOf, filter.ageFrom)}`)
+  if (filter.ageTo !== undefined) conditions.push(sql`${children.effectiveBirthDate} > ${yearsBefore(asOf, filter.ageTo + 1)}`)
+  if (filter.under6 !== undefined) {
+    const under6 = sql`${children.effectiveBirthDate} > ${yearsBefore(asOf, 6)}`
+    conditions.push(filter.under6 ? under6 : sql`not (${under6})`)
+  }
+  if (filter.withoutValidHealthInsurance) {
+    conditions.push(
+      sql`not exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
+    )
+  }
+  if (filter.status) {
+    const agedOut = sql`${children.effectiveBirthDate} <= ${yearsBefore(asOf, 16)}`
+    if (filter.status === 'aged_out') conditions.push(sql`${children.status} = 'active' and ${agedOut}`)
+    else if (filter.status === 'active') {
+      conditions.push(sql`${children.status} = 'active' and (${children.effectiveBirthDate} is null or not ${agedOut})`)
+    } else conditions.push(eq(children.status, filter.status))
+  }
+  if (filter.q) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
+    conditions.push(sql`(${children.nameFolded} % ${filter.q} or ${children.nameFolded} like ${pattern})`)
+  }
+  return conditions
+}
+
+export interface ChildSummaryRow extends ChildRow {
+  groupCodes: string[]
+  atRisk: boolean
+  hasValidHealthInsurance: boolean
+  rank: number
+}
+
+/** One page of children, by name (or by closeness to `q`), keyset-paginated on a stable key. */
+export async function listChildren(
+  db: Executor,
+  scope: Scope,
+  filter: ChildFilter,
+  options: { sensitive: boolean; after?: (string | number)[]; limit: number; orderByName?: boolean },
+): Promise<ChildSummaryRow[]> {
+  const { asOf } = filter
+  const byRank = Boolean(filter.q) && !options.orderByName
+  const hideSensitive = options.sensitive ? sql`` : sql` and cc.group_code not in ${sensitiveList}`
+  const rank = byRank ? sql<number>`round(similarity(${children.nameFolded}, ${filter.q}) * 1000000)::int` : sql<number>`0`
+  const conditions = childConditions(scope, filter)
+  if (options.after) {
+    const [key, id] = options.after
+    conditions.push(
+      byRank
+        ? sql`(${rank} < ${Number(key)} or (${rank} = ${Number(key)} and ${children.id} > ${String(id)}::uuid))`
+        : sql`(${children.nameFolded}, ${children.id}) > (${String(key)}, ${String(id)}::uuid)`,
+    )
+  }
+  const rows = await db
+    .select({
+      child: children,
+      groupCodes: sql<string[]>`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
+      atRisk: sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`,
+      hasValidHealthInsurance: sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
+      rank,
+    })
+    .from(children)
+    .where(and(...conditions))
+    .orderBy(...(byRank ? [desc(rank), asc(children.id)] : [asc(children.nameFolded), asc(children.id)]))
+    .limit(options.limit)
+  return rows.map((row) => ({ ...row.child, groupCodes: row.groupCodes, atRisk: row.atRisk, hasValidHealthInsurance: row.hasValidHealthInsurance, rank: Number(row.rank) }))
+}
+
+export async function countChildren(db: Executor, scope: Scope, filter: ChildFilter): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(children).where(and(...childConditions(scope, filter)))
+  return row?.n ?? 0
+}
+
+export async function getChildRow(db: Executor, scope: Scope, id: string): Promise<ChildRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(children)
+    .where(and(eq(children.id, id), childInScope(scope), isNull(children.deletedAt)))
+  return row
+}
+
+export interface ChildParts {
+  circumstances: CircumstanceRow[]
+  care: CareRow[]
+  cards: CardRow[]
+}
+
+export async function getChildParts(db: Executor, childId: string): Promise<ChildParts> {
+  const [circumstances, care, cards] = await Promise.all([
+    db.select().from(childCircumstances).where(eq(childCircumstances.childId, childId)).orderBy(asc(childCircumstances.startDate), asc(childCircumstances.id)),
+    db.select().from(careRecords).where(eq(careRecords.childId, childId)).orderBy(asc(careRecords.startDate), asc(careRecords.id)),
+    db.select().from(healthInsuranceCards).where(eq(healthInsuranceCards.childId, childId)).orderBy(asc(healthInsuranceCards.validFrom)),
+  ])
+  return { circumstances, care, cards }
+}
+
+export function hasValidCardOn(cards: readonly CardRow[], asOf: string): boolean {
+  return cards.some((card) => isBhytValidOn(card, asOf))
+}
+
+export function activeGroupCodes(circumstances: readonly CircumstanceRow[], asOf: string): string[] {
+  return [
+    ...new Set(circumstances.filter((c) => c.kind === 'group' && c.groupCode && isMembershipActiveOn(c, asOf)).map((c) => c.groupCode!)),
+  ].sort()
+}
+
+export async function insertChild(tx: Executor, values: typeof children.$inferInsert): Promise<ChildRow> {
+  const [row] = await tx.insert(children).values(values).returning()
+  return row!
+}
+
+/** Applies changes when the stored version is `expectedVersion` (and the row is in scope). */
+export async function updateChild(
+  tx: Executor,
+  scope: Scope,
+  id: string,
+  expectedVersion: number,
+  changes: Partial<typeof children.$inferInsert>,
+): Promise<ChildRow | undefined> {
+  const [row] = await tx
+    .update(children)
+    .set({ ...changes, version: sql`${children.version} + 1` })
+    .where(and(eq(children.id, id), eq(children.version, expectedVersion), childInScope(scope), isNull(children.deletedAt)))
+    .returning()
+  return row
+}
+
+export async function insertRevision(tx: Executor, values: typeof childRevisions.$inferInsert): Promise<void> {
+  await tx.insert(childRevisions).values(values)
+}
+
+export async function listRevisions(db: Executor, childId: string, sensitive: boolean) {
+  return db
+    .select()
+    .from(childRevisions)
+    .where(and(eq(childRevisions.childId, childId), sensitive ? undefined : eq(childRevisions.sensitive, false)))
+    .orderBy(asc(childRevisions.id))
+}
+
+/** Children in the caller's units with the same folded name and birth date, or a similar name in the same household. */
+export async function findPossibleDuplicates(
+  db: Executor,
+  scope: Scope,
+  candidate: { nameFolded: string; dateOfBirth: string | null; householdId: string | null; excludeId?: string },
+) {
+  if (!candidate.dateOfBirth) return []
+  const similarity = sql<number>`similarity(${children.nameFolded}, ${candidate.nameFolded})`
+  const sameName = sql`${children.nameFolded} = ${candidate.nameFolded}`
+  const similarInHousehold = candidate.householdId
+    ? sql`(${children.householdId} = ${candidate.householdId}::uuid and ${similarity} >= 0.5)`
+    : sql`false`
+  const rows = await db
+    .select({ child: children, similarity })
+    .from(children)
+    .where(
+      and(
+        childInScope(scope),
+        isNull(children.deletedAt),
+        eq(children.dateOfBirth, candidate.dateOfBirth),
+        sql`(${sameName} or ${similarInHousehold})`,
+        candidate.excludeId ? sql`${children.id} <> ${candidate.excludeId}::uuid` : undefined,
+      ),
+    )
+    .orderBy(desc(similarity))
+    .limit(10)
+  return rows.map(({ child, similarity: score }) => ({
+    id: child.id,
+    fullName: child.fullName,
+    dateOfBirth: child.dateOfBirth,
+    wardCode: child.wardCode,
+    householdId: child.householdId,
+    similarity: Math.round(Number(score) * 1000) / 1000,
+    reason: child.nameFolded === candidate.nameFolded ? ('same_name_and_birth_date' as const) : ('similar_name_same_birth_date_same_household' as const),
+  }))
+}
+
+/**
+ * Candidate duplicate pairs in the caller's units: same birth date within one ward and the same or a
+ * very similar folded name. Pairs across wards are not searched (children who moved are re-registered
+ * deliberately; see docs).
+ */
+export async function listDuplicatePairs(db: Executor, scope: Scope, options: { unitScope?: Scope; after?: [string, string]; limit: number }) {
+  const inScope = (alias: string) => {
+    const parts: SQL[] = []
+    const wards = scope.all ? null : scope.wards
+    if (wards !== null) {
+      const groups = scope.groups
+      parts.push(
+        sql`(${sql.raw(alias)}.ward_code = any(${`{${wards.join(',')}}`}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${`{${groups.join(',')}}`}::text[]))`,
+      )
+    }
+    if (options.unitScope) {
+      parts.push(
+        sql`(${sql.raw(alias)}.ward_code = any(${`{${options.unitScope.wards.join(',')}}`}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${`{${options.unitScope.groups.join(',')}}`}::text[]))`,
+      )
+    }
+    return parts.length ? sql.join(parts, sql` and `) : sql`true`
+  }
+  const after = options.after ? sql`and (a.id, b.id) > (${options.after[0]}::uuid, ${options.after[1]}::uuid)` : sql``
+  const result = (await db.execute(sql`
+    select a.id as a_id, a.full_name as a_name, a.date_of_birth::text as a_dob, a.ward_code as a_ward, a.household_id as a_household,
+           b.id as b_id, b.full_name as b_name, b.date_of_birth::text as b_dob, b.ward_code as b_ward, b.household_id as b_household,
+           similarity(a.name_folded, b.name_folded) as similarity,
+           (a.name_folded = b.name_folded) as same_name
+    from children a
+    join children b on b.date_of_birth = a.date_of_birth and b.ward_code = a.ward_code and a.id < b.id
+    where a.deleted_at is null and b.deleted_at is null
+      and ${inScope('a')} and ${inScope('b')}
+      and (a.name_folded = b.name_folded or similarity(a.name_folded, b.name_folded) >= 0.6)
+      ${after}
+    order by a.id, b.id
+    limit ${options.limit}`)) as unknown as {
+    rows: {
+      a_id: string
+      a_name: string
+      a_dob: string
+      a_ward: string
+      a_household: string | null
+      b_id: string
+      b_name: string
+      b_dob: string
+      b_ward: string
+      b_household: string | null
+      similarity: number
+      same_name: boolean
+    }[]
+  }
+  return result.rows.map((row) => {
+    const score = Math.round(Number(row.similarity) * 1000) / 1000
+    const reason = row.same_name ? ('same_name_and_birth_date' as const) : ('similar_name_same_birth_date' as const)
+    const side = (prefix: 'a' | 'b') => ({
+      id: row[`${prefix}_id`],
+      fullName: row[`${prefix}_name`],
+      dateOfBirth: row[`${prefix}_dob`],
+      wardCode: row[`${prefix}_ward`],
+      householdId: row[`${prefix}_household`],
+      similarity: score,
+      reason: row.same_name ? ('same_name_and_birth_date' as const) : ('similar_name_same_birth_date_same_household' as const),
+    })
+    return { first: side('a'), second: side('b'), similarity: score, reason }
+  })
+}
+
+/** Moves a duplicate's memberships, care and cards to the survivor; the caller tombstones the duplicate. */
+export async function moveChildParts(tx: Executor, fromId: string, toId: string): Promise<{ circumstances: number; care: number; cards: number }> {
+  const moved = await Promise.all([
+    tx.update(childCircumstances).set({ childId: toId }).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id }),
+    tx.update(careRecords).set({ childId: toId }).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id }),
+    tx.update(healthInsuranceCards).set({ childId: toId }).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id }),
+  ])
+  return { circumstances: moved[0].length, care: moved[1].length, cards: moved[2].length }
+}
+
+export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {
+  const [row] = await tx.insert(childCircumstances).values(values).returning()
+  return row!
+}
+
+export async function getCircumstance(db: Executor, childId: string, id: string): Promise<CircumstanceRow | undefined> {
+  const [row] = await db.select().from(childCircumstances).where(and(eq(childCircumstances.id, id), eq(childCircumstances.childId, childId)))
+  return row
+}
+
+export async function updateCircumstance(
+  tx: Executor,
+  id: string,
+  expectedVersion: number,
+  changes: Partial<typeof childCircumstances.$inferInsert>,
+): Promise<CircumstanceRow | undefined> {
+  const [row] = await tx
+    .update(childCircumstances)
+    .set({ ...changes, version: sql`${childCircumstances.version} + 1` })
+    .where(and(eq(childCircumstances.id, id), eq(childCircumstances.version, expectedVersion)))
+    .returning()
+  return row
+}
+
+export async function insertCare(tx: Executor, values: typeof careRecords.$inferInsert): Promise<CareRow> {
+  const [row] = await tx.insert(careRecords).values(values).returning()
+  return row!
+}
+
+export async function getCare(db: Executor, childId: string, id: string): Promise<CareRow | undefined> {
+  const [row] = await db.select().from(careRecords).where(and(eq(careRecords.id, id), eq(careRecords.childId, childId)))
+  return row
+}
+
+export async function updateCare(tx: Executor, id: string, expectedVersion: number, changes: Partial<typeof careRecords.$inferInsert>) {
+  const [row] = await tx
+    .update(careRecords)
+    .set({ ...changes, version: sql`${careRecords.version} + 1` })
+    .where(and(eq(careRecords.id, id), eq(careRecords.version, expectedVersion)))
+    .returning()
+  return row
+}
+
+export async function insertCard(tx: Executor, values: typeof healthInsuranceCards.$inferInsert): Promise<CardRow> {
+  const [row] = await tx.insert(healthInsuranceCards).values(values).returning()
+  return row!
+}
+
+/** Which personal ID numbers already belong to a live child (anywhere: the number is unique). */
+export async function childIdWithPersonalId(db: Executor, scope: Scope, personalId: string, excludeId?: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: children.id })
+    .from(children)
+    .where(
+      and(
+        eq(children.personalId, personalId),
+        isNull(children.deletedAt),
+        childInScope(scope),
+        excludeId ? sql`${children.id} <> ${excludeId}::uuid` : undefined,
+      ),
+    )
+  return row?.id
+}
+
+export async function listCircumstanceGroups(db: Executor) {
+  return db.select().from(circumstanceGroups).orderBy(asc(circumstanceGroups.sortOrder))
+}
+
+export async function listEthnicities(db: Executor) {
+  return db.select().from(ethnicities).orderBy(asc(ethnicities.code))
+}
+
+export async function ethnicityExists(db: Executor, code: string): Promise<boolean> {
+  const rows = await db.select({ code: ethnicities.code }).from(ethnicities).where(inArray(ethnicities.code, [code]))
+  return rows.length > 0
+}
+
+export async function applyCircumstanceGroupsReference(tx: Executor, data: CircumstanceGroupsData): Promise<void> {
+  for (const group of data.groups) {
+    const { code: _code, ...changes } = group
+    await tx.insert(circumstanceGroups).values(group).onConflictDoUpdate({ target: circumstanceGroups.code, set: changes })
+  }
+}
+
+export async function applyEthnicitiesReference(tx: Executor, data: { ethnicities: { code: string; nameVi: string; nameEn: string }[] }): Promise<void> {
+  for (const ethnicity of data.ethnicities) {
+    await tx
+      .insert(ethnicities)
+      .values(ethnicity)
+      .onConflictDoUpdate({ target: ethnicities.code, set: { nameVi: ethnicity.nameVi, nameEn: ethnicity.nameEn } })
+  }
+}
+
+export type { FieldChange }

@@ -1,0 +1,297 @@
+/**
+ * Domain rules of case incidents: the 24-hour written-report duty of the district plan (section V)
+ * and the Decree 56/2017 case process. Pure: every function takes `now` and the calendar as inputs.
+ */
+import { addDays, localDateOf, startOfLocalDay, workingDaysDeadline, type WorkingCalendar } from '../calendar/rules.js'
+
+const hourMs = 60 * 60 * 1000
+
+export const incidentKinds = [
+  'sexual_abuse',
+  'violence',
+  'exploitation',
+  'child_labour',
+  'trafficking',
+  'abandonment',
+  'neglect',
+  'injury_accident',
+  'drowning',
+  'other_rights_violation',
+] as const
+export type IncidentKind = (typeof incidentKinds)[number]
+
+export const sexualAbuseSubKinds = ['rape', 'forcible_sex', 'intercourse_with_child', 'molestation', 'prostitution', 'pornography'] as const
+export type SexualAbuseSubKind = (typeof sexualAbuseSubKinds)[number]
+
+export const channels = ['hotline_111', 'phone', 'in_person', 'police', 'school', 'health', 'other'] as const
+export type Channel = (typeof channels)[number]
+
+export const timePrecisions = ['exact', 'day', 'approximate'] as const
+export type TimePrecision = (typeof timePrecisions)[number]
+
+/** Injury accidents (tai nạn thương tích) are reported apart from abuse, and drowning is one of them. */
+export const injuryKinds: ReadonlySet<IncidentKind> = new Set<IncidentKind>(['injury_accident', 'drowning'])
+
+/** Deaths are counted apart from injuries in the plan's indicators, so the outcome is recorded. */
+export const injuryOutcomes = ['treated', 'hospitalised', 'death'] as const
+export type InjuryOutcome = (typeof injuryOutcomes)[number]
+
+// Child Law 2016 Art. 10 groups that an incident of this kind is evidence for. Only offered when the
+// case is closed: membership is a finding (and groups i, l, m are sensitive data), never automatic.
+// Group i requires *serious* harm from violence, which is why it is offered and not assigned.
+const circumstanceGroupByKind: Partial<Record<IncidentKind, string>> = {
+  sexual_abuse: 'l',
+  trafficking: 'm',
+  violence: 'i',
+  exploitation: 'k',
+  child_labour: 'k',
+  abandonment: 'b',
+}
+
+export function circumstanceGroupForKind(kind: IncidentKind): string | null {
+  return circumstanceGroupByKind[kind] ?? null
+}
+
+// ---------------------------------------------------------------------------------------------
+// The written report: "at once by phone, and in writing no later than 1 day after it occurs".
+
+export const writtenReportWindowMs = 24 * hourMs
+/** Long enough for a ward officer to act within a working day once warned. */
+export const dueSoonWindowMs = 6 * hourMs
+
+export type ReportDeadlineBasis = 'occurred' | 'detected'
+
+export interface WrittenReportDeadline {
+  dueAt: Date
+  basis: ReportDeadlineBasis
+}
+
+/**
+ * When the written report is due, and which instant the 24 hours run from.
+ *
+ * - The 24 hours run from the later of the occurrence and the moment the unit learned of it: a unit
+ *   cannot report what it does not know, so an incident detected late is judged from detection.
+ *   Ties go to 'occurred', the plan's own wording.
+ * - 'day' precision stores the start of the local day, but the incident may have happened at 23:59;
+ *   the 24 hours therefore run from the end of that day (00:00 of the next local day), so a unit is
+ *   never late because of a time nobody knew. Detection during that same day does not tighten it.
+ * - 'approximate' precision gives no instant anyone can be held to, so detection is the basis.
+ */
+export function writtenReportDeadline(incident: {
+  occurredAt: Date
+  occurredAtPrecision: TimePrecision
+  detectedAt: Date
+}): WrittenReportDeadline {
+  const { occurredAt, occurredAtPrecision, detectedAt } = incident
+  if (occurredAtPrecision === 'approximate') return { dueAt: after24h(detectedAt), basis: 'detected' }
+  const latestOccurrence =
+    occurredAtPrecision === 'day' ? startOfLocalDay(addDays(localDateOf(occurredAt), 1)) : occurredAt
+  if (detectedAt.getTime() > latestOccurrence.getTime()) return { dueAt: after24h(detectedAt), basis: 'detected' }
+  return { dueAt: after24h(latestOccurrence), basis: 'occurred' }
+}
+
+function after24h(instant: Date): Date {
+  return new Date(instant.getTime() + writtenReportWindowMs)
+}
+
+export const complianceStates = ['pending', 'due_soon', 'overdue', 'on_time', 'late'] as const
+export type Compliance = (typeof complianceStates)[number]
+
+/** A report submitted at the very instant it is due is on time; `now` matters only until it is submitted. */
+export function writtenReportCompliance(dueAt: Date, submittedAt: Date | null, now: Date): Compliance {
+  if (submittedAt) return submittedAt.getTime() <= dueAt.getTime() ? 'on_time' : 'late'
+  const remaining = dueAt.getTime() - now.getTime()
+  if (remaining < 0) return 'overdue'
+  return remaining <= dueSoonWindowMs ? 'due_soon' : 'pending'
+}
+
+/**
+ * Share of decided reports that were on time. An overdue report counts against the rate already (it
+ * can no longer be on time); pending and due_soon are still undecided and are left out.
+ */
+export function onTimeRate(counts: Record<Compliance, number>): number | null {
+  const decided = counts.on_time + counts.late + counts.overdue
+  return decided === 0 ? null : counts.on_time / decided
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time integrity.
+
+export interface RuleViolation {
+  code: string
+  field: string
+  message: string
+}
+
+/** Clocks of phones and ward PCs drift; two minutes keeps honest entries from being refused. */
+export const clockSkewMs = 2 * 60 * 1000
+
+/**
+ * Impossible times in an incident record. `occurredAt` is compared as stored: for 'day' precision
+ * that is the start of the day, the earliest possible instant, so only certain impossibilities are
+ * flagged.
+ */
+export function incidentTimeViolations(
+  input: { occurredAt: Date; detectedAt: Date; phoneReportedAt?: Date | null },
+  now: Date,
+): RuleViolation[] {
+  const violations: RuleViolation[] = []
+  const latestAcceptable = now.getTime() + clockSkewMs
+  const times: [string, Date | null | undefined][] = [
+    ['occurredAt', input.occurredAt],
+    ['detectedAt', input.detectedAt],
+    ['phoneReportedAt', input.phoneReportedAt],
+  ]
+  for (const [field, value] of times) {
+    if (value && value.getTime() > latestAcceptable) {
+      violations.push({ code: 'time_in_future', field, message: 'must not be in the future' })
+    }
+  }
+  if (input.detectedAt.getTime() < input.occurredAt.getTime()) {
+    violations.push({ code: 'detected_before_occurred', field: 'detectedAt', message: 'must not be before occurredAt' })
+  }
+  if (input.phoneReportedAt && input.phoneReportedAt.getTime() < input.occurredAt.getTime()) {
+    violations.push({
+      code: 'phone_report_before_occurrence',
+      field: 'phoneReportedAt',
+      message: 'must not be before occurredAt',
+    })
+  }
+  return violations
+}
+
+/** The submission instant is the server's, so this is the only question left about a late report. */
+export function lateReasonRequired(dueAt: Date, submittedAt: Date): boolean {
+  return submittedAt.getTime() > dueAt.getTime()
+}
+
+export interface ReportStanding {
+  dueAt: Date
+  compliance: Compliance
+}
+
+const failing: ReadonlySet<Compliance> = new Set<Compliance>(['late', 'overdue'])
+
+/**
+ * Effect of editing occurrence or detection times on the report duty. `changed`: the caller must ask
+ * for a reason and audit it. `improved`: the edit would clear a failure (late → on time, or overdue →
+ * not yet due), which is how a late report gets hidden, so it is never to be accepted silently.
+ */
+export function recomputeAfterEdit(before: ReportStanding, after: ReportStanding): { changed: boolean; improved: boolean } {
+  const changed = before.dueAt.getTime() !== after.dueAt.getTime() || before.compliance !== after.compliance
+  const improved = failing.has(before.compliance) && !failing.has(after.compliance)
+  return { changed, improved }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Decree 56/2017 case process (Mẫu 01–05 and follow-up).
+
+export const caseSteps = [
+  'receipt',
+  'initial_assessment',
+  'emergency_protection',
+  'specific_assessment',
+  'support_plan',
+  'plan_approval',
+  'implementation',
+  'monitoring',
+  'closure',
+] as const
+export type CaseStep = (typeof caseSteps)[number]
+
+// What may follow each step. Closure right after initial assessment covers reports that turn out not
+// to be child-protection cases or are transferred to another unit. Monitoring repeats until closure.
+const successors: Record<CaseStep, readonly CaseStep[]> = {
+  receipt: ['initial_assessment'],
+  initial_assessment: ['emergency_protection', 'specific_assessment', 'closure'],
+  emergency_protection: ['specific_assessment'],
+  specific_assessment: ['support_plan'],
+  support_plan: ['plan_approval'],
+  plan_approval: ['implementation'],
+  implementation: ['monitoring'],
+  monitoring: ['monitoring', 'closure'],
+  closure: [],
+}
+
+/**
+ * The steps that may be recorded next, `done` being the steps recorded so far in order.
+ *
+ * Emergency protection is offered only for an emergency, and then it is the *only* step after
+ * initial assessment: a child at serious risk must not skip protection or have the case closed before
+ * it. Once specific assessment is recorded its window has passed. History is checked without the
+ * emergency flag, because the flag may be changed after the fact; a history this function could not
+ * have produced offers nothing, so bad data surfaces instead of being built on.
+ */
+export function allowedNextSteps(done: readonly CaseStep[], emergency: boolean): CaseStep[] {
+  let last: CaseStep | null = null
+  for (const step of done) {
+    const possible: readonly CaseStep[] = last === null ? ['receipt'] : successors[last]
+    if (!possible.includes(step)) return []
+    last = step
+  }
+  if (last === null) return ['receipt']
+  if (last === 'initial_assessment') return emergency ? ['emergency_protection'] : ['specific_assessment', 'closure']
+  return [...successors[last]]
+}
+
+export interface StepDeadlineRule {
+  step: CaseStep
+  kind: 'hours' | 'working_days'
+  amount: number
+}
+
+/**
+ * Deadlines counted from receipt, as data so that an administrator may change them later.
+ * - emergency_protection: Decree 56, "within 12 hours of receipt", an exact instant even at night.
+ * - initial_assessment: the Decree says "at once"; 12 hours is used so it can never fall after the
+ *   emergency intervention that depends on it.
+ * - specific_assessment: no legal figure; 3 working days leaves 2 for drafting the plan from its minutes.
+ * - support_plan: "within 5 working days of receipt"; plan_approval: "about 7 working days in all".
+ * Receipt, implementation, monitoring and closure have no legal deadline.
+ */
+export const stepDeadlineRules: readonly StepDeadlineRule[] = [
+  { step: 'initial_assessment', kind: 'hours', amount: 12 },
+  { step: 'emergency_protection', kind: 'hours', amount: 12 },
+  { step: 'specific_assessment', kind: 'working_days', amount: 3 },
+  { step: 'support_plan', kind: 'working_days', amount: 5 },
+  { step: 'plan_approval', kind: 'working_days', amount: 7 },
+]
+
+/** Working-day deadlines end at 23:59:59 local time of the N-th working day after the day of receipt. */
+export function stepDeadline(
+  step: CaseStep,
+  receivedAt: Date,
+  calendar: WorkingCalendar,
+  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+): Date | null {
+  const rule = rules.find((r) => r.step === step)
+  if (!rule) return null
+  if (rule.kind === 'hours') return new Date(receivedAt.getTime() + rule.amount * hourMs)
+  return workingDaysDeadline(receivedAt, rule.amount, calendar)
+}
+
+export interface PendingStepDeadline {
+  step: CaseStep
+  dueAt: Date
+  overdue: boolean
+}
+
+/** Deadlines of the steps that may be recorded next; `done` is ordered by its instants (stable on ties). */
+export function pendingStepDeadlines(
+  done: readonly { step: CaseStep; at: Date }[],
+  emergency: boolean,
+  receivedAt: Date,
+  calendar: WorkingCalendar,
+  now: Date,
+  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+): PendingStepDeadline[] {
+  const ordered = [...done].sort((a, b) => a.at.getTime() - b.at.getTime())
+  const recorded = new Set(ordered.map((d) => d.step))
+  const pending: PendingStepDeadline[] = []
+  for (const step of allowedNextSteps(ordered.map((d) => d.step), emergency)) {
+    if (recorded.has(step)) continue
+    const dueAt = stepDeadline(step, receivedAt, calendar, rules)
+    if (dueAt) pending.push({ step, dueAt, overdue: now.getTime() > dueAt.getTime() })
+  }
+  return pending
+}

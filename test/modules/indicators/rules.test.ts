@@ -1,0 +1,283 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import {
+  defaultPeriodsForYear,
+  percentage,
+  submissionTimeliness,
+  sumBreakdowns,
+  suppressPercentage,
+  suppressSmallCell,
+  targetMet,
+  timelinessSummary,
+  type BreakdownCell,
+  type Comparator,
+  type ReportingPeriod,
+  type Timeliness,
+} from '../../../src/modules/indicators/rules.js'
+
+interface IndicatorsFile {
+  dataset: string
+  version: string
+  notes: string[]
+  indicators: {
+    code: string
+    nameVi: string
+    nameEn: string
+    kind: 'count' | 'percentage'
+    numerator: string
+    denominator: string | null
+    breakdowns: string[]
+    source: string
+    measure: string
+  }[]
+  targets: { planYear: number; indicatorCode: string; comparator: Comparator; value: number; unit: 'percent' | 'count' | 'wards' }[]
+  periods: ReportingPeriod[]
+}
+
+const file = JSON.parse(readFileSync(new URL('../../../src/reference/indicators.json', import.meta.url), 'utf8')) as IndicatorsFile
+
+t.test('target met', async (t) => {
+  const cases: [number | null, Comparator, number, boolean | null][] = [
+    [95, '>=', 90, true],
+    [90, '>=', 90, true],
+    [89.99, '>=', 90, false],
+    [100, '=', 100, true],
+    [99.99, '=', 100, false],
+    [0, '=', 0, true],
+    [1, '=', 0, false],
+    [14, '<=', 14, true],
+    [15, '<=', 14, false],
+    [3, '<', 5, true],
+    [5, '<', 5, false],
+    [5, '>', 4, true],
+    [4, '>', 4, false],
+    [null, '>=', 90, null],
+    [null, '=', 0, null],
+  ]
+  for (const [value, comparator, target, expected] of cases) {
+    t.equal(targetMet(value, { comparator, value: target }), expected, `${value} ${comparator} ${target}`)
+  }
+})
+
+t.test('percentage: 2 decimals, halves rounded up', async (t) => {
+  const cases: [number, number, number | null][] = [
+    [9, 10, 90],
+    [999, 1000, 99.9],
+    [1, 3, 33.33],
+    [2, 3, 66.67],
+    [5, 9, 55.56],
+    [1, 6, 16.67],
+    [0, 5, 0],
+    [5, 5, 100],
+    [1, 8, 12.5],
+    [1, 32, 3.13], // 3.125
+    [1, 800, 0.13], // 0.125
+    [3, 64, 4.69], // 4.6875
+    [1, 64, 1.56], // 1.5625
+    [1840, 2000, 92],
+    [0, 0, null],
+    [7, 0, null],
+    [11, 10, 110], // inconsistent data is shown, not clamped
+  ]
+  for (const [numerator, denominator, expected] of cases) t.equal(percentage(numerator, denominator), expected, `${numerator}/${denominator}`)
+  t.throws(() => percentage(-1, 10), RangeError)
+  t.throws(() => percentage(1, -10), RangeError)
+  t.throws(() => percentage(1.5, 10), RangeError)
+  t.throws(() => percentage(Number.NaN, 10), RangeError)
+})
+
+t.test('small-cell suppression', async (t) => {
+  const cells: [number, number | null, boolean][] = [
+    [0, 0, false],
+    [1, null, true],
+    [2, null, true],
+    [3, null, true],
+    [4, null, true],
+    [5, 5, false],
+    [6, 6, false],
+    [120, 120, false],
+  ]
+  for (const [count, value, suppressed] of cells) t.same(suppressSmallCell(count), { value, suppressed }, `count ${count}`)
+  t.throws(() => suppressSmallCell(-1), RangeError)
+
+  const percentages: [number, number, number | null, boolean][] = [
+    [0, 0, null, false],
+    [0, 10, 0, false],
+    [9, 10, 90, false],
+    [5, 9, 55.56, false],
+    [5, 5, 100, false],
+    [96, 100, 96, false],
+    [3, 10, null, true],
+    [1, 100, null, true],
+    [0, 4, null, true],
+    [2, 2, null, true],
+    [4, 4, null, true],
+  ]
+  for (const [numerator, denominator, value, suppressed] of percentages) {
+    t.same(suppressPercentage(numerator, denominator), { value, suppressed }, `${numerator}/${denominator}`)
+  }
+})
+
+t.test('default reporting periods', async (t) => {
+  t.same(defaultPeriodsForYear(2024), [
+    { code: '2024-ward_plan', kind: 'ward_plan', year: 2024, dueDate: '2024-03-30', windowFrom: '2024-01-01', windowTo: '2024-03-29' },
+    { code: '2024-six_month', kind: 'six_month', year: 2024, dueDate: '2024-05-15', windowFrom: '2024-01-01', windowTo: '2024-05-14' },
+    { code: '2024-nine_month', kind: 'nine_month', year: 2024, dueDate: '2024-09-15', windowFrom: '2024-01-01', windowTo: '2024-09-14' },
+    { code: '2024-annual', kind: 'annual', year: 2024, dueDate: '2024-11-10', windowFrom: '2024-01-01', windowTo: '2024-11-09' },
+  ])
+  const p2025 = defaultPeriodsForYear(2025)
+  t.same(
+    p2025.map((p) => [p.code, p.dueDate, p.windowFrom, p.windowTo]),
+    [
+      ['2025-ward_plan', '2025-03-30', '2025-01-01', '2025-03-29'],
+      ['2025-six_month', '2025-05-15', '2025-01-01', '2025-05-14'],
+      ['2025-nine_month', '2025-09-15', '2025-01-01', '2025-09-14'],
+      ['2025-annual', '2025-11-10', '2025-01-01', '2025-11-09'],
+    ],
+  )
+  t.throws(() => defaultPeriodsForYear(24), RangeError)
+  t.throws(() => defaultPeriodsForYear(2024.5), RangeError)
+})
+
+t.test('submission timeliness (due 15/5/2024, Asia/Ho_Chi_Minh)', async (t) => {
+  const period = defaultPeriodsForYear(2024)[1]!
+  t.equal(period.dueDate, '2024-05-15')
+  const later = new Date('2024-12-31T00:00:00+07:00')
+  const cases: [string, string | null, string, Timeliness][] = [
+    ['at 23:59 local on the due date', '2024-05-15T23:59:00+07:00', later.toISOString(), 'on_time'],
+    ['at 00:01 local the next day', '2024-05-16T00:01:00+07:00', later.toISOString(), 'late'],
+    ['at 23:59:59 local, written in UTC', '2024-05-15T16:59:59Z', later.toISOString(), 'on_time'],
+    ['at midnight local, written in UTC', '2024-05-15T17:00:00Z', later.toISOString(), 'late'],
+    ['well before the due date', '2024-03-01T09:00:00+07:00', later.toISOString(), 'on_time'],
+    ['a week late', '2024-05-22T08:00:00+07:00', later.toISOString(), 'late'],
+    ['not submitted, before the due date', null, '2024-05-01T08:00:00+07:00', 'not_due'],
+    ['not submitted, 23:59 on the due date', null, '2024-05-15T23:59:00+07:00', 'not_due'],
+    ['not submitted, midnight after the due date', null, '2024-05-16T00:00:00+07:00', 'missing'],
+    ['not submitted, months later', null, later.toISOString(), 'missing'],
+  ]
+  for (const [name, submittedAt, now, expected] of cases) {
+    t.equal(submissionTimeliness(period, submittedAt === null ? null : new Date(submittedAt), new Date(now)), expected, name)
+  }
+  t.equal(
+    submissionTimeliness({ dueDate: '2024-11-10' }, new Date('2024-11-10T20:00:00+07:00'), later),
+    'on_time',
+    'a due date on a Sunday is kept as written',
+  )
+})
+
+t.test('timeliness summary', async (t) => {
+  const cases: [Timeliness[], { onTime: number; late: number; missing: number; notDue: number; due: number; onTimePercentage: number | null }][] = [
+    [['on_time', 'late', 'missing', 'not_due', 'on_time'], { onTime: 2, late: 1, missing: 1, notDue: 1, due: 4, onTimePercentage: 50 }],
+    [['on_time', 'on_time', 'late'], { onTime: 2, late: 1, missing: 0, notDue: 0, due: 3, onTimePercentage: 66.67 }],
+    [['not_due', 'not_due'], { onTime: 0, late: 0, missing: 0, notDue: 2, due: 0, onTimePercentage: null }],
+    [[], { onTime: 0, late: 0, missing: 0, notDue: 0, due: 0, onTimePercentage: null }],
+  ]
+  for (const [values, expected] of cases) t.same(timelinessSummary(values), expected, values.join(',') || 'nothing')
+})
+
+t.test('sum breakdowns', async (t) => {
+  const cells: BreakdownCell[] = [
+    { key: { ward: 'A', sex: 'male' }, numerator: 10, denominator: 12 },
+    { key: { ward: 'A', sex: 'female' }, numerator: 8, denominator: 9 },
+    { key: { ward: 'B', sex: 'male' }, numerator: 5, denominator: 5 },
+    { key: { ward: 'B', sex: 'female' }, numerator: 7, denominator: 10 },
+    { key: { ward: 'C', sex: 'male' }, numerator: 0, denominator: 0 },
+    { key: { ward: 'C', sex: 'female' }, numerator: 3, denominator: 4 },
+  ]
+  const cases: [string[], BreakdownCell[]][] = [
+    [[], [{ key: {}, numerator: 33, denominator: 40 }]],
+    [
+      ['sex'],
+      [
+        { key: { sex: 'male' }, numerator: 15, denominator: 17 },
+        { key: { sex: 'female' }, numerator: 18, denominator: 23 },
+      ],
+    ],
+    [
+      ['ward'],
+      [
+        { key: { ward: 'A' }, numerator: 18, denominator: 21 },
+        { key: { ward: 'B' }, numerator: 12, denominator: 15 },
+        { key: { ward: 'C' }, numerator: 3, denominator: 4 },
+      ],
+    ],
+    [['sex', 'ward'], cells.map((c) => ({ key: { sex: c.key.sex!, ward: c.key.ward! }, numerator: c.numerator, denominator: c.denominator }))],
+  ]
+  for (const [by, expected] of cases) t.same(sumBreakdowns(cells, by), expected, `by [${by.join(', ')}]`)
+  t.same(sumBreakdowns([], ['sex']), [], 'no cells, no groups')
+  t.same(cells[0], { key: { ward: 'A', sex: 'male' }, numerator: 10, denominator: 12 }, 'input cells are not modified')
+  t.throws(() => sumBreakdowns(cells, ['ageGroup']), /no "ageGroup" breakdown/)
+  // Values that would collide if keys were joined with a separator.
+  t.same(
+    sumBreakdowns(
+      [
+        { key: { a: 'x,y', b: 'z' }, numerator: 1, denominator: 1 },
+        { key: { a: 'x', b: 'y,z' }, numerator: 2, denominator: 2 },
+      ],
+      ['a', 'b'],
+    ).length,
+    2,
+  )
+})
+
+t.test('indicators.json', async (t) => {
+  t.equal(file.dataset, 'indicators')
+  t.equal(file.version, '2024.1')
+  const codes = file.indicators.map((i) => i.code)
+  t.equal(new Set(codes).size, codes.length, 'codes are unique')
+  t.equal(new Set(file.indicators.map((i) => i.measure)).size, codes.length, 'measures are unique')
+  for (const required of [
+    'CHILDREN_BY_AGE_SEX',
+    'SC_CHILDREN_BY_GROUP',
+    'SC_CHILDREN_CARED_PCT',
+    'UNDER6_CHILDREN',
+    'UNDER6_BHYT_PCT',
+    'ABUSED_CHILDREN',
+    'INJURY_ACCIDENTS',
+    'INJURY_DEATHS',
+    'CHILD_LABOUR_CASES',
+    'CHILD_LABOUR_SUPPORTED_PCT',
+    'WRITTEN_REPORT_ON_TIME_PCT',
+    'WARDS_WITH_PLAN',
+    'WARDS_CHILD_FRIENDLY',
+  ]) {
+    t.ok(codes.includes(required), required)
+  }
+  for (const indicator of file.indicators) {
+    t.ok(['count', 'percentage'].includes(indicator.kind), `${indicator.code} kind`)
+    t.ok(['registry', 'incidents', 'assessments', 'reports'].includes(indicator.source), `${indicator.code} source`)
+    t.ok(/^[a-z]+\.[a-z0-9_]+$/.test(indicator.measure), `${indicator.code} measure is a machine key`)
+    t.ok(indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind'].includes(b)), `${indicator.code} breakdowns`)
+    if (indicator.kind === 'percentage') t.ok(indicator.denominator, `${indicator.code} has a denominator`)
+    t.ok(file.notes.some((n) => n.includes(indicator.measure)), `${indicator.code} measure is listed in the notes`)
+  }
+  t.same(file.indicators.find((i) => i.code === 'ABUSED_CHILDREN')!.breakdowns, ['kind', 'sex', 'ageGroup'])
+
+  t.same(
+    file.targets.map((x) => [x.planYear, x.indicatorCode, x.comparator, x.value, x.unit]),
+    [
+      [2024, 'SC_CHILDREN_CARED_PCT', '>=', 90, 'percent'],
+      [2024, 'UNDER6_BHYT_PCT', '=', 100, 'percent'],
+      [2024, 'INJURY_DEATHS', '=', 0, 'count'],
+      [2024, 'CHILD_LABOUR_SUPPORTED_PCT', '=', 100, 'percent'],
+      [2024, 'WARDS_WITH_PLAN', '=', 14, 'wards'],
+      [2024, 'WARDS_DATA_REVIEWED', '=', 14, 'wards'],
+      [2024, 'WARDS_CHILD_FRIENDLY', '=', 14, 'wards'],
+    ],
+  )
+  for (const target of file.targets) {
+    const indicator = file.indicators.find((i) => i.code === target.indicatorCode)
+    t.ok(indicator, `${target.indicatorCode} exists`)
+    t.equal(target.unit === 'percent', indicator?.kind === 'percentage', `${target.indicatorCode} unit fits its kind`)
+  }
+  t.same(file.periods, defaultPeriodsForYear(2024), 'the 2024 periods are the defaults')
+
+  // The district's 2024 figures against the targets, by hand.
+  const target = (code: string) => file.targets.find((x) => x.indicatorCode === code)!
+  t.equal(targetMet(percentage(1840, 2000), target('SC_CHILDREN_CARED_PCT')), true, '92% cared for')
+  t.equal(targetMet(percentage(1799, 2000), target('SC_CHILDREN_CARED_PCT')), false, '89.95% cared for')
+  t.equal(targetMet(percentage(4999, 5000), target('UNDER6_BHYT_PCT')), false, '99.98% with a card')
+  t.equal(targetMet(0, target('INJURY_DEATHS')), true)
+  t.equal(targetMet(13, target('WARDS_CHILD_FRIENDLY')), false)
+  t.equal(targetMet(percentage(0, 0), target('CHILD_LABOUR_SUPPORTED_PCT')), null, 'no child labour case: nothing to judge')
+})

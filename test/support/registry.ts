@@ -1,0 +1,18 @@
+import type { TestApp } from './app.js'
+import type { TestAccount } from './auth.js'
+
+/** Registers a child through the API and returns the response body (fails the caller's test on error). */
+export async function registerChild(
+  { app }: TestApp,
+  account: TestAccount,
+  child: Record<string, unknown> & { address: { wardCode: string; residentialGroupCode?: string; streetAddress?: string } },
+) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/children',
+    headers: account.headers,
+    payload: { sex: 'female', dateOfBirth: '2018-05-10', ...child },
+  })
+  if (response.statusCode !== 201) throw new Error(`registering a child failed: ${response.statusCode} ${response.body}`)
+  return response.json() as { id: string; version: number; address: { wardCode: string }; [key: string]: unknown }
+}
