@@ -27,6 +27,7 @@ import errors from './platform/errors.js'
 import health, { HealthSchema } from './platform/health.js'
 import housekeeping from './platform/housekeeping.js'
 import idempotency, { purgeExpiredIdempotencyKeys } from './platform/idempotency.js'
+import { JobQueue } from './platform/jobs.js'
 import { requestIdFor } from './platform/logging.js'
 import openapi from './platform/openapi.js'
 import { platformSchemas } from './platform/schemas.js'
@@ -82,12 +83,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate('clock', clock)
   const accounts = createAccountServices(config, database, clock)
   app.decorate('accounts', accounts)
+  const jobQueue = new JobQueue(database, clock, { pollIntervalMs: config.jobsPollIntervalMs })
+  app.decorate('jobs', jobQueue)
 
   for (const schema of sharedSchemas) app.addSchema(schema)
   app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
+  })
+  app.addHook('onReady', async () => {
+    jobQueue.start((error) => app.log.warn({ err: error }, 'job worker failed'))
+  })
+  app.addHook('preClose', async () => {
+    await jobQueue.stop()
   })
   app.addHook('onClose', async () => {
     await database.close()
@@ -106,6 +115,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     tasks: [
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: (now) => sealAuditChain(database.db, now) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
+      { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],
   })
 

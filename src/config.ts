@@ -82,6 +82,11 @@ const EnvSchema = Type.Object({
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456, description: 'argon2id memory in KiB (>= 1024)' }),
   PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'argon2id passes, 1-10' }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 30, description: 'token requests per minute per client address' }),
+  JOBS_POLL_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'milliseconds between job-queue polls (deadline sweeps, deliveries, imports); 0 disables the worker',
+  }),
   AUDIT_SEAL_INTERVAL_MS: Type.Integer({
     minimum: 0,
     default: 1000,
@@ -132,6 +137,7 @@ export interface Config {
     loginRateLimitMax: number
   }
   auditSealIntervalMs: number
+  jobsPollIntervalMs: number
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -220,6 +226,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         loginRateLimitMax: env.LOGIN_RATE_LIMIT_MAX,
       },
       auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
+      jobsPollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
     },
   }
 }

@@ -9,6 +9,7 @@ import { conflict, HttpProblem, notFound, type FieldError } from '../../platform
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { getHouseholdRow } from '../households/repository.js'
+import { recordEvent } from '../webhooks/repository.js'
 import { diffFields, sensitiveChildFields } from './history.js'
 import {
   childIdWithPersonalId,
@@ -210,6 +211,7 @@ export default async function childRoutes(app: FastifyInstance) {
           requestId: request.id,
         })
         await audit(tx, request, { action: 'child.create', resourceType: 'child', resourceId: row.id, unitCode: row.wardCode, outcome: 'success' })
+        await recordEvent(tx, childEvent('child.created', row, now, { source: row.source }))
         return { row, possibleDuplicates }
       }).catch((error: unknown) => {
         if (isUniqueViolation(error, 'children_personal_id_key')) return { conflict: null }
@@ -382,6 +384,7 @@ export default async function childRoutes(app: FastifyInstance) {
           outcome: 'success',
           details: { fields: changes.map((c) => c.field) },
         })
+        await recordEvent(tx, childEvent('child.updated', updated, now, { fields: changes.map((c) => c.field) }))
         return { updated, parts: await getChildParts(tx, id) }
       }).catch((error: unknown) => {
         if (isUniqueViolation(error, 'children_personal_id_key')) return { conflict: true as const }
@@ -450,6 +453,29 @@ export default async function childRoutes(app: FastifyInstance) {
       return reply.code(204).send(null)
     },
   )
+}
+
+/** The outbox event for a child: full details here; readers get a view cut to their role. */
+export function childEvent(type: 'child.created' | 'child.updated', row: ChildRow, occurredAt: Date, extra: Record<string, unknown>) {
+  return {
+    type,
+    occurredAt,
+    unit: { provinceCode: row.provinceCode, wardCode: row.wardCode, residentialGroupCode: row.residentialGroupCode },
+    resourceType: 'child',
+    resourceId: row.id,
+    data: {
+      childId: row.id,
+      fullName: row.fullName,
+      personalId: row.personalId,
+      dateOfBirth: row.dateOfBirth,
+      birthYear: row.birthYear,
+      sex: row.sex,
+      wardCode: row.wardCode,
+      residentialGroupCode: row.residentialGroupCode,
+      version: row.version,
+      ...extra,
+    },
+  }
 }
 
 async function provinceOf(app: FastifyInstance, wardCode: string): Promise<string> {
