@@ -14,6 +14,9 @@ import childPartRoutes from './modules/children/more-routes.js'
 import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
 import householdRoutes from './modules/households/routes.js'
+import incidentRoutes from './modules/incidents/routes.js'
+import { incidentSchemas } from './modules/incidents/schemas.js'
+import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import { householdSchemas } from './modules/households/schemas.js'
 import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
@@ -50,6 +53,7 @@ const sharedSchemas: TSchema[] = [
   ...calendarSchemas,
   ...childSchemas,
   ...householdSchemas,
+  ...incidentSchemas,
   ...userSchemas,
   ...auditSchemas,
 ]
@@ -128,6 +132,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(householdRoutes)
   await app.register(childRoutes)
   await app.register(childPartRoutes)
+  await app.register(incidentRoutes)
+  jobQueue.register(deadlineSweepJob(database))
+  jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
 
   return app
 }

@@ -17,6 +17,7 @@ export const apiTags = [
   { name: 'calendar', description: 'Public holidays and working-day deadlines' },
   { name: 'children', description: 'The child registry: records, circumstances, care, health insurance, search, duplicates, history, export' },
   { name: 'households', description: 'The household child book' },
+  { name: 'incidents', description: 'Abuse and rights violations: the 24-hour written report, Decree 56 case steps, deadline alerts' },
   { name: 'auth', description: 'Tokens and the keys that verify them' },
   { name: 'users', description: 'People, machine clients, roles' },
   { name: 'audit', description: 'The hash-chained audit log' },

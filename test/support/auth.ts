@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { insertClient, insertUser } from '../../src/modules/users/repository.js'
 import type { TestApp } from './app.js'
 
+const testTokenLifetimeSeconds = 365 * 24 * 60 * 60
+
 export interface TestAccount {
   id: string
   username: string
@@ -28,7 +30,8 @@ export async function accountFor(
     updatedAt: now,
     createdBy: 'test',
   })
-  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, now)
+  // Tests move the clock across days and weeks; their tokens outlive that (expiry has its own tests).
+  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, now, testTokenLifetimeSeconds)
   return { id: user.id, username, token, headers: { authorization: `Bearer ${token}` } }
 }
 
@@ -47,6 +50,6 @@ export async function clientFor({ app }: TestApp, spec: { role: string; units: s
     secretHash: 'not-used-by-tests',
     createdAt: now,
   })
-  const { token } = await app.accounts.tokens.issue({ kind: 'client', id: client.id }, now)
+  const { token } = await app.accounts.tokens.issue({ kind: 'client', id: client.id }, now, testTokenLifetimeSeconds)
   return { id: client.id, username: client.name, token, headers: { authorization: `Bearer ${token}` } }
 }

@@ -33,6 +33,9 @@ export const incidents = pgTable(
     writtenReportBy: text('written_report_by'),
     /** When the case was received (Decree 56 receipt step); deadlines of the case steps run from it. */
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    /** The earliest deadline among the case steps that may come next (kept on every step), for sweeps and filters. */
+    nextStep: text('next_step', { enum: caseSteps }),
+    nextStepDueAt: timestamp('next_step_due_at', { withTimezone: true }),
     status: text('status', { enum: ['open', 'closed'] }).notNull().default('open'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     closureReason: text('closure_reason'),
@@ -46,6 +49,7 @@ export const incidents = pgTable(
     index('incidents_ward_occurred_idx').on(t.wardCode, t.occurredAt),
     index('incidents_due_idx').on(t.writtenReportDueAt).where(sql`written_report_submitted_at is null`),
     index('incidents_kind_idx').on(t.kind, t.occurredAt),
+    index('incidents_next_step_idx').on(t.nextStepDueAt).where(sql`status = 'open'`),
   ],
 )
 

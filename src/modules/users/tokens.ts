@@ -43,7 +43,8 @@ export class TokenService {
       : undefined
   }
 
-  async issue(subject: { kind: SubjectKind; id: string }, now: Date): Promise<{ token: string; expiresIn: number }> {
+  /** `lifetimeSeconds` defaults to the configured access-token lifetime. */
+  async issue(subject: { kind: SubjectKind; id: string }, now: Date, lifetimeSeconds = this.options.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
     const { kid, privateKey } = await this.keys.signingKey(now)
     const issuedAt = Math.floor(now.getTime() / 1000)
     const token = await new SignJWT({ typ: subject.kind })
@@ -53,10 +54,10 @@ export class TokenService {
       .setSubject(`${subject.kind}:${subject.id}`)
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
-      .setExpirationTime(issuedAt + this.options.ttlSeconds)
+      .setExpirationTime(issuedAt + lifetimeSeconds)
       .setJti(randomUUID())
       .sign(privateKey)
-    return { token, expiresIn: this.options.ttlSeconds }
+    return { token, expiresIn: lifetimeSeconds }
   }
 
   /** Verifies signature, algorithm, issuer, audience and times; every failure is the same kind of 401. */

@@ -1,0 +1,159 @@
+import { and, asc, desc, eq, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { startOfLocalDay, addDays } from '../calendar/rules.js'
+import { dueSoonWindowMs, type Compliance } from './rules.js'
+import { incidentChildren, incidentRevisions, incidents, incidentSteps } from './tables.js'
+
+export type IncidentRow = typeof incidents.$inferSelect
+export type IncidentStepRow = typeof incidentSteps.$inferSelect
+export type IncidentChildRow = typeof incidentChildren.$inferSelect
+
+export function incidentInScope(scope: Scope): SQL {
+  return scopeCondition(scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })
+}
+
+/** The written-report compliance of each row, derived from the clock (same rule as writtenReportCompliance). */
+export function complianceExpression(now: Date): SQL<Compliance> {
+  return sql<Compliance>`case
+    when ${incidents.writtenReportSubmittedAt} is not null then
+      case when ${incidents.writtenReportSubmittedAt} <= ${incidents.writtenReportDueAt} then 'on_time' else 'late' end
+    when ${now}::timestamptz > ${incidents.writtenReportDueAt} then 'overdue'
+    when ${incidents.writtenReportDueAt} <= ${new Date(now.getTime() + dueSoonWindowMs)}::timestamptz then 'due_soon'
+    else 'pending' end`
+}
+
+export interface IncidentFilter {
+  unitScope?: Scope
+  kind?: string
+  status?: 'open' | 'closed'
+  compliance?: Compliance
+  overdueSteps?: boolean
+  from?: string
+  to?: string
+}
+
+export function incidentConditions(scope: Scope, filter: IncidentFilter, now: Date): SQL[] {
+  const conditions: SQL[] = [incidentInScope(scope)]
+  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: incidents.wardCode, group: incidents.residentialGroupCode }))
+  if (filter.kind) conditions.push(eq(incidents.kind, filter.kind as IncidentRow['kind']))
+  if (filter.status) conditions.push(eq(incidents.status, filter.status))
+  if (filter.compliance) conditions.push(sql`${complianceExpression(now)} = ${filter.compliance}`)
+  if (filter.overdueSteps !== undefined) {
+    const overdue = sql`(${incidents.status} = 'open' and ${incidents.nextStepDueAt} < ${now}::timestamptz)`
+    conditions.push(filter.overdueSteps ? overdue : sql`not coalesce(${overdue}, false)`)
+  }
+  if (filter.from) conditions.push(gte(incidents.occurredAt, startOfLocalDay(filter.from)))
+  if (filter.to) conditions.push(lt(incidents.occurredAt, startOfLocalDay(addDays(filter.to, 1))))
+  return conditions
+}
+
+export async function listIncidents(
+  db: Executor,
+  scope: Scope,
+  filter: IncidentFilter,
+  now: Date,
+  page: { after?: [string, string]; limit: number },
+) {
+  const conditions = incidentConditions(scope, filter, now)
+  if (page.after) conditions.push(sql`(${incidents.occurredAt}, ${incidents.id}) < (${page.after[0]}::timestamptz, ${page.after[1]}::uuid)`)
+  return db
+    .select({
+      incident: incidents,
+      childCount: sql<number>`(select count(*)::int from incident_children ic where ic.incident_id = "incidents"."id")`,
+    })
+    .from(incidents)
+    .where(and(...conditions))
+    .orderBy(desc(incidents.occurredAt), desc(incidents.id))
+    .limit(page.limit)
+}
+
+export async function getIncident(db: Executor, scope: Scope, id: string): Promise<IncidentRow | undefined> {
+  const [row] = await db.select().from(incidents).where(and(eq(incidents.id, id), incidentInScope(scope)))
+  return row
+}
+
+export async function incidentDetails(db: Executor, id: string) {
+  const [children, steps] = await Promise.all([
+    db.select().from(incidentChildren).where(eq(incidentChildren.incidentId, id)).orderBy(asc(incidentChildren.createdAt), asc(incidentChildren.id)),
+    db.select().from(incidentSteps).where(eq(incidentSteps.incidentId, id)).orderBy(asc(incidentSteps.at), asc(incidentSteps.createdAt)),
+  ])
+  return { children, steps }
+}
+
+export async function insertIncident(tx: Executor, values: typeof incidents.$inferInsert): Promise<IncidentRow> {
+  const [row] = await tx.insert(incidents).values(values).returning()
+  return row!
+}
+
+export async function updateIncident(
+  tx: Executor,
+  scope: Scope,
+  id: string,
+  expectedVersion: number | null,
+  changes: Partial<typeof incidents.$inferInsert>,
+): Promise<IncidentRow | undefined> {
+  const [row] = await tx
+    .update(incidents)
+    .set({ ...changes, version: sql`${incidents.version} + 1` })
+    .where(and(eq(incidents.id, id), incidentInScope(scope), expectedVersion === null ? undefined : eq(incidents.version, expectedVersion)))
+    .returning()
+  return row
+}
+
+export async function insertIncidentChildren(tx: Executor, rows: (typeof incidentChildren.$inferInsert)[]): Promise<void> {
+  if (rows.length > 0) await tx.insert(incidentChildren).values(rows)
+}
+
+export async function insertStep(tx: Executor, values: typeof incidentSteps.$inferInsert): Promise<IncidentStepRow> {
+  const [row] = await tx.insert(incidentSteps).values(values).returning()
+  return row!
+}
+
+export async function insertIncidentRevision(tx: Executor, values: typeof incidentRevisions.$inferInsert): Promise<void> {
+  await tx.insert(incidentRevisions).values(values)
+}
+
+/** Per-ward counts by compliance for incidents that occurred in the window. */
+export async function complianceByWard(db: Executor, scope: Scope, filter: IncidentFilter, now: Date) {
+  const compliance = complianceExpression(now)
+  return db
+    .select({ wardCode: incidents.wardCode, compliance, count: sql<number>`count(*)::int` })
+    .from(incidents)
+    .where(and(...incidentConditions(scope, filter, now)))
+    // By position: the compliance expression carries parameters, which PostgreSQL cannot match by text.
+    .groupBy(sql`1`, sql`2`)
+    .orderBy(asc(incidents.wardCode))
+}
+
+/** Unsubmitted reports in (or past) their due-soon window: candidates for the sweep's events. */
+export async function reportsNeedingAlerts(db: Executor, now: Date, limit: number) {
+  return db
+    .select()
+    .from(incidents)
+    .where(
+      and(
+        isNull(incidents.writtenReportSubmittedAt),
+        lte(incidents.writtenReportDueAt, new Date(now.getTime() + dueSoonWindowMs)),
+        sql`not exists (select 1 from events e where e.dedupe_key = 'incident.written_report.overdue:' || "incidents"."id")`,
+      ),
+    )
+    .orderBy(asc(incidents.writtenReportDueAt))
+    .limit(limit)
+}
+
+/** Open cases whose next step is past its deadline and not yet alerted. */
+export async function stepsNeedingAlerts(db: Executor, now: Date, limit: number) {
+  return db
+    .select()
+    .from(incidents)
+    .where(
+      and(
+        eq(incidents.status, 'open'),
+        lt(incidents.nextStepDueAt, now),
+        sql`not exists (select 1 from events e where e.dedupe_key = 'incident.step.overdue:' || "incidents"."id" || ':' || "incidents"."next_step")`,
+      ),
+    )
+    .orderBy(asc(incidents.nextStepDueAt))
+    .limit(limit)
+}

@@ -1,0 +1,271 @@
+import Type, { type TSchema } from 'typebox'
+import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
+import { UnitCode } from '../units/schemas.js'
+import { caseSteps, channels, complianceStates, incidentKinds, injuryOutcomes, sexualAbuseSubKinds, timePrecisions } from './rules.js'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Sensitive = <T extends TSchema>(schema: T, what: string) =>
+  Type.Optional({ ...schema, description: `${what}. Sensitive: omitted for callers without incidents:sensitive.`, 'x-sensitive': true } as T)
+
+const InstantInput = Type.String({ format: 'date-time', description: 'RFC 3339 with offset' })
+
+const IncidentChildInput = Type.Union([
+  Type.Object({ childId: Type.String({ format: 'uuid', description: 'a child of the registry in your units' }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      unregistered: Type.Object(
+        {
+          fullName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          dateOfBirth: Type.Optional(IsoDate()),
+          estimatedAgeYears: Type.Optional(Type.Integer({ minimum: 0, maximum: 17 })),
+          sex: Type.Optional(Type.Enum(['male', 'female', 'unknown'])),
+        },
+        { additionalProperties: false, description: 'minimal details of a child not (yet) in the registry; link later' },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+])
+
+export const IncidentChildSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    sex: Nullable(Type.String()),
+    ageYears: Nullable(Type.Integer()),
+    childId: Sensitive(Nullable(Type.String({ format: 'uuid' })), 'the registry child'),
+    unregistered: Sensitive(Nullable(Type.Object({}, { additionalProperties: true })), 'identity of an unregistered child'),
+  },
+  { $id: 'IncidentChild', additionalProperties: false },
+)
+
+export const IncidentStepSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    step: Type.Enum([...caseSteps]),
+    at: Timestamp(),
+    dueAt: Nullable(Timestamp({ description: 'the deadline the step had (Decree 56), if any' })),
+    onTime: Nullable(Type.Boolean()),
+    note: Sensitive(Nullable(Type.String()), 'case note'),
+    actorName: Nullable(Type.String()),
+  },
+  { $id: 'IncidentStep', additionalProperties: false },
+)
+
+export const PendingStepSchema = Type.Object(
+  { step: Type.Enum([...caseSteps]), dueAt: Timestamp(), overdue: Type.Boolean() },
+  { $id: 'PendingStep', additionalProperties: false },
+)
+
+const incidentMembers = {
+  id: Type.String({ format: 'uuid' }),
+  kind: Type.Enum([...incidentKinds]),
+  subKind: Nullable(Type.String()),
+  occurredAt: Timestamp(),
+  occurredAtPrecision: Type.Enum([...timePrecisions]),
+  detectedAt: Timestamp(),
+  channel: Type.Enum([...channels]),
+  phoneReportedAt: Nullable(Timestamp()),
+  emergency: Type.Boolean(),
+  address: Type.Object(
+    { provinceCode: Type.String(), wardCode: Type.String(), residentialGroupCode: Nullable(Type.String()) },
+    { additionalProperties: false },
+  ),
+  injuryOutcome: Nullable(Type.Enum([...injuryOutcomes])),
+  writtenReport: Type.Object(
+    {
+      dueAt: Timestamp({ description: 'computed by the server: 24 hours after the basis, never accepted from a client' }),
+      basis: Type.Enum(['occurred', 'detected'], { description: 'which instant the 24 hours run from' }),
+      submittedAt: Nullable(Timestamp({ description: 'stamped by the server clock' })),
+      lateReason: Nullable(Type.String()),
+      compliance: Type.Enum([...complianceStates], { description: 'derived from the clock: pending, due_soon (last 6 h), overdue, on_time, late' }),
+    },
+    { additionalProperties: false },
+  ),
+  receivedAt: Timestamp(),
+  status: Type.Enum(['open', 'closed']),
+  closedAt: Nullable(Timestamp()),
+  overdueSteps: Type.Integer({ description: 'pending case steps past their deadline' }),
+  version: Type.Integer(),
+}
+
+export const IncidentSummarySchema = Type.Object(
+  { ...incidentMembers, childCount: Type.Integer() },
+  { $id: 'IncidentSummary', additionalProperties: false },
+)
+
+export const IncidentSchema = Type.Object(
+  {
+    ...incidentMembers,
+    narrative: Sensitive(Nullable(Type.String()), 'what happened'),
+    perpetratorRelation: Sensitive(Nullable(Type.String()), 'relation of the perpetrator to the child'),
+    closureReason: Nullable(Type.String()),
+    children: Type.Array(Type.Ref('IncidentChild')),
+    steps: Type.Array(Type.Ref('IncidentStep')),
+    pendingSteps: Type.Array(Type.Ref('PendingStep')),
+    allowedNextSteps: Type.Array(Type.Enum([...caseSteps])),
+    createdAt: Timestamp(),
+    updatedAt: Timestamp(),
+  },
+  { $id: 'Incident', additionalProperties: false },
+)
+
+export const IncidentPageSchema = Page(Type.Ref('IncidentSummary'), 'IncidentPage')
+
+export const CreateIncidentBody = Type.Object(
+  {
+    kind: Type.Enum([...incidentKinds]),
+    subKind: Type.Optional(Nullable(Type.Enum([...sexualAbuseSubKinds], { description: 'for sexual_abuse only' }))),
+    occurredAt: InstantInput,
+    occurredAtPrecision: Type.Enum([...timePrecisions]),
+    detectedAt: InstantInput,
+    channel: Type.Enum([...channels]),
+    phoneReportedAt: Type.Optional(Nullable(InstantInput)),
+    receivedAt: Type.Optional(InstantInput),
+    emergency: Type.Optional(Type.Boolean()),
+    address: Type.Object(
+      { wardCode: UnitCode, residentialGroupCode: Type.Optional(Nullable(UnitCode)) },
+      { additionalProperties: false },
+    ),
+    children: Type.Array(IncidentChildInput, { minItems: 1, maxItems: 20 }),
+    narrative: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'sensitive: needs incidents:sensitive' }))),
+    perpetratorRelation: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'sensitive: needs incidents:sensitive' }))),
+    injuryOutcome: Type.Optional(Nullable(Type.Enum([...injuryOutcomes], { description: 'for injury_accident and drowning' }))),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdateIncidentBody = Type.Object(
+  {
+    kind: Type.Optional(Type.Enum([...incidentKinds])),
+    subKind: Type.Optional(Nullable(Type.Enum([...sexualAbuseSubKinds]))),
+    occurredAt: Type.Optional(InstantInput),
+    occurredAtPrecision: Type.Optional(Type.Enum([...timePrecisions])),
+    detectedAt: Type.Optional(InstantInput),
+    channel: Type.Optional(Type.Enum([...channels])),
+    phoneReportedAt: Type.Optional(Nullable(InstantInput)),
+    emergency: Type.Optional(Type.Boolean()),
+    narrative: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
+    perpetratorRelation: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    injuryOutcome: Type.Optional(Nullable(Type.Enum([...injuryOutcomes]))),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: 'required when a change moves the written-report deadline after the report' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const WrittenReportBody = Type.Object(
+  {
+    lateReason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'required after the 24-hour deadline' })),
+  },
+  { additionalProperties: false },
+)
+
+export const StepBody = Type.Object(
+  {
+    step: Type.Enum([...caseSteps]),
+    at: Type.Optional(InstantInput),
+    note: Type.Optional(Type.String({ maxLength: 5000 })),
+    closureReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: 'required for closure' })),
+    applyCircumstanceGroup: Type.Optional(
+      Type.Boolean({ description: 'on closure: add the matching special-circumstance group to the registry children' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const StepResultSchema = Type.Object(
+  {
+    incident: Type.Ref('Incident'),
+    circumstanceOffer: Nullable(
+      Type.Object(
+        {
+          groupCode: Type.String(),
+          childIds: Type.Array(Type.String({ format: 'uuid' })),
+          applied: Type.Boolean(),
+        },
+        { additionalProperties: false, description: 'on closure: the group the case is evidence for, and whether it was added' },
+      ),
+    ),
+  },
+  { $id: 'IncidentStepResult', additionalProperties: false },
+)
+
+export const ListIncidentsQuery = Type.Object(
+  {
+    compliance: Type.Optional(Type.Enum([...complianceStates])),
+    unit: Type.Optional(UnitCode),
+    kind: Type.Optional(Type.Enum([...incidentKinds])),
+    status: Type.Optional(Type.Enum(['open', 'closed'])),
+    overdueSteps: Type.Optional(Type.Boolean({ description: 'only cases with a case step past its deadline' })),
+    from: Type.Optional(IsoDate({ description: 'occurred on or after (local date)' })),
+    to: Type.Optional(IsoDate({ description: 'occurred on or before (local date)' })),
+    ...PaginationQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const ComplianceQuery = Type.Object(
+  { from: IsoDate(), to: IsoDate(), unit: Type.Optional(UnitCode) },
+  { additionalProperties: false },
+)
+
+const ComplianceCounts = Type.Object(
+  {
+    pending: Type.Integer(),
+    due_soon: Type.Integer(),
+    overdue: Type.Integer(),
+    on_time: Type.Integer(),
+    late: Type.Integer(),
+  },
+  { additionalProperties: false },
+)
+
+export const ComplianceReportSchema = Type.Object(
+  {
+    from: IsoDate(),
+    to: IsoDate(),
+    asOf: Timestamp(),
+    wards: Type.Array(
+      Type.Object(
+        {
+          wardCode: Type.String(),
+          counts: ComplianceCounts,
+          onTimeRate: Nullable(Type.Number({ description: 'on_time / (on_time + late + overdue), 0–1' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    total: Type.Object({ counts: ComplianceCounts, onTimeRate: Nullable(Type.Number()) }, { additionalProperties: false }),
+  },
+  { $id: 'ComplianceReport', additionalProperties: false },
+)
+
+export const AlertSchema = Type.Object(
+  {
+    eventId: Type.String({ format: 'uuid' }),
+    type: Type.String(),
+    occurredAt: Timestamp(),
+    wardCode: Type.String(),
+    incidentId: Type.String({ format: 'uuid' }),
+    step: Nullable(Type.String()),
+    dueAt: Nullable(Timestamp()),
+  },
+  { $id: 'Alert', additionalProperties: false },
+)
+
+export const AlertPageSchema = Page(Type.Ref('Alert'), 'AlertPage')
+export const AlertsQuery = Type.Object({ unit: Type.Optional(UnitCode), ...PaginationQuery }, { additionalProperties: false })
+
+export const IncidentParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+export const incidentSchemas = [
+  IncidentChildSchema,
+  IncidentStepSchema,
+  PendingStepSchema,
+  IncidentSummarySchema,
+  IncidentSchema,
+  IncidentPageSchema,
+  StepResultSchema,
+  ComplianceReportSchema,
+  AlertSchema,
+  AlertPageSchema,
+]
