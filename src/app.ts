@@ -13,17 +13,28 @@ import catalogueRoutes from './modules/children/groups.js'
 import childPartRoutes from './modules/children/more-routes.js'
 import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
+import criteriaRoutes from './modules/criteria/routes.js'
+import { criteriaSchemas } from './modules/criteria/schemas.js'
 import householdRoutes from './modules/households/routes.js'
+import importRoutes from './modules/imports/routes.js'
+import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import { householdSchemas } from './modules/households/schemas.js'
+import indicatorRoutes from './modules/indicators/routes.js'
+import { indicatorSchemas } from './modules/indicators/schemas.js'
+import reportRoutes from './modules/reports/routes.js'
+import { reportSchemas } from './modules/reports/schemas.js'
 import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { userSchemas } from './modules/users/schemas.js'
 import { createAccountServices } from './modules/users/services.js'
+import webhookRoutes from './modules/webhooks/routes.js'
+import { webhookSchemas } from './modules/webhooks/schemas.js'
+import { registerWebhookJobs } from './modules/webhooks/service.js'
 import auth from './platform/auth.js'
 import { systemClock, type Clock } from './platform/clock.js'
 import errors from './platform/errors.js'
@@ -54,8 +65,13 @@ const sharedSchemas: TSchema[] = [
   ...childSchemas,
   ...householdSchemas,
   ...incidentSchemas,
+  ...criteriaSchemas,
+  ...indicatorSchemas,
+  ...reportSchemas,
   ...userSchemas,
   ...auditSchemas,
+  ...webhookSchemas,
+  ...importSchemas,
 ]
 
 /** Builds the application without touching the network or the database: that happens on listen/requests. */
@@ -132,9 +148,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(householdRoutes)
   await app.register(childRoutes)
   await app.register(childPartRoutes)
+  await app.register(importRoutes)
   await app.register(incidentRoutes)
+  await app.register(criteriaRoutes)
+  await app.register(indicatorRoutes)
+  await app.register(reportRoutes)
   jobQueue.register(deadlineSweepJob(database))
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
+  await app.register(webhookRoutes)
+  registerWebhookJobs(app)
 
   return app
 }

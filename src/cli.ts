@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { migrate } from './db/migrate.js'
 import { seedReferenceData } from './db/seed.js'
+import { importCommand, importUsage } from './modules/imports/cli.js'
 import { createAccount } from './modules/users/bootstrap.js'
 import { KeyStore } from './modules/users/keys.js'
 import { generateOpenApiDocument, serialiseOpenApi } from './platform/openapi-document.js'
@@ -18,6 +19,7 @@ Commands:
   users create --username U --password P --role R --unit CODE [--unit CODE …] [--display-name N] [--grant PERMISSION …]
               create a person account (same rules as POST /v1/users)
   keys rotate start signing tokens with a new key; old keys stay published until their tokens expire
+  ${importUsage}
 
 The database is DATABASE_URL, or the embedded database in DATA_DIR when it is unset.`
 
@@ -106,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
       )
       process.stdout.write(`now signing with key ${kid}\n`)
       return 0
+    }
+    case 'import': {
+      const config = configOrExit()
+      return withDatabase((database) => importCommand(argv.slice(1), database, { useAppRole: config.useAppRole }))
     }
     case 'migrate': {
       const { applied } = await withDatabase(migrate)

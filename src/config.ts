@@ -82,6 +82,17 @@ const EnvSchema = Type.Object({
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456, description: 'argon2id memory in KiB (>= 1024)' }),
   PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'argon2id passes, 1-10' }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 30, description: 'token requests per minute per client address' }),
+  WEBHOOK_ALLOW_HTTP: Type.Boolean({ default: false, description: 'true or false: accept http:// webhook receivers (local testing only)' }),
+  WEBHOOK_ALLOWED_HOSTS: Type.String({
+    default: '',
+    pattern: '^[A-Za-z0-9.:/_-]*(,[A-Za-z0-9.:/_-]+)*$',
+    description: 'comma-separated host names, addresses or CIDR ranges that webhooks may reach although private',
+  }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'attempts per event and subscription, 1-50' }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 10_000, description: 'milliseconds, 100-30000' }),
+  WEBHOOK_SECRET_KEY: Type.Optional(
+    Type.String({ minLength: 32, description: 'at least 32 characters: encrypts webhook signing secrets at rest' }),
+  ),
   JOBS_POLL_INTERVAL_MS: Type.Integer({
     minimum: 0,
     default: 1000,
@@ -138,6 +149,13 @@ export interface Config {
   }
   auditSealIntervalMs: number
   jobsPollIntervalMs: number
+  webhooks: {
+    allowHttp: boolean
+    allowedHosts: string[]
+    maxAttempts: number
+    timeoutMs: number
+    secretKey: string | undefined
+  }
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -170,6 +188,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
   const env = converted as Env
   const crossChecks = crossCheck(env)
   if (crossChecks.length > 0) return { ok: false, errors: crossChecks }
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_HTTP) {
+    return { ok: false, errors: ['WEBHOOK_ALLOW_HTTP: invalid value (got "true"); expected false in production: webhooks must use https'] }
+  }
   if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
     return {
       ok: false,
@@ -227,6 +248,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
       },
       auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
       jobsPollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
+      webhooks: {
+        allowHttp: env.WEBHOOK_ALLOW_HTTP,
+        allowedHosts: env.WEBHOOK_ALLOWED_HOSTS === '' ? [] : env.WEBHOOK_ALLOWED_HOSTS.split(','),
+        maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+        timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+        secretKey: env.WEBHOOK_SECRET_KEY,
+      },
     },
   }
 }

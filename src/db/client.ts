@@ -64,13 +64,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs,
       application_name: 'child-protection-service',
+      // A startup parameter: the session is the application role from its first statement.
+      ...(asAppRole ? { options: `-c role=${appRole}` } : {}),
     })
     // An idle client losing its server must not crash the process; the next query reports it.
     created.on('error', (error) => options.onPoolError?.(error))
-    // Queued on the new connection before the pool hands it out, so no statement runs as the owner.
-    created.on('connect', (client) => {
-      if (asAppRole) client.query(`set role ${appRole}`).catch((error: Error) => options.onPoolError?.(error))
-    })
     return created
   }
   let pool = createPool()

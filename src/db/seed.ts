@@ -1,9 +1,20 @@
 import { eq } from 'drizzle-orm'
 import { applyHolidaysReference } from '../modules/calendar/repository.js'
 import { applyCircumstanceGroupsReference, applyEthnicitiesReference } from '../modules/children/repository.js'
+import { applyCriteriaSetsReference } from '../modules/criteria/repository.js'
+import { applyIndicatorsReference } from '../modules/indicators/repository.js'
 import { applyUnitsReference } from '../modules/units/repository.js'
 import { applyRolesReference } from '../modules/users/repository.js'
-import { loadCircumstanceGroups, loadEthnicities, loadHolidays, loadRoles, loadUnits, type ReferenceFile } from '../reference/index.js'
+import {
+  loadCircumstanceGroups,
+  loadCriteriaSets,
+  loadEthnicities,
+  loadHolidays,
+  loadIndicators,
+  loadRoles,
+  loadUnits,
+  type ReferenceFile,
+} from '../reference/index.js'
 import type { Database, Executor } from './client.js'
 import { referenceDatasets } from './meta-tables.js'
 import { lockSchema } from './migrate.js'
@@ -29,6 +40,8 @@ function datasets(): Dataset[] {
     dataset(loadHolidays(), applyHolidaysReference),
     dataset(loadRoles(), applyRolesReference),
     dataset(loadEthnicities(), applyEthnicitiesReference),
+    dataset(loadIndicators(), applyIndicatorsReference),
+    dataset(loadCriteriaSets(), applyCriteriaSetsReference),
   ]
 }
 

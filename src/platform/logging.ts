@@ -54,13 +54,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       redact: { paths: redactPaths(), censor: '[redacted]' },
       serializers: {
-        req(request: { method?: string; url?: string; id?: string; ip?: string; headers?: Record<string, unknown> }) {
-          return {
-            method: request.method,
-            path: pathOnly(request.url),
-            remoteAddress: request.ip,
-            userAgent: request.headers?.['user-agent'],
-          }
+        // Only method, path and address: headers such as User-Agent and Referer carry whatever a client puts there.
+        req(request: { method?: string; url?: string; ip?: string }) {
+          return { method: request.method, path: pathOnly(request.url), remoteAddress: request.ip }
         },
         res(reply: { statusCode?: number }) {
           return { statusCode: reply.statusCode }

@@ -17,10 +17,15 @@ export const apiTags = [
   { name: 'calendar', description: 'Public holidays and working-day deadlines' },
   { name: 'children', description: 'The child registry: records, circumstances, care, health insurance, search, duplicates, history, export' },
   { name: 'households', description: 'The household child book' },
+  { name: 'imports', description: 'Bulk import of children and households from CSV, XLSX or NDJSON: dry runs, per-row reports, errors.csv' },
   { name: 'incidents', description: 'Abuse and rights violations: the 24-hour written report, Decree 56 case steps, deadline alerts' },
+  { name: 'assessments', description: 'Child-friendly wards (Decision 06/QĐ-TTg): versioned criteria sets, ward assessments, verdicts, suggestions from the data, the district view' },
+  { name: 'indicators', description: 'Plan indicators computed live per ward and district, targets per plan year, reporting periods, exports' },
+  { name: 'reports', description: 'Periodic ward reports: frozen figures, submission and timeliness, review, district consolidation, exports, DHIS2' },
   { name: 'auth', description: 'Tokens and the keys that verify them' },
   { name: 'users', description: 'People, machine clients, roles' },
   { name: 'audit', description: 'The hash-chained audit log' },
+  { name: 'events', description: 'The event feed and signed webhooks for integrating systems' },
 ]
 
 /** The OpenAPI 3.1 document is generated from the route schemas; shared schemas become components by $id. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Type, { type Static, type TSchema } from 'typebox'
 import Value from 'typebox/value'
+import { CriteriaSetDefinition } from '../modules/criteria/schemas.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
@@ -92,6 +93,51 @@ export const EthnicitiesFile = Type.Object({
   ethnicities: Type.Array(Type.Object({ code: Type.String({ pattern: '^\\d{2}$' }), nameVi: Type.String(), nameEn: Type.String() })),
 })
 
+export const CriteriaSetsFile = Type.Object({
+  dataset: Type.Literal('criteria-sets'),
+  version: Type.String(),
+  notes: Type.Array(Type.String()),
+  sets: Type.Array(CriteriaSetDefinition),
+})
+
+export const IndicatorsFile = Type.Object({
+  dataset: Type.Literal('indicators'),
+  version: Type.String(),
+  notes: Type.Array(Type.String()),
+  indicators: Type.Array(
+    Type.Object({
+      code: Type.String({ pattern: '^[A-Z0-9_]+$' }),
+      nameVi: Type.String({ minLength: 1 }),
+      nameEn: Type.String({ minLength: 1 }),
+      kind: Type.Enum(['count', 'percentage']),
+      numerator: Type.String({ minLength: 1 }),
+      denominator: Nullable(Type.String({ minLength: 1 })),
+      breakdowns: Type.Array(Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind'])),
+      source: Type.Enum(['registry', 'incidents', 'assessments', 'reports']),
+      measure: Type.String({ pattern: '^[a-z]+\\.[a-z0-9_]+$' }),
+    }),
+  ),
+  targets: Type.Array(
+    Type.Object({
+      planYear: Type.Integer({ minimum: 2000, maximum: 2100 }),
+      indicatorCode: Type.String(),
+      comparator: Type.Enum(['>=', '<=', '=', '<', '>']),
+      value: Type.Number({ minimum: 0 }),
+      unit: Type.Enum(['percent', 'count', 'wards']),
+    }),
+  ),
+  periods: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      kind: Type.Enum(['ward_plan', 'six_month', 'nine_month', 'annual']),
+      year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+      dueDate: DateString,
+      windowFrom: DateString,
+      windowTo: DateString,
+    }),
+  ),
+})
+
 export interface ReferenceFile<T> {
   name: string
   sha256: string
@@ -118,8 +164,12 @@ export const loadCircumstanceGroups = () => load('circumstance-groups.json', Cir
 export const loadHolidays = () => load('holidays.json', HolidaysFile)
 export const loadRoles = () => load('roles.json', RolesFile)
 export const loadEthnicities = () => load('ethnicities.json', EthnicitiesFile)
+export const loadIndicators = () => load('indicators.json', IndicatorsFile)
+export const loadCriteriaSets = () => load('criteria-decision-06.json', CriteriaSetsFile)
 
 export type UnitsData = Static<typeof UnitsFile>
 export type CircumstanceGroupsData = Static<typeof CircumstanceGroupsFile>
 export type HolidaysData = Static<typeof HolidaysFile>
 export type RolesData = Static<typeof RolesFile>
+export type IndicatorsData = Static<typeof IndicatorsFile>
+export type CriteriaSetsData = Static<typeof CriteriaSetsFile>

@@ -14,7 +14,7 @@ t.test('migrating and seeding again changes nothing', async (t) => {
   t.same(await migrate(database), { applied: 0 })
   const seeded = await seedReferenceData(database)
   t.same(seeded.applied, [])
-  t.same(seeded.unchanged.sort(), ['circumstance-groups', 'ethnicities', 'holidays', 'roles', 'units'])
+  t.same(seeded.unchanged.sort(), ['circumstance-groups', 'criteria-decision-06', 'ethnicities', 'holidays', 'indicators', 'roles', 'units'])
   const [count] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from units`)
   t.equal(count?.n, 23)
 })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,17 +14,25 @@ import { migrate, migrationsFolder } from '../../src/db/migrate.js'
 import { seedReferenceData } from '../../src/db/seed.js'
 import * as schema from '../../src/db/schema.js'
 
-const referenceFolder = fileURLToPath(new URL('../../src/reference/', import.meta.url))
+const sourceFolder = fileURLToPath(new URL('../../src/', import.meta.url))
 
-/** Changes whenever a migration or a reference file changes, so stale templates are never reused. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(join(folder, entry.name)) : [join(folder, entry.name)]))
+    .sort()
+}
+
+/** What a template is built from: migrations, reference files, and the code that seeds them. */
+function templateSources(): string[] {
+  return [...filesUnder(migrationsFolder), ...filesUnder(sourceFolder)].filter(
+    (file) => /\.(sql|json)$/.test(file) || /\/src\/(db|reference)\/.*\.ts$/.test(file) || /\/src\/modules\/[^/]+\/repository\.ts$/.test(file),
+  )
+}
+
+/** Changes whenever any of those changes, so a stale template is never reused. */
 export function schemaFingerprint(): string {
   const hash = createHash('sha256')
-  for (const folder of [migrationsFolder, join(migrationsFolder, 'meta'), referenceFolder]) {
-    for (const name of readdirSync(folder).sort()) {
-      if (!/\.(sql|json)$/.test(name)) continue
-      hash.update(name).update(readFileSync(join(folder, name)))
-    }
-  }
+  for (const file of templateSources()) hash.update(file).update(readFileSync(file))
   return hash.digest('hex').slice(0, 16)
 }
 

@@ -1,7 +1,35 @@
 import type { FieldChange } from './tables.js'
 
+/** Fields whose changes a revision records (the history endpoint shows them). */
+export const trackedChildFields = [
+  'fullName',
+  'dateOfBirth',
+  'birthYear',
+  'birthDatePrecision',
+  'sex',
+  'ethnicityCode',
+  'personalId',
+  'birthRegistered',
+  'schoolingStatus',
+  'hasDisability',
+  'disabilityNote',
+  'healthNote',
+  'caregivers',
+  'householdId',
+  'relationshipToHead',
+  'wardCode',
+  'residentialGroupCode',
+  'streetAddress',
+  'status',
+  'statusDate',
+  'movedTo',
+] as const
+
 /** Fields of a child whose values are sensitive personal data (health details). */
 export const sensitiveChildFields: ReadonlySet<string> = new Set(['disabilityNote', 'healthNote'])
+
+const plain = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'boolean'
+const plainlyDifferent = (from: unknown, to: unknown) => plain(from) && plain(to)
 
 /** Field-by-field differences between two versions of a record, over the given fields. */
 export function diffFields<T extends Record<string, unknown>>(before: T, after: T, fields: readonly (keyof T & string)[]): FieldChange[] {
@@ -9,7 +37,10 @@ export function diffFields<T extends Record<string, unknown>>(before: T, after: 
   for (const field of fields) {
     const from = before[field] ?? null
     const to = after[field] ?? null
-    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to })
+    if (from === to) continue
+    // Two different strings or booleans (or one and null) always serialise differently; only objects
+    // (dates, lists), numbers and mixed types need the serialisations compared.
+    if (plainlyDifferent(from, to) || JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to })
   }
   return changes
 }

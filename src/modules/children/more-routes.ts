@@ -491,7 +491,7 @@ export default async function childPartRoutes(app: FastifyInstance) {
           updatedAt: now,
           updatedBy: principal.id,
         })
-        const moved = await moveChildParts(tx, duplicateId, id)
+        const moved = await moveChildParts(tx, duplicateId, survivor)
         const merged = await updateChild(tx, principal.scope, id, survivor.version, {
           ...taken,
           ...(taken.dateOfBirth ? { birthDatePrecision: duplicate.birthDatePrecision } : {}),

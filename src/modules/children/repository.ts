@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import type { Executor } from '../../db/client.js'
+import { queryRows, type Executor } from '../../db/client.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
@@ -77,11 +77,29 @@ export function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
       conditions.push(sql`${children.status} = 'active' and (${children.effectiveBirthDate} is null or not ${agedOut})`)
     } else conditions.push(eq(children.status, filter.status))
   }
-  if (filter.q) {
-    const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
-    conditions.push(sql`(${children.nameFolded} % ${filter.q} or ${children.nameFolded} like ${pattern})`)
-  }
+  if (filter.q) conditions.push(nameMatches(filter.q))
   return conditions
+}
+
+/** A name search matches on trigram similarity (typos, no diacritics) or as a substring ("Binh" in "Trần Thị Bình"). */
+function nameMatches(q: string): SQL {
+  const pattern = `%${q.replace(/[\\%_]/g, '\\$&')}%`
+  return sql`(${children.nameFolded} % ${q} or ${children.nameFolded} like ${pattern})`
+}
+
+/**
+ * Similarities tried, highest first, before the full match of a name search. At pg_trgm's threshold
+ * (0.3) a common name matches a third of the registry ("nguyen van an": 336,000 of 1M synthetic
+ * children share its family and middle name), and all of them must be read and ranked. Results are
+ * ranked by similarity, so when a page of children reaches a higher similarity, that page is exactly
+ * the one the full match would give; the database then ranks thousands of rows, not hundreds of
+ * thousands. Measured in bench/search.ts (docs/benchmarks.md).
+ */
+const similarityLadder = [0.7, 0.5] as const
+
+/** Only names of two words or more can reach these similarities; a single word goes straight to the full match. */
+function worthLadder(q: string): boolean {
+  return q.includes(' ')
 }
 
 export interface ChildSummaryRow extends ChildRow {
@@ -101,8 +119,9 @@ export async function listChildren(
   const { asOf } = filter
   const byRank = Boolean(filter.q) && !options.orderByName
   const hideSensitive = options.sensitive ? sql`` : sql` and cc.group_code not in ${sensitiveList}`
-  const rank = byRank ? sql<number>`round(similarity(${children.nameFolded}, ${filter.q}) * 1000000)::int` : sql<number>`0`
-  const conditions = childConditions(scope, filter)
+  const q = filter.q ?? ''
+  const rank = byRank ? sql<number>`round(similarity(${children.nameFolded}, ${q}) * 1000000)::int` : sql<number>`0`
+  const conditions = childConditions(scope, { ...filter, q: undefined })
   if (options.after) {
     const [key, id] = options.after
     conditions.push(
@@ -111,19 +130,39 @@ export async function listChildren(
         : sql`(${children.nameFolded}, ${children.id}) > (${String(key)}, ${String(id)}::uuid)`,
     )
   }
-  const rows = await db
-    .select({
-      child: children,
-      groupCodes: sql<string[]>`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
-      atRisk: sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`,
-      hasValidHealthInsurance: sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
-      rank,
-    })
-    .from(children)
-    .where(and(...conditions))
-    .orderBy(...(byRank ? [desc(rank), asc(children.id)] : [asc(children.nameFolded), asc(children.id)]))
-    .limit(options.limit)
-  return rows.map((row) => ({ ...row.child, groupCodes: row.groupCodes, atRisk: row.atRisk, hasValidHealthInsurance: row.hasValidHealthInsurance, rank: Number(row.rank) }))
+  const page = async (name: SQL | undefined) => {
+    const rows = await db
+      .select({
+        child: children,
+        groupCodes: sql<string[]>`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
+        atRisk: sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`,
+        hasValidHealthInsurance: sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
+        rank,
+      })
+      .from(children)
+      .where(and(...conditions, name))
+      .orderBy(...(byRank ? [desc(rank), asc(children.id)] : [asc(children.nameFolded), asc(children.id)]))
+      .limit(options.limit)
+    return rows.map((row) => ({ ...row.child, groupCodes: row.groupCodes, atRisk: row.atRisk, hasValidHealthInsurance: row.hasValidHealthInsurance, rank: Number(row.rank) }))
+  }
+  if (!q) return page(undefined)
+  if (byRank && worthLadder(q)) {
+    // The threshold is what lets the trigram index skip the weaker matches; the explicit similarity
+    // keeps each step exact even where the setting does not apply. It is reset before the full match.
+    const [current] = await queryRows<{ threshold: string }>(db, sql`select show_limit()::text as threshold`)
+    for (const threshold of similarityLadder) {
+      // A server configured above a step would make that step wider than the full match.
+      if (threshold <= Number(current!.threshold)) break
+      await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(threshold)}, true)`)
+      const rows = await page(sql`${children.nameFolded} % ${q} and similarity(${children.nameFolded}, ${q}) >= ${threshold}`)
+      if (rows.length >= options.limit) {
+        await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${current!.threshold}, true)`)
+        return rows
+      }
+    }
+    await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${current!.threshold}, true)`)
+  }
+  return page(nameMatches(q))
 }
 
 export async function countChildren(db: Executor, scope: Scope, filter: ChildFilter): Promise<number> {
@@ -302,13 +341,36 @@ export async function listDuplicatePairs(db: Executor, scope: Scope, options: { 
 }
 
 /** Moves a duplicate's memberships, care and cards to the survivor; the caller tombstones the duplicate. */
-export async function moveChildParts(tx: Executor, fromId: string, toId: string): Promise<{ circumstances: number; care: number; cards: number }> {
+/** Where a child lives: the parts of the file carry it too, so that scope and ward indicators follow the child. */
+export interface ChildLocation {
+  provinceCode: string
+  wardCode: string
+  residentialGroupCode: string | null
+}
+
+export async function moveChildParts(
+  tx: Executor,
+  fromId: string,
+  to: { id: string } & ChildLocation,
+): Promise<{ circumstances: number; care: number; cards: number }> {
+  const values = { childId: to.id, provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
   const moved = await Promise.all([
-    tx.update(childCircumstances).set({ childId: toId }).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id }),
-    tx.update(careRecords).set({ childId: toId }).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id }),
-    tx.update(healthInsuranceCards).set({ childId: toId }).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id }),
+    tx.update(childCircumstances).set(values).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id }),
+    tx.update(careRecords).set(values).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id }),
+    tx.update(healthInsuranceCards).set(values).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id }),
   ])
   return { circumstances: moved[0].length, care: moved[1].length, cards: moved[2].length }
+}
+
+/** After a change of address: the child's circumstances, care, cards and revisions move to the new unit. */
+export async function relocateChildParts(tx: Executor, childId: string, to: ChildLocation): Promise<void> {
+  const location = { provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
+  await Promise.all([
+    tx.update(childCircumstances).set(location).where(eq(childCircumstances.childId, childId)),
+    tx.update(careRecords).set(location).where(eq(careRecords.childId, childId)),
+    tx.update(healthInsuranceCards).set(location).where(eq(healthInsuranceCards.childId, childId)),
+    tx.update(childRevisions).set(location).where(eq(childRevisions.childId, childId)),
+  ])
 }
 
 export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {

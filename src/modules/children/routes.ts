@@ -10,7 +10,7 @@ import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { getHouseholdRow } from '../households/repository.js'
 import { recordEvent } from '../webhooks/repository.js'
-import { diffFields, sensitiveChildFields } from './history.js'
+import { diffFields, sensitiveChildFields, trackedChildFields as trackedFields } from './history.js'
 import {
   childIdWithPersonalId,
   ethnicityExists,
@@ -20,10 +20,11 @@ import {
   insertChild,
   insertRevision,
   listChildren,
+  relocateChildParts,
   updateChild,
   type ChildRow,
 } from './repository.js'
-import { ageInYears, effectiveDateOfBirth, foldName, normaliseGroupCode, personalIdWarnings, sensitiveGroupCodes, type RegistryWarning } from './rules.js'
+import { foldName, normaliseBirth, normaliseGroupCode, personalIdWarnings, sensitiveGroupCodes, type RegistryWarning } from './rules.js'
 import {
   ChildPageSchema,
   ChildParams,
@@ -33,54 +34,23 @@ import {
   ListChildrenQuery,
   UpdateChildBody,
 } from './schemas.js'
-import { addressProblems, assertSensitiveWriteAllowed, canSeeSensitive, invalid, toChild, toChildSummary, today, unitFilterScope } from './service.js'
+import {
+  addressProblems,
+  assertSensitiveWriteAllowed,
+  birthProblems,
+  canSeeSensitive,
+  invalid,
+  isUniqueViolation,
+  provinceOfUnit,
+  toChild,
+  toChildSummary,
+  today,
+  unitFilterScope,
+} from './service.js'
 import { children } from './tables.js'
 
 type ChildInput = Partial<Static<typeof CreateChildBody>>
 
-/** Fields whose changes a revision records (the history endpoint shows them). */
-const trackedFields = [
-  'fullName',
-  'dateOfBirth',
-  'birthYear',
-  'birthDatePrecision',
-  'sex',
-  'ethnicityCode',
-  'personalId',
-  'birthRegistered',
-  'schoolingStatus',
-  'hasDisability',
-  'disabilityNote',
-  'healthNote',
-  'caregivers',
-  'householdId',
-  'relationshipToHead',
-  'wardCode',
-  'residentialGroupCode',
-  'streetAddress',
-  'status',
-  'statusDate',
-  'movedTo',
-] as const
-
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (let current = error as { code?: string; constraint?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current.code === '23505' && (!constraint || current.constraint === constraint)) return true
-  }
-  return false
-}
-
-/** Birth date as stored: month precision keeps the 15th; year precision keeps only the year. */
-export function normaliseBirth(input: { dateOfBirth?: string | null; birthYear?: number | null; birthDatePrecision?: 'exact' | 'month' | 'year' }) {
-  const precision = input.birthDatePrecision ?? (input.dateOfBirth ? 'exact' : 'year')
-  if (precision === 'year') {
-    const year = input.birthYear ?? (input.dateOfBirth ? Number(input.dateOfBirth.slice(0, 4)) : null)
-    return { dateOfBirth: null, birthYear: year, birthDatePrecision: precision }
-  }
-  if (!input.dateOfBirth) return { dateOfBirth: null, birthYear: input.birthYear ?? null, birthDatePrecision: precision }
-  const dateOfBirth = precision === 'month' ? `${input.dateOfBirth.slice(0, 7)}-15` : input.dateOfBirth
-  return { dateOfBirth, birthYear: Number(dateOfBirth.slice(0, 4)), birthDatePrecision: precision }
-}
 
 /** Checks that need the database or the clock; returns field errors, never throws. */
 export async function childProblems(
@@ -102,17 +72,7 @@ export async function childProblems(
   const asOf = today(app)
   const scope = request.principal!.scope
   if (options.checkAddress) problems.push(...addressProblems(await app.accounts.principals.unitTree(), scope, record))
-  if (!record.dateOfBirth && !record.birthYear) {
-    problems.push({ location: 'body', pointer: '/dateOfBirth', message: 'dateOfBirth or birthYear is required', code: 'birth_date_required' })
-  }
-  const effective = effectiveDateOfBirth(record)
-  if (record.dateOfBirth && record.dateOfBirth > asOf) {
-    problems.push({ location: 'body', pointer: '/dateOfBirth', message: 'is in the future', code: 'date_in_future' })
-  } else if (record.birthYear && record.birthYear > Number(asOf.slice(0, 4))) {
-    problems.push({ location: 'body', pointer: '/birthYear', message: 'is in the future', code: 'date_in_future' })
-  } else if (options.isNew && effective && ageInYears(effective, asOf) >= 16) {
-    problems.push({ location: 'body', pointer: record.dateOfBirth ? '/dateOfBirth' : '/birthYear', message: 'makes the person 16 or older: not a child', code: 'not_a_child' })
-  }
+  problems.push(...birthProblems(record, asOf, options.isNew))
   if (record.ethnicityCode && !(await ethnicityExists(tx, record.ethnicityCode))) {
     problems.push({ location: 'body', pointer: '/ethnicityCode', message: 'is not one of the 54 ethnic group codes', code: 'unknown_ethnicity' })
   }
@@ -361,6 +321,9 @@ export default async function childRoutes(app: FastifyInstance) {
           updatedBy: principal.id,
         })
         if (!updated) return { stale: current.version }
+        if (updated.wardCode !== current.wardCode || updated.residentialGroupCode !== current.residentialGroupCode) {
+          await relocateChildParts(tx, id, updated)
+        }
         await insertRevision(tx, {
           childId: id,
           provinceCode: updated.provinceCode,
@@ -431,6 +394,9 @@ export default async function childRoutes(app: FastifyInstance) {
           updatedBy: principal.id,
         })
         if (!updated) return { stale: current.version }
+        if (updated.wardCode !== current.wardCode || updated.residentialGroupCode !== current.residentialGroupCode) {
+          await relocateChildParts(tx, id, updated)
+        }
         await insertRevision(tx, {
           childId: id,
           provinceCode: current.provinceCode,
@@ -479,14 +445,7 @@ export function childEvent(type: 'child.created' | 'child.updated', row: ChildRo
 }
 
 async function provinceOf(app: FastifyInstance, wardCode: string): Promise<string> {
-  const tree = await app.accounts.principals.unitTree()
-  const byCode = new Map(tree.map((unit) => [unit.code, unit]))
-  let current = byCode.get(wardCode)
-  for (let depth = 0; current && depth < 6; depth++) {
-    if (current.level === 'province') return current.code
-    current = current.parentCode ? byCode.get(current.parentCode) : undefined
-  }
-  return ''
+  return provinceOfUnit(await app.accounts.principals.unitTree(), wardCode)
 }
 
 function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
@@ -499,4 +458,4 @@ function pick<T, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
   return picked
 }
 
-export { provinceOf, children as childrenTable }
+export { provinceOf, children as childrenTable, isUniqueViolation, normaliseBirth }

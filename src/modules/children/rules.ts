@@ -164,6 +164,18 @@ export function ageGroupOf(ageYears: number): AgeGroupCode | null {
 
 export type BirthDatePrecision = 'exact' | 'month' | 'year'
 
+/** Birth date as stored: month precision keeps the 15th; year precision keeps only the year. */
+export function normaliseBirth(input: { dateOfBirth?: string | null; birthYear?: number | null; birthDatePrecision?: BirthDatePrecision }) {
+  const precision = input.birthDatePrecision ?? (input.dateOfBirth ? 'exact' : 'year')
+  if (precision === 'year') {
+    const year = input.birthYear ?? (input.dateOfBirth ? Number(input.dateOfBirth.slice(0, 4)) : null)
+    return { dateOfBirth: null, birthYear: year, birthDatePrecision: precision }
+  }
+  if (!input.dateOfBirth) return { dateOfBirth: null, birthYear: input.birthYear ?? null, birthDatePrecision: precision }
+  const dateOfBirth = precision === 'month' ? `${input.dateOfBirth.slice(0, 7)}-15` : input.dateOfBirth
+  return { dateOfBirth, birthYear: Number(dateOfBirth.slice(0, 4)), birthDatePrecision: precision }
+}
+
 /**
  * The date of birth to compute ages with when only an estimate is known. The midpoint of the
  * uncertain range halves the worst-case error, and errs neither way systematically: a child known

@@ -4,7 +4,7 @@ import { HttpProblem, unprocessable, type FieldError } from '../../platform/prob
 import { isUnitInScope, resolveScope, type Scope, type UnitNode } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { activeGroupCodes, hasValidCardOn, type CardRow, type CareRow, type ChildParts, type ChildRow, type CircumstanceRow } from './repository.js'
-import { ageInYears, derivedStatus, isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes } from './rules.js'
+import { ageInYears, childAgeLimitYears, derivedStatus, effectiveDateOfBirth, isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type BirthDatePrecision } from './rules.js'
 
 export function today(app: FastifyInstance): string {
   return localDateOf(app.clock.now())
@@ -126,6 +126,21 @@ export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, as
 
 export { activeGroupCodes }
 
+const indexes = new WeakMap<readonly UnitNode[], ReadonlyMap<string, UnitNode>>()
+
+/**
+ * The tree's units by code. The tree is loaded once a minute and never changed in place, so its index is
+ * built once per tree rather than once per record (an import checks a hundred thousand addresses).
+ */
+function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
+  let index = indexes.get(tree)
+  if (!index) {
+    index = new Map(tree.map((unit) => [unit.code, unit]))
+    indexes.set(tree, index)
+  }
+  return index
+}
+
 /**
  * Where a record may be written: the ward must be a ward and the group one of its residential groups,
  * and the caller must hold the place. Problems are field errors at `pointer`.
@@ -136,7 +151,7 @@ export function addressProblems(
   address: { wardCode: string; residentialGroupCode?: string | null },
   pointer = '/address',
 ): FieldError[] {
-  const byCode = new Map(tree.map((unit) => [unit.code, unit]))
+  const byCode = unitsByCode(tree)
   const ward = byCode.get(address.wardCode)
   if (!ward || ward.level !== 'ward') {
     return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is not a ward', code: 'invalid_ward' }]
@@ -152,6 +167,49 @@ export function addressProblems(
     return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is outside your units', code: 'unit_out_of_scope' }]
   }
   return []
+}
+
+/**
+ * The registry's birth-date rules for a record about to be stored: a date or a year is required, neither
+ * may lie in the future, and a new record must describe a child (an existing one may have aged out).
+ */
+export function birthProblems(
+  record: { dateOfBirth: string | null; birthYear: number | null; birthDatePrecision: BirthDatePrecision },
+  asOf: string,
+  isNew: boolean,
+): FieldError[] {
+  const problems: FieldError[] = []
+  if (!record.dateOfBirth && !record.birthYear) {
+    problems.push({ location: 'body', pointer: '/dateOfBirth', message: 'dateOfBirth or birthYear is required', code: 'birth_date_required' })
+  }
+  const effective = effectiveDateOfBirth(record)
+  if (record.dateOfBirth && record.dateOfBirth > asOf) {
+    problems.push({ location: 'body', pointer: '/dateOfBirth', message: 'is in the future', code: 'date_in_future' })
+  } else if (record.birthYear && record.birthYear > Number(asOf.slice(0, 4))) {
+    problems.push({ location: 'body', pointer: '/birthYear', message: 'is in the future', code: 'date_in_future' })
+  } else if (isNew && effective && ageInYears(effective, asOf) >= childAgeLimitYears) {
+    problems.push({ location: 'body', pointer: record.dateOfBirth ? '/dateOfBirth' : '/birthYear', message: 'makes the person 16 or older: not a child', code: 'not_a_child' })
+  }
+  return problems
+}
+
+/** The province a unit lies in, walking up the unit tree; '' when the unit is unknown. */
+export function provinceOfUnit(tree: readonly UnitNode[], unitCode: string): string {
+  const byCode = unitsByCode(tree)
+  let current = byCode.get(unitCode)
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (current.level === 'province') return current.code
+    current = current.parentCode ? byCode.get(current.parentCode) : undefined
+  }
+  return ''
+}
+
+/** True when the error (or a cause it wraps) is a unique violation, of `constraint` when named. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let current = error as { code?: string; constraint?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.code === '23505' && (!constraint || current.constraint === constraint)) return true
+  }
+  return false
 }
 
 /** The `unit` filter resolved to what lies below it, or 400 when no such unit exists. */

@@ -3,6 +3,7 @@
  * its thresholds are data (src/reference/criteria-decision-06.json), because several figures are not
  * confirmed and an administrator must be able to correct them without a release.
  */
+import type { IncidentKind } from '../incidents/rules.js'
 
 export const wardCategories = ['urban_ward_central_city', 'other', 'disadvantaged'] as const
 export type WardCategory = (typeof wardCategories)[number]
@@ -124,6 +125,10 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
         })
       }
       subCodes.add(subItem.code)
+      // A negative sub-item could balance an inflated one and still "cover" the criterion.
+      if (!(Number.isFinite(subItem.maxPoints) && subItem.maxPoints > 0)) {
+        problems.push({ code: 'invalid_max', pointer: `${subAt}/maxPoints`, message: `sub-item ${subItem.code} needs a positive maximum` })
+      }
       subTotal += subItem.maxPoints
       const threshold = subItem.threshold
       if (threshold?.unit === 'percent' && !(threshold.value >= 0 && threshold.value <= 100)) {
@@ -139,6 +144,9 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
       })
     }
   })
+  if (set.validToYear !== null && set.validToYear < set.validFromYear) {
+    problems.push({ code: 'invalid_years', pointer: '/validToYear', message: `the set cannot end (${set.validToYear}) before it starts (${set.validFromYear})` })
+  }
   for (const category of wardCategories) {
     const required = set.recognition.thresholds[category]
     if (!(required > 0 && required <= totalMax)) {
@@ -555,7 +563,234 @@ export function canTransition(from: AssessmentState, to: AssessmentState, actor:
   return actor.isDistrict && !actor.isWardOfAssessment
 }
 
+/** Whether the workflow has a step from `from` to `to` at all, whoever takes it. */
+export function isTransition(from: AssessmentState, to: AssessmentState): boolean {
+  return transitions.some((t) => t.from === from && t.to === to)
+}
+
 /** The states `actor` may move an assessment to from `from`, in workflow order. */
 export function nextStates(from: AssessmentState, actor: AssessmentActor): AssessmentState[] {
   return assessmentStates.filter((to) => canTransition(from, to, actor))
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Figures from the registry and incidents, and who may change an assessment when.
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * Incident kinds that are child abuse (xâm hại trẻ em, Child Law 2016 Art. 4(8): violence,
+ * exploitation, sexual abuse, trafficking, abandonment and neglect); criterion 3 counts their children.
+ * Child labour against the law is exploitation.
+ */
+export const abuseIncidentKinds: readonly IncidentKind[] = ['sexual_abuse', 'violence', 'exploitation', 'child_labour', 'trafficking', 'abandonment', 'neglect']
+
+/** Criterion 6.2: the cases whose support plan the ward chair must approve in time. */
+export const priorityIncidentKinds: readonly IncidentKind[] = ['sexual_abuse', 'abandonment', 'trafficking']
+
+export type PriorityCaseStanding = 'timely' | 'late' | 'pending' | 'not_applicable'
+
+/**
+ * Where one priority case stands for criterion 6.2 at `asOf` (the end of the assessment date); steps
+ * recorded later are ignored. A case closed without a plan before approval fell due was not one that
+ * needed a plan (not a child-protection case, or transferred); a case still within its time counts
+ * neither way, so a ward is not marked down for a case it may yet handle in time.
+ */
+export function priorityCaseStanding(
+  steps: { approvedAt: Date | null; closedAt: Date | null },
+  approvalDueAt: Date,
+  asOf: Date,
+): PriorityCaseStanding {
+  const recorded = (at: Date | null) => (at !== null && at.getTime() <= asOf.getTime() ? at : null)
+  const approvedAt = recorded(steps.approvedAt)
+  if (approvedAt !== null) return approvedAt.getTime() <= approvalDueAt.getTime() ? 'timely' : 'late'
+  const closedAt = recorded(steps.closedAt)
+  if (closedAt !== null && closedAt.getTime() <= approvalDueAt.getTime()) return 'not_applicable'
+  return asOf.getTime() > approvalDueAt.getTime() ? 'late' : 'pending'
+}
+
+/** A ward's figures as of an assessment date, each a whole count (see the repository for their queries). */
+export interface WardFigures {
+  residentialGroups: number
+  groupsWithCollaborator: number
+  /** Children living in the ward on the date. */
+  children: number
+  registeredBirths: number
+  /** Children of the ward on the date together with abused children no longer counted there (moved, aged out, unregistered). */
+  childrenOrVictims: number
+  abusedChildren: number
+  injuryCases: number
+  injuryDeaths: number
+  specialCircumstanceChildren: number
+  supported: number
+  priorityCases: number
+  priorityCasesWithTimelyApprovedPlan: number
+}
+
+function modelsSubItems(set: CriteriaSet, codes: string[]): boolean {
+  return codes.every((code) => set.criteria.some((criterion) => criterion.subItems.some((s) => s.code === code && s.threshold !== undefined)))
+}
+
+/**
+ * Every suggestion `set` can make from a ward's figures. A set that does not model a sub-item (with its
+ * threshold) gets no suggestion for that criterion, so a corrected set can drop one without breaking scoring.
+ */
+export function suggestionsFromFigures(set: CriteriaSet, figures: WardFigures): Suggestion[] {
+  const suggestions: Suggestion[] = []
+  if (modelsSubItems(set, ['1.2'])) {
+    suggestions.push(
+      suggestCollaboratorCoverage({ residentialGroups: figures.residentialGroups, groupsWithCollaborator: figures.groupsWithCollaborator }, set),
+    )
+  }
+  if (modelsSubItems(set, ['2.1'])) {
+    suggestions.push(suggestBirthRegistration({ births: figures.children, registeredBirths: figures.registeredBirths }, set))
+  }
+  if (modelsSubItems(set, ['3.1'])) {
+    suggestions.push(suggestAbusedChildren({ children: figures.childrenOrVictims, abusedChildren: figures.abusedChildren }, set))
+  }
+  if (modelsSubItems(set, ['5.1'])) {
+    suggestions.push(suggestInjuryDeaths({ injuryCases: figures.injuryCases, injuryDeaths: figures.injuryDeaths }, set))
+  }
+  if (modelsSubItems(set, ['6.1', '6.2'])) {
+    suggestions.push(
+      suggestCriterion6(
+        {
+          specialCircumstanceChildren: figures.specialCircumstanceChildren,
+          supported: figures.supported,
+          priorityCases: figures.priorityCases,
+          priorityCasesWithTimelyApprovedPlan: figures.priorityCasesWithTimelyApprovedPlan,
+        },
+        set,
+      ),
+    )
+  }
+  return suggestions
+}
+
+/** Who scores an assessment in each state: the ward drafts, the district adjusts while it holds the dossier, nobody after the decision. */
+export function scoringSide(state: AssessmentState): 'ward' | 'district' | null {
+  if (state === 'draft') return 'ward'
+  if (state === 'submitted' || state === 'appraised') return 'district'
+  return null
+}
+
+export interface ScoreInput {
+  points?: number
+  subItems?: { code: string; points: number }[]
+  acceptSuggestion?: boolean
+  overrideReason?: string
+  adjustmentReason?: string
+}
+
+/**
+ * The score a change sets, with every reason to refuse it (empty when acceptable). Accepting a
+ * suggestion takes its sub-item points; a partial one (criterion 1 suggests only 1.2) needs the other
+ * sub-items from the officer. Otherwise `points` is required. The ward departs from a suggestion that
+ * proposes points only with a reason; the district adjusts a submitted assessment only with a reason.
+ * Pointers are into the request body.
+ */
+export function resolveScore(
+  set: CriteriaSet,
+  criterionCode: string,
+  input: ScoreInput,
+  suggestion: Suggestion | null,
+  side: 'ward' | 'district',
+): { score: CriterionScore | null; problems: Problem[] } {
+  const criterion = set.criteria.find((c) => c.code === criterionCode)
+  if (criterion === undefined) return { score: null, problems: scoreProblems(set, criterionCode, { points: 0 }) }
+  const problems: Problem[] = []
+  const given = input.subItems ?? []
+  let score: CriterionScore | null = null
+
+  if (input.acceptSuggestion === true) {
+    if (input.overrideReason !== undefined) {
+      problems.push({ code: 'override_reason_not_applicable', pointer: '/overrideReason', message: 'an accepted suggestion needs no override reason' })
+    }
+    if (suggestion === null) {
+      problems.push({ code: 'no_suggestion', pointer: '/acceptSuggestion', message: `criterion ${criterion.code} has no suggestion from the data` })
+    } else if (suggestion.points === null) {
+      problems.push({
+        code: 'suggestion_without_points',
+        pointer: '/acceptSuggestion',
+        message: `the data propose no points for criterion ${criterion.code} (its rule is unconfirmed and not met): score it yourself`,
+      })
+    } else {
+      const suggested = new Set(suggestion.subItems.map((s) => s.code))
+      given.forEach((item, i) => {
+        if (suggested.has(item.code)) {
+          problems.push({ code: 'suggested_sub_item_given', pointer: `/subItems/${i}/code`, message: `sub-item ${item.code} comes from the suggestion` })
+        }
+      })
+      // Given sub-items first, so that problems found in them point at the body's own indices; a
+      // suggested one given again is refused above and not added twice.
+      const givenCodes = new Set(given.map((item) => item.code))
+      const merged = [
+        ...given,
+        ...suggestion.subItems.filter((s) => !givenCodes.has(s.code)).map((s) => ({ code: s.code, points: s.points ?? 0 })),
+      ]
+      const covered = new Set(merged.map((s) => s.code))
+      const missing = criterion.subItems.filter((s) => !covered.has(s.code)).map((s) => s.code)
+      if (suggestion.partial && missing.length > 0) {
+        problems.push({
+          code: 'incomplete_sub_items',
+          pointer: '/subItems',
+          message: `the suggestion covers only ${[...suggested].join(', ')}: score ${missing.join(', ')} too`,
+        })
+      }
+      score = { points: input.points ?? merged.reduce((sum, s) => sum + s.points, 0), subItems: merged }
+    }
+  } else if (input.points === undefined) {
+    problems.push({ code: 'points_required', pointer: '/points', message: `give the points for criterion ${criterion.code}, or accept the suggestion` })
+  } else {
+    score = { points: input.points, subItems: given }
+    if (side === 'ward' && suggestion !== null && suggestion.points !== null && !input.overrideReason?.trim()) {
+      problems.push({
+        code: 'override_reason_required',
+        pointer: '/overrideReason',
+        message: `the data suggest ${suggestion.points} points for criterion ${criterion.code}: accept the suggestion or give the reason for your score`,
+      })
+    }
+  }
+
+  if (side === 'district' && !input.adjustmentReason?.trim()) {
+    problems.push({ code: 'adjustment_reason_required', pointer: '/adjustmentReason', message: 'the district adjusts a submitted assessment only with a reason' })
+  } else if (side === 'ward' && input.adjustmentReason !== undefined) {
+    problems.push({ code: 'adjustment_reason_not_applicable', pointer: '/adjustmentReason', message: 'a draft is scored by its ward; only the district adjusts' })
+  }
+  if (score !== null) problems.push(...scoreProblems(set, criterion.code, score))
+  if (score?.subItems) {
+    const order = criterion.subItems.map((s) => s.code)
+    score = { ...score, subItems: [...score.subItems].sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code)) }
+  }
+  return { score, problems }
+}
+
+/** Problems with the date an assessment is held on: within its year and not ahead of today. */
+export function assessedOnProblems(year: number, assessedOn: string, today: string): Problem[] {
+  const problems: Problem[] = []
+  if (Number(assessedOn.slice(0, 4)) !== year) {
+    problems.push({ code: 'outside_year', pointer: '/assessedOn', message: `must fall in ${year}, the year assessed` })
+  }
+  if (assessedOn > today) problems.push({ code: 'date_in_future', pointer: '/assessedOn', message: 'is in the future' })
+  return problems
+}
+
+/** Problems with a recognition decision: its date, and recognising a ward the verdict does not support. */
+export function decisionProblems(
+  decision: { recognised: boolean; decisionDate: string },
+  assessment: { assessedOn: string; verdict: Verdict },
+  today: string,
+): Problem[] {
+  const problems: Problem[] = []
+  if (decision.decisionDate < assessment.assessedOn) {
+    problems.push({ code: 'before_assessment', pointer: '/decisionDate', message: `cannot precede the assessment of ${assessment.assessedOn}` })
+  }
+  if (decision.decisionDate > today) problems.push({ code: 'date_in_future', pointer: '/decisionDate', message: 'is in the future' })
+  if (decision.recognised && !assessment.verdict.recognised) {
+    problems.push({
+      code: 'verdict_not_met',
+      pointer: '/recognised',
+      message: `the scores do not support recognition: ${assessment.verdict.reasons.join('; ')}`,
+    })
+  }
+  return problems
 }

@@ -3,7 +3,10 @@
  * function takes its figures and instants; definitions, targets and periods live in
  * src/reference/indicators.json.
  */
-import { addDays, isWithinDueDate } from '../calendar/rules.js'
+import { createHash } from 'node:crypto'
+import { addDays, isWithinDueDate, type WorkingCalendar } from '../calendar/rules.js'
+import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
+import { incidentKinds, injuryKinds, stepDeadline, type IncidentKind } from '../incidents/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -170,4 +173,219 @@ export function sumBreakdowns(cells: readonly BreakdownCell[], by: readonly stri
     }
   }
   return [...groups.values()]
+}
+
+const cellOrder: Record<string, readonly string[]> = {
+  sex: ['male', 'female', 'unknown'],
+  ageGroup: [...ageGroups.map((group) => group.code), 'unknown'],
+  groupCode: circumstanceGroupCodes,
+  kind: incidentKinds,
+}
+
+function rank(dimension: string, value: string | undefined): number {
+  const order = cellOrder[dimension] ?? []
+  const index = value === undefined ? -1 : order.indexOf(value)
+  return index === -1 ? order.length : index
+}
+
+/** Cells in the order people read them: male before female, youngest first, groups and kinds in legal order. */
+export function orderCells<T extends { key: Record<string, string> }>(cells: T[], dimensions: readonly string[]): T[] {
+  return cells.sort((a, b) => {
+    for (const dimension of dimensions) {
+      const difference = rank(dimension, a.key[dimension]) - rank(dimension, b.key[dimension])
+      if (difference !== 0) return difference
+    }
+    return 0
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the incident measures count
+
+/**
+ * Incident kinds that are abuse (xâm hại trẻ em, Child Law 2016 Art. 4(8)): violence, exploitation
+ * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect.
+ * Injury accidents and other rights violations are not abuse.
+ */
+export const abuseKinds: readonly IncidentKind[] = ['sexual_abuse', 'violence', 'exploitation', 'child_labour', 'trafficking', 'abandonment', 'neglect']
+
+/** The plan's written-report duty covers rights violations, abuse and exploitation, not injury accidents. */
+export const writtenReportKinds: readonly IncidentKind[] = incidentKinds.filter((kind) => !injuryKinds.has(kind))
+
+export type SupportOutcome = 'prompt' | 'late' | 'pending'
+
+/**
+ * Whether a child-labour case was supported promptly, judged at `cutoff` (steps recorded at or after it
+ * are not yet known): its support plan recorded within the Decree 56 deadline (5 working days of
+ * receipt), or, in an emergency, the child protected within 12 hours. 'pending' while the plan is not
+ * yet due, so that a case received yesterday does not count as a failure.
+ */
+export function childLabourSupport(
+  supportCase: { receivedAt: Date; emergency: boolean; supportPlanAt: Date | null; emergencyProtectionAt: Date | null },
+  calendar: WorkingCalendar,
+  cutoff: Date,
+): SupportOutcome {
+  const known = (at: Date | null) => (at !== null && at.getTime() < cutoff.getTime() ? at : null)
+  const protectedAt = known(supportCase.emergencyProtectionAt)
+  if (supportCase.emergency && protectedAt) {
+    const protectionDue = stepDeadline('emergency_protection', supportCase.receivedAt, calendar)!
+    if (protectedAt.getTime() <= protectionDue.getTime()) return 'prompt'
+  }
+  const planDue = stepDeadline('support_plan', supportCase.receivedAt, calendar)!
+  const planAt = known(supportCase.supportPlanAt)
+  if (planAt) return planAt.getTime() <= planDue.getTime() ? 'prompt' : 'late'
+  return cutoff.getTime() > planDue.getTime() ? 'late' : 'pending'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures and targets
+
+export type IndicatorKind = 'count' | 'percentage'
+export type TargetUnit = 'percent' | 'count' | 'wards'
+
+export interface Target {
+  comparator: Comparator
+  value: number
+  unit: TargetUnit
+}
+
+/** The published figure: the count itself, or numerator / denominator as a percentage. */
+export function figureValue(kind: IndicatorKind, numerator: number, denominator: number): number | null {
+  return kind === 'percentage' ? percentage(numerator, denominator) : numerator
+}
+
+/**
+ * Whether a unit's figure meets the plan's target. A target in wards ("14 of 14") is the district's;
+ * a ward's own figure is 1 of 1, so a ward meets it when its numerator reaches its denominator.
+ */
+export function figureMet(
+  target: Target | null,
+  figure: { value: number | null; numerator: number; denominator: number },
+  unitLevel: string,
+): boolean | null {
+  if (target === null) return null
+  if (target.unit === 'wards' && unitLevel === 'ward') return figure.denominator === 0 ? null : figure.numerator >= figure.denominator
+  return targetMet(figure.value, target)
+}
+
+export interface TargetProblem {
+  pointer: string
+  message: string
+  code: string
+}
+
+/** What is wrong with a plan year's targets, each at its JSON pointer; an empty list when nothing is. */
+export function targetProblems(
+  targets: readonly (Target & { indicatorCode: string })[],
+  indicators: ReadonlyMap<string, { kind: IndicatorKind }>,
+): TargetProblem[] {
+  const problems: TargetProblem[] = []
+  const seen = new Set<string>()
+  targets.forEach((target, index) => {
+    const at = `/targets/${index}`
+    const indicator = indicators.get(target.indicatorCode)
+    if (seen.has(target.indicatorCode)) problems.push({ pointer: `${at}/indicatorCode`, message: 'appears twice', code: 'duplicate_target' })
+    seen.add(target.indicatorCode)
+    if (!indicator) {
+      problems.push({ pointer: `${at}/indicatorCode`, message: 'is not a published indicator', code: 'unknown_indicator' })
+      return
+    }
+    if ((target.unit === 'percent') !== (indicator.kind === 'percentage')) {
+      const expected = indicator.kind === 'percentage' ? 'percent' : 'count or wards'
+      problems.push({ pointer: `${at}/unit`, message: `must be ${expected} for a ${indicator.kind} indicator`, code: 'unit_mismatch' })
+    }
+    if (target.unit === 'percent' && target.value > 100) problems.push({ pointer: `${at}/value`, message: 'must not exceed 100 percent', code: 'out_of_range' })
+    if (target.unit !== 'percent' && !Number.isInteger(target.value)) problems.push({ pointer: `${at}/value`, message: 'must be a whole number', code: 'out_of_range' })
+  })
+  return problems
+}
+
+/** JSON with object keys sorted at every level: the same content always gives the same text (jsonb reorders keys). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member,
+  )
+}
+
+/**
+ * A version number for data without a version column (a plan year's targets, a reporting period):
+ * a digest of its content, so an entity tag changes whenever the content does. Kept to 28 bits so it
+ * fits the service's entity tags ("0" … "268435455").
+ */
+export function contentVersion(content: unknown): number {
+  return createHash('sha256').update(canonicalJson(content)).digest().readUInt32BE(0) >>> 4
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting periods as data
+
+const periodCodePattern = /^(\d{4})-(ward_plan|six_month|nine_month|annual)$/
+
+/** A period's code is its year and kind, e.g. 2024-six_month; null for anything else. */
+export function parsePeriodCode(code: string): { year: number; kind: PeriodKind } | null {
+  const match = periodCodePattern.exec(code)
+  return match ? { year: Number(match[1]), kind: match[2] as PeriodKind } : null
+}
+
+/**
+ * What is wrong with a changed period: its window must lie in its plan year (its figures are judged
+ * against that year's targets) and end no later than the due date.
+ */
+export function periodProblems(year: number, period: Pick<ReportingPeriod, 'dueDate' | 'windowFrom' | 'windowTo'>): TargetProblem[] {
+  const problems: TargetProblem[] = []
+  const first = `${year}-01-01`
+  const last = `${year}-12-31`
+  if (period.windowFrom < first || period.windowFrom > last) problems.push({ pointer: '/windowFrom', message: `must lie in ${year}`, code: 'out_of_range' })
+  if (period.windowTo < first || period.windowTo > last) problems.push({ pointer: '/windowTo', message: `must lie in ${year}`, code: 'out_of_range' })
+  if (period.windowTo < period.windowFrom) problems.push({ pointer: '/windowTo', message: 'must not be before windowFrom', code: 'invalid_range' })
+  if (period.dueDate < period.windowTo) problems.push({ pointer: '/dueDate', message: 'must not be before windowTo', code: 'invalid_range' })
+  if (period.dueDate > `${year + 1}-12-31`) problems.push({ pointer: '/dueDate', message: `must be in ${year} or ${year + 1}`, code: 'out_of_range' })
+  return problems
+}
+
+/**
+ * The DHIS2 period a report's figures are posted against. Windows run from 1 January, so each report is
+ * year-to-date; DHIS2 has no nine-month period type, so each kind maps to the DHIS2 period in which its
+ * window ends: ward plan 2024Q1, 6-month 2024S1, 9-month 2024Q3, annual 2024.
+ */
+export function dhis2Period(period: Pick<ReportingPeriod, 'kind' | 'year'>): string {
+  switch (period.kind) {
+    case 'ward_plan':
+      return `${period.year}Q1`
+    case 'six_month':
+      return `${period.year}S1`
+    case 'nine_month':
+      return `${period.year}Q3`
+    case 'annual':
+      return `${period.year}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small-cell protection beyond single cells
+
+/**
+ * Which of `parts` (and of their `total`) to withhold from a city system. Every count of 1 to 4 is
+ * withheld; and when exactly one part is withheld while the total is shown, it could be recovered by
+ * subtraction, so the smallest other non-zero part is withheld too (or, when every other part is 0,
+ * the total). True means withheld.
+ */
+export function protectedCells(total: number, parts: readonly number[]): { total: boolean; parts: boolean[] } {
+  checkCount('total', total)
+  const flags = parts.map((part) => {
+    checkCount('part', part)
+    return isSmall(part)
+  })
+  let totalFlag = isSmall(total)
+  if (!totalFlag && flags.filter(Boolean).length === 1) {
+    let smallest = -1
+    parts.forEach((part, index) => {
+      if (!flags[index] && part > 0 && (smallest === -1 || part < parts[smallest]!)) smallest = index
+    })
+    if (smallest === -1) totalFlag = true
+    else flags[smallest] = true
+  }
+  return { total: totalFlag, parts: flags }
 }

@@ -254,6 +254,32 @@ t.test('the child registry', async (t) => {
     t.equal(twice.statusCode, 404)
   })
 
+  t.test('a child who moves to another ward takes circumstances, care, cards and history along', async (t) => {
+    const dung = await registerChild(ctx, officer, { fullName: 'Đỗ Văn Dũng', sex: 'male', dateOfBirth: '2021-04-04', address: { wardCode: wardA } })
+    const add = (path: string, payload: object) => app.inject({ method: 'POST', url: `/v1/children/${dung.id}/${path}`, headers: officer.headers, payload })
+    t.equal((await add('circumstances', { kind: 'group', groupCode: 'd', startDate: '2024-01-01' })).statusCode, 201)
+    t.equal((await add('care', { kind: 'medical', startDate: '2024-01-01' })).statusCode, 201)
+    t.equal((await add('health-insurance', { cardNumber: 'TE1010123456789', validFrom: '2024-01-01' })).statusCode, 201)
+    const current = await get(`/v1/children/${dung.id}`, district)
+    const moved = await app.inject({
+      method: 'PATCH',
+      url: `/v1/children/${dung.id}`,
+      headers: { ...district.headers, 'if-match': current.headers.etag as string },
+      payload: { address: { wardCode: wardB }, reason: 'family moved' },
+    })
+    t.equal(moved.statusCode, 200)
+    t.equal((await get(`/v1/children/${dung.id}`)).statusCode, 404, 'the old ward no longer sees the child')
+    const inNewWard = (await get(`/v1/children/${dung.id}`, officerB)).json()
+    t.equal(inNewWard.circumstances.length, 1)
+    t.equal(inNewWard.care.length, 1)
+    t.equal(inNewWard.healthInsurance.length, 1)
+    t.same((await get('/v1/children?group=d', officerB)).json().items.map((c: { id: string }) => c.id), [dung.id])
+    t.same((await get('/v1/children?group=d')).json().items, [], 'the old ward counts the child no more')
+    const history = (await get(`/v1/children/${dung.id}/history`, officerB)).json().items
+    t.equal(history[0].action, 'create', 'the whole history came along')
+    t.equal(history.at(-1).action, 'update')
+  })
+
   t.test('delete is soft, with a reason; the record leaves every list', async (t) => {
     const child = await registerChild(ctx, officer, { fullName: 'Đỗ Văn Tạm', dateOfBirth: '2021-01-01', address: { wardCode: wardA } })
     const url = `/v1/children/${child.id}`

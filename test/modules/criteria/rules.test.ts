@@ -1,27 +1,38 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import {
+  abuseIncidentKinds,
+  assessedOnProblems,
   assessmentStates,
   canTransition,
   criteriaSetForYear,
   criteriaSetProblems,
+  decisionProblems,
+  isTransition,
   meetsThreshold,
   nextStates,
+  priorityCaseStanding,
+  priorityIncidentKinds,
+  resolveScore,
   scoreProblems,
+  scoringSide,
   suggestAbusedChildren,
   suggestBirthRegistration,
   suggestCollaboratorCoverage,
   suggestCriterion6,
   suggestImmunisation,
   suggestInjuryDeaths,
+  suggestionsFromFigures,
   verdict,
   type AssessmentActor,
   type AssessmentState,
   type CriteriaSet,
   type CriterionScore,
   type Suggestion,
+  type ScoreInput,
   type Threshold,
   type WardCategory,
+  type WardFigures,
 } from '../../../src/modules/criteria/rules.js'
 
 const file = JSON.parse(readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8')) as {
@@ -133,6 +144,15 @@ t.test('problems in a criteria set', async (t) => {
       (s) => (s.criteria[5]!.subItems[0]!.threshold!.value = 120),
       [{ code: 'invalid_threshold', pointer: '/criteria/5/subItems/0/threshold/value' }],
     ],
+    [
+      'a negative sub-item balancing an inflated one',
+      (s) => {
+        s.criteria[0]!.subItems[2]!.maxPoints = -5
+        s.criteria[0]!.subItems[3]!.maxPoints = 40
+      },
+      [{ code: 'invalid_max', pointer: '/criteria/0/subItems/2/maxPoints' }],
+    ],
+    ['years the wrong way round', (s) => (s.validToYear = 2018), [{ code: 'invalid_years', pointer: '/validToYear' }]],
     [
       'a total nobody can reach',
       (s) => (s.recognition.thresholds.urban_ward_central_city = 1001),
@@ -549,4 +569,171 @@ t.test('assessment workflow', async (t) => {
     ['decided', 'ward', []],
   ]
   for (const [from, name, expected] of next) t.same(nextStates(from, actors[name]!), expected, `from ${from} for ${name}`)
+})
+
+t.test('which transitions exist at all', async (t) => {
+  const existing = ['draft>submitted', 'submitted>draft', 'submitted>appraised', 'appraised>decided']
+  for (const from of assessmentStates) {
+    for (const to of assessmentStates) t.equal(isTransition(from, to), existing.includes(`${from}>${to}`), `${from} → ${to}`)
+  }
+  t.same(
+    assessmentStates.map((state) => scoringSide(state)),
+    ['ward', 'district', 'district', null],
+    'the ward drafts, the district adjusts while it holds the dossier, nobody after the decision',
+  )
+})
+
+t.test('incident kinds behind criteria 3 and 6.2', async (t) => {
+  t.same([...priorityIncidentKinds].sort(), ['abandonment', 'sexual_abuse', 'trafficking'])
+  for (const kind of priorityIncidentKinds) t.ok(abuseIncidentKinds.includes(kind), `${kind} is abuse`)
+  for (const kind of ['injury_accident', 'drowning', 'other_rights_violation'] as const) t.notOk(abuseIncidentKinds.includes(kind), `${kind} is not abuse`)
+})
+
+t.test('where a priority case stands for criterion 6.2', async (t) => {
+  const due = new Date('2024-03-13T16:59:59Z') // 23:59:59 in Hanoi
+  const asOf = new Date('2024-11-15T16:59:59.999Z')
+  const at = (iso: string) => new Date(iso)
+  const cases: [string, { approvedAt: Date | null; closedAt: Date | null }, Date, string][] = [
+    ['approved before the deadline', { approvedAt: at('2024-03-08T03:00:00Z'), closedAt: null }, asOf, 'timely'],
+    ['approved at the last second', { approvedAt: due, closedAt: null }, asOf, 'timely'],
+    ['approved a second late', { approvedAt: at('2024-03-13T17:00:00Z'), closedAt: null }, asOf, 'late'],
+    ['never approved, deadline passed', { approvedAt: null, closedAt: null }, asOf, 'late'],
+    ['not approved yet, deadline ahead', { approvedAt: null, closedAt: null }, at('2024-03-10T00:00:00Z'), 'pending'],
+    ['approved after the assessment date', { approvedAt: at('2024-11-18T03:00:00Z'), closedAt: null }, asOf, 'late'],
+    ['closed without a plan before it was due', { approvedAt: null, closedAt: at('2024-03-05T03:00:00Z') }, asOf, 'not_applicable'],
+    ['closed without a plan after it was due', { approvedAt: null, closedAt: at('2024-04-01T03:00:00Z') }, asOf, 'late'],
+    ['closed after the assessment date', { approvedAt: null, closedAt: at('2024-11-20T03:00:00Z') }, at('2024-03-12T00:00:00Z'), 'pending'],
+    ['approved in time, then closed', { approvedAt: at('2024-03-08T03:00:00Z'), closedAt: at('2024-09-01T03:00:00Z') }, asOf, 'timely'],
+  ]
+  for (const [name, steps, when, standing] of cases) t.equal(priorityCaseStanding(steps, due, when), standing, name)
+})
+
+const wardFigures = (changes: Partial<WardFigures> = {}): WardFigures => ({
+  residentialGroups: 12,
+  groupsWithCollaborator: 12,
+  children: 400,
+  registeredBirths: 400,
+  childrenOrVictims: 400,
+  abusedChildren: 0,
+  injuryCases: 3,
+  injuryDeaths: 0,
+  specialCircumstanceChildren: 20,
+  supported: 19,
+  priorityCases: 2,
+  priorityCasesWithTimelyApprovedPlan: 2,
+  ...changes,
+})
+
+t.test('suggestions from a ward’s figures', async (t) => {
+  const all = suggestionsFromFigures(seed, wardFigures())
+  t.same(
+    all.map((s) => [s.criterionCode, s.points, s.partial]),
+    [
+      ['1', 15, true],
+      ['2', 75, false],
+      ['3', 75, false],
+      ['5', 75, false],
+      ['6', 125, false],
+    ],
+    'criterion 7 needs health-centre figures the service does not hold',
+  )
+  const weak = suggestionsFromFigures(seed, wardFigures({ groupsWithCollaborator: 11, registeredBirths: 390, abusedChildren: 2, injuryDeaths: 1, supported: 18, priorityCasesWithTimelyApprovedPlan: 1 }))
+  t.same(
+    weak.map((s) => [s.criterionCode, s.points, s.subItems.map((i) => [i.numerator, i.denominator])]),
+    [
+      ['1', 0, [[11, 12]]],
+      ['2', null, [[390, 400]]],
+      ['3', null, [[2, 400]]],
+      ['5', null, [[1, 3]]],
+      ['6', 0, [[18, 20], [1, 2]]],
+    ],
+  )
+  const corrected = clone(seed)
+  corrected.criteria[1]!.subItems = []
+  corrected.criteria[5]!.subItems = [{ ...corrected.criteria[5]!.subItems[0]!, maxPoints: 125 }]
+  delete corrected.criteria[0]!.subItems[1]!.threshold
+  t.same(
+    suggestionsFromFigures(corrected, wardFigures()).map((s) => s.criterionCode),
+    ['3', '5'],
+    'a set that drops a modelled sub-item (or its threshold) gets no suggestion for it',
+  )
+  t.throws(() => suggestionsFromFigures(seed, wardFigures({ supported: 21 })), RangeError, 'inconsistent figures are a bug, never a score')
+})
+
+t.test('resolving a score change', async (t) => {
+  const suggestion6 = suggestCriterion6({ specialCircumstanceChildren: 20, supported: 19, priorityCases: 2, priorityCasesWithTimelyApprovedPlan: 1 }, seed)
+  const suggestion1 = suggestCollaboratorCoverage({ residentialGroups: 12, groupsWithCollaborator: 12 }, seed)
+  const suggestion2 = suggestBirthRegistration({ births: 100, registeredBirths: 90 }, seed)
+  type Case = [string, string, ScoreInput, Suggestion | null, 'ward' | 'district', CriterionScore | null, [string, string][]]
+  const cases: Case[] = [
+    ['points by hand, no suggestion', '7', { points: 40 }, null, 'ward', { points: 40, subItems: [] }, []],
+    ['accepting', '6', { acceptSuggestion: true }, suggestion6, 'ward', { points: 50, subItems: [{ code: '6.1', points: 50 }, { code: '6.2', points: 0 }] }, []],
+    ['departing with a reason', '6', { points: 125, overrideReason: 'Plan approved on paper in time' }, suggestion6, 'ward', { points: 125, subItems: [] }, []],
+    ['departing without one', '6', { points: 125 }, suggestion6, 'ward', { points: 125, subItems: [] }, [['/overrideReason', 'override_reason_required']]],
+    ['a blank reason is none', '6', { points: 125, overrideReason: '  ' }, suggestion6, 'ward', { points: 125, subItems: [] }, [['/overrideReason', 'override_reason_required']]],
+    ['no proposal to depart from', '2', { points: 40 }, suggestion2, 'ward', { points: 40, subItems: [] }, []],
+    ['nothing to accept', '2', { acceptSuggestion: true }, suggestion2, 'ward', null, [['/acceptSuggestion', 'suggestion_without_points']]],
+    ['accepting with a reason', '6', { acceptSuggestion: true, overrideReason: 'x' }, suggestion6, 'ward', { points: 50, subItems: [{ code: '6.1', points: 50 }, { code: '6.2', points: 0 }] }, [['/overrideReason', 'override_reason_not_applicable']]],
+    [
+      'a partial suggestion completed',
+      '1',
+      { acceptSuggestion: true, subItems: [{ code: '1.4', points: 10 }, { code: '1.1', points: 50 }, { code: '1.3', points: 15 }] },
+      suggestion1,
+      'ward',
+      { points: 90, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 15 }, { code: '1.3', points: 15 }, { code: '1.4', points: 10 }] },
+      [],
+    ],
+    ['a partial suggestion alone', '1', { acceptSuggestion: true }, suggestion1, 'ward', { points: 15, subItems: [{ code: '1.2', points: 15 }] }, [['/subItems', 'incomplete_sub_items']]],
+    [
+      'a suggested sub-item given again',
+      '1',
+      { acceptSuggestion: true, subItems: [{ code: '1.2', points: 10 }, { code: '1.1', points: 50 }, { code: '1.3', points: 15 }, { code: '1.4', points: 20 }] },
+      suggestion1,
+      'ward',
+      { points: 95, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 10 }, { code: '1.3', points: 15 }, { code: '1.4', points: 20 }] },
+      [['/subItems/0/code', 'suggested_sub_item_given']],
+    ],
+    ['the district adjusts with a reason', '6', { points: 100, adjustmentReason: 'Case file shows late approval' }, suggestion6, 'district', { points: 100, subItems: [] }, []],
+    ['the district adjusts without one', '6', { points: 100 }, suggestion6, 'district', { points: 100, subItems: [] }, [['/adjustmentReason', 'adjustment_reason_required']]],
+    ['the ward cannot adjust', '7', { points: 40, adjustmentReason: 'x' }, null, 'ward', { points: 40, subItems: [] }, [['/adjustmentReason', 'adjustment_reason_not_applicable']]],
+    ['above the maximum', '7', { points: 51 }, null, 'ward', { points: 51, subItems: [] }, [['/points', 'above_max']]],
+    ['no points given', '7', {}, null, 'ward', null, [['/points', 'points_required']]],
+    ['an unknown criterion', '14', { points: 1 }, null, 'ward', null, [['/criterionCode', 'unknown_criterion']]],
+  ]
+  for (const [name, criterion, input, suggestion, side, score, problems] of cases) {
+    const result = resolveScore(seed, criterion, input, suggestion, side)
+    t.same(result.score, score, `${name}: score`)
+    t.same(result.problems.map((p) => [p.pointer, p.code]), problems, `${name}: problems`)
+  }
+})
+
+t.test('dates of an assessment and its decision', async (t) => {
+  const dateCases: [string, number, string, string[]][] = [
+    ['in November of its year', 2024, '2024-11-15', []],
+    ['today', 2024, '2024-11-20', []],
+    ['another year', 2024, '2023-12-31', ['outside_year']],
+    ['tomorrow', 2024, '2024-11-21', ['date_in_future']],
+    ['another year, and ahead of today', 2024, '2025-01-02', ['outside_year', 'date_in_future']],
+  ]
+  for (const [name, year, assessedOn, codes] of dateCases) {
+    t.same(assessedOnProblems(year, assessedOn, '2024-11-20').map((p) => p.code), codes, name)
+  }
+  const met = verdict(seed, 'other', scores())
+  const failing = verdict(seed, 'other', scores({ '5': 0 }))
+  const decisionCases: [string, boolean, string, typeof met, string[]][] = [
+    ['recognised on a supporting verdict', true, '2024-11-19', met, []],
+    ['not recognised on a supporting verdict', false, '2024-11-19', met, []],
+    ['recognised against the verdict', true, '2024-11-19', failing, ['verdict_not_met']],
+    ['not recognised on a failing verdict', false, '2024-11-19', failing, []],
+    ['dated before the assessment', false, '2024-11-14', met, ['before_assessment']],
+    ['dated tomorrow', false, '2024-11-21', met, ['date_in_future']],
+  ]
+  for (const [name, recognised, decisionDate, result, codes] of decisionCases) {
+    const problems = decisionProblems({ recognised, decisionDate }, { assessedOn: '2024-11-15', verdict: result }, '2024-11-20')
+    t.same(problems.map((p) => p.code), codes, name)
+  }
+  t.equal(
+    decisionProblems({ recognised: true, decisionDate: '2024-11-19' }, { assessedOn: '2024-11-15', verdict: failing }, '2024-11-20')[0]!.message,
+    'the scores do not support recognition: criterion 5 scored 0',
+  )
 })

@@ -1,17 +1,32 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import {
+  abuseKinds,
+  canonicalJson,
+  childLabourSupport,
+  contentVersion,
   defaultPeriodsForYear,
+  dhis2Period,
+  figureMet,
+  figureValue,
+  orderCells,
+  parsePeriodCode,
   percentage,
+  periodProblems,
+  protectedCells,
   submissionTimeliness,
   sumBreakdowns,
   suppressPercentage,
   suppressSmallCell,
   targetMet,
+  targetProblems,
   timelinessSummary,
+  writtenReportKinds,
   type BreakdownCell,
   type Comparator,
   type ReportingPeriod,
+  type SupportOutcome,
+  type Target,
   type Timeliness,
 } from '../../../src/modules/indicators/rules.js'
 
@@ -222,7 +237,7 @@ t.test('sum breakdowns', async (t) => {
 
 t.test('indicators.json', async (t) => {
   t.equal(file.dataset, 'indicators')
-  t.equal(file.version, '2024.1')
+  t.equal(file.version, '2024.2')
   const codes = file.indicators.map((i) => i.code)
   t.equal(new Set(codes).size, codes.length, 'codes are unique')
   t.equal(new Set(file.indicators.map((i) => i.measure)).size, codes.length, 'measures are unique')
@@ -280,4 +295,163 @@ t.test('indicators.json', async (t) => {
   t.equal(targetMet(0, target('INJURY_DEATHS')), true)
   t.equal(targetMet(13, target('WARDS_CHILD_FRIENDLY')), false)
   t.equal(targetMet(percentage(0, 0), target('CHILD_LABOUR_SUPPORTED_PCT')), null, 'no child labour case: nothing to judge')
+})
+
+t.test('child labour supported promptly', async (t) => {
+  // Received Monday 6 May 2024 at 09:00: the plan is due by the end of Monday 13 May (5 working days); 12 hours for emergency protection.
+  const receivedAt = new Date('2024-05-06T09:00:00+07:00')
+  const calendar = { holidays: new Set<string>(), workingWeekendDays: new Set<string>() }
+  const at = (local: string) => new Date(`${local}+07:00`)
+  const cases: [string, { emergency: boolean; plan: string | null; protection: string | null }, string, SupportOutcome][] = [
+    ['plan on the 4th working day', { emergency: false, plan: '2024-05-10T09:00:00', protection: null }, '2024-06-01T00:00:00', 'prompt'],
+    ['plan at 23:59 on the 5th working day', { emergency: false, plan: '2024-05-13T23:59:00', protection: null }, '2024-06-01T00:00:00', 'prompt'],
+    ['plan the next morning', { emergency: false, plan: '2024-05-14T08:00:00', protection: null }, '2024-06-01T00:00:00', 'late'],
+    ['no plan, deadline passed', { emergency: false, plan: null, protection: null }, '2024-05-14T00:00:01', 'late'],
+    ['no plan, still within the deadline', { emergency: false, plan: null, protection: null }, '2024-05-13T20:00:00', 'pending'],
+    ['a plan recorded after the cutoff is not yet known', { emergency: false, plan: '2024-05-10T09:00:00', protection: null }, '2024-05-08T00:00:00', 'pending'],
+    ['emergency: protected within 12 hours, plan late', { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T20:00:00' }, '2024-06-01T00:00:00', 'prompt'],
+    ['emergency: protected after 12 hours, plan late', { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T22:00:00' }, '2024-06-01T00:00:00', 'late'],
+    ['not an emergency: protection does not count', { emergency: false, plan: null, protection: '2024-05-06T10:00:00' }, '2024-06-01T00:00:00', 'late'],
+  ]
+  for (const [name, input, cutoff, expected] of cases) {
+    const outcome = childLabourSupport(
+      { receivedAt, emergency: input.emergency, supportPlanAt: input.plan ? at(input.plan) : null, emergencyProtectionAt: input.protection ? at(input.protection) : null },
+      calendar,
+      at(cutoff),
+    )
+    t.equal(outcome, expected, name)
+  }
+  const withHoliday = { holidays: new Set(['2024-05-13']), workingWeekendDays: new Set<string>() }
+  t.equal(
+    childLabourSupport({ receivedAt, emergency: false, supportPlanAt: at('2024-05-14T09:00:00'), emergencyProtectionAt: null }, withHoliday, at('2024-06-01T00:00:00')),
+    'prompt',
+    'a holiday moves the deadline a working day on',
+  )
+})
+
+t.test('what the incident measures count', async (t) => {
+  t.same([...abuseKinds].sort(), ['abandonment', 'child_labour', 'exploitation', 'neglect', 'sexual_abuse', 'trafficking', 'violence'])
+  t.notOk(writtenReportKinds.includes('injury_accident'))
+  t.notOk(writtenReportKinds.includes('drowning'))
+  t.ok(writtenReportKinds.includes('other_rights_violation'))
+})
+
+t.test('figures and verdicts', async (t) => {
+  t.equal(figureValue('count', 7, 0), 7)
+  t.equal(figureValue('percentage', 9, 10), 90)
+  t.equal(figureValue('percentage', 0, 0), null)
+  const wards: Target = { comparator: '=', value: 14, unit: 'wards' }
+  const cases: [Target | null, { value: number | null; numerator: number; denominator: number }, string, boolean | null][] = [
+    [wards, { value: 14, numerator: 14, denominator: 14 }, 'district', true],
+    [wards, { value: 13, numerator: 13, denominator: 14 }, 'district', false],
+    [wards, { value: 1, numerator: 1, denominator: 1 }, 'ward', true],
+    [wards, { value: 0, numerator: 0, denominator: 1 }, 'ward', false],
+    [wards, { value: 0, numerator: 0, denominator: 0 }, 'ward', null],
+    [{ comparator: '=', value: 0, unit: 'count' }, { value: 0, numerator: 0, denominator: 0 }, 'ward', true],
+    [{ comparator: '=', value: 0, unit: 'count' }, { value: 1, numerator: 1, denominator: 0 }, 'district', false],
+    [{ comparator: '>=', value: 90, unit: 'percent' }, { value: 90, numerator: 9, denominator: 10 }, 'ward', true],
+    [{ comparator: '=', value: 100, unit: 'percent' }, { value: null, numerator: 0, denominator: 0 }, 'district', null],
+    [null, { value: 5, numerator: 5, denominator: 0 }, 'district', null],
+  ]
+  for (const [target, figure, level, expected] of cases) t.equal(figureMet(target, figure, level), expected, `${JSON.stringify(target)} ${JSON.stringify(figure)} ${level}`)
+})
+
+t.test('target problems', async (t) => {
+  const indicators = new Map([
+    ['PCT', { kind: 'percentage' as const }],
+    ['COUNT', { kind: 'count' as const }],
+  ])
+  const cases: [(Target & { indicatorCode: string })[], string[]][] = [
+    [[{ indicatorCode: 'PCT', comparator: '>=', value: 90, unit: 'percent' }, { indicatorCode: 'COUNT', comparator: '=', value: 14, unit: 'wards' }], []],
+    [[{ indicatorCode: 'NOPE', comparator: '=', value: 1, unit: 'count' }], ['/targets/0/indicatorCode unknown_indicator']],
+    [[{ indicatorCode: 'PCT', comparator: '=', value: 90, unit: 'count' }], ['/targets/0/unit unit_mismatch']],
+    [[{ indicatorCode: 'COUNT', comparator: '=', value: 90, unit: 'percent' }], ['/targets/0/unit unit_mismatch']],
+    [[{ indicatorCode: 'PCT', comparator: '>=', value: 120, unit: 'percent' }], ['/targets/0/value out_of_range']],
+    [[{ indicatorCode: 'COUNT', comparator: '<=', value: 2.5, unit: 'count' }], ['/targets/0/value out_of_range']],
+    [
+      [
+        { indicatorCode: 'COUNT', comparator: '=', value: 0, unit: 'count' },
+        { indicatorCode: 'COUNT', comparator: '=', value: 1, unit: 'count' },
+      ],
+      ['/targets/1/indicatorCode duplicate_target'],
+    ],
+  ]
+  for (const [targets, expected] of cases) t.same(targetProblems(targets, indicators).map((p) => `${p.pointer} ${p.code}`), expected, JSON.stringify(targets))
+})
+
+t.test('content versions', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: null } }), '{"a":{"c":null,"d":[2,{"x":2,"y":1}]},"b":1}')
+  t.equal(contentVersion({ a: 1, b: 2 }), contentVersion({ b: 2, a: 1 }), 'key order does not matter')
+  t.not(contentVersion({ a: 1, b: 2 }), contentVersion({ a: 1, b: 3 }))
+  for (const content of [[], {}, 'x', [1, 2, 3], { big: 'y'.repeat(1000) }]) {
+    const version = contentVersion(content)
+    t.ok(Number.isInteger(version) && version >= 0 && version <= 268_435_455, `${JSON.stringify(content).slice(0, 20)} fits an entity tag`)
+  }
+})
+
+t.test('reporting periods as data', async (t) => {
+  t.same(parsePeriodCode('2024-six_month'), { year: 2024, kind: 'six_month' })
+  t.same(parsePeriodCode('2031-annual'), { year: 2031, kind: 'annual' })
+  for (const bad of ['2024-monthly', '24-annual', '2024-annual-x', '']) t.equal(parsePeriodCode(bad), null, bad)
+  const cases: [{ dueDate: string; windowFrom: string; windowTo: string }, string[]][] = [
+    [{ dueDate: '2025-05-20', windowFrom: '2025-01-01', windowTo: '2025-05-14' }, []],
+    [{ dueDate: '2026-01-10', windowFrom: '2025-01-01', windowTo: '2025-12-31' }, []],
+    [{ dueDate: '2025-05-20', windowFrom: '2024-12-01', windowTo: '2025-05-14' }, ['/windowFrom out_of_range']],
+    [{ dueDate: '2025-05-20', windowFrom: '2025-06-01', windowTo: '2025-05-14' }, ['/windowTo invalid_range']],
+    [{ dueDate: '2025-05-10', windowFrom: '2025-01-01', windowTo: '2025-05-14' }, ['/dueDate invalid_range']],
+    [{ dueDate: '2027-01-01', windowFrom: '2025-01-01', windowTo: '2025-05-14' }, ['/dueDate out_of_range']],
+  ]
+  for (const [period, expected] of cases) t.same(periodProblems(2025, period).map((p) => `${p.pointer} ${p.code}`), expected, JSON.stringify(period))
+})
+
+t.test('DHIS2 periods: where each window ends', async (t) => {
+  t.same(
+    defaultPeriodsForYear(2024).map((period) => dhis2Period(period)),
+    ['2024Q1', '2024S1', '2024Q3', '2024'],
+  )
+})
+
+t.test('protected cells: no count of 1 to 4, read directly or by subtraction', async (t) => {
+  const cases: [number, number[], { total: boolean; parts: boolean[] }][] = [
+    [30, [10, 20], { total: false, parts: [false, false] }],
+    [10, [6, 4, 0], { total: false, parts: [true, true, false] }],
+    [14, [6, 4, 2, 0], { total: false, parts: [false, true, true, false] }],
+    [23, [3, 20], { total: false, parts: [true, true] }],
+    [3, [3, 0, 0], { total: true, parts: [true, false, false] }],
+    [0, [0, 0], { total: false, parts: [false, false] }],
+    [5, [5, 0], { total: false, parts: [false, false] }],
+    [9, [7, 2, 0], { total: false, parts: [true, true, false] }],
+    [40, [12, 3, 8, 17], { total: false, parts: [false, true, true, false] }],
+    [4, [], { total: true, parts: [] }],
+    [12, [], { total: false, parts: [] }],
+  ]
+  for (const [total, parts, expected] of cases) t.same(protectedCells(total, parts), expected, `${total} = ${parts.join(' + ')}`)
+  // Distinct counts do not add up: one withheld part beside zeros and a larger total leaves nothing to subtract, so the total goes.
+  t.same(protectedCells(6, [0, 2, 0]), { total: true, parts: [false, true, false] })
+  t.throws(() => protectedCells(-1, []), RangeError)
+  t.throws(() => protectedCells(5, [1.5]), RangeError)
+})
+
+t.test('cells in reading order', async (t) => {
+  const cells = [
+    { key: { sex: 'unknown', ageGroup: '0-2' } },
+    { key: { sex: 'female', ageGroup: '11-15' } },
+    { key: { sex: 'female', ageGroup: 'unknown' } },
+    { key: { sex: 'male', ageGroup: '6-10' } },
+    { key: { sex: 'female', ageGroup: '3-5' } },
+  ]
+  t.same(
+    orderCells([...cells], ['sex', 'ageGroup']).map((c) => `${c.key.sex} ${c.key.ageGroup}`),
+    ['male 6-10', 'female 3-5', 'female 11-15', 'female unknown', 'unknown 0-2'],
+  )
+  t.same(
+    orderCells([{ key: { groupCode: 'o' } }, { key: { groupCode: 'đ' } }, { key: { groupCode: 'd' } }, { key: { groupCode: 'a' } }], ['groupCode']).map((c) => c.key.groupCode),
+    ['a', 'd', 'đ', 'o'],
+    'groups in legal order, đ after d',
+  )
+  t.same(
+    orderCells([{ key: { kind: 'neglect' } }, { key: { kind: 'sexual_abuse' } }, { key: { kind: 'unheard_of' } }], ['kind']).map((c) => c.key.kind),
+    ['sexual_abuse', 'neglect', 'unheard_of'],
+    'an unknown value goes last',
+  )
 })

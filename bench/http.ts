@@ -1,0 +1,136 @@
+/**
+ * Read and write throughput of the API against the physical floor, in one run:
+ *   read:  GET /v1/children/{id} as a ward officer (token check, principal, scope, row-level security,
+ *          audit event in the same transaction) vs a bare Fastify + pg server doing the same primary-key
+ *          SELECT on the same database;
+ *   write: POST /v1/incidents under load.
+ * npx tsx bench/http.ts [--children 1000000] [--reuse] [--duration 10] [--connections 32]
+ */
+import { randomUUID } from 'node:crypto'
+import autocannon from 'autocannon'
+import Fastify from 'fastify'
+import pg from 'pg'
+import { pino } from 'pino'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/client.js'
+import { insertUser } from '../src/modules/users/repository.js'
+import { defaultServerUrl } from './support/database.js'
+import { benchDataset } from './support/dataset.js'
+import { parseOptions, table } from './support/stats.js'
+
+const options = parseOptions(process.argv.slice(2), {
+  children: 'number',
+  reuse: 'boolean',
+  duration: 'number',
+  connections: 'number',
+  url: 'string',
+})
+const server = options.url ?? process.env.DATABASE_URL ?? defaultServerUrl
+const children = options.children ?? 1_000_000
+const url = await benchDataset({ server, children, reuse: Boolean(options.reuse) })
+const duration = options.duration ?? 10
+const connections = options.connections ?? 32
+
+const owner = new pg.Pool({ connectionString: url, max: connections })
+const ward = (await owner.query<{ ward_code: string }>(`select ward_code from children group by 1 order by count(*) desc limit 1`)).rows[0]!.ward_code
+const ids = (await owner.query<{ id: string }>(`select id from children where ward_code = $1 and deleted_at is null limit 2000`, [ward])).rows.map((r) => r.id)
+
+const configResult = loadConfig({
+  NODE_ENV: 'production',
+  DATABASE_URL: url,
+  DATABASE_POOL_MAX: String(connections),
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '100000000',
+  AUDIT_SEAL_INTERVAL_MS: '1000',
+  JOBS_POLL_INTERVAL_MS: '0',
+})
+if (!configResult.ok) throw new Error(configResult.errors.join('\n'))
+const database = await openDatabase({ url, dataDir: '', poolMax: connections, statementTimeoutMs: 15_000 })
+await database.useAppRole()
+const app = await buildApp({ config: configResult.config, database, logger: pino({ level: 'silent' }) })
+await app.listen({ host: '127.0.0.1', port: 0 })
+const appPort = (app.server.address() as { port: number }).port
+const now = new Date()
+const officer = await insertUser(database.db, {
+  username: `bench-${randomUUID().slice(0, 8)}`,
+  displayName: 'Benchmark ward officer',
+  role: 'ward_officer',
+  units: [ward],
+  grants: [],
+  passwordHash: null,
+  createdAt: now,
+  updatedAt: now,
+})
+const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, now, 3600)
+
+const bare = Fastify({ logger: false })
+bare.get<{ Params: { id: string } }>('/bare/children/:id', async (request, reply) => {
+  const { rows } = await owner.query('select * from children where id = $1', [request.params.id])
+  if (!rows[0]) return reply.code(404).send({ status: 404 })
+  return rows[0]
+})
+await bare.listen({ host: '127.0.0.1', port: 0 })
+const barePort = (bare.server.address() as { port: number }).port
+
+let next = 0
+const pickId = () => ids[next++ % ids.length]!
+
+async function load(title: string, options: autocannon.Options) {
+  await autocannon({ ...options, duration: 2 }) // warm-up
+  const result = await autocannon({ ...options, duration })
+  const non2xx = result.non2xx
+  return {
+    title,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + non2xx,
+  }
+}
+
+const bareRead = await load('bare Fastify + pg, primary-key SELECT', {
+  url: `http://127.0.0.1:${barePort}`,
+  connections,
+  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/bare/children/${pickId()}` }) }],
+})
+const apiRead = await load('GET /v1/children/{id} (auth, scope, RLS, audit)', {
+  url: `http://127.0.0.1:${appPort}`,
+  connections,
+  headers: { authorization: `Bearer ${token}` },
+  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/children/${pickId()}` }) }],
+})
+const apiWrite = await load('POST /v1/incidents', {
+  url: `http://127.0.0.1:${appPort}`,
+  connections,
+  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  requests: [
+    {
+      method: 'POST',
+      setupRequest: (request) => ({
+        ...request,
+        path: '/v1/incidents',
+        body: JSON.stringify({
+          kind: 'violence',
+          occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+          occurredAtPrecision: 'exact',
+          detectedAt: new Date(Date.now() - 1_800_000).toISOString(),
+          channel: 'phone',
+          address: { wardCode: ward },
+          children: [{ childId: pickId() }],
+        }),
+      }),
+    },
+  ],
+})
+
+console.log(
+  table(
+    ['scenario', 'req/s', 'p50', 'p99', 'errors/non-2xx'],
+    [bareRead, apiRead, apiWrite].map((r) => [r.title, Math.round(r.rps).toLocaleString('en-US'), `${r.p50} ms`, `${r.p99} ms`, String(r.errors)]),
+  ),
+)
+console.log(`read ratio (API / bare): ${(apiRead.rps / bareRead.rps).toFixed(2)} (goal ≥ 0.50)`)
+await app.close()
+await bare.close()
+await owner.end()

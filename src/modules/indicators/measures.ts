@@ -1,0 +1,398 @@
+/**
+ * The measures behind the indicators: one grouped query per source table, run live (no stale analytics)
+ * inside the caller's `inScope` transaction. Each measure yields cells keyed by ward and by the
+ * breakdowns asked for; service.ts folds them into ward figures and the unit's total, so ward figures
+ * always add up to the district's.
+ */
+import { sql, type SQL } from 'drizzle-orm'
+import { queryRows, type Executor } from '../../db/client.js'
+import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
+import { ageGroups } from '../children/rules.js'
+import { careRecords, children, childCircumstances, healthInsuranceCards } from '../children/tables.js'
+import { assessments } from '../criteria/tables.js'
+import { incidentKinds, injuryKinds, type IncidentKind } from '../incidents/rules.js'
+import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
+import { reports } from '../reports/tables.js'
+import {
+  abuseKinds,
+  childLabourSupport,
+  submissionTimeliness,
+  sumBreakdowns,
+  writtenReportKinds,
+  type BreakdownCell,
+  type ReportingPeriod,
+  type Timeliness,
+} from './rules.js'
+
+export const dimensions = ['sex', 'ageGroup', 'groupCode', 'kind'] as const
+export type Dimension = (typeof dimensions)[number]
+
+export interface MeasureContext {
+  tx: Executor
+  scope: Scope
+  /** The wards whose figures are computed (the unit, or every ward below it valid in the window). */
+  wards: readonly string[]
+  windowFrom: string
+  asOf: string
+  /** What is known at the end of the window: steps, submissions and decisions before this instant. */
+  cutoff: Date
+  calendar: WorkingCalendar
+  /** The plan year's reporting periods. */
+  periods: readonly ReportingPeriod[]
+  /** The combinations of breakdowns asked for, by measure key: a query can compute them all in one pass. */
+  breakdowns: ReadonlyMap<string, Dimension[][]>
+}
+
+/** Cells for one combination of breakdowns, keyed by `ward` and each dimension of the set. */
+export type CellsFor = (set: readonly Dimension[]) => BreakdownCell[]
+
+type Measure = (source: MeasureSource, sets: readonly (readonly Dimension[])[]) => Promise<CellsFor>
+
+function textArray(values: readonly string[]): SQL {
+  return sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[]`
+}
+
+function yearsBefore(asOf: string, years: number): SQL {
+  return sql`(${asOf}::date - make_interval(years => ${years}))::date`
+}
+
+/** Age group of a registry child on `asOf`, from the registry's age groups (an unknown birth date: 'unknown'). */
+function registryAgeGroup(asOf: string): SQL {
+  const last = ageGroups[ageGroups.length - 1]!
+  const branches = ageGroups
+    .slice(0, -1)
+    .map((group) => sql`when ${children.effectiveBirthDate} > ${yearsBefore(asOf, group.max + 1)} then ${group.code}::text`)
+  return sql`case when ${children.effectiveBirthDate} is null then 'unknown' ${sql.join(branches, sql` `)} else ${last.code}::text end`
+}
+
+/** Age group of a child in an incident, from the age recorded with it. */
+function incidentAgeGroup(): SQL {
+  const branches = ageGroups.map((group) => sql`when ${incidentChildren.ageYears} between ${group.min} and ${group.max} then ${group.code}::text`)
+  return sql`case ${sql.join(branches, sql` `)} else 'unknown' end`
+}
+
+/** A child on the registry at the end of the window, living in one of the wards. */
+function childOnRegistry(context: MeasureContext): SQL {
+  const { asOf } = context
+  return sql`${children.deletedAt} is null and ${children.mergedInto} is null
+    and ${children.wardCode} = any(${textArray(context.wards)})
+    and ${scopeCondition(context.scope, { ward: children.wardCode, group: children.residentialGroupCode })}
+    and (${children.effectiveBirthDate} is null or (${children.effectiveBirthDate} <= ${asOf}::date and ${children.effectiveBirthDate} > ${yearsBefore(asOf, 16)}))
+    and (${children.status} = 'active' or ${children.statusDate} > ${asOf}::date)`
+}
+
+/** Incidents of the wards that occurred in the window (local dates, both ends included). */
+function incidentInWindow(context: MeasureContext, kinds: readonly IncidentKind[]): SQL {
+  return sql`${incidents.wardCode} = any(${textArray(context.wards)})
+    and ${scopeCondition(context.scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })}
+    and ${incidents.occurredAt} >= ${startOfLocalDay(context.windowFrom).toISOString()}::timestamptz
+    and ${incidents.occurredAt} < ${startOfLocalDay(addDays(context.asOf, 1)).toISOString()}::timestamptz
+    and ${incidents.kind} = any(${textArray(kinds)})`
+}
+
+function fold(cells: readonly BreakdownCell[], set: readonly Dimension[]): BreakdownCell[] {
+  return sumBreakdowns(cells, ['ward', ...set])
+}
+
+function cell(key: Record<string, string>, numerator: number, denominator = 0): BreakdownCell {
+  return { key, numerator, denominator }
+}
+
+function instant(value: unknown): Date | null {
+  return value === null || value === undefined ? null : new Date(value as string | Date)
+}
+
+/** The queries of one computation, each run at most once however many indicators use it. */
+export class MeasureSource {
+  private readonly cache = new Map<string, Promise<unknown>>()
+
+  constructor(readonly context: MeasureContext) {}
+
+  private once<T>(name: string, load: () => Promise<T>): Promise<T> {
+    let pending = this.cache.get(name) as Promise<T> | undefined
+    if (!pending) {
+      pending = load()
+      this.cache.set(name, pending)
+    }
+    return pending
+  }
+
+  /**
+   * One pass over the registry, grouped by ward and sex with a FILTER column per age group: children;
+   * special-circumstance children and those of them cared for (hash joins with the few children in a
+   * group or with care); children under 6 and those of them holding a valid card (a hashed subplan:
+   * one probe per child under 6, and no duplicate when a child holds two cards).
+   */
+  registry(): Promise<{ children: BreakdownCell[]; special: BreakdownCell[]; under6: BreakdownCell[]; carded: BreakdownCell[] }> {
+    return this.once('registry', async () => {
+      const { tx, asOf, windowFrom, scope } = this.context
+      const wards = textArray(this.context.wards)
+      const born = children.effectiveBirthDate
+      const inAgeGroup = ageGroups.map((group) => sql`${born} > ${yearsBefore(asOf, group.max + 1)} and ${born} <= ${yearsBefore(asOf, group.min)}`)
+      const special = sql`special.child_id is not null`
+      const cared = sql`cared.child_id is not null`
+      const under6 = sql`${born} > ${yearsBefore(asOf, 6)}`
+      const columns = (prefix: string, condition: SQL) => [
+        ...inAgeGroup.map((age, index) => sql`count(*) filter (where ${condition} and ${age})::int as ${sql.raw(`${prefix}_${index}`)}`),
+        sql`count(*) filter (where ${condition} and ${born} is null)::int as ${sql.raw(`${prefix}_unknown`)}`,
+      ]
+      const rows = await queryRows<Record<string, number> & { ward: string; sex: string }>(
+        tx,
+        sql`select ${children.wardCode} as ward, ${children.sex} as sex,
+                   ${sql.join([...columns('children', sql`true`), ...columns('special', special), ...columns('cared', sql`${special} and ${cared}`)], sql`, `)},
+                   count(*) filter (where ${under6})::int as under6,
+                   count(*) filter (where ${under6} and ${children.id} in (
+                     select ${healthInsuranceCards.childId} from ${healthInsuranceCards}
+                     where ${healthInsuranceCards.validFrom} <= ${asOf}::date and ${healthInsuranceCards.validTo} >= ${asOf}::date
+                       and ${healthInsuranceCards.wardCode} = any(${wards})
+                       and ${scopeCondition(scope, { ward: healthInsuranceCards.wardCode, group: healthInsuranceCards.residentialGroupCode })}
+                   ))::int as carded
+            from ${children}
+            left join (
+              select distinct ${childCircumstances.childId} as child_id from ${childCircumstances}
+              where ${childCircumstances.kind} = 'group' and ${childCircumstances.groupCode} is not null
+                and ${childCircumstances.startDate} <= ${asOf}::date
+                and (${childCircumstances.endDate} is null or ${childCircumstances.endDate} >= ${asOf}::date)
+                and ${childCircumstances.wardCode} = any(${wards})
+                and ${scopeCondition(scope, { ward: childCircumstances.wardCode, group: childCircumstances.residentialGroupCode })}
+            ) special on special.child_id = ${children.id}
+            left join (
+              select distinct ${careRecords.childId} as child_id from ${careRecords}
+              where ${careRecords.startDate} <= ${asOf}::date and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
+                and ${careRecords.wardCode} = any(${wards})
+                and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
+            ) cared on cared.child_id = ${children.id}
+            where ${childOnRegistry(this.context)}
+            group by 1, 2`,
+      )
+      const byAge = (prefix: string, denominatorPrefix?: string) =>
+        rows.flatMap((row) =>
+          [...ageGroups.map((group, index) => [group.code, String(index)] as const), ['unknown', 'unknown'] as const].map(([ageGroup, suffix]) =>
+            cell({ ward: row.ward, sex: row.sex, ageGroup }, row[`${prefix}_${suffix}`]!, denominatorPrefix ? row[`${denominatorPrefix}_${suffix}`]! : 0),
+          ),
+        )
+      return {
+        children: byAge('children'),
+        special: byAge('cared', 'special'),
+        under6: rows.map((row) => cell({ ward: row.ward, sex: row.sex }, row.under6!)),
+        carded: rows.map((row) => cell({ ward: row.ward, sex: row.sex }, row.carded!, row.under6!)),
+      }
+    })
+  }
+
+  /**
+   * Special-circumstance children and those cared for, once per child and group: a child in two groups
+   * counts in each. Read from the memberships, for a breakdown by group only.
+   */
+  specialByGroup(): Promise<BreakdownCell[]> {
+    return this.once('specialByGroup', async () => {
+      const { tx, asOf, windowFrom, scope } = this.context
+      const rows = await queryRows<{ ward: string; sex: string; age_group: string; group_code: string; children: number; cared: number }>(
+        tx,
+        sql`select ward, sex, age_group, group_code, count(distinct child_id)::int as children, count(distinct child_id) filter (where cared)::int as cared
+            from (
+              select ${children.id} as child_id, ${children.wardCode} as ward, ${children.sex} as sex,
+                     ${registryAgeGroup(asOf)} as age_group, ${childCircumstances.groupCode} as group_code,
+                     exists (
+                       select 1 from ${careRecords}
+                       where ${careRecords.childId} = ${children.id}
+                         and ${careRecords.startDate} <= ${asOf}::date
+                         and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
+                         and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
+                     ) as cared
+              from ${childCircumstances}
+              join ${children} on ${children.id} = ${childCircumstances.childId}
+              where ${childCircumstances.kind} = 'group' and ${childCircumstances.groupCode} is not null
+                and ${childCircumstances.startDate} <= ${asOf}::date
+                and (${childCircumstances.endDate} is null or ${childCircumstances.endDate} >= ${asOf}::date)
+                and ${scopeCondition(scope, { ward: childCircumstances.wardCode, group: childCircumstances.residentialGroupCode })}
+                and ${childOnRegistry(this.context)}
+            ) memberships
+            group by 1, 2, 3, 4`,
+      )
+      return rows.map((row) => cell({ ward: row.ward, sex: row.sex, ageGroup: row.age_group, groupCode: row.group_code }, row.cared, row.children))
+    })
+  }
+
+  /**
+   * One grouped pass over the window's incidents and their children: injury accidents, deaths and
+   * child-labour cases (one per child per incident, by kind, sex and age group); written reports on
+   * time and late (one per incident, by kind); and distinct abused children for each combination of
+   * breakdowns asked for, since distinct counts do not add up across kinds or ages (a child abused
+   * twice counts once). Each of these is a grouping set of the same scan.
+   */
+  incidents(): Promise<{ cases: BreakdownCell[]; deaths: BreakdownCell[]; written: BreakdownCell[]; abused: CellsFor }> {
+    return this.once('incidents', async () => {
+      const { tx, scope, cutoff } = this.context
+      const columns: Record<Dimension, SQL> = { kind: sql.raw('kind'), sex: sql.raw('sex'), ageGroup: sql.raw('age_group'), groupCode: sql.raw('group_code') }
+      const incidentDimensions = ['kind', 'sex', 'ageGroup'] as const
+      // grouping(kind, sex, age_group): a bit for each dimension a set leaves out, kind the highest.
+      const maskOf = (set: readonly Dimension[]) => incidentDimensions.reduce((mask, dimension) => (mask << 1) | (set.includes(dimension) ? 0 : 1), 0)
+      const sets = new Map<number, readonly Dimension[]>()
+      for (const set of [['kind', 'sex', 'ageGroup'], ['kind'], [], ...(this.context.breakdowns.get('incidents.abused_children_count') ?? [])] as (readonly Dimension[])[]) {
+        sets.set(maskOf(set), set)
+      }
+      const groupingSets = [...sets.values()].map((set) => sql`(${sql.join([sql.raw('ward'), ...set.map((d) => columns[d])], sql`, `)})`)
+      const inKinds = (kinds: readonly IncidentKind[]) => sql`${incidents.kind} = any(${textArray(kinds)})`
+      const submitted = incidents.writtenReportSubmittedAt
+      const due = incidents.writtenReportDueAt
+      const before = sql`${cutoff.toISOString()}::timestamptz`
+      const rows = await queryRows<{ ward: string; kind: string | null; sex: string | null; age_group: string | null; aggregated: number; cases: number; deaths: number; abused: number; on_time: number; late: number }>(
+        tx,
+        sql`select ward, kind, sex, age_group, grouping(kind, sex, age_group)::int as aggregated,
+                   count(child_key) filter (where counted)::int as cases,
+                   count(child_key) filter (where death)::int as deaths,
+                   count(distinct child_key) filter (where abuse)::int as abused,
+                   count(distinct incident_id) filter (where on_time)::int as on_time,
+                   count(distinct incident_id) filter (where late)::int as late
+            from (
+              select ${incidents.id} as incident_id, ${incidents.wardCode} as ward, ${incidents.kind} as kind,
+                     coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
+                     coalesce(${incidentChildren.childId}::text, ${incidentChildren.id}::text) as child_key,
+                     ${inKinds([...injuryKinds, 'child_labour'])} as counted,
+                     ${inKinds([...injuryKinds])} and coalesce(${incidents.injuryOutcome} = 'death', false) as death,
+                     ${inKinds(abuseKinds)} as abuse,
+                     ${inKinds(writtenReportKinds)} and coalesce(${submitted} < ${before} and ${submitted} <= ${due}, false) as on_time,
+                     ${inKinds(writtenReportKinds)} and case when ${submitted} < ${before} then ${submitted} > ${due} else ${due} < ${before} end as late
+              from ${incidents}
+              left join ${incidentChildren} on ${incidentChildren.incidentId} = ${incidents.id}
+                and ${scopeCondition(scope, { ward: incidentChildren.wardCode, group: incidentChildren.residentialGroupCode })}
+              where ${incidentInWindow(this.context, incidentKinds)}
+            ) involved
+            group by grouping sets (${sql.join(groupingSets, sql`, `)})`,
+      )
+      const finest = rows.filter((row) => row.aggregated === 0)
+      const key = (row: (typeof rows)[number]) => ({ ward: row.ward, kind: row.kind!, sex: row.sex!, ageGroup: row.age_group! })
+      return {
+        cases: finest.filter((row) => row.cases > 0).map((row) => cell(key(row), row.cases)),
+        deaths: finest.filter((row) => row.deaths > 0).map((row) => cell(key(row), row.deaths)),
+        written: rows.filter((row) => row.aggregated === maskOf(['kind'])).map((row) => cell({ ward: row.ward, kind: row.kind! }, row.on_time, row.on_time + row.late)),
+        abused: (set) =>
+          rows
+            .filter((row) => row.aggregated === maskOf(set))
+            .map((row) => {
+              const cellKey: Record<string, string> = { ward: row.ward }
+              if (row.kind !== null) cellKey.kind = row.kind
+              if (row.sex !== null) cellKey.sex = row.sex
+              if (row.age_group !== null) cellKey.ageGroup = row.age_group
+              return cell(cellKey, row.abused)
+            }),
+      }
+    })
+  }
+
+  /** Child-labour cases supported promptly (numerator) among those judged by the end of the window. */
+  childLabourSupport(): Promise<BreakdownCell[]> {
+    return this.once('childLabourSupport', async () => {
+      const { tx, scope, calendar, cutoff } = this.context
+      const rows = await queryRows<{ ward: string; sex: string; age_group: string; received_at: string | Date; emergency: boolean; plan_at: unknown; protection_at: unknown }>(
+        tx,
+        sql`select ${incidents.wardCode} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
+                   ${incidents.receivedAt} as received_at, ${incidents.emergency} as emergency, steps.plan_at, steps.protection_at
+            from ${incidents}
+            join ${incidentChildren} on ${incidentChildren.incidentId} = ${incidents.id}
+            cross join lateral (
+              select min(${incidentSteps.at}) filter (where ${incidentSteps.step} = 'support_plan') as plan_at,
+                     min(${incidentSteps.at}) filter (where ${incidentSteps.step} = 'emergency_protection') as protection_at
+              from ${incidentSteps}
+              where ${incidentSteps.incidentId} = ${incidents.id} and ${incidentSteps.step} in ('support_plan', 'emergency_protection')
+                and ${scopeCondition(scope, { ward: incidentSteps.wardCode, group: incidentSteps.residentialGroupCode })}
+            ) steps
+            where ${incidentInWindow(this.context, ['child_labour'])}
+              and ${scopeCondition(scope, { ward: incidentChildren.wardCode, group: incidentChildren.residentialGroupCode })}`,
+      )
+      const cells: BreakdownCell[] = []
+      for (const row of rows) {
+        const outcome = childLabourSupport(
+          { receivedAt: instant(row.received_at)!, emergency: row.emergency, supportPlanAt: instant(row.plan_at), emergencyProtectionAt: instant(row.protection_at) },
+          calendar,
+          cutoff,
+        )
+        if (outcome !== 'pending') cells.push(cell({ ward: row.ward, sex: row.sex, ageGroup: row.age_group }, outcome === 'prompt' ? 1 : 0, 1))
+      }
+      return cells
+    })
+  }
+
+  /** Each ward's reports of the plan year: whether its ward plan was submitted, and the timeliness of each period due. */
+  wardReports(): Promise<{ withPlan: BreakdownCell[]; onTime: BreakdownCell[] }> {
+    return this.once('wardReports', async () => {
+      const { tx, wards, periods, cutoff, asOf, windowFrom } = this.context
+      const rows = await tx
+        .select({ unitCode: reports.unitCode, periodCode: reports.periodCode, firstSubmittedAt: reports.firstSubmittedAt, timeliness: reports.timeliness })
+        .from(reports)
+        .where(
+          sql`${reports.level} = 'ward' and ${reports.unitCode} = any(${textArray(wards)}) and ${reports.periodCode} = any(${textArray(periods.map((p) => p.code))})`,
+        )
+      const submitted = new Map<string, Timeliness>()
+      for (const row of rows) {
+        if (row.firstSubmittedAt && row.firstSubmittedAt.getTime() < cutoff.getTime() && row.timeliness) submitted.set(`${row.unitCode} ${row.periodCode}`, row.timeliness)
+      }
+      const plan = periods.find((period) => period.kind === 'ward_plan')
+      const due = periods.filter((period) => period.dueDate >= windowFrom && period.dueDate <= asOf)
+      const withPlan: BreakdownCell[] = []
+      const onTime: BreakdownCell[] = []
+      for (const ward of wards) {
+        withPlan.push(cell({ ward }, plan && submitted.has(`${ward} ${plan.code}`) ? 1 : 0, 1))
+        for (const period of due) {
+          const timeliness = submitted.get(`${ward} ${period.code}`) ?? submissionTimeliness(period, null, cutoff)
+          if (timeliness !== 'not_due') onTime.push(cell({ ward }, timeliness === 'on_time' ? 1 : 0, 1))
+        }
+      }
+      return { withPlan, onTime }
+    })
+  }
+
+  /** Wards whose latest decided child-friendly assessment recognised them. */
+  recognisedWards(): Promise<BreakdownCell[]> {
+    return this.once('recognisedWards', async () => {
+      const { tx, wards, cutoff } = this.context
+      const rows = await queryRows<{ ward: string; recognised: boolean | null }>(
+        tx,
+        sql`select distinct on (${assessments.wardCode}) ${assessments.wardCode} as ward, ${assessments.recognised} as recognised
+            from ${assessments}
+            where ${assessments.state} = 'decided' and ${assessments.decidedAt} < ${cutoff.toISOString()}::timestamptz
+              and ${assessments.wardCode} = any(${textArray(wards)})
+            order by ${assessments.wardCode}, ${assessments.decidedAt} desc`,
+      )
+      const recognised = new Set(rows.filter((row) => row.recognised === true).map((row) => row.ward))
+      return wards.map((ward) => cell({ ward }, recognised.has(ward) ? 1 : 0, 1))
+    })
+  }
+}
+
+const additive =
+  (load: (source: MeasureSource) => Promise<BreakdownCell[]>): Measure =>
+  async (source) => {
+    const cells = await load(source)
+    return (set) => fold(cells, set)
+  }
+
+/** Special-circumstance children (denominator) and those cared for: once per child, or per child and group when a breakdown asks for groups. */
+const specialCircumstanceCells: Measure = async (source, sets) => {
+  const perChild = (await source.registry()).special
+  const byGroup = sets.some((set) => set.includes('groupCode')) ? await source.specialByGroup() : []
+  return (set) => fold(set.includes('groupCode') ? byGroup : perChild, set)
+}
+
+/** Each measure key of the indicator definitions, as implemented here. A definition whose measure is missing is shown as not available. */
+export const measures: Record<string, Measure> = {
+  'registry.children_count': additive(async (source) => (await source.registry()).children),
+  'registry.under6_children_count': additive(async (source) => (await source.registry()).under6),
+  'registry.under6_bhyt_share': additive(async (source) => (await source.registry()).carded),
+  'registry.special_circumstance_children_count': async (source, sets) => {
+    const cells = await specialCircumstanceCells(source, sets)
+    return (set) => cells(set).map((c) => cell(c.key, c.denominator))
+  },
+  'registry.special_circumstance_cared_share': specialCircumstanceCells,
+  'incidents.abused_children_count': async (source) => (await source.incidents()).abused,
+  'incidents.injury_cases_count': additive(async (source) => (await source.incidents()).cases.filter((c) => injuryKinds.has(c.key.kind as IncidentKind))),
+  'incidents.injury_deaths_count': additive(async (source) => (await source.incidents()).deaths),
+  'incidents.child_labour_cases_count': additive(async (source) => (await source.incidents()).cases.filter((c) => c.key.kind === 'child_labour')),
+  'incidents.child_labour_supported_timely_share': additive((source) => source.childLabourSupport()),
+  'incidents.written_report_on_time_share': additive(async (source) => (await source.incidents()).written),
+  'reports.wards_with_plan_count': additive(async (source) => (await source.wardReports()).withPlan),
+  'reports.periodic_on_time_share': additive(async (source) => (await source.wardReports()).onTime),
+  'assessments.wards_recognised_count': additive((source) => source.recognisedWards()),
+}

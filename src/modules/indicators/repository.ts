@@ -1,0 +1,185 @@
+import { asc, eq, sql } from 'drizzle-orm'
+import { queryRows, type Executor } from '../../db/client.js'
+import type { IndicatorsData } from '../../reference/index.js'
+import { reports } from '../reports/tables.js'
+import { units } from '../units/tables.js'
+import type { Dimension } from './measures.js'
+import { canonicalJson, contentVersion, defaultPeriodsForYear, type ReportingPeriod, type Target } from './rules.js'
+import type { IndicatorDefinition } from './service.js'
+import { indicatorDefinitions, planTargets, reportingPeriods } from './tables.js'
+
+/** Who wrote a target row when it came from src/reference/indicators.json; anything else is an administrator. */
+export const referenceAuthor = 'reference'
+
+// A type alias, not an interface, so that it is assignable to the jsonb column's Record type.
+type StoredDefinition = {
+  nameVi: string
+  nameEn: string
+  kind: IndicatorDefinition['kind']
+  numerator: string
+  denominator: string | null
+  breakdowns: Dimension[]
+  source: IndicatorDefinition['source']
+  measure: string
+  sortOrder: number
+  /** Set on versions published from the reference file; an administrator's version has none. */
+  referenceVersion?: string
+}
+
+/** The latest version of every indicator definition, in the reference file's order. */
+export async function listDefinitions(db: Executor): Promise<IndicatorDefinition[]> {
+  const rows = await queryRows<{ code: string; version: number; definition: StoredDefinition; published_at: string | Date }>(
+    db,
+    sql`select distinct on (${indicatorDefinitions.code}) ${indicatorDefinitions.code} as code, ${indicatorDefinitions.version} as version,
+               ${indicatorDefinitions.definition} as definition, ${indicatorDefinitions.publishedAt} as published_at
+        from ${indicatorDefinitions}
+        order by ${indicatorDefinitions.code}, ${indicatorDefinitions.version} desc`,
+  )
+  return rows
+    .map(({ code, version, definition, published_at }) => ({
+      code,
+      version,
+      nameVi: definition.nameVi,
+      nameEn: definition.nameEn,
+      kind: definition.kind,
+      numerator: definition.numerator,
+      denominator: definition.denominator,
+      breakdowns: definition.breakdowns,
+      source: definition.source,
+      measure: definition.measure,
+      sortOrder: definition.sortOrder,
+      publishedAt: new Date(published_at).toISOString(),
+    }))
+    .sort((a, b) => a.sortOrder - b.sortOrder || a.code.localeCompare(b.code))
+}
+
+export interface TargetRow extends Target {
+  indicatorCode: string
+  updatedAt: Date
+  updatedBy: string | null
+}
+
+export async function listTargets(db: Executor, year: number): Promise<TargetRow[]> {
+  const rows = await db.select().from(planTargets).where(eq(planTargets.planYear, year)).orderBy(asc(planTargets.indicatorCode))
+  return rows.map((row) => ({
+    indicatorCode: row.indicatorCode,
+    comparator: row.comparator,
+    value: Number(row.value),
+    unit: row.unit,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  }))
+}
+
+/** The entity tag of a plan year's targets: changes with any change to any of them. */
+export function targetsVersion(rows: readonly TargetRow[]): number {
+  return contentVersion(rows.map((row) => [row.indicatorCode, row.comparator, row.value, row.unit, row.updatedAt.toISOString(), row.updatedBy]))
+}
+
+/** Serialises changes to data that has no row of its own to lock (a plan year's targets, a period not stored yet). */
+export async function lockResource(tx: Executor, kind: 'plan_targets' | 'reporting_period', key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${kind}), hashtext(${key}))`)
+}
+
+export async function replaceTargets(tx: Executor, year: number, targets: readonly (Target & { indicatorCode: string })[], author: string, now: Date): Promise<void> {
+  await tx.delete(planTargets).where(eq(planTargets.planYear, year))
+  if (targets.length === 0) return
+  await tx.insert(planTargets).values(targets.map((target) => ({ planYear: year, ...target, updatedAt: now, updatedBy: author })))
+}
+
+type PeriodRow = typeof reportingPeriods.$inferSelect
+
+function toPeriod(row: PeriodRow): ReportingPeriod {
+  return { code: row.code, kind: row.kind, year: row.year, dueDate: row.dueDate, windowFrom: row.windowFrom, windowTo: row.windowTo }
+}
+
+async function listStoredPeriods(db: Executor, year: number): Promise<ReportingPeriod[]> {
+  const rows = await db.select().from(reportingPeriods).where(eq(reportingPeriods.year, year)).orderBy(asc(reportingPeriods.dueDate))
+  return rows.map(toPeriod)
+}
+
+export async function getStoredPeriod(db: Executor, code: string): Promise<ReportingPeriod | undefined> {
+  const [row] = await db.select().from(reportingPeriods).where(eq(reportingPeriods.code, code))
+  return row ? toPeriod(row) : undefined
+}
+
+export async function savePeriod(tx: Executor, period: ReportingPeriod): Promise<void> {
+  const { code: _code, ...changes } = period
+  await tx.insert(reportingPeriods).values(period).onConflictDoUpdate({ target: reportingPeriods.code, set: changes })
+}
+
+/** Stores a period as it is now (a default one included), unless stored already: reports keep the due date they were written for. */
+export async function keepPeriod(tx: Executor, period: ReportingPeriod): Promise<void> {
+  await tx.insert(reportingPeriods).values(period).onConflictDoNothing({ target: reportingPeriods.code })
+}
+
+export function periodVersion(period: ReportingPeriod): number {
+  return contentVersion([period.code, period.dueDate, period.windowFrom, period.windowTo])
+}
+
+export interface UnitRow {
+  code: string
+  nameVi: string
+  level: string
+  parentCode: string | null
+  validFrom: string
+  validTo: string | null
+}
+
+/** Every administrative unit with its validity: a few hundred rows, no personal data. */
+export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
+  return db
+    .select({ code: units.code, nameVi: units.nameVi, level: units.level, parentCode: units.parentCode, validFrom: units.validFrom, validTo: units.validTo })
+    .from(units)
+    .orderBy(asc(units.code))
+}
+
+/**
+ * Applies src/reference/indicators.json without undoing an administrator's work: a definition gets a new
+ * version only while its latest one came from the reference file; a plan year's targets are replaced
+ * only while every stored target of that year came from it; periods are only added, never changed.
+ */
+export async function applyIndicatorsReference(tx: Executor, data: IndicatorsData): Promise<void> {
+  const now = new Date()
+  const latest = new Map<string, { version: number; definition: StoredDefinition }>()
+  for (const row of await queryRows<{ code: string; version: number; definition: StoredDefinition }>(
+    tx,
+    sql`select distinct on (code) code, version, definition from indicator_definitions order by code, version desc`,
+  )) {
+    latest.set(row.code, row)
+  }
+  for (const [sortOrder, { code, ...indicator }] of data.indicators.entries()) {
+    const definition: StoredDefinition = { ...indicator, breakdowns: indicator.breakdowns as Dimension[], sortOrder, referenceVersion: data.version }
+    const current = latest.get(code)
+    if (current && current.definition.referenceVersion === undefined) continue
+    if (current && sameDefinition(current.definition, definition)) continue
+    await tx.insert(indicatorDefinitions).values({ code, version: (current?.version ?? 0) + 1, definition, publishedAt: now })
+  }
+  for (const year of new Set(data.targets.map((target) => target.planYear))) {
+    const stored = await tx.select({ updatedBy: planTargets.updatedBy }).from(planTargets).where(eq(planTargets.planYear, year))
+    if (stored.some((row) => row.updatedBy !== referenceAuthor)) continue
+    const targets = data.targets.filter((target) => target.planYear === year).map(({ planYear: _year, ...target }) => target)
+    await replaceTargets(tx, year, targets, referenceAuthor, now)
+  }
+  for (const period of data.periods) await keepPeriod(tx, period)
+}
+
+function sameDefinition(a: StoredDefinition, b: StoredDefinition): boolean {
+  const { referenceVersion: _a, ...left } = a
+  const { referenceVersion: _b, ...right } = b
+  return canonicalJson(left) === canonicalJson(right)
+}
+
+/** The periods of a year as stored, with the plan's defaults for kinds an administrator has not set. */
+export async function periodsOfYear(db: Executor, year: number): Promise<(ReportingPeriod & { stored: boolean })[]> {
+  const stored = await listStoredPeriods(db, year)
+  return defaultPeriodsForYear(year).map((fallback) => {
+    const found = stored.find((period) => period.code === fallback.code)
+    return found ? { ...found, stored: true } : { ...fallback, stored: false }
+  })
+}
+
+export async function periodHasReports(db: Executor, code: string): Promise<boolean> {
+  const rows = await db.select({ id: reports.id }).from(reports).where(eq(reports.periodCode, code)).limit(1)
+  return rows.length > 0
+}

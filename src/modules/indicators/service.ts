@@ -1,0 +1,320 @@
+/**
+ * Indicator figures per unit: the measures' cells folded into ward figures and the unit's total, judged
+ * against the plan's targets, and published to the caller (small cells withheld from machine clients).
+ */
+import { sql } from 'drizzle-orm'
+import type { Tx } from '../../db/client.js'
+import type { Principal } from '../../platform/auth.js'
+import { HttpProblem } from '../../platform/problem.js'
+import { isUnitInScope, type Scope } from '../../platform/scope.js'
+import { loadWorkingCalendar } from '../calendar/repository.js'
+import { addDays, startOfLocalDay } from '../calendar/rules.js'
+import { MeasureSource, measures, type Dimension } from './measures.js'
+import { listDefinitions, listTargets, periodsOfYear, type UnitRow } from './repository.js'
+import { figureMet, figureValue, orderCells, protectedCells, sumBreakdowns, type BreakdownCell, type IndicatorKind, type Target } from './rules.js'
+
+export interface IndicatorDefinition {
+  code: string
+  version: number
+  nameVi: string
+  nameEn: string
+  kind: IndicatorKind
+  numerator: string
+  denominator: string | null
+  breakdowns: Dimension[]
+  source: 'registry' | 'incidents' | 'assessments' | 'reports'
+  measure: string
+  sortOrder: number
+  publishedAt: string
+}
+
+export interface Cell {
+  key: Record<string, string>
+  numerator: number
+  denominator: number
+  value: number | null
+}
+
+export interface Breakdown {
+  dimensions: Dimension[]
+  cells: Cell[]
+}
+
+/** One unit's figure for one indicator, before publication. */
+export interface Figure {
+  unitCode: string
+  numerator: number
+  denominator: number
+  value: number | null
+  met: boolean | null
+  breakdowns: Breakdown[]
+}
+
+export interface IndicatorFigures {
+  definition: IndicatorDefinition
+  target: Target | null
+  /** False when the service has no measure for the definition (e.g. no registry review is recorded yet). */
+  available: boolean
+  /** The wards' figures (when the unit is above a ward), then the unit's own. */
+  figures: Figure[]
+}
+
+export interface UnitRef {
+  code: string
+  nameVi: string
+  level: string
+}
+
+function toCells(kind: IndicatorKind, cells: readonly BreakdownCell[], dimensions: readonly Dimension[]): Cell[] {
+  return orderCells(
+    sumBreakdowns(cells, dimensions)
+      .filter((c) => c.numerator !== 0 || c.denominator !== 0)
+      .map((c) => ({ key: c.key, numerator: c.numerator, denominator: c.denominator, value: figureValue(kind, c.numerator, c.denominator) })),
+    dimensions,
+  )
+}
+
+/**
+ * Every indicator's figures for the wards and the unit. `setsFor` names the breakdowns to compute for
+ * each indicator (none, one combination, or each dimension on its own for a report).
+ */
+async function computeIndicators(
+  source: MeasureSource,
+  options: {
+    definitions: readonly IndicatorDefinition[]
+    targets: ReadonlyMap<string, Target>
+    unit: UnitRef
+    setsFor: (definition: IndicatorDefinition) => Dimension[][]
+  },
+): Promise<IndicatorFigures[]> {
+  const { wards } = source.context
+  const results: IndicatorFigures[] = []
+  for (const definition of options.definitions) {
+    const target = options.targets.get(definition.code) ?? null
+    const measure = measures[definition.measure]
+    if (!measure) {
+      results.push({ definition, target, available: false, figures: [] })
+      continue
+    }
+    const sets = options.setsFor(definition)
+    const cellsFor = await measure(source, sets)
+    const figure = (unitCode: string, level: string, cells: (set: readonly Dimension[]) => BreakdownCell[]): Figure => {
+      const own = sumBreakdowns(cells([]), [])[0] ?? { numerator: 0, denominator: 0 }
+      const value = figureValue(definition.kind, own.numerator, own.denominator)
+      return {
+        unitCode,
+        numerator: own.numerator,
+        denominator: own.denominator,
+        value,
+        met: figureMet(target, { value, numerator: own.numerator, denominator: own.denominator }, level),
+        breakdowns: sets.map((set) => ({ dimensions: set, cells: toCells(definition.kind, cells(set), set) })),
+      }
+    }
+    const figures: Figure[] = []
+    if (options.unit.level !== 'ward') {
+      for (const ward of wards) {
+        figures.push(figure(ward, 'ward', (set) => cellsFor(set).filter((c) => c.key.ward === ward)))
+      }
+    }
+    figures.push(figure(options.unit.code, options.unit.level, cellsFor))
+    results.push({ definition, target, available: true, figures })
+  }
+  return results
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publication
+
+export interface Suppressed {
+  suppressed: true
+}
+
+export type Count = number | Suppressed
+
+export interface PublishedCell {
+  key: Record<string, string>
+  numerator: Count
+  denominator: Count | null
+  value: number | Suppressed | null
+}
+
+export interface PublishedFigure {
+  unitCode: string
+  numerator: Count | null
+  denominator: Count | null
+  value: number | Suppressed | null
+  met: boolean | null
+  breakdowns: { dimensions: Dimension[]; cells: PublishedCell[] }[]
+}
+
+const withheld: Suppressed = { suppressed: true }
+
+/**
+ * Small counts are withheld from machine clients (city systems) only: officers work with the children
+ * themselves. Counts of wards and reports identify nobody and are never withheld.
+ */
+export function withholdsSmallCells(principal: Principal): boolean {
+  return principal.kind === 'client'
+}
+
+/** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
+export interface PublicationMeta {
+  kind: IndicatorKind
+  source: IndicatorDefinition['source']
+  hasDenominator: boolean
+}
+
+export function publicationMeta(definition: Pick<IndicatorDefinition, 'kind' | 'source' | 'denominator'>): PublicationMeta {
+  return { kind: definition.kind, source: definition.source, hasDenominator: definition.kind === 'percentage' || definition.denominator !== null }
+}
+
+function publishValue(kind: IndicatorKind, value: number | null, numeratorHidden: boolean, denominatorHidden: boolean): number | Suppressed | null {
+  if (numeratorHidden || (kind === 'percentage' && denominatorHidden)) return withheld
+  return value
+}
+
+/**
+ * The figures as the caller may see them. With `withhold`, every count of 1 to 4 is withheld, and one
+ * more cell where a withheld one could be recovered by subtraction: among the wards of the unit, and
+ * among the cells of each breakdown. Not covered: a ward's cell recovered from the unit's cell of the
+ * same key minus the other wards' (subtraction across two dimensions at once).
+ */
+export function publishFigures(meta: PublicationMeta, figures: readonly Figure[], withhold: boolean): PublishedFigure[] {
+  if (figures.length === 0) return []
+  const showDenominator = meta.hasDenominator
+  const protect = withhold && (meta.source === 'registry' || meta.source === 'incidents')
+  const total = figures[figures.length - 1]!
+  const parts = figures.slice(0, -1)
+  const numeratorFlags = protect ? protectedCells(total.numerator, parts.map((f) => f.numerator)) : null
+  const denominatorFlags = protect && showDenominator ? protectedCells(total.denominator, parts.map((f) => f.denominator)) : null
+  return figures.map((figure, index) => {
+    const isTotal = index === figures.length - 1
+    const numeratorHidden = numeratorFlags ? (isTotal ? numeratorFlags.total : numeratorFlags.parts[index]!) : false
+    const denominatorHidden = denominatorFlags ? (isTotal ? denominatorFlags.total : denominatorFlags.parts[index]!) : false
+    return {
+      unitCode: figure.unitCode,
+      numerator: numeratorHidden ? withheld : figure.numerator,
+      denominator: showDenominator ? (denominatorHidden ? withheld : figure.denominator) : null,
+      value: publishValue(meta.kind, figure.value, numeratorHidden, denominatorHidden),
+      met: figure.met,
+      breakdowns: figure.breakdowns.map((breakdown) => {
+        const cellNumerators = protect ? protectedCells(figure.numerator, breakdown.cells.map((c) => c.numerator)).parts : null
+        const cellDenominators = protect && showDenominator ? protectedCells(figure.denominator, breakdown.cells.map((c) => c.denominator)).parts : null
+        return {
+          dimensions: breakdown.dimensions,
+          cells: breakdown.cells.map((c, cellIndex) => {
+            const hideNumerator = numeratorHidden || (cellNumerators?.[cellIndex] ?? false)
+            const hideDenominator = denominatorHidden || (cellDenominators?.[cellIndex] ?? false)
+            return {
+              key: c.key,
+              numerator: hideNumerator ? withheld : c.numerator,
+              denominator: showDenominator ? (hideDenominator ? withheld : c.denominator) : null,
+              value: publishValue(meta.kind, c.value, hideNumerator, hideDenominator),
+            }
+          }),
+        }
+      }),
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The unit asked about, and the whole computation
+
+export interface UnitWithWards {
+  unit: UnitRef
+  /** The unit's superior (the district of a ward), for the letterhead of an export. */
+  superior: UnitRef | null
+  /** Wards whose figures make up the unit's: the unit itself, or every ward below it valid at some time in the window. */
+  wards: UnitRef[]
+}
+
+/**
+ * Resolves the `unit` of a request: by default the caller's only unit. 400 (422 in a body) for an unknown
+ * unit or a residential group (figures are kept per ward), 403 when the caller's jurisdiction does not cover
+ * every ward of it: a partial district total would read as the district's.
+ */
+export function resolveUnit(
+  rows: readonly UnitRow[],
+  principal: Principal,
+  requested: string | undefined,
+  window: { from: string; to: string },
+  location: 'querystring' | 'body' = 'querystring',
+  pointer = '/unit',
+): UnitWithWards {
+  const status = location === 'body' ? 422 : 400
+  const code = requested ?? (principal.units.length === 1 ? principal.units[0] : undefined)
+  if (code === undefined) {
+    throw new HttpProblem(status, 'unit_required', 'Name the unit: your account holds several.', { errors: [{ location, pointer, message: 'is required' }] })
+  }
+  const byCode = new Map(rows.map((row) => [row.code, row]))
+  const unit = byCode.get(code)
+  if (!unit || unit.level === 'residential_group') {
+    throw new HttpProblem(status, 'unknown_unit', `No ward or unit above a ward has the code ${code}.`, {
+      errors: [{ location, pointer, message: 'is not a ward, district or province' }],
+    })
+  }
+  const below = new Map<string, UnitRow[]>()
+  for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
+  const wards: UnitRow[] = []
+  const visit = (node: UnitRow) => {
+    if (node.level === 'ward') {
+      if (node.validFrom <= window.to && (node.validTo === null || node.validTo >= window.from)) wards.push(node)
+      return
+    }
+    for (const child of below.get(node.code) ?? []) visit(child)
+  }
+  visit(unit)
+  const outside = wards.filter((ward) => !isUnitInScope(principal.scope, ward.code, null))
+  if (unit.level === 'ward' ? !isUnitInScope(principal.scope, unit.code, null) : outside.length > 0) {
+    throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, { extensions: { unitCode: code } })
+  }
+  const ref = (row: UnitRow): UnitRef => ({ code: row.code, nameVi: row.nameVi, level: row.level })
+  const superior = unit.parentCode ? byCode.get(unit.parentCode) : undefined
+  return { unit: ref(unit), superior: superior ? ref(superior) : null, wards: wards.sort((a, b) => a.code.localeCompare(b.code)).map(ref) }
+}
+
+/** What is known at the end of `asOf`: everything recorded before the next local midnight, and not after now. */
+function cutoffOf(asOf: string, now: Date): Date {
+  const endOfDay = startOfLocalDay(addDays(asOf, 1))
+  return endOfDay.getTime() < now.getTime() ? endOfDay : now
+}
+
+/** Every indicator's figures for a unit over a window, read live from the tables in the caller's transaction. */
+export async function indicatorFigures(
+  tx: Tx,
+  options: {
+    scope: Scope
+    year: number
+    target: UnitWithWards
+    windowFrom: string
+    asOf: string
+    now: Date
+    setsFor: (definition: IndicatorDefinition) => Dimension[][]
+  },
+): Promise<IndicatorFigures[]> {
+  // Short aggregates: compiling them would cost more than running them. The registry pass keeps the
+  // children holding a valid card in a hash table (about 40 bytes a child under 6): 64 MB holds millions.
+  await tx.execute(sql`set local jit = off`)
+  await tx.execute(sql`set local work_mem = '64MB'`)
+  const definitions = await listDefinitions(tx)
+  const targets = new Map((await listTargets(tx, options.year)).map((row) => [row.indicatorCode, { comparator: row.comparator, value: row.value, unit: row.unit }]))
+  const periods = await periodsOfYear(tx, options.year)
+  const calendar = await loadWorkingCalendar(tx)
+  const source = new MeasureSource({
+    tx,
+    scope: options.scope,
+    wards: options.target.wards.map((ward) => ward.code),
+    windowFrom: options.windowFrom,
+    asOf: options.asOf,
+    cutoff: cutoffOf(options.asOf, options.now),
+    calendar,
+    periods,
+    breakdowns: new Map(definitions.map((definition) => [definition.measure, options.setsFor(definition)])),
+  })
+  return computeIndicators(source, { definitions, targets, unit: options.target.unit, setsFor: options.setsFor })
+}
+
+export function isAvailable(definition: Pick<IndicatorDefinition, 'measure'>): boolean {
+  return Object.hasOwn(measures, definition.measure)
+}

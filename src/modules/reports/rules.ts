@@ -1,0 +1,162 @@
+/**
+ * Periodic reports (plan 140/KH-UBND section V): what may happen to a report in each state, the
+ * narrative sections a report starts with, and the district's consolidation of its wards' figures.
+ * Pure: no I/O, no clock.
+ */
+import { figureMet, figureValue, orderCells, sumBreakdowns, type IndicatorKind, type PeriodKind, type Target } from '../indicators/rules.js'
+
+export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
+export type ReportLevel = 'ward' | 'district'
+export type ReportAction = 'edit' | 'submit' | 'approve' | 'return'
+
+/**
+ * A ward edits and submits; the district approves or returns, and a returned report is edited and
+ * submitted again. The district's own consolidated report is final once submitted: no one above the
+ * district reviews it in this service.
+ */
+export function allowedActions(state: ReportState, level: ReportLevel): ReportAction[] {
+  switch (state) {
+    case 'draft':
+    case 'returned':
+      return ['edit', 'submit']
+    case 'submitted':
+      return level === 'ward' ? ['approve', 'return'] : []
+    case 'approved':
+      return []
+  }
+}
+
+export const stateAfter: Record<Exclude<ReportAction, 'edit'>, ReportState> = {
+  submit: 'submitted',
+  approve: 'approved',
+  return: 'returned',
+}
+
+export interface Section {
+  key: string
+  title: string
+  text: string
+}
+
+/** The headings officers write under, in the order of the plan's report outline. */
+export function defaultSections(kind: PeriodKind): Section[] {
+  if (kind === 'ward_plan') {
+    return [
+      { key: 'situation', title: 'Tình hình trẻ em trên địa bàn', text: '' },
+      { key: 'targets', title: 'Mục tiêu, chỉ tiêu', text: '' },
+      { key: 'tasks', title: 'Nhiệm vụ và giải pháp', text: '' },
+      { key: 'organisation', title: 'Tổ chức thực hiện', text: '' },
+    ]
+  }
+  return [
+    { key: 'situation', title: 'Tình hình trẻ em và công tác bảo vệ, chăm sóc trẻ em', text: '' },
+    { key: 'results', title: 'Kết quả thực hiện các chỉ tiêu', text: '' },
+    { key: 'difficulties', title: 'Khó khăn, vướng mắc', text: '' },
+    { key: 'proposals', title: 'Đề xuất, kiến nghị', text: '' },
+  ]
+}
+
+export function sectionProblems(sections: readonly Section[]): { pointer: string; message: string; code: string }[] {
+  const seen = new Set<string>()
+  const problems: { pointer: string; message: string; code: string }[] = []
+  sections.forEach((section, index) => {
+    if (seen.has(section.key)) problems.push({ pointer: `/sections/${index}/key`, message: 'appears twice', code: 'duplicate_section' })
+    seen.add(section.key)
+  })
+  return problems
+}
+
+export const periodTitles: Record<PeriodKind, string> = {
+  ward_plan: 'Kế hoạch thực hiện công tác trẻ em năm',
+  six_month: 'Báo cáo kết quả công tác trẻ em 6 tháng đầu năm',
+  nine_month: 'Báo cáo kết quả công tác trẻ em 9 tháng năm',
+  annual: 'Báo cáo kết quả công tác trẻ em năm',
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frozen figures and the district's consolidation
+
+export interface SnapshotCell {
+  key: Record<string, string>
+  numerator: number
+  denominator: number
+  value: number | null
+}
+
+export interface SnapshotIndicator {
+  code: string
+  version: number
+  nameVi: string
+  nameEn: string
+  kind: IndicatorKind
+  source: 'registry' | 'incidents' | 'assessments' | 'reports'
+  hasDenominator: boolean
+  available: boolean
+  target: Target | null
+  numerator: number
+  denominator: number
+  value: number | null
+  met: boolean | null
+  breakdowns: { dimensions: string[]; cells: SnapshotCell[] }[]
+  /** In a district's report: each summed ward's figure, so that a withheld ward cannot be recovered from the total. */
+  parts?: { unitCode: string; numerator: number; denominator: number }[]
+}
+
+/**
+ * The district's figures as the sums of its approved ward reports: numerators, denominators and every
+ * breakdown cell added up, values and target verdicts recomputed at district level. An indicator
+ * counts the wards whose snapshot had it available.
+ */
+export function consolidate(
+  wardSnapshots: readonly { unitCode: string; indicators: readonly SnapshotIndicator[] }[],
+  targets: ReadonlyMap<string, Target>,
+): SnapshotIndicator[] {
+  const order: string[] = []
+  const byCode = new Map<string, (SnapshotIndicator & { unitCode: string })[]>()
+  for (const snapshot of wardSnapshots) {
+    for (const indicator of snapshot.indicators) {
+      if (!byCode.has(indicator.code)) {
+        order.push(indicator.code)
+        byCode.set(indicator.code, [])
+      }
+      byCode.get(indicator.code)!.push({ ...indicator, unitCode: snapshot.unitCode })
+    }
+  }
+  return order.map((code) => {
+    const all = byCode.get(code)!
+    const parts = all.filter((indicator) => indicator.available)
+    const { unitCode: _unit, ...first } = parts[0] ?? all[0]!
+    const numerator = parts.reduce((sum, part) => sum + part.numerator, 0)
+    const denominator = parts.reduce((sum, part) => sum + part.denominator, 0)
+    const value = parts.length === 0 ? null : figureValue(first.kind, numerator, denominator)
+    const target = targets.get(code) ?? null
+    const dimensionSets = new Map<string, string[]>()
+    for (const part of parts) for (const breakdown of part.breakdowns) dimensionSets.set(breakdown.dimensions.join(','), breakdown.dimensions)
+    return {
+      code,
+      version: first.version,
+      nameVi: first.nameVi,
+      nameEn: first.nameEn,
+      kind: first.kind,
+      source: first.source,
+      hasDenominator: first.hasDenominator,
+      available: parts.length > 0,
+      target,
+      numerator,
+      denominator,
+      value,
+      met: parts.length === 0 ? null : figureMet(target, { value, numerator, denominator }, 'district'),
+      breakdowns: [...dimensionSets.values()].map((dimensions) => {
+        const cells = parts.flatMap((part) => part.breakdowns.filter((b) => b.dimensions.join(',') === dimensions.join(',')).flatMap((b) => b.cells))
+        return {
+          dimensions,
+          cells: orderCells(
+            sumBreakdowns(cells, dimensions).map((cell) => ({ ...cell, value: figureValue(first.kind, cell.numerator, cell.denominator) })),
+            dimensions,
+          ),
+        }
+      }),
+      parts: parts.map((part) => ({ unitCode: part.unitCode, numerator: part.numerator, denominator: part.denominator })),
+    }
+  })
+}

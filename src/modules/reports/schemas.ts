@@ -1,0 +1,207 @@
+import Type, { type TSchema } from 'typebox'
+import { IsoDate, Page, PaginationQuery, Timestamp } from '../../platform/schemas.js'
+import { ExportFormat, PeriodCode, Year } from '../indicators/schemas.js'
+import { periodKinds } from '../indicators/rules.js'
+import { UnitCode } from '../units/schemas.js'
+import { reportStates } from './tables.js'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+const SectionSchema = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-z][a-z0-9_]*$' }),
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    text: Type.String({ maxLength: 50_000 }),
+  },
+  { additionalProperties: false },
+)
+
+const Sections = Type.Array(SectionSchema, { maxItems: 30, description: 'the narrative, in order; keys are unique' })
+
+const Action = Type.Enum(['edit', 'submit', 'approve', 'return'])
+
+export const ReportIndicatorSchema = Type.Object(
+  {
+    code: Type.String(),
+    version: Type.Integer(),
+    nameVi: Type.String(),
+    nameEn: Type.String(),
+    kind: Type.Enum(['count', 'percentage']),
+    source: Type.String(),
+    available: Type.Boolean(),
+    target: Nullable(Type.Object({ comparator: Type.String(), value: Type.Number(), unit: Type.String() }, { additionalProperties: false })),
+    figure: Nullable(Type.Ref('UnitFigure')),
+  },
+  { $id: 'ReportIndicator', additionalProperties: false },
+)
+
+export const ReportSnapshotSchema = Type.Object(
+  {
+    unitCode: Type.String(),
+    unitName: Type.String(),
+    windowFrom: IsoDate(),
+    windowTo: IsoDate(),
+    asOf: IsoDate({ description: 'the last day counted: the end of the window, or the day the figures were frozen if earlier' }),
+    computedAt: Timestamp(),
+    smallCellsWithheld: Type.Boolean(),
+    indicators: Type.Array(Type.Ref('ReportIndicator')),
+    consolidation: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            unitCode: Type.String(),
+            nameVi: Type.String(),
+            reportId: Nullable(Type.String({ format: 'uuid' })),
+            state: Nullable(Type.Enum([...reportStates])),
+            included: Type.Boolean({ description: 'only approved ward reports are summed' }),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'district reports: every ward of the district, and whether its report was summed' },
+      ),
+    ),
+  },
+  { $id: 'ReportSnapshot', additionalProperties: false },
+)
+
+const reportMembers = {
+  id: Type.String({ format: 'uuid' }),
+  unitCode: Type.String(),
+  level: Type.Enum(['ward', 'district']),
+  periodCode: Type.String(),
+  state: Type.Enum([...reportStates]),
+  submittedAt: Nullable(Timestamp({ description: 'latest submission, stamped by the server' })),
+  firstSubmittedAt: Nullable(Timestamp({ description: 'the first submission decides timeliness' })),
+  timeliness: Nullable(Type.Enum(['on_time', 'late'])),
+  reviewedAt: Nullable(Timestamp()),
+  reviewComments: Nullable(Type.String()),
+  submissionCount: Type.Integer(),
+  allowedActions: Type.Array(Action, { description: 'what may happen next in this state (permissions aside)' }),
+  version: Type.Integer(),
+  createdAt: Timestamp(),
+  updatedAt: Timestamp(),
+}
+
+export const ReportSummarySchema = Type.Object(reportMembers, { $id: 'ReportSummary', additionalProperties: false })
+
+export const ReportSchema = Type.Object(
+  {
+    ...reportMembers,
+    sections: Sections,
+    snapshot: Type.Ref('ReportSnapshot'),
+    submissions: Type.Array(
+      Type.Object(
+        {
+          number: Type.Integer(),
+          submittedAt: Timestamp(),
+          outcome: Type.Enum(['pending', 'approved', 'returned']),
+          reviewComments: Nullable(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'every submission, kept as it was submitted' },
+    ),
+  },
+  { $id: 'Report', additionalProperties: false },
+)
+
+export const ReportPageSchema = Page(Type.Ref('ReportSummary'), 'ReportPage')
+
+export const CreateReportBody = Type.Object(
+  {
+    periodCode: PeriodCode,
+    unitCode: UnitCode,
+    level: Type.Optional(Type.Enum(['ward', 'district'], { description: 'follows from the unit; when given it must match' })),
+    sections: Type.Optional(Sections),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdateReportBody = Type.Object(
+  {
+    sections: Type.Optional(Sections),
+    refreshFigures: Type.Optional(Type.Boolean({ description: 'true: freeze the figures again, as of today (or the end of the window)' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const ReturnReportBody = Type.Object(
+  { comments: Type.String({ minLength: 1, maxLength: 5000, description: 'what the ward must correct' }) },
+  { additionalProperties: false },
+)
+
+export const ReportParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+export const ListReportsQuery = Type.Object(
+  {
+    period: Type.Optional(PeriodCode),
+    unit: Type.Optional(UnitCode),
+    state: Type.Optional(Type.Enum([...reportStates])),
+    ...PaginationQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const ReportExportQuery = Type.Object({ format: ExportFormat }, { additionalProperties: false })
+
+export const TimelinessQuery = Type.Object({ year: Year, unit: Type.Optional(UnitCode) }, { additionalProperties: false })
+
+export const TimelinessSchema = Type.Object(
+  {
+    year: Year,
+    unit: Type.Object({ code: Type.String(), nameVi: Type.String(), level: Type.String() }, { additionalProperties: false }),
+    periods: Type.Array(
+      Type.Object(
+        {
+          code: Type.String(),
+          kind: Type.Enum([...periodKinds]),
+          dueDate: IsoDate(),
+          expected: Type.Integer({ description: 'wards that owe the report (valid on the due date)' }),
+          submitted: Type.Integer(),
+          onTime: Type.Integer(),
+          late: Type.Integer(),
+          missing: Type.Integer({ description: 'not submitted, due date passed' }),
+          notDue: Type.Integer({ description: 'not submitted, due date not yet passed' }),
+          onTimePercentage: Nullable(Type.Number({ description: 'on time among the reports due' })),
+          wards: Type.Array(
+            Type.Object(
+              {
+                unitCode: Type.String(),
+                nameVi: Type.String(),
+                reportId: Nullable(Type.String({ format: 'uuid' })),
+                state: Nullable(Type.Enum([...reportStates])),
+                timeliness: Type.Enum(['on_time', 'late', 'missing', 'not_due']),
+                firstSubmittedAt: Nullable(Timestamp()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'ReportTimeliness', additionalProperties: false },
+)
+
+export const DataValueSetSchema = Type.Object(
+  {
+    period: Type.String({ description: 'DHIS2 period: 2024Q1 (ward plan), 2024S1 (6-month), 2024Q3 (9-month), 2024 (annual)' }),
+    orgUnit: Type.String(),
+    completeDate: Nullable(IsoDate()),
+    dataValues: Type.Array(
+      Type.Object(
+        {
+          dataElement: Type.String({ description: 'the indicator code' }),
+          period: Type.String(),
+          orgUnit: Type.String({ description: 'the unit code' }),
+          value: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'DataValueSet', additionalProperties: false, description: 'DHIS2 dataValueSets JSON (POST /api/dataValueSets)' },
+)
+
+export const reportSchemas = [ReportIndicatorSchema, ReportSnapshotSchema, ReportSummarySchema, ReportSchema, ReportPageSchema, TimelinessSchema, DataValueSetSchema]

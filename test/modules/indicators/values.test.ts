@@ -1,0 +1,230 @@
+import { eq } from 'drizzle-orm'
+import t from 'tap'
+import { auditEvents } from '../../../src/modules/audit/tables.js'
+import { ageGroupOf, ageInYears } from '../../../src/modules/children/rules.js'
+import { createTestApp } from '../../support/app.js'
+import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
+import { registerChild } from '../../support/registry.js'
+import { seedScenario } from './scenario.js'
+
+const now = '2024-06-20T03:00:00Z' // 10:00 in Hanoi
+
+type Count = number | { suppressed: true } | null
+interface UnitFigure {
+  unitCode: string
+  numerator: Count
+  denominator: Count
+  value: number | { suppressed: true } | null
+  met: boolean | null
+  breakdowns: { dimensions: string[]; cells: { key: Record<string, string>; numerator: Count; denominator: Count; value: number | { suppressed: true } | null }[] }[]
+}
+interface Table {
+  year: number
+  asOf: string
+  unit: { code: string }
+  wards: { code: string }[]
+  smallCellsWithheld: boolean
+  indicators: { code: string; source: string; available: boolean; target: { comparator: string; value: number } | null; values: UnitFigure[] }[]
+}
+
+t.test('indicator values, computed live, against hand-worked figures', async (t) => {
+  const ctx = await createTestApp(t, { now })
+  const { app } = ctx
+  const scenario = await seedScenario(ctx)
+  const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
+  const officerA = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+
+  const table = async (query: string, account = district): Promise<Table> => {
+    const response = await app.inject({ url: `/v1/indicators/values?${query}`, headers: account.headers })
+    if (response.statusCode !== 200) throw new Error(`${query}: ${response.statusCode} ${response.body}`)
+    return response.json() as Table
+  }
+  const figure = (data: Table, code: string, unit: string) => {
+    const found = data.indicators.find((i) => i.code === code)?.values.find((v) => v.unitCode === unit)
+    if (!found) throw new Error(`no figure for ${code} in ${unit}`)
+    return found
+  }
+
+  const districtTable = await table('year=2024&unit=008')
+
+  t.test('the plan’s headline figures, worked out by hand', async (t) => {
+    const cases: [string, string, Count, Count, number | null, boolean | null][] = [
+      // 10 special-circumstance children, 9 cared for: 90%, target ≥ 90% met.
+      ['SC_CHILDREN_CARED_PCT', '008', 9, 10, 90, true],
+      ['SC_CHILDREN_CARED_PCT', wardA, 5, 6, 83.33, false],
+      ['SC_CHILDREN_CARED_PCT', wardB, 4, 4, 100, true],
+      // 120 children under 6, one without a card: 99.17%, target = 100% not met.
+      ['UNDER6_BHYT_PCT', '008', 119, 120, 99.17, false],
+      ['UNDER6_BHYT_PCT', wardA, 70, 70, 100, true],
+      ['UNDER6_BHYT_PCT', wardB, 49, 50, 98, false],
+      // One injury death: the zero-death target is not met (in ward B and the district).
+      ['INJURY_DEATHS', '008', 1, null, 1, false],
+      ['INJURY_DEATHS', wardA, 0, null, 0, true],
+      ['INJURY_DEATHS', wardB, 1, null, 1, false],
+      ['INJURY_ACCIDENTS', '008', 2, null, 2, null],
+      // Two violence incidents against one child count her once; with a sexual abuse and three child-labour cases: 5 children.
+      ['ABUSED_CHILDREN', wardA, 5, null, 5, null],
+      ['CHILD_LABOUR_CASES', wardA, 3, null, 3, null],
+      // One plan in time, one late, one not yet due: 1 of 2 judged.
+      ['CHILD_LABOUR_SUPPORTED_PCT', '008', 1, 2, 50, false],
+      ['CHILD_LABOUR_SUPPORTED_PCT', wardB, 0, 0, null, null],
+      // Written reports: 5 of 6 abuse and labour incidents in time (the injuries are not under the duty).
+      ['WRITTEN_REPORT_ON_TIME_PCT', '008', 5, 6, 83.33, null],
+      ['SC_CHILDREN_BY_GROUP', '008', 10, null, 10, null],
+      ['UNDER6_CHILDREN', '008', 120, null, 120, null],
+      ['CHILDREN_BY_AGE_SEX', '008', 134, null, 134, null],
+      ['CHILDREN_BY_AGE_SEX', wardA, 80, null, 80, null],
+      // Ward plans: ward A’s only, 1 of 14.
+      ['WARDS_WITH_PLAN', '008', 1, 14, 1, false],
+      ['WARDS_WITH_PLAN', wardA, 1, 1, 1, true],
+      ['WARDS_WITH_PLAN', wardB, 0, 1, 0, false],
+      // Ward A recognised in 2022 (the latest decided round), ward B not recognised in 2024.
+      ['WARDS_CHILD_FRIENDLY', '008', 1, 14, 1, false],
+      ['WARDS_CHILD_FRIENDLY', wardB, 0, 1, 0, false],
+      // Periodic reports due by 20 June: ward plan and 6-month for 14 wards; only ward A’s plan was on time.
+      ['PERIODIC_REPORTS_ON_TIME_PCT', '008', 1, 28, 3.57, null],
+      ['PERIODIC_REPORTS_ON_TIME_PCT', wardA, 1, 2, 50, null],
+    ]
+    for (const [code, unit, numerator, denominator, value, met] of cases) {
+      t.match(figure(districtTable, code, unit), { numerator, denominator, value, met }, `${code} in ${unit}`)
+    }
+    const reviewed = districtTable.indicators.find((i) => i.code === 'WARDS_DATA_REVIEWED')!
+    t.equal(reviewed.available, false, 'no registry review is recorded yet: shown as not available')
+    t.same(reviewed.values, [])
+    t.same(districtTable.indicators.find((i) => i.code === 'SC_CHILDREN_CARED_PCT')!.target, { comparator: '>=', value: 90, unit: 'percent' })
+  })
+
+  t.test('ward figures add up to the district’s, for every indicator', async (t) => {
+    t.equal(districtTable.wards.length, 14)
+    for (const indicator of districtTable.indicators.filter((i) => i.available)) {
+      const total = indicator.values[indicator.values.length - 1]!
+      t.equal(total.unitCode, '008')
+      const wards = indicator.values.slice(0, -1)
+      t.equal(wards.length, 14, `${indicator.code}: every ward`)
+      t.equal(wards.reduce((sum, w) => sum + (w.numerator as number), 0), total.numerator, `${indicator.code} numerators`)
+      if (total.denominator !== null) t.equal(wards.reduce((sum, w) => sum + (w.denominator as number), 0), total.denominator, `${indicator.code} denominators`)
+    }
+  })
+
+  t.test('breakdowns: by sex and age group, by group, by kind', async (t) => {
+    const data = await table('year=2024&unit=008&breakdown=sex,ageGroup')
+    const children = figure(data, 'CHILDREN_BY_AGE_SEX', '008').breakdowns[0]!
+    t.same(children.dimensions, ['sex', 'ageGroup'])
+    const expected = new Map<string, number>()
+    for (const child of scenario.registered) {
+      const key = `${child.sex} ${ageGroupOf(ageInYears(child.dateOfBirth, '2024-06-20'))}`
+      expected.set(key, (expected.get(key) ?? 0) + 1)
+    }
+    t.same(new Map(children.cells.map((c) => [`${c.key.sex} ${c.key.ageGroup}`, c.numerator])), expected, 'each child in its sex and age group')
+    t.equal(children.cells[0]!.key.sex, 'male', 'cells in reading order: male first')
+    const under6 = figure(data, 'UNDER6_BHYT_PCT', wardB).breakdowns[0]!
+    t.same(under6.dimensions, ['sex'], 'an indicator splits by the breakdowns it allows only')
+    t.same(figure(data, 'WARDS_WITH_PLAN', '008').breakdowns, [], 'ward counts have no breakdown')
+
+    const byGroup = await table('year=2024&unit=008&breakdown=groupCode')
+    t.same(
+      figure(byGroup, 'SC_CHILDREN_CARED_PCT', '008').breakdowns[0]!.cells.map((c) => [c.key.groupCode, c.numerator, c.denominator, c.value]),
+      [
+        ['a', 5, 5, 100],
+        ['b', 4, 4, 100],
+        ['d', 1, 2, 50],
+      ],
+      'a child in two groups counts in each group, once in the total',
+    )
+    const byKind = await table(`year=2024&unit=${wardA}&breakdown=kind`)
+    t.same(
+      figure(byKind, 'ABUSED_CHILDREN', wardA).breakdowns[0]!.cells.map((c) => [c.key.kind, c.numerator]),
+      [
+        ['sexual_abuse', 1],
+        ['violence', 1],
+        ['child_labour', 3],
+      ],
+    )
+  })
+
+  t.test('a record written a moment ago is counted', async (t) => {
+    await registerChild(ctx, officerA, { fullName: 'Đỗ Minh Khang', sex: 'male', dateOfBirth: '2023-02-02', address: { wardCode: wardA } })
+    const after = await table(`year=2024&unit=${wardA}`, officerA)
+    t.match(figure(after, 'UNDER6_BHYT_PCT', wardA), { numerator: 70, denominator: 71, value: 98.59, met: false })
+    t.same(after.wards.map((w) => w.code), [wardA])
+    t.equal(after.indicators[0]!.values.length, 1, 'a ward’s table has its own figures only')
+  })
+
+  t.test('asOf: the registry as it stood that day', async (t) => {
+    const before = await table(`year=2024&unit=${wardB}&asOf=2024-02-01`, officerB)
+    t.equal(before.asOf, '2024-02-01')
+    t.equal(figure(before, 'CHILDREN_BY_AGE_SEX', wardB).numerator, 55, 'the child who moved out on 1 March still counts')
+    t.equal(figure(before, 'INJURY_DEATHS', wardB).numerator, 0, 'the April accident had not happened')
+    t.equal(figure(before, 'INJURY_DEATHS', wardB).met, true)
+  })
+
+  t.test('small cells are withheld from city systems only', async (t) => {
+    const cityTable = await table('year=2024&unit=008', city)
+    t.equal(cityTable.smallCellsWithheld, true)
+    t.equal(districtTable.smallCellsWithheld, false)
+    const withheld = { suppressed: true }
+    t.same(figure(cityTable, 'SC_CHILDREN_BY_GROUP', wardB).numerator, withheld, '4 children in ward B')
+    t.same(figure(cityTable, 'SC_CHILDREN_BY_GROUP', wardA).numerator, withheld, 'and ward A’s 6, or ward B’s could be read as 10 − 6')
+    t.equal(figure(cityTable, 'SC_CHILDREN_BY_GROUP', '008').numerator, 10, 'the district’s 10 is shown')
+    t.match(figure(cityTable, 'INJURY_DEATHS', '008'), { numerator: withheld, value: withheld, met: false }, 'one death: withheld, the verdict stays')
+    t.match(figure(cityTable, 'UNDER6_BHYT_PCT', wardA), { numerator: 70, denominator: 71, value: 98.59 }, 'large counts are shown (with the child registered above)')
+    t.equal(figure(cityTable, 'WARDS_WITH_PLAN', '008').numerator, 1, 'counts of wards identify no child')
+    t.equal(figure(districtTable, 'SC_CHILDREN_BY_GROUP', wardB).numerator, 4, 'officers see every figure')
+    for (const indicator of cityTable.indicators.filter((i) => i.source === 'registry' || i.source === 'incidents')) {
+      t.notMatch(JSON.stringify(indicator.values), /"(numerator|denominator)":[1-4][,}]/, `${indicator.code}: no count of 1 to 4 reaches the city`)
+    }
+    const breakdown = await table('year=2024&unit=008&breakdown=groupCode', city)
+    const cells = figure(breakdown, 'SC_CHILDREN_BY_GROUP', '008').breakdowns[0]!.cells
+    t.same(cells.map((c) => [c.key.groupCode, c.numerator]), [
+      ['a', 5],
+      ['b', withheld],
+      ['d', withheld],
+    ])
+  })
+
+  t.test('jurisdiction, permissions and bad input', async (t) => {
+    const collaborator = await accountFor(ctx, { role: 'collaborator', units: [wardA] })
+    const cases: [string, typeof district, number, string][] = [
+      [`year=2024&unit=${wardA}`, officerB, 403, 'unit_out_of_scope'],
+      ['year=2024&unit=008', officerA, 403, 'unit_out_of_scope'],
+      ['year=2024', collaborator, 403, 'forbidden'],
+      ['year=2024&unit=nowhere', district, 400, 'unknown_unit'],
+      ['year=2024&unit=00301-TDP99', district, 400, 'unknown_unit'],
+      ['year=1999', district, 400, 'validation_failed'],
+      ['year=2024&asOf=2025-01-01', district, 400, 'invalid_window'],
+      ['year=2024&asOf=2024-06-21', district, 400, 'invalid_window'],
+      ['year=2025', district, 400, 'invalid_window'],
+      ['year=2024&breakdown=colour', district, 400, 'validation_failed'],
+      ['year=2024&colour=red', district, 400, 'validation_failed'],
+    ]
+    for (const [query, account, status, code] of cases) {
+      const response = await app.inject({ url: `/v1/indicators/values?${query}`, headers: account.headers })
+      t.equal(response.statusCode, status, query)
+      t.equal(response.json().code, code, query)
+      t.match(response.headers['content-type'], /application\/problem\+json/)
+    }
+    const multiUnit = await accountFor(ctx, { role: 'ward_officer', units: [wardA, wardB] })
+    const noUnit = await app.inject({ url: '/v1/indicators/values?year=2024', headers: multiUnit.headers })
+    t.equal(noUnit.json().code, 'unit_required', 'an account with several units names one')
+    t.equal((await table('year=2024', officerB)).unit.code, wardB, 'by default, the caller’s only unit')
+  })
+
+  t.test('every computation is audited, without personal data', async (t) => {
+    const response = await app.inject({ url: `/v1/indicators/values?year=2024&unit=${wardA}`, headers: officerA.headers })
+    const events = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
+    t.equal(events.length, 1)
+    t.match(events[0], { action: 'indicator.values.read', unitCode: wardA, outcome: 'success', actorId: officerA.id })
+    t.notMatch(JSON.stringify(events[0]), /Trẻ thử nghiệm|Khang/)
+  })
+
+  t.test('definitions, targets and periods are readable', async (t) => {
+    const definitions = await app.inject({ url: '/v1/indicators', headers: city.headers })
+    t.equal(definitions.statusCode, 200)
+    const codes = definitions.json().items.map((i: { code: string }) => i.code)
+    t.equal(codes[0], 'CHILDREN_BY_AGE_SEX', 'in the plan’s order')
+    t.ok(codes.includes('WRITTEN_REPORT_ON_TIME_PCT'))
+    t.match(definitions.json().items.find((i: { code: string }) => i.code === 'ABUSED_CHILDREN'), { version: 1, breakdowns: ['kind', 'sex', 'ageGroup'], available: true })
+  })
+})
