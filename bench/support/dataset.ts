@@ -1,4 +1,6 @@
 import pg from 'pg'
+import { openDatabase } from '../../src/db/client.js'
+import { migrate } from '../../src/db/migrate.js'
 import { generate } from '../generate.js'
 import { databaseExists, databaseUrl } from './database.js'
 
@@ -16,7 +18,8 @@ export interface DatasetOptions {
 
 /**
  * The synthetic data set every benchmark reads: generated once (COPY, deterministic by seed) and
- * reused by the next benchmark when `reuse` is set and the child count matches. Returns its URL.
+ * reused by the next benchmark when `reuse` is set and the child count matches (pending migrations are
+ * applied). Returns its URL.
  */
 export async function benchDataset(options: DatasetOptions): Promise<string> {
   const name = options.name ?? 'cps_bench'
@@ -26,7 +29,10 @@ export async function benchDataset(options: DatasetOptions): Promise<string> {
     await client.connect()
     try {
       const { rows } = await client.query<{ n: number }>('select count(*)::int as n from children')
-      if (rows[0]!.n === options.children) return url
+      if (rows[0]!.n === options.children) {
+        await applyNewMigrations(url)
+        return url
+      }
       console.log(`${name} holds ${rows[0]!.n.toLocaleString('en-US')} children, not ${options.children.toLocaleString('en-US')}: generating again`)
     } finally {
       await client.end()
@@ -42,4 +48,14 @@ export async function benchDataset(options: DatasetOptions): Promise<string> {
   })
   console.log(`generated in ${summary.totalSeconds.toFixed(1)} s: ${JSON.stringify(summary.rows)}`)
   return url
+}
+
+/** A reused data set gets the migrations added since it was generated, as the service would on start. */
+async function applyNewMigrations(url: string): Promise<void> {
+  const database = await openDatabase({ url, dataDir: '', poolMax: 1, statementTimeoutMs: 0 })
+  try {
+    await migrate(database)
+  } finally {
+    await database.close()
+  }
 }
