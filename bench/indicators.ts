@@ -61,7 +61,7 @@ async function main() {
   if (loaded.config.useAppRole) await database.useAppRole()
   const app = await buildApp({ config: loaded.config, database, clock, logger: createLogger('warn') })
   await app.ready()
-  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, clock.now())
+  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, clock.now(), 24 * 3600)
   const call = async (url: string) => {
     const started = process.hrtime.bigint()
     const response = await app.inject({ url, headers: { authorization: `Bearer ${token}` } })

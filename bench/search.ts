@@ -5,7 +5,7 @@
  * event are all in the figure. The SQL baselines run as the owner (no row-level security), one query
  * at a time, on the same database, interleaved with the API calls so that a busy machine slows both alike.
  *
- *   npx tsx bench/search.ts [--children 1000000] [--reuse] [--queries 300] [--database cps_bench]
+ *   npx tsx bench/search.ts [--children 1000000] [--reuse] [--queries 60] [--database cps_bench]
  *                           [--url postgres://postgres@127.0.0.1:5432/test] [--seed 1] [--explain]
  */
 import { randomBytes } from 'node:crypto'
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   })
   const server = options.url ?? process.env.DATABASE_URL ?? defaultServerUrl
   const children = options.children ?? 1_000_000
-  const queryCount = options.queries ?? 300
+  const queryCount = options.queries ?? 60
   const seed = options.seed ?? 1
   const url = await benchDataset({ server, name: options.database, children, seed, reuse: Boolean(options.reuse) })
   const owner = new pg.Client({ connectionString: url, application_name: 'cps-bench-search' })
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
   const principals = await Promise.all(
-    officers.map(async (officer) => ({ ...officer, token: (await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, new Date())).token })),
+    officers.map(async (officer) => ({ ...officer, token: (await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, new Date(), 24 * 3600)).token })),
   )
 
   const search = async (token: string, text: string): Promise<number> => {

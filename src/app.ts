@@ -47,6 +47,7 @@ import openapi from './platform/openapi.js'
 import { platformSchemas } from './platform/schemas.js'
 import security from './platform/security.js'
 import './platform/types.js'
+import { cachedSerializerFactory } from './platform/serialization.js'
 import { createValidatorCompiler } from './platform/validation.js'
 
 export interface AppDependencies {
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const clock = deps.clock ?? systemClock
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory } },
     genReqId: requestIdFor,
     logController: new LogController({
       requestIdLogLabel: 'requestId',

@@ -27,8 +27,16 @@ function createAjv(options: Options, shared: TSchema[]): Ajv {
  * headers arrive as text and are coerced, which is what a URL can only carry anyway.
  */
 export function createValidatorCompiler(shared: TSchema[]): FastifySchemaCompiler<TSchema> {
-  const strict = createAjv({ coerceTypes: false }, shared)
-  const coercing = createAjv({ coerceTypes: 'array' }, shared)
-  // Ajv caches compiled functions per schema, so compiling on every route registration is cheap.
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
+  let compiler = compilers.get(shared)
+  if (!compiler) {
+    const strict = createAjv({ coerceTypes: false }, shared)
+    const coercing = createAjv({ coerceTypes: 'array' }, shared)
+    // Ajv caches compiled functions per schema object, so a route registered again compiles nothing.
+    compiler = ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
+    compilers.set(shared, compiler)
+  }
+  return compiler
 }
+
+/** One pair of Ajv instances per set of shared schemas, for every app built in this process. */
+const compilers = new WeakMap<TSchema[], FastifySchemaCompiler<TSchema>>()

@@ -2,8 +2,10 @@ import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province } from '../../support/auth.js'
 
+// One service for the file: these tests only read reference data.
+const ctx = await createTestApp(t)
+
 t.test('administrative units', async (t) => {
-  const ctx = await createTestApp(t)
   const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const app = { inject: (options: { url: string }) => ctx.app.inject({ ...options, headers: reader.headers }) }
 
@@ -94,7 +96,6 @@ t.test('administrative units', async (t) => {
 })
 
 t.test('special-circumstance groups', async (t) => {
-  const ctx = await createTestApp(t)
   const reader = await accountFor(ctx, { role: 'collaborator', units: [province] })
   const response = await ctx.app.inject({ url: '/v1/circumstance-groups', headers: reader.headers })
   const items = response.json().items
@@ -110,7 +111,6 @@ t.test('special-circumstance groups', async (t) => {
 })
 
 t.test('reference data needs a token', async (t) => {
-  const { app } = await createTestApp(t)
-  const response = await app.inject({ url: '/v1/units' })
+  const response = await ctx.app.inject({ url: '/v1/units' })
   t.equal(response.statusCode, 401)
 })
