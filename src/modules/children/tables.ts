@@ -87,7 +87,8 @@ export const children = pgTable(
   (t) => [
     index('children_ward_idx').on(t.wardCode, t.id),
     index('children_group_idx').on(t.residentialGroupCode),
-    index('children_dob_ward_idx').on(t.dateOfBirth, t.wardCode),
+    // Exact look-alike checks (same folded name, birth date and ward) use this, never the trigram index.
+    index('children_dob_ward_name_idx').on(t.dateOfBirth, t.wardCode, t.nameFolded),
     index('children_birth_idx').on(t.effectiveBirthDate),
     index('children_household_idx').on(t.householdId),
     index('children_name_trgm_idx').using('gist', sql`${t.nameFolded} gist_trgm_ops`),
