@@ -67,8 +67,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       // A startup parameter: the session is the application role from its first statement.
       ...(asAppRole ? { options: `-c role=${appRole}` } : {}),
     })
-    // An idle client losing its server must not crash the process; the next query reports it.
+    // A client losing its server must not crash the process; the next query on it reports the loss.
+    // The pool listens only to idle clients: one checked out between two statements of a transaction
+    // would otherwise raise its 'error' with no listener, which ends the process.
     created.on('error', (error) => options.onPoolError?.(error))
+    created.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)))
     return created
   }
   let pool = createPool()

@@ -21,8 +21,8 @@ export interface UnitNode {
   parentCode: string | null
 }
 
-/** Pure: the wards and residential groups at or below the assigned units. */
-export function resolveScope(tree: readonly UnitNode[], assigned: readonly string[]): Scope {
+/** Pure: each unit's code → the units directly below it. */
+export function unitsByParent(tree: readonly UnitNode[]): Map<string, UnitNode[]> {
   const children = new Map<string, UnitNode[]>()
   for (const unit of tree) {
     if (!unit.parentCode) continue
@@ -30,6 +30,12 @@ export function resolveScope(tree: readonly UnitNode[], assigned: readonly strin
     list.push(unit)
     children.set(unit.parentCode, list)
   }
+  return children
+}
+
+/** Pure: the wards and residential groups at or below the assigned units. */
+export function resolveScope(tree: readonly UnitNode[], assigned: readonly string[]): Scope {
+  const children = unitsByParent(tree)
   const byCode = new Map(tree.map((unit) => [unit.code, unit]))
   const wards = new Set<string>()
   const groups = new Set<string>()

@@ -1,11 +1,7 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import t from 'tap'
-import { childEnvironment } from '../support/process.js'
+import { startServerProcess } from '../support/process.js'
 
 const loadSeconds = Number(process.env.MEMORY_LOAD_SECONDS ?? 60)
 const warmUpSeconds = 15
@@ -19,39 +15,14 @@ function residentMiB(pid: number): number {
 }
 
 t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches and writes`, async (t) => {
-  const port = 21_000 + Math.floor(Math.random() * 20_000)
   // The embedded database lives in the server's own process, so its memory is in the figure too.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: childEnvironment({
-      DATABASE_URL: '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'cps-memory-')),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      BOOTSTRAP_ADMIN_USERNAME: 'memory.admin',
-      BOOTSTRAP_ADMIN_PASSWORD: 'a long bootstrap passphrase',
-      RATE_LIMIT_MAX: '100000000',
-    }),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const server = await startServerProcess({ RATE_LIMIT_MAX: '100000000' }, 'inherit')
   t.teardown(() => {
-    child.kill('SIGKILL')
+    server.child.kill('SIGKILL')
   })
-  const base = `http://127.0.0.1:${port}`
-  let ready = false
-  for (let attempt = 0; attempt < 240 && !ready; attempt++) {
-    await sleep(250)
-    ready = await fetch(`${base}/health/ready`).then((r) => r.status === 200, () => false)
-  }
-  t.ok(ready, 'the server is up')
-  const token = (
-    (await (
-      await fetch(`${base}/v1/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'password', username: 'memory.admin', password: 'a long bootstrap passphrase' }),
-      })
-    ).json()) as { access_token: string }
-  ).access_token
+  const { base, child } = server
+  t.ok(server.ready, 'the server is up')
+  const token = await server.token()
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const created = await fetch(`${base}/v1/children`, {
     method: 'POST',

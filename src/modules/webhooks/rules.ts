@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { isUnitInScope, type Scope, type UnitNode } from '../../platform/scope.js'
+import { isUnitInScope, unitsByParent, type Scope, type UnitNode } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { sensitiveChildFields } from '../children/history.js'
 import { ageInYears, sensitiveGroupCodes } from '../children/rules.js'
@@ -273,13 +273,7 @@ export function subscriptionWants(
  */
 export function coveredUnits(tree: readonly UnitNode[], scope: Scope): Set<string> {
   if (scope.all) return new Set(tree.map((unit) => unit.code))
-  const children = new Map<string, UnitNode[]>()
-  for (const unit of tree) {
-    if (!unit.parentCode) continue
-    const list = children.get(unit.parentCode) ?? []
-    list.push(unit)
-    children.set(unit.parentCode, list)
-  }
+  const children = unitsByParent(tree)
   const wards = new Set(scope.wards)
   const groups = new Set(scope.groups)
   const memo = new Map<string, boolean>()
