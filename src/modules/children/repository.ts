@@ -185,11 +185,14 @@ export interface ChildParts {
 }
 
 export async function getChildParts(db: Executor, childId: string): Promise<ChildParts> {
-  const [circumstances, care, cards] = await Promise.all([
-    db.select().from(childCircumstances).where(eq(childCircumstances.childId, childId)).orderBy(asc(childCircumstances.startDate), asc(childCircumstances.id)),
-    db.select().from(careRecords).where(eq(careRecords.childId, childId)).orderBy(asc(careRecords.startDate), asc(careRecords.id)),
-    db.select().from(healthInsuranceCards).where(eq(healthInsuranceCards.childId, childId)).orderBy(asc(healthInsuranceCards.validFrom)),
-  ])
+  // In turn, not side by side: inside a transaction one connection runs one statement at a time.
+  const circumstances = await db
+    .select()
+    .from(childCircumstances)
+    .where(eq(childCircumstances.childId, childId))
+    .orderBy(asc(childCircumstances.startDate), asc(childCircumstances.id))
+  const care = await db.select().from(careRecords).where(eq(careRecords.childId, childId)).orderBy(asc(careRecords.startDate), asc(careRecords.id))
+  const cards = await db.select().from(healthInsuranceCards).where(eq(healthInsuranceCards.childId, childId)).orderBy(asc(healthInsuranceCards.validFrom))
   return { circumstances, care, cards }
 }
 
@@ -354,23 +357,19 @@ export async function moveChildParts(
   to: { id: string } & ChildLocation,
 ): Promise<{ circumstances: number; care: number; cards: number }> {
   const values = { childId: to.id, provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
-  const moved = await Promise.all([
-    tx.update(childCircumstances).set(values).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id }),
-    tx.update(careRecords).set(values).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id }),
-    tx.update(healthInsuranceCards).set(values).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id }),
-  ])
-  return { circumstances: moved[0].length, care: moved[1].length, cards: moved[2].length }
+  const circumstances = await tx.update(childCircumstances).set(values).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id })
+  const care = await tx.update(careRecords).set(values).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id })
+  const cards = await tx.update(healthInsuranceCards).set(values).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id })
+  return { circumstances: circumstances.length, care: care.length, cards: cards.length }
 }
 
 /** After a change of address: the child's circumstances, care, cards and revisions move to the new unit. */
 export async function relocateChildParts(tx: Executor, childId: string, to: ChildLocation): Promise<void> {
   const location = { provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
-  await Promise.all([
-    tx.update(childCircumstances).set(location).where(eq(childCircumstances.childId, childId)),
-    tx.update(careRecords).set(location).where(eq(careRecords.childId, childId)),
-    tx.update(healthInsuranceCards).set(location).where(eq(healthInsuranceCards.childId, childId)),
-    tx.update(childRevisions).set(location).where(eq(childRevisions.childId, childId)),
-  ])
+  await tx.update(childCircumstances).set(location).where(eq(childCircumstances.childId, childId))
+  await tx.update(careRecords).set(location).where(eq(careRecords.childId, childId))
+  await tx.update(healthInsuranceCards).set(location).where(eq(healthInsuranceCards.childId, childId))
+  await tx.update(childRevisions).set(location).where(eq(childRevisions.childId, childId))
 }
 
 export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {

@@ -286,10 +286,8 @@ export async function rejectedRows(db: Executor, importId: string, afterRow: num
 export async function abandonedImports(db: Executor, now: Date): Promise<{ reading: ImportRecord[]; running: ImportRecord[] }> {
   const readingSince = new Date(now.getTime() - 60 * 60 * 1000)
   const runningSince = new Date(now.getTime() - 15 * 60 * 1000)
-  const [reading, running] = await Promise.all([
-    db.select().from(imports).where(and(eq(imports.state, 'running'), isNull(imports.startedAt), lt(imports.createdAt, readingSince))).limit(100),
-    db.select().from(imports).where(and(eq(imports.state, 'running'), lt(imports.startedAt, runningSince))).limit(100),
-  ])
+  const reading = await db.select().from(imports).where(and(eq(imports.state, 'running'), isNull(imports.startedAt), lt(imports.createdAt, readingSince))).limit(100)
+  const running = await db.select().from(imports).where(and(eq(imports.state, 'running'), lt(imports.startedAt, runningSince))).limit(100)
   return { reading, running }
 }
 

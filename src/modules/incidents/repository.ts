@@ -74,10 +74,9 @@ export async function getIncident(db: Executor, scope: Scope, id: string): Promi
 }
 
 export async function incidentDetails(db: Executor, id: string) {
-  const [children, steps] = await Promise.all([
-    db.select().from(incidentChildren).where(eq(incidentChildren.incidentId, id)).orderBy(asc(incidentChildren.createdAt), asc(incidentChildren.id)),
-    db.select().from(incidentSteps).where(eq(incidentSteps.incidentId, id)).orderBy(asc(incidentSteps.at), asc(incidentSteps.createdAt)),
-  ])
+  // In turn, not side by side: inside a transaction one connection runs one statement at a time.
+  const children = await db.select().from(incidentChildren).where(eq(incidentChildren.incidentId, id)).orderBy(asc(incidentChildren.createdAt), asc(incidentChildren.id))
+  const steps = await db.select().from(incidentSteps).where(eq(incidentSteps.incidentId, id)).orderBy(asc(incidentSteps.at), asc(incidentSteps.createdAt))
   return { children, steps }
 }
 

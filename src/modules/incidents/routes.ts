@@ -88,7 +88,8 @@ export default async function incidentRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
 
   async function present(tx: Tx, request: FastifyRequest, row: IncidentRow) {
-    const [details, calendar] = await Promise.all([incidentDetails(tx, row.id), loadWorkingCalendar(tx)])
+    const details = await incidentDetails(tx, row.id)
+    const calendar = await loadWorkingCalendar(tx)
     return toIncident(row, details, canSeeIncidentDetails(request.principal), app.clock.now(), calendar)
   }
 
