@@ -130,6 +130,17 @@ export const UnitFigureSchema = Type.Object(
   { $id: 'UnitFigure', additionalProperties: false },
 )
 
+/** What names an indicator wherever its figures appear: in the live table and in a report's snapshot. */
+export const indicatorIdentity = {
+  code: Type.String(),
+  version: Type.Integer(),
+  nameVi: Type.String(),
+  nameEn: Type.String(),
+  kind: Type.Enum(['count', 'percentage']),
+  source: Type.String(),
+  available: Type.Boolean(),
+}
+
 export const IndicatorTableSchema = Type.Object(
   {
     year: Year,
@@ -141,13 +152,7 @@ export const IndicatorTableSchema = Type.Object(
     indicators: Type.Array(
       Type.Object(
         {
-          code: Type.String(),
-          version: Type.Integer(),
-          nameVi: Type.String(),
-          nameEn: Type.String(),
-          kind: Type.Enum(['count', 'percentage']),
-          source: Type.String(),
-          available: Type.Boolean(),
+          ...indicatorIdentity,
           target: TargetSchema,
           values: Type.Array(Type.Ref('UnitFigure'), { description: 'each ward (when the unit is above a ward), then the unit itself; ward figures add up to the unit’s' }),
         },

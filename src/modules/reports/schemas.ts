@@ -1,6 +1,6 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, Page, PaginationQuery, Timestamp } from '../../platform/schemas.js'
-import { ExportFormat, PeriodCode, Year } from '../indicators/schemas.js'
+import { ExportFormat, indicatorIdentity, PeriodCode, Year } from '../indicators/schemas.js'
 import { periodKinds } from '../indicators/rules.js'
 import { UnitCode } from '../units/schemas.js'
 import { reportStates } from './tables.js'
@@ -22,13 +22,7 @@ const Action = Type.Enum(['edit', 'submit', 'approve', 'return'])
 
 export const ReportIndicatorSchema = Type.Object(
   {
-    code: Type.String(),
-    version: Type.Integer(),
-    nameVi: Type.String(),
-    nameEn: Type.String(),
-    kind: Type.Enum(['count', 'percentage']),
-    source: Type.String(),
-    available: Type.Boolean(),
+    ...indicatorIdentity,
     target: Nullable(Type.Object({ comparator: Type.String(), value: Type.Number(), unit: Type.String() }, { additionalProperties: false })),
     figure: Nullable(Type.Ref('UnitFigure')),
   },
