@@ -16,8 +16,6 @@ export interface JobDefinition<P extends Record<string, unknown> = Record<string
   maxAttempts?: number
   /** First retry delay; doubled each attempt, with ±20 % jitter so retries do not stampede. */
   backoffBaseMs?: number
-  /** How long a worker may hold the job before another may take it over (crash recovery). */
-  leaseMs?: number
 }
 
 export interface Schedule {
@@ -100,6 +98,7 @@ export class JobQueue {
   /** Claims due jobs (and jobs whose lease expired) for this worker. */
   private async claim(limit: number): Promise<JobRow[]> {
     const now = this.clock.now()
+    // How long a worker may hold a job before another takes it over (crash recovery); a longer job renews it.
     const leaseMs = 60_000
     const result = (await this.database.db.execute(sql`
       update jobs set state = 'active', attempts = attempts + 1, locked_by = ${this.workerId},
