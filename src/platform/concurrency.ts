@@ -29,6 +29,11 @@ export function requiredVersion(request: FastifyRequest): number {
   return Number(match[1])
 }
 
+/** If-Match is optional on workflow steps; when sent, the step applies only to that version. */
+export function optionalVersion(request: FastifyRequest): number | undefined {
+  return request.headers['if-match'] === undefined ? undefined : requiredVersion(request)
+}
+
 export function staleVersion(currentVersion: number): HttpProblem {
   return new HttpProblem(412, 'version_mismatch', 'The resource changed since you read it; read it again and reapply your change.', {
     extensions: { currentVersion },

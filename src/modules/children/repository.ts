@@ -343,7 +343,6 @@ export async function listDuplicatePairs(db: Executor, scope: Scope, options: { 
   })
 }
 
-/** Moves a duplicate's memberships, care and cards to the survivor; the caller tombstones the duplicate. */
 /** Where a child lives: the parts of the file carry it too, so that scope and ward indicators follow the child. */
 export interface ChildLocation {
   provinceCode: string
@@ -351,6 +350,7 @@ export interface ChildLocation {
   residentialGroupCode: string | null
 }
 
+/** Moves a duplicate's memberships, care and cards to the survivor; the caller tombstones the duplicate. */
 export async function moveChildParts(
   tx: Executor,
   fromId: string,
@@ -363,13 +363,21 @@ export async function moveChildParts(
   return { circumstances: circumstances.length, care: care.length, cards: cards.length }
 }
 
-/** After a change of address: the child's circumstances, care, cards and revisions move to the new unit. */
-export async function relocateChildParts(tx: Executor, childId: string, to: ChildLocation): Promise<void> {
-  const location = { provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
-  await tx.update(childCircumstances).set(location).where(eq(childCircumstances.childId, childId))
-  await tx.update(careRecords).set(location).where(eq(careRecords.childId, childId))
-  await tx.update(healthInsuranceCards).set(location).where(eq(healthInsuranceCards.childId, childId))
-  await tx.update(childRevisions).set(location).where(eq(childRevisions.childId, childId))
+/**
+ * After a change of address (one child, or every child an import wrote): circumstances, care, cards and
+ * revisions take the unit each child now lives in.
+ */
+export async function relocateChildParts(tx: Executor, childIds: readonly string[]): Promise<void> {
+  if (childIds.length === 0) return
+  const ids = `{${childIds.join(',')}}`
+  for (const table of [childCircumstances, careRecords, healthInsuranceCards, childRevisions]) {
+    await tx.execute(
+      sql`update ${table} p set province_code = c.province_code, ward_code = c.ward_code, residential_group_code = c.residential_group_code
+          from children c
+          where c.id = any(${ids}::uuid[]) and p.child_id = c.id
+            and (p.ward_code, p.residential_group_code) is distinct from (c.ward_code, c.residential_group_code)`,
+    )
+  }
 }
 
 export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {

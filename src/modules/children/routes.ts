@@ -322,7 +322,7 @@ export default async function childRoutes(app: FastifyInstance) {
         })
         if (!updated) return { stale: current.version }
         if (updated.wardCode !== current.wardCode || updated.residentialGroupCode !== current.residentialGroupCode) {
-          await relocateChildParts(tx, id, updated)
+          await relocateChildParts(tx, [id])
         }
         await insertRevision(tx, {
           childId: id,
@@ -394,9 +394,6 @@ export default async function childRoutes(app: FastifyInstance) {
           updatedBy: principal.id,
         })
         if (!updated) return { stale: current.version }
-        if (updated.wardCode !== current.wardCode || updated.residentialGroupCode !== current.residentialGroupCode) {
-          await relocateChildParts(tx, id, updated)
-        }
         await insertRevision(tx, {
           childId: id,
           provinceCode: current.provinceCode,

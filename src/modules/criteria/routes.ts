@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Tx } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import { hasPermission } from '../../platform/auth.js'
-import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
+import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope, isUnitInScope } from '../../platform/scope.js'
@@ -99,11 +99,6 @@ function toCriteriaSet(row: CriteriaSetRow, latestVersion: number) {
 
 function bodyErrors(problems: Problem[]): FieldError[] {
   return problems.map((p) => ({ location: 'body', pointer: p.pointer, message: p.message, code: p.code }))
-}
-
-/** If-Match is optional on workflow steps; when sent, the step applies only to that version. */
-function optionalVersion(request: FastifyRequest): number | undefined {
-  return request.headers['if-match'] === undefined ? undefined : requiredVersion(request)
 }
 
 /** Who scores a state, in words, for the problem a caller on the wrong side gets. */

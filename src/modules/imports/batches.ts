@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { TransactionRollbackError } from 'drizzle-orm'
 import type { Tx } from '../../db/client.js'
 import type { Principal } from '../../platform/auth.js'
+import { relocateChildParts } from '../children/repository.js'
 import { foldName, sensitiveGroupCodes } from '../children/rules.js'
 import { isUniqueViolation, provinceOfUnit } from '../children/service.js'
 import type { FieldChange } from '../children/tables.js'
@@ -37,7 +38,6 @@ import {
   openMemberships,
   personalIdOwners,
   sameNameAndBirth,
-  relocateParts,
   settleRows,
   updateChildren,
   updateHouseholds,
@@ -332,7 +332,7 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
   await insertChildren(tx, inserts)
   const versions = await updateChildren(tx, principal.scope, updates)
   const lost = new Set(updates.map((update) => update.id as string).filter((id) => !versions.has(id)))
-  await relocateParts(tx, [...versions.keys()])
+  await relocateChildParts(tx, [...versions.keys()])
   const kept = <T extends { childId: string }>(list: T[]) => (lost.size === 0 ? list : list.filter((entry) => !lost.has(entry.childId)))
   const storedVersion = new Map(items.map((item) => [item.recordId, item.version]))
   await insertMemberships(tx, kept(memberships).map((membership) => membership.values))

@@ -4,7 +4,6 @@
  * at the same moment and a crashed worker's import is taken over when its lease expires.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Principal } from '../../platform/auth.js'
 import { abandonedImports, getImport } from './repository.js'
 import { actorOf, failImport, processImport, sweepCloser, type ImportRuntime } from './service.js'
 
@@ -29,11 +28,9 @@ export function registerImportJobs(app: FastifyInstance, runtime: ImportRuntime)
     handler: async ({ importId, requestId }, { attempt }) => {
       const record = await getImport(app.database.db, importId)
       if (!record || record.state === 'completed' || record.state === 'failed') return
-      let principal: Principal
-      try {
-        // The importer's role and units as they are now, not as they were at upload.
-        principal = await app.accounts.principals.forToken({ subject: { kind: record.principalKind as 'user' | 'client', id: record.principalId }, claims: {} })
-      } catch {
+      // The importer's role and units as they are now, not as they were at upload.
+      const principal = await app.accounts.principals.current({ kind: record.principalKind as 'user' | 'client', id: record.principalId })
+      if (!principal) {
         await failImport(runtime, importId, { code: 'importer_inactive', message: 'The account that uploaded the file can no longer import.' }, sweepCloser)
         return
       }

@@ -430,20 +430,6 @@ export async function updateChildren(tx: Executor, scope: Scope, rows: readonly 
   return new Map(updated.map((row) => [row.id, row.version]))
 }
 
-/** Children an import moved to another unit take their circumstances, care, cards and revisions along. */
-export async function relocateParts(tx: Executor, childIds: readonly string[]): Promise<void> {
-  if (childIds.length === 0) return
-  const ids = `{${childIds.join(',')}}`
-  for (const table of ['child_circumstances', 'care_records', 'health_insurance_cards', 'child_revisions']) {
-    await tx.execute(
-      sql`update ${sql.identifier(table)} p set province_code = c.province_code, ward_code = c.ward_code, residential_group_code = c.residential_group_code
-          from children c
-          where c.id = any(${ids}::uuid[]) and p.child_id = c.id
-            and (p.ward_code, p.residential_group_code) is distinct from (c.ward_code, c.residential_group_code)`,
-    )
-  }
-}
-
 export async function insertRevisions(tx: Executor, rows: readonly Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return
   await tx.execute(sql`

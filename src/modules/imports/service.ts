@@ -362,10 +362,10 @@ async function finishImport(runtime: ImportRuntime, id: string, principal: Princ
     const current = await lockImport(tx, id)
     if (!current) throw new Error(`import ${id} does not exist`)
     if (current.state !== 'running') return current
-    if ((await countPendingRows(tx, id)) > 0 && !(current.mode === 'atomic' && current.rejected > 0)) {
+    const atomicFailure = current.mode === 'atomic' && current.rejected > 0
+    if ((await countPendingRows(tx, id)) > 0 && !atomicFailure) {
       throw new Error(`import ${id} still has pending rows; the next run takes them`)
     }
-    const atomicFailure = current.mode === 'atomic' && current.rejected > 0
     let final: ImportRecord | undefined
     if (atomicFailure) {
       await dropUnrejectedRows(tx, id, headerColumnsKey)

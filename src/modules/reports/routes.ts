@@ -4,7 +4,7 @@ import type { Static } from 'typebox'
 import type { Tx } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import { hasPermission, type Principal } from '../../platform/auth.js'
-import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
+import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import type { Permission } from '../../platform/permissions.js'
 import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
@@ -55,11 +55,6 @@ const writerPermission: Record<ReportLevel, Permission> = { ward: 'reports:write
 function periodOf(code: string, stored: ReportingPeriod | undefined): ReportingPeriod {
   const { year } = parsePeriodCode(code)!
   return stored ?? defaultPeriodsForYear(year).find((period) => period.code === code)!
-}
-
-/** If-Match on an action is optional; when sent, it must still match. */
-function optionalVersion(request: FastifyRequest): number | undefined {
-  return request.headers['if-match'] === undefined ? undefined : requiredVersion(request)
 }
 
 type Outcome<T> =

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.js'
 import { unauthorized, type Principal } from '../../platform/auth.js'
 import type { Clock } from '../../platform/clock.js'
 import { isPermission, type Permission } from '../../platform/permissions.js'
+import { HttpProblem } from '../../platform/problem.js'
 import { resolveScope, type UnitNode } from '../../platform/scope.js'
 import { loadUnitTree } from '../units/repository.js'
 import { clients, roles, users } from './tables.js'
@@ -46,6 +47,19 @@ export class PrincipalDirectory {
       this.tree = { nodes: await loadUnitTree(this.database.db), expiresAt: now + unitTreeTtlMs }
     }
     return this.tree.nodes
+  }
+
+  /**
+   * An account as it is now (role, permissions and units re-read, never frozen when work was queued), for
+   * work done on its behalf later: null when it is gone or deactivated; any other failure is thrown.
+   */
+  async current(subject: { kind: 'user' | 'client'; id: string }): Promise<Principal | null> {
+    try {
+      return await this.forToken({ subject, claims: {} })
+    } catch (error) {
+      if (error instanceof HttpProblem && error.status === 401) return null
+      throw error
+    }
   }
 
   async forToken(token: VerifiedToken): Promise<Principal> {

@@ -41,7 +41,7 @@ import {
   WebhookSchema,
 } from './schemas.js'
 import { newWebhookSecret, sealSecret } from './secrets.js'
-import { deliverQueue, ownerOf, type DeliveryPayload } from './service.js'
+import { deliverQueue, type DeliveryPayload } from './service.js'
 import { webhookSettings } from './settings.js'
 import { checkWebhookUrl } from './ssrf.js'
 
@@ -235,7 +235,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
 
   /** The owner as it is now: the named client, or the caller. Null when the client is unknown or revoked. */
   async function ownerFor(clientId: string | undefined, caller: Principal): Promise<Principal | null> {
-    return clientId === undefined ? caller : ownerOf(app, { kind: 'client', id: clientId })
+    return clientId === undefined ? caller : app.accounts.principals.current({ kind: 'client', id: clientId })
   }
 
   async function unitProblems(units: readonly string[], owner: Principal, caller: Principal, given: boolean): Promise<FieldError[]> {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Principal } from '../../platform/auth.js'
 import type { JobContext } from '../../platform/jobs.js'
-import { HttpProblem } from '../../platform/problem.js'
 import { inScope, resolveScope, systemScope } from '../../platform/scope.js'
 import { postJson, resolveTarget, type PostOutcome } from './delivery.js'
 import {
@@ -41,19 +40,6 @@ export interface DeliveryPayload extends Record<string, unknown> {
   subscriptionId: string
   eventRowId: number
   maxAttempts: number
-}
-
-/**
- * The subscription's owner as it is now: role, permissions and units are re-read, never frozen at
- * registration, so a revoked client or a moved officer stops receiving within seconds. Null when gone.
- */
-export async function ownerOf(app: FastifyInstance, owner: { kind: 'client' | 'user'; id: string }): Promise<Principal | null> {
-  try {
-    return await app.accounts.principals.forToken({ subject: { kind: owner.kind, id: owner.id }, claims: {} })
-  } catch (error) {
-    if (error instanceof HttpProblem && error.status === 401) return null
-    throw error
-  }
 }
 
 /**
@@ -118,7 +104,8 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   if (!subscription || !subscription.active || subscription.deletedAt) return
   const settings = webhookSettings(app.config)
   const final = context.attempt >= payload.maxAttempts
-  const owner = await ownerOf(app, { kind: subscription.ownerKind, id: subscription.ownerId })
+  // The owner as it is now: a revoked client or a moved officer stops receiving within seconds.
+  const owner = await app.accounts.principals.current({ kind: subscription.ownerKind, id: subscription.ownerId })
   if (!owner || !owner.permissions.has('events:read')) {
     await recordAttempt(db, {
       subscriptionId: subscription.id,
