@@ -112,6 +112,8 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
 
   t.test('submission: stamped by the server, on time up to 23:59 local on the due date', async (t) => {
     clock.set('2024-05-15T23:59:00+07:00')
+    const byDistrict = await send(district, 'POST', `/v1/reports/${reportA.id}/submit`)
+    t.same([byDistrict.statusCode, byDistrict.json().code], [403, 'forbidden'], 'the district cannot submit a ward’s report')
     const submittedA = await ok(await send(officerA, 'POST', `/v1/reports/${reportA.id}/submit`))
     t.match(submittedA, { state: 'submitted', timeliness: 'on_time', firstSubmittedAt: '2024-05-15T16:59:00.000Z', submissionCount: 1, allowedActions: ['approve', 'return'] })
     clock.set('2024-05-16T00:01:00+07:00')

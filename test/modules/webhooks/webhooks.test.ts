@@ -294,6 +294,11 @@ t.test('events and webhooks', async (t) => {
     t.notOk((await app.inject({ url: '/v1/webhooks', headers: adminB.headers })).json().items.some((w: { id: string }) => w.id === ownHook.id))
     const deleteB = await app.inject({ method: 'DELETE', url: `/v1/webhooks/${ownHook.id}`, headers: { ...adminB.headers, 'if-match': '"1"' } })
     t.equal(deleteB.statusCode, 404)
+    const [delivered] = await deliveriesOf(cityHook.id)
+    const retryB = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`, headers: adminB.headers })
+    t.equal(retryB.statusCode, 404, 'nor re-send a delivery through it')
+    const crossed = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`, headers: admin.headers })
+    t.equal(crossed.statusCode, 404, 'a delivery of another subscription cannot be re-sent under this one')
     const statuses = await Promise.all([
       subscribe({ url: receiver.url('/x'), eventTypes: ['child.created'] }, officerA),
       app.inject({ url: '/v1/webhooks', headers: city.headers }),
