@@ -8,6 +8,11 @@ export interface FieldError {
   code?: string
 }
 
+/** A domain rule's problems with the request body, as the field errors of a problem response. */
+export function bodyErrors(problems: readonly { pointer: string; message: string; code?: string }[]): FieldError[] {
+  return problems.map((problem) => ({ location: 'body', pointer: problem.pointer, message: problem.message, code: problem.code }))
+}
+
 /**
  * An RFC 9457 problem raised on purpose. `code` is the stable, machine-readable name a client
  * switches on; `title` is constant per code; `detail` explains this occurrence.

@@ -73,8 +73,13 @@ export function isUnitInScope(scope: Scope, ward: string | null | undefined, gro
   return (!!ward && scope.wards.includes(ward)) || (!!group && scope.groups.includes(group))
 }
 
+/** Many values as one parameter: a Postgres array literal, each value quoted and escaped. */
+export function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
+}
+
 function toTextArray(values: readonly string[]): SQL {
-  return sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[]`
+  return sql`${arrayLiteral(values)}::text[]`
 }
 
 /**

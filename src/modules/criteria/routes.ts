@@ -4,7 +4,7 @@ import type { Tx } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import { hasPermission } from '../../platform/auth.js'
 import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
-import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { bodyErrors, conflict, type FieldError, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope, isUnitInScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -44,7 +44,6 @@ import {
   scoringSide,
   type AssessmentState,
   type CriteriaSet,
-  type Problem,
 } from './rules.js'
 import {
   AppraiseBody,
@@ -95,10 +94,6 @@ function toCriteriaSet(row: CriteriaSetRow, latestVersion: number) {
     publishedBy: row.publishedBy,
     note: row.note,
   }
-}
-
-function bodyErrors(problems: Problem[]): FieldError[] {
-  return problems.map((p) => ({ location: 'body', pointer: p.pointer, message: p.message, code: p.code }))
 }
 
 /** Who scores a state, in words, for the problem a caller on the wrong side gets. */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
-import type { Scope } from '../../platform/scope.js'
+import { arrayLiteral, type Scope } from '../../platform/scope.js'
 import { childInScope, type ChildRow } from '../children/repository.js'
 import { children, ethnicities } from '../children/tables.js'
 import { householdInScope, type HouseholdRow } from '../households/repository.js'
@@ -11,11 +11,6 @@ import { importRows, imports } from './tables.js'
 export type ImportRecord = typeof imports.$inferSelect
 export type ImportRowRecord = typeof importRows.$inferSelect
 export type RowOutcome = ImportRowRecord['outcome']
-
-/** Many values as one parameter (a Postgres array literal), so a batch of a thousand is one bind. */
-function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
-}
 
 /** `column = any(values)`, with the values as one array parameter. */
 export function anyOf(column: SQLWrapper, values: readonly string[], type: 'text' | 'uuid' | 'bigint' = 'text'): SQL {
@@ -294,13 +289,6 @@ export async function abandonedImports(db: Executor, now: Date): Promise<{ readi
 export async function ethnicityCodes(db: Executor): Promise<Set<string>> {
   const rows = await db.select({ code: ethnicities.code }).from(ethnicities)
   return new Set(rows.map((row) => row.code))
-}
-
-/** The units an account holds, to decide who else may see its imports. */
-export async function accountUnits(db: Executor, kind: string, id: string): Promise<string[] | undefined> {
-  const table = kind === 'client' ? 'clients' : 'users'
-  const rows = await queryRows<{ units: string[] }>(db, sql`select units from ${sql.identifier(table)} where id = ${id}::uuid`)
-  return rows[0]?.units
 }
 
 // ---------------------------------------------------------------------------------------------

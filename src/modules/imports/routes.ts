@@ -9,10 +9,11 @@ import { HttpProblem, notFound } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { resolveScope } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
+import { getClient, getUser } from '../users/repository.js'
 import { jobKeyOf, processQueue, registerImportJobs } from './jobs.js'
 import { ImportFileError, openImportFile } from './parse.js'
 import { errorsCsv, fileColumns, importView, problemPage } from './report.js'
-import { accountUnits, getImport, updateImport, type ImportRecord } from './repository.js'
+import { getImport, updateImport, type ImportRecord } from './repository.js'
 import { scopeCovers } from './rules.js'
 import { CreateImportQuery, ImportParams, ImportProblemsQuery, ImportRowPageSchema, ImportSchema } from './schemas.js'
 import {
@@ -72,8 +73,9 @@ export default async function importRoutes(app: FastifyInstance) {
       if (record.principalKind === principal.kind && record.principalId === principal.id) visible = true
       else {
         const tree = await app.accounts.principals.unitTree()
-        const units = await accountUnits(app.database.db, record.principalKind, record.principalId)
-        visible = units !== undefined && scopeCovers(principal.scope, resolveScope(tree, units), tree)
+        const db = app.database.db
+        const creator = record.principalKind === 'client' ? await getClient(db, record.principalId) : await getUser(db, record.principalId)
+        visible = creator !== undefined && scopeCovers(principal.scope, resolveScope(tree, creator.units), tree)
       }
     }
     await audit(app.database.db, request, { action, resourceType: 'import', resourceId: id, outcome: visible ? 'success' : 'not_found' })

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import { audit } from '../../platform/audit.js'
 import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
-import { conflict, HttpProblem, unprocessable, type FieldError } from '../../platform/problem.js'
+import { bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -23,7 +23,7 @@ import {
   targetsVersion,
   type TargetRow,
 } from './repository.js'
-import { defaultPeriodsForYear, parsePeriodCode, periodProblems, targetProblems, type TargetProblem } from './rules.js'
+import { defaultPeriodsForYear, parsePeriodCode, periodProblems, targetProblems } from './rules.js'
 import {
   exportResponse,
   IndicatorListSchema,
@@ -49,10 +49,6 @@ import {
   type IndicatorFigures,
   type UnitWithWards,
 } from './service.js'
-
-function bodyErrors(problems: TargetProblem[]): FieldError[] {
-  return problems.map((problem) => ({ location: 'body', ...problem }))
-}
 
 function toPlanTargets(year: number, rows: TargetRow[]) {
   return {
