@@ -4,7 +4,7 @@ import type { TSchema } from 'typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { readMigrations } from './db/migrate.js'
-import { sealAuditChain } from './modules/audit/repository.js'
+import { periodicAuditSealer } from './modules/audit/repository.js'
 import auditRoutes from './modules/audit/routes.js'
 import { auditSchemas } from './modules/audit/schemas.js'
 import calendarRoutes from './modules/calendar/routes.js'
@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(health, { expectedMigrationMillis: migrations[migrations.length - 1]?.folderMillis ?? 0 })
   await app.register(housekeeping, {
     tasks: [
-      { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: (now) => sealAuditChain(database.db, now) },
+      { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
       { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],

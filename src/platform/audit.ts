@@ -13,7 +13,20 @@ export interface AuditEntry {
   /** Never personal data: counts, filter names, reasons, field names. */
   details?: Record<string, unknown>
   /** Who acted, when it is not the request's principal (e.g. the account signing in). */
-  actor?: { type: 'user' | 'client' | 'system' | 'anonymous'; id: string | null; name: string | null; role: string | null }
+  actor?: AuditActor
+}
+
+export interface AuditActor {
+  type: 'user' | 'client' | 'system' | 'anonymous'
+  id: string | null
+  name: string | null
+  role: string | null
+}
+
+/** Who the request acts as, for the audit log. */
+export function requestActor(request: FastifyRequest): AuditActor {
+  const principal = request.principal
+  return { type: principal?.kind ?? 'anonymous', id: principal?.id ?? null, name: principal?.name ?? null, role: principal?.role ?? null }
 }
 
 /**
@@ -21,13 +34,7 @@ export interface AuditEntry {
  * work, so the event and the change (or the read) commit together.
  */
 export async function audit(executor: Executor, request: FastifyRequest, entry: AuditEntry): Promise<void> {
-  const principal = request.principal
-  const actor = entry.actor ?? {
-    type: principal?.kind ?? 'anonymous',
-    id: principal?.id ?? null,
-    name: principal?.name ?? null,
-    role: principal?.role ?? null,
-  }
+  const actor = entry.actor ?? requestActor(request)
   await executor.insert(auditEvents).values({
     occurredAt: request.server.clock.now(),
     actorType: actor.type,

@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
+import { rowFromJson } from '../../db/json-rows.js'
+import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
@@ -194,6 +196,42 @@ export async function getChildParts(db: Executor, childId: string): Promise<Chil
   const care = await db.select().from(careRecords).where(eq(careRecords.childId, childId)).orderBy(asc(careRecords.startDate), asc(careRecords.id))
   const cards = await db.select().from(healthInsuranceCards).where(eq(healthInsuranceCards.childId, childId)).orderBy(asc(healthInsuranceCards.validFrom))
   return { circumstances, care, cards }
+}
+
+/**
+ * A child with its parts, read and audited in one statement (`cps_read_child`, one round trip, one
+ * commit): the caller's scope applies as the first wall and through row-level security, and the audit
+ * event ('child.read', success or not_found) commits with the read. Undefined when missing or out of scope.
+ */
+export async function readChildAudited(
+  db: Executor,
+  scope: Scope,
+  id: string,
+  audit: { occurredAt: Date; actor: AuditActor; requestId: string },
+): Promise<{ row: ChildRow; parts: ChildParts } | undefined> {
+  const { actor } = audit
+  const [result] = await queryRows<{ found: ChildJson | null }>(
+    db,
+    sql`select cps_read_child(${id}, ${scope.all ? 'on' : 'off'}, ${scope.wards.join(',')}, ${scope.groups.join(',')},
+          ${audit.occurredAt.toISOString()}, ${actor.type}, ${actor.id}, ${actor.name}, ${actor.role}, ${audit.requestId}) as found`,
+  )
+  const found = result?.found
+  if (!found) return undefined
+  return {
+    row: rowFromJson(children, found.child),
+    parts: {
+      circumstances: found.circumstances.map((json) => rowFromJson(childCircumstances, json)),
+      care: found.care.map((json) => rowFromJson(careRecords, json)),
+      cards: found.cards.map((json) => rowFromJson(healthInsuranceCards, json)),
+    },
+  }
+}
+
+interface ChildJson {
+  child: Record<string, unknown>
+  circumstances: Record<string, unknown>[]
+  care: Record<string, unknown>[]
+  cards: Record<string, unknown>[]
 }
 
 export function hasValidCardOn(cards: readonly CardRow[], asOf: string): boolean {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import type { Tx } from '../../db/client.js'
-import { audit } from '../../platform/audit.js'
+import { audit, requestActor } from '../../platform/audit.js'
 import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, encodeCursor } from '../../platform/pagination.js'
 import { conflict, HttpProblem, notFound, type FieldError } from '../../platform/problem.js'
@@ -17,6 +17,7 @@ import {
   findPossibleDuplicates,
   getChildParts,
   getChildRow,
+  readChildAudited,
   insertChild,
   insertRevision,
   listChildren,
@@ -258,10 +259,10 @@ export default async function childRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const principal = request.principal!
       const { id } = request.params
-      const found = await inScope(app.database.db, principal.scope, async (tx) => {
-        const row = await getChildRow(tx, principal.scope, id)
-        await audit(tx, request, { action: 'child.read', resourceType: 'child', resourceId: id, unitCode: row?.wardCode ?? null, outcome: row ? 'success' : 'not_found' })
-        return row ? { row, parts: await getChildParts(tx, row.id) } : undefined
+      const found = await readChildAudited(app.database.db, principal.scope, id, {
+        occurredAt: app.clock.now(),
+        actor: requestActor(request),
+        requestId: request.id,
       })
       if (!found) throw notFound('Child', id)
       return sendWithEtag(reply, found.row.version, toChild(found.row, found.parts, canSeeSensitive(principal), today(app)))

@@ -31,8 +31,18 @@ export interface TokenServiceOptions {
 
 const externalAlgorithms = ['RS256', 'PS256', 'ES256']
 
+/**
+ * A token whose signature and claims checked out is trusted again, by its exact text, for this long
+ * (never past its expiry): a signature check costs more than the rest of a primary-key read. Keys are
+ * never withdrawn before the tokens they signed expire, so nothing the cache skips could have changed
+ * the answer within the window; the account behind the token is still re-read (principal cache).
+ */
+const verifiedTokenTtlMs = 60_000
+const verifiedTokenCacheSize = 5000
+
 export class TokenService {
   private readonly externalKeys: JWTVerifyGetKey | undefined
+  private readonly verified = new Map<string, { result: VerifiedToken; until: number }>()
 
   constructor(
     private readonly keys: KeyStore,
@@ -62,6 +72,26 @@ export class TokenService {
 
   /** Verifies signature, algorithm, issuer, audience and times; every failure is the same kind of 401. */
   async verify(token: string, now: Date): Promise<VerifiedToken> {
+    const known = this.verified.get(token)
+    if (known && known.until > now.getTime()) return known.result
+    if (known) this.verified.delete(token)
+    const result = await this.verifySignatureAndClaims(token, now)
+    this.remember(token, result, now)
+    return result
+  }
+
+  private remember(token: string, result: VerifiedToken, now: Date): void {
+    const expiresAt = typeof result.claims.exp === 'number' ? result.claims.exp * 1000 : now.getTime()
+    const until = Math.min(expiresAt, now.getTime() + verifiedTokenTtlMs)
+    if (until <= now.getTime()) return
+    if (this.verified.size >= verifiedTokenCacheSize) {
+      // Maps iterate in insertion order: the first key is the longest-held.
+      this.verified.delete(this.verified.keys().next().value!)
+    }
+    this.verified.set(token, { result, until })
+  }
+
+  private async verifySignatureAndClaims(token: string, now: Date): Promise<VerifiedToken> {
     let issuer: string | undefined
     try {
       decodeProtectedHeader(token)

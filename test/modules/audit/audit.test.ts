@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
-import { sealAuditChain } from '../../../src/modules/audit/repository.js'
+import { periodicAuditSealer, sealAuditChain } from '../../../src/modules/audit/repository.js'
 import { canonicalJson, eventHash, firstBrokenLink, genesisHash, type ChainedEvent } from '../../../src/modules/audit/rules.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
@@ -122,4 +122,42 @@ t.test('the audit log over HTTP and in the database', async (t) => {
     const deniedEvent = await app.inject({ url: '/v1/audit-events?action=access.denied', headers: auditor.headers })
     t.equal(verified.json().firstBroken.eventId, deniedEvent.json().items.at(-1).id, 'names the altered event')
   })
+})
+
+t.test('an event committed after a later one was sealed is linked by the next look-back', { skip: !onPostgres && 'needs two connections' }, async (t) => {
+  const ctx = await createTestApp(t)
+  const { app, database } = ctx
+  const auditor = await accountFor(ctx, { role: 'auditor', units: [province] })
+  const seal = periodicAuditSealer(database.db)
+  const start = app.clock.now()
+  await seal(start)
+  const url = new URL(process.env.DATABASE_URL!)
+  const name = (await database.db.execute(sql`select current_database() as name`)) as unknown as { rows: { name: string }[] }
+  url.pathname = `/${name.rows[0]!.name}`
+  const [slow, quick] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })]
+  await slow.connect()
+  await quick.connect()
+  t.teardown(() => Promise.all([slow.end(), quick.end()]))
+  const insert = (requestId: string) =>
+    `insert into audit_events (occurred_at, actor_type, action, request_id, outcome) values (now(), 'system', 'test.event', '${requestId}', 'success') returning id`
+  // Two writers: the slow one takes its id first and commits last.
+  await slow.query('begin')
+  const lateId = Number((await slow.query(insert('late'))).rows[0].id)
+  const onTimeId = Number((await quick.query(insert('on-time'))).rows[0].id)
+  t.ok(onTimeId > lateId, 'the on-time event has the higher id')
+  const sealed = async () => {
+    const { rows } = await quick.query<{ event_id: string }>('select event_id from audit_chain where event_id = any($1::bigint[]) order by event_id', [[lateId, onTimeId]])
+    return rows.map((row) => Number(row.event_id))
+  }
+
+  await seal(new Date(start.getTime() + 1000))
+  t.same(await sealed(), [onTimeId], 'the committed event is sealed; the open one is not visible yet')
+  await slow.query('commit')
+  await seal(new Date(start.getTime() + 2000))
+  t.same(await sealed(), [onTimeId], 'runs between look-backs only look past the chain’s end')
+  await seal(new Date(start.getTime() + 61_000))
+  t.same(await sealed(), [lateId, onTimeId], 'the look-back finds the late commit')
+  const verified = await app.inject({ url: '/v1/audit-events/verify', headers: auditor.headers })
+  t.equal(verified.json().ok, true)
+  t.equal(verified.json().unsealed, 0)
 })

@@ -75,6 +75,32 @@ t.test('the JWT negative suite: every forged or misused token is a 401 problem',
   t.equal(inQueryWithHeader.statusCode, 401, 'refused even alongside a valid header')
 })
 
+t.test('a verified token is trusted again by its exact text only, and never past its expiry', async (t) => {
+  const ctx = await createTestApp(t)
+  const { app, clock } = ctx
+  const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, clock.now(), 600)
+  const me = (bearer: string) => app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${bearer}` } })
+
+  t.equal((await me(token)).statusCode, 200, 'first use: verified')
+  const [header, payload, signature] = token.split('.')
+  const otherSignature = signature!.slice(0, -2) + (signature!.endsWith('AA') ? 'BB' : 'AA')
+  const tampered = await me(`${header}.${payload}.${otherSignature}`)
+  t.equal(tampered.statusCode, 401, 'the same claims under another signature are checked, not taken from the cache')
+  t.equal(tampered.json().code, 'invalid_token')
+
+  clock.advance(30_000)
+  t.equal((await me(token)).statusCode, 200, 'within the cache window')
+
+  const shortLived = (await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, clock.now(), 10)).token
+  t.equal((await me(shortLived)).statusCode, 200)
+  // Past expiry and the 30 s clock tolerance, still inside the cache's own window.
+  clock.advance(45_000)
+  const expired = await me(shortLived)
+  t.equal(expired.statusCode, 401, 'past its expiry the cached verification no longer counts')
+  t.equal(expired.json().code, 'token_expired')
+})
+
 t.test('the token endpoint', async (t) => {
   const ctx = await createTestApp(t, { env: { LOGIN_RATE_LIMIT_MAX: '1000' } })
   const { app } = ctx
