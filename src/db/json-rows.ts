@@ -1,5 +1,16 @@
-import { getTableColumns, type InferSelectModel } from 'drizzle-orm'
+import { getTableColumns, type Column, type InferSelectModel } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
+
+const columnLists = new WeakMap<PgTable, readonly (readonly [key: string, column: Column])[]>()
+
+function columnsOf(table: PgTable): readonly (readonly [string, Column])[] {
+  let columns = columnLists.get(table)
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table))
+    columnLists.set(table, columns)
+  }
+  return columns
+}
 
 /**
  * A row PostgreSQL rendered as JSON (`row_to_json`, `json_agg`), read back as drizzle would have read
@@ -8,7 +19,7 @@ import type { PgTable } from 'drizzle-orm/pg-core'
  */
 export function rowFromJson<T extends PgTable>(table: T, json: Record<string, unknown>): InferSelectModel<T> {
   const row: Record<string, unknown> = {}
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
+  for (const [key, column] of columnsOf(table)) {
     const value = json[column.name]
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
   }

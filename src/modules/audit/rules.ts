@@ -19,18 +19,32 @@ export interface ChainedEvent {
   details: Record<string, unknown> | null
 }
 
-/** JSON with object keys sorted at every depth, so the same content always hashes the same. */
+/**
+ * JSON with object keys sorted at every depth, so the same content always hashes the same. Every
+ * audit event is hashed once when sealed and again on each verification, hence plain loops.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let index = 0; index < value.length; index++) {
+      // An undefined element renders as nothing between its commas, as Array#join does.
+      out += (index > 0 ? ',' : '') + (canonicalJson(value[index]) ?? '')
+    }
+    return out + ']'
+  }
+  const record = value as Record<string, unknown>
+  let out = '{'
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key]
+    if (member === undefined) continue
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(member)
+  }
+  return out + '}'
 }
 
 export function eventHash(previousHash: string, event: ChainedEvent): string {
-  const content = canonicalJson({ ...event, occurredAt: event.occurredAt.toISOString() })
+  const content = canonicalJson(Object.assign({}, event, { occurredAt: event.occurredAt.toISOString() }))
   return createHash('sha256').update(previousHash).update('\n').update(content).digest('hex')
 }
 
