@@ -38,7 +38,15 @@ t.test('request ids, headers and logging', async (t) => {
   t.test('security headers are set', async (t) => {
     const response = await app.inject({ url: '/health/live' })
     t.equal(response.headers['x-content-type-options'], 'nosniff')
-    t.match(String(response.headers['content-security-policy']), /default-src 'none'/)
+    t.equal(response.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", 'nothing may load or frame a response')
+    t.equal(response.headers['x-frame-options'], 'DENY')
+    t.equal(response.headers['referrer-policy'], 'no-referrer')
+    t.equal(response.headers['cache-control'], 'no-store', 'no cache keeps a response')
+    for (const pageHeader of ['x-xss-protection', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'origin-agent-cluster']) {
+      t.notOk(pageHeader in response.headers, `${pageHeader}: nothing to act on in a JSON API`)
+    }
+    const keys = await app.inject({ url: '/.well-known/jwks.json' })
+    t.equal(keys.headers['cache-control'], 'public, max-age=300', 'a route that may be cached says so itself')
   })
 })
 
