@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../../platform/canonical-json.js'
 
 /** The chain starts from this value: the previous hash of the first sealed event. */
 export const genesisHash = '0'.repeat(64)
@@ -17,30 +18,6 @@ export interface ChainedEvent {
   requestId: string | null
   outcome: string
   details: Record<string, unknown> | null
-}
-
-/**
- * JSON with object keys sorted at every depth, so the same content always hashes the same. Every
- * audit event is hashed once when sealed and again on each verification, hence plain loops.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) {
-    let out = '['
-    for (let index = 0; index < value.length; index++) {
-      // An undefined element renders as nothing between its commas, as Array#join does.
-      out += (index > 0 ? ',' : '') + (canonicalJson(value[index]) ?? '')
-    }
-    return out + ']'
-  }
-  const record = value as Record<string, unknown>
-  let out = '{'
-  for (const key of Object.keys(record).sort()) {
-    const member = record[key]
-    if (member === undefined) continue
-    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(member)
-  }
-  return out + '}'
 }
 
 export function eventHash(previousHash: string, event: ChainedEvent): string {

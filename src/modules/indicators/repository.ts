@@ -4,7 +4,8 @@ import type { IndicatorsData } from '../../reference/index.js'
 import { reports } from '../reports/tables.js'
 import { units } from '../units/tables.js'
 import type { Dimension } from './measures.js'
-import { canonicalJson, contentVersion, defaultPeriodsForYear, type ReportingPeriod, type Target } from './rules.js'
+import { canonicalJson } from '../../platform/canonical-json.js'
+import { contentVersion, defaultPeriodsForYear, parsePeriodCode, type ReportingPeriod, type Target } from './rules.js'
 import type { IndicatorDefinition } from './service.js'
 import { indicatorDefinitions, planTargets, reportingPeriods } from './tables.js'
 
@@ -101,6 +102,14 @@ async function listStoredPeriods(db: Executor, year: number): Promise<ReportingP
 export async function getStoredPeriod(db: Executor, code: string): Promise<ReportingPeriod | undefined> {
   const [row] = await db.select().from(reportingPeriods).where(eq(reportingPeriods.code, code))
   return row ? toPeriod(row) : undefined
+}
+
+/** A reporting period as stored, or else the plan's default for its code (the code must be valid). */
+export async function periodByCode(db: Executor, code: string): Promise<ReportingPeriod> {
+  const stored = await getStoredPeriod(db, code)
+  if (stored) return stored
+  const { year } = parsePeriodCode(code)!
+  return defaultPeriodsForYear(year).find((period) => period.code === code)!
 }
 
 export async function savePeriod(tx: Executor, period: ReportingPeriod): Promise<void> {

@@ -10,7 +10,7 @@ import { localDateOf } from '../calendar/rules.js'
 import { exportRows, placeOf, sendExport } from './export.js'
 import type { Dimension } from './measures.js'
 import {
-  getStoredPeriod,
+  periodByCode,
   listDefinitions,
   listTargets,
   listUnitRows,
@@ -23,7 +23,7 @@ import {
   targetsVersion,
   type TargetRow,
 } from './repository.js'
-import { defaultPeriodsForYear, parsePeriodCode, periodProblems, targetProblems } from './rules.js'
+import { parsePeriodCode, periodProblems, targetProblems } from './rules.js'
 import {
   exportResponse,
   IndicatorListSchema,
@@ -274,7 +274,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       const next = { code, kind, year, ...request.body }
       const outcome = await app.database.db.transaction(async (tx) => {
         await lockResource(tx, 'reporting_period', code)
-        const current = (await getStoredPeriod(tx, code)) ?? defaultPeriodsForYear(year).find((period) => period.code === code)!
+        const current = await periodByCode(tx, code)
         if (periodVersion(current) !== expected) return { stale: periodVersion(current) }
         const windowChanged = current.windowFrom !== next.windowFrom || current.windowTo !== next.windowTo
         if (windowChanged && (await periodHasReports(tx, code))) return { inUse: true as const }

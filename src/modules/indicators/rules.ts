@@ -4,6 +4,7 @@
  * src/reference/indicators.json.
  */
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../../platform/canonical-json.js'
 import { addDays, isWithinDueDate, type WorkingCalendar } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
 import { incidentKinds, injuryKinds, stepDeadline, type IncidentKind } from '../incidents/rules.js'
@@ -300,14 +301,6 @@ export function targetProblems(
   return problems
 }
 
-/** JSON with object keys sorted at every level: the same content always gives the same text (jsonb reorders keys). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  )
-}
 
 /**
  * A version number for data without a version column (a plan year's targets, a reporting period):

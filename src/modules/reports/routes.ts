@@ -12,8 +12,8 @@ import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf, sendExport } from '../indicators/export.js'
-import { getStoredPeriod, keepPeriod, listTargets, listUnitRows, periodsOfYear, type UnitRow } from '../indicators/repository.js'
-import { defaultPeriodsForYear, dhis2Period, parsePeriodCode, submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
+import { keepPeriod, periodByCode, listTargets, listUnitRows, periodsOfYear, type UnitRow } from '../indicators/repository.js'
+import { dhis2Period, parsePeriodCode, submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
 import { exportResponse } from '../indicators/schemas.js'
 import { indicatorFigures, resolveUnit, withholdsSmallCells, type UnitWithWards } from '../indicators/service.js'
 import { recordEvent } from '../webhooks/repository.js'
@@ -51,11 +51,6 @@ import { provinceOf, publishIndicator, snapshotIndicators, toReport, toReportSum
 
 /** A ward's report is written by the ward; the district's consolidation by the district office. */
 const writerPermission: Record<ReportLevel, Permission> = { ward: 'reports:write', district: 'reports:review' }
-
-function periodOf(code: string, stored: ReportingPeriod | undefined): ReportingPeriod {
-  const { year } = parsePeriodCode(code)!
-  return stored ?? defaultPeriodsForYear(year).find((period) => period.code === code)!
-}
 
 type Outcome<T> =
   | { missing: true }
@@ -166,7 +161,7 @@ export default async function reportRoutes(app: FastifyInstance) {
           extensions: { requiredPermission: writerPermission[level] },
         })
       }
-      const period = periodOf(body.periodCode, await getStoredPeriod(db(), body.periodCode))
+      const period = await periodByCode(db(), body.periodCode)
       const problems: FieldError[] = sectionProblems(body.sections ?? []).map((problem) => ({ location: 'body', ...problem }))
       if (today() < period.windowFrom) {
         problems.push({ location: 'body', pointer: '/periodCode', message: `its window starts on ${period.windowFrom}`, code: 'period_not_started' })
@@ -363,7 +358,7 @@ export default async function reportRoutes(app: FastifyInstance) {
 
   /** The outbox event of a ward report's move: figures and narrative stay in the report, events carry its state. */
   async function reportEvent(tx: Tx, row: ReportRow, type: 'report.submitted' | 'report.approved' | 'report.returned', occurredAt: Date) {
-    const period = periodOf(row.periodCode, await getStoredPeriod(tx, row.periodCode))
+    const period = await periodByCode(tx, row.periodCode)
     const iso = (instant: Date | null) => instant?.toISOString() ?? null
     await recordEvent(tx, {
       type,
@@ -415,7 +410,7 @@ export default async function reportRoutes(app: FastifyInstance) {
         const changes: Partial<ReportRow> = { updatedAt: app.clock.now() }
         if (sections !== undefined) changes.sections = sections
         if (refreshFigures) {
-          const period = periodOf(current.periodCode, await getStoredPeriod(tx, current.periodCode))
+          const period = await periodByCode(tx, current.periodCode)
           const snapshot = await freeze(tx, principal, current.level, unitOfReport(units, principal, current, period), period)
           changes.snapshot = snapshot as unknown as Record<string, unknown>
         }
@@ -444,7 +439,7 @@ export default async function reportRoutes(app: FastifyInstance) {
       const now = app.clock.now()
       const principal = request.principal!
       const { row, submissions } = await act(request, request.params.id, 'submit', optionalVersion(request), async (tx, current) => {
-        const period = periodOf(current.periodCode, await getStoredPeriod(tx, current.periodCode))
+        const period = await periodByCode(tx, current.periodCode)
         const number = current.submissionCount + 1
         const updated = await updateReport(tx, current.id, current.version, {
           state: stateAfter.submit,
@@ -569,7 +564,7 @@ export default async function reportRoutes(app: FastifyInstance) {
       const principal = request.principal!
       const { row, units } = await readReport(request, id, 'report.export', { format })
       const snapshot = snapshotOf(row)
-      const period = periodOf(row.periodCode, await getStoredPeriod(db(), row.periodCode))
+      const period = await periodByCode(db(), row.periodCode)
       const withhold = withholdsSmallCells(principal)
       const indicators = snapshot.indicators
         .filter((indicator) => indicator.available)
