@@ -372,17 +372,6 @@ const builtInRules: Record<string, SuggestionRule> = {
       confirmed: true,
     },
   },
-  '7.1': {
-    criterionMax: 50,
-    subItem: {
-      code: '7.1',
-      nameVi: 'Tỷ lệ trẻ em dưới 1 tuổi được tiêm chủng đầy đủ các loại vắc xin thuộc Chương trình tiêm chủng mở rộng từ 98% trở lên',
-      nameEn: 'At least 98% of children under 1 fully immunised under the Expanded Programme on Immunisation',
-      maxPoints: 50,
-      threshold: { measure: 'health.under1_fully_immunised_share', comparator: '>=', value: 98, unit: 'percent' },
-      confirmed: true,
-    },
-  },
 }
 
 function ruleFor(subItemCode: string, set: CriteriaSet | undefined): SuggestionRule {
@@ -521,14 +510,6 @@ export function suggestCriterion6(
     { rule: supported, item: suggestSubItem(supported, figures.supported, figures.specialCircumstanceChildren) },
     { rule: timely, item: suggestSubItem(timely, figures.priorityCasesWithTimelyApprovedPlan, figures.priorityCases) },
   ])
-}
-
-/** Criterion 7: 50 points when at least 98% of children under 1 are fully immunised. */
-export function suggestImmunisation(figures: { under1Children: number; fullyImmunised: number }, set?: CriteriaSet): Suggestion {
-  checkFigures(figures)
-  checkPart('fullyImmunised', figures.fullyImmunised, 'under1Children', figures.under1Children)
-  const rule = ruleFor('7.1', set)
-  return build('7', [{ rule, item: suggestSubItem(rule, figures.fullyImmunised, figures.under1Children) }])
 }
 
 /* ------------------------------------------------------------------------------------------------

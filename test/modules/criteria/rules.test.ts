@@ -20,7 +20,6 @@ import {
   suggestBirthRegistration,
   suggestCollaboratorCoverage,
   suggestCriterion6,
-  suggestImmunisation,
   suggestInjuryDeaths,
   suggestionsFromFigures,
   verdict,
@@ -484,16 +483,6 @@ const suggestionCases: SuggestionCase[] = [
     run: (set) => suggestInjuryDeaths({ injuryCases: 12, injuryDeaths: 1 }, set),
     expected: { criterionCode: '5', subItems: [item('5.1', null, 1, 12, false, false)], points: null, partial: false },
   },
-  {
-    name: 'criterion 7: 98 of 100 under-1s fully immunised',
-    run: (set) => suggestImmunisation({ under1Children: 100, fullyImmunised: 98 }, set),
-    expected: { criterionCode: '7', subItems: [item('7.1', 50, 98, 100, true, true)], points: 50, partial: false },
-  },
-  {
-    name: 'criterion 7: 97 of 100',
-    run: (set) => suggestImmunisation({ under1Children: 100, fullyImmunised: 97 }, set),
-    expected: { criterionCode: '7', subItems: [item('7.1', 0, 97, 100, false, true)], points: 0, partial: false },
-  },
 ]
 
 t.test('suggestions from figures', async (t) => {
@@ -516,11 +505,11 @@ t.test('suggestions follow corrected data', async (t) => {
   t.equal(result.points, 125)
 
   const withoutSubItem = clone(seed)
-  withoutSubItem.criteria[6]!.subItems = []
-  t.throws(() => suggestImmunisation({ under1Children: 10, fullyImmunised: 10 }, withoutSubItem), /has no sub-item 7\.1/)
+  withoutSubItem.criteria[1]!.subItems = []
+  t.throws(() => suggestBirthRegistration({ births: 10, registeredBirths: 10 }, withoutSubItem), /has no sub-item 2\.1/)
   const withoutThreshold = clone(seed)
-  delete withoutThreshold.criteria[6]!.subItems[0]!.threshold
-  t.throws(() => suggestImmunisation({ under1Children: 10, fullyImmunised: 10 }, withoutThreshold), /has no threshold/)
+  delete withoutThreshold.criteria[1]!.subItems[0]!.threshold
+  t.throws(() => suggestBirthRegistration({ births: 10, registeredBirths: 10 }, withoutThreshold), /has no threshold/)
 })
 
 t.test('suggestions refuse inconsistent figures', async (t) => {
@@ -528,7 +517,7 @@ t.test('suggestions refuse inconsistent figures', async (t) => {
     ['more supported than children', () => suggestCriterion6({ specialCircumstanceChildren: 5, supported: 6, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 })],
     ['more timely plans than cases', () => suggestCriterion6({ specialCircumstanceChildren: 5, supported: 5, priorityCases: 1, priorityCasesWithTimelyApprovedPlan: 2 })],
     ['a negative count', () => suggestBirthRegistration({ births: 10, registeredBirths: -1 })],
-    ['a fractional count', () => suggestImmunisation({ under1Children: 10.5, fullyImmunised: 10 })],
+    ['a fractional count', () => suggestBirthRegistration({ births: 10.5, registeredBirths: 10 })],
     ['more groups covered than exist', () => suggestCollaboratorCoverage({ residentialGroups: 3, groupsWithCollaborator: 4 })],
     ['more deaths than injuries', () => suggestInjuryDeaths({ injuryCases: 0, injuryDeaths: 1 })],
     ['more abused than children', () => suggestAbusedChildren({ children: 0, abusedChildren: 1 })],
