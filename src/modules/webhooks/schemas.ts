@@ -2,11 +2,10 @@ import Type, { type TSchema } from 'typebox'
 import { Page, PaginationQuery, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
 import { ageGroups, eventTypes } from './rules.js'
+import { deliveryStates } from './tables.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-/** The states an attempt is recorded in (the table also allows `pending`, which attempts never are). */
-const attemptStates = ['succeeded', 'failed', 'dead'] as const
 
 const EventTypeSchema = Type.Enum([...eventTypes], { description: 'an event type; see docs/webhooks.md for what each carries' })
 
@@ -134,7 +133,7 @@ export const DeliverySchema = Type.Object(
     eventId: Type.String({ format: 'uuid', description: 'the Webhook-Id the receiver saw' }),
     eventType: EventTypeSchema,
     attempt: Type.Integer({ minimum: 1 }),
-    state: Type.Enum([...attemptStates], { description: 'succeeded; failed (will be retried); dead (no more attempts)' }),
+    state: Type.Enum([...deliveryStates], { description: 'succeeded; failed (will be retried); dead (no more attempts)' }),
     responseStatus: Nullable(Type.Integer({ description: 'the receiver’s HTTP status; null when none came' })),
     latencyMs: Nullable(Type.Integer()),
     error: Nullable(Type.String({ description: 'why the attempt failed; never the receiver’s response body' })),
@@ -147,7 +146,7 @@ export const DeliverySchema = Type.Object(
 export const DeliveryPageSchema = Page(Type.Ref('WebhookDelivery'), 'WebhookDeliveryPage')
 
 export const ListDeliveriesQuery = Type.Object(
-  { state: Type.Optional(Type.Enum([...attemptStates])), ...PaginationQuery },
+  { state: Type.Optional(Type.Enum([...deliveryStates])), ...PaginationQuery },
   { additionalProperties: false },
 )
 

@@ -41,7 +41,7 @@ export const webhookSubscriptions = pgTable('webhook_subscriptions', {
   deletedAt: timestamp('deleted_at', { withTimezone: true }),
 })
 
-export const deliveryStates = ['pending', 'succeeded', 'failed', 'dead'] as const
+export const deliveryStates = ['succeeded', 'failed', 'dead'] as const
 
 /** One row per delivery attempt of one event to one subscription. */
 export const webhookDeliveries = pgTable(
@@ -61,7 +61,6 @@ export const webhookDeliveries = pgTable(
     error: text('error'),
     requestHeaders: jsonb('request_headers').$type<Record<string, string>>(),
     attemptedAt: timestamp('attempted_at', { withTimezone: true }),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id), uniqueIndex('webhook_deliveries_attempt_key').on(t.subscriptionId, t.eventId, t.attempt)],
