@@ -31,7 +31,7 @@ async function securityPlugin(app: FastifyInstance) {
     // Personal data must not outlive the response in a browser or proxy cache; a route that may be
     // cached (the JWKS) sets its own header, which takes precedence over this one.
     reply.raw.setHeader('cache-control', 'no-store')
-    securityHeaders(request.raw, reply.raw, () => done())
+    securityHeaders(request.raw, reply.raw, (error) => done(error instanceof Error ? error : undefined))
   })
   await app.register(cors, {
     origin: http.corsOrigins.length > 0 ? http.corsOrigins : false,

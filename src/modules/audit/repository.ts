@@ -6,7 +6,7 @@ import { eventHash, firstBrokenLink, genesisHash, type BrokenLink, type ChainedE
 import { auditChain, auditEvents } from './tables.js'
 
 const sealLockKey = 7_310_140_2025
-/** A late commit this far (in event ids) behind the newest sealed event is still found by a look-back. */
+/** A late commit this far (in event ids) behind the chain's end when a look-back began is still found by the next one. */
 const lateCommitWindow = 100_000
 /** How often the periodic sealer looks back that far; the runs between look only past the newest sealed event. */
 const lookBackEveryMs = 60_000
@@ -33,19 +33,32 @@ function chained(row: EventRow): ChainedEvent {
   }
 }
 
+export interface SealRun {
+  /** False when another sealer held the lock: nothing was searched. */
+  locked: boolean
+  sealed: number
+  /** The newest sealed event id when the run began. */
+  chainEnd: number
+}
+
 /**
  * Links committed events into the hash chain, in the order they are found. One sealer at a time (a
  * transaction-scoped advisory lock); another instance finding the lock taken simply skips this round.
- * `lookBack` (event ids) is how far behind the newest sealed event to search for events whose
- * transaction committed after a later one had been sealed; 0 seals only newer events (cheap).
+ * `searchFrom` maps the chain's end to the event id the search starts after: by default a look-back of
+ * `lateCommitWindow` ids, for events whose transaction committed after a later one had been sealed.
  */
-export async function sealAuditChain(db: Db, now: Date, { batchSize = 5000, lookBack = lateCommitWindow } = {}): Promise<number> {
+export async function sealAuditChain(
+  db: Db,
+  now: Date,
+  { batchSize = 5000, searchFrom = (chainEnd: number) => chainEnd - lateCommitWindow } = {},
+): Promise<SealRun> {
   return db.transaction(async (tx) => {
     const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${sealLockKey}) as locked`)
-    if (!lock?.locked) return 0
+    if (!lock?.locked) return { locked: false, sealed: 0, chainEnd: 0 }
     const [last] = await tx.select().from(auditChain).orderBy(desc(auditChain.position)).limit(1)
     const [watermark] = await queryRows<{ max: string | number | null }>(tx, sql`select max(event_id) as max from audit_chain`)
-    const from = Math.max(0, Number(watermark?.max ?? 0) - lookBack)
+    const chainEnd = Number(watermark?.max ?? 0)
+    const from = Math.max(0, searchFrom(chainEnd))
     // Read as plain rows: mapping thousands of events a second through the query builder cost more
     // than hashing them.
     const pending = await queryRows<PendingEvent>(
@@ -79,22 +92,30 @@ export async function sealAuditChain(db: Db, now: Date, { batchSize = 5000, look
                       ${arrayLiteral(links.map((link) => link.previousHash))}::text[],
                       ${arrayLiteral(links.map((link) => link.hash))}::text[]) as l(position, event_id, previous_hash, hash)`)
     }
-    return links.length
+    return { locked: true, sealed: links.length, chainEnd }
   })
 }
 
 /**
  * The sealing task: every run seals the events newer than the chain's end, and once a minute it also
- * looks back for late commits. Looking back scans up to a hundred thousand events; doing it every
- * second cost more database time than the reads being audited.
+ * looks back for late commits — from `lateCommitWindow` ids before where the previous look-back began,
+ * so nothing that committed in between falls outside the search however fast events arrive. Looking
+ * back every second cost more database time than the reads being audited. A run that finds the lock
+ * taken looked at nothing, so the look-back stays due.
  */
 export function periodicAuditSealer(db: Db): (now: Date) => Promise<number> {
   let lastLookBack = Number.NEGATIVE_INFINITY
+  let previousLookBackEnd: number | null = null
   return async (now) => {
-    const lookBack = now.getTime() - lastLookBack >= lookBackEveryMs
-    const sealed = await sealAuditChain(db, now, { lookBack: lookBack ? lateCommitWindow : 0 })
-    if (lookBack) lastLookBack = now.getTime()
-    return sealed
+    const due = now.getTime() - lastLookBack >= lookBackEveryMs
+    const run = await sealAuditChain(db, now, {
+      searchFrom: due ? (chainEnd) => Math.min(chainEnd, previousLookBackEnd ?? chainEnd) - lateCommitWindow : (chainEnd) => chainEnd,
+    })
+    if (due && run.locked) {
+      lastLookBack = now.getTime()
+      previousLookBackEnd = run.chainEnd
+    }
+    return run.sealed
   }
 }
 

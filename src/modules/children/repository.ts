@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import { queryRows, type Executor } from '../../db/client.js'
+import { queryRows, type Db, type Executor } from '../../db/client.js'
 import { rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
@@ -204,7 +204,8 @@ export async function getChildParts(db: Executor, childId: string): Promise<Chil
  * event ('child.read', success or not_found) commits with the read. Undefined when missing or out of scope.
  */
 export async function readChildAudited(
-  db: Executor,
+  // Never an open transaction: the function's scope settings would replace that transaction's own.
+  db: Db,
   scope: Scope,
   id: string,
   audit: { occurredAt: Date; actor: AuditActor; requestId: string },

@@ -84,7 +84,7 @@ export class TokenService {
     const expiresAt = typeof result.claims.exp === 'number' ? result.claims.exp * 1000 : now.getTime()
     const until = Math.min(expiresAt, now.getTime() + verifiedTokenTtlMs)
     if (until <= now.getTime()) return
-    if (this.verified.size >= verifiedTokenCacheSize) {
+    if (!this.verified.has(token) && this.verified.size >= verifiedTokenCacheSize) {
       // Maps iterate in insertion order: the first key is the longest-held.
       this.verified.delete(this.verified.keys().next().value!)
     }
