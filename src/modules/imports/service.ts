@@ -29,6 +29,7 @@ import {
   insertImport,
   lastRowNumber,
   lockImport,
+  refreshRegistryStatistics,
   rejectRepeatedKeys,
   settleRows,
   stageRows,
@@ -264,6 +265,7 @@ async function runBatches(runtime: ImportRuntime, context: BatchContext, mode: B
         return false
       })
       if (done) return
+      if (mode.apply === 'commit') await refreshRegistryStatistics(runtime.database.db)
     }
   }
   const stopOnFailure = (error: unknown) => {
@@ -294,6 +296,8 @@ async function writeAll(runtime: ImportRuntime, context: BatchContext, onProgres
       if (rows.length === 0) return
       const result = await processBatch(tx, rows, context, { apply: 'commit', keepPending: false })
       if (result.rejected.length > 0) throw new AtomicRejection(result.rejected)
+      // Analysed inside the transaction: its own uncommitted rows are what the next batch looks up.
+      await refreshRegistryStatistics(tx)
       onProgress(result.counts.rowsDone)
     }
   })
