@@ -654,6 +654,52 @@ export function scoringSide(state: AssessmentState): 'ward' | 'district' | null 
   return null
 }
 
+export interface ScoreAttachment {
+  name: string
+  reference: string
+}
+
+/** What a stored score keeps besides its points. */
+export interface ScoreRecordNotes {
+  evidenceNote: string | null
+  attachments: ScoreAttachment[]
+  overrideReason: string | null
+  adjustedByDistrict: boolean
+  adjustmentReason: string | null
+  /** The ward's own points, kept when the district adjusts them. */
+  wardPoints: number | null
+}
+
+/**
+ * The notes a new score entry stores. The ward's entry says only what it says. A district adjustment
+ * keeps the ward's evidence, attachments and override reason unless it gives its own, and remembers the
+ * ward's points: from the ward's entry, or, when adjusting an adjustment, the ones already remembered.
+ */
+export function scoreRecordNotes(
+  side: 'ward' | 'district',
+  given: { evidenceNote?: string; attachments?: ScoreAttachment[]; overrideReason?: string; adjustmentReason?: string },
+  existing: (ScoreRecordNotes & { points: number | null }) | undefined,
+): ScoreRecordNotes {
+  if (side === 'ward') {
+    return {
+      evidenceNote: given.evidenceNote ?? null,
+      attachments: given.attachments ?? [],
+      overrideReason: given.overrideReason ?? null,
+      adjustedByDistrict: false,
+      adjustmentReason: null,
+      wardPoints: null,
+    }
+  }
+  return {
+    evidenceNote: given.evidenceNote ?? existing?.evidenceNote ?? null,
+    attachments: given.attachments ?? existing?.attachments ?? [],
+    overrideReason: given.overrideReason ?? existing?.overrideReason ?? null,
+    adjustedByDistrict: true,
+    adjustmentReason: given.adjustmentReason ?? null,
+    wardPoints: existing?.adjustedByDistrict ? existing.wardPoints : (existing?.points ?? null),
+  }
+}
+
 export interface ScoreInput {
   points?: number
   subItems?: { code: string; points: number }[]

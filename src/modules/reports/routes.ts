@@ -33,7 +33,7 @@ import {
   type ReportRow,
   type ReportSnapshot,
 } from './repository.js'
-import { allowedActions, consolidate, defaultSections, periodTitles, sectionProblems, stateAfter, type ReportAction, type ReportLevel } from './rules.js'
+import { allowedActions, consolidate, defaultSections, firstSubmission, periodTitles, sectionProblems, stateAfter, type ReportAction, type ReportLevel } from './rules.js'
 import {
   CreateReportBody,
   DataValueSetSchema,
@@ -445,8 +445,7 @@ export default async function reportRoutes(app: FastifyInstance) {
           state: stateAfter.submit,
           submittedAt: now,
           submittedBy: principal.id,
-          firstSubmittedAt: current.firstSubmittedAt ?? now,
-          timeliness: current.timeliness ?? (submissionTimeliness(period, now, now) === 'on_time' ? 'on_time' : 'late'),
+          ...firstSubmission(current, period, now),
           reviewedAt: null,
           reviewedBy: null,
           reviewComments: null,

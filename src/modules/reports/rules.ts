@@ -3,7 +3,7 @@
  * narrative sections a report starts with, and the district's consolidation of its wards' figures.
  * Pure: no I/O, no clock.
  */
-import { figureMet, figureValue, orderCells, sumBreakdowns, type IndicatorKind, type PeriodKind, type Target } from '../indicators/rules.js'
+import { figureMet, figureValue, orderCells, submissionTimeliness, sumBreakdowns, type IndicatorKind, type PeriodKind, type ReportingPeriod, type Target } from '../indicators/rules.js'
 
 export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
 export type ReportLevel = 'ward' | 'district'
@@ -159,4 +159,20 @@ export function consolidate(
       parts: parts.map((part) => ({ unitCode: part.unitCode, numerator: part.numerator, denominator: part.denominator })),
     }
   })
+}
+
+/**
+ * The first submission decides a report's timeliness: on time up to 23:59:59 local time on the due
+ * date. A report returned for changes and submitted again keeps the instant and the verdict of its
+ * first submission.
+ */
+export function firstSubmission(
+  report: { firstSubmittedAt: Date | null; timeliness: 'on_time' | 'late' | null },
+  period: Pick<ReportingPeriod, 'dueDate'>,
+  now: Date,
+): { firstSubmittedAt: Date; timeliness: 'on_time' | 'late' } {
+  return {
+    firstSubmittedAt: report.firstSubmittedAt ?? now,
+    timeliness: report.timeliness ?? (submissionTimeliness(period, now, now) === 'on_time' ? 'on_time' : 'late'),
+  }
 }

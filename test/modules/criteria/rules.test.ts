@@ -15,6 +15,7 @@ import {
   priorityIncidentKinds,
   resolveScore,
   scoreProblems,
+  scoreRecordNotes,
   scoringSide,
   suggestAbusedChildren,
   suggestBirthRegistration,
@@ -725,4 +726,39 @@ t.test('dates of an assessment and its decision', async (t) => {
     decisionProblems({ recognised: true, decisionDate: '2024-11-19' }, { assessedOn: '2024-11-15', verdict: failing }, '2024-11-20')[0]!.message,
     'the scores do not support recognition: criterion 5 scored 0',
   )
+})
+
+t.test('what a score entry keeps besides its points', async (t) => {
+  const photo = { name: 'biên bản.pdf', reference: 'doc-1' }
+  const district = { name: 'thẩm định.pdf', reference: 'doc-2' }
+  const wardEntry = { points: 40, evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: false, adjustmentReason: null, wardPoints: null }
+  const adjusted = { ...wardEntry, points: 30, adjustedByDistrict: true, adjustmentReason: 'thiếu minh chứng', wardPoints: 40 }
+  const cases: [string, Parameters<typeof scoreRecordNotes>, ReturnType<typeof scoreRecordNotes>][] = [
+    [
+      'the ward says only what it says, even over its earlier entry',
+      ['ward', { evidenceNote: 'mới' }, wardEntry],
+      { evidenceNote: 'mới', attachments: [], overrideReason: null, adjustedByDistrict: false, adjustmentReason: null, wardPoints: null },
+    ],
+    [
+      'the district keeps the ward’s evidence and remembers its points',
+      ['district', { adjustmentReason: 'thiếu minh chứng' }, wardEntry],
+      { evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'thiếu minh chứng', wardPoints: 40 },
+    ],
+    [
+      'the district’s own evidence replaces the ward’s',
+      ['district', { evidenceNote: 'kiểm tra thực tế', attachments: [district], adjustmentReason: 'r' }, wardEntry],
+      { evidenceNote: 'kiểm tra thực tế', attachments: [district], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'r', wardPoints: 40 },
+    ],
+    [
+      'adjusting an adjustment keeps the ward’s points, not the district’s first figure',
+      ['district', { adjustmentReason: 'lần hai' }, adjusted],
+      { evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'lần hai', wardPoints: 40 },
+    ],
+    [
+      'a criterion the ward never scored',
+      ['district', { adjustmentReason: 'bổ sung' }, undefined],
+      { evidenceNote: null, attachments: [], overrideReason: null, adjustedByDistrict: true, adjustmentReason: 'bổ sung', wardPoints: null },
+    ],
+  ]
+  for (const [name, args, expected] of cases) t.same(scoreRecordNotes(...args), expected, name)
 })

@@ -3,6 +3,7 @@ import {
   allowedActions,
   consolidate,
   defaultSections,
+  firstSubmission,
   sectionProblems,
   stateAfter,
   type ReportLevel,
@@ -97,4 +98,27 @@ t.test('the district consolidates its wards’ frozen figures', async (t) => {
   t.match(deaths, { numerator: 1, value: 1, met: false, target: { comparator: '=', value: 0 } })
   t.match(reviewed, { available: false, value: null, met: null, parts: [] })
   t.same(consolidate([], targets), [], 'no approved ward report, no figures')
+})
+
+t.test('the first submission decides timeliness; a resubmission keeps it', async (t) => {
+  const period = { dueDate: '2024-05-15' }
+  const atLocal = (local: string) => new Date(`${local}+07:00`)
+  const fresh = { firstSubmittedAt: null, timeliness: null }
+  const cases: [string, Parameters<typeof firstSubmission>[0], Date, ReturnType<typeof firstSubmission>][] = [
+    ['23:59 local on the due date', fresh, atLocal('2024-05-15T23:59:00'), { firstSubmittedAt: atLocal('2024-05-15T23:59:00'), timeliness: 'on_time' }],
+    ['00:01 local the next day', fresh, atLocal('2024-05-16T00:01:00'), { firstSubmittedAt: atLocal('2024-05-16T00:01:00'), timeliness: 'late' }],
+    [
+      'resubmitted after a return, past the due date: still on time',
+      { firstSubmittedAt: atLocal('2024-05-14T10:00:00'), timeliness: 'on_time' },
+      atLocal('2024-05-20T09:00:00'),
+      { firstSubmittedAt: atLocal('2024-05-14T10:00:00'), timeliness: 'on_time' },
+    ],
+    [
+      'late the first time, late for good',
+      { firstSubmittedAt: atLocal('2024-05-17T08:00:00'), timeliness: 'late' },
+      atLocal('2024-05-18T08:00:00'),
+      { firstSubmittedAt: atLocal('2024-05-17T08:00:00'), timeliness: 'late' },
+    ],
+  ]
+  for (const [name, report, now, expected] of cases) t.same(firstSubmission(report, period, now), expected, name)
 })
