@@ -83,15 +83,26 @@ function toTextArray(values: readonly string[]): SQL {
 }
 
 /**
+ * The jurisdiction as the settings row-level security reads (cps.scope_all, cps.scope_wards,
+ * cps.scope_groups; see the policies' migrations): for `inScope`, and for database functions that set
+ * them themselves.
+ */
+export function scopeSettings(scope: Scope): { all: 'on' | 'off'; wards: string; groups: string } {
+  return { all: scope.all ? 'on' : 'off', wards: scope.wards.join(','), groups: scope.groups.join(',') }
+}
+
+/**
  * Runs `work` in one transaction carrying the caller's jurisdiction for row-level security. Every read
- * or write of personal data, and its audit event, goes through here.
+ * or write of personal data, and its audit event, goes through here (or through a database function
+ * that takes `scopeSettings` and does the same within its one statement, such as cps_read_child).
  */
 export async function inScope<T>(db: Db, scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const settings = scopeSettings(scope)
   return db.transaction(async (tx) => {
     await tx.execute(
-      sql`select set_config('cps.scope_all', ${scope.all ? 'on' : 'off'}, true),
-                 set_config('cps.scope_wards', ${scope.wards.join(',')}, true),
-                 set_config('cps.scope_groups', ${scope.groups.join(',')}, true)`,
+      sql`select set_config('cps.scope_all', ${settings.all}, true),
+                 set_config('cps.scope_wards', ${settings.wards}, true),
+                 set_config('cps.scope_groups', ${settings.groups}, true)`,
     )
     return work(tx)
   })

@@ -3,7 +3,7 @@ import { queryRows, type Db, type Executor } from '../../db/client.js'
 import { rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
-import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { arrayLiteral, scopeCondition, scopeSettings, type Scope } from '../../platform/scope.js'
 import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
 import { isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
 
@@ -211,9 +211,10 @@ export async function readChildAudited(
   audit: { occurredAt: Date; actor: AuditActor; requestId: string },
 ): Promise<{ row: ChildRow; parts: ChildParts } | undefined> {
   const { actor } = audit
+  const settings = scopeSettings(scope)
   const [result] = await queryRows<{ found: ChildJson | null }>(
     db,
-    sql`select cps_read_child(${id}, ${scope.all ? 'on' : 'off'}, ${scope.wards.join(',')}, ${scope.groups.join(',')},
+    sql`select cps_read_child(${id}, ${settings.all}, ${settings.wards}, ${settings.groups},
           ${audit.occurredAt.toISOString()}, ${actor.type}, ${actor.id}, ${actor.name}, ${actor.role}, ${audit.requestId}) as found`,
   )
   const found = result?.found
@@ -327,12 +328,12 @@ export async function listDuplicatePairs(db: Executor, scope: Scope, options: { 
     if (wards !== null) {
       const groups = scope.groups
       parts.push(
-        sql`(${sql.raw(alias)}.ward_code = any(${`{${wards.join(',')}}`}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${`{${groups.join(',')}}`}::text[]))`,
+        sql`(${sql.raw(alias)}.ward_code = any(${arrayLiteral(wards)}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${arrayLiteral(groups)}::text[]))`,
       )
     }
     if (options.unitScope) {
       parts.push(
-        sql`(${sql.raw(alias)}.ward_code = any(${`{${options.unitScope.wards.join(',')}}`}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${`{${options.unitScope.groups.join(',')}}`}::text[]))`,
+        sql`(${sql.raw(alias)}.ward_code = any(${arrayLiteral(options.unitScope.wards)}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${arrayLiteral(options.unitScope.groups)}::text[]))`,
       )
     }
     return parts.length ? sql.join(parts, sql` and `) : sql`true`
@@ -408,7 +409,7 @@ export async function moveChildParts(
  */
 export async function relocateChildParts(tx: Executor, childIds: readonly string[]): Promise<void> {
   if (childIds.length === 0) return
-  const ids = `{${childIds.join(',')}}`
+  const ids = arrayLiteral(childIds)
   for (const table of [childCircumstances, careRecords, healthInsuranceCards, childRevisions]) {
     await tx.execute(
       sql`update ${table} p set province_code = c.province_code, ward_code = c.ward_code, residential_group_code = c.residential_group_code

@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
-import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances, healthInsuranceCards } from '../children/tables.js'
@@ -50,7 +50,7 @@ export type CellsFor = (set: readonly Dimension[]) => BreakdownCell[]
 type Measure = (source: MeasureSource, sets: readonly (readonly Dimension[])[]) => Promise<CellsFor>
 
 function textArray(values: readonly string[]): SQL {
-  return sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[]`
+  return sql`${arrayLiteral(values)}::text[]`
 }
 
 function yearsBefore(asOf: string, years: number): SQL {
