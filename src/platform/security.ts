@@ -9,11 +9,10 @@ import { HttpProblem } from './problem.js'
 /** HTTP hardening: security headers, CORS allow-list, rate limiting and load shedding. */
 async function securityPlugin(app: FastifyInstance) {
   const { http } = app.config
-  // Built once: the Fastify wrapper rebuilt the whole policy on every request (~25 µs each), for
-  // per-route options this service does not use.
   // The set suited to a JSON API (OWASP REST Security): nothing may render, frame or sniff a response,
   // and no cache keeps one. The browser-page headers helmet adds by default (script and style sources,
-  // DNS prefetch, IE download options, Flash policies, the retired XSS auditor) have nothing to act on here.
+  // DNS prefetch, IE download options, Flash policies, the retired XSS auditor) have nothing to act on
+  // here. Built once, not through the Fastify wrapper, which rebuilt the policy on every request.
   const securityHeaders = helmet({
     // The interactive docs under /docs set their own policy (see openapi.ts).
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },

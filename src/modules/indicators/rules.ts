@@ -121,8 +121,13 @@ export type Timeliness = 'on_time' | 'late' | 'missing' | 'not_due'
  * submission, 'missing' once the due date has passed, else 'not_due'.
  */
 export function submissionTimeliness(period: Pick<ReportingPeriod, 'dueDate'>, submittedAt: Date | null, now: Date): Timeliness {
-  if (submittedAt !== null) return isWithinDueDate(submittedAt, period.dueDate) ? 'on_time' : 'late'
+  if (submittedAt !== null) return submittedTimeliness(period, submittedAt)
   return isWithinDueDate(now, period.dueDate) ? 'not_due' : 'missing'
+}
+
+/** A submission made at `submittedAt`: on time up to 23:59:59 local time on the due date, late after. */
+export function submittedTimeliness(period: Pick<ReportingPeriod, 'dueDate'>, submittedAt: Date): 'on_time' | 'late' {
+  return isWithinDueDate(submittedAt, period.dueDate) ? 'on_time' : 'late'
 }
 
 export interface TimelinessSummary {
@@ -300,7 +305,6 @@ export function targetProblems(
   })
   return problems
 }
-
 
 /**
  * A version number for data without a version column (a plan year's targets, a reporting period):

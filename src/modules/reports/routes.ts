@@ -7,7 +7,7 @@ import { hasPermission, type Principal } from '../../platform/auth.js'
 import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import type { Permission } from '../../platform/permissions.js'
-import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -162,7 +162,7 @@ export default async function reportRoutes(app: FastifyInstance) {
         })
       }
       const period = await periodByCode(db(), body.periodCode)
-      const problems: FieldError[] = sectionProblems(body.sections ?? []).map((problem) => ({ location: 'body', ...problem }))
+      const problems = bodyErrors(sectionProblems(body.sections ?? []))
       if (today() < period.windowFrom) {
         problems.push({ location: 'body', pointer: '/periodCode', message: `its window starts on ${period.windowFrom}`, code: 'period_not_started' })
       }
@@ -403,7 +403,7 @@ export default async function reportRoutes(app: FastifyInstance) {
       const expected = requiredVersion(request)
       const principal = request.principal!
       const { sections, refreshFigures } = request.body
-      const problems = sectionProblems(sections ?? []).map((problem): FieldError => ({ location: 'body', ...problem }))
+      const problems = bodyErrors(sectionProblems(sections ?? []))
       if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be changed.', problems)
       const units = await listUnitRows(db())
       const { row, submissions } = await act(request, request.params.id, 'edit', expected, async (tx, current) => {

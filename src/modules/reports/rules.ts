@@ -3,7 +3,7 @@
  * narrative sections a report starts with, and the district's consolidation of its wards' figures.
  * Pure: no I/O, no clock.
  */
-import { figureMet, figureValue, orderCells, submissionTimeliness, sumBreakdowns, type IndicatorKind, type PeriodKind, type ReportingPeriod, type Target } from '../indicators/rules.js'
+import { figureMet, figureValue, orderCells, submittedTimeliness, sumBreakdowns, type IndicatorKind, type PeriodKind, type ReportingPeriod, type Target } from '../indicators/rules.js'
 
 export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
 export type ReportLevel = 'ward' | 'district'
@@ -173,6 +173,6 @@ export function firstSubmission(
 ): { firstSubmittedAt: Date; timeliness: 'on_time' | 'late' } {
   return {
     firstSubmittedAt: report.firstSubmittedAt ?? now,
-    timeliness: report.timeliness ?? (submissionTimeliness(period, now, now) === 'on_time' ? 'on_time' : 'late'),
+    timeliness: report.timeliness ?? submittedTimeliness(period, now),
   }
 }

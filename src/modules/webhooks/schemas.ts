@@ -6,7 +6,6 @@ import { deliveryStates } from './tables.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-
 const EventTypeSchema = Type.Enum([...eventTypes], { description: 'an event type; see docs/webhooks.md for what each carries' })
 
 export const EventSchema = Type.Object(
