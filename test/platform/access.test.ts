@@ -170,3 +170,35 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
     t.equal(insertOutside, '42501', `writing a row outside the jurisdiction is refused by the database (${String(insertOutside)})`)
   })
 })
+
+t.test('reading one child in one statement: the group boundary holds and no scope outlives the read', async (t) => {
+  // One connection, so the query after a read runs where the read ran.
+  const ctx = await createTestApp(t, { env: { DATABASE_POOL_MAX: '1' } })
+  const { app } = ctx
+  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  const groupA = `${wardA}-TDP03`
+  await app.inject({
+    method: 'POST',
+    url: '/v1/units',
+    headers: admin.headers,
+    payload: { code: groupA, nameVi: 'Tổ 3', level: 'residential_group', parentCode: wardA, validFrom: '2020-01-01' },
+  })
+  const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const collaborator = await accountFor(ctx, { role: 'collaborator', units: [groupA] })
+  const inGroup = await registerChild(ctx, officer, { fullName: 'Lò Thị Mai', address: { wardCode: wardA, residentialGroupCode: groupA } })
+  const elsewhereInWard = await registerChild(ctx, officer, { fullName: 'Cầm Văn Tú', address: { wardCode: wardA } })
+
+  t.equal((await app.inject({ url: `/v1/children/${inGroup.id}`, headers: collaborator.headers })).statusCode, 200, 'a child of the group')
+  const outside = await app.inject({ url: `/v1/children/${elsewhereInWard.id}`, headers: collaborator.headers })
+  t.equal(outside.statusCode, 404, 'the same ward, another group: as if missing')
+  const [event] = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, outside.headers['x-request-id'] as string))
+  t.equal(event?.outcome, 'not_found', 'and the attempt is audited')
+
+  const [left] = await queryRows<{ all: string | null; wards: string | null; groups: string | null }>(
+    app.database.db,
+    sql`select current_setting('cps.scope_all', true) as all, current_setting('cps.scope_wards', true) as wards, current_setting('cps.scope_groups', true) as groups`,
+  )
+  t.notOk(left?.all === 'on' || left?.wards || left?.groups, `the connection keeps no scope after the read (${JSON.stringify(left)})`)
+  const [visible] = await queryRows<{ n: number }>(app.database.db, sql`select count(*)::int as n from children`)
+  t.equal(visible?.n, 0, 'so a later query without the scope helper still sees nothing')
+})

@@ -1,13 +1,12 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
-import { openDatabase, queryRows } from '../../src/db/client.js'
+import { openDatabase } from '../../src/db/client.js'
 import { createTestApp, openTestDatabase } from '../support/app.js'
 import { accountFor, wardA } from '../support/auth.js'
 import { registerChild } from '../support/registry.js'
-import { serverUrl } from '../support/template.js'
+import { ownerConnectionString } from '../support/owner.js'
 
 /** A TCP proxy in front of PostgreSQL that the test can cut and restore. */
 function databaseProxy(target: { host: string; port: number }) {
@@ -49,11 +48,11 @@ function databaseProxy(target: { host: string; port: number }) {
 t.test('the database disappears under light load and comes back', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' }, async (t) => {
   const url = new URL(process.env.DATABASE_URL!)
   const owner = await openTestDatabase(t)
-  const [{ name }] = (await queryRows<{ name: string }>(owner.db, sql`select current_database() as name`)) as [{ name: string }]
   const proxy = databaseProxy({ host: url.hostname, port: Number(url.port || 5432) })
   await proxy.listen()
   t.teardown(() => proxy.cut())
-  const proxied = new URL(serverUrl(process.env.DATABASE_URL!, name))
+  const ownerUrl = await ownerConnectionString(owner)
+  const proxied = new URL(ownerUrl)
   proxied.host = `127.0.0.1:${proxy.port}`
   const database = await openDatabase({ url: proxied.toString(), dataDir: '', poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 1500 })
   const ctx = await createTestApp(t, { database })
@@ -113,7 +112,7 @@ t.test('the database disappears under light load and comes back', { skip: !proce
   const afterRecovery = outcomes.filter((o) => o.started > recoveredAt)
   t.ok(afterRecovery.length > 0 && afterRecovery.every((o) => o.status === 201), `every write after the recovery succeeded (${afterRecovery.length})`)
   t.ok(outcomes.filter((o) => o.started < during - 500).some((o) => o.status === 201), 'writes succeeded before the outage')
-  const direct = new pg.Client({ connectionString: serverUrl(process.env.DATABASE_URL!, name) })
+  const direct = new pg.Client({ connectionString: ownerUrl })
   await direct.connect()
   const stored = await direct.query<{ external_id: string }>(`select external_id from children where source = 'outage-test'`)
   await direct.end()

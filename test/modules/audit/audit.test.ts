@@ -5,6 +5,7 @@ import { periodicAuditSealer, sealAuditChain } from '../../../src/modules/audit/
 import { eventHash, firstBrokenLink, genesisHash, type ChainedEvent } from '../../../src/modules/audit/rules.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
+import { asTableOwner, ownerConnectionString } from '../../support/owner.js'
 
 const event = (id: number, action = 'child.read'): ChainedEvent => ({
   id,
@@ -104,20 +105,7 @@ t.test('the audit log over HTTP and in the database', async (t) => {
   t.test('tampering by the table owner is found by verify', async (t) => {
     await sealAuditChain(database.db, app.clock.now())
     const tamper = `update audit_events set details = '{"permission":"none"}'::jsonb where action = 'access.denied'`
-    if (onPostgres) {
-      // The owner connects separately: the application's own connections run as cps_app.
-      const url = new URL(process.env.DATABASE_URL!)
-      const name = (await database.db.execute(sql`select current_database() as name`)) as unknown as { rows: { name: string }[] }
-      url.pathname = `/${name.rows[0]!.name}`
-      const owner = new pg.Client({ connectionString: url.toString() })
-      await owner.connect()
-      await owner.query(tamper)
-      await owner.end()
-    } else {
-      await database.db.execute(sql`reset role`)
-      await database.db.execute(sql.raw(tamper))
-      await database.db.execute(sql`set role cps_app`)
-    }
+    await asTableOwner(database, [tamper])
     const verified = await app.inject({ url: '/v1/audit-events/verify', headers: auditor.headers })
     t.equal(verified.json().ok, false)
     t.equal(verified.json().firstBroken.reason, 'hash_mismatch')
@@ -133,10 +121,8 @@ t.test('an event committed after a later one was sealed is linked by the next lo
   const seal = periodicAuditSealer(database.db)
   const start = app.clock.now()
   await seal(start)
-  const url = new URL(process.env.DATABASE_URL!)
-  const name = (await database.db.execute(sql`select current_database() as name`)) as unknown as { rows: { name: string }[] }
-  url.pathname = `/${name.rows[0]!.name}`
-  const [slow, quick] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })]
+  const owner = await ownerConnectionString(database)
+  const [slow, quick] = [new pg.Client({ connectionString: owner }), new pg.Client({ connectionString: owner })]
   await slow.connect()
   await quick.connect()
   t.teardown(() => Promise.all([slow.end(), quick.end()]))

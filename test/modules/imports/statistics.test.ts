@@ -1,31 +1,13 @@
 import { sql } from 'drizzle-orm'
-import pg from 'pg'
 import t from 'tap'
 import { refreshRegistryStatistics } from '../../../src/modules/imports/repository.js'
-import { createTestApp, onPostgres } from '../../support/app.js'
+import { createTestApp } from '../../support/app.js'
+import { asTableOwner } from '../../support/owner.js'
 
 t.test('imports bring the registry statistics up to date once enough of a table has changed', async (t) => {
   const { database } = await createTestApp(t)
-  const asOwner = async (statement: string) => {
-    if (onPostgres) {
-      const url = new URL(process.env.DATABASE_URL!)
-      const name = (await database.db.execute(sql`select current_database() as name`)) as unknown as { rows: { name: string }[] }
-      url.pathname = `/${name.rows[0]!.name}`
-      const owner = new pg.Client({ connectionString: url.toString() })
-      await owner.connect()
-      try {
-        await owner.query(statement)
-        await owner.query('select pg_stat_force_next_flush()')
-      } finally {
-        await owner.end()
-      }
-    } else {
-      await database.db.execute(sql`reset role`)
-      await database.db.execute(sql.raw(statement))
-      await database.db.execute(sql`select pg_stat_force_next_flush()`)
-      await database.db.execute(sql`set role cps_app`)
-    }
-  }
+  // Flushed at once: the function reads the table's change count from the statistics views.
+  const asOwner = (statement: string) => asTableOwner(database, [statement, 'select pg_stat_force_next_flush()'])
   const analysedAt = async () =>
     ((await database.db.execute(sql`select last_analyze from pg_stat_user_tables where relname = 'households'`)) as unknown as { rows: { last_analyze: unknown }[] })
       .rows[0]!.last_analyze

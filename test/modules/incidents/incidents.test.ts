@@ -7,7 +7,7 @@ import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
-import { serverUrl } from '../../support/template.js'
+import { ownerConnectionString } from '../../support/owner.js'
 
 const hour = 60 * 60 * 1000
 
@@ -246,8 +246,7 @@ t.test('two instances sweeping one PostgreSQL at once record each event once', {
     })
     t.equal(response.statusCode, 201)
   }
-  const [{ name }] = (await queryRows<{ name: string }>(ctx.database.db, sql`select current_database() as name`)) as [{ name: string }]
-  const second = await openDatabase({ url: serverUrl(process.env.DATABASE_URL!, name), dataDir: '', poolMax: 4, statementTimeoutMs: 30_000 })
+  const second = await openDatabase({ url: await ownerConnectionString(ctx.database), dataDir: '', poolMax: 4, statementTimeoutMs: 30_000 })
   await second.useAppRole()
   t.teardown(() => second.close())
   const now = new Date('2024-06-11T09:00:00+07:00')

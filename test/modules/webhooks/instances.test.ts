@@ -1,20 +1,19 @@
 import { eq, sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import { openDatabase, queryRows, type Database } from '../../../src/db/client.js'
+import { openDatabase, type Database } from '../../../src/db/client.js'
 import { deliverQueue, dispatchQueue } from '../../../src/modules/webhooks/service.js'
 import { webhookDeliveries } from '../../../src/modules/webhooks/tables.js'
 import { jobs } from '../../../src/platform/jobs-tables.js'
 import { createTestApp, onPostgres, openTestDatabase } from '../../support/app.js'
 import { accountFor, wardA } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
-import { serverUrl } from '../../support/template.js'
+import { ownerConnectionString } from '../../support/owner.js'
 import { configureWebhooks, startReceiver } from './fixtures/receiver.js'
 
 /** A second connection pool to the same test database, as a second API process would have. */
 async function secondHandle(t: Test, first: Database): Promise<Database> {
   if (!onPostgres) return first
-  const [row] = await queryRows<{ name: string }>(first.db, sql`select current_database() as name`)
-  const database = await openDatabase({ url: serverUrl(process.env.DATABASE_URL!, row!.name), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000 })
+  const database = await openDatabase({ url: await ownerConnectionString(first), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000 })
   t.teardown(() => database.close())
   return database
 }

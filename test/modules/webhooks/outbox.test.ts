@@ -1,12 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
-import { queryRows } from '../../../src/db/client.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
-import { serverUrl } from '../../support/template.js'
+import { ownerConnectionString } from '../../support/owner.js'
 import { configureWebhooks, startReceiver, type Received } from './fixtures/receiver.js'
 
 const names = (requests: Received[]) => requests.map((request) => (JSON.parse(request.body) as { data: { fullName: string } }).data.fullName)
@@ -34,8 +32,7 @@ t.test(
     await tick()
 
     // Another process's transaction: it takes an event id, and commits (or not) later.
-    const [database] = await queryRows<{ name: string }>(app.database.db, sql`select current_database() as name`)
-    const writer = new pg.Client({ connectionString: serverUrl(process.env.DATABASE_URL!, database!.name) })
+    const writer = new pg.Client({ connectionString: await ownerConnectionString(app.database) })
     await writer.connect()
     t.teardown(() => writer.end())
     const insertEvent = (fullName: string) =>

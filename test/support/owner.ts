@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm'
+import pg from 'pg'
+import { queryRows, type Database } from '../../src/db/client.js'
+import { onPostgres } from './app.js'
+import { serverUrl } from './template.js'
+
+/** A test database on the PostgreSQL server, as a connection string that logs in as its owner. */
+export async function ownerConnectionString(database: Database): Promise<string> {
+  const [row] = await queryRows<{ name: string }>(database.db, sql`select current_database() as name`)
+  return serverUrl(process.env.DATABASE_URL!, row!.name)
+}
+
+/**
+ * Runs statements as the tables' owner, which the application's own connections (role cps_app) are
+ * not: on PostgreSQL through a connection of its own, on PGlite (one connection) by leaving the
+ * application role for the statements.
+ */
+export async function asTableOwner(database: Database, statements: readonly string[]): Promise<void> {
+  if (onPostgres) {
+    const owner = new pg.Client({ connectionString: await ownerConnectionString(database) })
+    await owner.connect()
+    try {
+      for (const statement of statements) await owner.query(statement)
+    } finally {
+      await owner.end()
+    }
+    return
+  }
+  await database.db.execute(sql`reset role`)
+  try {
+    for (const statement of statements) await database.db.execute(sql.raw(statement))
+  } finally {
+    await database.db.execute(sql`set role cps_app`)
+  }
+}
