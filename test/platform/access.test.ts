@@ -7,19 +7,14 @@ import { users } from '../../src/modules/users/tables.js'
 import { inScope, systemScope } from '../../src/platform/scope.js'
 import { createTestApp } from '../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../support/auth.js'
-import { registerChild } from '../support/registry.js'
+import { addResidentialGroup, registerChild } from '../support/registry.js'
 
 t.test('jurisdiction and permissions, role by role', async (t) => {
   const ctx = await createTestApp(t, { now: '2024-06-15T03:00:00Z' })
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
   const groupA = `${wardA}-TDP02`
-  await app.inject({
-    method: 'POST',
-    url: '/v1/units',
-    headers: admin.headers,
-    payload: { code: groupA, nameVi: 'Tổ 2', level: 'residential_group', parentCode: wardA, validFrom: '2020-01-01' },
-  })
+  await addResidentialGroup(ctx, admin, { code: groupA, nameVi: 'Tổ 2', parentCode: wardA })
   const roles: Record<string, TestAccount> = {
     district_admin: admin,
     district_officer: await accountFor(ctx, { role: 'district_officer', units: [province] }),
@@ -177,12 +172,7 @@ t.test('reading one child in one statement: the group boundary holds and no scop
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
   const groupA = `${wardA}-TDP03`
-  await app.inject({
-    method: 'POST',
-    url: '/v1/units',
-    headers: admin.headers,
-    payload: { code: groupA, nameVi: 'Tổ 3', level: 'residential_group', parentCode: wardA, validFrom: '2020-01-01' },
-  })
+  await addResidentialGroup(ctx, admin, { code: groupA, nameVi: 'Tổ 3', parentCode: wardA })
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
   const collaborator = await accountFor(ctx, { role: 'collaborator', units: [groupA] })
   const inGroup = await registerChild(ctx, officer, { fullName: 'Lò Thị Mai', address: { wardCode: wardA, residentialGroupCode: groupA } })

@@ -16,3 +16,17 @@ export async function registerChild(
   if (response.statusCode !== 201) throw new Error(`registering a child failed: ${response.statusCode} ${response.body}`)
   return response.json() as { id: string; version: number; address: { wardCode: string }; [key: string]: unknown }
 }
+
+/** Adds a residential group under a ward through the API, as `admin` (a district administrator); returns the response. */
+export function addResidentialGroup(
+  { app }: TestApp,
+  admin: TestAccount,
+  group: { code: string; nameVi: string; parentCode: string; validFrom?: string; validTo?: string },
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/v1/units',
+    headers: admin.headers,
+    payload: { level: 'residential_group', validFrom: '2020-01-01', ...group },
+  })
+}

@@ -1,19 +1,14 @@
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
-import { registerChild } from '../../support/registry.js'
+import { addResidentialGroup, registerChild } from '../../support/registry.js'
 
 t.test('sensitive fields are omitted, not nulled, for callers without registry:sensitive', async (t) => {
   const ctx = await createTestApp(t, { now: '2024-06-15T03:00:00Z' })
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
   const group = `${wardA}-TDP07`
-  const createdGroup = await app.inject({
-    method: 'POST',
-    url: '/v1/units',
-    headers: admin.headers,
-    payload: { code: group, nameVi: 'Tổ dân phố 7', level: 'residential_group', parentCode: wardA, validFrom: '2020-01-01' },
-  })
+  const createdGroup = await addResidentialGroup(ctx, admin, { code: group, nameVi: 'Tổ dân phố 7', parentCode: wardA })
   t.equal(createdGroup.statusCode, 201)
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
   const collaborator = await accountFor(ctx, { role: 'collaborator', units: [group] })

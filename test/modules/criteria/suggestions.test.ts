@@ -4,7 +4,7 @@ import { incidentChildren, incidents, incidentSteps } from '../../../src/modules
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
-import { registerChild } from '../../support/registry.js'
+import { addResidentialGroup, registerChild } from '../../support/registry.js'
 import { openAssessment, putScore } from './fixtures/http.js'
 
 const assessedOn = '2024-11-15'
@@ -89,20 +89,10 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     [5, '2024-12-01', undefined],
   ]
   for (const [n, validFrom, validTo] of groups) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/units',
-      headers: admin.headers,
-      payload: { code: group(n), nameVi: `Tổ dân phố ${n}`, level: 'residential_group', parentCode: wardA, validFrom, ...(validTo ? { validTo } : {}) },
-    })
+    const response = await addResidentialGroup(ctx, admin, { code: group(n), nameVi: `Tổ dân phố ${n}`, parentCode: wardA, validFrom, ...(validTo ? { validTo } : {}) })
     t.equal(response.statusCode, 201, `group ${n}`)
   }
-  await app.inject({
-    method: 'POST',
-    url: '/v1/units',
-    headers: admin.headers,
-    payload: { code: `${wardB}-T01`, nameVi: 'Tổ dân phố 1', level: 'residential_group', parentCode: wardB, validFrom: '2020-01-01' },
-  })
+  await addResidentialGroup(ctx, admin, { code: `${wardB}-T01`, nameVi: 'Tổ dân phố 1', parentCode: wardB })
   await accountFor(ctx, { role: 'collaborator', units: [group(1)] })
   await accountFor(ctx, { role: 'collaborator', units: [group(2)] })
   await accountFor(ctx, { role: 'collaborator', units: [group(3)], active: false })
