@@ -784,6 +784,11 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
     log(`  ${seconds.toFixed(1)} s  ${statement.replace(/\s+/g, ' ').slice(0, 110)}`)
   }
 
+  const tallies = new pg.Client({ connectionString: url, application_name: 'cps-bench-generate' })
+  await tallies.connect()
+  await tallies.query('select cps_rebuild_registry_tallies()').finally(() => tallies.end())
+  phase('registry tallies rebuilt (coverage of every child, counts by ward, sex, birth date and coverage)')
+
   const statistics = new MaintenanceQueue(url)
   statistics.add(['units', ...bulkTables].map((tableName) => ({ sql: `analyze ${tableName}`, weight: estimatedRows(tableName) })))
   statistics.run(2)

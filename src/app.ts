@@ -13,6 +13,7 @@ import catalogueRoutes from './modules/children/groups.js'
 import childPartRoutes from './modules/children/more-routes.js'
 import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
+import { settleRegistryTallies } from './modules/children/repository.js'
 import criteriaRoutes from './modules/criteria/routes.js'
 import { criteriaSchemas } from './modules/criteria/schemas.js'
 import householdRoutes from './modules/households/routes.js'
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(housekeeping, {
     tasks: [
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
+      { name: 'settle-registry-tallies', intervalMs: 30 * 1000, run: () => settleRegistryTallies(database.db) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
       { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],

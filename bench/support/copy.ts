@@ -46,6 +46,9 @@ export class CopyWriter {
     await client.connect()
     const writer = new CopyWriter(table, columns, client)
     await client.query('set synchronous_commit = off')
+    // Tables load side by side, so the triggers keeping the registry tallies would see a card before its
+    // child; the generator rebuilds the tallies once everything is in (cps_rebuild_registry_tallies).
+    await client.query(`set session_replication_role = replica`)
     await client.query('begin')
     await client.query(`truncate ${table}`)
     writer.stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (freeze)`))

@@ -420,6 +420,15 @@ export async function relocateChildParts(tx: Executor, childIds: readonly string
   }
 }
 
+/**
+ * Folds the registry tallies' deltas into settled rows (migration 0015): the indicators read fewer rows.
+ * Returns how many deltas were folded, or null when another instance was folding them.
+ */
+export async function settleRegistryTallies(db: Db): Promise<number | null> {
+  const [row] = await queryRows<{ folded: number | null }>(db, sql`select cps_settle_registry_tallies() as folded`)
+  return row?.folded ?? null
+}
+
 export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {
   const [row] = await tx.insert(childCircumstances).values(values).returning()
   return row!

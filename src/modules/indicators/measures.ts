@@ -47,6 +47,9 @@ export interface MeasureContext {
 /** Cells for one combination of breakdowns, keyed by `ward` and each dimension of the set. */
 export type CellsFor = (set: readonly Dimension[]) => BreakdownCell[]
 
+/** One ward and sex of the registry's counts: the columns of `registryColumns`. */
+type RegistryRow = Record<string, number> & { ward: string; sex: string }
+
 type Measure = (source: MeasureSource, sets: readonly (readonly Dimension[])[]) => Promise<CellsFor>
 
 function textArray(values: readonly string[]): SQL {
@@ -119,53 +122,14 @@ export class MeasureSource {
   }
 
   /**
-   * One pass over the registry, grouped by ward and sex with a FILTER column per age group: children;
-   * special-circumstance children and those of them cared for (hash joins with the few children in a
-   * group or with care); children under 6 and those of them holding a valid card (a hashed subplan:
-   * one probe per child under 6, and no duplicate when a child holds two cards).
+   * The registry's counts by ward and sex, with a column per age group: children; special-circumstance
+   * children and those of them cared for in the window; children under 6 and those of them holding a
+   * valid card. Read from the registry tallies (migration 0015) when the caller's scope is whole wards,
+   * otherwise counted from the children themselves: the tallies know wards, not residential groups.
    */
   registry(): Promise<{ children: BreakdownCell[]; special: BreakdownCell[]; under6: BreakdownCell[]; carded: BreakdownCell[] }> {
     return this.once('registry', async () => {
-      const { tx, asOf, windowFrom, scope } = this.context
-      const wards = textArray(this.context.wards)
-      const born = children.effectiveBirthDate
-      const inAgeGroup = ageGroups.map((group) => sql`${born} > ${yearsBefore(asOf, group.max + 1)} and ${born} <= ${yearsBefore(asOf, group.min)}`)
-      const special = sql`special.child_id is not null`
-      const cared = sql`cared.child_id is not null`
-      const under6 = sql`${born} > ${yearsBefore(asOf, 6)}`
-      const columns = (prefix: string, condition: SQL) => [
-        ...inAgeGroup.map((age, index) => sql`count(*) filter (where ${condition} and ${age})::int as ${sql.raw(`${prefix}_${index}`)}`),
-        sql`count(*) filter (where ${condition} and ${born} is null)::int as ${sql.raw(`${prefix}_unknown`)}`,
-      ]
-      const rows = await queryRows<Record<string, number> & { ward: string; sex: string }>(
-        tx,
-        sql`select ${children.wardCode} as ward, ${children.sex} as sex,
-                   ${sql.join([...columns('children', sql`true`), ...columns('special', special), ...columns('cared', sql`${special} and ${cared}`)], sql`, `)},
-                   count(*) filter (where ${under6})::int as under6,
-                   count(*) filter (where ${under6} and ${children.id} in (
-                     select ${healthInsuranceCards.childId} from ${healthInsuranceCards}
-                     where ${healthInsuranceCards.validFrom} <= ${asOf}::date and ${healthInsuranceCards.validTo} >= ${asOf}::date
-                       and ${healthInsuranceCards.wardCode} = any(${wards})
-                       and ${scopeCondition(scope, { ward: healthInsuranceCards.wardCode, group: healthInsuranceCards.residentialGroupCode })}
-                   ))::int as carded
-            from ${children}
-            left join (
-              select distinct ${childCircumstances.childId} as child_id from ${childCircumstances}
-              where ${childCircumstances.kind} = 'group' and ${childCircumstances.groupCode} is not null
-                and ${childCircumstances.startDate} <= ${asOf}::date
-                and (${childCircumstances.endDate} is null or ${childCircumstances.endDate} >= ${asOf}::date)
-                and ${childCircumstances.wardCode} = any(${wards})
-                and ${scopeCondition(scope, { ward: childCircumstances.wardCode, group: childCircumstances.residentialGroupCode })}
-            ) special on special.child_id = ${children.id}
-            left join (
-              select distinct ${careRecords.childId} as child_id from ${careRecords}
-              where ${careRecords.startDate} <= ${asOf}::date and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
-                and ${careRecords.wardCode} = any(${wards})
-                and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
-            ) cared on cared.child_id = ${children.id}
-            where ${childOnRegistry(this.context)}
-            group by 1, 2`,
-      )
+      const rows = this.tallied() ? await this.registryFromTallies() : await this.registryFromChildren()
       const byAge = (prefix: string, denominatorPrefix?: string) =>
         rows.flatMap((row) =>
           [...ageGroups.map((group, index) => [group.code, String(index)] as const), ['unknown', 'unknown'] as const].map(([ageGroup, suffix]) =>
@@ -179,6 +143,97 @@ export class MeasureSource {
         carded: rows.map((row) => cell({ ward: row.ward, sex: row.sex }, row.carded!, row.under6!)),
       }
     })
+  }
+
+  /** Whether the registry tallies can answer for this caller: a scope of whole wards, and a window ending on or after it starts. */
+  tallied(): boolean {
+    const { scope, windowFrom, asOf } = this.context
+    return (scope.all || scope.groups.length === 0) && windowFrom <= asOf
+  }
+
+  /** The registry's count columns over rows holding `born` (a birth date), each row weighing `weight`. */
+  private registryColumns(born: SQL, weight: SQL, flags: { special: SQL; cared: SQL; carded: SQL }): SQL {
+    const { asOf } = this.context
+    const tally = (condition: SQL, name: string) => sql`coalesce(sum(${weight}) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
+    const inAgeGroup = ageGroups.map((group) => sql`${born} > ${yearsBefore(asOf, group.max + 1)} and ${born} <= ${yearsBefore(asOf, group.min)}`)
+    const byAge = (prefix: string, condition: SQL) => [
+      ...inAgeGroup.map((age, index) => tally(sql`${condition} and ${age}`, `${prefix}_${index}`)),
+      tally(sql`${condition} and ${born} is null`, `${prefix}_unknown`),
+    ]
+    const under6 = sql`${born} > ${yearsBefore(asOf, 6)}`
+    return sql.join(
+      [
+        ...byAge('children', sql`true`),
+        ...byAge('special', flags.special),
+        ...byAge('cared', sql`${flags.special} and ${flags.cared}`),
+        tally(under6, 'under6'),
+        tally(sql`${under6} and ${flags.carded}`, 'carded'),
+      ],
+      sql`, `,
+    )
+  }
+
+  /**
+   * The tallies of the wards, each row the children sharing a birth date, status and coverage: on the
+   * registry at the end of the window, and each question of the window a condition on the coverages.
+   */
+  registryFromTallies(): Promise<RegistryRow[]> {
+    const { tx, asOf, windowFrom } = this.context
+    const date = sql`${asOf}::date`
+    return queryRows<RegistryRow>(
+      tx,
+      sql`select ward_code as ward, sex,
+                 ${this.registryColumns(sql.raw('birth_date'), sql.raw('children'), {
+                   special: sql`membership_coverage @> ${date}`,
+                   cared: sql`care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`,
+                   carded: sql`card_coverage @> ${date}`,
+                 })}
+          from registry_tallies
+          where ward_code = any(${textArray(this.context.wards)})
+            and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
+            and (inactive_since is null or inactive_since > ${date})
+          group by 1, 2`,
+    )
+  }
+
+  /**
+   * One pass over the children in scope: special-circumstance children and those cared for by hash joins
+   * with the few children in a group or with care; a valid card by a hashed subplan (one probe per child
+   * under 6, and no duplicate when a child holds two cards). Ranges ending before they start cover no
+   * day, as in the tallies.
+   */
+  registryFromChildren(): Promise<RegistryRow[]> {
+    const { tx, asOf, windowFrom, scope } = this.context
+    const wards = textArray(this.context.wards)
+    const carded = sql`${children.id} in (
+      select ${healthInsuranceCards.childId} from ${healthInsuranceCards}
+      where ${healthInsuranceCards.validFrom} <= ${asOf}::date and ${healthInsuranceCards.validTo} >= ${asOf}::date
+        and ${healthInsuranceCards.wardCode} = any(${wards})
+        and ${scopeCondition(scope, { ward: healthInsuranceCards.wardCode, group: healthInsuranceCards.residentialGroupCode })}
+    )`
+    return queryRows<RegistryRow>(
+      tx,
+      sql`select ${children.wardCode} as ward, ${children.sex} as sex,
+                 ${this.registryColumns(sql`${children.effectiveBirthDate}`, sql`1`, { special: sql`special.child_id is not null`, cared: sql`cared.child_id is not null`, carded })}
+          from ${children}
+          left join (
+            select distinct ${childCircumstances.childId} as child_id from ${childCircumstances}
+            where ${childCircumstances.kind} = 'group' and ${childCircumstances.groupCode} is not null
+              and ${childCircumstances.startDate} <= ${asOf}::date
+              and (${childCircumstances.endDate} is null or ${childCircumstances.endDate} >= ${asOf}::date)
+              and ${childCircumstances.wardCode} = any(${wards})
+              and ${scopeCondition(scope, { ward: childCircumstances.wardCode, group: childCircumstances.residentialGroupCode })}
+          ) special on special.child_id = ${children.id}
+          left join (
+            select distinct ${careRecords.childId} as child_id from ${careRecords}
+            where ${careRecords.startDate} <= ${asOf}::date and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
+              and (${careRecords.endDate} is null or ${careRecords.startDate} <= ${careRecords.endDate})
+              and ${careRecords.wardCode} = any(${wards})
+              and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
+          ) cared on cared.child_id = ${children.id}
+          where ${childOnRegistry(this.context)}
+          group by 1, 2`,
+    )
   }
 
   /**

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
+import pg from 'pg'
+import t from 'tap'
+import { queryRows, type Executor } from '../../../src/db/client.js'
+import { loadWorkingCalendar } from '../../../src/modules/calendar/repository.js'
+import { settleRegistryTallies } from '../../../src/modules/children/repository.js'
+import { careRecords, children, childCircumstances, healthInsuranceCards } from '../../../src/modules/children/tables.js'
+import { MeasureSource } from '../../../src/modules/indicators/measures.js'
+import { periodsOfYear } from '../../../src/modules/indicators/repository.js'
+import { inScope, systemScope, type Scope } from '../../../src/platform/scope.js'
+import { createTestApp, onPostgres, type TestApp } from '../../support/app.js'
+import { wardA, wardB } from '../../support/auth.js'
+import { asTableOwner, ownerConnectionString } from '../../support/owner.js'
+import { seedScenario } from './scenario.js'
+
+const now = '2024-06-20T03:00:00Z'
+const created = new Date('2024-01-02T00:00:00Z')
+const wards = [wardA, wardB]
+
+/** The tallies as net counts per key, whatever mix of deltas and settled rows holds them. */
+async function netTallies({ app }: TestApp) {
+  return inScope(app.database.db, systemScope, (tx) =>
+    queryRows<Record<string, string | number | null>>(
+      tx,
+      sql`select ward_code, sex, birth_date::text, inactive_since::text, card_coverage::text, membership_coverage::text, care_coverage::text,
+                 sum(children)::int as children
+          from registry_tallies group by 1, 2, 3, 4, 5, 6, 7 having sum(children) <> 0 order by 1, 2, 3, 4, 5, 6, 7`,
+    ),
+  )
+}
+
+async function registryBothWays({ app }: TestApp, scope: Scope, windowFrom: string, asOf: string) {
+  return inScope(app.database.db, scope, async (tx) => {
+    const source = new MeasureSource({
+      tx,
+      scope,
+      wards,
+      windowFrom,
+      asOf,
+      cutoff: new Date(`${asOf}T23:59:59+07:00`),
+      calendar: await loadWorkingCalendar(tx),
+      periods: await periodsOfYear(tx, Number(asOf.slice(0, 4))),
+      breakdowns: new Map(),
+    })
+    const order = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => `${a.ward} ${a.sex}`.localeCompare(`${b.ward} ${b.sex}`))
+    return { tallied: source.tallied(), fromTallies: order(await source.registryFromTallies()), fromChildren: order(await source.registryFromChildren()) }
+  })
+}
+
+async function addChild(tx: Executor, values: Partial<typeof children.$inferInsert> & { wardCode: string; dateOfBirth: string }) {
+  const [row] = await tx
+    .insert(children)
+    .values({ provinceCode: '01', fullName: `Trẻ thử nghiệm ${randomUUID().slice(0, 8)}`, sex: 'female', createdAt: created, updatedAt: created, ...values })
+    .returning({ id: children.id })
+  return row!.id
+}
+
+t.test('registry tallies kept by the writing transactions', async (t) => {
+  const ctx = await createTestApp(t, { now })
+  await seedScenario(ctx)
+
+  // Changes of every kind the tallies must follow: a new child and its parts, a birth date corrected,
+  // a child moving ward, a card replaced, a membership ended, care ended, a merge moving parts to the
+  // surviving record, a child moving out, a deletion, and a card whose dates are reversed.
+  await inScope(ctx.app.database.db, systemScope, async (tx) => {
+    const survivor = await addChild(tx, { wardCode: wardA, dateOfBirth: '2020-02-02' })
+    const duplicate = await addChild(tx, { wardCode: wardA, dateOfBirth: '2020-02-02' })
+    await tx.insert(healthInsuranceCards).values([
+      { childId: duplicate, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-A', validFrom: '2020-02-02', validTo: '2022-12-31', createdAt: created },
+      { childId: duplicate, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-B', validFrom: '2023-01-01', validTo: '2026-09-30', createdAt: created },
+      { childId: survivor, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-C', validFrom: '2024-05-01', validTo: '2024-04-01', createdAt: created },
+    ])
+    await tx.insert(childCircumstances).values({ childId: duplicate, provinceCode: '01', wardCode: wardA, kind: 'group', groupCode: 'c', startDate: '2024-02-01', createdAt: created, updatedAt: created })
+    await tx.update(healthInsuranceCards).set({ childId: survivor }).where(sql`${healthInsuranceCards.childId} = ${duplicate}`)
+    await tx.update(childCircumstances).set({ childId: survivor }).where(sql`${childCircumstances.childId} = ${duplicate}`)
+    await tx.update(children).set({ mergedInto: survivor, deletedAt: created }).where(sql`${children.id} = ${duplicate}`)
+
+    const mover = await addChild(tx, { wardCode: wardA, dateOfBirth: '2017-07-07', sex: 'male' })
+    await tx.insert(careRecords).values({ childId: mover, provinceCode: '01', wardCode: wardA, kind: 'allowance', startDate: '2024-01-01', endDate: '2024-03-31', amountVnd: 500_000, createdAt: created, updatedAt: created })
+    await tx.update(children).set({ wardCode: wardB, dateOfBirth: '2017-08-08' }).where(sql`${children.id} = ${mover}`)
+    await tx.execute(sql`update care_records set ward_code = ${wardB} where child_id = ${mover}`)
+
+    const leaver = await addChild(tx, { wardCode: wardB, dateOfBirth: '2019-09-09' })
+    await tx.update(children).set({ status: 'moved_out', statusDate: '2024-05-05' }).where(sql`${children.id} = ${leaver}`)
+    const removed = await addChild(tx, { wardCode: wardB, dateOfBirth: '2019-10-10' })
+    await tx.delete(children).where(sql`${children.id} = ${removed}`)
+    await tx.execute(sql`update child_circumstances set end_date = '2024-04-30' where group_code = 'b' and id = (select min(id::text)::uuid from child_circumstances where group_code = 'b')`)
+  })
+
+  t.test('equal a rebuild from the tables, before and after settling', async (t) => {
+    const incremental = await netTallies(ctx)
+    t.ok(incremental.length > 0)
+    const merged = incremental.filter((row) => row.birth_date === '2020-02-02')
+    t.same(merged, [
+      {
+        ward_code: wardA,
+        sex: 'female',
+        birth_date: '2020-02-02',
+        inactive_since: null,
+        card_coverage: '{[2020-02-02,2026-10-01)}',
+        membership_coverage: '{[2024-02-01,)}',
+        care_coverage: '{}',
+        children: 1,
+      },
+    ], 'the merged record left the tallies; the survivor holds its cards and membership; a reversed card covers no day')
+    t.same(
+      incremental.filter((row) => row.birth_date === '2019-09-09'),
+      [{ ward_code: wardB, sex: 'female', birth_date: '2019-09-09', inactive_since: '2024-05-05', card_coverage: '{}', membership_coverage: '{}', care_coverage: '{}', children: 1 }],
+    )
+    t.equal(incremental.filter((row) => row.birth_date === '2019-10-10').length, 0, 'a deleted row leaves no count')
+
+    const folded = await settleRegistryTallies(ctx.app.database.db)
+    t.ok(folded! > 0, 'deltas folded')
+    t.same(await netTallies(ctx), incremental, 'settling changes no count')
+    t.equal(await settleRegistryTallies(ctx.app.database.db), 0, 'nothing left to fold')
+
+    await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
+    t.same(await netTallies(ctx), incremental, 'a rebuild from the tables finds the same counts')
+  })
+
+  t.test('answer as the children themselves do', async (t) => {
+    const wardScope: Scope = { all: false, wards, groups: [] }
+    for (const [windowFrom, asOf] of [
+      ['2024-01-01', '2024-01-01'],
+      ['2024-01-01', '2024-03-31'],
+      ['2024-04-01', '2024-04-30'],
+      ['2024-01-01', '2024-05-05'],
+      ['2024-01-01', '2024-06-20'],
+      ['2023-01-01', '2023-12-31'],
+    ] as const) {
+      const { tallied, fromTallies, fromChildren } = await registryBothWays(ctx, wardScope, windowFrom, asOf)
+      t.ok(tallied, `${asOf}: a ward scope reads the tallies`)
+      t.same(fromTallies, fromChildren, `${windowFrom}…${asOf}: the same counts both ways`)
+      t.ok(fromTallies.some((row) => (row.carded as number) > 0) || asOf < '2020-01-01')
+    }
+    const groupScope: Scope = { all: false, wards: [], groups: ['00301-01'] }
+    t.notOk((await registryBothWays(ctx, groupScope, '2024-01-01', '2024-06-20')).tallied, 'a residential-group scope counts the children themselves')
+  })
+
+  t.test('the application role reads its wards’ tallies and writes none', async (t) => {
+    const seen = await inScope(ctx.app.database.db, { all: false, wards: [wardA], groups: [] }, (tx) =>
+      queryRows<{ ward_code: string }>(tx, sql`select distinct ward_code from registry_tallies`),
+    )
+    t.same(seen, [{ ward_code: wardA }], 'row-level security: another ward’s counts are not visible')
+    for (const statement of [
+      sql`insert into registry_tallies (ward_code, sex, card_coverage, membership_coverage, care_coverage, children) values (${wardA}, 'male', '{}', '{}', '{}', 1000)`,
+      sql`update registry_tallies set children = children + 1`,
+      sql`delete from registry_tallies`,
+      sql`select cps_rebuild_registry_tallies()`,
+      sql`update children set card_coverage = '{[2000-01-01,)}' where ward_code = ${wardA}`,
+    ]) {
+      const attempt = inScope(ctx.app.database.db, systemScope, (tx) => tx.execute(statement))
+      await t.rejects(attempt, { cause: { code: '42501' } }, 'permission denied')
+    }
+    t.equal((await netTallies(ctx)).reduce((sum, row) => sum + (row.children as number), 0) > 0, true)
+  })
+
+  t.test('writers adding children with the same key do not wait for one another', { skip: !onPostgres && 'needs two connections' }, async (t) => {
+    const url = await ownerConnectionString(ctx.app.database)
+    const first = new pg.Client({ connectionString: url })
+    const second = new pg.Client({ connectionString: url })
+    await Promise.all([first.connect(), second.connect()])
+    t.teardown(() => Promise.all([first.end(), second.end()]))
+    const insert = `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
+                    values ('01', '${wardA}', 'Trẻ thử nghiệm song song', '2022-02-22', 'male', now(), now())`
+    await first.query('begin')
+    await first.query(insert)
+    await second.query(`set lock_timeout = '1s'`)
+    await second.query('begin')
+    await second.query(insert)
+    await second.query('commit')
+    await first.query('commit')
+    const counted = (await netTallies(ctx)).filter((row) => row.birth_date === '2022-02-22')
+    t.same(counted.map((row) => row.children), [2])
+  })
+})
