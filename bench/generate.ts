@@ -759,6 +759,16 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
   const { registry, loads: registryLoads, households } = await writeRegistry(url, context, childCount)
   phase(`registry loaded (${households.toLocaleString('en-US')} households, ${childCount.toLocaleString('en-US')} children)`)
 
+  // Before the registry's indexes are back: writing each child's coverage then updates no index, and with
+  // triggers off (as in the load) it appends no deltas to the tallies it then rebuilds.
+  const tallies = new pg.Client({ connectionString: url, application_name: 'cps-bench-generate' })
+  await tallies.connect()
+  await tallies
+    .query('set session_replication_role = replica')
+    .then(() => tallies.query('select cps_rebuild_registry_tallies()'))
+    .finally(() => tallies.end())
+  phase('registry tallies rebuilt (coverage of every child, counts by ward, sex, birth date and coverage)')
+
   // The registry's indexes (the trigram index on names above all) build on one session while the
   // incidents load: generating incidents leaves the server a core to spare.
   const rows: Record<string, number> = {}
@@ -784,13 +794,8 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
     log(`  ${seconds.toFixed(1)} s  ${statement.replace(/\s+/g, ' ').slice(0, 110)}`)
   }
 
-  const tallies = new pg.Client({ connectionString: url, application_name: 'cps-bench-generate' })
-  await tallies.connect()
-  await tallies.query('select cps_rebuild_registry_tallies()').finally(() => tallies.end())
-  phase('registry tallies rebuilt (coverage of every child, counts by ward, sex, birth date and coverage)')
-
   const statistics = new MaintenanceQueue(url)
-  statistics.add(['units', ...bulkTables].map((tableName) => ({ sql: `analyze ${tableName}`, weight: estimatedRows(tableName) })))
+  statistics.add(['units', 'registry_tallies', ...bulkTables].map((tableName) => ({ sql: `analyze ${tableName}`, weight: estimatedRows(tableName) })))
   statistics.run(2)
   await statistics.idle()
   phase('statistics gathered (analyze)')

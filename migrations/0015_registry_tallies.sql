@@ -26,7 +26,7 @@ CREATE TABLE registry_tallies (
   care_coverage datemultirange NOT NULL,
   children integer NOT NULL,
   settled boolean NOT NULL DEFAULT false
-);
+) WITH (fillfactor = 80);
 --> statement-breakpoint
 CREATE UNIQUE INDEX registry_tallies_settled_key ON registry_tallies
   (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage) NULLS NOT DISTINCT
@@ -83,15 +83,6 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER children_tally_insert AFTER INSERT ON children
-  REFERENCING NEW TABLE AS new_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
---> statement-breakpoint
-CREATE TRIGGER children_tally_update AFTER UPDATE ON children
-  REFERENCING OLD TABLE AS old_children NEW TABLE AS new_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
---> statement-breakpoint
-CREATE TRIGGER children_tally_delete AFTER DELETE ON children
-  REFERENCING OLD TABLE AS old_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
---> statement-breakpoint
 -- What each part contributes to its child's coverage: the coverage column, the part's table, its dates
 -- as a range and which of its rows count. Ranges whose end precedes their start cover no day.
 CREATE FUNCTION cps_coverage_source(coverage text, OUT part_table text, OUT range_of text, OUT counted text)
@@ -139,33 +130,6 @@ BEGIN
   RETURN NULL;
 END
 $$;
---> statement-breakpoint
-CREATE TRIGGER health_insurance_cards_cover_insert AFTER INSERT ON health_insurance_cards
-  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
---> statement-breakpoint
-CREATE TRIGGER health_insurance_cards_cover_update AFTER UPDATE ON health_insurance_cards
-  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
---> statement-breakpoint
-CREATE TRIGGER health_insurance_cards_cover_delete AFTER DELETE ON health_insurance_cards
-  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
---> statement-breakpoint
-CREATE TRIGGER child_circumstances_cover_insert AFTER INSERT ON child_circumstances
-  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
---> statement-breakpoint
-CREATE TRIGGER child_circumstances_cover_update AFTER UPDATE ON child_circumstances
-  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
---> statement-breakpoint
-CREATE TRIGGER child_circumstances_cover_delete AFTER DELETE ON child_circumstances
-  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
---> statement-breakpoint
-CREATE TRIGGER care_records_cover_insert AFTER INSERT ON care_records
-  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
---> statement-breakpoint
-CREATE TRIGGER care_records_cover_update AFTER UPDATE ON care_records
-  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
---> statement-breakpoint
-CREATE TRIGGER care_records_cover_delete AFTER DELETE ON care_records
-  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
 --> statement-breakpoint
 -- Folds the deltas into the settled rows; one caller at a time (another finds the lock taken and returns
 -- null). Returns the number of delta rows folded.
@@ -244,4 +208,65 @@ REVOKE ALL ON FUNCTION cps_tally_children() FROM PUBLIC;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION cps_cover_children() FROM PUBLIC;
 --> statement-breakpoint
+-- Filled before the triggers exist, so that filling writes no deltas.
 SELECT cps_rebuild_registry_tallies();
+--> statement-breakpoint
+-- Without statistics the planner takes the tallies for a handful of rows and sorts them all to group them.
+ANALYZE registry_tallies;
+--> statement-breakpoint
+-- Imports grow the tallies as fast as the children: their statistics are refreshed between batches too.
+CREATE OR REPLACE FUNCTION cps_refresh_registry_statistics() RETURNS text[]
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = public, pg_temp
+  AS $$
+DECLARE
+  stale text[];
+  name text;
+BEGIN
+  SELECT coalesce(array_agg(c.relname::text), '{}') INTO stale
+    FROM pg_class c
+    JOIN pg_stat_user_tables s ON s.relid = c.oid
+   WHERE c.oid IN ('public.children'::regclass, 'public.households'::regclass, 'public.registry_tallies'::regclass)
+     AND s.n_mod_since_analyze > greatest(1000, 0.2 * greatest(c.reltuples, 0));
+  FOREACH name IN ARRAY stale LOOP
+    EXECUTE format('ANALYZE public.%I', name);
+  END LOOP;
+  RETURN stale;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER children_tally_insert AFTER INSERT ON children
+  REFERENCING NEW TABLE AS new_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
+--> statement-breakpoint
+CREATE TRIGGER children_tally_update AFTER UPDATE ON children
+  REFERENCING OLD TABLE AS old_children NEW TABLE AS new_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
+--> statement-breakpoint
+CREATE TRIGGER children_tally_delete AFTER DELETE ON children
+  REFERENCING OLD TABLE AS old_children FOR EACH STATEMENT EXECUTE FUNCTION cps_tally_children();
+--> statement-breakpoint
+CREATE TRIGGER health_insurance_cards_cover_insert AFTER INSERT ON health_insurance_cards
+  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
+--> statement-breakpoint
+CREATE TRIGGER health_insurance_cards_cover_update AFTER UPDATE ON health_insurance_cards
+  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
+--> statement-breakpoint
+CREATE TRIGGER health_insurance_cards_cover_delete AFTER DELETE ON health_insurance_cards
+  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('card_coverage');
+--> statement-breakpoint
+CREATE TRIGGER child_circumstances_cover_insert AFTER INSERT ON child_circumstances
+  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
+--> statement-breakpoint
+CREATE TRIGGER child_circumstances_cover_update AFTER UPDATE ON child_circumstances
+  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
+--> statement-breakpoint
+CREATE TRIGGER child_circumstances_cover_delete AFTER DELETE ON child_circumstances
+  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('membership_coverage');
+--> statement-breakpoint
+CREATE TRIGGER care_records_cover_insert AFTER INSERT ON care_records
+  REFERENCING NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
+--> statement-breakpoint
+CREATE TRIGGER care_records_cover_update AFTER UPDATE ON care_records
+  REFERENCING OLD TABLE AS old_parts NEW TABLE AS new_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
+--> statement-breakpoint
+CREATE TRIGGER care_records_cover_delete AFTER DELETE ON care_records
+  REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');

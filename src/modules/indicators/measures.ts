@@ -47,8 +47,24 @@ export interface MeasureContext {
 /** Cells for one combination of breakdowns, keyed by `ward` and each dimension of the set. */
 export type CellsFor = (set: readonly Dimension[]) => BreakdownCell[]
 
-/** One ward and sex of the registry's counts: the columns of `registryColumns`. */
-type RegistryRow = Record<string, number> & { ward: string; sex: string }
+/** One ward, sex and age bucket of the registry's counts: the columns of `registryColumns`. */
+interface RegistryRow {
+  ward: string
+  sex: string
+  /** 1 for the oldest age group, counting up; null for an unknown birth date. */
+  bucket: number | null
+  children: number
+  special: number
+  cared: number
+  carded: number
+}
+
+/** The age groups, oldest first: `width_bucket` over their first birth dates numbers them from 1. */
+const bucketAgeGroups = [...ageGroups].sort((a, b) => b.min - a.min)
+
+function ageGroupOfBucket(bucket: number | null): string {
+  return bucket === null ? 'unknown' : bucketAgeGroups[bucket - 1]!.code
+}
 
 type Measure = (source: MeasureSource, sets: readonly (readonly Dimension[])[]) => Promise<CellsFor>
 
@@ -130,18 +146,30 @@ export class MeasureSource {
   registry(): Promise<{ children: BreakdownCell[]; special: BreakdownCell[]; under6: BreakdownCell[]; carded: BreakdownCell[] }> {
     return this.once('registry', async () => {
       const rows = this.tallied() ? await this.registryFromTallies() : await this.registryFromChildren()
-      const byAge = (prefix: string, denominatorPrefix?: string) =>
-        rows.flatMap((row) =>
-          [...ageGroups.map((group, index) => [group.code, String(index)] as const), ['unknown', 'unknown'] as const].map(([ageGroup, suffix]) =>
-            cell({ ward: row.ward, sex: row.sex, ageGroup }, row[`${prefix}_${suffix}`]!, denominatorPrefix ? row[`${denominatorPrefix}_${suffix}`]! : 0),
-          ),
-        )
-      return {
-        children: byAge('children'),
-        special: byAge('cared', 'special'),
-        under6: rows.map((row) => cell({ ward: row.ward, sex: row.sex }, row.under6!)),
-        carded: rows.map((row) => cell({ ward: row.ward, sex: row.sex }, row.carded!, row.under6!)),
+      const groups = new Map<string, { ward: string; sex: string; byAge: Map<string, RegistryRow> }>()
+      for (const row of rows) {
+        const key = `${row.ward} ${row.sex}`
+        let group = groups.get(key)
+        if (!group) groups.set(key, (group = { ward: row.ward, sex: row.sex, byAge: new Map() }))
+        group.byAge.set(ageGroupOfBucket(row.bucket), row)
       }
+      const result = { children: [] as BreakdownCell[], special: [] as BreakdownCell[], under6: [] as BreakdownCell[], carded: [] as BreakdownCell[] }
+      for (const { ward, sex, byAge } of groups.values()) {
+        let under6 = 0
+        let carded = 0
+        for (const ageGroup of [...ageGroups.map((group) => group.code), 'unknown']) {
+          const row = byAge.get(ageGroup)
+          result.children.push(cell({ ward, sex, ageGroup }, row?.children ?? 0))
+          result.special.push(cell({ ward, sex, ageGroup }, row?.cared ?? 0, row?.special ?? 0))
+          if (row && ageGroups.some((group) => group.code === ageGroup && group.max < 6)) {
+            under6 += row.children
+            carded += row.carded
+          }
+        }
+        result.under6.push(cell({ ward, sex }, under6))
+        result.carded.push(cell({ ward, sex }, carded, under6))
+      }
+      return result
     })
   }
 
@@ -151,26 +179,32 @@ export class MeasureSource {
     return (scope.all || scope.groups.length === 0) && windowFrom <= asOf
   }
 
-  /** The registry's count columns over rows holding `born` (a birth date), each row weighing `weight`. */
+  /**
+   * The registry's count columns over rows holding `born` (a birth date), each row weighing `weight`,
+   * grouped by the age group's bucket: one `width_bucket` a row rather than a comparison per age group
+   * and column, since a district has hundreds of thousands of rows to weigh.
+   */
   private registryColumns(born: SQL, weight: SQL, flags: { special: SQL; cared: SQL; carded: SQL }): SQL {
-    const { asOf } = this.context
     const tally = (condition: SQL, name: string) => sql`coalesce(sum(${weight}) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
-    const inAgeGroup = ageGroups.map((group) => sql`${born} > ${yearsBefore(asOf, group.max + 1)} and ${born} <= ${yearsBefore(asOf, group.min)}`)
-    const byAge = (prefix: string, condition: SQL) => [
-      ...inAgeGroup.map((age, index) => tally(sql`${condition} and ${age}`, `${prefix}_${index}`)),
-      tally(sql`${condition} and ${born} is null`, `${prefix}_unknown`),
-    ]
-    const under6 = sql`${born} > ${yearsBefore(asOf, 6)}`
     return sql.join(
       [
-        ...byAge('children', sql`true`),
-        ...byAge('special', flags.special),
-        ...byAge('cared', sql`${flags.special} and ${flags.cared}`),
-        tally(under6, 'under6'),
-        tally(sql`${under6} and ${flags.carded}`, 'carded'),
+        sql`width_bucket(${born}, ${this.ageThresholds()}) as bucket`,
+        sql`sum(${weight})::int as children`,
+        tally(flags.special, 'special'),
+        tally(sql`${flags.special} and ${flags.cared}`, 'cared'),
+        tally(flags.carded, 'carded'),
       ],
       sql`, `,
     )
+  }
+
+  /** The first birth date of each age group on `asOf`, oldest group first, then the day after `asOf`. */
+  private ageThresholds(): SQL {
+    const { asOf } = this.context
+    const firstBirthDates = [...bucketAgeGroups.map((group) => group.max + 1), bucketAgeGroups[bucketAgeGroups.length - 1]!.min].map(
+      (years) => sql`${yearsBefore(asOf, years)} + 1`,
+    )
+    return sql`array[${sql.join(firstBirthDates, sql`, `)}]::date[]`
   }
 
   /**
@@ -192,7 +226,7 @@ export class MeasureSource {
           where ward_code = any(${textArray(this.context.wards)})
             and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
             and (inactive_since is null or inactive_since > ${date})
-          group by 1, 2`,
+          group by 1, 2, 3`,
     )
   }
 
@@ -232,7 +266,7 @@ export class MeasureSource {
               and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
           ) cared on cared.child_id = ${children.id}
           where ${childOnRegistry(this.context)}
-          group by 1, 2`,
+          group by 1, 2, 3`,
     )
   }
 
