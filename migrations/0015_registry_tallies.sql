@@ -10,6 +10,13 @@
 -- each statement that changes children appends its net change, so writers never wait on one another;
 -- cps_settle_registry_tallies() folds the deltas into one settled row per key (the service runs it
 -- periodically). Only these functions write the table; the application role may read it in its scope.
+-- Filling the tallies reads every child: on a registry of a million, longer than the service's statement
+-- timeout. Parts written by an instance still running the previous version while this runs would be
+-- missed by the fill, so their tables are held until the triggers exist.
+SET LOCAL statement_timeout = 0;
+--> statement-breakpoint
+LOCK TABLE child_circumstances, care_records, health_insurance_cards IN SHARE MODE;
+--> statement-breakpoint
 ALTER TABLE children
   ADD COLUMN card_coverage datemultirange NOT NULL DEFAULT '{}',
   ADD COLUMN membership_coverage datemultirange NOT NULL DEFAULT '{}',
@@ -105,7 +112,10 @@ CREATE FUNCTION cps_coverage_source(coverage text, OUT part_table text, OUT rang
   $$;
 --> statement-breakpoint
 -- Recomputes the coverage of the children whose parts one statement touched (a part moved to another
--- child, as in a merge, touches both). The update of `children` then tallies the change.
+-- child, as in a merge, touches both). The children are locked first: a transaction adding a part to
+-- the same child meanwhile commits before the coverage is read again (each statement here sees what is
+-- committed when it starts), so neither overwrites the other's part. The update of `children` then
+-- tallies the change.
 CREATE FUNCTION cps_cover_children() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = public, pg_temp
@@ -113,41 +123,50 @@ CREATE FUNCTION cps_cover_children() RETURNS trigger
 DECLARE
   coverage constant text := TG_ARGV[0];
   source record;
-  touched text := CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT child_id FROM new_parts'
-    WHEN 'DELETE' THEN 'SELECT child_id FROM old_parts'
-    ELSE 'SELECT child_id FROM old_parts UNION SELECT child_id FROM new_parts'
-  END;
+  touched uuid[];
 BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT child_id) INTO touched FROM new_parts;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT child_id) INTO touched FROM old_parts;
+  ELSE
+    SELECT array_agg(DISTINCT child_id) INTO touched FROM (SELECT child_id FROM old_parts UNION SELECT child_id FROM new_parts) t;
+  END IF;
+  IF touched IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM children WHERE id = ANY (touched) ORDER BY id FOR NO KEY UPDATE;
   SELECT * INTO source FROM cps_coverage_source(coverage);
   EXECUTE format(
     'UPDATE children c SET %1$I = fresh.coverage
        FROM (SELECT t.child_id,
                     coalesce((SELECT range_agg(%3$s) FROM %2$I p WHERE p.child_id = t.child_id AND (%4$s)), ''{}'') AS coverage
-               FROM (%5$s) t) fresh
+               FROM unnest($1) AS t(child_id)) fresh
       WHERE c.id = fresh.child_id AND c.%1$I <> fresh.coverage',
-    coverage, source.part_table, source.range_of, source.counted, touched);
+    coverage, source.part_table, source.range_of, source.counted)
+    USING touched;
   RETURN NULL;
 END
 $$;
 --> statement-breakpoint
--- Folds the deltas into the settled rows; one caller at a time (another finds the lock taken and returns
--- null). Returns the number of delta rows folded.
-CREATE FUNCTION cps_settle_registry_tallies() RETURNS integer
+-- Folds up to max_deltas deltas into the settled rows and drops settled rows that fell to zero; one
+-- caller at a time (another finds the lock taken and gets null). Returns the number of deltas folded:
+-- callers repeat while it returns max_deltas, each call a short transaction of its own.
+CREATE FUNCTION cps_settle_registry_tallies(max_deltas integer DEFAULT 50000) RETURNS integer
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = public, pg_temp
   AS $$
 DECLARE
   folded integer;
+  emptied tid[];
 BEGIN
   IF NOT pg_try_advisory_xact_lock(hashtext('cps_settle_registry_tallies')) THEN
     RETURN NULL;
   END IF;
   WITH deltas AS (
-    DELETE FROM registry_tallies WHERE NOT settled
+    DELETE FROM registry_tallies
+     WHERE ctid = ANY (ARRAY(SELECT ctid FROM registry_tallies WHERE NOT settled LIMIT max_deltas))
     RETURNING ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, children
-  ), counted AS (
-    SELECT count(*)::integer AS n FROM deltas
   ), sums AS (
     INSERT INTO registry_tallies AS t (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, children, settled)
     SELECT ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, sum(children), true
@@ -156,9 +175,12 @@ BEGIN
     HAVING sum(children) <> 0
     ON CONFLICT (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage) WHERE settled
     DO UPDATE SET children = t.children + excluded.children
+    RETURNING t.ctid AS row_id, t.children
   )
-  SELECT n INTO folded FROM counted;
-  DELETE FROM registry_tallies WHERE settled AND children = 0;
+  SELECT (SELECT count(*)::integer FROM deltas), (SELECT array_agg(row_id) FROM sums WHERE children = 0) INTO folded, emptied;
+  IF emptied IS NOT NULL THEN
+    DELETE FROM registry_tallies WHERE ctid = ANY (emptied);
+  END IF;
   RETURN folded;
 END
 $$;
@@ -174,6 +196,8 @@ DECLARE
   source record;
   total bigint;
 BEGIN
+  -- In the order writers take them, so that a writer never holds one while waiting for another.
+  LOCK TABLE children, child_circumstances, care_records, health_insurance_cards IN SHARE ROW EXCLUSIVE MODE;
   LOCK TABLE registry_tallies IN EXCLUSIVE MODE;
   FOREACH coverage IN ARRAY ARRAY['card_coverage', 'membership_coverage', 'care_coverage'] LOOP
     SELECT * INTO source FROM cps_coverage_source(coverage);
@@ -198,9 +222,9 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION cps_settle_registry_tallies() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cps_settle_registry_tallies(integer) FROM PUBLIC;
 --> statement-breakpoint
-GRANT EXECUTE ON FUNCTION cps_settle_registry_tallies() TO cps_app;
+GRANT EXECUTE ON FUNCTION cps_settle_registry_tallies(integer) TO cps_app;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION cps_rebuild_registry_tallies() FROM PUBLIC;
 --> statement-breakpoint
@@ -270,3 +294,31 @@ CREATE TRIGGER care_records_cover_update AFTER UPDATE ON care_records
 --> statement-breakpoint
 CREATE TRIGGER care_records_cover_delete AFTER DELETE ON care_records
   REFERENCING OLD TABLE AS old_parts FOR EACH STATEMENT EXECUTE FUNCTION cps_cover_children('care_coverage');
+--> statement-breakpoint
+-- TRUNCATE fires no row or statement-level change triggers: emptying a table empties what it counted.
+CREATE FUNCTION cps_tallies_after_truncate() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = public, pg_temp
+  AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'children' THEN
+    DELETE FROM registry_tallies;
+  ELSE
+    EXECUTE format('UPDATE children SET %1$I = ''{}'' WHERE %1$I <> ''{}''', TG_ARGV[0]);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION cps_tallies_after_truncate() FROM PUBLIC;
+--> statement-breakpoint
+CREATE TRIGGER children_tally_truncate AFTER TRUNCATE ON children FOR EACH STATEMENT EXECUTE FUNCTION cps_tallies_after_truncate();
+--> statement-breakpoint
+CREATE TRIGGER health_insurance_cards_cover_truncate AFTER TRUNCATE ON health_insurance_cards
+  FOR EACH STATEMENT EXECUTE FUNCTION cps_tallies_after_truncate('card_coverage');
+--> statement-breakpoint
+CREATE TRIGGER child_circumstances_cover_truncate AFTER TRUNCATE ON child_circumstances
+  FOR EACH STATEMENT EXECUTE FUNCTION cps_tallies_after_truncate('membership_coverage');
+--> statement-breakpoint
+CREATE TRIGGER care_records_cover_truncate AFTER TRUNCATE ON care_records
+  FOR EACH STATEMENT EXECUTE FUNCTION cps_tallies_after_truncate('care_coverage');

@@ -137,7 +137,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(housekeeping, {
     tasks: [
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
-      { name: 'settle-registry-tallies', intervalMs: 30 * 1000, run: () => settleRegistryTallies(database.db) },
+      { name: 'settle-registry-tallies', intervalMs: config.tallySettleIntervalMs, run: () => settleRegistryTallies(database.db) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
       { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],

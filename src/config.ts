@@ -103,6 +103,11 @@ const EnvSchema = Type.Object({
     default: 1000,
     description: 'milliseconds between audit-chain sealing runs (0 disables the timer)',
   }),
+  TALLY_SETTLE_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 30_000,
+    description: 'milliseconds between foldings of the registry tallies\' deltas (0 disables the timer)',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -148,6 +153,7 @@ export interface Config {
     loginRateLimitMax: number
   }
   auditSealIntervalMs: number
+  tallySettleIntervalMs: number
   jobsPollIntervalMs: number
   webhooks: {
     allowHttp: boolean
@@ -247,6 +253,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         loginRateLimitMax: env.LOGIN_RATE_LIMIT_MAX,
       },
       auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
+      tallySettleIntervalMs: env.TALLY_SETTLE_INTERVAL_MS,
       jobsPollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
       webhooks: {
         allowHttp: env.WEBHOOK_ALLOW_HTTP,

@@ -77,6 +77,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
     AUDIT_SEAL_INTERVAL_MS: '0',
+    TALLY_SETTLE_INTERVAL_MS: '0',
     // Tests run due jobs themselves (app.jobs.runDue()) after moving the clock.
     JOBS_POLL_INTERVAL_MS: '0',
     // Two test files share two cores; load shedding has its own test.

@@ -421,12 +421,19 @@ export async function relocateChildParts(tx: Executor, childIds: readonly string
 }
 
 /**
- * Folds the registry tallies' deltas into settled rows (migration 0015): the indicators read fewer rows.
- * Returns how many deltas were folded, or null when another instance was folding them.
+ * Folds the registry tallies' deltas into settled rows (migration 0015), a bounded number per
+ * transaction, so that the indicators read fewer rows. Returns how many deltas were folded, or null
+ * when another instance was folding them.
  */
-export async function settleRegistryTallies(db: Db): Promise<number | null> {
-  const [row] = await queryRows<{ folded: number | null }>(db, sql`select cps_settle_registry_tallies() as folded`)
-  return row?.folded ?? null
+export async function settleRegistryTallies(db: Db, deltasPerTransaction = 50_000): Promise<number | null> {
+  let total = 0
+  for (;;) {
+    const [row] = await queryRows<{ folded: number | null }>(db, sql`select cps_settle_registry_tallies(${deltasPerTransaction}::int) as folded`)
+    const folded = row?.folded ?? null
+    if (folded === null) return total > 0 ? total : null
+    total += folded
+    if (folded < deltasPerTransaction) return total
+  }
 }
 
 export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {

@@ -226,7 +226,8 @@ export class MeasureSource {
           where ward_code = any(${textArray(this.context.wards)})
             and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
             and (inactive_since is null or inactive_since > ${date})
-          group by 1, 2, 3`,
+          group by 1, 2, 3
+          having sum(children) <> 0`,
     )
   }
 
@@ -288,6 +289,7 @@ export class MeasureSource {
                        where ${careRecords.childId} = ${children.id}
                          and ${careRecords.startDate} <= ${asOf}::date
                          and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
+                         and (${careRecords.endDate} is null or ${careRecords.startDate} <= ${careRecords.endDate})
                          and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
                      ) as cared
               from ${childCircumstances}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { queryRows, type Executor } from '../../../src/db/client.js'
 import { loadWorkingCalendar } from '../../../src/modules/calendar/repository.js'
 import { ageGroups } from '../../../src/modules/children/rules.js'
@@ -90,6 +90,34 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     await tx.execute(sql`update child_circumstances set end_date = '2024-04-30' where group_code = 'b' and id = (select min(id::text)::uuid from child_circumstances where group_code = 'b')`)
   })
 
+  const sameBothWays = async (t: Test) => {
+    const wardScope: Scope = { all: false, wards, groups: [] }
+    for (const [windowFrom, asOf] of [
+      ['2024-01-01', '2024-01-01'],
+      ['2024-01-01', '2024-03-31'],
+      ['2024-04-01', '2024-04-30'],
+      ['2024-01-01', '2024-05-05'],
+      ['2024-01-01', '2024-06-20'],
+      ['2023-01-01', '2023-12-31'],
+    ] as const) {
+      const { tallied, fromTallies, fromChildren } = await registryBothWays(ctx, wardScope, windowFrom, asOf)
+      t.ok(tallied, `${asOf}: a ward scope reads the tallies`)
+      t.same(fromTallies, fromChildren, `${windowFrom}…${asOf}: the same counts both ways`)
+      t.ok(fromTallies.some((row) => row.carded > 0), 'cards are counted')
+    }
+  }
+
+  t.test('answer as the children themselves do, before the deltas are folded', async (t) => {
+    await sameBothWays(t)
+    t.same(
+      [...ageGroups].sort((a, b) => a.min - b.min).map((group, index, sorted) => index === 0 || group.min === sorted[index - 1]!.max + 1),
+      ageGroups.map(() => true),
+      'the age groups follow one another without a gap (the age buckets assume it)',
+    )
+    const groupScope: Scope = { all: false, wards: [], groups: ['00301-01'] }
+    t.notOk((await registryBothWays(ctx, groupScope, '2024-01-01', '2024-06-20')).tallied, 'a residential-group scope counts the children themselves')
+  })
+
   t.test('equal a rebuild from the tables, before and after settling', async (t) => {
     const incremental = await netTallies(ctx)
     t.ok(incremental.length > 0)
@@ -112,37 +140,17 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     )
     t.equal(incremental.filter((row) => row.birth_date === '2019-10-10').length, 0, 'a deleted row leaves no count')
 
-    const folded = await settleRegistryTallies(ctx.app.database.db)
-    t.ok(folded! > 0, 'deltas folded')
+    const [{ deltas }] = await inScope(ctx.app.database.db, systemScope, (tx) =>
+      queryRows<{ deltas: number }>(tx, sql`select count(*)::int as deltas from registry_tallies where not settled`),
+    ) as [{ deltas: number }]
+    t.ok(deltas > 3, 'the writes appended deltas')
+    t.equal(await settleRegistryTallies(ctx.app.database.db, 3), deltas, 'folded three at a time, every one of them')
     t.same(await netTallies(ctx), incremental, 'settling changes no count')
     t.equal(await settleRegistryTallies(ctx.app.database.db), 0, 'nothing left to fold')
+    await sameBothWays(t)
 
     await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
     t.same(await netTallies(ctx), incremental, 'a rebuild from the tables finds the same counts')
-  })
-
-  t.test('answer as the children themselves do', async (t) => {
-    const wardScope: Scope = { all: false, wards, groups: [] }
-    for (const [windowFrom, asOf] of [
-      ['2024-01-01', '2024-01-01'],
-      ['2024-01-01', '2024-03-31'],
-      ['2024-04-01', '2024-04-30'],
-      ['2024-01-01', '2024-05-05'],
-      ['2024-01-01', '2024-06-20'],
-      ['2023-01-01', '2023-12-31'],
-    ] as const) {
-      const { tallied, fromTallies, fromChildren } = await registryBothWays(ctx, wardScope, windowFrom, asOf)
-      t.ok(tallied, `${asOf}: a ward scope reads the tallies`)
-      t.same(fromTallies, fromChildren, `${windowFrom}…${asOf}: the same counts both ways`)
-      t.ok(fromTallies.some((row) => row.carded > 0), 'cards are counted')
-    }
-    t.same(
-      [...ageGroups].sort((a, b) => a.min - b.min).map((group, index, sorted) => index === 0 || group.min === sorted[index - 1]!.max + 1),
-      ageGroups.map(() => true),
-      'the age groups follow one another without a gap (the age buckets assume it)',
-    )
-    const groupScope: Scope = { all: false, wards: [], groups: ['00301-01'] }
-    t.notOk((await registryBothWays(ctx, groupScope, '2024-01-01', '2024-06-20')).tallied, 'a residential-group scope counts the children themselves')
   })
 
   t.test('the application role reads its wards’ tallies and writes none', async (t) => {
@@ -180,5 +188,44 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     await first.query('commit')
     const counted = (await netTallies(ctx)).filter((row) => row.birth_date === '2022-02-22')
     t.same(counted.map((row) => row.children), [2])
+  })
+
+  t.test('parts written at once to the same child both reach its coverage', { skip: !onPostgres && 'needs two connections' }, async (t) => {
+    const url = await ownerConnectionString(ctx.app.database)
+    const first = new pg.Client({ connectionString: url })
+    const second = new pg.Client({ connectionString: url })
+    await Promise.all([first.connect(), second.connect()])
+    t.teardown(() => Promise.all([first.end(), second.end()]))
+    const [{ id }] = (
+      await first.query<{ id: string }>(
+        `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
+         values ('01', '${wardB}', 'Trẻ thử nghiệm hai thẻ', '2023-03-03', 'female', now(), now()) returning id`,
+      )
+    ).rows as [{ id: string }]
+    const card = (number: string, from: string, to: string) =>
+      `insert into health_insurance_cards (child_id, province_code, ward_code, card_number, valid_from, valid_to, created_at)
+       values ('${id}', '01', '${wardB}', '${number}', '${from}', '${to}', now())`
+    await first.query('begin')
+    await first.query(card('TE1-R1', '2023-03-03', '2024-03-02'))
+    await second.query('begin')
+    const waiting = second.query(card('TE1-R2', '2025-01-01', '2025-12-31'))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await first.query('commit')
+    await waiting
+    await second.query('commit')
+    const [{ coverage }] = (await first.query<{ coverage: string }>(`select card_coverage::text as coverage from children where id = '${id}'`)).rows as [{ coverage: string }]
+    t.equal(coverage, '{[2023-03-03,2024-03-03),[2025-01-01,2026-01-01)}', 'the second writer waited for the first and kept its card')
+    const incremental = await netTallies(ctx)
+    await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
+    t.same(await netTallies(ctx), incremental, 'the tallies agree with a rebuild')
+  })
+
+  t.test('emptying a table with TRUNCATE empties what it counted', async (t) => {
+    await asTableOwner(ctx.app.database, ['truncate care_records'])
+    const after = await netTallies(ctx)
+    t.ok(after.every((row) => row.care_coverage === '{}'), 'no care left in the coverage')
+    await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
+    t.same(await netTallies(ctx), after, 'the tallies agree with a rebuild')
+    await sameBothWays(t)
   })
 })
