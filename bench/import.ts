@@ -2,7 +2,8 @@
  * The bulk import, end to end, on PostgreSQL: a synthetic CSV of children imported through the same code
  * as POST /v1/imports and `cps import` (read, stage, validate, upsert, revisions, audit), as the
  * application role with row-level security on, against a raw COPY of the same file into a scratch
- * table in the same run (the physical floor). Then a re-import of the same file (all unchanged), and a
+ * table in the same run (the physical floor), and against the rows' required writes alone done set-based
+ * (children, revisions, audit events: the floor of any import design). Then a re-import of the same file (all unchanged), and a
  * large file for memory: peak RSS must stay flat.
  *
  *   npx tsx bench/import.ts [--rows 100000] [--large-rows 1000000] [--skip-large] [--mode partial|atomic]
@@ -107,6 +108,68 @@ async function rawCopy(url: string, path: string): Promise<number> {
     return seconds
   } finally {
     await client.end()
+  }
+}
+
+/**
+ * A second floor: what the rows' required writes alone cost — each child with its indexes, its creation
+ * revision and its audit event, written set-based from a scratch copy of the file (no parsing,
+ * validation, staging or report), split over `connections` sessions writing at once, then rolled back.
+ * Seconds of wall time for all the rows.
+ */
+async function writeSetFloor(url: string, path: string, connections: number): Promise<number> {
+  const setup = new pg.Client({ connectionString: url })
+  await setup.connect()
+  const sessions = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      return client
+    }),
+  )
+  try {
+    await setup.query(`create table bench_write_set (${header.map((h) => `"${h}" text`).join(', ')})`)
+    await pipeline(createReadStream(path), setup.query(copyFrom(`copy bench_write_set from stdin with (format csv, header true, encoding 'UTF8')`)))
+    await setup.query(`alter table bench_write_set add column slot integer`)
+    await setup.query(`update bench_write_set set slot = abs(hashtext("externalId")) % ${connections}`)
+    const writes = (slot: number) => `
+      with file as (
+        select gen_random_uuid() as id, "externalId" as external_id, "fullName" as full_name, "sex" as sex,
+               to_date("dateOfBirth", 'DD/MM/YYYY') as date_of_birth, "ethnicityCode" as ethnicity_code,
+               nullif("personalId", '') as personal_id, "birthRegistered"::boolean as birth_registered, "wardCode" as ward_code,
+               "streetAddress" as street_address, "hasDisability"::boolean as has_disability
+          from bench_write_set where slot = ${slot}
+      ), created as (
+        insert into children (id, province_code, ward_code, street_address, full_name, date_of_birth, birth_year, sex, ethnicity_code,
+                              personal_id, birth_registered, has_disability, source, external_id, created_at, updated_at, created_by, updated_by)
+        select id, '01', ward_code, street_address, full_name, date_of_birth, extract(year from date_of_birth)::int, sex, ethnicity_code,
+               personal_id, birth_registered, has_disability, 'bench-floor', external_id, now(), now(), 'bench', 'bench'
+          from file
+        returning id, ward_code
+      ), revised as (
+        insert into child_revisions (child_id, province_code, ward_code, version, action, changes, changed_at, actor_id, actor_name, request_id)
+        select f.id, '01', f.ward_code, 1, 'create',
+               (select jsonb_agg(jsonb_build_object('field', key, 'from', null, 'to', value)) from jsonb_each(to_jsonb(f) - 'id')),
+               now(), 'bench', 'Benchmark importer', 'bench'
+          from file f join created using (id)
+      )
+      insert into audit_events (occurred_at, actor_type, actor_id, actor_name, role, action, resource_type, resource_id, unit_code, request_id, outcome, details)
+      select now(), 'user', 'bench', 'Benchmark importer', 'district_officer', 'child.create', 'child', id::text, ward_code, 'bench', 'success',
+             jsonb_build_object('importId', 'bench')
+        from created`
+    const started = performance.now()
+    await Promise.all(
+      sessions.map(async (session, slot) => {
+        await session.query('begin')
+        await session.query(writes(slot))
+        await session.query('rollback')
+      }),
+    )
+    const seconds = (performance.now() - started) / 1000
+    await setup.query('drop table bench_write_set')
+    return seconds
+  } finally {
+    await Promise.all([setup, ...sessions].map((client) => client.end()))
   }
 }
 
@@ -221,6 +284,7 @@ async function main(): Promise<void> {
     await writeCsv(smallFile, rows)
     const megabytes = statSync(smallFile).size / 1024 / 1024
     const copySeconds = await rawCopy(url, smallFile)
+    const writeSetSeconds = [await writeSetFloor(url, smallFile, 1), await writeSetFloor(url, smallFile, 2)]
     const first = await importFile(url, database, directory, user.id, smallFile, 'first import')
     const again = await importFile(url, database, directory, user.id, smallFile, 're-import (unchanged)')
     const results: Run[] = [first, again]
@@ -228,7 +292,12 @@ async function main(): Promise<void> {
       await writeCsv(largeFile, largeRows)
       results.push(await importFile(url, database, directory, user.id, largeFile, 'large file'))
     }
-    process.stdout.write(`\nraw COPY of the ${rows.toLocaleString('en')}-row file (${megabytes.toFixed(1)} MiB): ${copySeconds.toFixed(2)} s, ${formatRate(rows, copySeconds)}\n\n`)
+    process.stdout.write(`\nraw COPY of the ${rows.toLocaleString('en')}-row file (${megabytes.toFixed(1)} MiB): ${copySeconds.toFixed(2)} s, ${formatRate(rows, copySeconds)}\n`)
+    process.stdout.write(
+      `the rows' writes alone (children, creation revisions, audit events; set-based, rolled back): ` +
+        writeSetSeconds.map((seconds, index) => `${formatRate(rows, seconds)} on ${index + 1} connection${index ? 's' : ''}`).join(', ') +
+        `\n\n`,
+    )
     process.stdout.write(
       `${table(
         ['run', 'rows', 'seconds', 'rate', 'vs raw COPY', 'CPU µs/row (node + PostgreSQL)', 'peak RSS', 'outcome'],
