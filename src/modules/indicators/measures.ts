@@ -138,7 +138,7 @@ export class MeasureSource {
   }
 
   /**
-   * The registry's counts by ward and sex, with a column per age group: children; special-circumstance
+   * The registry's counts by ward, sex and age group: children; special-circumstance
    * children and those of them cared for in the window; children under 6 and those of them holding a
    * valid card. Read from the registry tallies (migration 0015) when the caller's scope is whole wards,
    * otherwise counted from the children themselves: the tallies know wards, not residential groups.
@@ -210,6 +210,7 @@ export class MeasureSource {
   /**
    * The tallies of the wards, each row the children sharing a birth date, status and coverage: on the
    * registry at the end of the window, and each question of the window a condition on the coverages.
+   * Deltas not yet folded are summed with the settled rows; a group whose deltas cancel out is left out.
    */
   registryFromTallies(): Promise<RegistryRow[]> {
     const { tx, asOf, windowFrom } = this.context
