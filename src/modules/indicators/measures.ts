@@ -9,7 +9,7 @@ import { queryRows, type Executor } from '../../db/client.js'
 import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
-import { careRecords, children, childCircumstances, healthInsuranceCards } from '../children/tables.js'
+import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
 import { incidentKinds, injuryKinds, type IncidentKind } from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
@@ -31,9 +31,13 @@ export type Dimension = (typeof dimensions)[number]
 export interface MeasureContext {
   tx: Executor
   scope: Scope
-  /** The wards whose figures are computed (the unit, or every ward below it valid in the window). */
+  /**
+   * The wards whose figures are computed (the unit, or every ward below it valid in the window); all of
+   * them whole in the caller's jurisdiction (`resolveUnit` refuses a unit that is not).
+   */
   wards: readonly string[]
   windowFrom: string
+  /** The last day of the window: on or after `windowFrom`. */
   asOf: string
   /** What is known at the end of the window: steps, submissions and decisions before this instant. */
   cutoff: Date
@@ -47,7 +51,7 @@ export interface MeasureContext {
 /** Cells for one combination of breakdowns, keyed by `ward` and each dimension of the set. */
 export type CellsFor = (set: readonly Dimension[]) => BreakdownCell[]
 
-/** One ward, sex and age bucket of the registry's counts: the columns of `registryColumns`. */
+/** One ward, sex and age bucket of the registry's counts. */
 interface RegistryRow {
   ward: string
   sex: string
@@ -138,14 +142,13 @@ export class MeasureSource {
   }
 
   /**
-   * The registry's counts by ward, sex and age group: children; special-circumstance
-   * children and those of them cared for in the window; children under 6 and those of them holding a
-   * valid card. Read from the registry tallies (migration 0015) when the caller's scope is whole wards,
-   * otherwise counted from the children themselves: the tallies know wards, not residential groups.
+   * The registry's counts by ward, sex and age group: children; special-circumstance children and those
+   * of them cared for in the window; children under 6 and those of them holding a valid card. Read from
+   * the registry tallies (migration 0015), kept in every writing transaction.
    */
   registry(): Promise<{ children: BreakdownCell[]; special: BreakdownCell[]; under6: BreakdownCell[]; carded: BreakdownCell[] }> {
     return this.once('registry', async () => {
-      const rows = this.tallied() ? await this.registryFromTallies() : await this.registryFromChildren()
+      const rows = await this.registryRows()
       const groups = new Map<string, { ward: string; sex: string; byAge: Map<string, RegistryRow> }>()
       for (const row of rows) {
         const key = `${row.ward} ${row.sex}`
@@ -173,28 +176,30 @@ export class MeasureSource {
     })
   }
 
-  /** Whether the registry tallies can answer for this caller: a scope of whole wards, and a window ending on or after it starts. */
-  tallied(): boolean {
-    const { scope, windowFrom, asOf } = this.context
-    return (scope.all || scope.groups.length === 0) && windowFrom <= asOf
-  }
-
   /**
-   * The registry's count columns over rows holding `born` (a birth date), each row weighing `weight`,
-   * grouped by the age group's bucket: one `width_bucket` a row rather than a comparison per age group
-   * and column, since a district has hundreds of thousands of rows to weigh.
+   * The tallies of the wards by ward, sex and age bucket (one `width_bucket` a row: a district has
+   * hundreds of thousands of rows to weigh). Each tally row counts the children sharing a birth date,
+   * status and coverage; on the registry at the end of the window, and each question of the window a
+   * condition on the coverages. Deltas not yet folded are summed with the settled rows; a group whose
+   * deltas cancel out is left out.
    */
-  private registryColumns(born: SQL, weight: SQL, flags: { special: SQL; cared: SQL; carded: SQL }): SQL {
-    const tally = (condition: SQL, name: string) => sql`coalesce(sum(${weight}) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
-    return sql.join(
-      [
-        sql`width_bucket(${born}, ${this.ageThresholds()}) as bucket`,
-        sql`sum(${weight})::int as children`,
-        tally(flags.special, 'special'),
-        tally(sql`${flags.special} and ${flags.cared}`, 'cared'),
-        tally(flags.carded, 'carded'),
-      ],
-      sql`, `,
+  registryRows(): Promise<RegistryRow[]> {
+    const { tx, asOf, windowFrom } = this.context
+    const date = sql`${asOf}::date`
+    const special = sql`membership_coverage @> ${date}`
+    const counted = (condition: SQL, name: string) => sql`coalesce(sum(children) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
+    return queryRows<RegistryRow>(
+      tx,
+      sql`select ward_code as ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
+                 ${counted(special, 'special')},
+                 ${counted(sql`${special} and care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`, 'cared')},
+                 ${counted(sql`card_coverage @> ${date}`, 'carded')}
+          from registry_tallies
+          where ward_code = any(${textArray(this.context.wards)})
+            and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
+            and (inactive_since is null or inactive_since > ${date})
+          group by 1, 2, 3
+          having sum(children) <> 0`,
     )
   }
 
@@ -205,71 +210,6 @@ export class MeasureSource {
       (years) => sql`${yearsBefore(asOf, years)} + 1`,
     )
     return sql`array[${sql.join(firstBirthDates, sql`, `)}]::date[]`
-  }
-
-  /**
-   * The tallies of the wards, each row the children sharing a birth date, status and coverage: on the
-   * registry at the end of the window, and each question of the window a condition on the coverages.
-   * Deltas not yet folded are summed with the settled rows; a group whose deltas cancel out is left out.
-   */
-  registryFromTallies(): Promise<RegistryRow[]> {
-    const { tx, asOf, windowFrom } = this.context
-    const date = sql`${asOf}::date`
-    return queryRows<RegistryRow>(
-      tx,
-      sql`select ward_code as ward, sex,
-                 ${this.registryColumns(sql.raw('birth_date'), sql.raw('children'), {
-                   special: sql`membership_coverage @> ${date}`,
-                   cared: sql`care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`,
-                   carded: sql`card_coverage @> ${date}`,
-                 })}
-          from registry_tallies
-          where ward_code = any(${textArray(this.context.wards)})
-            and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
-            and (inactive_since is null or inactive_since > ${date})
-          group by 1, 2, 3
-          having sum(children) <> 0`,
-    )
-  }
-
-  /**
-   * One pass over the children in scope: special-circumstance children and those cared for by hash joins
-   * with the few children in a group or with care; a valid card by a hashed subplan (one probe per child
-   * under 6, and no duplicate when a child holds two cards). Ranges ending before they start cover no
-   * day, as in the tallies.
-   */
-  registryFromChildren(): Promise<RegistryRow[]> {
-    const { tx, asOf, windowFrom, scope } = this.context
-    const wards = textArray(this.context.wards)
-    const carded = sql`${children.id} in (
-      select ${healthInsuranceCards.childId} from ${healthInsuranceCards}
-      where ${healthInsuranceCards.validFrom} <= ${asOf}::date and ${healthInsuranceCards.validTo} >= ${asOf}::date
-        and ${healthInsuranceCards.wardCode} = any(${wards})
-        and ${scopeCondition(scope, { ward: healthInsuranceCards.wardCode, group: healthInsuranceCards.residentialGroupCode })}
-    )`
-    return queryRows<RegistryRow>(
-      tx,
-      sql`select ${children.wardCode} as ward, ${children.sex} as sex,
-                 ${this.registryColumns(sql`${children.effectiveBirthDate}`, sql`1`, { special: sql`special.child_id is not null`, cared: sql`cared.child_id is not null`, carded })}
-          from ${children}
-          left join (
-            select distinct ${childCircumstances.childId} as child_id from ${childCircumstances}
-            where ${childCircumstances.kind} = 'group' and ${childCircumstances.groupCode} is not null
-              and ${childCircumstances.startDate} <= ${asOf}::date
-              and (${childCircumstances.endDate} is null or ${childCircumstances.endDate} >= ${asOf}::date)
-              and ${childCircumstances.wardCode} = any(${wards})
-              and ${scopeCondition(scope, { ward: childCircumstances.wardCode, group: childCircumstances.residentialGroupCode })}
-          ) special on special.child_id = ${children.id}
-          left join (
-            select distinct ${careRecords.childId} as child_id from ${careRecords}
-            where ${careRecords.startDate} <= ${asOf}::date and (${careRecords.endDate} is null or ${careRecords.endDate} >= ${windowFrom}::date)
-              and (${careRecords.endDate} is null or ${careRecords.startDate} <= ${careRecords.endDate})
-              and ${careRecords.wardCode} = any(${wards})
-              and ${scopeCondition(scope, { ward: careRecords.wardCode, group: careRecords.residentialGroupCode })}
-          ) cared on cared.child_id = ${children.id}
-          where ${childOnRegistry(this.context)}
-          group by 1, 2, 3`,
-    )
   }
 
   /**

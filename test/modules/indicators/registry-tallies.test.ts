@@ -31,7 +31,10 @@ async function netTallies({ app }: TestApp) {
   )
 }
 
-async function registryBothWays({ app }: TestApp, scope: Scope, windowFrom: string, asOf: string) {
+type Figures = Record<string, [children: number, special: number, cared: number] | [under6: number, carded: number]>
+
+/** The registry measure's figures as the indicators compute them (from the tallies), by ward, sex and age group. */
+async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, asOf: string): Promise<Figures> {
   return inScope(app.database.db, scope, async (tx) => {
     const source = new MeasureSource({
       tx,
@@ -44,10 +47,56 @@ async function registryBothWays({ app }: TestApp, scope: Scope, windowFrom: stri
       periods: await periodsOfYear(tx, Number(asOf.slice(0, 4))),
       breakdowns: new Map(),
     })
-    const order = <T extends { ward: string; sex: string; bucket: number | null }>(rows: T[]) =>
-      [...rows].sort((a, b) => `${a.ward} ${a.sex} ${a.bucket}`.localeCompare(`${b.ward} ${b.sex} ${b.bucket}`))
-    return { tallied: source.tallied(), fromTallies: order(await source.registryFromTallies()), fromChildren: order(await source.registryFromChildren()) }
+    const registry = await source.registry()
+    const figures: Figures = {}
+    registry.children.forEach((cell, index) => {
+      const special = registry.special[index]!
+      if (cell.numerator + special.denominator > 0) figures[`${cell.key.ward} ${cell.key.sex} ${cell.key.ageGroup}`] = [cell.numerator, special.denominator, special.numerator]
+    })
+    for (const cell of registry.carded) if (cell.denominator > 0) figures[`${cell.key.ward} ${cell.key.sex} under 6`] = [cell.denominator, cell.numerator]
+    return figures
   })
+}
+
+/** The same figures worked out from the children and their parts themselves, one child at a time: what the tallies must give. */
+async function fromChildren({ app }: TestApp, windowFrom: string, asOf: string): Promise<Figures> {
+  const yearsBefore = (years: number) => sql`(${asOf}::date - make_interval(years => ${years}))::date`
+  const ageGroup = sql`case when born is null then 'unknown' ${sql.join(
+    ageGroups.map((group) => sql`when born > ${yearsBefore(group.max + 1)} and born <= ${yearsBefore(group.min)} then ${group.code}::text`),
+    sql` `,
+  )} end`
+  const rows = await inScope(app.database.db, systemScope, (tx) =>
+    queryRows<{ ward: string; sex: string; age_group: string; under6: boolean; special: boolean; cared: boolean; carded: boolean }>(
+      tx,
+      sql`select ward, sex, ${ageGroup} as age_group, born > ${yearsBefore(6)} as under6, special, cared, carded
+          from (
+            select c.ward_code as ward, c.sex, c.effective_birth_date as born,
+                   exists (select 1 from child_circumstances m where m.child_id = c.id and m.kind = 'group' and m.group_code is not null
+                             and m.start_date <= ${asOf}::date and (m.end_date is null or m.end_date >= ${asOf}::date)) as special,
+                   exists (select 1 from care_records r where r.child_id = c.id and r.start_date <= ${asOf}::date
+                             and (r.end_date is null or (r.end_date >= ${windowFrom}::date and r.start_date <= r.end_date))) as cared,
+                   exists (select 1 from health_insurance_cards h where h.child_id = c.id
+                             and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date) as carded
+              from children c
+             where c.deleted_at is null and c.merged_into is null and c.ward_code = any(${`{${wards.join(',')}}`}::text[])
+               and (c.effective_birth_date is null or (c.effective_birth_date <= ${asOf}::date and c.effective_birth_date > ${yearsBefore(16)}))
+               and (c.status = 'active' or c.status_date > ${asOf}::date)
+          ) child`,
+    ),
+  )
+  const figures: Figures = {}
+  for (const row of rows) {
+    const age = (figures[`${row.ward} ${row.sex} ${row.age_group}`] ??= [0, 0, 0]) as number[]
+    age[0]!++
+    if (row.special) age[1]!++
+    if (row.special && row.cared) age[2]!++
+    if (row.under6) {
+      const young = (figures[`${row.ward} ${row.sex} under 6`] ??= [0, 0]) as number[]
+      young[0]!++
+      if (row.carded) young[1]!++
+    }
+  }
+  return figures
 }
 
 async function addChild(tx: Executor, values: Partial<typeof children.$inferInsert> & { wardCode: string; dateOfBirth: string }) {
@@ -91,7 +140,6 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
   })
 
   const sameBothWays = async (t: Test) => {
-    const wardScope: Scope = { all: false, wards, groups: [] }
     for (const [windowFrom, asOf] of [
       ['2024-01-01', '2024-01-01'],
       ['2024-01-01', '2024-03-31'],
@@ -100,22 +148,19 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
       ['2024-01-01', '2024-06-20'],
       ['2023-01-01', '2023-12-31'],
     ] as const) {
-      const { tallied, fromTallies, fromChildren } = await registryBothWays(ctx, wardScope, windowFrom, asOf)
-      t.ok(tallied, `${asOf}: a ward scope reads the tallies`)
-      t.same(fromTallies, fromChildren, `${windowFrom}…${asOf}: the same counts both ways`)
-      t.ok(fromTallies.some((row) => row.carded > 0), 'cards are counted')
+      const expected = await fromChildren(ctx, windowFrom, asOf)
+      t.ok(Object.values(expected).some((figure) => figure.length === 2 && figure[1] > 0), 'cards are counted')
+      t.same(await fromTallies(ctx, { all: false, wards, groups: [] }, windowFrom, asOf), expected, `${windowFrom}…${asOf}: as counting the children gives`)
     }
   }
 
-  t.test('answer as the children themselves do, before the deltas are folded', async (t) => {
+  t.test('answer as counting the children does, before the deltas are folded', async (t) => {
     await sameBothWays(t)
     t.same(
       [...ageGroups].sort((a, b) => a.min - b.min).map((group, index, sorted) => index === 0 || group.min === sorted[index - 1]!.max + 1),
       ageGroups.map(() => true),
       'the age groups follow one another without a gap (the age buckets assume it)',
     )
-    const groupScope: Scope = { all: false, wards: [], groups: ['00301-01'] }
-    t.notOk((await registryBothWays(ctx, groupScope, '2024-01-01', '2024-06-20')).tallied, 'a residential-group scope counts the children themselves')
   })
 
   t.test('equal a rebuild from the tables, before and after settling', async (t) => {
