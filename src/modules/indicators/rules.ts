@@ -164,16 +164,19 @@ export interface BreakdownCell {
 export function sumBreakdowns(cells: readonly BreakdownCell[], by: readonly string[]): BreakdownCell[] {
   const groups = new Map<string, BreakdownCell>()
   for (const cell of cells) {
-    const key: Record<string, string> = {}
+    // Codes never hold a NUL: joined with it, the values name their group without building a key first.
+    let id = ''
     for (const name of by) {
       const value = cell.key[name]
       if (value === undefined) throw new RangeError(`a cell has no "${name}" breakdown: ${JSON.stringify(cell.key)}`)
-      key[name] = value
+      id += `${value}\u0000`
     }
-    const id = JSON.stringify(by.map((name) => key[name]))
     const group = groups.get(id)
-    if (group === undefined) groups.set(id, { key, numerator: cell.numerator, denominator: cell.denominator })
-    else {
+    if (group === undefined) {
+      const key: Record<string, string> = {}
+      for (const name of by) key[name] = cell.key[name]!
+      groups.set(id, { key, numerator: cell.numerator, denominator: cell.denominator })
+    } else {
       group.numerator += cell.numerator
       group.denominator += cell.denominator
     }
