@@ -293,6 +293,11 @@ export async function indicatorFigures(
     setsFor: (definition: IndicatorDefinition) => Dimension[][]
   },
 ): Promise<IndicatorFigures[]> {
+  if (options.windowFrom > options.asOf) {
+    throw new HttpProblem(409, 'window_not_started', `The figures' window starts on ${options.windowFrom}, after ${options.asOf}: there is nothing to count yet.`, {
+      extensions: { windowFrom: options.windowFrom, asOf: options.asOf },
+    })
+  }
   // Short aggregates: compiling them would cost more than running them (jit), and their sorts and hash
   // tables stay in memory (work_mem). Scanning the registry tallies (~200,000 rows for a district of a
   // million children) is worth two parallel workers — 90 ms against 160 ms alone — where the default

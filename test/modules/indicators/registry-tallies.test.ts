@@ -9,10 +9,12 @@ import { settleRegistryTallies } from '../../../src/modules/children/repository.
 import { careRecords, children, childCircumstances, healthInsuranceCards } from '../../../src/modules/children/tables.js'
 import { MeasureSource } from '../../../src/modules/indicators/measures.js'
 import { periodsOfYear } from '../../../src/modules/indicators/repository.js'
+import { indicatorFigures } from '../../../src/modules/indicators/service.js'
 import { inScope, systemScope, type Scope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres, type TestApp } from '../../support/app.js'
-import { wardA, wardB } from '../../support/auth.js'
+import { accountFor, province, wardA, wardB } from '../../support/auth.js'
 import { asTableOwner, ownerConnectionString } from '../../support/owner.js'
+import { addResidentialGroup } from '../../support/registry.js'
 import { seedScenario } from './scenario.js'
 
 const now = '2024-06-20T03:00:00Z'
@@ -51,9 +53,9 @@ async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, a
     const figures: Figures = {}
     registry.children.forEach((cell, index) => {
       const special = registry.special[index]!
-      if (cell.numerator + special.denominator > 0) figures[`${cell.key.ward} ${cell.key.sex} ${cell.key.ageGroup}`] = [cell.numerator, special.denominator, special.numerator]
+      if (cell.numerator !== 0 || special.denominator !== 0 || special.numerator !== 0) figures[`${cell.key.ward} ${cell.key.sex} ${cell.key.ageGroup}`] = [cell.numerator, special.denominator, special.numerator]
     })
-    for (const cell of registry.carded) if (cell.denominator > 0) figures[`${cell.key.ward} ${cell.key.sex} under 6`] = [cell.denominator, cell.numerator]
+    for (const cell of registry.carded) if (cell.denominator !== 0 || cell.numerator !== 0) figures[`${cell.key.ward} ${cell.key.sex} under 6`] = [cell.denominator, cell.numerator]
     return figures
   })
 }
@@ -233,6 +235,31 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     await first.query('commit')
     const counted = (await netTallies(ctx)).filter((row) => row.birth_date === '2022-02-22')
     t.same(counted.map((row) => row.children), [2])
+  })
+
+  t.test('the tallies answer for whole wards only: a residential group’s officer is refused its ward', async (t) => {
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    t.equal((await addResidentialGroup(ctx, admin, { code: `${wardA}-91`, nameVi: 'Tổ dân phố thử nghiệm', parentCode: wardA })).statusCode, 201)
+    const groupOfficer = await accountFor(ctx, { role: 'ward_officer', units: [`${wardA}-91`] })
+    const response = await ctx.app.inject({ url: `/v1/indicators/values?year=2024&unit=${wardA}`, headers: groupOfficer.headers })
+    t.equal(response.statusCode, 403)
+    t.equal(response.json().code, 'unit_out_of_scope')
+  })
+
+  t.test('figures for a window that has not started are refused, not computed', async (t) => {
+    const ward = { code: wardA, nameVi: 'Phường thử nghiệm', level: 'ward' }
+    const attempt = inScope(ctx.app.database.db, { all: false, wards: [wardA], groups: [] }, (tx) =>
+      indicatorFigures(tx, {
+        scope: { all: false, wards: [wardA], groups: [] },
+        year: 2024,
+        target: { unit: ward, superior: null, wards: [ward] },
+        windowFrom: '2024-07-01',
+        asOf: '2024-06-20',
+        now: new Date(now),
+        setsFor: () => [],
+      }),
+    )
+    await t.rejects(attempt, { status: 409, code: 'window_not_started' })
   })
 
   t.test('parts written at once to the same child both reach its coverage', { skip: !onPostgres && 'needs two connections' }, async (t) => {
