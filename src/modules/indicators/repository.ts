@@ -77,9 +77,14 @@ export function targetsVersion(rows: readonly TargetRow[]): number {
   return contentVersion(rows.map((row) => [row.indicatorCode, row.comparator, row.value, row.unit, row.updatedAt.toISOString(), row.updatedBy]))
 }
 
-/** Serialises changes to data that has no row of its own to lock (a plan year's targets, a period not stored yet). */
-export async function lockResource(tx: Executor, kind: 'plan_targets' | 'reporting_period', key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${kind}), hashtext(${key}))`)
+/**
+ * Serialises changes to data that has no row of its own to lock (a plan year's targets, a period not
+ * stored yet). `shared`: for work that only needs the data not to change meanwhile (reports created over
+ * a period), which may run side by side.
+ */
+export async function lockResource(tx: Executor, kind: 'plan_targets' | 'reporting_period', key: string, options: { shared?: boolean } = {}): Promise<void> {
+  if (options.shared) await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext(${kind}), hashtext(${key}))`)
+  else await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${kind}), hashtext(${key}))`)
 }
 
 export async function replaceTargets(tx: Executor, year: number, targets: readonly (Target & { indicatorCode: string })[], author: string, now: Date): Promise<void> {

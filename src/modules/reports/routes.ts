@@ -12,7 +12,7 @@ import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf, sendExport } from '../indicators/export.js'
-import { keepPeriod, periodByCode, listTargets, listUnitRows, periodsOfYear, type UnitRow } from '../indicators/repository.js'
+import { keepPeriod, lockResource, periodByCode, listTargets, listUnitRows, periodsOfYear, type UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
 import { exportResponse } from '../indicators/schemas.js'
 import { indicatorFigures, resolveUnit, withholdsSmallCells, type UnitWithWards } from '../indicators/service.js'
@@ -170,6 +170,16 @@ export default async function reportRoutes(app: FastifyInstance) {
       const target = resolveUnit(units, principal, body.unitCode, { from: period.windowFrom, to: period.windowTo }, 'body', '/unitCode')
       const now = app.clock.now()
       const created = await inScope(db(), principal.scope, async (tx) => {
+        // The period's window may not move under a report being created: its PUT takes this lock
+        // exclusively, and refuses to move a window that reports have frozen figures over.
+        await lockResource(tx, 'reporting_period', period.code, { shared: true })
+        const current = await periodByCode(tx, period.code)
+        if (current.windowFrom !== period.windowFrom || current.windowTo !== period.windowTo) {
+          throw conflict('period_changed', `The data window of ${period.code} changed while the report was being created; create it again.`, {
+            windowFrom: current.windowFrom,
+            windowTo: current.windowTo,
+          })
+        }
         const existing = await findReportId(tx, target.unit.code, period.code)
         if (existing) return { existing }
         const snapshot = await freeze(tx, principal, level, target, period)

@@ -1,10 +1,12 @@
 import { eq, inArray } from 'drizzle-orm'
+import pg from 'pg'
 import t from 'tap'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { events } from '../../../src/modules/webhooks/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
-import { createTestApp } from '../../support/app.js'
+import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
+import { ownerConnectionString } from '../../support/owner.js'
 import { seedScenario } from '../indicators/scenario.js'
 
 interface Figure {
@@ -225,4 +227,26 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       t.match(logged[0], { action: 'report.read', resourceId: id, outcome })
     }
   })
+})
+
+t.test('a report is not created over a data window that moved while it was being created', { skip: !onPostgres && 'needs two connections' }, async (t) => {
+  const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
+  const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const owner = new pg.Client({ connectionString: await ownerConnectionString(ctx.app.database) })
+  await owner.connect()
+  t.teardown(() => owner.end())
+  // An administrator's change of the window holds the period's lock while the officer creates the report.
+  await owner.query('begin')
+  await owner.query(`select pg_advisory_xact_lock(hashtext('reporting_period'), hashtext('2024-six_month'))`)
+  const creating = ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: officer.headers, payload: { periodCode: '2024-six_month', unitCode: wardA } })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await owner.query(`insert into reporting_periods (code, year, kind, due_date, window_from, window_to)
+                     values ('2024-six_month', 2024, 'six_month', '2024-05-15', '2024-02-01', '2024-06-30')
+                     on conflict (code) do update set window_from = excluded.window_from`)
+  await owner.query('commit')
+  const response = await creating
+  t.equal(response.statusCode, 409)
+  t.match(response.json(), { code: 'period_changed', windowFrom: '2024-02-01' })
+  const [{ reports }] = (await owner.query<{ reports: number }>(`select count(*)::int as reports from reports where period_code = '2024-six_month'`)).rows as [{ reports: number }]
+  t.equal(reports, 0, 'nothing was written')
 })
