@@ -63,8 +63,8 @@ export function resolveScope(tree: readonly UnitNode[], assigned: readonly strin
 export function scopeCondition(scope: Scope, columns: { ward: Column; group: Column }): SQL {
   if (scope.all) return sql`true`
   const parts: SQL[] = []
-  if (scope.wards.length > 0) parts.push(sql`${columns.ward} = any(${toTextArray(scope.wards)})`)
-  if (scope.groups.length > 0) parts.push(sql`${columns.group} = any(${toTextArray(scope.groups)})`)
+  if (scope.wards.length > 0) parts.push(sql`${columns.ward} = any(${textArray(scope.wards)})`)
+  if (scope.groups.length > 0) parts.push(sql`${columns.group} = any(${textArray(scope.groups)})`)
   return parts.length === 0 ? sql`false` : or(...parts)!
 }
 
@@ -78,7 +78,8 @@ export function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
 }
 
-function toTextArray(values: readonly string[]): SQL {
+/** Many strings as one `text[]` parameter, for `= any(…)` and `unnest(…)`. */
+export function textArray(values: readonly string[]): SQL {
   return sql`${arrayLiteral(values)}::text[]`
 }
 

@@ -3,7 +3,7 @@ import { queryRows, type Db, type Executor } from '../../db/client.js'
 import { rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
-import { arrayLiteral, scopeCondition, scopeSettings, type Scope } from '../../platform/scope.js'
+import { arrayLiteral, scopeCondition, scopeSettings, textArray, type Scope } from '../../platform/scope.js'
 import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
 import { isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
 
@@ -328,12 +328,12 @@ export async function listDuplicatePairs(db: Executor, scope: Scope, options: { 
     if (wards !== null) {
       const groups = scope.groups
       parts.push(
-        sql`(${sql.raw(alias)}.ward_code = any(${arrayLiteral(wards)}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${arrayLiteral(groups)}::text[]))`,
+        sql`(${sql.raw(alias)}.ward_code = any(${textArray(wards)}) or ${sql.raw(alias)}.residential_group_code = any(${textArray(groups)}))`,
       )
     }
     if (options.unitScope) {
       parts.push(
-        sql`(${sql.raw(alias)}.ward_code = any(${arrayLiteral(options.unitScope.wards)}::text[]) or ${sql.raw(alias)}.residential_group_code = any(${arrayLiteral(options.unitScope.groups)}::text[]))`,
+        sql`(${sql.raw(alias)}.ward_code = any(${textArray(options.unitScope.wards)}) or ${sql.raw(alias)}.residential_group_code = any(${textArray(options.unitScope.groups)}))`,
       )
     }
     return parts.length ? sql.join(parts, sql` and `) : sql`true`

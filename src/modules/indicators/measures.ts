@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
-import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
+import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
@@ -71,10 +71,6 @@ function ageGroupOfBucket(bucket: number | null): string {
 }
 
 type Measure = (source: MeasureSource, sets: readonly (readonly Dimension[])[]) => Promise<CellsFor>
-
-function textArray(values: readonly string[]): SQL {
-  return sql`${arrayLiteral(values)}::text[]`
-}
 
 function yearsBefore(asOf: string, years: number): SQL {
   return sql`(${asOf}::date - make_interval(years => ${years}))::date`

@@ -10,7 +10,7 @@ import { careRecords, children, childCircumstances, healthInsuranceCards } from 
 import { MeasureSource } from '../../../src/modules/indicators/measures.js'
 import { periodsOfYear } from '../../../src/modules/indicators/repository.js'
 import { indicatorFigures } from '../../../src/modules/indicators/service.js'
-import { inScope, systemScope, type Scope } from '../../../src/platform/scope.js'
+import { inScope, systemScope, textArray, type Scope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres, type TestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'
 import { asTableOwner, ownerConnectionString } from '../../support/owner.js'
@@ -80,7 +80,7 @@ async function fromChildren({ app }: TestApp, windowFrom: string, asOf: string):
                    exists (select 1 from health_insurance_cards h where h.child_id = c.id
                              and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date) as carded
               from children c
-             where c.deleted_at is null and c.merged_into is null and c.ward_code = any(${`{${wards.join(',')}}`}::text[])
+             where c.deleted_at is null and c.merged_into is null and c.ward_code = any(${textArray(wards)})
                and (c.effective_birth_date is null or (c.effective_birth_date <= ${asOf}::date and c.effective_birth_date > ${yearsBefore(16)}))
                and (c.status = 'active' or c.status_date > ${asOf}::date)
           ) child`,
