@@ -63,29 +63,38 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- What the tallies count, in one place: the INSERT that adds the children of relation `added` and takes
+-- away those of `removed` (either may be null), by tally key. Returned as text for the caller to run,
+-- since a trigger's transition tables are visible to the trigger's own function alone.
+CREATE FUNCTION cps_registry_tallies_insert(added text, removed text, settled boolean) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  AS $$
+    SELECT format(
+      'INSERT INTO registry_tallies (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, children, settled)
+       SELECT ward_code, sex, effective_birth_date,
+              CASE WHEN status = ''active'' THEN NULL ELSE coalesce(status_date, ''-infinity''::date) END,
+              card_coverage, membership_coverage, care_coverage, sum(n), %L
+         FROM (%s) changed
+        WHERE deleted_at IS NULL AND merged_into IS NULL
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+       HAVING sum(n) <> 0',
+      settled,
+      concat_ws(' UNION ALL ',
+        CASE WHEN added IS NOT NULL THEN format('SELECT %s, 1 AS n FROM %I', source.columns, added) END,
+        CASE WHEN removed IS NOT NULL THEN format('SELECT %s, -1 AS n FROM %I', source.columns, removed) END))
+      FROM (SELECT 'ward_code, sex, effective_birth_date, status, status_date, deleted_at, merged_into, card_coverage, membership_coverage, care_coverage' AS columns) source
+  $$;
+--> statement-breakpoint
 -- The net change of one statement on `children`, from its transition tables.
 CREATE FUNCTION cps_tally_children() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = public, pg_temp
   AS $$
-DECLARE
-  columns constant text := 'ward_code, sex, effective_birth_date, status, status_date, deleted_at, merged_into, card_coverage, membership_coverage, care_coverage';
-  changed text := CASE TG_OP
-    WHEN 'INSERT' THEN format('SELECT %s, 1 AS n FROM new_children', columns)
-    WHEN 'DELETE' THEN format('SELECT %s, -1 AS n FROM old_children', columns)
-    ELSE format('SELECT %1$s, -1 AS n FROM old_children UNION ALL SELECT %1$s, 1 AS n FROM new_children', columns)
-  END;
 BEGIN
-  EXECUTE format(
-    'INSERT INTO registry_tallies (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, children)
-     SELECT ward_code, sex, effective_birth_date,
-            CASE WHEN status = %L THEN NULL ELSE coalesce(status_date, %L::date) END,
-            card_coverage, membership_coverage, care_coverage, sum(n)
-       FROM (%s) changed
-      WHERE deleted_at IS NULL AND merged_into IS NULL
-      GROUP BY 1, 2, 3, 4, 5, 6, 7
-     HAVING sum(n) <> 0',
-    'active', '-infinity', changed);
+  EXECUTE cps_registry_tallies_insert(
+    CASE WHEN TG_OP <> 'DELETE' THEN 'new_children' END,
+    CASE WHEN TG_OP <> 'INSERT' THEN 'old_children' END,
+    false);
   RETURN NULL;
 END
 $$;
@@ -210,13 +219,7 @@ BEGIN
       coverage, source.part_table, source.range_of, source.counted);
   END LOOP;
   DELETE FROM registry_tallies;
-  INSERT INTO registry_tallies (ward_code, sex, birth_date, inactive_since, card_coverage, membership_coverage, care_coverage, children, settled)
-  SELECT ward_code, sex, effective_birth_date,
-         CASE WHEN status = 'active' THEN NULL ELSE coalesce(status_date, '-infinity'::date) END,
-         card_coverage, membership_coverage, care_coverage, count(*), true
-    FROM children
-   WHERE deleted_at IS NULL AND merged_into IS NULL
-   GROUP BY 1, 2, 3, 4, 5, 6, 7;
+  EXECUTE cps_registry_tallies_insert('children', NULL, true);
   SELECT coalesce(sum(children), 0) INTO total FROM registry_tallies;
   RETURN total;
 END
