@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
+import type { Test } from 'tap'
 import { queryRows, type Database } from '../../src/db/client.js'
 import { onPostgres } from './app.js'
 import { serverUrl } from './template.js'
@@ -8,6 +9,17 @@ import { serverUrl } from './template.js'
 export async function ownerConnectionString(database: Database): Promise<string> {
   const [row] = await queryRows<{ name: string }>(database.db, sql`select current_database() as name`)
   return serverUrl(process.env.DATABASE_URL!, row!.name)
+}
+
+/**
+ * A session of its own as the tables' owner on the PostgreSQL server (another process's connection, with
+ * transactions the test opens and commits itself); closed when the test ends.
+ */
+export async function ownerSession(t: Test, database: Database): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: await ownerConnectionString(database) })
+  await client.connect()
+  t.teardown(() => client.end())
+  return client
 }
 
 /**

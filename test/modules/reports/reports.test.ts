@@ -1,12 +1,11 @@
 import { eq, inArray } from 'drizzle-orm'
-import pg from 'pg'
 import t from 'tap'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { events } from '../../../src/modules/webhooks/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
-import { ownerConnectionString } from '../../support/owner.js'
+import { ownerSession } from '../../support/owner.js'
 import { seedScenario } from '../indicators/scenario.js'
 
 interface Figure {
@@ -232,9 +231,7 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
 t.test('a report is not created over a data window that moved while it was being created', { skip: !onPostgres && 'needs two connections' }, async (t) => {
   const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
-  const owner = new pg.Client({ connectionString: await ownerConnectionString(ctx.app.database) })
-  await owner.connect()
-  t.teardown(() => owner.end())
+  const owner = await ownerSession(t, ctx.app.database)
   // An administrator's change of the window holds the period's lock while the officer creates the report.
   await owner.query('begin')
   await owner.query(`select pg_advisory_xact_lock(hashtext('reporting_period'), hashtext('2024-six_month'))`)

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import pg from 'pg'
 import t from 'tap'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
-import { ownerConnectionString } from '../../support/owner.js'
+import { ownerSession } from '../../support/owner.js'
 import { configureWebhooks, startReceiver, type Received } from './fixtures/receiver.js'
 
 const names = (requests: Received[]) => requests.map((request) => (JSON.parse(request.body) as { data: { fullName: string } }).data.fullName)
@@ -32,9 +31,7 @@ t.test(
     await tick()
 
     // Another process's transaction: it takes an event id, and commits (or not) later.
-    const writer = new pg.Client({ connectionString: await ownerConnectionString(app.database) })
-    await writer.connect()
-    t.teardown(() => writer.end())
+    const writer = await ownerSession(t, app.database)
     const insertEvent = (fullName: string) =>
       writer.query(
         `insert into events (type, occurred_at, province_code, ward_code, resource_type, resource_id, data)
