@@ -304,10 +304,10 @@ export async function indicatorFigures(
   // setup cost sometimes has the planner think otherwise. The year's incidents find their children
   // through the index (15,000 probes of pages in memory) rather than by reading all 115,000 children of
   // every incident, once the planner no longer prices a page read at four sequential ones.
-  await tx.execute(sql`set local jit = off`)
-  await tx.execute(sql`set local work_mem = '64MB'`)
-  await tx.execute(sql`set local parallel_setup_cost = 100`)
-  await tx.execute(sql`set local random_page_cost = 1.1`)
+  await tx.execute(
+    sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true),
+               set_config('parallel_setup_cost', '100', true), set_config('random_page_cost', '1.1', true)`,
+  )
   const definitions = await listDefinitions(tx)
   const targets = new Map((await listTargets(tx, options.year)).map((row) => [row.indicatorCode, { comparator: row.comparator, value: row.value, unit: row.unit }]))
   const periods = await periodsOfYear(tx, options.year)
