@@ -237,7 +237,7 @@ async function importFile(url: string, database: Database, directory: PrincipalD
   const serverBefore = await serverCpuSeconds(url)
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
-  const file = await openImportFile('children', 'csv', createReadStream(path), columnsOf('children'))
+  const file = await openImportFile('children', 'csv', { path }, columnsOf('children'))
   const record = await createImport(runtime, principal, { kind: 'children', format: 'csv', mode, dryRun: false, source: 'bench', fileName: path })
   await stageFile(runtime, record, file)
   const staged = performance.now()

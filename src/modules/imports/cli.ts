@@ -4,7 +4,7 @@
  * progress bar on a terminal and a summary at the end.
  */
 import { randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream, statSync } from 'node:fs'
+import { createWriteStream, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
@@ -118,7 +118,7 @@ export async function importCommand(
   const started = Date.now()
   let record
   try {
-    const file = await openImportFile(importKind, format!, createReadStream(path!), columnsOf(importKind))
+    const file = await openImportFile(importKind, format!, { path: path! }, columnsOf(importKind))
     record = await createImport(runtime, principal, {
       kind: importKind,
       format: format!,

@@ -4,22 +4,45 @@
  * whole (encoding, binary content, broken quoting, missing columns) is an ImportFileError; a problem
  * with one row travels with the row.
  */
+import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { parse as parseCsv, type CsvError } from 'csv-parse'
-import type ExcelJS from 'exceljs'
 import type { ColumnDefinition } from '../children/columns.js'
+import { openWorkbook, WorkbookError } from './xlsx.js'
 import { headerKey, mapHeader, missingColumns, rowError, type HeaderMapping, type ImportFormat, type ImportKind, type RowProblem } from './rules.js'
 
-/** A problem with the file as a whole: nothing of it is imported. */
+/**
+ * A problem with the file as a whole: nothing of it is imported. `cause` keeps a library's own error
+ * for the log, which records its class and code only (its message may quote the file).
+ */
 export class ImportFileError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly details: { line?: number; columns?: string[] } = {},
+    options?: { cause?: unknown },
   ) {
-    super(message)
+    super(message, options)
     this.name = 'ImportFileError'
   }
+}
+
+/** What the log may say of a refused file: codes and classes, never content. */
+export function describeFileError(error: ImportFileError): { code: string; line?: number; causeClass?: string; causeCode?: string } {
+  const cause = error.cause as { name?: unknown; code?: unknown; constructor?: { name?: string } } | undefined
+  return {
+    code: error.code,
+    ...(error.details.line !== undefined ? { line: error.details.line } : {}),
+    ...(cause ? { causeClass: cause.constructor?.name ?? String(cause.name) } : {}),
+    ...(typeof cause?.code === 'string' ? { causeCode: cause.code } : {}),
+  }
+}
+
+/** Where a file is read from: the spooled upload or the command line's file, or bytes in memory. */
+export type ImportSource = { path: string } | { content: Buffer }
+
+function byteStream(source: ImportSource): Readable {
+  return 'path' in source ? createReadStream(source.path) : Readable.from([source.content])
 }
 
 export interface ParsedRow {
@@ -182,50 +205,6 @@ async function* csvRecords(input: AsyncIterable<Buffer | string>): AsyncGenerato
   }
 }
 
-/** A cell of a workbook as text: dates as yyyy-mm-dd, formulas as "=…" (which the rules refuse). */
-export function workbookCellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return ''
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  if (typeof value !== 'object') return String(value)
-  if ('formula' in value || 'sharedFormula' in value) {
-    const formula = (value as { formula?: string; sharedFormula?: string }).formula ?? (value as { sharedFormula?: string }).sharedFormula ?? ''
-    return `=${formula}`
-  }
-  if ('richText' in value) return value.richText.map((part) => part.text).join('')
-  if ('text' in value) return String(value.text)
-  if ('error' in value) return String(value.error)
-  return ''
-}
-
-async function* workbookRecords(input: Readable): AsyncGenerator<{ line: number; cells: string[] }> {
-  // Loaded when a workbook comes: CSV and NDJSON imports do not carry the library's memory.
-  const { default: excel } = await import('exceljs')
-  const reader = new excel.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    // Styles tell dates from numbers.
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'emit',
-  })
-  try {
-    for await (const sheet of reader) {
-      for await (const row of sheet) {
-        const values = row.values as ExcelJS.CellValue[]
-        const cells: string[] = []
-        for (let column = 1; column < values.length; column++) cells.push(workbookCellText(values[column]))
-        if (cells.some((cell) => cell.trim() !== '')) yield { line: row.number, cells }
-      }
-      return
-    }
-  } catch (error) {
-    if (error instanceof ImportFileError) throw error
-    throw new ImportFileError('unreadable_file', 'The file is not a readable XLSX workbook.')
-  } finally {
-    input.destroy()
-  }
-}
-
 /** Long enough for any real record; a longer line is not one record of this registry. */
 const maxNdjsonLineLength = 128 * 1024
 
@@ -281,6 +260,22 @@ function emptyFile(): ImportFileError {
   return new ImportFileError('empty_file', 'The file has no rows to import.')
 }
 
+async function workbookRecords(source: ImportSource): Promise<{ records: AsyncGenerator<{ line: number; cells: string[] }>; close(): void }> {
+  const asFileError = (error: unknown) =>
+    error instanceof WorkbookError ? new ImportFileError(error.code, error.message, {}, error.cause === undefined ? {} : { cause: error.cause }) : error
+  const workbook = await openWorkbook(source).catch((error: unknown) => {
+    throw asFileError(error)
+  })
+  const records = (async function* () {
+    try {
+      yield* workbook.rows
+    } catch (error) {
+      throw asFileError(error)
+    }
+  })()
+  return { records, close: workbook.close }
+}
+
 /**
  * Opens a file for reading: reads its header (or, for NDJSON, nothing) at once, so that a file without
  * the required columns is refused before anything is stored, and returns the rows to read on.
@@ -288,15 +283,34 @@ function emptyFile(): ImportFileError {
 export async function openImportFile(
   kind: ImportKind,
   format: ImportFormat,
-  input: Readable,
+  source: ImportSource,
   definitions: readonly ColumnDefinition[],
 ): Promise<OpenedFile> {
-  if (format === 'ndjson') return openNdjson(input, definitions)
-  const records = format === 'csv' ? csvRecords(input) : workbookRecords(input)
-  const first = await records.next()
-  if (first.done) throw emptyFile()
+  if (format === 'ndjson') return openNdjson(byteStream(source), definitions)
+  let records: AsyncGenerator<{ line: number; cells: string[] }>
+  let close: () => void
+  if (format === 'csv') {
+    const input = byteStream(source)
+    records = csvRecords(input)
+    close = () => input.destroy()
+  } else {
+    ;({ records, close } = await workbookRecords(source))
+  }
+  const first = await records.next().catch((error: unknown) => {
+    close()
+    throw error
+  })
+  if (first.done) {
+    close()
+    throw emptyFile()
+  }
   const header = mapHeader(first.value.cells, definitions)
-  checkHeader(kind, header, definitions, first.value.line)
+  try {
+    checkHeader(kind, header, definitions, first.value.line)
+  } catch (error) {
+    close()
+    throw error
+  }
   const width = first.value.cells.length
   const rows = (async function* (): AsyncGenerator<ParsedRow> {
     let any = false
@@ -316,7 +330,7 @@ export async function openImportFile(
     }
     if (!any) throw emptyFile()
   })()
-  return { header, headerRowNumber: first.value.line, rows, close: () => input.destroy() }
+  return { header, headerRowNumber: first.value.line, rows, close }
 }
 
 function openNdjson(input: Readable, definitions: readonly ColumnDefinition[]): OpenedFile {

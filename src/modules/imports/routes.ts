@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs'
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -11,7 +10,7 @@ import { resolveScope } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
 import { getClient, getUser } from '../users/repository.js'
 import { jobKeyOf, processQueue, registerImportJobs } from './jobs.js'
-import { ImportFileError, openImportFile } from './parse.js'
+import { describeFileError, ImportFileError, openImportFile } from './parse.js'
 import { errorsCsv, fileColumns, importView, problemPage } from './report.js'
 import { getImport, updateImport, type ImportRecord } from './repository.js'
 import { scopeCovers } from './rules.js'
@@ -33,7 +32,7 @@ import { formatsByContentType, importBodyLimitBytes, receiveUpload } from './upl
 
 /** The problem a client gets for a file that cannot be imported at all. */
 function fileProblem(error: ImportFileError): HttpProblem {
-  return new HttpProblem(422, error.code, error.message, {
+  return new HttpProblem(error.code === 'workbook_too_large' ? 413 : 422, error.code, error.message, {
     extensions: { ...(error.details.line !== undefined ? { line: error.details.line } : {}), ...(error.details.columns ? { columns: error.details.columns } : {}) },
     ...(error.code === 'missing_columns'
       ? { errors: (error.details.columns ?? []).map((column) => ({ location: 'body' as const, pointer: '/', message: `column missing: ${column}`, code: 'missing_column' })) }
@@ -140,6 +139,7 @@ export default async function importRoutes(app: FastifyInstance) {
       const refuse = async (error: unknown): Promise<never> => {
         await upload.discard()
         if (!(error instanceof ImportFileError)) throw error
+        request.log.info({ importFile: describeFileError(error) }, 'import file refused')
         await audit(app.database.db, request, {
           action: 'import.refused',
           resourceType: 'import',
@@ -148,7 +148,7 @@ export default async function importRoutes(app: FastifyInstance) {
         })
         throw fileProblem(error)
       }
-      const file = await openImportFile(options.kind, options.format, createReadStream(upload.path), columnsOf(options.kind)).catch(refuse)
+      const file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(refuse)
       const record = await createImport(runtime, principal, options)
       let goBackground: () => void = () => {}
       const background = new Promise<'background'>((resolve) => {
@@ -177,13 +177,14 @@ export default async function importRoutes(app: FastifyInstance) {
               await updateImport(tx, record.id, { state: 'queued' }, 'running')
               await app.jobs.send(tx, processQueue, { importId: record.id, requestId: request.id }, { singletonKey: jobKeyOf(record.id) })
             }),
-          (error: unknown) =>
-            failImport(
-              runtime,
-              record.id,
-              error instanceof ImportFileError ? { code: error.code, message: error.message } : { code: 'unreadable_file', message: 'The file could not be read to the end.' },
-              { actor: actorOf(principal), requestId: request.id },
-            ),
+          (error: unknown) => {
+            const fileError =
+              error instanceof ImportFileError
+                ? error
+                : new ImportFileError('unreadable_file', 'The file could not be read to the end.', {}, { cause: error })
+            request.log.info({ importId: record.id, importFile: describeFileError(fileError) }, 'import file refused while reading')
+            return failImport(runtime, record.id, { code: fileError.code, message: fileError.message }, { actor: actorOf(principal), requestId: request.id })
+          },
         )
         .catch((error: unknown) => request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'))
         .finally(() => upload.discard())

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import type { Db, Tx } from '../../../src/db/client.js'
@@ -22,7 +21,7 @@ t.test('a worker killed mid-import leaves whole batches only; the job taking ove
 
   // Staged and queued as POST /v1/imports leaves a large file.
   const file = csv([childHeader, ...Array.from({ length: rows }, (_, i) => childRow(i))])
-  const opened = await openImportFile('children', 'csv', Readable.from([Buffer.from(file)]), columnsOf('children'))
+  const opened = await openImportFile('children', 'csv', { content: Buffer.from(file) }, columnsOf('children'))
   const record = await createImport(runtime, principal, { kind: 'children', format: 'csv', mode: 'partial', dryRun: false, source: wardA, fileName: null })
   await stageFile(runtime, record, opened)
   await updateImport(app.database.db, record.id, { state: 'queued' })

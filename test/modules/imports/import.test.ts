@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, wardA, wardB } from '../../support/auth.js'
+import { inlineRows, workbookArchive } from '../../support/zip.js'
 import { childHeader, childRow, countRows, csv, now, postImport, registrySnapshot } from './helpers.js'
 
 t.test('importing children from CSV', async (t) => {
@@ -149,6 +150,13 @@ t.test('importing children from CSV', async (t) => {
       ['broken quoting', `${childHeader.join(',')}\nE-51,"Nguyễn,male,01/01/2018,00301,,,\n`, 'text/csv', 422, 'broken_quoting'],
       ['an empty file', '', 'text/csv', 422, 'empty_file'],
       ['a workbook that is not one', Buffer.from('not a workbook'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 422, 'unreadable_file'],
+      [
+        'a zip bomb (40 MiB of sheet in 40 KiB)',
+        workbookArchive({ sheetData: inlineRows([childHeader]) + ' '.repeat(40 * 1024 * 1024) }),
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        413,
+        'workbook_too_large',
+      ],
       ['a media type the import does not read', 'externalId\nA\n', 'text/plain', 415, 'unsupported_media_type'],
     ]
     for (const [name, body, contentType, status, code] of cases) {
@@ -173,7 +181,11 @@ t.test('importing children from CSV', async (t) => {
     t.equal(badQuery.statusCode, 400)
     t.same(await registrySnapshot(ctx), before)
     t.equal(await countRows(ctx, 'imports'), importsBefore, 'no import record is left behind')
-    t.ok((await countRows(ctx, 'audit_events', sql`action = 'import.refused'`)) >= 7, 'refusals are audited')
+    t.ok((await countRows(ctx, 'audit_events', sql`action = 'import.refused'`)) >= 8, 'refusals are audited')
+    t.ok(
+      ctx.logs.some((line) => (line.importFile as { code?: string } | undefined)?.code === 'workbook_too_large'),
+      'the refusal is logged by its code',
+    )
   })
 
   t.test('semicolons, Vietnamese headers, NDJSON and multipart uploads', async (t) => {

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
 import t from 'tap'
 import { childColumns } from '../../../src/modules/children/columns.js'
@@ -6,7 +5,7 @@ import { ImportFileError, openImportFile, type ParsedRow } from '../../../src/mo
 import type { ImportFormat } from '../../../src/modules/imports/rules.js'
 
 async function read(format: ImportFormat, content: Buffer | string) {
-  const file = await openImportFile('children', format, Readable.from([typeof content === 'string' ? Buffer.from(content) : content]), childColumns)
+  const file = await openImportFile('children', format, { content: typeof content === 'string' ? Buffer.from(content) : content }, childColumns)
   const rows: ParsedRow[] = []
   for await (const row of file.rows) rows.push(row)
   return { header: file.header, headerRowNumber: file.headerRowNumber, rows }

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { childColumns } from '../../../src/modules/children/columns.js'
 import { householdColumns } from '../../../src/modules/households/columns.js'
-import { detectDelimiter, workbookCellText } from '../../../src/modules/imports/parse.js'
+import { detectDelimiter } from '../../../src/modules/imports/parse.js'
+import { columnIndex, isDateFormat, serialToDate } from '../../../src/modules/imports/xlsx.js'
 import {
   cleanCell,
   errorCellText,
@@ -182,15 +183,34 @@ t.test('CSV delimiters and workbook cells', async (t) => {
   t.equal(detectDelimiter('"Họ, tên";Giới tính;Ngày sinh'), ';', 'a delimiter inside quotes does not count')
   t.equal(detectDelimiter('a\tb\tc'), '\t')
   t.equal(detectDelimiter('single'), ',')
-  const cells: [Parameters<typeof workbookCellText>[0], string][] = [
-    [null, ''],
-    [42, '42'],
-    [true, 'true'],
-    [new Date(Date.UTC(2019, 2, 2)), '2019-03-02'],
-    [{ formula: 'A1&"x"', result: 'Anx' }, '=A1&"x"'],
-    [{ richText: [{ text: 'Ngõ ' }, { text: '12' }] }, 'Ngõ 12'],
-    [{ text: 'link', hyperlink: 'http://example.org' }, 'link'],
-    [{ error: '#N/A' }, '#N/A'],
+  const references: [string, number][] = [
+    ['A1', 0],
+    ['Z9', 25],
+    ['AA10', 26],
+    ['BC12', 54],
+    ['XFD1048576', 16383],
   ]
-  for (const [value, expected] of cells) t.equal(workbookCellText(value), expected, JSON.stringify(value))
+  for (const [reference, column] of references) t.equal(columnIndex(reference), column, reference)
+  const formats: [string, boolean][] = [
+    ['dd/mm/yyyy', true],
+    ['yyyy-mm-dd', true],
+    ['[$-42A]d mmmm yyyy', true],
+    ['h:mm AM/PM', true],
+    ['[h]:mm:ss', true],
+    ['General', false],
+    ['0.00', false],
+    ['#,##0 "đồng"', false],
+    ['[Red]0.00', false],
+    ['"ngày "0', false],
+    ['0\\d', false],
+  ]
+  for (const [format, isDate] of formats) t.equal(isDateFormat(format), isDate, format)
+  const serials: [number, boolean, string][] = [
+    [43526, false, '2019-03-02'],
+    [43526.75, false, '2019-03-02'],
+    [1, false, '1899-12-31'],
+    [61, false, '1900-03-01'],
+    [42064, true, '2019-03-02'],
+  ]
+  for (const [serial, date1904, date] of serials) t.equal(serialToDate(serial, date1904), date, `${serial}${date1904 ? ' (1904)' : ''}`)
 })
