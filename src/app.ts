@@ -133,7 +133,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(idempotency)
   await app.register(openapi)
   const migrations = readMigrations()
-  await app.register(health, { expectedMigrationMillis: migrations[migrations.length - 1]?.folderMillis ?? 0 })
+  await app.register(health, {
+    expectedMigrationMillis: migrations[migrations.length - 1]?.folderMillis ?? 0,
+    databaseTimeoutMs: config.http.healthCheckTimeoutMs,
+  })
   await app.register(housekeeping, {
     tasks: [
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },

@@ -52,6 +52,11 @@ const EnvSchema = Type.Object({
     default: 1000,
     description: 'milliseconds of event-loop delay before answering 503 (0 disables)',
   }),
+  HEALTH_CHECK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 2000,
+    description: 'milliseconds (>= 100) the readiness probe waits for the database',
+  }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'true or false' }),
   DATABASE_USE_APP_ROLE: Type.Boolean({
     default: true,
@@ -135,6 +140,7 @@ export interface Config {
     rateLimitMax: number
     rateLimitWindowMs: number
     maxEventLoopDelayMs: number
+    healthCheckTimeoutMs: number
     docsEnabled: boolean
   }
   useAppRole: boolean
@@ -230,6 +236,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         rateLimitMax: env.RATE_LIMIT_MAX,
         rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
         maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+        healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
         docsEnabled: env.DOCS_ENABLED,
       },
       useAppRole: env.DATABASE_USE_APP_ROLE,

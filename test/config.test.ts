@@ -60,7 +60,7 @@ t.test('the server exits 1 and names the variable', async (t) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: childEnvironment({ PORT: 'not-a-port', DATABASE_URL: '' }),
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 240_000,
   })
   t.equal(result.status, 1)
   t.match(result.stderr, /PORT: invalid value \(got "not-a-port"\)/)

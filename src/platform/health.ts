@@ -17,6 +17,8 @@ export const HealthSchema = Type.Object(
 export interface HealthOptions {
   /** folderMillis of the newest migration this build ships; readiness needs the database to have it. */
   expectedMigrationMillis: number
+  /** How long readiness waits for the database before calling it unavailable. */
+  databaseTimeoutMs: number
 }
 
 async function healthPlugin(app: FastifyInstance, options: HealthOptions) {
@@ -61,7 +63,7 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions) {
     },
     async () => {
       try {
-        await app.database.ping(2000)
+        await app.database.ping(options.databaseTimeoutMs)
       } catch {
         throw new HttpProblem(503, 'database_unavailable', 'The database is not reachable.', { headers: { 'retry-after': '5' } })
       }

@@ -12,9 +12,12 @@ t.test('a connection lost between two statements fails its transaction, not the 
     const killer = new pg.Client({ connectionString: process.env.DATABASE_URL })
     await killer.connect()
     await killer.query('select pg_terminate_backend($1)', [backend!.pid])
+    // The backend is gone (and has said goodbye) while no statement is running on the connection.
+    for (let gone = false; !gone; ) {
+      gone = (await killer.query('select 1 from pg_stat_activity where pid = $1', [backend!.pid])).rowCount === 0
+      if (!gone) await sleep(20)
+    }
     await killer.end()
-    // The server's goodbye arrives while no statement is running on the connection.
-    await sleep(300)
     await tx.execute(sql`select 1`)
   })
   await t.rejects(outcome, 'the transaction fails')

@@ -16,10 +16,7 @@ function residentMiB(pid: number): number {
 
 t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches and writes`, async (t) => {
   // The embedded database lives in the server's own process, so its memory is in the figure too.
-  const server = await startServerProcess({ RATE_LIMIT_MAX: '100000000' }, 'inherit')
-  t.teardown(() => {
-    server.child.kill('SIGKILL')
-  })
+  const server = await startServerProcess(t, { RATE_LIMIT_MAX: '100000000' })
   const { base, child } = server
   t.ok(server.ready, 'the server is up')
   const token = await server.token()

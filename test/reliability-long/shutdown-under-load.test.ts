@@ -4,7 +4,7 @@ import t from 'tap'
 import { startServerProcess } from '../support/process.js'
 
 t.test('SIGTERM during a load run: in-flight requests complete, later ones get 503, exit 0 in time', async (t) => {
-  const server = await startServerProcess({ SHUTDOWN_TIMEOUT_MS: '10000', RATE_LIMIT_MAX: '1000000' })
+  const server = await startServerProcess(t, { SHUTDOWN_TIMEOUT_MS: '10000', RATE_LIMIT_MAX: '1000000' })
   const { child, base, exited } = server
   t.ok(server.ready, 'the server is up')
   const token = await server.token()

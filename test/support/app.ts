@@ -56,7 +56,8 @@ export async function openTestDatabase(t: Test): Promise<Database> {
   } finally {
     await admin.end()
   }
-  const database = await openDatabase({ url: serverUrl(url, name), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000 })
+  // Waiting for a pooled connection on a loaded machine can take seconds; production's 3 s would turn that into 503s.
+  const database = await openDatabase({ url: serverUrl(url, name), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000 })
   t.teardown(async () => {
     await database.close()
     const cleanup = new pg.Client({ connectionString: url })
@@ -82,6 +83,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JOBS_POLL_INTERVAL_MS: '0',
     // Two test files share two cores; load shedding has its own test.
     MAX_EVENT_LOOP_DELAY_MS: '0',
+    // A busy machine can hold a query for seconds; readiness has its own test of a database that is gone.
+    HEALTH_CHECK_TIMEOUT_MS: '15000',
     ...overrides,
   })
   if (!result.ok) throw new Error(result.errors.join('\n'))

@@ -45,3 +45,22 @@ export async function asTableOwner(database: Database, statements: readonly stri
     await database.db.execute(sql`set role cps_app`)
   }
 }
+
+/**
+ * Waits until some session of this database other than `observer` is waiting for a lock (of `lockType`,
+ * e.g. 'advisory', when given), so that a test releases a lock only once the other side is really
+ * queued behind it. The deadline only keeps a broken test from hanging.
+ */
+export async function waitForLockWaiter(observer: pg.Client, lockType?: string, deadlineMs = 120_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    const { rows } = await observer.query<{ waiting: number }>(
+      `select count(*)::int as waiting from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where not l.granted and ($1::text is null or l.locktype = $1) and a.datname = current_database() and a.pid <> pg_backend_pid()`,
+      [lockType ?? null],
+    )
+    if (rows[0]!.waiting > 0) return
+    if (Date.now() > deadline) throw new Error(`no session waited for a ${lockType ?? ''} lock within ${deadlineMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import type { Test } from 'tap'
 
 /**
  * Environment for a child process started by a test: without tap's coverage hooks, so that the child
@@ -19,8 +19,12 @@ export function childEnvironment(overrides: Record<string, string>): NodeJS.Proc
 
 export interface ServerProcess {
   child: ChildProcess
+  /** http://127.0.0.1:<port>, or '' when the server never listened. */
   base: string
+  dataDir: string
   ready: boolean
+  /** Everything the process wrote so far (its JSON log and stderr). */
+  output: () => string
   /** An administrator's bearer token, from the bootstrap account. */
   token: () => Promise<string>
   exited: Promise<number | null>
@@ -29,28 +33,56 @@ export interface ServerProcess {
 const adminUsername = 'test.admin'
 const adminPassword = 'a long bootstrap passphrase'
 
-/** `src/server.ts` in a process of its own on the embedded database, up and ready (or `ready` false after a minute). */
-export async function startServerProcess(env: Record<string, string>, stdio: 'inherit' | 'pipe' = 'pipe'): Promise<ServerProcess> {
-  const port = 21_000 + Math.floor(Math.random() * 20_000)
+/**
+ * A fresh embedded database takes seconds to create and migrate, and many times that on a loaded
+ * machine; the deadline only stops a test that would otherwise hang.
+ */
+const startDeadlineMs = 240_000
+
+/**
+ * `src/server.ts` in a process of its own on the embedded database. It listens on a port the system
+ * chooses, read back from its "Server listening" log line, so no two tests ever race for one. Resolves
+ * once it listens (`ready`), or when it exits first or the deadline passes (`ready` false, `output`
+ * says why). The process is killed when the test ends, whatever happened.
+ */
+export async function startServerProcess(t: Test, env: Record<string, string>): Promise<ServerProcess> {
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'cps-process-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: childEnvironment({
       DATABASE_URL: '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'cps-process-')),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
+      PORT: '0',
+      LOG_LEVEL: 'info',
       BOOTSTRAP_ADMIN_USERNAME: adminUsername,
       BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
       ...env,
+      DATA_DIR: dataDir,
     }),
-    stdio: ['ignore', stdio === 'inherit' ? 'ignore' : 'pipe', stdio],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  let output = ''
+  let address = ''
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const base = `http://127.0.0.1:${port}`
-  let ready = false
-  for (let attempt = 0; attempt < 240 && !ready; attempt++) {
-    await sleep(250)
-    ready = await fetch(`${base}/health/ready`).then((r) => r.status === 200, () => false)
-  }
+  const listening = new Promise<string>((resolve) => {
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      // A server under load logs every request: keep the tail only, once the address is known.
+      if (address && output.length > 1_000_000) output = output.slice(-100_000)
+      address ||= /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? ''
+      if (address) resolve(address)
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+  })
+  let deadline: NodeJS.Timeout | undefined
+  const base = await Promise.race([
+    listening,
+    exited.then(() => ''),
+    new Promise<string>((resolve) => (deadline = setTimeout(() => resolve(''), startDeadlineMs))),
+  ])
+  clearTimeout(deadline)
   const token = async () => {
     const response = await fetch(`${base}/v1/auth/token`, {
       method: 'POST',
@@ -59,5 +91,5 @@ export async function startServerProcess(env: Record<string, string>, stdio: 'in
     })
     return ((await response.json()) as { access_token: string }).access_token
   }
-  return { child, base, ready, token, exited }
+  return { child, base, dataDir, ready: base !== '', output: () => output, token, exited }
 }

@@ -12,7 +12,7 @@ import { indicatorFigures } from '../../../src/modules/indicators/service.js'
 import { inScope, systemScope, textArray, type Scope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres, type TestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'
-import { asTableOwner, ownerSession } from '../../support/owner.js'
+import { asTableOwner, ownerSession, waitForLockWaiter } from '../../support/owner.js'
 import { addResidentialGroup } from '../../support/registry.js'
 import { seedScenario } from './scenario.js'
 
@@ -275,7 +275,7 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     await first.query(card('TE1-R1', '2023-03-03', '2024-03-02'))
     await second.query('begin')
     const waiting = second.query(card('TE1-R2', '2025-01-01', '2025-12-31'))
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await waitForLockWaiter(first)
     await first.query('commit')
     await waiting
     await second.query('commit')

@@ -5,7 +5,7 @@ import { events } from '../../../src/modules/webhooks/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
-import { ownerSession } from '../../support/owner.js'
+import { ownerSession, waitForLockWaiter } from '../../support/owner.js'
 import { seedScenario } from '../indicators/scenario.js'
 
 interface Figure {
@@ -236,7 +236,7 @@ t.test('a report is not created over a data window that moved while it was being
   await owner.query('begin')
   await owner.query(`select pg_advisory_xact_lock(hashtext('reporting_period'), hashtext('2024-six_month'))`)
   const creating = ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: officer.headers, payload: { periodCode: '2024-six_month', unitCode: wardA } })
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await waitForLockWaiter(owner, 'advisory')
   await owner.query(`insert into reporting_periods (code, year, kind, due_date, window_from, window_to)
                      values ('2024-six_month', 2024, 'six_month', '2024-05-15', '2024-02-01', '2024-06-30')
                      on conflict (code) do update set window_from = excluded.window_from`)

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: runs tap with the arguments given and passes its output through, then ends with what
+ * the run came to. A run that exits non-zero says why on its last lines — failing test files, a
+ * coverage floor not reached (measured against floor), or tap ending without its summary — so that
+ * nobody has to search a long log for a failure that is not a failing test.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+
+const tapPackage = createRequire(import.meta.url).resolve('tap/package.json')
+const tapBin = join(dirname(tapPackage), JSON.parse(readFileSync(tapPackage, 'utf8')).bin.tap)
+
+function coverageFloors() {
+  const floors = {}
+  for (const line of readFileSync('.taprc', 'utf8').split('\n')) {
+    const match = /^(statements|branches|functions|lines):\s*([\d.]+)/.exec(line)
+    if (match) floors[match[1]] = Number(match[2])
+  }
+  return floors
+}
+
+const started = Date.now()
+const child = spawn(process.execPath, [tapBin, ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'pipe'] })
+let summary = null
+const failingFiles = []
+const coverage = {}
+const coverageShortfalls = []
+let pending = ''
+
+function scan(line) {
+  const total = /^# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(line)
+  if (total) summary = { total: Number(total[1]), pass: Number(total[2]), fail: Number(total[3] ?? 0) }
+  const failing = /^not ok \d+ - (\S+)/.exec(line)
+  if (failing) failingFiles.push(failing[1])
+  const measured = /^(Statements|Branches|Functions|Lines)\s*:\s*([\d.]+)%/.exec(line)
+  if (measured) coverage[measured[1].toLowerCase()] = Number(measured[2])
+  const shortfall = /^# ERROR: incomplete (\w+) coverage \(([\d.]+)%\)/.exec(line)
+  if (shortfall) coverageShortfalls.push(shortfall[1])
+}
+
+function pass(stream, target) {
+  stream.on('data', (chunk) => {
+    target.write(chunk)
+    const text = pending + chunk.toString('utf8')
+    const lines = text.split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) scan(line)
+  })
+}
+pass(child.stdout, process.stdout)
+pass(child.stderr, process.stderr)
+
+function forward(signal) {
+  child.kill(signal)
+}
+process.on('SIGINT', forward)
+process.on('SIGTERM', forward)
+
+child.on('exit', (code, signal) => {
+  if (pending) scan(pending)
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1)
+  const floors = coverageFloors()
+  const coverageText = Object.keys(coverage).length
+    ? Object.entries(coverage)
+        .map(([name, value]) => `${name} ${value}% (floor ${floors[name] ?? 0}%)`)
+        .join(', ')
+    : 'not measured'
+  const lines = ['', '=== npm test ===']
+  if (summary) lines.push(`tests: ${summary.pass} passed, ${summary.fail} failed, of ${summary.total}; ${minutes} min`)
+  lines.push(`coverage: ${coverageText}`)
+  if (code === 0) {
+    lines.push('result: passed')
+  } else {
+    const reasons = []
+    if (failingFiles.length) reasons.push(`failing test files: ${failingFiles.join(', ')}`)
+    for (const name of coverageShortfalls) reasons.push(`${name} coverage ${coverage[name]}% is under its floor of ${floors[name]}% (.taprc)`)
+    if (!summary) reasons.push('tap ended without its summary (a crash, a signal or a timeout of the whole run)')
+    if (signal) reasons.push(`tap was stopped by ${signal}`)
+    if (!reasons.length) reasons.push(`tap exited with code ${code} without a failing test or coverage shortfall; read the lines above`)
+    lines.push(`result: FAILED (exit ${code ?? signal}) because`, ...reasons.map((reason) => `  - ${reason}`))
+  }
+  process.stdout.write(`${lines.join('\n')}\n`)
+  process.exit(code ?? 1)
+})
