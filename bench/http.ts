@@ -17,7 +17,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
 import { insertUser } from '../src/modules/users/repository.js'
-import { defaultServerUrl } from './support/database.js'
+import { benchSecretsKey, defaultServerUrl } from './support/database.js'
 import { benchDataset } from './support/dataset.js'
 import { parseOptions, table } from './support/stats.js'
 
@@ -42,6 +42,7 @@ const ids = (await owner.query<{ id: string }>(`select id from children where wa
 
 const configResult = loadConfig({
   NODE_ENV: 'production',
+  SECRETS_KEY: benchSecretsKey,
   DATABASE_URL: url,
   DATABASE_POOL_MAX: String(connections),
   LOG_LEVEL: 'silent',

@@ -20,7 +20,7 @@ import * as schema from '../src/db/schema.js'
 import { listChildren } from '../src/modules/children/repository.js'
 import { foldName } from '../src/modules/children/rules.js'
 import { insertUser } from '../src/modules/users/repository.js'
-import { defaultServerUrl } from './support/database.js'
+import { benchSecretsKey, defaultServerUrl } from './support/database.js'
 import { benchDataset } from './support/dataset.js'
 import { Random } from './support/random.js'
 import { formatMs, parseOptions, summarise, table, type LatencySummary } from './support/stats.js'
@@ -158,6 +158,7 @@ async function main(): Promise<void> {
 
   const configResult = loadConfig({
     NODE_ENV: 'production',
+    SECRETS_KEY: benchSecretsKey,
     DATABASE_URL: url,
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',

@@ -31,6 +31,8 @@ import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
+import { purgeLoginAttempts } from './modules/users/repository.js'
+import { throttleMemoryMs } from './modules/users/rules.js'
 import { userSchemas } from './modules/users/schemas.js'
 import { createAccountServices } from './modules/users/services.js'
 import webhookRoutes from './modules/webhooks/routes.js'
@@ -40,6 +42,7 @@ import auth from './platform/auth.js'
 import { systemClock, type Clock } from './platform/clock.js'
 import errors from './platform/errors.js'
 import health, { HealthSchema } from './platform/health.js'
+import text from './platform/text.js'
 import housekeeping from './platform/housekeeping.js'
 import idempotency, { purgeExpiredIdempotencyKeys } from './platform/idempotency.js'
 import { JobQueue } from './platform/jobs.js'
@@ -126,6 +129,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   })
 
   await app.register(errors)
+  await app.register(text)
   await app.register(security)
   await app.register(auth, {
     authenticate: async (token) => accounts.principals.forToken(await accounts.tokens.verify(token, clock.now())),
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
       { name: 'settle-registry-tallies', intervalMs: config.tallySettleIntervalMs, run: () => settleRegistryTallies(database.db) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
+      { name: 'purge-login-attempts', intervalMs: 60 * 60 * 1000, run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs) },
       { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],
   })

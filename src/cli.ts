@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util'
 import { loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { migrate } from './db/migrate.js'
+import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
 import { importCommand, importUsage } from './modules/imports/cli.js'
 import { createAccount } from './modules/users/bootstrap.js'
 import { KeyStore } from './modules/users/keys.js'
 import { generateOpenApiDocument, serialiseOpenApi } from './platform/openapi-document.js'
+import { resolveSecretsKey } from './platform/sealing.js'
 
 const usage = `Usage: cps <command>
 
@@ -23,17 +25,19 @@ Commands:
 
 The database is DATABASE_URL, or the embedded database in DATA_DIR when it is unset.`
 
-function configOrExit(): Config {
+async function configOrExit(): Promise<Config> {
   const result = loadConfig(process.env)
   if (!result.ok) {
     process.stderr.write(`Configuration is invalid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`)
     process.exit(1)
   }
-  return result.config
+  const config = result.config
+  config.secretsKey = await resolveSecretsKey(config.secretsKey, config.database.dataDir)
+  return config
 }
 
 async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  const { database: options } = configOrExit()
+  const { database: options } = await configOrExit()
   const database = await openDatabase({
     url: options.url,
     dataDir: options.dataDir,
@@ -65,7 +69,7 @@ async function usersCreate(args: string[]): Promise<number> {
     process.stderr.write(`users create: missing ${missing.map((m) => `--${m}`).join(', ')}\n`)
     return 1
   }
-  const config = configOrExit()
+  const config = await configOrExit()
   const user = await withDatabase((database) =>
     createAccount(
       database,
@@ -102,20 +106,24 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`Unknown keys command: ${subcommand ?? '(none)'}\n\n${usage}\n`)
         return 1
       }
-      const config = configOrExit()
+      const config = await configOrExit()
       const kid = await withDatabase((database) =>
-        new KeyStore(database, { tokenTtlSeconds: config.auth.accessTokenTtlSeconds }).rotate(new Date()),
+        new KeyStore(database, { tokenTtlSeconds: config.auth.accessTokenTtlSeconds, secretsKey: config.secretsKey }).rotate(new Date()),
       )
       process.stdout.write(`now signing with key ${kid}\n`)
       return 0
     }
     case 'import': {
-      const config = configOrExit()
+      const config = await configOrExit()
       return withDatabase((database) => importCommand(argv.slice(1), database, { useAppRole: config.useAppRole }))
     }
     case 'migrate': {
-      const { applied } = await withDatabase(migrate)
-      process.stdout.write(`migrations applied: ${applied}\n`)
+      const config = await configOrExit()
+      const { applied, sealed } = await withDatabase(async (database) => ({
+        applied: (await migrate(database)).applied,
+        sealed: await sealStoredSecrets(database, config.secretsKey!),
+      }))
+      process.stdout.write(`migrations applied: ${applied}; secrets sealed: ${sealed.webhookSecrets + sealed.signingKeys}\n`)
       return 0
     }
     case 'seed': {

@@ -95,8 +95,14 @@ const EnvSchema = Type.Object({
   }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'attempts per event and subscription, 1-50' }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 10_000, description: 'milliseconds, 100-30000' }),
+  SECRETS_KEY: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'at least 32 characters: seals the secrets the service keeps (webhook signing secrets, its generated token signing key)',
+    }),
+  ),
   WEBHOOK_SECRET_KEY: Type.Optional(
-    Type.String({ minLength: 32, description: 'at least 32 characters: encrypts webhook signing secrets at rest' }),
+    Type.String({ minLength: 32, description: 'at least 32 characters: the former name of SECRETS_KEY, still read' }),
   ),
   JOBS_POLL_INTERVAL_MS: Type.Integer({
     minimum: 0,
@@ -166,8 +172,12 @@ export interface Config {
     allowedHosts: string[]
     maxAttempts: number
     timeoutMs: number
-    secretKey: string | undefined
   }
+  /**
+   * Seals stored secrets (platform/sealing.ts). Unset outside production until the process entry
+   * resolves it (resolveSecretsKey: a key file beside the embedded database).
+   */
+  secretsKey: string | undefined
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -200,17 +210,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
   const env = converted as Env
   const crossChecks = crossCheck(env)
   if (crossChecks.length > 0) return { ok: false, errors: crossChecks }
-  if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_HTTP) {
-    return { ok: false, errors: ['WEBHOOK_ALLOW_HTTP: invalid value (got "true"); expected false in production: webhooks must use https'] }
-  }
-  if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
-    return {
-      ok: false,
-      errors: [
-        'DATABASE_URL: invalid value (it is missing); expected a postgres:// connection URL — production runs on PostgreSQL, the embedded database is for desks, demos and tests',
-      ],
-    }
-  }
   return {
     ok: true,
     config: {
@@ -267,8 +266,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         allowedHosts: env.WEBHOOK_ALLOWED_HOSTS === '' ? [] : env.WEBHOOK_ALLOWED_HOSTS.split(','),
         maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
         timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-        secretKey: env.WEBHOOK_SECRET_KEY,
       },
+      secretsKey: env.SECRETS_KEY ?? env.WEBHOOK_SECRET_KEY,
     },
   }
 }
@@ -284,6 +283,22 @@ function crossCheck(env: Env): string[] {
     for (const name of ['EXTERNAL_JWT_ISSUER', 'EXTERNAL_JWKS_URL', 'EXTERNAL_JWT_AUDIENCE'] as const) {
       if (!env[name]) errors.push(`${name}: invalid value (it is missing); expected a value, since trusting an external issuer needs all three EXTERNAL_* variables`)
     }
+  }
+  if (env.SECRETS_KEY && env.WEBHOOK_SECRET_KEY && env.SECRETS_KEY !== env.WEBHOOK_SECRET_KEY) {
+    errors.push('WEBHOOK_SECRET_KEY: invalid value (it differs from SECRETS_KEY); expected it unset, or equal to SECRETS_KEY, whose former name it is')
+  }
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_HTTP) {
+    errors.push('WEBHOOK_ALLOW_HTTP: invalid value (got "true"); expected false in production: webhooks must use https')
+  }
+  if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
+    errors.push(
+      'DATABASE_URL: invalid value (it is missing); expected a postgres:// connection URL — production runs on PostgreSQL, the embedded database is for desks, demos and tests',
+    )
+  }
+  if (env.NODE_ENV === 'production' && !env.SECRETS_KEY && !env.WEBHOOK_SECRET_KEY) {
+    errors.push(
+      'SECRETS_KEY: invalid value (it is missing); expected at least 32 characters in production, shared by every instance: it seals the secrets the service keeps',
+    )
   }
   if (env.BOOTSTRAP_ADMIN_PASSWORD && !env.BOOTSTRAP_ADMIN_USERNAME) {
     errors.push('BOOTSTRAP_ADMIN_USERNAME: invalid value (it is missing); expected a username, required when BOOTSTRAP_ADMIN_PASSWORD is set')

@@ -2,9 +2,11 @@ import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
 import { migrate } from './db/migrate.js'
+import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
 import { ensureBootstrapAdmin } from './modules/users/bootstrap.js'
 import { createLogger } from './platform/logging.js'
+import { resolveSecretsKey } from './platform/sealing.js'
 
 const configResult = loadConfig(process.env)
 if (!configResult.ok) {
@@ -36,6 +38,9 @@ async function start() {
     const seeded = await seedReferenceData(database)
     logger.info(seeded, 'reference data checked')
   }
+  config.secretsKey = await resolveSecretsKey(config.secretsKey, config.database.dataDir)
+  const sealed = await sealStoredSecrets(database, config.secretsKey)
+  if (sealed.webhookSecrets + sealed.signingKeys > 0) logger.warn(sealed, 'sealed secrets an older version kept in clear')
   const bootstrap = await ensureBootstrapAdmin(database, {
     username: config.auth.bootstrapAdmin?.username,
     password: config.auth.bootstrapAdmin?.password,

@@ -49,8 +49,16 @@ t.test('each bad variable gets one line naming it, what was wrong and what is ex
     t.match(result.errors[0], pattern, name)
   }
   const production = loadConfig({ NODE_ENV: 'production' })
-  t.notOk(production.ok, 'production needs PostgreSQL')
-  if (!production.ok) t.match(production.errors[0], /^DATABASE_URL: .*it is missing/)
+  t.notOk(production.ok, 'production needs PostgreSQL and a key for its secrets')
+  if (!production.ok) {
+    t.match(production.errors, [/^DATABASE_URL: .*it is missing/, /^SECRETS_KEY: .*it is missing/])
+    t.equal(production.errors.length, 2, 'both named at once')
+  }
+  const differing = loadConfig({ SECRETS_KEY: 'x'.repeat(32), WEBHOOK_SECRET_KEY: 'y'.repeat(32) })
+  t.notOk(differing.ok)
+  if (!differing.ok) t.match(differing.errors[0], /^WEBHOOK_SECRET_KEY: .*differs from SECRETS_KEY/)
+  const formerName = loadConfig({ WEBHOOK_SECRET_KEY: 'z'.repeat(32) })
+  t.ok(formerName.ok && formerName.config.secretsKey === 'z'.repeat(32), 'the former name still works')
   const several = loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })
   t.notOk(several.ok)
   if (!several.ok) t.equal(several.errors.length, 2, 'one line per variable')

@@ -196,3 +196,6 @@ export class MaintenanceQueue {
     }
   }
 }
+
+/** Seals the benchmark database's secrets (its generated token signing key); synthetic, never used elsewhere. */
+export const benchSecretsKey = 'synthetic benchmark key: long enough for HKDF, never used elsewhere'

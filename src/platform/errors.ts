@@ -143,6 +143,9 @@ export function problemFromError(error: unknown): HttpProblem {
   return new HttpProblem(500, 'internal_error', 'An unexpected error occurred. It has been logged with this request id.')
 }
 
+/** A problem lists at most this many field errors, and says when there were more: its size stays bounded. */
+export const maxListedErrors = 20
+
 export function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
   const body: Problem = {
     type: `${problemTypeBase}${problem.code}`,
@@ -154,7 +157,13 @@ export function problemBody(problem: HttpProblem, request: FastifyRequest): Prob
     requestId: request.id,
     ...problem.extensions,
   }
-  if (problem.errors) body.errors = problem.errors
+  if (problem.errors) {
+    body.errors = problem.errors.slice(0, maxListedErrors)
+    if (problem.errors.length > maxListedErrors) {
+      body.errorsTruncated = true
+      body.errorCount = problem.errors.length
+    }
+  }
   return body
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq, lt, or, sql } from 'drizzle-orm'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Db } from '../db/client.js'
 import { idempotencyKeys } from './idempotency-tables.js'
@@ -10,7 +10,8 @@ const keepMs = 24 * 60 * 60 * 1000
 /** An in-flight claim older than this belongs to a request that died; the key may be used again. */
 const abandonedAfterMs = 60 * 1000
 const acceptableKey = /^[\x21-\x7e]{1,255}$/
-const replayedHeaders = ['content-type', 'location', 'etag']
+/** What a replay copies from reading the created resource again. */
+const replayedHeaders = ['content-type', 'etag', 'cache-control']
 
 interface Claim {
   principal: string
@@ -19,8 +20,11 @@ interface Claim {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route creates something: `Idempotency-Key` makes a retry return the first response. */
-    idempotent?: boolean
+    /**
+     * The route creates something: `Idempotency-Key` makes a retry answer with what was created. A
+     * route whose response wraps the resource (with a secret shown once) says how to wrap it again.
+     */
+    idempotent?: boolean | { replayBody: (resource: unknown) => unknown }
   }
   interface FastifyRequest {
     idempotencyClaim: Claim | null
@@ -43,6 +47,32 @@ async function claim(db: Db, row: typeof idempotencyKeys.$inferInsert): Promise<
 export async function purgeExpiredIdempotencyKeys(db: Db, now: Date): Promise<number> {
   const deleted = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).returning({ key: idempotencyKeys.key })
   return deleted.length
+}
+
+/**
+ * Answers a retry of a request that created something: the created resource as the caller may see it
+ * now, read through the same API (its scope, its audit of the read), with the first status and
+ * Location. A record since deleted or moved out of the caller's units answers as a read would (404); a
+ * secret shown once at creation is not shown again.
+ */
+async function replay(request: FastifyRequest, reply: FastifyReply, outcome: { responseStatus: number | null; location: string | null }) {
+  const read = await request.server.inject({
+    method: 'GET',
+    url: outcome.location ?? '/',
+    headers: { ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), 'x-request-id': request.id },
+  })
+  reply.header('idempotent-replayed', 'true')
+  for (const name of replayedHeaders) {
+    const value = read.headers[name]
+    if (value !== undefined) reply.header(name, value)
+  }
+  if (read.statusCode !== 200) return reply.code(read.statusCode).send(read.body)
+  const idempotent = request.routeOptions.config.idempotent
+  const body = typeof idempotent === 'object' ? JSON.stringify(idempotent.replayBody(read.json())) : read.body
+  return reply
+    .code(outcome.responseStatus ?? 201)
+    .header('location', outcome.location)
+    .send(body)
 }
 
 async function idempotencyPlugin(app: FastifyInstance) {
@@ -94,10 +124,7 @@ async function idempotencyPlugin(app: FastifyInstance) {
             headers: { 'retry-after': '1' },
           })
         }
-        reply.code(existing.responseStatus ?? 200)
-        for (const [name, value] of Object.entries(existing.responseHeaders ?? {})) reply.header(name, value)
-        reply.header('idempotent-replayed', 'true')
-        return reply.send(existing.responseBody ?? '')
+        return replay(request, reply, existing)
       }
     }
     request.idempotencyClaim = { principal, key: header }
@@ -108,24 +135,16 @@ async function idempotencyPlugin(app: FastifyInstance) {
     if (!claimed) return payload
     request.idempotencyClaim = null
     const where = and(eq(idempotencyKeys.principal, claimed.principal), eq(idempotencyKeys.key, claimed.key))
-    if (reply.statusCode >= 500) {
-      // A failure on our side must not be replayed: the client may retry with the same key.
+    const location = reply.getHeader('location')
+    if (reply.statusCode >= 300 || typeof location !== 'string') {
+      // Nothing was created (bad input changes nothing, and a failure on our side rolled back): the
+      // retry may run again with the same key.
       await app.database.db.delete(idempotencyKeys).where(where)
       return payload
     }
-    const headers: Record<string, string> = {}
-    for (const name of replayedHeaders) {
-      const value = reply.getHeader(name)
-      if (value !== undefined) headers[name] = String(value)
-    }
     await app.database.db
       .update(idempotencyKeys)
-      .set({
-        state: 'done',
-        responseStatus: reply.statusCode,
-        responseBody: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
-        responseHeaders: headers,
-      })
+      .set({ state: 'done', responseStatus: reply.statusCode, location })
       .where(and(where, eq(idempotencyKeys.state, sql`'in_flight'`)))
     return payload
   })

@@ -34,11 +34,6 @@ export function redactPaths(): string[] {
     'req.headers.cookie',
     'req.headers["x-api-key"]',
     'res.headers["set-cookie"]',
-    // Driver errors carry the offending values (query parameters, "Key (x)=(...)" details).
-    'err.params',
-    'err.detail',
-    'err.cause.params',
-    'err.cause.detail',
     ...personalFieldNames.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
   ]
 }
@@ -46,6 +41,40 @@ export function redactPaths(): string[] {
 /** Only the path is logged: query strings can carry names being searched for. */
 export function pathOnly(url: string | undefined): string {
   return (url ?? '/').split('?')[0] ?? '/'
+}
+
+const codePattern = /^[A-Za-z0-9_.:-]{1,64}$/
+/** Names of database objects, as PostgreSQL reports them: identifiers, never values. */
+const objectNamePattern = /^[A-Za-z0-9_.$ "-]{1,128}$/
+const databaseObjectFields = ['severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine'] as const
+
+/**
+ * The one way an error reaches a log line. An error's message is never logged: a driver's names the
+ * offending value ('invalid input syntax for type uuid: "…"'), drizzle's quotes the statement and its
+ * parameters, JSON.parse's quotes the input, Node's argument errors print what they received. What is
+ * logged is enough to find the cause: the error's class and code, the database objects involved
+ * (constraint, table, column), the stack's frames (its first line, the message, dropped) and the same
+ * for each cause.
+ */
+export function safeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (error === null || typeof error !== 'object') return { type: typeof error }
+  const fields = error as Record<string, unknown>
+  const result: Record<string, unknown> = { type: (error as { constructor?: { name?: string } }).constructor?.name ?? 'Object' }
+  if (typeof fields.code === 'string' && codePattern.test(fields.code)) result.code = fields.code
+  if (typeof fields.status === 'number') result.status = fields.status
+  if (typeof fields.statusCode === 'number') result.statusCode = fields.statusCode
+  if (typeof fields.syscall === 'string' && codePattern.test(fields.syscall)) result.syscall = fields.syscall
+  for (const name of databaseObjectFields) {
+    const value = fields[name]
+    if (typeof value === 'string' && objectNamePattern.test(value)) result[name] = value
+  }
+  if (typeof fields.stack === 'string') {
+    const frames = fields.stack.split('\n').filter((line) => line.startsWith('    at '))
+    if (frames.length > 0) result.stack = frames.join('\n')
+  }
+  if (depth < 4 && fields.cause !== undefined) result.cause = safeError(fields.cause, depth + 1)
+  if (depth < 4 && Array.isArray(fields.errors)) result.errors = fields.errors.slice(0, 3).map((inner) => safeError(inner, depth + 1))
+  return result
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -61,7 +90,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         res(reply: { statusCode?: number }) {
           return { statusCode: reply.statusCode }
         },
-        err: pino.stdSerializers.err,
+        err: safeError,
+      },
+      hooks: {
+        // log.error(error) with no message would log the error's message as the line's own.
+        logMethod(args, method) {
+          if (args[0] instanceof Error && typeof args[1] !== 'string') {
+            method.apply(this, [{ err: args[0] }, 'error'])
+            return
+          }
+          method.apply(this, args)
+        },
       },
       base: { service: 'child-protection-service' },
       timestamp: pino.stdTimeFunctions.isoTime,

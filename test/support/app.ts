@@ -77,6 +77,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Cheap hashing keeps the suite fast; production parameters are the defaults.
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
+    SECRETS_KEY: 'synthetic test key: long enough for HKDF, never used outside tests',
     AUDIT_SEAL_INTERVAL_MS: '0',
     TALLY_SETTLE_INTERVAL_MS: '0',
     // Tests run due jobs themselves (app.jobs.runDue()) after moving the clock.

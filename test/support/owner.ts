@@ -64,3 +64,22 @@ export async function waitForLockWaiter(observer: pg.Client, lockType?: string, 
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/** Reads as the tables' owner (so row-level security hides nothing), the same way as asTableOwner. */
+export async function queryAsTableOwner<Row extends Record<string, unknown>>(database: Database, statement: string): Promise<Row[]> {
+  if (onPostgres) {
+    const owner = new pg.Client({ connectionString: await ownerConnectionString(database) })
+    await owner.connect()
+    try {
+      return (await owner.query<Row>(statement)).rows
+    } finally {
+      await owner.end()
+    }
+  }
+  await database.db.execute(sql`reset role`)
+  try {
+    return await queryRows<Row>(database.db, sql.raw(statement))
+  } finally {
+    await database.db.execute(sql`set role cps_app`)
+  }
+}

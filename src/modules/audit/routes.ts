@@ -24,7 +24,7 @@ export default async function auditRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query
-      const before = decodeCursor(cursor, 1)?.[0]
+      const before = decodeCursor(cursor, ['integer'])?.[0]
       const rows = await app.database.db.transaction(async (tx) => {
         const found = await listAuditEvents(tx, { ...filter, before: before === undefined ? undefined : Number(before), limit: limit + 1 })
         await audit(tx, request, {

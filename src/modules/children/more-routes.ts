@@ -429,7 +429,7 @@ export default async function childPartRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!
       const { limit = 50, cursor, unit } = request.query
-      const after = decodeCursor(cursor, 2) as [string, string] | undefined
+      const after = decodeCursor(cursor, ['uuid', 'uuid']) as [string, string] | undefined
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const pairs = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await listDuplicatePairs(tx, principal.scope, { unitScope, after, limit: limit + 1 })

@@ -223,7 +223,7 @@ export default async function childRoutes(app: FastifyInstance) {
       const asOf = requestedAsOf ?? today(app)
       const folded = q === undefined ? undefined : foldName(q)
       const filter = { ...rest, group: groupCode ?? undefined, q: folded, asOf, unitScope: unitFilterScope(await app.accounts.principals.unitTree(), unit) }
-      const after = decodeCursor(cursor, 2)
+      const after = decodeCursor(cursor, folded ? ['number', 'uuid'] : ['text', 'uuid'])
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await listChildren(tx, principal.scope, filter, { sensitive, after, limit: limit + 1 })
         await audit(tx, request, {

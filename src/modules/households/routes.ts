@@ -119,7 +119,7 @@ export default async function householdRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!
       const { limit = 50, cursor, unit, poverty, q, residentialGroup } = request.query
-      const after = decodeCursor(cursor, 2) as [string, string] | undefined
+      const after = decodeCursor(cursor, ['text', 'uuid']) as [string, string] | undefined
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await listHouseholds(tx, principal.scope, {

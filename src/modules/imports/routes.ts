@@ -228,7 +228,7 @@ export default async function importRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor } = request.query
-      const after = decodeCursor(cursor, 1)
+      const after = decodeCursor(cursor, ['integer'])
       const record = await visibleImport(request, request.params.id, 'import.read')
       return problemPage(app.database.db, record, await fileColumns(app.database.db, record), Number(after?.[0] ?? -1), limit)
     },

@@ -222,7 +222,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!
       const { limit = 50, cursor, unit, ...filter } = request.query
-      const after = decodeCursor(cursor, 2) as [string, string] | undefined
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']) as [string, string] | undefined
       const now = app.clock.now()
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
@@ -584,7 +584,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!
       const { limit = 50, cursor, unit } = request.query
-      const before = decodeCursor(cursor, 1)?.[0]
+      const before = decodeCursor(cursor, ['integer'])?.[0]
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const rows = await inScope(app.database.db, principal.scope, (tx) =>
         tx

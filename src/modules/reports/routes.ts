@@ -230,7 +230,7 @@ export default async function reportRoutes(app: FastifyInstance) {
         }
         within = unitsAtOrBelow(units, unit)
       }
-      const after = decodeCursor(cursor, 2)
+      const after = decodeCursor(cursor, ['text', 'text'])
       const rows = await inScope(db(), principal.scope, async (tx) => {
         const found = await listReports(tx, visibilityFor(principal, units), { period, units: within, state, after, limit: limit + 1 })
         await audit(tx, request, {

@@ -28,7 +28,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor, level, parent, asOf } = request.query
-      const after = decodeCursor(cursor, 1)?.[0]
+      const after = decodeCursor(cursor, ['text'])?.[0]
       const rows = await listUnits(app.database.db, {
         level,
         parent,

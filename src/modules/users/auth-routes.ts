@@ -6,8 +6,8 @@ import { audit } from '../../platform/audit.js'
 import { HttpProblem } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { verifySecret } from './passwords.js'
-import { clearLoginFailures, findUserByUsername, getClient, loginFailures, recordLoginFailure } from './repository.js'
-import { remainingLockoutMs } from './rules.js'
+import { clearLoginAttempts, countLoginAttempt, findUserByUsername, getClient } from './repository.js'
+import { remainingThrottleMs } from './rules.js'
 import { JwksSchema, TokenRequestBody, TokenResponseSchema } from './schemas.js'
 
 type TokenRequest = Static<typeof TokenRequestBody>
@@ -18,46 +18,69 @@ function oauthProblem(status: number, error: string, detail: string, headers?: R
   return new HttpProblem(status, error, detail, { extensions: { error }, headers })
 }
 
-function basicCredentials(request: FastifyRequest): { id: string; secret: string } | undefined {
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.headers.authorization ?? '')
-  if (!match) return undefined
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  if (colon < 0) return undefined
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+function invalidClient(detail: string) {
+  return oauthProblem(401, 'invalid_client', detail, { 'www-authenticate': 'Basic realm="cps"' })
 }
 
+/** HTTP Basic client credentials (RFC 6749 §2.3.1: each part form-encoded); the scheme's case does not matter. */
+function basicCredentials(request: FastifyRequest): { id: string; secret: string } | undefined {
+  const header = request.headers.authorization ?? ''
+  if (!/^basic\s/i.test(header)) return undefined
+  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
+  const colon = decoded.indexOf(':')
+  if (colon < 0) throw invalidClient('The Basic credentials are not of the form client_id:client_secret in base64.')
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+  } catch {
+    throw invalidClient('The Basic credentials are not validly form-encoded.')
+  }
+}
+
+const tokenBodyLimitBytes = 8192
+
 export default async function authRoutes(app: FastifyInstance) {
-  await app.register(formbody, { bodyLimit: 4096 })
+  await app.register(formbody, { bodyLimit: tokenBodyLimitBytes })
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
   const { accounts } = app
 
-  /** Refuses the attempt outright while the key is in its progressive delay. */
-  async function checkLockout(request: FastifyRequest, key: string, actor: Actor, grantType: string) {
-    const attempts = await loginFailures(app.database.db, key)
-    if (!attempts) return
-    const waitMs = remainingLockoutMs(attempts.failures, attempts.lastFailureAt, app.clock.now())
-    if (waitMs === 0) return
-    await audit(app.database.db, request, {
-      action: 'auth.token',
-      outcome: 'denied',
-      actor,
-      details: { grantType, reason: 'throttled', failures: attempts.failures },
-    })
-    const seconds = Math.ceil(waitMs / 1000)
-    throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) })
+  /**
+   * Counts the attempt for the account and for the account from this address before anything is
+   * checked, in one locking transaction, and refuses it while either must still wait.
+   */
+  async function admit(request: FastifyRequest, account: string, actor: Actor, grantType: string): Promise<string[]> {
+    const address = `${account}@${request.ip}`
+    const now = app.clock.now()
+    const admission = await app.database.db.transaction((tx) =>
+      countLoginAttempt(
+        tx,
+        [
+          { key: account, waitMs: (attempts, last) => remainingThrottleMs('account', attempts, last, now) },
+          { key: address, waitMs: (attempts, last) => remainingThrottleMs('address', attempts, last, now) },
+        ],
+        now,
+      ),
+    )
+    if (admission.waitMs > 0) {
+      await audit(app.database.db, request, {
+        action: 'auth.token',
+        outcome: 'denied',
+        actor,
+        details: { grantType, reason: 'throttled', failures: admission.attempts },
+      })
+      const seconds = Math.ceil(admission.waitMs / 1000)
+      throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) })
+    }
+    return [account, address]
   }
 
-  async function fail(request: FastifyRequest, key: string, actor: Actor, grantType: string, reason: string) {
-    await app.database.db.transaction(async (tx) => {
-      await recordLoginFailure(tx, key, app.clock.now())
-      await audit(tx, request, { action: 'auth.token', outcome: 'failure', actor, details: { grantType, reason } })
-    })
+  async function fail(request: FastifyRequest, actor: Actor, grantType: string, reason: string) {
+    await audit(app.database.db, request, { action: 'auth.token', outcome: 'failure', actor, details: { grantType, reason } })
   }
 
-  async function succeed(request: FastifyRequest, key: string, actor: Actor & { id: string }, grantType: string, kind: 'user' | 'client') {
+  async function succeed(request: FastifyRequest, keys: string[], actor: Actor & { id: string }, grantType: string, kind: 'user' | 'client') {
     await app.database.db.transaction(async (tx) => {
-      await clearLoginFailures(tx, key)
+      await clearLoginAttempts(tx, keys)
       await audit(tx, request, { action: 'auth.token', outcome: 'success', actor, details: { grantType } })
     })
     const { token, expiresIn } = await accounts.tokens.issue({ kind, id: actor.id }, app.clock.now())
@@ -69,17 +92,16 @@ export default async function authRoutes(app: FastifyInstance) {
       throw oauthProblem(400, 'invalid_request', 'The password grant needs username and password.')
     }
     const username = body.username.toLowerCase()
-    const key = `user:${username}`
     const anonymousActor: Actor = { type: 'anonymous', id: null, name: username, role: null }
-    await checkLockout(request, key, anonymousActor, 'password')
+    const keys = await admit(request, `user:${username}`, anonymousActor, 'password')
     const user = await findUserByUsername(app.database.db, username)
     const valid = user?.passwordHash ? await verifySecret(user.passwordHash, body.password) : await accounts.decoy.verify(body.password)
     const actor: Actor = user ? { type: 'user', id: user.id, name: user.username, role: user.role } : anonymousActor
     if (!user || !valid || !user.active) {
-      await fail(request, key, actor, 'password', !user ? 'unknown_user' : !valid ? 'wrong_password' : 'inactive')
+      await fail(request, actor, 'password', !user ? 'unknown_user' : !valid ? 'wrong_password' : 'inactive')
       throw oauthProblem(400, 'invalid_grant', 'The username or password is wrong, or the account is inactive.')
     }
-    return succeed(request, key, { ...actor, id: user.id }, 'password', 'user')
+    return succeed(request, keys, { ...actor, id: user.id }, 'password', 'user')
   }
 
   async function clientCredentialsGrant(request: FastifyRequest, body: TokenRequest) {
@@ -87,25 +109,26 @@ export default async function authRoutes(app: FastifyInstance) {
     if (!credentials) {
       throw oauthProblem(400, 'invalid_request', 'The client_credentials grant needs client_id and client_secret (or HTTP Basic).')
     }
-    const key = `client:${credentials.id}`
-    const anonymousActor: Actor = { type: 'anonymous', id: null, name: credentials.id.slice(0, 64), role: null }
-    await checkLockout(request, key, anonymousActor, 'client_credentials')
-    const isUuid = /^[0-9a-f-]{36}$/i.test(credentials.id)
-    const client = isUuid ? await getClient(app.database.db, credentials.id) : undefined
+    // Client ids are UUIDs, written in lower case; any other spelling is the same client, counted as one.
+    const clientId = credentials.id.toLowerCase()
+    const anonymousActor: Actor = { type: 'anonymous', id: null, name: clientId.slice(0, 64), role: null }
+    const keys = await admit(request, `client:${clientId}`, anonymousActor, 'client_credentials')
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId)
+    const client = isUuid ? await getClient(app.database.db, clientId) : undefined
     const valid = client ? await verifySecret(client.secretHash, credentials.secret) : await accounts.decoy.verify(credentials.secret)
     const actor: Actor = client ? { type: 'client', id: client.id, name: client.name, role: client.role } : anonymousActor
     if (!client || !valid || !client.active) {
-      await fail(request, key, actor, 'client_credentials', !client ? 'unknown_client' : !valid ? 'wrong_secret' : 'revoked')
-      throw oauthProblem(401, 'invalid_client', 'The client is unknown, revoked, or its secret is wrong.', {
-        'www-authenticate': 'Basic realm="cps"',
-      })
+      await fail(request, actor, 'client_credentials', !client ? 'unknown_client' : !valid ? 'wrong_secret' : 'revoked')
+      throw invalidClient('The client is unknown, revoked, or its secret is wrong.')
     }
-    return succeed(request, key, { ...actor, id: client.id }, 'client_credentials', 'client')
+    return succeed(request, keys, { ...actor, id: client.id }, 'client_credentials', 'client')
   }
 
   route.post(
     '/v1/auth/token',
     {
+      // A token request is a few short fields; anything larger is refused before it is parsed.
+      bodyLimit: tokenBodyLimitBytes,
       config: {
         permission: 'public',
         rateLimit: { max: app.config.auth.loginRateLimitMax, timeWindow: 60_000 },
@@ -117,10 +140,12 @@ export default async function authRoutes(app: FastifyInstance) {
         description:
           'Form-encoded or JSON. People use `grant_type=password`; machine clients use `client_credentials` with ' +
           'client_id/client_secret in the body or HTTP Basic. Tokens are ES256 JWTs, short-lived; the role, units and ' +
-          'active flag are re-read on every request, not taken from the token. After five failures for one account, ' +
-          'each further attempt must wait 1 s, 2 s, 4 s … up to 15 minutes (429 login_throttled).',
+          'active flag are re-read on every request, not taken from the token. Attempts are counted before the ' +
+          'secret is checked: after five for one account from one client address, each further attempt from there ' +
+          'waits 1 s, 2 s, 4 s … up to 15 minutes; after twenty for one account from anywhere, one attempt per ' +
+          'second (429 login_throttled, Retry-After). A success clears both counts.',
         body: TokenRequestBody,
-        response: { 200: ref(TokenResponseSchema, 'The access token'), ...problemResponses(400, 401, 415) },
+        response: { 200: ref(TokenResponseSchema, 'The access token'), ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto'
-import { desc, gt, isNull, or } from 'drizzle-orm'
+import { desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
-import type { Database } from '../../db/client.js'
+import type { Database, Db } from '../../db/client.js'
+import { seal, secretsKeyOf, unseal } from '../../platform/sealing.js'
 import { signingKeys } from './tables.js'
+
+/**
+ * Seals private keys an older version kept in clear; run at start, after the migrations. Returns how
+ * many it sealed.
+ */
+export async function sealPlainSigningKeys(db: Db, secretsKey: string): Promise<number> {
+  const plain = await db.select().from(signingKeys).where(sql`jsonb_typeof(${signingKeys.privateJwk}) = 'object'`)
+  for (const row of plain) {
+    const sealed = seal(secretsKey, 'signing-key', JSON.stringify(row.privateJwk), row.kid)
+    await db.update(signingKeys).set({ privateJwk: sealed }).where(eq(signingKeys.kid, row.kid))
+  }
+  return plain.length
+}
 
 export const signingAlgorithm = 'ES256'
 
@@ -29,7 +43,7 @@ export class KeyStore {
 
   constructor(
     private readonly database: Database,
-    private readonly options: { privateKeyPem?: string; keyId?: string; tokenTtlSeconds: number; refreshMs?: number },
+    private readonly options: { privateKeyPem?: string; keyId?: string; tokenTtlSeconds: number; refreshMs?: number; secretsKey: string | undefined },
   ) {}
 
   private async refresh(now: Date, force = false): Promise<void> {
@@ -73,7 +87,7 @@ export class KeyStore {
         kid: row.kid,
         publicJwk,
         publicKey: (await importJWK(publicJwk, signingAlgorithm)) as CryptoKey,
-        privateKey: row.privateJwk ? ((await importJWK(row.privateJwk as JWK, signingAlgorithm)) as CryptoKey) : null,
+        privateKey: row.privateJwk ? ((await importJWK(this.openPrivateJwk(row.kid, row.privateJwk), signingAlgorithm)) as CryptoKey) : null,
         createdAt: row.createdAt,
         retiredAt: row.retiredAt,
       })
@@ -87,8 +101,15 @@ export class KeyStore {
     const kid = `${now.toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: signingAlgorithm, use: 'sig' }
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: signingAlgorithm }
-    await this.database.db.insert(signingKeys).values({ kid, algorithm: signingAlgorithm, publicJwk, privateJwk, createdAt: now })
+    const sealed = seal(secretsKeyOf(this.options), 'signing-key', JSON.stringify(privateJwk), kid)
+    await this.database.db.insert(signingKeys).values({ kid, algorithm: signingAlgorithm, publicJwk, privateJwk: sealed, createdAt: now })
     return kid
+  }
+
+  /** A stored private key is a sealed JSON string; a key kept in clear by an older version is refused. */
+  private openPrivateJwk(kid: string, stored: unknown): JWK {
+    if (typeof stored !== 'string') throw new Error(`signing key ${kid} is not sealed; run the migrations (cps migrate), which seal it`)
+    return JSON.parse(unseal(secretsKeyOf(this.options), 'signing-key', stored, kid)) as JWK
   }
 
   async signingKey(now: Date): Promise<{ kid: string; privateKey: CryptoKey }> {

@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContains, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { isPermission } from '../../platform/permissions.js'
 import type { FieldError } from '../../platform/problem.js'
@@ -175,18 +175,52 @@ export async function revokeClient(tx: Executor, id: string, expectedVersion: nu
   return row
 }
 
-export async function loginFailures(db: Executor, key: string) {
-  const [row] = await db.select().from(loginAttempts).where(eq(loginAttempts.key, key))
-  return row
-}
-
-export async function recordLoginFailure(db: Executor, key: string, now: Date): Promise<void> {
-  await db
+/**
+ * Counts one sign-in attempt against each key, unless one of them must still wait: the rows are locked
+ * (created when missing, in key order so two sign-ins never deadlock) for the transaction, so attempts
+ * sent at once are counted one after another, each seeing those before it.
+ */
+export async function countLoginAttempt(
+  tx: Executor,
+  keys: readonly { key: string; waitMs: (attempts: number, lastAttemptAt: Date) => number }[],
+  now: Date,
+): Promise<{ waitMs: number; attempts: number }> {
+  const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : 1))
+  await tx
     .insert(loginAttempts)
-    .values({ key, failures: 1, lastFailureAt: now })
-    .onConflictDoUpdate({ target: loginAttempts.key, set: { failures: sql`${loginAttempts.failures} + 1`, lastFailureAt: now } })
+    .values(sorted.map(({ key }) => ({ key, failures: 0, lastFailureAt: now })))
+    .onConflictDoNothing()
+  const rows = await tx
+    .select()
+    .from(loginAttempts)
+    .where(inArray(loginAttempts.key, sorted.map(({ key }) => key)))
+    .orderBy(loginAttempts.key)
+    .for('update')
+  let waitMs = 0
+  let attempts = 0
+  for (const { key, waitMs: wait } of sorted) {
+    const row = rows.find((candidate) => candidate.key === key)
+    if (!row) continue
+    waitMs = Math.max(waitMs, wait(row.failures, row.lastFailureAt))
+    attempts = Math.max(attempts, row.failures)
+  }
+  if (waitMs > 0) return { waitMs, attempts }
+  await tx
+    .update(loginAttempts)
+    .set({ failures: sql`${loginAttempts.failures} + 1`, lastFailureAt: now })
+    .where(inArray(loginAttempts.key, sorted.map(({ key }) => key)))
+  return { waitMs: 0, attempts: attempts + 1 }
 }
 
-export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
-  await db.delete(loginAttempts).where(eq(loginAttempts.key, key))
+export async function clearLoginAttempts(db: Executor, keys: readonly string[]): Promise<void> {
+  await db.delete(loginAttempts).where(inArray(loginAttempts.key, [...keys]))
+}
+
+/** Forgets counts no attempt has touched for `olderThanMs`; run by the housekeeping timer. */
+export async function purgeLoginAttempts(db: Executor, now: Date, olderThanMs: number): Promise<number> {
+  const deleted = await db
+    .delete(loginAttempts)
+    .where(lt(loginAttempts.lastFailureAt, new Date(now.getTime() - olderThanMs)))
+    .returning({ key: loginAttempts.key })
+  return deleted.length
 }

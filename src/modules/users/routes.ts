@@ -171,7 +171,7 @@ export default async function userRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query
-      const after = decodeCursor(cursor, 1)?.[0]
+      const after = decodeCursor(cursor, ['text'])?.[0]
       const rows = await listUsers(app.database.db, { ...filter, after: after === undefined ? undefined : String(after), limit: limit + 1 })
       const page = toPage(rows, limit, (row) => [row.username])
       return { items: page.items.map(toUser), nextCursor: page.nextCursor }
@@ -255,7 +255,7 @@ export default async function userRoutes(app: FastifyInstance) {
   route.post(
     '/v1/clients',
     {
-      config: { permission: 'clients:manage', idempotent: true },
+      config: { permission: 'clients:manage', idempotent: { replayBody: (client) => ({ client, clientSecret: null }) } },
       schema: {
         operationId: 'createClient',
         tags: ['users'],
@@ -301,7 +301,7 @@ export default async function userRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor } = request.query
-      const after = decodeCursor(cursor, 1)?.[0]
+      const after = decodeCursor(cursor, ['uuid'])?.[0]
       const rows = await listClients(app.database.db, { after: after === undefined ? undefined : String(after), limit: limit + 1 })
       const page = toPage(rows, limit, (row) => [row.id])
       return { items: page.items.map(toClient), nextCursor: page.nextCursor }

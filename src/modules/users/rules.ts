@@ -35,21 +35,32 @@ export function passwordProblems(password: string, context: PasswordContext): st
   return problems
 }
 
-/** Failures allowed before delays start. */
-export const freeFailures = 5
+/**
+ * Sign-in throttling, counted per key. A key's row counts its attempts since its last success (an
+ * attempt is counted before its password is checked, so attempts sent at once are counted at once).
+ *
+ * - `address`: one account from one client address. Five attempts free, then each further attempt waits
+ *   1 s, 2 s, 4 s … up to 15 minutes: guessing from one place soon stops.
+ * - `account`: one account from anywhere. Twenty attempts free, then one attempt per second: guessing
+ *   from many addresses is slowed to a crawl, while the officer, from their own address, is delayed by
+ *   a second at most — nobody can lock another person out by failing on purpose.
+ */
+export type ThrottleScope = 'address' | 'account'
+
+const freeAttempts: Record<ThrottleScope, number> = { address: 5, account: 20 }
 const maxDelayMs = 15 * 60 * 1000
 
-/**
- * How long after the last failure the next attempt for this key is refused without checking the
- * password: nothing for the first failures, then 1 s, 2 s, 4 s … up to 15 minutes.
- */
-export function lockoutDelayMs(failures: number): number {
-  if (failures < freeFailures) return 0
-  return Math.min(1000 * 2 ** (failures - freeFailures), maxDelayMs)
+export function throttleDelayMs(scope: ThrottleScope, attempts: number): number {
+  if (attempts < freeAttempts[scope]) return 0
+  if (scope === 'account') return 1000
+  return Math.min(1000 * 2 ** (attempts - freeAttempts[scope]), maxDelayMs)
 }
 
-/** Milliseconds the caller must still wait, or 0 when an attempt is allowed now. */
-export function remainingLockoutMs(failures: number, lastFailureAt: Date, now: Date): number {
-  const until = lastFailureAt.getTime() + lockoutDelayMs(failures)
+/** Milliseconds the caller must still wait before another attempt, or 0 when one is allowed now. */
+export function remainingThrottleMs(scope: ThrottleScope, attempts: number, lastAttemptAt: Date, now: Date): number {
+  const until = lastAttemptAt.getTime() + throttleDelayMs(scope, attempts)
   return Math.max(0, until - now.getTime())
 }
+
+/** How long a key's count is kept after its last attempt: past the longest delay it no longer matters. */
+export const throttleMemoryMs = 24 * 60 * 60 * 1000

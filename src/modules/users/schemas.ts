@@ -90,7 +90,9 @@ export const ClientSchema = Type.Object(
 export const CreatedClientSchema = Type.Object(
   {
     client: Type.Ref('Client'),
-    clientSecret: Type.String({ description: 'shown once; only a hash is kept' }),
+    clientSecret: Type.Union([Type.String(), Type.Null()], {
+      description: 'shown once; only a hash is kept. null when an Idempotency-Key replay answers: the secret is not shown again',
+    }),
   },
   { $id: 'CreatedClient', additionalProperties: false },
 )

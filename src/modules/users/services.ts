@@ -22,6 +22,7 @@ export function createAccountServices(config: Config, database: Database, clock:
     privateKeyPem: auth.privateKeyPem,
     keyId: auth.keyId,
     tokenTtlSeconds: auth.accessTokenTtlSeconds,
+    secretsKey: config.secretsKey,
   })
   const hashing = { memoryKib: auth.passwordHashMemoryKib, iterations: auth.passwordHashIterations }
   return {

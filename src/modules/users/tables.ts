@@ -56,7 +56,11 @@ export const clients = pgTable('clients', {
   createdBy: text('created_by'),
 })
 
-/** Failed sign-in bookkeeping per key (user:<name>, ip:<address>) for progressive delays. */
+/**
+ * Sign-in throttling per key (`user:<name>` for the account, `user:<name>@<address>` for the account from
+ * one client address; `client:<id>` likewise): attempts since the key's last success, each counted
+ * before its secret is checked, and when the last was made (users/rules.ts, throttleDelayMs).
+ */
 export const loginAttempts = pgTable('login_attempts', {
   key: text('key').primaryKey(),
   failures: integer('failures').notNull().default(0),

@@ -1,10 +1,11 @@
-import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { queryRows } from '../../db/client.js'
 import { jobs } from '../../platform/jobs-tables.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { auditEvents } from '../audit/tables.js'
 import type { GapWatch, StoredEvent } from './rules.js'
+import { sealWebhookSecret } from './secrets.js'
 import { eventDispatchCursor, events, webhookDeliveries, webhookSubscriptions } from './tables.js'
 
 export type SubscriptionRow = typeof webhookSubscriptions.$inferSelect
@@ -330,4 +331,17 @@ export async function auditDelivery(
     outcome: entry.outcome,
     details: { eventId: entry.event.eventId, eventType: entry.event.type, ...entry.details },
   })
+}
+
+/**
+ * Seals subscription secrets an older version kept in clear (`plain:` values); run at start, after the
+ * migrations. Returns how many it sealed.
+ */
+export async function sealPlainWebhookSecrets(db: Executor, secretsKey: string): Promise<number> {
+  const plain = await db.select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret }).from(webhookSubscriptions).where(like(webhookSubscriptions.secret, 'plain:%'))
+  for (const row of plain) {
+    const sealed = sealWebhookSecret(secretsKey, row.secret.slice('plain:'.length), row.id)
+    await db.update(webhookSubscriptions).set({ secret: sealed }).where(eq(webhookSubscriptions.id, row.id))
+  }
+  return plain.length
 }

@@ -6,6 +6,7 @@ import { audit } from '../../platform/audit.js'
 import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, encodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { secretsKeyOf } from '../../platform/sealing.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope, systemScope } from '../../platform/scope.js'
 import { resolveTarget } from './delivery.js'
@@ -40,7 +41,7 @@ import {
   WebhookParams,
   WebhookSchema,
 } from './schemas.js'
-import { newWebhookSecret, sealSecret } from './secrets.js'
+import { newWebhookSecret, sealWebhookSecret } from './secrets.js'
 import { deliverQueue, type DeliveryPayload } from './service.js'
 import { webhookSettings } from './settings.js'
 import { checkWebhookUrl } from './ssrf.js'
@@ -85,7 +86,7 @@ function feedPosition(cursor: string | undefined): number {
   ])
   let position: string | number
   try {
-    position = decodeCursor(cursor, 1)?.[0] ?? 0
+    position = decodeCursor(cursor, ['integer'])?.[0] ?? 0
   } catch {
     throw invalid
   }
@@ -172,7 +173,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
   route.post(
     '/v1/webhooks',
     {
-      config: { permission: 'webhooks:manage', idempotent: true },
+      config: { permission: 'webhooks:manage', idempotent: { replayBody: (webhook) => ({ webhook, secret: null }) } },
       schema: {
         operationId: 'createWebhook',
         tags: ['events'],
@@ -190,10 +191,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body
       const principal = request.principal!
-      const settings = webhookSettings(app.config)
-      if (!settings.secretKey && app.config.env === 'production') {
-        throw new HttpProblem(503, 'webhook_secret_key_missing', 'Webhook subscriptions need WEBHOOK_SECRET_KEY to be configured, so their secrets are kept encrypted.')
-      }
+      const secretsKey = secretsKeyOf(app.config)
       const owner = await ownerFor(body.clientId, principal)
       const problems: FieldError[] = []
       if (!owner) {
@@ -215,7 +213,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
           url: body.url,
           eventTypes: body.eventTypes,
           units,
-          secret: sealSecret(secret, settings.secretKey, id),
+          secret: sealWebhookSecret(secretsKey, secret, id),
           createdAt: app.clock.now(),
           createdBy: principal.id,
         })
@@ -278,7 +276,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit = 50, cursor } = request.query
-      const after = decodeCursor(cursor, 1)?.[0]
+      const after = decodeCursor(cursor, ['uuid'])?.[0]
       const rows = await listSubscriptions(app.database.db, await coveredBy(request.principal!), { after: after === undefined ? undefined : String(after), limit: limit + 1 })
       const page = toPage(rows, limit, (row) => [row.id])
       return { items: page.items.map(toWebhook), nextCursor: page.nextCursor }
@@ -346,7 +344,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const principal = request.principal!
       const subscription = await subscriptionFor(request, request.params.id)
       const { limit = 50, cursor, state } = request.query
-      const before = decodeCursor(cursor, 1)?.[0]
+      const before = decodeCursor(cursor, ['integer'])?.[0]
       const rows = await inScope(app.database.db, principal.scope, (tx) =>
         listDeliveries(tx, principal.scope, subscription.id, { state, before: before === undefined ? undefined : Number(before), limit: limit + 1 }),
       )

@@ -90,7 +90,10 @@ export const WebhookSchema = Type.Object(
 export const CreatedWebhookSchema = Type.Object(
   {
     webhook: Type.Ref('Webhook'),
-    secret: Type.String({ description: 'the signing secret, shown once: keep it to verify Webhook-Signature' }),
+    secret: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'the signing secret, shown once: keep it to verify Webhook-Signature. null when an Idempotency-Key replay answers: the secret is not shown again',
+    }),
   },
   { $id: 'CreatedWebhook', additionalProperties: false },
 )

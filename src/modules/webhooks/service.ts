@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Principal } from '../../platform/auth.js'
 import type { JobContext } from '../../platform/jobs.js'
+import { secretsKeyOf } from '../../platform/sealing.js'
 import { inScope, resolveScope, systemScope } from '../../platform/scope.js'
 import { postJson, resolveTarget, type PostOutcome } from './delivery.js'
 import {
@@ -20,7 +21,7 @@ import {
   type SubscriptionRow,
 } from './repository.js'
 import { advanceCursor, eventView, gapIsFinal, signWebhook, subscriptionWants, type GapWatch } from './rules.js'
-import { openSecret } from './secrets.js'
+import { openWebhookSecret } from './secrets.js'
 import { webhookSettings } from './settings.js'
 import { checkWebhookUrl } from './ssrf.js'
 
@@ -125,7 +126,7 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   if (!event || !subscriptionWants({ eventTypes: subscription.eventTypes, scope: resolveScope(tree, subscription.units) }, event)) return
   const view = eventView(event, owner)
   if (!view) return
-  const attempt = await attemptDelivery(subscription, view, now, settings)
+  const attempt = await attemptDelivery(subscription, view, now, { ...settings, secretsKey: secretsKeyOf(app.config) })
   const succeeded = attempt.error === null
   await db.transaction(async (tx) => {
     const recorded = await recordAttempt(tx, {
@@ -155,11 +156,11 @@ async function attemptDelivery(
   subscription: SubscriptionRow,
   view: NonNullable<ReturnType<typeof eventView>>,
   now: Date,
-  settings: ReturnType<typeof webhookSettings>,
+  settings: ReturnType<typeof webhookSettings> & { secretsKey: string },
 ): Promise<Attempt> {
   let secret: string
   try {
-    secret = openSecret(subscription.secret, settings.secretKey, subscription.id)
+    secret = openWebhookSecret(settings.secretsKey, subscription.secret, subscription.id)
   } catch (error) {
     return refused(`not sent: ${(error as Error).message}`)
   }

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js'
 
 /**
  * Operator settings of webhook delivery, `config.webhooks` (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_HOSTS,
- * WEBHOOK_MAX_ATTEMPTS, WEBHOOK_TIMEOUT_MS, WEBHOOK_SECRET_KEY in src/config.ts).
+ * WEBHOOK_MAX_ATTEMPTS, WEBHOOK_TIMEOUT_MS in src/config.ts).
  */
 export interface WebhookSettings {
   /** Accept http:// receivers (local testing only); https is required otherwise. */
@@ -13,8 +13,6 @@ export interface WebhookSettings {
   maxAttempts: number
   /** Connect plus response time allowed to a receiver, per attempt. */
   timeoutMs: number
-  /** Encrypts subscription secrets at rest (AES-256-GCM); required in production. */
-  secretKey: string | undefined
 }
 
 export const defaultWebhookSettings: WebhookSettings = {
@@ -22,7 +20,6 @@ export const defaultWebhookSettings: WebhookSettings = {
   allowedHosts: [],
   maxAttempts: 10,
   timeoutMs: 10_000,
-  secretKey: undefined,
 }
 
 /**

@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT, importJWK, type JWK } from 'jose'
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
+import { idempotencyKeys } from '../../../src/platform/idempotency-tables.js'
 
 t.test('the JWT negative suite: every forged or misused token is a 401 problem', async (t) => {
   const ctx = await createTestApp(t)
@@ -241,6 +242,37 @@ t.test('the token endpoint', async (t) => {
     const after = await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token}` } })
     t.equal(after.statusCode, 401, 'a revoked client’s unexpired token stops working')
     t.equal(after.json().code, 'account_inactive')
+  })
+
+  t.test('a retried registration answers with the client as it is now, never with the secret again', async (t) => {
+    const register = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/clients',
+        headers: { ...admin.headers, 'idempotency-key': 'register-replay-dashboard' },
+        payload: { name: 'Replay dashboard', role: 'city_system', units: [province] },
+      })
+    const first = await register()
+    t.equal(first.statusCode, 201)
+    const { client, clientSecret } = first.json()
+    const kept = await app.database.db.select().from(idempotencyKeys)
+    t.notMatch(JSON.stringify(kept), new RegExp(clientSecret), 'the idempotency store keeps no secret')
+    t.same(
+      kept.map((row) => [row.state, row.responseStatus, row.location]),
+      [['done', 201, `/v1/clients/${client.id}`]],
+      'only the outcome: status and location',
+    )
+    const replayed = await register()
+    t.equal(replayed.statusCode, 201)
+    t.equal(replayed.headers['idempotent-replayed'], 'true')
+    t.equal(replayed.headers.location, `/v1/clients/${client.id}`)
+    t.same(replayed.json(), { client, clientSecret: null })
+    const current = await app.inject({ url: `/v1/clients/${client.id}`, headers: admin.headers })
+    const revoked = await app.inject({ method: 'DELETE', url: `/v1/clients/${client.id}`, headers: { ...admin.headers, 'if-match': current.headers.etag as string } })
+    t.equal(revoked.statusCode, 204)
+    const afterRevocation = await register()
+    t.equal(afterRevocation.json().client.active, false, 'a replay shows the revocation')
+    t.equal(afterRevocation.json().clientSecret, null)
   })
 })
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { resolveTarget, type Resolver } from '../../../src/modules/webhooks/delivery.js'
-import { newWebhookSecret, openSecret, sealSecret } from '../../../src/modules/webhooks/secrets.js'
+import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from '../../../src/modules/webhooks/secrets.js'
+import { unseal } from '../../../src/platform/sealing.js'
 import { addressRejection, checkWebhookUrl, type UrlPolicy } from '../../../src/modules/webhooks/ssrf.js'
 
 const strict: UrlPolicy = { allowHttp: false, allowedHosts: [] }
@@ -105,15 +106,16 @@ t.test('resolution checks every address, and catches a name re-pointed inside (D
   t.match(await resolveTarget(target('https://public.example.org/'), strict, resolver), { ok: false, reason: 'loopback_address' }, 'resolved again: now refused')
 })
 
-t.test('secrets are sealed at rest when a key is configured', async (t) => {
+t.test('secrets are sealed at rest, bound to their row and purpose', async (t) => {
   const secret = newWebhookSecret()
   t.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/)
   const id = 'b5a3c2f0-0000-4000-8000-000000000001'
-  const sealed = sealSecret(secret, 'a key of at least thirty-two characters', id)
+  const key = 'a key of at least thirty-two characters'
+  const sealed = sealWebhookSecret(key, secret, id)
   t.notMatch(sealed, secret)
-  t.equal(openSecret(sealed, 'a key of at least thirty-two characters', id), secret)
-  t.throws(() => openSecret(sealed, 'another key entirely, also long enough', id), /cannot be decrypted/)
-  t.throws(() => openSecret(sealed, 'a key of at least thirty-two characters', 'b5a3c2f0-0000-4000-8000-000000000002'), /cannot be decrypted/, 'bound to its row')
-  t.throws(() => openSecret(sealed, undefined, id), /no webhook secret key/)
-  t.equal(openSecret(sealSecret(secret, undefined, id), undefined, id), secret, 'kept as written without a key (development)')
+  t.equal(openWebhookSecret(key, sealed, id), secret)
+  t.throws(() => openWebhookSecret('another key entirely, also long enough', sealed, id), /cannot be opened/)
+  t.throws(() => openWebhookSecret(key, sealed, 'b5a3c2f0-0000-4000-8000-000000000002'), /cannot be opened/, 'bound to its row')
+  t.throws(() => unseal(key, 'signing-key', sealed, id), /cannot be opened/, 'bound to its purpose')
+  t.throws(() => openWebhookSecret(key, `plain:${secret}`, id), /not sealed/, 'nothing is read in clear')
 })
