@@ -40,7 +40,7 @@ import { webhookSchemas } from './modules/webhooks/schemas.js'
 import { registerWebhookJobs } from './modules/webhooks/service.js'
 import auth from './platform/auth.js'
 import { systemClock, type Clock } from './platform/clock.js'
-import errors from './platform/errors.js'
+import errors, { problemFromError, sendProblem } from './platform/errors.js'
 import health, { HealthSchema } from './platform/health.js'
 import text from './platform/text.js'
 import housekeeping from './platform/housekeeping.js'
@@ -102,7 +102,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // Errors the router raises before any route is chosen (a malformed or overlong URL): problem+json too.
+    frameworkErrors: (error, request, reply) => void sendProblem(reply, problemFromError(error)),
   })
+  // Bodies are JSON (or an import's file, which its module reads): text/plain would reach JSON schemas as a string.
+  app.removeContentTypeParser('text/plain')
 
   app.decorate('config', config)
   app.decorate('database', database)

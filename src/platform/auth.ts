@@ -64,6 +64,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
 
   app.addHook('onRequest', async (request) => {
     if (request.is404) return
+    // CORS preflights carry no credentials; the CORS plugin answers them (or refuses the origin).
+    if (request.method === 'OPTIONS') return
     const permission = request.routeOptions.config.permission
     if (permission === 'public') return
     if (permission === undefined) {
@@ -75,7 +77,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
     }
     const header = request.headers.authorization
     if (!header) throw unauthorized('unauthenticated', 'This operation needs a bearer token.')
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const match = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header)
     if (!match) throw unauthorized('invalid_token', 'The Authorization header must be "Bearer <token>".')
     request.principal = await options.authenticate(match[1]!, request)
     if (permission === 'authenticated' || request.principal.permissions.has(permission)) return

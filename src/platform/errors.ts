@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { auditMissingOnWrite } from './audit.js'
 import { HttpProblem, problemTypeBase, type FieldError } from './problem.js'
 import type { Problem } from './schemas.js'
 
@@ -103,6 +104,8 @@ export function problemFromError(error: unknown): HttpProblem {
       return new HttpProblem(400, 'malformed_body', 'The Content-Length header does not match the body.')
     case 'FST_ERR_BAD_URL':
       return new HttpProblem(400, 'malformed_url', 'The request URL is not valid.')
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new HttpProblem(414, 'uri_too_long', 'A path segment of the request URL is longer than any this service issues.')
   }
   for (const cause of rootCauses(error)) {
     const code = cause.code
@@ -176,12 +179,18 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
 }
 
 async function errorsPlugin(app: FastifyInstance) {
-  app.setErrorHandler((error, request, reply) => {
+  app.decorateRequest('auditWritten', false)
+  app.setErrorHandler(async (error, request, reply) => {
     const problem = problemFromError(error)
     if (problem.status >= 500) {
       request.log.error({ err: error, code: problem.code }, 'request failed')
     } else {
       request.log.info({ code: problem.code, status: problem.status }, 'request rejected')
+    }
+    if (problem.missing) {
+      await auditMissingOnWrite(app.database.db, request, problem.missing).catch((auditError: unknown) =>
+        request.log.error({ err: auditError }, 'auditing a refused write failed'),
+      )
     }
     return sendProblem(reply, problem)
   })

@@ -38,9 +38,25 @@ export function redactPaths(): string[] {
   ]
 }
 
-/** Only the path is logged: query strings can carry names being searched for. */
-export function pathOnly(url: string | undefined): string {
-  return (url ?? '/').split('?')[0] ?? '/'
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * What a log line says of a request: the route it matched (`/v1/children/:id`, not the path, whose
+ * segments and query string are whatever the client wrote) and the record ids among its parameters.
+ */
+export function requestSummary(request: {
+  method?: string
+  ip?: string
+  routeOptions?: { url?: string }
+  params?: unknown
+}): Record<string, unknown> {
+  const ids = Object.entries((request.params ?? {}) as Record<string, unknown>).filter(([, value]) => typeof value === 'string' && uuidPattern.test(value))
+  return {
+    method: request.method,
+    route: request.routeOptions?.url ?? null,
+    ...(ids.length > 0 ? { ids: Object.fromEntries(ids) } : {}),
+    remoteAddress: request.ip,
+  }
 }
 
 const codePattern = /^[A-Za-z0-9_.:-]{1,64}$/
@@ -83,10 +99,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       redact: { paths: redactPaths(), censor: '[redacted]' },
       serializers: {
-        // Only method, path and address: headers such as User-Agent and Referer carry whatever a client puts there.
-        req(request: { method?: string; url?: string; ip?: string }) {
-          return { method: request.method, path: pathOnly(request.url), remoteAddress: request.ip }
-        },
+        // Headers such as User-Agent and Referer carry whatever a client puts there: never logged.
+        req: requestSummary,
         res(reply: { statusCode?: number }) {
           return { statusCode: reply.statusCode }
         },

@@ -25,6 +25,8 @@ export class HttpProblem extends Error {
   readonly errors: FieldError[] | undefined
   readonly extensions: Record<string, unknown>
   readonly headers: Record<string, string>
+  /** The record a 404 was about, for the audit log (never sent to the client). */
+  readonly missing: { resourceType: string; resourceId: string } | undefined
 
   constructor(
     status: number,
@@ -35,6 +37,7 @@ export class HttpProblem extends Error {
       errors?: FieldError[]
       extensions?: Record<string, unknown>
       headers?: Record<string, string>
+      missing?: { resourceType: string; resourceId: string }
     } = {},
   ) {
     super(detail)
@@ -46,13 +49,16 @@ export class HttpProblem extends Error {
     this.errors = options.errors
     this.extensions = options.extensions ?? {}
     this.headers = options.headers ?? {}
+    this.missing = options.missing
   }
 }
 
 export const problemTypeBase = 'urn:cps:problem:'
 
 export const notFound = (resource: string, id: string) =>
-  new HttpProblem(404, 'not_found', `${resource} ${JSON.stringify(id)} was not found.`)
+  new HttpProblem(404, 'not_found', `${resource} ${JSON.stringify(id)} was not found.`, {
+    missing: { resourceType: resource.toLowerCase().replace(/[^a-z]+/g, '_'), resourceId: id },
+  })
 
 export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
   new HttpProblem(400, code, detail, { errors })

@@ -32,7 +32,7 @@ t.test('request ids, headers and logging', async (t) => {
     const text = JSON.stringify(lines)
     t.notMatch(text, new RegExp(reader.token.slice(-20)))
     t.notMatch(text, new RegExp(marker))
-    t.match(text, /"path":"\/v1\/units"/)
+    t.match(text, /"route":"\/v1\/units"/, 'the route is logged, not the path the client wrote')
   })
 
   t.test('security headers are set', async (t) => {

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { parse as parseCsv, type CsvError } from 'csv-parse'
 import type { ColumnDefinition } from '../children/columns.js'
+import { textFault, textFaultMessages } from '../../platform/text.js'
 import { openWorkbook, WorkbookError } from './xlsx.js'
 import { headerKey, mapHeader, missingColumns, rowError, type HeaderMapping, type ImportFormat, type ImportKind, type RowProblem } from './rules.js'
 
@@ -246,6 +247,21 @@ function jsonCellText(value: unknown): string {
   return String(value)
 }
 
+/**
+ * A cell that is not text (a NUL, half of a surrogate pair: JSON can carry both) is emptied, so the
+ * row can be kept for its report, and rejects the row with its own problem.
+ */
+function withTextChecked(row: ParsedRow): ParsedRow {
+  let problems = row.problems
+  for (const [key, value] of Object.entries(row.cells)) {
+    const fault = textFault(value)
+    if (!fault) continue
+    row.cells[key] = ''
+    problems = [...(problems ?? []), rowError(key, fault, textFaultMessages[fault])]
+  }
+  return problems ? { ...row, problems } : row
+}
+
 function checkHeader(kind: ImportKind, header: HeaderMapping, definitions: readonly ColumnDefinition[], line: number): void {
   if (header.duplicated.length > 0) {
     throw new ImportFileError('duplicate_columns', `These columns appear more than once: ${header.duplicated.join(', ')}.`, { line, columns: header.duplicated })
@@ -326,7 +342,7 @@ export async function openImportFile(
       // Spreadsheets often number empty rows (an STT column) far below the data: nothing to import there.
       if (!problems && Object.values(cells).every((cell) => cell.trim() === '')) continue
       any = true
-      yield { rowNumber: record.line, cells, ...(problems ? { problems } : {}) }
+      yield withTextChecked({ rowNumber: record.line, cells, ...(problems ? { problems } : {}) })
     }
     if (!any) throw emptyFile()
   })()
@@ -348,9 +364,10 @@ function openNdjson(input: Readable, definitions: readonly ColumnDefinition[]): 
       for (const [name, cell] of Object.entries(value)) {
         const key = keyOf.get(headerKey(name))
         if (key) cells[key] = jsonCellText(cell)
-        else problems.push(rowError(name, 'unknown_column', 'is not a field of this registry'))
+        // The name is shown back in the row's report: a name that is not text is shown with its faults replaced.
+        else problems.push(rowError(textFault(name) ? name.replace(/\u0000/g, '\u2400').toWellFormed() : name, 'unknown_column', 'is not a field of this registry'))
       }
-      yield { rowNumber: line, cells, ...(problems.length > 0 ? { problems } : {}) }
+      yield withTextChecked({ rowNumber: line, cells, ...(problems.length > 0 ? { problems } : {}) })
     }
     if (!any) throw emptyFile()
   })()

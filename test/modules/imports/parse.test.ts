@@ -85,6 +85,21 @@ t.test('NDJSON: keys in either language; unknown keys reject the row; arrays for
   t.same(rows[1]!.problems?.map((p) => [p.column, p.code]), [['nickname', 'unknown_column']])
 })
 
+t.test('NDJSON: a cell that is not text (a NUL, half a surrogate pair) is emptied and rejects its row', async (t) => {
+  const { rows } = await read(
+    'ndjson',
+    '{"externalId":"A1","fullName":"An\\u0000","sex":"male"}\n{"externalId":"A2","fullName":"\\ud800Bình"}\n{"externalId":"A3","full\\u0000Name":"x"}\n',
+  )
+  t.same(
+    rows.map((row) => [row.cells.fullName, row.problems?.map((p) => [p.column, p.code])]),
+    [
+      ['', [['fullName', 'nul_character']]],
+      ['', [['fullName', 'unpaired_surrogate']]],
+      [undefined, [['full\u2400Name', 'unknown_column']]],
+    ],
+  )
+})
+
 t.test('XLSX: the first sheet, its row numbers, dates as dates and formulas as formulas', async (t) => {
   const workbook = new ExcelJS.Workbook()
   const sheet = workbook.addWorksheet('Trẻ em')

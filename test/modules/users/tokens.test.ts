@@ -1,6 +1,8 @@
 import { createServer } from 'node:http'
 import { exportJWK, generateKeyPair, SignJWT, importJWK, type JWK } from 'jose'
+import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { queryRows } from '../../../src/db/client.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
 import { idempotencyKeys } from '../../../src/platform/idempotency-tables.js'
@@ -274,6 +276,67 @@ t.test('the token endpoint', async (t) => {
     t.equal(afterRevocation.json().client.active, false, 'a replay shows the revocation')
     t.equal(afterRevocation.json().clientSecret, null)
   })
+})
+
+t.test('sign-in throttling holds under concurrency, and nobody can lock an officer out from elsewhere', async (t) => {
+  const ctx = await createTestApp(t)
+  const { app, clock } = ctx
+  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/users',
+    headers: admin.headers,
+    payload: { username: 'besieged.officer', displayName: 'B', role: 'ward_officer', units: [wardA], password: 'the real passphrase 2' },
+  })
+  t.equal(created.statusCode, 201)
+  const attempt = (password: string, remoteAddress: string) =>
+    app.inject({ method: 'POST', url: '/v1/auth/token', remoteAddress, payload: { grant_type: 'password', username: 'besieged.officer', password } })
+  const failures = async () =>
+    (await queryRows<{ n: number }>(app.database.db, sql`select count(*)::int as n from audit_events where action = 'auth.token' and outcome = 'failure'`))[0]!.n
+
+  const burst = await Promise.all(Array.from({ length: 30 }, () => attempt('wrong guess', '203.0.113.5')))
+  const statuses = burst.map((response) => response.statusCode).sort()
+  t.same([statuses.filter((s) => s === 400).length, statuses.filter((s) => s === 429).length], [5, 25], '30 sent at once: 5 checked, 25 refused before their password was')
+  t.equal(await failures(), 5, 'five passwords were verified')
+  const home = await attempt('the real passphrase 2', '198.51.100.7')
+  t.equal(home.statusCode, 200, 'the officer, from their own address, signs in meanwhile')
+
+  // From many addresses at once: the account is slowed to one attempt a second, not locked.
+  for (let n = 0; n < 20; n++) t.equal((await attempt('wrong guess', `192.0.2.${n}`)).statusCode, 400, `address ${n}: checked`)
+  const slowed = await attempt('wrong guess', '192.0.2.200')
+  t.equal(slowed.statusCode, 429, 'past twenty from anywhere, the account waits')
+  t.equal(slowed.headers['retry-after'], '1', 'a second, not fifteen minutes')
+  clock.advance(1000)
+  t.equal((await attempt('the real passphrase 2', '198.51.100.7')).statusCode, 200, 'a second later the officer signs in')
+})
+
+t.test('a client id is one client whatever its spelling; malformed Basic credentials are a 401', async (t) => {
+  const ctx = await createTestApp(t)
+  const { app } = ctx
+  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  const registered = await app.inject({ method: 'POST', url: '/v1/clients', headers: admin.headers, payload: { name: 'Spelling test', role: 'city_system', units: [province] } })
+  const { client, clientSecret } = registered.json()
+  const attempt = (id: string, secret: string) =>
+    app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: id, client_secret: secret } })
+  for (let n = 0; n < 5; n++) t.equal((await attempt(client.id, 'x'.repeat(43))).statusCode, 401)
+  const upper = await attempt(client.id.toUpperCase(), clientSecret)
+  t.equal(upper.statusCode, 429, 'the upper-case spelling is the same client, counted as one')
+  const basic = (credentials: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: { authorization: credentials, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    })
+  for (const credentials of [`Basic ${Buffer.from('%zz:secret').toString('base64')}`, 'Basic not-base64!', `basic ${Buffer.from('no-colon').toString('base64')}`]) {
+    const response = await basic(credentials)
+    t.equal(response.statusCode, 401, credentials)
+    t.equal(response.json().code, 'invalid_client', credentials)
+  }
+  const token = (await attempt(client.id, clientSecret).then(() => basic(`bAsIc ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`)))
+  t.equal(token.statusCode, 429, 'still throttled: the count is per client, not per spelling of the scheme either')
+  const me = await app.inject({ url: '/v1/me', headers: { authorization: admin.headers.authorization.replace('Bearer', 'bEaReR') } })
+  t.equal(me.statusCode, 200, 'the Bearer scheme is case-insensitive')
 })
 
 t.test('login rate limit per client address', async (t) => {
