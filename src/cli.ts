@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.js'
 import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
 import { importCommand, importUsage } from './modules/imports/cli.js'
+import { importThroughApi } from './modules/imports/remote.js'
 import { createAccount } from './modules/users/bootstrap.js'
 import { KeyStore } from './modules/users/keys.js'
 import { generateOpenApiDocument, serialiseOpenApi } from './platform/openapi-document.js'
@@ -114,6 +115,13 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'import': {
+      if (argv.some((argument) => argument === '--url' || argument.startsWith('--url='))) {
+        return importThroughApi(argv.slice(1), {
+          stdout: { write: (text) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
+          stderr: { write: (text) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
+          token: process.env.CPS_TOKEN,
+        })
+      }
       const config = await configOrExit()
       return withDatabase((database) => importCommand(argv.slice(1), database, { useAppRole: config.useAppRole }))
     }

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
+import { DataDirectoryInUse } from './db/embedded-lock.js'
 import { migrate } from './db/migrate.js'
 import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
@@ -87,6 +88,12 @@ async function start() {
 }
 
 start().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'the service could not start')
+  if (error instanceof DataDirectoryInUse) {
+    // Said in words on the terminal: the log records errors by class and code only.
+    process.stderr.write(`${error.message}\n`)
+    logger.fatal({ err: error, pid: error.owner.pid }, 'the embedded database is in use by another process')
+  } else {
+    logger.fatal({ err: error }, 'the service could not start')
+  }
   process.exit(1)
 })

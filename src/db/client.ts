@@ -8,6 +8,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
+import { lockDataDirectory } from './embedded-lock.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -110,12 +111,21 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   const extensions = { pg_trgm, unaccent }
   let client: PGlite
+  let release = () => {}
   if (options.pgliteLoadDataDir) {
     client = await PGlite.create({ loadDataDir: options.pgliteLoadDataDir, extensions })
   } else {
     const dataDir = options.dataDir === 'memory://' ? options.dataDir : resolve(options.dataDir)
-    if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true })
-    client = await PGlite.create({ dataDir, extensions })
+    if (dataDir !== 'memory://') {
+      mkdirSync(dataDir, { recursive: true })
+      release = lockDataDirectory(dataDir)
+    }
+    try {
+      client = await PGlite.create({ dataDir, extensions })
+    } catch (error) {
+      release()
+      throw error
+    }
   }
   await client.exec(`set statement_timeout = ${Number(options.statementTimeoutMs)}`)
   const db = drizzlePglite({ client, schema }) as unknown as Db
@@ -131,6 +141,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     },
     async close() {
       if (!client.closed) await client.close()
+      release()
     },
   }
 }

@@ -93,3 +93,12 @@ export async function startServerProcess(t: Test, env: Record<string, string>): 
   }
   return { child, base, dataDir, ready: base !== '', output: () => output, token, exited }
 }
+
+/** A JSON request to a server process with a bearer token; the body parsed (null when it is not JSON). */
+export async function serverApi(server: ServerProcess, token: string, path: string, init: RequestInit = {}) {
+  const response = await fetch(`${server.base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+  })
+  return { status: response.status, body: (await response.json().catch(() => null)) as Record<string, unknown> | null }
+}

@@ -19,23 +19,24 @@ import { ImportFileError, openImportFile } from './parse.js'
 import { errorsCsv, importView } from './report.js'
 import { importKinds, importModes, type ImportFormat, type ImportKind, type ImportMode } from './rules.js'
 import { columnsOf, createImport, defaultSource, discardImport, processImport, stageFile, type ImportRuntime } from './service.js'
+import { formatsByExtension } from './upload.js'
 
 export const importUsage = `import children|households FILE [--dry-run] [--source S] [--mode atomic|partial] [--as USERNAME] [--errors PATH]
               import a CSV, XLSX or NDJSON file as USERNAME (default: the first district administrator);
-              --errors writes the rejected rows, with an error column, to PATH. Exit code 2 when rows were rejected.`
-
-const formatsByExtension: Readonly<Record<string, ImportFormat>> = { '.csv': 'csv', '.xlsx': 'xlsx', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
+              --errors writes the rejected rows, with an error column, to PATH. Exit code 2 when rows were rejected.
+              With --url http://HOST:PORT [--token TOKEN] (or CPS_TOKEN), the file goes through that running
+              service's API (POST /v1/imports) as the token's account, instead of to the database directly.`
 
 /** Exit codes: 0 imported, 1 could not run (arguments, account, unreadable file), 2 rows were rejected. */
 export const exitCodes = { ok: 0, failed: 1, rejected: 2 } as const
 
-interface Terminal {
+export interface Terminal {
   write(text: string): void
   isTTY: boolean
 }
 
 /** One line, redrawn in place on a terminal; elsewhere (a log, a pipe) nothing until the summary. */
-function progressBar(terminal: Terminal) {
+export function progressBar(terminal: Terminal) {
   let last = 0
   return (label: string, done: number, total: number | null) => {
     if (!terminal.isTTY) return
@@ -60,13 +61,16 @@ async function principalFor(database: Database, directory: PrincipalDirectory, u
   return principal
 }
 
-export async function importCommand(
-  args: string[],
-  database: Database,
-  options: { useAppRole: boolean; stdout?: Terminal; stderr?: Terminal },
-): Promise<number> {
-  const stdout = options.stdout ?? { write: (text: string) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) }
-  const stderr = options.stderr ?? { write: (text: string) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) }
+export interface ImportArguments {
+  kind: ImportKind
+  path: string
+  format: ImportFormat
+  size: number
+  values: { 'dry-run': boolean; source?: string; mode: string; as?: string; errors?: string; url?: string; token?: string }
+}
+
+/** The import command's arguments, checked; or what is wrong with them, as a message ending in the usage. */
+export function parseImportArguments(args: string[], where: 'local' | 'remote'): ImportArguments | string {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -76,6 +80,8 @@ export async function importCommand(
       mode: { type: 'string', default: 'atomic' },
       as: { type: 'string' },
       errors: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
     },
     strict: true,
   })
@@ -86,18 +92,30 @@ export async function importCommand(
     !path ? 'name the FILE to import' : !format ? 'the FILE must end in .csv, .xlsx, .ndjson or .jsonl' : null,
     !importModes.includes(values.mode as ImportMode) ? '--mode must be atomic or partial' : null,
     values.source !== undefined && !/^[A-Za-z0-9._:-]{1,50}$/.test(values.source) ? '--source must be 1-50 letters, digits or . _ : -' : null,
+    where === 'remote' && values.as !== undefined ? '--as cannot be used with --url: the token decides who imports' : null,
+    where === 'local' && values.token !== undefined ? '--token is for --url' : null,
   ].filter((problem): problem is string => problem !== null)
-  if (problems.length > 0) {
-    stderr.write(`import: ${problems.join('; ')}\n\nUsage: cps ${importUsage}\n`)
-    return exitCodes.failed
-  }
-  let size: number
+  if (problems.length > 0) return `import: ${problems.join('; ')}\n\nUsage: cps ${importUsage}\n`
   try {
-    size = statSync(path!).size
+    return { kind: kind as ImportKind, path: path!, format: format!, size: statSync(path!).size, values }
   } catch {
-    stderr.write(`import: cannot read ${path}\n`)
+    return `import: cannot read ${path}\n`
+  }
+}
+
+export async function importCommand(
+  args: string[],
+  database: Database,
+  options: { useAppRole: boolean; stdout?: Terminal; stderr?: Terminal },
+): Promise<number> {
+  const stdout = options.stdout ?? { write: (text: string) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) }
+  const stderr = options.stderr ?? { write: (text: string) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) }
+  const parsed = parseImportArguments(args, 'local')
+  if (typeof parsed === 'string') {
+    stderr.write(parsed)
     return exitCodes.failed
   }
+  const { kind, path, format, size, values } = parsed
 
   if (options.useAppRole) await database.useAppRole()
   const directory = new PrincipalDirectory(database, systemClock, 0)
@@ -113,19 +131,19 @@ export async function importCommand(
     concurrency: database.kind === 'postgres' ? 2 : 1,
     batchSize: 1000,
   }
-  const importKind = kind as ImportKind
+  const importKind = kind
   const show = progressBar(stderr)
   const started = Date.now()
   let record
   try {
-    const file = await openImportFile(importKind, format!, { path: path! }, columnsOf(importKind))
+    const file = await openImportFile(importKind, format, { path }, columnsOf(importKind))
     record = await createImport(runtime, principal, {
       kind: importKind,
-      format: format!,
+      format,
       mode: values.mode as ImportMode,
       dryRun: values['dry-run'],
       source: values.source ?? defaultSource(principal),
-      fileName: path!,
+      fileName: path,
     })
     const created = record
     await stageFile(runtime, record, file, (rows) => show('reading  ', rows, null)).catch(async (error: unknown) => {
@@ -144,12 +162,27 @@ export async function importCommand(
   })
   if (stderr.isTTY) stderr.write('\n')
   const view = await importView(database.db, finished, 20)
-  const seconds = (Date.now() - started) / 1000
+  writeSummary(stdout, view, { path, size, actor: principal.name, seconds: (Date.now() - started) / 1000 })
+  if (values.errors && view.counts.rejected > 0) {
+    await pipeline(await errorsCsv(database.db, finished), createWriteStream(values.errors))
+    stdout.write(`  rejected rows written to ${values.errors}\n`)
+  }
+  return importExitCode(view)
+}
+
+export type ImportView = Awaited<ReturnType<typeof importView>>
+
+export function importExitCode(view: Pick<ImportView, 'counts' | 'state'>): number {
+  return view.counts.rejected > 0 || view.state === 'failed' ? exitCodes.rejected : exitCodes.ok
+}
+
+/** The end of an import on the terminal, the same whether it ran here or through a service's API. */
+export function writeSummary(stdout: Terminal, view: ImportView, run: { path: string; size: number; actor: string; seconds: number }): void {
   const { counts } = view
   stdout.write(
-    `${view.dryRun ? 'Dry run of ' : ''}${path} (${(size / 1024 / 1024).toFixed(1)} MiB) as ${principal.name}, source ${view.source}, mode ${view.mode}: ` +
+    `${view.dryRun ? 'Dry run of ' : ''}${run.path} (${(run.size / 1024 / 1024).toFixed(1)} MiB) as ${run.actor}, source ${view.source}, mode ${view.mode}: ` +
       `${view.state}${view.failure ? ` (${view.failure.code})` : ''}\n` +
-      `  ${view.rowsRead} rows in ${seconds.toFixed(1)} s: ${counts.created} created, ${counts.updated} updated, ` +
+      `  ${view.rowsRead} rows in ${run.seconds.toFixed(1)} s: ${counts.created} created, ${counts.updated} updated, ` +
       `${counts.unchanged} unchanged, ${counts.rejected} rejected, ${counts.warnings} with warnings\n` +
       `  import ${view.id}\n`,
   )
@@ -159,9 +192,4 @@ export async function importCommand(
     }
   }
   if (view.problemsNextCursor) stdout.write('  … more in GET /v1/imports/{id}/problems\n')
-  if (values.errors && counts.rejected > 0) {
-    await pipeline(await errorsCsv(database.db, finished), createWriteStream(values.errors))
-    stdout.write(`  rejected rows written to ${values.errors}\n`)
-  }
-  return counts.rejected > 0 || view.state === 'failed' ? exitCodes.rejected : exitCodes.ok
 }

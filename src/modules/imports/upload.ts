@@ -26,7 +26,7 @@ export const formatsByContentType: Readonly<Record<string, ImportFormat>> = {
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
 }
 
-const formatsByExtension: Readonly<Record<string, ImportFormat>> = { '.csv': 'csv', '.xlsx': 'xlsx', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
+export const formatsByExtension: Readonly<Record<string, ImportFormat>> = { '.csv': 'csv', '.xlsx': 'xlsx', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
 
 export interface Upload {
   path: string
