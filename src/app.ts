@@ -32,7 +32,7 @@ import { unitSchemas } from './modules/units/schemas.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
-import { throttleMemoryMs } from './modules/users/rules.js'
+import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
 import { userSchemas } from './modules/users/schemas.js'
 import { createAccountServices } from './modules/users/services.js'
 import webhookRoutes from './modules/webhooks/routes.js'
@@ -111,7 +111,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate('config', config)
   app.decorate('database', database)
   app.decorate('clock', clock)
-  const accounts = createAccountServices(config, database, clock)
+  const accounts = createAccountServices(config, database, clock, (kid) =>
+    app.log.error({ kid }, 'a stored token signing key cannot be opened with SECRETS_KEY (or SECRETS_KEY_PREVIOUS): it no longer signs'),
+  )
   app.decorate('accounts', accounts)
   const jobQueue = new JobQueue(database, clock, { pollIntervalMs: config.jobsPollIntervalMs })
   app.decorate('jobs', jobQueue)
@@ -150,7 +152,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
       { name: 'settle-registry-tallies', intervalMs: config.tallySettleIntervalMs, run: () => settleRegistryTallies(database.db) },
       { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
-      { name: 'purge-login-attempts', intervalMs: 60 * 60 * 1000, run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs) },
+      {
+        name: 'purge-login-attempts',
+        intervalMs: 60 * 60 * 1000,
+        run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs, knownAddressMs),
+      },
       { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
     ],
   })

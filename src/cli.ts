@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { migrate } from './db/migrate.js'
-import { sealStoredSecrets } from './db/secrets.js'
+import { resealStoredSecrets, sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
 import { importCommand, importUsage } from './modules/imports/cli.js'
 import { importThroughApi } from './modules/imports/remote.js'
@@ -22,6 +22,9 @@ Commands:
   users create --username U --password P --role R --unit CODE [--unit CODE …] [--display-name N] [--grant PERMISSION …]
               create a person account (same rules as POST /v1/users)
   keys rotate start signing tokens with a new key; old keys stay published until their tokens expire
+  secrets reseal
+              after SECRETS_KEY changed (the old one in SECRETS_KEY_PREVIOUS): seal every stored secret
+              with the new key, after which SECRETS_KEY_PREVIOUS can be removed
   ${importUsage}
 
 The database is DATABASE_URL, or the embedded database in DATA_DIR when it is unset.`
@@ -109,9 +112,29 @@ async function main(argv: string[]): Promise<number> {
       }
       const config = await configOrExit()
       const kid = await withDatabase((database) =>
-        new KeyStore(database, { tokenTtlSeconds: config.auth.accessTokenTtlSeconds, secretsKey: config.secretsKey }).rotate(new Date()),
+        new KeyStore(database, {
+          tokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+          secretsKey: config.secretsKey,
+          previousSecretsKey: config.previousSecretsKey,
+        }).rotate(new Date()),
       )
       process.stdout.write(`now signing with key ${kid}\n`)
+      return 0
+    }
+    case 'secrets': {
+      if (subcommand !== 'reseal') {
+        process.stderr.write(`Unknown secrets command: ${subcommand ?? '(none)'}\n\n${usage}\n`)
+        return 1
+      }
+      const config = await configOrExit()
+      const { resealed, unreadable } = await withDatabase((database) =>
+        resealStoredSecrets(database, { current: config.secretsKey!, previous: config.previousSecretsKey }),
+      )
+      process.stdout.write(`secrets resealed with SECRETS_KEY: ${resealed}\n`)
+      if (unreadable.length > 0) {
+        process.stderr.write(`opened with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS, left as they were: ${unreadable.join(', ')}\n`)
+        return 1
+      }
       return 0
     }
     case 'import': {

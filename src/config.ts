@@ -101,6 +101,12 @@ const EnvSchema = Type.Object({
       description: 'at least 32 characters: seals the secrets the service keeps (webhook signing secrets, its generated token signing key)',
     }),
   ),
+  SECRETS_KEY_PREVIOUS: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'at least 32 characters: the key SECRETS_KEY replaces, still used to open secrets until cps secrets reseal has run',
+    }),
+  ),
   WEBHOOK_SECRET_KEY: Type.Optional(
     Type.String({ minLength: 32, description: 'at least 32 characters: the former name of SECRETS_KEY, still read' }),
   ),
@@ -178,6 +184,8 @@ export interface Config {
    * resolves it (resolveSecretsKey: a key file beside the embedded database).
    */
   secretsKey: string | undefined
+  /** The key being replaced (SECRETS_KEY_PREVIOUS): secrets still sealed with it open until they are resealed. */
+  previousSecretsKey: string | undefined
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -268,6 +276,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       },
       secretsKey: env.SECRETS_KEY ?? env.WEBHOOK_SECRET_KEY,
+      previousSecretsKey: env.SECRETS_KEY_PREVIOUS,
     },
   }
 }

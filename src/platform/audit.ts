@@ -13,6 +13,18 @@ declare module 'fastify' {
 
 const writeVerbs: Record<string, string> = { POST: 'write', PUT: 'update', PATCH: 'update', DELETE: 'delete' }
 const loggableId = /^[A-Za-z0-9._:-]{1,100}$/
+/** The record a route's `:id` names, by the collection its path starts with. */
+const collectionRecords: Record<string, string> = {
+  children: 'child',
+  households: 'household',
+  incidents: 'incident',
+  assessments: 'assessment',
+  reports: 'report',
+  webhooks: 'webhook',
+  users: 'user',
+  clients: 'client',
+  imports: 'import',
+}
 
 /**
  * A write refused because its record does not exist (or is outside the caller's units: the same 404)
@@ -21,12 +33,21 @@ const loggableId = /^[A-Za-z0-9._:-]{1,100}$/
 export async function auditMissingOnWrite(executor: Executor, request: FastifyRequest, missing: { resourceType: string; resourceId: string }): Promise<void> {
   const verb = writeVerbs[request.method]
   if (!verb || !request.principal || request.auditWritten) return
+  // A part of a record (a child's circumstance) is audited under the record, so that asking who tried to
+  // touch that child finds it too; the part is named in the details.
+  const collection = /^\/v1\/([a-z-]+)\/:id(?:\/|$)/.exec(request.routeOptions.url ?? '')?.[1]
+  const recordType = collection ? collectionRecords[collection] : undefined
+  const recordId = (request.params as { id?: unknown } | undefined)?.id
+  const underRecord = recordType !== undefined && typeof recordId === 'string' && loggableId.test(recordId) && recordType !== missing.resourceType
   await audit(executor, request, {
-    action: `${missing.resourceType}.${verb}`,
-    resourceType: missing.resourceType,
-    resourceId: loggableId.test(missing.resourceId) ? missing.resourceId : null,
+    action: `${underRecord ? recordType : missing.resourceType}.${verb}`,
+    resourceType: underRecord ? recordType : missing.resourceType,
+    resourceId: underRecord ? recordId : loggableId.test(missing.resourceId) ? missing.resourceId : null,
     outcome: 'not_found',
-    details: { operation: request.routeOptions.schema?.operationId ?? `${request.method} ${request.routeOptions.url ?? ''}` },
+    details: {
+      operation: request.routeOptions.schema?.operationId ?? `${request.method} ${request.routeOptions.url ?? ''}`,
+      ...(underRecord ? { part: missing.resourceType, partId: loggableId.test(missing.resourceId) ? missing.resourceId : null } : {}),
+    },
   })
 }
 

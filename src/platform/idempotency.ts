@@ -24,7 +24,7 @@ declare module 'fastify' {
      * The route creates something: `Idempotency-Key` makes a retry answer with what was created. A
      * route whose response wraps the resource (with a secret shown once) says how to wrap it again.
      */
-    idempotent?: boolean | { replayBody: (resource: unknown) => unknown }
+    idempotent?: boolean | { replayBody: (resource: unknown, request: FastifyRequest) => unknown }
   }
   interface FastifyRequest {
     idempotencyClaim: Claim | null
@@ -59,6 +59,8 @@ async function replay(request: FastifyRequest, reply: FastifyReply, outcome: { r
   const read = await request.server.inject({
     method: 'GET',
     url: outcome.location ?? '/',
+    // The caller's own address, so the read counts against the caller's rate limit, not a shared one.
+    remoteAddress: request.ip,
     headers: { ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), 'x-request-id': request.id },
   })
   reply.header('idempotent-replayed', 'true')
@@ -68,7 +70,7 @@ async function replay(request: FastifyRequest, reply: FastifyReply, outcome: { r
   }
   if (read.statusCode !== 200) return reply.code(read.statusCode).send(read.body)
   const idempotent = request.routeOptions.config.idempotent
-  const body = typeof idempotent === 'object' ? JSON.stringify(idempotent.replayBody(read.json())) : read.body
+  const body = typeof idempotent === 'object' ? JSON.stringify(await idempotent.replayBody(read.json(), request)) : read.body
   return reply
     .code(outcome.responseStatus ?? 201)
     .header('location', outcome.location)

@@ -63,6 +63,8 @@ const codePattern = /^[A-Za-z0-9_.:-]{1,64}$/
 /** Names of database objects, as PostgreSQL reports them: identifiers, never values. */
 const objectNamePattern = /^[A-Za-z0-9_.$ "-]{1,128}$/
 const databaseObjectFields = ['severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine'] as const
+/** `    at fn (file:line:column)`, `    at file:line:column`, `    at async fn (…)`, `    at new Promise (<anonymous>)`. */
+const stackFrame = /^ {4}at (?:[\w$.<>[\] ]+ \()?(?:[^()\s]+:\d+:\d+|<anonymous>|native)\)?$/
 
 /**
  * The one way an error reaches a log line. An error's message is never logged: a driver's names the
@@ -85,7 +87,11 @@ export function safeError(error: unknown, depth = 0): Record<string, unknown> {
     if (typeof value === 'string' && objectNamePattern.test(value)) result[name] = value
   }
   if (typeof fields.stack === 'string') {
-    const frames = fields.stack.split('\n').filter((line) => line.startsWith('    at '))
+    // The stack begins with the message, which may itself span lines that look like frames: cut it off
+    // first, then keep only lines of a frame's form.
+    const header = `${String(fields.name ?? 'Error')}${typeof fields.message === 'string' && fields.message ? `: ${fields.message}` : ''}`
+    const rest = fields.stack.startsWith(header) ? fields.stack.slice(header.length) : fields.stack
+    const frames = rest.split('\n').filter((line) => stackFrame.test(line))
     if (frames.length > 0) result.stack = frames.join('\n')
   }
   if (depth < 4 && fields.cause !== undefined) result.cause = safeError(fields.cause, depth + 1)

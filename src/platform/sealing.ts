@@ -33,25 +33,38 @@ export function seal(secretsKey: string, purpose: SealPurpose, plaintext: string
   return `${sealedPrefix}${[iv, cipher.getAuthTag(), encrypted].map((part) => part.toString('base64url')).join('.')}`
 }
 
-/** The secret in clear; throws when it was sealed under another key, purpose or row. */
-export function unseal(secretsKey: string, purpose: SealPurpose, stored: string, boundTo: string): string {
+/**
+ * The secret in clear, opened with the first of `secretsKeys` that opens it (the current key, then the
+ * previous one while a change of key is under way); throws when none does, or when it was sealed for
+ * another purpose or row.
+ */
+export function unseal(secretsKeys: string | readonly (string | undefined)[], purpose: SealPurpose, stored: string, boundTo: string): string {
   if (!isSealed(stored)) throw new Error('the stored secret is not sealed')
   const [iv, tag, encrypted] = stored.slice(sealedPrefix.length).split('.').map((part) => Buffer.from(part, 'base64url'))
   if (!iv || !tag || !encrypted) throw new Error('the stored secret is in an unknown format')
-  const decipher = createDecipheriv('aes-256-gcm', keyFor(secretsKey, purpose), iv)
-  decipher.setAAD(Buffer.from(boundTo))
-  decipher.setAuthTag(tag)
-  try {
-    return Buffer.concat([decipher.update(encrypted), decipher.final()]).toString('utf8')
-  } catch {
-    throw new Error('the stored secret cannot be opened with the configured SECRETS_KEY')
+  for (const secretsKey of typeof secretsKeys === 'string' ? [secretsKeys] : secretsKeys) {
+    if (!secretsKey) continue
+    const decipher = createDecipheriv('aes-256-gcm', keyFor(secretsKey, purpose), iv)
+    decipher.setAAD(Buffer.from(boundTo))
+    decipher.setAuthTag(tag)
+    try {
+      return Buffer.concat([decipher.update(encrypted), decipher.final()]).toString('utf8')
+    } catch {
+      // not this key
+    }
   }
+  throw new Error('the stored secret cannot be opened with the configured SECRETS_KEY (nor SECRETS_KEY_PREVIOUS)')
 }
 
 /** The resolved key; the process entries (server, CLI) resolve it before anything is sealed. */
 export function secretsKeyOf(config: { secretsKey: string | undefined }): string {
   if (!config.secretsKey) throw new Error('no SECRETS_KEY was resolved before secrets were sealed or opened')
   return config.secretsKey
+}
+
+/** The keys a sealed secret may open with: the current one, then the previous one during a change of key. */
+export function openingKeysOf(config: { secretsKey: string | undefined; previousSecretsKey?: string | undefined }): string[] {
+  return [secretsKeyOf(config), ...(config.previousSecretsKey ? [config.previousSecretsKey] : [])]
 }
 
 export const secretsKeyFileName = 'secrets.key'

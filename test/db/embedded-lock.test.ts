@@ -1,35 +1,49 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { DataDirectoryInUse, lockDataDirectory, lockFileName } from '../../src/db/embedded-lock.js'
+import { lockDataDirectory, lockFileName } from '../../src/db/embedded-lock.js'
 import { onPostgres } from '../support/app.js'
 import { childEnvironment, serverApi, startServerProcess } from '../support/process.js'
 
 const skip = onPostgres && 'the embedded database only'
 
-t.test('one process holds a data folder; a second is refused by name; a dead holder’s lock is taken over', async (t) => {
+t.test('one process holds a data folder; a second is refused by name; a dead or reborn holder’s lock is taken over', async (t) => {
   const folder = mkdtempSync(join(tmpdir(), 'cps-lock-'))
   const release = lockDataDirectory(folder)
   const lock = join(folder, lockFileName)
-  t.match(JSON.parse(readFileSync(lock, 'utf8')), { pid: process.pid, host: hostname() })
-  t.throws(() => lockDataDirectory(folder), DataDirectoryInUse, 'even this process may not open it twice')
-  try {
-    lockDataDirectory(folder)
-  } catch (error) {
-    t.match((error as Error).message, new RegExp(`in use by process ${process.pid}.*--url.*delete ${lock.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`))
-  }
+  const held = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number; started: string; bootId: string }
+  t.match(held, { pid: process.pid, started: /^\d+$/, bootId: /\S/ })
+  t.throws(
+    () => lockDataDirectory(folder),
+    { name: 'DataDirectoryInUse', message: new RegExp(`in use by process ${process.pid} .*--url.*delete ${lock.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`) },
+    'even this process may not open it twice, and is told why and what to do',
+  )
   release()
   t.notOk(existsSync(lock), 'released on close')
 
+  const lockedBy = (owner: Record<string, unknown>) => writeFileSync(lock, JSON.stringify({ since: '2026-01-01T00:00:00.000Z', ...owner }))
+  const takenOver = (name: string) => {
+    const again = lockDataDirectory(folder)
+    t.match(JSON.parse(readFileSync(lock, 'utf8')), { pid: process.pid }, name)
+    again()
+  }
   const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)'])
-  writeFileSync(lock, JSON.stringify({ pid: gone.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }))
-  const again = lockDataDirectory(folder)
-  t.match(JSON.parse(readFileSync(lock, 'utf8')), { pid: process.pid }, 'a lock whose process is gone is taken over')
-  again()
-  writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-host', since: '2026-01-01T00:00:00.000Z' }))
-  t.throws(() => lockDataDirectory(folder), DataDirectoryInUse, 'another host’s lock on a shared folder stands')
+  lockedBy({ pid: gone.pid, started: '1', bootId: held.bootId })
+  takenOver('a lock whose process has ended is taken over')
+  lockedBy({ pid: process.pid, started: String(Number(held.started) - 1), bootId: held.bootId })
+  takenOver('a live pid started at another moment is another process (a container’s pid 1 after a restart)')
+  lockedBy({ pid: process.pid, started: held.started, bootId: 'a-boot-before-the-last-reboot' })
+  takenOver('a lock from before a reboot is taken over')
+  writeFileSync(lock, '{"pid": ')
+  takenOver('a damaged lock is taken over')
+
+  const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' })
+  t.teardown(() => sleeper.kill('SIGKILL'))
+  const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8')
+  lockedBy({ pid: sleeper.pid, started: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19], bootId: held.bootId })
+  t.throws(() => lockDataDirectory(folder), { name: 'DataDirectoryInUse', message: new RegExp(`process ${sleeper.pid}`) }, 'another live process’s lock stands')
 })
 
 /** Runs `cps` (src/cli.ts) with this environment; resolves with its exit code and output. */

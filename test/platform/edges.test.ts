@@ -25,6 +25,16 @@ t.test('a write refused because its record is missing is audited like any other 
     const events = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, String(response.headers['x-request-id'])))
     t.match(events, [{ action, resourceId: missing, outcome: 'not_found', actorId: officer.id, details: { operation } }], operation)
   }
+  const part = '00000000-0000-4000-8000-00000000beef'
+  const response = await app.inject({
+    method: 'PATCH',
+    url: `/v1/children/${missing}/circumstances/${part}`,
+    headers: { ...officer.headers, ...ifMatch },
+    payload: { note: 'đã chuyển đi' },
+  })
+  t.equal(response.statusCode, 404)
+  const events = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, String(response.headers['x-request-id'])))
+  t.match(events, [{ action: 'child.update', resourceType: 'child', resourceId: missing, outcome: 'not_found', details: { part: 'circumstance', partId: part } }], 'a part of a record is audited under the record')
 })
 
 t.test('framework errors are problems too; OPTIONS is quiet without CORS', async (t) => {

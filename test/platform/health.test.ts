@@ -18,12 +18,10 @@ t.test('readiness is 503 problem+json when the database is gone', async (t) => {
   const { app } = ctx
   const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
   await database.close()
-  const started = Date.now()
   const ready = await app.inject({ url: '/health/ready' })
   t.equal(ready.statusCode, 503)
   t.match(ready.headers['content-type'], /^application\/problem\+json/)
   t.equal(ready.json().code, 'database_unavailable')
-  t.ok(Date.now() - started < 15_000, 'answers without waiting for the statement timeout (30 s)')
   const live = await app.inject({ url: '/health/live' })
   t.equal(live.statusCode, 200, 'the process itself is still alive')
   const units = await app.inject({ url: '/v1/units', headers: reader.headers })

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { openDatabase, type Database } from '../../src/db/client.js'
-import { sealStoredSecrets } from '../../src/db/secrets.js'
+import { resealStoredSecrets, sealStoredSecrets } from '../../src/db/secrets.js'
+import { openWebhookSecret } from '../../src/modules/webhooks/secrets.js'
 import { signingKeys } from '../../src/modules/users/tables.js'
 import { webhookSubscriptions } from '../../src/modules/webhooks/tables.js'
 import { isSealed, resolveSecretsKey, secretsKeyFileName, unseal } from '../../src/platform/sealing.js'
@@ -97,6 +98,37 @@ t.test('secrets an older version kept in clear are sealed at start, and still wo
   ctx.clock.advance(61_000)
   const token = await app.accounts.tokens.issue({ kind: 'user', id: admin.id }, ctx.clock.now())
   t.equal((await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token.token}` } })).statusCode, 200, 'the resealed key signs')
+})
+
+t.test('a changed SECRETS_KEY: keys that no longer open stop signing but still verify; cps secrets reseal moves the rest to the new key', async (t) => {
+  const first = await createTestApp(t, { now: '2024-06-15T03:00:00Z', extend: (app) => void configureWebhooks(app, {}) })
+  const receiver = await startReceiver(t)
+  const admin = await accountFor(first, { role: 'district_admin', units: [province] })
+  const created = await first.app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin.headers, payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] } })
+  const { webhook, secret } = created.json() as { webhook: { id: string }; secret: string }
+  const oldKey = testConfig().secretsKey!
+  const newKey = 'a new synthetic key for the test, at least 32 characters'
+  const second = await createTestApp(t, { now: '2024-06-15T03:00:00Z', database: first.app.database, env: { SECRETS_KEY: newKey } })
+  t.equal((await second.app.inject({ url: '/v1/me', headers: admin.headers })).statusCode, 200, 'a token signed under the old key still verifies')
+  const fresh = await second.app.accounts.tokens.issue({ kind: 'user', id: admin.id }, second.clock.now())
+  t.equal((await second.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${fresh.token}` } })).statusCode, 200, 'a new key signs')
+  t.ok(second.logs.some((line) => line.level === 50 && /cannot be opened/.test(String(line.msg))), 'and the unreadable key is reported')
+  const keys = await second.app.database.db.select().from(signingKeys)
+  t.equal(keys.filter((key) => key.retiredAt === null).length, 1, 'one key signs')
+
+  const reseal = async () => {
+    const owner = onPostgres ? await ownerDatabase(t, first.app.database) : first.app.database
+    if (!onPostgres) await owner.db.execute(sql`reset role`)
+    try {
+      return await resealStoredSecrets(owner, { current: newKey, previous: oldKey })
+    } finally {
+      if (!onPostgres) await owner.db.execute(sql`set role cps_app`)
+    }
+  }
+  t.same(await reseal(), { resealed: 3, unreadable: [] }, 'the webhook secret and both keys, opened with the old key or the new one')
+  const [row] = await first.app.database.db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, webhook.id))
+  t.equal(openWebhookSecret(newKey, row!.secret, webhook.id), secret, 'the webhook secret opens with the new key alone')
+  t.throws(() => openWebhookSecret(oldKey, row!.secret, webhook.id), /cannot be opened/, 'and no longer with the old one')
 })
 
 t.test('without SECRETS_KEY, a desk keeps its key in DATA_DIR/secrets.key, readable by its owner only', async (t) => {

@@ -28,7 +28,6 @@ let summary = null
 const failingFiles = []
 const coverage = {}
 const coverageShortfalls = []
-let pending = ''
 
 function scan(line) {
   const total = /^# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(line)
@@ -41,7 +40,10 @@ function scan(line) {
   if (shortfall) coverageShortfalls.push(shortfall[1])
 }
 
+/** Output passed through as it comes; each stream's lines scanned whole (a chunk may end mid-line). */
 function pass(stream, target) {
+  let pending = ''
+  stream.on('end', () => pending && scan(pending))
   stream.on('data', (chunk) => {
     target.write(chunk)
     const text = pending + chunk.toString('utf8')
@@ -59,8 +61,7 @@ function forward(signal) {
 process.on('SIGINT', forward)
 process.on('SIGTERM', forward)
 
-child.on('exit', (code, signal) => {
-  if (pending) scan(pending)
+child.on('close', (code, signal) => {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1)
   const floors = coverageFloors()
   const coverageText = Object.keys(coverage).length

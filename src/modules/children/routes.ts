@@ -97,7 +97,21 @@ export default async function childRoutes(app: FastifyInstance) {
   route.post(
     '/v1/children',
     {
-      config: { permission: 'registry:write', idempotent: true },
+      config: {
+        permission: 'registry:write',
+        // A retry whose first answer was lost still learns what the first one said: its warnings and the
+        // likely duplicates (found again, the child itself aside).
+        idempotent: {
+          replayBody: async (resource, request) => {
+            const child = resource as { id: string; fullName: string; dateOfBirth: string | null; birthYear: number | null; sex: 'male' | 'female' | 'unknown'; personalId?: string | null; householdId: string | null }
+            const scope = request.principal!.scope
+            const possibleDuplicates = await inScope(app.database.db, scope, (tx) =>
+              findPossibleDuplicates(tx, scope, { nameFolded: foldName(child.fullName), dateOfBirth: child.dateOfBirth, householdId: child.householdId, excludeId: child.id }),
+            )
+            return { ...child, warnings: warningsFor(child), possibleDuplicates }
+          },
+        },
+      },
       schema: {
         operationId: 'createChild',
         tags: ['children'],

@@ -24,8 +24,9 @@ import { formatsByExtension } from './upload.js'
 export const importUsage = `import children|households FILE [--dry-run] [--source S] [--mode atomic|partial] [--as USERNAME] [--errors PATH]
               import a CSV, XLSX or NDJSON file as USERNAME (default: the first district administrator);
               --errors writes the rejected rows, with an error column, to PATH. Exit code 2 when rows were rejected.
-              With --url http://HOST:PORT [--token TOKEN] (or CPS_TOKEN), the file goes through that running
-              service's API (POST /v1/imports) as the token's account, instead of to the database directly.`
+              With --url http://HOST:PORT and a token in CPS_TOKEN (or --token TOKEN, which other users of the
+              machine can see in its process list), the file goes through that running service's API
+              (POST /v1/imports) as the token's account, instead of to the database directly.`
 
 /** Exit codes: 0 imported, 1 could not run (arguments, account, unreadable file), 2 rows were rejected. */
 export const exitCodes = { ok: 0, failed: 1, rejected: 2 } as const

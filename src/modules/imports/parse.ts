@@ -289,7 +289,13 @@ async function workbookRecords(source: ImportSource): Promise<{ records: AsyncGe
       throw asFileError(error)
     }
   })()
-  return { records, close: workbook.close }
+  return {
+    records,
+    close: () => {
+      void records.return(undefined)
+      workbook.close()
+    },
+  }
 }
 
 /**

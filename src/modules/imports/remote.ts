@@ -40,6 +40,9 @@ export async function importThroughApi(
     stderr.write('import: --url needs a bearer token: --token TOKEN, or CPS_TOKEN in the environment (POST /v1/auth/token issues one)\n')
     return exitCodes.failed
   }
+  if (base.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) {
+    stderr.write(`import: warning: ${base.origin} is plain http: the token and the file cross the network unencrypted\n`)
+  }
   const headers = { authorization: `Bearer ${token}` }
   const query = new URLSearchParams({ kind, mode: values.mode, dryRun: String(values['dry-run']) })
   if (values.source) query.set('source', values.source)
@@ -65,12 +68,25 @@ export async function importThroughApi(
   let view = (await sent.json()) as ImportView
   const location = new URL(sent.headers.get('location') ?? `/v1/imports/${view.id}`, base)
   const show = progressBar(stderr)
+  // The import goes on in the service whatever happens to this command: a busy or restarting service is
+  // asked again (for up to ten minutes), never taken for a refusal.
+  let unansweredSince: number | null = null
   while (view.state === 'queued' || view.state === 'running') {
     show('importing', view.rowsRead, null)
-    await sleep(options.pollIntervalMs ?? 1000)
-    const polled = await request(location)
-    if (polled.status !== 200) return refused(polled)
-    view = (await polled.json()) as ImportView
+    const polled = await request(location).catch(() => null)
+    if (polled?.status === 200) {
+      unansweredSince = null
+      view = (await polled.json()) as ImportView
+      await sleep(options.pollIntervalMs ?? 1000)
+      continue
+    }
+    if (polled && polled.status !== 429 && polled.status < 500) return refused(polled)
+    unansweredSince ??= Date.now()
+    if (Date.now() - unansweredSince > 10 * 60 * 1000) {
+      stderr.write(`import: the service has not answered for ten minutes; import ${view.id} goes on there: GET /v1/imports/${view.id}\n`)
+      return exitCodes.failed
+    }
+    await sleep(Math.max(options.pollIntervalMs ?? 1000, Number(polled?.headers.get('retry-after') ?? 0) * 1000))
   }
   if (stderr.isTTY) stderr.write('\n')
   const me = await request(new URL('/v1/me', base))

@@ -10,7 +10,7 @@ import { resolveScope } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
 import { getClient, getUser } from '../users/repository.js'
 import { jobKeyOf, processQueue, registerImportJobs } from './jobs.js'
-import { describeFileError, ImportFileError, openImportFile } from './parse.js'
+import { describeFileError, ImportFileError, openImportFile, type OpenedFile } from './parse.js'
 import { errorsCsv, fileColumns, importView, problemPage } from './report.js'
 import { getImport, updateImport, type ImportRecord } from './repository.js'
 import { scopeCovers } from './rules.js'
@@ -137,7 +137,6 @@ export default async function importRoutes(app: FastifyInstance) {
         fileName: upload.fileName,
       }
       const refuse = async (error: unknown): Promise<never> => {
-        await upload.discard()
         if (!(error instanceof ImportFileError)) throw error
         request.log.info({ importFile: describeFileError(error) }, 'import file refused')
         await audit(app.database.db, request, {
@@ -148,50 +147,59 @@ export default async function importRoutes(app: FastifyInstance) {
         })
         throw fileProblem(error)
       }
-      const file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(refuse)
-      const record = await createImport(runtime, principal, options)
-      let goBackground: () => void = () => {}
-      const background = new Promise<'background'>((resolve) => {
-        goBackground = () => resolve('background')
-      })
-      if (options.format === 'xlsx' && upload.bytes > backgroundWorkbookBytes) goBackground()
-      const staging = stageFile(runtime, record, file, (rowsRead) => {
-        if (rowsRead > backgroundRowThreshold) goBackground()
-      })
-      const first = await Promise.race([staging.then(() => 'staged' as const, (error: unknown) => ({ error })), background])
-      if (typeof first === 'object') {
-        file.close()
-        await discardImport(runtime, record.id)
-        return refuse(first.error)
+      // Until the background work takes them over, the file and the spooled upload are this request's to release.
+      let handedOver = false
+      let file: OpenedFile | undefined
+      try {
+        file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(refuse)
+        const record = await createImport(runtime, principal, options)
+        let goBackground: () => void = () => {}
+        const background = new Promise<'background'>((resolve) => {
+          goBackground = () => resolve('background')
+        })
+        if (options.format === 'xlsx' && upload.bytes > backgroundWorkbookBytes) goBackground()
+        const staging = stageFile(runtime, record, file, (rowsRead) => {
+          if (rowsRead > backgroundRowThreshold) goBackground()
+        })
+        const first = await Promise.race([staging.then(() => 'staged' as const, (error: unknown) => ({ error })), background])
+        if (typeof first === 'object') {
+          await discardImport(runtime, record.id)
+          return await refuse(first.error)
+        }
+        if (first === 'staged') {
+          const finished = await processImport(runtime, record.id, principal, { requestId: request.id })
+          reply.code(201).header('location', `/v1/imports/${record.id}`)
+          return await importView(app.database.db, finished)
+        }
+        handedOver = true
+        const continuation = staging
+          .then(
+            () =>
+              app.database.db.transaction(async (tx) => {
+                await updateImport(tx, record.id, { state: 'queued' }, 'running')
+                await app.jobs.send(tx, processQueue, { importId: record.id, requestId: request.id }, { singletonKey: jobKeyOf(record.id) })
+              }),
+            (error: unknown) => {
+              const fileError =
+                error instanceof ImportFileError
+                  ? error
+                  : new ImportFileError('unreadable_file', 'The file could not be read to the end.', {}, { cause: error })
+              request.log.info({ importId: record.id, importFile: describeFileError(fileError) }, 'import file refused while reading')
+              return failImport(runtime, record.id, { code: fileError.code, message: fileError.message }, { actor: actorOf(principal), requestId: request.id })
+            },
+          )
+          .catch((error: unknown) => request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'))
+          .finally(() => upload.discard())
+        backgroundWork.add(continuation)
+        void continuation.finally(() => backgroundWork.delete(continuation))
+        reply.code(202).header('location', `/v1/imports/${record.id}`).header('retry-after', '2')
+        return await importView(app.database.db, (await getImport(app.database.db, record.id)) ?? record)
+      } finally {
+        if (!handedOver) {
+          file?.close()
+          await upload.discard()
+        }
       }
-      if (first === 'staged') {
-        await upload.discard()
-        const finished = await processImport(runtime, record.id, principal, { requestId: request.id })
-        reply.code(201).header('location', `/v1/imports/${record.id}`)
-        return importView(app.database.db, finished)
-      }
-      const continuation = staging
-        .then(
-          () =>
-            app.database.db.transaction(async (tx) => {
-              await updateImport(tx, record.id, { state: 'queued' }, 'running')
-              await app.jobs.send(tx, processQueue, { importId: record.id, requestId: request.id }, { singletonKey: jobKeyOf(record.id) })
-            }),
-          (error: unknown) => {
-            const fileError =
-              error instanceof ImportFileError
-                ? error
-                : new ImportFileError('unreadable_file', 'The file could not be read to the end.', {}, { cause: error })
-            request.log.info({ importId: record.id, importFile: describeFileError(fileError) }, 'import file refused while reading')
-            return failImport(runtime, record.id, { code: fileError.code, message: fileError.message }, { actor: actorOf(principal), requestId: request.id })
-          },
-        )
-        .catch((error: unknown) => request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'))
-        .finally(() => upload.discard())
-      backgroundWork.add(continuation)
-      void continuation.finally(() => backgroundWork.delete(continuation))
-      reply.code(202).header('location', `/v1/imports/${record.id}`).header('retry-after', '2')
-      return importView(app.database.db, (await getImport(app.database.db, record.id)) ?? record)
     },
   )
 

@@ -12,6 +12,7 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
 import { HttpProblem } from '../../platform/problem.js'
+import { textFault, textFaultMessages, textProblem } from '../../platform/text.js'
 import type { ImportFormat } from './rules.js'
 
 /**
@@ -81,6 +82,11 @@ export async function receiveUpload(request: FastifyRequest): Promise<Upload> {
     const part = await request.file({ limits: { fileSize: importBodyLimitBytes, files: 1 } })
     if (!part) throw new HttpProblem(400, 'file_required', 'The multipart form carries no file: send it in a file field.')
     fileName = part.filename || null
+    const fault = fileName === null ? null : textFault(fileName)
+    if (fault) {
+      part.file.resume()
+      throw textProblem([{ location: 'body', pointer: '/file', message: `its file name ${textFaultMessages[fault]}`, code: fault }])
+    }
     format = formatsByExtension[extname(part.filename ?? '').toLowerCase()] ?? formatsByContentType[part.mimetype.split(';')[0]!.trim().toLowerCase()]
     if (!format) {
       part.file.resume()

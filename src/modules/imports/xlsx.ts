@@ -34,6 +34,14 @@ export interface WorkbookLimits {
   maxColumns: number
   maxCellsInRow: number
   maxCellCharacters: number
+  /**
+   * Characters handed on for all cells together, at most this many times the archive's size (beyond
+   * `expansionFloorBytes`) and never more than `maxTextOutputCharacters`: a shared string is stored
+   * once and may be referenced by every cell, so this, not the parts' sizes, bounds what a small file
+   * can make the import store.
+   */
+  maxTextOutputExpansion: number
+  maxTextOutputCharacters: number
   maxEntries: number
 }
 
@@ -56,6 +64,8 @@ export const defaultWorkbookLimits: WorkbookLimits = {
   maxColumns: 1024,
   maxCellsInRow: 16_384,
   maxCellCharacters: 32_767,
+  maxTextOutputExpansion: 20,
+  maxTextOutputCharacters: 256 * MiB,
   maxEntries: 10_000,
 }
 
@@ -100,7 +110,8 @@ function openZip(source: WorkbookSource): Promise<ZipFile> {
 async function listEntries(zip: ZipFile, limits: WorkbookLimits): Promise<Map<string, Entry>> {
   if (zip.entryCount > limits.maxEntries) throw tooLarge(`it holds ${zip.entryCount} parts`)
   const entries = new Map<string, Entry>()
-  for await (const entry of zip.eachEntry()) entries.set(entry.fileName.replace(/^\//, ''), entry)
+  // Part names compare case-insensitively (ECMA-376 Part 2, §6.2.2.3).
+  for await (const entry of zip.eachEntry()) entries.set(partKey(entry.fileName), entry)
   return entries
 }
 
@@ -152,6 +163,27 @@ function textTooLong(what: string, limits: WorkbookLimits): WorkbookError {
 }
 
 const localName = (name: string) => name.slice(name.indexOf(':') + 1)
+
+function partKey(path: string): string {
+  return path.replace(/^\//, '').toLowerCase()
+}
+
+/** A relationship's target as a part name: percent-encoded characters decoded, as the package stores names. */
+function decodedTarget(target: string): string {
+  try {
+    return decodeURIComponent(target)
+  } catch {
+    return target
+  }
+}
+
+/**
+ * Text as Excel means it: characters that XML cannot carry are written `_xHHHH_` (ECMA-376 Part 1,
+ * §22.9.2.19), e.g. `_x000D_` for a carriage return in a pasted address, and a literal `_x` as `_x005F_x`.
+ */
+export function unescapeText(text: string): string {
+  return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text
+}
 
 /**
  * Runs a SAX parser over a part: `handlers` see elements by local name (a writer may prefix them, as in
@@ -206,12 +238,13 @@ async function relationships(zip: ZipFile, entries: Map<string, Entry>, partPath
   const folder = partPath.slice(0, partPath.lastIndexOf('/') + 1)
   const relsPath = `${folder}_rels/${partPath.slice(folder.length)}.rels`
   const result = new Map<string, Relationship>()
-  const entry = entries.get(relsPath)
+  const entry = entries.get(partKey(relsPath))
   if (!entry) return result
   await parsePart(zip, entry, { cap: limits.maxPartBytes, what: 'the relationships', limits }, {
     open(name, attributes) {
       if (name !== 'Relationship' || !attributes.Id || !attributes.Target) return
-      const target = attributes.Target.startsWith('/') ? attributes.Target.slice(1) : normalisePath(folder + attributes.Target)
+      const raw = decodedTarget(attributes.Target)
+      const target = raw.startsWith('/') ? raw.slice(1) : normalisePath(folder + raw)
       result.set(attributes.Id, { type: attributes.Type ?? '', target })
     },
   })
@@ -242,7 +275,8 @@ async function readWorkbookPart(zip: ZipFile, entry: Entry, limits: WorkbookLimi
   await parsePart(zip, entry, { cap: limits.maxPartBytes, what: 'the workbook', limits }, {
     open(name, attributes) {
       if (name === 'workbookPr') part.date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true'
-      if (name === 'sheet' && part.firstSheetRelationship === null) {
+      // The first sheet an officer sees: a hidden one is skipped.
+      if (name === 'sheet' && part.firstSheetRelationship === null && attributes.state !== 'hidden' && attributes.state !== 'veryHidden') {
         part.firstSheetRelationship = Object.entries(attributes).find(([key]) => localName(key) === 'id' && key !== 'sheetId')?.[1] ?? null
       }
     },
@@ -250,16 +284,26 @@ async function readWorkbookPart(zip: ZipFile, entry: Entry, limits: WorkbookLimi
   return part
 }
 
-/** Built-in number formats that show dates or times (ECMA-376 §18.8.30, with the East Asian ones). */
-const builtInDateFormats = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58])
+/**
+ * Built-in number formats that show a date (ECMA-376 §18.8.30, with the East Asian ones). The
+ * time-only ones (18–21, 45–47) are left out: a time of day or a duration is not a date.
+ */
+const builtInDateFormats = new Set([14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58])
 
-/** A custom format shows a date when, quoted text and bracketed colours or locales aside, it has a date or time token. */
+/**
+ * A custom format shows a date when, quoted text and bracketed colours or locales aside, it has a year
+ * or day token, or a month one (an m that is not the minutes of an h or s). Elapsed times ([h]:mm) and
+ * times of day are not dates.
+ */
 export function isDateFormat(formatCode: string): boolean {
   const bare = formatCode
     .replace(/"[^"]*"/g, '')
     .replace(/\\./g, '')
-    .replace(/\[(?![hms]+\])[^\]]*\]/gi, '')
-  return /[ymdhs]/i.test(bare) && !/^general$/i.test(bare.trim())
+    .replace(/\[[^\]]*\]/g, '')
+    .toLowerCase()
+  if (/^\s*general\s*$/.test(bare)) return false
+  if (/[yd]/.test(bare)) return true
+  return /m/.test(bare) && !/[hs]/.test(bare)
 }
 
 /** For each cell style, whether it shows a date. */
@@ -306,7 +350,9 @@ async function readSharedStrings(zip: ZipFile, entry: Entry | undefined, limits:
       if (name === 't') inText = false
       else if (name === 'rPh') phonetic--
       else if (name === 'si' && current) {
-        strings.push(current.join(''))
+        const text = unescapeText(current.join(''))
+        if (text.length > limits.maxCellCharacters) throw tooLarge(`a text holds more than ${limits.maxCellCharacters} characters`)
+        strings.push(text)
         current = null
       }
     },
@@ -330,7 +376,11 @@ export function serialToDate(serial: number, date1904: boolean): string {
   const days = date1904 ? serial + 1462 : serial
   // Day 0 of the 1900 system is 1899-12-30 once Excel's phantom 29 February 1900 is accounted for.
   const milliseconds = Math.round((days - 25569) * 86_400_000)
-  return new Date(milliseconds).toISOString().slice(0, 10)
+  const date = new Date(milliseconds)
+  // Past Excel's last date (9999-12-31) the number is no date (a phone number in a date column): it
+  // stays a number, for the row's rules to refuse.
+  if (serial < 0 || !Number.isFinite(date.getTime()) || date.getUTCFullYear() > 9999) return String(serial)
+  return date.toISOString().slice(0, 10)
 }
 
 interface CellState {
@@ -342,6 +392,8 @@ interface CellState {
   inValue: boolean
   inFormula: boolean
   inInlineText: boolean
+  /** Inside a phonetic run (<rPh>), whose text repeats the cell's in kana. */
+  inPhonetic: boolean
 }
 
 /** The text a cell shows to the import: dates as yyyy-mm-dd, formulas as "=…" (which the row rules refuse). */
@@ -349,9 +401,10 @@ function cellText(cell: CellState, sharedStrings: string[], dateStyles: boolean[
   if (cell.formula !== null) return `=${cell.formula}`
   switch (cell.type) {
     case 's':
-      return sharedStrings[Number(cell.value)] ?? ''
+      return cell.value === '' ? '' : (sharedStrings[Number(cell.value)] ?? '')
     case 'inlineStr':
     case 'str':
+      return unescapeText(cell.value)
     case 'e':
       return cell.value
     case 'b':
@@ -370,10 +423,11 @@ function cellText(cell: CellState, sharedStrings: string[], dateStyles: boolean[
 async function* sheetRows(
   zip: ZipFile,
   entry: Entry,
-  context: { sharedStrings: string[]; dateStyles: boolean[]; date1904: boolean },
+  context: { sharedStrings: string[]; dateStyles: boolean[]; date1904: boolean; maxTextOutput: number },
   limits: WorkbookLimits,
 ): AsyncGenerator<WorkbookRow> {
   const ready: WorkbookRow[] = []
+  let textOutput = 0
   let rowNumber = 0
   let rowCount = 0
   let cells: string[] = []
@@ -391,13 +445,24 @@ async function* sheetRows(
       } else if (name === 'c') {
         if (++cellsInRow > limits.maxCellsInRow) throw tooLarge(`a row has more than ${limits.maxCellsInRow} cells`)
         const column = attributes.r ? columnIndex(attributes.r) : nextColumn
-        cell = { column, type: attributes.t ?? 'n', style: Number(attributes.s ?? 0), value: '', formula: null, inValue: false, inFormula: false, inInlineText: false }
+        cell = {
+          column,
+          type: attributes.t ?? 'n',
+          style: Number(attributes.s ?? 0),
+          value: '',
+          formula: null,
+          inValue: false,
+          inFormula: false,
+          inInlineText: false,
+          inPhonetic: false,
+        }
       } else if (cell) {
         if (name === 'v') cell.inValue = true
         else if (name === 'f') {
           cell.inFormula = true
           cell.formula ??= ''
-        } else if (name === 't' && cell.type === 'inlineStr') cell.inInlineText = true
+        } else if (name === 'rPh') cell.inPhonetic = true
+        else if (name === 't' && cell.type === 'inlineStr' && !cell.inPhonetic) cell.inInlineText = true
       }
     },
     text(text) {
@@ -417,8 +482,11 @@ async function* sheetRows(
       if (name === 'v') cell.inValue = false
       else if (name === 'f') cell.inFormula = false
       else if (name === 't') cell.inInlineText = false
+      else if (name === 'rPh') cell.inPhonetic = false
       else if (name === 'c') {
         const text = cellText(cell, context.sharedStrings, context.dateStyles, context.date1904)
+        textOutput += text.length
+        if (textOutput > context.maxTextOutput) throw tooLarge(`its cells hold more than ${context.maxTextOutput} characters in all`)
         if (cell.column < limits.maxColumns) cells[cell.column] = text
         else if (text.trim() !== '') throw tooLarge(`a row has data beyond column ${limits.maxColumns}`)
         nextColumn = cell.column + 1
@@ -450,31 +518,47 @@ export async function openWorkbook(source: WorkbookSource, limits: WorkbookLimit
   } catch (error) {
     throw unreadable('it is not a ZIP archive', error)
   }
+  let closed = false
+  const closeZip = () => {
+    if (closed) return
+    closed = true
+    zip.close()
+  }
+  const part = (path: string | undefined) => (path === undefined ? undefined : entries.get(partKey(path)))
+  let entries = new Map<string, Entry>()
   try {
-    const entries = await listEntries(zip, limits)
+    entries = await listEntries(zip, limits)
     const packageRelations = await relationships(zip, entries, '', limits)
     const workbookPath = relationshipOfType(packageRelations, 'officeDocument')?.target ?? 'xl/workbook.xml'
-    const workbookEntry = entries.get(workbookPath)
+    const workbookEntry = part(workbookPath)
     if (!workbookEntry) throw unreadable('it has no workbook part')
     const workbook = await readWorkbookPart(zip, workbookEntry, limits)
     const workbookRelations = await relationships(zip, entries, workbookPath, limits)
     const sheetPath = workbook.firstSheetRelationship ? workbookRelations.get(workbook.firstSheetRelationship)?.target : undefined
-    const sheetEntry = sheetPath ? entries.get(sheetPath) : undefined
+    const sheetEntry = part(sheetPath)
     if (!sheetEntry) throw unreadable('it has no worksheet')
     const sharedStringsPath = relationshipOfType(workbookRelations, 'sharedStrings')?.target
     const stylesPath = relationshipOfType(workbookRelations, 'styles')?.target
-    const sharedStrings = await readSharedStrings(zip, sharedStringsPath ? entries.get(sharedStringsPath) : undefined, limits)
-    const dateStyles = await readDateStyles(zip, stylesPath ? entries.get(stylesPath) : undefined, limits)
+    const sharedStrings = await readSharedStrings(zip, part(sharedStringsPath), limits)
+    const dateStyles = await readDateStyles(zip, part(stylesPath), limits)
+    const maxTextOutput = Math.min(limits.maxTextOutputCharacters, Math.max(limits.expansionFloorBytes, limits.maxTextOutputExpansion * zip.fileSize))
     const rows = (async function* () {
       try {
-        yield* sheetRows(zip, sheetEntry, { sharedStrings, dateStyles, date1904: workbook.date1904 }, limits)
+        yield* sheetRows(zip, sheetEntry, { sharedStrings, dateStyles, date1904: workbook.date1904, maxTextOutput }, limits)
       } finally {
-        zip.close()
+        closeZip()
       }
     })()
-    return { rows, close: () => zip.close() }
+    // Ending the generator runs its finally blocks (the sheet's stream destroyed); the archive is closed either way.
+    return {
+      rows,
+      close: () => {
+        void rows.return(undefined)
+        closeZip()
+      },
+    }
   } catch (error) {
-    zip.close()
+    closeZip()
     throw error
   }
 }

@@ -4,10 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import { audit } from '../../platform/audit.js'
 import { HttpProblem } from '../../platform/problem.js'
+import { textFault } from '../../platform/text.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { verifySecret } from './passwords.js'
-import { clearLoginAttempts, countLoginAttempt, findUserByUsername, getClient } from './repository.js'
-import { remainingThrottleMs } from './rules.js'
+import { countLoginAttempt, findUserByUsername, getClient, lastSignInFrom, recordSignIn } from './repository.js'
+import { knownAddressMs, remainingThrottleMs, throttleAddress } from './rules.js'
 import { JwksSchema, TokenRequestBody, TokenResponseSchema } from './schemas.js'
 
 type TokenRequest = Static<typeof TokenRequestBody>
@@ -30,11 +31,15 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
   const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
   const colon = decoded.indexOf(':')
   if (colon < 0) throw invalidClient('The Basic credentials are not of the form client_id:client_secret in base64.')
+  let credentials: { id: string; secret: string }
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+    credentials = { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
   } catch {
     throw invalidClient('The Basic credentials are not validly form-encoded.')
   }
+  // The body is checked for text once for all routes; a header decoded here is checked here.
+  if (textFault(credentials.id) || textFault(credentials.secret)) throw invalidClient('The Basic credentials are not text.')
+  return credentials
 }
 
 const tokenBodyLimitBytes = 8192
@@ -46,16 +51,19 @@ export default async function authRoutes(app: FastifyInstance) {
 
   /**
    * Counts the attempt for the account and for the account from this address before anything is
-   * checked, in one locking transaction, and refuses it while either must still wait.
+   * checked, in one locking transaction, and refuses it while either must still wait. An address the
+   * account signed in from lately is not held to the account-wide wait.
    */
-  async function admit(request: FastifyRequest, account: string, actor: Actor, grantType: string): Promise<string[]> {
-    const address = `${account}@${request.ip}`
+  async function admit(request: FastifyRequest, account: string, actor: Actor, grantType: string): Promise<{ account: string; address: string }> {
+    const address = `${account}@${throttleAddress(request.ip)}`
     const now = app.clock.now()
+    const lastSignIn = await lastSignInFrom(app.database.db, address)
+    const known = lastSignIn !== null && now.getTime() - lastSignIn.getTime() < knownAddressMs
     const admission = await app.database.db.transaction((tx) =>
       countLoginAttempt(
         tx,
         [
-          { key: account, waitMs: (attempts, last) => remainingThrottleMs('account', attempts, last, now) },
+          { key: account, waitMs: (attempts, last) => (known ? 0 : remainingThrottleMs('account', attempts, last, now)) },
           { key: address, waitMs: (attempts, last) => remainingThrottleMs('address', attempts, last, now) },
         ],
         now,
@@ -71,16 +79,22 @@ export default async function authRoutes(app: FastifyInstance) {
       const seconds = Math.ceil(admission.waitMs / 1000)
       throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) })
     }
-    return [account, address]
+    return { account, address }
   }
 
   async function fail(request: FastifyRequest, actor: Actor, grantType: string, reason: string) {
     await audit(app.database.db, request, { action: 'auth.token', outcome: 'failure', actor, details: { grantType, reason } })
   }
 
-  async function succeed(request: FastifyRequest, keys: string[], actor: Actor & { id: string }, grantType: string, kind: 'user' | 'client') {
+  async function succeed(
+    request: FastifyRequest,
+    keys: { account: string; address: string },
+    actor: Actor & { id: string },
+    grantType: string,
+    kind: 'user' | 'client',
+  ) {
     await app.database.db.transaction(async (tx) => {
-      await clearLoginAttempts(tx, keys)
+      await recordSignIn(tx, keys, app.clock.now())
       await audit(tx, request, { action: 'auth.token', outcome: 'success', actor, details: { grantType } })
     })
     const { token, expiresIn } = await accounts.tokens.issue({ kind, id: actor.id }, app.clock.now())
@@ -110,11 +124,15 @@ export default async function authRoutes(app: FastifyInstance) {
       throw oauthProblem(400, 'invalid_request', 'The client_credentials grant needs client_id and client_secret (or HTTP Basic).')
     }
     // Client ids are UUIDs, written in lower case; any other spelling is the same client, counted as one.
+    // Anything else can be no client: refused before anything is counted or stored.
     const clientId = credentials.id.toLowerCase()
-    const anonymousActor: Actor = { type: 'anonymous', id: null, name: clientId.slice(0, 64), role: null }
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId)) {
+      await fail(request, { type: 'anonymous', id: null, name: null, role: null }, 'client_credentials', 'malformed_client_id')
+      throw invalidClient('The client is unknown, revoked, or its secret is wrong.')
+    }
+    const anonymousActor: Actor = { type: 'anonymous', id: null, name: clientId, role: null }
     const keys = await admit(request, `client:${clientId}`, anonymousActor, 'client_credentials')
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId)
-    const client = isUuid ? await getClient(app.database.db, clientId) : undefined
+    const client = await getClient(app.database.db, clientId)
     const valid = client ? await verifySecret(client.secretHash, credentials.secret) : await accounts.decoy.verify(credentials.secret)
     const actor: Actor = client ? { type: 'client', id: client.id, name: client.name, role: client.role } : anonymousActor
     if (!client || !valid || !client.active) {
@@ -141,9 +159,10 @@ export default async function authRoutes(app: FastifyInstance) {
           'Form-encoded or JSON. People use `grant_type=password`; machine clients use `client_credentials` with ' +
           'client_id/client_secret in the body or HTTP Basic. Tokens are ES256 JWTs, short-lived; the role, units and ' +
           'active flag are re-read on every request, not taken from the token. Attempts are counted before the ' +
-          'secret is checked: after five for one account from one client address, each further attempt from there ' +
-          'waits 1 s, 2 s, 4 s … up to 15 minutes; after twenty for one account from anywhere, one attempt per ' +
-          'second (429 login_throttled, Retry-After). A success clears both counts.',
+          'secret is checked: after five for one account from one client address (an IPv6 /64), each further attempt ' +
+          'from there waits 1 s, 2 s, 4 s … up to 15 minutes; after twenty for one account from anywhere, one attempt ' +
+          'a second, the wait doubling every ten attempts up to 15 minutes, except from an address the account signed ' +
+          'in from in the last 30 days (429 login_throttled, Retry-After). A success clears both counts.',
         body: TokenRequestBody,
         response: { 200: ref(TokenResponseSchema, 'The access token'), ...problemResponses(400, 401, 413, 415, 429) },
       },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose'
 import type { Database, Db } from '../../db/client.js'
-import { seal, secretsKeyOf, unseal } from '../../platform/sealing.js'
+import { openingKeysOf, seal, secretsKeyOf, unseal } from '../../platform/sealing.js'
 import { signingKeys } from './tables.js'
 
 /**
@@ -43,7 +43,16 @@ export class KeyStore {
 
   constructor(
     private readonly database: Database,
-    private readonly options: { privateKeyPem?: string; keyId?: string; tokenTtlSeconds: number; refreshMs?: number; secretsKey: string | undefined },
+    private readonly options: {
+      privateKeyPem?: string
+      keyId?: string
+      tokenTtlSeconds: number
+      refreshMs?: number
+      secretsKey: string | undefined
+      previousSecretsKey?: string | undefined
+      /** A stored key that cannot be opened (SECRETS_KEY changed, say): it still verifies, no longer signs. */
+      onUnreadableKey?: (kid: string) => void
+    },
   ) {}
 
   private async refresh(now: Date, force = false): Promise<void> {
@@ -54,19 +63,30 @@ export class KeyStore {
 
   private async load(now: Date): Promise<void> {
     const horizon = new Date(now.getTime() - this.options.tokenTtlSeconds * 1000 - 60_000)
-    let rows = await this.database.db
-      .select()
-      .from(signingKeys)
-      .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, horizon)))
-      .orderBy(desc(signingKeys.createdAt))
-    if (!this.options.privateKeyPem && !rows.some((row) => row.retiredAt === null && row.privateJwk)) {
-      await this.generate(now)
-      rows = await this.database.db
+    const readRows = () =>
+      this.database.db
         .select()
         .from(signingKeys)
         .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, horizon)))
         .orderBy(desc(signingKeys.createdAt))
+    let rows = await readRows()
+    if (!this.options.privateKeyPem && !rows.some((row) => row.retiredAt === null && row.privateJwk)) {
+      await this.generate(now)
+      rows = await readRows()
     }
+    let loaded = await this.loadRows(rows, now)
+    if (!this.options.privateKeyPem && !loaded.some((key) => key.retiredAt === null && key.privateKey)) {
+      // No stored key can be opened: they are retired (still published, so their tokens verify until
+      // they expire) and a new one, sealed with the current key, signs from now on.
+      await this.database.db.update(signingKeys).set({ retiredAt: now }).where(isNull(signingKeys.retiredAt))
+      await this.generate(now)
+      loaded = await this.loadRows(await readRows(), now)
+    }
+    this.keys = loaded
+    this.loadedAt = now.getTime()
+  }
+
+  private async loadRows(rows: (typeof signingKeys.$inferSelect)[], now: Date): Promise<LoadedKey[]> {
     const loaded: LoadedKey[] = []
     if (this.options.privateKeyPem && this.options.keyId) {
       const privateKey = await importPKCS8(this.options.privateKeyPem, signingAlgorithm, { extractable: true })
@@ -87,13 +107,12 @@ export class KeyStore {
         kid: row.kid,
         publicJwk,
         publicKey: (await importJWK(publicJwk, signingAlgorithm)) as CryptoKey,
-        privateKey: row.privateJwk ? ((await importJWK(this.openPrivateJwk(row.kid, row.privateJwk), signingAlgorithm)) as CryptoKey) : null,
+        privateKey: row.privateJwk ? await this.privateKeyOf(row.kid, row.privateJwk) : null,
         createdAt: row.createdAt,
         retiredAt: row.retiredAt,
       })
     }
-    this.keys = loaded
-    this.loadedAt = now.getTime()
+    return loaded
   }
 
   private async generate(now: Date): Promise<string> {
@@ -106,10 +125,19 @@ export class KeyStore {
     return kid
   }
 
-  /** A stored private key is a sealed JSON string; a key kept in clear by an older version is refused. */
-  private openPrivateJwk(kid: string, stored: unknown): JWK {
-    if (typeof stored !== 'string') throw new Error(`signing key ${kid} is not sealed; run the migrations (cps migrate), which seal it`)
-    return JSON.parse(unseal(secretsKeyOf(this.options), 'signing-key', stored, kid)) as JWK
+  /**
+   * A stored private key is a sealed JSON string. One that cannot be opened — kept in clear by an older
+   * version (cps migrate seals those), or sealed under a key no longer configured — signs nothing.
+   */
+  private async privateKeyOf(kid: string, stored: unknown): Promise<CryptoKey | null> {
+    try {
+      if (typeof stored !== 'string') throw new Error('not sealed')
+      const jwk = JSON.parse(unseal(openingKeysOf(this.options), 'signing-key', stored, kid)) as JWK
+      return (await importJWK(jwk, signingAlgorithm)) as CryptoKey
+    } catch {
+      this.options.onUnreadableKey?.(kid)
+      return null
+    }
   }
 
   async signingKey(now: Date): Promise<{ kid: string; privateKey: CryptoKey }> {

@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContains, asc, eq, gt, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { isPermission } from '../../platform/permissions.js'
 import type { FieldError } from '../../platform/problem.js'
@@ -212,15 +212,34 @@ export async function countLoginAttempt(
   return { waitMs: 0, attempts: attempts + 1 }
 }
 
-export async function clearLoginAttempts(db: Executor, keys: readonly string[]): Promise<void> {
-  await db.delete(loginAttempts).where(inArray(loginAttempts.key, [...keys]))
+/**
+ * A successful sign-in clears the attempt counts, and remembers the address it came from (`known:` +
+ * the address key) until `now`: an address the account uses is exempt from the account-wide count.
+ */
+export async function recordSignIn(db: Executor, keys: { account: string; address: string }, now: Date): Promise<void> {
+  await db.delete(loginAttempts).where(inArray(loginAttempts.key, [keys.account, keys.address]))
+  await db
+    .insert(loginAttempts)
+    .values({ key: `known:${keys.address}`, failures: 0, lastFailureAt: now })
+    .onConflictDoUpdate({ target: loginAttempts.key, set: { lastFailureAt: now } })
 }
 
-/** Forgets counts no attempt has touched for `olderThanMs`; run by the housekeeping timer. */
-export async function purgeLoginAttempts(db: Executor, now: Date, olderThanMs: number): Promise<number> {
+/** When the account last signed in from this address, if it ever did (and it is still remembered). */
+export async function lastSignInFrom(db: Executor, addressKey: string): Promise<Date | null> {
+  const [row] = await db.select({ at: loginAttempts.lastFailureAt }).from(loginAttempts).where(eq(loginAttempts.key, `known:${addressKey}`))
+  return row?.at ?? null
+}
+
+/** Forgets counts untouched for `countsMs` and known addresses unused for `knownMs`; run by the housekeeping timer. */
+export async function purgeLoginAttempts(db: Executor, now: Date, countsMs: number, knownMs: number): Promise<number> {
   const deleted = await db
     .delete(loginAttempts)
-    .where(lt(loginAttempts.lastFailureAt, new Date(now.getTime() - olderThanMs)))
+    .where(
+      or(
+        and(sql`${loginAttempts.key} not like 'known:%'`, lt(loginAttempts.lastFailureAt, new Date(now.getTime() - countsMs))),
+        and(like(loginAttempts.key, 'known:%'), lt(loginAttempts.lastFailureAt, new Date(now.getTime() - knownMs))),
+      ),
+    )
     .returning({ key: loginAttempts.key })
   return deleted.length
 }

@@ -39,11 +39,13 @@ export function passwordProblems(password: string, context: PasswordContext): st
  * Sign-in throttling, counted per key. A key's row counts its attempts since its last success (an
  * attempt is counted before its password is checked, so attempts sent at once are counted at once).
  *
- * - `address`: one account from one client address. Five attempts free, then each further attempt waits
- *   1 s, 2 s, 4 s … up to 15 minutes: guessing from one place soon stops.
- * - `account`: one account from anywhere. Twenty attempts free, then one attempt per second: guessing
- *   from many addresses is slowed to a crawl, while the officer, from their own address, is delayed by
- *   a second at most — nobody can lock another person out by failing on purpose.
+ * - `address`: one account from one client address (an IPv6 address by its /64, what one household or
+ *   device is given). Five attempts free, then each further attempt waits 1 s, 2 s, 4 s … up to 15
+ *   minutes: guessing from one place soon stops.
+ * - `account`: one account from anywhere. Twenty attempts free, then one attempt a second, the wait
+ *   doubling every ten attempts up to 15 minutes: guessing from many addresses is slowed to a crawl.
+ *   An address the account signed in from in the last 30 days is exempt from this count (not from its
+ *   own), so nobody can lock an officer out by failing on purpose from elsewhere.
  */
 export type ThrottleScope = 'address' | 'account'
 
@@ -51,9 +53,23 @@ const freeAttempts: Record<ThrottleScope, number> = { address: 5, account: 20 }
 const maxDelayMs = 15 * 60 * 1000
 
 export function throttleDelayMs(scope: ThrottleScope, attempts: number): number {
-  if (attempts < freeAttempts[scope]) return 0
-  if (scope === 'account') return 1000
-  return Math.min(1000 * 2 ** (attempts - freeAttempts[scope]), maxDelayMs)
+  const beyond = attempts - freeAttempts[scope]
+  if (beyond < 0) return 0
+  return Math.min(1000 * 2 ** (scope === 'account' ? Math.floor(beyond / 10) : beyond), maxDelayMs)
+}
+
+/** How long an address an account signed in from stays exempt from the account-wide count. */
+export const knownAddressMs = 30 * 24 * 60 * 60 * 1000
+
+/** The part of a client address that names one place: an IPv4 address, or an IPv6 address's /64. */
+export function throttleAddress(ip: string): string {
+  const address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+  if (!address.includes(':')) return address
+  const [head = '', tail = ''] = address.split('::')
+  const headGroups = head ? head.split(':') : []
+  const tailGroups = tail ? tail.split(':') : []
+  const groups = address.includes('::') ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups
+  return `${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`
 }
 
 /** Milliseconds the caller must still wait before another attempt, or 0 when one is allowed now. */

@@ -16,13 +16,15 @@ export interface AccountServices {
   passwordMinLength: number
 }
 
-export function createAccountServices(config: Config, database: Database, clock: Clock): AccountServices {
+export function createAccountServices(config: Config, database: Database, clock: Clock, onUnreadableKey?: (kid: string) => void): AccountServices {
   const { auth } = config
   const keys = new KeyStore(database, {
     privateKeyPem: auth.privateKeyPem,
     keyId: auth.keyId,
     tokenTtlSeconds: auth.accessTokenTtlSeconds,
     secretsKey: config.secretsKey,
+    previousSecretsKey: config.previousSecretsKey,
+    onUnreadableKey,
   })
   const hashing = { memoryKib: auth.passwordHashMemoryKib, iterations: auth.passwordHashIterations }
   return {

@@ -13,7 +13,7 @@ export function sealWebhookSecret(secretsKey: string, secret: string, subscripti
   return seal(secretsKey, 'webhook-secret', secret, subscriptionId)
 }
 
-/** The secret in clear; throws when it cannot be opened with the configured key. */
-export function openWebhookSecret(secretsKey: string, stored: string, subscriptionId: string): string {
-  return unseal(secretsKey, 'webhook-secret', stored, subscriptionId)
+/** The secret in clear; throws when it cannot be opened with the configured keys. */
+export function openWebhookSecret(secretsKeys: string | readonly string[], stored: string, subscriptionId: string): string {
+  return unseal(secretsKeys, 'webhook-secret', stored, subscriptionId)
 }

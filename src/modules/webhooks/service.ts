@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Principal } from '../../platform/auth.js'
 import type { JobContext } from '../../platform/jobs.js'
-import { secretsKeyOf } from '../../platform/sealing.js'
+import { openingKeysOf } from '../../platform/sealing.js'
 import { inScope, resolveScope, systemScope } from '../../platform/scope.js'
 import { postJson, resolveTarget, type PostOutcome } from './delivery.js'
 import {
@@ -126,7 +126,7 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   if (!event || !subscriptionWants({ eventTypes: subscription.eventTypes, scope: resolveScope(tree, subscription.units) }, event)) return
   const view = eventView(event, owner)
   if (!view) return
-  const attempt = await attemptDelivery(subscription, view, now, { ...settings, secretsKey: secretsKeyOf(app.config) })
+  const attempt = await attemptDelivery(subscription, view, now, { ...settings, secretsKeys: openingKeysOf(app.config) })
   const succeeded = attempt.error === null
   await db.transaction(async (tx) => {
     const recorded = await recordAttempt(tx, {
@@ -156,11 +156,11 @@ async function attemptDelivery(
   subscription: SubscriptionRow,
   view: NonNullable<ReturnType<typeof eventView>>,
   now: Date,
-  settings: ReturnType<typeof webhookSettings> & { secretsKey: string },
+  settings: ReturnType<typeof webhookSettings> & { secretsKeys: string[] },
 ): Promise<Attempt> {
   let secret: string
   try {
-    secret = openWebhookSecret(settings.secretsKey, subscription.secret, subscription.id)
+    secret = openWebhookSecret(settings.secretsKeys, subscription.secret, subscription.id)
   } catch (error) {
     return refused(`not sent: ${(error as Error).message}`)
   }

@@ -80,14 +80,23 @@ t.test('the child registry', async (t) => {
   })
 
   t.test('a likely duplicate is created, with possibleDuplicates', async (t) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/children',
-      headers: officer.headers,
-      payload: { fullName: 'nguyen  van AN', sex: 'male', dateOfBirth: '2019-03-02', address: { wardCode: wardA } },
-    })
+    const register = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/children',
+        headers: { ...officer.headers, 'idempotency-key': 'register-an-again' },
+        payload: { fullName: 'nguyen  van AN', sex: 'male', dateOfBirth: '2019-03-02', address: { wardCode: wardA } },
+      })
+    const response = await register()
     t.equal(response.statusCode, 201)
     t.match(response.json().possibleDuplicates, [{ id: an.id, reason: 'same_name_and_birth_date' }])
+    const replayed = await register()
+    t.equal(replayed.headers['idempotent-replayed'], 'true')
+    t.same(
+      [replayed.json().id, replayed.json().possibleDuplicates, replayed.json().warnings],
+      [response.json().id, response.json().possibleDuplicates, response.json().warnings],
+      'a retry whose first answer was lost still learns of the likely duplicate',
+    )
     const pairs = await get('/v1/children/duplicates')
     t.equal(pairs.statusCode, 200)
     const pair = pairs.json().items.find((p: { first: { id: string }; second: { id: string } }) => [p.first.id, p.second.id].includes(an.id))

@@ -209,6 +209,18 @@ t.test('importing children from CSV', async (t) => {
     })
     t.equal(noFile.statusCode, 400)
     t.equal(noFile.json().code, 'file_required')
+    const nulName = await postImport(
+      ctx,
+      officer,
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''tre%00em.csv\r\nContent-Type: text/csv\r\n\r\n` +
+          csv([childHeader, childRow(61)]) +
+          `\r\n--${boundary}--\r\n`,
+      ),
+      { contentType: `multipart/form-data; boundary=${boundary}` },
+    )
+    t.equal(nulName.statusCode, 400, 'a file name that is not text')
+    t.match(nulName.json(), { code: 'invalid_text', errors: [{ pointer: '/file' }] })
   })
 
   t.test('households: created, then unchanged, keyed the same way', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { childColumns } from '../../../src/modules/children/columns.js'
 import { householdColumns } from '../../../src/modules/households/columns.js'
 import { detectDelimiter } from '../../../src/modules/imports/parse.js'
-import { columnIndex, isDateFormat, serialToDate } from '../../../src/modules/imports/xlsx.js'
+import { columnIndex, isDateFormat, serialToDate, unescapeText } from '../../../src/modules/imports/xlsx.js'
 import {
   cleanCell,
   errorCellText,
@@ -195,8 +195,11 @@ t.test('CSV delimiters and workbook cells', async (t) => {
     ['dd/mm/yyyy', true],
     ['yyyy-mm-dd', true],
     ['[$-42A]d mmmm yyyy', true],
-    ['h:mm AM/PM', true],
-    ['[h]:mm:ss', true],
+    ['d/m/yyyy h:mm', true],
+    ['mmm-yy', true],
+    ['h:mm AM/PM', false],
+    ['[h]:mm:ss', false],
+    ['mm:ss', false],
     ['General', false],
     ['0.00', false],
     ['#,##0 "đồng"', false],
@@ -211,6 +214,15 @@ t.test('CSV delimiters and workbook cells', async (t) => {
     [1, false, '1899-12-31'],
     [61, false, '1900-03-01'],
     [42064, true, '2019-03-02'],
+    [912345678, false, '912345678'],
+    [-1, false, '-1'],
   ]
   for (const [serial, date1904, date] of serials) t.equal(serialToDate(serial, date1904), date, `${serial}${date1904 ? ' (1904)' : ''}`)
+  const escaped: [string, string][] = [
+    ['Số 12_x000D_\nngõ 4', 'Số 12\r\nngõ 4'],
+    ['_x005F_x000D_', '_x000D_'],
+    ['plain_text_x', 'plain_text_x'],
+    ['_x00e9_', 'é'],
+  ]
+  for (const [text, unescaped] of escaped) t.equal(unescapeText(text), unescaped, text)
 })

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
@@ -106,7 +106,8 @@ t.test('cells as the import reads them: shared and inline text, numbers, dates b
     '<c r="K3" t="d"><v>2019-03-02T00:00:00Z</v></c>' +
     '<c r="M3" t="s"><v>3</v></c>' +
     '</row>' +
-    '<row r="4"><c t="inlineStr"><is><t>without references</t></is></c><c t="inlineStr"><is><t>B</t></is></c></row>' +
+    '<row r="4"><c t="inlineStr"><is><t>without references</t></is></c><c t="inlineStr"><is><t>B</t></is></c>' +
+    '<c t="s"/><c s="1"><v>912345678</v></c><c t="inlineStr"><is><t>Số 12_x000D_\nngõ 4</t><rPh><t>ふり</t></rPh></is></c></row>' +
     '<row r="5"><c r="A5" s="1"/><c r="B5" t="inlineStr"><is><t>  </t></is></c></row>'
   const rows = await readAll(workbookArchive({ sheetData, sharedStrings, styles }))
   t.same(
@@ -129,7 +130,11 @@ t.test('cells as the import reads them: shared and inline text, numbers, dates b
     '',
     ' có khoảng trắng ',
   ])
-  t.same(rows[2]!.cells, ['without references', 'B'], 'cells without references follow each other')
+  t.same(
+    rows[2]!.cells,
+    ['without references', 'B', '', '912345678', 'Số 12\r\nngõ 4'],
+    'cells without references follow each other; a shared-string cell without a value is empty; a number too large for a date stays a number; escapes decoded, phonetics left out',
+  )
   const in1904 = await readAll(workbookArchive({ date1904: true, styles, sheetData: '<row r="1"><c r="A1" s="1"><v>42064</v></c></row>' }))
   t.same(in1904[0]!.cells, ['2019-03-02'], 'the 1904 date system')
   const prefixed = zipArchive([
@@ -140,6 +145,14 @@ t.test('cells as the import reads them: shared and inline text, numbers, dates b
     { name: 'xl/sheets/two.xml', data: '<x:worksheet xmlns:x="m"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>first</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>' },
   ])
   t.same((await readAll(prefixed)).map((row) => row.cells), [['first']], 'the first sheet of the workbook, under any part name and prefix')
+  const hiddenFirst = zipArchive([
+    { name: '_rels/.rels', data: '<Relationships><Relationship Id="r" Type="x/officeDocument" Target="XL/Book.xml"/></Relationships>' },
+    { name: 'xl/book.xml', data: '<workbook><sheets><sheet name="A" sheetId="1" state="hidden" r:id="s1"/><sheet name="B" sheetId="2" r:id="s2"/></sheets></workbook>' },
+    { name: 'xl/_rels/book.xml.rels', data: '<Relationships><Relationship Id="s1" Type="x/worksheet" Target="one.xml"/><Relationship Id="s2" Type="x/worksheet" Target="T%C6%B0%C6%A1ng%20Mai.xml"/></Relationships>' },
+    { name: 'xl/one.xml', data: '<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>hidden</t></is></c></row></sheetData></worksheet>' },
+    { name: 'xl/Tương Mai.xml', data: '<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>visible</t></is></c></row></sheetData></worksheet>' },
+  ])
+  t.same((await readAll(hiddenFirst)).map((row) => row.cells), [['visible']], 'a hidden first sheet is skipped; part names match whatever their case and encoding')
 })
 
 t.test('every limit refuses the workbook with its own reason, before the bytes are spent', async (t) => {
@@ -161,6 +174,17 @@ t.test('every limit refuses the workbook with its own reason, before the bytes a
     ['a sheet declared larger than allowed', sheet([['a']]), { maxSheetBytes: 100, expansionFloorBytes: 50 }, 'workbook_too_large', /the sheet unpacks to/],
     ['a part that unpacks far beyond its packed size', sheet([['a', spaces(40 * 1024 * 1024)]]), {}, 'workbook_too_large', /the sheet unpacks to 41 MiB/],
     ['too many parts', sheet([['a']]), { maxEntries: 3 }, 'workbook_too_large', /holds 5 parts/],
+    [
+      'one long shared string referenced by every cell',
+      workbookArchive({
+        sharedStrings: `<si><t>${'Ngõ '.repeat(8000)}</t></si>`,
+        sheetData: Array.from({ length: 2000 }, (_, n) => `<row r="${n + 1}">${'<c t="s"><v>0</v></c>'.repeat(8)}</row>`).join(''),
+      }),
+      {},
+      'workbook_too_large',
+      /cells hold more than \d+ characters in all/,
+    ],
+    ['a shared string too long', workbookArchive({ sheetData: '', sharedStrings: `<si><t>${'x'.repeat(40)}</t></si>` }), { maxCellCharacters: 30 }, 'workbook_too_large', /more than 30 characters/],
     ['not a ZIP archive', Buffer.from('this is not a zip file at all'), {}, 'unreadable_file', /not a ZIP archive/],
     ['no workbook part', zipArchive([{ name: 'readme.txt', data: 'hello' }]), {}, 'unreadable_file', /no workbook part/],
     ['a sheet that is not XML', workbookArchive({ sheetData: '<row><c>' }), {}, 'unreadable_file', /not well-formed XML/],
@@ -189,6 +213,25 @@ t.test('every limit refuses the workbook with its own reason, before the bytes a
     [['a']],
     'an empty cell far to the right (a formatted column) is ignored',
   )
+})
+
+t.test('a workbook refused for its header, or left half read, leaves no file open', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'cps-xlsx-handles-'))
+  const path = join(folder, 'sai-cot.xlsx')
+  writeFileSync(path, workbookArchive({ sheetData: inlineRows([['Mã nguồn', 'Cột lạ'], ['A1', 'x'], ['A2', 'y']]) }))
+  const openOnThePath = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path } catch { return false } }).length
+  for (let n = 0; n < 5; n++) {
+    await t.rejects(openImportFile('children', 'xlsx', { path }, childColumns), { code: 'missing_columns' })
+  }
+  const good = join(folder, 'dung.xlsx')
+  writeFileSync(good, workbookArchive({ sheetData: inlineRows([header, ['A1', 'An', 'Nam', '2018-01-01', '00301'], ['A2', 'Bình', 'Nữ', '2018-01-01', '00301']]) }))
+  const file = await openImportFile('children', 'xlsx', { path: good }, childColumns)
+  await file.rows[Symbol.asyncIterator]().next()
+  file.close()
+  await new Promise((resolve) => setImmediate(resolve))
+  const stillOpen = readdirSync('/proc/self/fd').filter((fd) => { try { return [path, good].includes(readlinkSync(`/proc/self/fd/${fd}`)) } catch { return false } })
+  t.same(stillOpen, [], 'no descriptor left on either file')
+  t.equal(openOnThePath(), 0)
 })
 
 t.test('a refused workbook is logged by its codes and the library error class, never by its content', async (t) => {
