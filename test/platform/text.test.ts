@@ -5,7 +5,7 @@ import { findTextFaults, textFault } from '../../src/platform/text.js'
 import { countRows, registrySnapshot } from '../modules/imports/helpers.js'
 import { createTestApp } from '../support/app.js'
 import { accountFor, province, wardA } from '../support/auth.js'
-import { registerChild } from '../support/registry.js'
+import { incidentReport, registerChild } from '../support/registry.js'
 
 t.test('what is not text: a NUL and half of a surrogate pair; everything else is', async (t) => {
   const cases: [string, string, ReturnType<typeof textFault>][] = [
@@ -48,20 +48,7 @@ t.test('a string that is not text is a 400 naming where it is, and nothing is wr
     ],
     [
       'a narrative',
-      {
-        method: 'POST',
-        url: '/v1/incidents',
-        payload: {
-          kind: 'sexual_abuse',
-          occurredAt: '2024-06-15T08:00:00+07:00',
-          occurredAtPrecision: 'exact',
-          detectedAt: '2024-06-15T08:30:00+07:00',
-          channel: 'phone',
-          address: { wardCode: wardA },
-          children: [{ childId: child.id }],
-          narrative: 'xâm hại\u0000',
-        },
-      },
+      { method: 'POST', url: '/v1/incidents', payload: incidentReport({ id: child.id, wardCode: wardA }, { narrative: 'xâm hại\u0000' }) },
       'body',
       '/narrative',
     ],

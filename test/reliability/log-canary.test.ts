@@ -8,7 +8,7 @@ import { queryRows } from '../../src/db/client.js'
 import { type JsonSchema } from '../support/arbitraries.js'
 import { createTestApp } from '../support/app.js'
 import { accountFor, clientFor, province, wardA, type TestAccount } from '../support/auth.js'
-import { registerChild } from '../support/registry.js'
+import { incidentReport, registerChild } from '../support/registry.js'
 
 interface Operation {
   operationId: string
@@ -110,17 +110,7 @@ t.test('no personal value sent to any operation, valid or failing, reaches a log
     method: 'POST',
     url: '/v1/incidents',
     headers: officer.headers,
-    payload: {
-      kind: 'sexual_abuse',
-      occurredAt: '2024-06-15T08:00:00+07:00',
-      occurredAtPrecision: 'exact',
-      detectedAt: '2024-06-15T08:30:00+07:00',
-      channel: 'phone',
-      address: { wardCode: wardA },
-      children: [{ childId: child.id }],
-      narrative: `narrative of ${marker}`,
-      perpetratorRelation: marker,
-    },
+    payload: incidentReport({ id: child.id, wardCode: wardA }, { narrative: `narrative of ${marker}`, perpetratorRelation: marker }),
   })
   const ids: Record<string, string> = { children: child.id, households: household.json().id ?? randomUUID(), incidents: incident.json().id ?? randomUUID(), child: child.id }
   const story = [

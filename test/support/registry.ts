@@ -30,3 +30,17 @@ export function addResidentialGroup(
     payload: { level: 'residential_group', validFrom: '2020-01-01', ...group },
   })
 }
+
+/** A valid report of an incident (sexual abuse, by phone, of one registered child) for POST /v1/incidents; `overrides` win. */
+export function incidentReport(child: { id: string; wardCode: string }, overrides: Record<string, unknown> = {}) {
+  return {
+    kind: 'sexual_abuse',
+    occurredAt: '2024-06-15T08:00:00+07:00',
+    occurredAtPrecision: 'exact',
+    detectedAt: '2024-06-15T08:30:00+07:00',
+    channel: 'phone',
+    address: { wardCode: child.wardCode },
+    children: [{ childId: child.id }],
+    ...overrides,
+  }
+}

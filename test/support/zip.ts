@@ -9,6 +9,16 @@ export interface ZipPart {
   encrypted?: boolean
 }
 
+/** A little-endian record of the ZIP format: its length, and each field's offset, width and value. */
+function record(length: number, fields: readonly (readonly [offset: number, bytes: 2 | 4, value: number])[]): Buffer {
+  const buffer = Buffer.alloc(length)
+  for (const [offset, bytes, value] of fields) {
+    if (bytes === 2) buffer.writeUInt16LE(value, offset)
+    else buffer.writeUInt32LE(value, offset)
+  }
+  return buffer
+}
+
 /** A ZIP archive of the parts, in the order given, deflated: enough to build hostile workbooks by hand. */
 export function zipArchive(parts: readonly ZipPart[]): Buffer {
   const files: Buffer[] = []
@@ -21,37 +31,25 @@ export function zipArchive(parts: readonly ZipPart[]): Buffer {
     const checksum = crc32(data) >>> 0
     const size = part.declaredSize ?? data.length
     const flags = 0x800 | (part.encrypted ? 0x1 : 0)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(flags, 6)
-    local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(checksum, 14)
-    local.writeUInt32LE(packed.length, 18)
-    local.writeUInt32LE(size, 22)
-    local.writeUInt16LE(name.length, 26)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(flags, 8)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt32LE(checksum, 16)
-    central.writeUInt32LE(packed.length, 20)
-    central.writeUInt32LE(size, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(offset, 42)
+    const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], [6, 2, flags], [8, 2, 8], [14, 4, checksum], [18, 4, packed.length], [22, 4, size], [26, 2, name.length]])
+    const central = record(46, [
+      [0, 4, 0x02014b50],
+      [4, 2, 20],
+      [6, 2, 20],
+      [8, 2, flags],
+      [10, 2, 8],
+      [16, 4, checksum],
+      [20, 4, packed.length],
+      [24, 4, size],
+      [28, 2, name.length],
+      [42, 4, offset],
+    ])
     files.push(local, name, packed)
     directory.push(central, name)
     offset += local.length + name.length + packed.length
   }
   const centralDirectory = Buffer.concat(directory)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(parts.length, 8)
-  end.writeUInt16LE(parts.length, 10)
-  end.writeUInt32LE(centralDirectory.length, 12)
-  end.writeUInt32LE(offset, 16)
+  const end = record(22, [[0, 4, 0x06054b50], [8, 2, parts.length], [10, 2, parts.length], [12, 4, centralDirectory.length], [16, 4, offset]])
   return Buffer.concat([...files, centralDirectory, end])
 }
 

@@ -6,7 +6,7 @@ import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'
-import { registerChild } from '../../support/registry.js'
+import { incidentReport, registerChild } from '../../support/registry.js'
 import { ownerConnectionString } from '../../support/owner.js'
 
 const hour = 60 * 60 * 1000
@@ -27,19 +27,18 @@ t.test('incidents and the 24-hour written report', async (t) => {
       method: 'POST',
       url: '/v1/incidents',
       headers: { ...officer.headers, ...headers },
-      payload: {
-        kind: 'sexual_abuse',
-        subKind: 'molestation',
-        occurredAt: '2024-06-10T08:00:00+07:00',
-        occurredAtPrecision: 'exact',
-        detectedAt: '2024-06-10T08:30:00+07:00',
-        channel: 'hotline_111',
-        address: { wardCode: wardA },
-        children: [{ childId: child.id }],
-        narrative: 'Reported by a neighbour; details withheld.',
-        perpetratorRelation: 'neighbour',
-        ...payload,
-      },
+      payload: incidentReport(
+        { id: child.id, wardCode: wardA },
+        {
+          subKind: 'molestation',
+          occurredAt: '2024-06-10T08:00:00+07:00',
+          detectedAt: '2024-06-10T08:30:00+07:00',
+          channel: 'hotline_111',
+          narrative: 'Reported by a neighbour; details withheld.',
+          perpetratorRelation: 'neighbour',
+          ...payload,
+        },
+      ),
     })
 
   t.test('the deadline is computed by the server: 24 hours from the later of occurrence and detection', async (t) => {
