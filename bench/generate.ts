@@ -24,7 +24,15 @@ import {
 import { openDatabase } from '../src/db/client.js'
 import { loadUnits } from '../src/reference/index.js'
 import { CopyWriter } from './support/copy.js'
-import { databaseUrl, defaultServerUrl, foreignKeys, keysAndIndexes, MaintenanceQueue, recreateDatabase, suspendConstraints } from './support/database.js'
+import {
+  databaseUrl,
+  defaultServerUrl,
+  foreignKeys,
+  keysAndIndexes,
+  MaintenanceQueue,
+  recreateDatabase,
+  suspendConstraints,
+} from './support/database.js'
 import { Random, RecordIds, recordId, weighted, type Weighted } from './support/random.js'
 import { formatRate, parseOptions, table } from './support/stats.js'
 import { adultName, childName, familyName, streets, type Sex } from './support/vietnamese-names.js'
@@ -76,11 +84,28 @@ const registryStartDate = '2019-01-01'
  * is by far the largest). Illustrative, not statistics: the benchmark needs uneven wards, not exact ones.
  */
 const wardWeights: Record<string, number> = {
-  '00301': 26, '00304': 42, '00307': 45, '00310': 44, '00313': 28, '00316': 42, '00319': 26,
-  '00322': 39, '00325': 18, '00328': 32, '00331': 35, '00334': 16, '00337': 80, '00340': 25,
+  '00301': 26,
+  '00304': 42,
+  '00307': 45,
+  '00310': 44,
+  '00313': 28,
+  '00316': 42,
+  '00319': 26,
+  '00322': 39,
+  '00325': 18,
+  '00328': 32,
+  '00331': 35,
+  '00334': 16,
+  '00337': 80,
+  '00340': 25,
 }
 
-const childrenPerHousehold = weighted<number>([[1, 45], [2, 38], [3, 13], [4, 4]])
+const childrenPerHousehold = weighted<number>([
+  [1, 45],
+  [2, 38],
+  [3, 13],
+  [4, 4],
+])
 const householdStructures = weighted<'couple' | 'three_generations' | 'single_mother' | 'single_father'>([
   ['couple', 76],
   ['three_generations', 12],
@@ -88,12 +113,35 @@ const householdStructures = weighted<'couple' | 'three_generations' | 'single_mo
   ['single_father', 3],
 ])
 const ethnicityTail = weighted<string>([
-  ['06', 25], ['02', 20], ['03', 12], ['07', 12], ['04', 12], ['09', 6], ['08', 4], ['05', 3], ['10', 2], ['13', 2], ['14', 2],
+  ['06', 25],
+  ['02', 20],
+  ['03', 12],
+  ['07', 12],
+  ['04', 12],
+  ['09', 6],
+  ['08', 4],
+  ['05', 3],
+  ['10', 2],
+  ['13', 2],
+  ['14', 2],
 ])
 
 /** Special-circumstance groups among the ~3% of children in one: disability is by far the most common. */
 const circumstanceGroupWeights = weighted<string>([
-  ['d', 38], ['n', 10], ['h', 8], ['a', 6], ['i', 6], ['c', 5], ['l', 5], ['k', 4], ['e', 4], ['o', 3], ['b', 2], ['đ', 2], ['g', 1], ['m', 1],
+  ['d', 38],
+  ['n', 10],
+  ['h', 8],
+  ['a', 6],
+  ['i', 6],
+  ['c', 5],
+  ['l', 5],
+  ['k', 4],
+  ['e', 4],
+  ['o', 3],
+  ['b', 2],
+  ['đ', 2],
+  ['g', 1],
+  ['m', 1],
 ])
 /** Youngest age (full years) at which a group is plausible: dropping out, offending, drugs, labour. */
 const groupMinimumAge: Record<string, number> = { h: 11, e: 12, g: 12, k: 8, l: 3, i: 2 }
@@ -112,7 +160,13 @@ const risks = weighted<readonly [string | null, string]>([
 ])
 
 const careByGroup: Record<string, readonly string[]> = {
-  a: ['allowance', 'alternative_care_relatives', 'alternative_care_non_relatives', 'alternative_care_facility', 'health_insurance'],
+  a: [
+    'allowance',
+    'alternative_care_relatives',
+    'alternative_care_non_relatives',
+    'alternative_care_facility',
+    'health_insurance',
+  ],
   b: ['allowance', 'alternative_care_facility', 'alternative_care_non_relatives', 'health_insurance'],
   c: ['allowance', 'alternative_care_relatives', 'education_support'],
   d: ['allowance', 'medical', 'education_support', 'health_insurance'],
@@ -143,22 +197,63 @@ const providerByCare: Record<string, string> = {
 }
 
 const incidentKindWeights = weighted<IncidentKind>([
-  ['injury_accident', 25], ['violence', 20], ['neglect', 12], ['other_rights_violation', 12], ['sexual_abuse', 10],
-  ['child_labour', 6], ['drowning', 5], ['abandonment', 4], ['exploitation', 4], ['trafficking', 2],
+  ['injury_accident', 25],
+  ['violence', 20],
+  ['neglect', 12],
+  ['other_rights_violation', 12],
+  ['sexual_abuse', 10],
+  ['child_labour', 6],
+  ['drowning', 5],
+  ['abandonment', 4],
+  ['exploitation', 4],
+  ['trafficking', 2],
 ])
 const sexualAbuseSubKinds = weighted<string>([
-  ['molestation', 40], ['intercourse_with_child', 25], ['rape', 15], ['forcible_sex', 8], ['pornography', 7], ['prostitution', 5],
+  ['molestation', 40],
+  ['intercourse_with_child', 25],
+  ['rape', 15],
+  ['forcible_sex', 8],
+  ['pornography', 7],
+  ['prostitution', 5],
 ])
 const channelWeights = weighted<string>([
-  ['phone', 30], ['in_person', 25], ['hotline_111', 12], ['police', 12], ['school', 10], ['health', 8], ['other', 3],
+  ['phone', 30],
+  ['in_person', 25],
+  ['hotline_111', 12],
+  ['police', 12],
+  ['school', 10],
+  ['health', 8],
+  ['other', 3],
 ])
-const precisionWeights = weighted<TimePrecision>([['exact', 70], ['day', 22], ['approximate', 8]])
+const precisionWeights = weighted<TimePrecision>([
+  ['exact', 70],
+  ['day', 22],
+  ['approximate', 8],
+])
 const perpetrators = weighted<string>([
-  ['parent', 30], ['relative', 15], ['acquaintance', 15], ['neighbour', 12], ['stranger', 12], ['step_parent', 8], ['peer', 5], ['teacher', 3],
+  ['parent', 30],
+  ['relative', 15],
+  ['acquaintance', 15],
+  ['neighbour', 12],
+  ['stranger', 12],
+  ['step_parent', 8],
+  ['peer', 5],
+  ['teacher', 3],
 ])
 const injuryKinds: ReadonlySet<IncidentKind> = new Set<IncidentKind>(['injury_accident', 'drowning'])
-const emergencyShare: Partial<Record<IncidentKind, number>> = { sexual_abuse: 0.25, trafficking: 0.4, abandonment: 0.3, violence: 0.1 }
-const closureReasons = weighted<string>([['child_safe', 70], ['transferred', 12], ['not_a_case', 10], ['aged_out', 3], ['moved_out', 5]])
+const emergencyShare: Partial<Record<IncidentKind, number>> = {
+  sexual_abuse: 0.25,
+  trafficking: 0.4,
+  abandonment: 0.3,
+  violence: 0.1,
+}
+const closureReasons = weighted<string>([
+  ['child_safe', 70],
+  ['transferred', 12],
+  ['not_a_case', 10],
+  ['aged_out', 3],
+  ['moved_out', 5],
+])
 const narratives: Record<IncidentKind, string> = {
   sexual_abuse: 'Trẻ có dấu hiệu bị xâm hại; đã thông báo Công an phường. (Dữ liệu giả lập)',
   violence: 'Trẻ bị đánh gây thương tích; người báo tin là hàng xóm. (Dữ liệu giả lập)',
@@ -271,44 +366,169 @@ function schoolingStatus(random: Random, age: number): string {
 
 const registryColumns = {
   households: [
-    'id', 'province_code', 'ward_code', 'residential_group_code', 'street_address', 'head_name', 'poverty_status', 'poverty_from',
-    'poverty_to', 'members', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by',
+    'id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'street_address',
+    'head_name',
+    'poverty_status',
+    'poverty_from',
+    'poverty_to',
+    'members',
+    'version',
+    'created_at',
+    'updated_at',
+    'created_by',
+    'updated_by',
   ],
   children: [
-    'id', 'province_code', 'ward_code', 'residential_group_code', 'street_address', 'household_id', 'relationship_to_head', 'full_name',
-    'date_of_birth', 'birth_year', 'birth_date_precision', 'sex', 'ethnicity_code', 'personal_id', 'birth_registered', 'schooling_status',
-    'has_disability', 'disability_note', 'health_note', 'caregivers', 'status', 'status_date', 'moved_to', 'version', 'created_at',
-    'updated_at', 'created_by', 'updated_by',
+    'id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'street_address',
+    'household_id',
+    'relationship_to_head',
+    'full_name',
+    'date_of_birth',
+    'birth_year',
+    'birth_date_precision',
+    'sex',
+    'ethnicity_code',
+    'personal_id',
+    'birth_registered',
+    'schooling_status',
+    'has_disability',
+    'disability_note',
+    'health_note',
+    'caregivers',
+    'status',
+    'status_date',
+    'moved_to',
+    'version',
+    'created_at',
+    'updated_at',
+    'created_by',
+    'updated_by',
   ],
   child_circumstances: [
-    'id', 'child_id', 'province_code', 'ward_code', 'residential_group_code', 'kind', 'group_code', 'sub_group', 'risk', 'start_date',
-    'end_date', 'end_reason', 'note', 'version', 'created_at', 'created_by', 'updated_at',
+    'id',
+    'child_id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'kind',
+    'group_code',
+    'sub_group',
+    'risk',
+    'start_date',
+    'end_date',
+    'end_reason',
+    'note',
+    'version',
+    'created_at',
+    'created_by',
+    'updated_at',
   ],
   care_records: [
-    'id', 'child_id', 'province_code', 'ward_code', 'residential_group_code', 'kind', 'provider', 'start_date', 'end_date', 'amount_vnd',
-    'note', 'version', 'created_at', 'created_by', 'updated_at',
+    'id',
+    'child_id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'kind',
+    'provider',
+    'start_date',
+    'end_date',
+    'amount_vnd',
+    'note',
+    'version',
+    'created_at',
+    'created_by',
+    'updated_at',
   ],
   health_insurance_cards: [
-    'id', 'child_id', 'province_code', 'ward_code', 'residential_group_code', 'card_number', 'issued_on', 'valid_from', 'valid_to',
-    'created_at', 'created_by',
+    'id',
+    'child_id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'card_number',
+    'issued_on',
+    'valid_from',
+    'valid_to',
+    'created_at',
+    'created_by',
   ],
 } as const
 
 const incidentColumns = {
   incidents: [
-    'id', 'province_code', 'ward_code', 'residential_group_code', 'kind', 'sub_kind', 'occurred_at', 'occurred_at_precision', 'detected_at',
-    'channel', 'phone_reported_at', 'emergency', 'narrative', 'perpetrator_relation', 'injury_outcome', 'written_report_due_at',
-    'written_report_basis', 'written_report_submitted_at', 'written_report_late_reason', 'written_report_by', 'received_at', 'status',
-    'closed_at', 'closure_reason', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by',
+    'id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'kind',
+    'sub_kind',
+    'occurred_at',
+    'occurred_at_precision',
+    'detected_at',
+    'channel',
+    'phone_reported_at',
+    'emergency',
+    'narrative',
+    'perpetrator_relation',
+    'injury_outcome',
+    'written_report_due_at',
+    'written_report_basis',
+    'written_report_submitted_at',
+    'written_report_late_reason',
+    'written_report_by',
+    'received_at',
+    'status',
+    'closed_at',
+    'closure_reason',
+    'version',
+    'created_at',
+    'updated_at',
+    'created_by',
+    'updated_by',
   ],
-  incident_children: ['id', 'incident_id', 'province_code', 'ward_code', 'residential_group_code', 'child_id', 'unregistered', 'sex', 'age_years', 'created_at'],
-  incident_steps: ['id', 'incident_id', 'province_code', 'ward_code', 'residential_group_code', 'step', 'at', 'due_at', 'note', 'actor_id', 'actor_name', 'created_at'],
+  incident_children: [
+    'id',
+    'incident_id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'child_id',
+    'unregistered',
+    'sex',
+    'age_years',
+    'created_at',
+  ],
+  incident_steps: [
+    'id',
+    'incident_id',
+    'province_code',
+    'ward_code',
+    'residential_group_code',
+    'step',
+    'at',
+    'due_at',
+    'note',
+    'actor_id',
+    'actor_name',
+    'created_at',
+  ],
 } as const
 
 type Writers<T extends Record<string, readonly string[]>> = { [K in keyof T]: CopyWriter }
 
 async function openWriters<T extends Record<string, readonly string[]>>(url: string, columns: T): Promise<Writers<T>> {
-  const entries = await Promise.all(Object.entries(columns).map(async ([name, list]) => [name, await CopyWriter.open(url, name, list)] as const))
+  const entries = await Promise.all(
+    Object.entries(columns).map(async ([name, list]) => [name, await CopyWriter.open(url, name, list)] as const),
+  )
   return Object.fromEntries(entries) as Writers<T>
 }
 
@@ -337,7 +557,11 @@ interface Context {
 }
 
 /** Households and their children, with circumstances, care and cards, streamed into five tables at once. */
-async function writeRegistry(url: string, context: Context, childCount: number): Promise<{ registry: Registry; loads: Awaited<ReturnType<CopyWriter['close']>>[]; households: number }> {
+async function writeRegistry(
+  url: string,
+  context: Context,
+  childCount: number,
+): Promise<{ registry: Registry; loads: Awaited<ReturnType<CopyWriter['close']>>[]; households: number }> {
   const { seed, referenceDate, referenceDay, geography } = context
   const writers = await openWriters(url, registryColumns)
   const writerList = Object.values(writers)
@@ -379,8 +603,20 @@ async function writeRegistry(url: string, context: Context, childCount: number):
       const oldestYear = Number(dateOf(Math.min(...births)).slice(0, 4))
       const motherYear = oldestYear - random.between(20, 36)
       const fatherYear = motherYear - random.between(0, 6)
-      const father: HouseholdMember = { id: ids.next('household_member'), fullName: adultName(random, fatherFamily, 'male'), birthYear: fatherYear, sex: 'male', relationship: 'head' }
-      const mother: HouseholdMember = { id: ids.next('household_member'), fullName: adultName(random, motherFamily, 'female'), birthYear: motherYear, sex: 'female', relationship: 'spouse' }
+      const father: HouseholdMember = {
+        id: ids.next('household_member'),
+        fullName: adultName(random, fatherFamily, 'male'),
+        birthYear: fatherYear,
+        sex: 'male',
+        relationship: 'head',
+      }
+      const mother: HouseholdMember = {
+        id: ids.next('household_member'),
+        fullName: adultName(random, motherFamily, 'female'),
+        birthYear: motherYear,
+        sex: 'female',
+        relationship: 'spouse',
+      }
       let members: HouseholdMember[]
       let caregivers: ReturnType<typeof caregiver>[]
       if (structure === 'couple') {
@@ -388,9 +624,26 @@ async function writeRegistry(url: string, context: Context, childCount: number):
         caregivers = [caregiver(father, 'father'), caregiver(mother, 'mother')]
       } else if (structure === 'three_generations') {
         const grandfatherYear = fatherYear - random.between(22, 32)
-        const grandfather: HouseholdMember = { id: ids.next('household_member'), fullName: adultName(random, fatherFamily, 'male'), birthYear: grandfatherYear, sex: 'male', relationship: 'head' }
-        const grandmother: HouseholdMember = { id: ids.next('household_member'), fullName: adultName(random, familyName(random), 'female'), birthYear: grandfatherYear + random.between(0, 5), sex: 'female', relationship: 'spouse' }
-        members = [grandfather, ...(random.chance(0.8) ? [grandmother] : []), { ...father, relationship: 'child' }, { ...mother, relationship: 'daughter_in_law' }]
+        const grandfather: HouseholdMember = {
+          id: ids.next('household_member'),
+          fullName: adultName(random, fatherFamily, 'male'),
+          birthYear: grandfatherYear,
+          sex: 'male',
+          relationship: 'head',
+        }
+        const grandmother: HouseholdMember = {
+          id: ids.next('household_member'),
+          fullName: adultName(random, familyName(random), 'female'),
+          birthYear: grandfatherYear + random.between(0, 5),
+          sex: 'female',
+          relationship: 'spouse',
+        }
+        members = [
+          grandfather,
+          ...(random.chance(0.8) ? [grandmother] : []),
+          { ...father, relationship: 'child' },
+          { ...mother, relationship: 'daughter_in_law' },
+        ]
         caregivers = [caregiver(father, 'father'), caregiver(mother, 'mother'), caregiver(grandfather, 'grandparent')]
       } else if (structure === 'single_mother') {
         members = [{ ...mother, relationship: 'head' }]
@@ -411,7 +664,8 @@ async function writeRegistry(url: string, context: Context, childCount: number):
         const sex: Sex = c.chance(0.51) ? 'male' : 'female'
         const dateOfBirth = dateOf(birthDay)
         const birthYear = Number(dateOfBirth.slice(0, 4))
-        const yearOnly = c.chance(0.03) && `${birthYear}-07-01` <= referenceDate && dayOf(`${birthYear}-07-01`) >= oldestBirthDay
+        const yearOnly =
+          c.chance(0.03) && `${birthYear}-07-01` <= referenceDate && dayOf(`${birthYear}-07-01`) >= oldestBirthDay
         const effectiveBirth = yearOnly ? `${birthYear}-07-01` : dateOfBirth
         const age = ageInYears(effectiveBirth, referenceDate)
         registry.ward[index] = wardIndex
@@ -450,20 +704,61 @@ async function writeRegistry(url: string, context: Context, childCount: number):
         }
         const disabled = memberships.some((m) => m.group === 'd')
 
-        const createdDay = Math.max(birthDay, Math.min(referenceDay - 1, Math.max(birthDay + c.between(7, 60), registryStartDay + c.int(referenceDay - registryStartDay))))
+        const createdDay = Math.max(
+          birthDay,
+          Math.min(
+            referenceDay - 1,
+            Math.max(birthDay + c.between(7, 60), registryStartDay + c.int(referenceDay - registryStartDay)),
+          ),
+        )
         const created = officeHour(c, createdDay)
-        const updated = c.chance(0.25) ? Math.max(created, officeHour(c, createdDay + c.int(Math.max(1, referenceDay - createdDay)))) : created
+        const updated = c.chance(0.25)
+          ? Math.max(created, officeHour(c, createdDay + c.int(Math.max(1, referenceDay - createdDay))))
+          : created
         householdCreated = Math.min(householdCreated, created)
         const statusRoll = c.next()
         const status = statusRoll < 0.006 ? 'moved_out' : statusRoll < 0.0062 ? 'deceased' : 'active'
         const statusDate = status === 'active' ? null : dateOf(Math.max(createdDay, referenceDay - 1 - c.int(700)))
-        const movedTo = status === 'moved_out' ? c.pick(['Quận Hai Bà Trưng, Hà Nội', 'Huyện Thanh Trì, Hà Nội', 'Quận Đống Đa, Hà Nội', 'Tỉnh Nam Định', 'Tỉnh Thái Bình']) : null
+        const movedTo =
+          status === 'moved_out'
+            ? c.pick([
+                'Quận Hai Bà Trưng, Hà Nội',
+                'Huyện Thanh Trì, Hà Nội',
+                'Quận Đống Đa, Hà Nội',
+                'Tỉnh Nam Định',
+                'Tỉnh Thái Bình',
+              ])
+            : null
 
         writers.children.write([
-          childId, provinceCode, wardCode, groupCode, street, householdId, structure === 'three_generations' ? 'grandchild' : 'child',
-          childName(c, childFamily, sex), yearOnly ? null : dateOfBirth, birthYear, yearOnly ? 'year' : 'exact', sex, ethnicity, personalId,
-          birthRegistered, schoolingStatus(c, age), disabled, disabled ? 'Khuyết tật (dữ liệu giả lập)' : null, null, caregiversJson, status,
-          statusDate, movedTo, 1, instant(created), instant(updated), actorId, actorId,
+          childId,
+          provinceCode,
+          wardCode,
+          groupCode,
+          street,
+          householdId,
+          structure === 'three_generations' ? 'grandchild' : 'child',
+          childName(c, childFamily, sex),
+          yearOnly ? null : dateOfBirth,
+          birthYear,
+          yearOnly ? 'year' : 'exact',
+          sex,
+          ethnicity,
+          personalId,
+          birthRegistered,
+          schoolingStatus(c, age),
+          disabled,
+          disabled ? 'Khuyết tật (dữ liệu giả lập)' : null,
+          null,
+          caregiversJson,
+          status,
+          statusDate,
+          movedTo,
+          1,
+          instant(created),
+          instant(updated),
+          actorId,
+          actorId,
         ])
 
         // Memberships start after birth, within the last six years, and never after the reference date.
@@ -473,12 +768,29 @@ async function writeRegistry(url: string, context: Context, childCount: number):
           const startDay = earliestStartDay + c.int(referenceDay - earliestStartDay + 1)
           const ended = startDay < referenceDay - 1 && c.chance(0.12)
           const endDay = ended ? startDay + 1 + c.int(referenceDay - startDay - 1) : null
-          const subGroup = membership.group && membership.kind === 'group' && subGroups[membership.group] ? c.pick(subGroups[membership.group]!) : null
+          const subGroup =
+            membership.group && membership.kind === 'group' && subGroups[membership.group]
+              ? c.pick(subGroups[membership.group]!)
+              : null
           const stamp = instant(officeHour(c, startDay))
           writers.child_circumstances.write([
-            ids.next('child_circumstance'), childId, provinceCode, wardCode, groupCode, membership.kind, membership.group, subGroup, membership.risk,
-            dateOf(startDay), endDay === null ? null : dateOf(endDay), endDay === null ? null : c.pick(groupEndReasons),
-            null, 1, stamp, actorId, stamp,
+            ids.next('child_circumstance'),
+            childId,
+            provinceCode,
+            wardCode,
+            groupCode,
+            membership.kind,
+            membership.group,
+            subGroup,
+            membership.risk,
+            dateOf(startDay),
+            endDay === null ? null : dateOf(endDay),
+            endDay === null ? null : c.pick(groupEndReasons),
+            null,
+            1,
+            stamp,
+            actorId,
+            stamp,
           ])
           // The plan's target is that at least 90% of these children are cared for in some form.
           if (cared || !c.chance(0.9)) continue
@@ -497,8 +809,21 @@ async function writeRegistry(url: string, context: Context, childCount: number):
                   : null
             const careStamp = instant(officeHour(c, careStartDay))
             writers.care_records.write([
-              ids.next('care_record'), childId, provinceCode, wardCode, groupCode, kind, providerByCare[kind] ?? null, careStart,
-              endDay === null ? null : dateOf(Math.max(careStartDay, endDay)), amount, null, 1, careStamp, actorId, careStamp,
+              ids.next('care_record'),
+              childId,
+              provinceCode,
+              wardCode,
+              groupCode,
+              kind,
+              providerByCare[kind] ?? null,
+              careStart,
+              endDay === null ? null : dateOf(Math.max(careStartDay, endDay)),
+              amount,
+              null,
+              1,
+              careStamp,
+              actorId,
+              careStamp,
             ])
           }
         }
@@ -508,16 +833,38 @@ async function writeRegistry(url: string, context: Context, childCount: number):
           const issuedDay = Math.max(birthDay, Math.min(referenceDay - 1, birthDay + c.between(5, 60)))
           const serial = String((index * 2_654_435_761 + seed) % 10_000_000_000).padStart(10, '0')
           writers.health_insurance_cards.write([
-            ids.next('health_insurance_card'), childId, provinceCode, wardCode, groupCode, `TE101${serial}`, dateOf(issuedDay), effectiveBirth,
-            defaultBhytExpiry(effectiveBirth), instant(officeHour(c, issuedDay)), actorId,
+            ids.next('health_insurance_card'),
+            childId,
+            provinceCode,
+            wardCode,
+            groupCode,
+            `TE101${serial}`,
+            dateOf(issuedDay),
+            effectiveBirth,
+            defaultBhytExpiry(effectiveBirth),
+            instant(officeHour(c, issuedDay)),
+            actorId,
           ])
         }
       }
 
       const povertyFrom = poverty === 'none' ? null : `${Number(referenceDate.slice(0, 4)) - random.int(3)}-01-01`
       writers.households.write([
-        householdId, provinceCode, wardCode, groupCode, street, head.fullName, poverty, povertyFrom, null, members, 1,
-        instant(householdCreated), instant(householdCreated), actorId, actorId,
+        householdId,
+        provinceCode,
+        wardCode,
+        groupCode,
+        street,
+        head.fullName,
+        poverty,
+        povertyFrom,
+        null,
+        members,
+        1,
+        instant(householdCreated),
+        instant(householdCreated),
+        actorId,
+        actorId,
       ])
       household++
       await keepPace(writerList)
@@ -550,7 +897,13 @@ function stepGap(random: Random, step: CaseStep, emergency: boolean): number {
       return 0
     case 'initial_assessment':
       // A child at serious risk is assessed within hours so that protection can follow inside the 12 hours.
-      return (emergency ? random.between(15, 180) : random.chance(0.9) ? random.between(30, 660) : random.between(720, 2880)) * minuteMs
+      return (
+        (emergency
+          ? random.between(15, 180)
+          : random.chance(0.9)
+            ? random.between(30, 660)
+            : random.between(720, 2880)) * minuteMs
+      )
     case 'emergency_protection':
       return random.between(30, 600) * minuteMs
     case 'specific_assessment':
@@ -568,16 +921,28 @@ function stepGap(random: Random, step: CaseStep, emergency: boolean): number {
 }
 
 /** The Decree 56 steps recorded for a case, driven by allowedNextSteps so every history is one the API could produce. */
-function caseHistory(random: Random, kind: IncidentKind, emergency: boolean, receivedAt: number, cutoff: number): { step: CaseStep; at: number }[] {
+function caseHistory(
+  random: Random,
+  kind: IncidentKind,
+  emergency: boolean,
+  receivedAt: number,
+  cutoff: number,
+): { step: CaseStep; at: number }[] {
   const done: { step: CaseStep; at: number }[] = []
   let at = receivedAt
   let monitoring = 0
   for (;;) {
-    const allowed = allowedNextSteps(done.map((d) => d.step), emergency)
+    const allowed = allowedNextSteps(
+      done.map((d) => d.step),
+      emergency,
+    )
     if (allowed.length === 0) break
     let step: CaseStep
     if (allowed.length === 1) step = allowed[0]!
-    else if (allowed.includes('specific_assessment')) step = random.chance(injuryKinds.has(kind) || kind === 'other_rights_violation' ? 0.65 : 0.12) ? 'closure' : 'specific_assessment'
+    else if (allowed.includes('specific_assessment'))
+      step = random.chance(injuryKinds.has(kind) || kind === 'other_rights_violation' ? 0.65 : 0.12)
+        ? 'closure'
+        : 'specific_assessment'
     else step = monitoring < 4 && random.chance(0.45) ? 'monitoring' : 'closure'
     if (step === 'monitoring') monitoring++
     at += stepGap(random, step, emergency)
@@ -610,15 +975,32 @@ async function writeIncidents(
       const kind = random.choose(incidentKindWeights)
       const precision = random.choose(precisionWeights)
       const happened = cutoff - 2 * hourMs - random.int(windowMs / minuteMs) * minuteMs
-      const occurredAt = precision === 'day' ? startOfLocalDay(localDateOf(new Date(happened))).getTime() : precision === 'approximate' ? happened - (happened % hourMs) : happened
+      const occurredAt =
+        precision === 'day'
+          ? startOfLocalDay(localDateOf(new Date(happened))).getTime()
+          : precision === 'approximate'
+            ? happened - (happened % hourMs)
+            : happened
       const delayRoll = random.next()
       const delay =
-        delayRoll < 0.6 ? random.int(360) * minuteMs : delayRoll < 0.85 ? random.between(6, 48) * hourMs : delayRoll < 0.95 ? random.between(2, 14) * dayMs : random.between(15, 90) * dayMs
+        delayRoll < 0.6
+          ? random.int(360) * minuteMs
+          : delayRoll < 0.85
+            ? random.between(6, 48) * hourMs
+            : delayRoll < 0.95
+              ? random.between(2, 14) * dayMs
+              : random.between(15, 90) * dayMs
       const detectedAt = Math.max(occurredAt, Math.min(happened + delay, cutoff - hourMs))
-      const phoneAt = random.chance(0.75) ? Math.min(detectedAt + random.between(5, 120) * minuteMs, cutoff - minuteMs) : null
+      const phoneAt = random.chance(0.75)
+        ? Math.min(detectedAt + random.between(5, 120) * minuteMs, cutoff - minuteMs)
+        : null
       const receivedAt = phoneAt ?? Math.min(detectedAt + random.between(10, 240) * minuteMs, cutoff - minuteMs)
       const emergency = random.chance(emergencyShare[kind] ?? 0.03)
-      const deadline = writtenReportDeadline({ occurredAt: new Date(occurredAt), occurredAtPrecision: precision, detectedAt: new Date(detectedAt) })
+      const deadline = writtenReportDeadline({
+        occurredAt: new Date(occurredAt),
+        occurredAtPrecision: precision,
+        detectedAt: new Date(detectedAt),
+      })
       const dueAt = deadline.dueAt.getTime()
       let submittedAt: number | null = null
       let lateReason: string | null = null
@@ -629,7 +1011,11 @@ async function writeIncidents(
         if (roll < 0.82) submittedAt = Math.min(dueAt, detectedAt + random.between(10, 1200) * minuteMs)
         else if (roll < 0.95 && dueAt + hourMs < cutoff) {
           submittedAt = Math.min(cutoff - minuteMs, dueAt + random.between(60, 7200) * minuteMs)
-          lateReason = random.pick(['Cán bộ đi công tác', 'Chờ xác minh thông tin từ gia đình', 'Sự việc phát hiện vào ngày nghỉ'])
+          lateReason = random.pick([
+            'Cán bộ đi công tác',
+            'Chờ xác minh thông tin từ gia đình',
+            'Sự việc phát hiện vào ngày nghỉ',
+          ])
         }
       }
 
@@ -656,7 +1042,8 @@ async function writeIncidents(
           break
         }
       }
-      if (involved.length === 0) involved.push({ childIndex: null, age: random.between(3, 15), sex: random.chance(0.5) ? 'male' : 'female' })
+      if (involved.length === 0)
+        involved.push({ childIndex: null, age: random.between(3, 15), sex: random.chance(0.5) ? 'male' : 'female' })
       const firstRegistered = involved.find((i) => i.childIndex !== null)
       const groupCode =
         firstRegistered?.childIndex != null
@@ -665,34 +1052,81 @@ async function writeIncidents(
 
       const steps = random.chance(0.85) ? caseHistory(random, kind, emergency, receivedAt, cutoff) : []
       const closure = steps.find((s) => s.step === 'closure')
-      const closedAt = closure ? closure.at : steps.length === 0 && receivedAt < cutoff - 60 * dayMs ? receivedAt + random.between(5, 45) * dayMs : null
+      const closedAt = closure
+        ? closure.at
+        : steps.length === 0 && receivedAt < cutoff - 60 * dayMs
+          ? receivedAt + random.between(5, 45) * dayMs
+          : null
       const lastChange = Math.max(receivedAt, submittedAt ?? 0, closedAt ?? 0, ...steps.map((s) => s.at))
       const officer = `officer-${wardCode}`
 
       writers.incidents.write([
-        incidentId, provinceCode, wardCode, groupCode, kind, kind === 'sexual_abuse' ? random.choose(sexualAbuseSubKinds) : null,
-        instant(occurredAt), precision, instant(detectedAt), random.choose(channelWeights), phoneAt === null ? null : instant(phoneAt), emergency,
-        narratives[kind], injuryKinds.has(kind) ? null : random.choose(perpetrators),
-        injuryKinds.has(kind) ? (random.chance(kind === 'drowning' ? 0.25 : 0.03) ? 'death' : random.chance(0.2) ? 'hospitalised' : 'treated') : null,
-        instant(dueAt), deadline.basis, submittedAt === null ? null : instant(submittedAt), lateReason, submittedAt === null ? null : officer,
-        instant(receivedAt), closedAt === null ? 'open' : 'closed', closedAt === null ? null : instant(closedAt),
-        closedAt === null ? null : closure ? random.choose(closureReasons) : 'resolved', 1, instant(receivedAt), instant(lastChange), officer, officer,
+        incidentId,
+        provinceCode,
+        wardCode,
+        groupCode,
+        kind,
+        kind === 'sexual_abuse' ? random.choose(sexualAbuseSubKinds) : null,
+        instant(occurredAt),
+        precision,
+        instant(detectedAt),
+        random.choose(channelWeights),
+        phoneAt === null ? null : instant(phoneAt),
+        emergency,
+        narratives[kind],
+        injuryKinds.has(kind) ? null : random.choose(perpetrators),
+        injuryKinds.has(kind)
+          ? random.chance(kind === 'drowning' ? 0.25 : 0.03)
+            ? 'death'
+            : random.chance(0.2)
+              ? 'hospitalised'
+              : 'treated'
+          : null,
+        instant(dueAt),
+        deadline.basis,
+        submittedAt === null ? null : instant(submittedAt),
+        lateReason,
+        submittedAt === null ? null : officer,
+        instant(receivedAt),
+        closedAt === null ? 'open' : 'closed',
+        closedAt === null ? null : instant(closedAt),
+        closedAt === null ? null : closure ? random.choose(closureReasons) : 'resolved',
+        1,
+        instant(receivedAt),
+        instant(lastChange),
+        officer,
+        officer,
       ])
       for (const child of involved) {
         const registered = child.childIndex !== null
         writers.incident_children.write([
-          ids.next('incident_child'), incidentId, provinceCode, wardCode,
+          ids.next('incident_child'),
+          incidentId,
+          provinceCode,
+          wardCode,
           registered ? geography.groupCodes[registry.group[child.childIndex!]!]! : null,
           registered ? recordId(seed, 'child', child.childIndex!) : null,
           registered ? null : { estimatedAgeYears: child.age, sex: child.sex },
-          child.sex, child.age, instant(receivedAt),
+          child.sex,
+          child.age,
+          instant(receivedAt),
         ])
       }
       for (const { step, at } of steps) {
         const due = stepDeadline(step, new Date(receivedAt), calendar)
         writers.incident_steps.write([
-          ids.next('incident_step'), incidentId, provinceCode, wardCode, groupCode, step, instant(at), due ? instant(due.getTime()) : null, null, officer,
-          'Cán bộ phường (giả lập)', instant(at),
+          ids.next('incident_step'),
+          incidentId,
+          provinceCode,
+          wardCode,
+          groupCode,
+          step,
+          instant(at),
+          due ? instant(due.getTime()) : null,
+          null,
+          officer,
+          'Cán bộ phường (giả lập)',
+          instant(at),
         ])
       }
       await keepPace(writerList)
@@ -712,7 +1146,8 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
   const incidentCount = options.incidents ?? Math.round(childCount / 10)
   const seed = options.seed ?? 1
   const referenceDate = options.referenceDate ?? '2024-06-15'
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(referenceDate) || Number.isNaN(Date.parse(referenceDate))) throw new Error(`referenceDate must be YYYY-MM-DD: ${referenceDate}`)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(referenceDate) || Number.isNaN(Date.parse(referenceDate)))
+    throw new Error(`referenceDate must be YYYY-MM-DD: ${referenceDate}`)
   if (!Number.isInteger(childCount) || childCount < 100) throw new Error('children must be an integer of at least 100')
   if (!Number.isInteger(incidentCount) || incidentCount < 0) throw new Error('incidents must be a non-negative integer')
   const target = new URL(options.url)
@@ -754,10 +1189,14 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
   } finally {
     await owner.end()
   }
-  phase(`${geography.groupCodes.length} residential groups added; ${suspended.keys.length + suspended.indexes.length} indexes and ${suspended.foreignKeys.length} foreign keys set aside for the load`)
+  phase(
+    `${geography.groupCodes.length} residential groups added; ${suspended.keys.length + suspended.indexes.length} indexes and ${suspended.foreignKeys.length} foreign keys set aside for the load`,
+  )
 
   const { registry, loads: registryLoads, households } = await writeRegistry(url, context, childCount)
-  phase(`registry loaded (${households.toLocaleString('en-US')} households, ${childCount.toLocaleString('en-US')} children)`)
+  phase(
+    `registry loaded (${households.toLocaleString('en-US')} households, ${childCount.toLocaleString('en-US')} children)`,
+  )
 
   // Before the registry's indexes are back: writing each child's coverage then updates no index, and with
   // triggers off (as in the load) it appends no deltas to the tallies it then rebuilds.
@@ -790,7 +1229,9 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
   maintenance.run(2)
   await maintenance.idle()
   phase(`${maintenance.timings.length} keys, indexes and foreign keys rebuilt`)
-  for (const { statement, seconds } of maintenance.timings.filter((t) => t.seconds >= 2).sort((a, b) => b.seconds - a.seconds)) {
+  for (const { statement, seconds } of maintenance.timings
+    .filter((t) => t.seconds >= 2)
+    .sort((a, b) => b.seconds - a.seconds)) {
     log(`  ${seconds.toFixed(1)} s  ${statement.replace(/\s+/g, ' ').slice(0, 110)}`)
   }
 
@@ -810,10 +1251,11 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
   const totalSeconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuAtStart)
   const generatorCpu = (cpu.user + cpu.system) / 1e6
-  const serverCpu = [...loads.map((load) => load.serverCpuSeconds), maintenance.serverCpuSeconds, statistics.serverCpuSeconds].reduce<number | null>(
-    (sum, seconds) => (sum === null || seconds === null ? null : sum + seconds),
-    0,
-  )
+  const serverCpu = [
+    ...loads.map((load) => load.serverCpuSeconds),
+    maintenance.serverCpuSeconds,
+    statistics.serverCpuSeconds,
+  ].reduce<number | null>((sum, seconds) => (sum === null || seconds === null ? null : sum + seconds), 0)
   const wards: WardSummary[] = geography.wardCodes.map((code, wardIndex) => ({
     code,
     children: 0,
@@ -832,13 +1274,30 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
     ),
   )
   const totalRows = loads.reduce((sum, load) => sum + load.rows, 0)
-  log(`total: ${totalRows.toLocaleString('en-US')} rows in ${totalSeconds.toFixed(1)} s (${formatRate(totalRows, totalSeconds)} end to end, indexes included)`)
+  log(
+    `total: ${totalRows.toLocaleString('en-US')} rows in ${totalSeconds.toFixed(1)} s (${formatRate(totalRows, totalSeconds)} end to end, indexes included)`,
+  )
   log(
     `CPU: generator ${generatorCpu.toFixed(1)} s` +
-      (serverCpu === null ? '' : `, PostgreSQL ${serverCpu.toFixed(1)} s (COPY ${loads.reduce((sum, load) => sum + (load.serverCpuSeconds ?? 0), 0).toFixed(1)} s, indexes and keys ${maintenance.serverCpuSeconds!.toFixed(1)} s, analyze ${statistics.serverCpuSeconds!.toFixed(1)} s)`) +
-      `; load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}`,
+      (serverCpu === null
+        ? ''
+        : `, PostgreSQL ${serverCpu.toFixed(1)} s (COPY ${loads.reduce((sum, load) => sum + (load.serverCpuSeconds ?? 0), 0).toFixed(1)} s, indexes and keys ${maintenance.serverCpuSeconds!.toFixed(1)} s, analyze ${statistics.serverCpuSeconds!.toFixed(1)} s)`) +
+      `; load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
   )
-  return { url, seed, referenceDate, districtCode, wards, rows, loads, phases, totalSeconds, cpuSeconds: { generator: generatorCpu, server: serverCpu } }
+  return {
+    url,
+    seed,
+    referenceDate,
+    districtCode,
+    wards,
+    rows,
+    loads,
+    phases,
+    totalSeconds,
+    cpuSeconds: { generator: generatorCpu, server: serverCpu },
+  }
 }
 
 async function main(): Promise<void> {
@@ -868,4 +1327,3 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(1)
   })
 }
-

@@ -37,8 +37,14 @@ const connections = options.connections ?? 32
 const rounds = options.rounds ?? 3
 
 const owner = new pg.Pool({ connectionString: url, max: connections })
-const ward = (await owner.query<{ ward_code: string }>(`select ward_code from children group by 1 order by count(*) desc limit 1`)).rows[0]!.ward_code
-const ids = (await owner.query<{ id: string }>(`select id from children where ward_code = $1 and deleted_at is null limit 2000`, [ward])).rows.map((r) => r.id)
+const ward = (
+  await owner.query<{ ward_code: string }>(`select ward_code from children group by 1 order by count(*) desc limit 1`)
+).rows[0]!.ward_code
+const ids = (
+  await owner.query<{ id: string }>(`select id from children where ward_code = $1 and deleted_at is null limit 2000`, [
+    ward,
+  ])
+).rows.map((r) => r.id)
 
 const configResult = loadConfig({
   NODE_ENV: 'production',
@@ -166,7 +172,9 @@ console.log(
     ]),
   ),
 )
-console.log(`read ratio (API / bare, medians): ${(apiRead.rps / bareRead.rps).toFixed(2)} (goal ≥ 0.50); per round: ${apiRuns.map((run, index) => (run.rps / bareRuns[index]!.rps).toFixed(2)).join(', ')}`)
+console.log(
+  `read ratio (API / bare, medians): ${(apiRead.rps / bareRead.rps).toFixed(2)} (goal ≥ 0.50); per round: ${apiRuns.map((run, index) => (run.rps / bareRuns[index]!.rps).toFixed(2)).join(', ')}`,
+)
 await app.close()
 await bare.close()
 await owner.end()

@@ -25,7 +25,13 @@ import { openDatabase, type Database } from '../src/db/client.js'
 import { insertUser } from '../src/modules/users/repository.js'
 import { PrincipalDirectory } from '../src/modules/users/principals.js'
 import { openImportFile } from '../src/modules/imports/parse.js'
-import { columnsOf, createImport, processImport, stageFile, type ImportRuntime } from '../src/modules/imports/service.js'
+import {
+  columnsOf,
+  createImport,
+  processImport,
+  stageFile,
+  type ImportRuntime,
+} from '../src/modules/imports/service.js'
 import type { ImportMode } from '../src/modules/imports/rules.js'
 import { systemClock } from '../src/platform/clock.js'
 import { databaseUrl, defaultServerUrl, recreateDatabase } from './support/database.js'
@@ -39,7 +45,11 @@ import { childName, familyName, streets, type Sex } from './support/vietnamese-n
  */
 const heapLimitMiB = 160
 if (!process.execArgv.some((flag) => flag.startsWith('--max-old-space-size'))) {
-  const child = spawnSync(process.execPath, [`--max-old-space-size=${heapLimitMiB}`, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' })
+  const child = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${heapLimitMiB}`, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  )
   process.exit(child.status ?? 1)
 }
 
@@ -55,8 +65,35 @@ const serverUrl = options.url ?? process.env.DATABASE_URL ?? defaultServerUrl
 const rows = options.rows ?? 100_000
 const largeRows = options['large-rows'] ?? 1_000_000
 const mode = (options.mode ?? 'partial') as ImportMode
-const wards = ['00301', '00304', '00307', '00310', '00313', '00316', '00319', '00322', '00325', '00328', '00331', '00334', '00337', '00340']
-const header = ['externalId', 'fullName', 'sex', 'dateOfBirth', 'ethnicityCode', 'personalId', 'birthRegistered', 'wardCode', 'streetAddress', 'hasDisability', 'groupCodes']
+const wards = [
+  '00301',
+  '00304',
+  '00307',
+  '00310',
+  '00313',
+  '00316',
+  '00319',
+  '00322',
+  '00325',
+  '00328',
+  '00331',
+  '00334',
+  '00337',
+  '00340',
+]
+const header = [
+  'externalId',
+  'fullName',
+  'sex',
+  'dateOfBirth',
+  'ethnicityCode',
+  'personalId',
+  'birthRegistered',
+  'wardCode',
+  'streetAddress',
+  'hasDisability',
+  'groupCodes',
+]
 const groupCodes = ['a', 'b', 'c', 'd', 'h', 'k', 'n', 'o']
 /** Children are under 16: birth years are counted back from today, so the file stays valid every year. */
 const thisYear = new Date().getUTCFullYear()
@@ -102,7 +139,10 @@ async function rawCopy(url: string, path: string): Promise<number> {
   try {
     await client.query(`create table bench_import_scratch (${header.map((h) => `"${h}" text`).join(', ')})`)
     const started = performance.now()
-    await pipeline(createReadStream(path), client.query(copyFrom(`copy bench_import_scratch from stdin with (format csv, header true, encoding 'UTF8')`)))
+    await pipeline(
+      createReadStream(path),
+      client.query(copyFrom(`copy bench_import_scratch from stdin with (format csv, header true, encoding 'UTF8')`)),
+    )
     const seconds = (performance.now() - started) / 1000
     await client.query('drop table bench_import_scratch')
     return seconds
@@ -129,7 +169,10 @@ async function writeSetFloor(url: string, path: string, connections: number): Pr
   )
   try {
     await setup.query(`create table bench_write_set (${header.map((h) => `"${h}" text`).join(', ')})`)
-    await pipeline(createReadStream(path), setup.query(copyFrom(`copy bench_write_set from stdin with (format csv, header true, encoding 'UTF8')`)))
+    await pipeline(
+      createReadStream(path),
+      setup.query(copyFrom(`copy bench_write_set from stdin with (format csv, header true, encoding 'UTF8')`)),
+    )
     await setup.query(`alter table bench_write_set add column slot integer`)
     await setup.query(`update bench_write_set set slot = abs(hashtext("externalId")) % ${connections}`)
     const writes = (slot: number) => `
@@ -184,7 +227,9 @@ function watchMemory() {
     stop: () => {
       clearInterval(timer)
       const mib = (n: number) => (n / 1024 / 1024).toFixed(0)
-      process.stdout.write(`    peak rss ${mib(peak.rss)} MiB: heap ${mib(peak.heapUsed)}/${mib(peak.heapTotal)}, external ${mib(peak.external)}, buffers ${mib(peak.arrayBuffers)}\n`)
+      process.stdout.write(
+        `    peak rss ${mib(peak.rss)} MiB: heap ${mib(peak.heapUsed)}/${mib(peak.heapTotal)}, external ${mib(peak.external)}, buffers ${mib(peak.arrayBuffers)}\n`,
+      )
       return peak.rss / 1024 / 1024
     },
   }
@@ -198,7 +243,9 @@ async function serverCpuSeconds(url: string): Promise<Map<number, number>> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
+    const { rows } = await client.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    )
     const seconds = new Map<number, number>()
     for (const { pid } of rows) {
       try {
@@ -230,15 +277,35 @@ interface Run {
   peakMiB: number
 }
 
-async function importFile(url: string, database: Database, directory: PrincipalDirectory, userId: string, path: string, label: string): Promise<Run> {
+async function importFile(
+  url: string,
+  database: Database,
+  directory: PrincipalDirectory,
+  userId: string,
+  path: string,
+  label: string,
+): Promise<Run> {
   const principal = await directory.forToken({ subject: { kind: 'user', id: userId }, claims: {} })
-  const runtime: ImportRuntime = { database, clock: systemClock, unitTree: () => directory.unitTree(), concurrency: 2, batchSize: 1000 }
+  const runtime: ImportRuntime = {
+    database,
+    clock: systemClock,
+    unitTree: () => directory.unitTree(),
+    concurrency: 2,
+    batchSize: 1000,
+  }
   const memory = watchMemory()
   const serverBefore = await serverCpuSeconds(url)
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
   const file = await openImportFile('children', 'csv', { path }, columnsOf('children'))
-  const record = await createImport(runtime, principal, { kind: 'children', format: 'csv', mode, dryRun: false, source: 'bench', fileName: path })
+  const record = await createImport(runtime, principal, {
+    kind: 'children',
+    format: 'csv',
+    mode,
+    dryRun: false,
+    source: 'bench',
+    fileName: path,
+  })
   await stageFile(runtime, record, file)
   const staged = performance.now()
   const finished = await processImport(runtime, record.id, principal, { requestId: `bench-${label}` })
@@ -246,7 +313,9 @@ async function importFile(url: string, database: Database, directory: PrincipalD
   const cpu = process.cpuUsage(cpuBefore)
   const serverCpu = serverCpuSpent(serverBefore, await serverCpuSeconds(url))
   const peakMiB = memory.stop()
-  process.stdout.write(`  ${label}: staged in ${((staged - started) / 1000).toFixed(1)} s, processed in ${((performance.now() - staged) / 1000).toFixed(1)} s\n`)
+  process.stdout.write(
+    `  ${label}: staged in ${((staged - started) / 1000).toFixed(1)} s, processed in ${((performance.now() - staged) / 1000).toFixed(1)} s\n`,
+  )
   return {
     label,
     rows: finished.rowsRead,
@@ -263,7 +332,9 @@ async function main(): Promise<void> {
   const folder = tmpdir()
   const smallFile = join(folder, `${name}-${rows}.csv`)
   const largeFile = join(folder, `${name}-${largeRows}.csv`)
-  process.stdout.write(`database ${name} on ${new URL(serverUrl).host}; ${rows.toLocaleString('en')} rows, mode ${mode}; heap limit ${heapLimitMiB} MiB\n`)
+  process.stdout.write(
+    `database ${name} on ${new URL(serverUrl).host}; ${rows.toLocaleString('en')} rows, mode ${mode}; heap limit ${heapLimitMiB} MiB\n`,
+  )
   const url = await recreateDatabase(serverUrl, name)
   const database = await openDatabase({ url, dataDir: '', poolMax: 4, statementTimeoutMs: 0 })
   try {
@@ -292,10 +363,14 @@ async function main(): Promise<void> {
       await writeCsv(largeFile, largeRows)
       results.push(await importFile(url, database, directory, user.id, largeFile, 'large file'))
     }
-    process.stdout.write(`\nraw COPY of the ${rows.toLocaleString('en')}-row file (${megabytes.toFixed(1)} MiB): ${copySeconds.toFixed(2)} s, ${formatRate(rows, copySeconds)}\n`)
+    process.stdout.write(
+      `\nraw COPY of the ${rows.toLocaleString('en')}-row file (${megabytes.toFixed(1)} MiB): ${copySeconds.toFixed(2)} s, ${formatRate(rows, copySeconds)}\n`,
+    )
     process.stdout.write(
       `the rows' writes alone (children, creation revisions, audit events; set-based, rolled back): ` +
-        writeSetSeconds.map((seconds, index) => `${formatRate(rows, seconds)} on ${index + 1} connection${index ? 's' : ''}`).join(', ') +
+        writeSetSeconds
+          .map((seconds, index) => `${formatRate(rows, seconds)} on ${index + 1} connection${index ? 's' : ''}`)
+          .join(', ') +
         `\n\n`,
     )
     process.stdout.write(
@@ -314,7 +389,9 @@ async function main(): Promise<void> {
       )}\n`,
     )
     const rate = first.rows / first.seconds
-    process.stdout.write(`\nfirst import: ${Math.round(rate).toLocaleString('en')} rows/s (target ≥ 20,000)${results[2] ? `; large file peak RSS ${results[2].peakMiB.toFixed(0)} MiB (limit 300)` : ''}\n`)
+    process.stdout.write(
+      `\nfirst import: ${Math.round(rate).toLocaleString('en')} rows/s (target ≥ 20,000)${results[2] ? `; large file peak RSS ${results[2].peakMiB.toFixed(0)} MiB (limit 300)` : ''}\n`,
+    )
   } finally {
     await database.close()
     rmSync(smallFile, { force: true })

@@ -42,7 +42,16 @@ async function main() {
   const owner = new pg.Client({ connectionString: url })
   await owner.connect()
   const incidentCount = (await owner.query<{ n: number }>('select count(*)::int as n from incidents')).rows[0]!.n
-  const loaded = loadConfig({ NODE_ENV: 'production', SECRETS_KEY: benchSecretsKey, LOG_LEVEL: 'warn', DATABASE_URL: url, RATE_LIMIT_MAX: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0', AUDIT_SEAL_INTERVAL_MS: '0', JOBS_POLL_INTERVAL_MS: '0' })
+  const loaded = loadConfig({
+    NODE_ENV: 'production',
+    SECRETS_KEY: benchSecretsKey,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    RATE_LIMIT_MAX: '1000000',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    AUDIT_SEAL_INTERVAL_MS: '0',
+    JOBS_POLL_INTERVAL_MS: '0',
+  })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
   const database = await openDatabase({ url, dataDir: '', poolMax: 4, statementTimeoutMs: 60_000 })
   const clock = { now: () => new Date(`${today}T10:00:00+07:00`) }

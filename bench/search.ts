@@ -41,8 +41,28 @@ const kinds: readonly (readonly [QueryKind, number])[] = [
 
 /** Keys next to each other on a QWERTY keyboard, for realistic slips. */
 const neighbours: Record<string, string> = {
-  a: 'qsz', b: 'vn', c: 'xv', d: 'sf', e: 'wr', g: 'fh', h: 'gj', i: 'uo', k: 'jl', l: 'k', m: 'n', n: 'bm', o: 'ip', p: 'o',
-  q: 'a', r: 'et', s: 'ad', t: 'ry', u: 'yi', v: 'cb', x: 'zc', y: 'tu',
+  a: 'qsz',
+  b: 'vn',
+  c: 'xv',
+  d: 'sf',
+  e: 'wr',
+  g: 'fh',
+  h: 'gj',
+  i: 'uo',
+  k: 'jl',
+  l: 'k',
+  m: 'n',
+  n: 'bm',
+  o: 'ip',
+  p: 'o',
+  q: 'a',
+  r: 'et',
+  s: 'ad',
+  t: 'ry',
+  u: 'yi',
+  v: 'cb',
+  x: 'zc',
+  y: 'tu',
 }
 
 /** One slip in a name typed without diacritics: two letters swapped, one dropped, doubled or mistyped. */
@@ -52,7 +72,9 @@ function withTypo(random: Random, folded: string): string {
   const letter = folded[at]!
   switch (random.int(4)) {
     case 0:
-      return at + 1 < folded.length && folded[at + 1] !== ' ' ? folded.slice(0, at) + folded[at + 1] + letter + folded.slice(at + 2) : folded.slice(0, at) + folded.slice(at + 1)
+      return at + 1 < folded.length && folded[at + 1] !== ' '
+        ? folded.slice(0, at) + folded[at + 1] + letter + folded.slice(at + 2)
+        : folded.slice(0, at) + folded.slice(at + 1)
     case 1:
       return folded.slice(0, at) + folded.slice(at + 1)
     case 2:
@@ -86,7 +108,10 @@ function searchQueries(names: readonly string[], count: number, seed: number): S
     queries.push({ kind, text })
   }
   // Interleave the kinds, so that caching and a busy machine affect each kind alike.
-  return queries.map((query, i) => ({ query, order: Random.for(seed, 'search-order', i).next() })).sort((a, b) => a.order - b.order).map(({ query }) => query)
+  return queries
+    .map((query, i) => ({ query, order: Random.for(seed, 'search-order', i).next() }))
+    .sort((a, b) => a.order - b.order)
+    .map(({ query }) => query)
 }
 
 interface Measured {
@@ -112,7 +137,14 @@ function row(target: Measured): string[] {
   const summary = summarise(target.latencies)
   const found = target.results.reduce((sum, n) => sum + n, 0) / Math.max(1, target.results.length)
   const empty = target.results.filter((n) => n === 0).length
-  return [target.label, formatMs(summary.p50), formatMs(summary.p95), formatMs(summary.p99), found.toFixed(1), String(empty)]
+  return [
+    target.label,
+    formatMs(summary.p50),
+    formatMs(summary.p95),
+    formatMs(summary.p99),
+    found.toFixed(1),
+    String(empty),
+  ]
 }
 
 function byKind(target: Measured): string[] {
@@ -181,8 +213,16 @@ async function main(): Promise<void> {
   const suffix = randomBytes(3).toString('hex')
   const officers = await Promise.all(
     [
-      { role: 'ward_officer', units: [ward.ward_code], label: `ward officer (${ward.ward_code}, ${ward.n.toLocaleString('en-US')} children)` },
-      { role: 'district_officer', units: ['008'], label: `district officer (${children.toLocaleString('en-US')} children)` },
+      {
+        role: 'ward_officer',
+        units: [ward.ward_code],
+        label: `ward officer (${ward.ward_code}, ${ward.n.toLocaleString('en-US')} children)`,
+      },
+      {
+        role: 'district_officer',
+        units: ['008'],
+        label: `district officer (${children.toLocaleString('en-US')} children)`,
+      },
     ].map(async (spec) => {
       const user = await insertUser(database.db, {
         username: `bench-search-${spec.role.replace(/_/g, '-')}-${suffix}`,
@@ -203,28 +243,48 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
   const principals = await Promise.all(
-    officers.map(async (officer) => ({ ...officer, token: (await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, new Date(), 24 * 3600)).token })),
+    officers.map(async (officer) => ({
+      ...officer,
+      token: (await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, new Date(), 24 * 3600)).token,
+    })),
   )
 
   const search = async (token: string, text: string): Promise<number> => {
-    const response = await fetch(`${address}/v1/children?limit=50&q=${encodeURIComponent(text)}`, { headers: { authorization: `Bearer ${token}` } })
+    const response = await fetch(`${address}/v1/children?limit=50&q=${encodeURIComponent(text)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     const body = (await response.json()) as { items?: unknown[]; detail?: string }
     if (response.status !== 200) throw new Error(`search answered ${response.status}: ${body.detail ?? ''}`)
     return body.items!.length
   }
   const sqlBaseline = `select id, full_name from children where name_folded % $1 and ward_code = any($2::text[]) order by similarity(name_folded, $1) desc limit 50`
   const sqlNearest = `select id, full_name from children where name_folded % $1 and ward_code = any($2::text[]) order by name_folded <-> $1 limit 50`
-  const allWards = (await owner.query<{ code: string }>(`select distinct ward_code as code from children`)).rows.map((r) => r.code)
-  const sql = async (text: string, query: string, scope: string[]): Promise<number> => (await owner.query(query, [foldName(text), scope])).rowCount ?? 0
+  const allWards = (await owner.query<{ code: string }>(`select distinct ward_code as code from children`)).rows.map(
+    (r) => r.code,
+  )
+  const sql = async (text: string, query: string, scope: string[]): Promise<number> =>
+    (await owner.query(query, [foldName(text), scope])).rowCount ?? 0
 
   const [wardOfficer, districtOfficer] = principals as [(typeof principals)[number], (typeof principals)[number]]
   const variants = [
     { target: measured(`API, ${wardOfficer.label}`), run: (text: string) => search(wardOfficer.token, text) },
     { target: measured(`API, ${districtOfficer.label}`), run: (text: string) => search(districtOfficer.token, text) },
-    { target: measured('SQL baseline (% + order by similarity), one ward'), run: (text: string) => sql(text, sqlBaseline, [ward.ward_code]) },
-    { target: measured('SQL baseline (% + order by similarity), all wards'), run: (text: string) => sql(text, sqlBaseline, allWards) },
-    { target: measured('SQL nearest (% + order by <->, GiST KNN), one ward'), run: (text: string) => sql(text, sqlNearest, [ward.ward_code]) },
-    { target: measured('SQL nearest (% + order by <->, GiST KNN), all wards'), run: (text: string) => sql(text, sqlNearest, allWards) },
+    {
+      target: measured('SQL baseline (% + order by similarity), one ward'),
+      run: (text: string) => sql(text, sqlBaseline, [ward.ward_code]),
+    },
+    {
+      target: measured('SQL baseline (% + order by similarity), all wards'),
+      run: (text: string) => sql(text, sqlBaseline, allWards),
+    },
+    {
+      target: measured('SQL nearest (% + order by <->, GiST KNN), one ward'),
+      run: (text: string) => sql(text, sqlNearest, [ward.ward_code]),
+    },
+    {
+      target: measured('SQL nearest (% + order by <->, GiST KNN), all wards'),
+      run: (text: string) => sql(text, sqlNearest, allWards),
+    },
   ]
 
   const loadBefore = loadavg()[0]!
@@ -242,9 +302,19 @@ async function main(): Promise<void> {
       `(${kinds.map(([kind]) => `${queries.filter((q) => q.kind === kind).length} ${kind}`).join(', ')}), one at a time, ` +
       `after ${warmUp.length} warm-up rounds; ${seconds.toFixed(0)} s; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
   )
-  console.log(table(['what', 'p50', 'p95', 'p99', 'results (mean)', 'no result'], variants.map((v) => row(v.target))))
+  console.log(
+    table(
+      ['what', 'p50', 'p95', 'p99', 'results (mean)', 'no result'],
+      variants.map((v) => row(v.target)),
+    ),
+  )
   console.log(`\np50 by kind of query\n`)
-  console.log(table(['what', ...kinds.map(([kind]) => kind)], variants.map((v) => byKind(v.target))))
+  console.log(
+    table(
+      ['what', ...kinds.map(([kind]) => kind)],
+      variants.map((v) => byKind(v.target)),
+    ),
+  )
   const p50 = (i: number): LatencySummary => summarise(variants[i]!.target.latencies)
   console.log(
     `\nratio API / SQL baseline (p50): ward officer ${(p50(0).p50 / p50(2).p50).toFixed(2)}, district officer ${(p50(1).p50 / p50(3).p50).toFixed(2)}` +
@@ -262,9 +332,18 @@ async function main(): Promise<void> {
 async function explainApiQuery(url: string, owner: pg.Client, wardCode: string, text: string): Promise<void> {
   const captured: { sql: string; params: unknown[] }[] = []
   const pool = new pg.Pool({ connectionString: url, max: 1 })
-  const db = drizzle({ client: pool, schema, logger: { logQuery: (query, params) => void captured.push({ sql: query, params }) } })
+  const db = drizzle({
+    client: pool,
+    schema,
+    logger: { logQuery: (query, params) => void captured.push({ sql: query, params }) },
+  })
   try {
-    await listChildren(db as never, { all: false, wards: [wardCode], groups: [] }, { q: foldName(text), asOf: new Date().toISOString().slice(0, 10) }, { sensitive: false, limit: 51 })
+    await listChildren(
+      db as never,
+      { all: false, wards: [wardCode], groups: [] },
+      { q: foldName(text), asOf: new Date().toISOString().slice(0, 10) },
+      { sensitive: false, limit: 51 },
+    )
   } finally {
     await pool.end()
   }

@@ -112,7 +112,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate('database', database)
   app.decorate('clock', clock)
   const accounts = createAccountServices(config, database, clock, (kid) =>
-    app.log.error({ kid }, 'a stored token signing key cannot be opened with SECRETS_KEY (or SECRETS_KEY_PREVIOUS): it no longer signs'),
+    app.log.error(
+      { kid },
+      'a stored token signing key cannot be opened with SECRETS_KEY (or SECRETS_KEY_PREVIOUS): it no longer signs',
+    ),
   )
   app.decorate('accounts', accounts)
   const jobQueue = new JobQueue(database, clock, { pollIntervalMs: config.jobsPollIntervalMs })
@@ -150,14 +153,26 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(housekeeping, {
     tasks: [
       { name: 'seal-audit-chain', intervalMs: config.auditSealIntervalMs, run: periodicAuditSealer(database.db) },
-      { name: 'settle-registry-tallies', intervalMs: config.tallySettleIntervalMs, run: () => settleRegistryTallies(database.db) },
-      { name: 'purge-idempotency-keys', intervalMs: 10 * 60 * 1000, run: (now) => purgeExpiredIdempotencyKeys(database.db, now) },
+      {
+        name: 'settle-registry-tallies',
+        intervalMs: config.tallySettleIntervalMs,
+        run: () => settleRegistryTallies(database.db),
+      },
+      {
+        name: 'purge-idempotency-keys',
+        intervalMs: 10 * 60 * 1000,
+        run: (now) => purgeExpiredIdempotencyKeys(database.db, now),
+      },
       {
         name: 'purge-login-attempts',
         intervalMs: 60 * 60 * 1000,
         run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs, knownAddressMs),
       },
-      { name: 'purge-finished-jobs', intervalMs: 60 * 60 * 1000, run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000) },
+      {
+        name: 'purge-finished-jobs',
+        intervalMs: 60 * 60 * 1000,
+        run: () => jobQueue.purgeFinished(7 * 24 * 60 * 60 * 1000),
+      },
     ],
   })
 

@@ -132,7 +132,9 @@ async function main(argv: string[]): Promise<number> {
       )
       process.stdout.write(`secrets resealed with SECRETS_KEY: ${resealed}\n`)
       if (unreadable.length > 0) {
-        process.stderr.write(`opened with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS, left as they were: ${unreadable.join(', ')}\n`)
+        process.stderr.write(
+          `opened with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS, left as they were: ${unreadable.join(', ')}\n`,
+        )
         return 1
       }
       return 0
@@ -154,12 +156,16 @@ async function main(argv: string[]): Promise<number> {
         applied: (await migrate(database)).applied,
         sealed: await sealStoredSecrets(database, config.secretsKey!),
       }))
-      process.stdout.write(`migrations applied: ${applied}; secrets sealed: ${sealed.webhookSecrets + sealed.signingKeys}\n`)
+      process.stdout.write(
+        `migrations applied: ${applied}; secrets sealed: ${sealed.webhookSecrets + sealed.signingKeys}\n`,
+      )
       return 0
     }
     case 'seed': {
       const result = await withDatabase(seedReferenceData)
-      process.stdout.write(`reference data applied: ${result.applied.join(', ') || 'none'}; unchanged: ${result.unchanged.join(', ') || 'none'}\n`)
+      process.stdout.write(
+        `reference data applied: ${result.applied.join(', ') || 'none'}; unchanged: ${result.unchanged.join(', ') || 'none'}\n`,
+      )
       return 0
     }
     case 'openapi': {

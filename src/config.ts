@@ -62,20 +62,39 @@ const EnvSchema = Type.Object({
     default: true,
     description: 'true or false: run requests as the cps_app role, to which row-level security applies',
   }),
-  JWT_ISSUER: Type.String({ minLength: 1, default: 'urn:cps:hoang-mai', description: 'the iss claim of tokens this service issues' }),
+  JWT_ISSUER: Type.String({
+    minLength: 1,
+    default: 'urn:cps:hoang-mai',
+    description: 'the iss claim of tokens this service issues',
+  }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'cps-api', description: 'the aud claim tokens must carry' }),
-  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900, description: 'seconds, 60-86400' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    maximum: 86_400,
+    default: 900,
+    description: 'seconds, 60-86400',
+  }),
   JWT_PRIVATE_KEY: Type.Optional(
     Type.String({
       pattern: '-----BEGIN PRIVATE KEY-----',
       description: 'a PKCS#8 PEM EC P-256 private key; unset to generate one and keep it in the database',
     }),
   ),
-  JWT_KEY_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'the kid of JWT_PRIVATE_KEY' })),
-  EXTERNAL_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'issuer of an identity provider to trust' })),
-  EXTERNAL_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'the JWKS URL of that identity provider' })),
-  EXTERNAL_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'the audience its tokens carry for this service' })),
-  BOOTSTRAP_ADMIN_USERNAME: Type.Optional(Type.String({ pattern: '^[a-z0-9._-]{3,64}$', description: 'lower-case username, 3-64 characters' })),
+  JWT_KEY_ID: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'the kid of JWT_PRIVATE_KEY' }),
+  ),
+  EXTERNAL_JWT_ISSUER: Type.Optional(
+    Type.String({ minLength: 1, description: 'issuer of an identity provider to trust' }),
+  ),
+  EXTERNAL_JWKS_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'the JWKS URL of that identity provider' }),
+  ),
+  EXTERNAL_JWT_AUDIENCE: Type.Optional(
+    Type.String({ minLength: 1, description: 'the audience its tokens carry for this service' }),
+  ),
+  BOOTSTRAP_ADMIN_USERNAME: Type.Optional(
+    Type.String({ pattern: '^[a-z0-9._-]{3,64}$', description: 'lower-case username, 3-64 characters' }),
+  ),
   BOOTSTRAP_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'at least 12 characters' })),
   PRINCIPAL_CACHE_TTL_MS: Type.Integer({
     minimum: 0,
@@ -84,27 +103,50 @@ const EnvSchema = Type.Object({
     description: 'milliseconds (0-30000) a user’s role, units and active flag are cached',
   }),
   PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 128, default: 12, description: 'an integer 8-128' }),
-  PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456, description: 'argon2id memory in KiB (>= 1024)' }),
+  PASSWORD_HASH_MEMORY_KIB: Type.Integer({
+    minimum: 1024,
+    default: 19_456,
+    description: 'argon2id memory in KiB (>= 1024)',
+  }),
   PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'argon2id passes, 1-10' }),
-  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 30, description: 'token requests per minute per client address' }),
-  WEBHOOK_ALLOW_HTTP: Type.Boolean({ default: false, description: 'true or false: accept http:// webhook receivers (local testing only)' }),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description: 'token requests per minute per client address',
+  }),
+  WEBHOOK_ALLOW_HTTP: Type.Boolean({
+    default: false,
+    description: 'true or false: accept http:// webhook receivers (local testing only)',
+  }),
   WEBHOOK_ALLOWED_HOSTS: Type.String({
     default: '',
     pattern: '^[A-Za-z0-9.:/_-]*(,[A-Za-z0-9.:/_-]+)*$',
     description: 'comma-separated host names, addresses or CIDR ranges that webhooks may reach although private',
   }),
-  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'attempts per event and subscription, 1-50' }),
-  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 10_000, description: 'milliseconds, 100-30000' }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 50,
+    default: 10,
+    description: 'attempts per event and subscription, 1-50',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 30_000,
+    default: 10_000,
+    description: 'milliseconds, 100-30000',
+  }),
   SECRETS_KEY: Type.Optional(
     Type.String({
       minLength: 32,
-      description: 'at least 32 characters: seals the secrets the service keeps (webhook signing secrets, its generated token signing key)',
+      description:
+        'at least 32 characters: seals the secrets the service keeps (webhook signing secrets, its generated token signing key)',
     }),
   ),
   SECRETS_KEY_PREVIOUS: Type.Optional(
     Type.String({
       minLength: 32,
-      description: 'at least 32 characters: the key SECRETS_KEY replaces, still used to open secrets until cps secrets reseal has run',
+      description:
+        'at least 32 characters: the key SECRETS_KEY replaces, still used to open secrets until cps secrets reseal has run',
     }),
   ),
   WEBHOOK_SECRET_KEY: Type.Optional(
@@ -123,7 +165,7 @@ const EnvSchema = Type.Object({
   TALLY_SETTLE_INTERVAL_MS: Type.Integer({
     minimum: 0,
     default: 30_000,
-    description: 'milliseconds between foldings of the registry tallies\' deltas (0 disables the timer)',
+    description: "milliseconds between foldings of the registry tallies' deltas (0 disables the timer)",
   }),
 })
 
@@ -285,16 +327,23 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
 function crossCheck(env: Env): string[] {
   const errors: string[] = []
   if (env.JWT_PRIVATE_KEY && !env.JWT_KEY_ID) {
-    errors.push('JWT_KEY_ID: invalid value (it is missing); expected the kid of JWT_PRIVATE_KEY, required when JWT_PRIVATE_KEY is set')
+    errors.push(
+      'JWT_KEY_ID: invalid value (it is missing); expected the kid of JWT_PRIVATE_KEY, required when JWT_PRIVATE_KEY is set',
+    )
   }
   const external = [env.EXTERNAL_JWT_ISSUER, env.EXTERNAL_JWKS_URL, env.EXTERNAL_JWT_AUDIENCE]
   if (external.some(Boolean) && !external.every(Boolean)) {
     for (const name of ['EXTERNAL_JWT_ISSUER', 'EXTERNAL_JWKS_URL', 'EXTERNAL_JWT_AUDIENCE'] as const) {
-      if (!env[name]) errors.push(`${name}: invalid value (it is missing); expected a value, since trusting an external issuer needs all three EXTERNAL_* variables`)
+      if (!env[name])
+        errors.push(
+          `${name}: invalid value (it is missing); expected a value, since trusting an external issuer needs all three EXTERNAL_* variables`,
+        )
     }
   }
   if (env.SECRETS_KEY && env.WEBHOOK_SECRET_KEY && env.SECRETS_KEY !== env.WEBHOOK_SECRET_KEY) {
-    errors.push('WEBHOOK_SECRET_KEY: invalid value (it differs from SECRETS_KEY); expected it unset, or equal to SECRETS_KEY, whose former name it is')
+    errors.push(
+      'WEBHOOK_SECRET_KEY: invalid value (it differs from SECRETS_KEY); expected it unset, or equal to SECRETS_KEY, whose former name it is',
+    )
   }
   if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_HTTP) {
     errors.push('WEBHOOK_ALLOW_HTTP: invalid value (got "true"); expected false in production: webhooks must use https')
@@ -310,7 +359,9 @@ function crossCheck(env: Env): string[] {
     )
   }
   if (env.BOOTSTRAP_ADMIN_PASSWORD && !env.BOOTSTRAP_ADMIN_USERNAME) {
-    errors.push('BOOTSTRAP_ADMIN_USERNAME: invalid value (it is missing); expected a username, required when BOOTSTRAP_ADMIN_PASSWORD is set')
+    errors.push(
+      'BOOTSTRAP_ADMIN_USERNAME: invalid value (it is missing); expected a username, required when BOOTSTRAP_ADMIN_PASSWORD is set',
+    )
   }
   return errors
 }

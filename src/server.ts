@@ -11,7 +11,9 @@ import { resolveSecretsKey } from './platform/sealing.js'
 
 const configResult = loadConfig(process.env)
 if (!configResult.ok) {
-  process.stderr.write(`Configuration is invalid; the service cannot start:\n${configResult.errors.map((e) => `  ${e}`).join('\n')}\n`)
+  process.stderr.write(
+    `Configuration is invalid; the service cannot start:\n${configResult.errors.map((e) => `  ${e}`).join('\n')}\n`,
+  )
   process.exit(1)
 }
 const config = configResult.config
@@ -41,7 +43,8 @@ async function start() {
   }
   config.secretsKey = await resolveSecretsKey(config.secretsKey, config.database.dataDir)
   const sealed = await sealStoredSecrets(database, config.secretsKey)
-  if (sealed.webhookSecrets + sealed.signingKeys > 0) logger.warn(sealed, 'sealed secrets an older version kept in clear')
+  if (sealed.webhookSecrets + sealed.signingKeys > 0)
+    logger.warn(sealed, 'sealed secrets an older version kept in clear')
   const bootstrap = await ensureBootstrapAdmin(database, {
     username: config.auth.bootstrapAdmin?.username,
     password: config.auth.bootstrapAdmin?.password,

@@ -11,7 +11,8 @@ const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 
 function field(value: CopyValue): string {
   if (value === null) return '\\N'
-  if (typeof value === 'string') return needsEscape.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => escapes[c]!) : value
+  if (typeof value === 'string')
+    return needsEscape.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => escapes[c]!) : value
   if (typeof value === 'number') return String(value)
   if (typeof value === 'boolean') return value ? 't' : 'f'
   return field(JSON.stringify(value))
@@ -103,7 +104,12 @@ export class CopyWriter {
     await this.client.query('commit')
     const serverCpuSeconds = await backendCpuSeconds(this.client)
     await this.client.end()
-    return { table: this.table, rows: this.rows, seconds: (performance.now() - this.startedAt) / 1000, serverCpuSeconds }
+    return {
+      table: this.table,
+      rows: this.rows,
+      seconds: (performance.now() - this.startedAt) / 1000,
+      serverCpuSeconds,
+    }
   }
 
   /** Abandons the load: the transaction rolls back with the connection. */

@@ -31,7 +31,9 @@ async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Prom
 
 export async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
   assertDatabaseName(name)
-  return withAdmin(serverUrl, async (admin) => Boolean((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount))
+  return withAdmin(serverUrl, async (admin) =>
+    Boolean((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount),
+  )
 }
 
 /**
@@ -127,12 +129,20 @@ export interface Timed {
 const indexTable = (definition: string) => /\bON (?:ONLY )?(\S+)/.exec(definition)?.[1]?.replace(/^public\./, '') ?? ''
 
 /** The statements that rebuild the keys and indexes of `tables`; a trigram index costs far more per row than a b-tree. */
-export function keysAndIndexes(suspended: SuspendedConstraints, tables: readonly string[], estimatedRows: (table: string) => number): Statement[] {
-  const weight = (table: string, definition: string) => estimatedRows(table) * (/\busing (gist|gin)\b/i.test(definition) ? 20 : 1)
+export function keysAndIndexes(
+  suspended: SuspendedConstraints,
+  tables: readonly string[],
+  estimatedRows: (table: string) => number,
+): Statement[] {
+  const weight = (table: string, definition: string) =>
+    estimatedRows(table) * (/\busing (gist|gin)\b/i.test(definition) ? 20 : 1)
   return [
     ...suspended.keys
       .filter((key) => tables.includes(key.table))
-      .map((key) => ({ sql: `alter table ${key.table} add constraint "${key.name}" ${key.definition}`, weight: weight(key.table, key.definition) })),
+      .map((key) => ({
+        sql: `alter table ${key.table} add constraint "${key.name}" ${key.definition}`,
+        weight: weight(key.table, key.definition),
+      })),
     ...suspended.indexes
       .filter((index) => tables.includes(indexTable(index.definition)))
       .map((index) => ({ sql: index.definition, weight: weight(indexTable(index.definition), index.definition) })),
@@ -141,7 +151,10 @@ export function keysAndIndexes(suspended: SuspendedConstraints, tables: readonly
 
 /** The statements that put the foreign keys back (each checked with one join); run them after every key exists. */
 export function foreignKeys(suspended: SuspendedConstraints, estimatedRows: (table: string) => number): Statement[] {
-  return suspended.foreignKeys.map((fk) => ({ sql: `alter table ${fk.table} add constraint "${fk.name}" ${fk.definition}`, weight: estimatedRows(fk.table) }))
+  return suspended.foreignKeys.map((fk) => ({
+    sql: `alter table ${fk.table} add constraint "${fk.name}" ${fk.definition}`,
+    weight: estimatedRows(fk.table),
+  }))
 }
 
 /**

@@ -33,7 +33,9 @@ export async function benchDataset(options: DatasetOptions): Promise<string> {
         await applyNewMigrations(url)
         return url
       }
-      console.log(`${name} holds ${rows[0]!.n.toLocaleString('en-US')} children, not ${options.children.toLocaleString('en-US')}: generating again`)
+      console.log(
+        `${name} holds ${rows[0]!.n.toLocaleString('en-US')} children, not ${options.children.toLocaleString('en-US')}: generating again`,
+      )
     } finally {
       await client.end()
     }

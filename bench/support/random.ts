@@ -97,7 +97,6 @@ export class Random {
     }
     return table.values[low]!
   }
-
 }
 
 const hexByte = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))

@@ -39,7 +39,8 @@ export function formatRate(rows: number, seconds: number): string {
 /** Left-aligned text columns for the console and for pasting into docs/benchmarks.md. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
-  const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
 
@@ -53,7 +54,12 @@ export function parseOptions<T extends Record<string, 'string' | 'number' | 'boo
     const argument = argv[i]!
     const name = argument.replace(/^--/, '')
     const kind = spec[name]
-    if (!argument.startsWith('--') || !kind) throw new Error(`unknown option ${argument}; expected one of ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`)
+    if (!argument.startsWith('--') || !kind)
+      throw new Error(
+        `unknown option ${argument}; expected one of ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      )
     if (kind === 'boolean') {
       result[name] = true
       continue

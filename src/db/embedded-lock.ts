@@ -81,7 +81,13 @@ function readOwner(path: string): LockOwner | null {
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>
     if (typeof owner.pid !== 'number') return null
-    return { pid: owner.pid, started: String(owner.started ?? ''), bootId: String(owner.bootId ?? ''), host: String(owner.host ?? ''), since: String(owner.since ?? '') }
+    return {
+      pid: owner.pid,
+      started: String(owner.started ?? ''),
+      bootId: String(owner.bootId ?? ''),
+      host: String(owner.host ?? ''),
+      since: String(owner.since ?? ''),
+    }
   } catch {
     return null
   }
@@ -127,7 +133,13 @@ function takeOver(path: string, stale: string): void {
 /** Takes the folder's lock for this process or throws DataDirectoryInUse; returns the release. */
 export function lockDataDirectory(dataDir: string, now: Date = new Date()): () => void {
   const path = join(dataDir, lockFileName)
-  const mine: LockOwner = { pid: process.pid, started: processStart(process.pid) ?? '', bootId: bootId(), host: hostname(), since: now.toISOString() }
+  const mine: LockOwner = {
+    pid: process.pid,
+    started: processStart(process.pid) ?? '',
+    bootId: bootId(),
+    host: hostname(),
+    since: now.toISOString(),
+  }
   const content = `${JSON.stringify(mine)}\n`
   for (let attempt = 0; attempt < 20; attempt++) {
     if (createWhole(path, content)) {

@@ -58,7 +58,11 @@ export async function appliedMigrationMillis(executor: Executor): Promise<number
     const last = row?.last
     return last === null || last === undefined ? null : Number(last)
   } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === '42P01' || (error as { code?: string }).code === '42P01') return null
+    if (
+      (error as { cause?: { code?: string } }).cause?.code === '42P01' ||
+      (error as { code?: string }).code === '42P01'
+    )
+      return null
     throw error
   }
 }

@@ -10,7 +10,10 @@ import type { Database } from './client.js'
  * Seals every secret an older version kept in clear (webhook signing secrets, the generated token
  * signing key). Run by the process entries after the migrations, as the tables' owner; a no-op once done.
  */
-export async function sealStoredSecrets(database: Database, secretsKey: string): Promise<{ webhookSecrets: number; signingKeys: number }> {
+export async function sealStoredSecrets(
+  database: Database,
+  secretsKey: string,
+): Promise<{ webhookSecrets: number; signingKeys: number }> {
   return {
     webhookSecrets: await sealPlainWebhookSecrets(database.db, secretsKey),
     signingKeys: await sealPlainSigningKeys(database.db, secretsKey),
@@ -34,7 +37,9 @@ export async function resealStoredSecrets(database: Database, keys: { current: s
       return null
     }
   }
-  const subscriptions = await database.db.select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret }).from(webhookSubscriptions)
+  const subscriptions = await database.db
+    .select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret })
+    .from(webhookSubscriptions)
   for (const row of subscriptions) {
     const sealed = isSealed(row.secret) ? reseal('webhook-secret', row.secret, row.id) : null
     if (!sealed) continue

@@ -30,7 +30,11 @@ const collectionRecords: Record<string, string> = {
  * A write refused because its record does not exist (or is outside the caller's units: the same 404)
  * is audited too, as `<resource>.<verb>` with outcome not_found, unless the route audited it itself.
  */
-export async function auditMissingOnWrite(executor: Executor, request: FastifyRequest, missing: { resourceType: string; resourceId: string }): Promise<void> {
+export async function auditMissingOnWrite(
+  executor: Executor,
+  request: FastifyRequest,
+  missing: { resourceType: string; resourceId: string },
+): Promise<void> {
   const verb = writeVerbs[request.method]
   if (!verb || !request.principal || request.auditWritten) return
   // A part of a record (a child's circumstance) is audited under the record, so that asking who tried to
@@ -38,7 +42,11 @@ export async function auditMissingOnWrite(executor: Executor, request: FastifyRe
   const collection = /^\/v1\/([a-z-]+)\/:id(?:\/|$)/.exec(request.routeOptions.url ?? '')?.[1]
   const recordType = collection ? collectionRecords[collection] : undefined
   const recordId = (request.params as { id?: unknown } | undefined)?.id
-  const underRecord = recordType !== undefined && typeof recordId === 'string' && loggableId.test(recordId) && recordType !== missing.resourceType
+  const underRecord =
+    recordType !== undefined &&
+    typeof recordId === 'string' &&
+    loggableId.test(recordId) &&
+    recordType !== missing.resourceType
   await audit(executor, request, {
     action: `${underRecord ? recordType : missing.resourceType}.${verb}`,
     resourceType: underRecord ? recordType : missing.resourceType,
@@ -46,7 +54,9 @@ export async function auditMissingOnWrite(executor: Executor, request: FastifyRe
     outcome: 'not_found',
     details: {
       operation: request.routeOptions.schema?.operationId ?? `${request.method} ${request.routeOptions.url ?? ''}`,
-      ...(underRecord ? { part: missing.resourceType, partId: loggableId.test(missing.resourceId) ? missing.resourceId : null } : {}),
+      ...(underRecord
+        ? { part: missing.resourceType, partId: loggableId.test(missing.resourceId) ? missing.resourceId : null }
+        : {}),
     },
   })
 }
@@ -73,7 +83,12 @@ export interface AuditActor {
 /** Who the request acts as, for the audit log. */
 export function requestActor(request: FastifyRequest): AuditActor {
   const principal = request.principal
-  return { type: principal?.kind ?? 'anonymous', id: principal?.id ?? null, name: principal?.name ?? null, role: principal?.role ?? null }
+  return {
+    type: principal?.kind ?? 'anonymous',
+    id: principal?.id ?? null,
+    name: principal?.name ?? null,
+    role: principal?.role ?? null,
+  }
 }
 
 /**

@@ -87,9 +87,14 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
       outcome: 'denied',
       details: { permission, route: `${request.method} ${request.routeOptions.url}` },
     })
-    throw new HttpProblem(403, 'forbidden', `This operation needs the ${permission} permission, which your role does not hold.`, {
-      extensions: { requiredPermission: permission },
-    })
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      `This operation needs the ${permission} permission, which your role does not hold.`,
+      {
+        extensions: { requiredPermission: permission },
+      },
+    )
   })
 }
 

@@ -35,8 +35,13 @@ export function optionalVersion(request: FastifyRequest): number | undefined {
 }
 
 export function staleVersion(currentVersion: number): HttpProblem {
-  return new HttpProblem(412, 'version_mismatch', 'The resource changed since you read it; read it again and reapply your change.', {
-    extensions: { currentVersion },
-    headers: { etag: etagOf(currentVersion) },
-  })
+  return new HttpProblem(
+    412,
+    'version_mismatch',
+    'The resource changed since you read it; read it again and reapply your change.',
+    {
+      extensions: { currentVersion },
+      headers: { etag: etagOf(currentVersion) },
+    },
+  )
 }

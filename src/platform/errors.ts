@@ -21,7 +21,9 @@ function withoutUnionNoise(errors: AjvLikeError[]): AjvLikeError[] {
   return errors.filter((error) => {
     const path = error.instancePath ?? ''
     if (!unionPaths.has(path) || (error.keyword !== 'anyOf' && error.keyword !== 'type')) return true
-    const specific = errors.some((e) => (e.instancePath ?? '') === path && e.keyword !== 'anyOf' && e.keyword !== 'type')
+    const specific = errors.some(
+      (e) => (e.instancePath ?? '') === path && e.keyword !== 'anyOf' && e.keyword !== 'type',
+    )
     if (specific) return false
     // Only type mismatches: keep the anyOf error, which names the value as a whole.
     return error.keyword === 'anyOf'
@@ -87,10 +89,15 @@ export function problemFromError(error: unknown): HttpProblem {
   if (Array.isArray(fastifyError.validation)) {
     const location = (fastifyError.validationContext ?? 'body') as FieldError['location']
     const errors = fieldErrorsFromValidation(fastifyError.validation, location)
-    return new HttpProblem(400, 'validation_failed', `The request ${location} is not valid: ${errors.length} problem(s).`, {
-      title: 'Request validation failed',
-      errors,
-    })
+    return new HttpProblem(
+      400,
+      'validation_failed',
+      `The request ${location} is not valid: ${errors.length} problem(s).`,
+      {
+        title: 'Request validation failed',
+        errors,
+      },
+    )
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -105,13 +112,20 @@ export function problemFromError(error: unknown): HttpProblem {
     case 'FST_ERR_BAD_URL':
       return new HttpProblem(400, 'malformed_url', 'The request URL is not valid.')
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new HttpProblem(414, 'uri_too_long', 'A path segment of the request URL is longer than any this service issues.')
+      return new HttpProblem(
+        414,
+        'uri_too_long',
+        'A path segment of the request URL is longer than any this service issues.',
+      )
   }
   for (const cause of rootCauses(error)) {
     const code = cause.code
     const message = cause.message ?? ''
     if (
-      (code && (connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code))) ||
+      (code &&
+        (connectionErrorCodes.has(code) ||
+          code.startsWith('08') ||
+          ['57P01', '57P02', '57P03', '53300'].includes(code))) ||
       connectionMessages.some((m) => message.includes(m))
     ) {
       return new HttpProblem(503, 'database_unavailable', 'The database is not reachable right now; retry shortly.', {
@@ -124,12 +138,19 @@ export function problemFromError(error: unknown): HttpProblem {
       })
     }
     if (code === '40001' || code === '40P01') {
-      return new HttpProblem(409, 'concurrent_update', 'Another request changed the same data at the same time; retry.', {
-        headers: { 'retry-after': '1' },
-      })
+      return new HttpProblem(
+        409,
+        'concurrent_update',
+        'Another request changed the same data at the same time; retry.',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      )
     }
-    if (code === '23505') return new HttpProblem(409, 'already_exists', 'A record with the same unique value already exists.')
-    if (code === '23503') return new HttpProblem(422, 'reference_not_found', 'The request refers to a record that does not exist.')
+    if (code === '23505')
+      return new HttpProblem(409, 'already_exists', 'A record with the same unique value already exists.')
+    if (code === '23503')
+      return new HttpProblem(422, 'reference_not_found', 'The request refers to a record that does not exist.')
     if (code === '22P02' || code === '22007' || code === '22008' || code === '22003' || code === '22001') {
       return new HttpProblem(400, 'invalid_value', 'A value in the request is outside what the service accepts.')
     }
@@ -138,12 +159,17 @@ export function problemFromError(error: unknown): HttpProblem {
   if (status === 429) {
     return new HttpProblem(429, 'rate_limited', 'Too many requests; slow down and retry after the indicated time.')
   }
-  if (status === 503) return new HttpProblem(503, 'service_unavailable', 'The service is overloaded or shutting down; retry shortly.')
+  if (status === 503)
+    return new HttpProblem(503, 'service_unavailable', 'The service is overloaded or shutting down; retry shortly.')
   if (status >= 400 && status < 500) {
     const code = (STATUS_CODES[status] ?? 'client_error').toLowerCase().replace(/[^a-z]+/g, '_')
     return new HttpProblem(status, code, fastifyError.message || STATUS_CODES[status] || 'Client error')
   }
-  return new HttpProblem(500, 'internal_error', 'An unexpected error occurred. It has been logged with this request id.')
+  return new HttpProblem(
+    500,
+    'internal_error',
+    'An unexpected error occurred. It has been logged with this request id.',
+  )
 }
 
 /** A problem lists at most this many field errors, and says when there were more: its size stays bounded. */

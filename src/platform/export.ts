@@ -36,7 +36,11 @@ export function csvStream(headers: readonly string[], rows: AsyncIterable<readon
 }
 
 /** XLSX written row by row to a stream, so memory stays flat however many rows there are. */
-export function xlsxStream(sheetName: string, headers: readonly string[], rows: AsyncIterable<readonly CellValue[]>): Readable {
+export function xlsxStream(
+  sheetName: string,
+  headers: readonly string[],
+  rows: AsyncIterable<readonly CellValue[]>,
+): Readable {
   const output = new PassThrough()
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false })
   const sheet = workbook.addWorksheet(sheetName)
@@ -46,7 +50,9 @@ export function xlsxStream(sheetName: string, headers: readonly string[], rows: 
       header.font = { bold: true }
       header.commit()
       for await (const row of rows) {
-        sheet.addRow(row.map((value) => (typeof value === 'string' ? neutraliseFormula(value) : (value ?? null)))).commit()
+        sheet
+          .addRow(row.map((value) => (typeof value === 'string' ? neutraliseFormula(value) : (value ?? null))))
+          .commit()
       }
       sheet.commit()
       await workbook.commit()

@@ -65,11 +65,17 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions) {
       try {
         await app.database.ping(options.databaseTimeoutMs)
       } catch {
-        throw new HttpProblem(503, 'database_unavailable', 'The database is not reachable.', { headers: { 'retry-after': '5' } })
+        throw new HttpProblem(503, 'database_unavailable', 'The database is not reachable.', {
+          headers: { 'retry-after': '5' },
+        })
       }
       const applied = await appliedMigrationMillis(app.database.db).catch(() => null)
       if (applied === null || applied < options.expectedMigrationMillis) {
-        throw new HttpProblem(503, 'migrations_pending', 'The database schema is older than this build; run the migrations.')
+        throw new HttpProblem(
+          503,
+          'migrations_pending',
+          'The database schema is older than this build; run the migrations.',
+        )
       }
       return { status: 'ok' as const, checks: { database: 'ok' as const, migrations: 'ok' as const } }
     },

@@ -39,13 +39,20 @@ function fingerprint(request: FastifyRequest): string {
 }
 
 async function claim(db: Db, row: typeof idempotencyKeys.$inferInsert): Promise<boolean> {
-  const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key })
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key })
   return inserted.length === 1
 }
 
 /** Deletes expired keys; run periodically by the housekeeping timer. */
 export async function purgeExpiredIdempotencyKeys(db: Db, now: Date): Promise<number> {
-  const deleted = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).returning({ key: idempotencyKeys.key })
+  const deleted = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.expiresAt, now))
+    .returning({ key: idempotencyKeys.key })
   return deleted.length
 }
 
@@ -55,13 +62,20 @@ export async function purgeExpiredIdempotencyKeys(db: Db, now: Date): Promise<nu
  * Location. A record since deleted or moved out of the caller's units answers as a read would (404); a
  * secret shown once at creation is not shown again.
  */
-async function replay(request: FastifyRequest, reply: FastifyReply, outcome: { responseStatus: number | null; location: string | null }) {
+async function replay(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  outcome: { responseStatus: number | null; location: string | null },
+) {
   const read = await request.server.inject({
     method: 'GET',
     url: outcome.location ?? '/',
     // The caller's own address, so the read counts against the caller's rate limit, not a shared one.
     remoteAddress: request.ip,
-    headers: { ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), 'x-request-id': request.id },
+    headers: {
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      'x-request-id': request.id,
+    },
   })
   reply.header('idempotent-replayed', 'true')
   for (const name of replayedHeaders) {
@@ -70,7 +84,8 @@ async function replay(request: FastifyRequest, reply: FastifyReply, outcome: { r
   }
   if (read.statusCode !== 200) return reply.code(read.statusCode).send(read.body)
   const idempotent = request.routeOptions.config.idempotent
-  const body = typeof idempotent === 'object' ? JSON.stringify(await idempotent.replayBody(read.json(), request)) : read.body
+  const body =
+    typeof idempotent === 'object' ? JSON.stringify(await idempotent.replayBody(read.json(), request)) : read.body
   return reply
     .code(outcome.responseStatus ?? 201)
     .header('location', outcome.location)
@@ -111,20 +126,33 @@ async function idempotencyPlugin(app: FastifyInstance) {
             where,
             or(
               lt(idempotencyKeys.expiresAt, now),
-              and(eq(idempotencyKeys.state, 'in_flight'), lt(idempotencyKeys.createdAt, new Date(now.getTime() - abandonedAfterMs))),
+              and(
+                eq(idempotencyKeys.state, 'in_flight'),
+                lt(idempotencyKeys.createdAt, new Date(now.getTime() - abandonedAfterMs)),
+              ),
             ),
           ),
         )
       if (!(await claim(db, row))) {
         const [existing] = await db.select().from(idempotencyKeys).where(where)
-        if (!existing) throw new HttpProblem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is being processed.')
+        if (!existing)
+          throw new HttpProblem(
+            409,
+            'idempotency_in_progress',
+            'A request with this Idempotency-Key is being processed.',
+          )
         if (existing.requestHash !== requestHash) {
           throw new HttpProblem(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.')
         }
         if (existing.state === 'in_flight') {
-          throw new HttpProblem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-            headers: { 'retry-after': '1' },
-          })
+          throw new HttpProblem(
+            409,
+            'idempotency_in_progress',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+            {
+              headers: { 'retry-after': '1' },
+            },
+          )
         }
         return replay(request, reply, existing)
       }

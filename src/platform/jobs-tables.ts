@@ -28,7 +28,9 @@ export const jobs = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [
-    index('jobs_due_idx').on(t.state, t.runAt).where(sql`${t.state} in ('queued', 'active')`),
+    index('jobs_due_idx')
+      .on(t.state, t.runAt)
+      .where(sql`${t.state} in ('queued', 'active')`),
     uniqueIndex('jobs_singleton_key').on(t.singletonKey),
     index('jobs_queue_idx').on(t.queue, t.state),
   ],

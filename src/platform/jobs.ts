@@ -48,7 +48,9 @@ export class JobQueue {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly options: { pollIntervalMs: number; batchSize?: number; random?: () => number } = { pollIntervalMs: 1000 },
+    private readonly options: { pollIntervalMs: number; batchSize?: number; random?: () => number } = {
+      pollIntervalMs: 1000,
+    },
   ) {}
 
   register<P extends Record<string, unknown>>(definition: JobDefinition<P>): void {
@@ -112,26 +114,45 @@ export class JobQueue {
       returning id`)) as unknown as { rows: { id: string | number }[] }
     const ids = result.rows.map((row) => Number(row.id))
     if (ids.length === 0) return []
-    return this.database.db.select().from(jobs).where(sql`${jobs.id} in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
+    return this.database.db
+      .select()
+      .from(jobs)
+      .where(
+        sql`${jobs.id} in (${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      )
   }
 
   private async finish(job: JobRow, error: unknown): Promise<void> {
     const now = this.clock.now()
     const mine = and(eq(jobs.id, job.id), eq(jobs.lockedBy, this.workerId))
     if (!error) {
-      await this.database.db.update(jobs).set({ state: 'done', finishedAt: now, lockedUntil: null, lastError: null }).where(mine)
+      await this.database.db
+        .update(jobs)
+        .set({ state: 'done', finishedAt: now, lockedUntil: null, lastError: null })
+        .where(mine)
       return
     }
     const message = error instanceof Error ? error.message : String(error)
     const definition = this.definitions.get(job.queue)
     if (job.attempts >= job.maxAttempts) {
-      await this.database.db.update(jobs).set({ state: 'dead', finishedAt: now, lockedUntil: null, lastError: message.slice(0, 1000) }).where(mine)
+      await this.database.db
+        .update(jobs)
+        .set({ state: 'dead', finishedAt: now, lockedUntil: null, lastError: message.slice(0, 1000) })
+        .where(mine)
       return
     }
     const delay = retryDelayMs(definition?.backoffBaseMs ?? 2000, job.attempts, (this.options.random ?? Math.random)())
     await this.database.db
       .update(jobs)
-      .set({ state: 'queued', runAt: new Date(now.getTime() + delay), lockedUntil: null, lastError: message.slice(0, 1000) })
+      .set({
+        state: 'queued',
+        runAt: new Date(now.getTime() + delay),
+        lockedUntil: null,
+        lastError: message.slice(0, 1000),
+      })
       .where(mine)
   }
 

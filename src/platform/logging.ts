@@ -50,7 +50,9 @@ export function requestSummary(request: {
   routeOptions?: { url?: string }
   params?: unknown
 }): Record<string, unknown> {
-  const ids = Object.entries((request.params ?? {}) as Record<string, unknown>).filter(([, value]) => typeof value === 'string' && uuidPattern.test(value))
+  const ids = Object.entries((request.params ?? {}) as Record<string, unknown>).filter(
+    ([, value]) => typeof value === 'string' && uuidPattern.test(value),
+  )
   return {
     method: request.method,
     route: request.routeOptions?.url ?? null,
@@ -77,7 +79,9 @@ const stackFrame = /^ {4}at (?:[\w$.<>[\] ]+ \()?(?:[^()\s]+:\d+:\d+|<anonymous>
 export function safeError(error: unknown, depth = 0): Record<string, unknown> {
   if (error === null || typeof error !== 'object') return { type: typeof error }
   const fields = error as Record<string, unknown>
-  const result: Record<string, unknown> = { type: (error as { constructor?: { name?: string } }).constructor?.name ?? 'Object' }
+  const result: Record<string, unknown> = {
+    type: (error as { constructor?: { name?: string } }).constructor?.name ?? 'Object',
+  }
   if (typeof fields.code === 'string' && codePattern.test(fields.code)) result.code = fields.code
   if (typeof fields.status === 'number') result.status = fields.status
   if (typeof fields.statusCode === 'number') result.statusCode = fields.statusCode
@@ -95,7 +99,8 @@ export function safeError(error: unknown, depth = 0): Record<string, unknown> {
     if (frames.length > 0) result.stack = frames.join('\n')
   }
   if (depth < 4 && fields.cause !== undefined) result.cause = safeError(fields.cause, depth + 1)
-  if (depth < 4 && Array.isArray(fields.errors)) result.errors = fields.errors.slice(0, 3).map((inner) => safeError(inner, depth + 1))
+  if (depth < 4 && Array.isArray(fields.errors))
+    result.errors = fields.errors.slice(0, 3).map((inner) => safeError(inner, depth + 1))
   return result
 }
 

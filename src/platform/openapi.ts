@@ -15,13 +15,36 @@ export const apiTags = [
   { name: 'units', description: 'Administrative units, effective-dated (wards, district, residential groups)' },
   { name: 'reference', description: 'Catalogues: special-circumstance groups and other reference data' },
   { name: 'calendar', description: 'Public holidays and working-day deadlines' },
-  { name: 'children', description: 'The child registry: records, circumstances, care, health insurance, search, duplicates, history, export' },
+  {
+    name: 'children',
+    description:
+      'The child registry: records, circumstances, care, health insurance, search, duplicates, history, export',
+  },
   { name: 'households', description: 'The household child book' },
-  { name: 'imports', description: 'Bulk import of children and households from CSV, XLSX or NDJSON: dry runs, per-row reports, errors.csv' },
-  { name: 'incidents', description: 'Abuse and rights violations: the 24-hour written report, Decree 56 case steps, deadline alerts' },
-  { name: 'assessments', description: 'Child-friendly wards (Decision 06/QĐ-TTg): versioned criteria sets, ward assessments, verdicts, suggestions from the data, the district view' },
-  { name: 'indicators', description: 'Plan indicators computed live per ward and district, targets per plan year, reporting periods, exports' },
-  { name: 'reports', description: 'Periodic ward reports: frozen figures, submission and timeliness, review, district consolidation, exports, DHIS2' },
+  {
+    name: 'imports',
+    description:
+      'Bulk import of children and households from CSV, XLSX or NDJSON: dry runs, per-row reports, errors.csv',
+  },
+  {
+    name: 'incidents',
+    description: 'Abuse and rights violations: the 24-hour written report, Decree 56 case steps, deadline alerts',
+  },
+  {
+    name: 'assessments',
+    description:
+      'Child-friendly wards (Decision 06/QĐ-TTg): versioned criteria sets, ward assessments, verdicts, suggestions from the data, the district view',
+  },
+  {
+    name: 'indicators',
+    description:
+      'Plan indicators computed live per ward and district, targets per plan year, reporting periods, exports',
+  },
+  {
+    name: 'reports',
+    description:
+      'Periodic ward reports: frozen figures, submission and timeliness, review, district consolidation, exports, DHIS2',
+  },
   { name: 'auth', description: 'Tokens and the keys that verify them' },
   { name: 'users', description: 'People, machine clients, roles' },
   { name: 'audit', description: 'The hash-chained audit log' },
@@ -76,7 +99,8 @@ async function openapiPlugin(app: FastifyInstance) {
       }
     },
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+      buildLocalReference: (json, _baseUri, _fragment, index) =>
+        typeof json.$id === 'string' ? json.$id : `def-${index}`,
     },
   })
   app.get('/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, async () => app.swagger())

@@ -30,11 +30,18 @@ function partFits(part: unknown, kind: CursorPart): boolean {
   }
 }
 
-export function decodeCursor(cursor: string | undefined, parts: readonly CursorPart[]): (string | number)[] | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  parts: readonly CursorPart[],
+): (string | number)[] | undefined {
   if (cursor === undefined || cursor === '') return undefined
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(key) && key.length === parts.length && key.every((part, index) => partFits(part, parts[index]!))) {
+    if (
+      Array.isArray(key) &&
+      key.length === parts.length &&
+      key.every((part, index) => partFits(part, parts[index]!))
+    ) {
       return key as (string | number)[]
     }
   } catch {

@@ -10,7 +10,12 @@ export interface FieldError {
 
 /** A domain rule's problems with the request body, as the field errors of a problem response. */
 export function bodyErrors(problems: readonly { pointer: string; message: string; code?: string }[]): FieldError[] {
-  return problems.map((problem) => ({ location: 'body', pointer: problem.pointer, message: problem.message, code: problem.code }))
+  return problems.map((problem) => ({
+    location: 'body',
+    pointer: problem.pointer,
+    message: problem.message,
+    code: problem.code,
+  }))
 }
 
 /**
@@ -63,8 +68,12 @@ export const notFound = (resource: string, id: string) =>
 export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
   new HttpProblem(400, code, detail, { errors })
 
-export const unprocessable = (code: string, detail: string, errors?: FieldError[], extensions?: Record<string, unknown>) =>
-  new HttpProblem(422, code, detail, { errors, extensions })
+export const unprocessable = (
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+  extensions?: Record<string, unknown>,
+) => new HttpProblem(422, code, detail, { errors, extensions })
 
 export const conflict = (code: string, detail: string, extensions?: Record<string, unknown>) =>
   new HttpProblem(409, code, detail, { extensions })

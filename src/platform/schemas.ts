@@ -24,9 +24,13 @@ export const ProblemSchema = Type.Object(
     instance: Type.String({ description: 'the request path that produced this occurrence' }),
     code: Type.String({ description: 'stable machine-readable code; see docs/errors.md' }),
     requestId: Type.String(),
-    errors: Type.Optional(Type.Array(Type.Ref('FieldError'), { maxItems: 20, description: 'the field errors, at most 20' })),
+    errors: Type.Optional(
+      Type.Array(Type.Ref('FieldError'), { maxItems: 20, description: 'the field errors, at most 20' }),
+    ),
     errorsTruncated: Type.Optional(Type.Boolean({ description: 'true when there were more than 20 field errors' })),
-    errorCount: Type.Optional(Type.Integer({ minimum: 21, description: 'how many field errors there were, when truncated' })),
+    errorCount: Type.Optional(
+      Type.Integer({ minimum: 21, description: 'how many field errors there were, when truncated' }),
+    ),
   },
   {
     $id: 'Problem',
@@ -73,7 +77,9 @@ export const Page = <T extends TSchema>(item: T, id: string) =>
   Type.Object(
     {
       items: Type.Array(item),
-      nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as ?cursor= for the next page; null at the end' }),
+      nextCursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'pass as ?cursor= for the next page; null at the end',
+      }),
     },
     { $id: id, additionalProperties: false },
   )

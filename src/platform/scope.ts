@@ -68,7 +68,11 @@ export function scopeCondition(scope: Scope, columns: { ward: Column; group: Col
   return parts.length === 0 ? sql`false` : or(...parts)!
 }
 
-export function isUnitInScope(scope: Scope, ward: string | null | undefined, group: string | null | undefined): boolean {
+export function isUnitInScope(
+  scope: Scope,
+  ward: string | null | undefined,
+  group: string | null | undefined,
+): boolean {
   if (scope.all) return true
   return (!!ward && scope.wards.includes(ward)) || (!!group && scope.groups.includes(group))
 }

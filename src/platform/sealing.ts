@@ -38,9 +38,17 @@ export function seal(secretsKey: string, purpose: SealPurpose, plaintext: string
  * previous one while a change of key is under way); throws when none does, or when it was sealed for
  * another purpose or row.
  */
-export function unseal(secretsKeys: string | readonly (string | undefined)[], purpose: SealPurpose, stored: string, boundTo: string): string {
+export function unseal(
+  secretsKeys: string | readonly (string | undefined)[],
+  purpose: SealPurpose,
+  stored: string,
+  boundTo: string,
+): string {
   if (!isSealed(stored)) throw new Error('the stored secret is not sealed')
-  const [iv, tag, encrypted] = stored.slice(sealedPrefix.length).split('.').map((part) => Buffer.from(part, 'base64url'))
+  const [iv, tag, encrypted] = stored
+    .slice(sealedPrefix.length)
+    .split('.')
+    .map((part) => Buffer.from(part, 'base64url'))
   if (!iv || !tag || !encrypted) throw new Error('the stored secret is in an unknown format')
   for (const secretsKey of typeof secretsKeys === 'string' ? [secretsKeys] : secretsKeys) {
     if (!secretsKey) continue
@@ -63,7 +71,10 @@ export function secretsKeyOf(config: { secretsKey: string | undefined }): string
 }
 
 /** The keys a sealed secret may open with: the current one, then the previous one during a change of key. */
-export function openingKeysOf(config: { secretsKey: string | undefined; previousSecretsKey?: string | undefined }): string[] {
+export function openingKeysOf(config: {
+  secretsKey: string | undefined
+  previousSecretsKey?: string | undefined
+}): string[] {
   return [secretsKeyOf(config), ...(config.previousSecretsKey ? [config.previousSecretsKey] : [])]
 }
 
@@ -85,6 +96,9 @@ export async function resolveSecretsKey(configured: string | undefined, dataDir:
   }
   await chmod(path, 0o600)
   const key = (await readFile(path, 'utf8')).trim()
-  if (key.length < 32) throw new Error(`${path} holds no usable key; delete it to make a new one (secrets sealed with the old one are lost)`)
+  if (key.length < 32)
+    throw new Error(
+      `${path} holds no usable key; delete it to make a new one (secrets sealed with the old one are lost)`,
+    )
   return key
 }

@@ -23,17 +23,30 @@ export const textFaultMessages: Record<TextFault, string> = {
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1')
 
 /** Every string (object keys included) in a parsed value that is unfit to store, by JSON pointer. */
-export function findTextFaults(value: unknown, location: FieldError['location'], pointer = '', found: FieldError[] = [], depth = 0): FieldError[] {
+export function findTextFaults(
+  value: unknown,
+  location: FieldError['location'],
+  pointer = '',
+  found: FieldError[] = [],
+  depth = 0,
+): FieldError[] {
   if (typeof value === 'string') {
     const fault = textFault(value)
     if (fault) found.push({ location, pointer: pointer || '/', message: textFaultMessages[fault], code: fault })
   } else if (Array.isArray(value)) {
-    if (depth < 64) value.forEach((item, index) => findTextFaults(item, location, `${pointer}/${index}`, found, depth + 1))
+    if (depth < 64)
+      value.forEach((item, index) => findTextFaults(item, location, `${pointer}/${index}`, found, depth + 1))
   } else if (value !== null && typeof value === 'object' && depth < 64) {
     for (const [key, item] of Object.entries(value)) {
       const itemPointer = `${pointer}/${escapePointer(key)}`
       const keyFault = textFault(key)
-      if (keyFault) found.push({ location, pointer: itemPointer, message: `its name ${textFaultMessages[keyFault]}`, code: keyFault })
+      if (keyFault)
+        found.push({
+          location,
+          pointer: itemPointer,
+          message: `its name ${textFaultMessages[keyFault]}`,
+          code: keyFault,
+        })
       findTextFaults(item, location, itemPointer, found, depth + 1)
     }
   }
@@ -41,10 +54,15 @@ export function findTextFaults(value: unknown, location: FieldError['location'],
 }
 
 export function textProblem(errors: FieldError[]): HttpProblem {
-  return new HttpProblem(400, 'invalid_text', `The request holds ${errors.length} string(s) that are not text: a NUL character or half of a surrogate pair.`, {
-    title: 'Text that cannot be stored',
-    errors,
-  })
+  return new HttpProblem(
+    400,
+    'invalid_text',
+    `The request holds ${errors.length} string(s) that are not text: a NUL character or half of a surrogate pair.`,
+    {
+      title: 'Text that cannot be stored',
+      errors,
+    },
+  )
 }
 
 function requestTextFaults(request: FastifyRequest): FieldError[] {
@@ -52,7 +70,11 @@ function requestTextFaults(request: FastifyRequest): FieldError[] {
   findTextFaults(request.params, 'params', '', found)
   findTextFaults(request.query, 'querystring', '', found)
   // Streams (an import's file) are read by their own parser, which checks each row.
-  if (request.body !== null && typeof request.body === 'object' && typeof (request.body as { pipe?: unknown }).pipe !== 'function') {
+  if (
+    request.body !== null &&
+    typeof request.body === 'object' &&
+    typeof (request.body as { pipe?: unknown }).pipe !== 'function'
+  ) {
     findTextFaults(request.body, 'body', '', found)
   } else if (typeof request.body === 'string') findTextFaults(request.body, 'body', '', found)
   return found

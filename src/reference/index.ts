@@ -90,7 +90,9 @@ export const EthnicitiesFile = Type.Object({
   version: Type.String(),
   legalBasis: Type.String(),
   notes: Type.Array(Type.String()),
-  ethnicities: Type.Array(Type.Object({ code: Type.String({ pattern: '^\\d{2}$' }), nameVi: Type.String(), nameEn: Type.String() })),
+  ethnicities: Type.Array(
+    Type.Object({ code: Type.String({ pattern: '^\\d{2}$' }), nameVi: Type.String(), nameEn: Type.String() }),
+  ),
 })
 
 export const CriteriaSetsFile = Type.Object({

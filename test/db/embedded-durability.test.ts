@@ -4,35 +4,49 @@ import { serverApi, startServerProcess } from '../support/process.js'
 
 const skip = onPostgres && 'the embedded database only'
 
-t.test('killed in the middle of writes, the embedded database starts again with every acknowledged write and an intact audit chain', { skip }, async (t) => {
-  const server = await startServerProcess(t, {})
-  t.ok(server.ready, 'the service is up')
-  if (!server.ready) return t.comment(server.output())
-  const token = await server.token()
-  const acknowledged: string[] = []
-  let stop = false
-  const writer = async (lane: number) => {
-    for (let n = 0; !stop; n++) {
-      const response = await serverApi(server, token, '/v1/children', {
-        method: 'POST',
-        body: JSON.stringify({ fullName: `Trẻ Ghi ${lane}-${n}`, sex: 'female', dateOfBirth: '2018-05-10', address: { wardCode: '00301' } }),
-      }).catch(() => null)
-      if (response?.status === 201) acknowledged.push(response.body!.id as string)
-      if (!response) return
+t.test(
+  'killed in the middle of writes, the embedded database starts again with every acknowledged write and an intact audit chain',
+  { skip },
+  async (t) => {
+    const server = await startServerProcess(t, {})
+    t.ok(server.ready, 'the service is up')
+    if (!server.ready) return t.comment(server.output())
+    const token = await server.token()
+    const acknowledged: string[] = []
+    let stop = false
+    const writer = async (lane: number) => {
+      for (let n = 0; !stop; n++) {
+        const response = await serverApi(server, token, '/v1/children', {
+          method: 'POST',
+          body: JSON.stringify({
+            fullName: `Trẻ Ghi ${lane}-${n}`,
+            sex: 'female',
+            dateOfBirth: '2018-05-10',
+            address: { wardCode: '00301' },
+          }),
+        }).catch(() => null)
+        if (response?.status === 201) acknowledged.push(response.body!.id as string)
+        if (!response) return
+      }
     }
-  }
-  const lanes = [0, 1, 2, 3].map(writer)
-  while (acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 50))
-  server.child.kill('SIGKILL')
-  stop = true
-  await Promise.all(lanes)
-  t.equal(await server.exited, null, 'killed, not stopped')
-  const restarted = await startServerProcess(t, { DATA_DIR: server.dataDir })
-  t.ok(restarted.ready, 'it starts again after SIGKILL (the dead process’s lock is taken over)')
-  if (!restarted.ready) return t.comment(restarted.output())
-  const again = await restarted.token()
-  const missing: string[] = []
-  for (const id of acknowledged) if ((await serverApi(restarted, again, `/v1/children/${id}`)).status !== 200) missing.push(id)
-  t.same(missing, [], `all ${acknowledged.length} acknowledged writes survived`)
-  t.match((await serverApi(restarted, again, '/v1/audit-events/verify')).body, { ok: true }, 'the audit chain verifies')
-})
+    const lanes = [0, 1, 2, 3].map(writer)
+    while (acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 50))
+    server.child.kill('SIGKILL')
+    stop = true
+    await Promise.all(lanes)
+    t.equal(await server.exited, null, 'killed, not stopped')
+    const restarted = await startServerProcess(t, { DATA_DIR: server.dataDir })
+    t.ok(restarted.ready, 'it starts again after SIGKILL (the dead process’s lock is taken over)')
+    if (!restarted.ready) return t.comment(restarted.output())
+    const again = await restarted.token()
+    const missing: string[] = []
+    for (const id of acknowledged)
+      if ((await serverApi(restarted, again, `/v1/children/${id}`)).status !== 200) missing.push(id)
+    t.same(missing, [], `all ${acknowledged.length} acknowledged writes survived`)
+    t.match(
+      (await serverApi(restarted, again, '/v1/audit-events/verify')).body,
+      { ok: true },
+      'the audit chain verifies',
+    )
+  },
+)

@@ -39,7 +39,11 @@ t.test('a row rendered as JSON reads back as a SELECT would have read it', async
   })
   t.ok(care.createdAt instanceof Date, 'timestamps become Dates')
 
-  const child = rowFromJson(children, { id: 'x', caregivers: [{ name: 'Bà Hoa', relationship: 'grandparent' }], full_name: 'Lê Thị Mai' })
+  const child = rowFromJson(children, {
+    id: 'x',
+    caregivers: [{ name: 'Bà Hoa', relationship: 'grandparent' }],
+    full_name: 'Lê Thị Mai',
+  })
   t.same(child.caregivers, [{ name: 'Bà Hoa', relationship: 'grandparent' }], 'JSON members pass through')
   t.equal(child.fullName, 'Lê Thị Mai')
   t.equal(child.deletedAt, null, 'absent members read as null')

@@ -14,7 +14,15 @@ t.test('migrating and seeding again changes nothing', async (t) => {
   t.same(await migrate(database), { applied: 0 })
   const seeded = await seedReferenceData(database)
   t.same(seeded.applied, [])
-  t.same(seeded.unchanged.sort(), ['circumstance-groups', 'criteria-decision-06', 'ethnicities', 'holidays', 'indicators', 'roles', 'units'])
+  t.same(seeded.unchanged.sort(), [
+    'circumstance-groups',
+    'criteria-decision-06',
+    'ethnicities',
+    'holidays',
+    'indicators',
+    'roles',
+    'units',
+  ])
   const [count] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from units`)
   t.equal(count?.n, 23)
 })
@@ -39,23 +47,33 @@ t.test('a unit an administrator corrected survives a new reference version', asy
   t.equal(row?.nameEn, 'corrected by admin')
 })
 
-t.test('two instances migrating one empty server database at once', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' }, async (t) => {
-  const url = process.env.DATABASE_URL!
-  const name = `cps_mig_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  await admin.query(`create database "${name}"`)
-  t.teardown(async () => {
-    await admin.query(`drop database if exists "${name}" with (force)`)
-    await admin.end()
-  })
-  const options = { url: serverUrl(url, name), dataDir: '', poolMax: 2, statementTimeoutMs: 60_000 }
-  const first = await openDatabase(options)
-  const second = await openDatabase(options)
-  t.teardown(() => Promise.all([first.close(), second.close()]))
-  const results = await Promise.all([migrate(first), migrate(second)])
-  t.equal(results[0].applied + results[1].applied, readMigrations().length, 'every migration applied once in total')
-  t.ok(results.some((r) => r.applied === 0), 'the second instance found nothing to do')
-  const [row] = await queryRows<{ n: number }>(first.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`)
-  t.equal(row?.n, readMigrations().length)
-})
+t.test(
+  'two instances migrating one empty server database at once',
+  { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' },
+  async (t) => {
+    const url = process.env.DATABASE_URL!
+    const name = `cps_mig_${randomBytes(5).toString('hex')}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`create database "${name}"`)
+    t.teardown(async () => {
+      await admin.query(`drop database if exists "${name}" with (force)`)
+      await admin.end()
+    })
+    const options = { url: serverUrl(url, name), dataDir: '', poolMax: 2, statementTimeoutMs: 60_000 }
+    const first = await openDatabase(options)
+    const second = await openDatabase(options)
+    t.teardown(() => Promise.all([first.close(), second.close()]))
+    const results = await Promise.all([migrate(first), migrate(second)])
+    t.equal(results[0].applied + results[1].applied, readMigrations().length, 'every migration applied once in total')
+    t.ok(
+      results.some((r) => r.applied === 0),
+      'the second instance found nothing to do',
+    )
+    const [row] = await queryRows<{ n: number }>(
+      first.db,
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    )
+    t.equal(row?.n, readMigrations().length)
+  },
+)

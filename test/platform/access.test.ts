@@ -31,7 +31,11 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
     dateOfBirth: '2016-02-02',
     address: { wardCode: wardA, residentialGroupCode: groupA },
   })
-  const childB = await registerChild(ctx, roles.ward_officer_B!, { fullName: 'Đặng Văn Nam', dateOfBirth: '2017-03-03', address: { wardCode: wardB } })
+  const childB = await registerChild(ctx, roles.ward_officer_B!, {
+    fullName: 'Đặng Văn Nam',
+    dateOfBirth: '2017-03-03',
+    address: { wardCode: wardB },
+  })
   const household = await app.inject({
     method: 'POST',
     url: '/v1/households',
@@ -40,11 +44,13 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
   })
   const householdA = household.json().id as string
 
-  const currentEtag = async () => (await app.inject({ url: `/v1/children/${childA.id}`, headers: admin.headers })).headers.etag as string
+  const currentEtag = async () =>
+    (await app.inject({ url: `/v1/children/${childA.id}`, headers: admin.headers })).headers.etag as string
   type Operation = (account: TestAccount) => Promise<number>
   const operations: Record<string, Operation> = {
     'list children': async (a) => (await app.inject({ url: '/v1/children', headers: a.headers })).statusCode,
-    'read a ward-A child': async (a) => (await app.inject({ url: `/v1/children/${childA.id}`, headers: a.headers })).statusCode,
+    'read a ward-A child': async (a) =>
+      (await app.inject({ url: `/v1/children/${childA.id}`, headers: a.headers })).statusCode,
     'update a ward-A child': async (a) =>
       (
         await app.inject({
@@ -54,12 +60,16 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
           payload: { birthRegistered: true },
         })
       ).statusCode,
-    'history of a ward-A child': async (a) => (await app.inject({ url: `/v1/children/${childA.id}/history`, headers: a.headers })).statusCode,
-    'read a ward-A household': async (a) => (await app.inject({ url: `/v1/households/${householdA}`, headers: a.headers })).statusCode,
-    'export children': async (a) => (await app.inject({ url: '/v1/children/export?format=csv', headers: a.headers })).statusCode,
+    'history of a ward-A child': async (a) =>
+      (await app.inject({ url: `/v1/children/${childA.id}/history`, headers: a.headers })).statusCode,
+    'read a ward-A household': async (a) =>
+      (await app.inject({ url: `/v1/households/${householdA}`, headers: a.headers })).statusCode,
+    'export children': async (a) =>
+      (await app.inject({ url: '/v1/children/export?format=csv', headers: a.headers })).statusCode,
     'read units': async (a) => (await app.inject({ url: '/v1/units?limit=1', headers: a.headers })).statusCode,
     'list users': async (a) => (await app.inject({ url: '/v1/users', headers: a.headers })).statusCode,
-    'read the audit log': async (a) => (await app.inject({ url: '/v1/audit-events?limit=1', headers: a.headers })).statusCode,
+    'read the audit log': async (a) =>
+      (await app.inject({ url: '/v1/audit-events?limit=1', headers: a.headers })).statusCode,
   }
   // role → expected status per operation, in the order above
   const expected: Record<string, number[]> = {
@@ -80,27 +90,69 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
   }
 
   t.test('lists never include out-of-scope records', async (t) => {
-    const listB = (await app.inject({ url: '/v1/children?limit=200', headers: roles.ward_officer_B!.headers })).json().items.map((c: { id: string }) => c.id)
+    const listB = (await app.inject({ url: '/v1/children?limit=200', headers: roles.ward_officer_B!.headers }))
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.same(listB, [childB.id])
-    const listCollaborator = (await app.inject({ url: '/v1/children?limit=200', headers: roles.collaborator_A!.headers })).json().items.map((c: { id: string }) => c.id)
+    const listCollaborator = (
+      await app.inject({ url: '/v1/children?limit=200', headers: roles.collaborator_A!.headers })
+    )
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.same(listCollaborator, [childA.id])
-    const exportB = await app.inject({ url: '/v1/children/export?format=csv&headers=en', headers: roles.ward_officer_B!.headers })
+    const exportB = await app.inject({
+      url: '/v1/children/export?format=csv&headers=en',
+      headers: roles.ward_officer_B!.headers,
+    })
     t.notMatch(exportB.body, /Vũ Thị Hạnh/)
-    const search = await app.inject({ url: `/v1/children?q=${encodeURIComponent('Vu Thi Hanh')}`, headers: roles.ward_officer_B!.headers })
+    const search = await app.inject({
+      url: `/v1/children?q=${encodeURIComponent('Vu Thi Hanh')}`,
+      headers: roles.ward_officer_B!.headers,
+    })
     t.same(search.json().items, [])
   })
 
   t.test('a ward-B officer cannot reach a ward-A record by any door', async (t) => {
     const officer = roles.ward_officer_B!
     const attempts = [
-      app.inject({ method: 'POST', url: `/v1/children/${childA.id}/circumstances`, headers: officer.headers, payload: { kind: 'group', groupCode: 'a', startDate: '2024-01-01' } }),
-      app.inject({ method: 'POST', url: `/v1/children/${childA.id}/care`, headers: officer.headers, payload: { kind: 'allowance', startDate: '2024-01-01' } }),
-      app.inject({ method: 'POST', url: `/v1/children/${childA.id}/health-insurance`, headers: officer.headers, payload: { cardNumber: 'TE1010012345678', validFrom: '2024-01-01', validTo: '2024-12-31' } }),
-      app.inject({ method: 'DELETE', url: `/v1/children/${childA.id}?reason=because`, headers: { ...officer.headers, 'if-match': await currentEtag() } }),
-      app.inject({ method: 'POST', url: `/v1/children/${childB.id}/merge`, headers: officer.headers, payload: { duplicateId: childA.id, duplicateVersion: 1 } }),
-      app.inject({ method: 'PATCH', url: `/v1/households/${householdA}`, headers: { ...officer.headers, 'if-match': '"1"' }, payload: { headName: 'x' } }),
+      app.inject({
+        method: 'POST',
+        url: `/v1/children/${childA.id}/circumstances`,
+        headers: officer.headers,
+        payload: { kind: 'group', groupCode: 'a', startDate: '2024-01-01' },
+      }),
+      app.inject({
+        method: 'POST',
+        url: `/v1/children/${childA.id}/care`,
+        headers: officer.headers,
+        payload: { kind: 'allowance', startDate: '2024-01-01' },
+      }),
+      app.inject({
+        method: 'POST',
+        url: `/v1/children/${childA.id}/health-insurance`,
+        headers: officer.headers,
+        payload: { cardNumber: 'TE1010012345678', validFrom: '2024-01-01', validTo: '2024-12-31' },
+      }),
+      app.inject({
+        method: 'DELETE',
+        url: `/v1/children/${childA.id}?reason=because`,
+        headers: { ...officer.headers, 'if-match': await currentEtag() },
+      }),
+      app.inject({
+        method: 'POST',
+        url: `/v1/children/${childB.id}/merge`,
+        headers: officer.headers,
+        payload: { duplicateId: childA.id, duplicateVersion: 1 },
+      }),
+      app.inject({
+        method: 'PATCH',
+        url: `/v1/households/${householdA}`,
+        headers: { ...officer.headers, 'if-match': '"1"' },
+        payload: { headName: 'x' },
+      }),
     ]
-    for (const response of await Promise.all(attempts)) t.equal(response.statusCode, 404, String(response.json().instance))
+    for (const response of await Promise.all(attempts))
+      t.equal(response.statusCode, 404, String(response.json().instance))
     const moveIn = await app.inject({
       method: 'PATCH',
       url: `/v1/children/${childB.id}`,
@@ -135,10 +187,15 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
   t.test('a moved officer sees the new ward only', async (t) => {
     const moving = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
     t.equal((await app.inject({ url: `/v1/children/${childA.id}`, headers: moving.headers })).statusCode, 200)
-    await app.database.db.update(users).set({ units: [wardB] }).where(eq(users.id, moving.id))
+    await app.database.db
+      .update(users)
+      .set({ units: [wardB] })
+      .where(eq(users.id, moving.id))
     ctx.clock.advance(6000)
     t.equal((await app.inject({ url: `/v1/children/${childA.id}`, headers: moving.headers })).statusCode, 404)
-    const list = (await app.inject({ url: '/v1/children', headers: moving.headers })).json().items.map((c: { id: string }) => c.id)
+    const list = (await app.inject({ url: '/v1/children', headers: moving.headers }))
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.same(list, [childB.id])
   })
 
@@ -146,23 +203,33 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
     const db = app.database.db
     const [outside] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from children`)
     t.equal(outside?.n, 0, 'no jurisdiction set: nothing')
-    const insideA = await inScope(db, { all: false, wards: [wardA], groups: [] }, (tx) => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`))
+    const insideA = await inScope(db, { all: false, wards: [wardA], groups: [] }, (tx) =>
+      queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`),
+    )
     t.equal(insideA[0]?.n, 1, 'ward A only, even without a WHERE clause')
-    const all = await inScope(db, systemScope, (tx) => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`))
+    const all = await inScope(db, systemScope, (tx) =>
+      queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`),
+    )
     t.equal(all[0]?.n, 2)
     const sneaky = await inScope(db, { all: false, wards: [wardB], groups: [] }, (tx) =>
-      tx.execute(sql`update children set full_name = 'x' where ward_code = ${wardA}`).then(
-        () => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children where full_name = 'x'`),
-      ),
+      tx
+        .execute(sql`update children set full_name = 'x' where ward_code = ${wardA}`)
+        .then(() => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children where full_name = 'x'`)),
     )
     t.equal(sneaky[0]?.n, 0, 'an update outside the jurisdiction touches nothing')
     const insertOutside = await inScope(db, { all: false, wards: [wardB], groups: [] }, (tx) =>
-      tx.execute(sql`insert into households (province_code, ward_code, head_name, created_at, updated_at) values ('01', ${wardA}, 'x', now(), now())`),
+      tx.execute(
+        sql`insert into households (province_code, ward_code, head_name, created_at, updated_at) values ('01', ${wardA}, 'x', now(), now())`,
+      ),
     ).then(
       () => 'inserted',
       (error: { cause?: { code?: string }; code?: string }) => error.cause?.code ?? error.code,
     )
-    t.equal(insertOutside, '42501', `writing a row outside the jurisdiction is refused by the database (${String(insertOutside)})`)
+    t.equal(
+      insertOutside,
+      '42501',
+      `writing a row outside the jurisdiction is refused by the database (${String(insertOutside)})`,
+    )
   })
 })
 
@@ -175,20 +242,33 @@ t.test('reading one child in one statement: the group boundary holds and no scop
   await addResidentialGroup(ctx, admin, { code: groupA, nameVi: 'Tổ 3', parentCode: wardA })
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
   const collaborator = await accountFor(ctx, { role: 'collaborator', units: [groupA] })
-  const inGroup = await registerChild(ctx, officer, { fullName: 'Lò Thị Mai', address: { wardCode: wardA, residentialGroupCode: groupA } })
+  const inGroup = await registerChild(ctx, officer, {
+    fullName: 'Lò Thị Mai',
+    address: { wardCode: wardA, residentialGroupCode: groupA },
+  })
   const elsewhereInWard = await registerChild(ctx, officer, { fullName: 'Cầm Văn Tú', address: { wardCode: wardA } })
 
-  t.equal((await app.inject({ url: `/v1/children/${inGroup.id}`, headers: collaborator.headers })).statusCode, 200, 'a child of the group')
+  t.equal(
+    (await app.inject({ url: `/v1/children/${inGroup.id}`, headers: collaborator.headers })).statusCode,
+    200,
+    'a child of the group',
+  )
   const outside = await app.inject({ url: `/v1/children/${elsewhereInWard.id}`, headers: collaborator.headers })
   t.equal(outside.statusCode, 404, 'the same ward, another group: as if missing')
-  const [event] = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, outside.headers['x-request-id'] as string))
+  const [event] = await app.database.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.requestId, outside.headers['x-request-id'] as string))
   t.equal(event?.outcome, 'not_found', 'and the attempt is audited')
 
   const [left] = await queryRows<{ all: string | null; wards: string | null; groups: string | null }>(
     app.database.db,
     sql`select current_setting('cps.scope_all', true) as all, current_setting('cps.scope_wards', true) as wards, current_setting('cps.scope_groups', true) as groups`,
   )
-  t.notOk(left?.all === 'on' || left?.wards || left?.groups, `the connection keeps no scope after the read (${JSON.stringify(left)})`)
+  t.notOk(
+    left?.all === 'on' || left?.wards || left?.groups,
+    `the connection keeps no scope after the read (${JSON.stringify(left)})`,
+  )
   const [visible] = await queryRows<{ n: number }>(app.database.db, sql`select count(*)::int as n from children`)
   t.equal(visible?.n, 0, 'so a later query without the scope helper still sees nothing')
 })

@@ -6,7 +6,9 @@ import { accountFor, province, wardA } from '../support/auth.js'
 
 t.test('default deny: every route declares a permission', async (t) => {
   const { app } = await createTestApp(t)
-  const undeclared = [...app.routePermissions().entries()].filter(([, permission]) => permission === undefined).map(([route]) => route)
+  const undeclared = [...app.routePermissions().entries()]
+    .filter(([, permission]) => permission === undefined)
+    .map(([route]) => route)
   t.same(undeclared, [], 'no route without a declared permission')
   const publicRoutes = [...app.routePermissions().entries()]
     .filter(([route, permission]) => permission === 'public' && !route.startsWith('HEAD '))
@@ -40,12 +42,24 @@ t.test('a route that forgets its permission is refused at runtime', async (t) =>
 t.test('roles grant only known permissions; city systems and auditors hold no personal-data permission', async (t) => {
   const roles = loadRoles().data.roles
   for (const role of roles) {
-    for (const permission of [...role.permissions, ...role.grantable]) t.ok(permissionNames.includes(permission as never), `${role.code}: ${permission}`)
+    for (const permission of [...role.permissions, ...role.grantable])
+      t.ok(permissionNames.includes(permission as never), `${role.code}: ${permission}`)
   }
-  const personal = ['registry:read', 'registry:write', 'registry:sensitive', 'registry:export', 'incidents:read', 'incidents:sensitive']
+  const personal = [
+    'registry:read',
+    'registry:write',
+    'registry:sensitive',
+    'registry:export',
+    'incidents:read',
+    'incidents:sensitive',
+  ]
   for (const code of ['city_system', 'auditor']) {
     const role = roles.find((r) => r.code === code)!
-    t.same(role.permissions.filter((p) => personal.includes(p)), [], `${code} holds none`)
+    t.same(
+      role.permissions.filter((p) => personal.includes(p)),
+      [],
+      `${code} holds none`,
+    )
   }
   const auditor = roles.find((r) => r.code === 'auditor')!
   t.same(auditor.permissions, ['audit:read'])
@@ -56,7 +70,13 @@ t.test('residential groups are added by administrators', async (t) => {
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
-  const group = { code: `${wardA}-TDP01`, nameVi: 'Tổ dân phố số 1', level: 'residential_group', parentCode: wardA, validFrom: '2020-01-01' }
+  const group = {
+    code: `${wardA}-TDP01`,
+    nameVi: 'Tổ dân phố số 1',
+    level: 'residential_group',
+    parentCode: wardA,
+    validFrom: '2020-01-01',
+  }
   const refused = await app.inject({ method: 'POST', url: '/v1/units', headers: officer.headers, payload: group })
   t.equal(refused.statusCode, 403)
   const created = await app.inject({ method: 'POST', url: '/v1/units', headers: admin.headers, payload: group })
@@ -64,14 +84,28 @@ t.test('residential groups are added by administrators', async (t) => {
   t.match(created.json(), { code: `${wardA}-TDP01`, level: 'residential_group', parentCode: wardA, provinceCode: '01' })
   const duplicate = await app.inject({ method: 'POST', url: '/v1/units', headers: admin.headers, payload: group })
   t.equal(duplicate.statusCode, 409)
-  const badParent = await app.inject({ method: 'POST', url: '/v1/units', headers: admin.headers, payload: { ...group, code: 'X-1', parentCode: '008' } })
+  const badParent = await app.inject({
+    method: 'POST',
+    url: '/v1/units',
+    headers: admin.headers,
+    payload: { ...group, code: 'X-1', parentCode: '008' },
+  })
   t.equal(badParent.statusCode, 422)
   t.equal(badParent.json().errors[0].pointer, '/parentCode')
-  const outside = await app.inject({ method: 'POST', url: '/v1/units', headers: admin.headers, payload: { ...group, code: 'X-2', validFrom: '2026-01-01' } })
+  const outside = await app.inject({
+    method: 'POST',
+    url: '/v1/units',
+    headers: admin.headers,
+    payload: { ...group, code: 'X-2', validFrom: '2026-01-01' },
+  })
   t.equal(outside.statusCode, 422, 'the old ward ended in 2025')
   const collaborator = await accountFor(ctx, { role: 'collaborator', units: [`${wardA}-TDP01`] })
   const me = await app.inject({ url: '/v1/me', headers: collaborator.headers })
-  t.same(me.json().jurisdiction, { wards: [], residentialGroups: [`${wardA}-TDP01`] }, 'a collaborator’s jurisdiction is the group')
+  t.same(
+    me.json().jurisdiction,
+    { wards: [], residentialGroups: [`${wardA}-TDP01`] },
+    'a collaborator’s jurisdiction is the group',
+  )
   const closed = await app.inject({
     method: 'PATCH',
     url: `/v1/units/${wardA}-TDP01`,

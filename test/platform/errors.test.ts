@@ -87,7 +87,12 @@ t.test('problem+json for every error, with stable codes', async (t) => {
     t.equal(ok.json().items.length, 2)
     const unknown = await app.inject({ url: '/v1/units?sort=name', headers: reader.headers })
     t.equal(unknown.statusCode, 400)
-    t.same(unknown.json().errors[0], { location: 'querystring', pointer: '/sort', message: 'is not a known property', code: 'additionalProperties' })
+    t.same(unknown.json().errors[0], {
+      location: 'querystring',
+      pointer: '/sort',
+      message: 'is not a known property',
+      code: 'additionalProperties',
+    })
   })
 
   t.test('malformed JSON is a 400, not a 500', async (t) => {

@@ -13,7 +13,8 @@ t.test('retry delays grow exponentially, with bounded jitter', async (t) => {
     [1000, 3, 0, 3200],
     [1000, 3, 1, 4800],
   ]
-  for (const [base, attempt, random, expected] of cases) t.equal(retryDelayMs(base, attempt, random), expected, `attempt ${attempt}, random ${random}`)
+  for (const [base, attempt, random, expected] of cases)
+    t.equal(retryDelayMs(base, attempt, random), expected, `attempt ${attempt}, random ${random}`)
 })
 
 t.test('the job queue', async (t) => {
@@ -85,7 +86,10 @@ t.test('the job queue', async (t) => {
 
   t.test('a job whose worker died is taken over when its lease expires', async (t) => {
     const id = (await queue.send(database.db, 'greet', { name: 'orphan' }))!
-    await database.db.update(jobs).set({ state: 'active', lockedBy: 'dead-worker', lockedUntil: new Date(clock.now().getTime() + 1000) }).where(eq(jobs.id, id))
+    await database.db
+      .update(jobs)
+      .set({ state: 'active', lockedBy: 'dead-worker', lockedUntil: new Date(clock.now().getTime() + 1000) })
+      .where(eq(jobs.id, id))
     await queue.runDue()
     t.notOk(seen.includes('orphan'), 'not while the lease holds')
     clock.advance(2000)

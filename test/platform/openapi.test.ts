@@ -50,15 +50,21 @@ t.test('every operation is documented for integrators', async (t) => {
     }
   }
   t.ok(document.components.schemas.Problem, 'Problem is a named component')
-  t.match((document.components as { securitySchemes?: unknown }).securitySchemes, { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } })
+  t.match((document.components as { securitySchemes?: unknown }).securitySchemes, {
+    bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  })
   t.ok(document.components.schemas.Unit, 'components are named after schema ids')
 })
 
 t.test('the spec passes redocly lint with no errors', async (t) => {
-  const output = execFileSync(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi/openapi.json', '--format=summary'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const output = execFileSync(
+    process.execPath,
+    ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi/openapi.json', '--format=summary'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   t.notMatch(output, /error/i, output)
 })
 

@@ -14,7 +14,10 @@ t.test('request ids, headers and logging', async (t) => {
 
   t.test('an unsafe X-Request-Id is replaced, never echoed or logged', async (t) => {
     const injected = 'abc\n{"level":60,"msg":"forged"}'
-    const response = await app.inject({ url: '/v1/units/nope', headers: { ...reader.headers, 'x-request-id': injected } })
+    const response = await app.inject({
+      url: '/v1/units/nope',
+      headers: { ...reader.headers, 'x-request-id': injected },
+    })
     t.not(response.headers['x-request-id'], injected)
     t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/)
     t.equal(response.json().requestId, response.headers['x-request-id'])
@@ -38,11 +41,21 @@ t.test('request ids, headers and logging', async (t) => {
   t.test('security headers are set', async (t) => {
     const response = await app.inject({ url: '/health/live' })
     t.equal(response.headers['x-content-type-options'], 'nosniff')
-    t.equal(response.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", 'nothing may load or frame a response')
+    t.equal(
+      response.headers['content-security-policy'],
+      "default-src 'none';frame-ancestors 'none'",
+      'nothing may load or frame a response',
+    )
     t.equal(response.headers['x-frame-options'], 'DENY')
     t.equal(response.headers['referrer-policy'], 'no-referrer')
     t.equal(response.headers['cache-control'], 'no-store', 'no cache keeps a response')
-    for (const pageHeader of ['x-xss-protection', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'origin-agent-cluster']) {
+    for (const pageHeader of [
+      'x-xss-protection',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-permitted-cross-domain-policies',
+      'origin-agent-cluster',
+    ]) {
       t.notOk(pageHeader in response.headers, `${pageHeader}: nothing to act on in a JSON API`)
     }
     const keys = await app.inject({ url: '/.well-known/jwks.json' })

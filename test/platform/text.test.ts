@@ -19,7 +19,15 @@ t.test('what is not text: a NUL and half of a surrogate pair; everything else is
   ]
   for (const [name, value, fault] of cases) t.equal(textFault(value), fault, name)
   t.same(
-    findTextFaults({ fullName: 'A\u0000', address: { streetAddress: 'ok', lines: ['ok', '\ud800'] }, 'key\u0000': 1, 'a/b~': '\u0000' }, 'body').map((e) => [e.pointer, e.code]),
+    findTextFaults(
+      {
+        fullName: 'A\u0000',
+        address: { streetAddress: 'ok', lines: ['ok', '\ud800'] },
+        'key\u0000': 1,
+        'a/b~': '\u0000',
+      },
+      'body',
+    ).map((e) => [e.pointer, e.code]),
     [
       ['/fullName', 'nul_character'],
       ['/address/lines/1', 'unpaired_surrogate'],
@@ -39,27 +47,63 @@ t.test('a string that is not text is a 400 naming where it is, and nothing is wr
   const before = await registrySnapshot(ctx)
   const incidentsBefore = await countRows(ctx, 'incidents')
   const cases: [string, InjectOptions, string, string][] = [
-    ['a name', { method: 'POST', url: '/v1/children', payload: { fullName: 'Lê\u0000Văn', sex: 'male', dateOfBirth: '2018-01-01', address: { wardCode: wardA } } }, 'body', '/fullName'],
+    [
+      'a name',
+      {
+        method: 'POST',
+        url: '/v1/children',
+        payload: { fullName: 'Lê\u0000Văn', sex: 'male', dateOfBirth: '2018-01-01', address: { wardCode: wardA } },
+      },
+      'body',
+      '/fullName',
+    ],
     [
       'a health note',
-      { method: 'POST', url: '/v1/children', payload: { fullName: 'Lê Văn', sex: 'male', dateOfBirth: '2018-01-01', healthNote: 'HIV \ud800', address: { wardCode: wardA } } },
+      {
+        method: 'POST',
+        url: '/v1/children',
+        payload: {
+          fullName: 'Lê Văn',
+          sex: 'male',
+          dateOfBirth: '2018-01-01',
+          healthNote: 'HIV \ud800',
+          address: { wardCode: wardA },
+        },
+      },
       'body',
       '/healthNote',
     ],
     [
       'a narrative',
-      { method: 'POST', url: '/v1/incidents', payload: incidentReport({ id: child.id, wardCode: wardA }, { narrative: 'xâm hại\u0000' }) },
+      {
+        method: 'POST',
+        url: '/v1/incidents',
+        payload: incidentReport({ id: child.id, wardCode: wardA }, { narrative: 'xâm hại\u0000' }),
+      },
       'body',
       '/narrative',
     ],
-    ['an edit', { method: 'PATCH', url: `/v1/children/${child.id}`, headers: { 'if-match': `"${child.version}"` }, payload: { fullName: '\u0000' } }, 'body', '/fullName'],
+    [
+      'an edit',
+      {
+        method: 'PATCH',
+        url: `/v1/children/${child.id}`,
+        headers: { 'if-match': `"${child.version}"` },
+        payload: { fullName: '\u0000' },
+      },
+      'body',
+      '/fullName',
+    ],
     ['a search term', { url: '/v1/children?q=Hoa%00' }, 'querystring', '/q'],
     ['a search term in an export', { url: '/v1/children/export?format=csv&q=%00' }, 'querystring', '/q'],
     ['a household search', { url: '/v1/households?q=%00' }, 'querystring', '/q'],
     ['a path', { url: '/v1/units/003%0001' }, 'params', '/code'],
   ]
   for (const [name, request, location, pointer] of cases) {
-    const response = await app.inject({ ...request, headers: { ...officer.headers, ...(request.headers as Record<string, string>) } })
+    const response = await app.inject({
+      ...request,
+      headers: { ...officer.headers, ...(request.headers as Record<string, string>) },
+    })
     t.equal(response.statusCode, 400, name)
     t.match(response.headers['content-type'], /^application\/problem\+json/, name)
     t.match(response.json(), { code: 'invalid_text', errors: [{ location, pointer }] }, name)
@@ -67,7 +111,16 @@ t.test('a string that is not text is a 400 naming where it is, and nothing is wr
   t.same(await registrySnapshot(ctx), before, 'the registry is unchanged')
   t.equal(await countRows(ctx, 'incidents'), incidentsBefore, 'no incident was written')
 
-  const lists = ['/v1/children', '/v1/households', '/v1/incidents', '/v1/units', '/v1/audit-events', '/v1/reports', '/v1/users', '/v1/webhooks']
+  const lists = [
+    '/v1/children',
+    '/v1/households',
+    '/v1/incidents',
+    '/v1/units',
+    '/v1/audit-events',
+    '/v1/reports',
+    '/v1/users',
+    '/v1/webhooks',
+  ]
   const badCursors = [
     ['a NUL inside', encodeCursor(['Hoa\u0000', child.id])],
     ['the wrong kind of part', encodeCursor([1, 2])],
@@ -76,7 +129,10 @@ t.test('a string that is not text is a 400 naming where it is, and nothing is wr
   ]
   for (const list of lists) {
     for (const [name, cursor] of badCursors) {
-      const response = await app.inject({ url: `${list}?cursor=${encodeURIComponent(cursor!)}`, headers: admin.headers })
+      const response = await app.inject({
+        url: `${list}?cursor=${encodeURIComponent(cursor!)}`,
+        headers: admin.headers,
+      })
       t.equal(response.statusCode, 400, `${list}: ${name}`)
       t.equal(response.json().code, 'invalid_cursor', `${list}: ${name}`)
     }

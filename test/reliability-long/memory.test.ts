@@ -24,14 +24,22 @@ t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches a
   const created = await fetch(`${base}/v1/children`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ fullName: 'Nguyễn Thị Bộ Nhớ', sex: 'female', dateOfBirth: '2018-05-05', address: { wardCode: '00301' } }),
+    body: JSON.stringify({
+      fullName: 'Nguyễn Thị Bộ Nhớ',
+      sex: 'female',
+      dateOfBirth: '2018-05-05',
+      address: { wardCode: '00301' },
+    }),
   })
   t.equal(created.status, 201, 'a synthetic child to read')
   const { id } = (await created.json()) as { id: string }
 
   const samples: { second: number; mib: number }[] = []
   const started = Date.now()
-  const sampler = setInterval(() => samples.push({ second: Math.round((Date.now() - started) / 1000), mib: residentMiB(child.pid!) }), sampleEveryMs)
+  const sampler = setInterval(
+    () => samples.push({ second: Math.round((Date.now() - started) / 1000), mib: residentMiB(child.pid!) }),
+    sampleEveryMs,
+  )
   const statuses = new Map<number, number>()
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -45,7 +53,16 @@ t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches a
           { method: 'GET', path: '/v1/children?q=nguyen%20thi&limit=20' },
           { method: 'GET', path: '/v1/units?limit=50' },
           { method: 'GET', path: '/v1/children/00000000-0000-4000-8000-000000000000' },
-          { method: 'POST', path: '/v1/children', body: JSON.stringify({ fullName: 'Trẻ Thử Tải', sex: 'male', dateOfBirth: '2017-01-01', address: { wardCode: '00304' } }) },
+          {
+            method: 'POST',
+            path: '/v1/children',
+            body: JSON.stringify({
+              fullName: 'Trẻ Thử Tải',
+              sex: 'male',
+              dateOfBirth: '2017-01-01',
+              address: { wardCode: '00304' },
+            }),
+          },
         ],
       },
       (error, output) => (error ? reject(error) : resolve(output)),
@@ -59,7 +76,9 @@ t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches a
   const early = Math.max(...afterWarmUp.slice(0, half).map((s) => s.mib))
   const late = Math.max(...afterWarmUp.slice(half).map((s) => s.mib))
   t.comment(`RSS (MiB) every ${sampleEveryMs / 1000} s: ${samples.map((s) => `${s.second}s ${s.mib}`).join(', ')}`)
-  t.comment(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+  t.comment(
+    `${result.requests.total} requests, ${Math.round(result.requests.average)} req/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+  )
   t.ok(afterWarmUp.length >= 4, 'enough samples after the warm-up')
   t.ok(late <= early * 1.15 + 16, `flat: the later half peaks at ${late} MiB against ${early} MiB in the earlier half`)
   t.equal(result.timeouts, 0, 'no request hung')

@@ -11,7 +11,10 @@ t.test('SIGTERM during a load run: in-flight requests complete, later ones get 5
   const statuses = new Map<number, number>()
   let finish: (result: autocannon.Result) => void = () => {}
   const run = new Promise<autocannon.Result>((resolve) => (finish = resolve))
-  const instance = autocannon({ url: `${base}/v1/units?limit=20`, connections: 20, duration: 6, headers: { authorization: `Bearer ${token}` } }, (_error, result) => finish(result))
+  const instance = autocannon(
+    { url: `${base}/v1/units?limit=20`, connections: 20, duration: 6, headers: { authorization: `Bearer ${token}` } },
+    (_error, result) => finish(result),
+  )
   instance.on('response', (_client, statusCode) => statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1))
   await sleep(2500)
   const signalled = Date.now()
@@ -25,5 +28,7 @@ t.test('SIGTERM during a load run: in-flight requests complete, later ones get 5
   const others = [...statuses.keys()].filter((status) => status !== 200 && status !== 503)
   t.same(others, [], 'nothing but 200 and 503 (draining)')
   t.equal(result.timeouts, 0, 'no request hung')
-  t.comment(`responses: ${JSON.stringify(Object.fromEntries(statuses))}; connection errors after close: ${result.errors}`)
+  t.comment(
+    `responses: ${JSON.stringify(Object.fromEntries(statuses))}; connection errors after close: ${result.errors}`,
+  )
 })

@@ -52,7 +52,12 @@ function marked(schema: JsonSchema, text: string, ids: Record<string, string>, d
       return depth > 5 || !schema.items ? [] : [marked(schema.items, text, ids, depth + 1)]
     case 'object':
       if (depth > 5) return {}
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => [name, marked(property, text, ids, depth + 1)]))
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([name, property]) => [
+          name,
+          marked(property, text, ids, depth + 1),
+        ]),
+      )
     default:
       return text
   }
@@ -82,7 +87,10 @@ t.test('no personal value sent to any operation, valid or failing, reaches a log
         queryRows(app.database.db, sql`select ${marker}::uuid as refused`),
       )
       app.get('/fixture/failed-statement', { config: { permission: 'public' } }, async () =>
-        queryRows(app.database.db, sql`select ${marker}::text as value, 1 / (select count(*) - count(*) from units) as failure`),
+        queryRows(
+          app.database.db,
+          sql`select ${marker}::text as value, 1 / (select count(*) - count(*) from units) as failure`,
+        ),
       )
       app.get('/fixture/error-message', { config: { permission: 'public' } }, async () => {
         throw new Error(`could not file ${marker}`)
@@ -105,22 +113,53 @@ t.test('no personal value sent to any operation, valid or failing, reaches a log
     healthNote: `HIV: ${marker}`,
     address: { wardCode: wardA, streetAddress: marker },
   })
-  const household = await app.inject({ method: 'POST', url: '/v1/households', headers: officer.headers, payload: { headName: named(marker), address: { wardCode: wardA, streetAddress: marker } } })
+  const household = await app.inject({
+    method: 'POST',
+    url: '/v1/households',
+    headers: officer.headers,
+    payload: { headName: named(marker), address: { wardCode: wardA, streetAddress: marker } },
+  })
   const incident = await app.inject({
     method: 'POST',
     url: '/v1/incidents',
     headers: officer.headers,
-    payload: incidentReport({ id: child.id, wardCode: wardA }, { narrative: `narrative of ${marker}`, perpetratorRelation: marker }),
+    payload: incidentReport(
+      { id: child.id, wardCode: wardA },
+      { narrative: `narrative of ${marker}`, perpetratorRelation: marker },
+    ),
   })
-  const ids: Record<string, string> = { children: child.id, households: household.json().id ?? randomUUID(), incidents: incident.json().id ?? randomUUID(), child: child.id }
+  const ids: Record<string, string> = {
+    children: child.id,
+    households: household.json().id ?? randomUUID(),
+    incidents: incident.json().id ?? randomUUID(),
+    child: child.id,
+  }
   const story = [
     await app.inject({ url: `/v1/children?q=${marker}`, headers: officer.headers }),
     await app.inject({ url: `/v1/children/export?format=csv&q=${marker}`, headers: officer.headers }),
     await app.inject({ url: `/v1/children/${child.id}`, headers: officer.headers }),
-    await app.inject({ method: 'PATCH', url: `/v1/children/${child.id}`, headers: { ...officer.headers, 'if-match': `"${child.version}"` }, payload: { fullName: named(`${marker} b`), reason: marker } }),
-    await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: marker, password: marker } }),
-    await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: marker, client_secret: marker } }),
-    await app.inject({ method: 'POST', url: '/v1/children', headers: { ...officer.headers, 'content-type': 'application/json' }, payload: `{"fullName": "${marker}", ` }),
+    await app.inject({
+      method: 'PATCH',
+      url: `/v1/children/${child.id}`,
+      headers: { ...officer.headers, 'if-match': `"${child.version}"` },
+      payload: { fullName: named(`${marker} b`), reason: marker },
+    }),
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: marker, password: marker },
+    }),
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'client_credentials', client_id: marker, client_secret: marker },
+    }),
+    await app.inject({
+      method: 'POST',
+      url: '/v1/children',
+      headers: { ...officer.headers, 'content-type': 'application/json' },
+      payload: `{"fullName": "${marker}", `,
+    }),
     await app.inject({
       method: 'POST',
       url: '/v1/imports?kind=children&mode=partial',
@@ -139,7 +178,10 @@ t.test('no personal value sent to any operation, valid or failing, reaches a log
     await app.inject({
       method: 'POST',
       url: '/v1/imports?kind=children',
-      headers: { ...officer.headers, 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      headers: {
+        ...officer.headers,
+        'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      },
       payload: await workbook([
         ['Mã nguồn', 'Họ và tên', 'Giới tính', 'Ngày sinh', 'Mã phường'],
         [`${marker}-x`, named(marker), 'Nam', marker, wardA],
@@ -185,14 +227,22 @@ t.test('no personal value sent to any operation, valid or failing, reaches a log
         }
       }
       if (bodySchema) {
-        await app.inject({ method: method.toUpperCase() as 'POST', url: path, headers: { ...officer.headers, 'content-type': 'application/json' }, payload: `{"${marker}": "${marker}` })
+        await app.inject({
+          method: method.toUpperCase() as 'POST',
+          url: path,
+          headers: { ...officer.headers, 'content-type': 'application/json' },
+          payload: `{"${marker}": "${marker}`,
+        })
         requests++
       }
     }
   }
   t.ok(requests > 300, `${requests} requests`)
   t.ok(logs.length > requests, `${logs.length} log lines`)
-  t.ok(logs.some((line) => line.level === 50), 'error lines among them (the failures above)')
+  t.ok(
+    logs.some((line) => line.level === 50),
+    'error lines among them (the failures above)',
+  )
   const leaks = logs.filter((line) => JSON.stringify(line).toLowerCase().includes(marker))
   t.same(leaks, [], 'no log line carries the marker')
 })

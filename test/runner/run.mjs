@@ -77,10 +77,12 @@ child.on('close', (code, signal) => {
   } else {
     const reasons = []
     if (failingFiles.length) reasons.push(`failing test files: ${failingFiles.join(', ')}`)
-    for (const name of coverageShortfalls) reasons.push(`${name} coverage ${coverage[name]}% is under its floor of ${floors[name]}% (.taprc)`)
+    for (const name of coverageShortfalls)
+      reasons.push(`${name} coverage ${coverage[name]}% is under its floor of ${floors[name]}% (.taprc)`)
     if (!summary) reasons.push('tap ended without its summary (a crash, a signal or a timeout of the whole run)')
     if (signal) reasons.push(`tap was stopped by ${signal}`)
-    if (!reasons.length) reasons.push(`tap exited with code ${code} without a failing test or coverage shortfall; read the lines above`)
+    if (!reasons.length)
+      reasons.push(`tap exited with code ${code} without a failing test or coverage shortfall; read the lines above`)
     lines.push(`result: FAILED (exit ${code ?? signal}) because`, ...reasons.map((reason) => `  - ${reason}`))
   }
   process.stdout.write(`${lines.join('\n')}\n`)

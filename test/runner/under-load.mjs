@@ -17,13 +17,18 @@ const stopBurners = () => {
 }
 process.on('exit', stopBurners)
 
-const load = () => loadavg().map((value) => value.toFixed(2)).join(' / ')
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ')
 const samples = []
 const sampler = setInterval(() => samples.push(loadavg()[0]), 15_000)
 process.stdout.write(`under load: ${burnerCount} CPU burners; load average (1/5/15 min) ${load()}\n`)
 
 const started = Date.now()
-const run = spawn(process.execPath, [fileURLToPath(new URL('run.mjs', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' })
+const run = spawn(process.execPath, [fileURLToPath(new URL('run.mjs', import.meta.url)), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+})
 const forward = (signal) => run.kill(signal)
 process.on('SIGINT', forward)
 process.on('SIGTERM', forward)

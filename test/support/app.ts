@@ -57,7 +57,13 @@ export async function openTestDatabase(t: Test): Promise<Database> {
     await admin.end()
   }
   // Waiting for a pooled connection on a loaded machine can take seconds; production's 3 s would turn that into 503s.
-  const database = await openDatabase({ url: serverUrl(url, name), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000 })
+  const database = await openDatabase({
+    url: serverUrl(url, name),
+    dataDir: '',
+    poolMax: 5,
+    statementTimeoutMs: 30_000,
+    connectTimeoutMs: 30_000,
+  })
   t.teardown(async () => {
     await database.close()
     const cleanup = new pg.Client({ connectionString: url })
@@ -114,7 +120,8 @@ export async function createTestApp(
   const logs: Record<string, unknown>[] = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>)
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>)
       done()
     },
   })

@@ -28,9 +28,14 @@ export type Resolver = (ref: string) => JsonSchema
 
 const formats: Record<string, () => Arbitrary<string>> = {
   uuid: () => fc.uuid(),
-  date: () => fc.date({ min: new Date('2005-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  date: () =>
+    fc
+      .date({ min: new Date('2005-01-01'), max: new Date('2030-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
   'date-time': () =>
-    fc.date({ min: new Date('2005-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc
+      .date({ min: new Date('2005-01-01'), max: new Date('2030-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
 }
 
 /** Values a schema accepts (or mostly accepts: patterns are followed, cross-field rules are not). */
@@ -52,12 +57,18 @@ export function validValue(schema: JsonSchema, resolve: Resolver, depth = 0): Ar
       return fc.double({ min: schema.minimum ?? -1000, max: schema.maximum ?? 100_000, noNaN: true })
     case 'string': {
       if (schema.format && formats[schema.format]) return formats[schema.format]!()
-      if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= (schema.minLength ?? 0) && s.length <= (schema.maxLength ?? 10_000))
+      if (schema.pattern)
+        return fc
+          .stringMatching(new RegExp(schema.pattern))
+          .filter((s) => s.length >= (schema.minLength ?? 0) && s.length <= (schema.maxLength ?? 10_000))
       return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 40) })
     }
     case 'array': {
       if (depth > 4 || !schema.items) return fc.constant([])
-      return fc.array(validValue(schema.items, resolve, depth + 1), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) })
+      return fc.array(validValue(schema.items, resolve, depth + 1), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.min(schema.maxItems ?? 3, 3),
+      })
     }
     case 'object': {
       if (depth > 4) return fc.constant({})
@@ -81,7 +92,16 @@ export function hostileValue(): Arbitrary<unknown> {
     fc.double(),
     fc.boolean(),
     fc.string({ maxLength: 30 }),
-    fc.constantFrom("' or 1=1 --", '<script>alert(1)</script>', '../../etc/passwd', '\u0000', '9'.repeat(400), '=cmd|calc', '%00', '{{7*7}}'),
+    fc.constantFrom(
+      "' or 1=1 --",
+      '<script>alert(1)</script>',
+      '../../etc/passwd',
+      '\u0000',
+      '9'.repeat(400),
+      '=cmd|calc',
+      '%00',
+      '{{7*7}}',
+    ),
     fc.array(fc.string(), { maxLength: 3 }),
     fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
   )

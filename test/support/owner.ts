@@ -66,7 +66,10 @@ export async function waitForLockWaiter(observer: pg.Client, lockType?: string, 
 }
 
 /** Reads as the tables' owner (so row-level security hides nothing), the same way as asTableOwner. */
-export async function queryAsTableOwner<Row extends Record<string, unknown>>(database: Database, statement: string): Promise<Row[]> {
+export async function queryAsTableOwner<Row extends Record<string, unknown>>(
+  database: Database,
+  statement: string,
+): Promise<Row[]> {
   if (onPostgres) {
     const owner = new pg.Client({ connectionString: await ownerConnectionString(database) })
     await owner.connect()

@@ -98,7 +98,11 @@ export async function startServerProcess(t: Test, env: Record<string, string>): 
 export async function serverApi(server: ServerProcess, token: string, path: string, init: RequestInit = {}) {
   const response = await fetch(`${server.base}${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string>),
+    },
   })
   return { status: response.status, body: (await response.json().catch(() => null)) as Record<string, unknown> | null }
 }

@@ -5,7 +5,9 @@ import type { TestAccount } from './auth.js'
 export async function registerChild(
   { app }: TestApp,
   account: TestAccount,
-  child: Record<string, unknown> & { address: { wardCode: string; residentialGroupCode?: string; streetAddress?: string } },
+  child: Record<string, unknown> & {
+    address: { wardCode: string; residentialGroupCode?: string; streetAddress?: string }
+  },
 ) {
   const response = await app.inject({
     method: 'POST',
@@ -13,7 +15,8 @@ export async function registerChild(
     headers: account.headers,
     payload: { sex: 'female', dateOfBirth: '2018-05-10', ...child },
   })
-  if (response.statusCode !== 201) throw new Error(`registering a child failed: ${response.statusCode} ${response.body}`)
+  if (response.statusCode !== 201)
+    throw new Error(`registering a child failed: ${response.statusCode} ${response.body}`)
   return response.json() as { id: string; version: number; address: { wardCode: string }; [key: string]: unknown }
 }
 

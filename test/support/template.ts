@@ -25,7 +25,10 @@ function filesUnder(folder: string): string[] {
 /** What a template is built from: migrations, reference files, and the code that seeds them. */
 function templateSources(): string[] {
   return [...filesUnder(migrationsFolder), ...filesUnder(sourceFolder)].filter(
-    (file) => /\.(sql|json)$/.test(file) || /\/src\/(db|reference)\/.*\.ts$/.test(file) || /\/src\/modules\/[^/]+\/repository\.ts$/.test(file),
+    (file) =>
+      /\.(sql|json)$/.test(file) ||
+      /\/src\/(db|reference)\/.*\.ts$/.test(file) ||
+      /\/src\/modules\/[^/]+\/repository\.ts$/.test(file),
   )
 }
 
@@ -52,7 +55,13 @@ export async function ensurePgliteTemplate(): Promise<string> {
   if (existsSync(path)) return path
   const client = await PGlite.create({ extensions: { pg_trgm, unaccent } })
   const db = drizzle({ client, schema }) as unknown as Db
-  const database: Database = { kind: 'pglite', db, ping: async () => {}, useAppRole: async () => {}, close: async () => client.close() }
+  const database: Database = {
+    kind: 'pglite',
+    db,
+    ping: async () => {},
+    useAppRole: async () => {},
+    close: async () => client.close(),
+  }
   await migrate(database)
   await seedReferenceData(database)
   const dump = await client.dumpDataDir('gzip')
@@ -79,7 +88,12 @@ export async function ensurePostgresTemplate(databaseUrl: string): Promise<strin
     if (exists.rowCount) return name
     const building = `${name}_building_${process.pid}`
     await admin.query(`create database "${building}"`)
-    const database = await openDatabase({ url: serverUrl(databaseUrl, building), dataDir: '', poolMax: 2, statementTimeoutMs: 60_000 })
+    const database = await openDatabase({
+      url: serverUrl(databaseUrl, building),
+      dataDir: '',
+      poolMax: 2,
+      statementTimeoutMs: 60_000,
+    })
     try {
       await migrate(database)
       await seedReferenceData(database)

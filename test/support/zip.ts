@@ -31,7 +31,16 @@ export function zipArchive(parts: readonly ZipPart[]): Buffer {
     const checksum = crc32(data) >>> 0
     const size = part.declaredSize ?? data.length
     const flags = 0x800 | (part.encrypted ? 0x1 : 0)
-    const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], [6, 2, flags], [8, 2, 8], [14, 4, checksum], [18, 4, packed.length], [22, 4, size], [26, 2, name.length]])
+    const local = record(30, [
+      [0, 4, 0x04034b50],
+      [4, 2, 20],
+      [6, 2, flags],
+      [8, 2, 8],
+      [14, 4, checksum],
+      [18, 4, packed.length],
+      [22, 4, size],
+      [26, 2, name.length],
+    ])
     const central = record(46, [
       [0, 4, 0x02014b50],
       [4, 2, 20],
@@ -49,7 +58,13 @@ export function zipArchive(parts: readonly ZipPart[]): Buffer {
     offset += local.length + name.length + packed.length
   }
   const centralDirectory = Buffer.concat(directory)
-  const end = record(22, [[0, 4, 0x06054b50], [8, 2, parts.length], [10, 2, parts.length], [12, 4, centralDirectory.length], [16, 4, offset]])
+  const end = record(22, [
+    [0, 4, 0x06054b50],
+    [8, 2, parts.length],
+    [10, 2, parts.length],
+    [12, 4, centralDirectory.length],
+    [16, 4, offset],
+  ])
   return Buffer.concat([...files, centralDirectory, end])
 }
 
@@ -63,7 +78,11 @@ export function inlineRows(rows: readonly (readonly (string | null)[])[], firstR
   return rows
     .map((cells, index) => {
       const row = firstRow + index
-      const xml = cells.map((text, column) => (text === null ? '' : `<c r="${columnName(column)}${row}" t="inlineStr"><is><t>${escape(text)}</t></is></c>`)).join('')
+      const xml = cells
+        .map((text, column) =>
+          text === null ? '' : `<c r="${columnName(column)}${row}" t="inlineStr"><is><t>${escape(text)}</t></is></c>`,
+        )
+        .join('')
       return `<row r="${row}">${xml}</row>`
     })
     .join('')
@@ -97,8 +116,22 @@ export function workbookArchive(parts: WorkbookParts): Buffer {
       name: 'xl/worksheets/sheet1.xml',
       data: `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${main}"><sheetData>${parts.sheetData}</sheetData></worksheet>`,
     },
-    ...(parts.sharedStrings === undefined ? [] : [{ name: 'xl/sharedStrings.xml', data: `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${main}">${parts.sharedStrings}</sst>` }]),
-    ...(parts.styles === undefined ? [] : [{ name: 'xl/styles.xml', data: `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="${main}">${parts.styles}</styleSheet>` }]),
+    ...(parts.sharedStrings === undefined
+      ? []
+      : [
+          {
+            name: 'xl/sharedStrings.xml',
+            data: `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${main}">${parts.sharedStrings}</sst>`,
+          },
+        ]),
+    ...(parts.styles === undefined
+      ? []
+      : [
+          {
+            name: 'xl/styles.xml',
+            data: `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="${main}">${parts.styles}</styleSheet>`,
+          },
+        ]),
     {
       name: 'xl/_rels/workbook.xml.rels',
       data:

@@ -53,10 +53,16 @@ export async function sealAuditChain(
   { batchSize = 5000, searchFrom = (chainEnd: number) => chainEnd - lateCommitWindow } = {},
 ): Promise<SealRun> {
   return db.transaction(async (tx) => {
-    const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${sealLockKey}) as locked`)
+    const [lock] = await queryRows<{ locked: boolean }>(
+      tx,
+      sql`select pg_try_advisory_xact_lock(${sealLockKey}) as locked`,
+    )
     if (!lock?.locked) return { locked: false, sealed: 0, chainEnd: 0 }
     const [last] = await tx.select().from(auditChain).orderBy(desc(auditChain.position)).limit(1)
-    const [watermark] = await queryRows<{ max: string | number | null }>(tx, sql`select max(event_id) as max from audit_chain`)
+    const [watermark] = await queryRows<{ max: string | number | null }>(
+      tx,
+      sql`select max(event_id) as max from audit_chain`,
+    )
     const chainEnd = Number(watermark?.max ?? 0)
     const from = Math.max(0, searchFrom(chainEnd))
     // Read as plain rows: mapping thousands of events a second through the query builder cost more
@@ -77,7 +83,11 @@ export async function sealAuditChain(
     let previousHash = last?.hash ?? genesisHash
     const links = pending.map((row) => {
       position++
-      const event: ChainedEvent = Object.assign(row, { id: Number(row.id), occurredAt: new Date(row.occurredAt), details: row.details ?? null })
+      const event: ChainedEvent = Object.assign(row, {
+        id: Number(row.id),
+        occurredAt: new Date(row.occurredAt),
+        details: row.details ?? null,
+      })
       const hash = eventHash(previousHash, event)
       const link = { position, eventId: event.id, previousHash, hash }
       previousHash = hash
@@ -109,7 +119,9 @@ export function periodicAuditSealer(db: Db): (now: Date) => Promise<number> {
   return async (now) => {
     const due = now.getTime() - lastLookBack >= lookBackEveryMs
     const run = await sealAuditChain(db, now, {
-      searchFrom: due ? (chainEnd) => Math.min(chainEnd, previousLookBackEnd ?? chainEnd) - lateCommitWindow : (chainEnd) => chainEnd,
+      searchFrom: due
+        ? (chainEnd) => Math.min(chainEnd, previousLookBackEnd ?? chainEnd) - lateCommitWindow
+        : (chainEnd) => chainEnd,
     })
     if (due && run.locked) {
       lastLookBack = now.getTime()
@@ -142,7 +154,13 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
       previous,
       rows.map(({ link, event }) => ({ ...link, event: event ? chained(event) : null })),
     )
-    if (broken) return { ok: false, checked: checked + Math.max(0, broken.position - previous.position - 1), unsealed: await countUnsealed(db), firstBroken: broken }
+    if (broken)
+      return {
+        ok: false,
+        checked: checked + Math.max(0, broken.position - previous.position - 1),
+        unsealed: await countUnsealed(db),
+        firstBroken: broken,
+      }
     checked += rows.length
     const last = rows[rows.length - 1]
     if (!last || rows.length < batchSize) break
@@ -172,7 +190,8 @@ export interface AuditFilter {
 
 export async function listAuditEvents(db: Executor, filter: AuditFilter) {
   const conditions: SQL[] = []
-  if (filter.actor) conditions.push(sql`(${auditEvents.actorId} = ${filter.actor} or ${auditEvents.actorName} = ${filter.actor})`)
+  if (filter.actor)
+    conditions.push(sql`(${auditEvents.actorId} = ${filter.actor} or ${auditEvents.actorName} = ${filter.actor})`)
   if (filter.action) conditions.push(eq(auditEvents.action, filter.action))
   if (filter.resourceType) conditions.push(eq(auditEvents.resourceType, filter.resourceType))
   if (filter.resourceId) conditions.push(eq(auditEvents.resourceId, filter.resourceId))

@@ -17,7 +17,8 @@ export default async function auditRoutes(app: FastifyInstance) {
         operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'The audit log, newest first',
-        description: 'Every write, and every read, list, search and export of personal data. Reading the log is itself logged.',
+        description:
+          'Every write, and every read, list, search and export of personal data. Reading the log is itself logged.',
         querystring: AuditQuery,
         response: { 200: ref(AuditEventPageSchema, 'A page of events'), ...problemResponses(400, 401, 403) },
       },
@@ -26,7 +27,11 @@ export default async function auditRoutes(app: FastifyInstance) {
       const { limit = 50, cursor, ...filter } = request.query
       const before = decodeCursor(cursor, ['integer'])?.[0]
       const rows = await app.database.db.transaction(async (tx) => {
-        const found = await listAuditEvents(tx, { ...filter, before: before === undefined ? undefined : Number(before), limit: limit + 1 })
+        const found = await listAuditEvents(tx, {
+          ...filter,
+          before: before === undefined ? undefined : Number(before),
+          limit: limit + 1,
+        })
         await audit(tx, request, {
           action: 'audit.list',
           resourceType: 'audit_event',

@@ -32,7 +32,11 @@ export interface ChainLink {
   hash: string
 }
 
-export type BrokenLink = { position: number; eventId: number | null; reason: 'position_gap' | 'link_mismatch' | 'hash_mismatch' | 'event_missing' }
+export type BrokenLink = {
+  position: number
+  eventId: number | null
+  reason: 'position_gap' | 'link_mismatch' | 'hash_mismatch' | 'event_missing'
+}
 
 /**
  * Checks a run of links (in position order) that should follow `previous`. Returns the first broken
@@ -46,9 +50,11 @@ export function firstBrokenLink(
   let previousHash = previous.hash
   for (const link of links) {
     if (link.position !== expectedPosition) return { position: expectedPosition, eventId: null, reason: 'position_gap' }
-    if (link.previousHash !== previousHash) return { position: link.position, eventId: link.eventId, reason: 'link_mismatch' }
+    if (link.previousHash !== previousHash)
+      return { position: link.position, eventId: link.eventId, reason: 'link_mismatch' }
     if (!link.event) return { position: link.position, eventId: link.eventId, reason: 'event_missing' }
-    if (eventHash(previousHash, link.event) !== link.hash) return { position: link.position, eventId: link.eventId, reason: 'hash_mismatch' }
+    if (eventHash(previousHash, link.event) !== link.hash)
+      return { position: link.position, eventId: link.eventId, reason: 'hash_mismatch' }
     previousHash = link.hash
     expectedPosition++
   }

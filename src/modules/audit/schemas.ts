@@ -21,7 +21,10 @@ export const AuditEventSchema = Type.Object(
     chain: Nullable(
       Type.Object(
         { position: Type.Integer(), hash: Type.String() },
-        { additionalProperties: false, description: 'null until the event is sealed into the hash chain (within seconds)' },
+        {
+          additionalProperties: false,
+          description: 'null until the event is sealed into the hash chain (within seconds)',
+        },
       ),
     ),
   },

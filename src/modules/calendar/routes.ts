@@ -16,9 +16,13 @@ export default async function calendarRoutes(app: FastifyInstance) {
         operationId: 'listCalendarDays',
         tags: ['calendar'],
         summary: 'Public holidays and make-up working days of a year',
-        description: 'The calendar that working-day deadlines use. Weekends are non-working unless listed as working_day.',
+        description:
+          'The calendar that working-day deadlines use. Weekends are non-working unless listed as working_day.',
         querystring: CalendarDaysQuery,
-        response: { 200: ref(CalendarDayListSchema, 'The special days of the year, in date order'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(CalendarDayListSchema, 'The special days of the year, in date order'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {

@@ -53,7 +53,8 @@ export function isWorkingDay(date: string, calendar: WorkingCalendar): boolean {
 
 /** The n-th working day after `date` (the day itself is not counted). */
 export function addWorkingDays(date: string, workingDays: number, calendar: WorkingCalendar): string {
-  if (!Number.isInteger(workingDays) || workingDays < 0) throw new RangeError('workingDays must be a non-negative integer')
+  if (!Number.isInteger(workingDays) || workingDays < 0)
+    throw new RangeError('workingDays must be a non-negative integer')
   let current = date
   let remaining = workingDays
   while (remaining > 0) {

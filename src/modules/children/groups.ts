@@ -15,7 +15,10 @@ export default async function catalogueRoutes(app: FastifyInstance) {
         operationId: 'listCircumstanceGroups',
         tags: ['reference'],
         summary: 'The 14 groups of children in special circumstances',
-        response: { 200: ref(CircumstanceGroupListSchema, 'All 14 groups, in legal order'), ...problemResponses(401, 403) },
+        response: {
+          200: ref(CircumstanceGroupListSchema, 'All 14 groups, in legal order'),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async () => ({ items: await listCircumstanceGroups(app.database.db), nextCursor: null }),

@@ -32,7 +32,11 @@ const plain = (value: unknown) => value === null || typeof value === 'string' ||
 const plainlyDifferent = (from: unknown, to: unknown) => plain(from) && plain(to)
 
 /** Field-by-field differences between two versions of a record, over the given fields. */
-export function diffFields<T extends Record<string, unknown>>(before: T, after: T, fields: readonly (keyof T & string)[]): FieldChange[] {
+export function diffFields<T extends Record<string, unknown>>(
+  before: T,
+  after: T,
+  fields: readonly (keyof T & string)[],
+): FieldChange[] {
   const changes: FieldChange[] = []
   for (const field of fields) {
     const from = before[field] ?? null

@@ -28,7 +28,14 @@ import {
   updateCircumstance,
   type ChildRow,
 } from './repository.js'
-import { defaultBhytExpiry, effectiveDateOfBirth, foldName, ageInYears, normaliseGroupCode, sensitiveGroupCodes } from './rules.js'
+import {
+  defaultBhytExpiry,
+  effectiveDateOfBirth,
+  foldName,
+  ageInYears,
+  normaliseGroupCode,
+  sensitiveGroupCodes,
+} from './rules.js'
 import {
   CareRecordSchema,
   ChildItemParams,
@@ -47,7 +54,16 @@ import {
   UpdateCareBody,
   UpdateCircumstanceBody,
 } from './schemas.js'
-import { canSeeSensitive, isSensitiveCircumstance, toCard, toCare, toChild, toChildSummary, today, unitFilterScope } from './service.js'
+import {
+  canSeeSensitive,
+  isSensitiveCircumstance,
+  toCard,
+  toCare,
+  toChild,
+  toChildSummary,
+  today,
+  unitFilterScope,
+} from './service.js'
 
 const trackedOnMerge = [
   'dateOfBirth',
@@ -63,7 +79,9 @@ const trackedOnMerge = [
 ] as const
 
 function rangeProblems(startDate: string, endDate: string | null | undefined, pointer = '/endDate'): FieldError[] {
-  return endDate && endDate < startDate ? [{ location: 'body', pointer, message: 'must not be before startDate', code: 'invalid_range' }] : []
+  return endDate && endDate < startDate
+    ? [{ location: 'body', pointer, message: 'must not be before startDate', code: 'invalid_range' }]
+    : []
 }
 
 export default async function childPartRoutes(app: FastifyInstance) {
@@ -103,7 +121,8 @@ export default async function childPartRoutes(app: FastifyInstance) {
         operationId: 'addChildCircumstance',
         tags: ['children'],
         summary: 'Record a special-circumstance group (or a risk) for a child, from a date',
-        description: 'Sensitive groups (đ, e, g, i, l, m) need registry:sensitive. The history keeps every membership with its dates.',
+        description:
+          'Sensitive groups (đ, e, g, i, l, m) need registry:sensitive. The history keeps every membership with its dates.',
         params: ChildParams,
         body: CreateCircumstanceBody,
         response: { 201: ref(CircumstanceSchema, 'The membership'), ...problemResponses(400, 401, 403, 404, 422) },
@@ -114,13 +133,30 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const body = request.body
       const groupCode = body.groupCode ? normaliseGroupCode(body.groupCode) : null
       const problems: FieldError[] = rangeProblems(body.startDate, body.endDate)
-      if (body.kind === 'group' && !groupCode) problems.push({ location: 'body', pointer: '/groupCode', message: 'is required for kind group', code: 'group_required' })
-      if (body.kind === 'risk' && !body.risk) problems.push({ location: 'body', pointer: '/risk', message: 'describe the risk for kind risk', code: 'risk_required' })
+      if (body.kind === 'group' && !groupCode)
+        problems.push({
+          location: 'body',
+          pointer: '/groupCode',
+          message: 'is required for kind group',
+          code: 'group_required',
+        })
+      if (body.kind === 'risk' && !body.risk)
+        problems.push({
+          location: 'body',
+          pointer: '/risk',
+          message: 'describe the risk for kind risk',
+          code: 'risk_required',
+        })
       if (problems.length > 0) throw unprocessable('invalid_record', 'The circumstance cannot be recorded.', problems)
       if (groupCode && sensitiveGroupCodes.has(groupCode) && !canSeeSensitive(principal)) {
-        throw new HttpProblem(403, 'sensitive_field_forbidden', `Group ${groupCode} is sensitive: recording it needs registry:sensitive.`, {
-          extensions: { requiredPermission: 'registry:sensitive' },
-        })
+        throw new HttpProblem(
+          403,
+          'sensitive_field_forbidden',
+          `Group ${groupCode} is sensitive: recording it needs registry:sensitive.`,
+          {
+            extensions: { requiredPermission: 'registry:sensitive' },
+          },
+        )
       }
       const now = app.clock.now()
       const created = await inScope(app.database.db, principal.scope, async (tx) => {
@@ -142,7 +178,14 @@ export default async function childPartRoutes(app: FastifyInstance) {
           updatedAt: now,
           createdBy: principal.id,
         })
-        await revision(request, tx, child, 'circumstance.add', [{ field: 'circumstance', from: null, to: { kind: row.kind, groupCode, startDate: row.startDate } }], isSensitiveCircumstance(row))
+        await revision(
+          request,
+          tx,
+          child,
+          'circumstance.add',
+          [{ field: 'circumstance', from: null, to: { kind: row.kind, groupCode, startDate: row.startDate } }],
+          isSensitiveCircumstance(row),
+        )
         await audit(tx, request, {
           action: 'child.circumstance.add',
           resourceType: 'child',
@@ -181,7 +224,10 @@ export default async function childPartRoutes(app: FastifyInstance) {
         summary: 'End a membership (endDate, endReason) or correct its note; If-Match with its version',
         params: ChildItemParams,
         body: UpdateCircumstanceBody,
-        response: { 200: ref(CircumstanceSchema, 'The membership'), ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
+        response: {
+          200: ref(CircumstanceSchema, 'The membership'),
+          ...problemResponses(400, 401, 403, 404, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -191,10 +237,14 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const outcome = await inScope(app.database.db, principal.scope, async (tx) => {
         const child = await getChildRow(tx, principal.scope, id)
         const current = child ? await getCircumstance(tx, id, itemId) : undefined
-        if (!child || !current || (isSensitiveCircumstance(current) && !canSeeSensitive(principal))) return { missing: true as const }
+        if (!child || !current || (isSensitiveCircumstance(current) && !canSeeSensitive(principal)))
+          return { missing: true as const }
         const problems = rangeProblems(current.startDate, request.body.endDate)
         if (problems.length > 0) throw unprocessable('invalid_record', 'The change cannot be saved.', problems)
-        const updated = await updateCircumstance(tx, itemId, expectedVersion, { ...request.body, updatedAt: app.clock.now() })
+        const updated = await updateCircumstance(tx, itemId, expectedVersion, {
+          ...request.body,
+          updatedAt: app.clock.now(),
+        })
         if (!updated) return { stale: current.version }
         const changes = Object.keys(request.body).map((field) => ({
           field: `circumstance.${field}`,
@@ -202,7 +252,14 @@ export default async function childPartRoutes(app: FastifyInstance) {
           to: updated[field as keyof typeof updated] ?? null,
         }))
         await revision(request, tx, child, 'circumstance.update', changes, isSensitiveCircumstance(current))
-        await audit(tx, request, { action: 'child.circumstance.update', resourceType: 'child', resourceId: id, unitCode: child.wardCode, outcome: 'success', details: { circumstanceId: itemId } })
+        await audit(tx, request, {
+          action: 'child.circumstance.update',
+          resourceType: 'child',
+          resourceId: id,
+          unitCode: child.wardCode,
+          outcome: 'success',
+          details: { circumstanceId: itemId },
+        })
         return { updated }
       })
       if ('missing' in outcome) throw notFound('Circumstance', itemId)
@@ -232,7 +289,8 @@ export default async function childPartRoutes(app: FastifyInstance) {
         operationId: 'addChildCare',
         tags: ['children'],
         summary: 'Record care or support a child receives (allowance, insurance, alternative care, counselling…)',
-        description: 'This is what the "≥ 90% of special-circumstance children cared for" target counts. A note needs registry:sensitive.',
+        description:
+          'This is what the "≥ 90% of special-circumstance children cared for" target counts. A note needs registry:sensitive.',
         params: ChildParams,
         body: CreateCareBody,
         response: { 201: ref(CareRecordSchema, 'The care record'), ...problemResponses(400, 401, 403, 404, 422) },
@@ -244,9 +302,14 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const problems = rangeProblems(body.startDate, body.endDate)
       if (problems.length > 0) throw unprocessable('invalid_record', 'The care record cannot be saved.', problems)
       if (body.note && !canSeeSensitive(principal)) {
-        throw new HttpProblem(403, 'sensitive_field_forbidden', 'A care note may describe health: writing it needs registry:sensitive.', {
-          extensions: { requiredPermission: 'registry:sensitive' },
-        })
+        throw new HttpProblem(
+          403,
+          'sensitive_field_forbidden',
+          'A care note may describe health: writing it needs registry:sensitive.',
+          {
+            extensions: { requiredPermission: 'registry:sensitive' },
+          },
+        )
       }
       const now = app.clock.now()
       const created = await inScope(app.database.db, principal.scope, async (tx) => {
@@ -267,8 +330,22 @@ export default async function childPartRoutes(app: FastifyInstance) {
           updatedAt: now,
           createdBy: principal.id,
         })
-        await revision(request, tx, child, 'care.add', [{ field: 'care', from: null, to: { kind: row.kind, startDate: row.startDate } }], false)
-        await audit(tx, request, { action: 'child.care.add', resourceType: 'child', resourceId: child.id, unitCode: child.wardCode, outcome: 'success', details: { careId: row.id, kind: row.kind } })
+        await revision(
+          request,
+          tx,
+          child,
+          'care.add',
+          [{ field: 'care', from: null, to: { kind: row.kind, startDate: row.startDate } }],
+          false,
+        )
+        await audit(tx, request, {
+          action: 'child.care.add',
+          resourceType: 'child',
+          resourceId: child.id,
+          unitCode: child.wardCode,
+          outcome: 'success',
+          details: { careId: row.id, kind: row.kind },
+        })
         return row
       })
       if (!created) throw notFound('Child', request.params.id)
@@ -287,7 +364,10 @@ export default async function childPartRoutes(app: FastifyInstance) {
         summary: 'End or correct a care record; If-Match with its version',
         params: ChildItemParams,
         body: UpdateCareBody,
-        response: { 200: ref(CareRecordSchema, 'The care record'), ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
+        response: {
+          200: ref(CareRecordSchema, 'The care record'),
+          ...problemResponses(400, 401, 403, 404, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -295,9 +375,14 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const principal = request.principal!
       const { id, itemId } = request.params
       if (request.body.note && !canSeeSensitive(principal)) {
-        throw new HttpProblem(403, 'sensitive_field_forbidden', 'A care note may describe health: writing it needs registry:sensitive.', {
-          extensions: { requiredPermission: 'registry:sensitive' },
-        })
+        throw new HttpProblem(
+          403,
+          'sensitive_field_forbidden',
+          'A care note may describe health: writing it needs registry:sensitive.',
+          {
+            extensions: { requiredPermission: 'registry:sensitive' },
+          },
+        )
       }
       const outcome = await inScope(app.database.db, principal.scope, async (tx) => {
         const child = await getChildRow(tx, principal.scope, id)
@@ -307,8 +392,26 @@ export default async function childPartRoutes(app: FastifyInstance) {
         if (problems.length > 0) throw unprocessable('invalid_record', 'The change cannot be saved.', problems)
         const updated = await updateCare(tx, itemId, expectedVersion, { ...request.body, updatedAt: app.clock.now() })
         if (!updated) return { stale: current.version }
-        await revision(request, tx, child, 'care.update', Object.keys(request.body).map((field) => ({ field: `care.${field}`, from: current[field as keyof typeof current] ?? null, to: updated[field as keyof typeof updated] ?? null })), 'note' in request.body)
-        await audit(tx, request, { action: 'child.care.update', resourceType: 'child', resourceId: id, unitCode: child.wardCode, outcome: 'success', details: { careId: itemId } })
+        await revision(
+          request,
+          tx,
+          child,
+          'care.update',
+          Object.keys(request.body).map((field) => ({
+            field: `care.${field}`,
+            from: current[field as keyof typeof current] ?? null,
+            to: updated[field as keyof typeof updated] ?? null,
+          })),
+          'note' in request.body,
+        )
+        await audit(tx, request, {
+          action: 'child.care.update',
+          resourceType: 'child',
+          resourceId: id,
+          unitCode: child.wardCode,
+          outcome: 'success',
+          details: { careId: itemId },
+        })
         return { updated }
       })
       if ('missing' in outcome) throw notFound('Care record', itemId)
@@ -344,9 +447,18 @@ export default async function childPartRoutes(app: FastifyInstance) {
         let validTo = body.validTo
         if (!validTo) {
           if (!birth || ageInYears(birth, body.validFrom) >= 6) {
-            throw unprocessable('invalid_record', 'validTo is needed: the default expiry applies only to children under 6.', [
-              { location: 'body', pointer: '/validTo', message: 'is required for a child of 6 or more, or without a date of birth', code: 'valid_to_required' },
-            ])
+            throw unprocessable(
+              'invalid_record',
+              'validTo is needed: the default expiry applies only to children under 6.',
+              [
+                {
+                  location: 'body',
+                  pointer: '/validTo',
+                  message: 'is required for a child of 6 or more, or without a date of birth',
+                  code: 'valid_to_required',
+                },
+              ],
+            )
           }
           validTo = defaultBhytExpiry(birth)
         }
@@ -364,8 +476,21 @@ export default async function childPartRoutes(app: FastifyInstance) {
           createdAt: now,
           createdBy: principal.id,
         })
-        await revision(request, tx, child, 'health_insurance.add', [{ field: 'healthInsurance', from: null, to: { validFrom: row.validFrom, validTo: row.validTo } }], false)
-        await audit(tx, request, { action: 'child.health_insurance.add', resourceType: 'child', resourceId: child.id, unitCode: child.wardCode, outcome: 'success' })
+        await revision(
+          request,
+          tx,
+          child,
+          'health_insurance.add',
+          [{ field: 'healthInsurance', from: null, to: { validFrom: row.validFrom, validTo: row.validTo } }],
+          false,
+        )
+        await audit(tx, request, {
+          action: 'child.health_insurance.add',
+          resourceType: 'child',
+          resourceId: child.id,
+          unitCode: child.wardCode,
+          outcome: 'success',
+        })
         return row
       })
       if (!created) throw notFound('Child', request.params.id)
@@ -392,7 +517,13 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const { id } = request.params
       const revisions = await inScope(app.database.db, principal.scope, async (tx) => {
         const child = await getChildRow(tx, principal.scope, id)
-        await audit(tx, request, { action: 'child.history', resourceType: 'child', resourceId: id, unitCode: child?.wardCode ?? null, outcome: child ? 'success' : 'not_found' })
+        await audit(tx, request, {
+          action: 'child.history',
+          resourceType: 'child',
+          resourceId: id,
+          unitCode: child?.wardCode ?? null,
+          outcome: child ? 'success' : 'not_found',
+        })
         return child ? listRevisions(tx, id, sensitive) : undefined
       })
       if (!revisions) throw notFound('Child', id)
@@ -433,7 +564,12 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const pairs = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await listDuplicatePairs(tx, principal.scope, { unitScope, after, limit: limit + 1 })
-        await audit(tx, request, { action: 'child.duplicates', resourceType: 'child', outcome: 'success', details: { count: Math.min(found.length, limit) } })
+        await audit(tx, request, {
+          action: 'child.duplicates',
+          resourceType: 'child',
+          outcome: 'success',
+          details: { count: Math.min(found.length, limit) },
+        })
         return found
       })
       const items = pairs.slice(0, limit)
@@ -464,7 +600,12 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const { duplicateId, duplicateVersion, reason } = request.body
       if (duplicateId === id) {
         throw unprocessable('invalid_merge', 'A child cannot be merged into itself.', [
-          { location: 'body', pointer: '/duplicateId', message: 'must differ from the surviving child', code: 'same_child' },
+          {
+            location: 'body',
+            pointer: '/duplicateId',
+            message: 'must differ from the surviving child',
+            code: 'same_child',
+          },
         ])
       }
       const now = app.clock.now()
@@ -477,7 +618,11 @@ export default async function childPartRoutes(app: FastifyInstance) {
         const taken: Partial<ChildRow> = {}
         const changes: { field: string; from: unknown; to: unknown }[] = []
         for (const field of trackedOnMerge) {
-          if ((survivor[field] === null || survivor[field] === undefined) && duplicate[field] !== null && duplicate[field] !== undefined) {
+          if (
+            (survivor[field] === null || survivor[field] === undefined) &&
+            duplicate[field] !== null &&
+            duplicate[field] !== undefined
+          ) {
             ;(taken as Record<string, unknown>)[field] = duplicate[field]
             changes.push({ field, from: null, to: duplicate[field] })
           }
@@ -499,7 +644,13 @@ export default async function childPartRoutes(app: FastifyInstance) {
           updatedBy: principal.id,
         })
         if (!merged || !tombstone) return { stale: survivor.version }
-        const base = { changedAt: now, actorId: principal.id, actorName: principal.name, requestId: request.id, reason: reason ?? null }
+        const base = {
+          changedAt: now,
+          actorId: principal.id,
+          actorName: principal.name,
+          requestId: request.id,
+          reason: reason ?? null,
+        }
         await insertRevision(tx, {
           ...base,
           childId: id,
@@ -554,7 +705,9 @@ export default async function childPartRoutes(app: FastifyInstance) {
             description: 'The file',
             content: {
               'text/csv': { schema: { type: 'string' } },
-              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+                schema: { type: 'string', format: 'binary' },
+              },
             },
           },
           ...problemResponses(400, 401, 403),
@@ -569,7 +722,11 @@ export default async function childPartRoutes(app: FastifyInstance) {
       const { format, headers: language = 'vi', unit, group, q, asOf: requestedAsOf, ...rest } = query
       const groupCode = group === undefined ? undefined : normaliseGroupCode(group)
       if (groupCode && sensitiveGroupCodes.has(groupCode) && !sensitive) {
-        throw new HttpProblem(403, 'sensitive_filter_forbidden', 'Filtering by a sensitive group needs the registry:sensitive permission.')
+        throw new HttpProblem(
+          403,
+          'sensitive_filter_forbidden',
+          'Filtering by a sensitive group needs the registry:sensitive permission.',
+        )
       }
       const asOf = requestedAsOf ?? today(app)
       const filter = {
@@ -584,7 +741,12 @@ export default async function childPartRoutes(app: FastifyInstance) {
         action: 'child.export',
         resourceType: 'child',
         outcome: 'success',
-        details: { format, filters: Object.keys(query).filter((key) => key !== 'format' && key !== 'headers').sort() },
+        details: {
+          format,
+          filters: Object.keys(query)
+            .filter((key) => key !== 'format' && key !== 'headers')
+            .sort(),
+        },
       })
       const database = app.database
       const rows = (async function* () {

@@ -4,7 +4,16 @@ import { rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
 import { arrayLiteral, scopeCondition, scopeSettings, textArray, type Scope } from '../../platform/scope.js'
-import { childRevisions, careRecords, children, childCircumstances, circumstanceGroups, ethnicities, healthInsuranceCards, type FieldChange } from './tables.js'
+import {
+  childRevisions,
+  careRecords,
+  children,
+  childCircumstances,
+  circumstanceGroups,
+  ethnicities,
+  healthInsuranceCards,
+  type FieldChange,
+} from './tables.js'
 import { isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
 
 export type ChildRow = typeof children.$inferSelect
@@ -49,7 +58,8 @@ function activeOn(asOf: string): SQL {
 export function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
   const conditions: SQL[] = [childInScope(scope), isNull(children.deletedAt)]
   const { asOf } = filter
-  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: children.wardCode, group: children.residentialGroupCode }))
+  if (filter.unitScope)
+    conditions.push(scopeCondition(filter.unitScope, { ward: children.wardCode, group: children.residentialGroupCode }))
   if (filter.residentialGroup) conditions.push(eq(children.residentialGroupCode, filter.residentialGroup))
   if (filter.householdId) conditions.push(eq(children.householdId, filter.householdId))
   if (filter.group) {
@@ -61,8 +71,10 @@ export function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
     const risk = sql`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)})`
     conditions.push(filter.atRisk ? risk : sql`not ${risk}`)
   }
-  if (filter.ageFrom !== undefined) conditions.push(sql`${children.effectiveBirthDate} <= ${yearsBefore(asOf, filter.ageFrom)}`)
-  if (filter.ageTo !== undefined) conditions.push(sql`${children.effectiveBirthDate} > ${yearsBefore(asOf, filter.ageTo + 1)}`)
+  if (filter.ageFrom !== undefined)
+    conditions.push(sql`${children.effectiveBirthDate} <= ${yearsBefore(asOf, filter.ageFrom)}`)
+  if (filter.ageTo !== undefined)
+    conditions.push(sql`${children.effectiveBirthDate} > ${yearsBefore(asOf, filter.ageTo + 1)}`)
   if (filter.under6 !== undefined) {
     const under6 = sql`${children.effectiveBirthDate} > ${yearsBefore(asOf, 6)}`
     conditions.push(filter.under6 ? under6 : sql`not (${under6})`)
@@ -136,7 +148,9 @@ export async function listChildren(
     const rows = await db
       .select({
         child: children,
-        groupCodes: sql<string[]>`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
+        groupCodes: sql<
+          string[]
+        >`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
         atRisk: sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`,
         hasValidHealthInsurance: sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
         rank,
@@ -145,7 +159,13 @@ export async function listChildren(
       .where(and(...conditions, name))
       .orderBy(...(byRank ? [desc(rank), asc(children.id)] : [asc(children.nameFolded), asc(children.id)]))
       .limit(options.limit)
-    return rows.map((row) => ({ ...row.child, groupCodes: row.groupCodes, atRisk: row.atRisk, hasValidHealthInsurance: row.hasValidHealthInsurance, rank: Number(row.rank) }))
+    return rows.map((row) => ({
+      ...row.child,
+      groupCodes: row.groupCodes,
+      atRisk: row.atRisk,
+      hasValidHealthInsurance: row.hasValidHealthInsurance,
+      rank: Number(row.rank),
+    }))
   }
   if (!q) return page(undefined)
   if (byRank && worthLadder(q)) {
@@ -156,7 +176,9 @@ export async function listChildren(
       // A server configured above a step would make that step wider than the full match.
       if (threshold <= Number(current!.threshold)) break
       await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(threshold)}, true)`)
-      const rows = await page(sql`${children.nameFolded} % ${q} and similarity(${children.nameFolded}, ${q}) >= ${threshold}`)
+      const rows = await page(
+        sql`${children.nameFolded} % ${q} and similarity(${children.nameFolded}, ${q}) >= ${threshold}`,
+      )
       if (rows.length >= options.limit) {
         await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${current!.threshold}, true)`)
         return rows
@@ -168,7 +190,10 @@ export async function listChildren(
 }
 
 export async function countChildren(db: Executor, scope: Scope, filter: ChildFilter): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(children).where(and(...childConditions(scope, filter)))
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(children)
+    .where(and(...childConditions(scope, filter)))
   return row?.n ?? 0
 }
 
@@ -193,8 +218,16 @@ export async function getChildParts(db: Executor, childId: string): Promise<Chil
     .from(childCircumstances)
     .where(eq(childCircumstances.childId, childId))
     .orderBy(asc(childCircumstances.startDate), asc(childCircumstances.id))
-  const care = await db.select().from(careRecords).where(eq(careRecords.childId, childId)).orderBy(asc(careRecords.startDate), asc(careRecords.id))
-  const cards = await db.select().from(healthInsuranceCards).where(eq(healthInsuranceCards.childId, childId)).orderBy(asc(healthInsuranceCards.validFrom))
+  const care = await db
+    .select()
+    .from(careRecords)
+    .where(eq(careRecords.childId, childId))
+    .orderBy(asc(careRecords.startDate), asc(careRecords.id))
+  const cards = await db
+    .select()
+    .from(healthInsuranceCards)
+    .where(eq(healthInsuranceCards.childId, childId))
+    .orderBy(asc(healthInsuranceCards.validFrom))
   return { circumstances, care, cards }
 }
 
@@ -242,7 +275,11 @@ export function hasValidCardOn(cards: readonly CardRow[], asOf: string): boolean
 
 export function activeGroupCodes(circumstances: readonly CircumstanceRow[], asOf: string): string[] {
   return [
-    ...new Set(circumstances.filter((c) => c.kind === 'group' && c.groupCode && isMembershipActiveOn(c, asOf)).map((c) => c.groupCode!)),
+    ...new Set(
+      circumstances
+        .filter((c) => c.kind === 'group' && c.groupCode && isMembershipActiveOn(c, asOf))
+        .map((c) => c.groupCode!),
+    ),
   ].sort()
 }
 
@@ -262,7 +299,9 @@ export async function updateChild(
   const [row] = await tx
     .update(children)
     .set({ ...changes, version: sql`${children.version} + 1` })
-    .where(and(eq(children.id, id), eq(children.version, expectedVersion), childInScope(scope), isNull(children.deletedAt)))
+    .where(
+      and(eq(children.id, id), eq(children.version, expectedVersion), childInScope(scope), isNull(children.deletedAt)),
+    )
     .returning()
   return row
 }
@@ -312,7 +351,10 @@ export async function findPossibleDuplicates(
     wardCode: child.wardCode,
     householdId: child.householdId,
     similarity: Math.round(Number(score) * 1000) / 1000,
-    reason: child.nameFolded === candidate.nameFolded ? ('same_name_and_birth_date' as const) : ('similar_name_same_birth_date_same_household' as const),
+    reason:
+      child.nameFolded === candidate.nameFolded
+        ? ('same_name_and_birth_date' as const)
+        : ('similar_name_same_birth_date_same_household' as const),
   }))
 }
 
@@ -321,7 +363,11 @@ export async function findPossibleDuplicates(
  * very similar folded name. Pairs across wards are not searched (children who moved are re-registered
  * deliberately; see docs).
  */
-export async function listDuplicatePairs(db: Executor, scope: Scope, options: { unitScope?: Scope; after?: [string, string]; limit: number }) {
+export async function listDuplicatePairs(
+  db: Executor,
+  scope: Scope,
+  options: { unitScope?: Scope; after?: [string, string]; limit: number },
+) {
   const inScope = (alias: string) => {
     const parts: SQL[] = []
     const wards = scope.all ? null : scope.wards
@@ -377,7 +423,9 @@ export async function listDuplicatePairs(db: Executor, scope: Scope, options: { 
       wardCode: row[`${prefix}_ward`],
       householdId: row[`${prefix}_household`],
       similarity: score,
-      reason: row.same_name ? ('same_name_and_birth_date' as const) : ('similar_name_same_birth_date_same_household' as const),
+      reason: row.same_name
+        ? ('same_name_and_birth_date' as const)
+        : ('similar_name_same_birth_date_same_household' as const),
     })
     return { first: side('a'), second: side('b'), similarity: score, reason }
   })
@@ -396,10 +444,27 @@ export async function moveChildParts(
   fromId: string,
   to: { id: string } & ChildLocation,
 ): Promise<{ circumstances: number; care: number; cards: number }> {
-  const values = { childId: to.id, provinceCode: to.provinceCode, wardCode: to.wardCode, residentialGroupCode: to.residentialGroupCode }
-  const circumstances = await tx.update(childCircumstances).set(values).where(eq(childCircumstances.childId, fromId)).returning({ id: childCircumstances.id })
-  const care = await tx.update(careRecords).set(values).where(eq(careRecords.childId, fromId)).returning({ id: careRecords.id })
-  const cards = await tx.update(healthInsuranceCards).set(values).where(eq(healthInsuranceCards.childId, fromId)).returning({ id: healthInsuranceCards.id })
+  const values = {
+    childId: to.id,
+    provinceCode: to.provinceCode,
+    wardCode: to.wardCode,
+    residentialGroupCode: to.residentialGroupCode,
+  }
+  const circumstances = await tx
+    .update(childCircumstances)
+    .set(values)
+    .where(eq(childCircumstances.childId, fromId))
+    .returning({ id: childCircumstances.id })
+  const care = await tx
+    .update(careRecords)
+    .set(values)
+    .where(eq(careRecords.childId, fromId))
+    .returning({ id: careRecords.id })
+  const cards = await tx
+    .update(healthInsuranceCards)
+    .set(values)
+    .where(eq(healthInsuranceCards.childId, fromId))
+    .returning({ id: healthInsuranceCards.id })
   return { circumstances: circumstances.length, care: care.length, cards: cards.length }
 }
 
@@ -428,7 +493,10 @@ export async function relocateChildParts(tx: Executor, childIds: readonly string
 export async function settleRegistryTallies(db: Db, deltasPerTransaction = 50_000): Promise<number | null> {
   let total = 0
   for (;;) {
-    const [row] = await queryRows<{ folded: number | null }>(db, sql`select cps_settle_registry_tallies(${deltasPerTransaction}::int) as folded`)
+    const [row] = await queryRows<{ folded: number | null }>(
+      db,
+      sql`select cps_settle_registry_tallies(${deltasPerTransaction}::int) as folded`,
+    )
     const folded = row?.folded ?? null
     if (folded === null) return total > 0 ? total : null
     total += folded
@@ -436,13 +504,19 @@ export async function settleRegistryTallies(db: Db, deltasPerTransaction = 50_00
   }
 }
 
-export async function insertCircumstance(tx: Executor, values: typeof childCircumstances.$inferInsert): Promise<CircumstanceRow> {
+export async function insertCircumstance(
+  tx: Executor,
+  values: typeof childCircumstances.$inferInsert,
+): Promise<CircumstanceRow> {
   const [row] = await tx.insert(childCircumstances).values(values).returning()
   return row!
 }
 
 export async function getCircumstance(db: Executor, childId: string, id: string): Promise<CircumstanceRow | undefined> {
-  const [row] = await db.select().from(childCircumstances).where(and(eq(childCircumstances.id, id), eq(childCircumstances.childId, childId)))
+  const [row] = await db
+    .select()
+    .from(childCircumstances)
+    .where(and(eq(childCircumstances.id, id), eq(childCircumstances.childId, childId)))
   return row
 }
 
@@ -466,11 +540,19 @@ export async function insertCare(tx: Executor, values: typeof careRecords.$infer
 }
 
 export async function getCare(db: Executor, childId: string, id: string): Promise<CareRow | undefined> {
-  const [row] = await db.select().from(careRecords).where(and(eq(careRecords.id, id), eq(careRecords.childId, childId)))
+  const [row] = await db
+    .select()
+    .from(careRecords)
+    .where(and(eq(careRecords.id, id), eq(careRecords.childId, childId)))
   return row
 }
 
-export async function updateCare(tx: Executor, id: string, expectedVersion: number, changes: Partial<typeof careRecords.$inferInsert>) {
+export async function updateCare(
+  tx: Executor,
+  id: string,
+  expectedVersion: number,
+  changes: Partial<typeof careRecords.$inferInsert>,
+) {
   const [row] = await tx
     .update(careRecords)
     .set({ ...changes, version: sql`${careRecords.version} + 1` })
@@ -485,7 +567,12 @@ export async function insertCard(tx: Executor, values: typeof healthInsuranceCar
 }
 
 /** Which personal ID numbers already belong to a live child (anywhere: the number is unique). */
-export async function childIdWithPersonalId(db: Executor, scope: Scope, personalId: string, excludeId?: string): Promise<string | undefined> {
+export async function childIdWithPersonalId(
+  db: Executor,
+  scope: Scope,
+  personalId: string,
+  excludeId?: string,
+): Promise<string | undefined> {
   const [row] = await db
     .select({ id: children.id })
     .from(children)
@@ -509,18 +596,27 @@ export async function listEthnicities(db: Executor) {
 }
 
 export async function ethnicityExists(db: Executor, code: string): Promise<boolean> {
-  const rows = await db.select({ code: ethnicities.code }).from(ethnicities).where(inArray(ethnicities.code, [code]))
+  const rows = await db
+    .select({ code: ethnicities.code })
+    .from(ethnicities)
+    .where(inArray(ethnicities.code, [code]))
   return rows.length > 0
 }
 
 export async function applyCircumstanceGroupsReference(tx: Executor, data: CircumstanceGroupsData): Promise<void> {
   for (const group of data.groups) {
     const { code: _code, ...changes } = group
-    await tx.insert(circumstanceGroups).values(group).onConflictDoUpdate({ target: circumstanceGroups.code, set: changes })
+    await tx
+      .insert(circumstanceGroups)
+      .values(group)
+      .onConflictDoUpdate({ target: circumstanceGroups.code, set: changes })
   }
 }
 
-export async function applyEthnicitiesReference(tx: Executor, data: { ethnicities: { code: string; nameVi: string; nameEn: string }[] }): Promise<void> {
+export async function applyEthnicitiesReference(
+  tx: Executor,
+  data: { ethnicities: { code: string; nameVi: string; nameEn: string }[] },
+): Promise<void> {
   for (const ethnicity of data.ethnicities) {
     await tx
       .insert(ethnicities)

@@ -25,7 +25,14 @@ import {
   updateChild,
   type ChildRow,
 } from './repository.js'
-import { foldName, normaliseBirth, normaliseGroupCode, personalIdWarnings, sensitiveGroupCodes, type RegistryWarning } from './rules.js'
+import {
+  foldName,
+  normaliseBirth,
+  normaliseGroupCode,
+  personalIdWarnings,
+  sensitiveGroupCodes,
+  type RegistryWarning,
+} from './rules.js'
 import {
   ChildPageSchema,
   ChildParams,
@@ -52,7 +59,6 @@ import { children } from './tables.js'
 
 type ChildInput = Partial<Static<typeof CreateChildBody>>
 
-
 /** Checks that need the database or the clock; returns field errors, never throws. */
 export async function childProblems(
   app: FastifyInstance,
@@ -75,20 +81,37 @@ export async function childProblems(
   if (options.checkAddress) problems.push(...addressProblems(await app.accounts.principals.unitTree(), scope, record))
   problems.push(...birthProblems(record, asOf, options.isNew))
   if (record.ethnicityCode && !(await ethnicityExists(tx, record.ethnicityCode))) {
-    problems.push({ location: 'body', pointer: '/ethnicityCode', message: 'is not one of the 54 ethnic group codes', code: 'unknown_ethnicity' })
+    problems.push({
+      location: 'body',
+      pointer: '/ethnicityCode',
+      message: 'is not one of the 54 ethnic group codes',
+      code: 'unknown_ethnicity',
+    })
   }
   if (record.householdId && !(await getHouseholdRow(tx, scope, record.householdId))) {
-    problems.push({ location: 'body', pointer: '/householdId', message: 'is not a household in your units', code: 'unknown_household' })
+    problems.push({
+      location: 'body',
+      pointer: '/householdId',
+      message: 'is not a household in your units',
+      code: 'unknown_household',
+    })
   }
   return problems
 }
 
-function warningsFor(record: { personalId?: string | null; dateOfBirth: string | null; birthYear: number | null; sex: 'male' | 'female' | 'unknown' }): RegistryWarning[] {
+function warningsFor(record: {
+  personalId?: string | null
+  dateOfBirth: string | null
+  birthYear: number | null
+  sex: 'male' | 'female' | 'unknown'
+}): RegistryWarning[] {
   return record.personalId ? personalIdWarnings(record.personalId, record) : []
 }
 
 function sensitiveFieldsIn(body: ChildInput): string[] {
-  return [...sensitiveChildFields].filter((field) => body[field as keyof ChildInput] !== undefined && body[field as keyof ChildInput] !== null)
+  return [...sensitiveChildFields].filter(
+    (field) => body[field as keyof ChildInput] !== undefined && body[field as keyof ChildInput] !== null,
+  )
 }
 
 export default async function childRoutes(app: FastifyInstance) {
@@ -103,10 +126,23 @@ export default async function childRoutes(app: FastifyInstance) {
         // likely duplicates (found again, the child itself aside).
         idempotent: {
           replayBody: async (resource, request) => {
-            const child = resource as { id: string; fullName: string; dateOfBirth: string | null; birthYear: number | null; sex: 'male' | 'female' | 'unknown'; personalId?: string | null; householdId: string | null }
+            const child = resource as {
+              id: string
+              fullName: string
+              dateOfBirth: string | null
+              birthYear: number | null
+              sex: 'male' | 'female' | 'unknown'
+              personalId?: string | null
+              householdId: string | null
+            }
             const scope = request.principal!.scope
             const possibleDuplicates = await inScope(app.database.db, scope, (tx) =>
-              findPossibleDuplicates(tx, scope, { nameFolded: foldName(child.fullName), dateOfBirth: child.dateOfBirth, householdId: child.householdId, excludeId: child.id }),
+              findPossibleDuplicates(tx, scope, {
+                nameFolded: foldName(child.fullName),
+                dateOfBirth: child.dateOfBirth,
+                householdId: child.householdId,
+                excludeId: child.id,
+              }),
             )
             return { ...child, warnings: warningsFor(child), possibleDuplicates }
           },
@@ -122,7 +158,10 @@ export default async function childRoutes(app: FastifyInstance) {
           'with `possibleDuplicates`. An ID number that does not match the birth year or sex gives a warning, not a rejection. ' +
           'Accepts Idempotency-Key.',
         body: CreateChildBody,
-        response: { 201: ref(ChildSchema, 'The registered child, with warnings and possible duplicates'), ...problemResponses(400, 401, 403, 409, 422) },
+        response: {
+          201: ref(ChildSchema, 'The registered child, with warnings and possible duplicates'),
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -133,7 +172,13 @@ export default async function childRoutes(app: FastifyInstance) {
       const asOf = today(app)
       const now = app.clock.now()
       const result = await inScope(app.database.db, principal.scope, async (tx) => {
-        const problems = await childProblems(app, tx, request, { ...body, ...birth, ...body.address }, { checkAddress: true, isNew: true })
+        const problems = await childProblems(
+          app,
+          tx,
+          request,
+          { ...body, ...birth, ...body.address },
+          { checkAddress: true, isNew: true },
+        )
         if (problems.length > 0) throw invalid('The child cannot be registered.', problems)
         if (body.personalId) {
           const existingId = await childIdWithPersonalId(tx, principal.scope, body.personalId)
@@ -170,7 +215,11 @@ export default async function childRoutes(app: FastifyInstance) {
           createdBy: principal.id,
           updatedBy: principal.id,
         })
-        const changes = diffFields({} as Record<string, unknown>, row as unknown as Record<string, unknown>, trackedFields)
+        const changes = diffFields(
+          {} as Record<string, unknown>,
+          row as unknown as Record<string, unknown>,
+          trackedFields,
+        )
         await insertRevision(tx, {
           childId: row.id,
           provinceCode: row.provinceCode,
@@ -185,18 +234,31 @@ export default async function childRoutes(app: FastifyInstance) {
           actorName: principal.name,
           requestId: request.id,
         })
-        await audit(tx, request, { action: 'child.create', resourceType: 'child', resourceId: row.id, unitCode: row.wardCode, outcome: 'success' })
+        await audit(tx, request, {
+          action: 'child.create',
+          resourceType: 'child',
+          resourceId: row.id,
+          unitCode: row.wardCode,
+          outcome: 'success',
+        })
         await recordEvent(tx, childEvent('child.created', row, now, { source: row.source }))
         return { row, possibleDuplicates }
       }).catch((error: unknown) => {
         if (isUniqueViolation(error, 'children_personal_id_key')) return { conflict: null }
         if (isUniqueViolation(error, 'children_source_external_key')) {
-          throw conflict('external_id_taken', 'A child with this source and externalId already exists; import it to update it.')
+          throw conflict(
+            'external_id_taken',
+            'A child with this source and externalId already exists; import it to update it.',
+          )
         }
         throw error
       })
       if ('conflict' in result) {
-        throw conflict('personal_id_taken', 'A child with this personal ID number is already registered.', result.conflict ? { existingId: result.conflict } : {})
+        throw conflict(
+          'personal_id_taken',
+          'A child with this personal ID number is already registered.',
+          result.conflict ? { existingId: result.conflict } : {},
+        )
       }
       const { row, possibleDuplicates } = result
       reply.code(201).header('location', `/v1/children/${row.id}`)
@@ -230,13 +292,24 @@ export default async function childRoutes(app: FastifyInstance) {
       const sensitive = canSeeSensitive(principal)
       const groupCode = group === undefined ? undefined : normaliseGroupCode(group)
       if (groupCode && sensitiveGroupCodes.has(groupCode) && !sensitive) {
-        throw new HttpProblem(403, 'sensitive_filter_forbidden', 'Filtering by a sensitive group needs the registry:sensitive permission.', {
-          extensions: { requiredPermission: 'registry:sensitive' },
-        })
+        throw new HttpProblem(
+          403,
+          'sensitive_filter_forbidden',
+          'Filtering by a sensitive group needs the registry:sensitive permission.',
+          {
+            extensions: { requiredPermission: 'registry:sensitive' },
+          },
+        )
       }
       const asOf = requestedAsOf ?? today(app)
       const folded = q === undefined ? undefined : foldName(q)
-      const filter = { ...rest, group: groupCode ?? undefined, q: folded, asOf, unitScope: unitFilterScope(await app.accounts.principals.unitTree(), unit) }
+      const filter = {
+        ...rest,
+        group: groupCode ?? undefined,
+        q: folded,
+        asOf,
+        unitScope: unitFilterScope(await app.accounts.principals.unitTree(), unit),
+      }
       const after = decodeCursor(cursor, folded ? ['number', 'uuid'] : ['text', 'uuid'])
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await listChildren(tx, principal.scope, filter, { sensitive, after, limit: limit + 1 })
@@ -244,7 +317,12 @@ export default async function childRoutes(app: FastifyInstance) {
           action: folded ? 'child.search' : 'child.list',
           resourceType: 'child',
           outcome: 'success',
-          details: { filters: Object.keys(request.query).filter((key) => key !== 'cursor' && key !== 'limit').sort(), count: Math.min(found.length, limit) },
+          details: {
+            filters: Object.keys(request.query)
+              .filter((key) => key !== 'cursor' && key !== 'limit')
+              .sort(),
+            count: Math.min(found.length, limit),
+          },
         })
         return found
       })
@@ -252,7 +330,10 @@ export default async function childRoutes(app: FastifyInstance) {
       const last = items[items.length - 1]
       return {
         items: items.map((row) => toChildSummary(row, asOf)),
-        nextCursor: rows.length > limit && last ? encodeCursor(folded ? [last.rank, last.id] : [last.nameFolded ?? '', last.id]) : null,
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor(folded ? [last.rank, last.id] : [last.nameFolded ?? '', last.id])
+            : null,
       }
     },
   )
@@ -265,9 +346,13 @@ export default async function childRoutes(app: FastifyInstance) {
         operationId: 'getChild',
         tags: ['children'],
         summary: 'A child’s record: circumstances, care, health insurance',
-        description: 'A child outside your units answers 404, exactly like a missing one. Every read is audited, 404s included.',
+        description:
+          'A child outside your units answers 404, exactly like a missing one. Every read is audited, 404s included.',
         params: ChildParams,
-        response: { 200: ref(ChildSchema, 'The child; ETag carries its version'), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: ref(ChildSchema, 'The child; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -279,7 +364,11 @@ export default async function childRoutes(app: FastifyInstance) {
         requestId: request.id,
       })
       if (!found) throw notFound('Child', id)
-      return sendWithEtag(reply, found.row.version, toChild(found.row, found.parts, canSeeSensitive(principal), today(app)))
+      return sendWithEtag(
+        reply,
+        found.row.version,
+        toChild(found.row, found.parts, canSeeSensitive(principal), today(app)),
+      )
     },
   )
 
@@ -293,7 +382,10 @@ export default async function childRoutes(app: FastifyInstance) {
         summary: 'Change a child’s record (If-Match required); every changed field is kept in the history',
         params: ChildParams,
         body: UpdateChildBody,
-        response: { 200: ref(ChildSchema, 'The changed child, with warnings'), ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428) },
+        response: {
+          200: ref(ChildSchema, 'The changed child, with warnings'),
+          ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -306,28 +398,44 @@ export default async function childRoutes(app: FastifyInstance) {
       const outcome = await inScope(app.database.db, principal.scope, async (tx) => {
         const current = await getChildRow(tx, principal.scope, id)
         if (!current) return { missing: true as const }
-        const birthChanged = body.dateOfBirth !== undefined || body.birthYear !== undefined || body.birthDatePrecision !== undefined
+        const birthChanged =
+          body.dateOfBirth !== undefined || body.birthYear !== undefined || body.birthDatePrecision !== undefined
         const birth = birthChanged
           ? normaliseBirth({
               dateOfBirth: body.dateOfBirth !== undefined ? body.dateOfBirth : current.dateOfBirth,
               birthYear: body.birthYear !== undefined ? body.birthYear : current.birthYear,
               birthDatePrecision: body.birthDatePrecision ?? (body.dateOfBirth ? 'exact' : current.birthDatePrecision),
             })
-          : { dateOfBirth: current.dateOfBirth, birthYear: current.birthYear, birthDatePrecision: current.birthDatePrecision }
+          : {
+              dateOfBirth: current.dateOfBirth,
+              birthYear: current.birthYear,
+              birthDatePrecision: current.birthDatePrecision,
+            }
         const next: ChildRow = {
           ...current,
           ...stripUndefined(body),
           ...birth,
           wardCode: address?.wardCode ?? current.wardCode,
-          residentialGroupCode: address ? address.residentialGroupCode ?? null : current.residentialGroupCode,
-          streetAddress: address ? address.streetAddress ?? null : current.streetAddress,
+          residentialGroupCode: address ? (address.residentialGroupCode ?? null) : current.residentialGroupCode,
+          streetAddress: address ? (address.streetAddress ?? null) : current.streetAddress,
         }
-        const problems = await childProblems(app, tx, request, next, { checkAddress: address !== undefined, isNew: false })
+        const problems = await childProblems(app, tx, request, next, {
+          checkAddress: address !== undefined,
+          isNew: false,
+        })
         if (problems.length > 0) throw invalid('The change cannot be saved.', problems)
-        if (body.personalId && body.personalId !== current.personalId && (await childIdWithPersonalId(tx, principal.scope, body.personalId, id))) {
+        if (
+          body.personalId &&
+          body.personalId !== current.personalId &&
+          (await childIdWithPersonalId(tx, principal.scope, body.personalId, id))
+        ) {
           return { conflict: true as const }
         }
-        const changes = diffFields(current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, trackedFields)
+        const changes = diffFields(
+          current as unknown as Record<string, unknown>,
+          next as unknown as Record<string, unknown>,
+          trackedFields,
+        )
         const provinceCode = address ? await provinceOf(app, next.wardCode) : current.provinceCode
         const updated = await updateChild(tx, principal.scope, id, expectedVersion, {
           ...pick(next, trackedFields),
@@ -369,7 +477,8 @@ export default async function childRoutes(app: FastifyInstance) {
         throw error
       })
       if ('missing' in outcome) throw notFound('Child', id)
-      if ('conflict' in outcome) throw conflict('personal_id_taken', 'Another child already has this personal ID number.')
+      if ('conflict' in outcome)
+        throw conflict('personal_id_taken', 'Another child already has this personal ID number.')
       if (outcome.stale !== undefined) throw staleVersion(outcome.stale)
       return sendWithEtag(reply, outcome.updated.version, {
         ...toChild(outcome.updated, outcome.parts, canSeeSensitive(principal), today(app)),
@@ -423,7 +532,13 @@ export default async function childRoutes(app: FastifyInstance) {
           actorName: principal.name,
           requestId: request.id,
         })
-        await audit(tx, request, { action: 'child.delete', resourceType: 'child', resourceId: id, unitCode: current.wardCode, outcome: 'success' })
+        await audit(tx, request, {
+          action: 'child.delete',
+          resourceType: 'child',
+          resourceId: id,
+          unitCode: current.wardCode,
+          outcome: 'success',
+        })
         return { deleted: true as const }
       })
       if ('missing' in outcome) throw notFound('Child', id)
@@ -434,7 +549,12 @@ export default async function childRoutes(app: FastifyInstance) {
 }
 
 /** The outbox event for a child: full details here; readers get a view cut to their role. */
-export function childEvent(type: 'child.created' | 'child.updated', row: ChildRow, occurredAt: Date, extra: Record<string, unknown>) {
+export function childEvent(
+  type: 'child.created' | 'child.updated',
+  row: ChildRow,
+  occurredAt: Date,
+  extra: Record<string, unknown>,
+) {
   return {
     type,
     occurredAt,

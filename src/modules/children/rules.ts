@@ -165,13 +165,18 @@ export function ageGroupOf(ageYears: number): AgeGroupCode | null {
 export type BirthDatePrecision = 'exact' | 'month' | 'year'
 
 /** Birth date as stored: month precision keeps the 15th; year precision keeps only the year. */
-export function normaliseBirth(input: { dateOfBirth?: string | null; birthYear?: number | null; birthDatePrecision?: BirthDatePrecision }) {
+export function normaliseBirth(input: {
+  dateOfBirth?: string | null
+  birthYear?: number | null
+  birthDatePrecision?: BirthDatePrecision
+}) {
   const precision = input.birthDatePrecision ?? (input.dateOfBirth ? 'exact' : 'year')
   if (precision === 'year') {
     const year = input.birthYear ?? (input.dateOfBirth ? Number(input.dateOfBirth.slice(0, 4)) : null)
     return { dateOfBirth: null, birthYear: year, birthDatePrecision: precision }
   }
-  if (!input.dateOfBirth) return { dateOfBirth: null, birthYear: input.birthYear ?? null, birthDatePrecision: precision }
+  if (!input.dateOfBirth)
+    return { dateOfBirth: null, birthYear: input.birthYear ?? null, birthDatePrecision: precision }
   const dateOfBirth = precision === 'month' ? `${input.dateOfBirth.slice(0, 7)}-15` : input.dateOfBirth
   return { dateOfBirth, birthYear: Number(dateOfBirth.slice(0, 4)), birthDatePrecision: precision }
 }
@@ -338,7 +343,11 @@ export const allowanceCoefficientFrom4 = 1.5
  * decided elsewhere; this only prices it. Throws for a date before the first known rate or before
  * the birth, rather than invent an amount.
  */
-export function monthlyAllowanceVnd(dateOfBirth: string, onDate: string, rates: readonly AllowanceRate[] = allowanceRates): number {
+export function monthlyAllowanceVnd(
+  dateOfBirth: string,
+  onDate: string,
+  rates: readonly AllowanceRate[] = allowanceRates,
+): number {
   if (onDate < dateOfBirth) throw new RangeError(`the allowance date ${onDate} precedes the birth on ${dateOfBirth}`)
   let rate: AllowanceRate | null = null
   for (const candidate of rates) {

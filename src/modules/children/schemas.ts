@@ -56,7 +56,9 @@ export const WarningSchema = Type.Object(
 export const CircumstanceSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    kind: Type.Enum(['group', 'risk'], { description: 'group: in special circumstances; risk: at risk of falling into them' }),
+    kind: Type.Enum(['group', 'risk'], {
+      description: 'group: in special circumstances; risk: at risk of falling into them',
+    }),
     groupCode: Nullable(Type.String()),
     subGroup: Nullable(Type.String()),
     risk: Nullable(Type.String()),
@@ -70,7 +72,8 @@ export const CircumstanceSchema = Type.Object(
   {
     $id: 'Circumstance',
     additionalProperties: false,
-    description: 'Memberships of sensitive groups (đ, e, g, i, l, m) are omitted for callers without registry:sensitive.',
+    description:
+      'Memberships of sensitive groups (đ, e, g, i, l, m) are omitted for callers without registry:sensitive.',
   },
 )
 
@@ -133,7 +136,9 @@ const childMembers = {
 export const ChildSummarySchema = Type.Object(
   {
     ...childMembers,
-    groupCodes: Type.Array(Type.String(), { description: 'groups in effect; sensitive ones omitted without registry:sensitive' }),
+    groupCodes: Type.Array(Type.String(), {
+      description: 'groups in effect; sensitive ones omitted without registry:sensitive',
+    }),
     atRisk: Type.Boolean(),
   },
   { $id: 'ChildSummary', additionalProperties: false },
@@ -159,8 +164,14 @@ export const ChildSchema = Type.Object(
     healthInsurance: Type.Array(Type.Ref('HealthInsuranceCard')),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
-    warnings: Type.Optional(Type.Array(Type.Ref('RegistryWarning'), { description: 'on create and update: checks that did not block the write' })),
-    possibleDuplicates: Type.Optional(Type.Array(Type.Ref('PossibleDuplicate'), { description: 'on create: likely duplicates in your units' })),
+    warnings: Type.Optional(
+      Type.Array(Type.Ref('RegistryWarning'), {
+        description: 'on create and update: checks that did not block the write',
+      }),
+    ),
+    possibleDuplicates: Type.Optional(
+      Type.Array(Type.Ref('PossibleDuplicate'), { description: 'on create: likely duplicates in your units' }),
+    ),
   },
   { $id: 'Child', additionalProperties: false },
 )
@@ -178,8 +189,12 @@ const childInputMembers = {
   birthRegistered: Type.Optional(Nullable(Type.Boolean())),
   schoolingStatus: Type.Optional(Nullable(Type.Enum([...schoolingStatuses]))),
   hasDisability: Type.Optional(Type.Boolean()),
-  disabilityNote: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'sensitive: needs registry:sensitive' }))),
-  healthNote: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'sensitive: needs registry:sensitive' }))),
+  disabilityNote: Type.Optional(
+    Nullable(Type.String({ maxLength: 2000, description: 'sensitive: needs registry:sensitive' })),
+  ),
+  healthNote: Type.Optional(
+    Nullable(Type.String({ maxLength: 2000, description: 'sensitive: needs registry:sensitive' })),
+  ),
   caregivers: Type.Optional(Type.Array(CaregiverSchema, { maxItems: 10 })),
   householdId: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
   relationshipToHead: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
@@ -222,7 +237,9 @@ export const ChildFilters = {
   withoutValidHealthInsurance: Type.Optional(Type.Boolean()),
   status: Type.Optional(Type.Enum(['active', 'moved_out', 'deceased', 'aged_out'])),
   householdId: Type.Optional(Type.String({ format: 'uuid' })),
-  q: Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'name; ignores diacritics and tolerates typos' })),
+  q: Type.Optional(
+    Type.String({ minLength: 2, maxLength: 100, description: 'name; ignores diacritics and tolerates typos' }),
+  ),
 }
 
 export const ListChildrenQuery = Type.Object({ ...ChildFilters, ...PaginationQuery }, { additionalProperties: false })
@@ -231,7 +248,9 @@ export const ExportChildrenQuery = Type.Object(
   {
     ...ChildFilters,
     format: Type.Enum(['csv', 'xlsx']),
-    headers: Type.Optional(Type.Enum(['vi', 'en'], { default: 'vi', description: 'column headers in Vietnamese (default) or English' })),
+    headers: Type.Optional(
+      Type.Enum(['vi', 'en'], { default: 'vi', description: 'column headers in Vietnamese (default) or English' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -252,7 +271,9 @@ export const CreateCircumstanceBody = Type.Object(
     kind: Type.Enum(['group', 'risk']),
     groupCode: Type.Optional(Nullable(GroupCode)),
     subGroup: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-    risk: Type.Optional(Nullable(Type.String({ maxLength: 500, description: 'for kind risk: what the child is at risk of' }))),
+    risk: Type.Optional(
+      Nullable(Type.String({ maxLength: 500, description: 'for kind risk: what the child is at risk of' })),
+    ),
     startDate: IsoDate(),
     endDate: Type.Optional(Nullable(IsoDate())),
     note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
@@ -294,7 +315,10 @@ export const UpdateCareBody = Type.Object(
 
 export const CreateCardBody = Type.Object(
   {
-    cardNumber: Type.String({ pattern: '^[A-Z]{2}\\d{13}$|^\\d{10}$', description: 'the 15-character card code (e.g. TE1…) or the 10-digit social insurance number' }),
+    cardNumber: Type.String({
+      pattern: '^[A-Z]{2}\\d{13}$|^\\d{10}$',
+      description: 'the 15-character card code (e.g. TE1…) or the 10-digit social insurance number',
+    }),
     issuedOn: Type.Optional(Nullable(IsoDate())),
     validFrom: IsoDate(),
     validTo: Type.Optional(IsoDate({ description: 'defaults to the Decree 146 expiry for a child under 6' })),
@@ -345,7 +369,10 @@ export const RevisionSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { description: 'values of sensitive fields are omitted without registry:sensitive (the change is listed, redacted)' },
+      {
+        description:
+          'values of sensitive fields are omitted without registry:sensitive (the change is listed, redacted)',
+      },
     ),
   },
   { $id: 'ChildRevision', additionalProperties: false },

@@ -3,8 +3,25 @@ import { hasPermission, type Principal } from '../../platform/auth.js'
 import { HttpProblem, unprocessable, type FieldError } from '../../platform/problem.js'
 import { isUnitInScope, resolveScope, type Scope, type UnitNode } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
-import { activeGroupCodes, hasValidCardOn, type CardRow, type CareRow, type ChildParts, type ChildRow, type CircumstanceRow } from './repository.js'
-import { ageInYears, childAgeLimitYears, derivedStatus, effectiveDateOfBirth, isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type BirthDatePrecision } from './rules.js'
+import {
+  activeGroupCodes,
+  hasValidCardOn,
+  type CardRow,
+  type CareRow,
+  type ChildParts,
+  type ChildRow,
+  type CircumstanceRow,
+} from './repository.js'
+import {
+  ageInYears,
+  childAgeLimitYears,
+  derivedStatus,
+  effectiveDateOfBirth,
+  isBhytValidOn,
+  isMembershipActiveOn,
+  sensitiveGroupCodes,
+  type BirthDatePrecision,
+} from './rules.js'
 
 export function today(app: FastifyInstance): string {
   return localDateOf(app.clock.now())
@@ -14,7 +31,11 @@ export function canSeeSensitive(principal: Principal | null): boolean {
   return hasPermission(principal, 'registry:sensitive')
 }
 
-function omitWhen<T extends Record<string, unknown>, K extends keyof T>(value: T, keys: readonly K[], omit: boolean): T {
+function omitWhen<T extends Record<string, unknown>, K extends keyof T>(
+  value: T,
+  keys: readonly K[],
+  omit: boolean,
+): T {
   if (!omit) return value
   const copy = { ...value }
   for (const key of keys) delete copy[key]
@@ -94,7 +115,11 @@ export function toChildSummary(
   row: ChildRow & { groupCodes: string[]; atRisk: boolean; hasValidHealthInsurance: boolean },
   asOf: string,
 ) {
-  return Object.assign(commonMembers(row, asOf), { hasValidHealthInsurance: row.hasValidHealthInsurance, groupCodes: row.groupCodes, atRisk: row.atRisk })
+  return Object.assign(commonMembers(row, asOf), {
+    hasValidHealthInsurance: row.hasValidHealthInsurance,
+    groupCodes: row.groupCodes,
+    atRisk: row.atRisk,
+  })
 }
 
 /** The full child record as the caller may see it: sensitive members omitted, not nulled. */
@@ -158,11 +183,20 @@ export function addressProblems(
   if (groupCode !== null) {
     const group = byCode.get(groupCode)
     if (!group || group.level !== 'residential_group' || group.parentCode !== ward.code) {
-      return [{ location: 'body', pointer: `${pointer}/residentialGroupCode`, message: 'is not a residential group of that ward', code: 'invalid_group' }]
+      return [
+        {
+          location: 'body',
+          pointer: `${pointer}/residentialGroupCode`,
+          message: 'is not a residential group of that ward',
+          code: 'invalid_group',
+        },
+      ]
     }
   }
   if (!isUnitInScope(scope, ward.code, groupCode)) {
-    return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is outside your units', code: 'unit_out_of_scope' }]
+    return [
+      { location: 'body', pointer: `${pointer}/wardCode`, message: 'is outside your units', code: 'unit_out_of_scope' },
+    ]
   }
   return []
 }
@@ -178,7 +212,12 @@ export function birthProblems(
 ): FieldError[] {
   const problems: FieldError[] = []
   if (!record.dateOfBirth && !record.birthYear) {
-    problems.push({ location: 'body', pointer: '/dateOfBirth', message: 'dateOfBirth or birthYear is required', code: 'birth_date_required' })
+    problems.push({
+      location: 'body',
+      pointer: '/dateOfBirth',
+      message: 'dateOfBirth or birthYear is required',
+      code: 'birth_date_required',
+    })
   }
   const effective = effectiveDateOfBirth(record)
   if (record.dateOfBirth && record.dateOfBirth > asOf) {
@@ -186,7 +225,12 @@ export function birthProblems(
   } else if (record.birthYear && record.birthYear > Number(asOf.slice(0, 4))) {
     problems.push({ location: 'body', pointer: '/birthYear', message: 'is in the future', code: 'date_in_future' })
   } else if (isNew && effective && ageInYears(effective, asOf) >= childAgeLimitYears) {
-    problems.push({ location: 'body', pointer: record.dateOfBirth ? '/dateOfBirth' : '/birthYear', message: 'makes the person 16 or older: not a child', code: 'not_a_child' })
+    problems.push({
+      location: 'body',
+      pointer: record.dateOfBirth ? '/dateOfBirth' : '/birthYear',
+      message: 'makes the person 16 or older: not a child',
+      code: 'not_a_child',
+    })
   }
   return problems
 }
@@ -204,7 +248,11 @@ export function provinceOfUnit(tree: readonly UnitNode[], unitCode: string): str
 
 /** True when the error (or a cause it wraps) is a unique violation, of `constraint` when named. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (let current = error as { code?: string; constraint?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+  for (
+    let current = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
     if (current.code === '23505' && (!constraint || current.constraint === constraint)) return true
   }
   return false
@@ -224,9 +272,14 @@ export function unitFilterScope(tree: readonly UnitNode[], unit: string | undefi
 /** Writing sensitive data needs the sensitive permission too. */
 export function assertSensitiveWriteAllowed(request: FastifyRequest, fields: string[]): void {
   if (fields.length === 0 || canSeeSensitive(request.principal)) return
-  throw new HttpProblem(403, 'sensitive_field_forbidden', `Writing ${fields.join(', ')} needs the registry:sensitive permission.`, {
-    extensions: { requiredPermission: 'registry:sensitive', fields },
-  })
+  throw new HttpProblem(
+    403,
+    'sensitive_field_forbidden',
+    `Writing ${fields.join(', ')} needs the registry:sensitive permission.`,
+    {
+      extensions: { requiredPermission: 'registry:sensitive', fields },
+    },
+  )
 }
 
 export function invalid(detail: string, errors: FieldError[]): HttpProblem {

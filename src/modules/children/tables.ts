@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core'
 import { households } from '../households/tables.js'
 
 /** The 14 groups of children in special circumstances (Child Law 2016, Art. 10). */
@@ -32,7 +46,16 @@ export const schoolingStatuses = [
   'other',
 ] as const
 
-export const caregiverRelationships = ['father', 'mother', 'grandparent', 'sibling', 'aunt_uncle', 'other_relative', 'guardian', 'non_relative'] as const
+export const caregiverRelationships = [
+  'father',
+  'mother',
+  'grandparent',
+  'sibling',
+  'aunt_uncle',
+  'other_relative',
+  'guardian',
+  'non_relative',
+] as const
 
 export interface Caregiver {
   name: string
@@ -69,7 +92,10 @@ export const children = pgTable(
     /** Health details: sensitive personal data (Decree 13/2023). */
     disabilityNote: text('disability_note'),
     healthNote: text('health_note'),
-    caregivers: jsonb('caregivers').$type<Caregiver[]>().notNull().default(sql`'[]'::jsonb`),
+    caregivers: jsonb('caregivers')
+      .$type<Caregiver[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     status: text('status', { enum: storedStatuses }).notNull().default('active'),
     statusDate: date('status_date', { mode: 'string' }),
     movedTo: text('moved_to'),
@@ -92,7 +118,9 @@ export const children = pgTable(
     index('children_birth_idx').on(t.effectiveBirthDate),
     index('children_household_idx').on(t.householdId),
     index('children_name_trgm_idx').using('gist', sql`${t.nameFolded} gist_trgm_ops`),
-    uniqueIndex('children_personal_id_key').on(t.personalId).where(sql`${t.deletedAt} is null`),
+    uniqueIndex('children_personal_id_key')
+      .on(t.personalId)
+      .where(sql`${t.deletedAt} is null`),
     uniqueIndex('children_source_external_key').on(t.source, t.externalId),
   ],
 )
@@ -123,7 +151,10 @@ export const childCircumstances = pgTable(
     createdBy: text('created_by'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('child_circumstances_child_idx').on(t.childId), index('child_circumstances_ward_group_idx').on(t.wardCode, t.groupCode)],
+  (t) => [
+    index('child_circumstances_child_idx').on(t.childId),
+    index('child_circumstances_ward_group_idx').on(t.wardCode, t.groupCode),
+  ],
 )
 
 /** Care and support a child receives: what the "≥ 90% cared for" target counts. */

@@ -52,7 +52,10 @@ export async function latestVersionOf(db: Executor, id: string): Promise<number>
   return row?.version ?? 0
 }
 
-export async function insertCriteriaSet(tx: Executor, values: typeof criteriaSets.$inferInsert): Promise<CriteriaSetRow> {
+export async function insertCriteriaSet(
+  tx: Executor,
+  values: typeof criteriaSets.$inferInsert,
+): Promise<CriteriaSetRow> {
   const [row] = await tx.insert(criteriaSets).values(values).returning()
   return row!
 }
@@ -65,7 +68,14 @@ export async function applyCriteriaSetsReference(tx: Executor, data: CriteriaSet
   for (const set of data.sets) {
     await tx
       .insert(criteriaSets)
-      .values({ id: set.id, version: set.version, definition: set, publishedAt: sql`now()`, publishedBy: null, note: `reference data ${data.version}` })
+      .values({
+        id: set.id,
+        version: set.version,
+        definition: set,
+        publishedAt: sql`now()`,
+        publishedBy: null,
+        note: `reference data ${data.version}`,
+      })
       .onConflictDoNothing({ target: [criteriaSets.id, criteriaSets.version] })
   }
 }
@@ -114,9 +124,16 @@ export async function updateAssessment(
   return row
 }
 
-export async function listAssessmentRows(db: Executor, scope: Scope, filter: { year: number; unitScope?: Scope }): Promise<AssessmentRow[]> {
+export async function listAssessmentRows(
+  db: Executor,
+  scope: Scope,
+  filter: { year: number; unitScope?: Scope },
+): Promise<AssessmentRow[]> {
   const conditions = [eq(assessments.year, filter.year), assessmentInScope(scope)]
-  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: assessments.wardCode, group: assessments.residentialGroupCode }))
+  if (filter.unitScope)
+    conditions.push(
+      scopeCondition(filter.unitScope, { ward: assessments.wardCode, group: assessments.residentialGroupCode }),
+    )
   return db
     .select()
     .from(assessments)
@@ -133,7 +150,11 @@ export async function scoreRows(db: Executor, assessmentIds: string[]): Promise<
     .orderBy(asc(assessmentScores.assessmentId), asc(assessmentScores.criterionCode))
 }
 
-export async function getScoreRow(db: Executor, assessmentId: string, criterionCode: string): Promise<ScoreRow | undefined> {
+export async function getScoreRow(
+  db: Executor,
+  assessmentId: string,
+  criterionCode: string,
+): Promise<ScoreRow | undefined> {
   const [row] = await db
     .select()
     .from(assessmentScores)
@@ -154,7 +175,10 @@ export async function saveScore(tx: Executor, values: typeof assessmentScores.$i
 
 /* ---------------------------------------------------------------- units and targets */
 
-export type WardRow = Pick<typeof units.$inferSelect, 'code' | 'nameVi' | 'level' | 'provinceCode' | 'category' | 'validFrom' | 'validTo'>
+export type WardRow = Pick<
+  typeof units.$inferSelect,
+  'code' | 'nameVi' | 'level' | 'provinceCode' | 'category' | 'validFrom' | 'validTo'
+>
 
 const wardColumns = {
   code: units.code,
@@ -238,7 +262,12 @@ export async function collaboratorCoverage(db: Executor, window: FigureWindow) {
 export async function registryFigures(db: Executor, scope: Scope, window: FigureWindow) {
   const inEffect = (startDate: Column, endDate: Column) =>
     sql`${startDate} <= ${window.asOf}::date and (${endDate} is null or ${endDate} >= ${window.asOf}::date)`
-  const [row] = await queryRows<{ children: number; registeredBirths: number; specialCircumstanceChildren: number; supported: number }>(
+  const [row] = await queryRows<{
+    children: number
+    registeredBirths: number
+    specialCircumstanceChildren: number
+    supported: number
+  }>(
     db,
     sql`with residents as (
           select ${children.id} as id, ${children.birthRegistered} as registered from ${children} where ${childrenOfWardOn(scope, window)}

@@ -100,7 +100,8 @@ function toCriteriaSet(row: CriteriaSetRow, latestVersion: number) {
 /** Who scores a state, in words, for the problem a caller on the wrong side gets. */
 const lockedDetail: Record<'ward' | 'district', string> = {
   ward: 'The ward is still drafting this assessment; the district adjusts scores once it is submitted.',
-  district: 'This assessment has been submitted to the district; the ward can change it only if the district returns it.',
+  district:
+    'This assessment has been submitted to the district; the ward can change it only if the district returns it.',
 }
 
 export default async function criteriaRoutes(app: FastifyInstance) {
@@ -132,9 +133,13 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         operationId: 'listCriteriaSets',
         tags,
         summary: 'Child-friendly ward criteria sets (Decision 06/QĐ-TTg and corrections), latest version of each',
-        description: '`year` returns only the set that governs assessments of that year (the same choice a new assessment makes).',
+        description:
+          '`year` returns only the set that governs assessments of that year (the same choice a new assessment makes).',
         querystring: ListCriteriaSetsQuery,
-        response: { 200: ref(CriteriaSetListSchema, 'The latest version of every set'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(CriteriaSetListSchema, 'The latest version of every set'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {
@@ -170,7 +175,11 @@ export default async function criteriaRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { id } = request.params
       const found = await getCriteriaSetRow(db(), id, request.query.version)
-      if (!found) throw notFound('Criteria set', request.query.version === undefined ? id : `${id} version ${request.query.version}`)
+      if (!found)
+        throw notFound(
+          'Criteria set',
+          request.query.version === undefined ? id : `${id} version ${request.query.version}`,
+        )
       return sendWithEtag(reply, found.row.version, toCriteriaSet(found.row, found.latestVersion))
     },
   )
@@ -188,13 +197,17 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           'assessments take the set that governs their year. The set must be consistent (sub-items covering their criterion, ' +
           'reachable thresholds, minimums within the maximum); every inconsistency is listed. Accepts Idempotency-Key.',
         body: PublishCriteriaSetBody,
-        response: { 201: ref(CriteriaSetSchema, 'The published version'), ...problemResponses(400, 401, 403, 409, 422) },
+        response: {
+          201: ref(CriteriaSetSchema, 'The published version'),
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
       },
     },
     async (request, reply) => {
       const { note, ...definition } = request.body
       const problems = criteriaSetProblems({ ...definition, version: 0 })
-      if (problems.length > 0) throw unprocessable('invalid_criteria_set', 'The criteria set is not consistent.', bodyErrors(problems))
+      if (problems.length > 0)
+        throw unprocessable('invalid_criteria_set', 'The criteria set is not consistent.', bodyErrors(problems))
       const now = app.clock.now()
       const row = await db().transaction(async (tx) => {
         const version = (await latestVersionOf(tx, definition.id)) + 1
@@ -235,7 +248,10 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           'one governing the year, and the recognition threshold follows the ward’s category in the units catalogue; both stay with ' +
           'the assessment. `assessedOn` (today by default) is the date the data-driven suggestions are taken on. Accepts Idempotency-Key.',
         body: CreateAssessmentBody,
-        response: { 201: ref(AssessmentSchema, 'The new draft assessment'), ...problemResponses(400, 401, 403, 409, 422) },
+        response: {
+          201: ref(AssessmentSchema, 'The new draft assessment'),
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -249,21 +265,43 @@ export default async function criteriaRoutes(app: FastifyInstance) {
       if (!ward || ward.level !== 'ward') {
         problems.push({ location: 'body', pointer: '/wardCode', message: 'is not a ward', code: 'invalid_ward' })
       } else if (!isUnitInScope(principal.scope, ward.code, null)) {
-        problems.push({ location: 'body', pointer: '/wardCode', message: 'is outside your units', code: 'unit_out_of_scope' })
+        problems.push({
+          location: 'body',
+          pointer: '/wardCode',
+          message: 'is outside your units',
+          code: 'unit_out_of_scope',
+        })
       } else {
         if (ward.validFrom > assessedOn || (ward.validTo !== null && ward.validTo < assessedOn)) {
-          problems.push({ location: 'body', pointer: '/wardCode', message: `is not a ward on ${assessedOn}`, code: 'ward_not_valid' })
+          problems.push({
+            location: 'body',
+            pointer: '/wardCode',
+            message: `is not a ward on ${assessedOn}`,
+            code: 'ward_not_valid',
+          })
         }
         if (ward.category === null) {
-          problems.push({ location: 'body', pointer: '/wardCode', message: 'has no category, which decides the total required', code: 'ward_without_category' })
+          problems.push({
+            location: 'body',
+            pointer: '/wardCode',
+            message: 'has no category, which decides the total required',
+            code: 'ward_without_category',
+          })
         }
       }
       const set = criteriaSetForYear(
         (await listCriteriaSetRows(db())).map((r) => r.definition),
         year,
       )
-      if (set === null) problems.push({ location: 'body', pointer: '/year', message: 'no criteria set governs this year', code: 'no_criteria_set' })
-      if (problems.length > 0 || !ward?.category || set === null) throw unprocessable('invalid_assessment', 'The assessment cannot be opened.', problems)
+      if (set === null)
+        problems.push({
+          location: 'body',
+          pointer: '/year',
+          message: 'no criteria set governs this year',
+          code: 'no_criteria_set',
+        })
+      if (problems.length > 0 || !ward?.category || set === null)
+        throw unprocessable('invalid_assessment', 'The assessment cannot be opened.', problems)
       const category = ward.category
       const result = await inScope(db(), principal.scope, async (tx) => {
         const existingId = await assessmentIdFor(tx, ward.code, year)
@@ -292,7 +330,9 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         return { kind: 'done' as const, view: await assessmentView(tx, request, row, { set }) }
       })
       if ('existingId' in result) {
-        throw conflict('assessment_exists', `Ward ${wardCode} already has an assessment for ${year}.`, { existingId: result.existingId })
+        throw conflict('assessment_exists', `Ward ${wardCode} already has an assessment for ${year}.`, {
+          existingId: result.existingId,
+        })
       }
       reply.code(201).header('location', `/v1/assessments/${result.view.id}`)
       return sendWithEtag(reply, result.view.version, result.view)
@@ -312,7 +352,10 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           'is null for a ward not yet assessed. The target is the plan target WARDS_CHILD_FRIENDLY for the year, null when none is set. ' +
           'Bounded by the number of wards, so not paginated.',
         querystring: ListAssessmentsQuery,
-        response: { 200: ref(AssessmentOverviewSchema, 'The year’s assessments by ward'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(AssessmentOverviewSchema, 'The year’s assessments by ward'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request): Promise<AssessmentOverview> => {
@@ -332,7 +375,9 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         }
         const byWard = new Map(rows.map((row) => [row.wardCode, row]))
         const wards = (await wardsValidOn(tx, `${year}-12-31`, [...byWard.keys()])).filter(
-          (ward) => isUnitInScope(principal.scope, ward.code, null) && (!unitScope || isUnitInScope(unitScope, ward.code, null)),
+          (ward) =>
+            isUnitInScope(principal.scope, ward.code, null) &&
+            (!unitScope || isUnitInScope(unitScope, ward.code, null)),
         )
         const items = wards.map((ward) => {
           const row = byWard.get(ward.code)
@@ -357,7 +402,11 @@ export default async function criteriaRoutes(app: FastifyInstance) {
               reasons: result.reasons,
               decision:
                 row.state === 'decided' && row.recognised !== null
-                  ? { recognised: row.recognised, decisionNumber: row.decisionNumber ?? '', decisionDate: row.decisionDate ?? '' }
+                  ? {
+                      recognised: row.recognised,
+                      decisionNumber: row.decisionNumber ?? '',
+                      decisionDate: row.decisionDate ?? '',
+                    }
                   : null,
             },
           }
@@ -379,7 +428,14 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           assessed: items.filter((i) => i.assessment !== null).length,
           decided: decided.length,
           recognised,
-          target: target ? { indicatorCode: target.indicatorCode, comparator: target.comparator, value: target.value, unit: target.unit } : null,
+          target: target
+            ? {
+                indicatorCode: target.indicatorCode,
+                comparator: target.comparator,
+                value: target.value,
+                unit: target.unit,
+              }
+            : null,
           targetReached: target ? targetMet(figure, target) : null,
           items,
         }
@@ -394,7 +450,8 @@ export default async function criteriaRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getAssessment',
         tags,
-        summary: 'An assessment: total, every criterion’s status, the verdict with every reason it fails, and suggestions from the data',
+        summary:
+          'An assessment: total, every criterion’s status, the verdict with every reason it fails, and suggestions from the data',
         description:
           'Where a criterion can be measured from the registry and incidents (1.2 collaborators, 2 birth registration, 3 abuse, 5 injury ' +
           'deaths, 6 support and timely plans), `suggestion` gives the proposed points with the numerator and denominator behind them, ' +
@@ -439,7 +496,10 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           'criterion not in the assessment’s criteria set, answers 422.',
         params: ScoreParams,
         body: ScoreBody,
-        response: { 200: ref(AssessmentSchema, 'The assessment with the new score'), ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428) },
+        response: {
+          200: ref(AssessmentSchema, 'The assessment with the new score'),
+          ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -452,16 +512,31 @@ export default async function criteriaRoutes(app: FastifyInstance) {
       const outcome = await inScope(db(), principal.scope, async (tx) => {
         const row = await getAssessmentRow(tx, principal.scope, id)
         if (!row) {
-          await audit(tx, request, { action: 'assessment.score', resourceType: 'assessment', resourceId: id, outcome: 'not_found' })
+          await audit(tx, request, {
+            action: 'assessment.score',
+            resourceType: 'assessment',
+            resourceId: id,
+            outcome: 'not_found',
+          })
           return { kind: 'missing' as const }
         }
         const side = scoringSide(row.state)
-        if (side === null) return { kind: 'problem' as const, problem: conflict('assessment_decided', 'A decided assessment can no longer be scored.', { state: row.state }) }
+        if (side === null)
+          return {
+            kind: 'problem' as const,
+            problem: conflict('assessment_decided', 'A decided assessment can no longer be scored.', {
+              state: row.state,
+            }),
+          }
         const actor = actorFor(principal, tree, row.wardCode)
         const asWard = actor.isWardOfAssessment && hasPermission(principal, 'assessments:write')
         const asDistrict = actor.isDistrict && !actor.isWardOfAssessment
         if (!(side === 'ward' ? asWard : asDistrict)) {
-          if (asWard || asDistrict) return { kind: 'problem' as const, problem: conflict('assessment_locked', lockedDetail[side], { state: row.state }) }
+          if (asWard || asDistrict)
+            return {
+              kind: 'problem' as const,
+              problem: conflict('assessment_locked', lockedDetail[side], { state: row.state }),
+            }
           await audit(tx, request, {
             action: 'assessment.score',
             resourceType: 'assessment',
@@ -484,14 +559,24 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         if (row.version !== expectedVersion) return { kind: 'stale' as const, version: row.version }
         const set = await getCriteriaSet(tx, row.criteriaSetId, row.criteriaSetVersion)
         if (!set.criteria.some((c) => c.code === criterion)) {
-          throw unprocessable('unknown_criterion', `Criterion ${criterion} is not part of criteria set ${set.id} version ${set.version}.`, [
-            { location: 'params', pointer: '/criterion', message: 'is not a criterion of this assessment’s criteria set', code: 'unknown_criterion' },
-          ])
+          throw unprocessable(
+            'unknown_criterion',
+            `Criterion ${criterion} is not part of criteria set ${set.id} version ${set.version}.`,
+            [
+              {
+                location: 'params',
+                pointer: '/criterion',
+                message: 'is not a criterion of this assessment’s criteria set',
+                code: 'unknown_criterion',
+              },
+            ],
+          )
         }
         const suggestions = await loadSuggestions(tx, principal.scope, row, set)
         const suggestion = suggestions.get(criterion)
         const { score, problems } = resolveScore(set, criterion, body, suggestion ?? null, side)
-        if (problems.length > 0 || score === null) throw unprocessable('invalid_score', `Criterion ${criterion} cannot be scored so.`, bodyErrors(problems))
+        if (problems.length > 0 || score === null)
+          throw unprocessable('invalid_score', `Criterion ${criterion} cannot be scored so.`, bodyErrors(problems))
         const existing = await getScoreRow(tx, id, criterion)
         const updated = await updateAssessment(tx, principal.scope, id, expectedVersion, { updatedAt: now })
         if (!updated) return { kind: 'stale' as const, version: row.version }
@@ -552,7 +637,12 @@ export default async function criteriaRoutes(app: FastifyInstance) {
     const outcome = await inScope(db(), principal.scope, async (tx) => {
       const row = await getAssessmentRow(tx, principal.scope, id)
       if (!row) {
-        await audit(tx, request, { action: step.action, resourceType: 'assessment', resourceId: id, outcome: 'not_found' })
+        await audit(tx, request, {
+          action: step.action,
+          resourceType: 'assessment',
+          resourceId: id,
+          outcome: 'not_found',
+        })
         return { kind: 'missing' as const }
       }
       const actor = actorFor(principal, tree, row.wardCode)
@@ -568,7 +658,13 @@ export default async function criteriaRoutes(app: FastifyInstance) {
             ),
           }
         }
-        await audit(tx, request, { action: step.action, resourceType: 'assessment', resourceId: id, unitCode: row.wardCode, outcome: 'denied' })
+        await audit(tx, request, {
+          action: step.action,
+          resourceType: 'assessment',
+          resourceId: id,
+          unitCode: row.wardCode,
+          outcome: 'denied',
+        })
         return {
           kind: 'problem' as const,
           problem: new HttpProblem(
@@ -580,10 +676,15 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           ),
         }
       }
-      if (expectedVersion !== undefined && expectedVersion !== row.version) return { kind: 'stale' as const, version: row.version }
+      if (expectedVersion !== undefined && expectedVersion !== row.version)
+        return { kind: 'stale' as const, version: row.version }
       const set = await getCriteriaSet(tx, row.criteriaSetId, row.criteriaSetVersion)
       const context: StepContext = { row, set, scores: await scoreRows(tx, [row.id]), now, today: localDateOf(now) }
-      const updated = await updateAssessment(tx, principal.scope, id, row.version, { ...step.prepare(context), state: step.to, updatedAt: now })
+      const updated = await updateAssessment(tx, principal.scope, id, row.version, {
+        ...step.prepare(context),
+        state: step.to,
+        updatedAt: now,
+      })
       if (!updated) return { kind: 'stale' as const, version: row.version }
       await audit(tx, request, {
         action: step.action,
@@ -602,8 +703,12 @@ export default async function criteriaRoutes(app: FastifyInstance) {
     return outcome.view
   }
 
-  const stepResponses = { 200: ref(AssessmentSchema, 'The assessment in its new state'), ...problemResponses(400, 401, 403, 404, 409, 412, 422) }
-  const ifMatchNote = 'If-Match (the assessment’s ETag) is optional: when sent, the step applies only to that version (412 otherwise).'
+  const stepResponses = {
+    200: ref(AssessmentSchema, 'The assessment in its new state'),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 422),
+  }
+  const ifMatchNote =
+    'If-Match (the assessment’s ETag) is optional: when sent, the step applies only to that version (412 otherwise).'
 
   route.post(
     '/v1/assessments/:id/submit',
@@ -627,9 +732,18 @@ export default async function criteriaRoutes(app: FastifyInstance) {
           const scored = new Set(scores.map((s) => s.criterionCode))
           const missing = set.criteria.filter((c) => !scored.has(c.code)).map((c) => c.code)
           if (missing.length > 0) {
-            throw unprocessable('assessment_incomplete', `Criteria ${missing.join(', ')} have no score yet.`, undefined, { missingCriteria: missing })
+            throw unprocessable(
+              'assessment_incomplete',
+              `Criteria ${missing.join(', ')} have no score yet.`,
+              undefined,
+              { missingCriteria: missing },
+            )
           }
-          return { minutesReference: request.body.minutesReference, submittedAt: now, submittedBy: request.principal!.id }
+          return {
+            minutesReference: request.body.minutesReference,
+            submittedAt: now,
+            submittedBy: request.principal!.id,
+          }
         },
       })
       return sendWithEtag(reply, view.version, view)
@@ -654,7 +768,11 @@ export default async function criteriaRoutes(app: FastifyInstance) {
       const view = await takeStep(request, request.params.id, {
         to: 'appraised',
         action: 'assessment.appraise',
-        prepare: ({ now }) => ({ appraisedAt: now, appraisedBy: request.principal!.id, appraisalNote: request.body.note ?? null }),
+        prepare: ({ now }) => ({
+          appraisedAt: now,
+          appraisedBy: request.principal!.id,
+          appraisalNote: request.body.note ?? null,
+        }),
       })
       return sendWithEtag(reply, view.version, view)
     },
@@ -706,8 +824,13 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         to: 'decided',
         action: 'assessment.decide',
         prepare: ({ row, set, scores, now, today }) => {
-          const problems = decisionProblems(body, { assessedOn: row.assessedOn, verdict: assessmentVerdict(row, set, scores) }, today)
-          if (problems.length > 0) throw unprocessable('invalid_decision', 'The decision cannot be recorded.', bodyErrors(problems))
+          const problems = decisionProblems(
+            body,
+            { assessedOn: row.assessedOn, verdict: assessmentVerdict(row, set, scores) },
+            today,
+          )
+          if (problems.length > 0)
+            throw unprocessable('invalid_decision', 'The decision cannot be recorded.', bodyErrors(problems))
           return {
             recognised: body.recognised,
             decisionNumber: body.decisionNumber,

@@ -98,11 +98,19 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
   set.criteria.forEach((criterion, i) => {
     const at = `/criteria/${i}`
     if (criterionCodes.has(criterion.code)) {
-      problems.push({ code: 'duplicate_criterion', pointer: `${at}/code`, message: `criterion ${criterion.code} appears twice` })
+      problems.push({
+        code: 'duplicate_criterion',
+        pointer: `${at}/code`,
+        message: `criterion ${criterion.code} appears twice`,
+      })
     }
     criterionCodes.add(criterion.code)
     if (!(Number.isFinite(criterion.maxPoints) && criterion.maxPoints > 0)) {
-      problems.push({ code: 'invalid_max', pointer: `${at}/maxPoints`, message: `criterion ${criterion.code} needs a positive maximum` })
+      problems.push({
+        code: 'invalid_max',
+        pointer: `${at}/maxPoints`,
+        message: `criterion ${criterion.code} needs a positive maximum`,
+      })
     } else {
       totalMax += criterion.maxPoints
     }
@@ -127,12 +135,20 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
       subCodes.add(subItem.code)
       // A negative sub-item could balance an inflated one and still "cover" the criterion.
       if (!(Number.isFinite(subItem.maxPoints) && subItem.maxPoints > 0)) {
-        problems.push({ code: 'invalid_max', pointer: `${subAt}/maxPoints`, message: `sub-item ${subItem.code} needs a positive maximum` })
+        problems.push({
+          code: 'invalid_max',
+          pointer: `${subAt}/maxPoints`,
+          message: `sub-item ${subItem.code} needs a positive maximum`,
+        })
       }
       subTotal += subItem.maxPoints
       const threshold = subItem.threshold
       if (threshold?.unit === 'percent' && !(threshold.value >= 0 && threshold.value <= 100)) {
-        problems.push({ code: 'invalid_threshold', pointer: `${subAt}/threshold/value`, message: `sub-item ${subItem.code} needs a percentage between 0 and 100` })
+        problems.push({
+          code: 'invalid_threshold',
+          pointer: `${subAt}/threshold/value`,
+          message: `sub-item ${subItem.code} needs a percentage between 0 and 100`,
+        })
       }
     })
     // Sub-item scores must add up to the criterion's score, which only works when they cover it whole.
@@ -145,7 +161,11 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
     }
   })
   if (set.validToYear !== null && set.validToYear < set.validFromYear) {
-    problems.push({ code: 'invalid_years', pointer: '/validToYear', message: `the set cannot end (${set.validToYear}) before it starts (${set.validFromYear})` })
+    problems.push({
+      code: 'invalid_years',
+      pointer: '/validToYear',
+      message: `the set cannot end (${set.validToYear}) before it starts (${set.validFromYear})`,
+    })
   }
   for (const category of wardCategories) {
     const required = set.recognition.thresholds[category]
@@ -170,7 +190,8 @@ const epsilon = 1e-9
 function pointsProblems(points: number, max: number, pointer: string, what: string): Problem[] {
   if (!Number.isFinite(points)) return [{ code: 'not_a_number', pointer, message: `${what} needs a number of points` }]
   if (points < 0) return [{ code: 'negative', pointer, message: `${what} cannot score below 0 (got ${points})` }]
-  if (points > max) return [{ code: 'above_max', pointer, message: `${what} scored ${points}, above its maximum of ${max}` }]
+  if (points > max)
+    return [{ code: 'above_max', pointer, message: `${what} scored ${points}, above its maximum of ${max}` }]
   return []
 }
 
@@ -209,12 +230,21 @@ export function scoreProblems(set: CriteriaSet, criterionCode: string, score: Cr
       return
     }
     if (seen.has(item.code)) {
-      problems.push({ code: 'duplicate_sub_item', pointer: `/subItems/${i}/code`, message: `sub-item ${item.code} is scored twice` })
+      problems.push({
+        code: 'duplicate_sub_item',
+        pointer: `/subItems/${i}/code`,
+        message: `sub-item ${item.code} is scored twice`,
+      })
       summable = false
       return
     }
     seen.add(item.code)
-    const itemProblems = pointsProblems(item.points, subItem.maxPoints, `/subItems/${i}/points`, `sub-item ${item.code}`)
+    const itemProblems = pointsProblems(
+      item.points,
+      subItem.maxPoints,
+      `/subItems/${i}/points`,
+      `sub-item ${item.code}`,
+    )
     problems.push(...itemProblems)
     if (itemProblems.length > 0) summable = false
     else sum += item.points
@@ -264,7 +294,9 @@ export function verdict(set: CriteriaSet, category: WardCategory, scores: Record
     if (status === 'zero' && rules.noCriterionZero) {
       reasons.push(`criterion ${criterion.code} scored 0`)
     } else if (!met && rules.everyCriterionMet) {
-      reasons.push(`criterion ${criterion.code} is not met (${points} of ${criterion.maxPoints}, needs ${criterion.minPointsToMeet})`)
+      reasons.push(
+        `criterion ${criterion.code} is not met (${points} of ${criterion.maxPoints}, needs ${criterion.minPointsToMeet})`,
+      )
     }
     return { ...base, points, status }
   })
@@ -312,7 +344,12 @@ const builtInRules: Record<string, SuggestionRule> = {
       nameVi: 'Có cộng tác viên bảo vệ trẻ em ở tất cả các tổ dân phố',
       nameEn: 'A child-protection collaborator in every residential group',
       maxPoints: 15,
-      threshold: { measure: 'units.residential_groups_with_collaborator_share', comparator: '=', value: 100, unit: 'percent' },
+      threshold: {
+        measure: 'units.residential_groups_with_collaborator_share',
+        comparator: '=',
+        value: 100,
+        unit: 'percent',
+      },
       confirmed: true,
     },
   },
@@ -356,7 +393,12 @@ const builtInRules: Record<string, SuggestionRule> = {
       nameVi: 'Tỷ lệ trẻ em có hoàn cảnh đặc biệt được trợ giúp từ 95% trở lên',
       nameEn: 'At least 95% of special-circumstance children supported',
       maxPoints: 50,
-      threshold: { measure: 'registry.special_circumstance_supported_share', comparator: '>=', value: 95, unit: 'percent' },
+      threshold: {
+        measure: 'registry.special_circumstance_supported_share',
+        comparator: '>=',
+        value: 95,
+        unit: 'percent',
+      },
       confirmed: true,
     },
   },
@@ -366,9 +408,15 @@ const builtInRules: Record<string, SuggestionRule> = {
       code: '6.2',
       nameVi:
         '100% vụ việc trẻ em bị xâm hại tình dục, bị bỏ rơi, bị mua bán được Chủ tịch UBND cấp xã phê duyệt kế hoạch hỗ trợ, can thiệp kịp thời',
-      nameEn: 'Every sexual-abuse, abandonment and trafficking case has a support plan approved in time by the ward chair',
+      nameEn:
+        'Every sexual-abuse, abandonment and trafficking case has a support plan approved in time by the ward chair',
       maxPoints: 75,
-      threshold: { measure: 'incidents.priority_cases_timely_plan_share', comparator: '=', value: 100, unit: 'percent' },
+      threshold: {
+        measure: 'incidents.priority_cases_timely_plan_share',
+        comparator: '=',
+        value: 100,
+        unit: 'percent',
+      },
       confirmed: true,
     },
   },
@@ -420,7 +468,8 @@ export function meetsThreshold(
 
 function checkFigures(figures: Record<string, number>): void {
   for (const [name, value] of Object.entries(figures)) {
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative whole number (got ${value})`)
+    if (!Number.isInteger(value) || value < 0)
+      throw new RangeError(`${name} must be a non-negative whole number (got ${value})`)
   }
 }
 
@@ -460,11 +509,16 @@ export function suggestCollaboratorCoverage(
   checkFigures(figures)
   checkPart('groupsWithCollaborator', figures.groupsWithCollaborator, 'residentialGroups', figures.residentialGroups)
   const rule = ruleFor('1.2', set)
-  return build('1', [{ rule, item: suggestSubItem(rule, figures.groupsWithCollaborator, figures.residentialGroups, 'not_met') }])
+  return build('1', [
+    { rule, item: suggestSubItem(rule, figures.groupsWithCollaborator, figures.residentialGroups, 'not_met') },
+  ])
 }
 
 /** Criterion 2 (unconfirmed): share of births registered as prescribed; full points only at ≥ 98%. */
-export function suggestBirthRegistration(figures: { births: number; registeredBirths: number }, set?: CriteriaSet): Suggestion {
+export function suggestBirthRegistration(
+  figures: { births: number; registeredBirths: number },
+  set?: CriteriaSet,
+): Suggestion {
   checkFigures(figures)
   checkPart('registeredBirths', figures.registeredBirths, 'births', figures.births)
   const rule = ruleFor('2.1', set)
@@ -472,7 +526,10 @@ export function suggestBirthRegistration(figures: { births: number; registeredBi
 }
 
 /** Criterion 3 (unconfirmed): abused children out of all children; points only proposed when none. */
-export function suggestAbusedChildren(figures: { children: number; abusedChildren: number }, set?: CriteriaSet): Suggestion {
+export function suggestAbusedChildren(
+  figures: { children: number; abusedChildren: number },
+  set?: CriteriaSet,
+): Suggestion {
   checkFigures(figures)
   checkPart('abusedChildren', figures.abusedChildren, 'children', figures.children)
   const rule = ruleFor('3.1', set)
@@ -480,7 +537,10 @@ export function suggestAbusedChildren(figures: { children: number; abusedChildre
 }
 
 /** Criterion 5 (unconfirmed points): injury deaths out of injury cases; met when no child died. */
-export function suggestInjuryDeaths(figures: { injuryCases: number; injuryDeaths: number }, set?: CriteriaSet): Suggestion {
+export function suggestInjuryDeaths(
+  figures: { injuryCases: number; injuryDeaths: number },
+  set?: CriteriaSet,
+): Suggestion {
   checkFigures(figures)
   checkPart('injuryDeaths', figures.injuryDeaths, 'injuryCases', figures.injuryCases)
   const rule = ruleFor('5.1', set)
@@ -503,7 +563,12 @@ export function suggestCriterion6(
 ): Suggestion {
   checkFigures(figures)
   checkPart('supported', figures.supported, 'specialCircumstanceChildren', figures.specialCircumstanceChildren)
-  checkPart('priorityCasesWithTimelyApprovedPlan', figures.priorityCasesWithTimelyApprovedPlan, 'priorityCases', figures.priorityCases)
+  checkPart(
+    'priorityCasesWithTimelyApprovedPlan',
+    figures.priorityCasesWithTimelyApprovedPlan,
+    'priorityCases',
+    figures.priorityCases,
+  )
   const supported = ruleFor('6.1', set)
   const timely = ruleFor('6.2', set)
   return build('6', [
@@ -563,7 +628,15 @@ export function nextStates(from: AssessmentState, actor: AssessmentActor): Asses
  * exploitation, sexual abuse, trafficking, abandonment and neglect); criterion 3 counts their children.
  * Child labour against the law is exploitation.
  */
-export const abuseIncidentKinds: readonly IncidentKind[] = ['sexual_abuse', 'violence', 'exploitation', 'child_labour', 'trafficking', 'abandonment', 'neglect']
+export const abuseIncidentKinds: readonly IncidentKind[] = [
+  'sexual_abuse',
+  'violence',
+  'exploitation',
+  'child_labour',
+  'trafficking',
+  'abandonment',
+  'neglect',
+]
 
 /** Criterion 6.2: the cases whose support plan the ward chair must approve in time. */
 export const priorityIncidentKinds: readonly IncidentKind[] = ['sexual_abuse', 'abandonment', 'trafficking']
@@ -608,7 +681,9 @@ export interface WardFigures {
 }
 
 function modelsSubItems(set: CriteriaSet, codes: string[]): boolean {
-  return codes.every((code) => set.criteria.some((criterion) => criterion.subItems.some((s) => s.code === code && s.threshold !== undefined)))
+  return codes.every((code) =>
+    set.criteria.some((criterion) => criterion.subItems.some((s) => s.code === code && s.threshold !== undefined)),
+  )
 }
 
 /**
@@ -619,14 +694,21 @@ export function suggestionsFromFigures(set: CriteriaSet, figures: WardFigures): 
   const suggestions: Suggestion[] = []
   if (modelsSubItems(set, ['1.2'])) {
     suggestions.push(
-      suggestCollaboratorCoverage({ residentialGroups: figures.residentialGroups, groupsWithCollaborator: figures.groupsWithCollaborator }, set),
+      suggestCollaboratorCoverage(
+        { residentialGroups: figures.residentialGroups, groupsWithCollaborator: figures.groupsWithCollaborator },
+        set,
+      ),
     )
   }
   if (modelsSubItems(set, ['2.1'])) {
-    suggestions.push(suggestBirthRegistration({ births: figures.children, registeredBirths: figures.registeredBirths }, set))
+    suggestions.push(
+      suggestBirthRegistration({ births: figures.children, registeredBirths: figures.registeredBirths }, set),
+    )
   }
   if (modelsSubItems(set, ['3.1'])) {
-    suggestions.push(suggestAbusedChildren({ children: figures.childrenOrVictims, abusedChildren: figures.abusedChildren }, set))
+    suggestions.push(
+      suggestAbusedChildren({ children: figures.childrenOrVictims, abusedChildren: figures.abusedChildren }, set),
+    )
   }
   if (modelsSubItems(set, ['5.1'])) {
     suggestions.push(suggestInjuryDeaths({ injuryCases: figures.injuryCases, injuryDeaths: figures.injuryDeaths }, set))
@@ -730,10 +812,18 @@ export function resolveScore(
 
   if (input.acceptSuggestion === true) {
     if (input.overrideReason !== undefined) {
-      problems.push({ code: 'override_reason_not_applicable', pointer: '/overrideReason', message: 'an accepted suggestion needs no override reason' })
+      problems.push({
+        code: 'override_reason_not_applicable',
+        pointer: '/overrideReason',
+        message: 'an accepted suggestion needs no override reason',
+      })
     }
     if (suggestion === null) {
-      problems.push({ code: 'no_suggestion', pointer: '/acceptSuggestion', message: `criterion ${criterion.code} has no suggestion from the data` })
+      problems.push({
+        code: 'no_suggestion',
+        pointer: '/acceptSuggestion',
+        message: `criterion ${criterion.code} has no suggestion from the data`,
+      })
     } else if (suggestion.points === null) {
       problems.push({
         code: 'suggestion_without_points',
@@ -744,7 +834,11 @@ export function resolveScore(
       const suggested = new Set(suggestion.subItems.map((s) => s.code))
       given.forEach((item, i) => {
         if (suggested.has(item.code)) {
-          problems.push({ code: 'suggested_sub_item_given', pointer: `/subItems/${i}/code`, message: `sub-item ${item.code} comes from the suggestion` })
+          problems.push({
+            code: 'suggested_sub_item_given',
+            pointer: `/subItems/${i}/code`,
+            message: `sub-item ${item.code} comes from the suggestion`,
+          })
         }
       })
       // Given sub-items first, so that problems found in them point at the body's own indices; a
@@ -752,7 +846,9 @@ export function resolveScore(
       const givenCodes = new Set(given.map((item) => item.code))
       const merged = [
         ...given,
-        ...suggestion.subItems.filter((s) => !givenCodes.has(s.code)).map((s) => ({ code: s.code, points: s.points ?? 0 })),
+        ...suggestion.subItems
+          .filter((s) => !givenCodes.has(s.code))
+          .map((s) => ({ code: s.code, points: s.points ?? 0 })),
       ]
       const covered = new Set(merged.map((s) => s.code))
       const missing = criterion.subItems.filter((s) => !covered.has(s.code)).map((s) => s.code)
@@ -766,7 +862,11 @@ export function resolveScore(
       score = { points: input.points ?? merged.reduce((sum, s) => sum + s.points, 0), subItems: merged }
     }
   } else if (input.points === undefined) {
-    problems.push({ code: 'points_required', pointer: '/points', message: `give the points for criterion ${criterion.code}, or accept the suggestion` })
+    problems.push({
+      code: 'points_required',
+      pointer: '/points',
+      message: `give the points for criterion ${criterion.code}, or accept the suggestion`,
+    })
   } else {
     score = { points: input.points, subItems: given }
     if (side === 'ward' && suggestion !== null && suggestion.points !== null && !input.overrideReason?.trim()) {
@@ -779,9 +879,17 @@ export function resolveScore(
   }
 
   if (side === 'district' && !input.adjustmentReason?.trim()) {
-    problems.push({ code: 'adjustment_reason_required', pointer: '/adjustmentReason', message: 'the district adjusts a submitted assessment only with a reason' })
+    problems.push({
+      code: 'adjustment_reason_required',
+      pointer: '/adjustmentReason',
+      message: 'the district adjusts a submitted assessment only with a reason',
+    })
   } else if (side === 'ward' && input.adjustmentReason !== undefined) {
-    problems.push({ code: 'adjustment_reason_not_applicable', pointer: '/adjustmentReason', message: 'a draft is scored by its ward; only the district adjusts' })
+    problems.push({
+      code: 'adjustment_reason_not_applicable',
+      pointer: '/adjustmentReason',
+      message: 'a draft is scored by its ward; only the district adjusts',
+    })
   }
   if (score !== null) problems.push(...scoreProblems(set, criterion.code, score))
   if (score?.subItems) {
@@ -809,9 +917,14 @@ export function decisionProblems(
 ): Problem[] {
   const problems: Problem[] = []
   if (decision.decisionDate < assessment.assessedOn) {
-    problems.push({ code: 'before_assessment', pointer: '/decisionDate', message: `cannot precede the assessment of ${assessment.assessedOn}` })
+    problems.push({
+      code: 'before_assessment',
+      pointer: '/decisionDate',
+      message: `cannot precede the assessment of ${assessment.assessedOn}`,
+    })
   }
-  if (decision.decisionDate > today) problems.push({ code: 'date_in_future', pointer: '/decisionDate', message: 'is in the future' })
+  if (decision.decisionDate > today)
+    problems.push({ code: 'date_in_future', pointer: '/decisionDate', message: 'is in the future' })
   if (decision.recognised && !assessment.verdict.recognised) {
     problems.push({
       code: 'verdict_not_met',

@@ -8,13 +8,22 @@ const Name = Type.String({ minLength: 1, maxLength: 500 })
 /** Points are whole numbers: scores are stored as integers. */
 const Points = Type.Integer({ minimum: -100000, maximum: 100000 })
 
-export const CriteriaSetId = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'criteria set id, e.g. QD06-2019' })
+export const CriteriaSetId = Type.String({
+  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  description: 'criteria set id, e.g. QD06-2019',
+})
 export const CriterionCode = Type.String({ pattern: '^[0-9A-Za-z]{1,10}$', description: 'criterion code, e.g. 6' })
-const SubItemCode = Type.String({ pattern: '^[0-9A-Za-z]{1,10}(\\.[0-9A-Za-z]{1,10}){1,3}$', description: 'sub-item code, the criterion code and a dot first, e.g. 6.1' })
+const SubItemCode = Type.String({
+  pattern: '^[0-9A-Za-z]{1,10}(\\.[0-9A-Za-z]{1,10}){1,3}$',
+  description: 'sub-item code, the criterion code and a dot first, e.g. 6.1',
+})
 
 const ThresholdSchema = Type.Object(
   {
-    measure: Type.String({ pattern: '^[a-z0-9_.]{1,100}$', description: 'machine key of the figure the threshold is read against' }),
+    measure: Type.String({
+      pattern: '^[a-z0-9_.]{1,100}$',
+      description: 'machine key of the figure the threshold is read against',
+    }),
     comparator: Type.Enum(['>=', '<=', '=']),
     value: Type.Number(),
     unit: Type.Enum(['percent', 'count']),
@@ -40,9 +49,16 @@ const CriterionSchema = Type.Object(
     nameVi: Name,
     nameEn: Name,
     maxPoints: Points,
-    minPointsToMeet: Type.Integer({ minimum: -100000, maximum: 100000, description: 'points at or above which the criterion counts as met' }),
+    minPointsToMeet: Type.Integer({
+      minimum: -100000,
+      maximum: 100000,
+      description: 'points at or above which the criterion counts as met',
+    }),
     confirmed: Type.Boolean(),
-    subItems: Type.Array(SubItemSchema, { maxItems: 50, description: 'when present, their maxima add up to the criterion’s' }),
+    subItems: Type.Array(SubItemSchema, {
+      maxItems: 50,
+      description: 'when present, their maxima add up to the criterion’s',
+    }),
   },
   { additionalProperties: false },
 )
@@ -82,7 +98,9 @@ export const CriteriaSetDefinition = Type.Object(
 export const PublishCriteriaSetBody = Type.Object(
   {
     ...definitionMembers,
-    note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'what this version corrects, and on what authority' })),
+    note: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'what this version corrects, and on what authority' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -102,13 +120,21 @@ export const CriteriaSetSchema = Type.Object(
 export const CriteriaSetListSchema = Page(Type.Ref('CriteriaSet'), 'CriteriaSetList')
 
 export const ListCriteriaSetsQuery = Type.Object(
-  { year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'only the set that governs assessments of this year' })) },
+  {
+    year: Type.Optional(
+      Type.Integer({ minimum: 2000, maximum: 2100, description: 'only the set that governs assessments of this year' }),
+    ),
+  },
   { additionalProperties: false },
 )
 
 export const CriteriaSetParams = Type.Object({ id: CriteriaSetId }, { additionalProperties: false })
 export const CriteriaSetQuery = Type.Object(
-  { version: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'an older version; the latest when omitted' })) },
+  {
+    version: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000000, description: 'an older version; the latest when omitted' }),
+    ),
+  },
   { additionalProperties: false },
 )
 
@@ -128,7 +154,9 @@ export const ScoreSuggestionSchema = Type.Object(
       Type.Object(
         {
           code: Type.String(),
-          points: Nullable(Type.Integer({ description: 'null: the rule is unconfirmed and not met, so the officer scores by hand' })),
+          points: Nullable(
+            Type.Integer({ description: 'null: the rule is unconfirmed and not met, so the officer scores by hand' }),
+          ),
           met: Type.Boolean(),
           confirmed: Type.Boolean(),
           numerator: Type.Integer({ minimum: 0 }),
@@ -141,14 +169,25 @@ export const ScoreSuggestionSchema = Type.Object(
       ),
     ),
   },
-  { $id: 'ScoreSuggestion', additionalProperties: false, description: 'A score proposed from the registry and incidents, with the figures behind it.' },
+  {
+    $id: 'ScoreSuggestion',
+    additionalProperties: false,
+    description: 'A score proposed from the registry and incidents, with the figures behind it.',
+  },
 )
 
-const SubItemPoints = Type.Object({ code: SubItemCode, points: Type.Integer({ minimum: 0, maximum: 100000 }) }, { additionalProperties: false })
+const SubItemPoints = Type.Object(
+  { code: SubItemCode, points: Type.Integer({ minimum: 0, maximum: 100000 }) },
+  { additionalProperties: false },
+)
 const Attachment = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    reference: Type.String({ minLength: 1, maxLength: 500, description: 'where the document is kept: a document-system id or URL' }),
+    reference: Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'where the document is kept: a document-system id or URL',
+    }),
   },
   { additionalProperties: false },
 )
@@ -173,8 +212,12 @@ export const AssessmentCriterionSchema = Type.Object(
     wardPoints: Nullable(Type.Integer({ description: 'the ward’s own score, kept when the district adjusted it' })),
     scoredAt: Nullable(Timestamp()),
     scoredBy: Nullable(Type.String()),
-    suggestion: Nullable(Type.Ref('ScoreSuggestion', { description: 'the suggestion from today’s data, as of the assessment date' })),
-    suggestionAtScoring: Nullable(Type.Ref('ScoreSuggestion', { description: 'the suggestion when the score was last set' })),
+    suggestion: Nullable(
+      Type.Ref('ScoreSuggestion', { description: 'the suggestion from today’s data, as of the assessment date' }),
+    ),
+    suggestionAtScoring: Nullable(
+      Type.Ref('ScoreSuggestion', { description: 'the suggestion when the score was last set' }),
+    ),
   },
   { $id: 'AssessmentCriterion', additionalProperties: false },
 )
@@ -186,10 +229,15 @@ export const AssessmentSchema = Type.Object(
     wardCode: Type.String(),
     year: Type.Integer(),
     assessedOn: IsoDate(),
-    category: Type.Enum([...wardCategories], { description: 'the ward’s category when assessed; decides the total required' }),
+    category: Type.Enum([...wardCategories], {
+      description: 'the ward’s category when assessed; decides the total required',
+    }),
     criteriaSet: Type.Object(
       { id: Type.String(), version: Type.Integer(), legalBasis: Type.String() },
-      { additionalProperties: false, description: 'the version this assessment is scored with, whatever is published later' },
+      {
+        additionalProperties: false,
+        description: 'the version this assessment is scored with, whatever is published later',
+      },
     ),
     state: Type.Enum([...assessmentStates]),
     total: Type.Integer(),
@@ -197,17 +245,28 @@ export const AssessmentSchema = Type.Object(
     verdict: Type.Object(
       {
         recognised: Type.Boolean({ description: 'whether the scores meet the recognition rules' }),
-        reasons: Type.Array(Type.String(), { description: 'every reason recognition fails, criteria in order, then the total' }),
+        reasons: Type.Array(Type.String(), {
+          description: 'every reason recognition fails, criteria in order, then the total',
+        }),
       },
       { additionalProperties: false },
     ),
     criteria: Type.Array(Type.Ref('AssessmentCriterion')),
     submission: Nullable(
-      Type.Object({ minutesReference: Type.String(), submittedAt: Timestamp(), submittedBy: Nullable(Type.String()) }, { additionalProperties: false }),
+      Type.Object(
+        { minutesReference: Type.String(), submittedAt: Timestamp(), submittedBy: Nullable(Type.String()) },
+        { additionalProperties: false },
+      ),
     ),
     appraisal: Nullable(
       Type.Object(
-        { note: Nullable(Type.String({ description: 'the appraisal note, or the comments the dossier was returned with' })), appraisedAt: Nullable(Timestamp()), appraisedBy: Nullable(Type.String()) },
+        {
+          note: Nullable(
+            Type.String({ description: 'the appraisal note, or the comments the dossier was returned with' }),
+          ),
+          appraisedAt: Nullable(Timestamp()),
+          appraisedBy: Nullable(Type.String()),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -224,7 +283,9 @@ export const AssessmentSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    allowedNextStates: Type.Array(Type.Enum([...assessmentStates]), { description: 'the transitions the caller may make now' }),
+    allowedNextStates: Type.Array(Type.Enum([...assessmentStates]), {
+      description: 'the transitions the caller may make now',
+    }),
     version: Type.Integer(),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
@@ -248,7 +309,10 @@ export const AssessmentOverviewSchema = Type.Object(
           value: Type.Number(),
           unit: Type.Enum(['percent', 'count', 'wards']),
         },
-        { additionalProperties: false, description: 'the plan target (WARDS_CHILD_FRIENDLY) for the year; null when none is set' },
+        {
+          additionalProperties: false,
+          description: 'the plan target (WARDS_CHILD_FRIENDLY) for the year; null when none is set',
+        },
       ),
     ),
     targetReached: Nullable(Type.Boolean()),
@@ -263,7 +327,10 @@ export const AssessmentOverviewSchema = Type.Object(
               {
                 id: Type.String({ format: 'uuid' }),
                 state: Type.Enum([...assessmentStates]),
-                criteriaSet: Type.Object({ id: Type.String(), version: Type.Integer() }, { additionalProperties: false }),
+                criteriaSet: Type.Object(
+                  { id: Type.String(), version: Type.Integer() },
+                  { additionalProperties: false },
+                ),
                 total: Type.Integer(),
                 requiredTotal: Type.Integer(),
                 verdictRecognised: Type.Boolean(),
@@ -295,7 +362,9 @@ export const CreateAssessmentBody = Type.Object(
   {
     wardCode: UnitCode,
     year: Type.Integer({ minimum: 2000, maximum: 2100 }),
-    assessedOn: Type.Optional(IsoDate({ description: 'the date figures are taken on; today when omitted; within the year' })),
+    assessedOn: Type.Optional(
+      IsoDate({ description: 'the date figures are taken on; today when omitted; within the year' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -309,13 +378,18 @@ export const ListAssessmentsQuery = Type.Object(
 )
 
 export const AssessmentParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
-export const ScoreParams = Type.Object({ id: Type.String({ format: 'uuid' }), criterion: CriterionCode }, { additionalProperties: false })
+export const ScoreParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), criterion: CriterionCode },
+  { additionalProperties: false },
+)
 
 export const ScoreBody = Type.Object(
   {
     points: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })),
     subItems: Type.Optional(Type.Array(SubItemPoints, { maxItems: 50 })),
-    acceptSuggestion: Type.Optional(Type.Boolean({ description: 'take the data-driven suggestion (sub-items it covers)' })),
+    acceptSuggestion: Type.Optional(
+      Type.Boolean({ description: 'take the data-driven suggestion (sub-items it covers)' }),
+    ),
     overrideReason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     adjustmentReason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     evidenceNote: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
@@ -325,19 +399,42 @@ export const ScoreBody = Type.Object(
 )
 
 export const SubmitBody = Type.Object(
-  { minutesReference: Type.String({ minLength: 1, maxLength: 300, description: 'reference of the minutes of the ward’s self-assessment meeting' }) },
+  {
+    minutesReference: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description: 'reference of the minutes of the ward’s self-assessment meeting',
+    }),
+  },
   { additionalProperties: false },
 )
-export const AppraiseBody = Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) }, { additionalProperties: false })
-export const ReturnBody = Type.Object({ comments: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false })
+export const AppraiseBody = Type.Object(
+  { note: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) },
+  { additionalProperties: false },
+)
+export const ReturnBody = Type.Object(
+  { comments: Type.String({ minLength: 1, maxLength: 4000 }) },
+  { additionalProperties: false },
+)
 export const DecideBody = Type.Object(
   {
     recognised: Type.Boolean(),
     decisionNumber: Type.String({ minLength: 1, maxLength: 100 }),
     decisionDate: IsoDate(),
-    authority: Type.String({ minLength: 1, maxLength: 300, description: 'who decided, e.g. the district People’s Committee chair' }),
+    authority: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description: 'who decided, e.g. the district People’s Committee chair',
+    }),
   },
   { additionalProperties: false },
 )
 
-export const criteriaSchemas = [CriteriaSetSchema, CriteriaSetListSchema, ScoreSuggestionSchema, AssessmentCriterionSchema, AssessmentSchema, AssessmentOverviewSchema]
+export const criteriaSchemas = [
+  CriteriaSetSchema,
+  CriteriaSetListSchema,
+  ScoreSuggestionSchema,
+  AssessmentCriterionSchema,
+  AssessmentSchema,
+  AssessmentOverviewSchema,
+]

@@ -72,7 +72,10 @@ const figureLabels: Record<string, { numerator: string; denominator: string }> =
     numerator: 'residential groups with an active collaborator account',
     denominator: 'residential groups of the ward valid on the assessment date',
   },
-  '2.1': { numerator: 'children with their birth registered', denominator: 'children living in the ward on the assessment date' },
+  '2.1': {
+    numerator: 'children with their birth registered',
+    denominator: 'children living in the ward on the assessment date',
+  },
   '3.1': {
     numerator: 'children involved in abuse incidents since 1 January',
     denominator: 'children of the ward on the assessment date, with victims no longer counted there',
@@ -99,7 +102,11 @@ function thresholdOf(set: CriteriaSet, subItemCode: string): Threshold {
 }
 
 /** The suggestions for an assessment, by criterion code, with their figures and what the figures count. */
-export function suggestionViews(set: CriteriaSet, figures: WardFigures, window: FigureWindow): Map<string, ScoreSuggestion> {
+export function suggestionViews(
+  set: CriteriaSet,
+  figures: WardFigures,
+  window: FigureWindow,
+): Map<string, ScoreSuggestion> {
   const views = new Map<string, ScoreSuggestion>()
   for (const suggestion of suggestionsFromFigures(set, figures)) {
     views.set(suggestion.criterionCode, {
@@ -125,7 +132,12 @@ export function suggestionViews(set: CriteriaSet, figures: WardFigures, window: 
   return views
 }
 
-export async function loadSuggestions(tx: Executor, scope: Scope, row: AssessmentRow, set: CriteriaSet): Promise<Map<string, ScoreSuggestion>> {
+export async function loadSuggestions(
+  tx: Executor,
+  scope: Scope,
+  row: AssessmentRow,
+  set: CriteriaSet,
+): Promise<Map<string, ScoreSuggestion>> {
   const window = figureWindow(row)
   return suggestionViews(set, await wardFigures(tx, scope, window), window)
 }
@@ -149,7 +161,11 @@ export function transitionPermission(to: AssessmentState) {
 }
 
 /** Transitions the caller may make now: allowed by the workflow for who they are, and by their permissions. */
-export function allowedNextStates(principal: Principal, actor: AssessmentActor, state: AssessmentState): AssessmentState[] {
+export function allowedNextStates(
+  principal: Principal,
+  actor: AssessmentActor,
+  state: AssessmentState,
+): AssessmentState[] {
   return nextStates(state, actor).filter((to) => hasPermission(principal, transitionPermission(to)))
 }
 
@@ -162,11 +178,17 @@ export function assessmentVerdict(row: AssessmentRow, set: CriteriaSet, scores: 
 /** A stored suggestion snapshot: the suggestion as shown when the score was set, and whether it was accepted. */
 type SuggestionSnapshot = ScoreSuggestion & { accepted: boolean }
 
-export function suggestionSnapshot(suggestion: ScoreSuggestion | undefined, accepted: boolean): SuggestionSnapshot | null {
+export function suggestionSnapshot(
+  suggestion: ScoreSuggestion | undefined,
+  accepted: boolean,
+): SuggestionSnapshot | null {
   return suggestion === undefined ? null : { ...suggestion, accepted }
 }
 
-function fromSnapshot(stored: Record<string, unknown> | null): { suggestion: ScoreSuggestion | null; accepted: boolean } {
+function fromSnapshot(stored: Record<string, unknown> | null): {
+  suggestion: ScoreSuggestion | null
+  accepted: boolean
+} {
   if (stored === null) return { suggestion: null, accepted: false }
   const { accepted, ...suggestion } = stored as SuggestionSnapshot
   return { suggestion, accepted }
@@ -222,7 +244,11 @@ export function toAssessment(
     criteria,
     submission:
       row.submittedAt && row.minutesReference
-        ? { minutesReference: row.minutesReference, submittedAt: row.submittedAt.toISOString(), submittedBy: row.submittedBy }
+        ? {
+            minutesReference: row.minutesReference,
+            submittedAt: row.submittedAt.toISOString(),
+            submittedBy: row.submittedBy,
+          }
         : null,
     appraisal:
       row.appraisalNote !== null || row.appraisedAt !== null

@@ -22,17 +22,30 @@ export async function getHouseholdRow(db: Executor, scope: Scope, id: string): P
 export async function listHouseholds(
   db: Executor,
   scope: Scope,
-  filter: { unitScope?: Scope; residentialGroup?: string; povertyStatus?: string; q?: string; after?: [string, string]; limit: number },
+  filter: {
+    unitScope?: Scope
+    residentialGroup?: string
+    povertyStatus?: string
+    q?: string
+    after?: [string, string]
+    limit: number
+  },
 ): Promise<HouseholdRow[]> {
   const conditions: SQL[] = [householdInScope(scope), isNull(households.deletedAt)]
-  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: households.wardCode, group: households.residentialGroupCode }))
+  if (filter.unitScope)
+    conditions.push(
+      scopeCondition(filter.unitScope, { ward: households.wardCode, group: households.residentialGroupCode }),
+    )
   if (filter.residentialGroup) conditions.push(eq(households.residentialGroupCode, filter.residentialGroup))
   if (filter.povertyStatus) conditions.push(eq(households.povertyStatus, filter.povertyStatus as 'poor'))
   if (filter.q) {
     const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
     conditions.push(sql`(${households.headNameFolded} % ${filter.q} or ${households.headNameFolded} like ${pattern})`)
   }
-  if (filter.after) conditions.push(sql`(${households.headNameFolded}, ${households.id}) > (${filter.after[0]}, ${filter.after[1]}::uuid)`)
+  if (filter.after)
+    conditions.push(
+      sql`(${households.headNameFolded}, ${households.id}) > (${filter.after[0]}, ${filter.after[1]}::uuid)`,
+    )
   return db
     .select()
     .from(households)
@@ -56,7 +69,14 @@ export async function updateHousehold(
   const [row] = await tx
     .update(households)
     .set({ ...changes, version: sql`${households.version} + 1` })
-    .where(and(eq(households.id, id), eq(households.version, expectedVersion), householdInScope(scope), isNull(households.deletedAt)))
+    .where(
+      and(
+        eq(households.id, id),
+        eq(households.version, expectedVersion),
+        householdInScope(scope),
+        isNull(households.deletedAt),
+      ),
+    )
     .returning()
   return row
 }

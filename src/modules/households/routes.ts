@@ -11,8 +11,22 @@ import { inScope } from '../../platform/scope.js'
 import { foldName } from '../children/rules.js'
 import { isUniqueViolation, provinceOf } from '../children/routes.js'
 import { addressProblems, unitFilterScope } from '../children/service.js'
-import { getHouseholdRow, householdChildren, insertHousehold, listHouseholds, updateHousehold, type HouseholdRow } from './repository.js'
-import { CreateHouseholdBody, HouseholdPageSchema, HouseholdParams, HouseholdSchema, ListHouseholdsQuery, UpdateHouseholdBody } from './schemas.js'
+import {
+  getHouseholdRow,
+  householdChildren,
+  insertHousehold,
+  listHouseholds,
+  updateHousehold,
+  type HouseholdRow,
+} from './repository.js'
+import {
+  CreateHouseholdBody,
+  HouseholdPageSchema,
+  HouseholdParams,
+  HouseholdSchema,
+  ListHouseholdsQuery,
+  UpdateHouseholdBody,
+} from './schemas.js'
 import type { HouseholdMember } from './tables.js'
 
 type MemberInput = NonNullable<Static<typeof CreateHouseholdBody>['members']>[number]
@@ -45,7 +59,9 @@ function toHousehold(row: HouseholdRow) {
   }
 }
 
-function povertyProblems(poverty: { status: string; from?: string | null; to?: string | null } | undefined): FieldError[] {
+function povertyProblems(
+  poverty: { status: string; from?: string | null; to?: string | null } | undefined,
+): FieldError[] {
   if (poverty?.from && poverty.to && poverty.to < poverty.from) {
     return [{ location: 'body', pointer: '/poverty/to', message: 'must not be before from', code: 'invalid_range' }]
   }
@@ -70,7 +86,10 @@ export default async function householdRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const principal = request.principal!
       const body = request.body
-      const problems = [...addressProblems(await app.accounts.principals.unitTree(), principal.scope, body.address), ...povertyProblems(body.poverty)]
+      const problems = [
+        ...addressProblems(await app.accounts.principals.unitTree(), principal.scope, body.address),
+        ...povertyProblems(body.poverty),
+      ]
       if (problems.length > 0) throw unprocessable('invalid_record', 'The household cannot be opened.', problems)
       const now = app.clock.now()
       const row = await inScope(app.database.db, principal.scope, async (tx) => {
@@ -91,7 +110,13 @@ export default async function householdRoutes(app: FastifyInstance) {
           createdBy: principal.id,
           updatedBy: principal.id,
         })
-        await audit(tx, request, { action: 'household.create', resourceType: 'household', resourceId: created.id, unitCode: created.wardCode, outcome: 'success' })
+        await audit(tx, request, {
+          action: 'household.create',
+          resourceType: 'household',
+          resourceId: created.id,
+          unitCode: created.wardCode,
+          outcome: 'success',
+        })
         return created
       }).catch((error: unknown) => {
         if (isUniqueViolation(error, 'households_source_external_key')) {
@@ -113,7 +138,10 @@ export default async function householdRoutes(app: FastifyInstance) {
         tags: ['households'],
         summary: 'List households in your units',
         querystring: ListHouseholdsQuery,
-        response: { 200: ref(HouseholdPageSchema, 'A page of households, by head of household'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(HouseholdPageSchema, 'A page of households, by head of household'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {
@@ -134,7 +162,12 @@ export default async function householdRoutes(app: FastifyInstance) {
           action: q ? 'household.search' : 'household.list',
           resourceType: 'household',
           outcome: 'success',
-          details: { filters: Object.keys(request.query).filter((key) => key !== 'cursor' && key !== 'limit').sort(), count: Math.min(found.length, limit) },
+          details: {
+            filters: Object.keys(request.query)
+              .filter((key) => key !== 'cursor' && key !== 'limit')
+              .sort(),
+            count: Math.min(found.length, limit),
+          },
         })
         return found
       })
@@ -164,7 +197,13 @@ export default async function householdRoutes(app: FastifyInstance) {
       const { id } = request.params
       const found = await inScope(app.database.db, principal.scope, async (tx) => {
         const row = await getHouseholdRow(tx, principal.scope, id)
-        await audit(tx, request, { action: 'household.read', resourceType: 'household', resourceId: id, unitCode: row?.wardCode ?? null, outcome: row ? 'success' : 'not_found' })
+        await audit(tx, request, {
+          action: 'household.read',
+          resourceType: 'household',
+          resourceId: id,
+          unitCode: row?.wardCode ?? null,
+          outcome: row ? 'success' : 'not_found',
+        })
         return row ? { row, children: await householdChildren(tx, principal.scope, id) } : undefined
       })
       if (!found) throw notFound('Household', id)
@@ -182,7 +221,10 @@ export default async function householdRoutes(app: FastifyInstance) {
         summary: 'Change a household (If-Match required); `members` replaces the list',
         params: HouseholdParams,
         body: UpdateHouseholdBody,
-        response: { 200: ref(HouseholdSchema, 'The changed household'), ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
+        response: {
+          200: ref(HouseholdSchema, 'The changed household'),
+          ...problemResponses(400, 401, 403, 404, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -191,7 +233,9 @@ export default async function householdRoutes(app: FastifyInstance) {
       const { id } = request.params
       const body = request.body
       const problems = [
-        ...(body.address ? addressProblems(await app.accounts.principals.unitTree(), principal.scope, body.address) : []),
+        ...(body.address
+          ? addressProblems(await app.accounts.principals.unitTree(), principal.scope, body.address)
+          : []),
         ...povertyProblems(body.poverty),
       ]
       if (problems.length > 0) throw unprocessable('invalid_record', 'The change cannot be saved.', problems)
@@ -209,7 +253,13 @@ export default async function householdRoutes(app: FastifyInstance) {
                 streetAddress: body.address.streetAddress ?? null,
               }
             : {}),
-          ...(body.poverty ? { povertyStatus: body.poverty.status, povertyFrom: body.poverty.from ?? null, povertyTo: body.poverty.to ?? null } : {}),
+          ...(body.poverty
+            ? {
+                povertyStatus: body.poverty.status,
+                povertyFrom: body.poverty.from ?? null,
+                povertyTo: body.poverty.to ?? null,
+              }
+            : {}),
           ...(body.members ? { members: toMembers(body.members) } : {}),
           updatedAt: now,
           updatedBy: principal.id,

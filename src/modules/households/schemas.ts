@@ -11,7 +11,11 @@ const MemberInput = Type.Object(
     fullName: Type.String({ minLength: 1, maxLength: 200 }),
     birthYear: Type.Optional(Nullable(Type.Integer({ minimum: 1900, maximum: 2100 }))),
     sex: Type.Optional(Type.Enum(['male', 'female', 'unknown'])),
-    relationship: Type.String({ minLength: 1, maxLength: 50, description: 'to the head of household, e.g. head, spouse, child, grandparent' }),
+    relationship: Type.String({
+      minLength: 1,
+      maxLength: 50,
+      description: 'to the head of household, e.g. head, spouse, child, grandparent',
+    }),
   },
   { additionalProperties: false },
 )
@@ -82,7 +86,11 @@ const householdInput = {
   ),
   poverty: Type.Optional(
     Type.Object(
-      { status: Type.Enum([...povertyStatuses]), from: Type.Optional(Nullable(IsoDate())), to: Type.Optional(Nullable(IsoDate())) },
+      {
+        status: Type.Enum([...povertyStatuses]),
+        from: Type.Optional(Nullable(IsoDate())),
+        to: Type.Optional(Nullable(IsoDate())),
+      },
       { additionalProperties: false },
     ),
   ),
@@ -113,7 +121,9 @@ export const ListHouseholdsQuery = Type.Object(
     unit: Type.Optional(UnitCode),
     residentialGroup: Type.Optional(UnitCode),
     poverty: Type.Optional(Type.Enum([...povertyStatuses])),
-    q: Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'head of household name, diacritics ignored' })),
+    q: Type.Optional(
+      Type.String({ minLength: 2, maxLength: 100, description: 'head of household name, diacritics ignored' }),
+    ),
     ...PaginationQuery,
   },
   { additionalProperties: false },

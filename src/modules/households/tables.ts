@@ -30,7 +30,10 @@ export const households = pgTable(
     povertyStatus: text('poverty_status', { enum: povertyStatuses }).notNull().default('none'),
     povertyFrom: date('poverty_from', { mode: 'string' }),
     povertyTo: date('poverty_to', { mode: 'string' }),
-    members: jsonb('members').$type<HouseholdMember[]>().notNull().default(sql`'[]'::jsonb`),
+    members: jsonb('members')
+      .$type<HouseholdMember[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     source: text('source'),
     externalId: text('external_id'),
     version: integer('version').notNull().default(1),

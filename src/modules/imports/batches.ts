@@ -87,22 +87,37 @@ interface Planned<P> {
 
 /** What a unique violation while writing a row means for the officer. */
 function conflictProblem(error: unknown, kind: 'children' | 'households'): RowProblem | null {
-  if (isUniqueViolation(error, kind === 'children' ? 'children_source_external_key' : 'households_source_external_key')) {
-    return rowError('externalId', 'external_id_taken', 'a record with this source and externalId exists outside your units')
+  if (
+    isUniqueViolation(error, kind === 'children' ? 'children_source_external_key' : 'households_source_external_key')
+  ) {
+    return rowError(
+      'externalId',
+      'external_id_taken',
+      'a record with this source and externalId exists outside your units',
+    )
   }
   if (isUniqueViolation(error, 'children_personal_id_key')) {
-    return rowError('personalId', 'personal_id_taken', 'another child is already registered with this personal ID number')
+    return rowError(
+      'personalId',
+      'personal_id_taken',
+      'another child is already registered with this personal ID number',
+    )
   }
   return null
 }
 
-const changedMeanwhile = rowError(null, 'changed_meanwhile', 'the record was changed by someone else during the import; import the row again to apply it')
+const changedMeanwhile = rowError(
+  null,
+  'changed_meanwhile',
+  'the record was changed by someone else during the import; import the row again to apply it',
+)
 
 function rejectedAs<P>(item: Planned<P>, problem: RowProblem): Planned<P> {
   return { ...item, plan: { outcome: 'rejected', problems: [problem] } as P }
 }
 
-const writes = (item: Planned<{ outcome: string }>) => item.plan.outcome === 'created' || item.plan.outcome === 'updated'
+const writes = (item: Planned<{ outcome: string }>) =>
+  item.plan.outcome === 'created' || item.plan.outcome === 'updated'
 
 /**
  * Writes the plans in a savepoint (rolled back again for a dry run). A unique violation (a record
@@ -130,7 +145,9 @@ async function writeInSavepoint<P extends { outcome: string; problems: RowProble
     return lost
   }
   const markLost = (item: Planned<P>, lost: ReadonlySet<string>) =>
-    item.plan.outcome === 'updated' && item.recordId && lost.has(item.recordId) ? rejectedAs(item, changedMeanwhile) : item
+    item.plan.outcome === 'updated' && item.recordId && lost.has(item.recordId)
+      ? rejectedAs(item, changedMeanwhile)
+      : item
   const writing = planned.filter(writes)
   if (writing.length === 0) return planned
   try {
@@ -156,7 +173,12 @@ async function writeInSavepoint<P extends { outcome: string; problems: RowProble
   return result
 }
 
-async function settle<P extends { outcome: string; problems: RowProblem[] }>(tx: Tx, context: BatchContext, planned: Planned<P>[], mode: BatchMode): Promise<BatchResult> {
+async function settle<P extends { outcome: string; problems: RowProblem[] }>(
+  tx: Tx,
+  context: BatchContext,
+  planned: Planned<P>[],
+  mode: BatchMode,
+): Promise<BatchResult> {
   const counts = { rowsDone: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 }
   const settled: SettledRow[] = []
   for (const item of planned) {
@@ -165,7 +187,12 @@ async function settle<P extends { outcome: string; problems: RowProblem[] }>(tx:
     counts.rowsDone++
     counts[outcome]++
     if (outcome !== 'rejected' && item.plan.problems.length > 0) counts.warnings++
-    settled.push({ row: item.row, outcome, problems: item.plan.problems, recordId: outcome === 'rejected' ? null : item.recordId })
+    settled.push({
+      row: item.row,
+      outcome,
+      problems: item.plan.problems,
+      recordId: outcome === 'rejected' ? null : item.recordId,
+    })
   }
   await settleRows(tx, context.record.id, settled, claimFor(mode))
   await addCounts(tx, context.record.id, counts)
@@ -180,7 +207,12 @@ const revisionReason = (context: BatchContext) => `imported from a file (import 
 // ---------------------------------------------------------------------------------------------
 // Children
 
-export async function processChildBatch(tx: Tx, rows: readonly ClaimedRow[], context: BatchContext, mode: BatchMode): Promise<BatchResult> {
+export async function processChildBatch(
+  tx: Tx,
+  rows: readonly ClaimedRow[],
+  context: BatchContext,
+  mode: BatchMode,
+): Promise<BatchResult> {
   const { plan: planContext, record } = context
   const scope = context.principal.scope
   const inputs = rows.map((row) => readChildRow(row.data, planContext))
@@ -192,20 +224,38 @@ export async function processChildBatch(tx: Tx, rows: readonly ClaimedRow[], con
   }
   // One connection per transaction: the lookups run one after the other.
   const byId = new Map((await childrenById(tx, scope, [...ids])).map((child) => [child.id, child]))
-  const byKey = new Map((await childrenByKey(tx, scope, record.source, [...externalIds])).map((child) => [child.externalId!, child]))
-  const stored = inputs.map((input) => (input.key.id ? byId.get(input.key.id) : input.key.externalId ? byKey.get(input.key.externalId) : undefined))
+  const byKey = new Map(
+    (await childrenByKey(tx, scope, record.source, [...externalIds])).map((child) => [child.externalId!, child]),
+  )
+  const stored = inputs.map((input) =>
+    input.key.id ? byId.get(input.key.id) : input.key.externalId ? byKey.get(input.key.externalId) : undefined,
+  )
   const live = stored.map((child) => (child && !child.deletedAt ? child : null))
   const candidates: Lookalike[] = []
   const candidateOf = inputs.map((input, index) => {
     const { fullName, wardCode } = input.fields
-    if (live[index] || stored[index] || !fullName || !wardCode || input.birth?.precision !== 'exact' || !input.birth.dateOfBirth) return null
+    if (
+      live[index] ||
+      stored[index] ||
+      !fullName ||
+      !wardCode ||
+      input.birth?.precision !== 'exact' ||
+      !input.birth.dateOfBirth
+    )
+      return null
     const candidate = { nameFolded: foldName(fullName), dateOfBirth: input.birth.dateOfBirth, wardCode }
     candidates.push(candidate)
     return candidate
   })
-  const owners = await personalIdOwners(tx, scope, [...new Set(inputs.map((input) => input.fields.personalId).filter((id): id is string => !!id))])
-  const householdIds = inputs.map((input, index) => (input.fields.householdId && input.fields.householdId !== live[index]?.householdId ? input.fields.householdId : null))
-  const households = await knownHouseholds(tx, scope, [...new Set(householdIds.filter((id): id is string => id !== null))])
+  const owners = await personalIdOwners(tx, scope, [
+    ...new Set(inputs.map((input) => input.fields.personalId).filter((id): id is string => !!id)),
+  ])
+  const householdIds = inputs.map((input, index) =>
+    input.fields.householdId && input.fields.householdId !== live[index]?.householdId ? input.fields.householdId : null,
+  )
+  const households = await knownHouseholds(tx, scope, [
+    ...new Set(householdIds.filter((id): id is string => id !== null)),
+  ])
   const withGroups = inputs.flatMap((input, index) => (input.groupCodes && live[index] ? [live[index]!.id] : []))
   const memberships = await openMemberships(tx, [...new Set(withGroups)], planContext.asOf)
   const lookalikes = await sameNameAndBirth(tx, scope, candidates)
@@ -227,9 +277,17 @@ export async function processChildBatch(tx: Tx, rows: readonly ClaimedRow[], con
       },
       planContext,
     )
-    return { row, plan, externalId: input.key.externalId, recordId: child?.id ?? (plan.outcome === 'created' ? randomUUID() : null), version: child?.version ?? 1 }
+    return {
+      row,
+      plan,
+      externalId: input.key.externalId,
+      recordId: child?.id ?? (plan.outcome === 'created' ? randomUUID() : null),
+      version: child?.version ?? 1,
+    }
   })
-  const written = await writeInSavepoint(tx, planned, mode, 'children', (sp, items) => writeChildren(sp, items, context))
+  const written = await writeInSavepoint(tx, planned, mode, 'children', (sp, items) =>
+    writeChildren(sp, items, context),
+  )
   return settle(tx, context, written, mode)
 }
 
@@ -244,7 +302,14 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
   const stamp = now.toISOString()
   const inserts: Record<string, unknown>[] = []
   const updates: Record<string, unknown>[] = []
-  type Follow = { childId: string; unit: Unit; action: string; changes: FieldChange[]; sensitive: boolean; reason: string | null }
+  type Follow = {
+    childId: string
+    unit: Unit
+    action: string
+    changes: FieldChange[]
+    sensitive: boolean
+    reason: string | null
+  }
   const follows: Follow[] = []
   const memberships: { childId: string; values: Record<string, unknown> }[] = []
   const ended: { id: string; childId: string }[] = []
@@ -255,7 +320,11 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
     if (plan.outcome !== 'created' && plan.outcome !== 'updated') continue
     const id = item.recordId!
     const next = plan.record
-    const unit: Unit = { province_code: provinceOfUnit(planContext.tree, next.wardCode), ward_code: next.wardCode, residential_group_code: next.residentialGroupCode }
+    const unit: Unit = {
+      province_code: provinceOfUnit(planContext.tree, next.wardCode),
+      ward_code: next.wardCode,
+      residential_group_code: next.residentialGroupCode,
+    }
     const values = {
       id,
       ...unit,
@@ -282,16 +351,35 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
     const fieldsChanged = plan.changes.length > 0 || plan.linksExternalId !== null
     if (plan.outcome === 'created') {
       inserts.push({ ...values, source: record.source, external_id: item.externalId })
-      follows.push({ childId: id, unit, action: 'create', changes, sensitive: createRevisionIsSensitive(changes), reason: null })
+      follows.push({
+        childId: id,
+        unit,
+        action: 'create',
+        changes,
+        sensitive: createRevisionIsSensitive(changes),
+        reason: null,
+      })
     } else if (fieldsChanged) {
       if (plan.linksExternalId) changes.push({ field: 'externalId', from: null, to: plan.linksExternalId })
-      updates.push({ ...values, source: plan.linksExternalId ? record.source : null, external_id: plan.linksExternalId, expected_version: item.version })
+      updates.push({
+        ...values,
+        source: plan.linksExternalId ? record.source : null,
+        external_id: plan.linksExternalId,
+        expected_version: item.version,
+      })
       follows.push({ childId: id, unit, action: 'update', changes, sensitive: false, reason })
     }
     for (const groupCode of plan.groupsToStart) {
       memberships.push({
         childId: id,
-        values: { child_id: id, ...unit, group_code: groupCode, start_date: planContext.asOf, created_at: stamp, created_by: principal.id },
+        values: {
+          child_id: id,
+          ...unit,
+          group_code: groupCode,
+          start_date: planContext.asOf,
+          created_at: stamp,
+          created_by: principal.id,
+        },
       })
       follows.push({
         childId: id,
@@ -325,7 +413,9 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
       unitCode: next.wardCode,
       details: {
         importId: record.id,
-        ...(plan.outcome === 'updated' ? { fields: [...changes.map((change) => change.field), ...(groupsChanged ? ['groupCodes'] : [])] } : {}),
+        ...(plan.outcome === 'updated'
+          ? { fields: [...changes.map((change) => change.field), ...(groupsChanged ? ['groupCodes'] : [])] }
+          : {}),
       },
     })
   }
@@ -333,10 +423,19 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
   const versions = await updateChildren(tx, principal.scope, updates)
   const lost = new Set(updates.map((update) => update.id as string).filter((id) => !versions.has(id)))
   await relocateChildParts(tx, [...versions.keys()])
-  const kept = <T extends { childId: string }>(list: T[]) => (lost.size === 0 ? list : list.filter((entry) => !lost.has(entry.childId)))
+  const kept = <T extends { childId: string }>(list: T[]) =>
+    lost.size === 0 ? list : list.filter((entry) => !lost.has(entry.childId))
   const storedVersion = new Map(items.map((item) => [item.recordId, item.version]))
-  await insertMemberships(tx, kept(memberships).map((membership) => membership.values))
-  await endMemberships(tx, kept(ended).map((membership) => membership.id), planContext.asOf, now)
+  await insertMemberships(
+    tx,
+    kept(memberships).map((membership) => membership.values),
+  )
+  await endMemberships(
+    tx,
+    kept(ended).map((membership) => membership.id),
+    planContext.asOf,
+    now,
+  )
   await insertRevisions(
     tx,
     kept(follows).map((follow) => ({
@@ -360,26 +459,59 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
 // ---------------------------------------------------------------------------------------------
 // Households
 
-export async function processHouseholdBatch(tx: Tx, rows: readonly ClaimedRow[], context: BatchContext, mode: BatchMode): Promise<BatchResult> {
+export async function processHouseholdBatch(
+  tx: Tx,
+  rows: readonly ClaimedRow[],
+  context: BatchContext,
+  mode: BatchMode,
+): Promise<BatchResult> {
   const { plan: planContext, record } = context
   const scope = context.principal.scope
   const inputs = rows.map((row) => readHouseholdRow(row.data))
   const ids = [...new Set(inputs.map((input) => input.key.id).filter((id): id is string => !!id))]
-  const externalIds = [...new Set(inputs.filter((input) => !input.key.id).map((input) => input.key.externalId).filter((id): id is string => !!id))]
+  const externalIds = [
+    ...new Set(
+      inputs
+        .filter((input) => !input.key.id)
+        .map((input) => input.key.externalId)
+        .filter((id): id is string => !!id),
+    ),
+  ]
   const byId = new Map((await householdsById(tx, scope, ids)).map((household) => [household.id, household]))
-  const byKey = new Map((await householdsByKey(tx, scope, record.source, externalIds)).map((household) => [household.externalId!, household]))
+  const byKey = new Map(
+    (await householdsByKey(tx, scope, record.source, externalIds)).map((household) => [
+      household.externalId!,
+      household,
+    ]),
+  )
   const planned: Planned<HouseholdPlan>[] = rows.map((row, index) => {
     const input = inputs[index]!
-    const existing = input.key.id ? byId.get(input.key.id) : input.key.externalId ? byKey.get(input.key.externalId) : undefined
+    const existing = input.key.id
+      ? byId.get(input.key.id)
+      : input.key.externalId
+        ? byKey.get(input.key.externalId)
+        : undefined
     const live = existing && !existing.deletedAt ? existing : null
     const plan = planHouseholdRow(input, { existing: live, deleted: !!existing?.deletedAt }, planContext)
-    return { row, plan, externalId: input.key.externalId, recordId: live?.id ?? (plan.outcome === 'created' ? randomUUID() : null), version: live?.version ?? 1 }
+    return {
+      row,
+      plan,
+      externalId: input.key.externalId,
+      recordId: live?.id ?? (plan.outcome === 'created' ? randomUUID() : null),
+      version: live?.version ?? 1,
+    }
   })
-  const written = await writeInSavepoint(tx, planned, mode, 'households', (sp, items) => writeHouseholds(sp, items, context))
+  const written = await writeInSavepoint(tx, planned, mode, 'households', (sp, items) =>
+    writeHouseholds(sp, items, context),
+  )
   return settle(tx, context, written, mode)
 }
 
-async function writeHouseholds(tx: Tx, items: Planned<HouseholdPlan>[], context: BatchContext): Promise<ReadonlySet<string>> {
+async function writeHouseholds(
+  tx: Tx,
+  items: Planned<HouseholdPlan>[],
+  context: BatchContext,
+): Promise<ReadonlySet<string>> {
   const { principal, now, requestId, plan: planContext, record } = context
   const stamp = now.toISOString()
   const inserts: Record<string, unknown>[] = []
@@ -405,18 +537,35 @@ async function writeHouseholds(tx: Tx, items: Planned<HouseholdPlan>[], context:
       updated_by: principal.id,
     }
     if (plan.outcome === 'created') inserts.push({ ...values, source: record.source, external_id: item.externalId })
-    else updates.push({ ...values, source: plan.linksExternalId ? record.source : null, external_id: plan.linksExternalId, expected_version: item.version })
+    else
+      updates.push({
+        ...values,
+        source: plan.linksExternalId ? record.source : null,
+        external_id: plan.linksExternalId,
+        expected_version: item.version,
+      })
     audits.push({
       action: plan.outcome === 'created' ? 'household.create' : 'household.update',
       resourceType: 'household',
       resourceId: item.recordId!,
       unitCode: next.wardCode,
-      details: { importId: record.id, ...(plan.outcome === 'updated' ? { fields: [...plan.changedFields, ...(plan.linksExternalId ? ['externalId'] : [])] } : {}) },
+      details: {
+        importId: record.id,
+        ...(plan.outcome === 'updated'
+          ? { fields: [...plan.changedFields, ...(plan.linksExternalId ? ['externalId'] : [])] }
+          : {}),
+      },
     })
   }
   await insertHouseholds(tx, inserts)
   const written = await updateHouseholds(tx, principal.scope, updates)
   const lost = new Set(updates.map((update) => update.id as string).filter((id) => !written.has(id)))
-  await auditRecords(tx, context.actor, now, requestId, audits.filter((entry) => !lost.has(entry.resourceId)))
+  await auditRecords(
+    tx,
+    context.actor,
+    now,
+    requestId,
+    audits.filter((entry) => !lost.has(entry.resourceId)),
+  )
   return lost
 }

@@ -18,7 +18,15 @@ import { users } from '../users/tables.js'
 import { ImportFileError, openImportFile } from './parse.js'
 import { errorsCsv, importView } from './report.js'
 import { importKinds, importModes, type ImportFormat, type ImportKind, type ImportMode } from './rules.js'
-import { columnsOf, createImport, defaultSource, discardImport, processImport, stageFile, type ImportRuntime } from './service.js'
+import {
+  columnsOf,
+  createImport,
+  defaultSource,
+  discardImport,
+  processImport,
+  stageFile,
+  type ImportRuntime,
+} from './service.js'
 import { formatsByExtension } from './upload.js'
 
 export const importUsage = `import children|households FILE [--dry-run] [--source S] [--mode atomic|partial] [--as USERNAME] [--errors PATH]
@@ -46,19 +54,38 @@ export function progressBar(terminal: Terminal) {
     last = now
     const width = 30
     const share = total ? Math.min(1, done / total) : 0
-    const bar = total ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${String(Math.floor(share * 100)).padStart(3)}% ` : ''
-    terminal.write(`\r${label} ${bar}${done.toLocaleString('en')}${total ? `/${total.toLocaleString('en')}` : ''} rows   `)
+    const bar = total
+      ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${String(Math.floor(share * 100)).padStart(3)}% `
+      : ''
+    terminal.write(
+      `\r${label} ${bar}${done.toLocaleString('en')}${total ? `/${total.toLocaleString('en')}` : ''} rows   `,
+    )
   }
 }
 
-async function principalFor(database: Database, directory: PrincipalDirectory, username: string | undefined): Promise<Principal | string> {
+async function principalFor(
+  database: Database,
+  directory: PrincipalDirectory,
+  username: string | undefined,
+): Promise<Principal | string> {
   const user = username
     ? await findUserByUsername(database.db, username)
-    : (await database.db.select().from(users).where(and(eq(users.role, 'district_admin'), eq(users.active, true))).orderBy(asc(users.createdAt)).limit(1))[0]
-  if (!user) return username ? `No account is named ${username}.` : 'No active district administrator exists; pass --as USERNAME.'
+    : (
+        await database.db
+          .select()
+          .from(users)
+          .where(and(eq(users.role, 'district_admin'), eq(users.active, true)))
+          .orderBy(asc(users.createdAt))
+          .limit(1)
+      )[0]
+  if (!user)
+    return username
+      ? `No account is named ${username}.`
+      : 'No active district administrator exists; pass --as USERNAME.'
   if (!user.active) return `The account ${user.username} is deactivated.`
   const principal = await directory.forToken({ subject: { kind: 'user', id: user.id }, claims: {} })
-  if (!principal.permissions.has('imports:run')) return `The account ${user.username} (${user.role}) may not import (imports:run).`
+  if (!principal.permissions.has('imports:run'))
+    return `The account ${user.username} (${user.role}) may not import (imports:run).`
   return principal
 }
 
@@ -67,7 +94,15 @@ export interface ImportArguments {
   path: string
   format: ImportFormat
   size: number
-  values: { 'dry-run': boolean; source?: string; mode: string; as?: string; errors?: string; url?: string; token?: string }
+  values: {
+    'dry-run': boolean
+    source?: string
+    mode: string
+    as?: string
+    errors?: string
+    url?: string
+    token?: string
+  }
 }
 
 /** The import command's arguments, checked; or what is wrong with them, as a message ending in the usage. */
@@ -92,8 +127,12 @@ export function parseImportArguments(args: string[], where: 'local' | 'remote'):
     !importKinds.includes(kind as ImportKind) ? 'the first argument must be children or households' : null,
     !path ? 'name the FILE to import' : !format ? 'the FILE must end in .csv, .xlsx, .ndjson or .jsonl' : null,
     !importModes.includes(values.mode as ImportMode) ? '--mode must be atomic or partial' : null,
-    values.source !== undefined && !/^[A-Za-z0-9._:-]{1,50}$/.test(values.source) ? '--source must be 1-50 letters, digits or . _ : -' : null,
-    where === 'remote' && values.as !== undefined ? '--as cannot be used with --url: the token decides who imports' : null,
+    values.source !== undefined && !/^[A-Za-z0-9._:-]{1,50}$/.test(values.source)
+      ? '--source must be 1-50 letters, digits or . _ : -'
+      : null,
+    where === 'remote' && values.as !== undefined
+      ? '--as cannot be used with --url: the token decides who imports'
+      : null,
     where === 'local' && values.token !== undefined ? '--token is for --url' : null,
   ].filter((problem): problem is string => problem !== null)
   if (problems.length > 0) return `import: ${problems.join('; ')}\n\nUsage: cps ${importUsage}\n`
@@ -109,8 +148,14 @@ export async function importCommand(
   database: Database,
   options: { useAppRole: boolean; stdout?: Terminal; stderr?: Terminal },
 ): Promise<number> {
-  const stdout = options.stdout ?? { write: (text: string) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) }
-  const stderr = options.stderr ?? { write: (text: string) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) }
+  const stdout = options.stdout ?? {
+    write: (text: string) => void process.stdout.write(text),
+    isTTY: Boolean(process.stdout.isTTY),
+  }
+  const stderr = options.stderr ?? {
+    write: (text: string) => void process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+  }
   const parsed = parseImportArguments(args, 'local')
   if (typeof parsed === 'string') {
     stderr.write(parsed)
@@ -178,7 +223,11 @@ export function importExitCode(view: Pick<ImportView, 'counts' | 'state'>): numb
 }
 
 /** The end of an import on the terminal, the same whether it ran here or through a service's API. */
-export function writeSummary(stdout: Terminal, view: ImportView, run: { path: string; size: number; actor: string; seconds: number }): void {
+export function writeSummary(
+  stdout: Terminal,
+  view: ImportView,
+  run: { path: string; size: number; actor: string; seconds: number },
+): void {
   const { counts } = view
   stdout.write(
     `${view.dryRun ? 'Dry run of ' : ''}${run.path} (${(run.size / 1024 / 1024).toFixed(1)} MiB) as ${run.actor}, source ${view.source}, mode ${view.mode}: ` +
@@ -189,7 +238,9 @@ export function writeSummary(stdout: Terminal, view: ImportView, run: { path: st
   )
   for (const row of view.problems) {
     for (const problem of row.problems) {
-      stdout.write(`  row ${row.row}${problem.column ? `, ${problem.column}` : ''}: ${problem.severity} ${problem.code}: ${problem.message}\n`)
+      stdout.write(
+        `  row ${row.row}${problem.column ? `, ${problem.column}` : ''}: ${problem.severity} ${problem.code}: ${problem.message}\n`,
+      )
     }
   }
   if (view.problemsNextCursor) stdout.write('  … more in GET /v1/imports/{id}/problems\n')

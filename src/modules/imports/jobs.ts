@@ -29,9 +29,17 @@ export function registerImportJobs(app: FastifyInstance, runtime: ImportRuntime)
       const record = await getImport(app.database.db, importId)
       if (!record || record.state === 'completed' || record.state === 'failed') return
       // The importer's role and units as they are now, not as they were at upload.
-      const principal = await app.accounts.principals.current({ kind: record.principalKind as 'user' | 'client', id: record.principalId })
+      const principal = await app.accounts.principals.current({
+        kind: record.principalKind as 'user' | 'client',
+        id: record.principalId,
+      })
       if (!principal) {
-        await failImport(runtime, importId, { code: 'importer_inactive', message: 'The account that uploaded the file can no longer import.' }, sweepCloser)
+        await failImport(
+          runtime,
+          importId,
+          { code: 'importer_inactive', message: 'The account that uploaded the file can no longer import.' },
+          sweepCloser,
+        )
         return
       }
       try {
@@ -42,7 +50,10 @@ export function registerImportJobs(app: FastifyInstance, runtime: ImportRuntime)
         await failImport(
           runtime,
           importId,
-          { code: 'processing_failed', message: 'The import stopped on an unexpected error; the rows reported as done are imported.' },
+          {
+            code: 'processing_failed',
+            message: 'The import stopped on an unexpected error; the rows reported as done are imported.',
+          },
           { actor: actorOf(principal), requestId },
           { dropRows: false },
         )
@@ -54,10 +65,20 @@ export function registerImportJobs(app: FastifyInstance, runtime: ImportRuntime)
     handler: async (_payload, { now }) => {
       const { reading, running } = await abandonedImports(app.database.db, now)
       for (const record of reading) {
-        await failImport(runtime, record.id, { code: 'interrupted', message: 'The service stopped while reading the file; upload it again.' }, sweepCloser)
+        await failImport(
+          runtime,
+          record.id,
+          { code: 'interrupted', message: 'The service stopped while reading the file; upload it again.' },
+          sweepCloser,
+        )
       }
       for (const record of running) {
-        await app.jobs.send(app.database.db, processQueue, { importId: record.id, requestId: `resume-${record.id}` }, { singletonKey: jobKeyOf(record.id) })
+        await app.jobs.send(
+          app.database.db,
+          processQueue,
+          { importId: record.id, requestId: `resume-${record.id}` },
+          { singletonKey: jobKeyOf(record.id) },
+        )
       }
     },
   })

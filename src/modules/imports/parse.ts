@@ -10,7 +10,16 @@ import { parse as parseCsv, type CsvError } from 'csv-parse'
 import type { ColumnDefinition } from '../children/columns.js'
 import { textFault, textFaultMessages } from '../../platform/text.js'
 import { openWorkbook, WorkbookError } from './xlsx.js'
-import { headerKey, mapHeader, missingColumns, rowError, type HeaderMapping, type ImportFormat, type ImportKind, type RowProblem } from './rules.js'
+import {
+  headerKey,
+  mapHeader,
+  missingColumns,
+  rowError,
+  type HeaderMapping,
+  type ImportFormat,
+  type ImportKind,
+  type RowProblem,
+} from './rules.js'
 
 /**
  * A problem with the file as a whole: nothing of it is imported. `cause` keeps a library's own error
@@ -29,7 +38,12 @@ export class ImportFileError extends Error {
 }
 
 /** What the log may say of a refused file: codes and classes, never content. */
-export function describeFileError(error: ImportFileError): { code: string; line?: number; causeClass?: string; causeCode?: string } {
+export function describeFileError(error: ImportFileError): {
+  code: string
+  line?: number
+  causeClass?: string
+  causeCode?: string
+} {
   const cause = error.cause as { name?: unknown; code?: unknown; constructor?: { name?: string } } | undefined
   return {
     code: error.code,
@@ -88,10 +102,17 @@ async function* utf8Text(input: AsyncIterable<Buffer | string>): AsyncGenerator<
     if (first && chunk.length > 0) {
       first = false
       if (chunk.subarray(0, 4).equals(zipSignature)) {
-        throw new ImportFileError('binary_content', 'The file is a ZIP archive or an XLSX workbook, not text: send XLSX files as XLSX.')
+        throw new ImportFileError(
+          'binary_content',
+          'The file is a ZIP archive or an XLSX workbook, not text: send XLSX files as XLSX.',
+        )
       }
       if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
-        throw new ImportFileError('invalid_encoding', 'The file is UTF-16 text; save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)").', { line: 1 })
+        throw new ImportFileError(
+          'invalid_encoding',
+          'The file is UTF-16 text; save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)").',
+          { line: 1 },
+        )
       }
     }
     let text: string
@@ -143,7 +164,9 @@ export function detectDelimiter(headerLine: string): ',' | ';' | '\t' {
 }
 
 /** Reads text until the first line is complete, to choose the delimiter; gives back every chunk. */
-async function firstLineAndRest(text: AsyncGenerator<string>): Promise<{ firstLine: string; chunks: AsyncGenerator<string> }> {
+async function firstLineAndRest(
+  text: AsyncGenerator<string>,
+): Promise<{ firstLine: string; chunks: AsyncGenerator<string> }> {
   const buffered: string[] = []
   let joined = ''
   for (;;) {
@@ -166,10 +189,18 @@ async function firstLineAndRest(text: AsyncGenerator<string>): Promise<{ firstLi
 function csvFileError(error: CsvError): ImportFileError {
   const line = (error as CsvError & { lines?: number }).lines
   if (error.code === 'CSV_MAX_RECORD_SIZE') {
-    return new ImportFileError('broken_quoting', `A row from line ${line} runs on for over 128 KiB: a quote is probably left open there.`, { line })
+    return new ImportFileError(
+      'broken_quoting',
+      `A row from line ${line} runs on for over 128 KiB: a quote is probably left open there.`,
+      { line },
+    )
   }
   if (/QUOTE/.test(error.code)) {
-    return new ImportFileError('broken_quoting', `The quoting is broken at line ${line}: a cell that starts with " must end with " (write "" for a quote inside it).`, { line })
+    return new ImportFileError(
+      'broken_quoting',
+      `The quoting is broken at line ${line}: a cell that starts with " must end with " (write "" for a quote inside it).`,
+      { line },
+    )
   }
   return new ImportFileError('malformed_csv', `The CSV cannot be read at line ${line}.`, { line })
 }
@@ -199,7 +230,8 @@ async function* csvRecords(input: AsyncIterable<Buffer | string>): AsyncGenerato
     }
   } catch (error) {
     if (error instanceof ImportFileError) throw error
-    if ((error as CsvError).code?.startsWith('CSV_') || (error as CsvError).code === 'INVALID_OPENING_QUOTE') throw csvFileError(error as CsvError)
+    if ((error as CsvError).code?.startsWith('CSV_') || (error as CsvError).code === 'INVALID_OPENING_QUOTE')
+      throw csvFileError(error as CsvError)
     throw error
   } finally {
     source.destroy()
@@ -209,11 +241,14 @@ async function* csvRecords(input: AsyncIterable<Buffer | string>): AsyncGenerato
 /** Long enough for any real record; a longer line is not one record of this registry. */
 const maxNdjsonLineLength = 128 * 1024
 
-async function* ndjsonLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<{ line: number; value: Record<string, unknown> }> {
+async function* ndjsonLines(
+  input: AsyncIterable<Buffer | string>,
+): AsyncGenerator<{ line: number; value: Record<string, unknown> }> {
   let pending = ''
   let line = 0
   const parseLine = (text: string, number: number) => {
-    if (text.length > maxNdjsonLineLength) throw new ImportFileError('invalid_json', `Line ${number} is longer than 128 KiB.`, { line: number })
+    if (text.length > maxNdjsonLineLength)
+      throw new ImportFileError('invalid_json', `Line ${number} is longer than 128 KiB.`, { line: number })
     let value: unknown
     try {
       value = JSON.parse(text)
@@ -262,13 +297,25 @@ function withTextChecked(row: ParsedRow): ParsedRow {
   return problems ? { ...row, problems } : row
 }
 
-function checkHeader(kind: ImportKind, header: HeaderMapping, definitions: readonly ColumnDefinition[], line: number): void {
+function checkHeader(
+  kind: ImportKind,
+  header: HeaderMapping,
+  definitions: readonly ColumnDefinition[],
+  line: number,
+): void {
   if (header.duplicated.length > 0) {
-    throw new ImportFileError('duplicate_columns', `These columns appear more than once: ${header.duplicated.join(', ')}.`, { line, columns: header.duplicated })
+    throw new ImportFileError(
+      'duplicate_columns',
+      `These columns appear more than once: ${header.duplicated.join(', ')}.`,
+      { line, columns: header.duplicated },
+    )
   }
   const missing = missingColumns(kind, new Set(header.columns.map((column) => column.key)), definitions)
   if (missing.length > 0) {
-    throw new ImportFileError('missing_columns', `Required columns are missing: ${missing.join('; ')}.`, { line, columns: missing })
+    throw new ImportFileError('missing_columns', `Required columns are missing: ${missing.join('; ')}.`, {
+      line,
+      columns: missing,
+    })
   }
 }
 
@@ -276,9 +323,13 @@ function emptyFile(): ImportFileError {
   return new ImportFileError('empty_file', 'The file has no rows to import.')
 }
 
-async function workbookRecords(source: ImportSource): Promise<{ records: AsyncGenerator<{ line: number; cells: string[] }>; close(): void }> {
+async function workbookRecords(
+  source: ImportSource,
+): Promise<{ records: AsyncGenerator<{ line: number; cells: string[] }>; close(): void }> {
   const asFileError = (error: unknown) =>
-    error instanceof WorkbookError ? new ImportFileError(error.code, error.message, {}, error.cause === undefined ? {} : { cause: error.cause }) : error
+    error instanceof WorkbookError
+      ? new ImportFileError(error.code, error.message, {}, error.cause === undefined ? {} : { cause: error.cause })
+      : error
   const workbook = await openWorkbook(source).catch((error: unknown) => {
     throw asFileError(error)
   })
@@ -343,7 +394,13 @@ export async function openImportFile(
       })
       const problems =
         format === 'csv' && record.cells.length !== width
-          ? [rowError(null, 'wrong_cell_count', `has ${record.cells.length} cells but the header has ${width}: a cell may hold an unquoted comma or semicolon`)]
+          ? [
+              rowError(
+                null,
+                'wrong_cell_count',
+                `has ${record.cells.length} cells but the header has ${width}: a cell may hold an unquoted comma or semicolon`,
+              ),
+            ]
           : undefined
       // Spreadsheets often number empty rows (an STT column) far below the data: nothing to import there.
       if (!problems && Object.values(cells).every((cell) => cell.trim() === '')) continue
@@ -371,7 +428,14 @@ function openNdjson(input: Readable, definitions: readonly ColumnDefinition[]): 
         const key = keyOf.get(headerKey(name))
         if (key) cells[key] = jsonCellText(cell)
         // The name is shown back in the row's report: a name that is not text is shown with its faults replaced.
-        else problems.push(rowError(textFault(name) ? name.replace(/\u0000/g, '\u2400').toWellFormed() : name, 'unknown_column', 'is not a field of this registry'))
+        else
+          problems.push(
+            rowError(
+              textFault(name) ? name.replace(/\u0000/g, '\u2400').toWellFormed() : name,
+              'unknown_column',
+              'is not a field of this registry',
+            ),
+          )
       }
       yield withTextChecked({ rowNumber: line, cells, ...(problems.length > 0 ? { problems } : {}) })
     }

@@ -12,7 +12,14 @@ import type { Scope, UnitNode } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
 import { diffFields, sensitiveChildFields, trackedChildFields } from '../children/history.js'
 import type { ChildRow } from '../children/repository.js'
-import { foldName, normaliseBirth, personalIdWarnings, sensitiveGroupCodes, type BirthDatePrecision, type CircumstanceGroupCode } from '../children/rules.js'
+import {
+  foldName,
+  normaliseBirth,
+  personalIdWarnings,
+  sensitiveGroupCodes,
+  type BirthDatePrecision,
+  type CircumstanceGroupCode,
+} from '../children/rules.js'
 import { CreateChildBody } from '../children/schemas.js'
 import { addressProblems, birthProblems } from '../children/service.js'
 import type { FieldChange } from '../children/tables.js'
@@ -50,8 +57,18 @@ export type Cells = Readonly<Record<string, string>>
 export type Outcome = 'created' | 'updated' | 'unchanged'
 
 const compileBody = createValidatorCompiler([])
-const validateChildBody = compileBody({ schema: CreateChildBody, httpPart: 'body', method: 'POST', url: '/v1/children' }) as ValidateFunction
-const validateHouseholdBody = compileBody({ schema: CreateHouseholdBody as TSchema, httpPart: 'body', method: 'POST', url: '/v1/households' }) as ValidateFunction
+const validateChildBody = compileBody({
+  schema: CreateChildBody,
+  httpPart: 'body',
+  method: 'POST',
+  url: '/v1/children',
+}) as ValidateFunction
+const validateHouseholdBody = compileBody({
+  schema: CreateHouseholdBody as TSchema,
+  httpPart: 'body',
+  method: 'POST',
+  url: '/v1/households',
+}) as ValidateFunction
 
 /** The stable import code for a schema keyword: what an officer fixing a cell needs to know. */
 const schemaCodes: Record<string, string> = {
@@ -77,16 +94,24 @@ const formatMessages: Record<string, string> = {
 }
 
 /** Registry field errors (JSON pointers into a request body) as row problems on the file's columns. */
-function problemsFromFieldErrors(errors: readonly FieldError[], columnOf: (pointer: string) => string | null): RowProblem[] {
+function problemsFromFieldErrors(
+  errors: readonly FieldError[],
+  columnOf: (pointer: string) => string | null,
+): RowProblem[] {
   return errors.map((error) => {
     const column = columnOf(error.pointer)
     const code = schemaCodes[error.code ?? ''] ?? error.code ?? 'invalid_value'
-    const message = code === 'invalid_format' && column && formatMessages[column] ? formatMessages[column] : error.message
+    const message =
+      code === 'invalid_format' && column && formatMessages[column] ? formatMessages[column] : error.message
     return rowError(column, code, message)
   })
 }
 
-function schemaProblems(validate: ValidateFunction, body: unknown, columnOf: (pointer: string) => string | null): RowProblem[] {
+function schemaProblems(
+  validate: ValidateFunction,
+  body: unknown,
+  columnOf: (pointer: string) => string | null,
+): RowProblem[] {
   if (validate(body)) return []
   return problemsFromFieldErrors(fieldErrorsFromValidation(validate.errors ?? [], 'body'), columnOf)
 }
@@ -116,9 +141,12 @@ export interface RowKey {
 function readKey(values: Values, problems: RowProblem[]): RowKey {
   const id = values.id || null
   const externalId = values.externalId || null
-  if (id !== null && !isUuid(id)) problems.push(rowError('id', 'invalid_format', 'is not a record id of this registry (a UUID)'))
+  if (id !== null && !isUuid(id))
+    problems.push(rowError('id', 'invalid_format', 'is not a record id of this registry (a UUID)'))
   if (id === null && externalId === null) {
-    problems.push(rowError('externalId', 'external_id_required', 'every row needs an externalId (or the id of a registry record)'))
+    problems.push(
+      rowError('externalId', 'external_id_required', 'every row needs an externalId (or the id of a registry record)'),
+    )
   }
   return { id: id !== null && isUuid(id) ? id.toLowerCase() : null, externalId }
 }
@@ -169,49 +197,71 @@ export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitive
   if (sex !== undefined) {
     const parsed = parseSex(sex)
     if (sex === '') problems.push(rowError('sex', 'required', 'is required'))
-    else if (!parsed) problems.push(rowError('sex', 'invalid_value', 'must be male, female or unknown (Nam, Nữ, Không rõ)'))
+    else if (!parsed)
+      problems.push(rowError('sex', 'invalid_value', 'must be male, female or unknown (Nam, Nữ, Không rõ)'))
     else fields.sex = parsed
   }
   for (const column of ['wardCode', 'residentialGroupCode'] as const) {
     const value = values[column]
     if (value !== undefined) fields[column] = value === '' ? (null as never) : restoreLeadingZeros(value, 5, 3)
   }
-  if (ethnicityCode !== undefined) fields.ethnicityCode = ethnicityCode === '' ? null : restoreLeadingZeros(ethnicityCode, 2, 1)
+  if (ethnicityCode !== undefined)
+    fields.ethnicityCode = ethnicityCode === '' ? null : restoreLeadingZeros(ethnicityCode, 2, 1)
   if (personalId !== undefined) {
     const digits = personalId.replace(/[\s.]/g, '')
     if (/e\+/i.test(digits)) {
-      problems.push(rowError('personalId', 'invalid_format', 'was shortened by a spreadsheet (scientific notation): format the column as text and type the 12 digits'))
+      problems.push(
+        rowError(
+          'personalId',
+          'invalid_format',
+          'was shortened by a spreadsheet (scientific notation): format the column as text and type the 12 digits',
+        ),
+      )
     } else fields.personalId = digits === '' ? null : restoreLeadingZeros(digits, 12, 9)
   }
   for (const column of ['birthRegistered', 'hasDisability'] as const) {
     const value = values[column]
     if (value === undefined) continue
     const parsed = parseBoolean(value)
-    if (parsed === undefined) problems.push(rowError(column, 'invalid_value', 'must be yes or no (true/false, 1/0, có/không)'))
+    if (parsed === undefined)
+      problems.push(rowError(column, 'invalid_value', 'must be yes or no (true/false, 1/0, có/không)'))
     else if (column === 'hasDisability') fields.hasDisability = parsed ?? false
     else fields.birthRegistered = parsed
   }
   if (householdId !== undefined) {
-    if (householdId !== '' && !isUuid(householdId)) problems.push(rowError('householdId', 'invalid_format', 'is not a household id of this registry (a UUID)'))
+    if (householdId !== '' && !isUuid(householdId))
+      problems.push(rowError('householdId', 'invalid_format', 'is not a household id of this registry (a UUID)'))
     else fields.householdId = householdId === '' ? null : householdId.toLowerCase()
   }
-  if (schoolingStatus !== undefined) fields.schoolingStatus = (schoolingStatus === '' ? null : schoolingStatus) as ChildRecord['schoolingStatus']
+  if (schoolingStatus !== undefined)
+    fields.schoolingStatus = (schoolingStatus === '' ? null : schoolingStatus) as ChildRecord['schoolingStatus']
   for (const column of ['healthNote', 'disabilityNote'] as const) {
     const value = values[column]
     if (value === undefined) continue
     if (context.sensitiveAllowed) fields[column] = text(value)
-    else if (value !== '') problems.push(rowError(column, 'sensitive_field_forbidden', 'writing health details needs the registry:sensitive permission'))
+    else if (value !== '')
+      problems.push(
+        rowError(column, 'sensitive_field_forbidden', 'writing health details needs the registry:sensitive permission'),
+      )
   }
   const birth = readBirth(values, problems)
   let codes: CircumstanceGroupCode[] | undefined
   if (groupCodes !== undefined) {
     const parsed = parseGroupCodes(groupCodes)
     for (const token of parsed.unknown) {
-      problems.push(rowError('groupCodes', 'unknown_group', `"${token}" is not a special-circumstance group (a–o, đ or dd)`))
+      problems.push(
+        rowError('groupCodes', 'unknown_group', `"${token}" is not a special-circumstance group (a–o, đ or dd)`),
+      )
     }
     const forbidden = context.sensitiveAllowed ? [] : parsed.codes.filter((code) => sensitiveGroupCodes.has(code))
     if (forbidden.length > 0) {
-      problems.push(rowError('groupCodes', 'sensitive_field_forbidden', `group ${forbidden.join(', ')} is sensitive: recording it needs registry:sensitive`))
+      problems.push(
+        rowError(
+          'groupCodes',
+          'sensitive_field_forbidden',
+          `group ${forbidden.join(', ')} is sensitive: recording it needs registry:sensitive`,
+        ),
+      )
     }
     codes = parsed.codes
   }
@@ -223,7 +273,13 @@ function readBirth(values: Values, problems: RowProblem[]): ChildRowInput['birth
   if (values.dateOfBirth === undefined && values.birthYear === undefined) return undefined
   const parsed = dateOfBirth === '' ? null : parseBirthDate(dateOfBirth)
   if (dateOfBirth !== '' && !parsed) {
-    problems.push(rowError('dateOfBirth', 'invalid_date', 'is not a date: write dd/mm/yyyy (or yyyy-mm-dd), mm/yyyy when only the month is known, or yyyy'))
+    problems.push(
+      rowError(
+        'dateOfBirth',
+        'invalid_date',
+        'is not a date: write dd/mm/yyyy (or yyyy-mm-dd), mm/yyyy when only the month is known, or yyyy',
+      ),
+    )
   }
   let year: number | null = null
   if (birthYear !== '') {
@@ -231,7 +287,13 @@ function readBirth(values: Values, problems: RowProblem[]): ChildRowInput['birth
     else problems.push(rowError('birthYear', 'invalid_number', 'must be a year of four digits'))
   }
   if (parsed && year !== null && parsed.birthYear !== year) {
-    problems.push(rowError('birthYear', 'birth_year_mismatch', `says ${year} but dateOfBirth says ${parsed.birthYear}: correct one of them`))
+    problems.push(
+      rowError(
+        'birthYear',
+        'birth_year_mismatch',
+        `says ${year} but dateOfBirth says ${parsed.birthYear}: correct one of them`,
+      ),
+    )
   }
   if (parsed) return { dateOfBirth: parsed.dateOfBirth, birthYear: parsed.birthYear, precision: parsed.precision }
   return { dateOfBirth: null, birthYear: year, precision: 'year' }
@@ -289,7 +351,8 @@ const newChildDefaults = { caregivers: [], relationshipToHead: null, status: 'ac
 
 function storedChild(row: ChildRow): ChildRecord {
   const record = { ...emptyChild }
-  for (const key of Object.keys(emptyChild) as (keyof ChildRecord)[]) (record as Record<string, unknown>)[key] = row[key]
+  for (const key of Object.keys(emptyChild) as (keyof ChildRecord)[])
+    (record as Record<string, unknown>)[key] = row[key]
   return record
 }
 
@@ -297,10 +360,19 @@ function storedChild(row: ChildRow): ChildRecord {
 function mergeBirth(current: ChildRecord, birth: NonNullable<ChildRowInput['birth']>, hasDateColumn: boolean) {
   const sameDate = !hasDateColumn || birth.dateOfBirth === current.dateOfBirth
   if (sameDate && birth.birthYear === current.birthYear) {
-    return { dateOfBirth: current.dateOfBirth, birthYear: current.birthYear, birthDatePrecision: current.birthDatePrecision }
+    return {
+      dateOfBirth: current.dateOfBirth,
+      birthYear: current.birthYear,
+      birthDatePrecision: current.birthDatePrecision,
+    }
   }
-  if (!hasDateColumn) return normaliseBirth({ dateOfBirth: null, birthYear: birth.birthYear, birthDatePrecision: 'year' })
-  return normaliseBirth({ dateOfBirth: birth.dateOfBirth, birthYear: birth.birthYear, birthDatePrecision: birth.precision })
+  if (!hasDateColumn)
+    return normaliseBirth({ dateOfBirth: null, birthYear: birth.birthYear, birthDatePrecision: 'year' })
+  return normaliseBirth({
+    dateOfBirth: birth.dateOfBirth,
+    birthYear: birth.birthYear,
+    birthDatePrecision: birth.precision,
+  })
 }
 
 function childColumnOf(pointer: string): string | null {
@@ -311,9 +383,16 @@ function childColumnOf(pointer: string): string | null {
 export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLookup, context: PlanContext): ChildPlan {
   const problems = [...input.problems]
   const { existing } = lookup
-  if (input.key.id && !existing) problems.push(rowError('id', 'unknown_id', 'no child with this id is registered in your units'))
+  if (input.key.id && !existing)
+    problems.push(rowError('id', 'unknown_id', 'no child with this id is registered in your units'))
   if (!input.key.id && lookup.deleted) {
-    problems.push(rowError('externalId', 'record_deleted', 'the record with this source and externalId was deleted; it is not brought back by an import'))
+    problems.push(
+      rowError(
+        'externalId',
+        'record_deleted',
+        'the record with this source and externalId was deleted; it is not brought back by an import',
+      ),
+    )
   }
   if (problems.some((p) => p.severity === 'error')) return { outcome: 'rejected', problems }
 
@@ -324,7 +403,8 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
     for (const key of Object.keys(input.fields) as (keyof ChildRecord)[]) {
       const stored = current[key]
       const value = next[key]
-      if (typeof value === 'string' && typeof stored === 'string' && sameText(stored, value)) (next as unknown as Record<string, unknown>)[key] = stored
+      if (typeof value === 'string' && typeof stored === 'string' && sameText(stored, value))
+        (next as unknown as Record<string, unknown>)[key] = stored
     }
   }
   if (input.birth) Object.assign(next, mergeBirth(current, input.birth, 'dateOfBirth' in cells))
@@ -332,7 +412,13 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
   let linksExternalId: string | null = null
   if (existing && input.key.id && input.key.externalId && input.key.externalId !== existing.externalId) {
     if (existing.externalId !== null) {
-      problems.push(rowError('externalId', 'external_id_mismatch', 'differs from the externalId of the record with this id; an import does not change record keys'))
+      problems.push(
+        rowError(
+          'externalId',
+          'external_id_mismatch',
+          'differs from the externalId of the record with this id; an import does not change record keys',
+        ),
+      )
     } else linksExternalId = input.key.externalId
   }
 
@@ -349,7 +435,11 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
     disabilityNote: next.disabilityNote,
     healthNote: next.healthNote,
     householdId: next.householdId,
-    address: { wardCode: next.wardCode ?? '', residentialGroupCode: next.residentialGroupCode, streetAddress: next.streetAddress },
+    address: {
+      wardCode: next.wardCode ?? '',
+      residentialGroupCode: next.residentialGroupCode,
+      streetAddress: next.streetAddress,
+    },
   }
   problems.push(...schemaProblems(validateChildBody, body, childColumnOf))
   if (problems.length === 0) {
@@ -359,7 +449,9 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
       problems.push(rowError('ethnicityCode', 'unknown_ethnicity', 'is not one of the 54 ethnic group codes'))
     }
     if (next.personalId && lookup.personalIdOwner && lookup.personalIdOwner !== existing?.id) {
-      problems.push(rowError('personalId', 'personal_id_taken', 'another child is already registered with this personal ID number'))
+      problems.push(
+        rowError('personalId', 'personal_id_taken', 'another child is already registered with this personal ID number'),
+      )
     }
     if (next.householdId && next.householdId !== current.householdId && !lookup.householdKnown) {
       problems.push(rowError('householdId', 'unknown_household', 'is not a household in your units'))
@@ -368,10 +460,17 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
   if (problems.some((p) => p.severity === 'error')) return { outcome: 'rejected', problems }
 
   if (next.personalId) {
-    for (const warning of personalIdWarnings(next.personalId, next)) problems.push(rowWarning(warning.field, warning.code, warning.message))
+    for (const warning of personalIdWarnings(next.personalId, next))
+      problems.push(rowWarning(warning.field, warning.code, warning.message))
   }
   if (!existing && lookup.possibleDuplicate) {
-    problems.push(rowWarning('fullName', 'possible_duplicate', `a child with the same name and date of birth is already registered (${lookup.possibleDuplicate})`))
+    problems.push(
+      rowWarning(
+        'fullName',
+        'possible_duplicate',
+        `a child with the same name and date of birth is already registered (${lookup.possibleDuplicate})`,
+      ),
+    )
   }
 
   // A listed group is there already when any such membership is not over; an unlisted one is ended
@@ -389,8 +488,16 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
       )
     : []
   const changes = existing
-    ? diffFields(current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, trackedChildFields as unknown as string[])
-    : diffFields({}, { ...next, ...newChildDefaults } as Record<string, unknown>, trackedChildFields as unknown as string[])
+    ? diffFields(
+        current as unknown as Record<string, unknown>,
+        next as unknown as Record<string, unknown>,
+        trackedChildFields as unknown as string[],
+      )
+    : diffFields(
+        {},
+        { ...next, ...newChildDefaults } as Record<string, unknown>,
+        trackedChildFields as unknown as string[],
+      )
   const changed = changes.length > 0 || groupsToStart.length > 0 || groupsToEnd.length > 0 || linksExternalId !== null
   return {
     outcome: !existing ? 'created' : changed ? 'updated' : 'unchanged',
@@ -421,7 +528,15 @@ export interface HouseholdRecord {
   povertyTo: string | null
 }
 
-export const trackedHouseholdFields = ['headName', 'wardCode', 'residentialGroupCode', 'streetAddress', 'povertyStatus', 'povertyFrom', 'povertyTo'] as const
+export const trackedHouseholdFields = [
+  'headName',
+  'wardCode',
+  'residentialGroupCode',
+  'streetAddress',
+  'povertyStatus',
+  'povertyFrom',
+  'povertyTo',
+] as const
 
 export interface HouseholdRowInput {
   key: RowKey
@@ -455,14 +570,18 @@ export function readHouseholdRow(cells: Cells): HouseholdRowInput {
   }
   if (povertyStatus !== undefined) {
     const status = povertyStatuses[foldName(povertyStatus)]
-    if (!status) problems.push(rowError('povertyStatus', 'invalid_value', 'must be poor, near_poor or none (Hộ nghèo, Hộ cận nghèo, Không)'))
+    if (!status)
+      problems.push(
+        rowError('povertyStatus', 'invalid_value', 'must be poor, near_poor or none (Hộ nghèo, Hộ cận nghèo, Không)'),
+      )
     else fields.povertyStatus = status
   }
   for (const column of ['povertyFrom', 'povertyTo'] as const) {
     const value = values[column]
     if (value === undefined) continue
     const date = value === '' ? null : parseDate(value)
-    if (value !== '' && !date) problems.push(rowError(column, 'invalid_date', 'is not a date: write dd/mm/yyyy or yyyy-mm-dd'))
+    if (value !== '' && !date)
+      problems.push(rowError(column, 'invalid_date', 'is not a date: write dd/mm/yyyy or yyyy-mm-dd'))
     else fields[column] = date
   }
   return { key, problems, fields }
@@ -475,7 +594,13 @@ export interface HouseholdLookup {
 
 export type HouseholdPlan =
   | { outcome: 'rejected'; problems: RowProblem[] }
-  | { outcome: Outcome; problems: RowProblem[]; record: HouseholdRecord; changedFields: string[]; linksExternalId: string | null }
+  | {
+      outcome: Outcome
+      problems: RowProblem[]
+      record: HouseholdRecord
+      changedFields: string[]
+      linksExternalId: string | null
+    }
 
 const emptyHousehold: HouseholdRecord = {
   headName: '',
@@ -495,12 +620,23 @@ function householdColumnOf(pointer: string): string | null {
   return segment === 'address' ? 'wardCode' : segment
 }
 
-export function planHouseholdRow(input: HouseholdRowInput, lookup: HouseholdLookup, context: PlanContext): HouseholdPlan {
+export function planHouseholdRow(
+  input: HouseholdRowInput,
+  lookup: HouseholdLookup,
+  context: PlanContext,
+): HouseholdPlan {
   const problems = [...input.problems]
   const { existing } = lookup
-  if (input.key.id && !existing) problems.push(rowError('id', 'unknown_id', 'no household with this id is in your units'))
+  if (input.key.id && !existing)
+    problems.push(rowError('id', 'unknown_id', 'no household with this id is in your units'))
   if (!input.key.id && lookup.deleted) {
-    problems.push(rowError('externalId', 'record_deleted', 'the household with this source and externalId was deleted; it is not brought back by an import'))
+    problems.push(
+      rowError(
+        'externalId',
+        'record_deleted',
+        'the household with this source and externalId was deleted; it is not brought back by an import',
+      ),
+    )
   }
   if (problems.some((p) => p.severity === 'error')) return { outcome: 'rejected', problems }
   const current: HouseholdRecord = existing
@@ -519,18 +655,29 @@ export function planHouseholdRow(input: HouseholdRowInput, lookup: HouseholdLook
     for (const key of Object.keys(input.fields) as (keyof HouseholdRecord)[]) {
       const stored = current[key]
       const value = next[key]
-      if (typeof value === 'string' && typeof stored === 'string' && sameText(stored, value)) (next as unknown as Record<string, unknown>)[key] = stored
+      if (typeof value === 'string' && typeof stored === 'string' && sameText(stored, value))
+        (next as unknown as Record<string, unknown>)[key] = stored
     }
   }
   let linksExternalId: string | null = null
   if (existing && input.key.id && input.key.externalId && input.key.externalId !== existing.externalId) {
     if (existing.externalId !== null) {
-      problems.push(rowError('externalId', 'external_id_mismatch', 'differs from the externalId of the household with this id; an import does not change record keys'))
+      problems.push(
+        rowError(
+          'externalId',
+          'external_id_mismatch',
+          'differs from the externalId of the household with this id; an import does not change record keys',
+        ),
+      )
     } else linksExternalId = input.key.externalId
   }
   const body = {
     headName: next.headName,
-    address: { wardCode: next.wardCode ?? '', residentialGroupCode: next.residentialGroupCode, streetAddress: next.streetAddress },
+    address: {
+      wardCode: next.wardCode ?? '',
+      residentialGroupCode: next.residentialGroupCode,
+      streetAddress: next.streetAddress,
+    },
     poverty: { status: next.povertyStatus, from: next.povertyFrom, to: next.povertyTo },
   }
   problems.push(...schemaProblems(validateHouseholdBody, body, householdColumnOf))
@@ -541,7 +688,17 @@ export function planHouseholdRow(input: HouseholdRowInput, lookup: HouseholdLook
     }
   }
   if (problems.some((p) => p.severity === 'error')) return { outcome: 'rejected', problems }
-  const changedFields = existing ? diffFields(current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, [...trackedHouseholdFields]).map((c) => c.field) : []
+  const changedFields = existing
+    ? diffFields(current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, [
+        ...trackedHouseholdFields,
+      ]).map((c) => c.field)
+    : []
   const changed = changedFields.length > 0 || linksExternalId !== null
-  return { outcome: !existing ? 'created' : changed ? 'updated' : 'unchanged', problems, record: next, changedFields, linksExternalId }
+  return {
+    outcome: !existing ? 'created' : changed ? 'updated' : 'unchanged',
+    problems,
+    record: next,
+    changedFields,
+    linksExternalId,
+  }
 }

@@ -8,9 +8,19 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { formatsByContentType } from './upload.js'
-import { exitCodes, importExitCode, parseImportArguments, progressBar, writeSummary, type ImportView, type Terminal } from './cli.js'
+import {
+  exitCodes,
+  importExitCode,
+  parseImportArguments,
+  progressBar,
+  writeSummary,
+  type ImportView,
+  type Terminal,
+} from './cli.js'
 
-const contentTypes = Object.fromEntries(Object.entries(formatsByContentType).map(([type, format]) => [format, type])) as Record<string, string>
+const contentTypes = Object.fromEntries(
+  Object.entries(formatsByContentType).map(([type, format]) => [format, type]),
+) as Record<string, string>
 
 interface Problem {
   code?: string
@@ -37,11 +47,15 @@ export async function importThroughApi(
     return exitCodes.failed
   }
   if (!token) {
-    stderr.write('import: --url needs a bearer token: --token TOKEN, or CPS_TOKEN in the environment (POST /v1/auth/token issues one)\n')
+    stderr.write(
+      'import: --url needs a bearer token: --token TOKEN, or CPS_TOKEN in the environment (POST /v1/auth/token issues one)\n',
+    )
     return exitCodes.failed
   }
   if (base.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) {
-    stderr.write(`import: warning: ${base.origin} is plain http: the token and the file cross the network unencrypted\n`)
+    stderr.write(
+      `import: warning: ${base.origin} is plain http: the token and the file cross the network unencrypted\n`,
+    )
   }
   const headers = { authorization: `Bearer ${token}` }
   const query = new URLSearchParams({ kind, mode: values.mode, dryRun: String(values['dry-run']) })
@@ -51,12 +65,16 @@ export async function importThroughApi(
     try {
       return await fetch(url, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } })
     } catch (error) {
-      throw new Error(`import: the service at ${base.origin} cannot be reached (${(error as { cause?: { code?: string } }).cause?.code ?? 'no answer'})`)
+      throw new Error(
+        `import: the service at ${base.origin} cannot be reached (${(error as { cause?: { code?: string } }).cause?.code ?? 'no answer'})`,
+      )
     }
   }
   const refused = async (response: Response) => {
     const problem = (await response.json().catch(() => ({}))) as Problem
-    stderr.write(`import: ${path} was refused (${response.status} ${problem.code ?? ''}): ${problem.detail ?? response.statusText}\n`)
+    stderr.write(
+      `import: ${path} was refused (${response.status} ${problem.code ?? ''}): ${problem.detail ?? response.statusText}\n`,
+    )
     return exitCodes.failed
   }
   const sent = await request(new URL(`/v1/imports?${query}`, base), {
@@ -83,7 +101,9 @@ export async function importThroughApi(
     if (polled && polled.status !== 429 && polled.status < 500) return refused(polled)
     unansweredSince ??= Date.now()
     if (Date.now() - unansweredSince > 10 * 60 * 1000) {
-      stderr.write(`import: the service has not answered for ten minutes; import ${view.id} goes on there: GET /v1/imports/${view.id}\n`)
+      stderr.write(
+        `import: the service has not answered for ten minutes; import ${view.id} goes on there: GET /v1/imports/${view.id}\n`,
+      )
       return exitCodes.failed
     }
     await sleep(Math.max(options.pollIntervalMs ?? 1000, Number(polled?.headers.get('retry-after') ?? 0) * 1000))
@@ -95,7 +115,10 @@ export async function importThroughApi(
   if (values.errors && view.counts.rejected > 0) {
     const errors = await request(new URL(`/v1/imports/${view.id}/errors.csv`, base))
     if (errors.status !== 200 || !errors.body) return refused(errors)
-    await pipeline(Readable.fromWeb(errors.body as import('node:stream/web').ReadableStream), createWriteStream(values.errors))
+    await pipeline(
+      Readable.fromWeb(errors.body as import('node:stream/web').ReadableStream),
+      createWriteStream(values.errors),
+    )
     stdout.write(`  rejected rows written to ${values.errors}\n`)
   }
   return importExitCode(view)

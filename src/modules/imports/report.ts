@@ -37,7 +37,12 @@ function problemView(problem: RowProblem, headers: ReadonlyMap<string, string>, 
   }
 }
 
-function rowView(row: ImportRowRecord, headers: ReadonlyMap<string, string>, fields: ReadonlySet<string>, headerRowNumber: number | null) {
+function rowView(
+  row: ImportRowRecord,
+  headers: ReadonlyMap<string, string>,
+  fields: ReadonlySet<string>,
+  headerRowNumber: number | null,
+) {
   return {
     row: row.rowNumber,
     outcome: row.rowNumber === headerRowNumber ? null : row.outcome,
@@ -47,12 +52,21 @@ function rowView(row: ImportRowRecord, headers: ReadonlyMap<string, string>, fie
 }
 
 /** A page of the rows with problems, in file order. */
-export async function problemPage(db: Executor, record: ImportRecord, columns: FileColumns, afterRow: number, limit: number) {
+export async function problemPage(
+  db: Executor,
+  record: ImportRecord,
+  columns: FileColumns,
+  afterRow: number,
+  limit: number,
+) {
   const rows = await rowsWithProblems(db, record.id, afterRow, limit + 1)
   const headers = new Map(columns.columns)
   const fields = new Set(columnsOf(record.kind).map((definition) => definition.key))
   const page = toPage(rows, limit, (row) => [row.rowNumber])
-  return { items: page.items.map((row) => rowView(row, headers, fields, columns.headerRowNumber)), nextCursor: page.nextCursor }
+  return {
+    items: page.items.map((row) => rowView(row, headers, fields, columns.headerRowNumber)),
+    nextCursor: page.nextCursor,
+  }
 }
 
 export async function importView(db: Executor, record: ImportRecord, problemsLimit = 100) {
@@ -71,7 +85,13 @@ export async function importView(db: Executor, record: ImportRecord, problemsLim
     rowsRead: record.rowsRead,
     rowsDone: record.rowsDone,
     percent: record.state === 'completed' ? 100 : percentDone(record.rowsRead, record.rowsDone),
-    counts: { created: record.created, updated: record.updated, unchanged: record.unchanged, rejected: record.rejected, warnings: record.warnings },
+    counts: {
+      created: record.created,
+      updated: record.updated,
+      unchanged: record.unchanged,
+      rejected: record.rejected,
+      warnings: record.warnings,
+    },
     createdAt: record.createdAt.toISOString(),
     startedAt: record.startedAt?.toISOString() ?? null,
     finishedAt: record.finishedAt?.toISOString() ?? null,
@@ -94,7 +114,10 @@ export async function errorsCsv(db: Executor, record: ImportRecord): Promise<Rea
     for (;;) {
       const batch = await rejectedRows(db, record.id, after, 1000)
       for (const row of batch) {
-        const problems = (row.problems ?? []).map((problem) => ({ ...problem, column: problem.column === null ? null : (names.get(problem.column) ?? problem.column) }))
+        const problems = (row.problems ?? []).map((problem) => ({
+          ...problem,
+          column: problem.column === null ? null : (names.get(problem.column) ?? problem.column),
+        }))
         yield [...columns.map(([key]) => row.data[key] ?? ''), errorCellText(row.rowNumber, problems)]
       }
       const last = batch[batch.length - 1]
@@ -104,4 +127,3 @@ export async function errorsCsv(db: Executor, record: ImportRecord): Promise<Rea
   })()
   return csvStream(header, rows)
 }
-

@@ -38,7 +38,12 @@ export async function lockImport(tx: Executor, id: string): Promise<ImportRecord
   return row
 }
 
-export async function updateImport(db: Executor, id: string, changes: Partial<typeof imports.$inferInsert>, onlyInState?: ImportRecord['state']) {
+export async function updateImport(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof imports.$inferInsert>,
+  onlyInState?: ImportRecord['state'],
+) {
   const [row] = await db
     .update(imports)
     .set(changes)
@@ -83,7 +88,12 @@ export interface StagedRow {
 
 export async function stageRows(tx: Executor, importId: string, rows: readonly StagedRow[]): Promise<void> {
   if (rows.length === 0) return
-  const values = rows.map((row) => ({ row_number: row.rowNumber, data: row.data, outcome: row.outcome ?? 'pending', problems: row.problems ?? null }))
+  const values = rows.map((row) => ({
+    row_number: row.rowNumber,
+    data: row.data,
+    outcome: row.outcome ?? 'pending',
+    problems: row.problems ?? null,
+  }))
   await tx.execute(sql`
     insert into import_rows (import_id, row_number, data, outcome, problems)
     select ${importId}::uuid, r.row_number, r.data, r.outcome, r.problems
@@ -98,7 +108,11 @@ export async function stageRows(tx: Executor, importId: string, rows: readonly S
  */
 const personalIdDigits = `regexp_replace(data->>'personalId', '[\\s.]', '', 'g')`
 
-export async function rejectRepeatedKeys(tx: Executor, importId: string, keys: readonly ('externalId' | 'id' | 'personalId')[]): Promise<number> {
+export async function rejectRepeatedKeys(
+  tx: Executor,
+  importId: string,
+  keys: readonly ('externalId' | 'id' | 'personalId')[],
+): Promise<number> {
   const expression: Record<(typeof keys)[number], string> = {
     externalId: `nullif(btrim(data->>'externalId', E' \\t\\r\\n'), '')`,
     id: `lower(nullif(btrim(data->>'id', E' \\t\\r\\n'), ''))`,
@@ -114,7 +128,10 @@ export async function rejectRepeatedKeys(tx: Executor, importId: string, keys: r
     id: 'duplicate_id',
     personalId: 'duplicate_personal_id',
   }
-  const firsts = keys.map((key) => `min(row_number) over (partition by ${expression[key]}) as first_${key}, ${expression[key]} is not null as has_${key}`)
+  const firsts = keys.map(
+    (key) =>
+      `min(row_number) over (partition by ${expression[key]}) as first_${key}, ${expression[key]} is not null as has_${key}`,
+  )
   const problems = keys.map(
     (key) => `case when has_${key} and first_${key} < keyed.row_number then jsonb_build_array(jsonb_build_object(
         'column', '${key}', 'code', '${codes[key]}', 'message', format('${messages[key]}', first_${key}), 'severity', 'error')) else '[]'::jsonb end`,
@@ -168,7 +185,9 @@ export async function claimRows(
       ? sql`delete from import_rows where id in (${pending}) returning id, row_number, data`
       : sql`select id, row_number, data from import_rows where id in (${pending})`,
   )
-  return rows.map((row) => ({ id: Number(row.id), rowNumber: row.row_number, data: row.data })).sort((a, b) => a.rowNumber - b.rowNumber)
+  return rows
+    .map((row) => ({ id: Number(row.id), rowNumber: row.row_number, data: row.data }))
+    .sort((a, b) => a.rowNumber - b.rowNumber)
 }
 
 /**
@@ -203,7 +222,12 @@ export interface SettledRow {
  * their data); rejected rows keep their data too, for errors.csv. Rows claimed with `take` are put back
  * when they have something to report; rows claimed with `lock` are updated in place.
  */
-export async function settleRows(tx: Executor, importId: string, rows: readonly SettledRow[], claim: 'take' | 'lock'): Promise<void> {
+export async function settleRows(
+  tx: Executor,
+  importId: string,
+  rows: readonly SettledRow[],
+  claim: 'take' | 'lock',
+): Promise<void> {
   const reported = rows
     .filter((settled) => settled.problems.length > 0)
     .map((settled) => ({
@@ -234,7 +258,9 @@ export async function settleRows(tx: Executor, importId: string, rows: readonly 
 
 /** The rows of an atomic import that did not go in because others were rejected: only the rejections are kept. */
 export async function dropUnrejectedRows(tx: Executor, importId: string, headerKey: string): Promise<void> {
-  await tx.execute(sql`delete from import_rows where import_id = ${importId}::uuid and outcome <> 'rejected' and not (data ? ${headerKey})`)
+  await tx.execute(
+    sql`delete from import_rows where import_id = ${importId}::uuid and outcome <> 'rejected' and not (data ? ${headerKey})`,
+  )
 }
 
 /** Rows no run will process any more (the import failed): their data is not kept. */
@@ -255,7 +281,11 @@ export async function deleteImportRows(db: Executor, importId: string): Promise<
 }
 
 /** The header row: the one carrying the file's column mapping under `headerKey` (CSV and XLSX only). */
-export async function headerRow(db: Executor, importId: string, headerKey: string): Promise<ImportRowRecord | undefined> {
+export async function headerRow(
+  db: Executor,
+  importId: string,
+  headerKey: string,
+): Promise<ImportRowRecord | undefined> {
   const [row] = await db
     .select()
     .from(importRows)
@@ -266,20 +296,39 @@ export async function headerRow(db: Executor, importId: string, headerKey: strin
 }
 
 /** Rows with something to report (problems), in file order, keyset-paginated on the row number. */
-export async function rowsWithProblems(db: Executor, importId: string, afterRow: number, limit: number): Promise<ImportRowRecord[]> {
+export async function rowsWithProblems(
+  db: Executor,
+  importId: string,
+  afterRow: number,
+  limit: number,
+): Promise<ImportRowRecord[]> {
   return db
     .select()
     .from(importRows)
-    .where(and(eq(importRows.importId, importId), gt(importRows.rowNumber, afterRow), isNotNull(importRows.problems), sql`${importRows.outcome} <> 'pending'`))
+    .where(
+      and(
+        eq(importRows.importId, importId),
+        gt(importRows.rowNumber, afterRow),
+        isNotNull(importRows.problems),
+        sql`${importRows.outcome} <> 'pending'`,
+      ),
+    )
     .orderBy(asc(importRows.rowNumber))
     .limit(limit)
 }
 
-export async function rejectedRows(db: Executor, importId: string, afterRow: number, limit: number): Promise<ImportRowRecord[]> {
+export async function rejectedRows(
+  db: Executor,
+  importId: string,
+  afterRow: number,
+  limit: number,
+): Promise<ImportRowRecord[]> {
   return db
     .select()
     .from(importRows)
-    .where(and(eq(importRows.importId, importId), gt(importRows.rowNumber, afterRow), eq(importRows.outcome, 'rejected')))
+    .where(
+      and(eq(importRows.importId, importId), gt(importRows.rowNumber, afterRow), eq(importRows.outcome, 'rejected')),
+    )
     .orderBy(asc(importRows.rowNumber))
     .limit(limit)
 }
@@ -288,11 +337,22 @@ export async function rejectedRows(db: Executor, importId: string, afterRow: num
  * Imports a stopped process left behind: uploads it was still reading an hour ago (state running, not
  * started), and runs started over a quarter of an hour ago that no worker finished.
  */
-export async function abandonedImports(db: Executor, now: Date): Promise<{ reading: ImportRecord[]; running: ImportRecord[] }> {
+export async function abandonedImports(
+  db: Executor,
+  now: Date,
+): Promise<{ reading: ImportRecord[]; running: ImportRecord[] }> {
   const readingSince = new Date(now.getTime() - 60 * 60 * 1000)
   const runningSince = new Date(now.getTime() - 15 * 60 * 1000)
-  const reading = await db.select().from(imports).where(and(eq(imports.state, 'running'), isNull(imports.startedAt), lt(imports.createdAt, readingSince))).limit(100)
-  const running = await db.select().from(imports).where(and(eq(imports.state, 'running'), lt(imports.startedAt, runningSince))).limit(100)
+  const reading = await db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.state, 'running'), isNull(imports.startedAt), lt(imports.createdAt, readingSince)))
+    .limit(100)
+  const running = await db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.state, 'running'), lt(imports.startedAt, runningSince)))
+    .limit(100)
   return { reading, running }
 }
 
@@ -317,7 +377,12 @@ export async function childrenById(tx: Executor, scope: Scope, ids: readonly str
 }
 
 /** Children by (source, externalId) in scope, deleted ones included (a deleted key is not reused). */
-export async function childrenByKey(tx: Executor, scope: Scope, source: string, externalIds: readonly string[]): Promise<ChildRow[]> {
+export async function childrenByKey(
+  tx: Executor,
+  scope: Scope,
+  source: string,
+  externalIds: readonly string[],
+): Promise<ChildRow[]> {
   if (externalIds.length === 0) return []
   return tx
     .select()
@@ -325,7 +390,11 @@ export async function childrenByKey(tx: Executor, scope: Scope, source: string, 
     .where(and(eq(children.source, source), anyOf(children.externalId, externalIds), childInScope(scope)))
 }
 
-export async function personalIdOwners(tx: Executor, scope: Scope, personalIds: readonly string[]): Promise<Map<string, string>> {
+export async function personalIdOwners(
+  tx: Executor,
+  scope: Scope,
+  personalIds: readonly string[],
+): Promise<Map<string, string>> {
   if (personalIds.length === 0) return new Map()
   const rows = await tx
     .select({ id: children.id, personalId: children.personalId })
@@ -354,13 +423,25 @@ export interface Membership {
 /** Group memberships not over before `asOf` (in effect, starting later, or ending today or later). */
 export async function openMemberships(tx: Executor, childIds: readonly string[], asOf: string): Promise<Membership[]> {
   if (childIds.length === 0) return []
-  const rows = await queryRows<{ id: string; child_id: string; group_code: string; start_date: string; end_date: string | null }>(
+  const rows = await queryRows<{
+    id: string
+    child_id: string
+    group_code: string
+    start_date: string
+    end_date: string | null
+  }>(
     tx,
     sql`select id, child_id, group_code, start_date::text, end_date::text from child_circumstances
         where ${anyOf(sql`child_id`, childIds, 'uuid')} and kind = 'group' and group_code is not null
           and (end_date is null or end_date >= ${asOf}::date)`,
   )
-  return rows.map((row) => ({ id: row.id, childId: row.child_id, groupCode: row.group_code, startDate: row.start_date, endDate: row.end_date }))
+  return rows.map((row) => ({
+    id: row.id,
+    childId: row.child_id,
+    groupCode: row.group_code,
+    startDate: row.start_date,
+    endDate: row.end_date,
+  }))
 }
 
 export interface Lookalike {
@@ -369,13 +450,18 @@ export interface Lookalike {
   wardCode: string
 }
 
-export const lookalikeKey = (candidate: Lookalike) => `${candidate.nameFolded}|${candidate.dateOfBirth}|${candidate.wardCode}`
+export const lookalikeKey = (candidate: Lookalike) =>
+  `${candidate.nameFolded}|${candidate.dateOfBirth}|${candidate.wardCode}`
 
 /**
  * Live children in scope with the same folded name and date of birth in the same ward as a candidate
  * (the registry's duplicate pairs are sought within a ward too): lookalikeKey → id.
  */
-export async function sameNameAndBirth(tx: Executor, scope: Scope, candidates: readonly Lookalike[]): Promise<Map<string, string>> {
+export async function sameNameAndBirth(
+  tx: Executor,
+  scope: Scope,
+  candidates: readonly Lookalike[],
+): Promise<Map<string, string>> {
   if (candidates.length === 0) return new Map()
   const rows = await queryRows<{ id: string; name_folded: string; date_of_birth: string; ward_code: string }>(
     tx,
@@ -386,7 +472,12 @@ export async function sameNameAndBirth(tx: Executor, scope: Scope, candidates: r
           on children.date_of_birth = k.dob and children.ward_code = k.ward and children.name_folded = k.name
         where children.deleted_at is null and ${childInScope(scope)}`,
   )
-  return new Map(rows.map((row) => [lookalikeKey({ nameFolded: row.name_folded, dateOfBirth: row.date_of_birth, wardCode: row.ward_code }), row.id]))
+  return new Map(
+    rows.map((row) => [
+      lookalikeKey({ nameFolded: row.name_folded, dateOfBirth: row.date_of_birth, wardCode: row.ward_code }),
+      row.id,
+    ]),
+  )
 }
 
 const childColumns = `id uuid, province_code text, ward_code text, residential_group_code text, street_address text, household_id uuid,
@@ -410,7 +501,11 @@ export async function insertChildren(tx: Executor, rows: readonly Record<string,
  * Writes the new values of stored children (in scope), each only over the version it was read at;
  * returns the new version of each child written. A child missing from the result changed meanwhile.
  */
-export async function updateChildren(tx: Executor, scope: Scope, rows: readonly Record<string, unknown>[]): Promise<Map<string, number>> {
+export async function updateChildren(
+  tx: Executor,
+  scope: Scope,
+  rows: readonly Record<string, unknown>[],
+): Promise<Map<string, number>> {
   if (rows.length === 0) return new Map()
   const updated = await queryRows<{ id: string; version: number }>(
     tx,
@@ -435,8 +530,11 @@ export async function insertRevisions(tx: Executor, rows: readonly Record<string
       reason, changed_at, actor_id, actor_name, request_id)
     select child_id, province_code, ward_code, residential_group_code, version, action, changes, sensitive,
       reason, changed_at, actor_id, actor_name, request_id
-    from ${recordset(rows, `child_id uuid, province_code text, ward_code text, residential_group_code text, version int, action text,
-      changes jsonb, sensitive boolean, reason text, changed_at timestamptz, actor_id text, actor_name text, request_id text`)}`)
+    from ${recordset(
+      rows,
+      `child_id uuid, province_code text, ward_code text, residential_group_code text, version int, action text,
+      changes jsonb, sensitive boolean, reason text, changed_at timestamptz, actor_id text, actor_name text, request_id text`,
+    )}`)
 }
 
 export async function insertMemberships(tx: Executor, rows: readonly Record<string, unknown>[]): Promise<void> {
@@ -445,8 +543,11 @@ export async function insertMemberships(tx: Executor, rows: readonly Record<stri
     insert into child_circumstances (child_id, province_code, ward_code, residential_group_code, kind, group_code, start_date,
       created_at, created_by, updated_at)
     select child_id, province_code, ward_code, residential_group_code, 'group', group_code, start_date, created_at, created_by, created_at
-    from ${recordset(rows, `child_id uuid, province_code text, ward_code text, residential_group_code text, group_code text,
-      start_date date, created_at timestamptz, created_by text`)}`)
+    from ${recordset(
+      rows,
+      `child_id uuid, province_code text, ward_code text, residential_group_code text, group_code text,
+      start_date date, created_at timestamptz, created_by text`,
+    )}`)
 }
 
 export async function endMemberships(tx: Executor, ids: readonly string[], endDate: string, now: Date): Promise<void> {
@@ -467,7 +568,12 @@ export async function householdsById(tx: Executor, scope: Scope, ids: readonly s
     .where(and(anyOf(households.id, ids, 'uuid'), householdInScope(scope), sql`${households.deletedAt} is null`))
 }
 
-export async function householdsByKey(tx: Executor, scope: Scope, source: string, externalIds: readonly string[]): Promise<HouseholdRow[]> {
+export async function householdsByKey(
+  tx: Executor,
+  scope: Scope,
+  source: string,
+  externalIds: readonly string[],
+): Promise<HouseholdRow[]> {
   if (externalIds.length === 0) return []
   return tx
     .select()
@@ -490,7 +596,11 @@ export async function insertHouseholds(tx: Executor, rows: readonly Record<strin
 }
 
 /** As updateChildren: each household only over the version it was read at; returns the ids written. */
-export async function updateHouseholds(tx: Executor, scope: Scope, rows: readonly Record<string, unknown>[]): Promise<Set<string>> {
+export async function updateHouseholds(
+  tx: Executor,
+  scope: Scope,
+  rows: readonly Record<string, unknown>[],
+): Promise<Set<string>> {
   if (rows.length === 0) return new Set()
   const updated = await queryRows<{ id: string }>(
     tx,
@@ -525,7 +635,13 @@ export async function auditRecords(
   actor: AuditActor,
   occurredAt: Date,
   requestId: string,
-  events: readonly { action: string; resourceType: string; resourceId: string; unitCode: string | null; details: Record<string, unknown> }[],
+  events: readonly {
+    action: string
+    resourceType: string
+    resourceId: string
+    unitCode: string | null
+    details: Record<string, unknown>
+  }[],
 ): Promise<void> {
   if (events.length === 0) return
   const rows = events.map((event) => ({
@@ -542,4 +658,3 @@ export async function auditRecords(
       resource_id, unit_code, ${requestId}, 'success', details
     from ${recordset(rows, 'action text, resource_type text, resource_id text, unit_code text, details jsonb')}`)
 }
-

@@ -33,14 +33,26 @@ import { formatsByContentType, importBodyLimitBytes, receiveUpload } from './upl
 /** The problem a client gets for a file that cannot be imported at all. */
 function fileProblem(error: ImportFileError): HttpProblem {
   return new HttpProblem(error.code === 'workbook_too_large' ? 413 : 422, error.code, error.message, {
-    extensions: { ...(error.details.line !== undefined ? { line: error.details.line } : {}), ...(error.details.columns ? { columns: error.details.columns } : {}) },
+    extensions: {
+      ...(error.details.line !== undefined ? { line: error.details.line } : {}),
+      ...(error.details.columns ? { columns: error.details.columns } : {}),
+    },
     ...(error.code === 'missing_columns'
-      ? { errors: (error.details.columns ?? []).map((column) => ({ location: 'body' as const, pointer: '/', message: `column missing: ${column}`, code: 'missing_column' })) }
+      ? {
+          errors: (error.details.columns ?? []).map((column) => ({
+            location: 'body' as const,
+            pointer: '/',
+            message: `column missing: ${column}`,
+            code: 'missing_column',
+          })),
+        }
       : {}),
   })
 }
 
-const fileBody = (description: string, binary = false) => ({ schema: { type: 'string', description, ...(binary ? { format: 'binary' } : {}) } })
+const fileBody = (description: string, binary = false) => ({
+  schema: { type: 'string', description, ...(binary ? { format: 'binary' } : {}) },
+})
 
 export default async function importRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -73,11 +85,19 @@ export default async function importRoutes(app: FastifyInstance) {
       else {
         const tree = await app.accounts.principals.unitTree()
         const db = app.database.db
-        const creator = record.principalKind === 'client' ? await getClient(db, record.principalId) : await getUser(db, record.principalId)
+        const creator =
+          record.principalKind === 'client'
+            ? await getClient(db, record.principalId)
+            : await getUser(db, record.principalId)
         visible = creator !== undefined && scopeCovers(principal.scope, resolveScope(tree, creator.units), tree)
       }
     }
-    await audit(app.database.db, request, { action, resourceType: 'import', resourceId: id, outcome: visible ? 'success' : 'not_found' })
+    await audit(app.database.db, request, {
+      action,
+      resourceType: 'import',
+      resourceId: id,
+      outcome: visible ? 'success' : 'not_found',
+    })
     if (!visible || !record) throw notFound('Import', id)
     return record
   }
@@ -107,11 +127,16 @@ export default async function importRoutes(app: FastifyInstance) {
           content: {
             'text/csv': fileBody('the rows, a header first'),
             'application/x-ndjson': fileBody('one JSON object per line, keyed by the column names'),
-            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': fileBody('a workbook; its first sheet is read', true),
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': fileBody(
+              'a workbook; its first sheet is read',
+              true,
+            ),
             'multipart/form-data': {
               schema: {
                 type: 'object',
-                properties: { file: { type: 'string', format: 'binary', description: 'the file (.csv, .xlsx or .ndjson)' } },
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'the file (.csv, .xlsx or .ndjson)' },
+                },
                 required: ['file'],
               },
             },
@@ -151,7 +176,9 @@ export default async function importRoutes(app: FastifyInstance) {
       let handedOver = false
       let file: OpenedFile | undefined
       try {
-        file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(refuse)
+        file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(
+          refuse,
+        )
         const record = await createImport(runtime, principal, options)
         let goBackground: () => void = () => {}
         const background = new Promise<'background'>((resolve) => {
@@ -161,7 +188,13 @@ export default async function importRoutes(app: FastifyInstance) {
         const staging = stageFile(runtime, record, file, (rowsRead) => {
           if (rowsRead > backgroundRowThreshold) goBackground()
         })
-        const first = await Promise.race([staging.then(() => 'staged' as const, (error: unknown) => ({ error })), background])
+        const first = await Promise.race([
+          staging.then(
+            () => 'staged' as const,
+            (error: unknown) => ({ error }),
+          ),
+          background,
+        ])
         if (typeof first === 'object') {
           await discardImport(runtime, record.id)
           return await refuse(first.error)
@@ -177,18 +210,38 @@ export default async function importRoutes(app: FastifyInstance) {
             () =>
               app.database.db.transaction(async (tx) => {
                 await updateImport(tx, record.id, { state: 'queued' }, 'running')
-                await app.jobs.send(tx, processQueue, { importId: record.id, requestId: request.id }, { singletonKey: jobKeyOf(record.id) })
+                await app.jobs.send(
+                  tx,
+                  processQueue,
+                  { importId: record.id, requestId: request.id },
+                  { singletonKey: jobKeyOf(record.id) },
+                )
               }),
             (error: unknown) => {
               const fileError =
                 error instanceof ImportFileError
                   ? error
-                  : new ImportFileError('unreadable_file', 'The file could not be read to the end.', {}, { cause: error })
-              request.log.info({ importId: record.id, importFile: describeFileError(fileError) }, 'import file refused while reading')
-              return failImport(runtime, record.id, { code: fileError.code, message: fileError.message }, { actor: actorOf(principal), requestId: request.id })
+                  : new ImportFileError(
+                      'unreadable_file',
+                      'The file could not be read to the end.',
+                      {},
+                      { cause: error },
+                    )
+              request.log.info(
+                { importId: record.id, importFile: describeFileError(fileError) },
+                'import file refused while reading',
+              )
+              return failImport(
+                runtime,
+                record.id,
+                { code: fileError.code, message: fileError.message },
+                { actor: actorOf(principal), requestId: request.id },
+              )
             },
           )
-          .catch((error: unknown) => request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'))
+          .catch((error: unknown) =>
+            request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'),
+          )
           .finally(() => upload.discard())
         backgroundWork.add(continuation)
         void continuation.finally(() => backgroundWork.delete(continuation))
@@ -231,14 +284,23 @@ export default async function importRoutes(app: FastifyInstance) {
         summary: 'The rows of an import that were rejected or imported with warnings, in file order',
         params: ImportParams,
         querystring: ImportProblemsQuery,
-        response: { 200: ref(ImportRowPageSchema, 'A page of rows with their problems'), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: ref(ImportRowPageSchema, 'A page of rows with their problems'),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request) => {
       const { limit = 50, cursor } = request.query
       const after = decodeCursor(cursor, ['integer'])
       const record = await visibleImport(request, request.params.id, 'import.read')
-      return problemPage(app.database.db, record, await fileColumns(app.database.db, record), Number(after?.[0] ?? -1), limit)
+      return problemPage(
+        app.database.db,
+        record,
+        await fileColumns(app.database.db, record),
+        Number(after?.[0] ?? -1),
+        limit,
+      )
     },
   )
 

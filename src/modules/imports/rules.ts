@@ -3,7 +3,13 @@
  * becomes a typed value, and which problems a cell or a file has. No I/O and no clock.
  */
 import type { ColumnDefinition } from '../children/columns.js'
-import { circumstanceGroupCodes, foldName, normaliseGroupCode, type BirthDatePrecision, type CircumstanceGroupCode } from '../children/rules.js'
+import {
+  circumstanceGroupCodes,
+  foldName,
+  normaliseGroupCode,
+  type BirthDatePrecision,
+  type CircumstanceGroupCode,
+} from '../children/rules.js'
 import { isUnitInScope, type Scope, type UnitNode } from '../../platform/scope.js'
 
 export const importKinds = ['children', 'households'] as const
@@ -21,8 +27,18 @@ export interface RowProblem {
   severity: 'error' | 'warning'
 }
 
-export const rowError = (column: string | null, code: string, message: string): RowProblem => ({ column, code, message, severity: 'error' })
-export const rowWarning = (column: string | null, code: string, message: string): RowProblem => ({ column, code, message, severity: 'warning' })
+export const rowError = (column: string | null, code: string, message: string): RowProblem => ({
+  column,
+  code,
+  message,
+  severity: 'error',
+})
+export const rowWarning = (column: string | null, code: string, message: string): RowProblem => ({
+  column,
+  code,
+  message,
+  severity: 'warning',
+})
 
 // ---------------------------------------------------------------------------------------------
 // Headers
@@ -86,12 +102,18 @@ export const requiredColumns: Record<ImportKind, readonly (readonly string[])[]>
 }
 
 /** The required columns a header lacks, named in both languages ("fullName (Họ và tên)"). */
-export function missingColumns(kind: ImportKind, present: ReadonlySet<string>, definitions: readonly ColumnDefinition[]): string[] {
+export function missingColumns(
+  kind: ImportKind,
+  present: ReadonlySet<string>,
+  definitions: readonly ColumnDefinition[],
+): string[] {
   const name = (key: string) => {
     const definition = definitions.find((d) => d.key === key)
     return definition ? `${definition.en} (${definition.vi})` : key
   }
-  return requiredColumns[kind].filter((group) => !group.some((key) => present.has(key))).map((group) => group.map(name).join(' or '))
+  return requiredColumns[kind]
+    .filter((group) => !group.some((key) => present.has(key)))
+    .map((group) => group.map(name).join(' or '))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,7 +273,12 @@ export function percentDone(rowsRead: number, rowsDone: number): number {
 }
 
 /** The errors.csv cell: each problem of the row, "column: message", with the row it came from. */
-export function errorCellText(rowNumber: number, problems: readonly { column: string | null; message: string; severity: string }[]): string {
-  const parts = problems.filter((p) => p.severity === 'error').map((p) => (p.column ? `${p.column}: ${p.message}` : p.message))
+export function errorCellText(
+  rowNumber: number,
+  problems: readonly { column: string | null; message: string; severity: string }[],
+): string {
+  const parts = problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => (p.column ? `${p.column}: ${p.message}` : p.message))
   return `[row ${rowNumber}] ${parts.join('; ')}`
 }

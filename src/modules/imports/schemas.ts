@@ -15,11 +15,17 @@ export const Source = Type.String({
 export const CreateImportQuery = Type.Object(
   {
     kind: Type.Enum([...importKinds], { description: 'what the rows are' }),
-    dryRun: Type.Optional(Type.Boolean({ default: false, description: 'check and report what would happen; write nothing to the registry' })),
+    dryRun: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'check and report what would happen; write nothing to the registry',
+      }),
+    ),
     mode: Type.Optional(
       Type.Enum([...importModes], {
         default: 'atomic',
-        description: 'atomic: nothing is imported if any row is rejected; partial: the good rows are imported, the rejected ones reported',
+        description:
+          'atomic: nothing is imported if any row is rejected; partial: the good rows are imported, the rejected ones reported',
       }),
     ),
     source: Type.Optional(Source),
@@ -32,11 +38,15 @@ export const ImportProblemsQuery = Type.Object({ ...PaginationQuery }, { additio
 
 export const ImportProblemSchema = Type.Object(
   {
-    column: Nullable(Type.String({ description: 'the column as the file names it (its header); null for the row as a whole' })),
+    column: Nullable(
+      Type.String({ description: 'the column as the file names it (its header); null for the row as a whole' }),
+    ),
     field: Nullable(Type.String({ description: 'the registry field the column is read into (e.g. fullName)' })),
     code: Type.String({ description: 'stable code; see docs/imports.md' }),
     message: Type.String(),
-    severity: Type.Enum(['error', 'warning'], { description: 'error: the row is rejected; warning: imported, worth a look' }),
+    severity: Type.Enum(['error', 'warning'], {
+      description: 'error: the row is rejected; warning: imported, worth a look',
+    }),
   },
   { $id: 'ImportProblem', additionalProperties: false },
 )
@@ -44,11 +54,19 @@ export const ImportProblemSchema = Type.Object(
 export const ImportRowReportSchema = Type.Object(
   {
     row: Type.Integer({ description: 'the row of the file as a spreadsheet numbers it (the header is usually row 1)' }),
-    outcome: Nullable(Type.Enum(['created', 'updated', 'unchanged', 'rejected', 'pending'], { description: 'null for the header row' })),
-    recordId: Nullable(Type.String({ format: 'uuid', description: 'the child or household the row created or updated' })),
+    outcome: Nullable(
+      Type.Enum(['created', 'updated', 'unchanged', 'rejected', 'pending'], { description: 'null for the header row' }),
+    ),
+    recordId: Nullable(
+      Type.String({ format: 'uuid', description: 'the child or household the row created or updated' }),
+    ),
     problems: Type.Array(Type.Ref('ImportProblem')),
   },
-  { $id: 'ImportRowReport', additionalProperties: false, description: 'a row with something to say: rejected, or imported with a warning' },
+  {
+    $id: 'ImportRowReport',
+    additionalProperties: false,
+    description: 'a row with something to say: rejected, or imported with a warning',
+  },
 )
 
 export const ImportSchema = Type.Object(
@@ -68,7 +86,10 @@ export const ImportSchema = Type.Object(
     failure: Nullable(
       Type.Object(
         { code: Type.String(), message: Type.String() },
-        { additionalProperties: false, description: 'why the import failed: rows_rejected (atomic), a file problem, or interrupted' },
+        {
+          additionalProperties: false,
+          description: 'why the import failed: rows_rejected (atomic), a file problem, or interrupted',
+        },
       ),
     ),
     rowsRead: Type.Integer({ description: 'data rows read from the file so far' }),
@@ -80,7 +101,9 @@ export const ImportSchema = Type.Object(
         updated: Type.Integer(),
         unchanged: Type.Integer(),
         rejected: Type.Integer(),
-        warnings: Type.Integer({ description: 'rows imported (or, in a dry run, importable) with at least one warning' }),
+        warnings: Type.Integer({
+          description: 'rows imported (or, in a dry run, importable) with at least one warning',
+        }),
       },
       { additionalProperties: false, description: 'in a dry run: what a real run would do' },
     ),

@@ -13,7 +13,14 @@ import { childColumns, type ColumnDefinition } from '../children/columns.js'
 import { provinceOfUnit } from '../children/service.js'
 import { householdColumns } from '../households/columns.js'
 import { recordEvent } from '../webhooks/repository.js'
-import { claimFor, processChildBatch, processHouseholdBatch, type BatchContext, type BatchMode, type BatchResult } from './batches.js'
+import {
+  claimFor,
+  processChildBatch,
+  processHouseholdBatch,
+  type BatchContext,
+  type BatchMode,
+  type BatchResult,
+} from './batches.js'
 import type { OpenedFile, ParsedRow } from './parse.js'
 import type { PlanContext } from './plan.js'
 import {
@@ -95,7 +102,11 @@ export function defaultSource(principal: Principal): string {
   return principal.units[0] ?? principal.id
 }
 
-export async function createImport(runtime: ImportRuntime, principal: Principal, options: ImportOptions): Promise<ImportRecord> {
+export async function createImport(
+  runtime: ImportRuntime,
+  principal: Principal,
+  options: ImportOptions,
+): Promise<ImportRecord> {
   return insertImport(runtime.database.db, {
     kind: options.kind,
     source: options.source,
@@ -130,7 +141,12 @@ export async function stageFile(
         rowNumber: file.headerRowNumber,
         data: { [headerColumnsKey]: JSON.stringify(header.columns.map((column) => [column.key, column.header])) },
         outcome: 'unchanged',
-        problems: header.unknown.length > 0 ? header.unknown.map((name) => rowWarning(name, 'unknown_column', 'is not a column of the registry: not imported')) : null,
+        problems:
+          header.unknown.length > 0
+            ? header.unknown.map((name) =>
+                rowWarning(name, 'unknown_column', 'is not a column of the registry: not imported'),
+              )
+            : null,
       },
     ])
   }
@@ -157,7 +173,8 @@ export async function stageFile(
     if (batch.length >= runtime.batchSize) await flush()
   }
   await flush()
-  const keys = record.kind === 'children' ? (['externalId', 'id', 'personalId'] as const) : (['externalId', 'id'] as const)
+  const keys =
+    record.kind === 'children' ? (['externalId', 'id', 'personalId'] as const) : (['externalId', 'id'] as const)
   await db.transaction(async (tx) => {
     const repeated = await rejectRepeatedKeys(tx, record.id, keys)
     await addCounts(tx, record.id, { rowsDone: repeated, rejected: repeated })
@@ -171,7 +188,10 @@ export interface Closer {
   requestId: string
 }
 
-export const sweepCloser: Closer = { actor: { type: 'system', id: 'imports.sweep', name: 'imports.sweep', role: 'system' }, requestId: 'imports.sweep' }
+export const sweepCloser: Closer = {
+  actor: { type: 'system', id: 'imports.sweep', name: 'imports.sweep', role: 'system' },
+  requestId: 'imports.sweep',
+}
 
 /**
  * Closes an import that cannot go on, with its reason and an audit event. `dropRows`: nothing of the file
@@ -191,7 +211,13 @@ export async function failImport(
     else await dropPendingRows(tx, id)
     const failed = await updateImport(tx, id, { state: 'failed', failure, finishedAt: now })
     await auditRecords(tx, closer.actor, now, closer.requestId, [
-      { action: 'import.failed', resourceType: 'import', resourceId: id, unitCode: null, details: { code: failure.code, kind: failed?.kind, rowsDone: failed?.rowsDone } },
+      {
+        action: 'import.failed',
+        resourceType: 'import',
+        resourceId: id,
+        unitCode: null,
+        details: { code: failure.code, kind: failed?.kind, rowsDone: failed?.rowsDone },
+      },
     ])
   })
 }
@@ -214,8 +240,15 @@ async function planContextFor(runtime: ImportRuntime, principal: Principal, now:
   }
 }
 
-const processBatch = (tx: Tx, rows: Parameters<typeof processChildBatch>[1], context: BatchContext, mode: BatchMode): Promise<BatchResult> =>
-  context.record.kind === 'children' ? processChildBatch(tx, rows, context, mode) : processHouseholdBatch(tx, rows, context, mode)
+const processBatch = (
+  tx: Tx,
+  rows: Parameters<typeof processChildBatch>[1],
+  context: BatchContext,
+  mode: BatchMode,
+): Promise<BatchResult> =>
+  context.record.kind === 'children'
+    ? processChildBatch(tx, rows, context, mode)
+    : processHouseholdBatch(tx, rows, context, mode)
 
 /**
  * Claims the next batch of pending rows, window by window up to the last row; empty when none is left
@@ -250,7 +283,12 @@ function serial() {
  * back whole and stops the run; the job runs again and takes the rows still pending, so no row is ever
  * half-written or written twice.
  */
-async function runBatches(runtime: ImportRuntime, context: BatchContext, mode: BatchMode, onProgress: (rows: number) => void): Promise<void> {
+async function runBatches(
+  runtime: ImportRuntime,
+  context: BatchContext,
+  mode: BatchMode,
+  onProgress: (rows: number) => void,
+): Promise<void> {
   const next = rowCursor(runtime, await lastRowNumber(runtime.database.db, context.record.id))
   let failed = false
   const claim = serial()
@@ -272,7 +310,9 @@ async function runBatches(runtime: ImportRuntime, context: BatchContext, mode: B
     failed = true
     throw error
   }
-  const results = await Promise.allSettled(Array.from({ length: Math.max(1, runtime.concurrency) }, () => worker().catch(stopOnFailure)))
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, runtime.concurrency) }, () => worker().catch(stopOnFailure)),
+  )
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
   if (failure) throw failure.reason
 }
@@ -288,7 +328,11 @@ class AtomicRejection extends Error {
  * Writes every pending row in one transaction (the atomic import's second pass): all of them, or, at
  * the first rejection, none.
  */
-async function writeAll(runtime: ImportRuntime, context: BatchContext, onProgress: (rows: number) => void): Promise<void> {
+async function writeAll(
+  runtime: ImportRuntime,
+  context: BatchContext,
+  onProgress: (rows: number) => void,
+): Promise<void> {
   const next = rowCursor(runtime, await lastRowNumber(runtime.database.db, context.record.id))
   await inScope(runtime.database.db, context.principal.scope, async (tx) => {
     for (;;) {
@@ -312,7 +356,12 @@ export interface ProcessOptions {
  * Imports the staged rows as `principal` (whose units are read fresh for every run). Idempotent: a run
  * after a crash takes the rows still pending; a finished import is returned as it is.
  */
-export async function processImport(runtime: ImportRuntime, id: string, principal: Principal, options: ProcessOptions): Promise<ImportRecord> {
+export async function processImport(
+  runtime: ImportRuntime,
+  id: string,
+  principal: Principal,
+  options: ProcessOptions,
+): Promise<ImportRecord> {
   const db = runtime.database.db
   const start = await getImport(db, id)
   if (!start) throw new Error(`import ${id} does not exist`)
@@ -358,7 +407,12 @@ export async function processImport(runtime: ImportRuntime, id: string, principa
  * written and no counts but the rejections stand). One audit event and, for a real run, one
  * `import.completed` event — exactly once, whoever gets here first.
  */
-async function finishImport(runtime: ImportRuntime, id: string, principal: Principal, requestId: string): Promise<ImportRecord> {
+async function finishImport(
+  runtime: ImportRuntime,
+  id: string,
+  principal: Principal,
+  requestId: string,
+): Promise<ImportRecord> {
   const now = runtime.clock.now()
   const tree = await runtime.unitTree()
   // The event's unit may be the district, which no ward-level scope covers: it is the service's record.
@@ -375,7 +429,10 @@ async function finishImport(runtime: ImportRuntime, id: string, principal: Princ
       await dropUnrejectedRows(tx, id, headerColumnsKey)
       final = await updateImport(tx, id, {
         state: 'failed',
-        failure: { code: 'rows_rejected', message: `${current.rejected} row(s) were rejected, so nothing was imported (mode atomic).` },
+        failure: {
+          code: 'rows_rejected',
+          message: `${current.rejected} row(s) were rejected, so nothing was imported (mode atomic).`,
+        },
         created: 0,
         updated: 0,
         unchanged: 0,
@@ -388,7 +445,13 @@ async function finishImport(runtime: ImportRuntime, id: string, principal: Princ
     }
     final ??= current
     const unit = homeUnit(principal, tree)
-    const counts = { created: final.created, updated: final.updated, unchanged: final.unchanged, rejected: final.rejected, warnings: final.warnings }
+    const counts = {
+      created: final.created,
+      updated: final.updated,
+      unchanged: final.unchanged,
+      rejected: final.rejected,
+      warnings: final.warnings,
+    }
     await auditRecords(tx, actorOf(principal), now, requestId, [
       {
         action: final.dryRun === 1 ? 'import.dry_run' : 'import.run',

@@ -45,9 +45,17 @@ export const importRows = pgTable(
       .references(() => imports.id),
     rowNumber: integer('row_number').notNull(),
     data: jsonb('data').$type<Record<string, string>>().notNull(),
-    outcome: text('outcome', { enum: ['pending', 'created', 'updated', 'unchanged', 'rejected'] }).notNull().default('pending'),
-    problems: jsonb('problems').$type<{ column: string | null; code: string; message: string; severity: 'error' | 'warning' }[]>(),
+    outcome: text('outcome', { enum: ['pending', 'created', 'updated', 'unchanged', 'rejected'] })
+      .notNull()
+      .default('pending'),
+    problems:
+      jsonb('problems').$type<
+        { column: string | null; code: string; message: string; severity: 'error' | 'warning' }[]
+      >(),
     recordId: uuid('record_id'),
   },
-  (t) => [uniqueIndex('import_rows_number_key').on(t.importId, t.rowNumber), index('import_rows_pending_idx').on(t.importId, t.outcome)],
+  (t) => [
+    uniqueIndex('import_rows_number_key').on(t.importId, t.rowNumber),
+    index('import_rows_pending_idx').on(t.importId, t.outcome),
+  ],
 )

@@ -27,7 +27,12 @@ export const formatsByContentType: Readonly<Record<string, ImportFormat>> = {
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
 }
 
-export const formatsByExtension: Readonly<Record<string, ImportFormat>> = { '.csv': 'csv', '.xlsx': 'xlsx', '.ndjson': 'ndjson', '.jsonl': 'ndjson' }
+export const formatsByExtension: Readonly<Record<string, ImportFormat>> = {
+  '.csv': 'csv',
+  '.xlsx': 'xlsx',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+}
 
 export interface Upload {
   path: string
@@ -38,7 +43,11 @@ export interface Upload {
 }
 
 function tooLarge(): HttpProblem {
-  return new HttpProblem(413, 'payload_too_large', `The file is larger than the ${importBodyLimitBytes / 1024 / 1024} MiB an import accepts; split it, or use the command line (cps import).`)
+  return new HttpProblem(
+    413,
+    'payload_too_large',
+    `The file is larger than the ${importBodyLimitBytes / 1024 / 1024} MiB an import accepts; split it, or use the command line (cps import).`,
+  )
 }
 
 function unsupported(detail: string): HttpProblem {
@@ -49,7 +58,11 @@ function unsupported(detail: string): HttpProblem {
 function checkCharset(contentType: string): void {
   const charset = /;\s*charset="?([^";\s]+)"?/i.exec(contentType)?.[1]?.toLowerCase()
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new HttpProblem(422, 'invalid_encoding', `The file is declared as ${charset}; the import reads UTF-8 only (in Excel: "CSV UTF-8 (Comma delimited)").`)
+    throw new HttpProblem(
+      422,
+      'invalid_encoding',
+      `The file is declared as ${charset}; the import reads UTF-8 only (in Excel: "CSV UTF-8 (Comma delimited)").`,
+    )
   }
 }
 
@@ -80,14 +93,19 @@ export async function receiveUpload(request: FastifyRequest): Promise<Upload> {
   let fileName: string | null = null
   if (request.isMultipart()) {
     const part = await request.file({ limits: { fileSize: importBodyLimitBytes, files: 1 } })
-    if (!part) throw new HttpProblem(400, 'file_required', 'The multipart form carries no file: send it in a file field.')
+    if (!part)
+      throw new HttpProblem(400, 'file_required', 'The multipart form carries no file: send it in a file field.')
     fileName = part.filename || null
     const fault = fileName === null ? null : textFault(fileName)
     if (fault) {
       part.file.resume()
-      throw textProblem([{ location: 'body', pointer: '/file', message: `its file name ${textFaultMessages[fault]}`, code: fault }])
+      throw textProblem([
+        { location: 'body', pointer: '/file', message: `its file name ${textFaultMessages[fault]}`, code: fault },
+      ])
     }
-    format = formatsByExtension[extname(part.filename ?? '').toLowerCase()] ?? formatsByContentType[part.mimetype.split(';')[0]!.trim().toLowerCase()]
+    format =
+      formatsByExtension[extname(part.filename ?? '').toLowerCase()] ??
+      formatsByContentType[part.mimetype.split(';')[0]!.trim().toLowerCase()]
     if (!format) {
       part.file.resume()
       throw unsupported('The file must be CSV (.csv), XLSX (.xlsx) or NDJSON (.ndjson).')
@@ -96,7 +114,8 @@ export async function receiveUpload(request: FastifyRequest): Promise<Upload> {
   } else {
     if (declaredLength > importBodyLimitBytes) throw tooLarge()
     format = formatsByContentType[contentType.split(';')[0]!.trim().toLowerCase()]
-    if (!format) throw unsupported('Send the file as text/csv, application/x-ndjson, the XLSX media type, or a multipart form.')
+    if (!format)
+      throw unsupported('Send the file as text/csv, application/x-ndjson, the XLSX media type, or a multipart form.')
     if (format !== 'xlsx') checkCharset(contentType)
     // An empty body reaches no parser: it is an empty file.
     input = request.body instanceof Readable ? request.body : Readable.from([])

@@ -86,7 +86,10 @@ function unreadable(reason: string, cause?: unknown): WorkbookError {
 }
 
 function tooLarge(what: string): WorkbookError {
-  return new WorkbookError('workbook_too_large', `The workbook is too large to import: ${what}. Split it, or save it as CSV UTF-8.`)
+  return new WorkbookError(
+    'workbook_too_large',
+    `The workbook is too large to import: ${what}. Split it, or save it as CSV UTF-8.`,
+  )
 }
 
 export interface WorkbookRow {
@@ -103,7 +106,13 @@ export interface OpenedWorkbook {
 }
 
 function openZip(source: WorkbookSource): Promise<ZipFile> {
-  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }
+  const options = {
+    lazyEntries: true,
+    autoClose: false,
+    validateEntrySizes: true,
+    strictFileNames: false,
+    decodeStrings: true,
+  }
   return 'path' in source ? yauzl.openPromise(source.path, options) : yauzl.fromBufferPromise(source.content, options)
 }
 
@@ -120,9 +129,16 @@ async function listEntries(zip: ZipFile, limits: WorkbookLimits): Promise<Map<st
  * is inflated, and yauzl stops a part that inflates past its declared size; the run of characters
  * between two tags is bounded too, since the XML parser holds each such run in memory whole.
  */
-async function* partText(zip: ZipFile, entry: Entry, cap: number, what: string, limits: WorkbookLimits): AsyncGenerator<string> {
+async function* partText(
+  zip: ZipFile,
+  entry: Entry,
+  cap: number,
+  what: string,
+  limits: WorkbookLimits,
+): AsyncGenerator<string> {
   const maxBytes = Math.min(cap, Math.max(limits.expansionFloorBytes, limits.maxExpansion * entry.compressedSize))
-  if (entry.uncompressedSize > maxBytes) throw tooLarge(`${what} unpacks to ${Math.ceil(entry.uncompressedSize / MiB)} MiB`)
+  if (entry.uncompressedSize > maxBytes)
+    throw tooLarge(`${what} unpacks to ${Math.ceil(entry.uncompressedSize / MiB)} MiB`)
   if (entry.isEncrypted()) throw unreadable('it is protected with a password')
   let stream: Readable
   try {
@@ -182,7 +198,9 @@ function decodedTarget(target: string): string {
  * §22.9.2.19), e.g. `_x000D_` for a carriage return in a pasted address, and a literal `_x` as `_x005F_x`.
  */
 export function unescapeText(text: string): string {
-  return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text
+  return text.includes('_x')
+    ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    : text
 }
 
 /**
@@ -234,20 +252,30 @@ interface Relationship {
 }
 
 /** The relationships of a part, targets resolved to paths in the archive. */
-async function relationships(zip: ZipFile, entries: Map<string, Entry>, partPath: string, limits: WorkbookLimits): Promise<Map<string, Relationship>> {
+async function relationships(
+  zip: ZipFile,
+  entries: Map<string, Entry>,
+  partPath: string,
+  limits: WorkbookLimits,
+): Promise<Map<string, Relationship>> {
   const folder = partPath.slice(0, partPath.lastIndexOf('/') + 1)
   const relsPath = `${folder}_rels/${partPath.slice(folder.length)}.rels`
   const result = new Map<string, Relationship>()
   const entry = entries.get(partKey(relsPath))
   if (!entry) return result
-  await parsePart(zip, entry, { cap: limits.maxPartBytes, what: 'the relationships', limits }, {
-    open(name, attributes) {
-      if (name !== 'Relationship' || !attributes.Id || !attributes.Target) return
-      const raw = decodedTarget(attributes.Target)
-      const target = raw.startsWith('/') ? raw.slice(1) : normalisePath(folder + raw)
-      result.set(attributes.Id, { type: attributes.Type ?? '', target })
+  await parsePart(
+    zip,
+    entry,
+    { cap: limits.maxPartBytes, what: 'the relationships', limits },
+    {
+      open(name, attributes) {
+        if (name !== 'Relationship' || !attributes.Id || !attributes.Target) return
+        const raw = decodedTarget(attributes.Target)
+        const target = raw.startsWith('/') ? raw.slice(1) : normalisePath(folder + raw)
+        result.set(attributes.Id, { type: attributes.Type ?? '', target })
+      },
     },
-  })
+  )
   return result
 }
 
@@ -272,15 +300,26 @@ interface WorkbookPart {
 
 async function readWorkbookPart(zip: ZipFile, entry: Entry, limits: WorkbookLimits): Promise<WorkbookPart> {
   const part: WorkbookPart = { firstSheetRelationship: null, date1904: false }
-  await parsePart(zip, entry, { cap: limits.maxPartBytes, what: 'the workbook', limits }, {
-    open(name, attributes) {
-      if (name === 'workbookPr') part.date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true'
-      // The first sheet an officer sees: a hidden one is skipped.
-      if (name === 'sheet' && part.firstSheetRelationship === null && attributes.state !== 'hidden' && attributes.state !== 'veryHidden') {
-        part.firstSheetRelationship = Object.entries(attributes).find(([key]) => localName(key) === 'id' && key !== 'sheetId')?.[1] ?? null
-      }
+  await parsePart(
+    zip,
+    entry,
+    { cap: limits.maxPartBytes, what: 'the workbook', limits },
+    {
+      open(name, attributes) {
+        if (name === 'workbookPr') part.date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true'
+        // The first sheet an officer sees: a hidden one is skipped.
+        if (
+          name === 'sheet' &&
+          part.firstSheetRelationship === null &&
+          attributes.state !== 'hidden' &&
+          attributes.state !== 'veryHidden'
+        ) {
+          part.firstSheetRelationship =
+            Object.entries(attributes).find(([key]) => localName(key) === 'id' && key !== 'sheetId')?.[1] ?? null
+        }
+      },
     },
-  })
+  )
   return part
 }
 
@@ -288,7 +327,9 @@ async function readWorkbookPart(zip: ZipFile, entry: Entry, limits: WorkbookLimi
  * Built-in number formats that show a date (ECMA-376 §18.8.30, with the East Asian ones). The
  * time-only ones (18–21, 45–47) are left out: a time of day or a duration is not a date.
  */
-const builtInDateFormats = new Set([14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58])
+const builtInDateFormats = new Set([
+  14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58,
+])
 
 /**
  * A custom format shows a date when, quoted text and bracketed colours or locales aside, it has a year
@@ -312,19 +353,24 @@ async function readDateStyles(zip: ZipFile, entry: Entry | undefined, limits: Wo
   const customDates = new Map<number, boolean>()
   const styles: boolean[] = []
   let inCellFormats = false
-  await parsePart(zip, entry, { cap: limits.maxPartBytes, what: 'the styles', limits }, {
-    open(name, attributes) {
-      if (name === 'numFmt') customDates.set(Number(attributes.numFmtId), isDateFormat(attributes.formatCode ?? ''))
-      else if (name === 'cellXfs') inCellFormats = true
-      else if (name === 'xf' && inCellFormats) {
-        const id = Number(attributes.numFmtId ?? 0)
-        styles.push(customDates.get(id) ?? builtInDateFormats.has(id))
-      }
+  await parsePart(
+    zip,
+    entry,
+    { cap: limits.maxPartBytes, what: 'the styles', limits },
+    {
+      open(name, attributes) {
+        if (name === 'numFmt') customDates.set(Number(attributes.numFmtId), isDateFormat(attributes.formatCode ?? ''))
+        else if (name === 'cellXfs') inCellFormats = true
+        else if (name === 'xf' && inCellFormats) {
+          const id = Number(attributes.numFmtId ?? 0)
+          styles.push(customDates.get(id) ?? builtInDateFormats.has(id))
+        }
+      },
+      close(name) {
+        if (name === 'cellXfs') inCellFormats = false
+      },
     },
-    close(name) {
-      if (name === 'cellXfs') inCellFormats = false
-    },
-  })
+  )
   return styles
 }
 
@@ -335,28 +381,35 @@ async function readSharedStrings(zip: ZipFile, entry: Entry | undefined, limits:
   // Text of <t> elements counts, but not of phonetic runs (<rPh>), which repeat the text in kana.
   let inText = false
   let phonetic = 0
-  await parsePart(zip, entry, { cap: limits.maxSharedStringsBytes, what: 'the shared strings', limits }, {
-    open(name) {
-      if (name === 'si') {
-        if (strings.length >= limits.maxSharedStrings) throw tooLarge(`it has more than ${limits.maxSharedStrings} distinct texts`)
-        current = []
-      } else if (name === 'rPh') phonetic++
-      else if (name === 't') inText = phonetic === 0
+  await parsePart(
+    zip,
+    entry,
+    { cap: limits.maxSharedStringsBytes, what: 'the shared strings', limits },
+    {
+      open(name) {
+        if (name === 'si') {
+          if (strings.length >= limits.maxSharedStrings)
+            throw tooLarge(`it has more than ${limits.maxSharedStrings} distinct texts`)
+          current = []
+        } else if (name === 'rPh') phonetic++
+        else if (name === 't') inText = phonetic === 0
+      },
+      text(text) {
+        if (inText && current) current.push(text)
+      },
+      close(name) {
+        if (name === 't') inText = false
+        else if (name === 'rPh') phonetic--
+        else if (name === 'si' && current) {
+          const text = unescapeText(current.join(''))
+          if (text.length > limits.maxCellCharacters)
+            throw tooLarge(`a text holds more than ${limits.maxCellCharacters} characters`)
+          strings.push(text)
+          current = null
+        }
+      },
     },
-    text(text) {
-      if (inText && current) current.push(text)
-    },
-    close(name) {
-      if (name === 't') inText = false
-      else if (name === 'rPh') phonetic--
-      else if (name === 'si' && current) {
-        const text = unescapeText(current.join(''))
-        if (text.length > limits.maxCellCharacters) throw tooLarge(`a text holds more than ${limits.maxCellCharacters} characters`)
-        strings.push(text)
-        current = null
-      }
-    },
-  })
+  )
   return strings
 }
 
@@ -476,7 +529,8 @@ async function* sheetRows(
     },
     close(name) {
       if (!cell) {
-        if (name === 'row' && cells.some((text) => text.trim() !== '')) ready.push({ line: rowNumber, cells: Array.from(cells, (text) => text ?? '') })
+        if (name === 'row' && cells.some((text) => text.trim() !== ''))
+          ready.push({ line: rowNumber, cells: Array.from(cells, (text) => text ?? '') })
         return
       }
       if (name === 'v') cell.inValue = false
@@ -486,7 +540,8 @@ async function* sheetRows(
       else if (name === 'c') {
         const text = cellText(cell, context.sharedStrings, context.dateStyles, context.date1904)
         textOutput += text.length
-        if (textOutput > context.maxTextOutput) throw tooLarge(`its cells hold more than ${context.maxTextOutput} characters in all`)
+        if (textOutput > context.maxTextOutput)
+          throw tooLarge(`its cells hold more than ${context.maxTextOutput} characters in all`)
         if (cell.column < limits.maxColumns) cells[cell.column] = text
         else if (text.trim() !== '') throw tooLarge(`a row has data beyond column ${limits.maxColumns}`)
         nextColumn = cell.column + 1
@@ -511,7 +566,10 @@ async function* sheetRows(
  * Opens a workbook and reads everything its first sheet depends on; the rows are then read on demand.
  * A workbook that cannot be read, or is too large, is refused here, before any row is handed on.
  */
-export async function openWorkbook(source: WorkbookSource, limits: WorkbookLimits = defaultWorkbookLimits): Promise<OpenedWorkbook> {
+export async function openWorkbook(
+  source: WorkbookSource,
+  limits: WorkbookLimits = defaultWorkbookLimits,
+): Promise<OpenedWorkbook> {
   let zip: ZipFile
   try {
     zip = await openZip(source)
@@ -534,17 +592,27 @@ export async function openWorkbook(source: WorkbookSource, limits: WorkbookLimit
     if (!workbookEntry) throw unreadable('it has no workbook part')
     const workbook = await readWorkbookPart(zip, workbookEntry, limits)
     const workbookRelations = await relationships(zip, entries, workbookPath, limits)
-    const sheetPath = workbook.firstSheetRelationship ? workbookRelations.get(workbook.firstSheetRelationship)?.target : undefined
+    const sheetPath = workbook.firstSheetRelationship
+      ? workbookRelations.get(workbook.firstSheetRelationship)?.target
+      : undefined
     const sheetEntry = part(sheetPath)
     if (!sheetEntry) throw unreadable('it has no worksheet')
     const sharedStringsPath = relationshipOfType(workbookRelations, 'sharedStrings')?.target
     const stylesPath = relationshipOfType(workbookRelations, 'styles')?.target
     const sharedStrings = await readSharedStrings(zip, part(sharedStringsPath), limits)
     const dateStyles = await readDateStyles(zip, part(stylesPath), limits)
-    const maxTextOutput = Math.min(limits.maxTextOutputCharacters, Math.max(limits.expansionFloorBytes, limits.maxTextOutputExpansion * zip.fileSize))
+    const maxTextOutput = Math.min(
+      limits.maxTextOutputCharacters,
+      Math.max(limits.expansionFloorBytes, limits.maxTextOutputExpansion * zip.fileSize),
+    )
     const rows = (async function* () {
       try {
-        yield* sheetRows(zip, sheetEntry, { sharedStrings, dateStyles, date1904: workbook.date1904, maxTextOutput }, limits)
+        yield* sheetRows(
+          zip,
+          sheetEntry,
+          { sharedStrings, dateStyles, date1904: workbook.date1904, maxTextOutput },
+          limits,
+        )
       } finally {
         closeZip()
       }

@@ -35,7 +35,10 @@ export interface IncidentFilter {
 
 export function incidentConditions(scope: Scope, filter: IncidentFilter, now: Date): SQL[] {
   const conditions: SQL[] = [incidentInScope(scope)]
-  if (filter.unitScope) conditions.push(scopeCondition(filter.unitScope, { ward: incidents.wardCode, group: incidents.residentialGroupCode }))
+  if (filter.unitScope)
+    conditions.push(
+      scopeCondition(filter.unitScope, { ward: incidents.wardCode, group: incidents.residentialGroupCode }),
+    )
   if (filter.kind) conditions.push(eq(incidents.kind, filter.kind as IncidentRow['kind']))
   if (filter.status) conditions.push(eq(incidents.status, filter.status))
   if (filter.compliance) conditions.push(sql`${complianceExpression(now)} = ${filter.compliance}`)
@@ -56,7 +59,10 @@ export async function listIncidents(
   page: { after?: [string, string]; limit: number },
 ) {
   const conditions = incidentConditions(scope, filter, now)
-  if (page.after) conditions.push(sql`(${incidents.occurredAt}, ${incidents.id}) < (${page.after[0]}::timestamptz, ${page.after[1]}::uuid)`)
+  if (page.after)
+    conditions.push(
+      sql`(${incidents.occurredAt}, ${incidents.id}) < (${page.after[0]}::timestamptz, ${page.after[1]}::uuid)`,
+    )
   return db
     .select({
       incident: incidents,
@@ -69,14 +75,25 @@ export async function listIncidents(
 }
 
 export async function getIncident(db: Executor, scope: Scope, id: string): Promise<IncidentRow | undefined> {
-  const [row] = await db.select().from(incidents).where(and(eq(incidents.id, id), incidentInScope(scope)))
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, id), incidentInScope(scope)))
   return row
 }
 
 export async function incidentDetails(db: Executor, id: string) {
   // In turn, not side by side: inside a transaction one connection runs one statement at a time.
-  const children = await db.select().from(incidentChildren).where(eq(incidentChildren.incidentId, id)).orderBy(asc(incidentChildren.createdAt), asc(incidentChildren.id))
-  const steps = await db.select().from(incidentSteps).where(eq(incidentSteps.incidentId, id)).orderBy(asc(incidentSteps.at), asc(incidentSteps.createdAt))
+  const children = await db
+    .select()
+    .from(incidentChildren)
+    .where(eq(incidentChildren.incidentId, id))
+    .orderBy(asc(incidentChildren.createdAt), asc(incidentChildren.id))
+  const steps = await db
+    .select()
+    .from(incidentSteps)
+    .where(eq(incidentSteps.incidentId, id))
+    .orderBy(asc(incidentSteps.at), asc(incidentSteps.createdAt))
   return { children, steps }
 }
 
@@ -95,12 +112,21 @@ export async function updateIncident(
   const [row] = await tx
     .update(incidents)
     .set({ ...changes, version: sql`${incidents.version} + 1` })
-    .where(and(eq(incidents.id, id), incidentInScope(scope), expectedVersion === null ? undefined : eq(incidents.version, expectedVersion)))
+    .where(
+      and(
+        eq(incidents.id, id),
+        incidentInScope(scope),
+        expectedVersion === null ? undefined : eq(incidents.version, expectedVersion),
+      ),
+    )
     .returning()
   return row
 }
 
-export async function insertIncidentChildren(tx: Executor, rows: (typeof incidentChildren.$inferInsert)[]): Promise<void> {
+export async function insertIncidentChildren(
+  tx: Executor,
+  rows: (typeof incidentChildren.$inferInsert)[],
+): Promise<void> {
   if (rows.length > 0) await tx.insert(incidentChildren).values(rows)
 }
 
@@ -109,20 +135,25 @@ export async function insertStep(tx: Executor, values: typeof incidentSteps.$inf
   return row!
 }
 
-export async function insertIncidentRevision(tx: Executor, values: typeof incidentRevisions.$inferInsert): Promise<void> {
+export async function insertIncidentRevision(
+  tx: Executor,
+  values: typeof incidentRevisions.$inferInsert,
+): Promise<void> {
   await tx.insert(incidentRevisions).values(values)
 }
 
 /** Per-ward counts by compliance for incidents that occurred in the window. */
 export async function complianceByWard(db: Executor, scope: Scope, filter: IncidentFilter, now: Date) {
   const compliance = complianceExpression(now)
-  return db
-    .select({ wardCode: incidents.wardCode, compliance, count: sql<number>`count(*)::int` })
-    .from(incidents)
-    .where(and(...incidentConditions(scope, filter, now)))
-    // By position: the compliance expression carries parameters, which PostgreSQL cannot match by text.
-    .groupBy(sql`1`, sql`2`)
-    .orderBy(asc(incidents.wardCode))
+  return (
+    db
+      .select({ wardCode: incidents.wardCode, compliance, count: sql<number>`count(*)::int` })
+      .from(incidents)
+      .where(and(...incidentConditions(scope, filter, now)))
+      // By position: the compliance expression carries parameters, which PostgreSQL cannot match by text.
+      .groupBy(sql`1`, sql`2`)
+      .orderBy(asc(incidents.wardCode))
+  )
 }
 
 /** Unsubmitted reports in (or past) their due-soon window: candidates for the sweep's events. */

@@ -66,22 +66,50 @@ const alertTypes = ['incident.written_report.due_soon', 'incident.written_report
 
 function assertSensitiveAllowed(request: FastifyRequest, fields: string[]) {
   if (fields.length === 0 || canSeeIncidentDetails(request.principal)) return
-  throw new HttpProblem(403, 'sensitive_field_forbidden', `Writing ${fields.join(', ')} needs the incidents:sensitive permission.`, {
-    extensions: { requiredPermission: 'incidents:sensitive', fields },
-  })
+  throw new HttpProblem(
+    403,
+    'sensitive_field_forbidden',
+    `Writing ${fields.join(', ')} needs the incidents:sensitive permission.`,
+    {
+      extensions: { requiredPermission: 'incidents:sensitive', fields },
+    },
+  )
 }
 
-function kindProblems(kind: string, subKind: string | null | undefined, injuryOutcome: string | null | undefined): FieldError[] {
+function kindProblems(
+  kind: string,
+  subKind: string | null | undefined,
+  injuryOutcome: string | null | undefined,
+): FieldError[] {
   const problems: FieldError[] = []
-  if (subKind && kind !== 'sexual_abuse') problems.push({ location: 'body', pointer: '/subKind', message: 'applies to sexual_abuse only', code: 'sub_kind_mismatch' })
+  if (subKind && kind !== 'sexual_abuse')
+    problems.push({
+      location: 'body',
+      pointer: '/subKind',
+      message: 'applies to sexual_abuse only',
+      code: 'sub_kind_mismatch',
+    })
   if (injuryOutcome && !injuryKinds.has(kind as never)) {
-    problems.push({ location: 'body', pointer: '/injuryOutcome', message: 'applies to injury_accident and drowning only', code: 'outcome_mismatch' })
+    problems.push({
+      location: 'body',
+      pointer: '/injuryOutcome',
+      message: 'applies to injury_accident and drowning only',
+      code: 'outcome_mismatch',
+    })
   }
   return problems
 }
 
-function timeProblems(input: { occurredAt: Date; detectedAt: Date; phoneReportedAt?: Date | null }, now: Date): FieldError[] {
-  return incidentTimeViolations(input, now).map((v) => ({ location: 'body', pointer: `/${v.field}`, message: v.message, code: v.code }))
+function timeProblems(
+  input: { occurredAt: Date; detectedAt: Date; phoneReportedAt?: Date | null },
+  now: Date,
+): FieldError[] {
+  return incidentTimeViolations(input, now).map((v) => ({
+    location: 'body',
+    pointer: `/${v.field}`,
+    message: v.message,
+    code: v.code,
+  }))
 }
 
 export default async function incidentRoutes(app: FastifyInstance) {
@@ -113,7 +141,10 @@ export default async function incidentRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const principal = request.principal!
       const body = request.body
-      assertSensitiveAllowed(request, (['narrative', 'perpetratorRelation'] as const).filter((f) => body[f]))
+      assertSensitiveAllowed(
+        request,
+        (['narrative', 'perpetratorRelation'] as const).filter((f) => body[f]),
+      )
       const now = app.clock.now()
       const occurredAt = new Date(body.occurredAt)
       const detectedAt = new Date(body.detectedAt)
@@ -125,36 +156,73 @@ export default async function incidentRoutes(app: FastifyInstance) {
         ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
       ]
       if (body.receivedAt && receivedAt.getTime() > now.getTime() + clockSkewMs) {
-        problems.push({ location: 'body', pointer: '/receivedAt', message: 'must not be in the future', code: 'time_in_future' })
+        problems.push({
+          location: 'body',
+          pointer: '/receivedAt',
+          message: 'must not be in the future',
+          code: 'time_in_future',
+        })
       }
-      if (receivedAt < detectedAt) problems.push({ location: 'body', pointer: '/receivedAt', message: 'must not be before detectedAt', code: 'received_before_detected' })
+      if (receivedAt < detectedAt)
+        problems.push({
+          location: 'body',
+          pointer: '/receivedAt',
+          message: 'must not be before detectedAt',
+          code: 'received_before_detected',
+        })
       const emergency = body.emergency ?? false
       const result = await inScope(app.database.db, principal.scope, async (tx) => {
-        const linked: { childId: string | null; unregistered: Record<string, unknown> | null; sex: string | null; ageYears: number | null }[] = []
+        const linked: {
+          childId: string | null
+          unregistered: Record<string, unknown> | null
+          sex: string | null
+          ageYears: number | null
+        }[] = []
         for (const [index, entry] of body.children.entries()) {
           if ('childId' in entry) {
             const child = await getChildRow(tx, principal.scope, entry.childId)
             if (!child) {
-              problems.push({ location: 'body', pointer: `/children/${index}/childId`, message: 'is not a child in your units', code: 'unknown_child' })
+              problems.push({
+                location: 'body',
+                pointer: `/children/${index}/childId`,
+                message: 'is not a child in your units',
+                code: 'unknown_child',
+              })
               continue
             }
             const birth = effectiveDateOfBirth(child)
-            linked.push({ childId: child.id, unregistered: null, sex: child.sex, ageYears: birth ? ageInYears(birth, localDateOf(occurredAt)) : null })
+            linked.push({
+              childId: child.id,
+              unregistered: null,
+              sex: child.sex,
+              ageYears: birth ? ageInYears(birth, localDateOf(occurredAt)) : null,
+            })
           } else {
             const { dateOfBirth, estimatedAgeYears, sex } = entry.unregistered
-            const ageYears = dateOfBirth ? ageInYears(dateOfBirth, localDateOf(occurredAt)) : (estimatedAgeYears ?? null)
+            const ageYears = dateOfBirth
+              ? ageInYears(dateOfBirth, localDateOf(occurredAt))
+              : (estimatedAgeYears ?? null)
             linked.push({ childId: null, unregistered: entry.unregistered, sex: sex ?? null, ageYears })
           }
         }
         if (problems.length > 0) throw unprocessable('invalid_incident', 'The incident cannot be recorded.', problems)
-        const deadline = writtenReportDeadline({ occurredAt, occurredAtPrecision: body.occurredAtPrecision, detectedAt })
+        const deadline = writtenReportDeadline({
+          occurredAt,
+          occurredAtPrecision: body.occurredAtPrecision,
+          detectedAt,
+        })
         const calendar = await loadWorkingCalendar(tx)
         const base = {
           provinceCode: await provinceOf(app, body.address.wardCode),
           wardCode: body.address.wardCode,
           residentialGroupCode: body.address.residentialGroupCode ?? null,
         }
-        const next = nextStepFields({ emergency, receivedAt, status: 'open' }, [{ step: 'receipt', at: receivedAt }], calendar, now)
+        const next = nextStepFields(
+          { emergency, receivedAt, status: 'open' },
+          [{ step: 'receipt', at: receivedAt }],
+          calendar,
+          now,
+        )
         const row = await insertIncident(tx, {
           ...base,
           kind: body.kind,
@@ -179,10 +247,31 @@ export default async function incidentRoutes(app: FastifyInstance) {
         })
         await insertIncidentChildren(
           tx,
-          linked.map((child) => ({ ...base, incidentId: row.id, ...child, unregistered: child.unregistered as never, createdAt: now })),
+          linked.map((child) => ({
+            ...base,
+            incidentId: row.id,
+            ...child,
+            unregistered: child.unregistered as never,
+            createdAt: now,
+          })),
         )
-        await insertStep(tx, { ...base, incidentId: row.id, step: 'receipt', at: receivedAt, actorId: principal.id, actorName: principal.name, createdAt: now })
-        await audit(tx, request, { action: 'incident.create', resourceType: 'incident', resourceId: row.id, unitCode: row.wardCode, outcome: 'success', details: { kind: row.kind } })
+        await insertStep(tx, {
+          ...base,
+          incidentId: row.id,
+          step: 'receipt',
+          at: receivedAt,
+          actorId: principal.id,
+          actorName: principal.name,
+          createdAt: now,
+        })
+        await audit(tx, request, {
+          action: 'incident.create',
+          resourceType: 'incident',
+          resourceId: row.id,
+          unitCode: row.wardCode,
+          outcome: 'success',
+          details: { kind: row.kind },
+        })
         await recordEvent(tx, {
           type: 'incident.created',
           occurredAt: now,
@@ -214,7 +303,8 @@ export default async function incidentRoutes(app: FastifyInstance) {
         operationId: 'listIncidents',
         tags: ['incidents'],
         summary: 'List incidents in your units, newest first',
-        description: '`compliance` filters on the written-report state derived from the clock now; `overdueSteps` on case steps past their deadline.',
+        description:
+          '`compliance` filters on the written-report state derived from the clock now; `overdueSteps` on case steps past their deadline.',
         querystring: ListIncidentsQuery,
         response: { 200: ref(IncidentPageSchema, 'A page of incidents'), ...problemResponses(400, 401, 403) },
       },
@@ -226,12 +316,20 @@ export default async function incidentRoutes(app: FastifyInstance) {
       const now = app.clock.now()
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
-        const found = await listIncidents(tx, principal.scope, { ...filter, unitScope }, now, { after, limit: limit + 1 })
+        const found = await listIncidents(tx, principal.scope, { ...filter, unitScope }, now, {
+          after,
+          limit: limit + 1,
+        })
         await audit(tx, request, {
           action: 'incident.list',
           resourceType: 'incident',
           outcome: 'success',
-          details: { filters: Object.keys(request.query).filter((k) => k !== 'cursor' && k !== 'limit').sort(), count: Math.min(found.length, limit) },
+          details: {
+            filters: Object.keys(request.query)
+              .filter((k) => k !== 'cursor' && k !== 'limit')
+              .sort(),
+            count: Math.min(found.length, limit),
+          },
         })
         return found
       })
@@ -239,7 +337,8 @@ export default async function incidentRoutes(app: FastifyInstance) {
       const last = items[items.length - 1]
       return {
         items: items.map(({ incident, childCount }) => toIncidentSummary(incident, childCount, now)),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.incident.occurredAt.toISOString(), last.incident.id]) : null,
+        nextCursor:
+          rows.length > limit && last ? encodeCursor([last.incident.occurredAt.toISOString(), last.incident.id]) : null,
       }
     },
   )
@@ -252,7 +351,8 @@ export default async function incidentRoutes(app: FastifyInstance) {
         operationId: 'getWrittenReportCompliance',
         tags: ['incidents'],
         summary: 'The 24-hour written-report discipline per ward: counts by compliance and the on-time rate',
-        description: 'Incidents that occurred between `from` and `to` (local dates, inclusive). The on-time rate is on_time / (on_time + late + overdue).',
+        description:
+          'Incidents that occurred between `from` and `to` (local dates, inclusive). The on-time rate is on_time / (on_time + late + overdue).',
         querystring: ComplianceQuery,
         response: { 200: ref(ComplianceReportSchema, 'Per ward and in total'), ...problemResponses(400, 401, 403) },
       },
@@ -260,10 +360,15 @@ export default async function incidentRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!
       const { from, to, unit } = request.query
-      if (to < from) throw new HttpProblem(400, 'invalid_range', '`to` is before `from`.', { errors: [{ location: 'querystring', pointer: '/to', message: 'must not be before from' }] })
+      if (to < from)
+        throw new HttpProblem(400, 'invalid_range', '`to` is before `from`.', {
+          errors: [{ location: 'querystring', pointer: '/to', message: 'must not be before from' }],
+        })
       const now = app.clock.now()
       const unitScope = unitFilterScope(await app.accounts.principals.unitTree(), unit)
-      const rows = await inScope(app.database.db, principal.scope, (tx) => complianceByWard(tx, principal.scope, { from, to, unitScope }, now))
+      const rows = await inScope(app.database.db, principal.scope, (tx) =>
+        complianceByWard(tx, principal.scope, { from, to, unitScope }, now),
+      )
       const empty = () => Object.fromEntries(complianceStates.map((state) => [state, 0])) as Record<Compliance, number>
       const wards = new Map<string, Record<Compliance, number>>()
       const total = empty()
@@ -299,7 +404,13 @@ export default async function incidentRoutes(app: FastifyInstance) {
       const principal = request.principal!
       const found = await inScope(app.database.db, principal.scope, async (tx) => {
         const row = await getIncident(tx, principal.scope, request.params.id)
-        await audit(tx, request, { action: 'incident.read', resourceType: 'incident', resourceId: request.params.id, unitCode: row?.wardCode ?? null, outcome: row ? 'success' : 'not_found' })
+        await audit(tx, request, {
+          action: 'incident.read',
+          resourceType: 'incident',
+          resourceId: request.params.id,
+          unitCode: row?.wardCode ?? null,
+          outcome: row ? 'success' : 'not_found',
+        })
         return row ? { row, body: await present(tx, request, row) } : undefined
       })
       if (!found) throw notFound('Incident', request.params.id)
@@ -321,32 +432,62 @@ export default async function incidentRoutes(app: FastifyInstance) {
           'edit that turns a late report into an on-time one is audited as such — never silent.',
         params: IncidentParams,
         body: UpdateIncidentBody,
-        response: { 200: ref(IncidentSchema, 'The corrected incident'), ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
+        response: {
+          200: ref(IncidentSchema, 'The corrected incident'),
+          ...problemResponses(400, 401, 403, 404, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
       const expectedVersion = requiredVersion(request)
       const principal = request.principal!
       const { reason, ...body } = request.body
-      assertSensitiveAllowed(request, (['narrative', 'perpetratorRelation'] as const).filter((f) => body[f] !== undefined))
+      assertSensitiveAllowed(
+        request,
+        (['narrative', 'perpetratorRelation'] as const).filter((f) => body[f] !== undefined),
+      )
       const now = app.clock.now()
       const outcome = await inScope(app.database.db, principal.scope, async (tx) => {
         const current = await getIncident(tx, principal.scope, request.params.id)
         if (!current) return { missing: true as const }
         const occurredAt = body.occurredAt ? new Date(body.occurredAt) : current.occurredAt
         const detectedAt = body.detectedAt ? new Date(body.detectedAt) : current.detectedAt
-        const phoneReportedAt = body.phoneReportedAt !== undefined ? (body.phoneReportedAt ? new Date(body.phoneReportedAt) : null) : current.phoneReportedAt
+        const phoneReportedAt =
+          body.phoneReportedAt !== undefined
+            ? body.phoneReportedAt
+              ? new Date(body.phoneReportedAt)
+              : null
+            : current.phoneReportedAt
         const kind = body.kind ?? current.kind
         const problems = [
-          ...kindProblems(kind, body.subKind !== undefined ? body.subKind : current.subKind, body.injuryOutcome !== undefined ? body.injuryOutcome : current.injuryOutcome),
+          ...kindProblems(
+            kind,
+            body.subKind !== undefined ? body.subKind : current.subKind,
+            body.injuryOutcome !== undefined ? body.injuryOutcome : current.injuryOutcome,
+          ),
           ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
         ]
-        const deadline = writtenReportDeadline({ occurredAt, occurredAtPrecision: body.occurredAtPrecision ?? current.occurredAtPrecision, detectedAt })
-        const before = { dueAt: current.writtenReportDueAt, compliance: writtenReportCompliance(current.writtenReportDueAt, current.writtenReportSubmittedAt, now) }
-        const after = { dueAt: deadline.dueAt, compliance: writtenReportCompliance(deadline.dueAt, current.writtenReportSubmittedAt, now) }
+        const deadline = writtenReportDeadline({
+          occurredAt,
+          occurredAtPrecision: body.occurredAtPrecision ?? current.occurredAtPrecision,
+          detectedAt,
+        })
+        const before = {
+          dueAt: current.writtenReportDueAt,
+          compliance: writtenReportCompliance(current.writtenReportDueAt, current.writtenReportSubmittedAt, now),
+        }
+        const after = {
+          dueAt: deadline.dueAt,
+          compliance: writtenReportCompliance(deadline.dueAt, current.writtenReportSubmittedAt, now),
+        }
         const movement = recomputeAfterEdit(before, after)
         if (movement.changed && current.writtenReportSubmittedAt && !reason) {
-          problems.push({ location: 'body', pointer: '/reason', message: 'is required: the change moves the deadline of a report already submitted', code: 'reason_required' })
+          problems.push({
+            location: 'body',
+            pointer: '/reason',
+            message: 'is required: the change moves the deadline of a report already submitted',
+            code: 'reason_required',
+          })
         }
         if (problems.length > 0) throw unprocessable('invalid_incident', 'The change cannot be saved.', problems)
         const changes = Object.entries(body)
@@ -383,7 +524,11 @@ export default async function incidentRoutes(app: FastifyInstance) {
           resourceId: current.id,
           unitCode: current.wardCode,
           outcome: 'success',
-          details: { fields: changes.map((c) => c.field), complianceBefore: before.compliance, complianceAfter: after.compliance },
+          details: {
+            fields: changes.map((c) => c.field),
+            complianceBefore: before.compliance,
+            complianceAfter: after.compliance,
+          },
         })
         return { updated, body: await present(tx, request, updated) }
       })
@@ -406,7 +551,10 @@ export default async function incidentRoutes(app: FastifyInstance) {
           '`lateReason` is required (422 late_reason_required). A report is recorded once (409 after).',
         params: IncidentParams,
         body: WrittenReportBody,
-        response: { 200: ref(IncidentSchema, 'The incident with its report'), ...problemResponses(400, 401, 403, 404, 409, 422) },
+        response: {
+          200: ref(IncidentSchema, 'The incident with its report'),
+          ...problemResponses(400, 401, 403, 404, 409, 422),
+        },
       },
     },
     async (request) => {
@@ -420,23 +568,40 @@ export default async function incidentRoutes(app: FastifyInstance) {
           throw unprocessable(
             'late_reason_required',
             `The written report was due within 24 hours (district plan, section V), by ${current.writtenReportDueAt.toISOString()}; give lateReason.`,
-            [{ location: 'body', pointer: '/lateReason', message: 'is required after the 24-hour deadline', code: 'late_reason_required' }],
+            [
+              {
+                location: 'body',
+                pointer: '/lateReason',
+                message: 'is required after the 24-hour deadline',
+                code: 'late_reason_required',
+              },
+            ],
             { dueAt: current.writtenReportDueAt.toISOString(), rule: 'written_report_within_24_hours' },
           )
         }
         const updated = await updateIncident(tx, principal.scope, current.id, null, {
           writtenReportSubmittedAt: now,
-          writtenReportLateReason: lateReasonRequired(current.writtenReportDueAt, now) ? (request.body.lateReason ?? null) : null,
+          writtenReportLateReason: lateReasonRequired(current.writtenReportDueAt, now)
+            ? (request.body.lateReason ?? null)
+            : null,
           writtenReportBy: principal.id,
           updatedAt: now,
           updatedBy: principal.id,
         })
         const compliance = writtenReportCompliance(current.writtenReportDueAt, now, now)
-        await audit(tx, request, { action: 'incident.written_report', resourceType: 'incident', resourceId: current.id, unitCode: current.wardCode, outcome: 'success', details: { compliance } })
+        await audit(tx, request, {
+          action: 'incident.written_report',
+          resourceType: 'incident',
+          resourceId: current.id,
+          unitCode: current.wardCode,
+          outcome: 'success',
+          details: { compliance },
+        })
         return { body: await present(tx, request, updated!) }
       })
       if (outcome.missing) throw notFound('Incident', request.params.id)
-      if (outcome.already) throw conflict('already_submitted', `The written report was recorded at ${outcome.already.toISOString()}.`)
+      if (outcome.already)
+        throw conflict('already_submitted', `The written report was recorded at ${outcome.already.toISOString()}.`)
       return outcome.body!
     },
   )
@@ -457,7 +622,10 @@ export default async function incidentRoutes(app: FastifyInstance) {
           'or exploitation it offers (and with `applyCircumstanceGroup` adds) the matching special-circumstance group.',
         params: IncidentParams,
         body: StepBody,
-        response: { 201: ref(StepResultSchema, 'The incident after the step'), ...problemResponses(400, 401, 403, 404, 409, 422) },
+        response: {
+          201: ref(StepResultSchema, 'The incident after the step'),
+          ...problemResponses(400, 401, 403, 404, 409, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -466,11 +634,24 @@ export default async function incidentRoutes(app: FastifyInstance) {
       const step = body.step as CaseStep
       const needed = step === 'plan_approval' ? 'plans:approve' : 'incidents:write'
       if (!hasPermission(principal, needed)) {
-        await audit(app.database.db, request, { action: 'access.denied', outcome: 'denied', details: { permission: needed, step } })
-        throw new HttpProblem(403, 'forbidden', `Recording the ${step} step needs the ${needed} permission.`, { extensions: { requiredPermission: needed } })
+        await audit(app.database.db, request, {
+          action: 'access.denied',
+          outcome: 'denied',
+          details: { permission: needed, step },
+        })
+        throw new HttpProblem(403, 'forbidden', `Recording the ${step} step needs the ${needed} permission.`, {
+          extensions: { requiredPermission: needed },
+        })
       }
       if (step === 'closure' && !body.closureReason) {
-        throw unprocessable('invalid_step', 'Closing a case needs a reason.', [{ location: 'body', pointer: '/closureReason', message: 'is required for closure', code: 'closure_reason_required' }])
+        throw unprocessable('invalid_step', 'Closing a case needs a reason.', [
+          {
+            location: 'body',
+            pointer: '/closureReason',
+            message: 'is required for closure',
+            code: 'closure_reason_required',
+          },
+        ])
       }
       const now = app.clock.now()
       const at = body.at ? new Date(body.at) : now
@@ -480,13 +661,35 @@ export default async function incidentRoutes(app: FastifyInstance) {
         const calendar = await loadWorkingCalendar(tx)
         const details = await incidentDetails(tx, current.id)
         const done = details.steps.map((s) => ({ step: s.step as CaseStep, at: s.at }))
-        const allowed = current.status === 'open' ? allowedNextSteps(done.map((d) => d.step), current.emergency) : []
+        const allowed =
+          current.status === 'open'
+            ? allowedNextSteps(
+                done.map((d) => d.step),
+                current.emergency,
+              )
+            : []
         if (!allowed.includes(step)) return { notAllowed: allowed }
         const problems: FieldError[] = []
-        if (at.getTime() > now.getTime() + clockSkewMs) problems.push({ location: 'body', pointer: '/at', message: 'must not be in the future', code: 'time_in_future' })
-        if (at < current.receivedAt) problems.push({ location: 'body', pointer: '/at', message: 'must not be before the case was received', code: 'before_receipt' })
+        if (at.getTime() > now.getTime() + clockSkewMs)
+          problems.push({
+            location: 'body',
+            pointer: '/at',
+            message: 'must not be in the future',
+            code: 'time_in_future',
+          })
+        if (at < current.receivedAt)
+          problems.push({
+            location: 'body',
+            pointer: '/at',
+            message: 'must not be before the case was received',
+            code: 'before_receipt',
+          })
         if (problems.length > 0) throw unprocessable('invalid_step', 'The step cannot be recorded.', problems)
-        const base = { provinceCode: current.provinceCode, wardCode: current.wardCode, residentialGroupCode: current.residentialGroupCode }
+        const base = {
+          provinceCode: current.provinceCode,
+          wardCode: current.wardCode,
+          residentialGroupCode: current.residentialGroupCode,
+        }
         await insertStep(tx, {
           ...base,
           incidentId: current.id,
@@ -508,17 +711,31 @@ export default async function incidentRoutes(app: FastifyInstance) {
           updatedAt: now,
           updatedBy: principal.id,
         })
-        await audit(tx, request, { action: 'incident.step', resourceType: 'incident', resourceId: current.id, unitCode: current.wardCode, outcome: 'success', details: { step } })
+        await audit(tx, request, {
+          action: 'incident.step',
+          resourceType: 'incident',
+          resourceId: current.id,
+          unitCode: current.wardCode,
+          outcome: 'success',
+          details: { step },
+        })
         let offer: { groupCode: string; childIds: string[]; applied: boolean } | null = null
         const groupCode = closing ? circumstanceGroupForKind(current.kind) : null
         if (groupCode) {
           const childIds = details.children.map((c) => c.childId).filter((id): id is string => id !== null)
           offer = { groupCode, childIds, applied: false }
           if (body.applyCircumstanceGroup && childIds.length > 0) {
-            const needs = sensitiveGroupCodes.has(groupCode) ? ['registry:write', 'registry:sensitive'] : ['registry:write']
+            const needs = sensitiveGroupCodes.has(groupCode)
+              ? ['registry:write', 'registry:sensitive']
+              : ['registry:write']
             const missing = needs.filter((p) => !hasPermission(principal, p as never))
             if (missing.length > 0) {
-              throw new HttpProblem(403, 'forbidden', `Adding group ${groupCode} to the registry needs ${missing.join(' and ')}.`, { extensions: { requiredPermission: missing[0] } })
+              throw new HttpProblem(
+                403,
+                'forbidden',
+                `Adding group ${groupCode} to the registry needs ${missing.join(' and ')}.`,
+                { extensions: { requiredPermission: missing[0] } },
+              )
             }
             for (const childId of childIds) {
               const child = await getChildRow(tx, principal.scope, childId)
@@ -544,14 +761,27 @@ export default async function incidentRoutes(app: FastifyInstance) {
                 residentialGroupCode: child.residentialGroupCode,
                 version: child.version,
                 action: 'circumstance.add',
-                changes: [{ field: 'circumstance', from: null, to: { kind: 'group', groupCode, startDate, incidentId: current.id } }],
+                changes: [
+                  {
+                    field: 'circumstance',
+                    from: null,
+                    to: { kind: 'group', groupCode, startDate, incidentId: current.id },
+                  },
+                ],
                 sensitive: sensitiveGroupCodes.has(groupCode),
                 changedAt: now,
                 actorId: principal.id,
                 actorName: principal.name,
                 requestId: request.id,
               })
-              await audit(tx, request, { action: 'child.circumstance.add', resourceType: 'child', resourceId: childId, unitCode: child.wardCode, outcome: 'success', details: { incidentId: current.id } })
+              await audit(tx, request, {
+                action: 'child.circumstance.add',
+                resourceType: 'child',
+                resourceId: childId,
+                unitCode: child.wardCode,
+                outcome: 'success',
+                details: { incidentId: current.id },
+              })
             }
             offer.applied = true
           }
@@ -560,9 +790,14 @@ export default async function incidentRoutes(app: FastifyInstance) {
       })
       if (outcome.missing) throw notFound('Incident', request.params.id)
       if (outcome.notAllowed) {
-        throw new HttpProblem(409, 'step_not_allowed', `The ${step} step cannot come now; allowed next: ${outcome.notAllowed.join(', ') || 'none (the case is closed)'}.`, {
-          extensions: { allowedNextSteps: outcome.notAllowed },
-        })
+        throw new HttpProblem(
+          409,
+          'step_not_allowed',
+          `The ${step} step cannot come now; allowed next: ${outcome.notAllowed.join(', ') || 'none (the case is closed)'}.`,
+          {
+            extensions: { allowedNextSteps: outcome.notAllowed },
+          },
+        )
       }
       reply.code(201)
       return outcome.body!
@@ -594,7 +829,9 @@ export default async function incidentRoutes(app: FastifyInstance) {
             and(
               inArray(events.type, alertTypes),
               scopeCondition(principal.scope, { ward: events.wardCode, group: events.residentialGroupCode }),
-              unitScope ? scopeCondition(unitScope, { ward: events.wardCode, group: events.residentialGroupCode }) : undefined,
+              unitScope
+                ? scopeCondition(unitScope, { ward: events.wardCode, group: events.residentialGroupCode })
+                : undefined,
               before === undefined ? undefined : lt(events.id, Number(before)),
             ),
           )
@@ -618,4 +855,3 @@ export default async function incidentRoutes(app: FastifyInstance) {
     },
   )
 }
-

@@ -20,7 +20,14 @@ export const incidentKinds = [
 ] as const
 export type IncidentKind = (typeof incidentKinds)[number]
 
-export const sexualAbuseSubKinds = ['rape', 'forcible_sex', 'intercourse_with_child', 'molestation', 'prostitution', 'pornography'] as const
+export const sexualAbuseSubKinds = [
+  'rape',
+  'forcible_sex',
+  'intercourse_with_child',
+  'molestation',
+  'prostitution',
+  'pornography',
+] as const
 export type SexualAbuseSubKind = (typeof sexualAbuseSubKinds)[number]
 
 export const channels = ['hotline_111', 'phone', 'in_person', 'police', 'school', 'health', 'other'] as const
@@ -177,7 +184,10 @@ const failing: ReadonlySet<Compliance> = new Set<Compliance>(['late', 'overdue']
  * for a reason and audit it. `improved`: the edit would clear a failure (late → on time, or overdue →
  * not yet due), which is how a late report gets hidden, so it is never to be accepted silently.
  */
-export function recomputeAfterEdit(before: ReportStanding, after: ReportStanding): { changed: boolean; improved: boolean } {
+export function recomputeAfterEdit(
+  before: ReportStanding,
+  after: ReportStanding,
+): { changed: boolean; improved: boolean } {
   const changed = before.dueAt.getTime() !== after.dueAt.getTime() || before.compliance !== after.compliance
   const improved = failing.has(before.compliance) && !failing.has(after.compliance)
   return { changed, improved }
@@ -288,7 +298,10 @@ export function pendingStepDeadlines(
   const ordered = [...done].sort((a, b) => a.at.getTime() - b.at.getTime())
   const recorded = new Set(ordered.map((d) => d.step))
   const pending: PendingStepDeadline[] = []
-  for (const step of allowedNextSteps(ordered.map((d) => d.step), emergency)) {
+  for (const step of allowedNextSteps(
+    ordered.map((d) => d.step),
+    emergency,
+  )) {
     if (recorded.has(step)) continue
     const dueAt = stepDeadline(step, receivedAt, calendar, rules)
     if (dueAt) pending.push({ step, dueAt, overdue: now.getTime() > dueAt.getTime() })

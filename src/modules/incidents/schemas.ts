@@ -1,16 +1,31 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
-import { caseSteps, channels, complianceStates, incidentKinds, injuryOutcomes, sexualAbuseSubKinds, timePrecisions } from './rules.js'
+import {
+  caseSteps,
+  channels,
+  complianceStates,
+  incidentKinds,
+  injuryOutcomes,
+  sexualAbuseSubKinds,
+  timePrecisions,
+} from './rules.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Sensitive = <T extends TSchema>(schema: T, what: string) =>
-  Type.Optional({ ...schema, description: `${what}. Sensitive: omitted for callers without incidents:sensitive.`, 'x-sensitive': true } as T)
+  Type.Optional({
+    ...schema,
+    description: `${what}. Sensitive: omitted for callers without incidents:sensitive.`,
+    'x-sensitive': true,
+  } as T)
 
 const InstantInput = Type.String({ format: 'date-time', description: 'RFC 3339 with offset' })
 
 const IncidentChildInput = Type.Union([
-  Type.Object({ childId: Type.String({ format: 'uuid', description: 'a child of the registry in your units' }) }, { additionalProperties: false }),
+  Type.Object(
+    { childId: Type.String({ format: 'uuid', description: 'a child of the registry in your units' }) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       unregistered: Type.Object(
@@ -20,7 +35,10 @@ const IncidentChildInput = Type.Union([
           estimatedAgeYears: Type.Optional(Type.Integer({ minimum: 0, maximum: 17 })),
           sex: Type.Optional(Type.Enum(['male', 'female', 'unknown'])),
         },
-        { additionalProperties: false, description: 'minimal details of a child not (yet) in the registry; link later' },
+        {
+          additionalProperties: false,
+          description: 'minimal details of a child not (yet) in the registry; link later',
+        },
       ),
     },
     { additionalProperties: false },
@@ -33,7 +51,10 @@ export const IncidentChildSchema = Type.Object(
     sex: Nullable(Type.String()),
     ageYears: Nullable(Type.Integer()),
     childId: Sensitive(Nullable(Type.String({ format: 'uuid' })), 'the registry child'),
-    unregistered: Sensitive(Nullable(Type.Object({}, { additionalProperties: true })), 'identity of an unregistered child'),
+    unregistered: Sensitive(
+      Nullable(Type.Object({}, { additionalProperties: true })),
+      'identity of an unregistered child',
+    ),
   },
   { $id: 'IncidentChild', additionalProperties: false },
 )
@@ -73,11 +94,15 @@ const incidentMembers = {
   injuryOutcome: Nullable(Type.Enum([...injuryOutcomes])),
   writtenReport: Type.Object(
     {
-      dueAt: Timestamp({ description: 'computed by the server: 24 hours after the basis, never accepted from a client' }),
+      dueAt: Timestamp({
+        description: 'computed by the server: 24 hours after the basis, never accepted from a client',
+      }),
       basis: Type.Enum(['occurred', 'detected'], { description: 'which instant the 24 hours run from' }),
       submittedAt: Nullable(Timestamp({ description: 'stamped by the server clock' })),
       lateReason: Nullable(Type.String()),
-      compliance: Type.Enum([...complianceStates], { description: 'derived from the clock: pending, due_soon (last 6 h), overdue, on_time, late' }),
+      compliance: Type.Enum([...complianceStates], {
+        description: 'derived from the clock: pending, due_soon (last 6 h), overdue, on_time, late',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -127,9 +152,15 @@ export const CreateIncidentBody = Type.Object(
       { additionalProperties: false },
     ),
     children: Type.Array(IncidentChildInput, { minItems: 1, maxItems: 20 }),
-    narrative: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'sensitive: needs incidents:sensitive' }))),
-    perpetratorRelation: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'sensitive: needs incidents:sensitive' }))),
-    injuryOutcome: Type.Optional(Nullable(Type.Enum([...injuryOutcomes], { description: 'for injury_accident and drowning' }))),
+    narrative: Type.Optional(
+      Nullable(Type.String({ maxLength: 10_000, description: 'sensitive: needs incidents:sensitive' })),
+    ),
+    perpetratorRelation: Type.Optional(
+      Nullable(Type.String({ maxLength: 200, description: 'sensitive: needs incidents:sensitive' })),
+    ),
+    injuryOutcome: Type.Optional(
+      Nullable(Type.Enum([...injuryOutcomes], { description: 'for injury_accident and drowning' })),
+    ),
   },
   { additionalProperties: false },
 )
@@ -147,14 +178,22 @@ export const UpdateIncidentBody = Type.Object(
     narrative: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
     perpetratorRelation: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     injuryOutcome: Type.Optional(Nullable(Type.Enum([...injuryOutcomes]))),
-    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: 'required when a change moves the written-report deadline after the report' })),
+    reason: Type.Optional(
+      Type.String({
+        minLength: 3,
+        maxLength: 500,
+        description: 'required when a change moves the written-report deadline after the report',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )
 
 export const WrittenReportBody = Type.Object(
   {
-    lateReason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'required after the 24-hour deadline' })),
+    lateReason: Type.Optional(
+      Type.String({ minLength: 3, maxLength: 1000, description: 'required after the 24-hour deadline' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -182,7 +221,10 @@ export const StepResultSchema = Type.Object(
           childIds: Type.Array(Type.String({ format: 'uuid' })),
           applied: Type.Boolean(),
         },
-        { additionalProperties: false, description: 'on closure: the group the case is evidence for, and whether it was added' },
+        {
+          additionalProperties: false,
+          description: 'on closure: the group the case is evidence for, and whether it was added',
+        },
       ),
     ),
   },
@@ -234,7 +276,10 @@ export const ComplianceReportSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    total: Type.Object({ counts: ComplianceCounts, onTimeRate: Nullable(Type.Number()) }, { additionalProperties: false }),
+    total: Type.Object(
+      { counts: ComplianceCounts, onTimeRate: Nullable(Type.Number()) },
+      { additionalProperties: false },
+    ),
   },
   { $id: 'ComplianceReport', additionalProperties: false },
 )
@@ -253,7 +298,10 @@ export const AlertSchema = Type.Object(
 )
 
 export const AlertPageSchema = Page(Type.Ref('Alert'), 'AlertPage')
-export const AlertsQuery = Type.Object({ unit: Type.Optional(UnitCode), ...PaginationQuery }, { additionalProperties: false })
+export const AlertsQuery = Type.Object(
+  { unit: Type.Optional(UnitCode), ...PaginationQuery },
+  { additionalProperties: false },
+)
 
 export const IncidentParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 

@@ -19,9 +19,16 @@ function doneSteps(steps: readonly IncidentStepRow[]) {
 }
 
 /** The earliest deadline among the steps that may come next: kept on the incident for sweeps and filters. */
-export function nextStepFields(row: Pick<IncidentRow, 'emergency' | 'receivedAt' | 'status'>, steps: readonly { step: CaseStep; at: Date }[], calendar: WorkingCalendar, now: Date) {
+export function nextStepFields(
+  row: Pick<IncidentRow, 'emergency' | 'receivedAt' | 'status'>,
+  steps: readonly { step: CaseStep; at: Date }[],
+  calendar: WorkingCalendar,
+  now: Date,
+) {
   if (row.status === 'closed') return { nextStep: null, nextStepDueAt: null }
-  const [first] = pendingStepDeadlines(steps, row.emergency, row.receivedAt, calendar, now).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
+  const [first] = pendingStepDeadlines(steps, row.emergency, row.receivedAt, calendar, now).sort(
+    (a, b) => a.dueAt.getTime() - b.dueAt.getTime(),
+  )
   return { nextStep: first?.step ?? null, nextStepDueAt: first?.dueAt ?? null }
 }
 
@@ -76,7 +83,13 @@ export function toIncident(
       closureReason: row.closureReason,
       children: details.children.map((child) =>
         omitWhen(
-          { id: child.id, sex: child.sex, ageYears: child.ageYears, childId: child.childId, unregistered: child.unregistered ?? null },
+          {
+            id: child.id,
+            sex: child.sex,
+            ageYears: child.ageYears,
+            childId: child.childId,
+            unregistered: child.unregistered ?? null,
+          },
           ['childId', 'unregistered'],
           !sensitive,
         ),
@@ -97,7 +110,13 @@ export function toIncident(
         ),
       ),
       pendingSteps: pending.map((p) => ({ step: p.step, dueAt: p.dueAt.toISOString(), overdue: p.overdue })),
-      allowedNextSteps: row.status === 'open' ? allowedNextSteps(done.map((d) => d.step), row.emergency) : [],
+      allowedNextSteps:
+        row.status === 'open'
+          ? allowedNextSteps(
+              done.map((d) => d.step),
+              row.emergency,
+            )
+          : [],
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     },

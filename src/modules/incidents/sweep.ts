@@ -23,16 +23,48 @@ export async function sweepDeadlines(database: Database, now: Date): Promise<{ r
     for (const row of await reportsNeedingAlerts(tx, now, batchSize)) {
       const compliance = writtenReportCompliance(row.writtenReportDueAt, null, now)
       const type = compliance === 'overdue' ? 'incident.written_report.overdue' : 'incident.written_report.due_soon'
-      const data = { incidentId: row.id, kind: row.kind, wardCode: row.wardCode, dueAt: row.writtenReportDueAt.toISOString() }
-      if (await recordEvent(tx, { type, occurredAt: now, unit: unitOf(row), resourceType: 'incident', resourceId: row.id, data, dedupeKey: `${type}:${row.id}` })) {
+      const data = {
+        incidentId: row.id,
+        kind: row.kind,
+        wardCode: row.wardCode,
+        dueAt: row.writtenReportDueAt.toISOString(),
+      }
+      if (
+        await recordEvent(tx, {
+          type,
+          occurredAt: now,
+          unit: unitOf(row),
+          resourceType: 'incident',
+          resourceId: row.id,
+          data,
+          dedupeKey: `${type}:${row.id}`,
+        })
+      ) {
         recorded++
       }
     }
     for (const row of await stepsNeedingAlerts(tx, now, batchSize)) {
       const type = 'incident.step.overdue'
-      const data = { incidentId: row.id, kind: row.kind, wardCode: row.wardCode, step: row.nextStep, dueAt: row.nextStepDueAt?.toISOString() ?? null }
+      const data = {
+        incidentId: row.id,
+        kind: row.kind,
+        wardCode: row.wardCode,
+        step: row.nextStep,
+        dueAt: row.nextStepDueAt?.toISOString() ?? null,
+      }
       const dedupeKey = `${type}:${row.id}:${row.nextStep}`
-      if (await recordEvent(tx, { type, occurredAt: now, unit: unitOf(row), resourceType: 'incident', resourceId: row.id, data, dedupeKey })) recorded++
+      if (
+        await recordEvent(tx, {
+          type,
+          occurredAt: now,
+          unit: unitOf(row),
+          resourceType: 'incident',
+          resourceId: row.id,
+          data,
+          dedupeKey,
+        })
+      )
+        recorded++
     }
   })
   return { recorded }

@@ -36,7 +36,9 @@ export const incidents = pgTable(
     /** The earliest deadline among the case steps that may come next (kept on every step), for sweeps and filters. */
     nextStep: text('next_step', { enum: caseSteps }),
     nextStepDueAt: timestamp('next_step_due_at', { withTimezone: true }),
-    status: text('status', { enum: ['open', 'closed'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     closureReason: text('closure_reason'),
     version: integer('version').notNull().default(1),
@@ -47,9 +49,13 @@ export const incidents = pgTable(
   },
   (t) => [
     index('incidents_ward_occurred_idx').on(t.wardCode, t.occurredAt),
-    index('incidents_due_idx').on(t.writtenReportDueAt).where(sql`written_report_submitted_at is null`),
+    index('incidents_due_idx')
+      .on(t.writtenReportDueAt)
+      .where(sql`written_report_submitted_at is null`),
     index('incidents_kind_idx').on(t.kind, t.occurredAt),
-    index('incidents_next_step_idx').on(t.nextStepDueAt).where(sql`status = 'open'`),
+    index('incidents_next_step_idx')
+      .on(t.nextStepDueAt)
+      .where(sql`status = 'open'`),
   ],
 )
 
@@ -66,7 +72,12 @@ export const incidentChildren = pgTable(
     residentialGroupCode: text('residential_group_code'),
     childId: uuid('child_id').references(() => children.id),
     /** Sensitive identity of an unregistered child: name, date of birth or estimated age, sex. */
-    unregistered: jsonb('unregistered').$type<{ fullName?: string; dateOfBirth?: string; estimatedAgeYears?: number; sex?: string }>(),
+    unregistered: jsonb('unregistered').$type<{
+      fullName?: string
+      dateOfBirth?: string
+      estimatedAgeYears?: number
+      sex?: string
+    }>(),
     sex: text('sex'),
     ageYears: integer('age_years'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
@@ -118,4 +129,3 @@ export const incidentRevisions = pgTable(
   },
   (t) => [index('incident_revisions_incident_idx').on(t.incidentId, t.id)],
 )
-

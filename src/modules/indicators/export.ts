@@ -42,7 +42,10 @@ function valueLabel(dimension: string, value: string): string {
 
 function breakdownLabel(key: Record<string, string>): string {
   return Object.entries(key)
-    .map(([dimension, value]) => `${dimensionLabels[dimension as Dimension] ?? dimension}: ${valueLabel(dimension, value)}`)
+    .map(
+      ([dimension, value]) =>
+        `${dimensionLabels[dimension as Dimension] ?? dimension}: ${valueLabel(dimension, value)}`,
+    )
     .join('; ')
 }
 
@@ -76,16 +79,40 @@ export interface ExportIndicator {
 }
 
 /** Each unit's figure, followed by its breakdown cells, indicator by indicator. */
-export function exportRows(indicators: readonly ExportIndicator[], unitNames: ReadonlyMap<string, string>): ExportRow[] {
+export function exportRows(
+  indicators: readonly ExportIndicator[],
+  unitNames: ReadonlyMap<string, string>,
+): ExportRow[] {
   const rows: ExportRow[] = []
   for (const indicator of indicators) {
-    const base = { indicatorCode: indicator.code, indicatorName: indicator.nameVi, target: targetLabel(indicator.target) }
+    const base = {
+      indicatorCode: indicator.code,
+      indicatorName: indicator.nameVi,
+      target: targetLabel(indicator.target),
+    }
     for (const figure of indicator.values) {
       const unit = { unitCode: figure.unitCode, unitName: unitNames.get(figure.unitCode) ?? figure.unitCode }
-      rows.push({ ...base, ...unit, breakdown: '', numerator: figure.numerator, denominator: figure.denominator, value: figure.value, met: figure.met })
+      rows.push({
+        ...base,
+        ...unit,
+        breakdown: '',
+        numerator: figure.numerator,
+        denominator: figure.denominator,
+        value: figure.value,
+        met: figure.met,
+      })
       for (const breakdown of figure.breakdowns) {
         for (const cell of breakdown.cells) {
-          rows.push({ ...base, ...unit, breakdown: breakdownLabel(cell.key), numerator: cell.numerator, denominator: cell.denominator, value: cell.value, target: '', met: null })
+          rows.push({
+            ...base,
+            ...unit,
+            breakdown: breakdownLabel(cell.key),
+            numerator: cell.numerator,
+            denominator: cell.denominator,
+            value: cell.value,
+            target: '',
+            met: null,
+          })
         }
       }
     }
@@ -185,7 +212,8 @@ async function printableWorkbook(document: PrintableDocument): Promise<Buffer> {
     cell.value = neutraliseFormula(section.text)
     cell.alignment = { wrapText: true, vertical: 'top' }
     // Excel does not grow merged cells to fit their text; about 160 characters fit on a line of this width.
-    sheet.getRow(row).height = Math.max(1, Math.ceil(section.text.length / 160) + (section.text.match(/\n/g)?.length ?? 0)) * 15
+    sheet.getRow(row).height =
+      Math.max(1, Math.ceil(section.text.length / 160) + (section.text.match(/\n/g)?.length ?? 0)) * 15
     row += 2
   }
   const headerRow = row
@@ -206,7 +234,11 @@ async function printableWorkbook(document: PrintableDocument): Promise<Buffer> {
       const cell = sheet.getCell(row, index + 1)
       cell.value = typeof value === 'string' ? neutraliseFormula(value) : (value ?? null)
       cell.border = thin
-      cell.alignment = { vertical: 'top', wrapText: true, horizontal: typeof value === 'number' || value === withheldMark ? 'right' : 'left' }
+      cell.alignment = {
+        vertical: 'top',
+        wrapText: true,
+        horizontal: typeof value === 'number' || value === withheldMark ? 'right' : 'left',
+      }
       if (value === withheldMark) withheld = true
     })
     if (data.breakdown === '') sheet.getRow(row).font = { bold: true }
@@ -214,13 +246,16 @@ async function printableWorkbook(document: PrintableDocument): Promise<Buffer> {
   }
   if (withheld) {
     sheet.mergeCells(row, 1, row, lastColumn)
-    sheet.getCell(row, 1).value = `${withheldMark}: số liệu từ 1 đến 4 (hoặc số liệu có thể suy ra chúng) được ẩn để bảo vệ thông tin cá nhân của trẻ em.`
+    sheet.getCell(row, 1).value =
+      `${withheldMark}: số liệu từ 1 đến 4 (hoặc số liệu có thể suy ra chúng) được ẩn để bảo vệ thông tin cá nhân của trẻ em.`
     sheet.getCell(row, 1).font = { italic: true, size: 9 }
     row++
   }
   row++
   const [year, month, day] = document.date.split('-')
-  line(row++, middle + 1, lastColumn, `${document.place}, ngày ${Number(day)} tháng ${Number(month)} năm ${year}`, { italic: true })
+  line(row++, middle + 1, lastColumn, `${document.place}, ngày ${Number(day)} tháng ${Number(month)} năm ${year}`, {
+    italic: true,
+  })
   line(row, 1, middle, 'NGƯỜI LẬP BÁO CÁO', { bold: true })
   line(row++, middle + 1, lastColumn, document.signerTitle.toUpperCase(), { bold: true })
   line(row, 1, middle, '(Ký, ghi rõ họ tên)', { italic: true })
@@ -261,7 +296,9 @@ export async function sendExport(
     rows: ExportRow[]
   },
 ) {
-  reply.header('content-disposition', `attachment; filename="${document.fileName}.${format}"`).header('cache-control', 'no-store')
+  reply
+    .header('content-disposition', `attachment; filename="${document.fileName}.${format}"`)
+    .header('cache-control', 'no-store')
   if (format === 'json') {
     return reply.header('content-type', 'application/json; charset=utf-8').send({
       title: document.title,
@@ -277,14 +314,22 @@ export async function sendExport(
     const rows = (async function* () {
       for (const row of document.rows) yield rowCells(row)
     })()
-    return reply.header('content-type', contentTypes.csv).send(csvStream(exportColumns.map((column) => column.header), rows))
+    return reply.header('content-type', contentTypes.csv).send(
+      csvStream(
+        exportColumns.map((column) => column.header),
+        rows,
+      ),
+    )
   }
   const workbook = await printableWorkbook({
     // Letterheads name the People's Committee of each unit: "UBND QUẬN HOÀNG MAI" over "UBND PHƯỜNG VĨNH HƯNG".
     superior: `UBND ${document.superior}`,
     issuer: `UBND ${document.unit.nameVi}`,
     title: document.title,
-    lines: [document.period, `Số liệu từ ngày ${displayDate(document.windowFrom)} đến ngày ${displayDate(document.asOf)}`],
+    lines: [
+      document.period,
+      `Số liệu từ ngày ${displayDate(document.windowFrom)} đến ngày ${displayDate(document.asOf)}`,
+    ],
     sections: document.sections,
     rows: document.rows,
     place: document.place,

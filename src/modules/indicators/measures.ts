@@ -81,13 +81,18 @@ function registryAgeGroup(asOf: string): SQL {
   const last = ageGroups[ageGroups.length - 1]!
   const branches = ageGroups
     .slice(0, -1)
-    .map((group) => sql`when ${children.effectiveBirthDate} > ${yearsBefore(asOf, group.max + 1)} then ${group.code}::text`)
+    .map(
+      (group) =>
+        sql`when ${children.effectiveBirthDate} > ${yearsBefore(asOf, group.max + 1)} then ${group.code}::text`,
+    )
   return sql`case when ${children.effectiveBirthDate} is null then 'unknown' ${sql.join(branches, sql` `)} else ${last.code}::text end`
 }
 
 /** Age group of a child in an incident, from the age recorded with it. */
 function incidentAgeGroup(): SQL {
-  const branches = ageGroups.map((group) => sql`when ${incidentChildren.ageYears} between ${group.min} and ${group.max} then ${group.code}::text`)
+  const branches = ageGroups.map(
+    (group) => sql`when ${incidentChildren.ageYears} between ${group.min} and ${group.max} then ${group.code}::text`,
+  )
   return sql`case ${sql.join(branches, sql` `)} else 'unknown' end`
 }
 
@@ -142,7 +147,12 @@ export class MeasureSource {
    * of them cared for in the window; children under 6 and those of them holding a valid card. Read from
    * the registry tallies (migration 0015), kept in every writing transaction.
    */
-  registry(): Promise<{ children: BreakdownCell[]; special: BreakdownCell[]; under6: BreakdownCell[]; carded: BreakdownCell[] }> {
+  registry(): Promise<{
+    children: BreakdownCell[]
+    special: BreakdownCell[]
+    under6: BreakdownCell[]
+    carded: BreakdownCell[]
+  }> {
     return this.once('registry', async () => {
       const rows = await this.registryRows()
       const groups = new Map<string, { ward: string; sex: string; byAge: Map<string, RegistryRow> }>()
@@ -152,7 +162,12 @@ export class MeasureSource {
         if (!group) groups.set(key, (group = { ward: row.ward, sex: row.sex, byAge: new Map() }))
         group.byAge.set(ageGroupOfBucket(row.bucket), row)
       }
-      const result = { children: [] as BreakdownCell[], special: [] as BreakdownCell[], under6: [] as BreakdownCell[], carded: [] as BreakdownCell[] }
+      const result = {
+        children: [] as BreakdownCell[],
+        special: [] as BreakdownCell[],
+        under6: [] as BreakdownCell[],
+        carded: [] as BreakdownCell[],
+      }
       for (const { ward, sex, byAge } of groups.values()) {
         let under6 = 0
         let carded = 0
@@ -183,7 +198,8 @@ export class MeasureSource {
     const { tx, asOf, windowFrom } = this.context
     const date = sql`${asOf}::date`
     const special = sql`membership_coverage @> ${date}`
-    const counted = (condition: SQL, name: string) => sql`coalesce(sum(children) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
+    const counted = (condition: SQL, name: string) =>
+      sql`coalesce(sum(children) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
     return queryRows<RegistryRow>(
       tx,
       sql`select ward_code as ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
@@ -202,9 +218,10 @@ export class MeasureSource {
   /** The first birth date of each age group on `asOf`, oldest group first, then the day after `asOf`. */
   private ageThresholds(): SQL {
     const { asOf } = this.context
-    const firstBirthDates = [...bucketAgeGroups.map((group) => group.max + 1), bucketAgeGroups[bucketAgeGroups.length - 1]!.min].map(
-      (years) => sql`${yearsBefore(asOf, years)} + 1`,
-    )
+    const firstBirthDates = [
+      ...bucketAgeGroups.map((group) => group.max + 1),
+      bucketAgeGroups[bucketAgeGroups.length - 1]!.min,
+    ].map((years) => sql`${yearsBefore(asOf, years)} + 1`)
     return sql`array[${sql.join(firstBirthDates, sql`, `)}]::date[]`
   }
 
@@ -215,7 +232,14 @@ export class MeasureSource {
   specialByGroup(): Promise<BreakdownCell[]> {
     return this.once('specialByGroup', async () => {
       const { tx, asOf, windowFrom, scope } = this.context
-      const rows = await queryRows<{ ward: string; sex: string; age_group: string; group_code: string; children: number; cared: number }>(
+      const rows = await queryRows<{
+        ward: string
+        sex: string
+        age_group: string
+        group_code: string
+        children: number
+        cared: number
+      }>(
         tx,
         sql`select ward, sex, age_group, group_code, count(distinct child_id)::int as children, count(distinct child_id) filter (where cared)::int as cared
             from (
@@ -239,7 +263,13 @@ export class MeasureSource {
             ) memberships
             group by 1, 2, 3, 4`,
       )
-      return rows.map((row) => cell({ ward: row.ward, sex: row.sex, ageGroup: row.age_group, groupCode: row.group_code }, row.cared, row.children))
+      return rows.map((row) =>
+        cell(
+          { ward: row.ward, sex: row.sex, ageGroup: row.age_group, groupCode: row.group_code },
+          row.cared,
+          row.children,
+        ),
+      )
     })
   }
 
@@ -250,23 +280,52 @@ export class MeasureSource {
    * breakdowns asked for, since distinct counts do not add up across kinds or ages (a child abused
    * twice counts once). Each of these is a grouping set of the same scan.
    */
-  incidents(): Promise<{ cases: BreakdownCell[]; deaths: BreakdownCell[]; written: BreakdownCell[]; abused: CellsFor }> {
+  incidents(): Promise<{
+    cases: BreakdownCell[]
+    deaths: BreakdownCell[]
+    written: BreakdownCell[]
+    abused: CellsFor
+  }> {
     return this.once('incidents', async () => {
       const { tx, scope, cutoff } = this.context
-      const columns: Record<Dimension, SQL> = { kind: sql.raw('kind'), sex: sql.raw('sex'), ageGroup: sql.raw('age_group'), groupCode: sql.raw('group_code') }
+      const columns: Record<Dimension, SQL> = {
+        kind: sql.raw('kind'),
+        sex: sql.raw('sex'),
+        ageGroup: sql.raw('age_group'),
+        groupCode: sql.raw('group_code'),
+      }
       const incidentDimensions = ['kind', 'sex', 'ageGroup'] as const
       // grouping(kind, sex, age_group): a bit for each dimension a set leaves out, kind the highest.
-      const maskOf = (set: readonly Dimension[]) => incidentDimensions.reduce((mask, dimension) => (mask << 1) | (set.includes(dimension) ? 0 : 1), 0)
+      const maskOf = (set: readonly Dimension[]) =>
+        incidentDimensions.reduce((mask, dimension) => (mask << 1) | (set.includes(dimension) ? 0 : 1), 0)
       const sets = new Map<number, readonly Dimension[]>()
-      for (const set of [['kind', 'sex', 'ageGroup'], ['kind'], [], ...(this.context.breakdowns.get('incidents.abused_children_count') ?? [])] as (readonly Dimension[])[]) {
+      for (const set of [
+        ['kind', 'sex', 'ageGroup'],
+        ['kind'],
+        [],
+        ...(this.context.breakdowns.get('incidents.abused_children_count') ?? []),
+      ] as (readonly Dimension[])[]) {
         sets.set(maskOf(set), set)
       }
-      const groupingSets = [...sets.values()].map((set) => sql`(${sql.join([sql.raw('ward'), ...set.map((d) => columns[d])], sql`, `)})`)
+      const groupingSets = [...sets.values()].map(
+        (set) => sql`(${sql.join([sql.raw('ward'), ...set.map((d) => columns[d])], sql`, `)})`,
+      )
       const inKinds = (kinds: readonly IncidentKind[]) => sql`${incidents.kind} = any(${textArray(kinds)})`
       const submitted = incidents.writtenReportSubmittedAt
       const due = incidents.writtenReportDueAt
       const before = sql`${cutoff.toISOString()}::timestamptz`
-      const rows = await queryRows<{ ward: string; kind: string | null; sex: string | null; age_group: string | null; aggregated: number; cases: number; deaths: number; abused: number; on_time: number; late: number }>(
+      const rows = await queryRows<{
+        ward: string
+        kind: string | null
+        sex: string | null
+        age_group: string | null
+        aggregated: number
+        cases: number
+        deaths: number
+        abused: number
+        on_time: number
+        late: number
+      }>(
         tx,
         sql`select ward, kind, sex, age_group, grouping(kind, sex, age_group)::int as aggregated,
                    count(child_key) filter (where counted)::int as cases,
@@ -291,11 +350,18 @@ export class MeasureSource {
             group by grouping sets (${sql.join(groupingSets, sql`, `)})`,
       )
       const finest = rows.filter((row) => row.aggregated === 0)
-      const key = (row: (typeof rows)[number]) => ({ ward: row.ward, kind: row.kind!, sex: row.sex!, ageGroup: row.age_group! })
+      const key = (row: (typeof rows)[number]) => ({
+        ward: row.ward,
+        kind: row.kind!,
+        sex: row.sex!,
+        ageGroup: row.age_group!,
+      })
       return {
         cases: finest.filter((row) => row.cases > 0).map((row) => cell(key(row), row.cases)),
         deaths: finest.filter((row) => row.deaths > 0).map((row) => cell(key(row), row.deaths)),
-        written: rows.filter((row) => row.aggregated === maskOf(['kind'])).map((row) => cell({ ward: row.ward, kind: row.kind! }, row.on_time, row.on_time + row.late)),
+        written: rows
+          .filter((row) => row.aggregated === maskOf(['kind']))
+          .map((row) => cell({ ward: row.ward, kind: row.kind! }, row.on_time, row.on_time + row.late)),
         abused: (set) =>
           rows
             .filter((row) => row.aggregated === maskOf(set))
@@ -314,7 +380,15 @@ export class MeasureSource {
   childLabourSupport(): Promise<BreakdownCell[]> {
     return this.once('childLabourSupport', async () => {
       const { tx, scope, calendar, cutoff } = this.context
-      const rows = await queryRows<{ ward: string; sex: string; age_group: string; received_at: string | Date; emergency: boolean; plan_at: unknown; protection_at: unknown }>(
+      const rows = await queryRows<{
+        ward: string
+        sex: string
+        age_group: string
+        received_at: string | Date
+        emergency: boolean
+        plan_at: unknown
+        protection_at: unknown
+      }>(
         tx,
         sql`select ${incidents.wardCode} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
                    ${incidents.receivedAt} as received_at, ${incidents.emergency} as emergency, steps.plan_at, steps.protection_at
@@ -333,11 +407,17 @@ export class MeasureSource {
       const cells: BreakdownCell[] = []
       for (const row of rows) {
         const outcome = childLabourSupport(
-          { receivedAt: instant(row.received_at)!, emergency: row.emergency, supportPlanAt: instant(row.plan_at), emergencyProtectionAt: instant(row.protection_at) },
+          {
+            receivedAt: instant(row.received_at)!,
+            emergency: row.emergency,
+            supportPlanAt: instant(row.plan_at),
+            emergencyProtectionAt: instant(row.protection_at),
+          },
           calendar,
           cutoff,
         )
-        if (outcome !== 'pending') cells.push(cell({ ward: row.ward, sex: row.sex, ageGroup: row.age_group }, outcome === 'prompt' ? 1 : 0, 1))
+        if (outcome !== 'pending')
+          cells.push(cell({ ward: row.ward, sex: row.sex, ageGroup: row.age_group }, outcome === 'prompt' ? 1 : 0, 1))
       }
       return cells
     })
@@ -348,14 +428,20 @@ export class MeasureSource {
     return this.once('wardReports', async () => {
       const { tx, wards, periods, cutoff, asOf, windowFrom } = this.context
       const rows = await tx
-        .select({ unitCode: reports.unitCode, periodCode: reports.periodCode, firstSubmittedAt: reports.firstSubmittedAt, timeliness: reports.timeliness })
+        .select({
+          unitCode: reports.unitCode,
+          periodCode: reports.periodCode,
+          firstSubmittedAt: reports.firstSubmittedAt,
+          timeliness: reports.timeliness,
+        })
         .from(reports)
         .where(
           sql`${reports.level} = 'ward' and ${reports.unitCode} = any(${textArray(wards)}) and ${reports.periodCode} = any(${textArray(periods.map((p) => p.code))})`,
         )
       const submitted = new Map<string, Timeliness>()
       for (const row of rows) {
-        if (row.firstSubmittedAt && row.firstSubmittedAt.getTime() < cutoff.getTime() && row.timeliness) submitted.set(`${row.unitCode} ${row.periodCode}`, row.timeliness)
+        if (row.firstSubmittedAt && row.firstSubmittedAt.getTime() < cutoff.getTime() && row.timeliness)
+          submitted.set(`${row.unitCode} ${row.periodCode}`, row.timeliness)
       }
       const plan = periods.find((period) => period.kind === 'ward_plan')
       const due = periods.filter((period) => period.dueDate >= windowFrom && period.dueDate <= asOf)
@@ -415,9 +501,13 @@ export const measures: Record<string, Measure> = {
   },
   'registry.special_circumstance_cared_share': specialCircumstanceCells,
   'incidents.abused_children_count': async (source) => (await source.incidents()).abused,
-  'incidents.injury_cases_count': additive(async (source) => (await source.incidents()).cases.filter((c) => injuryKinds.has(c.key.kind as IncidentKind))),
+  'incidents.injury_cases_count': additive(async (source) =>
+    (await source.incidents()).cases.filter((c) => injuryKinds.has(c.key.kind as IncidentKind)),
+  ),
   'incidents.injury_deaths_count': additive(async (source) => (await source.incidents()).deaths),
-  'incidents.child_labour_cases_count': additive(async (source) => (await source.incidents()).cases.filter((c) => c.key.kind === 'child_labour')),
+  'incidents.child_labour_cases_count': additive(async (source) =>
+    (await source.incidents()).cases.filter((c) => c.key.kind === 'child_labour'),
+  ),
   'incidents.child_labour_supported_timely_share': additive((source) => source.childLabourSupport()),
   'incidents.written_report_on_time_share': additive(async (source) => (await source.incidents()).written),
   'reports.wards_with_plan_count': additive(async (source) => (await source.wardReports()).withPlan),

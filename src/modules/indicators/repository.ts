@@ -29,7 +29,12 @@ type StoredDefinition = {
 
 /** The latest version of every indicator definition, in the reference file's order. */
 export async function listDefinitions(db: Executor): Promise<IndicatorDefinition[]> {
-  const rows = await queryRows<{ code: string; version: number; definition: StoredDefinition; published_at: string | Date }>(
+  const rows = await queryRows<{
+    code: string
+    version: number
+    definition: StoredDefinition
+    published_at: string | Date
+  }>(
     db,
     sql`select distinct on (${indicatorDefinitions.code}) ${indicatorDefinitions.code} as code, ${indicatorDefinitions.version} as version,
                ${indicatorDefinitions.definition} as definition, ${indicatorDefinitions.publishedAt} as published_at
@@ -61,7 +66,11 @@ export interface TargetRow extends Target {
 }
 
 export async function listTargets(db: Executor, year: number): Promise<TargetRow[]> {
-  const rows = await db.select().from(planTargets).where(eq(planTargets.planYear, year)).orderBy(asc(planTargets.indicatorCode))
+  const rows = await db
+    .select()
+    .from(planTargets)
+    .where(eq(planTargets.planYear, year))
+    .orderBy(asc(planTargets.indicatorCode))
   return rows.map((row) => ({
     indicatorCode: row.indicatorCode,
     comparator: row.comparator,
@@ -74,7 +83,16 @@ export async function listTargets(db: Executor, year: number): Promise<TargetRow
 
 /** The entity tag of a plan year's targets: changes with any change to any of them. */
 export function targetsVersion(rows: readonly TargetRow[]): number {
-  return contentVersion(rows.map((row) => [row.indicatorCode, row.comparator, row.value, row.unit, row.updatedAt.toISOString(), row.updatedBy]))
+  return contentVersion(
+    rows.map((row) => [
+      row.indicatorCode,
+      row.comparator,
+      row.value,
+      row.unit,
+      row.updatedAt.toISOString(),
+      row.updatedBy,
+    ]),
+  )
 }
 
 /**
@@ -82,25 +100,49 @@ export function targetsVersion(rows: readonly TargetRow[]): number {
  * stored yet). `shared`: for work that only needs the data not to change meanwhile (reports created over
  * a period), which may run side by side.
  */
-export async function lockResource(tx: Executor, kind: 'plan_targets' | 'reporting_period', key: string, options: { shared?: boolean } = {}): Promise<void> {
+export async function lockResource(
+  tx: Executor,
+  kind: 'plan_targets' | 'reporting_period',
+  key: string,
+  options: { shared?: boolean } = {},
+): Promise<void> {
   if (options.shared) await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext(${kind}), hashtext(${key}))`)
   else await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${kind}), hashtext(${key}))`)
 }
 
-export async function replaceTargets(tx: Executor, year: number, targets: readonly (Target & { indicatorCode: string })[], author: string, now: Date): Promise<void> {
+export async function replaceTargets(
+  tx: Executor,
+  year: number,
+  targets: readonly (Target & { indicatorCode: string })[],
+  author: string,
+  now: Date,
+): Promise<void> {
   await tx.delete(planTargets).where(eq(planTargets.planYear, year))
   if (targets.length === 0) return
-  await tx.insert(planTargets).values(targets.map((target) => ({ planYear: year, ...target, updatedAt: now, updatedBy: author })))
+  await tx
+    .insert(planTargets)
+    .values(targets.map((target) => ({ planYear: year, ...target, updatedAt: now, updatedBy: author })))
 }
 
 type PeriodRow = typeof reportingPeriods.$inferSelect
 
 function toPeriod(row: PeriodRow): ReportingPeriod {
-  return { code: row.code, kind: row.kind, year: row.year, dueDate: row.dueDate, windowFrom: row.windowFrom, windowTo: row.windowTo }
+  return {
+    code: row.code,
+    kind: row.kind,
+    year: row.year,
+    dueDate: row.dueDate,
+    windowFrom: row.windowFrom,
+    windowTo: row.windowTo,
+  }
 }
 
 async function listStoredPeriods(db: Executor, year: number): Promise<ReportingPeriod[]> {
-  const rows = await db.select().from(reportingPeriods).where(eq(reportingPeriods.year, year)).orderBy(asc(reportingPeriods.dueDate))
+  const rows = await db
+    .select()
+    .from(reportingPeriods)
+    .where(eq(reportingPeriods.year, year))
+    .orderBy(asc(reportingPeriods.dueDate))
   return rows.map(toPeriod)
 }
 
@@ -143,7 +185,14 @@ export interface UnitRow {
 /** Every administrative unit with its validity: a few hundred rows, no personal data. */
 export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
   return db
-    .select({ code: units.code, nameVi: units.nameVi, level: units.level, parentCode: units.parentCode, validFrom: units.validFrom, validTo: units.validTo })
+    .select({
+      code: units.code,
+      nameVi: units.nameVi,
+      level: units.level,
+      parentCode: units.parentCode,
+      validFrom: units.validFrom,
+      validTo: units.validTo,
+    })
     .from(units)
     .orderBy(asc(units.code))
 }
@@ -163,16 +212,28 @@ export async function applyIndicatorsReference(tx: Executor, data: IndicatorsDat
     latest.set(row.code, row)
   }
   for (const [sortOrder, { code, ...indicator }] of data.indicators.entries()) {
-    const definition: StoredDefinition = { ...indicator, breakdowns: indicator.breakdowns as Dimension[], sortOrder, referenceVersion: data.version }
+    const definition: StoredDefinition = {
+      ...indicator,
+      breakdowns: indicator.breakdowns as Dimension[],
+      sortOrder,
+      referenceVersion: data.version,
+    }
     const current = latest.get(code)
     if (current && current.definition.referenceVersion === undefined) continue
     if (current && sameDefinition(current.definition, definition)) continue
-    await tx.insert(indicatorDefinitions).values({ code, version: (current?.version ?? 0) + 1, definition, publishedAt: now })
+    await tx
+      .insert(indicatorDefinitions)
+      .values({ code, version: (current?.version ?? 0) + 1, definition, publishedAt: now })
   }
   for (const year of new Set(data.targets.map((target) => target.planYear))) {
-    const stored = await tx.select({ updatedBy: planTargets.updatedBy }).from(planTargets).where(eq(planTargets.planYear, year))
+    const stored = await tx
+      .select({ updatedBy: planTargets.updatedBy })
+      .from(planTargets)
+      .where(eq(planTargets.planYear, year))
     if (stored.some((row) => row.updatedBy !== referenceAuthor)) continue
-    const targets = data.targets.filter((target) => target.planYear === year).map(({ planYear: _year, ...target }) => target)
+    const targets = data.targets
+      .filter((target) => target.planYear === year)
+      .map(({ planYear: _year, ...target }) => target)
     await replaceTargets(tx, year, targets, referenceAuthor, now)
   }
   for (const period of data.periods) await keepPeriod(tx, period)

@@ -66,12 +66,18 @@ function toPlanTargets(year: number, rows: TargetRow[]) {
 }
 
 /** The window of a plan year's figures: 1 January to `asOf` (today by default, or 31 December of a past year). */
-function valuesWindow(year: number, requestedAsOf: string | undefined, today: string): { windowFrom: string; asOf: string } {
+function valuesWindow(
+  year: number,
+  requestedAsOf: string | undefined,
+  today: string,
+): { windowFrom: string; asOf: string } {
   const windowFrom = `${year}-01-01`
   const lastDay = `${year}-12-31`
   const asOf = requestedAsOf ?? (today < lastDay ? today : lastDay)
   const wrong = (pointer: string, message: string) =>
-    new HttpProblem(400, 'invalid_window', `No figures can be computed: ${pointer.slice(1)} ${message}.`, { errors: [{ location: 'querystring', pointer, message }] })
+    new HttpProblem(400, 'invalid_window', `No figures can be computed: ${pointer.slice(1)} ${message}.`, {
+      errors: [{ location: 'querystring', pointer, message }],
+    })
   if (windowFrom > today) throw wrong('/year', 'has not started yet')
   if (asOf < windowFrom || asOf > lastDay) throw wrong('/asOf', `must lie in ${year}`)
   if (asOf > today) throw wrong('/asOf', 'must not be in the future')
@@ -117,10 +123,17 @@ export default async function indicatorRoutes(app: FastifyInstance) {
   const today = () => localDateOf(app.clock.now())
 
   /** Computes a plan year's table for the request's unit, audited as a read of figures drawn from personal data. */
-  async function computeTable(request: FastifyRequest, query: Static<typeof ValuesQuery>, action: string): Promise<ValuesTable> {
+  async function computeTable(
+    request: FastifyRequest,
+    query: Static<typeof ValuesQuery>,
+    action: string,
+  ): Promise<ValuesTable> {
     const principal = request.principal!
     const { windowFrom, asOf } = valuesWindow(query.year, query.asOf, today())
-    const target = resolveUnit(await listUnitRows(app.database.db), principal, query.unit, { from: windowFrom, to: asOf })
+    const target = resolveUnit(await listUnitRows(app.database.db), principal, query.unit, {
+      from: windowFrom,
+      to: asOf,
+    })
     const wanted = requestedDimensions(query.breakdown)
     const figures = await inScope(app.database.db, principal.scope, async (tx) => {
       const computed = await indicatorFigures(tx, {
@@ -155,14 +168,21 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         operationId: 'listIndicators',
         tags: ['indicators'],
         summary: 'Indicator definitions: code, names, kind, numerator and denominator, breakdowns, source',
-        description: 'The latest version of each definition (versioned data, seeded from the plan and Circular 13/2021).',
-        response: { 200: ref(IndicatorListSchema, 'Every indicator, in the plan’s order'), ...problemResponses(401, 403) },
+        description:
+          'The latest version of each definition (versioned data, seeded from the plan and Circular 13/2021).',
+        response: {
+          200: ref(IndicatorListSchema, 'Every indicator, in the plan’s order'),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async () => {
       const definitions = await listDefinitions(app.database.db)
       return {
-        items: definitions.map(({ sortOrder: _order, ...definition }) => ({ ...definition, available: isAvailable(definition) })),
+        items: definitions.map(({ sortOrder: _order, ...definition }) => ({
+          ...definition,
+          available: isAvailable(definition),
+        })),
         nextCursor: null,
       }
     },
@@ -178,7 +198,10 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         summary: 'A plan year’s targets: comparator and value per indicator',
         description: 'An empty list when no targets are set for the year. The ETag is what PUT needs in If-Match.',
         params: YearParams,
-        response: { 200: ref(PlanTargetsSchema, 'The targets; ETag carries their version'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(PlanTargetsSchema, 'The targets; ETag carries their version'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -200,7 +223,10 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           'a count indicator a whole count or a number of wards. Once changed here, the year’s targets are never overwritten by reference data.',
         params: YearParams,
         body: PutTargetsBody,
-        response: { 200: ref(PlanTargetsSchema, 'The targets as stored'), ...problemResponses(400, 401, 403, 412, 422, 428) },
+        response: {
+          200: ref(PlanTargetsSchema, 'The targets as stored'),
+          ...problemResponses(400, 401, 403, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -208,8 +234,12 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       const { year } = request.params
       const principal = request.principal!
       const definitions = await listDefinitions(app.database.db)
-      const problems = targetProblems(request.body.targets, new Map(definitions.map((definition) => [definition.code, definition])))
-      if (problems.length > 0) throw unprocessable('invalid_targets', 'The targets cannot be saved.', bodyErrors(problems))
+      const problems = targetProblems(
+        request.body.targets,
+        new Map(definitions.map((definition) => [definition.code, definition])),
+      )
+      if (problems.length > 0)
+        throw unprocessable('invalid_targets', 'The targets cannot be saved.', bodyErrors(problems))
       const outcome = await app.database.db.transaction(async (tx) => {
         await lockResource(tx, 'plan_targets', String(year))
         const current = targetsVersion(await listTargets(tx, year))
@@ -237,10 +267,15 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'listReportingPeriods',
         tags: ['indicators'],
-        summary: 'The reporting periods of a year: ward plan, 6-month, 9-month and annual reports with due dates and windows',
-        description: 'Periods not set by an administrator follow the plan (due 30/3, 15/5, 15/9 and 10/11; windows from 1 January to the day before).',
+        summary:
+          'The reporting periods of a year: ward plan, 6-month, 9-month and annual reports with due dates and windows',
+        description:
+          'Periods not set by an administrator follow the plan (due 30/3, 15/5, 15/9 and 10/11; windows from 1 January to the day before).',
         querystring: PeriodsQuery,
-        response: { 200: ref(ReportingPeriodListSchema, 'The four periods, by due date'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(ReportingPeriodListSchema, 'The four periods, by due date'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {
@@ -262,7 +297,10 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           'cannot change (their figures were frozen over it: 409); its due date can, and timeliness already decided at a first submission stays as it was.',
         params: PeriodParams,
         body: PutPeriodBody,
-        response: { 200: ref(ReportingPeriodSchema, 'The period as stored'), ...problemResponses(400, 401, 403, 409, 412, 422, 428) },
+        response: {
+          200: ref(ReportingPeriodSchema, 'The period as stored'),
+          ...problemResponses(400, 401, 403, 409, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -270,7 +308,8 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       const { code } = request.params
       const { year, kind } = parsePeriodCode(code)!
       const problems = periodProblems(year, request.body)
-      if (problems.length > 0) throw unprocessable('invalid_period', 'The period cannot be saved.', bodyErrors(problems))
+      if (problems.length > 0)
+        throw unprocessable('invalid_period', 'The period cannot be saved.', bodyErrors(problems))
       const next = { code, kind, year, ...request.body }
       const outcome = await app.database.db.transaction(async (tx) => {
         await lockResource(tx, 'reporting_period', code)
@@ -289,7 +328,11 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         return { saved: next }
       })
       if (outcome.stale !== undefined) throw staleVersion(outcome.stale)
-      if (outcome.inUse) throw conflict('period_has_reports', 'Reports already froze their figures over this window; only the due date can change.')
+      if (outcome.inUse)
+        throw conflict(
+          'period_has_reports',
+          'Reports already froze their figures over this window; only the due date can change.',
+        )
       const version = periodVersion(outcome.saved)
       return sendWithEtag(reply, version, { ...outcome.saved, stored: true, version })
     },
@@ -302,7 +345,8 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getIndicatorValues',
         tags: ['indicators'],
-        summary: 'Every indicator’s value for a unit, each ward below it, and the total, against the plan year’s targets',
+        summary:
+          'Every indicator’s value for a unit, each ward below it, and the total, against the plan year’s targets',
         description:
           'Computed live from the records (a record written a moment ago is counted) over 1 January to `asOf`. Ward figures add up to the ' +
           'unit’s. `breakdown` splits each indicator by the dimensions it allows. `unit` defaults to your only unit and must lie wholly in ' +
@@ -312,7 +356,11 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         response: { 200: ref(IndicatorTableSchema, 'The indicator table'), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => publishTable(await computeTable(request, request.query, 'indicator.values.read'), withholdsSmallCells(request.principal!)),
+    async (request) =>
+      publishTable(
+        await computeTable(request, request.query, 'indicator.values.read'),
+        withholdsSmallCells(request.principal!),
+      ),
   )
 
   route.get(

@@ -29,7 +29,8 @@ export function targetMet(value: number | null, target: { comparator: Comparator
 }
 
 function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative whole number (got ${value})`)
+  if (!Number.isInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative whole number (got ${value})`)
 }
 
 /**
@@ -107,7 +108,8 @@ const dueDays: Record<PeriodKind, string> = {
  * working days; an administrator can move a period in the reference data.
  */
 export function defaultPeriodsForYear(year: number): ReportingPeriod[] {
-  if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new RangeError(`year must be a four-digit year (got ${year})`)
+  if (!Number.isInteger(year) || year < 1000 || year > 9999)
+    throw new RangeError(`year must be a four-digit year (got ${year})`)
   return periodKinds.map((kind) => {
     const dueDate = `${year}-${dueDays[kind]}`
     return { code: `${year}-${kind}`, kind, year, dueDate, windowFrom: `${year}-01-01`, windowTo: addDays(dueDate, -1) }
@@ -120,7 +122,11 @@ export type Timeliness = 'on_time' | 'late' | 'missing' | 'not_due'
  * On time when submitted at or before 23:59:59 local time on the due date; late after it. Without a
  * submission, 'missing' once the due date has passed, else 'not_due'.
  */
-export function submissionTimeliness(period: Pick<ReportingPeriod, 'dueDate'>, submittedAt: Date | null, now: Date): Timeliness {
+export function submissionTimeliness(
+  period: Pick<ReportingPeriod, 'dueDate'>,
+  submittedAt: Date | null,
+  now: Date,
+): Timeliness {
   if (submittedAt !== null) return submittedTimeliness(period, submittedAt)
   return isWithinDueDate(now, period.dueDate) ? 'not_due' : 'missing'
 }
@@ -216,7 +222,15 @@ export function orderCells<T extends { key: Record<string, string> }>(cells: T[]
  * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect.
  * Injury accidents and other rights violations are not abuse.
  */
-export const abuseKinds: readonly IncidentKind[] = ['sexual_abuse', 'violence', 'exploitation', 'child_labour', 'trafficking', 'abandonment', 'neglect']
+export const abuseKinds: readonly IncidentKind[] = [
+  'sexual_abuse',
+  'violence',
+  'exploitation',
+  'child_labour',
+  'trafficking',
+  'abandonment',
+  'neglect',
+]
 
 /** The plan's written-report duty covers rights violations, abuse and exploitation, not injury accidents. */
 export const writtenReportKinds: readonly IncidentKind[] = incidentKinds.filter((kind) => !injuryKinds.has(kind))
@@ -273,7 +287,8 @@ export function figureMet(
   unitLevel: string,
 ): boolean | null {
   if (target === null) return null
-  if (target.unit === 'wards' && unitLevel === 'ward') return figure.denominator === 0 ? null : figure.numerator >= figure.denominator
+  if (target.unit === 'wards' && unitLevel === 'ward')
+    return figure.denominator === 0 ? null : figure.numerator >= figure.denominator
   return targetMet(figure.value, target)
 }
 
@@ -293,18 +308,29 @@ export function targetProblems(
   targets.forEach((target, index) => {
     const at = `/targets/${index}`
     const indicator = indicators.get(target.indicatorCode)
-    if (seen.has(target.indicatorCode)) problems.push({ pointer: `${at}/indicatorCode`, message: 'appears twice', code: 'duplicate_target' })
+    if (seen.has(target.indicatorCode))
+      problems.push({ pointer: `${at}/indicatorCode`, message: 'appears twice', code: 'duplicate_target' })
     seen.add(target.indicatorCode)
     if (!indicator) {
-      problems.push({ pointer: `${at}/indicatorCode`, message: 'is not a published indicator', code: 'unknown_indicator' })
+      problems.push({
+        pointer: `${at}/indicatorCode`,
+        message: 'is not a published indicator',
+        code: 'unknown_indicator',
+      })
       return
     }
     if ((target.unit === 'percent') !== (indicator.kind === 'percentage')) {
       const expected = indicator.kind === 'percentage' ? 'percent' : 'count or wards'
-      problems.push({ pointer: `${at}/unit`, message: `must be ${expected} for a ${indicator.kind} indicator`, code: 'unit_mismatch' })
+      problems.push({
+        pointer: `${at}/unit`,
+        message: `must be ${expected} for a ${indicator.kind} indicator`,
+        code: 'unit_mismatch',
+      })
     }
-    if (target.unit === 'percent' && target.value > 100) problems.push({ pointer: `${at}/value`, message: 'must not exceed 100 percent', code: 'out_of_range' })
-    if (target.unit !== 'percent' && !Number.isInteger(target.value)) problems.push({ pointer: `${at}/value`, message: 'must be a whole number', code: 'out_of_range' })
+    if (target.unit === 'percent' && target.value > 100)
+      problems.push({ pointer: `${at}/value`, message: 'must not exceed 100 percent', code: 'out_of_range' })
+    if (target.unit !== 'percent' && !Number.isInteger(target.value))
+      problems.push({ pointer: `${at}/value`, message: 'must be a whole number', code: 'out_of_range' })
   })
   return problems
 }
@@ -333,15 +359,23 @@ export function parsePeriodCode(code: string): { year: number; kind: PeriodKind 
  * What is wrong with a changed period: its window must lie in its plan year (its figures are judged
  * against that year's targets) and end no later than the due date.
  */
-export function periodProblems(year: number, period: Pick<ReportingPeriod, 'dueDate' | 'windowFrom' | 'windowTo'>): TargetProblem[] {
+export function periodProblems(
+  year: number,
+  period: Pick<ReportingPeriod, 'dueDate' | 'windowFrom' | 'windowTo'>,
+): TargetProblem[] {
   const problems: TargetProblem[] = []
   const first = `${year}-01-01`
   const last = `${year}-12-31`
-  if (period.windowFrom < first || period.windowFrom > last) problems.push({ pointer: '/windowFrom', message: `must lie in ${year}`, code: 'out_of_range' })
-  if (period.windowTo < first || period.windowTo > last) problems.push({ pointer: '/windowTo', message: `must lie in ${year}`, code: 'out_of_range' })
-  if (period.windowTo < period.windowFrom) problems.push({ pointer: '/windowTo', message: 'must not be before windowFrom', code: 'invalid_range' })
-  if (period.dueDate < period.windowTo) problems.push({ pointer: '/dueDate', message: 'must not be before windowTo', code: 'invalid_range' })
-  if (period.dueDate > `${year + 1}-12-31`) problems.push({ pointer: '/dueDate', message: `must be in ${year} or ${year + 1}`, code: 'out_of_range' })
+  if (period.windowFrom < first || period.windowFrom > last)
+    problems.push({ pointer: '/windowFrom', message: `must lie in ${year}`, code: 'out_of_range' })
+  if (period.windowTo < first || period.windowTo > last)
+    problems.push({ pointer: '/windowTo', message: `must lie in ${year}`, code: 'out_of_range' })
+  if (period.windowTo < period.windowFrom)
+    problems.push({ pointer: '/windowTo', message: 'must not be before windowFrom', code: 'invalid_range' })
+  if (period.dueDate < period.windowTo)
+    problems.push({ pointer: '/dueDate', message: 'must not be before windowTo', code: 'invalid_range' })
+  if (period.dueDate > `${year + 1}-12-31`)
+    problems.push({ pointer: '/dueDate', message: `must be in ${year} or ${year + 1}`, code: 'out_of_range' })
   return problems
 }
 

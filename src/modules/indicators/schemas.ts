@@ -8,7 +8,9 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 
 export const Year = Type.Integer({ minimum: 2000, maximum: 2100, description: 'plan year' })
 const Comparator = Type.Enum(['>=', '<=', '=', '<', '>'])
-const TargetUnit = Type.Enum(['percent', 'count', 'wards'], { description: 'percent of the denominator, a count, or wards of the district ("14 of 14")' })
+const TargetUnit = Type.Enum(['percent', 'count', 'wards'], {
+  description: 'percent of the denominator, a count, or wards of the district ("14 of 14")',
+})
 const Dimension = Type.Enum([...dimensions])
 
 export const IndicatorDefinitionSchema = Type.Object(
@@ -46,7 +48,10 @@ export const PlanTargetsSchema = Type.Object(
     year: Year,
     version: Type.Integer({ description: 'send as If-Match (the ETag) to change the targets' }),
     targets: Type.Array(
-      Type.Object({ ...TargetFields, updatedAt: Timestamp(), updatedBy: Nullable(Type.String()) }, { additionalProperties: false }),
+      Type.Object(
+        { ...TargetFields, updatedAt: Timestamp(), updatedBy: Nullable(Type.String()) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { $id: 'PlanTargets', additionalProperties: false },
@@ -78,7 +83,10 @@ export const ReportingPeriodListSchema = Type.Object(
   { $id: 'ReportingPeriodList', additionalProperties: false },
 )
 
-export const PeriodCode = Type.String({ pattern: `^\\d{4}-(${periodKinds.join('|')})$`, description: 'year and kind, e.g. 2024-six_month' })
+export const PeriodCode = Type.String({
+  pattern: `^\\d{4}-(${periodKinds.join('|')})$`,
+  description: 'year and kind, e.g. 2024-six_month',
+})
 
 export const PeriodParams = Type.Object({ code: PeriodCode }, { additionalProperties: false })
 
@@ -91,11 +99,17 @@ export const PutPeriodBody = Type.Object(
 
 export const SuppressedSchema = Type.Object(
   { suppressed: Type.Literal(true) },
-  { $id: 'Suppressed', additionalProperties: false, description: 'a count of 1 to 4 (or a figure it could be read back from) withheld from a city system' },
+  {
+    $id: 'Suppressed',
+    additionalProperties: false,
+    description: 'a count of 1 to 4 (or a figure it could be read back from) withheld from a city system',
+  },
 )
 
 const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Ref('Suppressed')])
-const FigureValue = Type.Union([Type.Number(), Type.Ref('Suppressed'), Type.Null()], { description: 'the count, or the percentage with 2 decimals; null when the denominator is 0' })
+const FigureValue = Type.Union([Type.Number(), Type.Ref('Suppressed'), Type.Null()], {
+  description: 'the count, or the percentage with 2 decimals; null when the denominator is 0',
+})
 
 export const BreakdownSchema = Type.Object(
   {
@@ -103,7 +117,9 @@ export const BreakdownSchema = Type.Object(
     cells: Type.Array(
       Type.Object(
         {
-          key: Type.Record(Type.String(), Type.String(), { description: 'the value of each dimension, e.g. { "sex": "female", "ageGroup": "0-2" }' }),
+          key: Type.Record(Type.String(), Type.String(), {
+            description: 'the value of each dimension, e.g. { "sex": "female", "ageGroup": "0-2" }',
+          }),
           numerator: Count,
           denominator: Nullable(Count),
           value: FigureValue,
@@ -116,7 +132,9 @@ export const BreakdownSchema = Type.Object(
   { $id: 'Breakdown', additionalProperties: false },
 )
 
-const TargetSchema = Nullable(Type.Object({ comparator: Comparator, value: Type.Number(), unit: TargetUnit }, { additionalProperties: false }))
+const TargetSchema = Nullable(
+  Type.Object({ comparator: Comparator, value: Type.Number(), unit: TargetUnit }, { additionalProperties: false }),
+)
 
 export const UnitFigureSchema = Type.Object(
   {
@@ -146,15 +164,23 @@ export const IndicatorTableSchema = Type.Object(
     year: Year,
     asOf: IsoDate({ description: 'the last day counted' }),
     windowFrom: IsoDate(),
-    unit: Type.Object({ code: Type.String(), nameVi: Type.String(), level: Type.String() }, { additionalProperties: false }),
+    unit: Type.Object(
+      { code: Type.String(), nameVi: Type.String(), level: Type.String() },
+      { additionalProperties: false },
+    ),
     wards: Type.Array(Type.Object({ code: Type.String(), nameVi: Type.String() }, { additionalProperties: false })),
-    smallCellsWithheld: Type.Boolean({ description: 'true for city systems: counts of 1 to 4 are shown as { "suppressed": true }' }),
+    smallCellsWithheld: Type.Boolean({
+      description: 'true for city systems: counts of 1 to 4 are shown as { "suppressed": true }',
+    }),
     indicators: Type.Array(
       Type.Object(
         {
           ...indicatorIdentity,
           target: TargetSchema,
-          values: Type.Array(Type.Ref('UnitFigure'), { description: 'each ward (when the unit is above a ward), then the unit itself; ward figures add up to the unit’s' }),
+          values: Type.Array(Type.Ref('UnitFigure'), {
+            description:
+              'each ward (when the unit is above a ward), then the unit itself; ward figures add up to the unit’s',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -220,7 +246,9 @@ export const exportResponse = {
   content: {
     'application/json': { schema: Type.Ref('ExportDocument') },
     'text/csv': { schema: { type: 'string' } },
-    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+      schema: { type: 'string', format: 'binary' },
+    },
   },
 }
 

@@ -11,7 +11,16 @@ import { loadWorkingCalendar } from '../calendar/repository.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import { MeasureSource, measures, type Dimension } from './measures.js'
 import { listDefinitions, listTargets, periodsOfYear, type UnitRow } from './repository.js'
-import { figureMet, figureValue, orderCells, protectedCells, sumBreakdowns, type BreakdownCell, type IndicatorKind, type Target } from './rules.js'
+import {
+  figureMet,
+  figureValue,
+  orderCells,
+  protectedCells,
+  sumBreakdowns,
+  type BreakdownCell,
+  type IndicatorKind,
+  type Target,
+} from './rules.js'
 
 export interface IndicatorDefinition {
   code: string
@@ -69,7 +78,12 @@ function toCells(kind: IndicatorKind, cells: readonly BreakdownCell[], dimension
   return orderCells(
     sumBreakdowns(cells, dimensions)
       .filter((c) => c.numerator !== 0 || c.denominator !== 0)
-      .map((c) => ({ key: c.key, numerator: c.numerator, denominator: c.denominator, value: figureValue(kind, c.numerator, c.denominator) })),
+      .map((c) => ({
+        key: c.key,
+        numerator: c.numerator,
+        denominator: c.denominator,
+        value: figureValue(kind, c.numerator, c.denominator),
+      })),
     dimensions,
   )
 }
@@ -164,11 +178,22 @@ export interface PublicationMeta {
   hasDenominator: boolean
 }
 
-export function publicationMeta(definition: Pick<IndicatorDefinition, 'kind' | 'source' | 'denominator'>): PublicationMeta {
-  return { kind: definition.kind, source: definition.source, hasDenominator: definition.kind === 'percentage' || definition.denominator !== null }
+export function publicationMeta(
+  definition: Pick<IndicatorDefinition, 'kind' | 'source' | 'denominator'>,
+): PublicationMeta {
+  return {
+    kind: definition.kind,
+    source: definition.source,
+    hasDenominator: definition.kind === 'percentage' || definition.denominator !== null,
+  }
 }
 
-function publishValue(kind: IndicatorKind, value: number | null, numeratorHidden: boolean, denominatorHidden: boolean): number | Suppressed | null {
+function publishValue(
+  kind: IndicatorKind,
+  value: number | null,
+  numeratorHidden: boolean,
+  denominatorHidden: boolean,
+): number | Suppressed | null {
   if (numeratorHidden || (kind === 'percentage' && denominatorHidden)) return withheld
   return value
 }
@@ -179,18 +204,37 @@ function publishValue(kind: IndicatorKind, value: number | null, numeratorHidden
  * among the cells of each breakdown. Not covered: a ward's cell recovered from the unit's cell of the
  * same key minus the other wards' (subtraction across two dimensions at once).
  */
-export function publishFigures(meta: PublicationMeta, figures: readonly Figure[], withhold: boolean): PublishedFigure[] {
+export function publishFigures(
+  meta: PublicationMeta,
+  figures: readonly Figure[],
+  withhold: boolean,
+): PublishedFigure[] {
   if (figures.length === 0) return []
   const showDenominator = meta.hasDenominator
   const protect = withhold && (meta.source === 'registry' || meta.source === 'incidents')
   const total = figures[figures.length - 1]!
   const parts = figures.slice(0, -1)
-  const numeratorFlags = protect ? protectedCells(total.numerator, parts.map((f) => f.numerator)) : null
-  const denominatorFlags = protect && showDenominator ? protectedCells(total.denominator, parts.map((f) => f.denominator)) : null
+  const numeratorFlags = protect
+    ? protectedCells(
+        total.numerator,
+        parts.map((f) => f.numerator),
+      )
+    : null
+  const denominatorFlags =
+    protect && showDenominator
+      ? protectedCells(
+          total.denominator,
+          parts.map((f) => f.denominator),
+        )
+      : null
   return figures.map((figure, index) => {
     const isTotal = index === figures.length - 1
     const numeratorHidden = numeratorFlags ? (isTotal ? numeratorFlags.total : numeratorFlags.parts[index]!) : false
-    const denominatorHidden = denominatorFlags ? (isTotal ? denominatorFlags.total : denominatorFlags.parts[index]!) : false
+    const denominatorHidden = denominatorFlags
+      ? isTotal
+        ? denominatorFlags.total
+        : denominatorFlags.parts[index]!
+      : false
     return {
       unitCode: figure.unitCode,
       numerator: numeratorHidden ? withheld : figure.numerator,
@@ -198,8 +242,19 @@ export function publishFigures(meta: PublicationMeta, figures: readonly Figure[]
       value: publishValue(meta.kind, figure.value, numeratorHidden, denominatorHidden),
       met: figure.met,
       breakdowns: figure.breakdowns.map((breakdown) => {
-        const cellNumerators = protect ? protectedCells(figure.numerator, breakdown.cells.map((c) => c.numerator)).parts : null
-        const cellDenominators = protect && showDenominator ? protectedCells(figure.denominator, breakdown.cells.map((c) => c.denominator)).parts : null
+        const cellNumerators = protect
+          ? protectedCells(
+              figure.numerator,
+              breakdown.cells.map((c) => c.numerator),
+            ).parts
+          : null
+        const cellDenominators =
+          protect && showDenominator
+            ? protectedCells(
+                figure.denominator,
+                breakdown.cells.map((c) => c.denominator),
+              ).parts
+            : null
         return {
           dimensions: breakdown.dimensions,
           cells: breakdown.cells.map((c, cellIndex) => {
@@ -245,7 +300,9 @@ export function resolveUnit(
   const status = location === 'body' ? 422 : 400
   const code = requested ?? (principal.units.length === 1 ? principal.units[0] : undefined)
   if (code === undefined) {
-    throw new HttpProblem(status, 'unit_required', 'Name the unit: your account holds several.', { errors: [{ location, pointer, message: 'is required' }] })
+    throw new HttpProblem(status, 'unit_required', 'Name the unit: your account holds several.', {
+      errors: [{ location, pointer, message: 'is required' }],
+    })
   }
   const byCode = new Map(rows.map((row) => [row.code, row]))
   const unit = byCode.get(code)
@@ -267,11 +324,17 @@ export function resolveUnit(
   visit(unit)
   const outside = wards.filter((ward) => !isUnitInScope(principal.scope, ward.code, null))
   if (unit.level === 'ward' ? !isUnitInScope(principal.scope, unit.code, null) : outside.length > 0) {
-    throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, { extensions: { unitCode: code } })
+    throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
+      extensions: { unitCode: code },
+    })
   }
   const ref = (row: UnitRow): UnitRef => ({ code: row.code, nameVi: row.nameVi, level: row.level })
   const superior = unit.parentCode ? byCode.get(unit.parentCode) : undefined
-  return { unit: ref(unit), superior: superior ? ref(superior) : null, wards: wards.sort((a, b) => a.code.localeCompare(b.code)).map(ref) }
+  return {
+    unit: ref(unit),
+    superior: superior ? ref(superior) : null,
+    wards: wards.sort((a, b) => a.code.localeCompare(b.code)).map(ref),
+  }
 }
 
 /** What is known at the end of `asOf`: everything recorded before the next local midnight, and not after now. */
@@ -294,9 +357,14 @@ export async function indicatorFigures(
   },
 ): Promise<IndicatorFigures[]> {
   if (options.windowFrom > options.asOf) {
-    throw new HttpProblem(409, 'window_not_started', `The figures' window starts on ${options.windowFrom}, after ${options.asOf}: there is nothing to count yet.`, {
-      extensions: { windowFrom: options.windowFrom, asOf: options.asOf },
-    })
+    throw new HttpProblem(
+      409,
+      'window_not_started',
+      `The figures' window starts on ${options.windowFrom}, after ${options.asOf}: there is nothing to count yet.`,
+      {
+        extensions: { windowFrom: options.windowFrom, asOf: options.asOf },
+      },
+    )
   }
   // Short aggregates: compiling them would cost more than running them (jit), and their sorts and hash
   // tables stay in memory (work_mem). Scanning the registry tallies (~200,000 rows for a district of a
@@ -309,7 +377,12 @@ export async function indicatorFigures(
                set_config('parallel_setup_cost', '100', true), set_config('random_page_cost', '1.1', true)`,
   )
   const definitions = await listDefinitions(tx)
-  const targets = new Map((await listTargets(tx, options.year)).map((row) => [row.indicatorCode, { comparator: row.comparator, value: row.value, unit: row.unit }]))
+  const targets = new Map(
+    (await listTargets(tx, options.year)).map((row) => [
+      row.indicatorCode,
+      { comparator: row.comparator, value: row.value, unit: row.unit },
+    ]),
+  )
   const periods = await periodsOfYear(tx, options.year)
   const calendar = await loadWorkingCalendar(tx)
   const source = new MeasureSource({

@@ -16,7 +16,13 @@ export interface ReportSnapshot {
   asOf: string
   computedAt: string
   indicators: SnapshotIndicator[]
-  consolidation?: { unitCode: string; nameVi: string; reportId: string | null; state: ReportRow['state'] | null; included: boolean }[]
+  consolidation?: {
+    unitCode: string
+    nameVi: string
+    reportId: string | null
+    state: ReportRow['state'] | null
+    included: boolean
+  }[]
 }
 
 export function snapshotOf(row: Pick<ReportRow, 'snapshot'>): ReportSnapshot {
@@ -31,14 +37,22 @@ export function wholeUnits(rows: readonly UnitRow[], scope: Scope): string[] {
   const below = new Map<string, UnitRow[]>()
   for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
   const covers = (row: UnitRow): boolean =>
-    row.level === 'ward' ? scope.all || scope.wards.includes(row.code) : (below.get(row.code) ?? []).filter((child) => child.level !== 'residential_group').every(covers)
-  return rows.filter((row) => (row.level === 'district' || row.level === 'province') && covers(row)).map((row) => row.code)
+    row.level === 'ward'
+      ? scope.all || scope.wards.includes(row.code)
+      : (below.get(row.code) ?? []).filter((child) => child.level !== 'residential_group').every(covers)
+  return rows
+    .filter((row) => (row.level === 'district' || row.level === 'province') && covers(row))
+    .map((row) => row.code)
 }
 
 /** Which reports the caller may see: ward reports in its jurisdiction, and the reports of districts it holds whole. */
 export function reportVisibility(scope: Scope, whole: readonly string[], machine: boolean): SQL {
-  const wardReports = and(eq(reports.level, 'ward'), scopeCondition(scope, { ward: reports.wardCode, group: reports.residentialGroupCode }))
-  const districtReports = whole.length > 0 ? and(eq(reports.level, 'district'), inArray(reports.unitCode, [...whole])) : sql`false`
+  const wardReports = and(
+    eq(reports.level, 'ward'),
+    scopeCondition(scope, { ward: reports.wardCode, group: reports.residentialGroupCode }),
+  )
+  const districtReports =
+    whole.length > 0 ? and(eq(reports.level, 'district'), inArray(reports.unitCode, [...whole])) : sql`false`
   const visible = sql`(${wardReports} or ${districtReports})`
   // City systems read what units have sent: never a draft, nor one sent back for correction.
   return machine ? and(visible, inArray(reports.state, ['submitted', 'approved']))! : visible
@@ -50,25 +64,40 @@ export async function insertReport(tx: Executor, values: typeof reports.$inferIn
 }
 
 export async function getReport(db: Executor, visibility: SQL, id: string): Promise<ReportRow | undefined> {
-  const [row] = await db.select().from(reports).where(and(eq(reports.id, id), visibility))
+  const [row] = await db
+    .select()
+    .from(reports)
+    .where(and(eq(reports.id, id), visibility))
   return row
 }
 
 export async function findReportId(db: Executor, unitCode: string, periodCode: string): Promise<string | undefined> {
-  const [row] = await db.select({ id: reports.id }).from(reports).where(and(eq(reports.unitCode, unitCode), eq(reports.periodCode, periodCode)))
+  const [row] = await db
+    .select({ id: reports.id })
+    .from(reports)
+    .where(and(eq(reports.unitCode, unitCode), eq(reports.periodCode, periodCode)))
   return row?.id
 }
 
 export async function listReports(
   db: Executor,
   visibility: SQL,
-  filter: { period?: string; units?: readonly string[]; state?: ReportRow['state']; after?: (string | number)[]; limit: number },
+  filter: {
+    period?: string
+    units?: readonly string[]
+    state?: ReportRow['state']
+    after?: (string | number)[]
+    limit: number
+  },
 ): Promise<ReportRow[]> {
   const conditions: (SQL | undefined)[] = [visibility]
   if (filter.period) conditions.push(eq(reports.periodCode, filter.period))
   if (filter.units) conditions.push(inArray(reports.unitCode, [...filter.units]))
   if (filter.state) conditions.push(eq(reports.state, filter.state))
-  if (filter.after) conditions.push(sql`(${reports.periodCode}, ${reports.unitCode}) > (${String(filter.after[0])}, ${String(filter.after[1])})`)
+  if (filter.after)
+    conditions.push(
+      sql`(${reports.periodCode}, ${reports.unitCode}) > (${String(filter.after[0])}, ${String(filter.after[1])})`,
+    )
   return db
     .select()
     .from(reports)
@@ -97,24 +126,47 @@ export async function insertSubmission(tx: Executor, values: typeof reportSubmis
 }
 
 export async function listSubmissions(db: Executor, reportId: string): Promise<SubmissionRow[]> {
-  return db.select().from(reportSubmissions).where(eq(reportSubmissions.reportId, reportId)).orderBy(asc(reportSubmissions.number))
+  return db
+    .select()
+    .from(reportSubmissions)
+    .where(eq(reportSubmissions.reportId, reportId))
+    .orderBy(asc(reportSubmissions.number))
 }
 
-export async function reviewLatestSubmission(tx: Executor, reportId: string, outcome: 'approved' | 'returned', comments: string | null): Promise<void> {
+export async function reviewLatestSubmission(
+  tx: Executor,
+  reportId: string,
+  outcome: 'approved' | 'returned',
+  comments: string | null,
+): Promise<void> {
   const [latest] = await tx
     .select({ id: reportSubmissions.id })
     .from(reportSubmissions)
     .where(eq(reportSubmissions.reportId, reportId))
     .orderBy(desc(reportSubmissions.number))
     .limit(1)
-  if (latest) await tx.update(reportSubmissions).set({ outcome, reviewComments: comments }).where(eq(reportSubmissions.id, latest.id))
+  if (latest)
+    await tx
+      .update(reportSubmissions)
+      .set({ outcome, reviewComments: comments })
+      .where(eq(reportSubmissions.id, latest.id))
 }
 
 /** The ward reports of some periods and wards: for timeliness and for a district's consolidation. */
-export async function wardReportsOf(db: Executor, periodCodes: readonly string[], wardCodes: readonly string[]): Promise<ReportRow[]> {
+export async function wardReportsOf(
+  db: Executor,
+  periodCodes: readonly string[],
+  wardCodes: readonly string[],
+): Promise<ReportRow[]> {
   if (periodCodes.length === 0 || wardCodes.length === 0) return []
   return db
     .select()
     .from(reports)
-    .where(and(eq(reports.level, 'ward'), inArray(reports.periodCode, [...periodCodes]), inArray(reports.unitCode, [...wardCodes])))
+    .where(
+      and(
+        eq(reports.level, 'ward'),
+        inArray(reports.periodCode, [...periodCodes]),
+        inArray(reports.unitCode, [...wardCodes]),
+      ),
+    )
 }

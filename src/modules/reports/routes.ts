@@ -12,8 +12,22 @@ import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf, sendExport } from '../indicators/export.js'
-import { keepPeriod, lockResource, periodByCode, listTargets, listUnitRows, periodsOfYear, type UnitRow } from '../indicators/repository.js'
-import { dhis2Period, parsePeriodCode, submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
+import {
+  keepPeriod,
+  lockResource,
+  periodByCode,
+  listTargets,
+  listUnitRows,
+  periodsOfYear,
+  type UnitRow,
+} from '../indicators/repository.js'
+import {
+  dhis2Period,
+  parsePeriodCode,
+  submissionTimeliness,
+  timelinessSummary,
+  type ReportingPeriod,
+} from '../indicators/rules.js'
 import { exportResponse } from '../indicators/schemas.js'
 import { indicatorFigures, resolveUnit, withholdsSmallCells, type UnitWithWards } from '../indicators/service.js'
 import { recordEvent } from '../webhooks/repository.js'
@@ -33,7 +47,17 @@ import {
   type ReportRow,
   type ReportSnapshot,
 } from './repository.js'
-import { allowedActions, consolidate, defaultSections, firstSubmission, periodTitles, sectionProblems, stateAfter, type ReportAction, type ReportLevel } from './rules.js'
+import {
+  allowedActions,
+  consolidate,
+  defaultSections,
+  firstSubmission,
+  periodTitles,
+  sectionProblems,
+  stateAfter,
+  type ReportAction,
+  type ReportLevel,
+} from './rules.js'
 import {
   CreateReportBody,
   DataValueSetSchema,
@@ -53,26 +77,31 @@ import { provinceOf, publishIndicator, snapshotIndicators, toReport, toReportSum
 const writerPermission: Record<ReportLevel, Permission> = { ward: 'reports:write', district: 'reports:review' }
 
 type Outcome<T> =
-  | { missing: true }
-  | { denied: Permission }
-  | { invalidState: ReportRow }
-  | { stale: number }
-  | { done: T }
+  { missing: true } | { denied: Permission } | { invalidState: ReportRow } | { stale: number } | { done: T }
 
 /** Turns what a transaction found into the response's problem, after the transaction (and its audit event) committed. */
 function settle<T>(outcome: Outcome<T>, id: string, action: ReportAction): T {
   if ('missing' in outcome) throw notFound('Report', id)
   if ('denied' in outcome) {
-    throw new HttpProblem(403, 'forbidden', `This operation on this report needs the ${outcome.denied} permission, which your role does not hold.`, {
-      extensions: { requiredPermission: outcome.denied },
-    })
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      `This operation on this report needs the ${outcome.denied} permission, which your role does not hold.`,
+      {
+        extensions: { requiredPermission: outcome.denied },
+      },
+    )
   }
   if ('invalidState' in outcome) {
     const row = outcome.invalidState
-    throw conflict('invalid_report_state', `A ${row.state} ${row.level} report cannot be given the action "${action}".`, {
-      state: row.state,
-      allowedActions: allowedActions(row.state, row.level),
-    })
+    throw conflict(
+      'invalid_report_state',
+      `A ${row.state} ${row.level} report cannot be given the action "${action}".`,
+      {
+        state: row.state,
+        allowedActions: allowedActions(row.state, row.level),
+      },
+    )
   }
   if ('stale' in outcome) throw staleVersion(outcome.stale)
   return outcome.done
@@ -88,10 +117,23 @@ export default async function reportRoutes(app: FastifyInstance) {
   }
 
   /** The figures a report freezes: the ward's own, or the sum of the district's approved ward reports. */
-  async function freeze(tx: Tx, principal: Principal, level: ReportLevel, target: UnitWithWards, period: ReportingPeriod): Promise<ReportSnapshot> {
+  async function freeze(
+    tx: Tx,
+    principal: Principal,
+    level: ReportLevel,
+    target: UnitWithWards,
+    period: ReportingPeriod,
+  ): Promise<ReportSnapshot> {
     const now = app.clock.now()
     const asOf = today() < period.windowTo ? today() : period.windowTo
-    const base = { unitCode: target.unit.code, unitName: target.unit.nameVi, windowFrom: period.windowFrom, windowTo: period.windowTo, asOf, computedAt: now.toISOString() }
+    const base = {
+      unitCode: target.unit.code,
+      unitName: target.unit.nameVi,
+      windowFrom: period.windowFrom,
+      windowTo: period.windowTo,
+      asOf,
+      computedAt: now.toISOString(),
+    }
     if (level === 'ward') {
       const figures = await indicatorFigures(tx, {
         scope: principal.scope,
@@ -104,21 +146,44 @@ export default async function reportRoutes(app: FastifyInstance) {
       })
       return { ...base, indicators: snapshotIndicators(figures) }
     }
-    const wardReports = await wardReportsOf(tx, [period.code], target.wards.map((ward) => ward.code))
-    const targets = new Map((await listTargets(tx, period.year)).map((row) => [row.indicatorCode, { comparator: row.comparator, value: row.value, unit: row.unit }]))
+    const wardReports = await wardReportsOf(
+      tx,
+      [period.code],
+      target.wards.map((ward) => ward.code),
+    )
+    const targets = new Map(
+      (await listTargets(tx, period.year)).map((row) => [
+        row.indicatorCode,
+        { comparator: row.comparator, value: row.value, unit: row.unit },
+      ]),
+    )
     const approved = wardReports.filter((row) => row.state === 'approved')
     return {
       ...base,
-      indicators: consolidate(approved.map((row) => ({ unitCode: row.unitCode, indicators: snapshotOf(row).indicators })), targets),
+      indicators: consolidate(
+        approved.map((row) => ({ unitCode: row.unitCode, indicators: snapshotOf(row).indicators })),
+        targets,
+      ),
       consolidation: target.wards.map((ward) => {
         const report = wardReports.find((row) => row.unitCode === ward.code)
-        return { unitCode: ward.code, nameVi: ward.nameVi, reportId: report?.id ?? null, state: report?.state ?? null, included: report?.state === 'approved' }
+        return {
+          unitCode: ward.code,
+          nameVi: ward.nameVi,
+          reportId: report?.id ?? null,
+          state: report?.state ?? null,
+          included: report?.state === 'approved',
+        }
       }),
     }
   }
 
   /** The report's unit with the wards its figures cover, to freeze them again. */
-  function unitOfReport(units: readonly UnitRow[], principal: Principal, row: ReportRow, period: ReportingPeriod): UnitWithWards {
+  function unitOfReport(
+    units: readonly UnitRow[],
+    principal: Principal,
+    row: ReportRow,
+    period: ReportingPeriod,
+  ): UnitWithWards {
     return resolveUnit(units, principal, row.unitCode, { from: period.windowFrom, to: period.windowTo })
   }
 
@@ -129,14 +194,18 @@ export default async function reportRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'createReport',
         tags: ['reports'],
-        summary: 'Create a ward’s report for a period (figures frozen), or the district’s consolidation of its approved ward reports',
+        summary:
+          'Create a ward’s report for a period (figures frozen), or the district’s consolidation of its approved ward reports',
         description:
           'A ward unit gives a ward report (needs reports:write): every indicator’s figure for the ward over the period’s window, up to ' +
           'today or the end of the window, is frozen with its breakdowns. A district gives its consolidated report (needs reports:review): ' +
           'the sums of the approved ward reports, with the wards whose report is missing or not yet approved listed. One report per unit ' +
           'and period (409 with `existingId`). Narrative sections start from the period’s outline unless given. Accepts Idempotency-Key.',
         body: CreateReportBody,
-        response: { 201: ref(ReportSchema, 'The report; ETag carries its version'), ...problemResponses(400, 401, 403, 409, 422) },
+        response: {
+          201: ref(ReportSchema, 'The report; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -146,28 +215,56 @@ export default async function reportRoutes(app: FastifyInstance) {
       const unit = units.find((row) => row.code === body.unitCode)
       if (!unit || unit.level === 'residential_group') {
         throw unprocessable('unknown_unit', `No ward or unit above a ward has the code ${body.unitCode}.`, [
-          { location: 'body', pointer: '/unitCode', message: 'is not a ward, district or province', code: 'unknown_unit' },
+          {
+            location: 'body',
+            pointer: '/unitCode',
+            message: 'is not a ward, district or province',
+            code: 'unknown_unit',
+          },
         ])
       }
       const level: ReportLevel = unit.level === 'ward' ? 'ward' : 'district'
       if (body.level !== undefined && body.level !== level) {
-        throw unprocessable('level_mismatch', `Unit ${unit.code} is a ${unit.level}: its report is a ${level} report.`, [
-          { location: 'body', pointer: '/level', message: `must be ${level} for this unit`, code: 'level_mismatch' },
-        ])
+        throw unprocessable(
+          'level_mismatch',
+          `Unit ${unit.code} is a ${unit.level}: its report is a ${level} report.`,
+          [{ location: 'body', pointer: '/level', message: `must be ${level} for this unit`, code: 'level_mismatch' }],
+        )
       }
       if (!hasPermission(principal, writerPermission[level])) {
-        await audit(db(), request, { action: 'access.denied', outcome: 'denied', details: { permission: writerPermission[level], route: 'POST /v1/reports' } })
-        throw new HttpProblem(403, 'forbidden', `A ${level} report needs the ${writerPermission[level]} permission, which your role does not hold.`, {
-          extensions: { requiredPermission: writerPermission[level] },
+        await audit(db(), request, {
+          action: 'access.denied',
+          outcome: 'denied',
+          details: { permission: writerPermission[level], route: 'POST /v1/reports' },
         })
+        throw new HttpProblem(
+          403,
+          'forbidden',
+          `A ${level} report needs the ${writerPermission[level]} permission, which your role does not hold.`,
+          {
+            extensions: { requiredPermission: writerPermission[level] },
+          },
+        )
       }
       const period = await periodByCode(db(), body.periodCode)
       const problems = bodyErrors(sectionProblems(body.sections ?? []))
       if (today() < period.windowFrom) {
-        problems.push({ location: 'body', pointer: '/periodCode', message: `its window starts on ${period.windowFrom}`, code: 'period_not_started' })
+        problems.push({
+          location: 'body',
+          pointer: '/periodCode',
+          message: `its window starts on ${period.windowFrom}`,
+          code: 'period_not_started',
+        })
       }
       if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be created.', problems)
-      const target = resolveUnit(units, principal, body.unitCode, { from: period.windowFrom, to: period.windowTo }, 'body', '/unitCode')
+      const target = resolveUnit(
+        units,
+        principal,
+        body.unitCode,
+        { from: period.windowFrom, to: period.windowTo },
+        'body',
+        '/unitCode',
+      )
       const now = app.clock.now()
       const created = await inScope(db(), principal.scope, async (tx) => {
         // The period's window may not move under a report being created: its PUT takes this lock
@@ -175,10 +272,14 @@ export default async function reportRoutes(app: FastifyInstance) {
         await lockResource(tx, 'reporting_period', period.code, { shared: true })
         const current = await periodByCode(tx, period.code)
         if (current.windowFrom !== period.windowFrom || current.windowTo !== period.windowTo) {
-          throw conflict('period_changed', `The data window of ${period.code} changed while the report was being created; create it again.`, {
-            windowFrom: current.windowFrom,
-            windowTo: current.windowTo,
-          })
+          throw conflict(
+            'period_changed',
+            `The data window of ${period.code} changed while the report was being created; create it again.`,
+            {
+              windowFrom: current.windowFrom,
+              windowTo: current.windowTo,
+            },
+          )
         }
         const existing = await findReportId(tx, target.unit.code, period.code)
         if (existing) return { existing }
@@ -197,10 +298,20 @@ export default async function reportRoutes(app: FastifyInstance) {
           updatedAt: now,
           createdBy: principal.id,
         })
-        await audit(tx, request, { action: 'report.create', resourceType: 'report', resourceId: row.id, unitCode: row.unitCode, outcome: 'success', details: { periodCode: period.code, level } })
+        await audit(tx, request, {
+          action: 'report.create',
+          resourceType: 'report',
+          resourceId: row.id,
+          unitCode: row.unitCode,
+          outcome: 'success',
+          details: { periodCode: period.code, level },
+        })
         return { row }
       })
-      if ('existing' in created) throw conflict('report_exists', `Unit ${target.unit.code} already has a report for ${period.code}.`, { existingId: created.existing })
+      if ('existing' in created)
+        throw conflict('report_exists', `Unit ${target.unit.code} already has a report for ${period.code}.`, {
+          existingId: created.existing,
+        })
       reply.code(201).header('location', `/v1/reports/${created.row.id}`)
       return sendWithEtag(reply, created.row.version, toReport(created.row, [], withholdsSmallCells(principal)))
     },
@@ -214,7 +325,8 @@ export default async function reportRoutes(app: FastifyInstance) {
         operationId: 'listReports',
         tags: ['reports'],
         summary: 'Reports of your units, by period and unit',
-        description: '`unit` includes the reports of every ward below it. City systems see submitted and approved reports only. Audited.',
+        description:
+          '`unit` includes the reports of every ward below it. City systems see submitted and approved reports only. Audited.',
         querystring: ListReportsQuery,
         response: { 200: ref(ReportPageSchema, 'A page of reports'), ...problemResponses(400, 401, 403) },
       },
@@ -226,18 +338,31 @@ export default async function reportRoutes(app: FastifyInstance) {
       let within: string[] | undefined
       if (unit !== undefined) {
         if (!units.some((row) => row.code === unit)) {
-          throw new HttpProblem(400, 'unknown_unit', `No unit has the code ${unit}.`, { errors: [{ location: 'querystring', pointer: '/unit', message: 'is not a known unit' }] })
+          throw new HttpProblem(400, 'unknown_unit', `No unit has the code ${unit}.`, {
+            errors: [{ location: 'querystring', pointer: '/unit', message: 'is not a known unit' }],
+          })
         }
         within = unitsAtOrBelow(units, unit)
       }
       const after = decodeCursor(cursor, ['text', 'text'])
       const rows = await inScope(db(), principal.scope, async (tx) => {
-        const found = await listReports(tx, visibilityFor(principal, units), { period, units: within, state, after, limit: limit + 1 })
+        const found = await listReports(tx, visibilityFor(principal, units), {
+          period,
+          units: within,
+          state,
+          after,
+          limit: limit + 1,
+        })
         await audit(tx, request, {
           action: 'report.list',
           resourceType: 'report',
           outcome: 'success',
-          details: { filters: Object.keys(request.query).filter((key) => key !== 'cursor' && key !== 'limit').sort(), count: Math.min(found.length, limit) },
+          details: {
+            filters: Object.keys(request.query)
+              .filter((key) => key !== 'cursor' && key !== 'limit')
+              .sort(),
+            count: Math.min(found.length, limit),
+          },
         })
         return found
       })
@@ -269,10 +394,17 @@ export default async function reportRoutes(app: FastifyInstance) {
       const whole = resolveUnit(units, principal, unit, { from: `${year}-01-01`, to: `${year}-12-31` })
       const result = await inScope(db(), principal.scope, async (tx) => {
         const periods = await periodsOfYear(tx, year)
-        const reports = await wardReportsOf(tx, periods.map((period) => period.code), whole.wards.map((ward) => ward.code))
+        const reports = await wardReportsOf(
+          tx,
+          periods.map((period) => period.code),
+          whole.wards.map((ward) => ward.code),
+        )
         return periods.map((period) => {
           // The wards that owed this report are those that existed on its due date.
-          const wards = resolveUnit(units, principal, whole.unit.code, { from: period.dueDate, to: period.dueDate }).wards
+          const wards = resolveUnit(units, principal, whole.unit.code, {
+            from: period.dueDate,
+            to: period.dueDate,
+          }).wards
           const rows = wards.map((ward) => {
             const report = reports.find((row) => row.unitCode === ward.code && row.periodCode === period.code)
             const submittedAt = report?.firstSubmittedAt ?? null
@@ -313,9 +445,13 @@ export default async function reportRoutes(app: FastifyInstance) {
         operationId: 'getReport',
         tags: ['reports'],
         summary: 'A report: frozen figures, narrative, state, timeliness and every submission',
-        description: 'A report outside your units answers 404. For city systems small counts are withheld. Audited, 404s included.',
+        description:
+          'A report outside your units answers 404. For city systems small counts are withheld. Audited, 404s included.',
         params: ReportParams,
-        response: { 200: ref(ReportSchema, 'The report; ETag carries its version'), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: ref(ReportSchema, 'The report; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -324,11 +460,21 @@ export default async function reportRoutes(app: FastifyInstance) {
       const units = await listUnitRows(db())
       const found = await inScope(db(), principal.scope, async (tx) => {
         const row = await getReport(tx, visibilityFor(principal, units), id)
-        await audit(tx, request, { action: 'report.read', resourceType: 'report', resourceId: id, unitCode: row?.unitCode ?? null, outcome: row ? 'success' : 'not_found' })
+        await audit(tx, request, {
+          action: 'report.read',
+          resourceType: 'report',
+          resourceId: id,
+          unitCode: row?.unitCode ?? null,
+          outcome: row ? 'success' : 'not_found',
+        })
         return row ? { row, submissions: await listSubmissions(tx, id) } : undefined
       })
       if (!found) throw notFound('Report', id)
-      return sendWithEtag(reply, found.row.version, toReport(found.row, found.submissions, withholdsSmallCells(principal)))
+      return sendWithEtag(
+        reply,
+        found.row.version,
+        toReport(found.row, found.submissions, withholdsSmallCells(principal)),
+      )
     },
   )
 
@@ -345,29 +491,57 @@ export default async function reportRoutes(app: FastifyInstance) {
   ) {
     const principal = request.principal!
     const units = await listUnitRows(db())
-    const outcome = await inScope(db(), principal.scope, async (tx): Promise<Outcome<{ row: ReportRow; submissions: Awaited<ReturnType<typeof listSubmissions>> }>> => {
-      const row = await getReport(tx, visibilityFor(principal, units), id)
-      if (!row) {
-        await audit(tx, request, { action: `report.${action}`, resourceType: 'report', resourceId: id, outcome: 'not_found' })
-        return { missing: true }
-      }
-      const needed = action === 'approve' || action === 'return' ? 'reports:review' : writerPermission[row.level]
-      if (!hasPermission(principal, needed)) {
-        await audit(tx, request, { action: 'access.denied', resourceType: 'report', resourceId: id, unitCode: row.unitCode, outcome: 'denied', details: { permission: needed } })
-        return { denied: needed }
-      }
-      if (!allowedActions(row.state, row.level).includes(action)) return { invalidState: row }
-      if (expectedVersion !== undefined && expectedVersion !== row.version) return { stale: row.version }
-      const updated = await change(tx, row)
-      if (!updated) return { stale: row.version }
-      await audit(tx, request, { action: `report.${action}`, resourceType: 'report', resourceId: id, unitCode: row.unitCode, outcome: 'success', details: { state: updated.state } })
-      return { done: { row: updated, submissions: await listSubmissions(tx, id) } }
-    })
+    const outcome = await inScope(
+      db(),
+      principal.scope,
+      async (tx): Promise<Outcome<{ row: ReportRow; submissions: Awaited<ReturnType<typeof listSubmissions>> }>> => {
+        const row = await getReport(tx, visibilityFor(principal, units), id)
+        if (!row) {
+          await audit(tx, request, {
+            action: `report.${action}`,
+            resourceType: 'report',
+            resourceId: id,
+            outcome: 'not_found',
+          })
+          return { missing: true }
+        }
+        const needed = action === 'approve' || action === 'return' ? 'reports:review' : writerPermission[row.level]
+        if (!hasPermission(principal, needed)) {
+          await audit(tx, request, {
+            action: 'access.denied',
+            resourceType: 'report',
+            resourceId: id,
+            unitCode: row.unitCode,
+            outcome: 'denied',
+            details: { permission: needed },
+          })
+          return { denied: needed }
+        }
+        if (!allowedActions(row.state, row.level).includes(action)) return { invalidState: row }
+        if (expectedVersion !== undefined && expectedVersion !== row.version) return { stale: row.version }
+        const updated = await change(tx, row)
+        if (!updated) return { stale: row.version }
+        await audit(tx, request, {
+          action: `report.${action}`,
+          resourceType: 'report',
+          resourceId: id,
+          unitCode: row.unitCode,
+          outcome: 'success',
+          details: { state: updated.state },
+        })
+        return { done: { row: updated, submissions: await listSubmissions(tx, id) } }
+      },
+    )
     return settle(outcome, id, action)
   }
 
   /** The outbox event of a ward report's move: figures and narrative stay in the report, events carry its state. */
-  async function reportEvent(tx: Tx, row: ReportRow, type: 'report.submitted' | 'report.approved' | 'report.returned', occurredAt: Date) {
+  async function reportEvent(
+    tx: Tx,
+    row: ReportRow,
+    type: 'report.submitted' | 'report.approved' | 'report.returned',
+    occurredAt: Date,
+  ) {
     const period = await periodByCode(tx, row.periodCode)
     const iso = (instant: Date | null) => instant?.toISOString() ?? null
     await recordEvent(tx, {
@@ -421,7 +595,13 @@ export default async function reportRoutes(app: FastifyInstance) {
         if (sections !== undefined) changes.sections = sections
         if (refreshFigures) {
           const period = await periodByCode(tx, current.periodCode)
-          const snapshot = await freeze(tx, principal, current.level, unitOfReport(units, principal, current, period), period)
+          const snapshot = await freeze(
+            tx,
+            principal,
+            current.level,
+            unitOfReport(units, principal, current, period),
+            period,
+          )
           changes.snapshot = snapshot as unknown as Record<string, unknown>
         }
         return updateReport(tx, current.id, current.version, changes)
@@ -448,36 +628,42 @@ export default async function reportRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const now = app.clock.now()
       const principal = request.principal!
-      const { row, submissions } = await act(request, request.params.id, 'submit', optionalVersion(request), async (tx, current) => {
-        const period = await periodByCode(tx, current.periodCode)
-        const number = current.submissionCount + 1
-        const updated = await updateReport(tx, current.id, current.version, {
-          state: stateAfter.submit,
-          submittedAt: now,
-          submittedBy: principal.id,
-          ...firstSubmission(current, period, now),
-          reviewedAt: null,
-          reviewedBy: null,
-          reviewComments: null,
-          submissionCount: number,
-          updatedAt: now,
-        })
-        if (!updated) return undefined
-        await insertSubmission(tx, {
-          reportId: current.id,
-          provinceCode: current.provinceCode,
-          wardCode: current.wardCode,
-          residentialGroupCode: null,
-          number,
-          snapshot: current.snapshot,
-          sections: current.sections,
-          submittedAt: now,
-          submittedBy: principal.id,
-        })
-        // Events carry a ward; a district's report has none, and its submission is read from the report itself.
-        if (updated.level === 'ward') await reportEvent(tx, updated, 'report.submitted', now)
-        return updated
-      })
+      const { row, submissions } = await act(
+        request,
+        request.params.id,
+        'submit',
+        optionalVersion(request),
+        async (tx, current) => {
+          const period = await periodByCode(tx, current.periodCode)
+          const number = current.submissionCount + 1
+          const updated = await updateReport(tx, current.id, current.version, {
+            state: stateAfter.submit,
+            submittedAt: now,
+            submittedBy: principal.id,
+            ...firstSubmission(current, period, now),
+            reviewedAt: null,
+            reviewedBy: null,
+            reviewComments: null,
+            submissionCount: number,
+            updatedAt: now,
+          })
+          if (!updated) return undefined
+          await insertSubmission(tx, {
+            reportId: current.id,
+            provinceCode: current.provinceCode,
+            wardCode: current.wardCode,
+            residentialGroupCode: null,
+            number,
+            snapshot: current.snapshot,
+            sections: current.sections,
+            submittedAt: now,
+            submittedBy: principal.id,
+          })
+          // Events carry a ward; a district's report has none, and its submission is read from the report itself.
+          if (updated.level === 'ward') await reportEvent(tx, updated, 'report.submitted', now)
+          return updated
+        },
+      )
       return sendWithEtag(reply, row.version, toReport(row, submissions, withholdsSmallCells(principal)))
     },
   )
@@ -498,13 +684,25 @@ export default async function reportRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const now = app.clock.now()
       const principal = request.principal!
-      const { row, submissions } = await act(request, request.params.id, 'approve', optionalVersion(request), async (tx, current) => {
-        const updated = await updateReport(tx, current.id, current.version, { state: stateAfter.approve, reviewedAt: now, reviewedBy: principal.id, reviewComments: null, updatedAt: now })
-        if (!updated) return undefined
-        await reviewLatestSubmission(tx, current.id, 'approved', null)
-        await reportEvent(tx, updated, 'report.approved', now)
-        return updated
-      })
+      const { row, submissions } = await act(
+        request,
+        request.params.id,
+        'approve',
+        optionalVersion(request),
+        async (tx, current) => {
+          const updated = await updateReport(tx, current.id, current.version, {
+            state: stateAfter.approve,
+            reviewedAt: now,
+            reviewedBy: principal.id,
+            reviewComments: null,
+            updatedAt: now,
+          })
+          if (!updated) return undefined
+          await reviewLatestSubmission(tx, current.id, 'approved', null)
+          await reportEvent(tx, updated, 'report.approved', now)
+          return updated
+        },
+      )
       return sendWithEtag(reply, row.version, toReport(row, submissions, withholdsSmallCells(principal)))
     },
   )
@@ -527,13 +725,25 @@ export default async function reportRoutes(app: FastifyInstance) {
       const now = app.clock.now()
       const principal = request.principal!
       const { comments } = request.body
-      const { row, submissions } = await act(request, request.params.id, 'return', optionalVersion(request), async (tx, current) => {
-        const updated = await updateReport(tx, current.id, current.version, { state: stateAfter.return, reviewedAt: now, reviewedBy: principal.id, reviewComments: comments, updatedAt: now })
-        if (!updated) return undefined
-        await reviewLatestSubmission(tx, current.id, 'returned', comments)
-        await reportEvent(tx, updated, 'report.returned', now)
-        return updated
-      })
+      const { row, submissions } = await act(
+        request,
+        request.params.id,
+        'return',
+        optionalVersion(request),
+        async (tx, current) => {
+          const updated = await updateReport(tx, current.id, current.version, {
+            state: stateAfter.return,
+            reviewedAt: now,
+            reviewedBy: principal.id,
+            reviewComments: comments,
+            updatedAt: now,
+          })
+          if (!updated) return undefined
+          await reviewLatestSubmission(tx, current.id, 'returned', comments)
+          await reportEvent(tx, updated, 'report.returned', now)
+          return updated
+        },
+      )
       return sendWithEtag(reply, row.version, toReport(row, submissions, withholdsSmallCells(principal)))
     },
   )
@@ -544,7 +754,14 @@ export default async function reportRoutes(app: FastifyInstance) {
     const units = await listUnitRows(db())
     const row = await inScope(db(), principal.scope, async (tx) => {
       const found = await getReport(tx, visibilityFor(principal, units), id)
-      await audit(tx, request, { action, resourceType: 'report', resourceId: id, unitCode: found?.unitCode ?? null, outcome: found ? 'success' : 'not_found', details })
+      await audit(tx, request, {
+        action,
+        resourceType: 'report',
+        resourceId: id,
+        unitCode: found?.unitCode ?? null,
+        outcome: found ? 'success' : 'not_found',
+        details,
+      })
       return found
     })
     if (!row) throw notFound('Report', id)
@@ -592,7 +809,9 @@ export default async function reportRoutes(app: FastifyInstance) {
         windowFrom: snapshot.windowFrom,
         asOf: snapshot.asOf,
         generatedAt: app.clock.now(),
-        sections: row.sections.filter((section) => section.text.trim() !== '').map(({ title, text }) => ({ title, text })),
+        sections: row.sections
+          .filter((section) => section.text.trim() !== '')
+          .map(({ title, text }) => ({ title, text })),
         rows: exportRows(indicators, new Map([[row.unitCode, snapshot.unitName]])),
       })
     },
@@ -622,14 +841,26 @@ export default async function reportRoutes(app: FastifyInstance) {
       const withhold = withholdsSmallCells(principal)
       const dataValues = snapshotOf(row).indicators.flatMap((indicator) => {
         const value = publishIndicator(indicator, row.unitCode, withhold)?.value
-        return typeof value === 'number' ? [{ dataElement: indicator.code, period, orgUnit: row.unitCode, value: String(value) }] : []
+        return typeof value === 'number'
+          ? [{ dataElement: indicator.code, period, orgUnit: row.unitCode, value: String(value) }]
+          : []
       })
-      return { period, orgUnit: row.unitCode, completeDate: row.submittedAt ? localDateOf(row.submittedAt) : null, dataValues }
+      return {
+        period,
+        orgUnit: row.unitCode,
+        completeDate: row.submittedAt ? localDateOf(row.submittedAt) : null,
+        dataValues,
+      }
     },
   )
 }
 
-const stateLabels: Record<ReportRow['state'], string> = { draft: 'dự thảo', submitted: 'đã gửi', approved: 'đã duyệt', returned: 'trả lại để chỉnh sửa' }
+const stateLabels: Record<ReportRow['state'], string> = {
+  draft: 'dự thảo',
+  submitted: 'đã gửi',
+  approved: 'đã duyệt',
+  returned: 'trả lại để chỉnh sửa',
+}
 
 /** A unit and every unit below it, whatever their validity: reports keep the unit of their time. */
 function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[] {

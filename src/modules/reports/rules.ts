@@ -3,7 +3,17 @@
  * narrative sections a report starts with, and the district's consolidation of its wards' figures.
  * Pure: no I/O, no clock.
  */
-import { figureMet, figureValue, orderCells, submittedTimeliness, sumBreakdowns, type IndicatorKind, type PeriodKind, type ReportingPeriod, type Target } from '../indicators/rules.js'
+import {
+  figureMet,
+  figureValue,
+  orderCells,
+  submittedTimeliness,
+  sumBreakdowns,
+  type IndicatorKind,
+  type PeriodKind,
+  type ReportingPeriod,
+  type Target,
+} from '../indicators/rules.js'
 
 export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
 export type ReportLevel = 'ward' | 'district'
@@ -60,7 +70,8 @@ export function sectionProblems(sections: readonly Section[]): { pointer: string
   const seen = new Set<string>()
   const problems: { pointer: string; message: string; code: string }[] = []
   sections.forEach((section, index) => {
-    if (seen.has(section.key)) problems.push({ pointer: `/sections/${index}/key`, message: 'appears twice', code: 'duplicate_section' })
+    if (seen.has(section.key))
+      problems.push({ pointer: `/sections/${index}/key`, message: 'appears twice', code: 'duplicate_section' })
     seen.add(section.key)
   })
   return problems
@@ -131,7 +142,8 @@ export function consolidate(
     const value = parts.length === 0 ? null : figureValue(first.kind, numerator, denominator)
     const target = targets.get(code) ?? null
     const dimensionSets = new Map<string, string[]>()
-    for (const part of parts) for (const breakdown of part.breakdowns) dimensionSets.set(breakdown.dimensions.join(','), breakdown.dimensions)
+    for (const part of parts)
+      for (const breakdown of part.breakdowns) dimensionSets.set(breakdown.dimensions.join(','), breakdown.dimensions)
     return {
       code,
       version: first.version,
@@ -147,16 +159,25 @@ export function consolidate(
       value,
       met: parts.length === 0 ? null : figureMet(target, { value, numerator, denominator }, 'district'),
       breakdowns: [...dimensionSets.values()].map((dimensions) => {
-        const cells = parts.flatMap((part) => part.breakdowns.filter((b) => b.dimensions.join(',') === dimensions.join(',')).flatMap((b) => b.cells))
+        const cells = parts.flatMap((part) =>
+          part.breakdowns.filter((b) => b.dimensions.join(',') === dimensions.join(',')).flatMap((b) => b.cells),
+        )
         return {
           dimensions,
           cells: orderCells(
-            sumBreakdowns(cells, dimensions).map((cell) => ({ ...cell, value: figureValue(first.kind, cell.numerator, cell.denominator) })),
+            sumBreakdowns(cells, dimensions).map((cell) => ({
+              ...cell,
+              value: figureValue(first.kind, cell.numerator, cell.denominator),
+            })),
             dimensions,
           ),
         }
       }),
-      parts: parts.map((part) => ({ unitCode: part.unitCode, numerator: part.numerator, denominator: part.denominator })),
+      parts: parts.map((part) => ({
+        unitCode: part.unitCode,
+        numerator: part.numerator,
+        denominator: part.denominator,
+      })),
     }
   })
 }

@@ -23,7 +23,12 @@ const Action = Type.Enum(['edit', 'submit', 'approve', 'return'])
 export const ReportIndicatorSchema = Type.Object(
   {
     ...indicatorIdentity,
-    target: Nullable(Type.Object({ comparator: Type.String(), value: Type.Number(), unit: Type.String() }, { additionalProperties: false })),
+    target: Nullable(
+      Type.Object(
+        { comparator: Type.String(), value: Type.Number(), unit: Type.String() },
+        { additionalProperties: false },
+      ),
+    ),
     figure: Nullable(Type.Ref('UnitFigure')),
   },
   { $id: 'ReportIndicator', additionalProperties: false },
@@ -35,7 +40,9 @@ export const ReportSnapshotSchema = Type.Object(
     unitName: Type.String(),
     windowFrom: IsoDate(),
     windowTo: IsoDate(),
-    asOf: IsoDate({ description: 'the last day counted: the end of the window, or the day the figures were frozen if earlier' }),
+    asOf: IsoDate({
+      description: 'the last day counted: the end of the window, or the day the figures were frozen if earlier',
+    }),
     computedAt: Timestamp(),
     smallCellsWithheld: Type.Boolean(),
     indicators: Type.Array(Type.Ref('ReportIndicator')),
@@ -105,7 +112,9 @@ export const CreateReportBody = Type.Object(
   {
     periodCode: PeriodCode,
     unitCode: UnitCode,
-    level: Type.Optional(Type.Enum(['ward', 'district'], { description: 'follows from the unit; when given it must match' })),
+    level: Type.Optional(
+      Type.Enum(['ward', 'district'], { description: 'follows from the unit; when given it must match' }),
+    ),
     sections: Type.Optional(Sections),
   },
   { additionalProperties: false },
@@ -114,7 +123,9 @@ export const CreateReportBody = Type.Object(
 export const UpdateReportBody = Type.Object(
   {
     sections: Type.Optional(Sections),
-    refreshFigures: Type.Optional(Type.Boolean({ description: 'true: freeze the figures again, as of today (or the end of the window)' })),
+    refreshFigures: Type.Optional(
+      Type.Boolean({ description: 'true: freeze the figures again, as of today (or the end of the window)' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -138,12 +149,18 @@ export const ListReportsQuery = Type.Object(
 
 export const ReportExportQuery = Type.Object({ format: ExportFormat }, { additionalProperties: false })
 
-export const TimelinessQuery = Type.Object({ year: Year, unit: Type.Optional(UnitCode) }, { additionalProperties: false })
+export const TimelinessQuery = Type.Object(
+  { year: Year, unit: Type.Optional(UnitCode) },
+  { additionalProperties: false },
+)
 
 export const TimelinessSchema = Type.Object(
   {
     year: Year,
-    unit: Type.Object({ code: Type.String(), nameVi: Type.String(), level: Type.String() }, { additionalProperties: false }),
+    unit: Type.Object(
+      { code: Type.String(), nameVi: Type.String(), level: Type.String() },
+      { additionalProperties: false },
+    ),
     periods: Type.Array(
       Type.Object(
         {
@@ -180,7 +197,9 @@ export const TimelinessSchema = Type.Object(
 
 export const DataValueSetSchema = Type.Object(
   {
-    period: Type.String({ description: 'DHIS2 period: 2024Q1 (ward plan), 2024S1 (6-month), 2024Q3 (9-month), 2024 (annual)' }),
+    period: Type.String({
+      description: 'DHIS2 period: 2024Q1 (ward plan), 2024S1 (6-month), 2024Q3 (9-month), 2024 (annual)',
+    }),
     orgUnit: Type.String(),
     completeDate: Nullable(IsoDate()),
     dataValues: Type.Array(
@@ -195,7 +214,19 @@ export const DataValueSetSchema = Type.Object(
       ),
     ),
   },
-  { $id: 'DataValueSet', additionalProperties: false, description: 'DHIS2 dataValueSets JSON (POST /api/dataValueSets)' },
+  {
+    $id: 'DataValueSet',
+    additionalProperties: false,
+    description: 'DHIS2 dataValueSets JSON (POST /api/dataValueSets)',
+  },
 )
 
-export const reportSchemas = [ReportIndicatorSchema, ReportSnapshotSchema, ReportSummarySchema, ReportSchema, ReportPageSchema, TimelinessSchema, DataValueSetSchema]
+export const reportSchemas = [
+  ReportIndicatorSchema,
+  ReportSnapshotSchema,
+  ReportSummarySchema,
+  ReportSchema,
+  ReportPageSchema,
+  TimelinessSchema,
+  DataValueSetSchema,
+]

@@ -1,5 +1,11 @@
 import type { UnitRow } from '../indicators/repository.js'
-import { publicationMeta, publishFigures, type Figure, type IndicatorFigures, type PublishedFigure } from '../indicators/service.js'
+import {
+  publicationMeta,
+  publishFigures,
+  type Figure,
+  type IndicatorFigures,
+  type PublishedFigure,
+} from '../indicators/service.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
 import { allowedActions, type SnapshotIndicator } from './rules.js'
 
@@ -28,7 +34,11 @@ export function snapshotIndicators(figures: readonly IndicatorFigures[]): Snapsh
 }
 
 /** A frozen figure as the caller may see it (a district's total protected together with its wards' figures). */
-export function publishIndicator(indicator: SnapshotIndicator, unitCode: string, withhold: boolean): PublishedFigure | null {
+export function publishIndicator(
+  indicator: SnapshotIndicator,
+  unitCode: string,
+  withhold: boolean,
+): PublishedFigure | null {
   if (!indicator.available) return null
   const parts: Figure[] = (indicator.parts ?? []).map((part) => ({ ...part, value: null, met: null, breakdowns: [] }))
   const own: Figure = {
@@ -37,9 +47,16 @@ export function publishIndicator(indicator: SnapshotIndicator, unitCode: string,
     denominator: indicator.denominator,
     value: indicator.value,
     met: indicator.met,
-    breakdowns: indicator.breakdowns.map((breakdown) => ({ dimensions: breakdown.dimensions as Figure['breakdowns'][number]['dimensions'], cells: breakdown.cells })),
+    breakdowns: indicator.breakdowns.map((breakdown) => ({
+      dimensions: breakdown.dimensions as Figure['breakdowns'][number]['dimensions'],
+      cells: breakdown.cells,
+    })),
   }
-  const published = publishFigures({ kind: indicator.kind, source: indicator.source, hasDenominator: indicator.hasDenominator }, [...parts, own], withhold)
+  const published = publishFigures(
+    { kind: indicator.kind, source: indicator.source, hasDenominator: indicator.hasDenominator },
+    [...parts, own],
+    withhold,
+  )
   return published[published.length - 1] ?? null
 }
 

@@ -33,7 +33,10 @@ export const reports = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     createdBy: text('created_by'),
   },
-  (t) => [uniqueIndex('reports_unit_period_key').on(t.unitCode, t.periodCode), index('reports_period_idx').on(t.periodCode, t.state)],
+  (t) => [
+    uniqueIndex('reports_unit_period_key').on(t.unitCode, t.periodCode),
+    index('reports_period_idx').on(t.periodCode, t.state),
+  ],
 )
 
 /** Every submission of a report as it was submitted (versions kept through returns and resubmissions). */
@@ -52,7 +55,9 @@ export const reportSubmissions = pgTable(
     sections: jsonb('sections').$type<{ key: string; title: string; text: string }[]>().notNull(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     submittedBy: text('submitted_by'),
-    outcome: text('outcome', { enum: ['pending', 'approved', 'returned'] }).notNull().default('pending'),
+    outcome: text('outcome', { enum: ['pending', 'approved', 'returned'] })
+      .notNull()
+      .default('pending'),
     reviewComments: text('review_comments'),
   },
   (t) => [uniqueIndex('report_submissions_number_key').on(t.reportId, t.number)],

@@ -53,7 +53,10 @@ export default async function unitsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const [unit, row] = await Promise.all([getUnit(app.database.db, request.params.code), getUnitRow(app.database.db, request.params.code)])
+      const [unit, row] = await Promise.all([
+        getUnit(app.database.db, request.params.code),
+        getUnitRow(app.database.db, request.params.code),
+      ])
       if (!unit || !row) throw notFound('Unit', request.params.code)
       return sendWithEtag(reply, row.version, unit)
     },
@@ -77,15 +80,31 @@ export default async function unitsRoutes(app: FastifyInstance) {
       const parent = await getUnitRow(app.database.db, body.parentCode)
       const problems: FieldError[] = []
       if (!parent || parent.level !== 'ward') {
-        problems.push({ location: 'body', pointer: '/parentCode', message: 'must be the code of a ward', code: 'invalid_parent' })
+        problems.push({
+          location: 'body',
+          pointer: '/parentCode',
+          message: 'must be the code of a ward',
+          code: 'invalid_parent',
+        })
       } else if (body.validFrom < parent.validFrom || (parent.validTo !== null && body.validFrom > parent.validTo)) {
-        problems.push({ location: 'body', pointer: '/validFrom', message: 'must fall within the ward’s validity', code: 'outside_parent_validity' })
+        problems.push({
+          location: 'body',
+          pointer: '/validFrom',
+          message: 'must fall within the ward’s validity',
+          code: 'outside_parent_validity',
+        })
       }
       if (body.validTo !== undefined && body.validTo < body.validFrom) {
-        problems.push({ location: 'body', pointer: '/validTo', message: 'must not be before validFrom', code: 'invalid_range' })
+        problems.push({
+          location: 'body',
+          pointer: '/validTo',
+          message: 'must not be before validFrom',
+          code: 'invalid_range',
+        })
       }
       if (problems.length > 0 || !parent) throw unprocessable('invalid_unit', 'The unit cannot be added.', problems)
-      if (await getUnitRow(app.database.db, body.code)) throw conflict('unit_exists', `A unit with code ${body.code} already exists.`)
+      if (await getUnitRow(app.database.db, body.code))
+        throw conflict('unit_exists', `A unit with code ${body.code} already exists.`)
       const now = app.clock.now()
       const row = await app.database.db.transaction(async (tx) => {
         const created = await insertUnit(tx, {
@@ -104,7 +123,13 @@ export default async function unitsRoutes(app: FastifyInstance) {
           createdAt: now,
           updatedAt: now,
         })
-        await audit(tx, request, { action: 'unit.create', resourceType: 'unit', resourceId: created.code, unitCode: parent.code, outcome: 'success' })
+        await audit(tx, request, {
+          action: 'unit.create',
+          resourceType: 'unit',
+          resourceId: created.code,
+          unitCode: parent.code,
+          outcome: 'success',
+        })
         return created
       })
       app.accounts.principals.invalidateUnits()
@@ -123,7 +148,10 @@ export default async function unitsRoutes(app: FastifyInstance) {
         summary: 'Correct a unit (names, official code, end of validity); the unit is then kept from reference updates',
         params: UnitParams,
         body: UpdateUnitBody,
-        response: { 200: ref(UnitSchema, 'The corrected unit'), ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
+        response: {
+          200: ref(UnitSchema, 'The corrected unit'),
+          ...problemResponses(400, 401, 403, 404, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,12 @@ import { unitCategories, unitLevels } from './tables.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const UnitCode = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'unit code' })
+export const UnitCode = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9._-]+$',
+  description: 'unit code',
+})
 
 export const UnitLinkSchema = Type.Object(
   {
@@ -19,16 +24,22 @@ export const UnitLinkSchema = Type.Object(
 export const UnitSchema = Type.Object(
   {
     code: Type.String({ description: 'stable service code; successor wards of 2025 carry the suffix -2025' }),
-    officialCode: Nullable(Type.String({ description: 'statistics office code (reused across the 2025 reorganisation)' })),
+    officialCode: Nullable(
+      Type.String({ description: 'statistics office code (reused across the 2025 reorganisation)' }),
+    ),
     nameVi: Type.String(),
     nameEn: Nullable(Type.String()),
     level: Type.Enum([...unitLevels]),
     parentCode: Nullable(Type.String()),
     provinceCode: Type.String(),
-    category: Nullable(Type.Enum([...unitCategories], { description: 'decides the child-friendly recognition threshold' })),
+    category: Nullable(
+      Type.Enum([...unitCategories], { description: 'decides the child-friendly recognition threshold' }),
+    ),
     validFrom: IsoDate(),
     validTo: Nullable(IsoDate()),
-    confirmed: Type.Boolean({ description: 'false while the official code or links await checking against the source' }),
+    confirmed: Type.Boolean({
+      description: 'false while the official code or links await checking against the source',
+    }),
     predecessors: Type.Optional(Type.Array(Type.Ref('UnitLink'))),
     successors: Type.Optional(Type.Array(Type.Ref('UnitLink'))),
   },
@@ -58,7 +69,9 @@ export const CreateUnitBody = Type.Object(
     code: UnitCode,
     nameVi: Type.String({ minLength: 1, maxLength: 200 }),
     nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    level: Type.Literal('residential_group', { description: 'wards, districts and provinces come from reference data' }),
+    level: Type.Literal('residential_group', {
+      description: 'wards, districts and provinces come from reference data',
+    }),
     parentCode: UnitCode,
     officialCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     validFrom: IsoDate(),

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, date, index, integer, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core'
 
 export const unitLevels = ['province', 'district', 'ward', 'residential_group'] as const
 export type UnitLevel = (typeof unitLevels)[number]
@@ -25,7 +36,9 @@ export const units = pgTable(
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     validTo: date('valid_to', { mode: 'string' }),
     confirmed: boolean('confirmed').notNull().default(true),
-    source: text('source', { enum: ['reference', 'admin'] }).notNull().default('reference'),
+    source: text('source', { enum: ['reference', 'admin'] })
+      .notNull()
+      .default('reference'),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -52,5 +65,8 @@ export const unitSuccessions = pgTable(
     confirmed: boolean('confirmed').notNull().default(true),
     note: text('note'),
   },
-  (t) => [primaryKey({ columns: [t.predecessorCode, t.successorCode] }), index('unit_successions_successor_idx').on(t.successorCode)],
+  (t) => [
+    primaryKey({ columns: [t.predecessorCode, t.successorCode] }),
+    index('unit_successions_successor_idx').on(t.successorCode),
+  ],
 )

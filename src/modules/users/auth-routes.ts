@@ -33,12 +33,16 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
   if (colon < 0) throw invalidClient('The Basic credentials are not of the form client_id:client_secret in base64.')
   let credentials: { id: string; secret: string }
   try {
-    credentials = { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+    credentials = {
+      id: decodeURIComponent(decoded.slice(0, colon)),
+      secret: decodeURIComponent(decoded.slice(colon + 1)),
+    }
   } catch {
     throw invalidClient('The Basic credentials are not validly form-encoded.')
   }
   // The body is checked for text once for all routes; a header decoded here is checked here.
-  if (textFault(credentials.id) || textFault(credentials.secret)) throw invalidClient('The Basic credentials are not text.')
+  if (textFault(credentials.id) || textFault(credentials.secret))
+    throw invalidClient('The Basic credentials are not text.')
   return credentials
 }
 
@@ -54,7 +58,12 @@ export default async function authRoutes(app: FastifyInstance) {
    * checked, in one locking transaction, and refuses it while either must still wait. An address the
    * account signed in from lately is not held to the account-wide wait.
    */
-  async function admit(request: FastifyRequest, account: string, actor: Actor, grantType: string): Promise<{ account: string; address: string }> {
+  async function admit(
+    request: FastifyRequest,
+    account: string,
+    actor: Actor,
+    grantType: string,
+  ): Promise<{ account: string; address: string }> {
     const address = `${account}@${throttleAddress(request.ip)}`
     const now = app.clock.now()
     const lastSignIn = await lastSignInFrom(app.database.db, address)
@@ -63,7 +72,10 @@ export default async function authRoutes(app: FastifyInstance) {
       countLoginAttempt(
         tx,
         [
-          { key: account, waitMs: (attempts, last) => (known ? 0 : remainingThrottleMs('account', attempts, last, now)) },
+          {
+            key: account,
+            waitMs: (attempts, last) => (known ? 0 : remainingThrottleMs('account', attempts, last, now)),
+          },
           { key: address, waitMs: (attempts, last) => remainingThrottleMs('address', attempts, last, now) },
         ],
         now,
@@ -77,13 +89,20 @@ export default async function authRoutes(app: FastifyInstance) {
         details: { grantType, reason: 'throttled', failures: admission.attempts },
       })
       const seconds = Math.ceil(admission.waitMs / 1000)
-      throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) })
+      throw oauthProblem(429, 'login_throttled', `Too many failed attempts; try again in ${seconds} s.`, {
+        'retry-after': String(seconds),
+      })
     }
     return { account, address }
   }
 
   async function fail(request: FastifyRequest, actor: Actor, grantType: string, reason: string) {
-    await audit(app.database.db, request, { action: 'auth.token', outcome: 'failure', actor, details: { grantType, reason } })
+    await audit(app.database.db, request, {
+      action: 'auth.token',
+      outcome: 'failure',
+      actor,
+      details: { grantType, reason },
+    })
   }
 
   async function succeed(
@@ -109,7 +128,9 @@ export default async function authRoutes(app: FastifyInstance) {
     const anonymousActor: Actor = { type: 'anonymous', id: null, name: username, role: null }
     const keys = await admit(request, `user:${username}`, anonymousActor, 'password')
     const user = await findUserByUsername(app.database.db, username)
-    const valid = user?.passwordHash ? await verifySecret(user.passwordHash, body.password) : await accounts.decoy.verify(body.password)
+    const valid = user?.passwordHash
+      ? await verifySecret(user.passwordHash, body.password)
+      : await accounts.decoy.verify(body.password)
     const actor: Actor = user ? { type: 'user', id: user.id, name: user.username, role: user.role } : anonymousActor
     if (!user || !valid || !user.active) {
       await fail(request, actor, 'password', !user ? 'unknown_user' : !valid ? 'wrong_password' : 'inactive')
@@ -119,22 +140,37 @@ export default async function authRoutes(app: FastifyInstance) {
   }
 
   async function clientCredentialsGrant(request: FastifyRequest, body: TokenRequest) {
-    const credentials = basicCredentials(request) ?? (body.client_id && body.client_secret ? { id: body.client_id, secret: body.client_secret } : undefined)
+    const credentials =
+      basicCredentials(request) ??
+      (body.client_id && body.client_secret ? { id: body.client_id, secret: body.client_secret } : undefined)
     if (!credentials) {
-      throw oauthProblem(400, 'invalid_request', 'The client_credentials grant needs client_id and client_secret (or HTTP Basic).')
+      throw oauthProblem(
+        400,
+        'invalid_request',
+        'The client_credentials grant needs client_id and client_secret (or HTTP Basic).',
+      )
     }
     // Client ids are UUIDs, written in lower case; any other spelling is the same client, counted as one.
     // Anything else can be no client: refused before anything is counted or stored.
     const clientId = credentials.id.toLowerCase()
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId)) {
-      await fail(request, { type: 'anonymous', id: null, name: null, role: null }, 'client_credentials', 'malformed_client_id')
+      await fail(
+        request,
+        { type: 'anonymous', id: null, name: null, role: null },
+        'client_credentials',
+        'malformed_client_id',
+      )
       throw invalidClient('The client is unknown, revoked, or its secret is wrong.')
     }
     const anonymousActor: Actor = { type: 'anonymous', id: null, name: clientId, role: null }
     const keys = await admit(request, `client:${clientId}`, anonymousActor, 'client_credentials')
     const client = await getClient(app.database.db, clientId)
-    const valid = client ? await verifySecret(client.secretHash, credentials.secret) : await accounts.decoy.verify(credentials.secret)
-    const actor: Actor = client ? { type: 'client', id: client.id, name: client.name, role: client.role } : anonymousActor
+    const valid = client
+      ? await verifySecret(client.secretHash, credentials.secret)
+      : await accounts.decoy.verify(credentials.secret)
+    const actor: Actor = client
+      ? { type: 'client', id: client.id, name: client.name, role: client.role }
+      : anonymousActor
     if (!client || !valid || !client.active) {
       await fail(request, actor, 'client_credentials', !client ? 'unknown_client' : !valid ? 'wrong_secret' : 'revoked')
       throw invalidClient('The client is unknown, revoked, or its secret is wrong.')

@@ -23,7 +23,9 @@ export async function createAccount(
 ) {
   const problems = [
     ...(await accountProblems(database.db, account, 'person')).map((p) => `${p.pointer.slice(1)} ${p.message}`),
-    ...passwordProblems(account.password, { username: account.username, minLength: options.passwordMinLength }).map((m) => `password ${m}`),
+    ...passwordProblems(account.password, { username: account.username, minLength: options.passwordMinLength }).map(
+      (m) => `password ${m}`,
+    ),
   ]
   if (problems.length > 0) throw new Error(`cannot create ${account.username}: ${problems.join('; ')}`)
   return insertUser(database.db, {
@@ -66,7 +68,12 @@ export async function ensureBootstrapAdmin(
       role: 'district_admin',
       units: roots.map((root) => root.code),
     },
-    { hashing: options.hashing, passwordMinLength: options.passwordMinLength, now: options.now, createdBy: 'bootstrap' },
+    {
+      hashing: options.hashing,
+      passwordMinLength: options.passwordMinLength,
+      now: options.now,
+      createdBy: 'bootstrap',
+    },
   )
   return { username, generatedPassword }
 }

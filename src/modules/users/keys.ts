@@ -10,7 +10,10 @@ import { signingKeys } from './tables.js'
  * many it sealed.
  */
 export async function sealPlainSigningKeys(db: Db, secretsKey: string): Promise<number> {
-  const plain = await db.select().from(signingKeys).where(sql`jsonb_typeof(${signingKeys.privateJwk}) = 'object'`)
+  const plain = await db
+    .select()
+    .from(signingKeys)
+    .where(sql`jsonb_typeof(${signingKeys.privateJwk}) = 'object'`)
   for (const row of plain) {
     const sealed = seal(secretsKey, 'signing-key', JSON.stringify(row.privateJwk), row.kid)
     await db.update(signingKeys).set({ privateJwk: sealed }).where(eq(signingKeys.kid, row.kid))
@@ -93,7 +96,13 @@ export class KeyStore {
       const { d: _private, ...publicJwk } = await exportJWK(privateKey)
       loaded.push({
         kid: this.options.keyId,
-        publicJwk: { ...publicJwk, kty: publicJwk.kty ?? 'EC', kid: this.options.keyId, alg: signingAlgorithm, use: 'sig' },
+        publicJwk: {
+          ...publicJwk,
+          kty: publicJwk.kty ?? 'EC',
+          kid: this.options.keyId,
+          alg: signingAlgorithm,
+          use: 'sig',
+        },
         publicKey: (await importJWK({ ...publicJwk, alg: signingAlgorithm }, signingAlgorithm)) as CryptoKey,
         privateKey,
         createdAt: now,
@@ -121,7 +130,9 @@ export class KeyStore {
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: signingAlgorithm, use: 'sig' }
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: signingAlgorithm }
     const sealed = seal(secretsKeyOf(this.options), 'signing-key', JSON.stringify(privateJwk), kid)
-    await this.database.db.insert(signingKeys).values({ kid, algorithm: signingAlgorithm, publicJwk, privateJwk: sealed, createdAt: now })
+    await this.database.db
+      .insert(signingKeys)
+      .values({ kid, algorithm: signingAlgorithm, publicJwk, privateJwk: sealed, createdAt: now })
     return kid
   }
 
@@ -165,7 +176,10 @@ export class KeyStore {
 
   /** Starts signing with a new key; the old ones stay published until their tokens expire. */
   async rotate(now: Date): Promise<string> {
-    await this.database.db.update(signingKeys).set({ retiredAt: now, privateJwk: null }).where(isNull(signingKeys.retiredAt))
+    await this.database.db
+      .update(signingKeys)
+      .set({ retiredAt: now, privateJwk: null })
+      .where(isNull(signingKeys.retiredAt))
     const kid = await this.generate(now)
     await this.refresh(now, true)
     return kid

@@ -75,7 +75,9 @@ export class PrincipalDirectory {
 
   private async loadUser(subject: VerifiedToken['subject']): Promise<Principal> {
     const condition =
-      subject.kind === 'external' ? eq(users.externalSubject, subject.subject) : eq(users.id, subject.kind === 'user' ? subject.id : '')
+      subject.kind === 'external'
+        ? eq(users.externalSubject, subject.subject)
+        : eq(users.id, subject.kind === 'user' ? subject.id : '')
     const [row] = await this.database.db
       .select({ user: users, permissions: roles.permissions })
       .from(users)

@@ -42,7 +42,8 @@ export function toClient(row: ClientRow) {
 export async function applyRolesReference(tx: Executor, data: RolesData): Promise<void> {
   for (const role of data.roles) {
     const unknown = [...role.permissions, ...role.grantable].filter((p) => !isPermission(p))
-    if (unknown.length > 0) throw new Error(`roles reference: ${role.code} names unknown permissions ${unknown.join(', ')}`)
+    if (unknown.length > 0)
+      throw new Error(`roles reference: ${role.code} names unknown permissions ${unknown.join(', ')}`)
     const { code: _code, ...changes } = role
     await tx.insert(roles).values(role).onConflictDoUpdate({ target: roles.code, set: changes })
   }
@@ -73,10 +74,19 @@ export async function accountProblems(
     })
   }
   if (account.units !== undefined) {
-    const found = await db.select({ code: units.code }).from(units).where(inArray(units.code, [...account.units]))
+    const found = await db
+      .select({ code: units.code })
+      .from(units)
+      .where(inArray(units.code, [...account.units]))
     const known = new Set(found.map((u) => u.code))
     account.units.forEach((code, index) => {
-      if (!known.has(code)) problems.push({ location: 'body', pointer: `/units/${index}`, message: 'is not a known unit', code: 'unknown_unit' })
+      if (!known.has(code))
+        problems.push({
+          location: 'body',
+          pointer: `/units/${index}`,
+          message: 'is not a known unit',
+          code: 'unknown_unit',
+        })
     })
   }
   if (account.grants !== undefined && role) {
@@ -105,7 +115,10 @@ export async function getUser(db: Executor, id: string): Promise<UserRow | undef
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
   return row
 }
 
@@ -166,7 +179,12 @@ export async function listClients(db: Executor, filter: { after?: string; limit:
     .limit(filter.limit)
 }
 
-export async function revokeClient(tx: Executor, id: string, expectedVersion: number, now: Date): Promise<ClientRow | undefined> {
+export async function revokeClient(
+  tx: Executor,
+  id: string,
+  expectedVersion: number,
+  now: Date,
+): Promise<ClientRow | undefined> {
   const [row] = await tx
     .update(clients)
     .set({ active: false, revokedAt: now, version: sql`${clients.version} + 1` })
@@ -193,7 +211,12 @@ export async function countLoginAttempt(
   const rows = await tx
     .select()
     .from(loginAttempts)
-    .where(inArray(loginAttempts.key, sorted.map(({ key }) => key)))
+    .where(
+      inArray(
+        loginAttempts.key,
+        sorted.map(({ key }) => key),
+      ),
+    )
     .orderBy(loginAttempts.key)
     .for('update')
   let waitMs = 0
@@ -208,7 +231,12 @@ export async function countLoginAttempt(
   await tx
     .update(loginAttempts)
     .set({ failures: sql`${loginAttempts.failures} + 1`, lastFailureAt: now })
-    .where(inArray(loginAttempts.key, sorted.map(({ key }) => key)))
+    .where(
+      inArray(
+        loginAttempts.key,
+        sorted.map(({ key }) => key),
+      ),
+    )
   return { waitMs: 0, attempts: attempts + 1 }
 }
 
@@ -226,7 +254,10 @@ export async function recordSignIn(db: Executor, keys: { account: string; addres
 
 /** When the account last signed in from this address, if it ever did (and it is still remembered). */
 export async function lastSignInFrom(db: Executor, addressKey: string): Promise<Date | null> {
-  const [row] = await db.select({ at: loginAttempts.lastFailureAt }).from(loginAttempts).where(eq(loginAttempts.key, `known:${addressKey}`))
+  const [row] = await db
+    .select({ at: loginAttempts.lastFailureAt })
+    .from(loginAttempts)
+    .where(eq(loginAttempts.key, `known:${addressKey}`))
   return row?.at ?? null
 }
 
@@ -236,7 +267,10 @@ export async function purgeLoginAttempts(db: Executor, now: Date, countsMs: numb
     .delete(loginAttempts)
     .where(
       or(
-        and(sql`${loginAttempts.key} not like 'known:%'`, lt(loginAttempts.lastFailureAt, new Date(now.getTime() - countsMs))),
+        and(
+          sql`${loginAttempts.key} not like 'known:%'`,
+          lt(loginAttempts.lastFailureAt, new Date(now.getTime() - countsMs)),
+        ),
         and(like(loginAttempts.key, 'known:%'), lt(loginAttempts.lastFailureAt, new Date(now.getTime() - knownMs))),
       ),
     )

@@ -39,13 +39,22 @@ import {
 import { users } from './tables.js'
 
 function invalidAccount(errors: FieldError[]): HttpProblem {
-  return new HttpProblem(422, 'invalid_account', `The account cannot be saved: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`, {
-    errors,
-  })
+  return new HttpProblem(
+    422,
+    'invalid_account',
+    `The account cannot be saved: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`,
+    {
+      errors,
+    },
+  )
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  for (let current = error as { code?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+  for (
+    let current = error as { code?: string; cause?: unknown } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
     if (current.code === '23505') return true
   }
   return false
@@ -151,7 +160,8 @@ export default async function userRoutes(app: FastifyInstance) {
         reply.code(201).header('location', `/v1/users/${row.id}`)
         return sendWithEtag(reply, row.version, toUser(row))
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict('username_taken', 'That username or external subject is already in use.')
+        if (isUniqueViolation(error))
+          throw conflict('username_taken', 'That username or external subject is already in use.')
         throw error
       }
     },
@@ -172,7 +182,11 @@ export default async function userRoutes(app: FastifyInstance) {
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query
       const after = decodeCursor(cursor, ['text'])?.[0]
-      const rows = await listUsers(app.database.db, { ...filter, after: after === undefined ? undefined : String(after), limit: limit + 1 })
+      const rows = await listUsers(app.database.db, {
+        ...filter,
+        after: after === undefined ? undefined : String(after),
+        limit: limit + 1,
+      })
       const page = toPage(rows, limit, (row) => [row.username])
       return { items: page.items.map(toUser), nextCursor: page.nextCursor }
     },
@@ -187,7 +201,10 @@ export default async function userRoutes(app: FastifyInstance) {
         tags: ['users'],
         summary: 'Get a user account',
         params: IdParams,
-        response: { 200: ref(UserSchema, 'The account; ETag carries its version'), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: ref(UserSchema, 'The account; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -210,7 +227,10 @@ export default async function userRoutes(app: FastifyInstance) {
           'access within seconds, even with a token that has not expired.',
         params: IdParams,
         body: UpdateUserBody,
-        response: { 200: ref(UserSchema, 'The changed account'), ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428) },
+        response: {
+          200: ref(UserSchema, 'The changed account'),
+          ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -221,7 +241,10 @@ export default async function userRoutes(app: FastifyInstance) {
       if (!current) throw notFound('User', id)
       const problems = await accountProblems(app.database.db, { ...body, currentRole: current.role }, 'person')
       if (body.password !== undefined) {
-        for (const message of passwordProblems(body.password, { username: current.username, minLength: accounts.passwordMinLength })) {
+        for (const message of passwordProblems(body.password, {
+          username: current.username,
+          minLength: accounts.passwordMinLength,
+        })) {
           problems.push({ location: 'body', pointer: '/password', message, code: 'weak_password' })
         }
       }
@@ -255,13 +278,19 @@ export default async function userRoutes(app: FastifyInstance) {
   route.post(
     '/v1/clients',
     {
-      config: { permission: 'clients:manage', idempotent: { replayBody: (client) => ({ client, clientSecret: null }) } },
+      config: {
+        permission: 'clients:manage',
+        idempotent: { replayBody: (client) => ({ client, clientSecret: null }) },
+      },
       schema: {
         operationId: 'createClient',
         tags: ['users'],
         summary: 'Register a machine client (client_credentials); the secret is shown once',
         body: CreateClientBody,
-        response: { 201: ref(CreatedClientSchema, 'The client and its secret'), ...problemResponses(400, 401, 403, 422) },
+        response: {
+          201: ref(CreatedClientSchema, 'The client and its secret'),
+          ...problemResponses(400, 401, 403, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -279,7 +308,12 @@ export default async function userRoutes(app: FastifyInstance) {
           createdAt: app.clock.now(),
           createdBy: request.principal!.id,
         })
-        await audit(tx, request, { action: 'client.create', resourceType: 'client', resourceId: created.id, outcome: 'success' })
+        await audit(tx, request, {
+          action: 'client.create',
+          resourceType: 'client',
+          resourceId: created.id,
+          outcome: 'success',
+        })
         return created
       })
       reply.code(201).header('location', `/v1/clients/${row.id}`).header('cache-control', 'no-store')
@@ -302,7 +336,10 @@ export default async function userRoutes(app: FastifyInstance) {
     async (request) => {
       const { limit = 50, cursor } = request.query
       const after = decodeCursor(cursor, ['uuid'])?.[0]
-      const rows = await listClients(app.database.db, { after: after === undefined ? undefined : String(after), limit: limit + 1 })
+      const rows = await listClients(app.database.db, {
+        after: after === undefined ? undefined : String(after),
+        limit: limit + 1,
+      })
       const page = toPage(rows, limit, (row) => [row.id])
       return { items: page.items.map(toClient), nextCursor: page.nextCursor }
     },
@@ -346,7 +383,13 @@ export default async function userRoutes(app: FastifyInstance) {
       if (!current) throw notFound('Client', id)
       const revoked = await app.database.db.transaction(async (tx) => {
         const row = await revokeClient(tx, id, expectedVersion, app.clock.now())
-        if (row) await audit(tx, request, { action: 'client.revoke', resourceType: 'client', resourceId: id, outcome: 'success' })
+        if (row)
+          await audit(tx, request, {
+            action: 'client.revoke',
+            resourceType: 'client',
+            resourceId: id,
+            outcome: 'success',
+          })
         return row
       })
       if (!revoked) throw staleVersion(current.version)

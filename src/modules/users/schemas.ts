@@ -4,15 +4,30 @@ import { UnitCode } from '../units/schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const Username = Type.String({ pattern: '^[a-z0-9._-]{3,64}$', description: 'lower-case letters, digits, dot, dash, underscore; 3–64' })
-const RoleCode = Type.String({ pattern: '^[a-z_]{2,40}$', description: 'a role code, e.g. ward_officer (see GET /v1/roles)' })
-const Units = Type.Array(UnitCode, { minItems: 1, maxItems: 50, uniqueItems: true, description: 'the units this account works for' })
+export const Username = Type.String({
+  pattern: '^[a-z0-9._-]{3,64}$',
+  description: 'lower-case letters, digits, dot, dash, underscore; 3–64',
+})
+const RoleCode = Type.String({
+  pattern: '^[a-z_]{2,40}$',
+  description: 'a role code, e.g. ward_officer (see GET /v1/roles)',
+})
+const Units = Type.Array(UnitCode, {
+  minItems: 1,
+  maxItems: 50,
+  uniqueItems: true,
+  description: 'the units this account works for',
+})
 const Grants = Type.Array(Type.String({ pattern: '^[a-z]+:[a-z]+$' }), {
   maxItems: 10,
   uniqueItems: true,
   description: "extra permissions from the role's grantable list",
 })
-const Password = Type.String({ minLength: 1, maxLength: 256, description: 'checked against the password policy; never returned' })
+const Password = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'checked against the password policy; never returned',
+})
 
 export const UserSchema = Type.Object(
   {
@@ -42,7 +57,9 @@ export const CreateUserBody = Type.Object(
     units: Units,
     grants: Type.Optional(Grants),
     password: Type.Optional(Password),
-    externalSubject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'subject at the trusted external issuer' })),
+    externalSubject: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'subject at the trusted external issuer' }),
+    ),
     active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -91,7 +108,8 @@ export const CreatedClientSchema = Type.Object(
   {
     client: Type.Ref('Client'),
     clientSecret: Type.Union([Type.String(), Type.Null()], {
-      description: 'shown once; only a hash is kept. null when an Idempotency-Key replay answers: the secret is not shown again',
+      description:
+        'shown once; only a hash is kept. null when an Idempotency-Key replay answers: the secret is not shown again',
     }),
   },
   { $id: 'CreatedClient', additionalProperties: false },
@@ -150,7 +168,9 @@ export const TokenRequestBody = Type.Object(
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    scope: Type.Optional(Type.String({ maxLength: 512, description: 'accepted and ignored: permissions come from the role' })),
+    scope: Type.Optional(
+      Type.String({ maxLength: 512, description: 'accepted and ignored: permissions come from the role' }),
+    ),
   },
   { additionalProperties: false },
 )

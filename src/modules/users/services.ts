@@ -16,7 +16,12 @@ export interface AccountServices {
   passwordMinLength: number
 }
 
-export function createAccountServices(config: Config, database: Database, clock: Clock, onUnreadableKey?: (kid: string) => void): AccountServices {
+export function createAccountServices(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  onUnreadableKey?: (kid: string) => void,
+): AccountServices {
   const { auth } = config
   const keys = new KeyStore(database, {
     privateKeyPem: auth.privateKeyPem,

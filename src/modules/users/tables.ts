@@ -23,7 +23,10 @@ export const users = pgTable(
       .references(() => roles.code),
     units: text('units').array().notNull(),
     /** Permissions granted to this account beyond its role, from the role's `grantable` list. */
-    grants: text('grants').array().notNull().default(sql`'{}'::text[]`),
+    grants: text('grants')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     active: boolean('active').notNull().default(true),
     passwordHash: text('password_hash'),
     /** Subject of this person at a trusted external identity provider, when they sign in there. */

@@ -54,7 +54,11 @@ export class TokenService {
   }
 
   /** `lifetimeSeconds` defaults to the configured access-token lifetime. */
-  async issue(subject: { kind: SubjectKind; id: string }, now: Date, lifetimeSeconds = this.options.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
+  async issue(
+    subject: { kind: SubjectKind; id: string },
+    now: Date,
+    lifetimeSeconds = this.options.ttlSeconds,
+  ): Promise<{ token: string; expiresIn: number }> {
     const { kid, privateKey } = await this.keys.signingKey(now)
     const issuedAt = Math.floor(now.getTime() / 1000)
     const token = await new SignJWT({ typ: subject.kind })
@@ -134,7 +138,8 @@ export class TokenService {
       return { subject: { kind: match[1] as SubjectKind, id: match[2]! }, claims: payload }
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('token_expired', 'The bearer token has expired.')
-      if (error instanceof joseErrors.JOSEError) throw unauthorized('invalid_token', 'The bearer token is not valid for this service.')
+      if (error instanceof joseErrors.JOSEError)
+        throw unauthorized('invalid_token', 'The bearer token is not valid for this service.')
       throw error
     }
   }

@@ -16,10 +16,16 @@ export type Resolution = { ok: true; address: string; family: 4 | 6 } | ({ ok: f
  * to refuse: the resolver may hand out either). Called at registration and again before every attempt,
  * so a name re-pointed at an internal address after registration (DNS rebinding) is caught.
  */
-export async function resolveTarget(target: WebhookTarget, policy: UrlPolicy, resolver: Resolver = systemResolver): Promise<Resolution> {
+export async function resolveTarget(
+  target: WebhookTarget,
+  policy: UrlPolicy,
+  resolver: Resolver = systemResolver,
+): Promise<Resolution> {
   if (target.literal) {
     const rejection = addressRejection(target.host, target.host, policy)
-    return rejection ? { ok: false, ...rejection } : { ok: true, address: target.host, family: target.host.includes(':') ? 6 : 4 }
+    return rejection
+      ? { ok: false, ...rejection }
+      : { ok: true, address: target.host, family: target.host.includes(':') ? 6 : 4 }
   }
   let addresses: { address: string; family: number }[]
   try {
@@ -27,7 +33,8 @@ export async function resolveTarget(target: WebhookTarget, policy: UrlPolicy, re
   } catch {
     return { ok: false, reason: 'unresolvable_host', message: `${target.host} does not resolve` }
   }
-  if (addresses.length === 0) return { ok: false, reason: 'unresolvable_host', message: `${target.host} does not resolve` }
+  if (addresses.length === 0)
+    return { ok: false, reason: 'unresolvable_host', message: `${target.host} does not resolve` }
   for (const { address } of addresses) {
     const rejection = addressRejection(address, target.host, policy)
     if (rejection) return { ok: false, ...rejection }
@@ -62,7 +69,8 @@ export function postJson(
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
   const lookup: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [pinned])
+    if ((options as { all?: boolean }).all)
+      (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [pinned])
     else callback(null, pinned.address, pinned.family)
   }
   const client = target.url.protocol === 'https:' ? https : http
@@ -87,7 +95,10 @@ export function postJson(
       ...(target.literal ? {} : { servername: target.host }),
     })
     const timer = setTimeout(() => {
-      finish({ status: null, error: connected ? `no response within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms` })
+      finish({
+        status: null,
+        error: connected ? `no response within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms`,
+      })
       request.destroy()
     }, timeoutMs)
     request.on('socket', (socket) => {

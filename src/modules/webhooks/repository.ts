@@ -65,7 +65,12 @@ function eventInScope(scope: Scope): SQL {
 
 /** Ids only, over every unit (run with the system scope): what the horizon and the cursor walk over. */
 export async function eventIdsAfter(tx: Executor, after: number, limit: number): Promise<number[]> {
-  const rows = await tx.select({ id: events.id }).from(events).where(gt(events.id, after)).orderBy(asc(events.id)).limit(limit)
+  const rows = await tx
+    .select({ id: events.id })
+    .from(events)
+    .where(gt(events.id, after))
+    .orderBy(asc(events.id))
+    .limit(limit)
   return rows.map((row) => Number(row.id))
 }
 
@@ -96,7 +101,12 @@ export async function eventForReader(tx: Executor, scope: Scope, id: number): Pr
 /** The events after the cursor that the dispatcher fans out (run with the system scope). */
 export async function eventsToDispatch(tx: Executor, after: number, limit: number) {
   return tx
-    .select({ id: events.id, type: events.type, wardCode: events.wardCode, residentialGroupCode: events.residentialGroupCode })
+    .select({
+      id: events.id,
+      type: events.type,
+      wardCode: events.wardCode,
+      residentialGroupCode: events.residentialGroupCode,
+    })
     .from(events)
     .where(gt(events.id, after))
     .orderBy(asc(events.id))
@@ -109,13 +119,23 @@ const gapWatchName = 'webhooks:gap-watch'
 
 /** The dispatcher's cursor, locked for this transaction: a second dispatcher waits, then sees it moved. */
 export async function lockDispatchCursor(tx: Executor, now: Date): Promise<number> {
-  await tx.insert(eventDispatchCursor).values({ name: dispatchCursorName, lastEventId: 0, updatedAt: now }).onConflictDoNothing()
-  const [row] = await tx.select().from(eventDispatchCursor).where(eq(eventDispatchCursor.name, dispatchCursorName)).for('update')
+  await tx
+    .insert(eventDispatchCursor)
+    .values({ name: dispatchCursorName, lastEventId: 0, updatedAt: now })
+    .onConflictDoNothing()
+  const [row] = await tx
+    .select()
+    .from(eventDispatchCursor)
+    .where(eq(eventDispatchCursor.name, dispatchCursorName))
+    .for('update')
   return Number(row!.lastEventId)
 }
 
 export async function saveDispatchCursor(tx: Executor, position: number, now: Date): Promise<void> {
-  await tx.update(eventDispatchCursor).set({ lastEventId: position, updatedAt: now }).where(eq(eventDispatchCursor.name, dispatchCursorName))
+  await tx
+    .update(eventDispatchCursor)
+    .set({ lastEventId: position, updatedAt: now })
+    .where(eq(eventDispatchCursor.name, dispatchCursorName))
 }
 
 export async function readGapWatch(tx: Executor): Promise<GapWatch | null> {
@@ -148,25 +168,45 @@ export async function transactionHorizon(tx: Executor): Promise<{ oldestRunning:
 
 /** Every id at or below this is final: committed, or never to be. */
 export async function dispatchedUpTo(tx: Executor): Promise<number> {
-  const [row] = await tx.select({ position: eventDispatchCursor.lastEventId }).from(eventDispatchCursor).where(eq(eventDispatchCursor.name, dispatchCursorName))
+  const [row] = await tx
+    .select({ position: eventDispatchCursor.lastEventId })
+    .from(eventDispatchCursor)
+    .where(eq(eventDispatchCursor.name, dispatchCursorName))
   return row ? Number(row.position) : 0
 }
 
-export async function insertSubscription(tx: Executor, values: typeof webhookSubscriptions.$inferInsert): Promise<SubscriptionRow> {
+export async function insertSubscription(
+  tx: Executor,
+  values: typeof webhookSubscriptions.$inferInsert,
+): Promise<SubscriptionRow> {
   const [row] = await tx.insert(webhookSubscriptions).values(values).returning()
   return row!
 }
 
 /** A live subscription the caller may manage: every unit it names lies within the caller's `covered` units. */
-export async function getSubscription(db: Executor, id: string, covered: ReadonlySet<string>): Promise<SubscriptionRow | undefined> {
+export async function getSubscription(
+  db: Executor,
+  id: string,
+  covered: ReadonlySet<string>,
+): Promise<SubscriptionRow | undefined> {
   const [row] = await db
     .select()
     .from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.id, id), isNull(webhookSubscriptions.deletedAt), arrayContained(webhookSubscriptions.units, [...covered])))
+    .where(
+      and(
+        eq(webhookSubscriptions.id, id),
+        isNull(webhookSubscriptions.deletedAt),
+        arrayContained(webhookSubscriptions.units, [...covered]),
+      ),
+    )
   return row
 }
 
-export async function listSubscriptions(db: Executor, covered: ReadonlySet<string>, page: { after?: string; limit: number }): Promise<SubscriptionRow[]> {
+export async function listSubscriptions(
+  db: Executor,
+  covered: ReadonlySet<string>,
+  page: { after?: string; limit: number },
+): Promise<SubscriptionRow[]> {
   const conditions = [isNull(webhookSubscriptions.deletedAt), arrayContained(webhookSubscriptions.units, [...covered])]
   if (page.after) conditions.push(gt(webhookSubscriptions.id, page.after))
   return db
@@ -189,11 +229,22 @@ export async function subscriptionById(db: Executor, id: string): Promise<Subscr
   return row
 }
 
-export async function deleteSubscription(tx: Executor, id: string, expectedVersion: number, now: Date): Promise<SubscriptionRow | undefined> {
+export async function deleteSubscription(
+  tx: Executor,
+  id: string,
+  expectedVersion: number,
+  now: Date,
+): Promise<SubscriptionRow | undefined> {
   const [row] = await tx
     .update(webhookSubscriptions)
     .set({ active: false, deletedAt: now, version: sql`${webhookSubscriptions.version} + 1` })
-    .where(and(eq(webhookSubscriptions.id, id), eq(webhookSubscriptions.version, expectedVersion), isNull(webhookSubscriptions.deletedAt)))
+    .where(
+      and(
+        eq(webhookSubscriptions.id, id),
+        eq(webhookSubscriptions.version, expectedVersion),
+        isNull(webhookSubscriptions.deletedAt),
+      ),
+    )
     .returning()
   return row
 }
@@ -261,7 +312,12 @@ export async function listDeliveries(
     .limit(filter.limit)
 }
 
-export async function getDelivery(tx: Executor, scope: Scope, subscriptionId: string, id: number): Promise<DeliveryListRow | undefined> {
+export async function getDelivery(
+  tx: Executor,
+  scope: Scope,
+  subscriptionId: string,
+  id: number,
+): Promise<DeliveryListRow | undefined> {
   const [row] = await tx
     .select({ delivery: webhookDeliveries, event: { id: events.eventId, type: events.type }, latest: latestAttempt })
     .from(webhookDeliveries)
@@ -301,10 +357,25 @@ export type RearmOutcome = { state: 'queued'; runAt: Date } | { state: 'in_progr
  * per pair, so a retry never runs beside an automatic attempt.
  */
 export async function rearmDelivery(tx: Executor, key: string, now: Date): Promise<RearmOutcome> {
-  const [job] = await tx.select({ id: jobs.id, state: jobs.state }).from(jobs).where(eq(jobs.singletonKey, key)).for('update')
+  const [job] = await tx
+    .select({ id: jobs.id, state: jobs.state })
+    .from(jobs)
+    .where(eq(jobs.singletonKey, key))
+    .for('update')
   if (!job) return { state: 'absent' }
   if (job.state === 'active') return { state: 'in_progress' }
-  const changes = job.state === 'queued' ? { runAt: now } : { state: 'queued' as const, runAt: now, attempts: 0, lockedBy: null, lockedUntil: null, lastError: null, finishedAt: null }
+  const changes =
+    job.state === 'queued'
+      ? { runAt: now }
+      : {
+          state: 'queued' as const,
+          runAt: now,
+          attempts: 0,
+          lockedBy: null,
+          lockedUntil: null,
+          lastError: null,
+          finishedAt: null,
+        }
   await tx.update(jobs).set(changes).where(eq(jobs.id, job.id))
   return { state: 'queued', runAt: now }
 }
@@ -315,7 +386,13 @@ export async function rearmDelivery(tx: Executor, key: string, now: Date): Promi
  */
 export async function auditDelivery(
   tx: Executor,
-  entry: { at: Date; jobId: number; event: StoredEvent; outcome: 'success' | 'failure'; details: Record<string, unknown> },
+  entry: {
+    at: Date
+    jobId: number
+    event: StoredEvent
+    outcome: 'success' | 'failure'
+    details: Record<string, unknown>
+  },
 ): Promise<void> {
   await tx.insert(auditEvents).values({
     occurredAt: entry.at,
@@ -338,7 +415,10 @@ export async function auditDelivery(
  * migrations. Returns how many it sealed.
  */
 export async function sealPlainWebhookSecrets(db: Executor, secretsKey: string): Promise<number> {
-  const plain = await db.select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret }).from(webhookSubscriptions).where(like(webhookSubscriptions.secret, 'plain:%'))
+  const plain = await db
+    .select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret })
+    .from(webhookSubscriptions)
+    .where(like(webhookSubscriptions.secret, 'plain:%'))
   for (const row of plain) {
     const sealed = sealWebhookSecret(secretsKey, row.secret.slice('plain:'.length), row.id)
     await db.update(webhookSubscriptions).set({ secret: sealed }).where(eq(webhookSubscriptions.id, row.id))

@@ -65,7 +65,10 @@ function toWebhook(row: SubscriptionRow) {
 
 function toDelivery(row: DeliveryListRow, next: Map<string, Date>) {
   const { delivery } = row
-  const upcoming = row.latest && delivery.state === 'failed' ? next.get(deliveryJobKey(delivery.subscriptionId, delivery.eventId)) : undefined
+  const upcoming =
+    row.latest && delivery.state === 'failed'
+      ? next.get(deliveryJobKey(delivery.subscriptionId, delivery.eventId))
+      : undefined
   return {
     id: String(delivery.id),
     eventId: row.event.id,
@@ -102,21 +105,31 @@ function requestedTypes(types: string | undefined): string[] | undefined {
     throw badRequest(
       'unknown_event_type',
       `Unknown event type(s): ${unknown.join(', ')}.`,
-      unknown.map((type) => ({ location: 'querystring', pointer: '/types', message: `${type} is not an event type`, code: 'unknown_event_type' })),
+      unknown.map((type) => ({
+        location: 'querystring',
+        pointer: '/types',
+        message: `${type} is not an event type`,
+        code: 'unknown_event_type',
+      })),
     )
   }
   return list
 }
 
 function invalidWebhook(errors: FieldError[]): HttpProblem {
-  return unprocessable('invalid_webhook', `The subscription cannot be registered: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`, errors)
+  return unprocessable(
+    'invalid_webhook',
+    `The subscription cannot be registered: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`,
+    errors,
+  )
 }
 
 export default async function webhookRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
 
   /** The units whose every event lies within this caller's jurisdiction. */
-  const coveredBy = async (principal: Principal) => coveredUnits(await app.accounts.principals.unitTree(), principal.scope)
+  const coveredBy = async (principal: Principal) =>
+    coveredUnits(await app.accounts.principals.unitTree(), principal.scope)
 
   /** A live subscription in the caller's units; 404 otherwise, exactly like a missing one. */
   const subscriptionFor = async (request: FastifyRequest, id: string) => {
@@ -138,7 +151,10 @@ export default async function webhookRoutes(app: FastifyInstance) {
           '`nextCursor` of the previous answer as `after`; an event that is still committing is waited for, never skipped. ' +
           'Every read is audited.',
         querystring: EventFeedQuery,
-        response: { 200: ref(EventFeedSchema, 'Events after the cursor, and the cursor to read on from'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: ref(EventFeedSchema, 'Events after the cursor, and the cursor to read on from'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {
@@ -149,7 +165,12 @@ export default async function webhookRoutes(app: FastifyInstance) {
       // Which ids are safe to read is a question about every unit (another ward's late commit is a gap
       // here too), so it is asked with the system scope; the ids alone disclose nothing.
       const horizon = await inScope(app.database.db, systemScope, async (tx) =>
-        feedHorizon(after, await eventIdsAfter(tx, after, feedScanLimit), await dispatchedUpTo(tx), app.database.kind === 'pglite'),
+        feedHorizon(
+          after,
+          await eventIdsAfter(tx, after, feedScanLimit),
+          await dispatchedUpTo(tx),
+          app.database.kind === 'pglite',
+        ),
       )
       const rows = await inScope(app.database.db, principal.scope, async (tx) => {
         const found = await eventsForReader(tx, principal.scope, { after, upTo: horizon, types, limit })
@@ -185,7 +206,10 @@ export default async function webhookRoutes(app: FastifyInstance) {
           'metadata addresses, no IPv4 written as a number, no credentials); it is checked again before every delivery. ' +
           'Accepts Idempotency-Key.',
         body: CreateWebhookBody,
-        response: { 201: ref(CreatedWebhookSchema, 'The subscription and its secret'), ...problemResponses(400, 401, 403, 409, 422, 503) },
+        response: {
+          201: ref(CreatedWebhookSchema, 'The subscription and its secret'),
+          ...problemResponses(400, 401, 403, 409, 422, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -195,9 +219,19 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const owner = await ownerFor(body.clientId, principal)
       const problems: FieldError[] = []
       if (!owner) {
-        problems.push({ location: 'body', pointer: '/clientId', message: 'is not an active machine client', code: 'unknown_client' })
+        problems.push({
+          location: 'body',
+          pointer: '/clientId',
+          message: 'is not an active machine client',
+          code: 'unknown_client',
+        })
       } else if (!owner.permissions.has('events:read')) {
-        problems.push({ location: 'body', pointer: '/clientId', message: `has the role ${owner.role}, which may not read events`, code: 'owner_cannot_read_events' })
+        problems.push({
+          location: 'body',
+          pointer: '/clientId',
+          message: `has the role ${owner.role}, which may not read events`,
+          code: 'owner_cannot_read_events',
+        })
       }
       const units = body.units ?? [...(owner?.units ?? [])]
       if (owner) problems.push(...(await unitProblems(units, owner, principal, body.units !== undefined)))
@@ -222,7 +256,13 @@ export default async function webhookRoutes(app: FastifyInstance) {
           resourceType: 'webhook',
           resourceId: created.id,
           outcome: 'success',
-          details: { ownerKind: created.ownerKind, ownerId: created.ownerId, host: new URL(created.url).host, eventTypes: created.eventTypes, units: created.units },
+          details: {
+            ownerKind: created.ownerKind,
+            ownerId: created.ownerId,
+            host: new URL(created.url).host,
+            eventTypes: created.eventTypes,
+            units: created.units,
+          },
         })
         return created
       })
@@ -236,7 +276,12 @@ export default async function webhookRoutes(app: FastifyInstance) {
     return clientId === undefined ? caller : app.accounts.principals.current({ kind: 'client', id: clientId })
   }
 
-  async function unitProblems(units: readonly string[], owner: Principal, caller: Principal, given: boolean): Promise<FieldError[]> {
+  async function unitProblems(
+    units: readonly string[],
+    owner: Principal,
+    caller: Principal,
+    given: boolean,
+  ): Promise<FieldError[]> {
     const tree = await app.accounts.principals.unitTree()
     const known = new Set(tree.map((unit) => unit.code))
     const ownerCovers = coveredUnits(tree, owner.scope)
@@ -244,11 +289,25 @@ export default async function webhookRoutes(app: FastifyInstance) {
     const problems: FieldError[] = []
     units.forEach((code, index) => {
       const pointer = given ? `/units/${index}` : '/units'
-      if (!known.has(code)) problems.push({ location: 'body', pointer, message: `${code} is not a known unit`, code: 'unknown_unit' })
-      else if (!ownerCovers.has(code)) problems.push({ location: 'body', pointer, message: `${code} is outside the owner’s units`, code: 'outside_owner_units' })
-      else if (!callerCovers.has(code)) problems.push({ location: 'body', pointer, message: `${code} is outside your units`, code: 'outside_your_units' })
+      if (!known.has(code))
+        problems.push({ location: 'body', pointer, message: `${code} is not a known unit`, code: 'unknown_unit' })
+      else if (!ownerCovers.has(code))
+        problems.push({
+          location: 'body',
+          pointer,
+          message: `${code} is outside the owner’s units`,
+          code: 'outside_owner_units',
+        })
+      else if (!callerCovers.has(code))
+        problems.push({
+          location: 'body',
+          pointer,
+          message: `${code} is outside your units`,
+          code: 'outside_your_units',
+        })
     })
-    if (units.length === 0) problems.push({ location: 'body', pointer: '/units', message: 'the owner has no units', code: 'no_units' })
+    if (units.length === 0)
+      problems.push({ location: 'body', pointer: '/units', message: 'the owner has no units', code: 'no_units' })
     return problems
   }
 
@@ -277,7 +336,10 @@ export default async function webhookRoutes(app: FastifyInstance) {
     async (request) => {
       const { limit = 50, cursor } = request.query
       const after = decodeCursor(cursor, ['uuid'])?.[0]
-      const rows = await listSubscriptions(app.database.db, await coveredBy(request.principal!), { after: after === undefined ? undefined : String(after), limit: limit + 1 })
+      const rows = await listSubscriptions(app.database.db, await coveredBy(request.principal!), {
+        after: after === undefined ? undefined : String(after),
+        limit: limit + 1,
+      })
       const page = toPage(rows, limit, (row) => [row.id])
       return { items: page.items.map(toWebhook), nextCursor: page.nextCursor }
     },
@@ -292,7 +354,10 @@ export default async function webhookRoutes(app: FastifyInstance) {
         tags: ['events'],
         summary: 'A webhook subscription (never its secret)',
         params: WebhookParams,
-        response: { 200: ref(WebhookSchema, 'The subscription; ETag carries its version'), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: ref(WebhookSchema, 'The subscription; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -318,7 +383,13 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const current = await subscriptionFor(request, request.params.id)
       const deleted = await app.database.db.transaction(async (tx) => {
         const row = await deleteSubscription(tx, current.id, expectedVersion, app.clock.now())
-        if (row) await audit(tx, request, { action: 'webhook.delete', resourceType: 'webhook', resourceId: row.id, outcome: 'success' })
+        if (row)
+          await audit(tx, request, {
+            action: 'webhook.delete',
+            resourceType: 'webhook',
+            resourceId: row.id,
+            outcome: 'success',
+          })
         return row
       })
       if (!deleted) throw staleVersion(current.version)
@@ -334,7 +405,8 @@ export default async function webhookRoutes(app: FastifyInstance) {
         operationId: 'listWebhookDeliveries',
         tags: ['events'],
         summary: 'Delivery attempts of a subscription, newest first',
-        description: 'One item per attempt: the receiver’s status, the latency, why it failed, and when the next attempt is due.',
+        description:
+          'One item per attempt: the receiver’s status, the latency, why it failed, and when the next attempt is due.',
         params: WebhookParams,
         querystring: ListDeliveriesQuery,
         response: { 200: ref(DeliveryPageSchema, 'A page of attempts'), ...problemResponses(400, 401, 403, 404) },
@@ -346,11 +418,18 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const { limit = 50, cursor, state } = request.query
       const before = decodeCursor(cursor, ['integer'])?.[0]
       const rows = await inScope(app.database.db, principal.scope, (tx) =>
-        listDeliveries(tx, principal.scope, subscription.id, { state, before: before === undefined ? undefined : Number(before), limit: limit + 1 }),
+        listDeliveries(tx, principal.scope, subscription.id, {
+          state,
+          before: before === undefined ? undefined : Number(before),
+          limit: limit + 1,
+        }),
       )
       const page = toPage(rows, limit, (row) => [row.delivery.id])
       const waiting = page.items.filter((row) => row.latest && row.delivery.state === 'failed')
-      const next = await nextAttempts(app.database.db, waiting.map((row) => deliveryJobKey(row.delivery.subscriptionId, row.delivery.eventId)))
+      const next = await nextAttempts(
+        app.database.db,
+        waiting.map((row) => deliveryJobKey(row.delivery.subscriptionId, row.delivery.eventId)),
+      )
       return { items: page.items.map((row) => toDelivery(row, next)), nextCursor: page.nextCursor }
     },
   )
@@ -383,7 +462,11 @@ export default async function webhookRoutes(app: FastifyInstance) {
         let rearmed = await rearmDelivery(tx, key, now)
         if (rearmed.state === 'absent') {
           // Finished jobs are purged after a week; the pair's job is simply queued anew.
-          const payload: DeliveryPayload = { subscriptionId: subscription.id, eventRowId: found.delivery.eventId, maxAttempts }
+          const payload: DeliveryPayload = {
+            subscriptionId: subscription.id,
+            eventRowId: found.delivery.eventId,
+            maxAttempts,
+          }
           await app.jobs.send(tx, deliverQueue, payload, { singletonKey: key, maxAttempts })
           rearmed = { state: 'queued', runAt: now }
         }
@@ -399,7 +482,11 @@ export default async function webhookRoutes(app: FastifyInstance) {
         return { found, rearmed }
       })
       if (!outcome) throw notFound('Delivery', request.params.deliveryId)
-      if (outcome.rearmed.state !== 'queued') throw conflict('delivery_in_progress', 'An attempt to deliver this event is in progress; look at the deliveries again shortly.')
+      if (outcome.rearmed.state !== 'queued')
+        throw conflict(
+          'delivery_in_progress',
+          'An attempt to deliver this event is in progress; look at the deliveries again shortly.',
+        )
       reply.code(202)
       return {
         subscriptionId: subscription.id,

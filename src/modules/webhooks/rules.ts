@@ -99,7 +99,8 @@ export function ageGroupOf(ageYears: unknown): (typeof ageGroups)[number] | null
 /** Age at the event, from the exact date when the data has one, else from the birth year. */
 function ageAt(data: Record<string, unknown>, occurredAt: Date): number | null {
   const onDate = localDateOf(occurredAt)
-  if (typeof data.dateOfBirth === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(data.dateOfBirth)) return ageInYears(data.dateOfBirth, onDate)
+  if (typeof data.dateOfBirth === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(data.dateOfBirth))
+    return ageInYears(data.dateOfBirth, onDate)
   if (typeof data.birthYear === 'number') return Number(onDate.slice(0, 4)) - data.birthYear
   return null
 }
@@ -111,7 +112,9 @@ function pick(data: Record<string, unknown>, keys: readonly string[]): Record<st
 }
 
 function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []
+  return Array.isArray(value)
+    ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    : []
 }
 
 interface View {
@@ -142,12 +145,22 @@ const childFields = [
 
 const childView: ViewRule = (event, can) => {
   if (!can.registry) {
-    return { data: { wardCode: event.wardCode, sex: event.data.sex ?? null, ageGroup: ageGroupOf(ageAt(event.data, event.occurredAt)) }, resourceId: null, showGroup: false }
+    return {
+      data: {
+        wardCode: event.wardCode,
+        sex: event.data.sex ?? null,
+        ageGroup: ageGroupOf(ageAt(event.data, event.occurredAt)),
+      },
+      resourceId: null,
+      showGroup: false,
+    }
   }
   const data = pick(event.data, childFields)
   if (!can.registrySensitive) {
-    if (Array.isArray(data.fields)) data.fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
-    if (Array.isArray(data.groupCodes)) data.groupCodes = data.groupCodes.filter((code) => !sensitiveGroupCodes.has(String(code)))
+    if (Array.isArray(data.fields))
+      data.fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
+    if (Array.isArray(data.groupCodes))
+      data.groupCodes = data.groupCodes.filter((code) => !sensitiveGroupCodes.has(String(code)))
   }
   return { data, resourceId: event.resourceId, showGroup: true }
 }
@@ -172,19 +185,36 @@ const incidentFields = [
 ]
 const incidentSensitiveFields = ['narrative', 'perpetratorRelation']
 /** What a city system may know of an incident: what happened where, to how many children of which sex and age. */
-const incidentAggregateFields = ['incidentId', 'kind', 'subKind', 'wardCode', 'emergency', 'injuryOutcome', 'writtenReportDueAt', 'step', 'dueAt', 'overdueSince']
+const incidentAggregateFields = [
+  'incidentId',
+  'kind',
+  'subKind',
+  'wardCode',
+  'emergency',
+  'injuryOutcome',
+  'writtenReportDueAt',
+  'step',
+  'dueAt',
+  'overdueSince',
+]
 
 const incidentView: ViewRule = (event, can) => {
   const involved = records(event.data.children)
   const childCount = typeof event.data.childCount === 'number' ? event.data.childCount : involved.length
   if (!can.incidents) {
     return {
-      data: { ...pick(event.data, incidentAggregateFields), childCount, children: involved.map((child) => ({ sex: child.sex ?? null, ageGroup: ageGroupOf(child.ageYears) })) },
+      data: {
+        ...pick(event.data, incidentAggregateFields),
+        childCount,
+        children: involved.map((child) => ({ sex: child.sex ?? null, ageGroup: ageGroupOf(child.ageYears) })),
+      },
       resourceId: event.resourceId,
       showGroup: false,
     }
   }
-  const childKeys = can.incidentsSensitive ? ['childId', 'fullName', 'dateOfBirth', 'sex', 'ageYears'] : ['sex', 'ageYears']
+  const childKeys = can.incidentsSensitive
+    ? ['childId', 'fullName', 'dateOfBirth', 'sex', 'ageYears']
+    : ['sex', 'ageYears']
   return {
     data: {
       ...pick(event.data, can.incidentsSensitive ? [...incidentFields, ...incidentSensitiveFields] : incidentFields),
@@ -228,7 +258,19 @@ const assessmentView = aggregateView([
   'decisionDate',
   'decisionAuthority',
 ])
-const importView = aggregateView(['importId', 'kind', 'mode', 'state', 'dryRun', 'rowsRead', 'created', 'updated', 'unchanged', 'rejected', 'warnings'])
+const importView = aggregateView([
+  'importId',
+  'kind',
+  'mode',
+  'state',
+  'dryRun',
+  'rowsRead',
+  'created',
+  'updated',
+  'unchanged',
+  'rejected',
+  'warnings',
+])
 
 /** One rule per type; a type without one is shown to nobody (fields are allow-listed, never block-listed). */
 const viewRules: Record<EventType, ViewRule> = {
@@ -253,7 +295,11 @@ export function eventView(event: StoredEvent, reader: EventReader): EventEnvelop
     id: event.eventId,
     type: event.type,
     occurredAt: event.occurredAt.toISOString(),
-    unit: { provinceCode: event.provinceCode, wardCode: event.wardCode, residentialGroupCode: view.showGroup ? event.residentialGroupCode : null },
+    unit: {
+      provinceCode: event.provinceCode,
+      wardCode: event.wardCode,
+      residentialGroupCode: view.showGroup ? event.residentialGroupCode : null,
+    },
     resource: { type: event.resourceType, id: view.resourceId },
     data: view.data,
   }
@@ -264,7 +310,10 @@ export function subscriptionWants(
   subscription: { eventTypes: readonly string[]; scope: Scope },
   event: { type: string; wardCode: string; residentialGroupCode: string | null },
 ): boolean {
-  return subscription.eventTypes.includes(event.type) && isUnitInScope(subscription.scope, event.wardCode, event.residentialGroupCode)
+  return (
+    subscription.eventTypes.includes(event.type) &&
+    isUnitInScope(subscription.scope, event.wardCode, event.residentialGroupCode)
+  )
 }
 
 /**
@@ -282,7 +331,8 @@ export function coveredUnits(tree: readonly UnitNode[], scope: Scope): Set<strin
     if (known !== undefined) return known
     let result: boolean
     if (unit.level === 'ward') result = wards.has(unit.code)
-    else if (unit.level === 'residential_group') result = groups.has(unit.code) || (!!unit.parentCode && wards.has(unit.parentCode))
+    else if (unit.level === 'residential_group')
+      result = groups.has(unit.code) || (!!unit.parentCode && wards.has(unit.parentCode))
     else {
       const below = children.get(unit.code) ?? []
       result = below.length > 0 && below.every(covered)
@@ -343,7 +393,12 @@ export function gapIsFinal(watch: GapWatch | null, oldestRunning: number, now: D
  * has already found final (at or below its cursor); never past a gap that may still fill, so a reader
  * never skips an event that commits late.
  */
-export function feedHorizon(after: number, visibleIds: readonly number[], finalUpTo: number, gapsAreFinal: boolean): number {
+export function feedHorizon(
+  after: number,
+  visibleIds: readonly number[],
+  finalUpTo: number,
+  gapsAreFinal: boolean,
+): number {
   let position = after
   for (const id of visibleIds) {
     if (id <= position) continue
@@ -360,7 +415,9 @@ export function signedContent(eventId: string, timestamp: number, body: string):
 
 /** `Webhook-Signature` value: `v1=` and the hex HMAC-SHA256 of the signed content under the secret. */
 export function signWebhook(secret: string, eventId: string, timestamp: number, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(signedContent(eventId, timestamp, body)).digest('hex')}`
+  return `v1=${createHmac('sha256', secret)
+    .update(signedContent(eventId, timestamp, body))
+    .digest('hex')}`
 }
 
 export const replayToleranceSeconds = 5 * 60
@@ -375,11 +432,14 @@ export function verifyWebhook(
   body: string,
   now: Date,
 ): 'valid' | 'bad_signature' | 'stale' | 'missing_headers' {
-  if (!headers.id || !headers.timestamp || !headers.signature || !/^\d{1,12}$/.test(headers.timestamp)) return 'missing_headers'
+  if (!headers.id || !headers.timestamp || !headers.signature || !/^\d{1,12}$/.test(headers.timestamp))
+    return 'missing_headers'
   const timestamp = Number(headers.timestamp)
   const expected = Buffer.from(signWebhook(secret, headers.id, timestamp, body))
   const signatures = headers.signature.split(' ').map((candidate) => Buffer.from(candidate))
-  const matches = signatures.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))
+  const matches = signatures.some(
+    (candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected),
+  )
   if (!matches) return 'bad_signature'
   return Math.abs(now.getTime() / 1000 - timestamp) > replayToleranceSeconds ? 'stale' : 'valid'
 }

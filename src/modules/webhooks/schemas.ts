@@ -6,11 +6,16 @@ import { deliveryStates } from './tables.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-const EventTypeSchema = Type.Enum([...eventTypes], { description: 'an event type; see docs/webhooks.md for what each carries' })
+const EventTypeSchema = Type.Enum([...eventTypes], {
+  description: 'an event type; see docs/webhooks.md for what each carries',
+})
 
 export const EventSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid', description: 'the event’s id: the same in the feed and in every delivery, for deduplication' }),
+    id: Type.String({
+      format: 'uuid',
+      description: 'the event’s id: the same in the feed and in every delivery, for deduplication',
+    }),
     type: EventTypeSchema,
     occurredAt: Timestamp(),
     unit: Type.Object(
@@ -24,7 +29,9 @@ export const EventSchema = Type.Object(
     resource: Type.Object(
       {
         type: Type.String({ description: 'child, incident, report, assessment or import' }),
-        id: Nullable(Type.String({ description: 'null when the id alone would point at a child the reader may not see' })),
+        id: Nullable(
+          Type.String({ description: 'null when the id alone would point at a child the reader may not see' }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -46,14 +53,21 @@ export const EventSchema = Type.Object(
 export const EventFeedSchema = Type.Object(
   {
     items: Type.Array(Type.Ref('Event')),
-    nextCursor: Type.String({ description: 'pass as ?after= to read on; the same value comes back when nothing new has happened' }),
+    nextCursor: Type.String({
+      description: 'pass as ?after= to read on; the same value comes back when nothing new has happened',
+    }),
   },
   { $id: 'EventFeed', additionalProperties: false },
 )
 
 export const EventFeedQuery = Type.Object(
   {
-    after: Type.Optional(Type.String({ maxLength: 512, description: 'a cursor from a previous page or event; from the beginning when absent' })),
+    after: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description: 'a cursor from a previous page or event; from the beginning when absent',
+      }),
+    ),
     types: Type.Optional(
       Type.String({
         maxLength: 1000,
@@ -75,7 +89,9 @@ export const WebhookSchema = Type.Object(
     owner: Type.Object(
       {
         kind: Type.Enum(['client', 'user']),
-        id: Type.String({ description: 'the machine client or user whose role and units decide what each payload carries' }),
+        id: Type.String({
+          description: 'the machine client or user whose role and units decide what each payload carries',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -105,7 +121,8 @@ export const CreateWebhookBody = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: 2048,
-      description: 'an https URL whose host resolves to public addresses only (or is allow-listed by the operator); redirects are not followed',
+      description:
+        'an https URL whose host resolves to public addresses only (or is allow-listed by the operator); redirects are not followed',
     }),
     eventTypes: Type.Array(EventTypeSchema, { minItems: 1, maxItems: eventTypes.length, uniqueItems: true }),
     units: Type.Optional(
@@ -135,7 +152,9 @@ export const DeliverySchema = Type.Object(
     eventId: Type.String({ format: 'uuid', description: 'the Webhook-Id the receiver saw' }),
     eventType: EventTypeSchema,
     attempt: Type.Integer({ minimum: 1 }),
-    state: Type.Enum([...deliveryStates], { description: 'succeeded; failed (will be retried); dead (no more attempts)' }),
+    state: Type.Enum([...deliveryStates], {
+      description: 'succeeded; failed (will be retried); dead (no more attempts)',
+    }),
     responseStatus: Nullable(Type.Integer({ description: 'the receiver’s HTTP status; null when none came' })),
     latencyMs: Nullable(Type.Integer()),
     error: Nullable(Type.String({ description: 'why the attempt failed; never the receiver’s response body' })),
@@ -152,7 +171,10 @@ export const ListDeliveriesQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const DeliveryParams = Type.Object({ id: Type.String({ format: 'uuid' }), deliveryId: DeliveryId }, { additionalProperties: false })
+export const DeliveryParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), deliveryId: DeliveryId },
+  { additionalProperties: false },
+)
 
 export const RetryAcceptedSchema = Type.Object(
   {

@@ -14,6 +14,10 @@ export function sealWebhookSecret(secretsKey: string, secret: string, subscripti
 }
 
 /** The secret in clear; throws when it cannot be opened with the configured keys. */
-export function openWebhookSecret(secretsKeys: string | readonly string[], stored: string, subscriptionId: string): string {
+export function openWebhookSecret(
+  secretsKeys: string | readonly string[],
+  stored: string,
+  subscriptionId: string,
+): string {
   return unseal(secretsKeys, 'webhook-secret', stored, subscriptionId)
 }

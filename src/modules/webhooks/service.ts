@@ -51,7 +51,10 @@ export interface DeliveryPayload extends Record<string, unknown> {
 async function dispatch(app: FastifyInstance): Promise<void> {
   const { maxAttempts } = webhookSettings(app.config)
   const tree = await app.accounts.principals.unitTree()
-  const subscriptions = (await activeSubscriptions(app.database.db)).map((row) => ({ row, scope: resolveScope(tree, row.units) }))
+  const subscriptions = (await activeSubscriptions(app.database.db)).map((row) => ({
+    row,
+    scope: resolveScope(tree, row.units),
+  }))
   // The embedded database runs one transaction at a time: no id can still be on its way there.
   const allGapsFinal = app.database.kind === 'pglite'
   for (let batch = 0; batch < batchesPerRun; batch++) {
@@ -66,11 +69,18 @@ async function dispatch(app: FastifyInstance): Promise<void> {
         for (const { row, scope } of subscriptions) {
           if (!subscriptionWants({ eventTypes: row.eventTypes, scope }, event)) continue
           const payload: DeliveryPayload = { subscriptionId: row.id, eventRowId: event.id, maxAttempts }
-          await app.jobs.send(tx, deliverQueue, payload, { singletonKey: deliveryJobKey(row.id, event.id), maxAttempts })
+          await app.jobs.send(tx, deliverQueue, payload, {
+            singletonKey: deliveryJobKey(row.id, event.id),
+            maxAttempts,
+          })
         }
       }
       const frontGapFinal = before !== null && gapIsFinal(watch, before.oldestRunning, now)
-      const next = advanceCursor(cursor, pending.map((event) => event.id), { frontGapFinal, allGapsFinal })
+      const next = advanceCursor(
+        cursor,
+        pending.map((event) => event.id),
+        { frontGapFinal, allGapsFinal },
+      )
       if (next.position !== cursor) await saveDispatchCursor(tx, next.position, now)
       // Events after a gap are fanned out at once and again on each run until the cursor passes them
       // (their jobs' keys make the repeats no-ops); only the cursor, and so the feed, waits.
@@ -85,7 +95,11 @@ async function dispatch(app: FastifyInstance): Promise<void> {
   }
 }
 
-type Attempt = Omit<PostOutcome, 'latencyMs'> & { latencyMs: number | null; sent: boolean; headers: Record<string, string> | null }
+type Attempt = Omit<PostOutcome, 'latencyMs'> & {
+  latencyMs: number | null
+  sent: boolean
+  headers: Record<string, string> | null
+}
 
 function refused(error: string): Attempt {
   return { status: null, latencyMs: null, error, sent: false, headers: null }
@@ -123,10 +137,17 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   const event = await inScope(db, owner.scope, (tx) => eventForReader(tx, owner.scope, payload.eventRowId))
   const tree = await app.accounts.principals.unitTree()
   // Outside the owner's units now (the owner was moved): the owner could not read it, so neither may its receiver.
-  if (!event || !subscriptionWants({ eventTypes: subscription.eventTypes, scope: resolveScope(tree, subscription.units) }, event)) return
+  if (
+    !event ||
+    !subscriptionWants({ eventTypes: subscription.eventTypes, scope: resolveScope(tree, subscription.units) }, event)
+  )
+    return
   const view = eventView(event, owner)
   if (!view) return
-  const attempt = await attemptDelivery(subscription, view, now, { ...settings, secretsKeys: openingKeysOf(app.config) })
+  const attempt = await attemptDelivery(subscription, view, now, {
+    ...settings,
+    secretsKeys: openingKeysOf(app.config),
+  })
   const succeeded = attempt.error === null
   await db.transaction(async (tx) => {
     const recorded = await recordAttempt(tx, {
@@ -145,7 +166,13 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
         jobId: context.jobId,
         event,
         outcome: succeeded ? 'success' : 'failure',
-        details: { subscriptionId: subscription.id, ownerKind: subscription.ownerKind, ownerId: subscription.ownerId, attempt: recorded.attempt, status: attempt.status },
+        details: {
+          subscriptionId: subscription.id,
+          ownerKind: subscription.ownerKind,
+          ownerId: subscription.ownerId,
+          attempt: recorded.attempt,
+          status: attempt.status,
+        },
       })
     }
   })

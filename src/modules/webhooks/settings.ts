@@ -35,5 +35,9 @@ export const maxDeliveryTimeoutMs = 30_000
 export function webhookSettings(config: Config): WebhookSettings {
   const configured: Partial<WebhookSettings> | undefined = config.webhooks
   const settings = { ...defaultWebhookSettings, ...configured }
-  return { ...settings, timeoutMs: Math.min(Math.max(settings.timeoutMs, 100), maxDeliveryTimeoutMs), maxAttempts: Math.max(1, settings.maxAttempts) }
+  return {
+    ...settings,
+    timeoutMs: Math.min(Math.max(settings.timeoutMs, 100), maxDeliveryTimeoutMs),
+    maxAttempts: Math.max(1, settings.maxAttempts),
+  }
 }

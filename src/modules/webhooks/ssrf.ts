@@ -64,13 +64,19 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
     return reject('unsupported_scheme', `must be an https URL, not ${url.protocol}`)
   }
   if (url.username || url.password || rawAuthority(raw).includes('@')) {
-    return reject('credentials_in_url', 'must not carry a user name or password; the signature authenticates the sender')
+    return reject(
+      'credentials_in_url',
+      'must not carry a user name or password; the signature authenticates the sender',
+    )
   }
   const written = rawHost(raw).toLowerCase()
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   // WHATWG URLs read 2130706433, 0x7f.1, 017700000001 or 127.1 as 127.0.0.1: refuse every form but the plain one.
   if (isIPv4(host) && written !== host) {
-    return reject('non_canonical_ip', 'writes an IPv4 address in a decimal, octal, hexadecimal or shortened form; use four decimal numbers')
+    return reject(
+      'non_canonical_ip',
+      'writes an IPv4 address in a decimal, octal, hexadecimal or shortened form; use four decimal numbers',
+    )
   }
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
   if (port === 0) return reject('invalid_port', 'must not use port 0')
@@ -104,23 +110,42 @@ const embeddedIpv4 = blockList(['::ffff:0:0/96', '::/96', '64:ff9b::/96', '64:ff
 
 /** Checked in order: the first match names the reason (metadata before link-local and private). */
 const blockedRanges: { reason: string; label: string; list: BlockList }[] = [
-  { reason: 'metadata_address', label: 'a cloud metadata address', list: blockList(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200']) },
+  {
+    reason: 'metadata_address',
+    label: 'a cloud metadata address',
+    list: blockList(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200']),
+  },
   { reason: 'loopback_address', label: 'a loopback address', list: blockList(['127.0.0.0/8', '::1']) },
   { reason: 'unspecified_address', label: 'an unspecified address', list: blockList(['0.0.0.0/8', '::']) },
   { reason: 'link_local_address', label: 'a link-local address', list: blockList(['169.254.0.0/16', 'fe80::/10']) },
-  { reason: 'private_address', label: 'a private address', list: blockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']) },
+  {
+    reason: 'private_address',
+    label: 'a private address',
+    list: blockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
+  },
   { reason: 'shared_address', label: 'a carrier-grade NAT address', list: blockList(['100.64.0.0/10']) },
   { reason: 'multicast_address', label: 'a multicast address', list: blockList(['224.0.0.0/4', 'ff00::/8']) },
   {
     reason: 'reserved_address',
     label: 'a reserved or documentation address',
-    list: blockList(['240.0.0.0/4', '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32', '100::/64']),
+    list: blockList([
+      '240.0.0.0/4',
+      '192.0.0.0/24',
+      '192.0.2.0/24',
+      '198.18.0.0/15',
+      '198.51.100.0/24',
+      '203.0.113.0/24',
+      '2001:db8::/32',
+      '100::/64',
+    ]),
   },
 ]
 
 function hostAllowed(host: string, policy: UrlPolicy): boolean {
   const name = host.toLowerCase().replace(/\.$/, '')
-  return policy.allowedHosts.some((entry) => !entry.includes('/') && isIP(entry) === 0 && entry.toLowerCase().replace(/\.$/, '') === name)
+  return policy.allowedHosts.some(
+    (entry) => !entry.includes('/') && isIP(entry) === 0 && entry.toLowerCase().replace(/\.$/, '') === name,
+  )
 }
 
 function addressAllowed(address: string, family: Family, policy: UrlPolicy): boolean {
@@ -141,12 +166,18 @@ export function addressRejection(address: string, host: string, policy: UrlPolic
   if (version === 0) return { reason: 'invalid_address', message: `resolves to ${address}, which is not an IP address` }
   const family: Family = version === 4 ? 'ipv4' : 'ipv6'
   if (family === 'ipv6' && embeddedIpv4.check(address, 'ipv6') && address !== '::' && address !== '::1') {
-    return { reason: 'ipv4_embedded_address', message: `uses ${address}, an IPv6 form of an IPv4 address; use the IPv4 address` }
+    return {
+      reason: 'ipv4_embedded_address',
+      message: `uses ${address}, an IPv6 form of an IPv4 address; use the IPv4 address`,
+    }
   }
   if (hostAllowed(host, policy) || addressAllowed(address, family, policy)) return null
   for (const range of blockedRanges) {
     if (range.list.check(address, family)) {
-      return { reason: range.reason, message: `${host === address ? 'is' : `resolves to ${address}, which is`} ${range.label}` }
+      return {
+        reason: range.reason,
+        message: `${host === address ? 'is' : `resolves to ${address}, which is`} ${range.label}`,
+      }
     }
   }
   return null

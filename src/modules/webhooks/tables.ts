@@ -1,4 +1,16 @@
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
 
 /**
  * The transactional outbox: every domain event is written in the transaction of the change that causes
@@ -21,7 +33,11 @@ export const events = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     dedupeKey: text('dedupe_key'),
   },
-  (t) => [uniqueIndex('events_event_id_key').on(t.eventId), uniqueIndex('events_dedupe_key').on(t.dedupeKey), index('events_type_idx').on(t.type, t.id)],
+  (t) => [
+    uniqueIndex('events_event_id_key').on(t.eventId),
+    uniqueIndex('events_dedupe_key').on(t.dedupeKey),
+    index('events_type_idx').on(t.type, t.id),
+  ],
 )
 
 export const webhookSubscriptions = pgTable('webhook_subscriptions', {
@@ -63,7 +79,10 @@ export const webhookDeliveries = pgTable(
     attemptedAt: timestamp('attempted_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id), uniqueIndex('webhook_deliveries_attempt_key').on(t.subscriptionId, t.eventId, t.attempt)],
+  (t) => [
+    index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+    uniqueIndex('webhook_deliveries_attempt_key').on(t.subscriptionId, t.eventId, t.attempt),
+  ],
 )
 
 /** How far the dispatcher has fanned the event feed out to subscriptions. */

@@ -25,7 +25,12 @@ const event = (id: number, action = 'child.read'): ChainedEvent => ({
 
 t.test('chain rules', async (t) => {
   // Pinned: a sealed chain is verified against this exact function, so its output may never change.
-  const pinned = { ...event(7), occurredAt: new Date('2024-06-01T02:00:00.123Z'), actorName: 'Lan "Nguyễn"', details: { b: 1, a: [2, { d: 3, c: 4 }, null], z: 'ư\n' } }
+  const pinned = {
+    ...event(7),
+    occurredAt: new Date('2024-06-01T02:00:00.123Z'),
+    actorName: 'Lan "Nguyễn"',
+    details: { b: 1, a: [2, { d: 3, c: 4 }, null], z: 'ư\n' },
+  }
   t.equal(eventHash(genesisHash, pinned), 'b974b518e742a53851af2d5e3179555b095539733dab3001240c12d5ec179ceb')
   const first = eventHash(genesisHash, event(1))
   const second = eventHash(first, event(2))
@@ -39,7 +44,8 @@ t.test('chain rules', async (t) => {
     ['a link removed', [links[1]!], 'position_gap'],
     ['relinked', [links[0]!, { ...links[1]!, previousHash: genesisHash }], 'link_mismatch'],
   ]
-  for (const [name, run, reason] of cases) t.equal(firstBrokenLink({ position: 0, hash: genesisHash }, run)?.reason, reason, name)
+  for (const [name, run, reason] of cases)
+    t.equal(firstBrokenLink({ position: 0, hash: genesisHash }, run)?.reason, reason, name)
   t.equal(firstBrokenLink({ position: 0, hash: genesisHash }, [{ ...links[0]!, event: null }])?.reason, 'event_missing')
 })
 
@@ -55,7 +61,13 @@ t.test('the audit log over HTTP and in the database', async (t) => {
     method: 'POST',
     url: '/v1/users',
     headers: admin.headers,
-    payload: { username: 'tam.vo', displayName: 'V', role: 'collaborator', units: [wardA], password: 'another good passphrase' },
+    payload: {
+      username: 'tam.vo',
+      displayName: 'V',
+      role: 'collaborator',
+      units: [wardA],
+      password: 'another good passphrase',
+    },
   })
 
   t.test('the auditor reads the log and nothing else', async (t) => {
@@ -68,14 +80,21 @@ t.test('the audit log over HTTP and in the database', async (t) => {
     t.match(denied, { actorId: officer.id, outcome: 'denied', details: { permission: 'users:manage' } })
     t.equal((await app.inject({ url: '/v1/units', headers: auditor.headers })).statusCode, 403, 'no reference data')
     t.equal((await app.inject({ url: '/v1/users', headers: auditor.headers })).statusCode, 403, 'no user admin')
-    t.equal((await app.inject({ url: '/v1/audit-events', headers: officer.headers })).statusCode, 403, 'officers cannot read it')
+    t.equal(
+      (await app.inject({ url: '/v1/audit-events', headers: officer.headers })).statusCode,
+      403,
+      'officers cannot read it',
+    )
   })
 
   t.test('filters', async (t) => {
     const byActor = await app.inject({ url: `/v1/audit-events?actor=${officer.id}`, headers: auditor.headers })
     t.ok(byActor.json().items.length >= 1)
     t.ok(byActor.json().items.every((e: { actorId: string }) => e.actorId === officer.id))
-    const byAction = await app.inject({ url: '/v1/audit-events?action=user.create&resourceType=user', headers: auditor.headers })
+    const byAction = await app.inject({
+      url: '/v1/audit-events?action=user.create&resourceType=user',
+      headers: auditor.headers,
+    })
     t.equal(byAction.json().items.length, 1)
     const future = await app.inject({ url: '/v1/audit-events?from=2999-01-01T00:00:00Z', headers: auditor.headers })
     t.same(future.json().items, [])
@@ -92,7 +111,11 @@ t.test('the audit log over HTTP and in the database', async (t) => {
   })
 
   t.test('the application role cannot change or delete audit events', async (t) => {
-    for (const statement of [sql`update audit_events set action = 'nothing' where id = 1`, sql`delete from audit_events where id = 1`, sql`delete from audit_chain`]) {
+    for (const statement of [
+      sql`update audit_events set action = 'nothing' where id = 1`,
+      sql`delete from audit_events where id = 1`,
+      sql`delete from audit_chain`,
+    ]) {
       const error = await database.db.execute(statement).then(
         () => null,
         (e: { cause?: { code?: string }; code?: string }) => e,
@@ -114,43 +137,50 @@ t.test('the audit log over HTTP and in the database', async (t) => {
   })
 })
 
-t.test('an event committed after a later one was sealed is linked by the next look-back', { skip: !onPostgres && 'needs two connections' }, async (t) => {
-  const ctx = await createTestApp(t)
-  const { app, database } = ctx
-  const auditor = await accountFor(ctx, { role: 'auditor', units: [province] })
-  const seal = periodicAuditSealer(database.db)
-  const start = app.clock.now()
-  await seal(start)
-  const owner = await ownerConnectionString(database)
-  const [slow, quick] = [new pg.Client({ connectionString: owner }), new pg.Client({ connectionString: owner })]
-  await slow.connect()
-  await quick.connect()
-  t.teardown(() => Promise.all([slow.end(), quick.end()]))
-  const insert = (requestId: string) =>
-    `insert into audit_events (occurred_at, actor_type, action, request_id, outcome) values (now(), 'system', 'test.event', '${requestId}', 'success') returning id`
-  // Two writers: the slow one takes its id first and commits last.
-  await slow.query('begin')
-  const lateId = Number((await slow.query(insert('late'))).rows[0].id)
-  const onTimeId = Number((await quick.query(insert('on-time'))).rows[0].id)
-  t.ok(onTimeId > lateId, 'the on-time event has the higher id')
-  const sealed = async () => {
-    const { rows } = await quick.query<{ event_id: string }>('select event_id from audit_chain where event_id = any($1::bigint[]) order by event_id', [[lateId, onTimeId]])
-    return rows.map((row) => Number(row.event_id))
-  }
+t.test(
+  'an event committed after a later one was sealed is linked by the next look-back',
+  { skip: !onPostgres && 'needs two connections' },
+  async (t) => {
+    const ctx = await createTestApp(t)
+    const { app, database } = ctx
+    const auditor = await accountFor(ctx, { role: 'auditor', units: [province] })
+    const seal = periodicAuditSealer(database.db)
+    const start = app.clock.now()
+    await seal(start)
+    const owner = await ownerConnectionString(database)
+    const [slow, quick] = [new pg.Client({ connectionString: owner }), new pg.Client({ connectionString: owner })]
+    await slow.connect()
+    await quick.connect()
+    t.teardown(() => Promise.all([slow.end(), quick.end()]))
+    const insert = (requestId: string) =>
+      `insert into audit_events (occurred_at, actor_type, action, request_id, outcome) values (now(), 'system', 'test.event', '${requestId}', 'success') returning id`
+    // Two writers: the slow one takes its id first and commits last.
+    await slow.query('begin')
+    const lateId = Number((await slow.query(insert('late'))).rows[0].id)
+    const onTimeId = Number((await quick.query(insert('on-time'))).rows[0].id)
+    t.ok(onTimeId > lateId, 'the on-time event has the higher id')
+    const sealed = async () => {
+      const { rows } = await quick.query<{ event_id: string }>(
+        'select event_id from audit_chain where event_id = any($1::bigint[]) order by event_id',
+        [[lateId, onTimeId]],
+      )
+      return rows.map((row) => Number(row.event_id))
+    }
 
-  await seal(new Date(start.getTime() + 1000))
-  t.same(await sealed(), [onTimeId], 'the committed event is sealed; the open one is not visible yet')
-  await slow.query('commit')
-  await seal(new Date(start.getTime() + 2000))
-  t.same(await sealed(), [onTimeId], 'runs between look-backs only look past the chain’s end')
-  // Another instance's sealer holds the lock when the look-back falls due: it stays due.
-  await quick.query('select pg_advisory_lock(73101402025)')
-  await seal(new Date(start.getTime() + 61_000))
-  await quick.query('select pg_advisory_unlock(73101402025)')
-  t.same(await sealed(), [onTimeId], 'a run that found the lock taken looked at nothing')
-  await seal(new Date(start.getTime() + 62_000))
-  t.same(await sealed(), [lateId, onTimeId], 'the next run looks back and finds the late commit')
-  const verified = await app.inject({ url: '/v1/audit-events/verify', headers: auditor.headers })
-  t.equal(verified.json().ok, true)
-  t.equal(verified.json().unsealed, 0)
-})
+    await seal(new Date(start.getTime() + 1000))
+    t.same(await sealed(), [onTimeId], 'the committed event is sealed; the open one is not visible yet')
+    await slow.query('commit')
+    await seal(new Date(start.getTime() + 2000))
+    t.same(await sealed(), [onTimeId], 'runs between look-backs only look past the chain’s end')
+    // Another instance's sealer holds the lock when the look-back falls due: it stays due.
+    await quick.query('select pg_advisory_lock(73101402025)')
+    await seal(new Date(start.getTime() + 61_000))
+    await quick.query('select pg_advisory_unlock(73101402025)')
+    t.same(await sealed(), [onTimeId], 'a run that found the lock taken looked at nothing')
+    await seal(new Date(start.getTime() + 62_000))
+    t.same(await sealed(), [lateId, onTimeId], 'the next run looks back and finds the late commit')
+    const verified = await app.inject({ url: '/v1/audit-events/verify', headers: auditor.headers })
+    t.equal(verified.json().ok, true)
+    t.equal(verified.json().unsealed, 0)
+  },
+)

@@ -23,8 +23,17 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
     hasDisability: true,
     address: { wardCode: wardA, residentialGroupCode: group },
   })
-  for (const [groupCode, startDate] of [['đ', '2022-01-01'], ['l', '2024-03-01'], ['d', '2021-01-01']] as const) {
-    const added = await app.inject({ method: 'POST', url: `/v1/children/${child.id}/circumstances`, headers: officer.headers, payload: { kind: 'group', groupCode, startDate } })
+  for (const [groupCode, startDate] of [
+    ['đ', '2022-01-01'],
+    ['l', '2024-03-01'],
+    ['d', '2021-01-01'],
+  ] as const) {
+    const added = await app.inject({
+      method: 'POST',
+      url: `/v1/children/${child.id}/circumstances`,
+      headers: officer.headers,
+      payload: { kind: 'group', groupCode, startDate },
+    })
     t.equal(added.statusCode, 201, `group ${groupCode}`)
   }
   await app.inject({
@@ -59,7 +68,11 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
       t.notOk('healthNote' in body, 'healthNote is absent, not null')
       t.notOk('disabilityNote' in body)
       t.equal(body.hasDisability, true, 'the non-sensitive fact stays')
-      t.same(body.circumstances.map((c: { groupCode: string }) => c.groupCode), ['d'], 'HIV and abuse memberships are absent')
+      t.same(
+        body.circumstances.map((c: { groupCode: string }) => c.groupCode),
+        ['d'],
+        'HIV and abuse memberships are absent',
+      )
       t.notOk('note' in body.care[0])
       t.notMatch(record.body, /antiretroviral|hearing loss|clinic|treatment changed/)
       const list = await app.inject({ url: '/v1/children', headers: account.headers })
@@ -71,9 +84,17 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
       t.equal(byGroup.json().code, 'sensitive_filter_forbidden')
       const history = (await app.inject({ url: `/v1/children/${child.id}/history`, headers: account.headers })).json()
       t.notMatch(JSON.stringify(history), /antiretroviral|hearing loss|treatment changed/)
-      t.notOk(history.items.some((r: { action: string; changes: { to: { groupCode?: string } }[] }) => r.changes.some((c) => c.to?.groupCode === 'l' || c.to?.groupCode === 'đ')))
+      t.notOk(
+        history.items.some((r: { action: string; changes: { to: { groupCode?: string } }[] }) =>
+          r.changes.some((c) => c.to?.groupCode === 'l' || c.to?.groupCode === 'đ'),
+        ),
+      )
       const update = history.items.find((r: { action: string }) => r.action === 'update')
-      t.same(update.changes, [{ field: 'healthNote', from: '[sensitive]', to: '[sensitive]' }], 'the change is listed, its values are not')
+      t.same(
+        update.changes,
+        [{ field: 'healthNote', from: '[sensitive]', to: '[sensitive]' }],
+        'the change is listed, its values are not',
+      )
     })
   }
 
@@ -81,7 +102,10 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
     const officerExport = await app.inject({ url: '/v1/children/export?format=csv', headers: officer.headers })
     t.match(officerExport.body, /Ghi chú sức khỏe/)
     t.match(officerExport.body, /treatment changed/)
-    const collaboratorExport = await app.inject({ url: '/v1/children/export?format=csv', headers: collaborator.headers })
+    const collaboratorExport = await app.inject({
+      url: '/v1/children/export?format=csv',
+      headers: collaborator.headers,
+    })
     t.equal(collaboratorExport.statusCode, 403, 'collaborators do not export')
     const viewerExport = await app.inject({ url: '/v1/children/export?format=csv', headers: viewer.headers })
     t.equal(viewerExport.statusCode, 403, 'agency viewers do not export')
@@ -98,7 +122,13 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
       method: 'POST',
       url: '/v1/children',
       headers: collaborator.headers,
-      payload: { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', healthNote: 'x', address: { wardCode: wardA, residentialGroupCode: group } },
+      payload: {
+        fullName: 'X',
+        sex: 'male',
+        dateOfBirth: '2019-01-01',
+        healthNote: 'x',
+        address: { wardCode: wardA, residentialGroupCode: group },
+      },
     })
     t.equal(note.statusCode, 403)
     t.equal(note.json().code, 'sensitive_field_forbidden')

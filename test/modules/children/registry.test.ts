@@ -21,18 +21,37 @@ t.test('the child registry', async (t) => {
     personalId: '001219012345',
     address: { wardCode: wardA, streetAddress: 'Ngõ 12 phố Mẫu' },
   })
-  const binh = await registerChild(ctx, officer, { fullName: 'Trần Thị Bình', sex: 'female', dateOfBirth: '2012-11-20', address: { wardCode: wardA } })
-  const cuong = await registerChild(ctx, officerB, { fullName: 'Lê Văn Cường', sex: 'male', dateOfBirth: '2016-01-01', address: { wardCode: wardB } })
+  const binh = await registerChild(ctx, officer, {
+    fullName: 'Trần Thị Bình',
+    sex: 'female',
+    dateOfBirth: '2012-11-20',
+    address: { wardCode: wardA },
+  })
+  const cuong = await registerChild(ctx, officerB, {
+    fullName: 'Lê Văn Cường',
+    sex: 'male',
+    dateOfBirth: '2016-01-01',
+    address: { wardCode: wardB },
+  })
 
   t.test('create: ID-number warnings do not block, and the record comes back', async (t) => {
     const response = await app.inject({
       method: 'POST',
       url: '/v1/children',
       headers: officer.headers,
-      payload: { fullName: 'Phạm Minh Châu', sex: 'female', dateOfBirth: '2020-07-07', personalId: '001215099999', address: { wardCode: wardA } },
+      payload: {
+        fullName: 'Phạm Minh Châu',
+        sex: 'female',
+        dateOfBirth: '2020-07-07',
+        personalId: '001215099999',
+        address: { wardCode: wardA },
+      },
     })
     t.equal(response.statusCode, 201)
-    const codes = response.json().warnings.map((w: { code: string }) => w.code).sort()
+    const codes = response
+      .json()
+      .warnings.map((w: { code: string }) => w.code)
+      .sort()
     t.same(codes, ['personal_id_birth_year_mismatch', 'personal_id_sex_mismatch'])
     t.equal(response.headers.etag, '"1"')
     t.equal(response.json().ageYears, 3)
@@ -42,19 +61,58 @@ t.test('the child registry', async (t) => {
   t.test('create: bad input is refused with every reason, and nothing is written', async (t) => {
     const before = (await get('/v1/children?limit=200')).json().items.length
     const cases: [string, Record<string, unknown>, number, string[]][] = [
-      ['a bad ID format', { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', personalId: '12345', address: { wardCode: wardA } }, 400, ['/personalId']],
+      [
+        'a bad ID format',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', personalId: '12345', address: { wardCode: wardA } },
+        400,
+        ['/personalId'],
+      ],
       ['no birth date', { fullName: 'X', sex: 'male', address: { wardCode: wardA } }, 422, ['/dateOfBirth']],
-      ['born in the future', { fullName: 'X', sex: 'male', dateOfBirth: '2024-07-01', address: { wardCode: wardA } }, 422, ['/dateOfBirth']],
-      ['16 or older', { fullName: 'X', sex: 'male', dateOfBirth: '2008-06-14', address: { wardCode: wardA } }, 422, ['/dateOfBirth']],
-      ['not a ward', { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: '008' } }, 422, ['/address/wardCode']],
-      ['another ward', { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: wardB } }, 422, ['/address/wardCode']],
-      ['unknown ethnicity', { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', ethnicityCode: '99', address: { wardCode: wardA } }, 422, ['/ethnicityCode']],
-      ['an unknown member', { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: wardA }, nickname: 'x' }, 400, ['/nickname']],
+      [
+        'born in the future',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2024-07-01', address: { wardCode: wardA } },
+        422,
+        ['/dateOfBirth'],
+      ],
+      [
+        '16 or older',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2008-06-14', address: { wardCode: wardA } },
+        422,
+        ['/dateOfBirth'],
+      ],
+      [
+        'not a ward',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: '008' } },
+        422,
+        ['/address/wardCode'],
+      ],
+      [
+        'another ward',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: wardB } },
+        422,
+        ['/address/wardCode'],
+      ],
+      [
+        'unknown ethnicity',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', ethnicityCode: '99', address: { wardCode: wardA } },
+        422,
+        ['/ethnicityCode'],
+      ],
+      [
+        'an unknown member',
+        { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', address: { wardCode: wardA }, nickname: 'x' },
+        400,
+        ['/nickname'],
+      ],
     ]
     for (const [name, payload, status, pointers] of cases) {
       const response = await app.inject({ method: 'POST', url: '/v1/children', headers: officer.headers, payload })
       t.equal(response.statusCode, status, name)
-      t.same(response.json().errors.map((e: { pointer: string }) => e.pointer), pointers, name)
+      t.same(
+        response.json().errors.map((e: { pointer: string }) => e.pointer),
+        pointers,
+        name,
+      )
     }
     t.equal((await get('/v1/children?limit=200')).json().items.length, before, 'nothing was created')
   })
@@ -64,7 +122,13 @@ t.test('the child registry', async (t) => {
       method: 'POST',
       url: '/v1/children',
       headers: officer.headers,
-      payload: { fullName: 'Khác', sex: 'male', dateOfBirth: '2019-03-02', personalId: '001219012345', address: { wardCode: wardA } },
+      payload: {
+        fullName: 'Khác',
+        sex: 'male',
+        dateOfBirth: '2019-03-02',
+        personalId: '001219012345',
+        address: { wardCode: wardA },
+      },
     })
     t.equal(same.statusCode, 409)
     t.equal(same.json().code, 'personal_id_taken')
@@ -73,7 +137,13 @@ t.test('the child registry', async (t) => {
       method: 'POST',
       url: '/v1/children',
       headers: officerB.headers,
-      payload: { fullName: 'Khác', sex: 'male', dateOfBirth: '2019-03-02', personalId: '001219012345', address: { wardCode: wardB } },
+      payload: {
+        fullName: 'Khác',
+        sex: 'male',
+        dateOfBirth: '2019-03-02',
+        personalId: '001219012345',
+        address: { wardCode: wardB },
+      },
     })
     t.equal(elsewhere.statusCode, 409, 'still unique across wards')
     t.notOk('existingId' in elsewhere.json(), 'but another ward’s record is not revealed')
@@ -99,7 +169,9 @@ t.test('the child registry', async (t) => {
     )
     const pairs = await get('/v1/children/duplicates')
     t.equal(pairs.statusCode, 200)
-    const pair = pairs.json().items.find((p: { first: { id: string }; second: { id: string } }) => [p.first.id, p.second.id].includes(an.id))
+    const pair = pairs
+      .json()
+      .items.find((p: { first: { id: string }; second: { id: string } }) => [p.first.id, p.second.id].includes(an.id))
     t.ok(pair, 'the pair is listed')
     t.equal(pair.reason, 'same_name_and_birth_date')
     t.equal((await get('/v1/children/duplicates', officerB)).json().items.length, 0, 'not in another ward’s list')
@@ -116,7 +188,10 @@ t.test('the child registry', async (t) => {
     for (const [query, expected] of cases) {
       const response = await get(`/v1/children?q=${encodeURIComponent(query)}`)
       t.equal(response.statusCode, 200, query)
-      const top = response.json().items.slice(0, 2).map((item: { id: string }) => item.id)
+      const top = response
+        .json()
+        .items.slice(0, 2)
+        .map((item: { id: string }) => item.id)
       t.ok(top.includes(expected), `"${query}" finds it among the closest (its registered duplicate ties)`)
     }
     const other = await get(`/v1/children?q=${encodeURIComponent('Le Van Cuong')}`)
@@ -137,11 +212,17 @@ t.test('the child registry', async (t) => {
     })
     t.equal(card.statusCode, 201)
     t.equal(card.json().validTo, '2025-09-30', 'Decree 146: 72 months on 2025-03-02, before 30/09, so to 30 September')
-    const without = (await get('/v1/children?under6=true&withoutValidHealthInsurance=true&limit=200')).json().items.map((c: { id: string }) => c.id)
+    const without = (await get('/v1/children?under6=true&withoutValidHealthInsurance=true&limit=200'))
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.notOk(without.includes(an.id), 'a valid card takes him out of the list')
-    const later = (await get('/v1/children?withoutValidHealthInsurance=true&asOf=2025-10-01&limit=200')).json().items.map((c: { id: string }) => c.id)
+    const later = (await get('/v1/children?withoutValidHealthInsurance=true&asOf=2025-10-01&limit=200'))
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.ok(later.includes(an.id), 'the card has expired on 2025-10-01')
-    const agedOut = (await get('/v1/children?status=aged_out&asOf=2028-11-20')).json().items.map((c: { id: string }) => c.id)
+    const agedOut = (await get('/v1/children?status=aged_out&asOf=2028-11-20'))
+      .json()
+      .items.map((c: { id: string }) => c.id)
     t.same(agedOut, [binh.id], 'aged out is derived from the date, never stored')
     const byDistrict = (await get('/v1/children?unit=008&limit=200', district)).json().items.length
     t.ok(byDistrict >= 4, 'a unit includes every ward below it')
@@ -167,7 +248,10 @@ t.test('the child registry', async (t) => {
     const inGroup = (await get('/v1/children?group=a')).json().items.map((c: { id: string }) => c.id)
     t.same(inGroup, [binh.id])
     const atRisk = (await get('/v1/children?atRisk=true')).json().items
-    t.same(atRisk.map((c: { id: string }) => c.id), [binh.id])
+    t.same(
+      atRisk.map((c: { id: string }) => c.id),
+      [binh.id],
+    )
     const ended = await app.inject({
       method: 'PATCH',
       url: `/v1/children/${binh.id}/circumstances/${added.json().id}`,
@@ -206,14 +290,23 @@ t.test('the child registry', async (t) => {
 
   t.test('PATCH: If-Match 428 and 412; changes land in the history with who and when', async (t) => {
     const url = `/v1/children/${binh.id}`
-    const missing = await app.inject({ method: 'PATCH', url, headers: officer.headers, payload: { schoolingStatus: 'lower_secondary' } })
+    const missing = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: officer.headers,
+      payload: { schoolingStatus: 'lower_secondary' },
+    })
     t.equal(missing.statusCode, 428)
     const current = await get(url)
     const changed = await app.inject({
       method: 'PATCH',
       url,
       headers: { ...officer.headers, 'if-match': current.headers.etag as string },
-      payload: { schoolingStatus: 'lower_secondary', fullName: 'Trần Thị Bình An', reason: 'corrected from the birth certificate' },
+      payload: {
+        schoolingStatus: 'lower_secondary',
+        fullName: 'Trần Thị Bình An',
+        reason: 'corrected from the birth certificate',
+      },
     })
     t.equal(changed.statusCode, 200)
     t.equal(changed.json().version, current.json().version + 1)
@@ -240,9 +333,26 @@ t.test('the child registry', async (t) => {
   })
 
   t.test('merge moves circumstances, care and cards and keeps a tombstone', async (t) => {
-    const duplicate = await registerChild(ctx, officer, { fullName: 'Trần Thị Bình An', sex: 'female', dateOfBirth: '2012-11-20', personalId: '001312000111', ethnicityCode: '01', address: { wardCode: wardA } })
-    await app.inject({ method: 'POST', url: `/v1/children/${duplicate.id}/circumstances`, headers: officer.headers, payload: { kind: 'group', groupCode: 'h', startDate: '2024-02-01' } })
-    await app.inject({ method: 'POST', url: `/v1/children/${duplicate.id}/care`, headers: officer.headers, payload: { kind: 'education_support', startDate: '2024-02-01' } })
+    const duplicate = await registerChild(ctx, officer, {
+      fullName: 'Trần Thị Bình An',
+      sex: 'female',
+      dateOfBirth: '2012-11-20',
+      personalId: '001312000111',
+      ethnicityCode: '01',
+      address: { wardCode: wardA },
+    })
+    await app.inject({
+      method: 'POST',
+      url: `/v1/children/${duplicate.id}/circumstances`,
+      headers: officer.headers,
+      payload: { kind: 'group', groupCode: 'h', startDate: '2024-02-01' },
+    })
+    await app.inject({
+      method: 'POST',
+      url: `/v1/children/${duplicate.id}/care`,
+      headers: officer.headers,
+      payload: { kind: 'education_support', startDate: '2024-02-01' },
+    })
     const merged = await app.inject({
       method: 'POST',
       url: `/v1/children/${binh.id}/merge`,
@@ -251,21 +361,38 @@ t.test('the child registry', async (t) => {
     })
     t.equal(merged.statusCode, 200)
     const survivor = merged.json()
-    t.ok(survivor.circumstances.some((c: { groupCode: string }) => c.groupCode === 'h'), 'circumstances moved')
-    t.ok(survivor.care.some((c: { kind: string }) => c.kind === 'education_support'), 'care moved')
+    t.ok(
+      survivor.circumstances.some((c: { groupCode: string }) => c.groupCode === 'h'),
+      'circumstances moved',
+    )
+    t.ok(
+      survivor.care.some((c: { kind: string }) => c.kind === 'education_support'),
+      'care moved',
+    )
     t.equal(survivor.personalId, '001312000111', 'the missing ID number was taken from the duplicate')
     t.equal(survivor.ethnicityCode, '01')
     const gone = await get(`/v1/children/${duplicate.id}`)
     t.equal(gone.statusCode, 404, 'the duplicate is a tombstone')
     const history = (await get(`/v1/children/${binh.id}/history`)).json().items
     t.match(history.at(-1), { action: 'merge', changes: [{ field: 'mergedFrom', to: duplicate.id }] })
-    const twice = await app.inject({ method: 'POST', url: `/v1/children/${binh.id}/merge`, headers: officer.headers, payload: { duplicateId: duplicate.id, duplicateVersion: 2 } })
+    const twice = await app.inject({
+      method: 'POST',
+      url: `/v1/children/${binh.id}/merge`,
+      headers: officer.headers,
+      payload: { duplicateId: duplicate.id, duplicateVersion: 2 },
+    })
     t.equal(twice.statusCode, 404)
   })
 
   t.test('a child who moves to another ward takes circumstances, care, cards and history along', async (t) => {
-    const dung = await registerChild(ctx, officer, { fullName: 'Đỗ Văn Dũng', sex: 'male', dateOfBirth: '2021-04-04', address: { wardCode: wardA } })
-    const add = (path: string, payload: object) => app.inject({ method: 'POST', url: `/v1/children/${dung.id}/${path}`, headers: officer.headers, payload })
+    const dung = await registerChild(ctx, officer, {
+      fullName: 'Đỗ Văn Dũng',
+      sex: 'male',
+      dateOfBirth: '2021-04-04',
+      address: { wardCode: wardA },
+    })
+    const add = (path: string, payload: object) =>
+      app.inject({ method: 'POST', url: `/v1/children/${dung.id}/${path}`, headers: officer.headers, payload })
     t.equal((await add('circumstances', { kind: 'group', groupCode: 'd', startDate: '2024-01-01' })).statusCode, 201)
     t.equal((await add('care', { kind: 'medical', startDate: '2024-01-01' })).statusCode, 201)
     t.equal((await add('health-insurance', { cardNumber: 'TE1010123456789', validFrom: '2024-01-01' })).statusCode, 201)
@@ -282,7 +409,10 @@ t.test('the child registry', async (t) => {
     t.equal(inNewWard.circumstances.length, 1)
     t.equal(inNewWard.care.length, 1)
     t.equal(inNewWard.healthInsurance.length, 1)
-    t.same((await get('/v1/children?group=d', officerB)).json().items.map((c: { id: string }) => c.id), [dung.id])
+    t.same(
+      (await get('/v1/children?group=d', officerB)).json().items.map((c: { id: string }) => c.id),
+      [dung.id],
+    )
     t.same((await get('/v1/children?group=d')).json().items, [], 'the old ward counts the child no more')
     const history = (await get(`/v1/children/${dung.id}/history`, officerB)).json().items
     t.equal(history[0].action, 'create', 'the whole history came along')
@@ -290,25 +420,43 @@ t.test('the child registry', async (t) => {
   })
 
   t.test('delete is soft, with a reason; the record leaves every list', async (t) => {
-    const child = await registerChild(ctx, officer, { fullName: 'Đỗ Văn Tạm', dateOfBirth: '2021-01-01', address: { wardCode: wardA } })
+    const child = await registerChild(ctx, officer, {
+      fullName: 'Đỗ Văn Tạm',
+      dateOfBirth: '2021-01-01',
+      address: { wardCode: wardA },
+    })
     const url = `/v1/children/${child.id}`
     const noReason = await app.inject({ method: 'DELETE', url, headers: { ...officer.headers, 'if-match': '"1"' } })
     t.equal(noReason.statusCode, 400)
-    const deleted = await app.inject({ method: 'DELETE', url: `${url}?reason=${encodeURIComponent('registered by mistake')}`, headers: { ...officer.headers, 'if-match': '"1"' } })
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `${url}?reason=${encodeURIComponent('registered by mistake')}`,
+      headers: { ...officer.headers, 'if-match': '"1"' },
+    })
     t.equal(deleted.statusCode, 204)
     t.equal((await get(url)).statusCode, 404)
     t.notOk((await get('/v1/children?q=do van tam')).json().items.length)
   })
 
   t.test('exports: CSV and XLSX carry the same rows, Vietnamese headers, formulas neutralised', async (t) => {
-    await registerChild(ctx, officer, { fullName: '=HYPERLINK("http://evil.example","bấm")', dateOfBirth: '2020-01-01', address: { wardCode: wardA } })
+    await registerChild(ctx, officer, {
+      fullName: '=HYPERLINK("http://evil.example","bấm")',
+      dateOfBirth: '2020-01-01',
+      address: { wardCode: wardA },
+    })
     const csv = await get('/v1/children/export?format=csv')
     t.equal(csv.statusCode, 200)
     t.match(csv.headers['content-type'], /^text\/csv/)
     t.match(csv.headers['content-disposition'], /attachment; filename="children-20240615\.csv"/)
-    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n')
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
     t.match(lines[0], /^Mã trẻ,Mã nguồn,Họ và tên,Ngày sinh/)
-    t.ok(lines.some((line) => line.includes(`"'=HYPERLINK(""http://evil.example"",""bấm"")"`)), 'the formula is neutralised')
+    t.ok(
+      lines.some((line) => line.includes(`"'=HYPERLINK(""http://evil.example"",""bấm"")"`)),
+      'the formula is neutralised',
+    )
     t.notOk(lines.some((line) => /,=HYPERLINK/.test(line)))
     const english = await get('/v1/children/export?format=csv&headers=en')
     t.match(english.body, /^\uFEFFid,externalId,fullName,dateOfBirth/)
@@ -319,7 +467,9 @@ t.test('the child registry', async (t) => {
     const sheet = workbook.worksheets[0]!
     t.equal(sheet.getRow(1).getCell(3).value, 'Họ và tên')
     t.equal(sheet.rowCount, lines.length, 'the same number of rows as the CSV')
-    const formulaRow = sheet.getRows(2, sheet.rowCount - 1)!.find((row) => String(row.getCell(3).value).includes('HYPERLINK'))
+    const formulaRow = sheet
+      .getRows(2, sheet.rowCount - 1)!
+      .find((row) => String(row.getCell(3).value).includes('HYPERLINK'))
     t.equal(String(formulaRow?.getCell(3).value).charAt(0), "'", 'no formula cell in the workbook')
     t.equal(formulaRow?.getCell(3).formula, undefined)
   })
@@ -340,10 +490,22 @@ t.test('the child registry', async (t) => {
     const household = created.json()
     t.equal(household.members.length, 1)
     t.ok(household.members[0].id)
-    const child = await registerChild(ctx, officer, { fullName: 'Nguyễn Thị Mai', dateOfBirth: '2017-09-09', householdId: household.id, relationshipToHead: 'child', address: { wardCode: wardA } })
+    const child = await registerChild(ctx, officer, {
+      fullName: 'Nguyễn Thị Mai',
+      dateOfBirth: '2017-09-09',
+      householdId: household.id,
+      relationshipToHead: 'child',
+      address: { wardCode: wardA },
+    })
     const fetched = await get(`/v1/households/${household.id}`)
-    t.same(fetched.json().children.map((c: { id: string }) => c.id), [child.id])
-    t.same((await get(`/v1/children?householdId=${household.id}`)).json().items.map((c: { id: string }) => c.id), [child.id])
+    t.same(
+      fetched.json().children.map((c: { id: string }) => c.id),
+      [child.id],
+    )
+    t.same(
+      (await get(`/v1/children?householdId=${household.id}`)).json().items.map((c: { id: string }) => c.id),
+      [child.id],
+    )
     const list = await get('/v1/households?q=nguyen van hung&poverty=near_poor')
     t.equal(list.json().items.length, 1)
     const patched = await app.inject({
@@ -359,7 +521,13 @@ t.test('the child registry', async (t) => {
       method: 'POST',
       url: '/v1/children',
       headers: officerB.headers,
-      payload: { fullName: 'X', sex: 'male', dateOfBirth: '2019-01-01', householdId: household.id, address: { wardCode: wardB } },
+      payload: {
+        fullName: 'X',
+        sex: 'male',
+        dateOfBirth: '2019-01-01',
+        householdId: household.id,
+        address: { wardCode: wardB },
+      },
     })
     t.equal(wrongHousehold.statusCode, 422, 'a household in another ward cannot be used')
     t.equal(cuong.address.wardCode, wardB)

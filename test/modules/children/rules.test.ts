@@ -86,12 +86,27 @@ t.test('personal ID: warnings on mismatch with the record', async (t) => {
     ['all agree', '001216000123', { dateOfBirth: '2016-05-01', sex: 'male' }, []],
     ['birth year differs', '001216000123', { dateOfBirth: '2015-05-01', sex: 'male' }, [yearMismatch(2016, 2015)]],
     ['sex differs', '001216000123', { dateOfBirth: '2016-05-01', sex: 'female' }, [sexMismatch('male', 'female')]],
-    ['female ID, male child', '001316000123', { dateOfBirth: '2016-12-31', sex: 'male' }, [sexMismatch('female', 'male')]],
-    ['both differ, year first', '001216000123', { dateOfBirth: '2017-01-01', sex: 'female' }, [yearMismatch(2016, 2017), sexMismatch('male', 'female')]],
+    [
+      'female ID, male child',
+      '001316000123',
+      { dateOfBirth: '2016-12-31', sex: 'male' },
+      [sexMismatch('female', 'male')],
+    ],
+    [
+      'both differ, year first',
+      '001216000123',
+      { dateOfBirth: '2017-01-01', sex: 'female' },
+      [yearMismatch(2016, 2017), sexMismatch('male', 'female')],
+    ],
     ['unknown sex is not compared', '001316000123', { dateOfBirth: '2016-01-01', sex: 'unknown' }, []],
     ['estimated birth year agrees', '001216000123', { birthYear: 2016, sex: 'male' }, []],
     ['estimated birth year differs', '001216000123', { birthYear: 2014, sex: 'male' }, [yearMismatch(2016, 2014)]],
-    ['the date of birth wins over the birth year', '001216000123', { dateOfBirth: '2016-01-01', birthYear: 2015, sex: 'male' }, []],
+    [
+      'the date of birth wins over the birth year',
+      '001216000123',
+      { dateOfBirth: '2016-01-01', birthYear: 2015, sex: 'male' },
+      [],
+    ],
     ['nulls mean unknown', '001216000123', { dateOfBirth: null, birthYear: null, sex: 'male' }, []],
     ['no birth data: only sex is checked', '001216000123', { sex: 'female' }, [sexMismatch('male', 'female')]],
     ['the century counts', '001116000123', { dateOfBirth: '2016-03-03', sex: 'female' }, [yearMismatch(1916, 2016)]],
@@ -144,7 +159,17 @@ t.test('age in full months', async (t) => {
 })
 
 t.test('malformed or impossible dates are refused', async (t) => {
-  const cases = ['2023-02-29', '2024-02-30', '2024-04-31', '2024-13-01', '2024-00-10', '2024-2-3', '20240203', '2024-02-03T00:00:00Z', '']
+  const cases = [
+    '2023-02-29',
+    '2024-02-30',
+    '2024-04-31',
+    '2024-13-01',
+    '2024-00-10',
+    '2024-2-3',
+    '20240203',
+    '2024-02-03T00:00:00Z',
+    '',
+  ]
   for (const date of cases) {
     t.throws(() => ageInYears(date, '2025-01-01'), RangeError, `date of birth ${JSON.stringify(date)}`)
     t.throws(() => ageInMonths('2020-01-01', date), RangeError, `as of ${JSON.stringify(date)}`)
@@ -218,9 +243,21 @@ t.test('effective date of birth from estimates', async (t) => {
     ['month: February too', { dateOfBirth: '2015-02-01', birthDatePrecision: 'month' }, '2015-02-15'],
     ['month: whatever day was stored', { dateOfBirth: '2015-12-31', birthDatePrecision: 'month' }, '2015-12-15'],
     ['year from the birth year', { dateOfBirth: null, birthYear: 2015, birthDatePrecision: 'year' }, '2015-07-01'],
-    ['year with a placeholder date', { dateOfBirth: '2015-01-01', birthYear: 2015, birthDatePrecision: 'year' }, '2015-07-01'],
-    ['year from the stored date only', { dateOfBirth: '2014-01-01', birthYear: null, birthDatePrecision: 'year' }, '2014-07-01'],
-    ['exact claimed but only a year known', { dateOfBirth: null, birthYear: 2012, birthDatePrecision: 'exact' }, '2012-07-01'],
+    [
+      'year with a placeholder date',
+      { dateOfBirth: '2015-01-01', birthYear: 2015, birthDatePrecision: 'year' },
+      '2015-07-01',
+    ],
+    [
+      'year from the stored date only',
+      { dateOfBirth: '2014-01-01', birthYear: null, birthDatePrecision: 'year' },
+      '2014-07-01',
+    ],
+    [
+      'exact claimed but only a year known',
+      { dateOfBirth: null, birthYear: 2012, birthDatePrecision: 'exact' },
+      '2012-07-01',
+    ],
     ['month claimed but only a year known', { birthYear: 2013, birthDatePrecision: 'month' }, '2013-07-01'],
     ['nothing known (nulls)', { dateOfBirth: null, birthYear: null, birthDatePrecision: 'year' }, null],
     ['nothing known (absent)', { birthDatePrecision: 'exact' }, null],
@@ -433,7 +470,8 @@ t.test('group membership on a date, both ends inclusive', async (t) => {
     ['open, years later', open, '2030-01-01', true],
     ['a single day', { startDate: '2024-04-04', endDate: '2024-04-04' }, '2024-04-04', true],
   ]
-  for (const [name, membership, asOf, expected] of cases) t.equal(isMembershipActiveOn(membership, asOf), expected, name)
+  for (const [name, membership, asOf, expected] of cases)
+    t.equal(isMembershipActiveOn(membership, asOf), expected, name)
 })
 
 t.test('care kinds and which carry an amount', async (t) => {
@@ -479,7 +517,8 @@ t.test('monthly social allowance (Decree 20/2021)', async (t) => {
     ['2010-05-05', '2025-12-31', 750_000, 'aged 15'],
     ['2008-01-01', '2026-01-01', 750_000, 'aged 18, still studying: priced at 1.5'],
   ]
-  for (const [born, onDate, expected, name] of cases) t.equal(monthlyAllowanceVnd(born, onDate), expected, `${born} on ${onDate}: ${name}`)
+  for (const [born, onDate, expected, name] of cases)
+    t.equal(monthlyAllowanceVnd(born, onDate), expected, `${born} on ${onDate}: ${name}`)
 })
 
 t.test('allowance with rates held as reference data', async (t) => {
@@ -494,7 +533,8 @@ t.test('allowance with rates held as reference data', async (t) => {
     ['2025-01-01', '2026-07-01', 1_500_000],
     ['2020-01-01', '2022-01-01', 900_000],
   ]
-  for (const [born, onDate, expected] of cases) t.equal(monthlyAllowanceVnd(born, onDate, rates), expected, `${born} on ${onDate}`)
+  for (const [born, onDate, expected] of cases)
+    t.equal(monthlyAllowanceVnd(born, onDate, rates), expected, `${born} on ${onDate}`)
 })
 
 t.test('no allowance is invented', async (t) => {

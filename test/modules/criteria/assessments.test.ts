@@ -24,8 +24,10 @@ t.test('child-friendly ward assessments', async (t) => {
   // An unusual account (a ward role over the whole province) reaches wards that did not exist yet.
   const districtWide = await accountFor(ctx, { role: 'ward_officer', units: [province] })
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-  const get = (id: string, account: TestAccount = officerA) => app.inject({ url: `/v1/assessments/${id}`, headers: account.headers })
-  const overview = async (query: string, account: TestAccount = district) => app.inject({ url: `/v1/assessments?${query}`, headers: account.headers })
+  const get = (id: string, account: TestAccount = officerA) =>
+    app.inject({ url: `/v1/assessments/${id}`, headers: account.headers })
+  const overview = async (query: string, account: TestAccount = district) =>
+    app.inject({ url: `/v1/assessments?${query}`, headers: account.headers })
 
   const created = await app.inject({
     method: 'POST',
@@ -40,7 +42,16 @@ t.test('child-friendly ward assessments', async (t) => {
     const body = created.json()
     t.equal(created.headers.etag, '"1"')
     t.equal(created.headers.location, `/v1/assessments/${id}`)
-    t.match(body, { wardCode: wardA, provinceCode: '01', year: 2024, assessedOn, state: 'draft', category: 'urban_ward_central_city', total: 0, requiredTotal: 900 })
+    t.match(body, {
+      wardCode: wardA,
+      provinceCode: '01',
+      year: 2024,
+      assessedOn,
+      state: 'draft',
+      category: 'urban_ward_central_city',
+      total: 0,
+      requiredTotal: 900,
+    })
     t.same(body.criteriaSet, { id: 'QD06-2019', version: 1, legalBasis: 'Quyết định 06/2019/QĐ-TTg ngày 03/01/2019' })
     t.equal(body.criteria.length, 13)
     t.equal(body.verdict.recognised, false)
@@ -48,7 +59,12 @@ t.test('child-friendly ward assessments', async (t) => {
     t.same(body.allowedNextStates, ['submitted'])
     t.equal(body.submission, null)
 
-    const duplicate = await app.inject({ method: 'POST', url: '/v1/assessments', headers: chairA.headers, payload: { wardCode: wardA, year: 2024 } })
+    const duplicate = await app.inject({
+      method: 'POST',
+      url: '/v1/assessments',
+      headers: chairA.headers,
+      payload: { wardCode: wardA, year: 2024 },
+    })
     t.equal(duplicate.statusCode, 409)
     t.same([duplicate.json().code, duplicate.json().existingId], ['assessment_exists', id])
 
@@ -56,19 +72,40 @@ t.test('child-friendly ward assessments', async (t) => {
       ['another ward’s officer', officerB, { wardCode: wardA, year: 2024 }, 422, ['/wardCode']],
       ['not a ward', officerA, { wardCode: '008', year: 2024 }, 422, ['/wardCode']],
       ['a date outside the year', officerA, { wardCode: wardA, year: 2023, assessedOn }, 422, ['/assessedOn']],
-      ['a date in the future', officerA, { wardCode: wardA, year: 2024, assessedOn: '2024-11-21' }, 422, ['/assessedOn']],
+      [
+        'a date in the future',
+        officerA,
+        { wardCode: wardA, year: 2024, assessedOn: '2024-11-21' },
+        422,
+        ['/assessedOn'],
+      ],
       ['a year no set governs', officerA, { wardCode: wardA, year: 2018, assessedOn: '2018-11-15' }, 422, ['/year']],
-      ['a ward not yet formed on the date', districtWide, { wardCode: '00301-2025', year: 2024, assessedOn }, 422, ['/wardCode']],
+      [
+        'a ward not yet formed on the date',
+        districtWide,
+        { wardCode: '00301-2025', year: 2024, assessedOn },
+        422,
+        ['/wardCode'],
+      ],
       ['an unknown member', officerA, { wardCode: wardA, year: 2025, score: 1000 }, 400, ['/score']],
       ['a year that is not a number', officerA, { wardCode: wardA, year: '2025' }, 400, ['/year']],
     ]
     for (const [name, account, payload, status, pointers] of cases) {
       const response = await app.inject({ method: 'POST', url: '/v1/assessments', headers: account.headers, payload })
       t.equal(response.statusCode, status, name)
-      t.same(response.json().errors.map((e: { pointer: string }) => e.pointer), pointers, name)
+      t.same(
+        response.json().errors.map((e: { pointer: string }) => e.pointer),
+        pointers,
+        name,
+      )
     }
     for (const account of [admin, district, viewerA, city]) {
-      const response = await app.inject({ method: 'POST', url: '/v1/assessments', headers: account.headers, payload: { wardCode: wardA, year: 2025 } })
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/assessments',
+        headers: account.headers,
+        payload: { wardCode: wardA, year: 2025 },
+      })
       t.equal(response.statusCode, 403, 'without assessments:write')
     }
     t.equal((await overview('year=2024')).json().assessed, 1, 'nothing else was created')
@@ -83,8 +120,14 @@ t.test('child-friendly ward assessments', async (t) => {
     t.equal((await get(id, viewerA)).statusCode, 403)
     t.equal((await get(id, city)).statusCode, 403, 'a city system gets no assessment')
     t.equal((await get('not-a-uuid')).statusCode, 400)
-    const audited = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, outside.headers['x-request-id'] as string))
-    t.same(audited.map((e) => [e.action, e.outcome, e.resourceId]), [['assessment.read', 'not_found', id]])
+    const audited = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.requestId, outside.headers['x-request-id'] as string))
+    t.same(
+      audited.map((e) => [e.action, e.outcome, e.resourceId]),
+      [['assessment.read', 'not_found', id]],
+    )
   })
 
   t.test('scoring: bad input answers 4xx and changes nothing', async (t) => {
@@ -92,32 +135,99 @@ t.test('child-friendly ward assessments', async (t) => {
     t.equal((await putScore(ctx, officerA, id, '7', '"7"', { points: 30 })).statusCode, 412)
     const cases: [string, string, Record<string, unknown>, number, string, [string, string][]][] = [
       ['above the maximum', '7', { points: 51 }, 422, 'invalid_score', [['/points', 'above_max']]],
-      ['a criterion not in the set', '14', { points: 10 }, 422, 'unknown_criterion', [['/criterion', 'unknown_criterion']]],
-      ['an unknown sub-item', '7', { points: 10, subItems: [{ code: '7.2', points: 10 }] }, 422, 'invalid_score', [['/subItems/0/code', 'unknown_sub_item']]],
-      ['a sub-item above its maximum', '6', { points: 60, subItems: [{ code: '6.1', points: 60 }], overrideReason: 'x' }, 422, 'invalid_score', [['/subItems/0/points', 'above_max']]],
+      [
+        'a criterion not in the set',
+        '14',
+        { points: 10 },
+        422,
+        'unknown_criterion',
+        [['/criterion', 'unknown_criterion']],
+      ],
+      [
+        'an unknown sub-item',
+        '7',
+        { points: 10, subItems: [{ code: '7.2', points: 10 }] },
+        422,
+        'invalid_score',
+        [['/subItems/0/code', 'unknown_sub_item']],
+      ],
+      [
+        'a sub-item above its maximum',
+        '6',
+        { points: 60, subItems: [{ code: '6.1', points: 60 }], overrideReason: 'x' },
+        422,
+        'invalid_score',
+        [['/subItems/0/points', 'above_max']],
+      ],
       [
         'sub-items that do not add up',
         '1',
-        { points: 90, subItems: [{ code: '1.1', points: 50 }, { code: '1.3', points: 15 }], overrideReason: 'x' },
+        {
+          points: 90,
+          subItems: [
+            { code: '1.1', points: 50 },
+            { code: '1.3', points: 15 },
+          ],
+          overrideReason: 'x',
+        },
         422,
         'invalid_score',
         [['/subItems', 'sub_items_sum_mismatch']],
       ],
       ['no points', '7', { evidenceNote: 'minutes attached' }, 422, 'invalid_score', [['/points', 'points_required']]],
-      ['accepting a suggestion nobody made', '4', { acceptSuggestion: true }, 422, 'invalid_score', [['/acceptSuggestion', 'no_suggestion']]],
-      ['departing from the data without a reason', '6', { points: 100 }, 422, 'invalid_score', [['/overrideReason', 'override_reason_required']]],
-      ['a ward giving an adjustment reason', '7', { points: 30, adjustmentReason: 'x' }, 422, 'invalid_score', [['/adjustmentReason', 'adjustment_reason_not_applicable']]],
-      ['accepting a partial suggestion alone', '1', { acceptSuggestion: true }, 422, 'invalid_score', [['/subItems', 'incomplete_sub_items']]],
+      [
+        'accepting a suggestion nobody made',
+        '4',
+        { acceptSuggestion: true },
+        422,
+        'invalid_score',
+        [['/acceptSuggestion', 'no_suggestion']],
+      ],
+      [
+        'departing from the data without a reason',
+        '6',
+        { points: 100 },
+        422,
+        'invalid_score',
+        [['/overrideReason', 'override_reason_required']],
+      ],
+      [
+        'a ward giving an adjustment reason',
+        '7',
+        { points: 30, adjustmentReason: 'x' },
+        422,
+        'invalid_score',
+        [['/adjustmentReason', 'adjustment_reason_not_applicable']],
+      ],
+      [
+        'accepting a partial suggestion alone',
+        '1',
+        { acceptSuggestion: true },
+        422,
+        'invalid_score',
+        [['/subItems', 'incomplete_sub_items']],
+      ],
       ['fractional points', '7', { points: 10.5 }, 400, 'validation_failed', [['/points', 'type']]],
       ['negative points', '7', { points: -1 }, 400, 'validation_failed', [['/points', 'minimum']]],
-      ['an unknown member', '7', { points: 10, score: 10 }, 400, 'validation_failed', [['/score', 'additionalProperties']]],
+      [
+        'an unknown member',
+        '7',
+        { points: 10, score: 10 },
+        400,
+        'validation_failed',
+        [['/score', 'additionalProperties']],
+      ],
       ['a malformed criterion', '7a-', { points: 10 }, 400, 'validation_failed', [['/criterion', 'pattern']]],
     ]
     for (const [name, criterion, payload, status, code, errors] of cases) {
       const response = await putScore(ctx, officerA, id, criterion, '"1"', payload)
       t.equal(response.statusCode, status, name)
       t.equal(response.json().code, code, name)
-      t.same(response.json().errors.map((e: { pointer: string; code: string }) => [e.pointer, e.code]), errors, name)
+      t.same(
+        response.json().errors.map((e: { pointer: string; code: string }) => [e.pointer, e.code]),
+        errors,
+        name,
+      )
     }
     t.equal(await currentEtag(ctx, officerA, id), '"1"', 'no refused change touched the assessment')
   })
@@ -151,7 +261,10 @@ t.test('child-friendly ward assessments', async (t) => {
     })
     t.equal(scored.json().total, 30)
 
-    const accepted = await putScore(ctx, chairA, id, '6', '"2"', { acceptSuggestion: true, evidenceNote: 'From the registry' })
+    const accepted = await putScore(ctx, chairA, id, '6', '"2"', {
+      acceptSuggestion: true,
+      evidenceNote: 'From the registry',
+    })
     t.equal(accepted.statusCode, 200, 'the ward chair scores too')
     const six = accepted.json().criteria[5]
     t.match(six, { points: 125, acceptedSuggestion: true, overrideReason: null })
@@ -170,12 +283,16 @@ t.test('child-friendly ward assessments', async (t) => {
       ],
     })
     t.equal(partial.statusCode, 200)
-    t.same(partial.json().criteria[0].subItems, [
-      { code: '1.1', points: 50 },
-      { code: '1.2', points: 0 },
-      { code: '1.3', points: 15 },
-      { code: '1.4', points: 20 },
-    ], 'no residential group on record: 1.2 suggests 0')
+    t.same(
+      partial.json().criteria[0].subItems,
+      [
+        { code: '1.1', points: 50 },
+        { code: '1.2', points: 0 },
+        { code: '1.3', points: 15 },
+        { code: '1.4', points: 20 },
+      ],
+      'no residential group on record: 1.2 suggests 0',
+    )
     t.equal(partial.json().criteria[0].points, 85)
   })
 
@@ -183,7 +300,10 @@ t.test('child-friendly ward assessments', async (t) => {
     await scoreCriteria(ctx, officerA, id, { ...fullMarks, '1': 55, '5': 0 })
     const body = (await get(id)).json()
     t.equal(body.total, 880)
-    t.same(body.verdict, { recognised: false, reasons: ['criterion 5 scored 0', 'total 880 is below 900 required for this ward'] })
+    t.same(body.verdict, {
+      recognised: false,
+      reasons: ['criterion 5 scored 0', 'total 880 is below 900 required for this ward'],
+    })
     t.same(
       body.criteria.map((c: { status: string }) => c.status),
       ['met', 'met', 'met', 'met', 'zero', 'met', 'met', 'met', 'met', 'met', 'met', 'met', 'met'],
@@ -199,39 +319,79 @@ t.test('child-friendly ward assessments', async (t) => {
     t.equal(incomplete.json().missingCriteria.length, 13)
 
     t.equal((await step(ctx, officerA, id, 'submit', {})).statusCode, 400, 'the meeting minutes are required')
-    t.equal((await step(ctx, district, id, 'submit', { minutesReference: 'BB-07/2024' })).statusCode, 403, 'the district does not submit for the ward')
+    t.equal(
+      (await step(ctx, district, id, 'submit', { minutesReference: 'BB-07/2024' })).statusCode,
+      403,
+      'the district does not submit for the ward',
+    )
     const submitted = await step(ctx, officerA, id, 'submit', { minutesReference: 'BB-07/2024' })
     t.equal(submitted.statusCode, 200)
-    t.match(submitted.json(), { state: 'submitted', submission: { minutesReference: 'BB-07/2024', submittedBy: officerA.id } })
+    t.match(submitted.json(), {
+      state: 'submitted',
+      submission: { minutesReference: 'BB-07/2024', submittedBy: officerA.id },
+    })
     t.same(submitted.json().allowedNextStates, [], 'the ward has nothing left to do')
     t.same((await get(id, district)).json().allowedNextStates, ['draft', 'appraised'])
 
     const locked = await putScore(ctx, officerA, id, '5', submitted.headers.etag as string, { points: 75 })
     t.same([locked.statusCode, locked.json().code], [409, 'assessment_locked'], 'the ward waits for the district')
-    t.equal((await step(ctx, officerA, id, 'appraise', {})).statusCode, 403, 'a ward officer holds no appraise permission')
+    t.equal(
+      (await step(ctx, officerA, id, 'appraise', {})).statusCode,
+      403,
+      'a ward officer holds no appraise permission',
+    )
     const selfAppraisal = await step(ctx, districtInWardA, id, 'appraise', {})
     t.equal(selfAppraisal.statusCode, 403, 'a ward can never appraise itself')
     t.equal(selfAppraisal.json().code, 'transition_not_permitted')
-    const denied = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, selfAppraisal.headers['x-request-id'] as string))
-    t.same(denied.map((e) => [e.action, e.outcome]), [['assessment.appraise', 'denied']])
+    const denied = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.requestId, selfAppraisal.headers['x-request-id'] as string))
+    t.same(
+      denied.map((e) => [e.action, e.outcome]),
+      [['assessment.appraise', 'denied']],
+    )
     t.equal((await step(ctx, districtInWardA, id, 'return', { comments: 'x' })).statusCode, 403)
 
-    const outOfOrder = await step(ctx, district, id, 'decide', { recognised: false, decisionNumber: '1/QĐ-UBND', decisionDate: '2024-11-19', authority: 'Chủ tịch UBND quận' })
+    const outOfOrder = await step(ctx, district, id, 'decide', {
+      recognised: false,
+      decisionNumber: '1/QĐ-UBND',
+      decisionDate: '2024-11-19',
+      authority: 'Chủ tịch UBND quận',
+    })
     t.equal(outOfOrder.statusCode, 409)
-    t.same([outOfOrder.json().code, outOfOrder.json().allowedNextStates], ['invalid_transition', ['draft', 'appraised']])
+    t.same(
+      [outOfOrder.json().code, outOfOrder.json().allowedNextStates],
+      ['invalid_transition', ['draft', 'appraised']],
+    )
     const again = await step(ctx, officerA, id, 'submit', { minutesReference: 'BB-07/2024' })
     t.same([again.statusCode, again.json().allowedNextStates], [409, []])
     t.equal((await step(ctx, officerB, id, 'submit', { minutesReference: 'x' })).statusCode, 404)
 
     t.equal((await step(ctx, district, id, 'return', {})).statusCode, 400, 'a return needs comments')
-    const returned = await step(ctx, district, id, 'return', { comments: 'Attach the steering board minutes for criterion 1.' })
+    const returned = await step(ctx, district, id, 'return', {
+      comments: 'Attach the steering board minutes for criterion 1.',
+    })
     t.equal(returned.statusCode, 200)
-    t.match(returned.json(), { state: 'draft', appraisal: { note: 'Attach the steering board minutes for criterion 1.', appraisedAt: null } })
+    t.match(returned.json(), {
+      state: 'draft',
+      appraisal: { note: 'Attach the steering board minutes for criterion 1.', appraisedAt: null },
+    })
     t.same((await get(id)).json().allowedNextStates, ['submitted'])
-    const resubmitted = await step(ctx, officerA, id, 'submit', { minutesReference: 'BB-07b/2024' }, await currentEtag(ctx, officerA, id))
+    const resubmitted = await step(
+      ctx,
+      officerA,
+      id,
+      'submit',
+      { minutesReference: 'BB-07b/2024' },
+      await currentEtag(ctx, officerA, id),
+    )
     t.equal(resubmitted.statusCode, 200)
 
-    const withoutReason = await putScore(ctx, district, id, '1', resubmitted.headers.etag as string, { points: 100, overrideReason: 'x' })
+    const withoutReason = await putScore(ctx, district, id, '1', resubmitted.headers.etag as string, {
+      points: 100,
+      overrideReason: 'x',
+    })
     t.same(
       [withoutReason.statusCode, withoutReason.json().errors.map((e: { code: string }) => e.code)],
       [422, ['adjustment_reason_required']],
@@ -249,32 +409,69 @@ t.test('child-friendly ward assessments', async (t) => {
       overrideReason: 'Scored from the dossier evidence',
     })
     t.equal(adjusted.json().total, 925)
-    const adjustedAgain = await putScore(ctx, district, id, '1', adjusted.headers.etag as string, { points: 95, adjustmentReason: 'Funding only partly allocated.' })
+    const adjustedAgain = await putScore(ctx, district, id, '1', adjusted.headers.etag as string, {
+      points: 95,
+      adjustmentReason: 'Funding only partly allocated.',
+    })
     t.equal(adjustedAgain.json().criteria[0].wardPoints, 55, 'the ward’s own score survives a second adjustment')
 
     t.equal((await step(ctx, district, id, 'appraise', {}, '"1"')).statusCode, 412, 'a stale If-Match')
-    const appraised = await step(ctx, district, id, 'appraise', { note: 'Dossier complete.' }, adjustedAgain.headers.etag as string)
+    const appraised = await step(
+      ctx,
+      district,
+      id,
+      'appraise',
+      { note: 'Dossier complete.' },
+      adjustedAgain.headers.etag as string,
+    )
     t.equal(appraised.statusCode, 200)
-    t.match(appraised.json(), { state: 'appraised', appraisal: { note: 'Dossier complete.', appraisedBy: district.id }, allowedNextStates: ['decided'] })
-    t.equal((await step(ctx, district, id, 'return', { comments: 'x' })).statusCode, 409, 'only a submitted dossier is returned')
+    t.match(appraised.json(), {
+      state: 'appraised',
+      appraisal: { note: 'Dossier complete.', appraisedBy: district.id },
+      allowedNextStates: ['decided'],
+    })
+    t.equal(
+      (await step(ctx, district, id, 'return', { comments: 'x' })).statusCode,
+      409,
+      'only a submitted dossier is returned',
+    )
 
-    const decision = { decisionNumber: '2381/QĐ-UBND', decisionDate: '2024-11-19', authority: 'Chủ tịch UBND quận Hoàng Mai' }
+    const decision = {
+      decisionNumber: '2381/QĐ-UBND',
+      decisionDate: '2024-11-19',
+      authority: 'Chủ tịch UBND quận Hoàng Mai',
+    }
     const unsupported = await step(ctx, admin, id, 'decide', { ...decision, recognised: true })
     t.equal(unsupported.statusCode, 422)
-    t.same(unsupported.json().errors.map((e: { pointer: string; code: string }) => [e.pointer, e.code]), [['/recognised', 'verdict_not_met']])
+    t.same(
+      unsupported.json().errors.map((e: { pointer: string; code: string }) => [e.pointer, e.code]),
+      [['/recognised', 'verdict_not_met']],
+    )
     t.equal(unsupported.json().errors[0].message, 'the scores do not support recognition: criterion 5 scored 0')
     const early = await step(ctx, admin, id, 'decide', { ...decision, recognised: false, decisionDate: '2024-11-14' })
-    t.same(early.json().errors.map((e: { code: string }) => e.code), ['before_assessment'])
+    t.same(
+      early.json().errors.map((e: { code: string }) => e.code),
+      ['before_assessment'],
+    )
 
     const decided = await step(ctx, admin, id, 'decide', { ...decision, recognised: false })
     t.equal(decided.statusCode, 200)
     t.match(decided.json(), {
       state: 'decided',
-      decision: { recognised: false, decisionNumber: '2381/QĐ-UBND', decisionDate: '2024-11-19', authority: 'Chủ tịch UBND quận Hoàng Mai', decidedBy: admin.id },
+      decision: {
+        recognised: false,
+        decisionNumber: '2381/QĐ-UBND',
+        decisionDate: '2024-11-19',
+        authority: 'Chủ tịch UBND quận Hoàng Mai',
+        decidedBy: admin.id,
+      },
     })
     t.same(decided.json().allowedNextStates, [])
     const [event] = await inScope(app.database.db, systemScope, (tx) =>
-      tx.select().from(events).where(and(eq(events.type, 'assessment.decided'), eq(events.resourceId, id))),
+      tx
+        .select()
+        .from(events)
+        .where(and(eq(events.type, 'assessment.decided'), eq(events.resourceId, id))),
     )
     t.same(event?.data, {
       assessmentId: id,
@@ -293,13 +490,18 @@ t.test('child-friendly ward assessments', async (t) => {
     const feed = await app.inject({ url: '/v1/events?types=assessment.decided', headers: city.headers })
     t.equal(feed.statusCode, 200)
     t.same(
-      feed.json().items.map((e: { data: { wardCode: string; totalScore: number } }) => [e.data.wardCode, e.data.totalScore]),
+      feed
+        .json()
+        .items.map((e: { data: { wardCode: string; totalScore: number } }) => [e.data.wardCode, e.data.totalScore]),
       [[wardA, 920]],
       'a city system follows decisions on the event feed',
     )
     t.equal(event?.wardCode, wardA)
 
-    const afterDecision = await putScore(ctx, district, id, '5', decided.headers.etag as string, { points: 75, adjustmentReason: 'x' })
+    const afterDecision = await putScore(ctx, district, id, '5', decided.headers.etag as string, {
+      points: 75,
+      adjustmentReason: 'x',
+    })
     t.same([afterDecision.statusCode, afterDecision.json().code], [409, 'assessment_decided'])
     t.equal((await step(ctx, admin, id, 'decide', { ...decision, recognised: false })).statusCode, 409)
   })
@@ -309,21 +511,42 @@ t.test('child-friendly ward assessments', async (t) => {
     await scoreCriteria(ctx, officerB, bId, { ...fullMarks, '9': 40 })
     t.equal((await step(ctx, officerB, bId, 'submit', { minutesReference: 'BB-03/2024' })).statusCode, 200)
     t.equal((await step(ctx, district, bId, 'appraise', {})).statusCode, 200)
-    const decided = await step(ctx, district, bId, 'decide', { recognised: true, decisionNumber: '2382/QĐ-UBND', decisionDate: '2024-11-20', authority: 'Chủ tịch UBND quận' })
+    const decided = await step(ctx, district, bId, 'decide', {
+      recognised: true,
+      decisionNumber: '2382/QĐ-UBND',
+      decisionDate: '2024-11-20',
+      authority: 'Chủ tịch UBND quận',
+    })
     t.equal(decided.statusCode, 200)
     t.match(decided.json(), { total: 970, verdict: { recognised: true, reasons: [] }, decision: { recognised: true } })
   })
 
   t.test('the district view counts the wards recognised against the plan target', async (t) => {
-    await app.database.db.delete(planTargets).where(and(eq(planTargets.planYear, 2024), eq(planTargets.indicatorCode, 'WARDS_CHILD_FRIENDLY')))
+    await app.database.db
+      .delete(planTargets)
+      .where(and(eq(planTargets.planYear, 2024), eq(planTargets.indicatorCode, 'WARDS_CHILD_FRIENDLY')))
     const withoutTarget = await overview('year=2024')
     t.equal(withoutTarget.statusCode, 200)
     const body = withoutTarget.json()
-    t.match(body, { year: 2024, unit: null, wards: 14, assessed: 2, decided: 2, recognised: 1, target: null, targetReached: null })
+    t.match(body, {
+      year: 2024,
+      unit: null,
+      wards: 14,
+      assessed: 2,
+      decided: 2,
+      recognised: 1,
+      target: null,
+      targetReached: null,
+    })
     t.same(
-      body.items.map((i: { wardCode: string; assessment: { state: string; total: number; verdictRecognised: boolean } | null }) =>
-        i.assessment ? [i.wardCode, i.assessment.state, i.assessment.total, i.assessment.verdictRecognised] : [i.wardCode, null],
-      ).filter((i: unknown[]) => i[1] !== null),
+      body.items
+        .map(
+          (i: { wardCode: string; assessment: { state: string; total: number; verdictRecognised: boolean } | null }) =>
+            i.assessment
+              ? [i.wardCode, i.assessment.state, i.assessment.total, i.assessment.verdictRecognised]
+              : [i.wardCode, null],
+        )
+        .filter((i: unknown[]) => i[1] !== null),
       [
         [wardA, 'decided', 920, false],
         [wardB, 'decided', 970, true],
@@ -336,15 +559,29 @@ t.test('child-friendly ward assessments', async (t) => {
 
     await app.database.db
       .insert(planTargets)
-      .values({ planYear: 2024, indicatorCode: 'WARDS_CHILD_FRIENDLY', comparator: '=', value: 14, unit: 'wards', updatedAt: new Date() })
+      .values({
+        planYear: 2024,
+        indicatorCode: 'WARDS_CHILD_FRIENDLY',
+        comparator: '=',
+        value: 14,
+        unit: 'wards',
+        updatedAt: new Date(),
+      })
     const withTarget = (await overview('year=2024')).json()
     t.same(withTarget.target, { indicatorCode: 'WARDS_CHILD_FRIENDLY', comparator: '=', value: 14, unit: 'wards' })
     t.equal(withTarget.targetReached, false, '1 of 14 is short of 14 of 14')
 
     const ownWard = (await overview('year=2024', officerA)).json()
-    t.same([ownWard.wards, ownWard.assessed, ownWard.items.map((i: { wardCode: string }) => i.wardCode)], [1, 1, [wardA]], 'a ward sees itself only')
+    t.same(
+      [ownWard.wards, ownWard.assessed, ownWard.items.map((i: { wardCode: string }) => i.wardCode)],
+      [1, 1, [wardA]],
+      'a ward sees itself only',
+    )
     const filtered = (await overview(`year=2024&unit=${wardB}`)).json()
-    t.same(filtered.items.map((i: { wardCode: string }) => i.wardCode), [wardB])
+    t.same(
+      filtered.items.map((i: { wardCode: string }) => i.wardCode),
+      [wardB],
+    )
     const after2025 = (await overview('year=2025')).json()
     t.same([after2025.wards, after2025.assessed], [7, 0], 'the seven wards of July 2025')
     t.equal((await overview('unit=' + wardA)).statusCode, 400, 'the year is required')

@@ -9,7 +9,9 @@ import { createTestApp } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
 import { currentEtag, openAssessment, putScore } from './fixtures/http.js'
 
-const file = JSON.parse(readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8')) as CriteriaSetsData
+const file = JSON.parse(
+  readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8'),
+) as CriteriaSetsData
 const seed = file.sets[0]!
 
 /** The seed set as a publish body: no version (the service assigns it), with the changes made by `change`. */
@@ -26,14 +28,25 @@ t.test('criteria sets are versioned data', async (t) => {
   const districtOfficer = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const officerA = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
   const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
-  const publish = (account: { headers: Record<string, string> }, payload: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/v1/criteria-sets', headers: { ...account.headers, ...headers }, payload: payload as object })
+  const publish = (
+    account: { headers: Record<string, string> },
+    payload: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/criteria-sets',
+      headers: { ...account.headers, ...headers },
+      payload: payload as object,
+    })
 
   t.test('the seed is published as version 1 and readable with reference:read', async (t) => {
     const list = await app.inject({ url: '/v1/criteria-sets', headers: officerA.headers })
     t.equal(list.statusCode, 200)
     t.same(
-      list.json().items.map((s: { id: string; version: number; latestVersion: number }) => [s.id, s.version, s.latestVersion]),
+      list
+        .json()
+        .items.map((s: { id: string; version: number; latestVersion: number }) => [s.id, s.version, s.latestVersion]),
       [['QD06-2019', 1, 1]],
     )
     const set = list.json().items[0]
@@ -42,7 +55,11 @@ t.test('criteria sets are versioned data', async (t) => {
     t.same(set.recognition.thresholds, { urban_ward_central_city: 900, other: 850, disadvantaged: 800 })
     t.equal(set.publishedBy, null, 'reference data has no publisher')
     const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-    t.equal((await app.inject({ url: '/v1/criteria-sets', headers: city.headers })).statusCode, 200, 'a catalogue, not personal data')
+    t.equal(
+      (await app.inject({ url: '/v1/criteria-sets', headers: city.headers })).statusCode,
+      200,
+      'a catalogue, not personal data',
+    )
     const auditor = await accountFor(ctx, { role: 'auditor', units: [province] })
     t.equal((await app.inject({ url: '/v1/criteria-sets', headers: auditor.headers })).statusCode, 403)
     t.equal((await app.inject({ url: '/v1/criteria-sets' })).statusCode, 401)
@@ -54,7 +71,10 @@ t.test('criteria sets are versioned data', async (t) => {
 
   t.test('only catalogues:manage publishes, and only a consistent set', async (t) => {
     for (const account of [officerA, districtOfficer]) {
-      const response = await publish(account, publishBody(() => {}))
+      const response = await publish(
+        account,
+        publishBody(() => {}),
+      )
       t.equal(response.statusCode, 403)
       t.equal(response.json().requiredPermission, 'catalogues:manage')
     }
@@ -81,15 +101,24 @@ t.test('criteria sets are versioned data', async (t) => {
     )
     const unknownMember = await publish(admin, { ...publishBody(() => {}), approvedBy: 'someone' })
     t.equal(unknownMember.statusCode, 400)
-    t.same(unknownMember.json().errors.map((e: { pointer: string }) => e.pointer), ['/approvedBy'])
-    const fractional = await publish(admin, publishBody((set) => (set.criteria[6]!.maxPoints = 50.5)))
+    t.same(
+      unknownMember.json().errors.map((e: { pointer: string }) => e.pointer),
+      ['/approvedBy'],
+    )
+    const fractional = await publish(
+      admin,
+      publishBody((set) => (set.criteria[6]!.maxPoints = 50.5)),
+    )
     t.equal(fractional.statusCode, 400, 'points are whole numbers')
     const latest = await app.inject({ url: '/v1/criteria-sets/QD06-2019', headers: admin.headers })
     t.equal(latest.json().version, 1, 'nothing was published')
   })
 
   t.test('a new version does not change an assessment scored with the old one', async (t) => {
-    const body = publishBody((set) => (set.criteria[6]!.minPointsToMeet = 40), 'Criterion 7 minimum corrected to 40 (test)')
+    const body = publishBody(
+      (set) => (set.criteria[6]!.minPointsToMeet = 40),
+      'Criterion 7 minimum corrected to 40 (test)',
+    )
     const published = await publish(admin, body, { 'idempotency-key': 'publish-v2' })
     t.equal(published.statusCode, 201)
     t.equal(published.json().version, 2)
@@ -106,22 +135,39 @@ t.test('criteria sets are versioned data', async (t) => {
     const old = await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=1', headers: officerA.headers })
     t.equal(old.statusCode, 200)
     t.same([old.json().version, old.json().latestVersion, old.json().criteria[6].minPointsToMeet], [1, 2, 25])
-    t.equal((await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=3', headers: officerA.headers })).statusCode, 404)
+    t.equal(
+      (await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=3', headers: officerA.headers })).statusCode,
+      404,
+    )
     t.equal((await app.inject({ url: '/v1/criteria-sets/QD99', headers: officerA.headers })).statusCode, 404)
-    t.equal((await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=zero', headers: officerA.headers })).statusCode, 400)
+    t.equal(
+      (await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=zero', headers: officerA.headers })).statusCode,
+      400,
+    )
 
     const kept = (await app.inject({ url: `/v1/assessments/${before.id}`, headers: officerA.headers })).json()
     t.same(kept.criteriaSet, { id: 'QD06-2019', version: 1, legalBasis: seed.legalBasis })
-    t.same([kept.criteria[6].points, kept.criteria[6].minPointsToMeet, kept.criteria[6].status], [30, 25, 'met'], 'still judged by version 1')
+    t.same(
+      [kept.criteria[6].points, kept.criteria[6].minPointsToMeet, kept.criteria[6].status],
+      [30, 25, 'met'],
+      'still judged by version 1',
+    )
     t.notOk(kept.verdict.reasons.some((r: string) => r.startsWith('criterion 7')))
 
     const after = await openAssessment(ctx, officerB, { wardCode: wardB, year: 2024, assessedOn: '2024-11-15' })
-    t.same(after.criteriaSet, { id: 'QD06-2019', version: 2, legalBasis: seed.legalBasis }, 'a new assessment takes the latest version')
+    t.same(
+      after.criteriaSet,
+      { id: 'QD06-2019', version: 2, legalBasis: seed.legalBasis },
+      'a new assessment takes the latest version',
+    )
     const judged = await putScore(ctx, officerB, after.id, '7', '"1"', { points: 30 })
     t.equal(judged.json().criteria[6].status, 'not_met')
     t.ok(judged.json().verdict.reasons.includes('criterion 7 is not met (30 of 50, needs 40)'))
 
-    const stillOld = await putScore(ctx, officerA, before.id, '7', await currentEtag(ctx, officerA, before.id), { points: 30, evidenceNote: 'Re-scored after v2' })
+    const stillOld = await putScore(ctx, officerA, before.id, '7', await currentEtag(ctx, officerA, before.id), {
+      points: 30,
+      evidenceNote: 'Re-scored after v2',
+    })
     t.equal(stillOld.json().criteriaSet.version, 1, 'scoring again keeps the version the assessment started with')
     t.equal(stillOld.json().criteria[6].status, 'met')
   })
@@ -136,12 +182,17 @@ t.test('criteria sets are versioned data', async (t) => {
     t.equal(published.statusCode, 201)
     t.equal(published.json().version, 1)
     const forYear = async (year: number) =>
-      (await app.inject({ url: `/v1/criteria-sets?year=${year}`, headers: officerA.headers })).json().items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`)
+      (await app.inject({ url: `/v1/criteria-sets?year=${year}`, headers: officerA.headers }))
+        .json()
+        .items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`)
     t.same(await forYear(2024), ['QD06-2019@2'])
     t.same(await forYear(2025), ['QD-2025@1'])
     t.same(await forYear(2018), [])
     const all = await app.inject({ url: '/v1/criteria-sets', headers: officerA.headers })
-    t.same(all.json().items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`), ['QD-2025@1', 'QD06-2019@2'])
+    t.same(
+      all.json().items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`),
+      ['QD-2025@1', 'QD06-2019@2'],
+    )
   })
 
   t.test('the reference seed never overwrites a published version', async (t) => {
@@ -158,7 +209,10 @@ t.test('criteria sets are versioned data', async (t) => {
     const events = await app.inject({ url: '/v1/audit-events?action=criteria_set.publish', headers: admin.headers })
     t.equal(events.statusCode, 200)
     t.same(
-      events.json().items.map((e: { resourceId: string }) => e.resourceId).sort(),
+      events
+        .json()
+        .items.map((e: { resourceId: string }) => e.resourceId)
+        .sort(),
       ['QD-2025@1', 'QD06-2019@2'],
     )
   })

@@ -35,7 +35,9 @@ import {
   type WardFigures,
 } from '../../../src/modules/criteria/rules.js'
 
-const file = JSON.parse(readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(
+  readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8'),
+) as {
   dataset: string
   version: string
   notes: string[]
@@ -97,7 +99,8 @@ t.test('the seed criteria set (Decision 06/2019)', async (t) => {
     'the 13 criteria total 1,000',
   )
 
-  const subItems = (code: string) => seed.criteria.find((c) => c.code === code)!.subItems.map((s) => [s.code, s.maxPoints, s.confirmed])
+  const subItems = (code: string) =>
+    seed.criteria.find((c) => c.code === code)!.subItems.map((s) => [s.code, s.maxPoints, s.confirmed])
   t.same(subItems('1'), [
     ['1.1', 50, true],
     ['1.2', 15, true],
@@ -109,11 +112,25 @@ t.test('the seed criteria set (Decision 06/2019)', async (t) => {
     ['6.2', 75, true],
   ])
   t.same(subItems('7'), [['7.1', 50, true]])
-  const threshold = (code: string) =>
-    seed.criteria.flatMap((c) => c.subItems).find((s) => s.code === code)!.threshold
-  t.same(threshold('6.1'), { measure: 'registry.special_circumstance_supported_share', comparator: '>=', value: 95, unit: 'percent' })
-  t.same(threshold('6.2'), { measure: 'incidents.priority_cases_timely_plan_share', comparator: '=', value: 100, unit: 'percent' })
-  t.same(threshold('7.1'), { measure: 'health.under1_fully_immunised_share', comparator: '>=', value: 98, unit: 'percent' })
+  const threshold = (code: string) => seed.criteria.flatMap((c) => c.subItems).find((s) => s.code === code)!.threshold
+  t.same(threshold('6.1'), {
+    measure: 'registry.special_circumstance_supported_share',
+    comparator: '>=',
+    value: 95,
+    unit: 'percent',
+  })
+  t.same(threshold('6.2'), {
+    measure: 'incidents.priority_cases_timely_plan_share',
+    comparator: '=',
+    value: 100,
+    unit: 'percent',
+  })
+  t.same(threshold('7.1'), {
+    measure: 'health.under1_fully_immunised_share',
+    comparator: '>=',
+    value: 98,
+    unit: 'percent',
+  })
   for (const criterion of seed.criteria) {
     t.ok(criterion.nameVi.length > 0 && criterion.nameEn.length > 0, `criterion ${criterion.code} is named`)
   }
@@ -126,9 +143,21 @@ t.test('the seed criteria set (Decision 06/2019)', async (t) => {
 
 t.test('problems in a criteria set', async (t) => {
   const cases: [string, (set: CriteriaSet) => void, { code: string; pointer: string }[]][] = [
-    ['a duplicate criterion code', (s) => (s.criteria[3]!.code = '1'), [{ code: 'duplicate_criterion', pointer: '/criteria/3/code' }]],
-    ['a minimum above the maximum', (s) => (s.criteria[6]!.minPointsToMeet = 51), [{ code: 'invalid_minimum', pointer: '/criteria/6/minPointsToMeet' }]],
-    ['a negative minimum', (s) => (s.criteria[6]!.minPointsToMeet = -1), [{ code: 'invalid_minimum', pointer: '/criteria/6/minPointsToMeet' }]],
+    [
+      'a duplicate criterion code',
+      (s) => (s.criteria[3]!.code = '1'),
+      [{ code: 'duplicate_criterion', pointer: '/criteria/3/code' }],
+    ],
+    [
+      'a minimum above the maximum',
+      (s) => (s.criteria[6]!.minPointsToMeet = 51),
+      [{ code: 'invalid_minimum', pointer: '/criteria/6/minPointsToMeet' }],
+    ],
+    [
+      'a negative minimum',
+      (s) => (s.criteria[6]!.minPointsToMeet = -1),
+      [{ code: 'invalid_minimum', pointer: '/criteria/6/minPointsToMeet' }],
+    ],
     [
       'a sub-item outside its criterion',
       (s) => (s.criteria[0]!.subItems[3]!.code = '2.4'),
@@ -191,12 +220,29 @@ t.test('score problems', async (t) => {
   const cases: [string, string, CriterionScore, { code: string; pointer: string; message?: string }[]][] = [
     ['full marks', '1', { points: 100 }, []],
     ['zero is a valid score', '1', { points: 0 }, []],
-    ['fractional points are accepted', '6', { points: 62.5, subItems: [{ code: '6.1', points: 50 }, { code: '6.2', points: 12.5 }] }, []],
+    [
+      'fractional points are accepted',
+      '6',
+      {
+        points: 62.5,
+        subItems: [
+          { code: '6.1', points: 50 },
+          { code: '6.2', points: 12.5 },
+        ],
+      },
+      [],
+    ],
     [
       'an unknown criterion',
       '14',
       { points: 10 },
-      [{ code: 'unknown_criterion', pointer: '/criterionCode', message: 'criterion 14 is not part of criteria set QD06-2019' }],
+      [
+        {
+          code: 'unknown_criterion',
+          pointer: '/criterionCode',
+          message: 'criterion 14 is not part of criteria set QD06-2019',
+        },
+      ],
     ],
     [
       'above the maximum',
@@ -204,40 +250,105 @@ t.test('score problems', async (t) => {
       { points: 51 },
       [{ code: 'above_max', pointer: '/points', message: 'criterion 7 scored 51, above its maximum of 50' }],
     ],
-    ['negative', '7', { points: -1 }, [{ code: 'negative', pointer: '/points', message: 'criterion 7 cannot score below 0 (got -1)' }]],
+    [
+      'negative',
+      '7',
+      { points: -1 },
+      [{ code: 'negative', pointer: '/points', message: 'criterion 7 cannot score below 0 (got -1)' }],
+    ],
     ['not a number', '7', { points: Number.NaN }, [{ code: 'not_a_number', pointer: '/points' }]],
     [
       'sub-items that add up',
       '1',
-      { points: 80, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 15 }, { code: '1.3', points: 15 }] },
+      {
+        points: 80,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: 15 },
+          { code: '1.3', points: 15 },
+        ],
+      },
       [],
     ],
     [
       'sub-items that do not add up',
       '1',
-      { points: 90, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 15 }, { code: '1.3', points: 15 }] },
-      [{ code: 'sub_items_sum_mismatch', pointer: '/subItems', message: 'sub-items of criterion 1 add up to 80, not the 90 points given' }],
+      {
+        points: 90,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: 15 },
+          { code: '1.3', points: 15 },
+        ],
+      },
+      [
+        {
+          code: 'sub_items_sum_mismatch',
+          pointer: '/subItems',
+          message: 'sub-items of criterion 1 add up to 80, not the 90 points given',
+        },
+      ],
     ],
     [
       'an unknown sub-item (no sum check on top)',
       '1',
-      { points: 65, subItems: [{ code: '1.1', points: 50 }, { code: '1.9', points: 15 }] },
+      {
+        points: 65,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.9', points: 15 },
+        ],
+      },
       [{ code: 'unknown_sub_item', pointer: '/subItems/1/code', message: 'sub-item 1.9 is not part of criterion 1' }],
     ],
     [
       'a sub-item above its maximum',
       '1',
-      { points: 70, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 20 }] },
-      [{ code: 'above_max', pointer: '/subItems/1/points', message: 'sub-item 1.2 scored 20, above its maximum of 15' }],
+      {
+        points: 70,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: 20 },
+        ],
+      },
+      [
+        {
+          code: 'above_max',
+          pointer: '/subItems/1/points',
+          message: 'sub-item 1.2 scored 20, above its maximum of 15',
+        },
+      ],
     ],
-    ['a negative sub-item', '1', { points: 45, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: -5 }] }, [{ code: 'negative', pointer: '/subItems/1/points' }]],
+    [
+      'a negative sub-item',
+      '1',
+      {
+        points: 45,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: -5 },
+        ],
+      },
+      [{ code: 'negative', pointer: '/subItems/1/points' }],
+    ],
     [
       'a sub-item scored twice',
       '1',
-      { points: 50, subItems: [{ code: '1.1', points: 25 }, { code: '1.1', points: 25 }] },
+      {
+        points: 50,
+        subItems: [
+          { code: '1.1', points: 25 },
+          { code: '1.1', points: 25 },
+        ],
+      },
       [{ code: 'duplicate_sub_item', pointer: '/subItems/1/code' }],
     ],
-    ['a sub-item on a criterion without any', '4', { points: 30, subItems: [{ code: '4.1', points: 30 }] }, [{ code: 'unknown_sub_item', pointer: '/subItems/0/code' }]],
+    [
+      'a sub-item on a criterion without any',
+      '4',
+      { points: 30, subItems: [{ code: '4.1', points: 30 }] },
+      [{ code: 'unknown_sub_item', pointer: '/subItems/0/code' }],
+    ],
     ['an empty sub-item list is no breakdown', '1', { points: 50, subItems: [] }, []],
     [
       'above the maximum and not matching its sub-items',
@@ -253,7 +364,11 @@ t.test('score problems', async (t) => {
       },
       [
         { code: 'above_max', pointer: '/points' },
-        { code: 'sub_items_sum_mismatch', pointer: '/subItems', message: 'sub-items of criterion 1 add up to 100, not the 120 points given' },
+        {
+          code: 'sub_items_sum_mismatch',
+          pointer: '/subItems',
+          message: 'sub-items of criterion 1 add up to 100, not the 120 points given',
+        },
       ],
     ],
   ]
@@ -274,7 +389,13 @@ t.test('verdict: the required cases (urban ward, threshold 900)', async (t) => {
     // 1000 − 50 (7) − 45 (6) = 905
     ['905 with one criterion at 0', { '6': 80, '7': 0 }, 905, false, ['criterion 7 scored 0']],
     // 905 − 10 (1) = 895
-    ['895, every criterion met', { '1': 90, '6': 100, '7': 40, '9': 40, '10': 40 }, 895, false, ['total 895 is below 900 required for this ward']],
+    [
+      '895, every criterion met',
+      { '1': 90, '6': 100, '7': 40, '9': 40, '10': 40 },
+      895,
+      false,
+      ['total 895 is below 900 required for this ward'],
+    ],
     // 1000 − 25 − 10 − 30 − 35 = 900
     ['exactly 900', { '6': 100, '7': 40, '9': 40, '10': 35 }, 900, true, []],
     ['full marks', {}, 1000, true, []],
@@ -296,8 +417,16 @@ t.test('verdict: the threshold depends on the ward category', async (t) => {
     [{ ...at860, '13': 60 }, 850, { urban_ward_central_city: false, other: true, disadvantaged: true }],
     [{ ...at860, '13': 59 }, 849, { urban_ward_central_city: false, other: false, disadvantaged: true }],
     // 860 − 35 (13) − 5 (1) − 20 (6) = 800
-    [{ ...at860, '13': 35, '1': 95, '6': 105 }, 800, { urban_ward_central_city: false, other: false, disadvantaged: true }],
-    [{ ...at860, '13': 35, '1': 95, '6': 104 }, 799, { urban_ward_central_city: false, other: false, disadvantaged: false }],
+    [
+      { ...at860, '13': 35, '1': 95, '6': 105 },
+      800,
+      { urban_ward_central_city: false, other: false, disadvantaged: true },
+    ],
+    [
+      { ...at860, '13': 35, '1': 95, '6': 104 },
+      799,
+      { urban_ward_central_city: false, other: false, disadvantaged: false },
+    ],
   ]
   const required: Record<WardCategory, number> = { urban_ward_central_city: 900, other: 850, disadvantaged: 800 }
   for (const [changes, total, expected] of cases) {
@@ -306,7 +435,10 @@ t.test('verdict: the threshold depends on the ward category', async (t) => {
       t.equal(result.total, total, `${total} total`)
       t.equal(result.requiredTotal, required[category])
       t.equal(result.recognised, expected[category], `${total} for ${category}`)
-      t.same(result.reasons, expected[category] ? [] : [`total ${total} is below ${required[category]} required for this ward`])
+      t.same(
+        result.reasons,
+        expected[category] ? [] : [`total ${total} is below ${required[category]} required for this ward`],
+      )
     }
   }
 })
@@ -367,7 +499,11 @@ t.test('verdict: the recognition rules are data', async (t) => {
   }
   const corrected = clone(seed)
   corrected.criteria[6]!.minPointsToMeet = 40
-  t.same(verdict(corrected, 'other', scores({ '7': 30 })).reasons, ['criterion 7 is not met (30 of 50, needs 40)'], 'a corrected minimum applies')
+  t.same(
+    verdict(corrected, 'other', scores({ '7': 30 })).reasons,
+    ['criterion 7 is not met (30 of 50, needs 40)'],
+    'a corrected minimum applies',
+  )
 })
 
 t.test('thresholds compare exact figures, not rounded percentages', async (t) => {
@@ -389,7 +525,8 @@ t.test('thresholds compare exact figures, not rounded percentages', async (t) =>
     ['2 is at most 2', atMost2, 2, 0, true],
     ['3 is not', atMost2, 3, 0, false],
   ]
-  for (const [name, threshold, numerator, denominator, met] of cases) t.equal(meetsThreshold(threshold, numerator, denominator), met, name)
+  for (const [name, threshold, numerator, denominator, met] of cases)
+    t.equal(meetsThreshold(threshold, numerator, denominator), met, name)
   t.equal(meetsThreshold(atLeast95, 0, 0, 'not_met'), false, 'an empty denominator can be made to fail')
 })
 
@@ -399,7 +536,14 @@ interface SuggestionCase {
   expected: Suggestion
 }
 
-const item = (code: string, points: number | null, numerator: number, denominator: number, met: boolean, confirmed: boolean) => ({
+const item = (
+  code: string,
+  points: number | null,
+  numerator: number,
+  denominator: number,
+  met: boolean,
+  confirmed: boolean,
+) => ({
   code,
   points,
   numerator,
@@ -411,28 +555,73 @@ const item = (code: string, points: number | null, numerator: number, denominato
 const suggestionCases: SuggestionCase[] = [
   {
     name: 'criterion 6: 95 of 100 supported, 4 of 4 plans in time',
-    run: (set) => suggestCriterion6({ specialCircumstanceChildren: 100, supported: 95, priorityCases: 4, priorityCasesWithTimelyApprovedPlan: 4 }, set),
-    expected: { criterionCode: '6', subItems: [item('6.1', 50, 95, 100, true, true), item('6.2', 75, 4, 4, true, true)], points: 125, partial: false },
+    run: (set) =>
+      suggestCriterion6(
+        { specialCircumstanceChildren: 100, supported: 95, priorityCases: 4, priorityCasesWithTimelyApprovedPlan: 4 },
+        set,
+      ),
+    expected: {
+      criterionCode: '6',
+      subItems: [item('6.1', 50, 95, 100, true, true), item('6.2', 75, 4, 4, true, true)],
+      points: 125,
+      partial: false,
+    },
   },
   {
     name: 'criterion 6: 94 of 100 supported',
-    run: (set) => suggestCriterion6({ specialCircumstanceChildren: 100, supported: 94, priorityCases: 4, priorityCasesWithTimelyApprovedPlan: 4 }, set),
-    expected: { criterionCode: '6', subItems: [item('6.1', 0, 94, 100, false, true), item('6.2', 75, 4, 4, true, true)], points: 75, partial: false },
+    run: (set) =>
+      suggestCriterion6(
+        { specialCircumstanceChildren: 100, supported: 94, priorityCases: 4, priorityCasesWithTimelyApprovedPlan: 4 },
+        set,
+      ),
+    expected: {
+      criterionCode: '6',
+      subItems: [item('6.1', 0, 94, 100, false, true), item('6.2', 75, 4, 4, true, true)],
+      points: 75,
+      partial: false,
+    },
   },
   {
     name: 'criterion 6: 19 of 20 supported, 2 of 3 plans in time',
-    run: (set) => suggestCriterion6({ specialCircumstanceChildren: 20, supported: 19, priorityCases: 3, priorityCasesWithTimelyApprovedPlan: 2 }, set),
-    expected: { criterionCode: '6', subItems: [item('6.1', 50, 19, 20, true, true), item('6.2', 0, 2, 3, false, true)], points: 50, partial: false },
+    run: (set) =>
+      suggestCriterion6(
+        { specialCircumstanceChildren: 20, supported: 19, priorityCases: 3, priorityCasesWithTimelyApprovedPlan: 2 },
+        set,
+      ),
+    expected: {
+      criterionCode: '6',
+      subItems: [item('6.1', 50, 19, 20, true, true), item('6.2', 0, 2, 3, false, true)],
+      points: 50,
+      partial: false,
+    },
   },
   {
     name: 'criterion 6: no such children and no such cases',
-    run: (set) => suggestCriterion6({ specialCircumstanceChildren: 0, supported: 0, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 }, set),
-    expected: { criterionCode: '6', subItems: [item('6.1', 50, 0, 0, true, true), item('6.2', 75, 0, 0, true, true)], points: 125, partial: false },
+    run: (set) =>
+      suggestCriterion6(
+        { specialCircumstanceChildren: 0, supported: 0, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 },
+        set,
+      ),
+    expected: {
+      criterionCode: '6',
+      subItems: [item('6.1', 50, 0, 0, true, true), item('6.2', 75, 0, 0, true, true)],
+      points: 125,
+      partial: false,
+    },
   },
   {
     name: 'criterion 6: 949 of 1000 does not round up to 95%',
-    run: (set) => suggestCriterion6({ specialCircumstanceChildren: 1000, supported: 949, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 }, set),
-    expected: { criterionCode: '6', subItems: [item('6.1', 0, 949, 1000, false, true), item('6.2', 75, 0, 0, true, true)], points: 75, partial: false },
+    run: (set) =>
+      suggestCriterion6(
+        { specialCircumstanceChildren: 1000, supported: 949, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 },
+        set,
+      ),
+    expected: {
+      criterionCode: '6',
+      subItems: [item('6.1', 0, 949, 1000, false, true), item('6.2', 75, 0, 0, true, true)],
+      points: 75,
+      partial: false,
+    },
   },
   {
     name: 'criterion 1.2: every residential group has a collaborator',
@@ -462,7 +651,12 @@ const suggestionCases: SuggestionCase[] = [
   {
     name: 'criterion 2: 97 of 100, unconfirmed rule, no proposal',
     run: (set) => suggestBirthRegistration({ births: 100, registeredBirths: 97 }, set),
-    expected: { criterionCode: '2', subItems: [item('2.1', null, 97, 100, false, false)], points: null, partial: false },
+    expected: {
+      criterionCode: '2',
+      subItems: [item('2.1', null, 97, 100, false, false)],
+      points: null,
+      partial: false,
+    },
   },
   {
     name: 'criterion 3: no abused child',
@@ -472,7 +666,12 @@ const suggestionCases: SuggestionCase[] = [
   {
     name: 'criterion 3: two abused children',
     run: (set) => suggestAbusedChildren({ children: 5230, abusedChildren: 2 }, set),
-    expected: { criterionCode: '3', subItems: [item('3.1', null, 2, 5230, false, false)], points: null, partial: false },
+    expected: {
+      criterionCode: '3',
+      subItems: [item('3.1', null, 2, 5230, false, false)],
+      points: null,
+      partial: false,
+    },
   },
   {
     name: 'criterion 5: injuries but no death',
@@ -498,11 +697,17 @@ t.test('suggestions follow corrected data', async (t) => {
   set.criteria[5]!.subItems[0]!.threshold!.value = 90
   set.criteria[5]!.subItems[0]!.maxPoints = 60
   set.criteria[5]!.subItems[1]!.maxPoints = 65
-  const result = suggestCriterion6({ specialCircumstanceChildren: 100, supported: 94, priorityCases: 1, priorityCasesWithTimelyApprovedPlan: 1 }, set)
-  t.same(result.subItems.map((s) => [s.code, s.points, s.met]), [
-    ['6.1', 60, true],
-    ['6.2', 65, true],
-  ])
+  const result = suggestCriterion6(
+    { specialCircumstanceChildren: 100, supported: 94, priorityCases: 1, priorityCasesWithTimelyApprovedPlan: 1 },
+    set,
+  )
+  t.same(
+    result.subItems.map((s) => [s.code, s.points, s.met]),
+    [
+      ['6.1', 60, true],
+      ['6.2', 65, true],
+    ],
+  )
   t.equal(result.points, 125)
 
   const withoutSubItem = clone(seed)
@@ -515,11 +720,32 @@ t.test('suggestions follow corrected data', async (t) => {
 
 t.test('suggestions refuse inconsistent figures', async (t) => {
   const cases: [string, () => unknown][] = [
-    ['more supported than children', () => suggestCriterion6({ specialCircumstanceChildren: 5, supported: 6, priorityCases: 0, priorityCasesWithTimelyApprovedPlan: 0 })],
-    ['more timely plans than cases', () => suggestCriterion6({ specialCircumstanceChildren: 5, supported: 5, priorityCases: 1, priorityCasesWithTimelyApprovedPlan: 2 })],
+    [
+      'more supported than children',
+      () =>
+        suggestCriterion6({
+          specialCircumstanceChildren: 5,
+          supported: 6,
+          priorityCases: 0,
+          priorityCasesWithTimelyApprovedPlan: 0,
+        }),
+    ],
+    [
+      'more timely plans than cases',
+      () =>
+        suggestCriterion6({
+          specialCircumstanceChildren: 5,
+          supported: 5,
+          priorityCases: 1,
+          priorityCasesWithTimelyApprovedPlan: 2,
+        }),
+    ],
     ['a negative count', () => suggestBirthRegistration({ births: 10, registeredBirths: -1 })],
     ['a fractional count', () => suggestBirthRegistration({ births: 10.5, registeredBirths: 10 })],
-    ['more groups covered than exist', () => suggestCollaboratorCoverage({ residentialGroups: 3, groupsWithCollaborator: 4 })],
+    [
+      'more groups covered than exist',
+      () => suggestCollaboratorCoverage({ residentialGroups: 3, groupsWithCollaborator: 4 }),
+    ],
     ['more deaths than injuries', () => suggestInjuryDeaths({ injuryCases: 0, injuryDeaths: 1 })],
     ['more abused than children', () => suggestAbusedChildren({ children: 0, abusedChildren: 1 })],
   ]
@@ -558,13 +784,15 @@ t.test('assessment workflow', async (t) => {
     ['decided', 'district', []],
     ['decided', 'ward', []],
   ]
-  for (const [from, name, expected] of next) t.same(nextStates(from, actors[name]!), expected, `from ${from} for ${name}`)
+  for (const [from, name, expected] of next)
+    t.same(nextStates(from, actors[name]!), expected, `from ${from} for ${name}`)
 })
 
 t.test('which transitions exist at all', async (t) => {
   const existing = ['draft>submitted', 'submitted>draft', 'submitted>appraised', 'appraised>decided']
   for (const from of assessmentStates) {
-    for (const to of assessmentStates) t.equal(isTransition(from, to), existing.includes(`${from}>${to}`), `${from} → ${to}`)
+    for (const to of assessmentStates)
+      t.equal(isTransition(from, to), existing.includes(`${from}>${to}`), `${from} → ${to}`)
   }
   t.same(
     assessmentStates.map((state) => scoringSide(state)),
@@ -576,7 +804,8 @@ t.test('which transitions exist at all', async (t) => {
 t.test('incident kinds behind criteria 3 and 6.2', async (t) => {
   t.same([...priorityIncidentKinds].sort(), ['abandonment', 'sexual_abuse', 'trafficking'])
   for (const kind of priorityIncidentKinds) t.ok(abuseIncidentKinds.includes(kind), `${kind} is abuse`)
-  for (const kind of ['injury_accident', 'drowning', 'other_rights_violation'] as const) t.notOk(abuseIncidentKinds.includes(kind), `${kind} is not abuse`)
+  for (const kind of ['injury_accident', 'drowning', 'other_rights_violation'] as const)
+    t.notOk(abuseIncidentKinds.includes(kind), `${kind} is not abuse`)
 })
 
 t.test('where a priority case stands for criterion 6.2', async (t) => {
@@ -590,10 +819,30 @@ t.test('where a priority case stands for criterion 6.2', async (t) => {
     ['never approved, deadline passed', { approvedAt: null, closedAt: null }, asOf, 'late'],
     ['not approved yet, deadline ahead', { approvedAt: null, closedAt: null }, at('2024-03-10T00:00:00Z'), 'pending'],
     ['approved after the assessment date', { approvedAt: at('2024-11-18T03:00:00Z'), closedAt: null }, asOf, 'late'],
-    ['closed without a plan before it was due', { approvedAt: null, closedAt: at('2024-03-05T03:00:00Z') }, asOf, 'not_applicable'],
-    ['closed without a plan after it was due', { approvedAt: null, closedAt: at('2024-04-01T03:00:00Z') }, asOf, 'late'],
-    ['closed after the assessment date', { approvedAt: null, closedAt: at('2024-11-20T03:00:00Z') }, at('2024-03-12T00:00:00Z'), 'pending'],
-    ['approved in time, then closed', { approvedAt: at('2024-03-08T03:00:00Z'), closedAt: at('2024-09-01T03:00:00Z') }, asOf, 'timely'],
+    [
+      'closed without a plan before it was due',
+      { approvedAt: null, closedAt: at('2024-03-05T03:00:00Z') },
+      asOf,
+      'not_applicable',
+    ],
+    [
+      'closed without a plan after it was due',
+      { approvedAt: null, closedAt: at('2024-04-01T03:00:00Z') },
+      asOf,
+      'late',
+    ],
+    [
+      'closed after the assessment date',
+      { approvedAt: null, closedAt: at('2024-11-20T03:00:00Z') },
+      at('2024-03-12T00:00:00Z'),
+      'pending',
+    ],
+    [
+      'approved in time, then closed',
+      { approvedAt: at('2024-03-08T03:00:00Z'), closedAt: at('2024-09-01T03:00:00Z') },
+      asOf,
+      'timely',
+    ],
   ]
   for (const [name, steps, when, standing] of cases) t.equal(priorityCaseStanding(steps, due, when), standing, name)
 })
@@ -627,7 +876,17 @@ t.test('suggestions from a ward’s figures', async (t) => {
     ],
     'criterion 7 needs health-centre figures the service does not hold',
   )
-  const weak = suggestionsFromFigures(seed, wardFigures({ groupsWithCollaborator: 11, registeredBirths: 390, abusedChildren: 2, injuryDeaths: 1, supported: 18, priorityCasesWithTimelyApprovedPlan: 1 }))
+  const weak = suggestionsFromFigures(
+    seed,
+    wardFigures({
+      groupsWithCollaborator: 11,
+      registeredBirths: 390,
+      abusedChildren: 2,
+      injuryDeaths: 1,
+      supported: 18,
+      priorityCasesWithTimelyApprovedPlan: 1,
+    }),
+  )
   t.same(
     weak.map((s) => [s.criterionCode, s.points, s.subItems.map((i) => [i.numerator, i.denominator])]),
     [
@@ -635,7 +894,14 @@ t.test('suggestions from a ward’s figures', async (t) => {
       ['2', null, [[390, 400]]],
       ['3', null, [[2, 400]]],
       ['5', null, [[1, 3]]],
-      ['6', 0, [[18, 20], [1, 2]]],
+      [
+        '6',
+        0,
+        [
+          [18, 20],
+          [1, 2],
+        ],
+      ],
     ],
   )
   const corrected = clone(seed)
@@ -647,45 +913,183 @@ t.test('suggestions from a ward’s figures', async (t) => {
     ['3', '5'],
     'a set that drops a modelled sub-item (or its threshold) gets no suggestion for it',
   )
-  t.throws(() => suggestionsFromFigures(seed, wardFigures({ supported: 21 })), RangeError, 'inconsistent figures are a bug, never a score')
+  t.throws(
+    () => suggestionsFromFigures(seed, wardFigures({ supported: 21 })),
+    RangeError,
+    'inconsistent figures are a bug, never a score',
+  )
 })
 
 t.test('resolving a score change', async (t) => {
-  const suggestion6 = suggestCriterion6({ specialCircumstanceChildren: 20, supported: 19, priorityCases: 2, priorityCasesWithTimelyApprovedPlan: 1 }, seed)
+  const suggestion6 = suggestCriterion6(
+    { specialCircumstanceChildren: 20, supported: 19, priorityCases: 2, priorityCasesWithTimelyApprovedPlan: 1 },
+    seed,
+  )
   const suggestion1 = suggestCollaboratorCoverage({ residentialGroups: 12, groupsWithCollaborator: 12 }, seed)
   const suggestion2 = suggestBirthRegistration({ births: 100, registeredBirths: 90 }, seed)
-  type Case = [string, string, ScoreInput, Suggestion | null, 'ward' | 'district', CriterionScore | null, [string, string][]]
+  type Case = [
+    string,
+    string,
+    ScoreInput,
+    Suggestion | null,
+    'ward' | 'district',
+    CriterionScore | null,
+    [string, string][],
+  ]
   const cases: Case[] = [
     ['points by hand, no suggestion', '7', { points: 40 }, null, 'ward', { points: 40, subItems: [] }, []],
-    ['accepting', '6', { acceptSuggestion: true }, suggestion6, 'ward', { points: 50, subItems: [{ code: '6.1', points: 50 }, { code: '6.2', points: 0 }] }, []],
-    ['departing with a reason', '6', { points: 125, overrideReason: 'Plan approved on paper in time' }, suggestion6, 'ward', { points: 125, subItems: [] }, []],
-    ['departing without one', '6', { points: 125 }, suggestion6, 'ward', { points: 125, subItems: [] }, [['/overrideReason', 'override_reason_required']]],
-    ['a blank reason is none', '6', { points: 125, overrideReason: '  ' }, suggestion6, 'ward', { points: 125, subItems: [] }, [['/overrideReason', 'override_reason_required']]],
+    [
+      'accepting',
+      '6',
+      { acceptSuggestion: true },
+      suggestion6,
+      'ward',
+      {
+        points: 50,
+        subItems: [
+          { code: '6.1', points: 50 },
+          { code: '6.2', points: 0 },
+        ],
+      },
+      [],
+    ],
+    [
+      'departing with a reason',
+      '6',
+      { points: 125, overrideReason: 'Plan approved on paper in time' },
+      suggestion6,
+      'ward',
+      { points: 125, subItems: [] },
+      [],
+    ],
+    [
+      'departing without one',
+      '6',
+      { points: 125 },
+      suggestion6,
+      'ward',
+      { points: 125, subItems: [] },
+      [['/overrideReason', 'override_reason_required']],
+    ],
+    [
+      'a blank reason is none',
+      '6',
+      { points: 125, overrideReason: '  ' },
+      suggestion6,
+      'ward',
+      { points: 125, subItems: [] },
+      [['/overrideReason', 'override_reason_required']],
+    ],
     ['no proposal to depart from', '2', { points: 40 }, suggestion2, 'ward', { points: 40, subItems: [] }, []],
-    ['nothing to accept', '2', { acceptSuggestion: true }, suggestion2, 'ward', null, [['/acceptSuggestion', 'suggestion_without_points']]],
-    ['accepting with a reason', '6', { acceptSuggestion: true, overrideReason: 'x' }, suggestion6, 'ward', { points: 50, subItems: [{ code: '6.1', points: 50 }, { code: '6.2', points: 0 }] }, [['/overrideReason', 'override_reason_not_applicable']]],
+    [
+      'nothing to accept',
+      '2',
+      { acceptSuggestion: true },
+      suggestion2,
+      'ward',
+      null,
+      [['/acceptSuggestion', 'suggestion_without_points']],
+    ],
+    [
+      'accepting with a reason',
+      '6',
+      { acceptSuggestion: true, overrideReason: 'x' },
+      suggestion6,
+      'ward',
+      {
+        points: 50,
+        subItems: [
+          { code: '6.1', points: 50 },
+          { code: '6.2', points: 0 },
+        ],
+      },
+      [['/overrideReason', 'override_reason_not_applicable']],
+    ],
     [
       'a partial suggestion completed',
       '1',
-      { acceptSuggestion: true, subItems: [{ code: '1.4', points: 10 }, { code: '1.1', points: 50 }, { code: '1.3', points: 15 }] },
+      {
+        acceptSuggestion: true,
+        subItems: [
+          { code: '1.4', points: 10 },
+          { code: '1.1', points: 50 },
+          { code: '1.3', points: 15 },
+        ],
+      },
       suggestion1,
       'ward',
-      { points: 90, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 15 }, { code: '1.3', points: 15 }, { code: '1.4', points: 10 }] },
+      {
+        points: 90,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: 15 },
+          { code: '1.3', points: 15 },
+          { code: '1.4', points: 10 },
+        ],
+      },
       [],
     ],
-    ['a partial suggestion alone', '1', { acceptSuggestion: true }, suggestion1, 'ward', { points: 15, subItems: [{ code: '1.2', points: 15 }] }, [['/subItems', 'incomplete_sub_items']]],
+    [
+      'a partial suggestion alone',
+      '1',
+      { acceptSuggestion: true },
+      suggestion1,
+      'ward',
+      { points: 15, subItems: [{ code: '1.2', points: 15 }] },
+      [['/subItems', 'incomplete_sub_items']],
+    ],
     [
       'a suggested sub-item given again',
       '1',
-      { acceptSuggestion: true, subItems: [{ code: '1.2', points: 10 }, { code: '1.1', points: 50 }, { code: '1.3', points: 15 }, { code: '1.4', points: 20 }] },
+      {
+        acceptSuggestion: true,
+        subItems: [
+          { code: '1.2', points: 10 },
+          { code: '1.1', points: 50 },
+          { code: '1.3', points: 15 },
+          { code: '1.4', points: 20 },
+        ],
+      },
       suggestion1,
       'ward',
-      { points: 95, subItems: [{ code: '1.1', points: 50 }, { code: '1.2', points: 10 }, { code: '1.3', points: 15 }, { code: '1.4', points: 20 }] },
+      {
+        points: 95,
+        subItems: [
+          { code: '1.1', points: 50 },
+          { code: '1.2', points: 10 },
+          { code: '1.3', points: 15 },
+          { code: '1.4', points: 20 },
+        ],
+      },
       [['/subItems/0/code', 'suggested_sub_item_given']],
     ],
-    ['the district adjusts with a reason', '6', { points: 100, adjustmentReason: 'Case file shows late approval' }, suggestion6, 'district', { points: 100, subItems: [] }, []],
-    ['the district adjusts without one', '6', { points: 100 }, suggestion6, 'district', { points: 100, subItems: [] }, [['/adjustmentReason', 'adjustment_reason_required']]],
-    ['the ward cannot adjust', '7', { points: 40, adjustmentReason: 'x' }, null, 'ward', { points: 40, subItems: [] }, [['/adjustmentReason', 'adjustment_reason_not_applicable']]],
+    [
+      'the district adjusts with a reason',
+      '6',
+      { points: 100, adjustmentReason: 'Case file shows late approval' },
+      suggestion6,
+      'district',
+      { points: 100, subItems: [] },
+      [],
+    ],
+    [
+      'the district adjusts without one',
+      '6',
+      { points: 100 },
+      suggestion6,
+      'district',
+      { points: 100, subItems: [] },
+      [['/adjustmentReason', 'adjustment_reason_required']],
+    ],
+    [
+      'the ward cannot adjust',
+      '7',
+      { points: 40, adjustmentReason: 'x' },
+      null,
+      'ward',
+      { points: 40, subItems: [] },
+      [['/adjustmentReason', 'adjustment_reason_not_applicable']],
+    ],
     ['above the maximum', '7', { points: 51 }, null, 'ward', { points: 51, subItems: [] }, [['/points', 'above_max']]],
     ['no points given', '7', {}, null, 'ward', null, [['/points', 'points_required']]],
     ['an unknown criterion', '14', { points: 1 }, null, 'ward', null, [['/criterionCode', 'unknown_criterion']]],
@@ -693,7 +1097,11 @@ t.test('resolving a score change', async (t) => {
   for (const [name, criterion, input, suggestion, side, score, problems] of cases) {
     const result = resolveScore(seed, criterion, input, suggestion, side)
     t.same(result.score, score, `${name}: score`)
-    t.same(result.problems.map((p) => [p.pointer, p.code]), problems, `${name}: problems`)
+    t.same(
+      result.problems.map((p) => [p.pointer, p.code]),
+      problems,
+      `${name}: problems`,
+    )
   }
 })
 
@@ -706,7 +1114,11 @@ t.test('dates of an assessment and its decision', async (t) => {
     ['another year, and ahead of today', 2024, '2025-01-02', ['outside_year', 'date_in_future']],
   ]
   for (const [name, year, assessedOn, codes] of dateCases) {
-    t.same(assessedOnProblems(year, assessedOn, '2024-11-20').map((p) => p.code), codes, name)
+    t.same(
+      assessedOnProblems(year, assessedOn, '2024-11-20').map((p) => p.code),
+      codes,
+      name,
+    )
   }
   const met = verdict(seed, 'other', scores())
   const failing = verdict(seed, 'other', scores({ '5': 0 }))
@@ -719,11 +1131,23 @@ t.test('dates of an assessment and its decision', async (t) => {
     ['dated tomorrow', false, '2024-11-21', met, ['date_in_future']],
   ]
   for (const [name, recognised, decisionDate, result, codes] of decisionCases) {
-    const problems = decisionProblems({ recognised, decisionDate }, { assessedOn: '2024-11-15', verdict: result }, '2024-11-20')
-    t.same(problems.map((p) => p.code), codes, name)
+    const problems = decisionProblems(
+      { recognised, decisionDate },
+      { assessedOn: '2024-11-15', verdict: result },
+      '2024-11-20',
+    )
+    t.same(
+      problems.map((p) => p.code),
+      codes,
+      name,
+    )
   }
   t.equal(
-    decisionProblems({ recognised: true, decisionDate: '2024-11-19' }, { assessedOn: '2024-11-15', verdict: failing }, '2024-11-20')[0]!.message,
+    decisionProblems(
+      { recognised: true, decisionDate: '2024-11-19' },
+      { assessedOn: '2024-11-15', verdict: failing },
+      '2024-11-20',
+    )[0]!.message,
     'the scores do not support recognition: criterion 5 scored 0',
   )
 })
@@ -731,33 +1155,82 @@ t.test('dates of an assessment and its decision', async (t) => {
 t.test('what a score entry keeps besides its points', async (t) => {
   const photo = { name: 'biên bản.pdf', reference: 'doc-1' }
   const district = { name: 'thẩm định.pdf', reference: 'doc-2' }
-  const wardEntry = { points: 40, evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: false, adjustmentReason: null, wardPoints: null }
-  const adjusted = { ...wardEntry, points: 30, adjustedByDistrict: true, adjustmentReason: 'thiếu minh chứng', wardPoints: 40 }
+  const wardEntry = {
+    points: 40,
+    evidenceNote: 'sổ theo dõi',
+    attachments: [photo],
+    overrideReason: 'số liệu phường',
+    adjustedByDistrict: false,
+    adjustmentReason: null,
+    wardPoints: null,
+  }
+  const adjusted = {
+    ...wardEntry,
+    points: 30,
+    adjustedByDistrict: true,
+    adjustmentReason: 'thiếu minh chứng',
+    wardPoints: 40,
+  }
   const cases: [string, Parameters<typeof scoreRecordNotes>, ReturnType<typeof scoreRecordNotes>][] = [
     [
       'the ward says only what it says, even over its earlier entry',
       ['ward', { evidenceNote: 'mới' }, wardEntry],
-      { evidenceNote: 'mới', attachments: [], overrideReason: null, adjustedByDistrict: false, adjustmentReason: null, wardPoints: null },
+      {
+        evidenceNote: 'mới',
+        attachments: [],
+        overrideReason: null,
+        adjustedByDistrict: false,
+        adjustmentReason: null,
+        wardPoints: null,
+      },
     ],
     [
       'the district keeps the ward’s evidence and remembers its points',
       ['district', { adjustmentReason: 'thiếu minh chứng' }, wardEntry],
-      { evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'thiếu minh chứng', wardPoints: 40 },
+      {
+        evidenceNote: 'sổ theo dõi',
+        attachments: [photo],
+        overrideReason: 'số liệu phường',
+        adjustedByDistrict: true,
+        adjustmentReason: 'thiếu minh chứng',
+        wardPoints: 40,
+      },
     ],
     [
       'the district’s own evidence replaces the ward’s',
       ['district', { evidenceNote: 'kiểm tra thực tế', attachments: [district], adjustmentReason: 'r' }, wardEntry],
-      { evidenceNote: 'kiểm tra thực tế', attachments: [district], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'r', wardPoints: 40 },
+      {
+        evidenceNote: 'kiểm tra thực tế',
+        attachments: [district],
+        overrideReason: 'số liệu phường',
+        adjustedByDistrict: true,
+        adjustmentReason: 'r',
+        wardPoints: 40,
+      },
     ],
     [
       'adjusting an adjustment keeps the ward’s points, not the district’s first figure',
       ['district', { adjustmentReason: 'lần hai' }, adjusted],
-      { evidenceNote: 'sổ theo dõi', attachments: [photo], overrideReason: 'số liệu phường', adjustedByDistrict: true, adjustmentReason: 'lần hai', wardPoints: 40 },
+      {
+        evidenceNote: 'sổ theo dõi',
+        attachments: [photo],
+        overrideReason: 'số liệu phường',
+        adjustedByDistrict: true,
+        adjustmentReason: 'lần hai',
+        wardPoints: 40,
+      },
     ],
     [
       'a criterion the ward never scored',
       ['district', { adjustmentReason: 'bổ sung' }, undefined],
-      { evidenceNote: null, attachments: [], overrideReason: null, adjustedByDistrict: true, adjustmentReason: 'bổ sung', wardPoints: null },
+      {
+        evidenceNote: null,
+        attachments: [],
+        overrideReason: null,
+        adjustedByDistrict: true,
+        adjustmentReason: 'bổ sung',
+        wardPoints: null,
+      },
     ],
   ]
   for (const [name, args, expected] of cases) t.same(scoreRecordNotes(...args), expected, name)

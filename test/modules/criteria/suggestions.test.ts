@@ -47,10 +47,15 @@ async function recordIncident(
     const incidentId = row!.id
     const involved = [
       ...(spec.childIds ?? []).map((childId) => ({ childId, unregistered: null })),
-      ...Array.from({ length: spec.unregisteredChildren ?? 0 }, () => ({ childId: null, unregistered: { estimatedAgeYears: 9 } })),
+      ...Array.from({ length: spec.unregisteredChildren ?? 0 }, () => ({
+        childId: null,
+        unregistered: { estimatedAgeYears: 9 },
+      })),
     ]
-    for (const child of involved) await tx.insert(incidentChildren).values({ ...unit, incidentId, ...child, createdAt: receivedAt })
-    for (const [step, at] of spec.steps ?? []) await tx.insert(incidentSteps).values({ ...unit, incidentId, step, at: new Date(at), createdAt: new Date(at) })
+    for (const child of involved)
+      await tx.insert(incidentChildren).values({ ...unit, incidentId, ...child, createdAt: receivedAt })
+    for (const [step, at] of spec.steps ?? [])
+      await tx.insert(incidentSteps).values({ ...unit, incidentId, step, at: new Date(at), createdAt: new Date(at) })
   })
 }
 
@@ -62,11 +67,16 @@ interface SuggestedItem {
   met: boolean
 }
 
-function figures(assessment: { criteria: { code: string; suggestion: { points: number | null; subItems: SuggestedItem[] } | null }[] }) {
+function figures(assessment: {
+  criteria: { code: string; suggestion: { points: number | null; subItems: SuggestedItem[] } | null }[]
+}) {
   const result: Record<string, [number | null, [string, number | null, number, number, boolean][]] | null> = {}
   for (const criterion of assessment.criteria) {
     const suggestion = criterion.suggestion
-    result[criterion.code] = suggestion && [suggestion.points, suggestion.subItems.map((s) => [s.code, s.points, s.numerator, s.denominator, s.met])]
+    result[criterion.code] = suggestion && [
+      suggestion.points,
+      suggestion.subItems.map((s) => [s.code, s.points, s.numerator, s.denominator, s.met]),
+    ]
   }
   return result
 }
@@ -89,7 +99,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     [5, '2024-12-01', undefined],
   ]
   for (const [n, validFrom, validTo] of groups) {
-    const response = await addResidentialGroup(ctx, admin, { code: group(n), nameVi: `Tổ dân phố ${n}`, parentCode: wardA, validFrom, ...(validTo ? { validTo } : {}) })
+    const response = await addResidentialGroup(ctx, admin, {
+      code: group(n),
+      nameVi: `Tổ dân phố ${n}`,
+      parentCode: wardA,
+      validFrom,
+      ...(validTo ? { validTo } : {}),
+    })
     t.equal(response.statusCode, 201, `group ${n}`)
   }
   await addResidentialGroup(ctx, admin, { code: `${wardB}-T01`, nameVi: 'Tổ dân phố 1', parentCode: wardB })
@@ -101,8 +117,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
   await accountFor(ctx, { role: 'collaborator', units: [`${wardB}-T01`] })
 
   // Children of ward A. On 15 November: c1–c4 and c7 live there (5), three with their birth registered.
-  const child = (account: TestAccount, fullName: string, dateOfBirth: string, extra: Record<string, unknown> = {}, ward = wardA) =>
-    registerChild(ctx, account, { fullName, dateOfBirth, address: { wardCode: ward }, ...extra })
+  const child = (
+    account: TestAccount,
+    fullName: string,
+    dateOfBirth: string,
+    extra: Record<string, unknown> = {},
+    ward = wardA,
+  ) => registerChild(ctx, account, { fullName, dateOfBirth, address: { wardCode: ward }, ...extra })
   const c1 = await child(officerA, 'Nguyễn Thị Mai', '2015-03-01', { birthRegistered: true })
   const c2 = await child(officerA, 'Trần Văn Bình', '2018-01-01', { birthRegistered: true, sex: 'male' })
   const c3 = await child(officerA, 'Lê Thị Cúc', '2020-05-05', { birthRegistered: false })
@@ -132,8 +153,17 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
   await post(`/v1/children/${c1.id}/circumstances`, { kind: 'group', groupCode: 'a', startDate: '2023-01-01' })
   await post(`/v1/children/${c1.id}/care`, { kind: 'allowance', startDate: '2023-02-01' })
   await post(`/v1/children/${c2.id}/circumstances`, { kind: 'group', groupCode: 'd', startDate: '2024-01-01' })
-  await post(`/v1/children/${c4.id}/circumstances`, { kind: 'group', groupCode: 'b', startDate: '2023-01-01', endDate: '2024-06-30' })
-  await post(`/v1/children/${c4.id}/care`, { kind: 'education_support', startDate: '2023-01-01', endDate: '2024-06-30' })
+  await post(`/v1/children/${c4.id}/circumstances`, {
+    kind: 'group',
+    groupCode: 'b',
+    startDate: '2023-01-01',
+    endDate: '2024-06-30',
+  })
+  await post(`/v1/children/${c4.id}/care`, {
+    kind: 'education_support',
+    startDate: '2023-01-01',
+    endDate: '2024-06-30',
+  })
   await post(`/v1/children/${c3.id}/circumstances`, { kind: 'risk', risk: 'Cha mẹ đi làm xa', startDate: '2024-01-01' })
 
   // Incidents of ward A (times in UTC; Hanoi is UTC+7).
@@ -174,13 +204,45 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     childIds: [c4.id],
     steps: [['plan_approval', '2024-11-18T03:00:00Z']],
   })
-  await recordIncident(ctx, { ward: wardA, kind: 'sexual_abuse', occurredAt: '2023-11-30T12:00:00Z', childIds: [c2.id] }) // last year
+  await recordIncident(ctx, {
+    ward: wardA,
+    kind: 'sexual_abuse',
+    occurredAt: '2023-11-30T12:00:00Z',
+    childIds: [c2.id],
+  }) // last year
   await recordIncident(ctx, { ward: wardA, kind: 'violence', occurredAt: '2024-07-10T12:00:00Z', childIds: [c1.id] })
-  await recordIncident(ctx, { ward: wardA, kind: 'injury_accident', occurredAt: '2024-07-01T09:00:00Z', injuryOutcome: 'treated', childIds: [c3.id] })
-  await recordIncident(ctx, { ward: wardA, kind: 'drowning', occurredAt: '2024-08-01T09:00:00Z', injuryOutcome: 'death', unregisteredChildren: 1 })
-  await recordIncident(ctx, { ward: wardA, kind: 'injury_accident', occurredAt: '2023-08-01T09:00:00Z', injuryOutcome: 'death' })
-  await recordIncident(ctx, { ward: wardA, kind: 'drowning', occurredAt: '2024-11-16T09:00:00Z', injuryOutcome: 'death' }) // after the date
-  await recordIncident(ctx, { ward: wardB, kind: 'drowning', occurredAt: '2024-06-01T09:00:00Z', injuryOutcome: 'hospitalised' })
+  await recordIncident(ctx, {
+    ward: wardA,
+    kind: 'injury_accident',
+    occurredAt: '2024-07-01T09:00:00Z',
+    injuryOutcome: 'treated',
+    childIds: [c3.id],
+  })
+  await recordIncident(ctx, {
+    ward: wardA,
+    kind: 'drowning',
+    occurredAt: '2024-08-01T09:00:00Z',
+    injuryOutcome: 'death',
+    unregisteredChildren: 1,
+  })
+  await recordIncident(ctx, {
+    ward: wardA,
+    kind: 'injury_accident',
+    occurredAt: '2023-08-01T09:00:00Z',
+    injuryOutcome: 'death',
+  })
+  await recordIncident(ctx, {
+    ward: wardA,
+    kind: 'drowning',
+    occurredAt: '2024-11-16T09:00:00Z',
+    injuryOutcome: 'death',
+  }) // after the date
+  await recordIncident(ctx, {
+    ward: wardB,
+    kind: 'drowning',
+    occurredAt: '2024-06-01T09:00:00Z',
+    injuryOutcome: 'hospitalised',
+  })
   await recordIncident(ctx, { ward: wardB, kind: 'sexual_abuse', occurredAt: '2023-06-01T09:00:00Z' })
 
   const assessmentA = await openAssessment(ctx, officerA, { wardCode: wardA, year: 2024, assessedOn })
@@ -199,7 +261,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
       // Two injury cases this year up to the date, one death.
       '5': [null, [['5.1', null, 1, 2, false]]],
       // 1 of 2 special-circumstance children supported; 1 of 3 priority cases with a plan approved in time (one pending, one not needing a plan).
-      '6': [0, [['6.1', 0, 1, 2, false], ['6.2', 0, 1, 3, false]]],
+      '6': [
+        0,
+        [
+          ['6.1', 0, 1, 2, false],
+          ['6.2', 0, 1, 3, false],
+        ],
+      ],
       '7': null,
       '8': null,
       '9': null,
@@ -218,7 +286,9 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     })
     t.equal(seen.criteria[0].suggestion.partial, true, '1.2 is 15 of criterion 1’s 100 points')
 
-    const byDistrict = (await app.inject({ url: `/v1/assessments/${assessmentA.id}`, headers: district.headers })).json()
+    const byDistrict = (
+      await app.inject({ url: `/v1/assessments/${assessmentA.id}`, headers: district.headers })
+    ).json()
     t.same(figures(byDistrict), figures(seen), 'the district sees the same figures')
   })
 
@@ -232,7 +302,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
         [75, [['2.1', 75, 1, 1, true]]],
         [75, [['3.1', 75, 0, 1, true]]],
         [75, [['5.1', 75, 0, 1, true]]],
-        [125, [['6.1', 50, 0, 0, true], ['6.2', 75, 0, 0, true]]],
+        [
+          125,
+          [
+            ['6.1', 50, 0, 0, true],
+            ['6.2', 75, 0, 0, true],
+          ],
+        ],
       ],
     )
   })
@@ -242,7 +318,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     await post(`/v1/children/${c2.id}/care`, { kind: 'counselling', startDate: '2024-09-01' })
     await accountFor(ctx, { role: 'collaborator', units: [group(3)] })
     const seen = (await app.inject({ url: `/v1/assessments/${assessmentA.id}`, headers: officerA.headers })).json()
-    t.same(figures(seen)['6'], [50, [['6.1', 50, 2, 2, true], ['6.2', 0, 1, 3, false]]])
+    t.same(figures(seen)['6'], [
+      50,
+      [
+        ['6.1', 50, 2, 2, true],
+        ['6.2', 0, 1, 3, false],
+      ],
+    ])
     t.same(figures(seen)['1'], [15, [['1.2', 15, 3, 3, true]]])
 
     const accepted = await putScore(ctx, officerA, assessmentA.id, '6', '"1"', { acceptSuggestion: true })
@@ -253,18 +335,26 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
       { code: '6.1', points: 50 },
       { code: '6.2', points: 0 },
     ])
-    t.same(six.suggestionAtScoring.subItems.map((s: SuggestedItem) => [s.code, s.numerator, s.denominator]), [
-      ['6.1', 2, 2],
-      ['6.2', 1, 3],
-    ])
+    t.same(
+      six.suggestionAtScoring.subItems.map((s: SuggestedItem) => [s.code, s.numerator, s.denominator]),
+      [
+        ['6.1', 2, 2],
+        ['6.2', 1, 3],
+      ],
+    )
 
-    const unconfirmed = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, { acceptSuggestion: true })
+    const unconfirmed = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, {
+      acceptSuggestion: true,
+    })
     t.same(
       [unconfirmed.statusCode, unconfirmed.json().errors.map((e: { code: string }) => e.code)],
       [422, ['suggestion_without_points']],
       'an unconfirmed rule that is not met proposes nothing to accept',
     )
-    const byHand = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, { points: 60, evidenceNote: 'Two late registrations in progress' })
+    const byHand = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, {
+      points: 60,
+      evidenceNote: 'Two late registrations in progress',
+    })
     t.equal(byHand.statusCode, 200, 'and needs no override reason')
 
     // c1's allowance ends before the assessment date: the suggestion follows the data, the accepted score does not.
@@ -278,7 +368,13 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
     })
     t.equal(ended.statusCode, 200)
     const later = (await app.inject({ url: `/v1/assessments/${assessmentA.id}`, headers: officerA.headers })).json()
-    t.same(figures(later)['6'], [0, [['6.1', 0, 1, 2, false], ['6.2', 0, 1, 3, false]]])
+    t.same(figures(later)['6'], [
+      0,
+      [
+        ['6.1', 0, 1, 2, false],
+        ['6.2', 0, 1, 3, false],
+      ],
+    ])
     t.equal(later.criteria[5].points, 50)
     t.same(later.criteria[5].suggestionAtScoring.subItems[0].numerator, 2)
   })

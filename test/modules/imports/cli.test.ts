@@ -13,14 +13,29 @@ import { childHeader, childRow, csv } from './helpers.js'
 
 function terminal(isTTY: boolean) {
   let text = ''
-  return { write: (chunk: string) => void (text += chunk), isTTY, get text() { return text } }
+  return {
+    write: (chunk: string) => void (text += chunk),
+    isTTY,
+    get text() {
+      return text
+    },
+  }
 }
 
 t.test('cps import: the same import from the command line, as a user of the service', async (t) => {
   const database = await openTestDatabase(t)
   const at = new Date('2024-06-15T03:00:00Z')
   const account = (username: string, role: string, units: string[]) =>
-    insertUser(database.db, { username, displayName: username, role, units, passwordHash: null, createdAt: at, updatedAt: at, createdBy: 'test' })
+    insertUser(database.db, {
+      username,
+      displayName: username,
+      role,
+      units,
+      passwordHash: null,
+      createdAt: at,
+      updatedAt: at,
+      createdBy: 'test',
+    })
   await account('district-admin', 'district_admin', ['01'])
   await account('officer-a', 'ward_officer', [wardA])
   await account('chair-a', 'ward_chair', [wardA])
@@ -37,16 +52,27 @@ t.test('cps import: the same import from the command line, as a user of the serv
     return { code, stdout: stdout.text, stderr: stderr.text }
   }
   const children = async () =>
-    inScope(database.db, systemScope, async (tx) => (await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`))[0]!.n)
+    inScope(
+      database.db,
+      systemScope,
+      async (tx) => (await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from children`))[0]!.n,
+    )
 
   t.test('a dry run, then the import, with a progress bar on a terminal and a summary', async (t) => {
     const dry = await run(['children', good, '--dry-run', '--as', 'officer-a'])
     t.equal(dry.code, exitCodes.ok)
-    t.match(dry.stdout, /Dry run of .*as officer-a, source 00301, mode atomic: completed\n\s+2 rows in [\d.]+ s: 2 created/)
+    t.match(
+      dry.stdout,
+      /Dry run of .*as officer-a, source 00301, mode atomic: completed\n\s+2 rows in [\d.]+ s: 2 created/,
+    )
     t.equal(await children(), 0)
     const real = await run(['children', good], true)
     t.equal(real.code, exitCodes.ok)
-    t.match(real.stdout, /as district-admin, source 01, mode atomic: completed/, 'by default as the first district administrator')
+    t.match(
+      real.stdout,
+      /as district-admin, source 01, mode atomic: completed/,
+      'by default as the first district administrator',
+    )
     t.match(real.stderr, /\rimporting \[#+\]\s+100% 2\/2 rows/)
     t.equal(await children(), 2)
   })

@@ -7,7 +7,16 @@ import type { TestAccount } from '../../support/auth.js'
 /** 10:00 in Hanoi. */
 export const now = '2024-06-15T03:00:00Z'
 
-export const childHeader = ['externalId', 'fullName', 'sex', 'dateOfBirth', 'wardCode', 'streetAddress', 'personalId', 'groupCodes']
+export const childHeader = [
+  'externalId',
+  'fullName',
+  'sex',
+  'dateOfBirth',
+  'wardCode',
+  'streetAddress',
+  'personalId',
+  'groupCodes',
+]
 
 /** CSV text: cells quoted when they need it, CRLF line ends. */
 export function csv(rows: readonly (readonly (string | number)[])[]): string {
@@ -19,7 +28,11 @@ export function csv(rows: readonly (readonly (string | number)[])[]): string {
 }
 
 /** A synthetic child row for childHeader: row `n` of ward `ward`. */
-export function childRow(n: number, ward = '00301', overrides: Partial<Record<(typeof childHeader)[number], string>> = {}): string[] {
+export function childRow(
+  n: number,
+  ward = '00301',
+  overrides: Partial<Record<(typeof childHeader)[number], string>> = {},
+): string[] {
   const values: Record<string, string> = {
     externalId: `E-${n}`,
     fullName: `Trẻ Thử Nghiệm ${n}`,
@@ -53,7 +66,10 @@ export function postImport({ app }: TestApp, account: TestAccount, body: string 
 /** Counts rows of a table across every unit (as the service itself would, not as any caller). */
 export async function countRows(ctx: TestApp, table: string, where = sql`true`): Promise<number> {
   return inScope(ctx.database.db, systemScope, async (tx) => {
-    const [row] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)
+    const [row] = await queryRows<{ n: number }>(
+      tx,
+      sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`,
+    )
     return row?.n ?? 0
   })
 }
@@ -65,13 +81,23 @@ export async function registrySnapshot(ctx: TestApp) {
     households: await countRows(ctx, 'households'),
     revisions: await countRows(ctx, 'child_revisions'),
     circumstances: await countRows(ctx, 'child_circumstances'),
-    recordAudits: await countRows(ctx, 'audit_events', sql`resource_type in ('child', 'household') and action not like '%.read' and action not like '%.list'`),
+    recordAudits: await countRows(
+      ctx,
+      'audit_events',
+      sql`resource_type in ('child', 'household') and action not like '%.read' and action not like '%.list'`,
+    ),
     events: await countRows(ctx, 'events', sql`type like 'child.%'`),
   }
 }
 
 /** Polls an import until it reaches one of `states` (background reading runs after the 202). */
-export async function waitForState({ app }: TestApp, account: TestAccount, id: string, states: string[], timeoutMs = 120_000) {
+export async function waitForState(
+  { app }: TestApp,
+  account: TestAccount,
+  id: string,
+  states: string[],
+  timeoutMs = 120_000,
+) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const response = await app.inject({ url: `/v1/imports/${id}`, headers: account.headers })

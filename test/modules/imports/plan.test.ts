@@ -27,7 +27,14 @@ const context: PlanContext = {
   ethnicities: new Set(['01', '02']),
 }
 const notSensitive: PlanContext = { ...context, sensitiveAllowed: false }
-const nothingFound: ChildLookup = { existing: null, deleted: false, personalIdOwner: null, householdKnown: false, memberships: [], possibleDuplicate: null }
+const nothingFound: ChildLookup = {
+  existing: null,
+  deleted: false,
+  personalIdOwner: null,
+  householdKnown: false,
+  memberships: [],
+  possibleDuplicate: null,
+}
 
 const row: Cells = {
   externalId: 'A-1',
@@ -82,15 +89,33 @@ function plan(cells: Cells, lookup: Partial<ChildLookup> = {}, ctx = context) {
   return planChildRow(readChildRow(cells, ctx), cells, { ...nothingFound, ...lookup }, ctx)
 }
 
-const codes = (result: ReturnType<typeof plan>) => result.problems.map((problem) => `${problem.column ?? '-'}:${problem.code}`)
+const codes = (result: ReturnType<typeof plan>) =>
+  result.problems.map((problem) => `${problem.column ?? '-'}:${problem.code}`)
 
 t.test('a new row is created with the registry’s values', async (t) => {
-  const result = plan({ ...row, personalId: '1219012345', ethnicityCode: '1', birthRegistered: 'x', groupCodes: 'a dd' })
+  const result = plan({
+    ...row,
+    personalId: '1219012345',
+    ethnicityCode: '1',
+    birthRegistered: 'x',
+    groupCodes: 'a dd',
+  })
   t.equal(result.outcome, 'created')
   if (result.outcome === 'rejected') return
-  t.match(result.record, { sex: 'male', dateOfBirth: '2019-03-02', birthYear: 2019, birthDatePrecision: 'exact', personalId: '001219012345', ethnicityCode: '01', birthRegistered: true })
+  t.match(result.record, {
+    sex: 'male',
+    dateOfBirth: '2019-03-02',
+    birthYear: 2019,
+    birthDatePrecision: 'exact',
+    personalId: '001219012345',
+    ethnicityCode: '01',
+    birthRegistered: true,
+  })
   t.same(result.groupsToStart, ['a', 'đ'])
-  t.ok(result.changes.some((change) => change.field === 'status' && change.to === 'active'), 'the create revision lists what POST /v1/children stores')
+  t.ok(
+    result.changes.some((change) => change.field === 'status' && change.to === 'active'),
+    'the create revision lists what POST /v1/children stores',
+  )
 })
 
 t.test('rejections, each with its column and stable code', async (t) => {
@@ -109,16 +134,46 @@ t.test('rejections, each with its column and stable code', async (t) => {
     ['shortened id', { ...row, personalId: '1.21901E+11' }, {}, context, ['personalId:invalid_format']],
     ['not a ward', { ...row, wardCode: '008' }, {}, context, ['wardCode:invalid_ward']],
     ['another ward', { ...row, wardCode: '00304' }, {}, context, ['wardCode:unit_out_of_scope']],
-    ['group of another ward', { ...row, residentialGroupCode: 'XX' }, {}, context, ['residentialGroupCode:invalid_group']],
+    [
+      'group of another ward',
+      { ...row, residentialGroupCode: 'XX' },
+      {},
+      context,
+      ['residentialGroupCode:invalid_group'],
+    ],
     ['unknown ethnicity', { ...row, ethnicityCode: '77' }, {}, context, ['ethnicityCode:unknown_ethnicity']],
     ['unknown group', { ...row, groupCodes: 'a f' }, {}, context, ['groupCodes:unknown_group']],
-    ['sensitive group without the permission', { ...row, groupCodes: 'đ' }, {}, notSensitive, ['groupCodes:sensitive_field_forbidden']],
-    ['health note without the permission', { ...row, healthNote: 'HIV' }, {}, notSensitive, ['healthNote:sensitive_field_forbidden']],
+    [
+      'sensitive group without the permission',
+      { ...row, groupCodes: 'đ' },
+      {},
+      notSensitive,
+      ['groupCodes:sensitive_field_forbidden'],
+    ],
+    [
+      'health note without the permission',
+      { ...row, healthNote: 'HIV' },
+      {},
+      notSensitive,
+      ['healthNote:sensitive_field_forbidden'],
+    ],
     ['bad yes/no', { ...row, hasDisability: 'perhaps' }, {}, context, ['hasDisability:invalid_value']],
     ['bad schooling', { ...row, schoolingStatus: 'college' }, {}, context, ['schoolingStatus:invalid_value']],
     ['bad household id', { ...row, householdId: '42' }, {}, context, ['householdId:invalid_format']],
-    ['unknown household', { ...row, householdId: '7d2a0f4c-2a7e-4f2a-9a3b-000000000000' }, {}, context, ['householdId:unknown_household']],
-    ['id taken', { ...row, personalId: '001219012345' }, { personalIdOwner: 'someone-else' }, context, ['personalId:personal_id_taken']],
+    [
+      'unknown household',
+      { ...row, householdId: '7d2a0f4c-2a7e-4f2a-9a3b-000000000000' },
+      {},
+      context,
+      ['householdId:unknown_household'],
+    ],
+    [
+      'id taken',
+      { ...row, personalId: '001219012345' },
+      { personalIdOwner: 'someone-else' },
+      context,
+      ['personalId:personal_id_taken'],
+    ],
     ['unknown record id', { ...row, id: '7d2a0f4c-2a7e-4f2a-9a3b-000000000001' }, {}, context, ['id:unknown_id']],
     ['deleted record', row, { deleted: true }, context, ['externalId:record_deleted']],
   ]
@@ -130,9 +185,16 @@ t.test('rejections, each with its column and stable code', async (t) => {
 })
 
 t.test('warnings do not block: personal ID mismatches, a likely duplicate', async (t) => {
-  const result = plan({ ...row, personalId: '001315099999' }, { possibleDuplicate: 'c0ffee00-0000-4000-8000-000000000000' })
+  const result = plan(
+    { ...row, personalId: '001315099999' },
+    { possibleDuplicate: 'c0ffee00-0000-4000-8000-000000000000' },
+  )
   t.equal(result.outcome, 'created')
-  t.same(codes(result).sort(), ['fullName:possible_duplicate', 'personalId:personal_id_birth_year_mismatch', 'personalId:personal_id_sex_mismatch'])
+  t.same(codes(result).sort(), [
+    'fullName:possible_duplicate',
+    'personalId:personal_id_birth_year_mismatch',
+    'personalId:personal_id_sex_mismatch',
+  ])
   t.ok(result.problems.every((problem) => problem.severity === 'warning'))
 })
 
@@ -140,9 +202,21 @@ t.test('the same values over a stored record change nothing', async (t) => {
   const cases: [string, Cells, Partial<ChildRow>][] = [
     ['as stored', row, {}],
     ['spacing and Unicode form differ', { ...row, fullName: '  Nguyễn  Văn An'.normalize('NFD') }, {}],
-    ['a month-precision date, as the export writes it', { ...row, dateOfBirth: '2019-03-15' }, { dateOfBirth: '2019-03-15', birthDatePrecision: 'month' }],
-    ['a year-precision record: no date, the year', { ...row, dateOfBirth: '', birthYear: '2019' }, { dateOfBirth: null, birthDatePrecision: 'year' }],
-    ['the export’s read-only columns', { ...row, status: 'aged_out', atRisk: 'true', hasValidHealthInsurance: 'false' }, {}],
+    [
+      'a month-precision date, as the export writes it',
+      { ...row, dateOfBirth: '2019-03-15' },
+      { dateOfBirth: '2019-03-15', birthDatePrecision: 'month' },
+    ],
+    [
+      'a year-precision record: no date, the year',
+      { ...row, dateOfBirth: '', birthYear: '2019' },
+      { dateOfBirth: null, birthDatePrecision: 'year' },
+    ],
+    [
+      'the export’s read-only columns',
+      { ...row, status: 'aged_out', atRisk: 'true', hasValidHealthInsurance: 'false' },
+      {},
+    ],
   ]
   for (const [name, cells, overrides] of cases) {
     const result = plan(cells, { existing: stored(overrides) })
@@ -188,16 +262,36 @@ t.test('group memberships follow the row, leaving what the importer may not see'
   if (result.outcome === 'rejected') return t.fail(codes(result).join())
   t.equal(result.outcome, 'updated')
   t.same(result.groupsToStart, ['k'], 'b ends today, so it is still there; only k is new')
-  t.same(result.groupsToEnd.map((m) => m.id), ['m-d'], 'd is ended; the sensitive đ stays for an importer who cannot see it')
-  const again = plan({ ...row, groupCodes: 'a' }, { existing: stored(), memberships: [memberships[0]!, memberships[3]!] }, notSensitive)
+  t.same(
+    result.groupsToEnd.map((m) => m.id),
+    ['m-d'],
+    'd is ended; the sensitive đ stays for an importer who cannot see it',
+  )
+  const again = plan(
+    { ...row, groupCodes: 'a' },
+    { existing: stored(), memberships: [memberships[0]!, memberships[3]!] },
+    notSensitive,
+  )
   t.equal(again.outcome, 'unchanged', 'a membership ended today is not ended again')
 })
 
 t.test('households: the household book’s rules', async (t) => {
-  const household: Cells = { externalId: 'H-1', headName: 'Trần  Văn Bình', wardCode: '301', povertyStatus: 'Hộ cận nghèo', povertyFrom: '01/01/2024' }
+  const household: Cells = {
+    externalId: 'H-1',
+    headName: 'Trần  Văn Bình',
+    wardCode: '301',
+    povertyStatus: 'Hộ cận nghèo',
+    povertyFrom: '01/01/2024',
+  }
   const created = planHouseholdRow(readHouseholdRow(household), { existing: null, deleted: false }, context)
   t.equal(created.outcome, 'created')
-  if (created.outcome !== 'rejected') t.match(created.record, { headName: 'Trần Văn Bình', wardCode: '00301', povertyStatus: 'near_poor', povertyFrom: '2024-01-01' })
+  if (created.outcome !== 'rejected')
+    t.match(created.record, {
+      headName: 'Trần Văn Bình',
+      wardCode: '00301',
+      povertyStatus: 'near_poor',
+      povertyFrom: '2024-01-01',
+    })
   const bad: [Cells, string[]][] = [
     [{ ...household, povertyStatus: 'rich' }, ['povertyStatus:invalid_value']],
     [{ ...household, povertyTo: '31/12/2023' }, ['povertyTo:invalid_range']],
@@ -235,8 +329,15 @@ t.test('households: the household book’s rules', async (t) => {
     deletedAt: null,
     deletedReason: null,
   }
-  t.equal(planHouseholdRow(readHouseholdRow(household), { existing: stored, deleted: false }, context).outcome, 'unchanged')
-  const moved = planHouseholdRow(readHouseholdRow({ ...household, povertyStatus: 'Không' }), { existing: stored, deleted: false }, context)
+  t.equal(
+    planHouseholdRow(readHouseholdRow(household), { existing: stored, deleted: false }, context).outcome,
+    'unchanged',
+  )
+  const moved = planHouseholdRow(
+    readHouseholdRow({ ...household, povertyStatus: 'Không' }),
+    { existing: stored, deleted: false },
+    context,
+  )
   t.equal(moved.outcome, 'updated')
   if (moved.outcome !== 'rejected') t.same(moved.changedFields, ['povertyStatus'])
 })

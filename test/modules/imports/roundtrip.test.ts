@@ -27,9 +27,27 @@ t.test('export → fix → import: the registry’s own files come back', async 
     healthNote: 'hen suyễn',
     address: { wardCode: wardA, streetAddress: 'Ngõ 12 phố Mẫu' },
   })
-  await registerChild(ctx, officer, { fullName: 'Trần Thị Bình', sex: 'female', birthYear: 2016, dateOfBirth: null, birthDatePrecision: 'year', address: { wardCode: wardA } })
-  await registerChild(ctx, officer, { fullName: 'Lê Minh Châu', sex: 'female', dateOfBirth: '2020-05-15', birthDatePrecision: 'month', address: { wardCode: wardA } })
-  await registerChild(ctx, officer, { fullName: '=HYPERLINK("http://evil.example","bấm")', sex: 'unknown', dateOfBirth: '2021-01-01', address: { wardCode: wardA } })
+  await registerChild(ctx, officer, {
+    fullName: 'Trần Thị Bình',
+    sex: 'female',
+    birthYear: 2016,
+    dateOfBirth: null,
+    birthDatePrecision: 'year',
+    address: { wardCode: wardA },
+  })
+  await registerChild(ctx, officer, {
+    fullName: 'Lê Minh Châu',
+    sex: 'female',
+    dateOfBirth: '2020-05-15',
+    birthDatePrecision: 'month',
+    address: { wardCode: wardA },
+  })
+  await registerChild(ctx, officer, {
+    fullName: '=HYPERLINK("http://evil.example","bấm")',
+    sex: 'unknown',
+    dateOfBirth: '2021-01-01',
+    address: { wardCode: wardA },
+  })
   const membership = await app.inject({
     method: 'POST',
     url: `/v1/children/${an.id}/circumstances`,
@@ -50,7 +68,11 @@ t.test('export → fix → import: the registry’s own files come back', async 
       const before = await registrySnapshot(ctx)
       const response = await postImport(ctx, officer, exported.rawPayload, { contentType })
       t.equal(response.statusCode, 201)
-      t.match(response.json(), { state: 'completed', counts: { created: 0, updated: 0, unchanged: 4, rejected: 0, warnings: 0 }, problems: [] })
+      t.match(response.json(), {
+        state: 'completed',
+        counts: { created: 0, updated: 0, unchanged: 4, rejected: 0, warnings: 0 },
+        problems: [],
+      })
       t.same(await registrySnapshot(ctx), before)
     })
   }
@@ -62,12 +84,20 @@ t.test('export → fix → import: the registry’s own files come back', async 
     const response = await postImport(ctx, officer, fixed)
     t.match(response.json().counts, { created: 0, updated: 2, unchanged: 2, rejected: 0 })
     const child = await app.inject({ url: `/v1/children/${an.id}`, headers: officer.headers })
-    t.match(child.json(), { address: { streetAddress: 'Số 7 ngõ 12 phố Mẫu' }, healthNote: 'hen suyễn', personalId: '001219012345' })
+    t.match(child.json(), {
+      address: { streetAddress: 'Số 7 ngõ 12 phố Mẫu' },
+      healthNote: 'hen suyễn',
+      personalId: '001219012345',
+    })
     t.ok(
       child.json().circumstances.some((c: { groupCode: string; active: boolean }) => c.groupCode === 'd' && c.active),
       'the group listed in the export is kept',
     )
-    t.equal(await countRows(ctx, 'children', sql`external_id is not null`), 0, 'rows matched by id gain no key they did not have')
+    t.equal(
+      await countRows(ctx, 'children', sql`external_id is not null`),
+      0,
+      'rows matched by id gain no key they did not have',
+    )
   })
 
   t.test('an export row given a key links the record to it; the next file with that key updates it', async (t) => {
@@ -77,7 +107,10 @@ t.test('export → fix → import: the registry’s own files come back', async 
     const linked = [lines[0], anLine.replace(`${an.id},,`, `${an.id},SO-77,`)].join('\r\n')
     const response = await postImport(ctx, officer, linked, { query: 'source=so-ho-khau' })
     t.match(response.json().counts, { updated: 1 })
-    const keyed = [lines[0]!.replace(/^id,/, ''), anLine.replace(`${an.id},,`, 'SO-77,').replace('Số 7 ngõ', 'Số 8 ngõ')].join('\r\n')
+    const keyed = [
+      lines[0]!.replace(/^id,/, ''),
+      anLine.replace(`${an.id},,`, 'SO-77,').replace('Số 7 ngõ', 'Số 8 ngõ'),
+    ].join('\r\n')
     const again = await postImport(ctx, officer, keyed, { query: 'source=so-ho-khau' })
     t.match(again.json().counts, { created: 0, updated: 1 })
     const child = await app.inject({ url: `/v1/children/${an.id}`, headers: officer.headers })

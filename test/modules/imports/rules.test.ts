@@ -22,26 +22,50 @@ import {
 import type { Scope, UnitNode } from '../../../src/platform/scope.js'
 
 t.test('headers map in English or Vietnamese, whatever the case, accents or spacing', async (t) => {
-  const mapping = mapHeader(['STT', 'Mã nguồn', 'HO VA TEN', ' Ngày sinh ', 'sex', 'Mã phường', 'Lỗi', ''], childColumns)
+  const mapping = mapHeader(
+    ['STT', 'Mã nguồn', 'HO VA TEN', ' Ngày sinh ', 'sex', 'Mã phường', 'Lỗi', ''],
+    childColumns,
+  )
   t.same(mapping.keys, [null, 'externalId', 'fullName', 'dateOfBirth', 'sex', 'wardCode', null, null])
   t.same(mapping.unknown, ['STT'], 'the error column of errors.csv and empty headers are skipped without a warning')
   t.same(mapping.columns[0], { key: 'externalId', header: 'Mã nguồn' }, 'the header is kept as written')
   t.equal(mapping.language, 'vi')
   t.equal(mapHeader(['externalId', 'fullName'], childColumns).language, 'en')
   t.same(mapHeader(['fullName', 'Họ và tên'], childColumns).duplicated, ['fullName'])
-  t.same(mapHeader(childColumns.map((c) => c.vi), childColumns).keys, childColumns.map((c) => c.key), 'every Vietnamese header the export writes')
-  t.same(mapHeader(householdColumns.map((c) => c.vi), householdColumns).keys, householdColumns.map((c) => c.key))
+  t.same(
+    mapHeader(
+      childColumns.map((c) => c.vi),
+      childColumns,
+    ).keys,
+    childColumns.map((c) => c.key),
+    'every Vietnamese header the export writes',
+  )
+  t.same(
+    mapHeader(
+      householdColumns.map((c) => c.vi),
+      householdColumns,
+    ).keys,
+    householdColumns.map((c) => c.key),
+  )
 })
 
 t.test('missing required columns are named in both languages, alternatives together', async (t) => {
   const cases: [string, string[], string[]][] = [
     ['children, complete', ['externalId', 'fullName', 'sex', 'dateOfBirth', 'wardCode'], []],
     ['an export (id instead of externalId, birthYear)', ['id', 'fullName', 'sex', 'birthYear', 'wardCode'], []],
-    ['no name, no birth', ['externalId', 'sex', 'wardCode'], ['fullName (Họ và tên)', 'dateOfBirth (Ngày sinh) or birthYear (Năm sinh)']],
+    [
+      'no name, no birth',
+      ['externalId', 'sex', 'wardCode'],
+      ['fullName (Họ và tên)', 'dateOfBirth (Ngày sinh) or birthYear (Năm sinh)'],
+    ],
     ['no key', ['fullName', 'sex', 'dateOfBirth', 'wardCode'], ['externalId (Mã nguồn) or id (Mã trẻ)']],
   ]
-  for (const [name, present, expected] of cases) t.same(missingColumns('children', new Set(present), childColumns), expected, name)
-  t.same(missingColumns('households', new Set(['externalId']), householdColumns), ['headName (Họ và tên chủ hộ)', 'wardCode (Mã phường)'])
+  for (const [name, present, expected] of cases)
+    t.same(missingColumns('children', new Set(present), childColumns), expected, name)
+  t.same(missingColumns('households', new Set(['externalId']), householdColumns), [
+    'headName (Họ và tên chủ hộ)',
+    'wardCode (Mã phường)',
+  ])
 })
 
 t.test('cells: trimmed; formula-looking ones refused unless an apostrophe marks them as text', async (t) => {
@@ -113,7 +137,11 @@ t.test('yes/no, sex and group codes as officers write them', async (t) => {
     ['x', null],
   ]
   for (const [text, expected] of sexes) t.equal(parseSex(text), expected, `sex ${text}`)
-  t.same(parseGroupCodes('d, a;DD  đ'), { codes: ['a', 'd', 'đ'], unknown: [] }, 'in legal order, dd and đ the same group')
+  t.same(
+    parseGroupCodes('d, a;DD  đ'),
+    { codes: ['a', 'd', 'đ'], unknown: [] },
+    'in legal order, dd and đ the same group',
+  )
   t.same(parseGroupCodes('a f j'), { codes: ['a'], unknown: ['f', 'j'] })
   t.same(parseGroupCodes(''), { codes: [], unknown: [] })
 })
@@ -127,7 +155,8 @@ t.test('leading zeros a spreadsheet dropped are put back', async (t) => {
     ['12345', 12, 9, '12345'],
     ['1', 2, 1, '01'],
   ]
-  for (const [value, length, shortest, expected] of cases) t.equal(restoreLeadingZeros(value, length, shortest), expected, value)
+  for (const [value, length, shortest, expected] of cases)
+    t.equal(restoreLeadingZeros(value, length, shortest), expected, value)
 })
 
 t.test('texts equal up to Unicode form and spacing are the same', async (t) => {
@@ -217,7 +246,8 @@ t.test('CSV delimiters and workbook cells', async (t) => {
     [912345678, false, '912345678'],
     [-1, false, '-1'],
   ]
-  for (const [serial, date1904, date] of serials) t.equal(serialToDate(serial, date1904), date, `${serial}${date1904 ? ' (1904)' : ''}`)
+  for (const [serial, date1904, date] of serials)
+    t.equal(serialToDate(serial, date1904), date, `${serial}${date1904 ? ' (1904)' : ''}`)
   const escaped: [string, string][] = [
     ['Số 12_x000D_\nngõ 4', 'Số 12\r\nngõ 4'],
     ['_x005F_x000D_', '_x000D_'],

@@ -50,20 +50,101 @@ t.test('circumstance group offered when closing, by kind', async (t) => {
 
 t.test('written report deadline: 24 hours from the later of occurrence and detection', async (t) => {
   const cases: [string, TimePrecision, string, string, 'occurred' | 'detected', string][] = [
-    ['2024-06-10T08:00:00+07:00', 'exact', '2024-06-10T08:00:00+07:00', '2024-06-11T08:00:00+07:00', 'occurred', 'detected at once'],
-    ['2024-06-10T08:00:00+07:00', 'exact', '2024-06-10T07:00:00+07:00', '2024-06-11T08:00:00+07:00', 'occurred', 'detection before occurrence (invalid) never shortens it'],
-    ['2024-06-10T08:00:00+07:00', 'exact', '2024-06-12T14:00:00+07:00', '2024-06-13T14:00:00+07:00', 'detected', 'detected two days later'],
-    ['2024-06-10T08:00:00+07:00', 'exact', '2024-06-10T08:01:00+07:00', '2024-06-11T08:01:00+07:00', 'detected', 'detected a minute later'],
-    ['2024-06-10T00:00:00+07:00', 'day', '2024-06-10T15:00:00+07:00', '2024-06-12T00:00:00+07:00', 'occurred', 'day precision runs from the end of the day'],
-    ['2024-06-10T12:00:00+07:00', 'day', '2024-06-10T15:00:00+07:00', '2024-06-12T00:00:00+07:00', 'occurred', 'day precision ignores a stray time of day'],
-    ['2024-06-10T00:00:00+07:00', 'day', '2024-06-11T00:00:00+07:00', '2024-06-12T00:00:00+07:00', 'occurred', 'detected exactly at the end of the day: a tie'],
-    ['2024-06-10T00:00:00+07:00', 'day', '2024-06-11T10:00:00+07:00', '2024-06-12T10:00:00+07:00', 'detected', 'day precision, detected the next day'],
-    ['2024-06-09T17:00:00Z', 'day', '2024-06-09T18:00:00Z', '2024-06-12T00:00:00+07:00', 'occurred', 'the day is the local day, not the UTC one'],
-    ['2024-05-01T00:00:00+07:00', 'approximate', '2024-06-10T09:00:00+07:00', '2024-06-11T09:00:00+07:00', 'detected', 'approximate: from detection'],
-    ['2024-06-10T09:00:00+07:00', 'approximate', '2024-06-10T09:00:00+07:00', '2024-06-11T09:00:00+07:00', 'detected', 'approximate: detection even on a tie'],
+    [
+      '2024-06-10T08:00:00+07:00',
+      'exact',
+      '2024-06-10T08:00:00+07:00',
+      '2024-06-11T08:00:00+07:00',
+      'occurred',
+      'detected at once',
+    ],
+    [
+      '2024-06-10T08:00:00+07:00',
+      'exact',
+      '2024-06-10T07:00:00+07:00',
+      '2024-06-11T08:00:00+07:00',
+      'occurred',
+      'detection before occurrence (invalid) never shortens it',
+    ],
+    [
+      '2024-06-10T08:00:00+07:00',
+      'exact',
+      '2024-06-12T14:00:00+07:00',
+      '2024-06-13T14:00:00+07:00',
+      'detected',
+      'detected two days later',
+    ],
+    [
+      '2024-06-10T08:00:00+07:00',
+      'exact',
+      '2024-06-10T08:01:00+07:00',
+      '2024-06-11T08:01:00+07:00',
+      'detected',
+      'detected a minute later',
+    ],
+    [
+      '2024-06-10T00:00:00+07:00',
+      'day',
+      '2024-06-10T15:00:00+07:00',
+      '2024-06-12T00:00:00+07:00',
+      'occurred',
+      'day precision runs from the end of the day',
+    ],
+    [
+      '2024-06-10T12:00:00+07:00',
+      'day',
+      '2024-06-10T15:00:00+07:00',
+      '2024-06-12T00:00:00+07:00',
+      'occurred',
+      'day precision ignores a stray time of day',
+    ],
+    [
+      '2024-06-10T00:00:00+07:00',
+      'day',
+      '2024-06-11T00:00:00+07:00',
+      '2024-06-12T00:00:00+07:00',
+      'occurred',
+      'detected exactly at the end of the day: a tie',
+    ],
+    [
+      '2024-06-10T00:00:00+07:00',
+      'day',
+      '2024-06-11T10:00:00+07:00',
+      '2024-06-12T10:00:00+07:00',
+      'detected',
+      'day precision, detected the next day',
+    ],
+    [
+      '2024-06-09T17:00:00Z',
+      'day',
+      '2024-06-09T18:00:00Z',
+      '2024-06-12T00:00:00+07:00',
+      'occurred',
+      'the day is the local day, not the UTC one',
+    ],
+    [
+      '2024-05-01T00:00:00+07:00',
+      'approximate',
+      '2024-06-10T09:00:00+07:00',
+      '2024-06-11T09:00:00+07:00',
+      'detected',
+      'approximate: from detection',
+    ],
+    [
+      '2024-06-10T09:00:00+07:00',
+      'approximate',
+      '2024-06-10T09:00:00+07:00',
+      '2024-06-11T09:00:00+07:00',
+      'detected',
+      'approximate: detection even on a tie',
+    ],
   ]
   for (const [occurredAt, occurredAtPrecision, detectedAt, dueAt, basis, why] of cases) {
-    const deadline = writtenReportDeadline({ occurredAt: at(occurredAt), occurredAtPrecision, detectedAt: at(detectedAt) })
+    const deadline = writtenReportDeadline({
+      occurredAt: at(occurredAt),
+      occurredAtPrecision,
+      detectedAt: at(detectedAt),
+    })
     t.same({ dueAt: local(deadline.dueAt), basis: deadline.basis }, { dueAt, basis }, why)
   }
 })
@@ -95,7 +176,11 @@ t.test('the detected-later basis decides compliance', async (t) => {
   })
   t.equal(basis, 'detected')
   const now = at('2024-06-14T00:00:00+07:00')
-  t.equal(writtenReportCompliance(dueAt, at('2024-06-13T13:59:00+07:00'), now), 'on_time', '23 h 59 min after detection')
+  t.equal(
+    writtenReportCompliance(dueAt, at('2024-06-13T13:59:00+07:00'), now),
+    'on_time',
+    '23 h 59 min after detection',
+  )
   t.equal(writtenReportCompliance(dueAt, at('2024-06-13T14:01:00+07:00'), now), 'late', '24 h 01 min after detection')
 })
 
@@ -123,9 +208,21 @@ t.test('time integrity of an incident record', async (t) => {
   const now = at('2024-06-10T12:00:00+07:00')
   const cases: [string, string, string | null, [string, string][], string][] = [
     ['2024-06-10T08:00:00+07:00', '2024-06-10T09:00:00+07:00', '2024-06-10T09:30:00+07:00', [], 'consistent'],
-    ['2024-06-10T08:00:00+07:00', '2024-06-10T08:00:00+07:00', '2024-06-10T08:00:00+07:00', [], 'all at the same instant'],
+    [
+      '2024-06-10T08:00:00+07:00',
+      '2024-06-10T08:00:00+07:00',
+      '2024-06-10T08:00:00+07:00',
+      [],
+      'all at the same instant',
+    ],
     ['2024-06-10T08:00:00+07:00', '2024-06-10T12:02:00+07:00', null, [], 'two minutes of clock skew are allowed'],
-    ['2024-06-10T08:00:00+07:00', '2024-06-10T12:02:01+07:00', null, [['time_in_future', 'detectedAt']], 'beyond the skew'],
+    [
+      '2024-06-10T08:00:00+07:00',
+      '2024-06-10T12:02:01+07:00',
+      null,
+      [['time_in_future', 'detectedAt']],
+      'beyond the skew',
+    ],
     [
       '2024-06-10T13:00:00+07:00',
       '2024-06-10T14:00:00+07:00',
@@ -137,7 +234,13 @@ t.test('time integrity of an incident record', async (t) => {
       ],
       'everything in the future',
     ],
-    ['2024-06-10T08:00:00+07:00', '2024-06-10T07:59:00+07:00', null, [['detected_before_occurred', 'detectedAt']], 'detected before it occurred'],
+    [
+      '2024-06-10T08:00:00+07:00',
+      '2024-06-10T07:59:00+07:00',
+      null,
+      [['detected_before_occurred', 'detectedAt']],
+      'detected before it occurred',
+    ],
     [
       '2024-06-10T08:00:00+07:00',
       '2024-06-10T09:00:00+07:00',
@@ -148,7 +251,11 @@ t.test('time integrity of an incident record', async (t) => {
   ]
   for (const [occurredAt, detectedAt, phoneReportedAt, expected, why] of cases) {
     const violations = incidentTimeViolations(
-      { occurredAt: at(occurredAt), detectedAt: at(detectedAt), phoneReportedAt: phoneReportedAt ? at(phoneReportedAt) : null },
+      {
+        occurredAt: at(occurredAt),
+        detectedAt: at(detectedAt),
+        phoneReportedAt: phoneReportedAt ? at(phoneReportedAt) : null,
+      },
       now,
     )
     t.same(
@@ -158,7 +265,14 @@ t.test('time integrity of an incident record', async (t) => {
     )
     for (const v of violations) t.ok(v.message.length > 0, `${why}: ${v.code} has a message`)
   }
-  t.same(incidentTimeViolations({ occurredAt: at('2024-06-10T08:00:00+07:00'), detectedAt: at('2024-06-10T08:00:00+07:00') }, now), [], 'no phone report')
+  t.same(
+    incidentTimeViolations(
+      { occurredAt: at('2024-06-10T08:00:00+07:00'), detectedAt: at('2024-06-10T08:00:00+07:00') },
+      now,
+    ),
+    [],
+    'no phone report',
+  )
 })
 
 t.test('a late written report needs a reason', async (t) => {
@@ -169,7 +283,8 @@ t.test('a late written report needs a reason', async (t) => {
     ['2024-06-11T08:00:00.001+07:00', true],
     ['2024-06-12T08:00:00+07:00', true],
   ]
-  for (const [submittedAt, required] of cases) t.equal(lateReasonRequired(dueAt, at(submittedAt)), required, submittedAt)
+  for (const [submittedAt, required] of cases)
+    t.equal(lateReasonRequired(dueAt, at(submittedAt)), required, submittedAt)
 })
 
 t.test('editing times after the written report', async (t) => {
@@ -186,7 +301,11 @@ t.test('editing times after the written report', async (t) => {
     [d1, 'pending', d2, 'pending', { changed: true, improved: false }, 'not yet due either way'],
   ]
   for (const [beforeDue, beforeC, afterDue, afterC, expected, why] of cases) {
-    t.same(recomputeAfterEdit({ dueAt: beforeDue, compliance: beforeC }, { dueAt: afterDue, compliance: afterC }), expected, why)
+    t.same(
+      recomputeAfterEdit({ dueAt: beforeDue, compliance: beforeC }, { dueAt: afterDue, compliance: afterC }),
+      expected,
+      why,
+    )
   }
 })
 
@@ -209,50 +328,115 @@ t.test('Decree 56 case steps: what may come next', async (t) => {
     [upTo('plan_approval'), false, ['implementation'], 'after approval'],
     [upTo('implementation'), false, ['monitoring'], 'after implementation'],
     [upTo('monitoring'), false, ['monitoring', 'closure'], 'monitoring repeats'],
-    [[...upTo('monitoring'), 'monitoring', 'monitoring'], false, ['monitoring', 'closure'], 'after repeated monitoring'],
+    [
+      [...upTo('monitoring'), 'monitoring', 'monitoring'],
+      false,
+      ['monitoring', 'closure'],
+      'after repeated monitoring',
+    ],
     [upTo('closure'), false, [], 'nothing after closure'],
     [['receipt', 'initial_assessment', 'closure'], false, [], 'closed after initial assessment'],
     [['receipt', 'support_plan'], false, [], 'illegal history: plan before assessment'],
     [['initial_assessment'], false, [], 'illegal history: no receipt'],
     [['receipt', 'receipt'], false, [], 'illegal history: receipt twice'],
-    [['receipt', 'initial_assessment', 'specific_assessment', 'emergency_protection'], true, [], 'illegal history: protection after specific assessment'],
+    [
+      ['receipt', 'initial_assessment', 'specific_assessment', 'emergency_protection'],
+      true,
+      [],
+      'illegal history: protection after specific assessment',
+    ],
     [['receipt', 'initial_assessment', 'closure', 'monitoring'], false, [], 'illegal history: a step after closure'],
   ]
   for (const [done, emergency, expected, why] of cases) t.same(allowedNextSteps(done, emergency), expected, why)
-  t.notOk(allowedNextSteps(['receipt'], false).includes('support_plan'), 'support_plan is not offered before initial assessment')
-  t.notOk(allowedNextSteps(['receipt', 'initial_assessment'], false).includes('emergency_protection'), 'emergency protection only for an emergency')
+  t.notOk(
+    allowedNextSteps(['receipt'], false).includes('support_plan'),
+    'support_plan is not offered before initial assessment',
+  )
+  t.notOk(
+    allowedNextSteps(['receipt', 'initial_assessment'], false).includes('emergency_protection'),
+    'emergency protection only for an emergency',
+  )
 })
 
 t.test('step deadlines from receipt', async (t) => {
   const cases: [CaseStep, string, string | null, string][] = [
     // Friday morning: working days skip the weekend.
-    ['specific_assessment', '2024-06-14T10:00:00+07:00', '2024-06-19T23:59:59+07:00', 'Fri + 3 working days: Mon, Tue, Wed'],
-    ['support_plan', '2024-06-14T10:00:00+07:00', '2024-06-21T23:59:59+07:00', 'Fri + 5 working days crosses one weekend'],
-    ['plan_approval', '2024-06-14T10:00:00+07:00', '2024-06-25T23:59:59+07:00', 'Fri + 7 working days crosses two weekends'],
+    [
+      'specific_assessment',
+      '2024-06-14T10:00:00+07:00',
+      '2024-06-19T23:59:59+07:00',
+      'Fri + 3 working days: Mon, Tue, Wed',
+    ],
+    [
+      'support_plan',
+      '2024-06-14T10:00:00+07:00',
+      '2024-06-21T23:59:59+07:00',
+      'Fri + 5 working days crosses one weekend',
+    ],
+    [
+      'plan_approval',
+      '2024-06-14T10:00:00+07:00',
+      '2024-06-25T23:59:59+07:00',
+      'Fri + 7 working days crosses two weekends',
+    ],
     ['support_plan', '2024-06-15T10:00:00+07:00', '2024-06-21T23:59:59+07:00', 'received on a Saturday'],
     ['support_plan', '2024-06-14T17:30:00Z', '2024-06-21T23:59:59+07:00', 'Friday in UTC, already Saturday locally'],
     // Tết 2025: the break runs Sat 25 Jan – Sun 2 Feb; work resumes Mon 3 Feb.
-    ['specific_assessment', '2025-01-24T09:00:00+07:00', '2025-02-05T23:59:59+07:00', 'the day before Tết + 3: Feb 3, 4, 5'],
+    [
+      'specific_assessment',
+      '2025-01-24T09:00:00+07:00',
+      '2025-02-05T23:59:59+07:00',
+      'the day before Tết + 3: Feb 3, 4, 5',
+    ],
     ['support_plan', '2025-01-24T09:00:00+07:00', '2025-02-07T23:59:59+07:00', 'the day before Tết + 5: Feb 3–7'],
-    ['plan_approval', '2025-01-24T09:00:00+07:00', '2025-02-11T23:59:59+07:00', 'the day before Tết + 7: Feb 3–7, 10, 11'],
-    ['support_plan', '2025-01-23T15:00:00+07:00', '2025-02-06T23:59:59+07:00', 'Thu 23 Jan + 5: Jan 24, Feb 3, 4, 5, 6'],
+    [
+      'plan_approval',
+      '2025-01-24T09:00:00+07:00',
+      '2025-02-11T23:59:59+07:00',
+      'the day before Tết + 7: Feb 3–7, 10, 11',
+    ],
+    [
+      'support_plan',
+      '2025-01-23T15:00:00+07:00',
+      '2025-02-06T23:59:59+07:00',
+      'Thu 23 Jan + 5: Jan 24, Feb 3, 4, 5, 6',
+    ],
     ['support_plan', '2025-01-29T08:00:00+07:00', '2025-02-07T23:59:59+07:00', 'received on the hotline during Tết'],
     // 30/4–1/5 2025: Sat 26 Apr is worked, Fri 2 May is off.
-    ['support_plan', '2025-04-24T09:00:00+07:00', '2025-05-05T23:59:59+07:00', 'Thu 24 Apr + 5: Apr 25, 26, 28, 29, May 5'],
+    [
+      'support_plan',
+      '2025-04-24T09:00:00+07:00',
+      '2025-05-05T23:59:59+07:00',
+      'Thu 24 Apr + 5: Apr 25, 26, 28, 29, May 5',
+    ],
     // Hours are exact instants, nights, weekends and holidays included.
     ['emergency_protection', '2024-06-14T21:30:00+07:00', '2024-06-15T09:30:00+07:00', '12 hours, into a Saturday'],
     ['emergency_protection', '2025-01-28T20:00:00+07:00', '2025-01-29T08:00:00+07:00', '12 hours, during Tết'],
-    ['initial_assessment', '2024-06-14T10:00:00+07:00', '2024-06-14T22:00:00+07:00', 'initial assessment within 12 hours too'],
+    [
+      'initial_assessment',
+      '2024-06-14T10:00:00+07:00',
+      '2024-06-14T22:00:00+07:00',
+      'initial assessment within 12 hours too',
+    ],
     ['receipt', '2024-06-14T10:00:00+07:00', null, 'no deadline'],
     ['implementation', '2024-06-14T10:00:00+07:00', null, 'no deadline'],
     ['monitoring', '2024-06-14T10:00:00+07:00', null, 'no deadline'],
     ['closure', '2024-06-14T10:00:00+07:00', null, 'no deadline'],
   ]
-  for (const [step, receivedAt, expected, why] of cases) t.equal(local(stepDeadline(step, at(receivedAt), calendar)), expected, `${step}: ${why}`)
+  for (const [step, receivedAt, expected, why] of cases)
+    t.equal(local(stepDeadline(step, at(receivedAt), calendar)), expected, `${step}: ${why}`)
 
   const adminRules = [{ step: 'initial_assessment' as const, kind: 'working_days' as const, amount: 1 }]
-  t.equal(local(stepDeadline('initial_assessment', at('2024-06-14T10:00:00+07:00'), calendar, adminRules)), '2024-06-17T23:59:59+07:00', 'rules are data')
-  t.equal(stepDeadline('support_plan', at('2024-06-14T10:00:00+07:00'), calendar, adminRules), null, 'a step absent from the rules has no deadline')
+  t.equal(
+    local(stepDeadline('initial_assessment', at('2024-06-14T10:00:00+07:00'), calendar, adminRules)),
+    '2024-06-17T23:59:59+07:00',
+    'rules are data',
+  )
+  t.equal(
+    stepDeadline('support_plan', at('2024-06-14T10:00:00+07:00'), calendar, adminRules),
+    null,
+    'a step absent from the rules has no deadline',
+  )
 })
 
 t.test('pending step deadlines', async (t) => {
@@ -264,14 +448,70 @@ t.test('pending step deadlines', async (t) => {
   const sa: [CaseStep, string] = ['specific_assessment', '2024-06-17T09:00:00+07:00']
   const cases: [ReturnType<typeof done>, boolean, string, string, [CaseStep, string, boolean][], string][] = [
     [[], false, received, '2024-06-14T10:00:00+07:00', [], 'receipt has no deadline'],
-    [done(r), false, received, '2024-06-14T12:00:00+07:00', [['initial_assessment', '2024-06-14T22:00:00+07:00', false]], 'initial assessment due'],
-    [done(r), true, received, '2024-06-14T22:00:01+07:00', [['initial_assessment', '2024-06-14T22:00:00+07:00', true]], 'initial assessment overdue'],
-    [done(r, ia), true, received, '2024-06-14T22:00:00+07:00', [['emergency_protection', '2024-06-14T22:00:00+07:00', false]], 'emergency protection at its deadline'],
-    [done(r, ia), true, received, '2024-06-14T23:00:00+07:00', [['emergency_protection', '2024-06-14T22:00:00+07:00', true]], 'emergency protection overdue'],
-    [done(r, ia), false, received, '2024-06-17T09:00:00+07:00', [['specific_assessment', '2024-06-19T23:59:59+07:00', false]], 'closure has no deadline'],
-    [done(ia, r), false, received, '2024-06-17T09:00:00+07:00', [['specific_assessment', '2024-06-19T23:59:59+07:00', false]], 'ordered by instant'],
-    [done(r, ia, ep), true, received, '2024-06-20T00:00:00+07:00', [['specific_assessment', '2024-06-19T23:59:59+07:00', true]], 'specific assessment overdue'],
-    [done(r, ia, sa), false, received, '2024-06-22T08:00:00+07:00', [['support_plan', '2024-06-21T23:59:59+07:00', true]], 'plan overdue over the weekend'],
+    [
+      done(r),
+      false,
+      received,
+      '2024-06-14T12:00:00+07:00',
+      [['initial_assessment', '2024-06-14T22:00:00+07:00', false]],
+      'initial assessment due',
+    ],
+    [
+      done(r),
+      true,
+      received,
+      '2024-06-14T22:00:01+07:00',
+      [['initial_assessment', '2024-06-14T22:00:00+07:00', true]],
+      'initial assessment overdue',
+    ],
+    [
+      done(r, ia),
+      true,
+      received,
+      '2024-06-14T22:00:00+07:00',
+      [['emergency_protection', '2024-06-14T22:00:00+07:00', false]],
+      'emergency protection at its deadline',
+    ],
+    [
+      done(r, ia),
+      true,
+      received,
+      '2024-06-14T23:00:00+07:00',
+      [['emergency_protection', '2024-06-14T22:00:00+07:00', true]],
+      'emergency protection overdue',
+    ],
+    [
+      done(r, ia),
+      false,
+      received,
+      '2024-06-17T09:00:00+07:00',
+      [['specific_assessment', '2024-06-19T23:59:59+07:00', false]],
+      'closure has no deadline',
+    ],
+    [
+      done(ia, r),
+      false,
+      received,
+      '2024-06-17T09:00:00+07:00',
+      [['specific_assessment', '2024-06-19T23:59:59+07:00', false]],
+      'ordered by instant',
+    ],
+    [
+      done(r, ia, ep),
+      true,
+      received,
+      '2024-06-20T00:00:00+07:00',
+      [['specific_assessment', '2024-06-19T23:59:59+07:00', true]],
+      'specific assessment overdue',
+    ],
+    [
+      done(r, ia, sa),
+      false,
+      received,
+      '2024-06-22T08:00:00+07:00',
+      [['support_plan', '2024-06-21T23:59:59+07:00', true]],
+      'plan overdue over the weekend',
+    ],
     [
       done(r, ia, sa, ['support_plan', '2024-06-20T09:00:00+07:00'], ['plan_approval', '2024-06-24T09:00:00+07:00']),
       false,
@@ -281,7 +521,11 @@ t.test('pending step deadlines', async (t) => {
       'implementation has no deadline',
     ],
     [
-      done(['receipt', '2025-01-24T09:00:00+07:00'], ['initial_assessment', '2025-01-24T10:00:00+07:00'], ['specific_assessment', '2025-02-04T10:00:00+07:00']),
+      done(
+        ['receipt', '2025-01-24T09:00:00+07:00'],
+        ['initial_assessment', '2025-01-24T10:00:00+07:00'],
+        ['specific_assessment', '2025-02-04T10:00:00+07:00'],
+      ),
       false,
       '2025-01-24T09:00:00+07:00',
       '2025-02-06T10:00:00+07:00',

@@ -22,7 +22,12 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
     const body = response.json()
     t.equal(response.headers.etag, `"${body.version}"`)
     t.same(
-      body.targets.map((x: { indicatorCode: string; comparator: string; value: number }) => `${x.indicatorCode} ${x.comparator} ${x.value}`).sort(),
+      body.targets
+        .map(
+          (x: { indicatorCode: string; comparator: string; value: number }) =>
+            `${x.indicatorCode} ${x.comparator} ${x.value}`,
+        )
+        .sort(),
       reference.targets.map((x) => `${x.indicatorCode} ${x.comparator} ${x.value}`).sort(),
     )
     t.ok(body.targets.every((x: { updatedBy: string }) => x.updatedBy === 'reference'))
@@ -38,17 +43,40 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
       { indicatorCode: 'INJURY_DEATHS', comparator: '=', value: 0, unit: 'count' },
     ]
     const put = (headers: Record<string, string>, payload: unknown) =>
-      app.inject({ method: 'PUT', url: '/v1/plans/2024/targets', headers: { ...admin.headers, ...headers }, payload: payload as Record<string, unknown> })
+      app.inject({
+        method: 'PUT',
+        url: '/v1/plans/2024/targets',
+        headers: { ...admin.headers, ...headers },
+        payload: payload as Record<string, unknown>,
+      })
     t.equal((await put({}, { targets })).statusCode, 428)
     t.equal((await put({ 'if-match': '"12345"' }, { targets })).statusCode, 412)
     t.equal(
-      (await app.inject({ method: 'PUT', url: '/v1/plans/2024/targets', headers: { ...officer.headers, 'if-match': etag }, payload: { targets } })).statusCode,
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/v1/plans/2024/targets',
+          headers: { ...officer.headers, 'if-match': etag },
+          payload: { targets },
+        })
+      ).statusCode,
       403,
       'a district officer reads targets but does not set them',
     )
-    const invalid = await put({ 'if-match': etag }, { targets: [{ indicatorCode: 'SC_CHILDREN_CARED_PCT', comparator: '>=', value: 190, unit: 'percent' }, { indicatorCode: 'NOPE', comparator: '=', value: 1, unit: 'count' }] })
+    const invalid = await put(
+      { 'if-match': etag },
+      {
+        targets: [
+          { indicatorCode: 'SC_CHILDREN_CARED_PCT', comparator: '>=', value: 190, unit: 'percent' },
+          { indicatorCode: 'NOPE', comparator: '=', value: 1, unit: 'count' },
+        ],
+      },
+    )
     t.equal(invalid.statusCode, 422)
-    t.same(invalid.json().errors.map((e: { pointer: string }) => e.pointer), ['/targets/0/value', '/targets/1/indicatorCode'])
+    t.same(
+      invalid.json().errors.map((e: { pointer: string }) => e.pointer),
+      ['/targets/0/value', '/targets/1/indicatorCode'],
+    )
     t.equal((await put({ 'if-match': etag }, { targets: [{ ...targets[0], comparator: '~' }] })).statusCode, 400)
     t.equal((await put({ 'if-match': etag }, { targets, note: 'x' })).statusCode, 400)
     t.equal((await listTargets(app.database.db, 2024)).length, reference.targets.length, 'nothing changed')
@@ -59,11 +87,20 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
     t.not(saved.headers.etag, etag, 'a new version')
     t.ok(saved.json().targets.every((x: { updatedBy: string }) => x.updatedBy === admin.id))
     t.equal((await put({ 'if-match': etag }, { targets })).statusCode, 412, 'the old ETag is stale now')
-    const events = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, saved.headers['x-request-id'] as string))
+    const events = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.requestId, saved.headers['x-request-id'] as string))
     t.match(events, [{ action: 'plan_targets.replace', resourceId: '2024', outcome: 'success' }])
 
-    const values = (await app.inject({ url: '/v1/indicators/values?year=2024&unit=008', headers: officer.headers })).json()
-    t.same(values.indicators.find((i: { code: string }) => i.code === 'SC_CHILDREN_CARED_PCT').target, { comparator: '>=', value: 95, unit: 'percent' }, 'values use the new target at once')
+    const values = (
+      await app.inject({ url: '/v1/indicators/values?year=2024&unit=008', headers: officer.headers })
+    ).json()
+    t.same(
+      values.indicators.find((i: { code: string }) => i.code === 'SC_CHILDREN_CARED_PCT').target,
+      { comparator: '>=', value: 95, unit: 'percent' },
+      'values use the new target at once',
+    )
     t.equal(values.indicators.find((i: { code: string }) => i.code === 'WARDS_WITH_PLAN').target, null)
   })
 
@@ -72,11 +109,25 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
     t.equal((await listTargets(app.database.db, 2024)).length, 2, 'the administrator’s 2024 targets stay')
     const before = await app.database.db.select().from(indicatorDefinitions)
     await app.database.db.transaction((tx) => applyIndicatorsReference(tx, reference))
-    t.equal((await app.database.db.select().from(indicatorDefinitions)).length, before.length, 'an unchanged file adds no version')
-    const changed = { ...reference, version: 'test', indicators: reference.indicators.map((i) => (i.code === 'INJURY_DEATHS' ? { ...i, nameEn: 'Deaths from injuries' } : i)) }
+    t.equal(
+      (await app.database.db.select().from(indicatorDefinitions)).length,
+      before.length,
+      'an unchanged file adds no version',
+    )
+    const changed = {
+      ...reference,
+      version: 'test',
+      indicators: reference.indicators.map((i) =>
+        i.code === 'INJURY_DEATHS' ? { ...i, nameEn: 'Deaths from injuries' } : i,
+      ),
+    }
     await app.database.db.transaction((tx) => applyIndicatorsReference(tx, changed))
     const definitions = await listDefinitions(app.database.db)
-    t.match(definitions.find((d) => d.code === 'INJURY_DEATHS'), { version: 2, nameEn: 'Deaths from injuries' }, 'a changed definition is a new version')
+    t.match(
+      definitions.find((d) => d.code === 'INJURY_DEATHS'),
+      { version: 2, nameEn: 'Deaths from injuries' },
+      'a changed definition is a new version',
+    )
     t.equal(definitions.find((d) => d.code === 'UNDER6_BHYT_PCT')!.version, 1, 'the others keep theirs')
     await app.database.db.insert(indicatorDefinitions).values({
       code: 'INJURY_DEATHS',
@@ -85,17 +136,26 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
       publishedAt: new Date(),
     })
     await app.database.db.transaction((tx) => applyIndicatorsReference(tx, reference))
-    t.match((await listDefinitions(app.database.db)).find((d) => d.code === 'INJURY_DEATHS'), { version: 3, nameEn: 'Set by an administrator' })
+    t.match(
+      (await listDefinitions(app.database.db)).find((d) => d.code === 'INJURY_DEATHS'),
+      { version: 3, nameEn: 'Set by an administrator' },
+    )
   })
 
   async function definitionOf(code: string): Promise<Record<string, unknown>> {
-    const [row] = await app.database.db.select().from(indicatorDefinitions).where(eq(indicatorDefinitions.code, code)).limit(1)
+    const [row] = await app.database.db
+      .select()
+      .from(indicatorDefinitions)
+      .where(eq(indicatorDefinitions.code, code))
+      .limit(1)
     const { referenceVersion: _reference, ...definition } = row!.definition
     return definition
   }
 
   t.test('reporting periods: stored, or the plan’s defaults; later years configurable', async (t) => {
-    const periods2024 = (await app.inject({ url: '/v1/reporting-periods?year=2024', headers: wardOfficer.headers })).json().items
+    const periods2024 = (
+      await app.inject({ url: '/v1/reporting-periods?year=2024', headers: wardOfficer.headers })
+    ).json().items
     t.same(
       periods2024.map((p: { code: string; dueDate: string; stored: boolean }) => [p.code, p.dueDate, p.stored]),
       [
@@ -105,23 +165,44 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
         ['2024-annual', '2024-11-10', true],
       ],
     )
-    const periods2025 = (await app.inject({ url: '/v1/reporting-periods?year=2025', headers: admin.headers })).json().items
-    t.ok(periods2025.every((p: { stored: boolean }) => !p.stored), 'not stored yet: the defaults')
+    const periods2025 = (await app.inject({ url: '/v1/reporting-periods?year=2025', headers: admin.headers })).json()
+      .items
+    t.ok(
+      periods2025.every((p: { stored: boolean }) => !p.stored),
+      'not stored yet: the defaults',
+    )
     const sixMonth = periods2025.find((p: { code: string }) => p.code === '2025-six_month')
     const put = (code: string, version: string, payload: Record<string, unknown>, account = admin) =>
-      app.inject({ method: 'PUT', url: `/v1/reporting-periods/${code}`, headers: { ...account.headers, 'if-match': version }, payload })
+      app.inject({
+        method: 'PUT',
+        url: `/v1/reporting-periods/${code}`,
+        headers: { ...account.headers, 'if-match': version },
+        payload,
+      })
     const change = { dueDate: '2025-05-20', windowFrom: '2025-01-01', windowTo: '2025-05-14' }
     t.equal((await put('2025-six_month', `"${sixMonth.version}"`, change, officer)).statusCode, 403)
     t.equal((await put('2025-six_month', '"1"', change)).statusCode, 412)
     t.equal((await put('2025-monthly', `"${sixMonth.version}"`, change)).statusCode, 400)
     const invalid = await put('2025-six_month', `"${sixMonth.version}"`, { ...change, windowTo: '2025-06-01' })
     t.equal(invalid.statusCode, 422)
-    t.same(invalid.json().errors.map((e: { pointer: string }) => e.pointer), ['/dueDate'])
+    t.same(
+      invalid.json().errors.map((e: { pointer: string }) => e.pointer),
+      ['/dueDate'],
+    )
     const saved = await put('2025-six_month', `"${sixMonth.version}"`, change)
     t.equal(saved.statusCode, 200)
-    t.match(saved.json(), { code: '2025-six_month', kind: 'six_month', year: 2025, dueDate: '2025-05-20', stored: true })
+    t.match(saved.json(), {
+      code: '2025-six_month',
+      kind: 'six_month',
+      year: 2025,
+      dueDate: '2025-05-20',
+      stored: true,
+    })
     const after = (await app.inject({ url: '/v1/reporting-periods?year=2025', headers: admin.headers })).json().items
-    t.match(after.find((p: { code: string }) => p.code === '2025-six_month'), { dueDate: '2025-05-20', stored: true })
+    t.match(
+      after.find((p: { code: string }) => p.code === '2025-six_month'),
+      { dueDate: '2025-05-20', stored: true },
+    )
 
     await app.database.db.insert(reports).values({
       provinceCode: '01',

@@ -5,7 +5,12 @@ import { queryRows, type Executor } from '../../../src/db/client.js'
 import { loadWorkingCalendar } from '../../../src/modules/calendar/repository.js'
 import { ageGroups } from '../../../src/modules/children/rules.js'
 import { settleRegistryTallies } from '../../../src/modules/children/repository.js'
-import { careRecords, children, childCircumstances, healthInsuranceCards } from '../../../src/modules/children/tables.js'
+import {
+  careRecords,
+  children,
+  childCircumstances,
+  healthInsuranceCards,
+} from '../../../src/modules/children/tables.js'
 import { MeasureSource } from '../../../src/modules/indicators/measures.js'
 import { periodsOfYear } from '../../../src/modules/indicators/repository.js'
 import { indicatorFigures } from '../../../src/modules/indicators/service.js'
@@ -52,9 +57,16 @@ async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, a
     const figures: Figures = {}
     registry.children.forEach((cell, index) => {
       const special = registry.special[index]!
-      if (cell.numerator !== 0 || special.denominator !== 0 || special.numerator !== 0) figures[`${cell.key.ward} ${cell.key.sex} ${cell.key.ageGroup}`] = [cell.numerator, special.denominator, special.numerator]
+      if (cell.numerator !== 0 || special.denominator !== 0 || special.numerator !== 0)
+        figures[`${cell.key.ward} ${cell.key.sex} ${cell.key.ageGroup}`] = [
+          cell.numerator,
+          special.denominator,
+          special.numerator,
+        ]
     })
-    for (const cell of registry.carded) if (cell.denominator !== 0 || cell.numerator !== 0) figures[`${cell.key.ward} ${cell.key.sex} under 6`] = [cell.denominator, cell.numerator]
+    for (const cell of registry.carded)
+      if (cell.denominator !== 0 || cell.numerator !== 0)
+        figures[`${cell.key.ward} ${cell.key.sex} under 6`] = [cell.denominator, cell.numerator]
     return figures
   })
 }
@@ -63,11 +75,22 @@ async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, a
 async function fromChildren({ app }: TestApp, windowFrom: string, asOf: string): Promise<Figures> {
   const yearsBefore = (years: number) => sql`(${asOf}::date - make_interval(years => ${years}))::date`
   const ageGroup = sql`case when born is null then 'unknown' ${sql.join(
-    ageGroups.map((group) => sql`when born > ${yearsBefore(group.max + 1)} and born <= ${yearsBefore(group.min)} then ${group.code}::text`),
+    ageGroups.map(
+      (group) =>
+        sql`when born > ${yearsBefore(group.max + 1)} and born <= ${yearsBefore(group.min)} then ${group.code}::text`,
+    ),
     sql` `,
   )} end`
   const rows = await inScope(app.database.db, systemScope, (tx) =>
-    queryRows<{ ward: string; sex: string; age_group: string; under6: boolean; special: boolean; cared: boolean; carded: boolean }>(
+    queryRows<{
+      ward: string
+      sex: string
+      age_group: string
+      under6: boolean
+      special: boolean
+      cared: boolean
+      carded: boolean
+    }>(
       tx,
       sql`select ward, sex, ${ageGroup} as age_group, born > ${yearsBefore(6)} as under6, special, cared, carded
           from (
@@ -100,10 +123,20 @@ async function fromChildren({ app }: TestApp, windowFrom: string, asOf: string):
   return figures
 }
 
-async function addChild(tx: Executor, values: Partial<typeof children.$inferInsert> & { wardCode: string; dateOfBirth: string }) {
+async function addChild(
+  tx: Executor,
+  values: Partial<typeof children.$inferInsert> & { wardCode: string; dateOfBirth: string },
+) {
   const [row] = await tx
     .insert(children)
-    .values({ provinceCode: '01', fullName: `Trẻ thử nghiệm ${randomUUID().slice(0, 8)}`, sex: 'female', createdAt: created, updatedAt: created, ...values })
+    .values({
+      provinceCode: '01',
+      fullName: `Trẻ thử nghiệm ${randomUUID().slice(0, 8)}`,
+      sex: 'female',
+      createdAt: created,
+      updatedAt: created,
+      ...values,
+    })
     .returning({ id: children.id })
   return row!.id
 }
@@ -119,25 +152,89 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     const survivor = await addChild(tx, { wardCode: wardA, dateOfBirth: '2020-02-02' })
     const duplicate = await addChild(tx, { wardCode: wardA, dateOfBirth: '2020-02-02' })
     await tx.insert(healthInsuranceCards).values([
-      { childId: duplicate, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-A', validFrom: '2020-02-02', validTo: '2022-12-31', createdAt: created },
-      { childId: duplicate, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-B', validFrom: '2023-01-01', validTo: '2026-09-30', createdAt: created },
-      { childId: survivor, provinceCode: '01', wardCode: wardA, cardNumber: 'TE1-C', validFrom: '2024-05-01', validTo: '2024-04-01', createdAt: created },
+      {
+        childId: duplicate,
+        provinceCode: '01',
+        wardCode: wardA,
+        cardNumber: 'TE1-A',
+        validFrom: '2020-02-02',
+        validTo: '2022-12-31',
+        createdAt: created,
+      },
+      {
+        childId: duplicate,
+        provinceCode: '01',
+        wardCode: wardA,
+        cardNumber: 'TE1-B',
+        validFrom: '2023-01-01',
+        validTo: '2026-09-30',
+        createdAt: created,
+      },
+      {
+        childId: survivor,
+        provinceCode: '01',
+        wardCode: wardA,
+        cardNumber: 'TE1-C',
+        validFrom: '2024-05-01',
+        validTo: '2024-04-01',
+        createdAt: created,
+      },
     ])
-    await tx.insert(childCircumstances).values({ childId: duplicate, provinceCode: '01', wardCode: wardA, kind: 'group', groupCode: 'c', startDate: '2024-02-01', createdAt: created, updatedAt: created })
-    await tx.update(healthInsuranceCards).set({ childId: survivor }).where(sql`${healthInsuranceCards.childId} = ${duplicate}`)
-    await tx.update(childCircumstances).set({ childId: survivor }).where(sql`${childCircumstances.childId} = ${duplicate}`)
-    await tx.update(children).set({ mergedInto: survivor, deletedAt: created }).where(sql`${children.id} = ${duplicate}`)
+    await tx
+      .insert(childCircumstances)
+      .values({
+        childId: duplicate,
+        provinceCode: '01',
+        wardCode: wardA,
+        kind: 'group',
+        groupCode: 'c',
+        startDate: '2024-02-01',
+        createdAt: created,
+        updatedAt: created,
+      })
+    await tx
+      .update(healthInsuranceCards)
+      .set({ childId: survivor })
+      .where(sql`${healthInsuranceCards.childId} = ${duplicate}`)
+    await tx
+      .update(childCircumstances)
+      .set({ childId: survivor })
+      .where(sql`${childCircumstances.childId} = ${duplicate}`)
+    await tx
+      .update(children)
+      .set({ mergedInto: survivor, deletedAt: created })
+      .where(sql`${children.id} = ${duplicate}`)
 
     const mover = await addChild(tx, { wardCode: wardA, dateOfBirth: '2017-07-07', sex: 'male' })
-    await tx.insert(careRecords).values({ childId: mover, provinceCode: '01', wardCode: wardA, kind: 'allowance', startDate: '2024-01-01', endDate: '2024-03-31', amountVnd: 500_000, createdAt: created, updatedAt: created })
-    await tx.update(children).set({ wardCode: wardB, dateOfBirth: '2017-08-08' }).where(sql`${children.id} = ${mover}`)
+    await tx
+      .insert(careRecords)
+      .values({
+        childId: mover,
+        provinceCode: '01',
+        wardCode: wardA,
+        kind: 'allowance',
+        startDate: '2024-01-01',
+        endDate: '2024-03-31',
+        amountVnd: 500_000,
+        createdAt: created,
+        updatedAt: created,
+      })
+    await tx
+      .update(children)
+      .set({ wardCode: wardB, dateOfBirth: '2017-08-08' })
+      .where(sql`${children.id} = ${mover}`)
     await tx.execute(sql`update care_records set ward_code = ${wardB} where child_id = ${mover}`)
 
     const leaver = await addChild(tx, { wardCode: wardB, dateOfBirth: '2019-09-09' })
-    await tx.update(children).set({ status: 'moved_out', statusDate: '2024-05-05' }).where(sql`${children.id} = ${leaver}`)
+    await tx
+      .update(children)
+      .set({ status: 'moved_out', statusDate: '2024-05-05' })
+      .where(sql`${children.id} = ${leaver}`)
     const removed = await addChild(tx, { wardCode: wardB, dateOfBirth: '2019-10-10' })
     await tx.delete(children).where(sql`${children.id} = ${removed}`)
-    await tx.execute(sql`update child_circumstances set end_date = '2024-04-30' where group_code = 'b' and id = (select min(id::text)::uuid from child_circumstances where group_code = 'b')`)
+    await tx.execute(
+      sql`update child_circumstances set end_date = '2024-04-30' where group_code = 'b' and id = (select min(id::text)::uuid from child_circumstances where group_code = 'b')`,
+    )
   })
 
   const sameBothWays = async (t: Test) => {
@@ -150,15 +247,24 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
       ['2023-01-01', '2023-12-31'],
     ] as const) {
       const expected = await fromChildren(ctx, windowFrom, asOf)
-      t.ok(Object.values(expected).some((figure) => figure.length === 2 && figure[1] > 0), 'cards are counted')
-      t.same(await fromTallies(ctx, { all: false, wards, groups: [] }, windowFrom, asOf), expected, `${windowFrom}…${asOf}: as counting the children gives`)
+      t.ok(
+        Object.values(expected).some((figure) => figure.length === 2 && figure[1] > 0),
+        'cards are counted',
+      )
+      t.same(
+        await fromTallies(ctx, { all: false, wards, groups: [] }, windowFrom, asOf),
+        expected,
+        `${windowFrom}…${asOf}: as counting the children gives`,
+      )
     }
   }
 
   t.test('answer as counting the children does, before the deltas are folded', async (t) => {
     await sameBothWays(t)
     t.same(
-      [...ageGroups].sort((a, b) => a.min - b.min).map((group, index, sorted) => index === 0 || group.min === sorted[index - 1]!.max + 1),
+      [...ageGroups]
+        .sort((a, b) => a.min - b.min)
+        .map((group, index, sorted) => index === 0 || group.min === sorted[index - 1]!.max + 1),
       ageGroups.map(() => true),
       'the age groups follow one another without a gap (the age buckets assume it)',
     )
@@ -168,27 +274,42 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     const incremental = await netTallies(ctx)
     t.ok(incremental.length > 0)
     const merged = incremental.filter((row) => row.birth_date === '2020-02-02')
-    t.same(merged, [
-      {
-        ward_code: wardA,
-        sex: 'female',
-        birth_date: '2020-02-02',
-        inactive_since: null,
-        card_coverage: '{[2020-02-02,2026-10-01)}',
-        membership_coverage: '{[2024-02-01,)}',
-        care_coverage: '{}',
-        children: 1,
-      },
-    ], 'the merged record left the tallies; the survivor holds its cards and membership; a reversed card covers no day')
+    t.same(
+      merged,
+      [
+        {
+          ward_code: wardA,
+          sex: 'female',
+          birth_date: '2020-02-02',
+          inactive_since: null,
+          card_coverage: '{[2020-02-02,2026-10-01)}',
+          membership_coverage: '{[2024-02-01,)}',
+          care_coverage: '{}',
+          children: 1,
+        },
+      ],
+      'the merged record left the tallies; the survivor holds its cards and membership; a reversed card covers no day',
+    )
     t.same(
       incremental.filter((row) => row.birth_date === '2019-09-09'),
-      [{ ward_code: wardB, sex: 'female', birth_date: '2019-09-09', inactive_since: '2024-05-05', card_coverage: '{}', membership_coverage: '{}', care_coverage: '{}', children: 1 }],
+      [
+        {
+          ward_code: wardB,
+          sex: 'female',
+          birth_date: '2019-09-09',
+          inactive_since: '2024-05-05',
+          card_coverage: '{}',
+          membership_coverage: '{}',
+          care_coverage: '{}',
+          children: 1,
+        },
+      ],
     )
     t.equal(incremental.filter((row) => row.birth_date === '2019-10-10').length, 0, 'a deleted row leaves no count')
 
-    const [{ deltas }] = await inScope(ctx.app.database.db, systemScope, (tx) =>
+    const [{ deltas }] = (await inScope(ctx.app.database.db, systemScope, (tx) =>
       queryRows<{ deltas: number }>(tx, sql`select count(*)::int as deltas from registry_tallies where not settled`),
-    ) as [{ deltas: number }]
+    )) as [{ deltas: number }]
     t.ok(deltas > 3, 'the writes appended deltas')
     t.equal(await settleRegistryTallies(ctx.app.database.db, 3), deltas, 'folded three at a time, every one of them')
     t.same(await netTallies(ctx), incremental, 'settling changes no count')
@@ -220,26 +341,45 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     t.same(await netTallies(ctx), before, 'no count changed')
   })
 
-  t.test('writers adding children with the same key do not wait for one another', { skip: !onPostgres && 'needs two connections' }, async (t) => {
-    const [first, second] = await Promise.all([ownerSession(t, ctx.app.database), ownerSession(t, ctx.app.database)])
-    const insert = `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
+  t.test(
+    'writers adding children with the same key do not wait for one another',
+    { skip: !onPostgres && 'needs two connections' },
+    async (t) => {
+      const [first, second] = await Promise.all([ownerSession(t, ctx.app.database), ownerSession(t, ctx.app.database)])
+      const insert = `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
                     values ('01', '${wardA}', 'Trẻ thử nghiệm song song', '2022-02-22', 'male', now(), now())`
-    await first.query('begin')
-    await first.query(insert)
-    await second.query(`set lock_timeout = '1s'`)
-    await second.query('begin')
-    await second.query(insert)
-    await second.query('commit')
-    await first.query('commit')
-    const counted = (await netTallies(ctx)).filter((row) => row.birth_date === '2022-02-22')
-    t.same(counted.map((row) => row.children), [2])
-  })
+      await first.query('begin')
+      await first.query(insert)
+      await second.query(`set lock_timeout = '1s'`)
+      await second.query('begin')
+      await second.query(insert)
+      await second.query('commit')
+      await first.query('commit')
+      const counted = (await netTallies(ctx)).filter((row) => row.birth_date === '2022-02-22')
+      t.same(
+        counted.map((row) => row.children),
+        [2],
+      )
+    },
+  )
 
   t.test('the tallies answer for whole wards only: a residential group’s officer is refused its ward', async (t) => {
     const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-    t.equal((await addResidentialGroup(ctx, admin, { code: `${wardA}-91`, nameVi: 'Tổ dân phố thử nghiệm', parentCode: wardA })).statusCode, 201)
+    t.equal(
+      (
+        await addResidentialGroup(ctx, admin, {
+          code: `${wardA}-91`,
+          nameVi: 'Tổ dân phố thử nghiệm',
+          parentCode: wardA,
+        })
+      ).statusCode,
+      201,
+    )
     const groupOfficer = await accountFor(ctx, { role: 'ward_officer', units: [`${wardA}-91`] })
-    const response = await ctx.app.inject({ url: `/v1/indicators/values?year=2024&unit=${wardA}`, headers: groupOfficer.headers })
+    const response = await ctx.app.inject({
+      url: `/v1/indicators/values?year=2024&unit=${wardA}`,
+      headers: groupOfficer.headers,
+    })
     t.equal(response.statusCode, 403)
     t.equal(response.json().code, 'unit_out_of_scope')
   })
@@ -260,36 +400,51 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
     await t.rejects(attempt, { status: 409, code: 'window_not_started' })
   })
 
-  t.test('parts written at once to the same child both reach its coverage', { skip: !onPostgres && 'needs two connections' }, async (t) => {
-    const [first, second] = await Promise.all([ownerSession(t, ctx.app.database), ownerSession(t, ctx.app.database)])
-    const [{ id }] = (
-      await first.query<{ id: string }>(
-        `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
+  t.test(
+    'parts written at once to the same child both reach its coverage',
+    { skip: !onPostgres && 'needs two connections' },
+    async (t) => {
+      const [first, second] = await Promise.all([ownerSession(t, ctx.app.database), ownerSession(t, ctx.app.database)])
+      const [{ id }] = (
+        await first.query<{ id: string }>(
+          `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
          values ('01', '${wardB}', 'Trẻ thử nghiệm hai thẻ', '2023-03-03', 'female', now(), now()) returning id`,
-      )
-    ).rows as [{ id: string }]
-    const card = (number: string, from: string, to: string) =>
-      `insert into health_insurance_cards (child_id, province_code, ward_code, card_number, valid_from, valid_to, created_at)
+        )
+      ).rows as [{ id: string }]
+      const card = (number: string, from: string, to: string) =>
+        `insert into health_insurance_cards (child_id, province_code, ward_code, card_number, valid_from, valid_to, created_at)
        values ('${id}', '01', '${wardB}', '${number}', '${from}', '${to}', now())`
-    await first.query('begin')
-    await first.query(card('TE1-R1', '2023-03-03', '2024-03-02'))
-    await second.query('begin')
-    const waiting = second.query(card('TE1-R2', '2025-01-01', '2025-12-31'))
-    await waitForLockWaiter(first)
-    await first.query('commit')
-    await waiting
-    await second.query('commit')
-    const [{ coverage }] = (await first.query<{ coverage: string }>(`select card_coverage::text as coverage from children where id = '${id}'`)).rows as [{ coverage: string }]
-    t.equal(coverage, '{[2023-03-03,2024-03-03),[2025-01-01,2026-01-01)}', 'the second writer waited for the first and kept its card')
-    const incremental = await netTallies(ctx)
-    await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
-    t.same(await netTallies(ctx), incremental, 'the tallies agree with a rebuild')
-  })
+      await first.query('begin')
+      await first.query(card('TE1-R1', '2023-03-03', '2024-03-02'))
+      await second.query('begin')
+      const waiting = second.query(card('TE1-R2', '2025-01-01', '2025-12-31'))
+      await waitForLockWaiter(first)
+      await first.query('commit')
+      await waiting
+      await second.query('commit')
+      const [{ coverage }] = (
+        await first.query<{ coverage: string }>(
+          `select card_coverage::text as coverage from children where id = '${id}'`,
+        )
+      ).rows as [{ coverage: string }]
+      t.equal(
+        coverage,
+        '{[2023-03-03,2024-03-03),[2025-01-01,2026-01-01)}',
+        'the second writer waited for the first and kept its card',
+      )
+      const incremental = await netTallies(ctx)
+      await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
+      t.same(await netTallies(ctx), incremental, 'the tallies agree with a rebuild')
+    },
+  )
 
   t.test('emptying a table with TRUNCATE empties what it counted', async (t) => {
     await asTableOwner(ctx.app.database, ['truncate care_records'])
     const after = await netTallies(ctx)
-    t.ok(after.every((row) => row.care_coverage === '{}'), 'no care left in the coverage')
+    t.ok(
+      after.every((row) => row.care_coverage === '{}'),
+      'no care left in the coverage',
+    )
     await asTableOwner(ctx.app.database, ['select cps_rebuild_registry_tallies()'])
     t.same(await netTallies(ctx), after, 'the tallies agree with a rebuild')
     await sameBothWays(t)

@@ -44,11 +44,19 @@ interface IndicatorsFile {
     source: string
     measure: string
   }[]
-  targets: { planYear: number; indicatorCode: string; comparator: Comparator; value: number; unit: 'percent' | 'count' | 'wards' }[]
+  targets: {
+    planYear: number
+    indicatorCode: string
+    comparator: Comparator
+    value: number
+    unit: 'percent' | 'count' | 'wards'
+  }[]
   periods: ReportingPeriod[]
 }
 
-const file = JSON.parse(readFileSync(new URL('../../../src/reference/indicators.json', import.meta.url), 'utf8')) as IndicatorsFile
+const file = JSON.parse(
+  readFileSync(new URL('../../../src/reference/indicators.json', import.meta.url), 'utf8'),
+) as IndicatorsFile
 
 t.test('target met', async (t) => {
   const cases: [number | null, Comparator, number, boolean | null][] = [
@@ -93,7 +101,8 @@ t.test('percentage: 2 decimals, halves rounded up', async (t) => {
     [7, 0, null],
     [11, 10, 110], // inconsistent data is shown, not clamped
   ]
-  for (const [numerator, denominator, expected] of cases) t.equal(percentage(numerator, denominator), expected, `${numerator}/${denominator}`)
+  for (const [numerator, denominator, expected] of cases)
+    t.equal(percentage(numerator, denominator), expected, `${numerator}/${denominator}`)
   t.throws(() => percentage(-1, 10), RangeError)
   t.throws(() => percentage(1, -10), RangeError)
   t.throws(() => percentage(1.5, 10), RangeError)
@@ -111,7 +120,8 @@ t.test('small-cell suppression', async (t) => {
     [6, 6, false],
     [120, 120, false],
   ]
-  for (const [count, value, suppressed] of cells) t.same(suppressSmallCell(count), { value, suppressed }, `count ${count}`)
+  for (const [count, value, suppressed] of cells)
+    t.same(suppressSmallCell(count), { value, suppressed }, `count ${count}`)
   t.throws(() => suppressSmallCell(-1), RangeError)
 
   const percentages: [number, number, number | null, boolean][] = [
@@ -134,10 +144,38 @@ t.test('small-cell suppression', async (t) => {
 
 t.test('default reporting periods', async (t) => {
   t.same(defaultPeriodsForYear(2024), [
-    { code: '2024-ward_plan', kind: 'ward_plan', year: 2024, dueDate: '2024-03-30', windowFrom: '2024-01-01', windowTo: '2024-03-29' },
-    { code: '2024-six_month', kind: 'six_month', year: 2024, dueDate: '2024-05-15', windowFrom: '2024-01-01', windowTo: '2024-05-14' },
-    { code: '2024-nine_month', kind: 'nine_month', year: 2024, dueDate: '2024-09-15', windowFrom: '2024-01-01', windowTo: '2024-09-14' },
-    { code: '2024-annual', kind: 'annual', year: 2024, dueDate: '2024-11-10', windowFrom: '2024-01-01', windowTo: '2024-11-09' },
+    {
+      code: '2024-ward_plan',
+      kind: 'ward_plan',
+      year: 2024,
+      dueDate: '2024-03-30',
+      windowFrom: '2024-01-01',
+      windowTo: '2024-03-29',
+    },
+    {
+      code: '2024-six_month',
+      kind: 'six_month',
+      year: 2024,
+      dueDate: '2024-05-15',
+      windowFrom: '2024-01-01',
+      windowTo: '2024-05-14',
+    },
+    {
+      code: '2024-nine_month',
+      kind: 'nine_month',
+      year: 2024,
+      dueDate: '2024-09-15',
+      windowFrom: '2024-01-01',
+      windowTo: '2024-09-14',
+    },
+    {
+      code: '2024-annual',
+      kind: 'annual',
+      year: 2024,
+      dueDate: '2024-11-10',
+      windowFrom: '2024-01-01',
+      windowTo: '2024-11-09',
+    },
   ])
   const p2025 = defaultPeriodsForYear(2025)
   t.same(
@@ -170,7 +208,11 @@ t.test('submission timeliness (due 15/5/2024, Asia/Ho_Chi_Minh)', async (t) => {
     ['not submitted, months later', null, later.toISOString(), 'missing'],
   ]
   for (const [name, submittedAt, now, expected] of cases) {
-    t.equal(submissionTimeliness(period, submittedAt === null ? null : new Date(submittedAt), new Date(now)), expected, name)
+    t.equal(
+      submissionTimeliness(period, submittedAt === null ? null : new Date(submittedAt), new Date(now)),
+      expected,
+      name,
+    )
   }
   t.equal(
     submissionTimeliness({ dueDate: '2024-11-10' }, new Date('2024-11-10T20:00:00+07:00'), later),
@@ -180,8 +222,14 @@ t.test('submission timeliness (due 15/5/2024, Asia/Ho_Chi_Minh)', async (t) => {
 })
 
 t.test('timeliness summary', async (t) => {
-  const cases: [Timeliness[], { onTime: number; late: number; missing: number; notDue: number; due: number; onTimePercentage: number | null }][] = [
-    [['on_time', 'late', 'missing', 'not_due', 'on_time'], { onTime: 2, late: 1, missing: 1, notDue: 1, due: 4, onTimePercentage: 50 }],
+  const cases: [
+    Timeliness[],
+    { onTime: number; late: number; missing: number; notDue: number; due: number; onTimePercentage: number | null },
+  ][] = [
+    [
+      ['on_time', 'late', 'missing', 'not_due', 'on_time'],
+      { onTime: 2, late: 1, missing: 1, notDue: 1, due: 4, onTimePercentage: 50 },
+    ],
     [['on_time', 'on_time', 'late'], { onTime: 2, late: 1, missing: 0, notDue: 0, due: 3, onTimePercentage: 66.67 }],
     [['not_due', 'not_due'], { onTime: 0, late: 0, missing: 0, notDue: 2, due: 0, onTimePercentage: null }],
     [[], { onTime: 0, late: 0, missing: 0, notDue: 0, due: 0, onTimePercentage: null }],
@@ -215,7 +263,14 @@ t.test('sum breakdowns', async (t) => {
         { key: { ward: 'C' }, numerator: 3, denominator: 4 },
       ],
     ],
-    [['sex', 'ward'], cells.map((c) => ({ key: { sex: c.key.sex!, ward: c.key.ward! }, numerator: c.numerator, denominator: c.denominator }))],
+    [
+      ['sex', 'ward'],
+      cells.map((c) => ({
+        key: { sex: c.key.sex!, ward: c.key.ward! },
+        numerator: c.numerator,
+        denominator: c.denominator,
+      })),
+    ],
   ]
   for (const [by, expected] of cases) t.same(sumBreakdowns(cells, by), expected, `by [${by.join(', ')}]`)
   t.same(sumBreakdowns([], ['sex']), [], 'no cells, no groups')
@@ -261,9 +316,15 @@ t.test('indicators.json', async (t) => {
     t.ok(['count', 'percentage'].includes(indicator.kind), `${indicator.code} kind`)
     t.ok(['registry', 'incidents', 'assessments', 'reports'].includes(indicator.source), `${indicator.code} source`)
     t.ok(/^[a-z]+\.[a-z0-9_]+$/.test(indicator.measure), `${indicator.code} measure is a machine key`)
-    t.ok(indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind'].includes(b)), `${indicator.code} breakdowns`)
+    t.ok(
+      indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind'].includes(b)),
+      `${indicator.code} breakdowns`,
+    )
     if (indicator.kind === 'percentage') t.ok(indicator.denominator, `${indicator.code} has a denominator`)
-    t.ok(file.notes.some((n) => n.includes(indicator.measure)), `${indicator.code} measure is listed in the notes`)
+    t.ok(
+      file.notes.some((n) => n.includes(indicator.measure)),
+      `${indicator.code} measure is listed in the notes`,
+    )
   }
   t.same(file.indicators.find((i) => i.code === 'ABUSED_CHILDREN')!.breakdowns, ['kind', 'sex', 'ageGroup'])
 
@@ -293,7 +354,11 @@ t.test('indicators.json', async (t) => {
   t.equal(targetMet(percentage(4999, 5000), target('UNDER6_BHYT_PCT')), false, '99.98% with a card')
   t.equal(targetMet(0, target('INJURY_DEATHS')), true)
   t.equal(targetMet(13, target('WARDS_CHILD_FRIENDLY')), false)
-  t.equal(targetMet(percentage(0, 0), target('CHILD_LABOUR_SUPPORTED_PCT')), null, 'no child labour case: nothing to judge')
+  t.equal(
+    targetMet(percentage(0, 0), target('CHILD_LABOUR_SUPPORTED_PCT')),
+    null,
+    'no child labour case: nothing to judge',
+  )
 })
 
 t.test('child labour supported promptly', async (t) => {
@@ -301,20 +366,70 @@ t.test('child labour supported promptly', async (t) => {
   const receivedAt = new Date('2024-05-06T09:00:00+07:00')
   const calendar = { holidays: new Set<string>(), workingWeekendDays: new Set<string>() }
   const at = (local: string) => new Date(`${local}+07:00`)
-  const cases: [string, { emergency: boolean; plan: string | null; protection: string | null }, string, SupportOutcome][] = [
-    ['plan on the 4th working day', { emergency: false, plan: '2024-05-10T09:00:00', protection: null }, '2024-06-01T00:00:00', 'prompt'],
-    ['plan at 23:59 on the 5th working day', { emergency: false, plan: '2024-05-13T23:59:00', protection: null }, '2024-06-01T00:00:00', 'prompt'],
-    ['plan the next morning', { emergency: false, plan: '2024-05-14T08:00:00', protection: null }, '2024-06-01T00:00:00', 'late'],
+  const cases: [
+    string,
+    { emergency: boolean; plan: string | null; protection: string | null },
+    string,
+    SupportOutcome,
+  ][] = [
+    [
+      'plan on the 4th working day',
+      { emergency: false, plan: '2024-05-10T09:00:00', protection: null },
+      '2024-06-01T00:00:00',
+      'prompt',
+    ],
+    [
+      'plan at 23:59 on the 5th working day',
+      { emergency: false, plan: '2024-05-13T23:59:00', protection: null },
+      '2024-06-01T00:00:00',
+      'prompt',
+    ],
+    [
+      'plan the next morning',
+      { emergency: false, plan: '2024-05-14T08:00:00', protection: null },
+      '2024-06-01T00:00:00',
+      'late',
+    ],
     ['no plan, deadline passed', { emergency: false, plan: null, protection: null }, '2024-05-14T00:00:01', 'late'],
-    ['no plan, still within the deadline', { emergency: false, plan: null, protection: null }, '2024-05-13T20:00:00', 'pending'],
-    ['a plan recorded after the cutoff is not yet known', { emergency: false, plan: '2024-05-10T09:00:00', protection: null }, '2024-05-08T00:00:00', 'pending'],
-    ['emergency: protected within 12 hours, plan late', { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T20:00:00' }, '2024-06-01T00:00:00', 'prompt'],
-    ['emergency: protected after 12 hours, plan late', { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T22:00:00' }, '2024-06-01T00:00:00', 'late'],
-    ['not an emergency: protection does not count', { emergency: false, plan: null, protection: '2024-05-06T10:00:00' }, '2024-06-01T00:00:00', 'late'],
+    [
+      'no plan, still within the deadline',
+      { emergency: false, plan: null, protection: null },
+      '2024-05-13T20:00:00',
+      'pending',
+    ],
+    [
+      'a plan recorded after the cutoff is not yet known',
+      { emergency: false, plan: '2024-05-10T09:00:00', protection: null },
+      '2024-05-08T00:00:00',
+      'pending',
+    ],
+    [
+      'emergency: protected within 12 hours, plan late',
+      { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T20:00:00' },
+      '2024-06-01T00:00:00',
+      'prompt',
+    ],
+    [
+      'emergency: protected after 12 hours, plan late',
+      { emergency: true, plan: '2024-05-20T09:00:00', protection: '2024-05-06T22:00:00' },
+      '2024-06-01T00:00:00',
+      'late',
+    ],
+    [
+      'not an emergency: protection does not count',
+      { emergency: false, plan: null, protection: '2024-05-06T10:00:00' },
+      '2024-06-01T00:00:00',
+      'late',
+    ],
   ]
   for (const [name, input, cutoff, expected] of cases) {
     const outcome = childLabourSupport(
-      { receivedAt, emergency: input.emergency, supportPlanAt: input.plan ? at(input.plan) : null, emergencyProtectionAt: input.protection ? at(input.protection) : null },
+      {
+        receivedAt,
+        emergency: input.emergency,
+        supportPlanAt: input.plan ? at(input.plan) : null,
+        emergencyProtectionAt: input.protection ? at(input.protection) : null,
+      },
       calendar,
       at(cutoff),
     )
@@ -322,14 +437,26 @@ t.test('child labour supported promptly', async (t) => {
   }
   const withHoliday = { holidays: new Set(['2024-05-13']), workingWeekendDays: new Set<string>() }
   t.equal(
-    childLabourSupport({ receivedAt, emergency: false, supportPlanAt: at('2024-05-14T09:00:00'), emergencyProtectionAt: null }, withHoliday, at('2024-06-01T00:00:00')),
+    childLabourSupport(
+      { receivedAt, emergency: false, supportPlanAt: at('2024-05-14T09:00:00'), emergencyProtectionAt: null },
+      withHoliday,
+      at('2024-06-01T00:00:00'),
+    ),
     'prompt',
     'a holiday moves the deadline a working day on',
   )
 })
 
 t.test('what the incident measures count', async (t) => {
-  t.same([...abuseKinds].sort(), ['abandonment', 'child_labour', 'exploitation', 'neglect', 'sexual_abuse', 'trafficking', 'violence'])
+  t.same([...abuseKinds].sort(), [
+    'abandonment',
+    'child_labour',
+    'exploitation',
+    'neglect',
+    'sexual_abuse',
+    'trafficking',
+    'violence',
+  ])
   t.notOk(writtenReportKinds.includes('injury_accident'))
   t.notOk(writtenReportKinds.includes('drowning'))
   t.ok(writtenReportKinds.includes('other_rights_violation'))
@@ -340,7 +467,12 @@ t.test('figures and verdicts', async (t) => {
   t.equal(figureValue('percentage', 9, 10), 90)
   t.equal(figureValue('percentage', 0, 0), null)
   const wards: Target = { comparator: '=', value: 14, unit: 'wards' }
-  const cases: [Target | null, { value: number | null; numerator: number; denominator: number }, string, boolean | null][] = [
+  const cases: [
+    Target | null,
+    { value: number | null; numerator: number; denominator: number },
+    string,
+    boolean | null,
+  ][] = [
     [wards, { value: 14, numerator: 14, denominator: 14 }, 'district', true],
     [wards, { value: 13, numerator: 13, denominator: 14 }, 'district', false],
     [wards, { value: 1, numerator: 1, denominator: 1 }, 'ward', true],
@@ -352,7 +484,8 @@ t.test('figures and verdicts', async (t) => {
     [{ comparator: '=', value: 100, unit: 'percent' }, { value: null, numerator: 0, denominator: 0 }, 'district', null],
     [null, { value: 5, numerator: 5, denominator: 0 }, 'district', null],
   ]
-  for (const [target, figure, level, expected] of cases) t.equal(figureMet(target, figure, level), expected, `${JSON.stringify(target)} ${JSON.stringify(figure)} ${level}`)
+  for (const [target, figure, level, expected] of cases)
+    t.equal(figureMet(target, figure, level), expected, `${JSON.stringify(target)} ${JSON.stringify(figure)} ${level}`)
 })
 
 t.test('target problems', async (t) => {
@@ -361,8 +494,17 @@ t.test('target problems', async (t) => {
     ['COUNT', { kind: 'count' as const }],
   ])
   const cases: [(Target & { indicatorCode: string })[], string[]][] = [
-    [[{ indicatorCode: 'PCT', comparator: '>=', value: 90, unit: 'percent' }, { indicatorCode: 'COUNT', comparator: '=', value: 14, unit: 'wards' }], []],
-    [[{ indicatorCode: 'NOPE', comparator: '=', value: 1, unit: 'count' }], ['/targets/0/indicatorCode unknown_indicator']],
+    [
+      [
+        { indicatorCode: 'PCT', comparator: '>=', value: 90, unit: 'percent' },
+        { indicatorCode: 'COUNT', comparator: '=', value: 14, unit: 'wards' },
+      ],
+      [],
+    ],
+    [
+      [{ indicatorCode: 'NOPE', comparator: '=', value: 1, unit: 'count' }],
+      ['/targets/0/indicatorCode unknown_indicator'],
+    ],
     [[{ indicatorCode: 'PCT', comparator: '=', value: 90, unit: 'count' }], ['/targets/0/unit unit_mismatch']],
     [[{ indicatorCode: 'COUNT', comparator: '=', value: 90, unit: 'percent' }], ['/targets/0/unit unit_mismatch']],
     [[{ indicatorCode: 'PCT', comparator: '>=', value: 120, unit: 'percent' }], ['/targets/0/value out_of_range']],
@@ -375,7 +517,12 @@ t.test('target problems', async (t) => {
       ['/targets/1/indicatorCode duplicate_target'],
     ],
   ]
-  for (const [targets, expected] of cases) t.same(targetProblems(targets, indicators).map((p) => `${p.pointer} ${p.code}`), expected, JSON.stringify(targets))
+  for (const [targets, expected] of cases)
+    t.same(
+      targetProblems(targets, indicators).map((p) => `${p.pointer} ${p.code}`),
+      expected,
+      JSON.stringify(targets),
+    )
 })
 
 t.test('content versions', async (t) => {
@@ -383,7 +530,10 @@ t.test('content versions', async (t) => {
   t.not(contentVersion({ a: 1, b: 2 }), contentVersion({ a: 1, b: 3 }))
   for (const content of [[], {}, 'x', [1, 2, 3], { big: 'y'.repeat(1000) }]) {
     const version = contentVersion(content)
-    t.ok(Number.isInteger(version) && version >= 0 && version <= 268_435_455, `${JSON.stringify(content).slice(0, 20)} fits an entity tag`)
+    t.ok(
+      Number.isInteger(version) && version >= 0 && version <= 268_435_455,
+      `${JSON.stringify(content).slice(0, 20)} fits an entity tag`,
+    )
   }
 })
 
@@ -399,7 +549,12 @@ t.test('reporting periods as data', async (t) => {
     [{ dueDate: '2025-05-10', windowFrom: '2025-01-01', windowTo: '2025-05-14' }, ['/dueDate invalid_range']],
     [{ dueDate: '2027-01-01', windowFrom: '2025-01-01', windowTo: '2025-05-14' }, ['/dueDate out_of_range']],
   ]
-  for (const [period, expected] of cases) t.same(periodProblems(2025, period).map((p) => `${p.pointer} ${p.code}`), expected, JSON.stringify(period))
+  for (const [period, expected] of cases)
+    t.same(
+      periodProblems(2025, period).map((p) => `${p.pointer} ${p.code}`),
+      expected,
+      JSON.stringify(period),
+    )
 })
 
 t.test('DHIS2 periods: where each window ends', async (t) => {
@@ -423,7 +578,8 @@ t.test('protected cells: no count of 1 to 4, read directly or by subtraction', a
     [4, [], { total: true, parts: [] }],
     [12, [], { total: false, parts: [] }],
   ]
-  for (const [total, parts, expected] of cases) t.same(protectedCells(total, parts), expected, `${total} = ${parts.join(' + ')}`)
+  for (const [total, parts, expected] of cases)
+    t.same(protectedCells(total, parts), expected, `${total} = ${parts.join(' + ')}`)
   // Distinct counts do not add up: one withheld part beside zeros and a larger total leaves nothing to subtract, so the total goes.
   t.same(protectedCells(6, [0, 2, 0]), { total: true, parts: [false, true, false] })
   t.throws(() => protectedCells(-1, []), RangeError)
@@ -443,12 +599,23 @@ t.test('cells in reading order', async (t) => {
     ['male 6-10', 'female 3-5', 'female 11-15', 'female unknown', 'unknown 0-2'],
   )
   t.same(
-    orderCells([{ key: { groupCode: 'o' } }, { key: { groupCode: 'đ' } }, { key: { groupCode: 'd' } }, { key: { groupCode: 'a' } }], ['groupCode']).map((c) => c.key.groupCode),
+    orderCells(
+      [
+        { key: { groupCode: 'o' } },
+        { key: { groupCode: 'đ' } },
+        { key: { groupCode: 'd' } },
+        { key: { groupCode: 'a' } },
+      ],
+      ['groupCode'],
+    ).map((c) => c.key.groupCode),
     ['a', 'd', 'đ', 'o'],
     'groups in legal order, đ after d',
   )
   t.same(
-    orderCells([{ key: { kind: 'neglect' } }, { key: { kind: 'sexual_abuse' } }, { key: { kind: 'unheard_of' } }], ['kind']).map((c) => c.key.kind),
+    orderCells(
+      [{ key: { kind: 'neglect' } }, { key: { kind: 'sexual_abuse' } }, { key: { kind: 'unheard_of' } }],
+      ['kind'],
+    ).map((c) => c.key.kind),
     ['sexual_abuse', 'neglect', 'unheard_of'],
     'an unknown value goes last',
   )

@@ -5,7 +5,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { addDays } from '../../../src/modules/calendar/rules.js'
-import { careRecords, children, childCircumstances, healthInsuranceCards } from '../../../src/modules/children/tables.js'
+import {
+  careRecords,
+  children,
+  childCircumstances,
+  healthInsuranceCards,
+} from '../../../src/modules/children/tables.js'
 import { assessments } from '../../../src/modules/criteria/tables.js'
 import { incidentChildren, incidents, incidentSteps } from '../../../src/modules/incidents/tables.js'
 import { reports } from '../../../src/modules/reports/tables.js'
@@ -35,7 +40,10 @@ export interface Scenario {
  * for; one child who moved out on 2024-03-01; one injury accident in which a child died. No reports; a
  * 2024 assessment that did not recognise the ward.
  */
-export async function seedScenario({ app }: TestApp, options: { reports: boolean } = { reports: true }): Promise<Scenario> {
+export async function seedScenario(
+  { app }: TestApp,
+  options: { reports: boolean } = { reports: true },
+): Promise<Scenario> {
   const scenario: Scenario = { registered: [] }
   await inScope(app.database.db, systemScope, async (tx) => {
     const addChild = async (spec: ChildSpec) => {
@@ -56,15 +64,48 @@ export async function seedScenario({ app }: TestApp, options: { reports: boolean
           deletedAt: spec.deleted ? created : null,
         })
         .returning({ id: children.id })
-      if (!spec.deleted && !spec.movedOutOn && spec.dateOfBirth > '2008-06-20') scenario.registered.push({ ward: spec.ward, dateOfBirth: spec.dateOfBirth, sex })
+      if (!spec.deleted && !spec.movedOutOn && spec.dateOfBirth > '2008-06-20')
+        scenario.registered.push({ ward: spec.ward, dateOfBirth: spec.dateOfBirth, sex })
       return row!.id
     }
     const card = (childId: string, ward: string, validFrom: string) =>
-      tx.insert(healthInsuranceCards).values({ childId, provinceCode: '01', wardCode: ward, cardNumber: `TE1${randomUUID().slice(0, 12)}`, validFrom, validTo: '2029-09-30', createdAt: created })
+      tx
+        .insert(healthInsuranceCards)
+        .values({
+          childId,
+          provinceCode: '01',
+          wardCode: ward,
+          cardNumber: `TE1${randomUUID().slice(0, 12)}`,
+          validFrom,
+          validTo: '2029-09-30',
+          createdAt: created,
+        })
     const membership = (childId: string, ward: string, groupCode: string) =>
-      tx.insert(childCircumstances).values({ childId, provinceCode: '01', wardCode: ward, kind: 'group', groupCode, startDate: '2023-01-01', createdAt: created, updatedAt: created })
+      tx
+        .insert(childCircumstances)
+        .values({
+          childId,
+          provinceCode: '01',
+          wardCode: ward,
+          kind: 'group',
+          groupCode,
+          startDate: '2023-01-01',
+          createdAt: created,
+          updatedAt: created,
+        })
     const care = (childId: string, ward: string) =>
-      tx.insert(careRecords).values({ childId, provinceCode: '01', wardCode: ward, kind: 'allowance', startDate: '2024-01-01', amountVnd: 900_000, createdAt: created, updatedAt: created })
+      tx
+        .insert(careRecords)
+        .values({
+          childId,
+          provinceCode: '01',
+          wardCode: ward,
+          kind: 'allowance',
+          startDate: '2024-01-01',
+          amountVnd: 900_000,
+          createdAt: created,
+          updatedAt: created,
+        })
 
     for (let i = 0; i < 70; i++) {
       const dateOfBirth = addDays('2019-07-01', i * 20)
@@ -76,7 +117,8 @@ export async function seedScenario({ app }: TestApp, options: { reports: boolean
       if (i !== 7) await card(id, wardB, dateOfBirth)
     }
     const special: string[] = []
-    for (let i = 0; i < 6; i++) special.push(await addChild({ ward: wardA, dateOfBirth: '2016-03-01', sex: i < 3 ? 'male' : 'female' }))
+    for (let i = 0; i < 6; i++)
+      special.push(await addChild({ ward: wardA, dateOfBirth: '2016-03-01', sex: i < 3 ? 'male' : 'female' }))
     for (let i = 0; i < 5; i++) {
       await membership(special[i]!, wardA, 'a')
       await care(special[i]!, wardA)
@@ -98,7 +140,12 @@ export async function seedScenario({ app }: TestApp, options: { reports: boolean
       ward: string,
       kind: (typeof incidents.$inferInsert)['kind'],
       occurred: string,
-      options: { reportedAfterHours: number | null; outcome?: 'treated' | 'death'; child: { childId?: string; sex: string; ageYears: number }; planAfterDays?: number },
+      options: {
+        reportedAfterHours: number | null
+        outcome?: 'treated' | 'death'
+        child: { childId?: string; sex: string; ageYears: number }
+        planAfterDays?: number
+      },
     ) => {
       const occurredAt = local(occurred)
       const dueAt = new Date(occurredAt.getTime() + 24 * 3_600_000)
@@ -115,30 +162,73 @@ export async function seedScenario({ app }: TestApp, options: { reports: boolean
           injuryOutcome: options.outcome ?? null,
           writtenReportDueAt: dueAt,
           writtenReportBasis: 'occurred',
-          writtenReportSubmittedAt: options.reportedAfterHours === null ? null : new Date(occurredAt.getTime() + options.reportedAfterHours * 3_600_000),
+          writtenReportSubmittedAt:
+            options.reportedAfterHours === null
+              ? null
+              : new Date(occurredAt.getTime() + options.reportedAfterHours * 3_600_000),
           receivedAt: occurredAt,
           createdAt: occurredAt,
           updatedAt: occurredAt,
         })
         .returning({ id: incidents.id })
       const id = row!.id
-      await tx.insert(incidentChildren).values({ incidentId: id, provinceCode: '01', wardCode: ward, childId: options.child.childId ?? null, sex: options.child.sex, ageYears: options.child.ageYears, createdAt: occurredAt })
+      await tx
+        .insert(incidentChildren)
+        .values({
+          incidentId: id,
+          provinceCode: '01',
+          wardCode: ward,
+          childId: options.child.childId ?? null,
+          sex: options.child.sex,
+          ageYears: options.child.ageYears,
+          createdAt: occurredAt,
+        })
       if (options.planAfterDays !== undefined) {
         const at = new Date(occurredAt.getTime() + options.planAfterDays * 86_400_000)
-        await tx.insert(incidentSteps).values({ incidentId: id, provinceCode: '01', wardCode: ward, step: 'support_plan', at, createdAt: at })
+        await tx
+          .insert(incidentSteps)
+          .values({ incidentId: id, provinceCode: '01', wardCode: ward, step: 'support_plan', at, createdAt: at })
       }
     }
-    await incident(wardB, 'injury_accident', '2024-04-10T10:00:00', { reportedAfterHours: 5, outcome: 'death', child: { sex: 'male', ageYears: 7 } })
-    await incident(wardA, 'injury_accident', '2024-04-12T10:00:00', { reportedAfterHours: 5, outcome: 'treated', child: { sex: 'female', ageYears: 3 } })
-    await incident(wardA, 'violence', '2024-02-05T10:00:00', { reportedAfterHours: 20, child: { childId: older[0], sex: 'female', ageYears: 12 } })
-    await incident(wardA, 'violence', '2024-03-07T10:00:00', { reportedAfterHours: 30, child: { childId: older[0], sex: 'female', ageYears: 12 } })
-    await incident(wardA, 'sexual_abuse', '2024-04-01T10:00:00', { reportedAfterHours: 2, child: { sex: 'female', ageYears: 13 } })
+    await incident(wardB, 'injury_accident', '2024-04-10T10:00:00', {
+      reportedAfterHours: 5,
+      outcome: 'death',
+      child: { sex: 'male', ageYears: 7 },
+    })
+    await incident(wardA, 'injury_accident', '2024-04-12T10:00:00', {
+      reportedAfterHours: 5,
+      outcome: 'treated',
+      child: { sex: 'female', ageYears: 3 },
+    })
+    await incident(wardA, 'violence', '2024-02-05T10:00:00', {
+      reportedAfterHours: 20,
+      child: { childId: older[0], sex: 'female', ageYears: 12 },
+    })
+    await incident(wardA, 'violence', '2024-03-07T10:00:00', {
+      reportedAfterHours: 30,
+      child: { childId: older[0], sex: 'female', ageYears: 12 },
+    })
+    await incident(wardA, 'sexual_abuse', '2024-04-01T10:00:00', {
+      reportedAfterHours: 2,
+      child: { sex: 'female', ageYears: 13 },
+    })
     // Received Monday 6 May: the plan is due by the end of Monday 13 May (5 working days); Friday 10 May is in time.
-    await incident(wardA, 'child_labour', '2024-05-06T09:00:00', { reportedAfterHours: 3, child: { sex: 'male', ageYears: 14 }, planAfterDays: 4 })
+    await incident(wardA, 'child_labour', '2024-05-06T09:00:00', {
+      reportedAfterHours: 3,
+      child: { sex: 'male', ageYears: 14 },
+      planAfterDays: 4,
+    })
     // Received Monday 20 May, due Monday 27 May; the plan of 5 June is late.
-    await incident(wardA, 'child_labour', '2024-05-20T09:00:00', { reportedAfterHours: 3, child: { sex: 'male', ageYears: 15 }, planAfterDays: 16 })
+    await incident(wardA, 'child_labour', '2024-05-20T09:00:00', {
+      reportedAfterHours: 3,
+      child: { sex: 'male', ageYears: 15 },
+      planAfterDays: 16,
+    })
     // Received Wednesday 19 June, due 26 June: not yet judged on 20 June.
-    await incident(wardA, 'child_labour', '2024-06-19T09:00:00', { reportedAfterHours: 3, child: { sex: 'female', ageYears: 14 } })
+    await incident(wardA, 'child_labour', '2024-06-19T09:00:00', {
+      reportedAfterHours: 3,
+      child: { sex: 'female', ageYears: 14 },
+    })
 
     const report = (periodCode: string, firstSubmittedAt: string, timeliness: 'on_time' | 'late') =>
       tx.insert(reports).values({

@@ -16,7 +16,15 @@ interface UnitFigure {
   denominator: Count
   value: number | { suppressed: true } | null
   met: boolean | null
-  breakdowns: { dimensions: string[]; cells: { key: Record<string, string>; numerator: Count; denominator: Count; value: number | { suppressed: true } | null }[] }[]
+  breakdowns: {
+    dimensions: string[]
+    cells: {
+      key: Record<string, string>
+      numerator: Count
+      denominator: Count
+      value: number | { suppressed: true } | null
+    }[]
+  }[]
 }
 interface Table {
   year: number
@@ -24,7 +32,13 @@ interface Table {
   unit: { code: string }
   wards: { code: string }[]
   smallCellsWithheld: boolean
-  indicators: { code: string; source: string; available: boolean; target: { comparator: string; value: number } | null; values: UnitFigure[] }[]
+  indicators: {
+    code: string
+    source: string
+    available: boolean
+    target: { comparator: string; value: number } | null
+    values: UnitFigure[]
+  }[]
 }
 
 t.test('indicator values, computed live, against hand-worked figures', async (t) => {
@@ -93,7 +107,11 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     const reviewed = districtTable.indicators.find((i) => i.code === 'WARDS_DATA_REVIEWED')!
     t.equal(reviewed.available, false, 'no registry review is recorded yet: shown as not available')
     t.same(reviewed.values, [])
-    t.same(districtTable.indicators.find((i) => i.code === 'SC_CHILDREN_CARED_PCT')!.target, { comparator: '>=', value: 90, unit: 'percent' })
+    t.same(districtTable.indicators.find((i) => i.code === 'SC_CHILDREN_CARED_PCT')!.target, {
+      comparator: '>=',
+      value: 90,
+      unit: 'percent',
+    })
   })
 
   t.test('ward figures add up to the district’s, for every indicator', async (t) => {
@@ -103,8 +121,17 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
       t.equal(total.unitCode, '008')
       const wards = indicator.values.slice(0, -1)
       t.equal(wards.length, 14, `${indicator.code}: every ward`)
-      t.equal(wards.reduce((sum, w) => sum + (w.numerator as number), 0), total.numerator, `${indicator.code} numerators`)
-      if (total.denominator !== null) t.equal(wards.reduce((sum, w) => sum + (w.denominator as number), 0), total.denominator, `${indicator.code} denominators`)
+      t.equal(
+        wards.reduce((sum, w) => sum + (w.numerator as number), 0),
+        total.numerator,
+        `${indicator.code} numerators`,
+      )
+      if (total.denominator !== null)
+        t.equal(
+          wards.reduce((sum, w) => sum + (w.denominator as number), 0),
+          total.denominator,
+          `${indicator.code} denominators`,
+        )
     }
   })
 
@@ -117,7 +144,11 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
       const key = `${child.sex} ${ageGroupOf(ageInYears(child.dateOfBirth, '2024-06-20'))}`
       expected.set(key, (expected.get(key) ?? 0) + 1)
     }
-    t.same(new Map(children.cells.map((c) => [`${c.key.sex} ${c.key.ageGroup}`, c.numerator])), expected, 'each child in its sex and age group')
+    t.same(
+      new Map(children.cells.map((c) => [`${c.key.sex} ${c.key.ageGroup}`, c.numerator])),
+      expected,
+      'each child in its sex and age group',
+    )
     t.equal(children.cells[0]!.key.sex, 'male', 'cells in reading order: male first')
     const under6 = figure(data, 'UNDER6_BHYT_PCT', wardB).breakdowns[0]!
     t.same(under6.dimensions, ['sex'], 'an indicator splits by the breakdowns it allows only')
@@ -125,7 +156,12 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
 
     const byGroup = await table('year=2024&unit=008&breakdown=groupCode')
     t.same(
-      figure(byGroup, 'SC_CHILDREN_CARED_PCT', '008').breakdowns[0]!.cells.map((c) => [c.key.groupCode, c.numerator, c.denominator, c.value]),
+      figure(byGroup, 'SC_CHILDREN_CARED_PCT', '008').breakdowns[0]!.cells.map((c) => [
+        c.key.groupCode,
+        c.numerator,
+        c.denominator,
+        c.value,
+      ]),
       [
         ['a', 5, 5, 100],
         ['b', 4, 4, 100],
@@ -145,17 +181,29 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
   })
 
   t.test('a record written a moment ago is counted', async (t) => {
-    await registerChild(ctx, officerA, { fullName: 'Đỗ Minh Khang', sex: 'male', dateOfBirth: '2023-02-02', address: { wardCode: wardA } })
+    await registerChild(ctx, officerA, {
+      fullName: 'Đỗ Minh Khang',
+      sex: 'male',
+      dateOfBirth: '2023-02-02',
+      address: { wardCode: wardA },
+    })
     const after = await table(`year=2024&unit=${wardA}`, officerA)
     t.match(figure(after, 'UNDER6_BHYT_PCT', wardA), { numerator: 70, denominator: 71, value: 98.59, met: false })
-    t.same(after.wards.map((w) => w.code), [wardA])
+    t.same(
+      after.wards.map((w) => w.code),
+      [wardA],
+    )
     t.equal(after.indicators[0]!.values.length, 1, 'a ward’s table has its own figures only')
   })
 
   t.test('asOf: the registry as it stood that day', async (t) => {
     const before = await table(`year=2024&unit=${wardB}&asOf=2024-02-01`, officerB)
     t.equal(before.asOf, '2024-02-01')
-    t.equal(figure(before, 'CHILDREN_BY_AGE_SEX', wardB).numerator, 55, 'the child who moved out on 1 March still counts')
+    t.equal(
+      figure(before, 'CHILDREN_BY_AGE_SEX', wardB).numerator,
+      55,
+      'the child who moved out on 1 March still counts',
+    )
     t.equal(figure(before, 'INJURY_DEATHS', wardB).numerator, 0, 'the April accident had not happened')
     t.equal(figure(before, 'INJURY_DEATHS', wardB).met, true)
   })
@@ -166,22 +214,41 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     t.equal(districtTable.smallCellsWithheld, false)
     const withheld = { suppressed: true }
     t.same(figure(cityTable, 'SC_CHILDREN_BY_GROUP', wardB).numerator, withheld, '4 children in ward B')
-    t.same(figure(cityTable, 'SC_CHILDREN_BY_GROUP', wardA).numerator, withheld, 'and ward A’s 6, or ward B’s could be read as 10 − 6')
+    t.same(
+      figure(cityTable, 'SC_CHILDREN_BY_GROUP', wardA).numerator,
+      withheld,
+      'and ward A’s 6, or ward B’s could be read as 10 − 6',
+    )
     t.equal(figure(cityTable, 'SC_CHILDREN_BY_GROUP', '008').numerator, 10, 'the district’s 10 is shown')
-    t.match(figure(cityTable, 'INJURY_DEATHS', '008'), { numerator: withheld, value: withheld, met: false }, 'one death: withheld, the verdict stays')
-    t.match(figure(cityTable, 'UNDER6_BHYT_PCT', wardA), { numerator: 70, denominator: 71, value: 98.59 }, 'large counts are shown (with the child registered above)')
+    t.match(
+      figure(cityTable, 'INJURY_DEATHS', '008'),
+      { numerator: withheld, value: withheld, met: false },
+      'one death: withheld, the verdict stays',
+    )
+    t.match(
+      figure(cityTable, 'UNDER6_BHYT_PCT', wardA),
+      { numerator: 70, denominator: 71, value: 98.59 },
+      'large counts are shown (with the child registered above)',
+    )
     t.equal(figure(cityTable, 'WARDS_WITH_PLAN', '008').numerator, 1, 'counts of wards identify no child')
     t.equal(figure(districtTable, 'SC_CHILDREN_BY_GROUP', wardB).numerator, 4, 'officers see every figure')
     for (const indicator of cityTable.indicators.filter((i) => i.source === 'registry' || i.source === 'incidents')) {
-      t.notMatch(JSON.stringify(indicator.values), /"(numerator|denominator)":[1-4][,}]/, `${indicator.code}: no count of 1 to 4 reaches the city`)
+      t.notMatch(
+        JSON.stringify(indicator.values),
+        /"(numerator|denominator)":[1-4][,}]/,
+        `${indicator.code}: no count of 1 to 4 reaches the city`,
+      )
     }
     const breakdown = await table('year=2024&unit=008&breakdown=groupCode', city)
     const cells = figure(breakdown, 'SC_CHILDREN_BY_GROUP', '008').breakdowns[0]!.cells
-    t.same(cells.map((c) => [c.key.groupCode, c.numerator]), [
-      ['a', 5],
-      ['b', withheld],
-      ['d', withheld],
-    ])
+    t.same(
+      cells.map((c) => [c.key.groupCode, c.numerator]),
+      [
+        ['a', 5],
+        ['b', withheld],
+        ['d', withheld],
+      ],
+    )
   })
 
   t.test('jurisdiction, permissions and bad input', async (t) => {
@@ -212,8 +279,14 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
   })
 
   t.test('every computation is audited, without personal data', async (t) => {
-    const response = await app.inject({ url: `/v1/indicators/values?year=2024&unit=${wardA}`, headers: officerA.headers })
-    const events = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
+    const response = await app.inject({
+      url: `/v1/indicators/values?year=2024&unit=${wardA}`,
+      headers: officerA.headers,
+    })
+    const events = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
     t.equal(events.length, 1)
     t.match(events[0], { action: 'indicator.values.read', unitCode: wardA, outcome: 'success', actorId: officerA.id })
     t.notMatch(JSON.stringify(events[0]), /Trẻ thử nghiệm|Khang/)
@@ -225,6 +298,9 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     const codes = definitions.json().items.map((i: { code: string }) => i.code)
     t.equal(codes[0], 'CHILDREN_BY_AGE_SEX', 'in the plan’s order')
     t.ok(codes.includes('WRITTEN_REPORT_ON_TIME_PCT'))
-    t.match(definitions.json().items.find((i: { code: string }) => i.code === 'ABUSED_CHILDREN'), { version: 1, breakdowns: ['kind', 'sex', 'ageGroup'], available: true })
+    t.match(
+      definitions.json().items.find((i: { code: string }) => i.code === 'ABUSED_CHILDREN'),
+      { version: 1, breakdowns: ['kind', 'sex', 'ageGroup'], available: true },
+    )
   })
 })

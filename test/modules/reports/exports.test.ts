@@ -28,7 +28,8 @@ async function threeFormats(app: Awaited<ReturnType<typeof createTestApp>>['app'
   const separator = url.includes('?') ? '&' : '?'
   const get = (format: string) => app.inject({ url: `${url}${separator}format=${format}`, headers: account.headers })
   const [json, csv, xlsx] = await Promise.all([get('json'), get('csv'), get('xlsx')])
-  for (const response of [json, csv, xlsx]) if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`)
+  for (const response of [json, csv, xlsx])
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`)
   const document = json.json() as ExportDocument
   const csvRows = (parse(csv.body.replace(/^\uFEFF/, '')) as string[][]).slice(1)
   const workbook = new ExcelJS.Workbook()
@@ -43,10 +44,12 @@ async function threeFormats(app: Awaited<ReturnType<typeof createTestApp>>['app'
     const row = sheet.getRow(number)
     const code = row.getCell(1).value
     if (typeof code !== 'string' || !/^[A-Z0-9_]+$/.test(code)) break
-    xlsxRows.push(Array.from({ length: 10 }, (_, index) => {
-      const value = row.getCell(index + 1).value
-      return value === null || value === undefined ? '' : String(value)
-    }))
+    xlsxRows.push(
+      Array.from({ length: 10 }, (_, index) => {
+        const value = row.getCell(index + 1).value
+        return value === null || value === undefined ? '' : String(value)
+      }),
+    )
   }
   return { json, csv, xlsx, document, csvRows, xlsxRows, sheet }
 }
@@ -74,7 +77,11 @@ t.test('exports: XLSX ready to print and sign, CSV and JSON, with the same figur
   })
   t.equal(created.statusCode, 201)
   const report = created.json() as { id: string }
-  t.equal((await app.inject({ method: 'POST', url: `/v1/reports/${report.id}/submit`, headers: officerB.headers })).statusCode, 200)
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/v1/reports/${report.id}/submit`, headers: officerB.headers }))
+      .statusCode,
+    200,
+  )
 
   const compare = (t: Test, formats: Awaited<ReturnType<typeof threeFormats>>) => {
     const fromJson = formats.document.rows.map((row) => figureColumns.map((column) => asText(row[column] ?? null)))
@@ -93,39 +100,85 @@ t.test('exports: XLSX ready to print and sign, CSV and JSON, with the same figur
     t.match(formats.xlsx.headers['content-disposition'], /attachment; filename="report-00304-2024-six_month.xlsx"/)
     t.match(formats.csv.headers['content-type'], /text\/csv/)
     t.equal(formats.document.title, 'Báo cáo kết quả công tác trẻ em 6 tháng đầu năm 2024')
-    const cared = formats.document.rows.find((row) => row.indicatorCode === 'SC_CHILDREN_CARED_PCT' && row.breakdown === '')!
+    const cared = formats.document.rows.find(
+      (row) => row.indicatorCode === 'SC_CHILDREN_CARED_PCT' && row.breakdown === '',
+    )!
     t.match(cared, { unitCode: wardB, numerator: 4, denominator: 4, value: 100, target: '≥ 90%', met: true })
     const text: string[] = []
     formats.sheet.eachRow((row) => row.eachCell((cell) => text.push(String(cell.value))))
-    for (const expected of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'UBND', 'BÁO CÁO KẾT QUẢ CÔNG TÁC TRẺ EM 6 THÁNG ĐẦU NĂM 2024', 'PHƯỜNG VĨNH HƯNG', 'Trên địa bàn phường có 54 trẻ em.', 'NGƯỜI LẬP BÁO CÁO', '(Ký tên, đóng dấu)', 'Hoàng Mai, ngày 20 tháng 6 năm 2024']) {
-      t.ok(text.some((value) => value.includes(expected)), `the sheet reads "${expected}"`)
+    for (const expected of [
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'UBND',
+      'BÁO CÁO KẾT QUẢ CÔNG TÁC TRẺ EM 6 THÁNG ĐẦU NĂM 2024',
+      'PHƯỜNG VĨNH HƯNG',
+      'Trên địa bàn phường có 54 trẻ em.',
+      'NGƯỜI LẬP BÁO CÁO',
+      '(Ký tên, đóng dấu)',
+      'Hoàng Mai, ngày 20 tháng 6 năm 2024',
+    ]) {
+      t.ok(
+        text.some((value) => value.includes(expected)),
+        `the sheet reads "${expected}"`,
+      )
     }
-    t.ok(text.includes(`'=HYPERLINK("http://example.invalid","bấm vào đây")`), 'a narrative that looks like a formula is neutralised')
+    t.ok(
+      text.includes(`'=HYPERLINK("http://example.invalid","bấm vào đây")`),
+      'a narrative that looks like a formula is neutralised',
+    )
     formats.sheet.eachRow((row) => row.eachCell((cell) => t.not(cell.type, ExcelJS.ValueType.Formula)))
-    t.match(formats.sheet.pageSetup, { orientation: 'landscape', paperSize: 9, fitToWidth: 1 }, 'A4 landscape, one page wide')
+    t.match(
+      formats.sheet.pageSetup,
+      { orientation: 'landscape', paperSize: 9, fitToWidth: 1 },
+      'A4 landscape, one page wide',
+    )
     t.equal(formats.csv.body.charCodeAt(0), 0xfeff, 'CSV opens in Excel with Vietnamese intact')
   })
 
   t.test('the indicator table, for an officer and for a city system', async (t) => {
-    const forOfficer = await threeFormats(app, district, '/v1/indicators/values/export?year=2024&unit=008&breakdown=sex')
+    const forOfficer = await threeFormats(
+      app,
+      district,
+      '/v1/indicators/values/export?year=2024&unit=008&breakdown=sex',
+    )
     compare(t, forOfficer)
     t.match(forOfficer.document, { unit: { code: '008', nameVi: 'Quận Hoàng Mai' }, asOf: '2024-06-20' })
-    t.notOk(forOfficer.csvRows.some((row) => row.includes('x')), 'officers see every figure')
+    t.notOk(
+      forOfficer.csvRows.some((row) => row.includes('x')),
+      'officers see every figure',
+    )
     const forCity = await threeFormats(app, city, '/v1/indicators/values/export?year=2024&unit=008&breakdown=sex')
     compare(t, forCity)
-    const deaths = forCity.document.rows.find((row) => row.indicatorCode === 'INJURY_DEATHS' && row.unitCode === '008' && row.breakdown === '')!
+    const deaths = forCity.document.rows.find(
+      (row) => row.indicatorCode === 'INJURY_DEATHS' && row.unitCode === '008' && row.breakdown === '',
+    )!
     t.same(deaths.numerator, { suppressed: true })
     t.equal(forCity.csvRows.find((row) => row[0] === 'INJURY_DEATHS' && row[2] === '008' && row[4] === '')![5], 'x')
     let legend = false
-    forCity.sheet.eachRow((row) => row.eachCell((cell) => (legend ||= String(cell.value).startsWith('x: số liệu từ 1 đến 4'))))
+    forCity.sheet.eachRow((row) =>
+      row.eachCell((cell) => (legend ||= String(cell.value).startsWith('x: số liệu từ 1 đến 4'))),
+    )
     t.ok(legend, 'the XLSX explains the mark')
   })
 
   t.test('exports are for those who may read the figures', async (t) => {
     const collaborator = await accountFor(ctx, { role: 'collaborator', units: [wardB] })
-    t.equal((await app.inject({ url: '/v1/indicators/values/export?year=2024&unit=00304&format=csv', headers: collaborator.headers })).statusCode, 403)
-    t.equal((await app.inject({ url: `/v1/reports/${report.id}/export?format=pdf`, headers: officerB.headers })).statusCode, 400)
+    t.equal(
+      (
+        await app.inject({
+          url: '/v1/indicators/values/export?year=2024&unit=00304&format=csv',
+          headers: collaborator.headers,
+        })
+      ).statusCode,
+      403,
+    )
+    t.equal(
+      (await app.inject({ url: `/v1/reports/${report.id}/export?format=pdf`, headers: officerB.headers })).statusCode,
+      400,
+    )
     const officerA = await accountFor(ctx, { role: 'ward_officer', units: ['00301'] })
-    t.equal((await app.inject({ url: `/v1/reports/${report.id}/export?format=csv`, headers: officerA.headers })).statusCode, 404)
+    t.equal(
+      (await app.inject({ url: `/v1/reports/${report.id}/export?format=csv`, headers: officerA.headers })).statusCode,
+      404,
+    )
   })
 })

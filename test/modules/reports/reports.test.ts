@@ -45,49 +45,130 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
   const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
 
-  const send = (account: TestAccount, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { ...account.headers, ...headers }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) })
+  const send = (
+    account: TestAccount,
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...account.headers, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    })
   const ok = async (response: Awaited<ReturnType<typeof send>>, status = 200): Promise<Report> => {
     if (response.statusCode !== status) throw new Error(`${response.statusCode} ${response.body}`)
     return response.json() as Report
   }
   const figure = (report: Report, code: string) => report.snapshot.indicators.find((i) => i.code === code)!.figure
 
-  const reportA = await ok(await send(officerA, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: wardA }, { 'idempotency-key': 'six-month-a' }), 201)
-  const reportB = await ok(await send(officerB, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: wardB }), 201)
+  const reportA = await ok(
+    await send(
+      officerA,
+      'POST',
+      '/v1/reports',
+      { periodCode: '2024-six_month', unitCode: wardA },
+      { 'idempotency-key': 'six-month-a' },
+    ),
+    201,
+  )
+  const reportB = await ok(
+    await send(officerB, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: wardB }),
+    201,
+  )
 
   t.test('creating a report freezes the ward’s figures for the period window', async (t) => {
-    t.match(reportA, { state: 'draft', level: 'ward', version: 1, submissionCount: 0, allowedActions: ['edit', 'submit'] })
-    t.match(reportA.snapshot, { windowFrom: '2024-01-01', windowTo: '2024-05-14', asOf: '2024-05-10', smallCellsWithheld: false })
-    t.same(reportA.sections.map((s) => s.key), ['situation', 'results', 'difficulties', 'proposals'])
+    t.match(reportA, {
+      state: 'draft',
+      level: 'ward',
+      version: 1,
+      submissionCount: 0,
+      allowedActions: ['edit', 'submit'],
+    })
+    t.match(reportA.snapshot, {
+      windowFrom: '2024-01-01',
+      windowTo: '2024-05-14',
+      asOf: '2024-05-10',
+      smallCellsWithheld: false,
+    })
+    t.same(
+      reportA.sections.map((s) => s.key),
+      ['situation', 'results', 'difficulties', 'proposals'],
+    )
     t.match(figure(reportA, 'SC_CHILDREN_CARED_PCT'), { numerator: 5, denominator: 6, value: 83.33, met: false })
     t.match(figure(reportA, 'CHILD_LABOUR_CASES'), { numerator: 1 }, 'the cases of 20 May and 19 June had not happened')
     t.match(figure(reportB, 'INJURY_DEATHS'), { numerator: 1, met: false })
-    t.equal(reportA.snapshot.indicators.find((i) => i.code === 'WARDS_DATA_REVIEWED')!.figure, null, 'no source yet: no figure')
-    const replay = await send(officerA, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: wardA }, { 'idempotency-key': 'six-month-a' })
+    t.equal(
+      reportA.snapshot.indicators.find((i) => i.code === 'WARDS_DATA_REVIEWED')!.figure,
+      null,
+      'no source yet: no figure',
+    )
+    const replay = await send(
+      officerA,
+      'POST',
+      '/v1/reports',
+      { periodCode: '2024-six_month', unitCode: wardA },
+      { 'idempotency-key': 'six-month-a' },
+    )
     t.equal(replay.json().id, reportA.id, 'an idempotent replay returns the first response')
     const again = await send(officerA, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: wardA })
     t.equal(again.statusCode, 409)
     t.match(again.json(), { code: 'report_exists', existingId: reportA.id })
     const periods = (await send(district, 'GET', '/v1/reporting-periods?year=2024')).json()
-    t.ok(periods.items.every((p: { stored: boolean }) => p.stored), 'the 2024 periods are stored reference data')
+    t.ok(
+      periods.items.every((p: { stored: boolean }) => p.stored),
+      'the 2024 periods are stored reference data',
+    )
   })
 
   t.test('who may create which report, and bad input', async (t) => {
     const cases: [string, TestAccount, Record<string, unknown>, number, string][] = [
       ['another ward’s report', officerB, { periodCode: '2024-nine_month', unitCode: wardA }, 403, 'unit_out_of_scope'],
-      ['a ward report without reports:write', district, { periodCode: '2024-nine_month', unitCode: wardA }, 403, 'forbidden'],
-      ['a district report without reports:review', officerA, { periodCode: '2024-nine_month', unitCode: '008' }, 403, 'forbidden'],
+      [
+        'a ward report without reports:write',
+        district,
+        { periodCode: '2024-nine_month', unitCode: wardA },
+        403,
+        'forbidden',
+      ],
+      [
+        'a district report without reports:review',
+        officerA,
+        { periodCode: '2024-nine_month', unitCode: '008' },
+        403,
+        'forbidden',
+      ],
       ['a city system', city, { periodCode: '2024-nine_month', unitCode: wardA }, 403, 'forbidden'],
       ['an unknown unit', officerA, { periodCode: '2024-nine_month', unitCode: 'nowhere' }, 422, 'unknown_unit'],
-      ['a level that does not fit the unit', officerA, { periodCode: '2024-nine_month', unitCode: wardA, level: 'district' }, 422, 'level_mismatch'],
+      [
+        'a level that does not fit the unit',
+        officerA,
+        { periodCode: '2024-nine_month', unitCode: wardA, level: 'district' },
+        422,
+        'level_mismatch',
+      ],
       ['a period not started', officerA, { periodCode: '2025-six_month', unitCode: wardA }, 422, 'invalid_report'],
       ['a malformed period', officerA, { periodCode: '2024-monthly', unitCode: wardA }, 400, 'validation_failed'],
-      ['an unknown member', officerA, { periodCode: '2024-nine_month', unitCode: wardA, colour: 'red' }, 400, 'validation_failed'],
+      [
+        'an unknown member',
+        officerA,
+        { periodCode: '2024-nine_month', unitCode: wardA, colour: 'red' },
+        400,
+        'validation_failed',
+      ],
       [
         'duplicate section keys',
         officerA,
-        { periodCode: '2024-nine_month', unitCode: wardA, sections: [{ key: 'a', title: 'A', text: '' }, { key: 'a', title: 'B', text: '' }] },
+        {
+          periodCode: '2024-nine_month',
+          unitCode: wardA,
+          sections: [
+            { key: 'a', title: 'A', text: '' },
+            { key: 'a', title: 'B', text: '' },
+          ],
+        },
         422,
         'invalid_report',
       ],
@@ -104,84 +185,228 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
   t.test('editing the narrative needs If-Match, and is for drafts', async (t) => {
     const sections = [{ key: 'situation', title: 'Tình hình', text: 'Tình hình trẻ em ổn định.' }]
     t.equal((await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections })).statusCode, 428)
-    t.equal((await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"7"' })).statusCode, 412)
-    t.equal((await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, {}, { 'if-match': '"1"' })).statusCode, 400, 'an empty change')
-    t.equal((await send(officerB, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"1"' })).statusCode, 404, 'another ward’s report is not found')
-    const edited = await ok(await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"1"' }))
+    t.equal(
+      (await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"7"' })).statusCode,
+      412,
+    )
+    t.equal(
+      (await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, {}, { 'if-match': '"1"' })).statusCode,
+      400,
+      'an empty change',
+    )
+    t.equal(
+      (await send(officerB, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"1"' })).statusCode,
+      404,
+      'another ward’s report is not found',
+    )
+    const edited = await ok(
+      await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections }, { 'if-match': '"1"' }),
+    )
     t.match(edited, { version: 2, sections })
   })
 
   t.test('submission: stamped by the server, on time up to 23:59 local on the due date', async (t) => {
     clock.set('2024-05-15T23:59:00+07:00')
     const byDistrict = await send(district, 'POST', `/v1/reports/${reportA.id}/submit`)
-    t.same([byDistrict.statusCode, byDistrict.json().code], [403, 'forbidden'], 'the district cannot submit a ward’s report')
+    t.same(
+      [byDistrict.statusCode, byDistrict.json().code],
+      [403, 'forbidden'],
+      'the district cannot submit a ward’s report',
+    )
     const submittedA = await ok(await send(officerA, 'POST', `/v1/reports/${reportA.id}/submit`))
-    t.match(submittedA, { state: 'submitted', timeliness: 'on_time', firstSubmittedAt: '2024-05-15T16:59:00.000Z', submissionCount: 1, allowedActions: ['approve', 'return'] })
+    t.match(submittedA, {
+      state: 'submitted',
+      timeliness: 'on_time',
+      firstSubmittedAt: '2024-05-15T16:59:00.000Z',
+      submissionCount: 1,
+      allowedActions: ['approve', 'return'],
+    })
     clock.set('2024-05-16T00:01:00+07:00')
-    const submittedB = await ok(await send(officerB, 'POST', `/v1/reports/${reportB.id}/submit`, undefined, { 'if-match': '"1"' }))
+    const submittedB = await ok(
+      await send(officerB, 'POST', `/v1/reports/${reportB.id}/submit`, undefined, { 'if-match': '"1"' }),
+    )
     t.match(submittedB, { state: 'submitted', timeliness: 'late' })
     const twice = await send(officerA, 'POST', `/v1/reports/${reportA.id}/submit`)
     t.equal(twice.statusCode, 409)
     t.match(twice.json(), { code: 'invalid_report_state', state: 'submitted', allowedActions: ['approve', 'return'] })
-    t.equal((await send(officerA, 'PATCH', `/v1/reports/${reportA.id}`, { sections: [] }, { 'if-match': `"${submittedA.version}"` })).statusCode, 409, 'no editing once submitted')
-    const recorded = await inScope(app.database.db, systemScope, (tx) => tx.select().from(events).where(inArray(events.resourceId, [reportA.id, reportB.id])))
+    t.equal(
+      (
+        await send(
+          officerA,
+          'PATCH',
+          `/v1/reports/${reportA.id}`,
+          { sections: [] },
+          { 'if-match': `"${submittedA.version}"` },
+        )
+      ).statusCode,
+      409,
+      'no editing once submitted',
+    )
+    const recorded = await inScope(app.database.db, systemScope, (tx) =>
+      tx
+        .select()
+        .from(events)
+        .where(inArray(events.resourceId, [reportA.id, reportB.id])),
+    )
     t.same(recorded.map((e) => e.type).sort(), ['report.submitted', 'report.submitted'])
-    t.match(recorded.find((e) => e.resourceId === reportB.id)!.data, { periodCode: '2024-six_month', unitCode: wardB, timeliness: 'late', submissionNumber: 1, dueDate: '2024-05-15' })
+    t.match(recorded.find((e) => e.resourceId === reportB.id)!.data, {
+      periodCode: '2024-six_month',
+      unitCode: wardB,
+      timeliness: 'late',
+      submissionNumber: 1,
+      dueDate: '2024-05-15',
+    })
   })
 
   t.test('the district approves or returns; the ward resubmits; versions are kept', async (t) => {
     clock.set('2024-05-17T09:00:00+07:00')
-    t.equal((await send(officerA, 'POST', `/v1/reports/${reportA.id}/approve`)).statusCode, 403, 'a ward cannot approve its own report')
+    t.equal(
+      (await send(officerA, 'POST', `/v1/reports/${reportA.id}/approve`)).statusCode,
+      403,
+      'a ward cannot approve its own report',
+    )
     const approved = await ok(await send(district, 'POST', `/v1/reports/${reportA.id}/approve`))
     t.match(approved, { state: 'approved', allowedActions: [] })
-    t.equal((await send(district, 'POST', `/v1/reports/${reportB.id}/return`, { comments: '' })).statusCode, 400, 'a return needs comments')
-    const returned = await ok(await send(district, 'POST', `/v1/reports/${reportB.id}/return`, { comments: 'Bổ sung số liệu trẻ em dưới 6 tuổi.' }))
-    t.match(returned, { state: 'returned', reviewComments: 'Bổ sung số liệu trẻ em dưới 6 tuổi.', allowedActions: ['edit', 'submit'] })
-    const refreshed = await ok(await send(officerB, 'PATCH', `/v1/reports/${reportB.id}`, { refreshFigures: true }, { 'if-match': `"${returned.version}"` }))
+    t.equal(
+      (await send(district, 'POST', `/v1/reports/${reportB.id}/return`, { comments: '' })).statusCode,
+      400,
+      'a return needs comments',
+    )
+    const returned = await ok(
+      await send(district, 'POST', `/v1/reports/${reportB.id}/return`, {
+        comments: 'Bổ sung số liệu trẻ em dưới 6 tuổi.',
+      }),
+    )
+    t.match(returned, {
+      state: 'returned',
+      reviewComments: 'Bổ sung số liệu trẻ em dưới 6 tuổi.',
+      allowedActions: ['edit', 'submit'],
+    })
+    const refreshed = await ok(
+      await send(
+        officerB,
+        'PATCH',
+        `/v1/reports/${reportB.id}`,
+        { refreshFigures: true },
+        { 'if-match': `"${returned.version}"` },
+      ),
+    )
     t.equal(refreshed.snapshot.asOf, '2024-05-14', 'figures frozen again, up to the end of the window')
     clock.set('2024-05-20T09:00:00+07:00')
     const resubmitted = await ok(await send(officerB, 'POST', `/v1/reports/${reportB.id}/submit`))
-    t.match(resubmitted, { state: 'submitted', timeliness: 'late', submissionCount: 2, reviewComments: null }, 'the first submission decides timeliness')
+    t.match(
+      resubmitted,
+      { state: 'submitted', timeliness: 'late', submissionCount: 2, reviewComments: null },
+      'the first submission decides timeliness',
+    )
     t.match(resubmitted.submissions, [
       { number: 1, outcome: 'returned', reviewComments: 'Bổ sung số liệu trẻ em dưới 6 tuổi.' },
       { number: 2, outcome: 'pending', reviewComments: null },
     ])
-    t.equal((await send(district, 'POST', `/v1/reports/${reportB.id}/approve`, undefined, { 'if-match': '"1"' })).statusCode, 412, 'If-Match, when sent, must match')
+    t.equal(
+      (await send(district, 'POST', `/v1/reports/${reportB.id}/approve`, undefined, { 'if-match': '"1"' })).statusCode,
+      412,
+      'If-Match, when sent, must match',
+    )
   })
 
   t.test('the district consolidates approved ward reports only, and lists the missing wards', async (t) => {
-    const consolidation = await ok(await send(district, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: '008', level: 'district' }), 201)
+    const consolidation = await ok(
+      await send(district, 'POST', '/v1/reports', { periodCode: '2024-six_month', unitCode: '008', level: 'district' }),
+      201,
+    )
     t.equal(consolidation.level, 'district')
-    t.match(figure(consolidation, 'SC_CHILDREN_CARED_PCT'), { numerator: 5, denominator: 6 }, 'ward B’s report is not approved yet')
+    t.match(
+      figure(consolidation, 'SC_CHILDREN_CARED_PCT'),
+      { numerator: 5, denominator: 6 },
+      'ward B’s report is not approved yet',
+    )
     const wards = consolidation.snapshot.consolidation!
     t.equal(wards.length, 14)
-    t.match(wards.find((w) => w.unitCode === wardA), { state: 'approved', included: true })
-    t.match(wards.find((w) => w.unitCode === wardB), { state: 'submitted', included: false })
+    t.match(
+      wards.find((w) => w.unitCode === wardA),
+      { state: 'approved', included: true },
+    )
+    t.match(
+      wards.find((w) => w.unitCode === wardB),
+      { state: 'submitted', included: false },
+    )
     t.equal(wards.filter((w) => w.state === null).length, 12, 'twelve wards have no report')
 
     await ok(await send(district, 'POST', `/v1/reports/${reportB.id}/approve`))
-    const refreshed = await ok(await send(district, 'PATCH', `/v1/reports/${consolidation.id}`, { refreshFigures: true }, { 'if-match': `"${consolidation.version}"` }))
+    const refreshed = await ok(
+      await send(
+        district,
+        'PATCH',
+        `/v1/reports/${consolidation.id}`,
+        { refreshFigures: true },
+        { 'if-match': `"${consolidation.version}"` },
+      ),
+    )
     t.match(figure(refreshed, 'SC_CHILDREN_CARED_PCT'), { numerator: 9, denominator: 10, value: 90, met: true })
     t.match(figure(refreshed, 'UNDER6_BHYT_PCT'), { numerator: 119, denominator: 120, value: 99.17, met: false })
     t.match(figure(refreshed, 'INJURY_DEATHS'), { numerator: 1, met: false })
     const submitted = await ok(await send(district, 'POST', `/v1/reports/${consolidation.id}/submit`))
-    t.match(submitted, { state: 'submitted', timeliness: 'late', allowedActions: [] }, 'submitted after 15 May: late; final once submitted')
-    t.equal((await send(district, 'POST', `/v1/reports/${consolidation.id}/approve`)).statusCode, 409, 'no one above the district reviews it here')
-    t.equal((await send(officerA, 'GET', `/v1/reports/${consolidation.id}`)).statusCode, 404, 'a ward does not see the district’s report')
+    t.match(
+      submitted,
+      { state: 'submitted', timeliness: 'late', allowedActions: [] },
+      'submitted after 15 May: late; final once submitted',
+    )
+    t.equal(
+      (await send(district, 'POST', `/v1/reports/${consolidation.id}/approve`)).statusCode,
+      409,
+      'no one above the district reviews it here',
+    )
+    t.equal(
+      (await send(officerA, 'GET', `/v1/reports/${consolidation.id}`)).statusCode,
+      404,
+      'a ward does not see the district’s report',
+    )
   })
 
   t.test('timeliness per period and ward', async (t) => {
     const response = await send(district, 'GET', '/v1/reports/timeliness?year=2024&unit=008')
     t.equal(response.statusCode, 200)
-    const periods = response.json().periods as { code: string; expected: number; submitted: number; onTime: number; late: number; missing: number; notDue: number; onTimePercentage: number | null; wards: { unitCode: string; timeliness: string }[] }[]
-    t.same(periods.map((p) => p.code), ['2024-ward_plan', '2024-six_month', '2024-nine_month', '2024-annual'])
+    const periods = response.json().periods as {
+      code: string
+      expected: number
+      submitted: number
+      onTime: number
+      late: number
+      missing: number
+      notDue: number
+      onTimePercentage: number | null
+      wards: { unitCode: string; timeliness: string }[]
+    }[]
+    t.same(
+      periods.map((p) => p.code),
+      ['2024-ward_plan', '2024-six_month', '2024-nine_month', '2024-annual'],
+    )
     t.match(periods[0], { expected: 14, submitted: 0, missing: 14, onTimePercentage: 0 })
-    t.match(periods[1], { expected: 14, submitted: 2, onTime: 1, late: 1, missing: 12, notDue: 0, onTimePercentage: 7.14 })
-    t.match(periods[1]!.wards.find((w) => w.unitCode === wardA), { timeliness: 'on_time' })
-    t.match(periods[1]!.wards.find((w) => w.unitCode === wardB), { timeliness: 'late' })
+    t.match(periods[1], {
+      expected: 14,
+      submitted: 2,
+      onTime: 1,
+      late: 1,
+      missing: 12,
+      notDue: 0,
+      onTimePercentage: 7.14,
+    })
+    t.match(
+      periods[1]!.wards.find((w) => w.unitCode === wardA),
+      { timeliness: 'on_time' },
+    )
+    t.match(
+      periods[1]!.wards.find((w) => w.unitCode === wardB),
+      { timeliness: 'late' },
+    )
     t.match(periods[2], { expected: 14, notDue: 14, onTimePercentage: null })
     const own = (await send(officerA, 'GET', '/v1/reports/timeliness?year=2024')).json()
-    t.same(own.periods[1].wards.map((w: { unitCode: string }) => w.unitCode), [wardA], 'a ward sees its own')
+    t.same(
+      own.periods[1].wards.map((w: { unitCode: string }) => w.unitCode),
+      [wardA],
+      'a ward sees its own',
+    )
     t.equal((await send(officerA, 'GET', '/v1/reports/timeliness?year=2024&unit=008')).statusCode, 403)
   })
 
@@ -192,7 +417,10 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
     t.same(figure(asCity, 'INJURY_DEATHS')!.numerator, { suppressed: true })
     const asOfficer = await ok(await send(officerB, 'GET', `/v1/reports/${reportB.id}`))
     t.equal(figure(asOfficer, 'SC_CHILDREN_BY_GROUP')!.numerator, 4, 'the ward’s officer sees the count')
-    const draft = await ok(await send(officerA, 'POST', '/v1/reports', { periodCode: '2024-ward_plan', unitCode: wardA }), 201)
+    const draft = await ok(
+      await send(officerA, 'POST', '/v1/reports', { periodCode: '2024-ward_plan', unitCode: wardA }),
+      201,
+    )
     t.equal((await send(city, 'GET', `/v1/reports/${draft.id}`)).statusCode, 404, 'a draft is not sent anywhere')
     const listed = (await send(city, 'GET', '/v1/reports?limit=200')).json().items.map((r: { id: string }) => r.id)
     t.notOk(listed.includes(draft.id))
@@ -201,13 +429,29 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
   })
 
   t.test('DHIS2 data value sets', async (t) => {
-    const consolidationId = (await send(district, 'GET', '/v1/reports?unit=008&period=2024-six_month')).json().items.find((r: { level: string }) => r.level === 'district').id
+    const consolidationId = (await send(district, 'GET', '/v1/reports?unit=008&period=2024-six_month'))
+      .json()
+      .items.find((r: { level: string }) => r.level === 'district').id
     const forCity = await send(city, 'GET', `/v1/reports/${consolidationId}/dhis2`)
     t.equal(forCity.statusCode, 200)
-    const set = forCity.json() as { period: string; orgUnit: string; completeDate: string; dataValues: { dataElement: string; period: string; orgUnit: string; value: string }[] }
-    t.match(set, { period: '2024S1', orgUnit: '008', completeDate: '2024-05-20' }, 'completed on the day of its latest submission')
+    const set = forCity.json() as {
+      period: string
+      orgUnit: string
+      completeDate: string
+      dataValues: { dataElement: string; period: string; orgUnit: string; value: string }[]
+    }
+    t.match(
+      set,
+      { period: '2024S1', orgUnit: '008', completeDate: '2024-05-20' },
+      'completed on the day of its latest submission',
+    )
     const values = new Map(set.dataValues.map((v) => [v.dataElement, v]))
-    t.same(values.get('SC_CHILDREN_CARED_PCT'), { dataElement: 'SC_CHILDREN_CARED_PCT', period: '2024S1', orgUnit: '008', value: '90' })
+    t.same(values.get('SC_CHILDREN_CARED_PCT'), {
+      dataElement: 'SC_CHILDREN_CARED_PCT',
+      period: '2024S1',
+      orgUnit: '008',
+      value: '90',
+    })
     t.equal(values.get('UNDER6_BHYT_PCT')?.value, '99.17')
     t.notOk(values.has('INJURY_DEATHS'), 'one death: withheld from the city, so left out')
     t.notOk(values.has('WARDS_DATA_REVIEWED'), 'no figure, no value')
@@ -221,29 +465,45 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       [officerB, reportA.id, 'not_found'],
     ] as const) {
       const response = await send(account, 'GET', `/v1/reports/${id}`)
-      const logged = await app.database.db.select().from(auditEvents).where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
+      const logged = await app.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
       t.equal(logged.length, 1)
       t.match(logged[0], { action: 'report.read', resourceId: id, outcome })
     }
   })
 })
 
-t.test('a report is not created over a data window that moved while it was being created', { skip: !onPostgres && 'needs two connections' }, async (t) => {
-  const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
-  const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
-  const owner = await ownerSession(t, ctx.app.database)
-  // An administrator's change of the window holds the period's lock while the officer creates the report.
-  await owner.query('begin')
-  await owner.query(`select pg_advisory_xact_lock(hashtext('reporting_period'), hashtext('2024-six_month'))`)
-  const creating = ctx.app.inject({ method: 'POST', url: '/v1/reports', headers: officer.headers, payload: { periodCode: '2024-six_month', unitCode: wardA } })
-  await waitForLockWaiter(owner, 'advisory')
-  await owner.query(`insert into reporting_periods (code, year, kind, due_date, window_from, window_to)
+t.test(
+  'a report is not created over a data window that moved while it was being created',
+  { skip: !onPostgres && 'needs two connections' },
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
+    const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+    const owner = await ownerSession(t, ctx.app.database)
+    // An administrator's change of the window holds the period's lock while the officer creates the report.
+    await owner.query('begin')
+    await owner.query(`select pg_advisory_xact_lock(hashtext('reporting_period'), hashtext('2024-six_month'))`)
+    const creating = ctx.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: officer.headers,
+      payload: { periodCode: '2024-six_month', unitCode: wardA },
+    })
+    await waitForLockWaiter(owner, 'advisory')
+    await owner.query(`insert into reporting_periods (code, year, kind, due_date, window_from, window_to)
                      values ('2024-six_month', 2024, 'six_month', '2024-05-15', '2024-02-01', '2024-06-30')
                      on conflict (code) do update set window_from = excluded.window_from`)
-  await owner.query('commit')
-  const response = await creating
-  t.equal(response.statusCode, 409)
-  t.match(response.json(), { code: 'period_changed', windowFrom: '2024-02-01' })
-  const [{ reports }] = (await owner.query<{ reports: number }>(`select count(*)::int as reports from reports where period_code = '2024-six_month'`)).rows as [{ reports: number }]
-  t.equal(reports, 0, 'nothing was written')
-})
+    await owner.query('commit')
+    const response = await creating
+    t.equal(response.statusCode, 409)
+    t.match(response.json(), { code: 'period_changed', windowFrom: '2024-02-01' })
+    const [{ reports }] = (
+      await owner.query<{ reports: number }>(
+        `select count(*)::int as reports from reports where period_code = '2024-six_month'`,
+      )
+    ).rows as [{ reports: number }]
+    t.equal(reports, 0, 'nothing was written')
+  },
+)

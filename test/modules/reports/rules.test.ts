@@ -46,7 +46,14 @@ t.test('sections', async (t) => {
   )
 })
 
-function indicator(code: string, kind: 'count' | 'percentage', numerator: number, denominator: number, cells: [string, number, number][], available = true): SnapshotIndicator {
+function indicator(
+  code: string,
+  kind: 'count' | 'percentage',
+  numerator: number,
+  denominator: number,
+  cells: [string, number, number][],
+  available = true,
+): SnapshotIndicator {
   return {
     code,
     version: 1,
@@ -61,7 +68,12 @@ function indicator(code: string, kind: 'count' | 'percentage', numerator: number
     denominator,
     value: null,
     met: null,
-    breakdowns: [{ dimensions: ['sex'], cells: cells.map(([sex, n, d]) => ({ key: { sex }, numerator: n, denominator: d, value: null })) }],
+    breakdowns: [
+      {
+        dimensions: ['sex'],
+        cells: cells.map(([sex, n, d]) => ({ key: { sex }, numerator: n, denominator: d, value: null })),
+      },
+    ],
   }
 }
 
@@ -74,7 +86,11 @@ t.test('the district consolidates its wards’ frozen figures', async (t) => {
     indicator('DEATHS', 'count', 0, 0, []),
     indicator('REVIEWED', 'count', 0, 0, [], false),
   ]
-  const wardB = [indicator('CARED', 'percentage', 4, 4, [['male', 4, 4]]), indicator('DEATHS', 'count', 1, 0, [['male', 1, 0]]), indicator('REVIEWED', 'count', 0, 0, [], false)]
+  const wardB = [
+    indicator('CARED', 'percentage', 4, 4, [['male', 4, 4]]),
+    indicator('DEATHS', 'count', 1, 0, [['male', 1, 0]]),
+    indicator('REVIEWED', 'count', 0, 0, [], false),
+  ]
   const targets = new Map([
     ['CARED', { comparator: '>=' as const, value: 90, unit: 'percent' as const }],
     ['DEATHS', { comparator: '=' as const, value: 0, unit: 'count' as const }],
@@ -105,8 +121,18 @@ t.test('the first submission decides timeliness; a resubmission keeps it', async
   const atLocal = (local: string) => new Date(`${local}+07:00`)
   const fresh = { firstSubmittedAt: null, timeliness: null }
   const cases: [string, Parameters<typeof firstSubmission>[0], Date, ReturnType<typeof firstSubmission>][] = [
-    ['23:59 local on the due date', fresh, atLocal('2024-05-15T23:59:00'), { firstSubmittedAt: atLocal('2024-05-15T23:59:00'), timeliness: 'on_time' }],
-    ['00:01 local the next day', fresh, atLocal('2024-05-16T00:01:00'), { firstSubmittedAt: atLocal('2024-05-16T00:01:00'), timeliness: 'late' }],
+    [
+      '23:59 local on the due date',
+      fresh,
+      atLocal('2024-05-15T23:59:00'),
+      { firstSubmittedAt: atLocal('2024-05-15T23:59:00'), timeliness: 'on_time' },
+    ],
+    [
+      '00:01 local the next day',
+      fresh,
+      atLocal('2024-05-16T00:01:00'),
+      { firstSubmittedAt: atLocal('2024-05-16T00:01:00'), timeliness: 'late' },
+    ],
     [
       'resubmitted after a return, past the due date: still on time',
       { firstSubmittedAt: atLocal('2024-05-14T10:00:00'), timeliness: 'on_time' },

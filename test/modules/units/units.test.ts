@@ -21,7 +21,10 @@ t.test('administrative units', async (t) => {
 
   t.test('asOf 2025-08-01 lists the 7 successor wards', async (t) => {
     const response = await app.inject({ url: '/v1/units?level=ward&asOf=2025-08-01' })
-    const names = response.json().items.map((u: { nameVi: string }) => u.nameVi).sort()
+    const names = response
+      .json()
+      .items.map((u: { nameVi: string }) => u.nameVi)
+      .sort()
     t.same(names, [
       'Phường Hoàng Liệt',
       'Phường Hoàng Mai',
@@ -35,7 +38,10 @@ t.test('administrative units', async (t) => {
 
   t.test('the district is valid to 2025-06-30 and gone after', async (t) => {
     const before = await app.inject({ url: '/v1/units?level=district&asOf=2025-06-30' })
-    t.same(before.json().items.map((u: { code: string }) => u.code), ['008'])
+    t.same(
+      before.json().items.map((u: { code: string }) => u.code),
+      ['008'],
+    )
     const after = await app.inject({ url: '/v1/units?level=district&asOf=2025-07-01' })
     t.same(after.json().items, [])
   })
@@ -53,9 +59,15 @@ t.test('administrative units', async (t) => {
     t.equal(body.validFrom, '2025-07-01')
     t.same(body.predecessors.map((l: { code: string }) => l.code).sort(), ['00316', '00337'])
     const predecessor = await app.inject({ url: '/v1/units/00337' })
-    const successors = predecessor.json().successors.map((l: { code: string }) => l.code).sort()
+    const successors = predecessor
+      .json()
+      .successors.map((l: { code: string }) => l.code)
+      .sort()
     t.same(successors, ['00316-2025', '00331-2025', '00337-2025', '00340-2025'])
-    t.ok(predecessor.json().successors.every((l: { partial: boolean }) => l.partial), 'Hoàng Liệt was split')
+    t.ok(
+      predecessor.json().successors.every((l: { partial: boolean }) => l.partial),
+      'Hoàng Liệt was split',
+    )
   })
 
   t.test('404 problem for an unknown code', async (t) => {

@@ -1,5 +1,10 @@
 import t from 'tap'
-import { remainingThrottleMs, throttleAddress, throttleDelayMs, type ThrottleScope } from '../../../src/modules/users/rules.js'
+import {
+  remainingThrottleMs,
+  throttleAddress,
+  throttleDelayMs,
+  type ThrottleScope,
+} from '../../../src/modules/users/rules.js'
 
 t.test('sign-in waits: per address soon long, per account slow to grow', async (t) => {
   const minutes15 = 15 * 60 * 1000
@@ -18,7 +23,8 @@ t.test('sign-in waits: per address soon long, per account slow to grow', async (
     ['account', 60, 16_000],
     ['account', 200, minutes15],
   ]
-  for (const [scope, attempts, delay] of cases) t.equal(throttleDelayMs(scope, attempts), delay, `${scope} after ${attempts}`)
+  for (const [scope, attempts, delay] of cases)
+    t.equal(throttleDelayMs(scope, attempts), delay, `${scope} after ${attempts}`)
   const last = new Date('2026-12-03T03:00:00Z')
   t.equal(remainingThrottleMs('address', 6, last, new Date('2026-12-03T03:00:00.500Z')), 1500)
   t.equal(remainingThrottleMs('address', 6, last, new Date('2026-12-03T03:00:05Z')), 0)

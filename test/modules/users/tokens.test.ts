@@ -31,22 +31,32 @@ t.test('the JWT negative suite: every forged or misused token is a 401 problem',
     ['alg none', `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(valid)}.`, 'invalid_token'],
     [
       'HS256 keyed with the public key (algorithm confusion)',
-      await new SignJWT({ typ: 'user', ...valid }).setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' }).sign(hmacSecret),
+      await new SignJWT({ typ: 'user', ...valid })
+        .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
+        .sign(hmacSecret),
       'invalid_token',
     ],
     [
       'signed by an unknown key',
-      await new SignJWT({ typ: 'user', ...valid }).setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' }).sign(other.privateKey),
+      await new SignJWT({ typ: 'user', ...valid })
+        .setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' })
+        .sign(other.privateKey),
       'invalid_token',
     ],
     [
       'our kid, someone else’s key',
-      await new SignJWT({ typ: 'user', ...valid }).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(other.privateKey),
+      await new SignJWT({ typ: 'user', ...valid })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
+        .sign(other.privateKey),
       'invalid_token',
     ],
     ['wrong audience', await signed({ ...valid, aud: 'another-api' }), 'invalid_token'],
     ['wrong issuer', await signed({ ...valid, iss: 'https://evil.example' }), 'invalid_token'],
-    ['expired', await signed({ ...valid, iat: seconds - 3600, nbf: seconds - 3600, exp: seconds - 1800 }), 'token_expired'],
+    [
+      'expired',
+      await signed({ ...valid, iat: seconds - 3600, nbf: seconds - 3600, exp: seconds - 1800 }),
+      'token_expired',
+    ],
     ['not yet valid', await signed({ ...valid, nbf: seconds + 600 }), 'invalid_token'],
     ['no expiry', await signed({ iss: valid.iss, aud: valid.aud, sub, iat: seconds }), 'invalid_token'],
     ['not an access token (typ)', await signed(valid, { typ: 'JWT' }), 'invalid_token'],
@@ -55,11 +65,17 @@ t.test('the JWT negative suite: every forged or misused token is a 401 problem',
   ]
   const genuine = await signed(valid)
   const [header, payload, signature] = genuine.split('.')
-  const forgedPayload = b64({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'user:00000000-0000-0000-0000-000000000000' })
+  const forgedPayload = b64({
+    ...JSON.parse(Buffer.from(payload!, 'base64url').toString()),
+    sub: 'user:00000000-0000-0000-0000-000000000000',
+  })
   cases.push(['payload changed after signing', `${header}.${forgedPayload}.${signature}`, 'invalid_token'])
 
   for (const [name, token, code] of cases) {
-    const response = await app.inject({ url: '/v1/me', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+    const response = await app.inject({
+      url: '/v1/me',
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    })
     t.equal(response.statusCode, 401, name)
     t.equal(response.json().code, code, `${name}: ${code}`)
     t.match(response.headers['www-authenticate'], /^Bearer/, `${name}: WWW-Authenticate`)
@@ -112,7 +128,13 @@ t.test('the token endpoint', async (t) => {
     method: 'POST',
     url: '/v1/users',
     headers: admin.headers,
-    payload: { username: 'lan.nguyen', displayName: 'Cán bộ phường', role: 'ward_officer', units: [wardA], password: 'mật khẩu đủ dài 2024' },
+    payload: {
+      username: 'lan.nguyen',
+      displayName: 'Cán bộ phường',
+      role: 'ward_officer',
+      units: [wardA],
+      password: 'mật khẩu đủ dài 2024',
+    },
   })
   t.equal(created.statusCode, 201)
   const userId = created.json().id
@@ -122,7 +144,11 @@ t.test('the token endpoint', async (t) => {
       method: 'POST',
       url: '/v1/auth/token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'password', username: 'Lan.Nguyen', password: 'mật khẩu đủ dài 2024' }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'password',
+        username: 'Lan.Nguyen',
+        password: 'mật khẩu đủ dài 2024',
+      }).toString(),
     })
     t.equal(form.statusCode, 200)
     const body = form.json()
@@ -142,8 +168,16 @@ t.test('the token endpoint', async (t) => {
   })
 
   t.test('wrong password and unknown user look the same', async (t) => {
-    const wrong = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: 'lan.nguyen', password: 'nope nope nope' } })
-    const unknown = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: 'nobody.here', password: 'nope nope nope' } })
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: 'lan.nguyen', password: 'nope nope nope' },
+    })
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: 'nobody.here', password: 'nope nope nope' },
+    })
     t.equal(wrong.statusCode, 400)
     t.equal(unknown.statusCode, 400)
     t.equal(wrong.json().code, 'invalid_grant')
@@ -152,12 +186,25 @@ t.test('the token endpoint', async (t) => {
   })
 
   t.test('missing fields and unknown grant types', async (t) => {
-    const missing = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: 'lan.nguyen' } })
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: 'lan.nguyen' },
+    })
     t.equal(missing.statusCode, 400)
     t.equal(missing.json().code, 'invalid_request')
-    const unknownGrant = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'implicit' } })
+    const unknownGrant = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'implicit' },
+    })
     t.equal(unknownGrant.statusCode, 400)
-    const xml = await app.inject({ method: 'POST', url: '/v1/auth/token', headers: { 'content-type': 'text/xml' }, payload: '<x/>' })
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: { 'content-type': 'text/xml' },
+      payload: '<x/>',
+    })
     t.equal(xml.statusCode, 415)
   })
 
@@ -166,11 +213,22 @@ t.test('the token endpoint', async (t) => {
       method: 'POST',
       url: '/v1/users',
       headers: admin.headers,
-      payload: { username: 'target.user', displayName: 'T', role: 'collaborator', units: [wardA], password: 'the real passphrase 1' },
+      payload: {
+        username: 'target.user',
+        displayName: 'T',
+        role: 'collaborator',
+        units: [wardA],
+        password: 'the real passphrase 1',
+      },
     })
     const attempt = (password: string) =>
-      app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: 'target.user', password } })
-    for (let i = 0; i < 5; i++) t.equal((await attempt('wrong guess number')).statusCode, 400, `failure ${i + 1} is checked`)
+      app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { grant_type: 'password', username: 'target.user', password },
+      })
+    for (let i = 0; i < 5; i++)
+      t.equal((await attempt('wrong guess number')).statusCode, 400, `failure ${i + 1} is checked`)
     const throttled = await attempt('the real passphrase 1')
     t.equal(throttled.statusCode, 429, 'even the right password waits during the delay')
     t.equal(throttled.json().code, 'login_throttled')
@@ -270,7 +328,11 @@ t.test('the token endpoint', async (t) => {
     t.equal(replayed.headers.location, `/v1/clients/${client.id}`)
     t.same(replayed.json(), { client, clientSecret: null })
     const current = await app.inject({ url: `/v1/clients/${client.id}`, headers: admin.headers })
-    const revoked = await app.inject({ method: 'DELETE', url: `/v1/clients/${client.id}`, headers: { ...admin.headers, 'if-match': current.headers.etag as string } })
+    const revoked = await app.inject({
+      method: 'DELETE',
+      url: `/v1/clients/${client.id}`,
+      headers: { ...admin.headers, 'if-match': current.headers.etag as string },
+    })
     t.equal(revoked.statusCode, 204)
     const afterRevocation = await register()
     t.equal(afterRevocation.json().client.active, false, 'a replay shows the revocation')
@@ -286,23 +348,44 @@ t.test('sign-in throttling holds under concurrency, and nobody can lock an offic
     method: 'POST',
     url: '/v1/users',
     headers: admin.headers,
-    payload: { username: 'besieged.officer', displayName: 'B', role: 'ward_officer', units: [wardA], password: 'the real passphrase 2' },
+    payload: {
+      username: 'besieged.officer',
+      displayName: 'B',
+      role: 'ward_officer',
+      units: [wardA],
+      password: 'the real passphrase 2',
+    },
   })
   t.equal(created.statusCode, 201)
   const attempt = (password: string, remoteAddress: string) =>
-    app.inject({ method: 'POST', url: '/v1/auth/token', remoteAddress, payload: { grant_type: 'password', username: 'besieged.officer', password } })
+    app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      remoteAddress,
+      payload: { grant_type: 'password', username: 'besieged.officer', password },
+    })
   const failures = async () =>
-    (await queryRows<{ n: number }>(app.database.db, sql`select count(*)::int as n from audit_events where action = 'auth.token' and outcome = 'failure'`))[0]!.n
+    (
+      await queryRows<{ n: number }>(
+        app.database.db,
+        sql`select count(*)::int as n from audit_events where action = 'auth.token' and outcome = 'failure'`,
+      )
+    )[0]!.n
 
   const burst = await Promise.all(Array.from({ length: 30 }, () => attempt('wrong guess', '203.0.113.5')))
   const statuses = burst.map((response) => response.statusCode).sort()
-  t.same([statuses.filter((s) => s === 400).length, statuses.filter((s) => s === 429).length], [5, 25], '30 sent at once: 5 checked, 25 refused before their password was')
+  t.same(
+    [statuses.filter((s) => s === 400).length, statuses.filter((s) => s === 429).length],
+    [5, 25],
+    '30 sent at once: 5 checked, 25 refused before their password was',
+  )
   t.equal(await failures(), 5, 'five passwords were verified')
   const home = await attempt('the real passphrase 2', '198.51.100.7')
   t.equal(home.statusCode, 200, 'the officer, from their own address, signs in meanwhile')
 
   // From many addresses: the account is slowed for everyone but the addresses it signs in from.
-  for (let n = 0; n < 20; n++) t.equal((await attempt('wrong guess', `192.0.2.${n}`)).statusCode, 400, `address ${n}: checked`)
+  for (let n = 0; n < 20; n++)
+    t.equal((await attempt('wrong guess', `192.0.2.${n}`)).statusCode, 400, `address ${n}: checked`)
   const slowed = await attempt('wrong guess', '192.0.2.200')
   t.equal(slowed.statusCode, 429, 'past twenty from anywhere, the account waits')
   t.equal(slowed.headers['retry-after'], '1', 'a second at first')
@@ -315,7 +398,11 @@ t.test('sign-in throttling holds under concurrency, and nobody can lock an offic
   t.ok(admitted < 100, `${admitted} of 400 flood attempts were checked over 200 s: the wait grew`)
   const waiting = await attempt('wrong guess', '192.0.2.201')
   t.ok(Number(waiting.headers['retry-after']) > 1, `a new address now waits ${waiting.headers['retry-after']} s`)
-  t.equal((await attempt('the real passphrase 2', '198.51.100.7')).statusCode, 200, 'the officer, from the address they sign in from, is not held to it')
+  t.equal(
+    (await attempt('the real passphrase 2', '198.51.100.7')).statusCode,
+    200,
+    'the officer, from the address they sign in from, is not held to it',
+  )
   const oneNetwork = []
   for (let n = 1; n <= 6; n++) oneNetwork.push((await attempt('wrong guess', `2001:db8:ab:cd::${n}`)).statusCode)
   t.same(oneNetwork, [400, 400, 400, 400, 400, 429], 'the addresses of one IPv6 /64 are one place')
@@ -325,10 +412,19 @@ t.test('a client id is one client whatever its spelling; malformed Basic credent
   const ctx = await createTestApp(t)
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-  const registered = await app.inject({ method: 'POST', url: '/v1/clients', headers: admin.headers, payload: { name: 'Spelling test', role: 'city_system', units: [province] } })
+  const registered = await app.inject({
+    method: 'POST',
+    url: '/v1/clients',
+    headers: admin.headers,
+    payload: { name: 'Spelling test', role: 'city_system', units: [province] },
+  })
   const { client, clientSecret } = registered.json()
   const attempt = (id: string, secret: string) =>
-    app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: id, client_secret: secret } })
+    app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'client_credentials', client_id: id, client_secret: secret },
+    })
   for (let n = 0; n < 5; n++) t.equal((await attempt(client.id, 'x'.repeat(43))).statusCode, 401)
   const upper = await attempt(client.id.toUpperCase(), clientSecret)
   t.equal(upper.statusCode, 429, 'the upper-case spelling is the same client, counted as one')
@@ -351,9 +447,14 @@ t.test('a client id is one client whatever its spelling; malformed Basic credent
     t.equal(response.statusCode, 401, credentials)
     t.equal(response.json().code, 'invalid_client', credentials)
   }
-  const token = (await attempt(client.id, clientSecret).then(() => basic(`bAsIc ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`)))
+  const token = await attempt(client.id, clientSecret).then(() =>
+    basic(`bAsIc ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`),
+  )
   t.equal(token.statusCode, 429, 'still throttled: the count is per client, not per spelling of the scheme either')
-  const me = await app.inject({ url: '/v1/me', headers: { authorization: admin.headers.authorization.replace('Bearer', 'bEaReR') } })
+  const me = await app.inject({
+    url: '/v1/me',
+    headers: { authorization: admin.headers.authorization.replace('Bearer', 'bEaReR') },
+  })
   t.equal(me.statusCode, 200, 'the Bearer scheme is case-insensitive')
 })
 
@@ -361,7 +462,11 @@ t.test('login rate limit per client address', async (t) => {
   const { app } = await createTestApp(t, { env: { LOGIN_RATE_LIMIT_MAX: '3' } })
   const statuses: number[] = []
   for (let i = 0; i < 4; i++) {
-    const response = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: `u${i}x`, password: 'whatever it is' } })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: `u${i}x`, password: 'whatever it is' },
+    })
     statuses.push(response.statusCode)
   }
   t.same(statuses, [400, 400, 400, 429])
@@ -387,7 +492,11 @@ t.test('keys: JWKS publishes only public keys; rotation keeps old tokens valid',
   const old = await app.inject({ url: '/v1/me', headers: officer.headers })
   t.equal(old.statusCode, 200, 'a token signed before rotation is still accepted')
   const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, app.clock.now())
-  t.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, newKid, 'new tokens use the new key')
+  t.equal(
+    JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid,
+    newKid,
+    'new tokens use the new key',
+  )
   ctx.clock.advance(16 * 60 * 1000 + 61_000)
   const later = (await app.accounts.keys.jwks(new Date(ctx.clock.now().getTime() + 60_001))).keys
   t.equal(later.length, 1, 'the retired key disappears once its tokens have expired')
@@ -416,7 +525,13 @@ t.test('an external identity provider, mapped to local accounts', async (t) => {
     method: 'POST',
     url: '/v1/users',
     headers: admin.headers,
-    payload: { username: 'sso.officer', displayName: 'SSO', role: 'ward_officer', units: [wardA], externalSubject: 'idp|12345' },
+    payload: {
+      username: 'sso.officer',
+      displayName: 'SSO',
+      role: 'ward_officer',
+      units: [wardA],
+      externalSubject: 'idp|12345',
+    },
   })
   t.equal(created.statusCode, 201)
   const issue = (sub: string, aud = 'cps') =>
@@ -428,12 +543,21 @@ t.test('an external identity provider, mapped to local accounts', async (t) => {
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(privateKey)
-  const mapped = await ctx.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${await issue('idp|12345')}` } })
+  const mapped = await ctx.app.inject({
+    url: '/v1/me',
+    headers: { authorization: `Bearer ${await issue('idp|12345')}` },
+  })
   t.equal(mapped.statusCode, 200)
   t.equal(mapped.json().name, 'sso.officer')
-  const unmapped = await ctx.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${await issue('idp|99999')}` } })
+  const unmapped = await ctx.app.inject({
+    url: '/v1/me',
+    headers: { authorization: `Bearer ${await issue('idp|99999')}` },
+  })
   t.equal(unmapped.statusCode, 401)
   t.equal(unmapped.json().code, 'unknown_account')
-  const wrongAudience = await ctx.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${await issue('idp|12345', 'other')}` } })
+  const wrongAudience = await ctx.app.inject({
+    url: '/v1/me',
+    headers: { authorization: `Bearer ${await issue('idp|12345', 'other')}` },
+  })
   t.equal(wrongAudience.statusCode, 401)
 })

@@ -24,7 +24,14 @@ t.test('user accounts', async (t) => {
     const body = response.json()
     t.equal(response.headers.location, `/v1/users/${body.id}`)
     t.equal(response.headers.etag, '"1"')
-    t.match(body, { username: 'minh.tran', role: 'ward_officer', units: [wardA], active: true, hasPassword: true, version: 1 })
+    t.match(body, {
+      username: 'minh.tran',
+      role: 'ward_officer',
+      units: [wardA],
+      active: true,
+      hasPassword: true,
+      version: 1,
+    })
     t.notMatch(response.body, /sufficiently|argon2/)
     const [row] = await app.database.db.select().from(users).where(eq(users.id, body.id))
     t.match(row?.passwordHash, /^\$argon2id\$/, 'stored as an argon2id hash')
@@ -61,7 +68,10 @@ t.test('user accounts', async (t) => {
       grants: ['registry:sensitive'],
     })
     t.equal(response.statusCode, 422)
-    const pointers = response.json().errors.map((e: { pointer: string }) => e.pointer).sort()
+    const pointers = response
+      .json()
+      .errors.map((e: { pointer: string }) => e.pointer)
+      .sort()
     t.same(pointers, ['/grants/0', '/role', '/units/1'])
     const viewer = await create({
       username: 'police.liaison',
@@ -86,20 +96,43 @@ t.test('user accounts', async (t) => {
     const missing = await app.inject({ method: 'PATCH', url, headers: admin.headers, payload: { displayName: 'X' } })
     t.equal(missing.statusCode, 428)
     t.equal(missing.json().code, 'precondition_required')
-    const ok = await app.inject({ method: 'PATCH', url, headers: { ...admin.headers, 'if-match': '"1"' }, payload: { units: [wardB] } })
+    const ok = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...admin.headers, 'if-match': '"1"' },
+      payload: { units: [wardB] },
+    })
     t.equal(ok.statusCode, 200)
     t.equal(ok.headers.etag, '"2"')
     t.same(ok.json().units, [wardB])
-    const stale = await app.inject({ method: 'PATCH', url, headers: { ...admin.headers, 'if-match': '"1"' }, payload: { displayName: 'Y' } })
+    const stale = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...admin.headers, 'if-match': '"1"' },
+      payload: { displayName: 'Y' },
+    })
     t.equal(stale.statusCode, 412)
     t.equal(stale.json().currentVersion, 2)
-    const garbage = await app.inject({ method: 'PATCH', url, headers: { ...admin.headers, 'if-match': 'yesterday' }, payload: { displayName: 'Y' } })
+    const garbage = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...admin.headers, 'if-match': 'yesterday' },
+      payload: { displayName: 'Y' },
+    })
     t.equal(garbage.statusCode, 400)
-    const empty = await app.inject({ method: 'PATCH', url, headers: { ...admin.headers, 'if-match': '"2"' }, payload: {} })
+    const empty = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...admin.headers, 'if-match': '"2"' },
+      payload: {},
+    })
     t.equal(empty.statusCode, 400, 'an empty change is refused')
     const get = await app.inject({ url, headers: admin.headers })
     t.equal(get.json().displayName, 'Trần Minh', 'nothing changed by the refused requests')
-    const missingUser = await app.inject({ url: '/v1/users/00000000-0000-4000-8000-000000000000', headers: admin.headers })
+    const missingUser = await app.inject({
+      url: '/v1/users/00000000-0000-4000-8000-000000000000',
+      headers: admin.headers,
+    })
     t.equal(missingUser.statusCode, 404)
   })
 
@@ -108,7 +141,10 @@ t.test('user accounts', async (t) => {
     t.equal(page.statusCode, 200)
     t.equal(page.json().items.length, 1)
     t.ok(page.json().nextCursor)
-    const next = await app.inject({ url: `/v1/users?role=ward_officer&limit=1&cursor=${page.json().nextCursor}`, headers: admin.headers })
+    const next = await app.inject({
+      url: `/v1/users?role=ward_officer&limit=1&cursor=${page.json().nextCursor}`,
+      headers: admin.headers,
+    })
     t.not(next.json().items[0].id, page.json().items[0].id)
     const byUnit = await app.inject({ url: `/v1/users?unit=${wardB}`, headers: admin.headers })
     t.ok(byUnit.json().items.every((u: { units: string[] }) => u.units.includes(wardB)))
@@ -172,7 +208,10 @@ t.test('access follows the account, not the token', async (t) => {
     const moved = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
     const before = await app.inject({ url: '/v1/me', headers: moved.headers })
     t.same(before.json().jurisdiction.wards, [wardA])
-    await app.database.db.update(users).set({ units: [wardB] }).where(eq(users.id, moved.id))
+    await app.database.db
+      .update(users)
+      .set({ units: [wardB] })
+      .where(eq(users.id, moved.id))
     ctx.clock.advance(1000)
     const cached = await app.inject({ url: '/v1/me', headers: moved.headers })
     t.same(cached.json().jurisdiction.wards, [wardA], 'within 5 s the cached record may still answer')

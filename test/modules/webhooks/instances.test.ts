@@ -13,7 +13,12 @@ import { configureWebhooks, startReceiver } from './fixtures/receiver.js'
 /** A second connection pool to the same test database, as a second API process would have. */
 async function secondHandle(t: Test, first: Database): Promise<Database> {
   if (!onPostgres) return first
-  const database = await openDatabase({ url: await ownerConnectionString(first), dataDir: '', poolMax: 5, statementTimeoutMs: 30_000 })
+  const database = await openDatabase({
+    url: await ownerConnectionString(first),
+    dataDir: '',
+    poolMax: 5,
+    statementTimeoutMs: 30_000,
+  })
   t.teardown(() => database.close())
   return database
 }
@@ -34,12 +39,21 @@ t.test('two instances on one database deliver each event to each subscriber exac
   const officer = await accountFor(one, { role: 'ward_officer', units: [wardA] })
   const paths = ['/first', '/second', '/third']
   for (const path of paths) {
-    const created = await one.app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin.headers, payload: { url: receiver.url(path), eventTypes: ['child.created'] } })
+    const created = await one.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: admin.headers,
+      payload: { url: receiver.url(path), eventTypes: ['child.created'] },
+    })
     t.equal(created.statusCode, 201, created.statusCode === 201 ? `subscribed ${path}` : created.body)
   }
   const children = 8
   for (let index = 0; index < children; index++) {
-    await registerChild(one, officer, { fullName: `Trẻ Thử ${index}`, dateOfBirth: '2018-01-01', address: { wardCode: wardA } })
+    await registerChild(one, officer, {
+      fullName: `Trẻ Thử ${index}`,
+      dateOfBirth: '2018-01-01',
+      address: { wardCode: wardA },
+    })
   }
   const expected = paths.length * children
   const runBoth = () => Promise.all([one.app.jobs.runDue(), two.app.jobs.runDue()])

@@ -6,25 +6,37 @@ import { registerChild } from '../../support/registry.js'
 import { ownerSession } from '../../support/owner.js'
 import { configureWebhooks, startReceiver, type Received } from './fixtures/receiver.js'
 
-const names = (requests: Received[]) => requests.map((request) => (JSON.parse(request.body) as { data: { fullName: string } }).data.fullName)
+const names = (requests: Received[]) =>
+  requests.map((request) => (JSON.parse(request.body) as { data: { fullName: string } }).data.fullName)
 
 t.test(
   'an event that commits late is waited for, never skipped; a rolled-back one is passed',
   { skip: onPostgres ? false : 'the embedded database runs one transaction at a time: no event can commit late there' },
   async (t) => {
-    const ctx = await createTestApp(t, { now: '2024-06-15T03:00:00Z', extend: (app) => void configureWebhooks(app, {}) })
+    const ctx = await createTestApp(t, {
+      now: '2024-06-15T03:00:00Z',
+      extend: (app) => void configureWebhooks(app, {}),
+    })
     const { app, clock } = ctx
     const receiver = await startReceiver(t)
     const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
     const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
-    const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin.headers, payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] } })
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: admin.headers,
+      payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] },
+    })
     t.equal(created.statusCode, 201)
     const tick = async () => {
       clock.advance(1000)
       await app.jobs.runDue()
     }
     const feed = async (after?: string) => {
-      const response = await app.inject({ url: `/v1/events${after ? `?after=${after}` : ''}`, headers: officer.headers })
+      const response = await app.inject({
+        url: `/v1/events${after ? `?after=${after}` : ''}`,
+        headers: officer.headers,
+      })
       const body = response.json() as { items: { data: { fullName: string } }[]; nextCursor: string }
       return { names: body.items.map((item) => item.data.fullName), nextCursor: body.nextCursor }
     }
@@ -61,10 +73,16 @@ t.test(
     // length is theirs, not a matter of timing here), then look again.
     await tick()
     t.same((await feed(caughtUp.nextCursor)).names, [], 'while the gap may still fill, the feed waits')
-    const [{ seen }] = (await writer.query<{ seen: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as seen')).rows as [{ seen: string }]
+    const [{ seen }] = (
+      await writer.query<{ seen: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as seen')
+    ).rows as [{ seen: string }]
     const deadline = Date.now() + 120_000
     for (;;) {
-      const [{ ended }] = (await writer.query<{ ended: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 as ended', [seen])).rows as [{ ended: boolean }]
+      const [{ ended }] = (
+        await writer.query<{ ended: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 as ended', [
+          seen,
+        ])
+      ).rows as [{ ended: boolean }]
       if (ended) break
       if (Date.now() > deadline) throw new Error('a transaction elsewhere on the server stayed open for two minutes')
       await sleep(100)

@@ -18,18 +18,37 @@ import {
 import type { UnitNode } from '../../../src/platform/scope.js'
 
 const roles: Record<string, EventReader> = {
-  ward_officer: { role: 'ward_officer', permissions: new Set(['registry:read', 'registry:sensitive', 'incidents:read', 'incidents:sensitive', 'events:read']) },
+  ward_officer: {
+    role: 'ward_officer',
+    permissions: new Set([
+      'registry:read',
+      'registry:sensitive',
+      'incidents:read',
+      'incidents:sensitive',
+      'events:read',
+    ]),
+  },
   agency_viewer: { role: 'agency_viewer', permissions: new Set(['registry:read', 'incidents:read', 'events:read']) },
   reports_only: { role: 'reports_reader', permissions: new Set(['reports:read', 'events:read']) },
   city_system: { role: 'city_system', permissions: new Set(['reports:read', 'indicators:read', 'events:read']) },
   // However a city system's role were extended, it still gets aggregates only.
   city_system_overgranted: {
     role: 'city_system',
-    permissions: new Set(['registry:read', 'registry:sensitive', 'incidents:read', 'incidents:sensitive', 'events:read']),
+    permissions: new Set([
+      'registry:read',
+      'registry:sensitive',
+      'incidents:read',
+      'incidents:sensitive',
+      'events:read',
+    ]),
   },
 }
 
-function stored(type: string, data: Record<string, unknown>, resource = { type: 'child', id: 'c0ffee00-0000-4000-8000-000000000001' }): StoredEvent {
+function stored(
+  type: string,
+  data: Record<string, unknown>,
+  resource = { type: 'child', id: 'c0ffee00-0000-4000-8000-000000000001' },
+): StoredEvent {
   return {
     id: 7,
     eventId: '5f0c0b8e-0000-4000-8000-00000000e001',
@@ -60,32 +79,52 @@ const child = stored('child.created', {
 
 const personalFields = ['fullName', 'personalId', 'dateOfBirth', 'childId']
 
-t.test('child events: identities only for registry readers, sensitive groups only with registry:sensitive', async (t) => {
-  const cases: [string, { identity: boolean; groups: string[] | undefined }][] = [
-    ['ward_officer', { identity: true, groups: ['a', 'l'] }],
-    ['agency_viewer', { identity: true, groups: ['a'] }],
-    ['reports_only', { identity: false, groups: undefined }],
-    ['city_system', { identity: false, groups: undefined }],
-    ['city_system_overgranted', { identity: false, groups: undefined }],
-  ]
-  for (const [role, expected] of cases) {
-    const view = eventView(child, roles[role]!)!
-    for (const field of personalFields) t.equal(field in view.data, expected.identity, `${role}: ${field}`)
-    t.equal(view.resource.id, expected.identity ? child.resourceId : null, `${role}: resource id`)
-    t.equal(view.unit.residentialGroupCode, expected.identity ? '00301-TDP02' : null, `${role}: residential group`)
-    t.same(view.data.groupCodes, expected.groups, `${role}: group codes`)
-    t.notOk('unexpected' in view.data, `${role}: fields off the allow-list are dropped`)
-    t.equal(view.id, child.eventId, `${role}: the event id is the same for everyone`)
-  }
-  t.same(eventView(child, roles.city_system!)!.data, { wardCode: '00301', sex: 'female', ageGroup: '6-10' }, 'a city system gets ward, sex and age group')
-  t.notMatch(JSON.stringify(eventView(child, roles.city_system!)), /Trẻ|001218012345|2018/, 'no name, ID number or birth date anywhere')
-})
+t.test(
+  'child events: identities only for registry readers, sensitive groups only with registry:sensitive',
+  async (t) => {
+    const cases: [string, { identity: boolean; groups: string[] | undefined }][] = [
+      ['ward_officer', { identity: true, groups: ['a', 'l'] }],
+      ['agency_viewer', { identity: true, groups: ['a'] }],
+      ['reports_only', { identity: false, groups: undefined }],
+      ['city_system', { identity: false, groups: undefined }],
+      ['city_system_overgranted', { identity: false, groups: undefined }],
+    ]
+    for (const [role, expected] of cases) {
+      const view = eventView(child, roles[role]!)!
+      for (const field of personalFields) t.equal(field in view.data, expected.identity, `${role}: ${field}`)
+      t.equal(view.resource.id, expected.identity ? child.resourceId : null, `${role}: resource id`)
+      t.equal(view.unit.residentialGroupCode, expected.identity ? '00301-TDP02' : null, `${role}: residential group`)
+      t.same(view.data.groupCodes, expected.groups, `${role}: group codes`)
+      t.notOk('unexpected' in view.data, `${role}: fields off the allow-list are dropped`)
+      t.equal(view.id, child.eventId, `${role}: the event id is the same for everyone`)
+    }
+    t.same(
+      eventView(child, roles.city_system!)!.data,
+      { wardCode: '00301', sex: 'female', ageGroup: '6-10' },
+      'a city system gets ward, sex and age group',
+    )
+    t.notMatch(
+      JSON.stringify(eventView(child, roles.city_system!)),
+      /Trẻ|001218012345|2018/,
+      'no name, ID number or birth date anywhere',
+    )
+  },
+)
 
 t.test('child updates: sensitive field names only with registry:sensitive', async (t) => {
-  const updated = stored('child.updated', { childId: 'x', fields: ['fullName', 'healthNote', 'disabilityNote'], sex: 'male', birthYear: 2012 })
+  const updated = stored('child.updated', {
+    childId: 'x',
+    fields: ['fullName', 'healthNote', 'disabilityNote'],
+    sex: 'male',
+    birthYear: 2012,
+  })
   t.same(eventView(updated, roles.ward_officer!)!.data.fields, ['fullName', 'healthNote', 'disabilityNote'])
   t.same(eventView(updated, roles.agency_viewer!)!.data.fields, ['fullName'])
-  t.same(eventView(updated, roles.city_system!)!.data, { wardCode: '00301', sex: 'male', ageGroup: '11-15' }, 'age from the birth year when there is no date')
+  t.same(
+    eventView(updated, roles.city_system!)!.data,
+    { wardCode: '00301', sex: 'male', ageGroup: '11-15' },
+    'age from the birth year when there is no date',
+  )
 })
 
 const incident = stored(
@@ -120,7 +159,11 @@ t.test('incident events: narratives and identities only with incidents:sensitive
     const body = JSON.stringify(view)
     t.equal(body.includes('synthetic narrative'), expected.narrative, `${role}: narrative`)
     t.equal(body.includes('synthetic relation'), expected.narrative, `${role}: perpetrator relation`)
-    t.equal(body.includes('c0ffee00') || body.includes('Chưa Đăng Ký'), expected.identities, `${role}: child identities`)
+    t.equal(
+      body.includes('c0ffee00') || body.includes('Chưa Đăng Ký'),
+      expected.identities,
+      `${role}: child identities`,
+    )
     t.equal('occurredAt' in view.data, expected.detail, `${role}: exact time of the incident`)
     t.equal(view.data.childCount, 2, `${role}: the count is always there`)
     t.equal(view.resource.id, 'inc-1', `${role}: the incident id lets follow-up events be matched`)
@@ -139,14 +182,30 @@ t.test('report, assessment and import events are the same for every reader, allo
   const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
     [
       'report.submitted',
-      { reportId: 'r1', unitCode: '00301', periodCode: '2024-H1', state: 'submitted', timeliness: 'late', reviewComments: 'free text' },
+      {
+        reportId: 'r1',
+        unitCode: '00301',
+        periodCode: '2024-H1',
+        state: 'submitted',
+        timeliness: 'late',
+        reviewComments: 'free text',
+      },
       { reportId: 'r1', unitCode: '00301', periodCode: '2024-H1', state: 'submitted', timeliness: 'late' },
     ],
-    ['assessment.decided', { assessmentId: 'a1', wardCode: '00301', year: 2024, recognised: true, totalScore: 930 }, { assessmentId: 'a1', wardCode: '00301', year: 2024, recognised: true, totalScore: 930 }],
-    ['import.completed', { importId: 'i1', kind: 'children', created: 10, rejected: 2, fileName: 'danh-sach.xlsx' }, { importId: 'i1', kind: 'children', created: 10, rejected: 2 }],
+    [
+      'assessment.decided',
+      { assessmentId: 'a1', wardCode: '00301', year: 2024, recognised: true, totalScore: 930 },
+      { assessmentId: 'a1', wardCode: '00301', year: 2024, recognised: true, totalScore: 930 },
+    ],
+    [
+      'import.completed',
+      { importId: 'i1', kind: 'children', created: 10, rejected: 2, fileName: 'danh-sach.xlsx' },
+      { importId: 'i1', kind: 'children', created: 10, rejected: 2 },
+    ],
   ]
   for (const [type, data, expected] of cases) {
-    for (const [role, reader] of Object.entries(roles)) t.same(eventView(stored(type, data), reader)!.data, expected, `${type} for ${role}`)
+    for (const [role, reader] of Object.entries(roles))
+      t.same(eventView(stored(type, data), reader)!.data, expected, `${type} for ${role}`)
   }
 })
 
@@ -172,7 +231,10 @@ t.test('age groups', async (t) => {
 })
 
 t.test('a subscription wants events of its types in its units', async (t) => {
-  const subscription = { eventTypes: ['child.created', 'incident.created'], scope: { all: false, wards: ['00301'], groups: ['00304-TDP01'] } }
+  const subscription = {
+    eventTypes: ['child.created', 'incident.created'],
+    scope: { all: false, wards: ['00301'], groups: ['00304-TDP01'] },
+  }
   const cases: [string, string, string | null, boolean][] = [
     ['child.created', '00301', null, true],
     ['child.created', '00301', '00301-TDP02', true],
@@ -182,7 +244,11 @@ t.test('a subscription wants events of its types in its units', async (t) => {
     ['incident.created', '00304', null, false],
   ]
   for (const [type, wardCode, residentialGroupCode, wanted] of cases) {
-    t.equal(subscriptionWants(subscription, { type, wardCode, residentialGroupCode }), wanted, `${type} in ${wardCode}/${residentialGroupCode}`)
+    t.equal(
+      subscriptionWants(subscription, { type, wardCode, residentialGroupCode }),
+      wanted,
+      `${type} in ${wardCode}/${residentialGroupCode}`,
+    )
   }
 })
 
@@ -208,14 +274,49 @@ t.test('covered units: a unit counts only when all of it lies within the scope',
 })
 
 t.test('the dispatch cursor stops before a gap, and passes the front one once it is final', async (t) => {
-  const cases: [string, number[], { frontGapFinal: boolean; allGapsFinal: boolean }, { position: number; stoppedAtGap: boolean }][] = [
+  const cases: [
+    string,
+    number[],
+    { frontGapFinal: boolean; allGapsFinal: boolean },
+    { position: number; stoppedAtGap: boolean },
+  ][] = [
     ['nothing new', [], { frontGapFinal: false, allGapsFinal: false }, { position: 10, stoppedAtGap: false }],
-    ['contiguous ids move it', [11, 12, 13], { frontGapFinal: false, allGapsFinal: false }, { position: 13, stoppedAtGap: false }],
-    ['a gap that may still fill stops it', [12, 13], { frontGapFinal: false, allGapsFinal: false }, { position: 10, stoppedAtGap: true }],
-    ['it moves up to a gap', [11, 13], { frontGapFinal: false, allGapsFinal: false }, { position: 11, stoppedAtGap: true }],
-    ['a final front gap is passed, the next one waits its turn', [12, 13, 15, 16], { frontGapFinal: true, allGapsFinal: false }, { position: 13, stoppedAtGap: true }],
-    ['the front gap only: one further on is not the watched one', [11, 13], { frontGapFinal: true, allGapsFinal: false }, { position: 11, stoppedAtGap: true }],
-    ['on the embedded database every gap is final', [12, 15], { frontGapFinal: false, allGapsFinal: true }, { position: 15, stoppedAtGap: false }],
+    [
+      'contiguous ids move it',
+      [11, 12, 13],
+      { frontGapFinal: false, allGapsFinal: false },
+      { position: 13, stoppedAtGap: false },
+    ],
+    [
+      'a gap that may still fill stops it',
+      [12, 13],
+      { frontGapFinal: false, allGapsFinal: false },
+      { position: 10, stoppedAtGap: true },
+    ],
+    [
+      'it moves up to a gap',
+      [11, 13],
+      { frontGapFinal: false, allGapsFinal: false },
+      { position: 11, stoppedAtGap: true },
+    ],
+    [
+      'a final front gap is passed, the next one waits its turn',
+      [12, 13, 15, 16],
+      { frontGapFinal: true, allGapsFinal: false },
+      { position: 13, stoppedAtGap: true },
+    ],
+    [
+      'the front gap only: one further on is not the watched one',
+      [11, 13],
+      { frontGapFinal: true, allGapsFinal: false },
+      { position: 11, stoppedAtGap: true },
+    ],
+    [
+      'on the embedded database every gap is final',
+      [12, 15],
+      { frontGapFinal: false, allGapsFinal: true },
+      { position: 15, stoppedAtGap: false },
+    ],
   ]
   for (const [name, ids, options, expected] of cases) t.same(advanceCursor(10, ids, options), expected, name)
 })
@@ -230,7 +331,8 @@ t.test('a gap is final once every transaction running when it was seen has ended
     ['all of them have ended', watch, 1000, later(1000), true],
     ['an hour later whatever still runs (a transaction left open)', watch, 10, later(gapBackstopMs), true],
   ]
-  for (const [name, watched, oldestRunning, now, expected] of cases) t.equal(gapIsFinal(watched, oldestRunning, now), expected, name)
+  for (const [name, watched, oldestRunning, now, expected] of cases)
+    t.equal(gapIsFinal(watched, oldestRunning, now), expected, name)
 })
 
 t.test('the feed stops before a gap that may still fill', async (t) => {
@@ -241,19 +343,28 @@ t.test('the feed stops before a gap that may still fill', async (t) => {
     ['nothing new', 5, [], 9, false, 5],
     ['the embedded database', 0, [2, 9], 0, true, 9],
   ]
-  for (const [name, after, ids, finalUpTo, gapsAreFinal, expected] of cases) t.equal(feedHorizon(after, ids, finalUpTo, gapsAreFinal), expected, name)
+  for (const [name, after, ids, finalUpTo, gapsAreFinal, expected] of cases)
+    t.equal(feedHorizon(after, ids, finalUpTo, gapsAreFinal), expected, name)
 })
 
 t.test('signatures: HMAC-SHA256 over id.timestamp.body; stale or altered messages are refused', async (t) => {
   const secret = 'whsec_test-secret'
   const body = '{"id":"e1","type":"child.created"}'
   const signature = signWebhook(secret, 'e1', 1718420400, body)
-  t.equal(signature, `v1=${createHmac('sha256', secret).update(`e1.1718420400.${body}`).digest('hex')}`, 'what a receiver computes')
+  t.equal(
+    signature,
+    `v1=${createHmac('sha256', secret).update(`e1.1718420400.${body}`).digest('hex')}`,
+    'what a receiver computes',
+  )
   const now = new Date(1718420400 * 1000)
   const headers = { id: 'e1', timestamp: '1718420400', signature }
   const cases: [string, Parameters<typeof verifyWebhook>, string][] = [
     ['as sent', [secret, headers, body, now], 'valid'],
-    ['several signatures, one good (key rotation)', [secret, { ...headers, signature: `v1=${'0'.repeat(64)} ${signature}` }, body, now], 'valid'],
+    [
+      'several signatures, one good (key rotation)',
+      [secret, { ...headers, signature: `v1=${'0'.repeat(64)} ${signature}` }, body, now],
+      'valid',
+    ],
     ['four minutes later', [secret, headers, body, new Date(now.getTime() + 240_000)], 'valid'],
     ['six minutes later: a replay', [secret, headers, body, new Date(now.getTime() + 360_000)], 'stale'],
     ['body altered', [secret, headers, body.replace('child', 'other'), now], 'bad_signature'],

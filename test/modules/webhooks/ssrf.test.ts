@@ -79,13 +79,20 @@ t.test('addresses a host resolves to', async (t) => {
     ['::ffff:10.0.0.1', 'receiver.internal', local, 'ipv4_embedded_address'],
     ['not-an-ip', 'hooks.example.org', strict, 'invalid_address'],
   ]
-  for (const [address, host, policy, expected] of cases) t.equal(addressRejection(address, host, policy)?.reason ?? null, expected, `${host} → ${address}`)
+  for (const [address, host, policy, expected] of cases)
+    t.equal(addressRejection(address, host, policy)?.reason ?? null, expected, `${host} → ${address}`)
 })
 
 t.test('resolution checks every address, and catches a name re-pointed inside (DNS rebinding)', async (t) => {
   const answers = new Map<string, { address: string; family: number }[]>([
     ['public.example.org', [{ address: '93.184.215.14', family: 4 }]],
-    ['mixed.example.org', [{ address: '93.184.215.14', family: 4 }, { address: '192.168.0.10', family: 4 }]],
+    [
+      'mixed.example.org',
+      [
+        { address: '93.184.215.14', family: 4 },
+        { address: '192.168.0.10', family: 4 },
+      ],
+    ],
     ['v6.example.org', [{ address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 }]],
   ])
   const resolver: Resolver = async (host) => {
@@ -98,12 +105,27 @@ t.test('resolution checks every address, and catches a name re-pointed inside (D
     if (!checked.ok) throw new Error(checked.message)
     return checked.target
   }
-  t.match(await resolveTarget(target('https://public.example.org/'), strict, resolver), { ok: true, address: '93.184.215.14', family: 4 })
+  t.match(await resolveTarget(target('https://public.example.org/'), strict, resolver), {
+    ok: true,
+    address: '93.184.215.14',
+    family: 4,
+  })
   t.match(await resolveTarget(target('https://v6.example.org/'), strict, resolver), { ok: true, family: 6 })
-  t.match(await resolveTarget(target('https://mixed.example.org/'), strict, resolver), { ok: false, reason: 'private_address' }, 'one private address among public ones')
-  t.match(await resolveTarget(target('https://missing.example.org/'), strict, resolver), { ok: false, reason: 'unresolvable_host' })
+  t.match(
+    await resolveTarget(target('https://mixed.example.org/'), strict, resolver),
+    { ok: false, reason: 'private_address' },
+    'one private address among public ones',
+  )
+  t.match(await resolveTarget(target('https://missing.example.org/'), strict, resolver), {
+    ok: false,
+    reason: 'unresolvable_host',
+  })
   answers.set('public.example.org', [{ address: '127.0.0.1', family: 4 }])
-  t.match(await resolveTarget(target('https://public.example.org/'), strict, resolver), { ok: false, reason: 'loopback_address' }, 'resolved again: now refused')
+  t.match(
+    await resolveTarget(target('https://public.example.org/'), strict, resolver),
+    { ok: false, reason: 'loopback_address' },
+    'resolved again: now refused',
+  )
 })
 
 t.test('secrets are sealed at rest, bound to their row and purpose', async (t) => {
@@ -115,7 +137,11 @@ t.test('secrets are sealed at rest, bound to their row and purpose', async (t) =
   t.notMatch(sealed, secret)
   t.equal(openWebhookSecret(key, sealed, id), secret)
   t.throws(() => openWebhookSecret('another key entirely, also long enough', sealed, id), /cannot be opened/)
-  t.throws(() => openWebhookSecret(key, sealed, 'b5a3c2f0-0000-4000-8000-000000000002'), /cannot be opened/, 'bound to its row')
+  t.throws(
+    () => openWebhookSecret(key, sealed, 'b5a3c2f0-0000-4000-8000-000000000002'),
+    /cannot be opened/,
+    'bound to its row',
+  )
   t.throws(() => unseal(key, 'signing-key', sealed, id), /cannot be opened/, 'bound to its purpose')
   t.throws(() => openWebhookSecret(key, `plain:${secret}`, id), /not sealed/, 'nothing is read in clear')
 })

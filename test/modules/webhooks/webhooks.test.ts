@@ -16,7 +16,12 @@ const personalFields = /"(fullName|personalId|dateOfBirth|childId)"|Phạm Thị
 
 function verify(secret: string, request: Received, now: Date) {
   const header = (name: string) => request.headers[name] as string | undefined
-  return verifyWebhook(secret, { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature') }, request.body, now)
+  return verifyWebhook(
+    secret,
+    { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
+    request.body,
+    now,
+  )
 }
 
 t.test('events and webhooks', async (t) => {
@@ -33,15 +38,32 @@ t.test('events and webhooks', async (t) => {
   }
   const subscribe = (payload: Record<string, unknown>, account = admin) =>
     app.inject({ method: 'POST', url: '/v1/webhooks', headers: account.headers, payload })
-  const deliveriesOf = async (id: string) => (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: admin.headers })).json().items as Record<string, unknown>[]
+  const deliveriesOf = async (id: string) =>
+    (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: admin.headers })).json().items as Record<
+      string,
+      unknown
+    >[]
 
-  const citySubscription = await subscribe({ url: receiver.url('/city'), eventTypes: ['child.created', 'child.updated'], clientId: city.id })
+  const citySubscription = await subscribe({
+    url: receiver.url('/city'),
+    eventTypes: ['child.created', 'child.updated'],
+    clientId: city.id,
+  })
   t.equal(citySubscription.statusCode, 201, 'subscribed for the city system')
   const { webhook: cityHook, secret: citySecret } = citySubscription.json()
   t.match(citySecret, /^whsec_/, 'the secret is shown once, at creation')
   t.equal(citySubscription.headers['cache-control'], 'no-store')
-  t.match(cityHook, { owner: { kind: 'client', id: city.id }, units: [province], eventTypes: ['child.created', 'child.updated'], active: true })
-  const ownSubscription = await subscribe({ url: receiver.url('/admin'), eventTypes: ['child.created'], units: [wardA] })
+  t.match(cityHook, {
+    owner: { kind: 'client', id: city.id },
+    units: [province],
+    eventTypes: ['child.created', 'child.updated'],
+    active: true,
+  })
+  const ownSubscription = await subscribe({
+    url: receiver.url('/admin'),
+    eventTypes: ['child.created'],
+    units: [wardA],
+  })
   t.equal(ownSubscription.statusCode, 201, 'subscribed for the admin')
   const { webhook: ownHook, secret: ownSecret } = ownSubscription.json()
   t.match(ownHook, { owner: { kind: 'user', id: admin.id }, units: [wardA] })
@@ -52,15 +74,29 @@ t.test('events and webhooks', async (t) => {
     t.notMatch(read.body, /whsec_/)
     t.equal(read.headers.etag, '"1"')
     const list = await app.inject({ url: '/v1/webhooks', headers: admin.headers })
-    t.same(list.json().items.map((w: { id: string }) => w.id).sort(), [cityHook.id, ownHook.id].sort())
+    t.same(
+      list
+        .json()
+        .items.map((w: { id: string }) => w.id)
+        .sort(),
+      [cityHook.id, ownHook.id].sort(),
+    )
     t.notMatch(list.body, /whsec_/)
-    const [row] = await app.database.db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, cityHook.id))
+    const [row] = await app.database.db
+      .select()
+      .from(webhookSubscriptions)
+      .where(eq(webhookSubscriptions.id, cityHook.id))
     t.match(row!.secret, /^v1:/)
     t.notMatch(row!.secret, citySecret)
   })
 
   t.test('a new child is delivered, signed, cut to each owner’s role', async (t) => {
-    const child = await registerChild(ctx, officerA, { fullName: 'Phạm Thị Mai', personalId: '001318012345', dateOfBirth: '2018-05-10', address: { wardCode: wardA } })
+    const child = await registerChild(ctx, officerA, {
+      fullName: 'Phạm Thị Mai',
+      personalId: '001318012345',
+      dateOfBirth: '2018-05-10',
+      address: { wardCode: wardA },
+    })
     await tick()
     const [toCity] = receiver.at('/city')
     const [toAdmin] = receiver.at('/admin')
@@ -68,18 +104,40 @@ t.test('events and webhooks', async (t) => {
     t.equal(verify(citySecret, toCity!, clock.now()), 'valid', 'the city system verifies its signature')
     t.equal(verify(ownSecret, toAdmin!, clock.now()), 'valid')
     t.equal(verify(ownSecret, toCity!, clock.now()), 'bad_signature', 'each subscription signs with its own secret')
-    t.equal(verify(citySecret, toCity!, new Date(clock.now().getTime() + 6 * 60_000)), 'stale', 'a replay six minutes later is refused')
+    t.equal(
+      verify(citySecret, toCity!, new Date(clock.now().getTime() + 6 * 60_000)),
+      'stale',
+      'a replay six minutes later is refused',
+    )
     t.equal(toCity!.headers['webhook-id'], toAdmin!.headers['webhook-id'], 'the same event id for every receiver')
     t.equal(toCity!.headers['content-type'], 'application/json')
     const cityBody = JSON.parse(toCity!.body)
-    t.match(cityBody, { type: 'child.created', unit: { wardCode: wardA, residentialGroupCode: null }, resource: { type: 'child', id: null } })
+    t.match(cityBody, {
+      type: 'child.created',
+      unit: { wardCode: wardA, residentialGroupCode: null },
+      resource: { type: 'child', id: null },
+    })
     t.same(cityBody.data, { wardCode: wardA, sex: 'female', ageGroup: '6-10' })
     t.notMatch(toCity!.body, personalFields, 'a city system’s payload has no personal fields')
-    t.match(JSON.parse(toAdmin!.body), { resource: { id: child.id }, data: { fullName: 'Phạm Thị Mai', personalId: '001318012345', dateOfBirth: '2018-05-10' } })
+    t.match(JSON.parse(toAdmin!.body), {
+      resource: { id: child.id },
+      data: { fullName: 'Phạm Thị Mai', personalId: '001318012345', dateOfBirth: '2018-05-10' },
+    })
     const [attempt] = await deliveriesOf(cityHook.id)
-    t.match(attempt, { eventType: 'child.created', eventId: cityBody.id, attempt: 1, state: 'succeeded', responseStatus: 200, error: null, nextAttemptAt: null })
+    t.match(attempt, {
+      eventType: 'child.created',
+      eventId: cityBody.id,
+      attempt: 1,
+      state: 'succeeded',
+      responseStatus: 200,
+      error: null,
+      nextAttemptAt: null,
+    })
     t.type(attempt!.latencyMs, 'number')
-    const disclosures = await app.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.deliver'))
+    const disclosures = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'webhook.deliver'))
     t.equal(disclosures.length, 2, 'each delivery is audited')
     t.match(disclosures[0], { actorType: 'system', resourceType: 'child', resourceId: child.id, outcome: 'success' })
     t.notMatch(JSON.stringify(disclosures), personalFields)
@@ -89,12 +147,20 @@ t.test('events and webhooks', async (t) => {
 
   t.test('receiver down: retried with backoff, then delivered when it comes back', async (t) => {
     await receiver.stop()
-    await registerChild(ctx, officerA, { fullName: 'Lê Văn Bình', dateOfBirth: '2015-01-20', sex: 'male', address: { wardCode: wardA } })
+    await registerChild(ctx, officerA, {
+      fullName: 'Lê Văn Bình',
+      dateOfBirth: '2015-01-20',
+      sex: 'male',
+      address: { wardCode: wardA },
+    })
     await tick()
     let attempts = await deliveriesOf(cityHook.id)
     t.match(attempts[0], { attempt: 1, state: 'failed', responseStatus: null, error: 'connection refused' })
     const nextAt = Date.parse(attempts[0]!.nextAttemptAt as string)
-    t.ok(nextAt >= clock.now().getTime() + 24_000 && nextAt <= clock.now().getTime() + 36_000, 'the next attempt in about 30 s (jittered)')
+    t.ok(
+      nextAt >= clock.now().getTime() + 24_000 && nextAt <= clock.now().getTime() + 36_000,
+      'the next attempt in about 30 s (jittered)',
+    )
     await tick(10_000)
     t.equal((await deliveriesOf(cityHook.id)).length, attempts.length, 'nothing before the backoff has passed')
     await tick(30_000)
@@ -114,7 +180,12 @@ t.test('events and webhooks', async (t) => {
 
   t.test('dead-lettered after the maximum, then retried by hand', async (t) => {
     receiver.statusFor = (path) => (path === '/admin' ? 500 : 200)
-    await registerChild(ctx, officerA, { fullName: 'Đỗ Minh Khôi', dateOfBirth: '2019-09-09', sex: 'male', address: { wardCode: wardA } })
+    await registerChild(ctx, officerA, {
+      fullName: 'Đỗ Minh Khôi',
+      dateOfBirth: '2019-09-09',
+      sex: 'male',
+      address: { wardCode: wardA },
+    })
     await tick()
     await tick(40_000)
     await tick(80_000)
@@ -128,27 +199,48 @@ t.test('events and webhooks', async (t) => {
     const sent = receiver.at('/admin').length
     await tick(3_600_000)
     t.equal(receiver.at('/admin').length, sent, 'no attempt after the last')
-    const [job] = await app.database.db.select().from(jobs).where(like(jobs.singletonKey, `webhook:${ownHook.id}:%`)).orderBy(jobs.id)
+    const [job] = await app.database.db
+      .select()
+      .from(jobs)
+      .where(like(jobs.singletonKey, `webhook:${ownHook.id}:%`))
+      .orderBy(jobs.id)
     t.ok(job, 'the delivery job exists')
     receiver.statusFor = () => 200
-    const retried = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${attempts[0]!.id}/retry`, headers: admin.headers })
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${ownHook.id}/deliveries/${attempts[0]!.id}/retry`,
+      headers: admin.headers,
+    })
     t.equal(retried.statusCode, 202)
     t.match(retried.json(), { subscriptionId: ownHook.id, eventId: attempts[0]!.eventId, state: 'queued' })
     await tick()
     const after = await deliveriesOf(ownHook.id)
     t.match(after[0], { attempt: 4, state: 'succeeded', eventId: attempts[0]!.eventId })
-    const audited = await app.database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'webhook.delivery.retry'), eq(auditEvents.actorId, admin.id)))
+    const audited = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'webhook.delivery.retry'), eq(auditEvents.actorId, admin.id)))
     t.equal(audited.length, 1)
   })
 
   t.test('a retry while an attempt is running is refused', async (t) => {
     const [latest] = await deliveriesOf(ownHook.id)
     const key = `webhook:${ownHook.id}:`
-    await app.database.db.update(jobs).set({ state: 'active', lockedBy: 'another-instance', lockedUntil: new Date(clock.now().getTime() + 60_000) }).where(like(jobs.singletonKey, `${key}%`))
-    const retried = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${latest!.id}/retry`, headers: admin.headers })
+    await app.database.db
+      .update(jobs)
+      .set({ state: 'active', lockedBy: 'another-instance', lockedUntil: new Date(clock.now().getTime() + 60_000) })
+      .where(like(jobs.singletonKey, `${key}%`))
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${ownHook.id}/deliveries/${latest!.id}/retry`,
+      headers: admin.headers,
+    })
     t.equal(retried.statusCode, 409)
     t.equal(retried.json().code, 'delivery_in_progress')
-    await app.database.db.update(jobs).set({ state: 'done', lockedBy: null, lockedUntil: null }).where(like(jobs.singletonKey, `${key}%`))
+    await app.database.db
+      .update(jobs)
+      .set({ state: 'done', lockedBy: null, lockedUntil: null })
+      .where(like(jobs.singletonKey, `${key}%`))
   })
 
   t.test('the event feed: in order, scoped, cut to the reader', async (t) => {
@@ -164,24 +256,44 @@ t.test('events and webhooks', async (t) => {
     const caughtUp = await app.inject({ url: `/v1/events?after=${page2.json().nextCursor}`, headers: officerA.headers })
     t.same(caughtUp.json().items, [])
     t.equal(caughtUp.json().nextCursor, page2.json().nextCursor, 'nothing new: the same cursor comes back')
-    const fromEvent = await app.inject({ url: `/v1/events?after=${page1.json().items[0].cursor}&limit=1`, headers: officerA.headers })
+    const fromEvent = await app.inject({
+      url: `/v1/events?after=${page1.json().items[0].cursor}&limit=1`,
+      headers: officerA.headers,
+    })
     t.equal(fromEvent.json().items[0].data.fullName, 'Lê Văn Bình', 'each event carries a cursor to read on from')
 
-    await registerChild(ctx, officerB, { fullName: 'Vương Gia Hân', dateOfBirth: '2020-02-02', address: { wardCode: wardB } })
+    await registerChild(ctx, officerB, {
+      fullName: 'Vương Gia Hân',
+      dateOfBirth: '2020-02-02',
+      address: { wardCode: wardB },
+    })
     const forA = await app.inject({ url: `/v1/events?after=${page2.json().nextCursor}`, headers: officerA.headers })
     t.same(forA.json().items, [], 'another ward’s events are not in the feed')
     t.not(forA.json().nextCursor, page2.json().nextCursor, 'but the cursor moves past them')
     const forB = await app.inject({ url: '/v1/events', headers: officerB.headers })
-    t.same(forB.json().items.map((e: { data: { fullName: string } }) => e.data.fullName), ['Vương Gia Hân'])
+    t.same(
+      forB.json().items.map((e: { data: { fullName: string } }) => e.data.fullName),
+      ['Vương Gia Hân'],
+    )
 
     const forCity = await app.inject({ url: '/v1/events?types=child.created', headers: city.headers })
     t.equal(forCity.statusCode, 200)
     t.equal(forCity.json().items.length, 4)
     t.notMatch(forCity.body, personalFields, 'a city system reads aggregates only')
-    const audited = await app.database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'event.list'), eq(auditEvents.actorId, city.id)))
-    t.match(audited, [{ outcome: 'success', details: { types: ['child.created'], count: 4 } }], 'every feed read is audited')
+    const audited = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'event.list'), eq(auditEvents.actorId, city.id)))
+    t.match(
+      audited,
+      [{ outcome: 'success', details: { types: ['child.created'], count: 4 } }],
+      'every feed read is audited',
+    )
 
-    const filtered = await app.inject({ url: '/v1/events?types=incident.created,report.submitted', headers: officerA.headers })
+    const filtered = await app.inject({
+      url: '/v1/events?types=incident.created,report.submitted',
+      headers: officerA.headers,
+    })
     t.same(filtered.json().items, [])
   })
 
@@ -192,7 +304,12 @@ t.test('events and webhooks', async (t) => {
       unit: { provinceCode: province, wardCode: wardA, residentialGroupCode: null },
       resourceType: 'incident',
       resourceId: '7d1e5a52-0000-4000-8000-000000000001',
-      data: { incidentId: '7d1e5a52-0000-4000-8000-000000000001', kind: 'violence', narrative: 'synthetic narrative', children: [{ childId: 'c1', sex: 'male', ageYears: 9 }] },
+      data: {
+        incidentId: '7d1e5a52-0000-4000-8000-000000000001',
+        kind: 'violence',
+        narrative: 'synthetic narrative',
+        children: [{ childId: 'c1', sex: 'male', ageYears: 9 }],
+      },
       dedupeKey: 'incident-overdue:7d1e5a52',
     }
     const recorded = await inScope(app.database.db, systemScope, async (tx) => [
@@ -201,12 +318,23 @@ t.test('events and webhooks', async (t) => {
       await recordEvent(tx, { ...overdue, type: 'incident.step.overdue', dedupeKey: undefined }),
     ])
     t.same(recorded, [true, false, true])
-    const ids = await inScope(app.database.db, systemScope, (tx) => queryRows<{ id: string | number }>(tx, sql`select id from events order by id desc limit 2`))
+    const ids = await inScope(app.database.db, systemScope, (tx) =>
+      queryRows<{ id: string | number }>(tx, sql`select id from events order by id desc limit 2`),
+    )
     t.equal(Number(ids[0]!.id) - Number(ids[1]!.id), 1, 'the repeat drew no id from the sequence')
-    const forOfficer = (await app.inject({ url: '/v1/events?types=incident.written_report.overdue', headers: officerA.headers })).json().items
+    const forOfficer = (
+      await app.inject({ url: '/v1/events?types=incident.written_report.overdue', headers: officerA.headers })
+    ).json().items
     t.match(forOfficer, [{ data: { narrative: 'synthetic narrative', children: [{ childId: 'c1' }] } }])
-    const forCity = (await app.inject({ url: '/v1/events?types=incident.written_report.overdue', headers: city.headers })).json().items
-    t.same(forCity[0].data, { incidentId: overdue.resourceId, kind: 'violence', childCount: 1, children: [{ sex: 'male', ageGroup: '6-10' }] })
+    const forCity = (
+      await app.inject({ url: '/v1/events?types=incident.written_report.overdue', headers: city.headers })
+    ).json().items
+    t.same(forCity[0].data, {
+      incidentId: overdue.resourceId,
+      kind: 'violence',
+      childCount: 1,
+      children: [{ sex: 'male', ageGroup: '6-10' }],
+    })
   })
 
   t.test('bad input is a problem, never a 500, and changes nothing', async (t) => {
@@ -219,10 +347,34 @@ t.test('events and webhooks', async (t) => {
       ['GET', '/v1/events?limit=500', undefined, 400, 'validation_failed'],
       ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: ['child.deleted'] }, 400, 'validation_failed'],
       ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: [] }, 400, 'validation_failed'],
-      ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: ['child.created'], secret: 'mine' }, 400, 'validation_failed'],
-      ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: ['child.created'], clientId: 'not-a-uuid' }, 400, 'validation_failed'],
-      ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: ['child.created'], clientId: '00000000-0000-4000-8000-000000000000' }, 422, 'invalid_webhook'],
-      ['POST', '/v1/webhooks', { url: receiver.url('/x'), eventTypes: ['child.created'], units: ['99999'] }, 422, 'invalid_webhook'],
+      [
+        'POST',
+        '/v1/webhooks',
+        { url: receiver.url('/x'), eventTypes: ['child.created'], secret: 'mine' },
+        400,
+        'validation_failed',
+      ],
+      [
+        'POST',
+        '/v1/webhooks',
+        { url: receiver.url('/x'), eventTypes: ['child.created'], clientId: 'not-a-uuid' },
+        400,
+        'validation_failed',
+      ],
+      [
+        'POST',
+        '/v1/webhooks',
+        { url: receiver.url('/x'), eventTypes: ['child.created'], clientId: '00000000-0000-4000-8000-000000000000' },
+        422,
+        'invalid_webhook',
+      ],
+      [
+        'POST',
+        '/v1/webhooks',
+        { url: receiver.url('/x'), eventTypes: ['child.created'], units: ['99999'] },
+        422,
+        'invalid_webhook',
+      ],
       ['POST', '/v1/webhooks', { url: 'not a url', eventTypes: ['child.created'] }, 422, 'webhook_url_rejected'],
       ['GET', '/v1/webhooks/not-a-uuid', undefined, 400, 'validation_failed'],
       ['GET', '/v1/webhooks/00000000-0000-4000-8000-000000000000', undefined, 404, 'not_found'],
@@ -231,8 +383,17 @@ t.test('events and webhooks', async (t) => {
       ['POST', `/v1/webhooks/${cityHook.id}/deliveries/999999/retry`, undefined, 404, 'not_found'],
     ]
     for (const [method, url, payload, status, code] of cases) {
-      const response = await app.inject({ method: method as 'GET', url, headers: admin.headers, ...(payload ? { payload } : {}) })
-      t.equal(response.statusCode, status, response.statusCode === status ? `${method} ${url} ${JSON.stringify(payload ?? '')}` : response.body)
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: admin.headers,
+        ...(payload ? { payload } : {}),
+      })
+      t.equal(
+        response.statusCode,
+        status,
+        response.statusCode === status ? `${method} ${url} ${JSON.stringify(payload ?? '')}` : response.body,
+      )
       t.equal(response.json().code, code)
       t.match(response.headers['content-type'], /application\/problem\+json/)
     }
@@ -262,20 +423,43 @@ t.test('events and webhooks', async (t) => {
     for (const [url, reason] of cases) {
       const response = await subscribe({ url, eventTypes: ['child.created'] })
       t.equal(response.statusCode, 422, url)
-      t.match(response.json(), { code: 'webhook_url_rejected', errors: [{ location: 'body', pointer: '/url', code: reason }] }, url)
+      t.match(
+        response.json(),
+        { code: 'webhook_url_rejected', errors: [{ location: 'body', pointer: '/url', code: reason }] },
+        url,
+      )
     }
-    t.equal((await app.inject({ url: '/v1/webhooks', headers: admin.headers })).json().items.length, before, 'nothing was stored')
+    t.equal(
+      (await app.inject({ url: '/v1/webhooks', headers: admin.headers })).json().items.length,
+      before,
+      'nothing was stored',
+    )
     configureWebhooks(app, { ...settings, allowHttp: true, allowedHosts: ['127.0.0.1'] })
   })
 
   t.test('a URL that stops passing the guard is not called (checked again at delivery)', async (t) => {
-    const guarded = (await subscribe({ url: receiver.url('/guarded'), eventTypes: ['child.updated'], units: [wardA] })).json().webhook
+    const guarded = (
+      await subscribe({ url: receiver.url('/guarded'), eventTypes: ['child.updated'], units: [wardA] })
+    ).json().webhook
     configureWebhooks(app, { allowedHosts: [] })
-    const child = await registerChild(ctx, officerA, { fullName: 'Hà Thu Trang', dateOfBirth: '2016-06-06', address: { wardCode: wardA } })
-    await app.inject({ method: 'PATCH', url: `/v1/children/${child.id}`, headers: { ...officerA.headers, 'if-match': '"1"' }, payload: { birthRegistered: true } })
+    const child = await registerChild(ctx, officerA, {
+      fullName: 'Hà Thu Trang',
+      dateOfBirth: '2016-06-06',
+      address: { wardCode: wardA },
+    })
+    await app.inject({
+      method: 'PATCH',
+      url: `/v1/children/${child.id}`,
+      headers: { ...officerA.headers, 'if-match': '"1"' },
+      payload: { birthRegistered: true },
+    })
     await tick()
     t.equal(receiver.at('/guarded').length, 0)
-    t.match((await deliveriesOf(guarded.id))[0], { state: 'failed', responseStatus: null, error: 'not sent: the URL is a loopback address' })
+    t.match((await deliveriesOf(guarded.id))[0], {
+      state: 'failed',
+      responseStatus: null,
+      error: 'not sent: the URL is a loopback address',
+    })
     configureWebhooks(app, {})
     await tick(60_000)
     t.equal(receiver.at('/guarded').length, 1, 'delivered once allowed again')
@@ -283,37 +467,102 @@ t.test('events and webhooks', async (t) => {
 
   t.test('who may manage subscriptions, and see which', async (t) => {
     const ownerB = await clientFor(ctx, { role: 'city_system', units: [wardB] })
-    const outside = await subscribe({ url: receiver.url('/b'), eventTypes: ['child.created'], clientId: ownerB.id, units: [wardA] })
+    const outside = await subscribe({
+      url: receiver.url('/b'),
+      eventTypes: ['child.created'],
+      clientId: ownerB.id,
+      units: [wardA],
+    })
     t.equal(outside.statusCode, 422)
     t.match(outside.json().errors, [{ pointer: '/units/0', code: 'outside_owner_units' }])
     const adminB = await accountFor(ctx, { role: 'district_admin', units: [wardB] })
-    const beyond = await subscribe({ url: receiver.url('/b'), eventTypes: ['child.created'], clientId: city.id, units: [wardA] }, adminB)
-    t.match(beyond.json().errors, [{ pointer: '/units/0', code: 'outside_your_units' }], 'nor beyond the registering admin’s own units')
-    t.equal((await app.inject({ url: `/v1/webhooks/${ownHook.id}`, headers: adminB.headers })).statusCode, 404, 'another ward’s admin: 404, like a missing one')
-    t.equal((await app.inject({ url: `/v1/webhooks/${ownHook.id}/deliveries`, headers: adminB.headers })).statusCode, 404)
-    t.notOk((await app.inject({ url: '/v1/webhooks', headers: adminB.headers })).json().items.some((w: { id: string }) => w.id === ownHook.id))
-    const deleteB = await app.inject({ method: 'DELETE', url: `/v1/webhooks/${ownHook.id}`, headers: { ...adminB.headers, 'if-match': '"1"' } })
+    const beyond = await subscribe(
+      { url: receiver.url('/b'), eventTypes: ['child.created'], clientId: city.id, units: [wardA] },
+      adminB,
+    )
+    t.match(
+      beyond.json().errors,
+      [{ pointer: '/units/0', code: 'outside_your_units' }],
+      'nor beyond the registering admin’s own units',
+    )
+    t.equal(
+      (await app.inject({ url: `/v1/webhooks/${ownHook.id}`, headers: adminB.headers })).statusCode,
+      404,
+      'another ward’s admin: 404, like a missing one',
+    )
+    t.equal(
+      (await app.inject({ url: `/v1/webhooks/${ownHook.id}/deliveries`, headers: adminB.headers })).statusCode,
+      404,
+    )
+    t.notOk(
+      (await app.inject({ url: '/v1/webhooks', headers: adminB.headers }))
+        .json()
+        .items.some((w: { id: string }) => w.id === ownHook.id),
+    )
+    const deleteB = await app.inject({
+      method: 'DELETE',
+      url: `/v1/webhooks/${ownHook.id}`,
+      headers: { ...adminB.headers, 'if-match': '"1"' },
+    })
     t.equal(deleteB.statusCode, 404)
     const [delivered] = await deliveriesOf(cityHook.id)
-    const retryB = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`, headers: adminB.headers })
+    const retryB = await app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`,
+      headers: adminB.headers,
+    })
     t.equal(retryB.statusCode, 404, 'nor re-send a delivery through it')
-    const crossed = await app.inject({ method: 'POST', url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`, headers: admin.headers })
+    const crossed = await app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${ownHook.id}/deliveries/${delivered!.id}/retry`,
+      headers: admin.headers,
+    })
     t.equal(crossed.statusCode, 404, 'a delivery of another subscription cannot be re-sent under this one')
     const statuses = await Promise.all([
       subscribe({ url: receiver.url('/x'), eventTypes: ['child.created'] }, officerA),
       app.inject({ url: '/v1/webhooks', headers: city.headers }),
-      app.inject({ url: '/v1/events', headers: (await accountFor(ctx, { role: 'collaborator', units: [wardA] })).headers }),
-      app.inject({ url: '/v1/events', headers: (await accountFor(ctx, { role: 'auditor', units: [province] })).headers }),
+      app.inject({
+        url: '/v1/events',
+        headers: (await accountFor(ctx, { role: 'collaborator', units: [wardA] })).headers,
+      }),
+      app.inject({
+        url: '/v1/events',
+        headers: (await accountFor(ctx, { role: 'auditor', units: [province] })).headers,
+      }),
       app.inject({ url: '/v1/events' }),
     ])
-    t.same(statuses.map((response) => response.statusCode), [403, 403, 403, 403, 401])
+    t.same(
+      statuses.map((response) => response.statusCode),
+      [403, 403, 403, 403, 401],
+    )
   })
 
   t.test('ending a subscription: If-Match, then no more deliveries', async (t) => {
-    t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/${cityHook.id}`, headers: admin.headers })).statusCode, 428)
-    t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/${cityHook.id}`, headers: { ...admin.headers, 'if-match': '"7"' } })).statusCode, 412)
-    await registerChild(ctx, officerA, { fullName: 'Trịnh Quốc Bảo', dateOfBirth: '2017-07-07', sex: 'male', address: { wardCode: wardA } })
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/webhooks/${cityHook.id}`, headers: { ...admin.headers, 'if-match': '"1"' } })
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/v1/webhooks/${cityHook.id}`, headers: admin.headers })).statusCode,
+      428,
+    )
+    t.equal(
+      (
+        await app.inject({
+          method: 'DELETE',
+          url: `/v1/webhooks/${cityHook.id}`,
+          headers: { ...admin.headers, 'if-match': '"7"' },
+        })
+      ).statusCode,
+      412,
+    )
+    await registerChild(ctx, officerA, {
+      fullName: 'Trịnh Quốc Bảo',
+      dateOfBirth: '2017-07-07',
+      sex: 'male',
+      address: { wardCode: wardA },
+    })
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/v1/webhooks/${cityHook.id}`,
+      headers: { ...admin.headers, 'if-match': '"1"' },
+    })
     t.equal(deleted.statusCode, 204)
     const sent = receiver.at('/city').length
     await tick()
@@ -325,10 +574,20 @@ t.test('events and webhooks', async (t) => {
 
   t.test('a revoked client’s subscription stops at once', async (t) => {
     const partner = await clientFor(ctx, { role: 'city_system', units: [province] })
-    const hook = (await subscribe({ url: receiver.url('/revoked'), eventTypes: ['child.created'], clientId: partner.id })).json().webhook
+    const hook = (
+      await subscribe({ url: receiver.url('/revoked'), eventTypes: ['child.created'], clientId: partner.id })
+    ).json().webhook
     const client = await app.inject({ url: `/v1/clients/${partner.id}`, headers: admin.headers })
-    await app.inject({ method: 'DELETE', url: `/v1/clients/${partner.id}`, headers: { ...admin.headers, 'if-match': client.headers.etag as string } })
-    await registerChild(ctx, officerA, { fullName: 'Mai Anh Thư', dateOfBirth: '2014-04-04', address: { wardCode: wardA } })
+    await app.inject({
+      method: 'DELETE',
+      url: `/v1/clients/${partner.id}`,
+      headers: { ...admin.headers, 'if-match': client.headers.etag as string },
+    })
+    await registerChild(ctx, officerA, {
+      fullName: 'Mai Anh Thư',
+      dateOfBirth: '2014-04-04',
+      address: { wardCode: wardA },
+    })
     await tick(6000)
     t.equal(receiver.at('/revoked').length, 0)
     t.match((await deliveriesOf(hook.id))[0], { state: 'dead', error: /owner is no longer active/ })
