@@ -339,7 +339,7 @@ async function explainApiQuery(url: string, owner: pg.Client, wardCode: string, 
   })
   try {
     await listChildren(
-      db as never,
+      db,
       { all: false, wards: [wardCode], groups: [] },
       { q: foldName(text), asOf: new Date().toISOString().slice(0, 10) },
       { sensitive: false, limit: 51 },

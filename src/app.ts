@@ -83,8 +83,10 @@ const sharedSchemas: TSchema[] = [
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, database } = deps
   const clock = deps.clock ?? systemClock
+  // Typed as Fastify's logger, so the instance is the plain FastifyInstance rather than one generic over pino's Logger.
+  const logger: FastifyBaseLogger = deps.logger
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory } },
     genReqId: requestIdFor,
     logController: new LogController({

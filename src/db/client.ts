@@ -19,7 +19,7 @@ export type Executor = Db | Tx
 
 /** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
-  const result = (await executor.execute(query)) as unknown as { rows: T[] }
+  const result = (await executor.execute(query)) as { rows: T[] }
   return result.rows
 }
 
@@ -97,7 +97,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       asAppRole = true
       const ownerPool = pool
       pool = createPool()
-      db = drizzlePg({ client: pool, schema }) as unknown as Db
+      db = drizzlePg({ client: pool, schema })
       await ownerPool.end()
     },
     async close() {

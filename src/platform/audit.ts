@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
+import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.js'
-import { auditEvents } from '../modules/audit/tables.js'
 
 export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure'
 
@@ -91,25 +91,49 @@ export function requestActor(request: FastifyRequest): AuditActor {
   }
 }
 
+/** One audit event as it is appended: who, when, on whose request, and what. */
+export interface AuditRecord extends AuditEntry {
+  actor: AuditActor
+  occurredAt: Date
+  requestId: string | null
+}
+
 /**
- * Appends one audit event for the request's principal. Called inside the transaction that does the
- * work, so the event and the change (or the read) commit together.
+ * The one writer of audit events: every path (a request, webhook delivery, an import's batch) appends
+ * through it, and it through `cps_append_audit`, the SQL function that `cps_read_child` uses too —
+ * one definition of an audit row (migration 0017).
+ */
+export async function appendAudit(executor: Executor, records: readonly AuditRecord[]): Promise<void> {
+  if (records.length === 0) return
+  const rows = records.map((record) => ({
+    occurred_at: record.occurredAt.toISOString(),
+    actor_type: record.actor.type,
+    actor_id: record.actor.id,
+    actor_name: record.actor.name,
+    role: record.actor.role,
+    action: record.action,
+    resource_type: record.resourceType ?? null,
+    resource_id: record.resourceId ?? null,
+    unit_code: record.unitCode ?? null,
+    request_id: record.requestId,
+    outcome: record.outcome,
+    details: record.details ?? null,
+  }))
+  await executor.execute(sql`select cps_append_audit(${JSON.stringify(rows)}::jsonb)`)
+}
+
+/**
+ * Appends one audit event for the request's principal (or the actor named). Called inside the
+ * transaction that does the work, so the event and the change (or the read) commit together.
  */
 export async function audit(executor: Executor, request: FastifyRequest, entry: AuditEntry): Promise<void> {
   request.auditWritten = true
-  const actor = entry.actor ?? requestActor(request)
-  await executor.insert(auditEvents).values({
-    occurredAt: request.server.clock.now(),
-    actorType: actor.type,
-    actorId: actor.id,
-    actorName: actor.name,
-    role: actor.role,
-    action: entry.action,
-    resourceType: entry.resourceType ?? null,
-    resourceId: entry.resourceId ?? null,
-    unitCode: entry.unitCode ?? null,
-    requestId: request.id,
-    outcome: entry.outcome,
-    details: entry.details ?? null,
-  })
+  await appendAudit(executor, [
+    {
+      ...entry,
+      actor: entry.actor ?? requestActor(request),
+      occurredAt: request.server.clock.now(),
+      requestId: request.id,
+    },
+  ])
 }

@@ -76,7 +76,7 @@ function rootCauses(error: unknown): { code?: string; message?: string }[] {
   const chain: { code?: string; message?: string }[] = []
   let current: unknown = error
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    chain.push(current as { code?: string; message?: string })
+    chain.push(current)
     current = (current as { cause?: unknown }).cause
   }
   return chain
@@ -87,7 +87,7 @@ export function problemFromError(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error
   const fastifyError = error as FastifyError & { validation?: AjvLikeError[]; validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {
-    const location = (fastifyError.validationContext ?? 'body') as FieldError['location']
+    const location = fastifyError.validationContext ?? 'body'
     const errors = fieldErrorsFromValidation(fastifyError.validation, location)
     return new HttpProblem(
       400,

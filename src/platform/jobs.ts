@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq, lt, sql } from 'drizzle-orm'
-import type { Database, Executor } from '../db/client.js'
+import { queryRows, type Database, type Executor } from '../db/client.js'
 import type { Clock } from './clock.js'
 import { jobs } from './jobs-tables.js'
 
@@ -54,7 +54,7 @@ export class JobQueue {
   ) {}
 
   register<P extends Record<string, unknown>>(definition: JobDefinition<P>): void {
-    this.definitions.set(definition.queue, definition as unknown as JobDefinition)
+    this.definitions.set(definition.queue, definition)
   }
 
   /** A periodic job: each slot of `everyMs` is queued once, whichever instance gets there first. */
@@ -102,7 +102,9 @@ export class JobQueue {
     const now = this.clock.now()
     // How long a worker may hold a job before another takes it over (crash recovery); a longer job renews it.
     const leaseMs = 60_000
-    const result = (await this.database.db.execute(sql`
+    const rows = await queryRows<{ id: string | number }>(
+      this.database.db,
+      sql`
       update jobs set state = 'active', attempts = attempts + 1, locked_by = ${this.workerId},
              locked_until = ${new Date(now.getTime() + leaseMs)}, started_at = ${now}
       where id in (
@@ -111,8 +113,9 @@ export class JobQueue {
         order by run_at, id
         limit ${limit}
         for update skip locked)
-      returning id`)) as unknown as { rows: { id: string | number }[] }
-    const ids = result.rows.map((row) => Number(row.id))
+      returning id`,
+    )
+    const ids = rows.map((row) => Number(row.id))
     if (ids.length === 0) return []
     return this.database.db
       .select()
@@ -135,6 +138,7 @@ export class JobQueue {
         .where(mine)
       return
     }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a job may throw any value (typed `{}` here); lastError keeps its String() form
     const message = error instanceof Error ? error.message : String(error)
     const definition = this.definitions.get(job.queue)
     if (job.attempts >= job.maxAttempts) {

@@ -93,6 +93,7 @@ export function safeError(error: unknown, depth = 0): Record<string, unknown> {
   if (typeof fields.stack === 'string') {
     // The stack begins with the message, which may itself span lines that look like frames: cut it off
     // first, then keep only lines of a frame's form.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- `name` of any thrown object: String() is how V8 converts it for the stack's first line
     const header = `${String(fields.name ?? 'Error')}${typeof fields.message === 'string' && fields.message ? `: ${fields.message}` : ''}`
     const rest = fields.stack.startsWith(header) ? fields.stack.slice(header.length) : fields.stack
     const frames = rest.split('\n').filter((line) => stackFrame.test(line))

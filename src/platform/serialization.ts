@@ -22,7 +22,7 @@ export function cachedSerializerFactory(externalSchemas?: unknown, options?: obj
     if (typeof schema !== 'object' || schema === null) return compile(route as never)
     const key = `${externals}|${route.httpStatus ?? ''}|${route.contentType ?? ''}`
     let serializers = compiled.get(schema)
-    if (!serializers) compiled.set(schema, (serializers = new Map()))
+    if (!serializers) compiled.set(schema, (serializers = new Map<string, Serializer>()))
     const known = serializers.get(key)
     if (known) return known
     let serializer: Serializer | undefined

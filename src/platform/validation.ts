@@ -18,7 +18,7 @@ const common: Options = {
 function createAjv(options: Options, shared: TSchema[]): Ajv {
   const ajv = new Ajv({ ...common, ...options })
   addFormats(ajv, { mode: 'full' })
-  for (const schema of shared) ajv.addSchema(schema as object)
+  for (const schema of shared) ajv.addSchema(schema)
   return ajv
 }
 
@@ -32,7 +32,7 @@ export function createValidatorCompiler(shared: TSchema[]): FastifySchemaCompile
     const strict = createAjv({ coerceTypes: false }, shared)
     const coercing = createAjv({ coerceTypes: 'array' }, shared)
     // Ajv caches compiled functions per schema object, so a route registered again compiles nothing.
-    compiler = ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
+    compiler = ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema)
     compilers.set(shared, compiler)
   }
   return compiler

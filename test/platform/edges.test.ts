@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { auditEvents } from '../../src/modules/audit/tables.js'
 import { createTestApp } from '../support/app.js'
-import { accountFor, province, wardA } from '../support/auth.js'
+import { accountFor, wardA } from '../support/auth.js'
 
 const missing = '00000000-0000-4000-8000-00000000dead'
 

@@ -34,7 +34,7 @@ function rawConnection(port: number) {
   const socket = connect(port, '127.0.0.1')
   let text = ''
   socket.setEncoding('utf8')
-  socket.on('data', (chunk) => (text += chunk))
+  socket.on('data', (chunk: string) => (text += chunk))
   const done = new Promise<string>((resolve, reject) => {
     socket.on('close', () => resolve(text))
     socket.on('error', reject)

@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { createTestApp } from '../support/app.js'
 import { accountFor, province } from '../support/auth.js'
@@ -80,7 +81,7 @@ t.test('rate limiting answers 429 problem+json with Retry-After', async (t) => {
   const { app } = ctx
   const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const statuses: number[] = []
-  let last
+  let last: LightMyRequestResponse | undefined
   for (let i = 0; i < 4; i++) {
     last = await app.inject({ url: '/v1/circumstance-groups', headers: reader.headers })
     statuses.push(last.statusCode)

@@ -95,7 +95,7 @@ t.test('secrets an older version kept in clear are sealed at start, and still wo
     headers: admin.headers,
     payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] },
   })
-  const { webhook, secret } = created.json() as { webhook: { id: string }; secret: string }
+  const { webhook, secret } = created.json<{ webhook: { id: string }; secret: string }>()
   const [key] = await app.database.db.select().from(signingKeys)
   const privateJwk = unseal(testConfig().secretsKey!, 'signing-key', key!.privateJwk as string, key!.kid)
   await asTableOwner(app.database, [
@@ -140,7 +140,7 @@ t.test(
       headers: admin.headers,
       payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] },
     })
-    const { webhook, secret } = created.json() as { webhook: { id: string }; secret: string }
+    const { webhook, secret } = created.json<{ webhook: { id: string }; secret: string }>()
     const oldKey = testConfig().secretsKey!
     const newKey = 'a new synthetic key for the test, at least 32 characters'
     const second = await createTestApp(t, {

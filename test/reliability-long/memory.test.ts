@@ -65,7 +65,7 @@ t.test(`memory stays flat over a ${loadSeconds}-second load of reads, searches a
           },
         ],
       },
-      (error, output) => (error ? reject(error) : resolve(output)),
+      (error: Error | null, output) => (error ? reject(error) : resolve(output)),
     )
     instance.on('response', (_client, statusCode) => statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1))
   })

@@ -17,7 +17,7 @@ export async function registerChild(
   })
   if (response.statusCode !== 201)
     throw new Error(`registering a child failed: ${response.statusCode} ${response.body}`)
-  return response.json() as { id: string; version: number; address: { wardCode: string }; [key: string]: unknown }
+  return response.json<{ id: string; version: number; address: { wardCode: string }; [key: string]: unknown }>()
 }
 
 /** Adds a residential group under a ward through the API, as `admin` (a district administrator); returns the response. */

@@ -397,7 +397,7 @@ export async function listDuplicatePairs(
       and (a.name_folded = b.name_folded or similarity(a.name_folded, b.name_folded) >= 0.6)
       ${after}
     order by a.id, b.id
-    limit ${options.limit}`)) as unknown as {
+    limit ${options.limit}`)) as {
     rows: {
       a_id: string
       a_name: string

@@ -215,11 +215,7 @@ export default async function childRoutes(app: FastifyInstance) {
           createdBy: principal.id,
           updatedBy: principal.id,
         })
-        const changes = diffFields(
-          {} as Record<string, unknown>,
-          row as unknown as Record<string, unknown>,
-          trackedFields,
-        )
+        const changes = diffFields({}, row as unknown as Record<string, unknown>, trackedFields)
         await insertRevision(tx, {
           childId: row.id,
           provinceCode: row.provinceCode,

@@ -12,7 +12,7 @@ const Sensitive = <T extends TSchema>(schema: T, what: string) =>
     ...schema,
     description: `${what}. Sensitive: omitted from the response for callers without registry:sensitive.`,
     'x-sensitive': true,
-  } as T)
+  })
 
 export const GroupCode = Type.String({
   pattern: '^([a-eg-ik-o]|đ|dd)$',

@@ -41,13 +41,13 @@ import {
   settleRows,
   updateChildren,
   updateHouseholds,
-  type AuditActor,
   type ClaimedRow,
   type Counts,
   type ImportRecord,
   type Lookalike,
   type SettledRow,
 } from './repository.js'
+import type { AuditActor } from '../../platform/audit.js'
 import { rowError, type RowProblem } from './rules.js'
 
 export interface BatchContext {
@@ -256,7 +256,7 @@ export async function processChildBatch(
   const households = await knownHouseholds(tx, scope, [
     ...new Set(householdIds.filter((id): id is string => id !== null)),
   ])
-  const withGroups = inputs.flatMap((input, index) => (input.groupCodes && live[index] ? [live[index]!.id] : []))
+  const withGroups = inputs.flatMap((input, index) => (input.groupCodes && live[index] ? [live[index].id] : []))
   const memberships = await openMemberships(tx, [...new Set(withGroups)], planContext.asOf)
   const lookalikes = await sameNameAndBirth(tx, scope, candidates)
 
@@ -271,7 +271,7 @@ export async function processChildBatch(
         existing: child,
         deleted: !!stored[index]?.deletedAt,
         personalIdOwner: input.fields.personalId ? (owners.get(input.fields.personalId) ?? null) : null,
-        householdKnown: householdIds[index] ? households.has(householdIds[index]!) : false,
+        householdKnown: householdIds[index] ? households.has(householdIds[index]) : false,
         memberships: child ? memberships.filter((membership) => membership.childId === child.id) : [],
         possibleDuplicate: candidate ? (lookalikes.get(lookalikeKey(candidate)) ?? null) : null,
       },

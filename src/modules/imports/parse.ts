@@ -241,9 +241,12 @@ async function* csvRecords(input: AsyncIterable<Buffer | string>): AsyncGenerato
 /** Long enough for any real record; a longer line is not one record of this registry. */
 const maxNdjsonLineLength = 128 * 1024
 
+/** What JSON.parse gives. */
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
 async function* ndjsonLines(
   input: AsyncIterable<Buffer | string>,
-): AsyncGenerator<{ line: number; value: Record<string, unknown> }> {
+): AsyncGenerator<{ line: number; value: Record<string, JsonValue> }> {
   let pending = ''
   let line = 0
   const parseLine = (text: string, number: number) => {
@@ -258,7 +261,7 @@ async function* ndjsonLines(
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new ImportFileError('invalid_json', `Line ${number} is not a JSON object.`, { line: number })
     }
-    return value as Record<string, unknown>
+    return value as Record<string, JsonValue>
   }
   for await (const text of utf8Text(input)) {
     pending += text
@@ -275,7 +278,7 @@ async function* ndjsonLines(
   if (pending.trim()) yield { line, value: parseLine(pending.trim(), line) }
 }
 
-function jsonCellText(value: unknown): string {
+function jsonCellText(value: JsonValue): string {
   if (value === null || value === undefined) return ''
   if (Array.isArray(value)) return value.map(jsonCellText).join(' ')
   if (typeof value === 'object') return JSON.stringify(value)
@@ -325,7 +328,7 @@ function emptyFile(): ImportFileError {
 
 async function workbookRecords(
   source: ImportSource,
-): Promise<{ records: AsyncGenerator<{ line: number; cells: string[] }>; close(): void }> {
+): Promise<{ records: AsyncGenerator<{ line: number; cells: string[] }>; close: () => void }> {
   const asFileError = (error: unknown) =>
     error instanceof WorkbookError
       ? new ImportFileError(error.code, error.message, {}, error.cause === undefined ? {} : { cause: error.cause })

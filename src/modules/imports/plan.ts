@@ -5,7 +5,6 @@
  * compared with what is stored. The batch code fetches the stored records and lookups beforehand.
  */
 import type { ValidateFunction } from 'ajv'
-import type { TSchema } from 'typebox'
 import { fieldErrorsFromValidation } from '../../platform/errors.js'
 import type { FieldError } from '../../platform/problem.js'
 import type { Scope, UnitNode } from '../../platform/scope.js'
@@ -64,7 +63,7 @@ const validateChildBody = compileBody({
   url: '/v1/children',
 }) as ValidateFunction
 const validateHouseholdBody = compileBody({
-  schema: CreateHouseholdBody as TSchema,
+  schema: CreateHouseholdBody,
   httpPart: 'body',
   method: 'POST',
   url: '/v1/households',
@@ -488,16 +487,12 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
       )
     : []
   const changes = existing
-    ? diffFields(
+    ? diffFields<Record<string, unknown>>(
         current as unknown as Record<string, unknown>,
         next as unknown as Record<string, unknown>,
-        trackedChildFields as unknown as string[],
+        trackedChildFields,
       )
-    : diffFields(
-        {},
-        { ...next, ...newChildDefaults } as Record<string, unknown>,
-        trackedChildFields as unknown as string[],
-      )
+    : diffFields<Record<string, unknown>>({}, { ...next, ...newChildDefaults }, trackedChildFields)
   const changed = changes.length > 0 || groupsToStart.length > 0 || groupsToEnd.length > 0 || linksExternalId !== null
   return {
     outcome: !existing ? 'created' : changed ? 'updated' : 'unchanged',

@@ -77,7 +77,7 @@ export async function importThroughApi(
     )
     return exitCodes.failed
   }
-  const sent = await request(new URL(`/v1/imports?${query}`, base), {
+  const sent = await request(new URL(`/v1/imports?${query.toString()}`, base), {
     method: 'POST',
     headers: { 'content-type': contentTypes[format]! },
     body: await openAsBlob(path),
@@ -115,10 +115,7 @@ export async function importThroughApi(
   if (values.errors && view.counts.rejected > 0) {
     const errors = await request(new URL(`/v1/imports/${view.id}/errors.csv`, base))
     if (errors.status !== 200 || !errors.body) return refused(errors)
-    await pipeline(
-      Readable.fromWeb(errors.body as import('node:stream/web').ReadableStream),
-      createWriteStream(values.errors),
-    )
+    await pipeline(Readable.fromWeb(errors.body), createWriteStream(values.errors))
     stdout.write(`  rejected rows written to ${values.errors}\n`)
   }
   return importExitCode(view)

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
+import { appendAudit, type AuditActor } from '../../platform/audit.js'
 import { arrayLiteral, type Scope } from '../../platform/scope.js'
 import { childInScope, type ChildRow } from '../children/repository.js'
 import { children, ethnicities } from '../children/tables.js'
@@ -618,13 +619,6 @@ export async function updateHouseholds(
 // ---------------------------------------------------------------------------------------------
 // Audit
 
-export interface AuditActor {
-  type: 'user' | 'client' | 'system'
-  id: string
-  name: string
-  role: string
-}
-
 /**
  * One audit event per record written, in the batch's transaction. The same events `audit()` writes for
  * a single request, appended a batch at a time: an import of a million rows cannot afford a million
@@ -643,18 +637,8 @@ export async function auditRecords(
     details: Record<string, unknown>
   }[],
 ): Promise<void> {
-  if (events.length === 0) return
-  const rows = events.map((event) => ({
-    action: event.action,
-    resource_type: event.resourceType,
-    resource_id: event.resourceId,
-    unit_code: event.unitCode,
-    details: event.details,
-  }))
-  await tx.execute(sql`
-    insert into audit_events (occurred_at, actor_type, actor_id, actor_name, role, action, resource_type, resource_id, unit_code,
-      request_id, outcome, details)
-    select ${occurredAt.toISOString()}::timestamptz, ${actor.type}, ${actor.id}, ${actor.name}, ${actor.role}, action, resource_type,
-      resource_id, unit_code, ${requestId}, 'success', details
-    from ${recordset(rows, 'action text, resource_type text, resource_id text, unit_code text, details jsonb')}`)
+  await appendAudit(
+    tx,
+    events.map((event) => ({ ...event, actor, occurredAt, requestId, outcome: 'success' as const })),
+  )
 }

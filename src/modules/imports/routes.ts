@@ -151,7 +151,7 @@ export default async function importRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const principal = request.principal!
-      const query = request.query as Static<typeof CreateImportQuery>
+      const query = request.query
       const upload = await receiveUpload(request)
       const options = {
         kind: query.kind,

@@ -21,7 +21,7 @@ import {
   type BatchMode,
   type BatchResult,
 } from './batches.js'
-import type { OpenedFile, ParsedRow } from './parse.js'
+import type { OpenedFile } from './parse.js'
 import type { PlanContext } from './plan.js'
 import {
   addCounts,
@@ -41,11 +41,11 @@ import {
   settleRows,
   stageRows,
   updateImport,
-  type AuditActor,
   type ImportRecord,
   type SettledRow,
   type StagedRow,
 } from './repository.js'
+import type { AuditActor } from '../../platform/audit.js'
 import { rowWarning, type ImportFormat, type ImportKind, type ImportMode } from './rules.js'
 import { imports } from './tables.js'
 
@@ -164,7 +164,7 @@ export async function stageFile(
     rowsRead += rows.length
     onBatch(rowsRead)
   }
-  for await (const row of file.rows as AsyncIterable<ParsedRow>) {
+  for await (const row of file.rows) {
     batch.push(
       row.problems
         ? { rowNumber: row.rowNumber, data: row.cells, outcome: 'rejected', problems: row.problems }

@@ -42,7 +42,6 @@ import {
   stepDeadline,
   writtenReportCompliance,
   writtenReportDeadline,
-  type CaseStep,
   type Compliance,
 } from './rules.js'
 import {
@@ -534,7 +533,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
       })
       if (outcome.missing) throw notFound('Incident', request.params.id)
       if (outcome.stale !== undefined) throw staleVersion(outcome.stale)
-      return sendWithEtag(reply, outcome.updated!.version, outcome.body!)
+      return sendWithEtag(reply, outcome.updated.version, outcome.body)
     },
   )
 
@@ -602,7 +601,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
       if (outcome.missing) throw notFound('Incident', request.params.id)
       if (outcome.already)
         throw conflict('already_submitted', `The written report was recorded at ${outcome.already.toISOString()}.`)
-      return outcome.body!
+      return outcome.body
     },
   )
 
@@ -631,7 +630,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const principal = request.principal!
       const body = request.body
-      const step = body.step as CaseStep
+      const step = body.step
       const needed = step === 'plan_approval' ? 'plans:approve' : 'incidents:write'
       if (!hasPermission(principal, needed)) {
         await audit(app.database.db, request, {
@@ -660,7 +659,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         if (!current) return { missing: true as const }
         const calendar = await loadWorkingCalendar(tx)
         const details = await incidentDetails(tx, current.id)
-        const done = details.steps.map((s) => ({ step: s.step as CaseStep, at: s.at }))
+        const done = details.steps.map((s) => ({ step: s.step, at: s.at }))
         const allowed =
           current.status === 'open'
             ? allowedNextSteps(
@@ -800,7 +799,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         )
       }
       reply.code(201)
-      return outcome.body!
+      return outcome.body
     },
   )
 

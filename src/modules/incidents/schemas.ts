@@ -17,7 +17,7 @@ const Sensitive = <T extends TSchema>(schema: T, what: string) =>
     ...schema,
     description: `${what}. Sensitive: omitted for callers without incidents:sensitive.`,
     'x-sensitive': true,
-  } as T)
+  })
 
 const InstantInput = Type.String({ format: 'date-time', description: 'RFC 3339 with offset' })
 

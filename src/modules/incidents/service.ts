@@ -15,7 +15,7 @@ function omitWhen<T extends Record<string, unknown>>(value: T, keys: readonly (k
 }
 
 function doneSteps(steps: readonly IncidentStepRow[]) {
-  return steps.map((step) => ({ step: step.step as CaseStep, at: step.at }))
+  return steps.map((step) => ({ step: step.step, at: step.at }))
 }
 
 /** The earliest deadline among the steps that may come next: kept on the incident for sweeps and filters. */

@@ -214,7 +214,7 @@ export async function applyIndicatorsReference(tx: Executor, data: IndicatorsDat
   for (const [sortOrder, { code, ...indicator }] of data.indicators.entries()) {
     const definition: StoredDefinition = {
       ...indicator,
-      breakdowns: indicator.breakdowns as Dimension[],
+      breakdowns: indicator.breakdowns,
       sortOrder,
       referenceVersion: data.version,
     }

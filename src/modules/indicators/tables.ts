@@ -1,4 +1,17 @@
-import { date, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  date,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+import { dateMultirange } from '../../db/types.js'
 
 /** Indicator definitions as versioned data (code, names, kind, numerator/denominator, breakdowns). */
 export const indicatorDefinitions = pgTable(
@@ -36,3 +49,35 @@ export const reportingPeriods = pgTable('reporting_periods', {
   windowFrom: date('window_from', { mode: 'string' }).notNull(),
   windowTo: date('window_to', { mode: 'string' }).notNull(),
 })
+
+/**
+ * Children counted by ward, sex, birth date, the date they stopped being active, and the dates of
+ * their health insurance, special-circumstance memberships and care (migration 0015). Written only by
+ * the triggers on the registry's tables and by the settling function, never by the application role
+ * (which may only read them, under row-level security by ward); the indicators read them instead of
+ * the children. Unsettled rows are deltas waiting to be folded into one settled row per key.
+ *
+ * The children's own coverage columns (card_coverage, membership_coverage, care_coverage) are kept by
+ * the same triggers and are not declared on the children table: the application role may not write
+ * them, and an INSERT built from the declaration would name them.
+ */
+export const registryTallies = pgTable(
+  'registry_tallies',
+  {
+    wardCode: text('ward_code').notNull(),
+    sex: text('sex').notNull(),
+    birthDate: date('birth_date', { mode: 'string' }),
+    /** status_date of a child no longer active ('-infinity' when that date is unknown); null while active. */
+    inactiveSince: date('inactive_since', { mode: 'string' }),
+    cardCoverage: dateMultirange('card_coverage').notNull(),
+    membershipCoverage: dateMultirange('membership_coverage').notNull(),
+    careCoverage: dateMultirange('care_coverage').notNull(),
+    children: integer('children').notNull(),
+    settled: boolean('settled').notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex('registry_tallies_settled_key')
+      .on(t.wardCode, t.sex, t.birthDate, t.inactiveSince, t.cardCoverage, t.membershipCoverage, t.careCoverage)
+      .where(sql`settled`),
+  ],
+)

@@ -1,9 +1,9 @@
 import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { queryRows } from '../../db/client.js'
+import { appendAudit } from '../../platform/audit.js'
 import { jobs } from '../../platform/jobs-tables.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
-import { auditEvents } from '../audit/tables.js'
 import type { GapWatch, StoredEvent } from './rules.js'
 import { sealWebhookSecret } from './secrets.js'
 import { eventDispatchCursor, events, webhookDeliveries, webhookSubscriptions } from './tables.js'
@@ -394,20 +394,19 @@ export async function auditDelivery(
     details: Record<string, unknown>
   },
 ): Promise<void> {
-  await tx.insert(auditEvents).values({
-    occurredAt: entry.at,
-    actorType: 'system',
-    actorId: 'webhooks',
-    actorName: 'webhook delivery',
-    role: null,
-    action: 'webhook.deliver',
-    resourceType: entry.event.resourceType,
-    resourceId: entry.event.resourceId,
-    unitCode: entry.event.wardCode,
-    requestId: `job-${entry.jobId}`,
-    outcome: entry.outcome,
-    details: { eventId: entry.event.eventId, eventType: entry.event.type, ...entry.details },
-  })
+  await appendAudit(tx, [
+    {
+      occurredAt: entry.at,
+      actor: { type: 'system', id: 'webhooks', name: 'webhook delivery', role: null },
+      action: 'webhook.deliver',
+      resourceType: entry.event.resourceType,
+      resourceId: entry.event.resourceId,
+      unitCode: entry.event.wardCode,
+      requestId: `job-${entry.jobId}`,
+      outcome: entry.outcome,
+      details: { eventId: entry.event.eventId, eventType: entry.event.type, ...entry.details },
+    },
+  ])
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify'
-import type { Principal } from '../../platform/auth.js'
 import type { JobContext } from '../../platform/jobs.js'
 import { openingKeysOf } from '../../platform/sealing.js'
 import { inScope, resolveScope, systemScope } from '../../platform/scope.js'

@@ -333,7 +333,7 @@ t.test('child-friendly ward assessments', async (t) => {
     t.same(submitted.json().allowedNextStates, [], 'the ward has nothing left to do')
     t.same((await get(id, district)).json().allowedNextStates, ['draft', 'appraised'])
 
-    const locked = await putScore(ctx, officerA, id, '5', submitted.headers.etag as string, { points: 75 })
+    const locked = await putScore(ctx, officerA, id, '5', submitted.headers.etag, { points: 75 })
     t.same([locked.statusCode, locked.json().code], [409, 'assessment_locked'], 'the ward waits for the district')
     t.equal(
       (await step(ctx, officerA, id, 'appraise', {})).statusCode,
@@ -388,7 +388,7 @@ t.test('child-friendly ward assessments', async (t) => {
     )
     t.equal(resubmitted.statusCode, 200)
 
-    const withoutReason = await putScore(ctx, district, id, '1', resubmitted.headers.etag as string, {
+    const withoutReason = await putScore(ctx, district, id, '1', resubmitted.headers.etag, {
       points: 100,
       overrideReason: 'x',
     })
@@ -396,7 +396,7 @@ t.test('child-friendly ward assessments', async (t) => {
       [withoutReason.statusCode, withoutReason.json().errors.map((e: { code: string }) => e.code)],
       [422, ['adjustment_reason_required']],
     )
-    const adjusted = await putScore(ctx, district, id, '1', resubmitted.headers.etag as string, {
+    const adjusted = await putScore(ctx, district, id, '1', resubmitted.headers.etag, {
       points: 100,
       adjustmentReason: 'The minutes show the steering board met every quarter.',
     })
@@ -409,7 +409,7 @@ t.test('child-friendly ward assessments', async (t) => {
       overrideReason: 'Scored from the dossier evidence',
     })
     t.equal(adjusted.json().total, 925)
-    const adjustedAgain = await putScore(ctx, district, id, '1', adjusted.headers.etag as string, {
+    const adjustedAgain = await putScore(ctx, district, id, '1', adjusted.headers.etag, {
       points: 95,
       adjustmentReason: 'Funding only partly allocated.',
     })
@@ -422,7 +422,7 @@ t.test('child-friendly ward assessments', async (t) => {
       id,
       'appraise',
       { note: 'Dossier complete.' },
-      adjustedAgain.headers.etag as string,
+      adjustedAgain.headers.etag,
     )
     t.equal(appraised.statusCode, 200)
     t.match(appraised.json(), {
@@ -498,7 +498,7 @@ t.test('child-friendly ward assessments', async (t) => {
     )
     t.equal(event?.wardCode, wardA)
 
-    const afterDecision = await putScore(ctx, district, id, '5', decided.headers.etag as string, {
+    const afterDecision = await putScore(ctx, district, id, '5', decided.headers.etag, {
       points: 75,
       adjustmentReason: 'x',
     })
@@ -557,16 +557,14 @@ t.test('child-friendly ward assessments', async (t) => {
     t.same(itemA.assessment.decision, { recognised: false, decisionNumber: '2381/QĐ-UBND', decisionDate: '2024-11-19' })
     t.equal(itemA.wardName, 'Phường Thanh Trì')
 
-    await app.database.db
-      .insert(planTargets)
-      .values({
-        planYear: 2024,
-        indicatorCode: 'WARDS_CHILD_FRIENDLY',
-        comparator: '=',
-        value: 14,
-        unit: 'wards',
-        updatedAt: new Date(),
-      })
+    await app.database.db.insert(planTargets).values({
+      planYear: 2024,
+      indicatorCode: 'WARDS_CHILD_FRIENDLY',
+      comparator: '=',
+      value: 14,
+      unit: 'wards',
+      updatedAt: new Date(),
+    })
     const withTarget = (await overview('year=2024')).json()
     t.same(withTarget.target, { indicatorCode: 'WARDS_CHILD_FRIENDLY', comparator: '=', value: 14, unit: 'wards' })
     t.equal(withTarget.targetReached, false, '1 of 14 is short of 14 of 14')

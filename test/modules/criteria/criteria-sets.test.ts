@@ -16,7 +16,7 @@ const seed = file.sets[0]!
 
 /** The seed set as a publish body: no version (the service assigns it), with the changes made by `change`. */
 function publishBody(change: (set: Omit<CriteriaSet, 'version'>) => void, note?: string) {
-  const { version: _version, ...set } = structuredClone(seed) as CriteriaSet
+  const { version: _version, ...set } = structuredClone<CriteriaSet>(seed)
   change(set)
   return note === undefined ? set : { ...set, note }
 }

@@ -148,7 +148,7 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
   const post = async (url: string, payload: Record<string, unknown>) => {
     const response = await app.inject({ method: 'POST', url, headers: officerA.headers, payload })
     t.equal(response.statusCode, 201, url)
-    return response.json() as { id: string; version: number }
+    return response.json<{ id: string; version: number }>()
   }
   await post(`/v1/children/${c1.id}/circumstances`, { kind: 'group', groupCode: 'a', startDate: '2023-01-01' })
   await post(`/v1/children/${c1.id}/care`, { kind: 'allowance', startDate: '2023-02-01' })
@@ -343,7 +343,7 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
       ],
     )
 
-    const unconfirmed = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, {
+    const unconfirmed = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag, {
       acceptSuggestion: true,
     })
     t.same(
@@ -351,7 +351,7 @@ t.test('scores suggested from the registry and incidents, as of the assessment d
       [422, ['suggestion_without_points']],
       'an unconfirmed rule that is not met proposes nothing to accept',
     )
-    const byHand = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag as string, {
+    const byHand = await putScore(ctx, officerA, assessmentA.id, '2', accepted.headers.etag, {
       points: 60,
       evidenceNote: 'Two late registrations in progress',
     })

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import type { Db, Tx } from '../../../src/db/client.js'
+import type { Tx } from '../../../src/db/client.js'
 import { jobKeyOf, processQueue } from '../../../src/modules/imports/jobs.js'
 import { openImportFile } from '../../../src/modules/imports/parse.js'
 import {
@@ -67,7 +67,7 @@ t.test('a worker killed mid-import leaves whole batches only; the job taking ove
           return result
         })
     },
-  }) as Db
+  })
   await t.rejects(
     processImport({ ...runtime, database: { ...app.database, db: dying } }, record.id, principal, {
       requestId: 'upload',

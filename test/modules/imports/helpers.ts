@@ -101,7 +101,7 @@ export async function waitForState(
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const response = await app.inject({ url: `/v1/imports/${id}`, headers: account.headers })
-    const body = response.json() as { state: string; startedAt: string | null }
+    const body = response.json<{ state: string; startedAt: string | null }>()
     if (states.includes(body.state) && !(body.state === 'running' && body.startedAt === null)) return response.json()
     if (Date.now() > deadline) throw new Error(`import ${id} stayed ${body.state}`)
     await new Promise((resolve) => setTimeout(resolve, 100))

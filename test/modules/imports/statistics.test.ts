@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { queryRows } from '../../../src/db/client.js'
 import { refreshRegistryStatistics } from '../../../src/modules/imports/repository.js'
 import { createTestApp } from '../../support/app.js'
 import { asTableOwner } from '../../support/owner.js'
@@ -10,10 +11,11 @@ t.test('imports bring the registry statistics up to date once enough of a table 
   const asOwner = (statement: string) => asTableOwner(database, [statement, 'select pg_stat_force_next_flush()'])
   const analysedAt = async () =>
     (
-      (await database.db.execute(
+      await queryRows<{ last_analyze: unknown }>(
+        database.db,
         sql`select last_analyze from pg_stat_user_tables where relname = 'households'`,
-      )) as unknown as { rows: { last_analyze: unknown }[] }
-    ).rows[0]!.last_analyze
+      )
+    )[0]!.last_analyze
   // The server's autovacuum would analyse the table on its own schedule and reset the change count under the test.
   await asTableOwner(database, ['alter table households set (autovacuum_enabled = off)'])
 

@@ -9,8 +9,6 @@ import { accountFor, province, wardA, wardB } from '../../support/auth.js'
 import { incidentReport, registerChild } from '../../support/registry.js'
 import { ownerConnectionString } from '../../support/owner.js'
 
-const hour = 60 * 60 * 1000
-
 t.test('incidents and the 24-hour written report', async (t) => {
   // Monday 10 June 2024, 09:00 in Hanoi.
   const ctx = await createTestApp(t, { now: '2024-06-10T02:00:00Z' })

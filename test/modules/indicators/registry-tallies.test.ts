@@ -180,18 +180,16 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
         createdAt: created,
       },
     ])
-    await tx
-      .insert(childCircumstances)
-      .values({
-        childId: duplicate,
-        provinceCode: '01',
-        wardCode: wardA,
-        kind: 'group',
-        groupCode: 'c',
-        startDate: '2024-02-01',
-        createdAt: created,
-        updatedAt: created,
-      })
+    await tx.insert(childCircumstances).values({
+      childId: duplicate,
+      provinceCode: '01',
+      wardCode: wardA,
+      kind: 'group',
+      groupCode: 'c',
+      startDate: '2024-02-01',
+      createdAt: created,
+      updatedAt: created,
+    })
     await tx
       .update(healthInsuranceCards)
       .set({ childId: survivor })
@@ -206,19 +204,17 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
       .where(sql`${children.id} = ${duplicate}`)
 
     const mover = await addChild(tx, { wardCode: wardA, dateOfBirth: '2017-07-07', sex: 'male' })
-    await tx
-      .insert(careRecords)
-      .values({
-        childId: mover,
-        provinceCode: '01',
-        wardCode: wardA,
-        kind: 'allowance',
-        startDate: '2024-01-01',
-        endDate: '2024-03-31',
-        amountVnd: 500_000,
-        createdAt: created,
-        updatedAt: created,
-      })
+    await tx.insert(careRecords).values({
+      childId: mover,
+      provinceCode: '01',
+      wardCode: wardA,
+      kind: 'allowance',
+      startDate: '2024-01-01',
+      endDate: '2024-03-31',
+      amountVnd: 500_000,
+      createdAt: created,
+      updatedAt: created,
+    })
     await tx
       .update(children)
       .set({ wardCode: wardB, dateOfBirth: '2017-08-08' })

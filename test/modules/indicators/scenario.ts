@@ -69,43 +69,37 @@ export async function seedScenario(
       return row!.id
     }
     const card = (childId: string, ward: string, validFrom: string) =>
-      tx
-        .insert(healthInsuranceCards)
-        .values({
-          childId,
-          provinceCode: '01',
-          wardCode: ward,
-          cardNumber: `TE1${randomUUID().slice(0, 12)}`,
-          validFrom,
-          validTo: '2029-09-30',
-          createdAt: created,
-        })
+      tx.insert(healthInsuranceCards).values({
+        childId,
+        provinceCode: '01',
+        wardCode: ward,
+        cardNumber: `TE1${randomUUID().slice(0, 12)}`,
+        validFrom,
+        validTo: '2029-09-30',
+        createdAt: created,
+      })
     const membership = (childId: string, ward: string, groupCode: string) =>
-      tx
-        .insert(childCircumstances)
-        .values({
-          childId,
-          provinceCode: '01',
-          wardCode: ward,
-          kind: 'group',
-          groupCode,
-          startDate: '2023-01-01',
-          createdAt: created,
-          updatedAt: created,
-        })
+      tx.insert(childCircumstances).values({
+        childId,
+        provinceCode: '01',
+        wardCode: ward,
+        kind: 'group',
+        groupCode,
+        startDate: '2023-01-01',
+        createdAt: created,
+        updatedAt: created,
+      })
     const care = (childId: string, ward: string) =>
-      tx
-        .insert(careRecords)
-        .values({
-          childId,
-          provinceCode: '01',
-          wardCode: ward,
-          kind: 'allowance',
-          startDate: '2024-01-01',
-          amountVnd: 900_000,
-          createdAt: created,
-          updatedAt: created,
-        })
+      tx.insert(careRecords).values({
+        childId,
+        provinceCode: '01',
+        wardCode: ward,
+        kind: 'allowance',
+        startDate: '2024-01-01',
+        amountVnd: 900_000,
+        createdAt: created,
+        updatedAt: created,
+      })
 
     for (let i = 0; i < 70; i++) {
       const dateOfBirth = addDays('2019-07-01', i * 20)
@@ -172,17 +166,15 @@ export async function seedScenario(
         })
         .returning({ id: incidents.id })
       const id = row!.id
-      await tx
-        .insert(incidentChildren)
-        .values({
-          incidentId: id,
-          provinceCode: '01',
-          wardCode: ward,
-          childId: options.child.childId ?? null,
-          sex: options.child.sex,
-          ageYears: options.child.ageYears,
-          createdAt: occurredAt,
-        })
+      await tx.insert(incidentChildren).values({
+        incidentId: id,
+        provinceCode: '01',
+        wardCode: ward,
+        childId: options.child.childId ?? null,
+        sex: options.child.sex,
+        ageYears: options.child.ageYears,
+        createdAt: occurredAt,
+      })
       if (options.planAfterDays !== undefined) {
         const at = new Date(occurredAt.getTime() + options.planAfterDays * 86_400_000)
         await tx

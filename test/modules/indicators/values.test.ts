@@ -53,7 +53,7 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
   const table = async (query: string, account = district): Promise<Table> => {
     const response = await app.inject({ url: `/v1/indicators/values?${query}`, headers: account.headers })
     if (response.statusCode !== 200) throw new Error(`${query}: ${response.statusCode} ${response.body}`)
-    return response.json() as Table
+    return response.json<Table>()
   }
   const figure = (data: Table, code: string, unit: string) => {
     const found = data.indicators.find((i) => i.code === code)?.values.find((v) => v.unitCode === unit)

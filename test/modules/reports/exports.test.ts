@@ -17,6 +17,11 @@ const figureColumns = ['indicatorCode', 'unitCode', 'breakdown', 'numerator', 'd
 // Positions of those columns in the CSV and XLSX table (Mã chỉ tiêu, …, Mã đơn vị, Đơn vị, Phân tổ, Số lượng / Tử số, Mẫu số, Giá trị).
 const figurePositions = [0, 2, 4, 5, 6, 7]
 
+/** A cell of the loaded XLSX as text. The exports write text and numbers; any other value (a date, rich text, a formula) reads as empty. */
+function xlsxText(value: ExcelJS.CellValue): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''
+}
+
 /** A JSON cell as a spreadsheet shows it. */
 function asText(value: JsonCell): string {
   if (value === null) return ''
@@ -30,8 +35,8 @@ async function threeFormats(app: Awaited<ReturnType<typeof createTestApp>>['app'
   const [json, csv, xlsx] = await Promise.all([get('json'), get('csv'), get('xlsx')])
   for (const response of [json, csv, xlsx])
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`)
-  const document = json.json() as ExportDocument
-  const csvRows = (parse(csv.body.replace(/^\uFEFF/, '')) as string[][]).slice(1)
+  const document = json.json<ExportDocument>()
+  const csvRows = parse(csv.body.replace(/^\uFEFF/, '')).slice(1)
   const workbook = new ExcelJS.Workbook()
   await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
   const sheet = workbook.worksheets[0]!
@@ -44,12 +49,7 @@ async function threeFormats(app: Awaited<ReturnType<typeof createTestApp>>['app'
     const row = sheet.getRow(number)
     const code = row.getCell(1).value
     if (typeof code !== 'string' || !/^[A-Z0-9_]+$/.test(code)) break
-    xlsxRows.push(
-      Array.from({ length: 10 }, (_, index) => {
-        const value = row.getCell(index + 1).value
-        return value === null || value === undefined ? '' : String(value)
-      }),
-    )
+    xlsxRows.push(Array.from({ length: 10 }, (_, index) => xlsxText(row.getCell(index + 1).value)))
   }
   return { json, csv, xlsx, document, csvRows, xlsxRows, sheet }
 }
@@ -76,7 +76,7 @@ t.test('exports: XLSX ready to print and sign, CSV and JSON, with the same figur
     },
   })
   t.equal(created.statusCode, 201)
-  const report = created.json() as { id: string }
+  const report = created.json<{ id: string }>()
   t.equal(
     (await app.inject({ method: 'POST', url: `/v1/reports/${report.id}/submit`, headers: officerB.headers }))
       .statusCode,
@@ -105,7 +105,7 @@ t.test('exports: XLSX ready to print and sign, CSV and JSON, with the same figur
     )!
     t.match(cared, { unitCode: wardB, numerator: 4, denominator: 4, value: 100, target: '≥ 90%', met: true })
     const text: string[] = []
-    formats.sheet.eachRow((row) => row.eachCell((cell) => text.push(String(cell.value))))
+    formats.sheet.eachRow((row) => row.eachCell((cell) => text.push(xlsxText(cell.value))))
     for (const expected of [
       'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
       'UBND',
@@ -155,7 +155,7 @@ t.test('exports: XLSX ready to print and sign, CSV and JSON, with the same figur
     t.equal(forCity.csvRows.find((row) => row[0] === 'INJURY_DEATHS' && row[2] === '008' && row[4] === '')![5], 'x')
     let legend = false
     forCity.sheet.eachRow((row) =>
-      row.eachCell((cell) => (legend ||= String(cell.value).startsWith('x: số liệu từ 1 đến 4'))),
+      row.eachCell((cell) => (legend ||= xlsxText(cell.value).startsWith('x: số liệu từ 1 đến 4'))),
     )
     t.ok(legend, 'the XLSX explains the mark')
   })

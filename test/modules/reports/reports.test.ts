@@ -60,7 +60,7 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
     })
   const ok = async (response: Awaited<ReturnType<typeof send>>, status = 200): Promise<Report> => {
     if (response.statusCode !== status) throw new Error(`${response.statusCode} ${response.body}`)
-    return response.json() as Report
+    return response.json<Report>()
   }
   const figure = (report: Report, code: string) => report.snapshot.indicators.find((i) => i.code === code)!.figure
 
@@ -434,12 +434,12 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       .items.find((r: { level: string }) => r.level === 'district').id
     const forCity = await send(city, 'GET', `/v1/reports/${consolidationId}/dhis2`)
     t.equal(forCity.statusCode, 200)
-    const set = forCity.json() as {
+    const set = forCity.json<{
       period: string
       orgUnit: string
       completeDate: string
       dataValues: { dataElement: string; period: string; orgUnit: string; value: string }[]
-    }
+    }>()
     t.match(
       set,
       { period: '2024S1', orgUnit: '008', completeDate: '2024-05-20' },
@@ -455,7 +455,7 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
     t.equal(values.get('UNDER6_BHYT_PCT')?.value, '99.17')
     t.notOk(values.has('INJURY_DEATHS'), 'one death: withheld from the city, so left out')
     t.notOk(values.has('WARDS_DATA_REVIEWED'), 'no figure, no value')
-    const forOfficer = (await send(district, 'GET', `/v1/reports/${consolidationId}/dhis2`)).json() as typeof set
+    const forOfficer = (await send(district, 'GET', `/v1/reports/${consolidationId}/dhis2`)).json<typeof set>()
     t.equal(forOfficer.dataValues.find((v) => v.dataElement === 'INJURY_DEATHS')?.value, '1')
   })
 

@@ -37,7 +37,7 @@ t.test(
         url: `/v1/events${after ? `?after=${after}` : ''}`,
         headers: officer.headers,
       })
-      const body = response.json() as { items: { data: { fullName: string } }[]; nextCursor: string }
+      const body = response.json<{ items: { data: { fullName: string } }[]; nextCursor: string }>()
       return { names: body.items.map((item) => item.data.fullName), nextCursor: body.nextCursor }
     }
     await tick()

@@ -39,10 +39,10 @@ t.test('events and webhooks', async (t) => {
   const subscribe = (payload: Record<string, unknown>, account = admin) =>
     app.inject({ method: 'POST', url: '/v1/webhooks', headers: account.headers, payload })
   const deliveriesOf = async (id: string) =>
-    (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: admin.headers })).json().items as Record<
-      string,
-      unknown
-    >[]
+    (await app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers: admin.headers })).json().items as {
+      id: string
+      [key: string]: unknown
+    }[]
 
   const citySubscription = await subscribe({
     url: receiver.url('/city'),
@@ -568,7 +568,10 @@ t.test('events and webhooks', async (t) => {
     await tick()
     t.equal(receiver.at('/city').length, sent, 'nothing more to a deleted subscription')
     t.equal((await app.inject({ url: `/v1/webhooks/${cityHook.id}`, headers: admin.headers })).statusCode, 404)
-    const audited = await app.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.delete'))
+    const audited = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'webhook.delete'), eq(auditEvents.outcome, 'success')))
     t.match(audited, [{ resourceId: cityHook.id, actorId: admin.id }])
   })
 
