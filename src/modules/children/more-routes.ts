@@ -54,16 +54,8 @@ import {
   UpdateCareBody,
   UpdateCircumstanceBody,
 } from './schemas.js'
-import {
-  canSeeSensitive,
-  isSensitiveCircumstance,
-  toCard,
-  toCare,
-  toChild,
-  toChildSummary,
-  today,
-  unitFilterScope,
-} from './service.js'
+import { canSeeSensitive, isSensitiveCircumstance, toCard, toCare, toChild, toChildSummary, today } from './service.js'
+import { unitFilterScope } from '../units/tree.js'
 
 const trackedOnMerge = [
   'dateOfBirth',

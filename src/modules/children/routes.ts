@@ -43,18 +43,16 @@ import {
   UpdateChildBody,
 } from './schemas.js'
 import {
-  addressProblems,
   assertSensitiveWriteAllowed,
   birthProblems,
   canSeeSensitive,
   invalid,
-  isUniqueViolation,
-  provinceOfUnit,
   toChild,
   toChildSummary,
   today,
-  unitFilterScope,
 } from './service.js'
+import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
+import { isUniqueViolation } from '../../db/errors.js'
 import { children } from './tables.js'
 
 type ChildInput = Partial<Static<typeof CreateChildBody>>
@@ -191,7 +189,7 @@ export default async function childRoutes(app: FastifyInstance) {
         })
         const unit = (await app.accounts.principals.unitTree()).find((u) => u.code === body.address.wardCode)
         const row = await insertChild(tx, {
-          provinceCode: unit ? await provinceOf(app, unit.code) : '',
+          provinceCode: unit ? provinceOfUnit(await app.accounts.principals.unitTree(), unit.code) : '',
           wardCode: body.address.wardCode,
           residentialGroupCode: body.address.residentialGroupCode ?? null,
           streetAddress: body.address.streetAddress ?? null,
@@ -432,7 +430,9 @@ export default async function childRoutes(app: FastifyInstance) {
           next as unknown as Record<string, unknown>,
           trackedFields,
         )
-        const provinceCode = address ? await provinceOf(app, next.wardCode) : current.provinceCode
+        const provinceCode = address
+          ? provinceOfUnit(await app.accounts.principals.unitTree(), next.wardCode)
+          : current.provinceCode
         const updated = await updateChild(tx, principal.scope, id, expectedVersion, {
           ...pick(next, trackedFields),
           provinceCode,
@@ -572,10 +572,6 @@ export function childEvent(
   }
 }
 
-async function provinceOf(app: FastifyInstance, wardCode: string): Promise<string> {
-  return provinceOfUnit(await app.accounts.principals.unitTree(), wardCode)
-}
-
 function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
@@ -586,4 +582,4 @@ function pick<T, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
   return picked
 }
 
-export { provinceOf, children as childrenTable, isUniqueViolation, normaliseBirth }
+export { children as childrenTable, normaliseBirth }

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import { HttpProblem, unprocessable, type FieldError } from '../../platform/problem.js'
-import { isUnitInScope, resolveScope, type Scope, type UnitNode } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import {
   activeGroupCodes,
@@ -149,58 +148,6 @@ export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, as
 
 export { activeGroupCodes }
 
-const indexes = new WeakMap<readonly UnitNode[], ReadonlyMap<string, UnitNode>>()
-
-/**
- * The tree's units by code. The tree is loaded once a minute and never changed in place, so its index is
- * built once per tree rather than once per record (an import checks a hundred thousand addresses).
- */
-function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
-  let index = indexes.get(tree)
-  if (!index) {
-    index = new Map(tree.map((unit) => [unit.code, unit]))
-    indexes.set(tree, index)
-  }
-  return index
-}
-
-/**
- * Where a record may be written: the ward must be a ward and the group one of its residential groups,
- * and the caller must hold the place. Problems are field errors at `pointer`.
- */
-export function addressProblems(
-  tree: readonly UnitNode[],
-  scope: Scope,
-  address: { wardCode: string; residentialGroupCode?: string | null },
-  pointer = '/address',
-): FieldError[] {
-  const byCode = unitsByCode(tree)
-  const ward = byCode.get(address.wardCode)
-  if (!ward || ward.level !== 'ward') {
-    return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is not a ward', code: 'invalid_ward' }]
-  }
-  const groupCode = address.residentialGroupCode ?? null
-  if (groupCode !== null) {
-    const group = byCode.get(groupCode)
-    if (!group || group.level !== 'residential_group' || group.parentCode !== ward.code) {
-      return [
-        {
-          location: 'body',
-          pointer: `${pointer}/residentialGroupCode`,
-          message: 'is not a residential group of that ward',
-          code: 'invalid_group',
-        },
-      ]
-    }
-  }
-  if (!isUnitInScope(scope, ward.code, groupCode)) {
-    return [
-      { location: 'body', pointer: `${pointer}/wardCode`, message: 'is outside your units', code: 'unit_out_of_scope' },
-    ]
-  }
-  return []
-}
-
 /**
  * The registry's birth-date rules for a record about to be stored: a date or a year is required, neither
  * may lie in the future, and a new record must describe a child (an existing one may have aged out).
@@ -233,40 +180,6 @@ export function birthProblems(
     })
   }
   return problems
-}
-
-/** The province a unit lies in, walking up the unit tree; '' when the unit is unknown. */
-export function provinceOfUnit(tree: readonly UnitNode[], unitCode: string): string {
-  const byCode = unitsByCode(tree)
-  let current = byCode.get(unitCode)
-  for (let depth = 0; current && depth < 6; depth++) {
-    if (current.level === 'province') return current.code
-    current = current.parentCode ? byCode.get(current.parentCode) : undefined
-  }
-  return ''
-}
-
-/** True when the error (or a cause it wraps) is a unique violation, of `constraint` when named. */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (
-    let current = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
-    current;
-    current = current.cause as typeof current
-  ) {
-    if (current.code === '23505' && (!constraint || current.constraint === constraint)) return true
-  }
-  return false
-}
-
-/** The `unit` filter resolved to what lies below it, or 400 when no such unit exists. */
-export function unitFilterScope(tree: readonly UnitNode[], unit: string | undefined): Scope | undefined {
-  if (unit === undefined) return undefined
-  if (!tree.some((node) => node.code === unit)) {
-    throw new HttpProblem(400, 'unknown_unit', `No unit has the code ${unit}.`, {
-      errors: [{ location: 'querystring', pointer: '/unit', message: 'is not a known unit' }],
-    })
-  }
-  return resolveScope(tree, [unit])
 }
 
 /** Writing sensitive data needs the sensitive permission too. */

@@ -8,7 +8,7 @@ import { bodyErrors, conflict, type FieldError, HttpProblem, notFound, unprocess
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope, isUnitInScope } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
-import { unitFilterScope } from '../children/service.js'
+import { unitFilterScope } from '../units/tree.js'
 import { percentage, targetMet } from '../indicators/rules.js'
 import { recordEvent } from '../webhooks/repository.js'
 import {

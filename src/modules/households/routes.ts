@@ -9,8 +9,8 @@ import { conflict, notFound, unprocessable, type FieldError } from '../../platfo
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { inScope } from '../../platform/scope.js'
 import { foldName } from '../children/rules.js'
-import { isUniqueViolation, provinceOf } from '../children/routes.js'
-import { addressProblems, unitFilterScope } from '../children/service.js'
+import { isUniqueViolation } from '../../db/errors.js'
+import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import {
   getHouseholdRow,
   householdChildren,
@@ -94,7 +94,7 @@ export default async function householdRoutes(app: FastifyInstance) {
       const now = app.clock.now()
       const row = await inScope(app.database.db, principal.scope, async (tx) => {
         const created = await insertHousehold(tx, {
-          provinceCode: await provinceOf(app, body.address.wardCode),
+          provinceCode: provinceOfUnit(await app.accounts.principals.unitTree(), body.address.wardCode),
           wardCode: body.address.wardCode,
           residentialGroupCode: body.address.residentialGroupCode ?? null,
           streetAddress: body.address.streetAddress ?? null,
@@ -247,7 +247,7 @@ export default async function householdRoutes(app: FastifyInstance) {
           ...(body.headName !== undefined ? { headName: body.headName.trim().replace(/\s+/g, ' ') } : {}),
           ...(body.address
             ? {
-                provinceCode: await provinceOf(app, body.address.wardCode),
+                provinceCode: provinceOfUnit(await app.accounts.principals.unitTree(), body.address.wardCode),
                 wardCode: body.address.wardCode,
                 residentialGroupCode: body.address.residentialGroupCode ?? null,
                 streetAddress: body.address.streetAddress ?? null,

@@ -9,7 +9,8 @@ import type { Tx } from '../../db/client.js'
 import type { Principal } from '../../platform/auth.js'
 import { relocateChildParts } from '../children/repository.js'
 import { foldName, sensitiveGroupCodes } from '../children/rules.js'
-import { isUniqueViolation, provinceOfUnit } from '../children/service.js'
+import { isUniqueViolation } from '../../db/errors.js'
+import { provinceOfUnit } from '../units/tree.js'
 import type { FieldChange } from '../children/tables.js'
 import {
   createRevisionIsSensitive,

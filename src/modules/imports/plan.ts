@@ -20,7 +20,8 @@ import {
   type CircumstanceGroupCode,
 } from '../children/rules.js'
 import { CreateChildBody } from '../children/schemas.js'
-import { addressProblems, birthProblems } from '../children/service.js'
+import { birthProblems } from '../children/service.js'
+import { addressProblems } from '../units/tree.js'
 import type { FieldChange } from '../children/tables.js'
 import type { HouseholdRow } from '../households/repository.js'
 import { CreateHouseholdBody } from '../households/schemas.js'

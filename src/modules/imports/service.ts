@@ -10,7 +10,7 @@ import type { Clock } from '../../platform/clock.js'
 import { inScope, systemScope, type UnitNode } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { childColumns, type ColumnDefinition } from '../children/columns.js'
-import { provinceOfUnit } from '../children/service.js'
+import { provinceOfUnit } from '../units/tree.js'
 import { householdColumns } from '../households/columns.js'
 import { recordEvent } from '../webhooks/repository.js'
 import {

@@ -13,8 +13,7 @@ import { loadWorkingCalendar } from '../calendar/repository.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getChildRow, insertCircumstance, insertRevision } from '../children/repository.js'
 import { ageInYears, effectiveDateOfBirth, sensitiveGroupCodes } from '../children/rules.js'
-import { provinceOf } from '../children/routes.js'
-import { addressProblems, unitFilterScope } from '../children/service.js'
+import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { events } from '../webhooks/tables.js'
 import {
@@ -212,7 +211,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         })
         const calendar = await loadWorkingCalendar(tx)
         const base = {
-          provinceCode: await provinceOf(app, body.address.wardCode),
+          provinceCode: provinceOfUnit(await app.accounts.principals.unitTree(), body.address.wardCode),
           wardCode: body.address.wardCode,
           residentialGroupCode: body.address.residentialGroupCode ?? null,
         }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { isUniqueViolation } from '../../db/errors.js'
 import { audit } from '../../platform/audit.js'
 import { requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
@@ -47,17 +48,6 @@ function invalidAccount(errors: FieldError[]): HttpProblem {
       errors,
     },
   )
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (
-    let current = error as { code?: string; cause?: unknown } | undefined;
-    current;
-    current = current.cause as typeof current
-  ) {
-    if (current.code === '23505') return true
-  }
-  return false
 }
 
 export default async function userRoutes(app: FastifyInstance) {
