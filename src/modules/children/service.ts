@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { omitWhen } from '../../platform/views.js'
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import { HttpProblem, unprocessable, type FieldError } from '../../platform/problem.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -28,17 +29,6 @@ export function today(app: FastifyInstance): string {
 
 export function canSeeSensitive(principal: Principal | null): boolean {
   return hasPermission(principal, 'registry:sensitive')
-}
-
-function omitWhen<T extends Record<string, unknown>, K extends keyof T>(
-  value: T,
-  keys: readonly K[],
-  omit: boolean,
-): T {
-  if (!omit) return value
-  const copy = { ...value }
-  for (const key of keys) delete copy[key]
-  return copy
 }
 
 export function toCircumstance(row: CircumstanceRow, asOf: string) {

@@ -1,3 +1,4 @@
+import { omitWhen } from '../../platform/views.js'
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import type { WorkingCalendar } from '../calendar/rules.js'
 import type { IncidentChildRow, IncidentRow, IncidentStepRow } from './repository.js'
@@ -5,13 +6,6 @@ import { allowedNextSteps, pendingStepDeadlines, writtenReportCompliance, type C
 
 export function canSeeIncidentDetails(principal: Principal | null): boolean {
   return hasPermission(principal, 'incidents:sensitive')
-}
-
-function omitWhen<T extends Record<string, unknown>>(value: T, keys: readonly (keyof T)[], omit: boolean): T {
-  if (!omit) return value
-  const copy = { ...value }
-  for (const key of keys) delete copy[key]
-  return copy
 }
 
 function doneSteps(steps: readonly IncidentStepRow[]) {
