@@ -10,7 +10,10 @@ import { auditSchemas } from './modules/audit/schemas.js'
 import calendarRoutes from './modules/calendar/routes.js'
 import { calendarSchemas } from './modules/calendar/schemas.js'
 import catalogueRoutes from './modules/children/groups.js'
-import childPartRoutes from './modules/children/more-routes.js'
+import childDuplicatesRoutes from './modules/children/duplicates-routes.js'
+import childExportRoutes from './modules/children/export-routes.js'
+import childHistoryRoutes from './modules/children/history-routes.js'
+import childPartsRoutes from './modules/children/parts-routes.js'
 import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
 import { settleRegistryTallies } from './modules/children/repository.js'
@@ -34,7 +37,7 @@ import userRoutes from './modules/users/routes.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
 import { userSchemas } from './modules/users/schemas.js'
-import { createAccountServices } from './modules/users/services.js'
+import { createAccountServices } from './modules/users/account-services.js'
 import webhookRoutes from './modules/webhooks/routes.js'
 import { webhookSchemas } from './modules/webhooks/schemas.js'
 import { registerWebhookJobs } from './modules/webhooks/service.js'
@@ -186,7 +189,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(catalogueRoutes)
   await app.register(householdRoutes)
   await app.register(childRoutes)
-  await app.register(childPartRoutes)
+  await app.register(childPartsRoutes)
+  await app.register(childHistoryRoutes)
+  await app.register(childDuplicatesRoutes)
+  await app.register(childExportRoutes)
   await app.register(importRoutes)
   await app.register(incidentRoutes)
   await app.register(criteriaRoutes)

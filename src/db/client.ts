@@ -11,7 +11,7 @@ import pg from 'pg'
 import { lockDataDirectory } from './embedded-lock.js'
 import * as schema from './schema.js'
 
-export type Schema = typeof schema
+type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 /** Anything a query can run on: the database itself or an open transaction. */
@@ -24,7 +24,7 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
 }
 
 /** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */
-export const appRole = 'cps_app'
+const appRole = 'cps_app'
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite'

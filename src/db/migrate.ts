@@ -6,7 +6,7 @@ import { queryRows, type Database, type Executor } from './client.js'
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url))
 
 /** Key of the transaction-scoped advisory lock that serialises migrating and seeding across instances. */
-export const schemaLockKey = 7_310_140_2024
+const schemaLockKey = 7_310_140_2024
 
 export function readMigrations(folder = migrationsFolder): MigrationMeta[] {
   return readMigrationFiles({ migrationsFolder: folder })

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.js'
 
-export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure'
+type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure'
 
 declare module 'fastify' {
   interface FastifyRequest {

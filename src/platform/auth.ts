@@ -30,7 +30,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   /** Verifies a bearer token and loads the principal fresh; throws a 401 HttpProblem when it cannot. */
   authenticate(token: string, request: FastifyRequest): Promise<Principal>
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { HttpProblem } from './problem.js'
 
 /** Strong entity tag for a resource version; the same value is what If-Match must carry. */
-export function etagOf(version: number): string {
+function etagOf(version: number): string {
   return `"${version}"`
 }
 

@@ -173,9 +173,9 @@ export function problemFromError(error: unknown): HttpProblem {
 }
 
 /** A problem lists at most this many field errors, and says when there were more: its size stays bounded. */
-export const maxListedErrors = 20
+const maxListedErrors = 20
 
-export function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
+function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
   const body: Problem = {
     type: `${problemTypeBase}${problem.code}`,
     title: problem.title,

@@ -16,7 +16,7 @@ function cellText(value: CellValue): string {
   return neutraliseFormula(String(value))
 }
 
-export function csvLine(values: readonly CellValue[]): string {
+function csvLine(values: readonly CellValue[]): string {
   return `${values
     .map((value) => {
       const text = cellText(value)

@@ -14,7 +14,7 @@ export const HealthSchema = Type.Object(
   { $id: 'Health', additionalProperties: false },
 )
 
-export interface HealthOptions {
+interface HealthOptions {
   /** folderMillis of the newest migration this build ships; readiness needs the database to have it. */
   expectedMigrationMillis: number
   /** How long readiness waits for the database before calling it unavailable. */

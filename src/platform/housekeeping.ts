@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
-export interface HousekeepingTask {
+interface HousekeepingTask {
   name: string
   intervalMs: number
   run(now: Date): Promise<unknown>

@@ -6,7 +6,7 @@ import pino, { type Logger, type DestinationStream } from 'pino'
  * Personal fields that must never reach a log line, wherever they appear in a logged object.
  * Bodies are not logged at all; this is the second wall for objects logged by hand.
  */
-export const personalFieldNames = [
+const personalFieldNames = [
   'fullName',
   'name',
   'displayName',
@@ -28,7 +28,7 @@ export const personalFieldNames = [
   'cardNumber',
 ]
 
-export function redactPaths(): string[] {
+function redactPaths(): string[] {
   return [
     'req.headers.authorization',
     'req.headers.cookie',
@@ -44,7 +44,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * What a log line says of a request: the route it matched (`/v1/children/:id`, not the path, whose
  * segments and query string are whatever the client wrote) and the record ids among its parameters.
  */
-export function requestSummary(request: {
+function requestSummary(request: {
   method?: string
   ip?: string
   routeOptions?: { url?: string }

@@ -10,7 +10,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import
   description: string
 }
 
-export const apiTags = [
+const apiTags = [
   { name: 'health', description: 'Liveness and readiness probes' },
   { name: 'units', description: 'Administrative units, effective-dated (wards, district, residential groups)' },
   { name: 'reference', description: 'Catalogues: special-circumstance groups and other reference data' },

@@ -2,7 +2,7 @@
  * Every permission a route can require. Roles (reference data) grant subsets of these; a route declares
  * exactly one in `config.permission`, or `public` on purpose (probes, token, JWKS, the contract).
  */
-export const permissions = {
+const permissions = {
   'reference:read': 'read catalogues: units, special-circumstance groups, calendar, criteria and indicator definitions',
   'units:manage': 'add residential groups and correct administrative units',
   'users:manage': 'create, change and deactivate user accounts',

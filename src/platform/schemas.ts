@@ -5,7 +5,7 @@ import Type, { type Static, type TSchema } from 'typebox'
  * Shared contract pieces. A schema with an `$id` is registered once and becomes
  * `#/components/schemas/<id>` in the OpenAPI document; routes point at it with `ref()`.
  */
-export const FieldErrorSchema = Type.Object(
+const FieldErrorSchema = Type.Object(
   {
     location: Type.Enum(['body', 'querystring', 'params', 'headers']),
     pointer: Type.String({ description: 'JSON pointer into the request part, e.g. /fullName' }),
@@ -15,7 +15,7 @@ export const FieldErrorSchema = Type.Object(
   { $id: 'FieldError', additionalProperties: false },
 )
 
-export const ProblemSchema = Type.Object(
+const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'URI naming the problem type: urn:cps:problem:<code>' }),
     title: Type.String(),

@@ -12,7 +12,6 @@ export interface Scope {
   groups: readonly string[]
 }
 
-export const emptyScope: Scope = { all: false, wards: [], groups: [] }
 export const systemScope: Scope = { all: true, wards: [], groups: [] }
 
 export interface UnitNode {

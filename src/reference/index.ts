@@ -7,7 +7,7 @@ import { CriteriaSetDefinition } from '../modules/criteria/schemas.js'
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 
-export const UnitsFile = Type.Object({
+const UnitsFile = Type.Object({
   dataset: Type.Literal('units'),
   version: Type.String(),
   notes: Type.Array(Type.String()),
@@ -36,7 +36,7 @@ export const UnitsFile = Type.Object({
   ),
 })
 
-export const CircumstanceGroupsFile = Type.Object({
+const CircumstanceGroupsFile = Type.Object({
   dataset: Type.Literal('circumstance-groups'),
   version: Type.String(),
   legalBasis: Type.String(),
@@ -53,7 +53,7 @@ export const CircumstanceGroupsFile = Type.Object({
   ),
 })
 
-export const HolidaysFile = Type.Object({
+const HolidaysFile = Type.Object({
   dataset: Type.Literal('holidays'),
   version: Type.String(),
   timeZone: Type.Literal('Asia/Ho_Chi_Minh'),
@@ -69,7 +69,7 @@ export const HolidaysFile = Type.Object({
   ),
 })
 
-export const RolesFile = Type.Object({
+const RolesFile = Type.Object({
   dataset: Type.Literal('roles'),
   version: Type.String(),
   notes: Type.Array(Type.String()),
@@ -85,7 +85,7 @@ export const RolesFile = Type.Object({
   ),
 })
 
-export const EthnicitiesFile = Type.Object({
+const EthnicitiesFile = Type.Object({
   dataset: Type.Literal('ethnicities'),
   version: Type.String(),
   legalBasis: Type.String(),
@@ -95,14 +95,14 @@ export const EthnicitiesFile = Type.Object({
   ),
 })
 
-export const CriteriaSetsFile = Type.Object({
+const CriteriaSetsFile = Type.Object({
   dataset: Type.Literal('criteria-sets'),
   version: Type.String(),
   notes: Type.Array(Type.String()),
   sets: Type.Array(CriteriaSetDefinition),
 })
 
-export const IndicatorsFile = Type.Object({
+const IndicatorsFile = Type.Object({
   dataset: Type.Literal('indicators'),
   version: Type.String(),
   notes: Type.Array(Type.String()),

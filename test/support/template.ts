@@ -33,19 +33,19 @@ function templateSources(): string[] {
 }
 
 /** Changes whenever any of those changes, so a stale template is never reused. */
-export function schemaFingerprint(): string {
+function schemaFingerprint(): string {
   const hash = createHash('sha256')
   for (const file of templateSources()) hash.update(file).update(readFileSync(file))
   return hash.digest('hex').slice(0, 16)
 }
 
-export function pgliteTemplatePath(): string {
+function pgliteTemplatePath(): string {
   const folder = join(tmpdir(), 'cps-test-templates')
   mkdirSync(folder, { recursive: true })
   return join(folder, `pglite-${schemaFingerprint()}.tar.gz`)
 }
 
-export function postgresTemplateName(): string {
+function postgresTemplateName(): string {
   return `cps_tpl_${schemaFingerprint()}`
 }
 

@@ -3,7 +3,7 @@ import { PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const AuditEventSchema = Type.Object(
+const AuditEventSchema = Type.Object(
   {
     id: Type.Integer(),
     occurredAt: Timestamp(),

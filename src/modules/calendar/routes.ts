@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { problemResponses, ref } from '../../platform/schemas.js'
-import { listCalendarDays, loadWorkingCalendar } from './repository.js'
-import { addWorkingDays, localDateOf, toLocalIso, endOfLocalDay } from './rules.js'
 import { CalendarDayListSchema, CalendarDaysQuery, DeadlineQuery, DeadlineSchema } from './schemas.js'
+import { calendarYear, workingDayDeadline } from './service.js'
 
 export default async function calendarRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -25,11 +24,7 @@ export default async function calendarRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => {
-      const { year } = request.query
-      const days = await listCalendarDays(app.database.db, `${year}-01-01`, `${year}-12-31`)
-      return { items: days, nextCursor: null }
-    },
+    async (request) => calendarYear(app.database.db, request.query.year),
   )
 
   route.get(
@@ -45,11 +40,6 @@ export default async function calendarRoutes(app: FastifyInstance) {
         response: { 200: ref(DeadlineSchema, 'The computed deadline'), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => {
-      const { from, workingDays } = request.query
-      const calendar = await loadWorkingCalendar(app.database.db)
-      const dueDate = addWorkingDays(localDateOf(new Date(from)), workingDays, calendar)
-      return { from, workingDays, dueDate, dueAt: toLocalIso(endOfLocalDay(dueDate)) }
-    },
+    async (request) => workingDayDeadline(app.database.db, request.query.from, request.query.workingDays),
   )
 }

@@ -2,7 +2,6 @@
  * Business time and the working-day calendar. Pure: every function takes its inputs, none reads a clock.
  * Vietnam has kept UTC+7 without daylight saving since 1975, so the business offset is a constant.
  */
-export const businessTimeZone = 'Asia/Ho_Chi_Minh'
 const offsetMs = 7 * 60 * 60 * 1000
 const dayMs = 24 * 60 * 60 * 1000
 
@@ -12,8 +11,6 @@ export interface WorkingCalendar {
   /** Weekend days worked in exchange for a swapped day off. */
   workingWeekendDays: ReadonlySet<string>
 }
-
-export const weekendsOnly: WorkingCalendar = { holidays: new Set(), workingWeekendDays: new Set() }
 
 /** The calendar date (YYYY-MM-DD) in Asia/Ho_Chi_Minh at the given instant. */
 export function localDateOf(instant: Date): string {
@@ -40,7 +37,7 @@ export function addDays(date: string, days: number): string {
 }
 
 /** 0 = Sunday … 6 = Saturday, for a calendar date. */
-export function weekdayOf(date: string): number {
+function weekdayOf(date: string): number {
   return new Date(`${date}T00:00:00.000Z`).getUTCDay()
 }
 

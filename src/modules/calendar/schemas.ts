@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { IsoDate } from '../../platform/schemas.js'
 
-export const CalendarDaySchema = Type.Object(
+const CalendarDaySchema = Type.Object(
   {
     date: IsoDate(),
     kind: Type.Enum(['holiday', 'working_day'], {

@@ -33,5 +33,3 @@ export const childColumns: readonly ColumnDefinition[] = [
   { key: 'healthNote', vi: 'Ghi chú sức khỏe', en: 'healthNote', sensitive: true },
   { key: 'disabilityNote', vi: 'Ghi chú khuyết tật', en: 'disabilityNote', sensitive: true },
 ]
-
-export const sexLabelsVi: Record<string, string> = { male: 'Nam', female: 'Nữ', unknown: 'Không rõ' }

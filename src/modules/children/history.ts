@@ -31,9 +31,12 @@ export const sensitiveChildFields: ReadonlySet<string> = new Set(['disabilityNot
 const plain = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'boolean'
 const plainlyDifferent = (from: unknown, to: unknown) => plain(from) && plain(to)
 
-/** Field-by-field differences between two versions of a record, over the given fields. */
-export function diffFields<T extends Record<string, unknown>>(
-  before: T,
+/**
+ * Field-by-field differences between two versions of a record, over the given fields. `before` may be
+ * partial: a field it lacks counts as null (`{}` for a record just created).
+ */
+export function diffFields<T extends object>(
+  before: NoInfer<Partial<T>>,
   after: T,
   fields: readonly (keyof T & string)[],
 ): FieldChange[] {

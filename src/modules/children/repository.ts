@@ -12,9 +12,8 @@ import {
   circumstanceGroups,
   ethnicities,
   healthInsuranceCards,
-  type FieldChange,
 } from './tables.js'
-import { isBhytValidOn, isMembershipActiveOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
+import { isBhytValidOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
 
 export type ChildRow = typeof children.$inferSelect
 export type CircumstanceRow = typeof childCircumstances.$inferSelect
@@ -55,7 +54,7 @@ function activeOn(asOf: string): SQL {
 }
 
 /** Every condition of a registry list: jurisdiction first, then the caller's filters. */
-export function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
+function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
   const conditions: SQL[] = [childInScope(scope), isNull(children.deletedAt)]
   const { asOf } = filter
   if (filter.unitScope)
@@ -189,14 +188,6 @@ export async function listChildren(
   return page(nameMatches(q))
 }
 
-export async function countChildren(db: Executor, scope: Scope, filter: ChildFilter): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(children)
-    .where(and(...childConditions(scope, filter)))
-  return row?.n ?? 0
-}
-
 export async function getChildRow(db: Executor, scope: Scope, id: string): Promise<ChildRow | undefined> {
   const [row] = await db
     .select()
@@ -271,16 +262,6 @@ interface ChildJson {
 
 export function hasValidCardOn(cards: readonly CardRow[], asOf: string): boolean {
   return cards.some((card) => isBhytValidOn(card, asOf))
-}
-
-export function activeGroupCodes(circumstances: readonly CircumstanceRow[], asOf: string): string[] {
-  return [
-    ...new Set(
-      circumstances
-        .filter((c) => c.kind === 'group' && c.groupCode && isMembershipActiveOn(c, asOf))
-        .map((c) => c.groupCode!),
-    ),
-  ].sort()
 }
 
 export async function insertChild(tx: Executor, values: typeof children.$inferInsert): Promise<ChildRow> {
@@ -624,5 +605,3 @@ export async function applyEthnicitiesReference(
       .onConflictDoUpdate({ target: ethnicities.code, set: { nameVi: ethnicity.nameVi, nameEn: ethnicity.nameEn } })
   }
 }
-
-export type { FieldChange }

@@ -310,7 +310,7 @@ export const careKinds = [
   'referral',
   'other',
 ] as const
-export type CareKind = (typeof careKinds)[number]
+type CareKind = (typeof careKinds)[number]
 
 /** Kinds recorded with an amount in VND; typed by string so callers can test unvalidated input. */
 export const moneyCareKinds: ReadonlySet<string> = new Set<CareKind>(['allowance', 'education_support'])
@@ -334,8 +334,8 @@ export const allowanceRates: AllowanceRate[] = [
   { from: '2024-07-01', standardVnd: 500_000 },
 ]
 
-export const allowanceCoefficientUnder4 = 2.5
-export const allowanceCoefficientFrom4 = 1.5
+const allowanceCoefficientUnder4 = 2.5
+const allowanceCoefficientFrom4 = 1.5
 
 /**
  * The monthly allowance of a child in special circumstances on a date: standard rate times 2.5

@@ -14,11 +14,11 @@ const Sensitive = <T extends TSchema>(schema: T, what: string) =>
     'x-sensitive': true,
   })
 
-export const GroupCode = Type.String({
+const GroupCode = Type.String({
   pattern: '^([a-eg-ik-o]|đ|dd)$',
   description: 'special-circumstance group a…o (đ may be sent as dd)',
 })
-export const PersonalId = Type.String({ pattern: '^\\d{12}$', description: 'số định danh cá nhân: 12 digits' })
+const PersonalId = Type.String({ pattern: '^\\d{12}$', description: 'số định danh cá nhân: 12 digits' })
 
 const CaregiverSchema = Type.Object(
   {
@@ -48,7 +48,7 @@ const AddressInput = Type.Object(
   { additionalProperties: false },
 )
 
-export const WarningSchema = Type.Object(
+const WarningSchema = Type.Object(
   { code: Type.String(), field: Type.String(), message: Type.String() },
   { $id: 'RegistryWarning', additionalProperties: false },
 )
@@ -103,7 +103,7 @@ export const HealthInsuranceCardSchema = Type.Object(
   { $id: 'HealthInsuranceCard', additionalProperties: false },
 )
 
-export const PossibleDuplicateSchema = Type.Object(
+const PossibleDuplicateSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     fullName: Type.String(),
@@ -133,7 +133,7 @@ const childMembers = {
   version: Type.Integer(),
 }
 
-export const ChildSummarySchema = Type.Object(
+const ChildSummarySchema = Type.Object(
   {
     ...childMembers,
     groupCodes: Type.Array(Type.String(), {
@@ -225,7 +225,7 @@ export const UpdateChildBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
-export const ChildFilters = {
+const ChildFilters = {
   unit: Type.Optional(UnitCode),
   residentialGroup: Type.Optional(UnitCode),
   group: Type.Optional(GroupCode),
@@ -335,7 +335,7 @@ export const MergeBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const DuplicatePairSchema = Type.Object(
+const DuplicatePairSchema = Type.Object(
   {
     first: Type.Ref('PossibleDuplicate'),
     second: Type.Ref('PossibleDuplicate'),
@@ -352,7 +352,7 @@ export const DuplicatesQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const RevisionSchema = Type.Object(
+const RevisionSchema = Type.Object(
   {
     version: Type.Integer(),
     action: Type.String({ description: 'create, update, delete, merge, circumstance.add …' }),
@@ -383,7 +383,7 @@ export const HistorySchema = Type.Object(
   { $id: 'ChildHistory', additionalProperties: false },
 )
 
-export const EthnicitySchema = Type.Object(
+const EthnicitySchema = Type.Object(
   { code: Type.String(), nameVi: Type.String(), nameEn: Type.String() },
   { $id: 'Ethnicity', additionalProperties: false },
 )
@@ -392,7 +392,7 @@ export const EthnicityListSchema = Type.Object(
   { $id: 'EthnicityList', additionalProperties: false },
 )
 
-export const CircumstanceGroupSchema = Type.Object(
+const CircumstanceGroupSchema = Type.Object(
   {
     code: Type.String({ description: 'a, b, c, d, đ, e, g, h, i, k, l, m, n, o (Child Law Art. 10)' }),
     asciiCode: Type.String({ description: 'the code in ASCII (dd for đ), for systems that cannot carry đ' }),

@@ -1,13 +1,20 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+/**
+ * What every part of the child registry's work shares: the one builder of each response shape, the
+ * registry's checks that need the caller or the clock, and the one writer of a child's revisions.
+ * The operations themselves live in record-service.ts (the record), parts-service.ts (circumstances,
+ * care, cards), duplicates-service.ts (duplicates and merge) and export-service.ts.
+ */
 import { omitWhen } from '../../platform/views.js'
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import { HttpProblem, unprocessable, type FieldError } from '../../platform/problem.js'
+import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import {
-  activeGroupCodes,
   hasValidCardOn,
+  insertRevision,
   type CardRow,
   type CareRow,
+  type ChildLocation,
   type ChildParts,
   type ChildRow,
   type CircumstanceRow,
@@ -19,18 +26,22 @@ import {
   effectiveDateOfBirth,
   isBhytValidOn,
   isMembershipActiveOn,
+  normaliseGroupCode,
   sensitiveGroupCodes,
   type BirthDatePrecision,
 } from './rules.js'
+import type { FieldChange } from './tables.js'
 
-export function today(app: FastifyInstance): string {
-  return localDateOf(app.clock.now())
+/** The business date of the work (Asia/Ho_Chi_Minh): ages, memberships and cards are judged on it. */
+export function today(work: Work): string {
+  return localDateOf(work.now)
 }
 
 export function canSeeSensitive(principal: Principal | null): boolean {
   return hasPermission(principal, 'registry:sensitive')
 }
 
+/** A special-circumstance membership (CircumstanceSchema), `active` on `asOf`. */
 export function toCircumstance(row: CircumstanceRow, asOf: string) {
   return {
     id: row.id,
@@ -51,6 +62,7 @@ export function isSensitiveCircumstance(row: { groupCode: string | null }): bool
   return row.groupCode !== null && sensitiveGroupCodes.has(row.groupCode)
 }
 
+/** A care record (CareRecordSchema); its note only for callers with registry:sensitive. */
 export function toCare(row: CareRow, sensitive: boolean) {
   return omitWhen(
     {
@@ -68,6 +80,7 @@ export function toCare(row: CareRow, sensitive: boolean) {
   )
 }
 
+/** A health insurance card (HealthInsuranceCardSchema), `validToday` on `asOf`. */
 export function toCard(row: CardRow, asOf: string) {
   return {
     id: row.id,
@@ -100,6 +113,7 @@ function commonMembers(row: ChildRow, asOf: string) {
   }
 }
 
+/** A child in a list (ChildSummarySchema). */
 export function toChildSummary(
   row: ChildRow & { groupCodes: string[]; atRisk: boolean; hasValidHealthInsurance: boolean },
   asOf: string,
@@ -111,7 +125,7 @@ export function toChildSummary(
   })
 }
 
-/** The full child record as the caller may see it: sensitive members omitted, not nulled. */
+/** The full child record as the caller may see it (ChildSchema): sensitive members omitted, not nulled. */
 export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, asOf: string) {
   const circumstances = parts.circumstances.filter((c) => sensitive || !isSensitiveCircumstance(c))
   // Object.assign, not a spread followed by members: V8 builds that literal on a slow path (~30 µs a record).
@@ -136,7 +150,10 @@ export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, as
   return sensitive ? Object.assign(child, { disabilityNote: row.disabilityNote, healthNote: row.healthNote }) : child
 }
 
-export { activeGroupCodes }
+/** The child record of a work: as its caller may see it, on the work's date. */
+export function childView(work: Work, row: ChildRow, parts: ChildParts) {
+  return toChild(row, parts, canSeeSensitive(work.principal), today(work))
+}
 
 /**
  * The registry's birth-date rules for a record about to be stored: a date or a year is required, neither
@@ -173,8 +190,8 @@ export function birthProblems(
 }
 
 /** Writing sensitive data needs the sensitive permission too. */
-export function assertSensitiveWriteAllowed(request: FastifyRequest, fields: string[]): void {
-  if (fields.length === 0 || canSeeSensitive(request.principal)) return
+export function assertSensitiveWriteAllowed(principal: Principal, fields: string[]): void {
+  if (fields.length === 0 || canSeeSensitive(principal)) return
   throw new HttpProblem(
     403,
     'sensitive_field_forbidden',
@@ -185,6 +202,67 @@ export function assertSensitiveWriteAllowed(request: FastifyRequest, fields: str
   )
 }
 
+/**
+ * The `group` filter of a list or an export, normalised; filtering by a sensitive group needs
+ * registry:sensitive (403 otherwise).
+ */
+export function groupFilter(
+  group: string | undefined,
+  sensitive: boolean,
+  extensions: Record<string, unknown> = {},
+): string | undefined {
+  const groupCode = group === undefined ? undefined : normaliseGroupCode(group)
+  if (groupCode && sensitiveGroupCodes.has(groupCode) && !sensitive) {
+    throw new HttpProblem(
+      403,
+      'sensitive_filter_forbidden',
+      'Filtering by a sensitive group needs the registry:sensitive permission.',
+      { extensions },
+    )
+  }
+  return groupCode ?? undefined
+}
+
 export function invalid(detail: string, errors: FieldError[]): HttpProblem {
   return unprocessable('invalid_record', detail, errors)
+}
+
+/** A field error for an end before its start. */
+export function rangeProblems(
+  startDate: string,
+  endDate: string | null | undefined,
+  pointer = '/endDate',
+): FieldError[] {
+  return endDate && endDate < startDate
+    ? [{ location: 'body', pointer, message: 'must not be before startDate', code: 'invalid_range' }]
+    : []
+}
+
+/** What a revision is about: the child, where it lives now, and the version the revision records. */
+type RevisionSubject = { id: string; version: number } & ChildLocation
+
+/**
+ * The one writer of a child's revisions from a request: stored with the child's unit (so that the
+ * history follows the child), by the work's caller, at the work's time.
+ */
+export async function recordRevision(
+  work: Work,
+  child: RevisionSubject,
+  revision: { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null },
+): Promise<void> {
+  await insertRevision(work.tx, {
+    childId: child.id,
+    provinceCode: child.provinceCode,
+    wardCode: child.wardCode,
+    residentialGroupCode: child.residentialGroupCode,
+    version: child.version,
+    action: revision.action,
+    changes: revision.changes,
+    sensitive: revision.sensitive ?? false,
+    reason: revision.reason ?? null,
+    changedAt: work.now,
+    actorId: work.principal.id,
+    actorName: work.principal.name,
+    requestId: work.request.id,
+  })
 }

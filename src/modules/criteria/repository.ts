@@ -8,12 +8,14 @@ import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.
 import { planTargets } from '../indicators/tables.js'
 import { units } from '../units/tables.js'
 import { users } from '../users/tables.js'
-import { abuseIncidentKinds, priorityIncidentKinds, type CriteriaSet } from './rules.js'
+import type { CriteriaSet } from './criteria-set-rules.js'
+import { abuseIncidentKinds, priorityIncidentKinds } from './figure-rules.js'
 import { assessments, assessmentScores, criteriaSets } from './tables.js'
 
 export type CriteriaSetRow = typeof criteriaSets.$inferSelect
 export type AssessmentRow = typeof assessments.$inferSelect
 export type ScoreRow = typeof assessmentScores.$inferSelect
+export type PlanTargetRow = typeof planTargets.$inferSelect
 
 /* ---------------------------------------------------------------- criteria sets (reference data) */
 
@@ -83,7 +85,7 @@ export async function applyCriteriaSetsReference(tx: Executor, data: CriteriaSet
 /* ---------------------------------------------------------------- assessments */
 
 /** Assessments are aggregates without row-level security: this predicate is their only wall. */
-export function assessmentInScope(scope: Scope): SQL {
+function assessmentInScope(scope: Scope): SQL {
   return scopeCondition(scope, { ward: assessments.wardCode, group: assessments.residentialGroupCode })
 }
 
@@ -205,7 +207,11 @@ export async function wardsValidOn(db: Executor, date: string, alsoCodes: string
     .orderBy(asc(units.code))
 }
 
-export async function planTarget(db: Executor, year: number, indicatorCode: string) {
+export async function planTarget(
+  db: Executor,
+  year: number,
+  indicatorCode: string,
+): Promise<PlanTargetRow | undefined> {
   const [row] = await db
     .select()
     .from(planTargets)

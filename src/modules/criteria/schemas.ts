@@ -1,18 +1,19 @@
 import Type, { type Static, type TSchema } from 'typebox'
 import { IsoDate, Page, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
-import { assessmentStates, wardCategories } from './rules.js'
+import { wardCategories } from './criteria-set-rules.js'
+import { assessmentStates } from './workflow-rules.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Name = Type.String({ minLength: 1, maxLength: 500 })
 /** Points are whole numbers: scores are stored as integers. */
 const Points = Type.Integer({ minimum: -100000, maximum: 100000 })
 
-export const CriteriaSetId = Type.String({
+const CriteriaSetId = Type.String({
   pattern: '^[A-Za-z0-9._-]{1,64}$',
   description: 'criteria set id, e.g. QD06-2019',
 })
-export const CriterionCode = Type.String({ pattern: '^[0-9A-Za-z]{1,10}$', description: 'criterion code, e.g. 6' })
+const CriterionCode = Type.String({ pattern: '^[0-9A-Za-z]{1,10}$', description: 'criterion code, e.g. 6' })
 const SubItemCode = Type.String({
   pattern: '^[0-9A-Za-z]{1,10}(\\.[0-9A-Za-z]{1,10}){1,3}$',
   description: 'sub-item code, the criterion code and a dot first, e.g. 6.1',
@@ -143,7 +144,7 @@ const ThresholdView = Type.Object(
   { additionalProperties: false },
 )
 
-export const ScoreSuggestionSchema = Type.Object(
+const ScoreSuggestionSchema = Type.Object(
   {
     criterionCode: Type.String(),
     points: Nullable(Type.Integer({ description: 'sum of the suggested sub-items; null when one has no proposal' })),
@@ -192,7 +193,7 @@ const Attachment = Type.Object(
   { additionalProperties: false },
 )
 
-export const AssessmentCriterionSchema = Type.Object(
+const AssessmentCriterionSchema = Type.Object(
   {
     code: Type.String(),
     nameVi: Type.String(),

@@ -10,7 +10,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core'
-import type { CriteriaSet } from './rules.js'
+import type { CriteriaSet } from './criteria-set-rules.js'
 
 /**
  * Versioned criteria sets (Decision 06/QĐ-TTg and its corrections). A published version is never

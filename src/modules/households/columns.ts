@@ -16,6 +16,3 @@ export const householdColumns: readonly ColumnDefinition[] = [
   { key: 'povertyFrom', vi: 'Nghèo từ ngày', en: 'povertyFrom' },
   { key: 'povertyTo', vi: 'Nghèo đến ngày', en: 'povertyTo' },
 ]
-
-/** How the household book writes the poverty status (hộ nghèo / cận nghèo). */
-export const povertyLabelsVi: Record<string, string> = { poor: 'Hộ nghèo', near_poor: 'Hộ cận nghèo', none: 'Không' }

@@ -8,10 +8,10 @@ import { abandonedImports, getImport } from './repository.js'
 import { actorOf, failImport, processImport, sweepCloser, type ImportRuntime } from './service.js'
 
 export const processQueue = 'imports.process'
-export const sweepQueue = 'imports.sweep'
+const sweepQueue = 'imports.sweep'
 const maxAttempts = 5
 
-export interface ProcessPayload extends Record<string, unknown> {
+interface ProcessPayload extends Record<string, unknown> {
   importId: string
   /** The upload's request id: the records' audit events and revisions carry it. */
   requestId: string

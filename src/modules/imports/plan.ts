@@ -54,7 +54,7 @@ export interface PlanContext {
 /** A row's cells by column key; a key that is absent is a column the file does not have. */
 export type Cells = Readonly<Record<string, string>>
 
-export type Outcome = 'created' | 'updated' | 'unchanged'
+type Outcome = 'created' | 'updated' | 'unchanged'
 
 const compileBody = createValidatorCompiler([])
 const validateChildBody = compileBody({
@@ -133,7 +133,7 @@ function readCells(cells: Cells, problems: RowProblem[]): Values {
 }
 
 /** Which record a row is about: the registry id (rows of an export), else the file's own key. */
-export interface RowKey {
+interface RowKey {
   id: string | null
   externalId: string | null
 }
@@ -154,7 +154,7 @@ function readKey(values: Values, problems: RowProblem[]): RowKey {
 // ---------------------------------------------------------------------------------------------
 // Children
 
-export interface ChildRecord {
+interface ChildRecord {
   fullName: string
   dateOfBirth: string | null
   birthYear: number | null
@@ -514,7 +514,7 @@ export function createRevisionIsSensitive(changes: readonly FieldChange[]): bool
 // ---------------------------------------------------------------------------------------------
 // Households
 
-export interface HouseholdRecord {
+interface HouseholdRecord {
   headName: string
   wardCode: string
   residentialGroupCode: string | null
@@ -524,7 +524,7 @@ export interface HouseholdRecord {
   povertyTo: string | null
 }
 
-export const trackedHouseholdFields = [
+const trackedHouseholdFields = [
   'headName',
   'wardCode',
   'residentialGroupCode',

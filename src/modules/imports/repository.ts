@@ -11,10 +11,10 @@ import { importRows, imports } from './tables.js'
 
 export type ImportRecord = typeof imports.$inferSelect
 export type ImportRowRecord = typeof importRows.$inferSelect
-export type RowOutcome = ImportRowRecord['outcome']
+type RowOutcome = ImportRowRecord['outcome']
 
 /** `column = any(values)`, with the values as one array parameter. */
-export function anyOf(column: SQLWrapper, values: readonly string[], type: 'text' | 'uuid' | 'bigint' = 'text'): SQL {
+function anyOf(column: SQLWrapper, values: readonly string[], type: 'text' | 'uuid' | 'bigint' = 'text'): SQL {
   return sql`${column} = any(${arrayLiteral(values)}::${sql.raw(type)}[])`
 }
 

@@ -1,54 +1,15 @@
 import multipart from '@fastify/multipart'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
-import { audit } from '../../platform/audit.js'
-import { decodeCursor } from '../../platform/pagination.js'
-import { HttpProblem, notFound } from '../../platform/problem.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
-import { resolveScope } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
-import { getClient, getUser } from '../users/repository.js'
-import { jobKeyOf, processQueue, registerImportJobs } from './jobs.js'
-import { describeFileError, ImportFileError, openImportFile, type OpenedFile } from './parse.js'
-import { errorsCsv, fileColumns, importView, problemPage } from './report.js'
-import { getImport, updateImport, type ImportRecord } from './repository.js'
-import { scopeCovers } from './rules.js'
+import { importErrors, importProblemPage, readImport } from './access.js'
+import { receiveImport, type Intake } from './intake.js'
+import { registerImportJobs } from './jobs.js'
 import { CreateImportQuery, ImportParams, ImportProblemsQuery, ImportRowPageSchema, ImportSchema } from './schemas.js'
-import {
-  actorOf,
-  backgroundRowThreshold,
-  backgroundWorkbookBytes,
-  columnsOf,
-  createImport,
-  defaultSource,
-  discardImport,
-  failImport,
-  processImport,
-  stageFile,
-  type ImportRuntime,
-} from './service.js'
-import { formatsByContentType, importBodyLimitBytes, receiveUpload } from './upload.js'
-
-/** The problem a client gets for a file that cannot be imported at all. */
-function fileProblem(error: ImportFileError): HttpProblem {
-  return new HttpProblem(error.code === 'workbook_too_large' ? 413 : 422, error.code, error.message, {
-    extensions: {
-      ...(error.details.line !== undefined ? { line: error.details.line } : {}),
-      ...(error.details.columns ? { columns: error.details.columns } : {}),
-    },
-    ...(error.code === 'missing_columns'
-      ? {
-          errors: (error.details.columns ?? []).map((column) => ({
-            location: 'body' as const,
-            pointer: '/',
-            message: `column missing: ${column}`,
-            code: 'missing_column',
-          })),
-        }
-      : {}),
-  })
-}
+import { backgroundRowThreshold, type ImportRuntime } from './service.js'
+import { formatsByContentType, importBodyLimitBytes } from './upload.js'
 
 const fileBody = (description: string, binary = false) => ({
   schema: { type: 'string', description, ...(binary ? { format: 'binary' } : {}) },
@@ -70,37 +31,10 @@ export default async function importRoutes(app: FastifyInstance) {
   app.addContentTypeParser(Object.keys(formatsByContentType), (_request, payload, done) => done(null, payload))
   await app.register(multipart, { limits: { fileSize: importBodyLimitBytes, files: 1, fields: 10 } })
 
-  const backgroundWork = new Set<Promise<void>>()
+  const intake: Intake = { runtime, jobs: app.jobs, background: new Set() }
   app.addHook('preClose', async () => {
-    await Promise.allSettled([...backgroundWork])
+    await Promise.allSettled([...intake.background])
   })
-
-  /** Reads go through here: the import's creator, or a holder of imports:run over all the creator's units. */
-  async function visibleImport(request: FastifyRequest, id: string, action: string): Promise<ImportRecord> {
-    const principal = request.principal!
-    const record = await getImport(app.database.db, id)
-    let visible = false
-    if (record) {
-      if (record.principalKind === principal.kind && record.principalId === principal.id) visible = true
-      else {
-        const tree = await app.accounts.principals.unitTree()
-        const db = app.database.db
-        const creator =
-          record.principalKind === 'client'
-            ? await getClient(db, record.principalId)
-            : await getUser(db, record.principalId)
-        visible = creator !== undefined && scopeCovers(principal.scope, resolveScope(tree, creator.units), tree)
-      }
-    }
-    await audit(app.database.db, request, {
-      action,
-      resourceType: 'import',
-      resourceId: id,
-      outcome: visible ? 'success' : 'not_found',
-    })
-    if (!visible || !record) throw notFound('Import', id)
-    return record
-  }
 
   const queryValidator = createValidatorCompiler([])
 
@@ -150,109 +84,10 @@ export default async function importRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const principal = request.principal!
-      const query = request.query
-      const upload = await receiveUpload(request)
-      const options = {
-        kind: query.kind,
-        format: upload.format,
-        mode: query.mode ?? 'atomic',
-        dryRun: query.dryRun ?? false,
-        source: query.source ?? defaultSource(principal),
-        fileName: upload.fileName,
-      }
-      const refuse = async (error: unknown): Promise<never> => {
-        if (!(error instanceof ImportFileError)) throw error
-        request.log.info({ importFile: describeFileError(error) }, 'import file refused')
-        await audit(app.database.db, request, {
-          action: 'import.refused',
-          resourceType: 'import',
-          outcome: 'failure',
-          details: { kind: options.kind, format: options.format, code: error.code },
-        })
-        throw fileProblem(error)
-      }
-      // Until the background work takes them over, the file and the spooled upload are this request's to release.
-      let handedOver = false
-      let file: OpenedFile | undefined
-      try {
-        file = await openImportFile(options.kind, options.format, { path: upload.path }, columnsOf(options.kind)).catch(
-          refuse,
-        )
-        const record = await createImport(runtime, principal, options)
-        let goBackground: () => void = () => {}
-        const background = new Promise<'background'>((resolve) => {
-          goBackground = () => resolve('background')
-        })
-        if (options.format === 'xlsx' && upload.bytes > backgroundWorkbookBytes) goBackground()
-        const staging = stageFile(runtime, record, file, (rowsRead) => {
-          if (rowsRead > backgroundRowThreshold) goBackground()
-        })
-        const first = await Promise.race([
-          staging.then(
-            () => 'staged' as const,
-            (error: unknown) => ({ error }),
-          ),
-          background,
-        ])
-        if (typeof first === 'object') {
-          await discardImport(runtime, record.id)
-          return await refuse(first.error)
-        }
-        if (first === 'staged') {
-          const finished = await processImport(runtime, record.id, principal, { requestId: request.id })
-          reply.code(201).header('location', `/v1/imports/${record.id}`)
-          return await importView(app.database.db, finished)
-        }
-        handedOver = true
-        const continuation = staging
-          .then(
-            () =>
-              app.database.db.transaction(async (tx) => {
-                await updateImport(tx, record.id, { state: 'queued' }, 'running')
-                await app.jobs.send(
-                  tx,
-                  processQueue,
-                  { importId: record.id, requestId: request.id },
-                  { singletonKey: jobKeyOf(record.id) },
-                )
-              }),
-            (error: unknown) => {
-              const fileError =
-                error instanceof ImportFileError
-                  ? error
-                  : new ImportFileError(
-                      'unreadable_file',
-                      'The file could not be read to the end.',
-                      {},
-                      { cause: error },
-                    )
-              request.log.info(
-                { importId: record.id, importFile: describeFileError(fileError) },
-                'import file refused while reading',
-              )
-              return failImport(
-                runtime,
-                record.id,
-                { code: fileError.code, message: fileError.message },
-                { actor: actorOf(principal), requestId: request.id },
-              )
-            },
-          )
-          .catch((error: unknown) =>
-            request.log.error({ err: error, importId: record.id }, 'reading an import in the background failed'),
-          )
-          .finally(() => upload.discard())
-        backgroundWork.add(continuation)
-        void continuation.finally(() => backgroundWork.delete(continuation))
-        reply.code(202).header('location', `/v1/imports/${record.id}`).header('retry-after', '2')
-        return await importView(app.database.db, (await getImport(app.database.db, record.id)) ?? record)
-      } finally {
-        if (!handedOver) {
-          file?.close()
-          await upload.discard()
-        }
-      }
+      const { status, id, view } = await receiveImport(intake, request, request.query)
+      reply.code(status).header('location', `/v1/imports/${id}`)
+      if (status === 202) reply.header('retry-after', '2')
+      return view
     },
   )
 
@@ -271,7 +106,7 @@ export default async function importRoutes(app: FastifyInstance) {
         response: { 200: ref(ImportSchema, 'The import'), ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => importView(app.database.db, await visibleImport(request, request.params.id, 'import.read')),
+    async (request) => readImport(runtime, request, request.params.id),
   )
 
   route.get(
@@ -290,18 +125,7 @@ export default async function importRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => {
-      const { limit = 50, cursor } = request.query
-      const after = decodeCursor(cursor, ['integer'])
-      const record = await visibleImport(request, request.params.id, 'import.read')
-      return problemPage(
-        app.database.db,
-        record,
-        await fileColumns(app.database.db, record),
-        Number(after?.[0] ?? -1),
-        limit,
-      )
-    },
+    async (request) => importProblemPage(runtime, request, request.params.id, request.query),
   )
 
   route.get(
@@ -324,12 +148,12 @@ export default async function importRoutes(app: FastifyInstance) {
     },
     async (request, reply: FastifyReply) => {
       const { id } = request.params as Static<typeof ImportParams>
-      const record = await visibleImport(request, id, 'import.errors.export')
+      const { fileName, csv } = await importErrors(runtime, request, id)
       reply
         .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="import-${record.id}-errors.csv"`)
+        .header('content-disposition', `attachment; filename="${fileName}"`)
         .header('cache-control', 'no-store')
-      return reply.send(await errorsCsv(app.database.db, record))
+      return reply.send(csv)
     },
   )
 }

@@ -96,7 +96,7 @@ export function mapHeader(headers: readonly string[], definitions: readonly Colu
 }
 
 /** Columns a file must have, as alternatives: one of each group is enough. */
-export const requiredColumns: Record<ImportKind, readonly (readonly string[])[]> = {
+const requiredColumns: Record<ImportKind, readonly (readonly string[])[]> = {
   children: [['externalId', 'id'], ['fullName'], ['sex'], ['dateOfBirth', 'birthYear'], ['wardCode']],
   households: [['externalId', 'id'], ['headName'], ['wardCode']],
 }

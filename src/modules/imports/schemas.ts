@@ -5,7 +5,7 @@ import { importStates } from './tables.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const Source = Type.String({
+const Source = Type.String({
   pattern: '^[A-Za-z0-9._:-]{1,50}$',
   description:
     'the system or spreadsheet the rows come from; with externalId it identifies a record, so importing again updates it. ' +
@@ -36,7 +36,7 @@ export const CreateImportQuery = Type.Object(
 export const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 export const ImportProblemsQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
 
-export const ImportProblemSchema = Type.Object(
+const ImportProblemSchema = Type.Object(
   {
     column: Nullable(
       Type.String({ description: 'the column as the file names it (its header); null for the row as a whole' }),
@@ -51,7 +51,7 @@ export const ImportProblemSchema = Type.Object(
   { $id: 'ImportProblem', additionalProperties: false },
 )
 
-export const ImportRowReportSchema = Type.Object(
+const ImportRowReportSchema = Type.Object(
   {
     row: Type.Integer({ description: 'the row of the file as a spreadsheet numbers it (the header is usually row 1)' }),
     outcome: Nullable(

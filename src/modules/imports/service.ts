@@ -87,7 +87,7 @@ export function actorOf(principal: Principal): AuditActor {
  * Where an import "happens", for its event and audit trail: the importer's first unit (the ward of a
  * residential group), which for district staff is the district or province itself.
  */
-export function homeUnit(principal: Principal, tree: readonly UnitNode[]): { provinceCode: string; wardCode: string } {
+function homeUnit(principal: Principal, tree: readonly UnitNode[]): { provinceCode: string; wardCode: string } {
   const first = principal.units[0] ?? ''
   const unit = tree.find((node) => node.code === first)
   const code = unit?.level === 'residential_group' && unit.parentCode ? unit.parentCode : first

@@ -1,20 +1,22 @@
-import { and, asc, desc, eq, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
+import { events } from '../webhooks/tables.js'
 import { dueSoonWindowMs, type Compliance } from './rules.js'
 import { incidentChildren, incidentRevisions, incidents, incidentSteps } from './tables.js'
 
 export type IncidentRow = typeof incidents.$inferSelect
 export type IncidentStepRow = typeof incidentSteps.$inferSelect
 export type IncidentChildRow = typeof incidentChildren.$inferSelect
+export type AlertEventRow = typeof events.$inferSelect
 
-export function incidentInScope(scope: Scope): SQL {
+function incidentInScope(scope: Scope): SQL {
   return scopeCondition(scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })
 }
 
 /** The written-report compliance of each row, derived from the clock (same rule as writtenReportCompliance). */
-export function complianceExpression(now: Date): SQL<Compliance> {
+function complianceExpression(now: Date): SQL<Compliance> {
   return sql<Compliance>`case
     when ${incidents.writtenReportSubmittedAt} is not null then
       case when ${incidents.writtenReportSubmittedAt} <= ${incidents.writtenReportDueAt} then 'on_time' else 'late' end
@@ -33,7 +35,7 @@ export interface IncidentFilter {
   to?: string
 }
 
-export function incidentConditions(scope: Scope, filter: IncidentFilter, now: Date): SQL[] {
+function incidentConditions(scope: Scope, filter: IncidentFilter, now: Date): SQL[] {
   const conditions: SQL[] = [incidentInScope(scope)]
   if (filter.unitScope)
     conditions.push(
@@ -186,4 +188,30 @@ export async function stepsNeedingAlerts(db: Executor, now: Date, limit: number)
     )
     .orderBy(asc(incidents.nextStepDueAt))
     .limit(limit)
+}
+
+/** The events the deadline sweep records, which the alerts list shows. */
+const alertTypes = ['incident.written_report.due_soon', 'incident.written_report.overdue', 'incident.step.overdue']
+
+/** Deadline alerts in scope (and in `unitScope` when given), newest first, before the event id `before`. */
+export async function listAlertEvents(
+  db: Executor,
+  scope: Scope,
+  filter: { unitScope?: Scope },
+  page: { before?: number; limit: number },
+): Promise<AlertEventRow[]> {
+  const unit = { ward: events.wardCode, group: events.residentialGroupCode }
+  return db
+    .select()
+    .from(events)
+    .where(
+      and(
+        inArray(events.type, alertTypes),
+        scopeCondition(scope, unit),
+        filter.unitScope ? scopeCondition(filter.unitScope, unit) : undefined,
+        page.before === undefined ? undefined : lt(events.id, page.before),
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(page.limit)
 }

@@ -28,10 +28,8 @@ export const sexualAbuseSubKinds = [
   'prostitution',
   'pornography',
 ] as const
-export type SexualAbuseSubKind = (typeof sexualAbuseSubKinds)[number]
 
 export const channels = ['hotline_111', 'phone', 'in_person', 'police', 'school', 'health', 'other'] as const
-export type Channel = (typeof channels)[number]
 
 export const timePrecisions = ['exact', 'day', 'approximate'] as const
 export type TimePrecision = (typeof timePrecisions)[number]
@@ -41,7 +39,6 @@ export const injuryKinds: ReadonlySet<IncidentKind> = new Set<IncidentKind>(['in
 
 /** Deaths are counted apart from injuries in the plan's indicators, so the outcome is recorded. */
 export const injuryOutcomes = ['treated', 'hospitalised', 'death'] as const
-export type InjuryOutcome = (typeof injuryOutcomes)[number]
 
 // Child Law 2016 Art. 10 groups that an incident of this kind is evidence for. Only offered when the
 // case is closed: membership is a finding (and groups i, l, m are sensitive data), never automatic.
@@ -62,11 +59,11 @@ export function circumstanceGroupForKind(kind: IncidentKind): string | null {
 // ---------------------------------------------------------------------------------------------
 // The written report: "at once by phone, and in writing no later than 1 day after it occurs".
 
-export const writtenReportWindowMs = 24 * hourMs
+const writtenReportWindowMs = 24 * hourMs
 /** Long enough for a ward officer to act within a working day once warned. */
 export const dueSoonWindowMs = 6 * hourMs
 
-export type ReportDeadlineBasis = 'occurred' | 'detected'
+type ReportDeadlineBasis = 'occurred' | 'detected'
 
 export interface WrittenReportDeadline {
   dueAt: Date
@@ -259,7 +256,7 @@ export interface StepDeadlineRule {
  * - support_plan: "within 5 working days of receipt"; plan_approval: "about 7 working days in all".
  * Receipt, implementation, monitoring and closure have no legal deadline.
  */
-export const stepDeadlineRules: readonly StepDeadlineRule[] = [
+const stepDeadlineRules: readonly StepDeadlineRule[] = [
   { step: 'initial_assessment', kind: 'hours', amount: 12 },
   { step: 'emergency_protection', kind: 'hours', amount: 12 },
   { step: 'specific_assessment', kind: 'working_days', amount: 3 },

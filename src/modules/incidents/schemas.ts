@@ -45,7 +45,7 @@ const IncidentChildInput = Type.Union([
   ),
 ])
 
-export const IncidentChildSchema = Type.Object(
+const IncidentChildSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     sex: Nullable(Type.String()),
@@ -59,7 +59,7 @@ export const IncidentChildSchema = Type.Object(
   { $id: 'IncidentChild', additionalProperties: false },
 )
 
-export const IncidentStepSchema = Type.Object(
+const IncidentStepSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     step: Type.Enum([...caseSteps]),
@@ -72,7 +72,7 @@ export const IncidentStepSchema = Type.Object(
   { $id: 'IncidentStep', additionalProperties: false },
 )
 
-export const PendingStepSchema = Type.Object(
+const PendingStepSchema = Type.Object(
   { step: Type.Enum([...caseSteps]), dueAt: Timestamp(), overdue: Type.Boolean() },
   { $id: 'PendingStep', additionalProperties: false },
 )
@@ -113,7 +113,7 @@ const incidentMembers = {
   version: Type.Integer(),
 }
 
-export const IncidentSummarySchema = Type.Object(
+const IncidentSummarySchema = Type.Object(
   { ...incidentMembers, childCount: Type.Integer() },
   { $id: 'IncidentSummary', additionalProperties: false },
 )
@@ -284,7 +284,7 @@ export const ComplianceReportSchema = Type.Object(
   { $id: 'ComplianceReport', additionalProperties: false },
 )
 
-export const AlertSchema = Type.Object(
+const AlertSchema = Type.Object(
   {
     eventId: Type.String({ format: 'uuid' }),
     type: Type.String(),

@@ -1,15 +1,53 @@
-import { omitWhen } from '../../platform/views.js'
-import { hasPermission, type Principal } from '../../platform/auth.js'
-import type { WorkingCalendar } from '../calendar/rules.js'
-import type { IncidentChildRow, IncidentRow, IncidentStepRow } from './repository.js'
-import { allowedNextSteps, pendingStepDeadlines, writtenReportCompliance, type CaseStep } from './rules.js'
+/**
+ * Incidents and their written report: recording, reading, listing and correcting incidents, and
+ * submitting the report, as scoped work (each function runs in the caller's transaction and scope; see
+ * platform/work.ts) that the routes call. Case steps are in steps.ts, the deadline reports in deadlines.ts.
+ */
+import type { Static } from 'typebox'
+import { staleVersion } from '../../platform/concurrency.js'
+import { decodeCursor, toPage } from '../../platform/pagination.js'
+import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { refuse, type Work } from '../../platform/work.js'
+import { loadWorkingCalendar } from '../calendar/repository.js'
+import { localDateOf, type WorkingCalendar } from '../calendar/rules.js'
+import { getChildRow } from '../children/repository.js'
+import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
+import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
+import { recordEvent } from '../webhooks/repository.js'
+import { assertSensitiveAllowed, kindProblems, receiptProblems, timeProblems } from './checks.js'
+import {
+  getIncident,
+  incidentDetails,
+  insertIncident,
+  insertIncidentChildren,
+  insertIncidentRevision,
+  insertStep,
+  listIncidents,
+  updateIncident,
+  type IncidentRow,
+} from './repository.js'
+import {
+  lateReasonRequired,
+  pendingStepDeadlines,
+  recomputeAfterEdit,
+  writtenReportCompliance,
+  writtenReportDeadline,
+  type CaseStep,
+} from './rules.js'
+import type { CreateIncidentBody, ListIncidentsQuery, UpdateIncidentBody, WrittenReportBody } from './schemas.js'
+import { canSeeIncidentDetails, toIncident, toIncidentSummary, type IncidentView } from './views.js'
 
-export function canSeeIncidentDetails(principal: Principal | null): boolean {
-  return hasPermission(principal, 'incidents:sensitive')
+/** An incident as written, with what the caller is shown of it. */
+export interface PresentedIncident {
+  row: IncidentRow
+  view: IncidentView
 }
 
-function doneSteps(steps: readonly IncidentStepRow[]) {
-  return steps.map((step) => ({ step: step.step, at: step.at }))
+/** The incident as the caller may see it, read with its children, steps and the working calendar. */
+export async function presentIncident(work: Work, row: IncidentRow): Promise<PresentedIncident> {
+  const details = await incidentDetails(work.tx, row.id)
+  const calendar = await loadWorkingCalendar(work.tx)
+  return { row, view: toIncident(row, details, canSeeIncidentDetails(work.principal), work.now, calendar) }
 }
 
 /** The earliest deadline among the steps that may come next: kept on the incident for sweeps and filters. */
@@ -26,95 +64,327 @@ export function nextStepFields(
   return { nextStep: first?.step ?? null, nextStepDueAt: first?.dueAt ?? null }
 }
 
-function common(row: IncidentRow, now: Date, overdueSteps: number) {
-  return {
-    id: row.id,
-    kind: row.kind,
-    subKind: row.subKind,
-    occurredAt: row.occurredAt.toISOString(),
-    occurredAtPrecision: row.occurredAtPrecision,
-    detectedAt: row.detectedAt.toISOString(),
-    channel: row.channel,
-    phoneReportedAt: row.phoneReportedAt?.toISOString() ?? null,
-    emergency: row.emergency,
-    address: { provinceCode: row.provinceCode, wardCode: row.wardCode, residentialGroupCode: row.residentialGroupCode },
-    injuryOutcome: row.injuryOutcome,
-    writtenReport: {
-      dueAt: row.writtenReportDueAt.toISOString(),
-      basis: row.writtenReportBasis,
-      submittedAt: row.writtenReportSubmittedAt?.toISOString() ?? null,
-      lateReason: row.writtenReportLateReason,
-      compliance: writtenReportCompliance(row.writtenReportDueAt, row.writtenReportSubmittedAt, now),
+type ChildEntry = Static<typeof CreateIncidentBody>['children'][number]
+
+interface LinkedChild {
+  childId: string | null
+  unregistered: Record<string, unknown> | null
+  sex: string | null
+  ageYears: number | null
+}
+
+/** The children of a new incident, with sex and age at the time; entries naming no child in scope are problems. */
+async function linkChildren(work: Work, entries: readonly ChildEntry[], occurredAt: Date) {
+  const linked: LinkedChild[] = []
+  const problems: FieldError[] = []
+  for (const [index, entry] of entries.entries()) {
+    if ('childId' in entry) {
+      const child = await getChildRow(work.tx, work.scope, entry.childId)
+      if (!child) {
+        problems.push({
+          location: 'body',
+          pointer: `/children/${index}/childId`,
+          message: 'is not a child in your units',
+          code: 'unknown_child',
+        })
+        continue
+      }
+      const birth = effectiveDateOfBirth(child)
+      linked.push({
+        childId: child.id,
+        unregistered: null,
+        sex: child.sex,
+        ageYears: birth ? ageInYears(birth, localDateOf(occurredAt)) : null,
+      })
+    } else {
+      const { dateOfBirth, estimatedAgeYears, sex } = entry.unregistered
+      const ageYears = dateOfBirth ? ageInYears(dateOfBirth, localDateOf(occurredAt)) : (estimatedAgeYears ?? null)
+      linked.push({ childId: null, unregistered: entry.unregistered, sex: sex ?? null, ageYears })
+    }
+  }
+  return { linked, problems }
+}
+
+/**
+ * Records an incident with its children and its receipt step. The written-report deadline and the next
+ * step's deadline are the server's; the incident.created event goes out with the change.
+ */
+export async function recordIncident(work: Work, body: Static<typeof CreateIncidentBody>): Promise<PresentedIncident> {
+  const { now, principal } = work
+  assertSensitiveAllowed(principal, body, Boolean)
+  const occurredAt = new Date(body.occurredAt)
+  const detectedAt = new Date(body.detectedAt)
+  const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
+  const receivedAt = body.receivedAt ? new Date(body.receivedAt) : detectedAt
+  const tree = await work.unitTree()
+  const problems = [
+    ...addressProblems(tree, work.scope, body.address),
+    ...kindProblems(body.kind, body.subKind, body.injuryOutcome),
+    ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
+    ...receiptProblems(receivedAt, detectedAt, body.receivedAt !== undefined, now),
+  ]
+  const children = await linkChildren(work, body.children, occurredAt)
+  problems.push(...children.problems)
+  if (problems.length > 0) throw unprocessable('invalid_incident', 'The incident cannot be recorded.', problems)
+  const emergency = body.emergency ?? false
+  const deadline = writtenReportDeadline({ occurredAt, occurredAtPrecision: body.occurredAtPrecision, detectedAt })
+  const calendar = await loadWorkingCalendar(work.tx)
+  const unit = {
+    provinceCode: provinceOfUnit(tree, body.address.wardCode),
+    wardCode: body.address.wardCode,
+    residentialGroupCode: body.address.residentialGroupCode ?? null,
+  }
+  const receipt = { step: 'receipt' as const, at: receivedAt }
+  const row = await insertIncident(work.tx, {
+    ...unit,
+    kind: body.kind,
+    subKind: body.subKind ?? null,
+    occurredAt,
+    occurredAtPrecision: body.occurredAtPrecision,
+    detectedAt,
+    channel: body.channel,
+    phoneReportedAt,
+    emergency,
+    narrative: body.narrative ?? null,
+    perpetratorRelation: body.perpetratorRelation ?? null,
+    injuryOutcome: body.injuryOutcome ?? null,
+    writtenReportDueAt: deadline.dueAt,
+    writtenReportBasis: deadline.basis,
+    receivedAt,
+    ...nextStepFields({ emergency, receivedAt, status: 'open' }, [receipt], calendar, now),
+    createdAt: now,
+    updatedAt: now,
+    createdBy: principal.id,
+    updatedBy: principal.id,
+  })
+  await insertIncidentChildren(
+    work.tx,
+    children.linked.map((child) => ({
+      ...unit,
+      incidentId: row.id,
+      ...child,
+      unregistered: child.unregistered as never,
+      createdAt: now,
+    })),
+  )
+  await insertStep(work.tx, {
+    ...unit,
+    incidentId: row.id,
+    ...receipt,
+    actorId: principal.id,
+    actorName: principal.name,
+    createdAt: now,
+  })
+  await work.audit({
+    action: 'incident.create',
+    resourceType: 'incident',
+    resourceId: row.id,
+    unitCode: row.wardCode,
+    outcome: 'success',
+    details: { kind: row.kind },
+  })
+  await recordEvent(work.tx, {
+    type: 'incident.created',
+    occurredAt: now,
+    unit,
+    resourceType: 'incident',
+    resourceId: row.id,
+    data: {
+      incidentId: row.id,
+      kind: row.kind,
+      wardCode: row.wardCode,
+      emergency,
+      occurredAt: row.occurredAt.toISOString(),
+      writtenReportDueAt: row.writtenReportDueAt.toISOString(),
+      children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
     },
-    receivedAt: row.receivedAt.toISOString(),
-    status: row.status,
-    closedAt: row.closedAt?.toISOString() ?? null,
-    overdueSteps,
-    version: row.version,
+  })
+  return presentIncident(work, row)
+}
+
+/** A page of incidents in the caller's units (and `unit`), newest first. */
+export async function incidentPage(work: Work, query: Static<typeof ListIncidentsQuery>) {
+  const { limit = 50, cursor, unit, ...filter } = query
+  const after = decodeCursor(cursor, ['timestamp', 'uuid']) as [string, string] | undefined
+  const unitScope = unitFilterScope(await work.unitTree(), unit)
+  const rows = await listIncidents(work.tx, work.scope, { ...filter, unitScope }, work.now, {
+    after,
+    limit: limit + 1,
+  })
+  const page = toPage(rows, limit, ({ incident }) => [incident.occurredAt.toISOString(), incident.id])
+  await work.audit({
+    action: 'incident.list',
+    resourceType: 'incident',
+    outcome: 'success',
+    details: {
+      filters: Object.keys(query)
+        .filter((key) => key !== 'cursor' && key !== 'limit')
+        .sort(),
+      count: page.items.length,
+    },
+  })
+  return {
+    items: page.items.map(({ incident, childCount }) => toIncidentSummary(incident, childCount, work.now)),
+    nextCursor: page.nextCursor,
   }
 }
 
-export function toIncidentSummary(row: IncidentRow, childCount: number, now: Date) {
-  const overdue = row.status === 'open' && row.nextStepDueAt !== null && row.nextStepDueAt < now ? 1 : 0
-  return { ...common(row, now, overdue), childCount }
+/** One incident; a miss is audited and committed before the 404. */
+export async function readIncident(work: Work, id: string) {
+  const row = await getIncident(work.tx, work.scope, id)
+  await work.audit({
+    action: 'incident.read',
+    resourceType: 'incident',
+    resourceId: id,
+    unitCode: row?.wardCode ?? null,
+    outcome: row ? 'success' : 'not_found',
+  })
+  if (!row) return refuse(notFound('Incident', id))
+  return presentIncident(work, row)
 }
 
-/** The full incident as the caller may see it: narratives, identities and notes omitted without the permission. */
-export function toIncident(
-  row: IncidentRow,
-  details: { children: IncidentChildRow[]; steps: IncidentStepRow[] },
-  sensitive: boolean,
-  now: Date,
-  calendar: WorkingCalendar,
-) {
-  const done = doneSteps(details.steps)
-  const pending = row.status === 'open' ? pendingStepDeadlines(done, row.emergency, row.receivedAt, calendar, now) : []
-  return omitWhen(
-    {
-      ...common(row, now, pending.filter((p) => p.overdue).length),
-      narrative: row.narrative,
-      perpetratorRelation: row.perpetratorRelation,
-      closureReason: row.closureReason,
-      children: details.children.map((child) =>
-        omitWhen(
-          {
-            id: child.id,
-            sex: child.sex,
-            ageYears: child.ageYears,
-            childId: child.childId,
-            unregistered: child.unregistered ?? null,
-          },
-          ['childId', 'unregistered'],
-          !sensitive,
-        ),
-      ),
-      steps: details.steps.map((step) =>
-        omitWhen(
-          {
-            id: step.id,
-            step: step.step,
-            at: step.at.toISOString(),
-            dueAt: step.dueAt?.toISOString() ?? null,
-            onTime: step.dueAt ? step.at <= step.dueAt : null,
-            note: step.note,
-            actorName: step.actorName,
-          },
-          ['note'],
-          !sensitive,
-        ),
-      ),
-      pendingSteps: pending.map((p) => ({ step: p.step, dueAt: p.dueAt.toISOString(), overdue: p.overdue })),
-      allowedNextSteps:
-        row.status === 'open'
-          ? allowedNextSteps(
-              done.map((d) => d.step),
-              row.emergency,
-            )
-          : [],
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
+/**
+ * Corrects an incident. A change of its times recomputes the written-report deadline; once the report is
+ * in, moving that deadline needs a reason. The revision keeps the compliance before and after, and an
+ * edit that clears a failure is audited as such.
+ */
+export async function correctIncident(
+  work: Work,
+  id: string,
+  input: Static<typeof UpdateIncidentBody>,
+  expectedVersion: number,
+): Promise<PresentedIncident> {
+  const { now, principal } = work
+  const { reason, ...body } = input
+  assertSensitiveAllowed(principal, body, (value) => value !== undefined)
+  const current = await getIncident(work.tx, work.scope, id)
+  if (!current) throw notFound('Incident', id)
+  const occurredAt = body.occurredAt ? new Date(body.occurredAt) : current.occurredAt
+  const detectedAt = body.detectedAt ? new Date(body.detectedAt) : current.detectedAt
+  const phoneReportedAt =
+    body.phoneReportedAt !== undefined
+      ? body.phoneReportedAt
+        ? new Date(body.phoneReportedAt)
+        : null
+      : current.phoneReportedAt
+  const problems = [
+    ...kindProblems(
+      body.kind ?? current.kind,
+      body.subKind !== undefined ? body.subKind : current.subKind,
+      body.injuryOutcome !== undefined ? body.injuryOutcome : current.injuryOutcome,
+    ),
+    ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
+  ]
+  const deadline = writtenReportDeadline({
+    occurredAt,
+    occurredAtPrecision: body.occurredAtPrecision ?? current.occurredAtPrecision,
+    detectedAt,
+  })
+  const submittedAt = current.writtenReportSubmittedAt
+  const before = {
+    dueAt: current.writtenReportDueAt,
+    compliance: writtenReportCompliance(current.writtenReportDueAt, submittedAt, now),
+  }
+  const after = { dueAt: deadline.dueAt, compliance: writtenReportCompliance(deadline.dueAt, submittedAt, now) }
+  const movement = recomputeAfterEdit(before, after)
+  if (movement.changed && submittedAt && !reason) {
+    problems.push({
+      location: 'body',
+      pointer: '/reason',
+      message: 'is required: the change moves the deadline of a report already submitted',
+      code: 'reason_required',
+    })
+  }
+  if (problems.length > 0) throw unprocessable('invalid_incident', 'The change cannot be saved.', problems)
+  const changes = Object.entries(body)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, to]) => ({ field, from: (current as Record<string, unknown>)[field] ?? null, to }))
+  const updated = await updateIncident(work.tx, work.scope, current.id, expectedVersion, {
+    ...body,
+    occurredAt,
+    detectedAt,
+    phoneReportedAt,
+    writtenReportDueAt: deadline.dueAt,
+    writtenReportBasis: deadline.basis,
+    updatedAt: now,
+    updatedBy: principal.id,
+  })
+  if (!updated) throw staleVersion(current.version)
+  await insertIncidentRevision(work.tx, {
+    incidentId: current.id,
+    provinceCode: current.provinceCode,
+    wardCode: current.wardCode,
+    residentialGroupCode: current.residentialGroupCode,
+    version: updated.version,
+    changes,
+    reason: reason ?? null,
+    complianceBefore: before.compliance,
+    complianceAfter: after.compliance,
+    changedAt: now,
+    actorId: principal.id,
+    actorName: principal.name,
+  })
+  await work.audit({
+    action: movement.improved ? 'incident.update.compliance_improved' : 'incident.update',
+    resourceType: 'incident',
+    resourceId: current.id,
+    unitCode: current.wardCode,
+    outcome: 'success',
+    details: {
+      fields: changes.map((c) => c.field),
+      complianceBefore: before.compliance,
+      complianceAfter: after.compliance,
     },
-    ['narrative', 'perpetratorRelation'],
-    !sensitive,
-  )
+  })
+  return presentIncident(work, updated)
+}
+
+/** Records the written report once, stamped with the server clock; after the deadline it needs a late reason. */
+export async function submitWrittenReport(
+  work: Work,
+  id: string,
+  body: Static<typeof WrittenReportBody>,
+): Promise<PresentedIncident> {
+  const { now, principal } = work
+  const current = await getIncident(work.tx, work.scope, id)
+  if (!current) throw notFound('Incident', id)
+  if (current.writtenReportSubmittedAt) {
+    throw conflict(
+      'already_submitted',
+      `The written report was recorded at ${current.writtenReportSubmittedAt.toISOString()}.`,
+    )
+  }
+  const dueAt = current.writtenReportDueAt
+  const late = lateReasonRequired(dueAt, now)
+  if (late && !body.lateReason) {
+    throw unprocessable(
+      'late_reason_required',
+      `The written report was due within 24 hours (district plan, section V), by ${dueAt.toISOString()}; give lateReason.`,
+      [
+        {
+          location: 'body',
+          pointer: '/lateReason',
+          message: 'is required after the 24-hour deadline',
+          code: 'late_reason_required',
+        },
+      ],
+      { dueAt: dueAt.toISOString(), rule: 'written_report_within_24_hours' },
+    )
+  }
+  const updated = await updateIncident(work.tx, work.scope, current.id, null, {
+    writtenReportSubmittedAt: now,
+    writtenReportLateReason: late ? (body.lateReason ?? null) : null,
+    writtenReportBy: principal.id,
+    updatedAt: now,
+    updatedBy: principal.id,
+  })
+  await work.audit({
+    action: 'incident.written_report',
+    resourceType: 'incident',
+    resourceId: current.id,
+    unitCode: current.wardCode,
+    outcome: 'success',
+    details: { compliance: writtenReportCompliance(dueAt, now, now) },
+  })
+  return presentIncident(work, updated!)
 }

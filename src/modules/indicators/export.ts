@@ -8,7 +8,8 @@ import { contentTypes, csvStream, neutraliseFormula, type CellValue } from '../.
 import { localDateOf } from '../calendar/rules.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorKind, Target } from './rules.js'
-import type { Count, PublishedFigure, Suppressed, UnitWithWards } from './service.js'
+import type { UnitWithWards } from './figures.js'
+import type { Count, PublishedFigure, Suppressed } from './publication.js'
 
 const dimensionLabels: Record<Dimension, string> = {
   sex: 'Giới tính',

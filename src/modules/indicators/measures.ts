@@ -1,7 +1,7 @@
 /**
  * The measures behind the indicators: one grouped query per source table, run live (no stale analytics)
  * inside the caller's `inScope` transaction. Each measure yields cells keyed by ward and by the
- * breakdowns asked for; service.ts folds them into ward figures and the unit's total, so ward figures
+ * breakdowns asked for; figures.ts folds them into ward figures and the unit's total, so ward figures
  * always add up to the district's.
  */
 import { sql, type SQL } from 'drizzle-orm'

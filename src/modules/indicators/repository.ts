@@ -5,12 +5,34 @@ import type { IndicatorsData } from '../../reference/index.js'
 import { reports } from '../reports/tables.js'
 import { units } from '../units/tables.js'
 import type { Dimension } from './measures.js'
-import { contentVersion, defaultPeriodsForYear, parsePeriodCode, type ReportingPeriod, type Target } from './rules.js'
-import type { IndicatorDefinition } from './service.js'
+import {
+  contentVersion,
+  defaultPeriodsForYear,
+  parsePeriodCode,
+  type IndicatorKind,
+  type ReportingPeriod,
+  type Target,
+} from './rules.js'
 import { indicatorDefinitions, planTargets, reportingPeriods } from './tables.js'
 
+/** An indicator definition's latest version, as `listDefinitions` reads it. */
+export interface IndicatorDefinition {
+  code: string
+  version: number
+  nameVi: string
+  nameEn: string
+  kind: IndicatorKind
+  numerator: string
+  denominator: string | null
+  breakdowns: Dimension[]
+  source: 'registry' | 'incidents' | 'assessments' | 'reports'
+  measure: string
+  sortOrder: number
+  publishedAt: string
+}
+
 /** Who wrote a target row when it came from src/reference/indicators.json; anything else is an administrator. */
-export const referenceAuthor = 'reference'
+const referenceAuthor = 'reference'
 
 // A type alias, not an interface, so that it is assignable to the jsonb column's Record type.
 type StoredDefinition = {
@@ -146,7 +168,7 @@ async function listStoredPeriods(db: Executor, year: number): Promise<ReportingP
   return rows.map(toPeriod)
 }
 
-export async function getStoredPeriod(db: Executor, code: string): Promise<ReportingPeriod | undefined> {
+async function getStoredPeriod(db: Executor, code: string): Promise<ReportingPeriod | undefined> {
   const [row] = await db.select().from(reportingPeriods).where(eq(reportingPeriods.code, code))
   return row ? toPeriod(row) : undefined
 }

@@ -50,7 +50,7 @@ export function percentage(numerator: number, denominator: number): number | nul
  * Smallest count published to city-level systems. Counts of 1 to 4 children in a ward can identify a
  * child (Decree 13/2023 on personal data), so they are withheld; 0 reveals nobody and is shown.
  */
-export const smallCellMinimum = 5
+const smallCellMinimum = 5
 
 export interface Published {
   value: number | null
@@ -264,7 +264,7 @@ export function childLabourSupport(
 // Figures and targets
 
 export type IndicatorKind = 'count' | 'percentage'
-export type TargetUnit = 'percent' | 'count' | 'wards'
+type TargetUnit = 'percent' | 'count' | 'wards'
 
 export interface Target {
   comparator: Comparator

@@ -13,7 +13,7 @@ const TargetUnit = Type.Enum(['percent', 'count', 'wards'], {
 })
 const Dimension = Type.Enum([...dimensions])
 
-export const IndicatorDefinitionSchema = Type.Object(
+const IndicatorDefinitionSchema = Type.Object(
   {
     code: Type.String(),
     version: Type.Integer({ description: 'definitions are versioned data; the latest version is shown' }),
@@ -97,7 +97,7 @@ export const PutPeriodBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const SuppressedSchema = Type.Object(
+const SuppressedSchema = Type.Object(
   { suppressed: Type.Literal(true) },
   {
     $id: 'Suppressed',
@@ -111,7 +111,7 @@ const FigureValue = Type.Union([Type.Number(), Type.Ref('Suppressed'), Type.Null
   description: 'the count, or the percentage with 2 decimals; null when the denominator is 0',
 })
 
-export const BreakdownSchema = Type.Object(
+const BreakdownSchema = Type.Object(
   {
     dimensions: Type.Array(Dimension),
     cells: Type.Array(
@@ -136,7 +136,7 @@ const TargetSchema = Nullable(
   Type.Object({ comparator: Comparator, value: Type.Number(), unit: TargetUnit }, { additionalProperties: false }),
 )
 
-export const UnitFigureSchema = Type.Object(
+const UnitFigureSchema = Type.Object(
   {
     unitCode: Type.String(),
     numerator: Nullable(Count),
@@ -212,7 +212,7 @@ export const ValuesExportQuery = Type.Object(
 )
 
 /** One row of an export: the same figures whatever the format. */
-export const ExportRowSchema = Type.Object(
+const ExportRowSchema = Type.Object(
   {
     indicatorCode: Type.String(),
     indicatorName: Type.String(),
@@ -228,7 +228,7 @@ export const ExportRowSchema = Type.Object(
   { $id: 'ExportRow', additionalProperties: false },
 )
 
-export const ExportDocumentSchema = Type.Object(
+const ExportDocumentSchema = Type.Object(
   {
     title: Type.String(),
     unit: Type.Object({ code: Type.String(), nameVi: Type.String() }, { additionalProperties: false }),

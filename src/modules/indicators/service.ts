@@ -1,404 +1,268 @@
 /**
- * Indicator figures per unit: the measures' cells folded into ward figures and the unit's total, judged
- * against the plan's targets, and published to the caller (small cells withheld from machine clients).
+ * The indicators as the routes serve them: the catalogue of definitions, a plan year's targets, the
+ * reporting periods, and a unit's indicator table (computed live from personal data, so as scoped work:
+ * see platform/work.ts). Targets and periods are reference data of no unit: their changes run in a plain
+ * transaction, audited as the caller. Each response shape has its one builder here.
  */
-import { sql } from 'drizzle-orm'
-import type { Tx } from '../../db/client.js'
+import type { FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
+import type { Executor } from '../../db/client.js'
+import { audit } from '../../platform/audit.js'
 import type { Principal } from '../../platform/auth.js'
-import { HttpProblem } from '../../platform/problem.js'
-import { isUnitInScope, type Scope } from '../../platform/scope.js'
-import { loadWorkingCalendar } from '../calendar/repository.js'
-import { addDays, startOfLocalDay } from '../calendar/rules.js'
-import { MeasureSource, measures, type Dimension } from './measures.js'
-import { listDefinitions, listTargets, periodsOfYear, type UnitRow } from './repository.js'
+import { staleVersion } from '../../platform/concurrency.js'
+import { bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform/problem.js'
+import type { Work } from '../../platform/work.js'
+import { localDateOf } from '../calendar/rules.js'
+import { exportRows, placeOf } from './export.js'
+import { indicatorFigures, isAvailable, resolveUnit, type IndicatorFigures, type UnitWithWards } from './figures.js'
+import type { Dimension } from './measures.js'
+import { publicationMeta, publishFigures, withholdsSmallCells } from './publication.js'
 import {
-  figureMet,
-  figureValue,
-  orderCells,
-  protectedCells,
-  sumBreakdowns,
-  type BreakdownCell,
-  type IndicatorKind,
-  type Target,
-} from './rules.js'
+  listDefinitions,
+  listTargets,
+  listUnitRows,
+  lockResource,
+  periodByCode,
+  periodHasReports,
+  periodsOfYear,
+  periodVersion,
+  replaceTargets,
+  savePeriod,
+  targetsVersion,
+  type IndicatorDefinition,
+  type TargetRow,
+} from './repository.js'
+import { parsePeriodCode, periodProblems, targetProblems, type ReportingPeriod } from './rules.js'
+import type { PutPeriodBody, PutTargetsBody, ValuesExportQuery, ValuesQuery } from './schemas.js'
 
-export interface IndicatorDefinition {
-  code: string
-  version: number
-  nameVi: string
-  nameEn: string
-  kind: IndicatorKind
-  numerator: string
-  denominator: string | null
-  breakdowns: Dimension[]
-  source: 'registry' | 'incidents' | 'assessments' | 'reports'
-  measure: string
-  sortOrder: number
-  publishedAt: string
-}
-
-export interface Cell {
-  key: Record<string, string>
-  numerator: number
-  denominator: number
-  value: number | null
-}
-
-export interface Breakdown {
-  dimensions: Dimension[]
-  cells: Cell[]
-}
-
-/** One unit's figure for one indicator, before publication. */
-export interface Figure {
-  unitCode: string
-  numerator: number
-  denominator: number
-  value: number | null
-  met: boolean | null
-  breakdowns: Breakdown[]
-}
-
-export interface IndicatorFigures {
-  definition: IndicatorDefinition
-  target: Target | null
-  /** False when the service has no measure for the definition (e.g. no registry review is recorded yet). */
-  available: boolean
-  /** The wards' figures (when the unit is above a ward), then the unit's own. */
-  figures: Figure[]
-}
-
-export interface UnitRef {
-  code: string
-  nameVi: string
-  level: string
-}
-
-function toCells(kind: IndicatorKind, cells: readonly BreakdownCell[], dimensions: readonly Dimension[]): Cell[] {
-  return orderCells(
-    sumBreakdowns(cells, dimensions)
-      .filter((c) => c.numerator !== 0 || c.denominator !== 0)
-      .map((c) => ({
-        key: c.key,
-        numerator: c.numerator,
-        denominator: c.denominator,
-        value: figureValue(kind, c.numerator, c.denominator),
-      })),
-    dimensions,
-  )
-}
-
-/**
- * Every indicator's figures for the wards and the unit. `setsFor` names the breakdowns to compute for
- * each indicator (none, one combination, or each dimension on its own for a report).
- */
-async function computeIndicators(
-  source: MeasureSource,
-  options: {
-    definitions: readonly IndicatorDefinition[]
-    targets: ReadonlyMap<string, Target>
-    unit: UnitRef
-    setsFor: (definition: IndicatorDefinition) => Dimension[][]
-  },
-): Promise<IndicatorFigures[]> {
-  const { wards } = source.context
-  const results: IndicatorFigures[] = []
-  for (const definition of options.definitions) {
-    const target = options.targets.get(definition.code) ?? null
-    const measure = measures[definition.measure]
-    if (!measure) {
-      results.push({ definition, target, available: false, figures: [] })
-      continue
-    }
-    const sets = options.setsFor(definition)
-    const cellsFor = await measure(source, sets)
-    const figure = (unitCode: string, level: string, cells: (set: readonly Dimension[]) => BreakdownCell[]): Figure => {
-      const own = sumBreakdowns(cells([]), [])[0] ?? { numerator: 0, denominator: 0 }
-      const value = figureValue(definition.kind, own.numerator, own.denominator)
-      return {
-        unitCode,
-        numerator: own.numerator,
-        denominator: own.denominator,
-        value,
-        met: figureMet(target, { value, numerator: own.numerator, denominator: own.denominator }, level),
-        breakdowns: sets.map((set) => ({ dimensions: set, cells: toCells(definition.kind, cells(set), set) })),
-      }
-    }
-    const figures: Figure[] = []
-    if (options.unit.level !== 'ward') {
-      for (const ward of wards) {
-        figures.push(figure(ward, 'ward', (set) => cellsFor(set).filter((c) => c.key.ward === ward)))
-      }
-    }
-    figures.push(figure(options.unit.code, options.unit.level, cellsFor))
-    results.push({ definition, target, available: true, figures })
-  }
-  return results
+/** The caller of reference-data work (the route's permission has authenticated it). */
+function callerOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('reference-data work needs an authenticated principal')
+  return request.principal
 }
 
 // ---------------------------------------------------------------------------------------------
-// Publication
+// The catalogue
 
-export interface Suppressed {
-  suppressed: true
+/** An indicator definition as the API shows it (IndicatorDefinition). */
+function toIndicator({ sortOrder: _order, ...definition }: IndicatorDefinition) {
+  return { ...definition, available: isAvailable(definition) }
 }
 
-export type Count = number | Suppressed
-
-export interface PublishedCell {
-  key: Record<string, string>
-  numerator: Count
-  denominator: Count | null
-  value: number | Suppressed | null
+export async function indicatorCatalogue(db: Executor) {
+  const definitions = await listDefinitions(db)
+  return { items: definitions.map(toIndicator), nextCursor: null }
 }
 
-export interface PublishedFigure {
-  unitCode: string
-  numerator: Count | null
-  denominator: Count | null
-  value: number | Suppressed | null
-  met: boolean | null
-  breakdowns: { dimensions: Dimension[]; cells: PublishedCell[] }[]
-}
+// ---------------------------------------------------------------------------------------------
+// A plan year's targets
 
-const withheld: Suppressed = { suppressed: true }
-
-/**
- * Small counts are withheld from machine clients (city systems) only: officers work with the children
- * themselves. Counts of wards and reports identify nobody and are never withheld.
- */
-export function withholdsSmallCells(principal: Principal): boolean {
-  return principal.kind === 'client'
-}
-
-/** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
-export interface PublicationMeta {
-  kind: IndicatorKind
-  source: IndicatorDefinition['source']
-  hasDenominator: boolean
-}
-
-export function publicationMeta(
-  definition: Pick<IndicatorDefinition, 'kind' | 'source' | 'denominator'>,
-): PublicationMeta {
+/** A plan year's targets as the API shows them (PlanTargets); `version` is their entity tag. */
+function toPlanTargets(year: number, rows: TargetRow[]) {
   return {
-    kind: definition.kind,
-    source: definition.source,
-    hasDenominator: definition.kind === 'percentage' || definition.denominator !== null,
+    year,
+    version: targetsVersion(rows),
+    targets: rows.map((row) => ({
+      indicatorCode: row.indicatorCode,
+      comparator: row.comparator,
+      value: row.value,
+      unit: row.unit,
+      updatedAt: row.updatedAt.toISOString(),
+      updatedBy: row.updatedBy,
+    })),
   }
 }
 
-function publishValue(
-  kind: IndicatorKind,
-  value: number | null,
-  numeratorHidden: boolean,
-  denominatorHidden: boolean,
-): number | Suppressed | null {
-  if (numeratorHidden || (kind === 'percentage' && denominatorHidden)) return withheld
-  return value
+export async function planTargets(db: Executor, year: number) {
+  return toPlanTargets(year, await listTargets(db, year))
 }
 
-/**
- * The figures as the caller may see them. With `withhold`, every count of 1 to 4 is withheld, and one
- * more cell where a withheld one could be recovered by subtraction: among the wards of the unit, and
- * among the cells of each breakdown. Not covered: a ward's cell recovered from the unit's cell of the
- * same key minus the other wards' (subtraction across two dimensions at once).
- */
-export function publishFigures(
-  meta: PublicationMeta,
-  figures: readonly Figure[],
-  withhold: boolean,
-): PublishedFigure[] {
-  if (figures.length === 0) return []
-  const showDenominator = meta.hasDenominator
-  const protect = withhold && (meta.source === 'registry' || meta.source === 'incidents')
-  const total = figures[figures.length - 1]!
-  const parts = figures.slice(0, -1)
-  const numeratorFlags = protect
-    ? protectedCells(
-        total.numerator,
-        parts.map((f) => f.numerator),
+/** Replaces a plan year's targets when `expectedVersion` is still theirs. */
+export async function replacePlanTargets(
+  request: FastifyRequest,
+  year: number,
+  targets: Static<typeof PutTargetsBody>['targets'],
+  expectedVersion: number,
+) {
+  const { database, clock } = request.server
+  const definitions = await listDefinitions(database.db)
+  const problems = targetProblems(targets, new Map(definitions.map((definition) => [definition.code, definition])))
+  if (problems.length > 0) throw unprocessable('invalid_targets', 'The targets cannot be saved.', bodyErrors(problems))
+  const rows = await database.db.transaction(async (tx) => {
+    await lockResource(tx, 'plan_targets', String(year))
+    const current = targetsVersion(await listTargets(tx, year))
+    if (current !== expectedVersion) throw staleVersion(current)
+    await replaceTargets(tx, year, targets, callerOf(request).id, clock.now())
+    await audit(tx, request, {
+      action: 'plan_targets.replace',
+      resourceType: 'plan_targets',
+      resourceId: String(year),
+      outcome: 'success',
+      details: { indicators: targets.map((target) => target.indicatorCode) },
+    })
+    return listTargets(tx, year)
+  })
+  return toPlanTargets(year, rows)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting periods
+
+/** A reporting period as the API shows it (ReportingPeriod); `version` is its entity tag. */
+function toReportingPeriod(period: ReportingPeriod & { stored: boolean }) {
+  return { ...period, version: periodVersion(period) }
+}
+
+export async function reportingPeriods(db: Executor, year: number) {
+  const periods = await periodsOfYear(db, year)
+  return { items: periods.map(toReportingPeriod), nextCursor: null }
+}
+
+/** Sets a period's due date and window when `expectedVersion` is still its version. */
+export async function changeReportingPeriod(
+  request: FastifyRequest,
+  code: string,
+  body: Static<typeof PutPeriodBody>,
+  expectedVersion: number,
+) {
+  const { year, kind } = parsePeriodCode(code)!
+  const problems = periodProblems(year, body)
+  if (problems.length > 0) throw unprocessable('invalid_period', 'The period cannot be saved.', bodyErrors(problems))
+  const next = { code, kind, year, ...body }
+  await request.server.database.db.transaction(async (tx) => {
+    await lockResource(tx, 'reporting_period', code)
+    const current = await periodByCode(tx, code)
+    if (periodVersion(current) !== expectedVersion) throw staleVersion(periodVersion(current))
+    const windowChanged = current.windowFrom !== next.windowFrom || current.windowTo !== next.windowTo
+    if (windowChanged && (await periodHasReports(tx, code))) {
+      throw conflict(
+        'period_has_reports',
+        'Reports already froze their figures over this window; only the due date can change.',
       )
-    : null
-  const denominatorFlags =
-    protect && showDenominator
-      ? protectedCells(
-          total.denominator,
-          parts.map((f) => f.denominator),
-        )
-      : null
-  return figures.map((figure, index) => {
-    const isTotal = index === figures.length - 1
-    const numeratorHidden = numeratorFlags ? (isTotal ? numeratorFlags.total : numeratorFlags.parts[index]!) : false
-    const denominatorHidden = denominatorFlags
-      ? isTotal
-        ? denominatorFlags.total
-        : denominatorFlags.parts[index]!
-      : false
-    return {
-      unitCode: figure.unitCode,
-      numerator: numeratorHidden ? withheld : figure.numerator,
-      denominator: showDenominator ? (denominatorHidden ? withheld : figure.denominator) : null,
-      value: publishValue(meta.kind, figure.value, numeratorHidden, denominatorHidden),
-      met: figure.met,
-      breakdowns: figure.breakdowns.map((breakdown) => {
-        const cellNumerators = protect
-          ? protectedCells(
-              figure.numerator,
-              breakdown.cells.map((c) => c.numerator),
-            ).parts
-          : null
-        const cellDenominators =
-          protect && showDenominator
-            ? protectedCells(
-                figure.denominator,
-                breakdown.cells.map((c) => c.denominator),
-              ).parts
-            : null
-        return {
-          dimensions: breakdown.dimensions,
-          cells: breakdown.cells.map((c, cellIndex) => {
-            const hideNumerator = numeratorHidden || (cellNumerators?.[cellIndex] ?? false)
-            const hideDenominator = denominatorHidden || (cellDenominators?.[cellIndex] ?? false)
-            return {
-              key: c.key,
-              numerator: hideNumerator ? withheld : c.numerator,
-              denominator: showDenominator ? (hideDenominator ? withheld : c.denominator) : null,
-              value: publishValue(meta.kind, c.value, hideNumerator, hideDenominator),
-            }
-          }),
-        }
-      }),
     }
+    await savePeriod(tx, next)
+    await audit(tx, request, {
+      action: 'reporting_period.update',
+      resourceType: 'reporting_period',
+      resourceId: code,
+      outcome: 'success',
+      details: { before: current, after: next },
+    })
   })
+  return toReportingPeriod({ ...next, stored: true })
 }
 
 // ---------------------------------------------------------------------------------------------
-// The unit asked about, and the whole computation
+// A unit's indicator table
 
-export interface UnitWithWards {
-  unit: UnitRef
-  /** The unit's superior (the district of a ward), for the letterhead of an export. */
-  superior: UnitRef | null
-  /** Wards whose figures make up the unit's: the unit itself, or every ward below it valid at some time in the window. */
-  wards: UnitRef[]
+/** The window of a plan year's figures: 1 January to `asOf` (today by default, or 31 December of a past year). */
+function valuesWindow(
+  year: number,
+  requestedAsOf: string | undefined,
+  today: string,
+): { windowFrom: string; asOf: string } {
+  const windowFrom = `${year}-01-01`
+  const lastDay = `${year}-12-31`
+  const asOf = requestedAsOf ?? (today < lastDay ? today : lastDay)
+  const wrong = (pointer: string, message: string) =>
+    new HttpProblem(400, 'invalid_window', `No figures can be computed: ${pointer.slice(1)} ${message}.`, {
+      errors: [{ location: 'querystring', pointer, message }],
+    })
+  if (windowFrom > today) throw wrong('/year', 'has not started yet')
+  if (asOf < windowFrom || asOf > lastDay) throw wrong('/asOf', `must lie in ${year}`)
+  if (asOf > today) throw wrong('/asOf', 'must not be in the future')
+  return { windowFrom, asOf }
+}
+
+function requestedDimensions(breakdown: string | undefined): Dimension[] {
+  return breakdown === undefined ? [] : [...new Set(breakdown.split(',') as Dimension[])]
+}
+
+export interface ValuesTable {
+  year: number
+  windowFrom: string
+  asOf: string
+  target: UnitWithWards
+  figures: IndicatorFigures[]
+  /** Whether small cells are withheld from the caller (a machine client). */
+  withhold: boolean
 }
 
 /**
- * Resolves the `unit` of a request: by default the caller's only unit. 400 (422 in a body) for an unknown
- * unit or a residential group (figures are kept per ward), 403 when the caller's jurisdiction does not cover
- * every ward of it: a partial district total would read as the district's.
+ * A plan year's table for the request's unit, computed in the work's transaction and audited as
+ * `action`, a read of figures drawn from personal data.
  */
-export function resolveUnit(
-  rows: readonly UnitRow[],
-  principal: Principal,
-  requested: string | undefined,
-  window: { from: string; to: string },
-  location: 'querystring' | 'body' = 'querystring',
-  pointer = '/unit',
-): UnitWithWards {
-  const status = location === 'body' ? 422 : 400
-  const code = requested ?? (principal.units.length === 1 ? principal.units[0] : undefined)
-  if (code === undefined) {
-    throw new HttpProblem(status, 'unit_required', 'Name the unit: your account holds several.', {
-      errors: [{ location, pointer, message: 'is required' }],
-    })
-  }
-  const byCode = new Map(rows.map((row) => [row.code, row]))
-  const unit = byCode.get(code)
-  if (!unit || unit.level === 'residential_group') {
-    throw new HttpProblem(status, 'unknown_unit', `No ward or unit above a ward has the code ${code}.`, {
-      errors: [{ location, pointer, message: 'is not a ward, district or province' }],
-    })
-  }
-  const below = new Map<string, UnitRow[]>()
-  for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
-  const wards: UnitRow[] = []
-  const visit = (node: UnitRow) => {
-    if (node.level === 'ward') {
-      if (node.validFrom <= window.to && (node.validTo === null || node.validTo >= window.from)) wards.push(node)
-      return
-    }
-    for (const child of below.get(node.code) ?? []) visit(child)
-  }
-  visit(unit)
-  const outside = wards.filter((ward) => !isUnitInScope(principal.scope, ward.code, null))
-  if (unit.level === 'ward' ? !isUnitInScope(principal.scope, unit.code, null) : outside.length > 0) {
-    throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
-      extensions: { unitCode: code },
-    })
-  }
-  const ref = (row: UnitRow): UnitRef => ({ code: row.code, nameVi: row.nameVi, level: row.level })
-  const superior = unit.parentCode ? byCode.get(unit.parentCode) : undefined
-  return {
-    unit: ref(unit),
-    superior: superior ? ref(superior) : null,
-    wards: wards.sort((a, b) => a.code.localeCompare(b.code)).map(ref),
-  }
-}
-
-/** What is known at the end of `asOf`: everything recorded before the next local midnight, and not after now. */
-function cutoffOf(asOf: string, now: Date): Date {
-  const endOfDay = startOfLocalDay(addDays(asOf, 1))
-  return endOfDay.getTime() < now.getTime() ? endOfDay : now
-}
-
-/** Every indicator's figures for a unit over a window, read live from the tables in the caller's transaction. */
-export async function indicatorFigures(
-  tx: Tx,
-  options: {
-    scope: Scope
-    year: number
-    target: UnitWithWards
-    windowFrom: string
-    asOf: string
-    now: Date
-    setsFor: (definition: IndicatorDefinition) => Dimension[][]
-  },
-): Promise<IndicatorFigures[]> {
-  if (options.windowFrom > options.asOf) {
-    throw new HttpProblem(
-      409,
-      'window_not_started',
-      `The figures' window starts on ${options.windowFrom}, after ${options.asOf}: there is nothing to count yet.`,
-      {
-        extensions: { windowFrom: options.windowFrom, asOf: options.asOf },
-      },
-    )
-  }
-  // Short aggregates: compiling them would cost more than running them (jit), and their sorts and hash
-  // tables stay in memory (work_mem). Scanning the registry tallies (~200,000 rows for a district of a
-  // million children) is worth two parallel workers — 90 ms against 160 ms alone — where the default
-  // setup cost sometimes has the planner think otherwise. The year's incidents find their children
-  // through the index (15,000 probes of pages in memory) rather than by reading all 115,000 children of
-  // every incident, once the planner no longer prices a page read at four sequential ones.
-  await tx.execute(
-    sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true),
-               set_config('parallel_setup_cost', '100', true), set_config('random_page_cost', '1.1', true)`,
-  )
-  const definitions = await listDefinitions(tx)
-  const targets = new Map(
-    (await listTargets(tx, options.year)).map((row) => [
-      row.indicatorCode,
-      { comparator: row.comparator, value: row.value, unit: row.unit },
-    ]),
-  )
-  const periods = await periodsOfYear(tx, options.year)
-  const calendar = await loadWorkingCalendar(tx)
-  const source = new MeasureSource({
-    tx,
-    scope: options.scope,
-    wards: options.target.wards.map((ward) => ward.code),
-    windowFrom: options.windowFrom,
-    asOf: options.asOf,
-    cutoff: cutoffOf(options.asOf, options.now),
-    calendar,
-    periods,
-    breakdowns: new Map(definitions.map((definition) => [definition.measure, options.setsFor(definition)])),
+export async function valuesTable(
+  work: Work,
+  query: Static<typeof ValuesQuery>,
+  action: 'indicator.values.read' | 'indicator.values.export',
+): Promise<ValuesTable> {
+  const { windowFrom, asOf } = valuesWindow(query.year, query.asOf, localDateOf(work.now))
+  const target = resolveUnit(await listUnitRows(work.tx), work.principal, query.unit, { from: windowFrom, to: asOf })
+  const wanted = requestedDimensions(query.breakdown)
+  const withhold = withholdsSmallCells(work.principal)
+  const figures = await indicatorFigures(work.tx, {
+    scope: work.scope,
+    year: query.year,
+    target,
+    windowFrom,
+    asOf,
+    now: work.now,
+    setsFor: (definition) => {
+      const set = wanted.filter((dimension) => definition.breakdowns.includes(dimension))
+      return set.length > 0 ? [set] : []
+    },
   })
-  return computeIndicators(source, { definitions, targets, unit: options.target.unit, setsFor: options.setsFor })
+  await work.audit({
+    action,
+    resourceType: 'indicator_values',
+    unitCode: target.unit.code,
+    outcome: 'success',
+    details: { year: query.year, asOf, breakdown: wanted, withheld: withhold },
+  })
+  return { year: query.year, windowFrom, asOf, target, figures, withhold }
 }
 
-export function isAvailable(definition: Pick<IndicatorDefinition, 'measure'>): boolean {
-  return Object.hasOwn(measures, definition.measure)
+/** The indicator table as the API shows it (IndicatorTable), small cells withheld when the caller may not see them. */
+export function publishTable(table: ValuesTable) {
+  return {
+    year: table.year,
+    asOf: table.asOf,
+    windowFrom: table.windowFrom,
+    unit: table.target.unit,
+    wards: table.target.wards.map((ward) => ({ code: ward.code, nameVi: ward.nameVi })),
+    smallCellsWithheld: table.withhold,
+    indicators: table.figures.map((indicator) => ({
+      code: indicator.definition.code,
+      version: indicator.definition.version,
+      nameVi: indicator.definition.nameVi,
+      nameEn: indicator.definition.nameEn,
+      kind: indicator.definition.kind,
+      source: indicator.definition.source,
+      available: indicator.available,
+      target: indicator.target,
+      values: publishFigures(publicationMeta(indicator.definition), indicator.figures, table.withhold),
+    })),
+  }
+}
+
+/** The indicator table as a document to export (XLSX, CSV or JSON), audited as an export. */
+export async function valuesExport(work: Work, query: Static<typeof ValuesExportQuery>) {
+  const table = await valuesTable(work, query, 'indicator.values.export')
+  const { target } = table
+  const names = new Map([...target.wards, target.unit].map((unit) => [unit.code, unit.nameVi]))
+  const indicators = publishTable(table).indicators.filter((indicator) => indicator.available)
+  return {
+    fileName: `indicators-${target.unit.code}-${table.asOf.replace(/-/g, '')}`,
+    title: `Số liệu chỉ tiêu bảo vệ, chăm sóc trẻ em năm ${table.year}`,
+    unit: target.unit,
+    superior: target.superior?.nameVi ?? target.unit.nameVi,
+    place: placeOf(target),
+    period: `Kế hoạch năm ${table.year} - ${target.unit.nameVi}`,
+    windowFrom: table.windowFrom,
+    asOf: table.asOf,
+    generatedAt: work.now,
+    sections: [],
+    rows: exportRows(indicators, names),
+  }
 }

@@ -87,7 +87,7 @@ export const periodTitles: Record<PeriodKind, string> = {
 // ---------------------------------------------------------------------------------------------
 // Frozen figures and the district's consolidation
 
-export interface SnapshotCell {
+interface SnapshotCell {
   key: Record<string, string>
   numerator: number
   denominator: number

@@ -20,7 +20,7 @@ const Sections = Type.Array(SectionSchema, { maxItems: 30, description: 'the nar
 
 const Action = Type.Enum(['edit', 'submit', 'approve', 'return'])
 
-export const ReportIndicatorSchema = Type.Object(
+const ReportIndicatorSchema = Type.Object(
   {
     ...indicatorIdentity,
     target: Nullable(
@@ -34,7 +34,7 @@ export const ReportIndicatorSchema = Type.Object(
   { $id: 'ReportIndicator', additionalProperties: false },
 )
 
-export const ReportSnapshotSchema = Type.Object(
+const ReportSnapshotSchema = Type.Object(
   {
     unitCode: Type.String(),
     unitName: Type.String(),
@@ -83,7 +83,7 @@ const reportMembers = {
   updatedAt: Timestamp(),
 }
 
-export const ReportSummarySchema = Type.Object(reportMembers, { $id: 'ReportSummary', additionalProperties: false })
+const ReportSummarySchema = Type.Object(reportMembers, { $id: 'ReportSummary', additionalProperties: false })
 
 export const ReportSchema = Type.Object(
   {

@@ -1,16 +1,108 @@
-import type { UnitRow } from '../indicators/repository.js'
+/**
+ * Periodic reports: creating one (its figures frozen), listing and reading them, the reporting discipline
+ * of a year, the workflow (edit, submit, approve, return) and the read-only uses (export, DHIS2), as scoped
+ * work (each function runs in the caller's transaction and scope; see platform/work.ts) that the routes
+ * call. The responses are built in views.ts.
+ */
+import type { Static } from 'typebox'
+import { hasPermission, type Principal } from '../../platform/auth.js'
+import { staleVersion } from '../../platform/concurrency.js'
+import { decodeCursor, toPage } from '../../platform/pagination.js'
+import type { Permission } from '../../platform/permissions.js'
+import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
+import { Refusal, refuse, type Work } from '../../platform/work.js'
+import { localDateOf } from '../calendar/rules.js'
+import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWards } from '../indicators/figures.js'
+import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
 import {
-  publicationMeta,
-  publishFigures,
-  type Figure,
-  type IndicatorFigures,
-  type PublishedFigure,
-} from '../indicators/service.js'
-import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
-import { allowedActions, type SnapshotIndicator } from './rules.js'
+  keepPeriod,
+  listTargets,
+  listUnitRows,
+  lockResource,
+  periodByCode,
+  periodsOfYear,
+  type UnitRow,
+} from '../indicators/repository.js'
+import { submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
+import { recordEvent } from '../webhooks/repository.js'
+import {
+  findReportId,
+  getReport,
+  insertReport,
+  insertSubmission,
+  listReports,
+  listSubmissions,
+  reportVisibility,
+  reviewLatestSubmission,
+  snapshotOf,
+  updateReport,
+  wardReportsOf,
+  wholeUnits,
+  type ReportRow,
+  type ReportSnapshot,
+  type SubmissionRow,
+} from './repository.js'
+import {
+  allowedActions,
+  consolidate,
+  defaultSections,
+  firstSubmission,
+  sectionProblems,
+  stateAfter,
+  type ReportAction,
+  type ReportLevel,
+  type SnapshotIndicator,
+} from './rules.js'
+import type {
+  CreateReportBody,
+  ListReportsQuery,
+  ReportExportQuery,
+  TimelinessQuery,
+  UpdateReportBody,
+} from './schemas.js'
+import { toDataValueSet, toReport, toReportDocument, toReportSummary, type ReportView } from './views.js'
+
+/** A ward's report is written by the ward; the district's consolidation by the district office. */
+const writerPermission: Record<ReportLevel, Permission> = { ward: 'reports:write', district: 'reports:review' }
+
+function forbidden(detail: string, permission: Permission): HttpProblem {
+  return new HttpProblem(403, 'forbidden', detail, { extensions: { requiredPermission: permission } })
+}
+
+function visibilityFor(principal: Principal, units: readonly UnitRow[]) {
+  return reportVisibility(principal.scope, wholeUnits(units, principal.scope), principal.kind === 'client')
+}
+
+/** The report as its caller sees it (small cells withheld from machine clients). */
+function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[]): ReportView {
+  return toReport(row, submissions, withholdsSmallCells(work.principal))
+}
+
+/** The province a unit lies in, walking up its parents. */
+function provinceOf(rows: readonly UnitRow[], code: string): string {
+  const byCode = new Map(rows.map((row) => [row.code, row]))
+  let current = byCode.get(code)
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (current.level === 'province') return current.code
+    current = current.parentCode ? byCode.get(current.parentCode) : undefined
+  }
+  return ''
+}
+
+/** A unit and every unit below it, whatever their validity: reports keep the unit of their time. */
+function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[] {
+  const found = [code]
+  for (let index = 0; index < found.length; index++) {
+    for (const row of rows) if (row.parentCode === found[index]) found.push(row.code)
+  }
+  return found
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frozen figures
 
 /** The figures frozen into a report: the unit's own figure of each indicator, with its breakdowns. */
-export function snapshotIndicators(figures: readonly IndicatorFigures[]): SnapshotIndicator[] {
+function snapshotIndicators(figures: readonly IndicatorFigures[]): SnapshotIndicator[] {
   return figures.map((indicator) => {
     const own = indicator.figures[indicator.figures.length - 1]
     const { definition } = indicator
@@ -33,100 +125,448 @@ export function snapshotIndicators(figures: readonly IndicatorFigures[]): Snapsh
   })
 }
 
-/** A frozen figure as the caller may see it (a district's total protected together with its wards' figures). */
-export function publishIndicator(
-  indicator: SnapshotIndicator,
-  unitCode: string,
-  withhold: boolean,
-): PublishedFigure | null {
-  if (!indicator.available) return null
-  const parts: Figure[] = (indicator.parts ?? []).map((part) => ({ ...part, value: null, met: null, breakdowns: [] }))
-  const own: Figure = {
-    unitCode,
-    numerator: indicator.numerator,
-    denominator: indicator.denominator,
-    value: indicator.value,
-    met: indicator.met,
-    breakdowns: indicator.breakdowns.map((breakdown) => ({
-      dimensions: breakdown.dimensions as Figure['breakdowns'][number]['dimensions'],
-      cells: breakdown.cells,
-    })),
+/** The figures a report freezes: the ward's own, or the sum of the district's approved ward reports. */
+async function freeze(
+  work: Work,
+  level: ReportLevel,
+  target: UnitWithWards,
+  period: ReportingPeriod,
+): Promise<ReportSnapshot> {
+  const today = localDateOf(work.now)
+  const asOf = today < period.windowTo ? today : period.windowTo
+  const base = {
+    unitCode: target.unit.code,
+    unitName: target.unit.nameVi,
+    windowFrom: period.windowFrom,
+    windowTo: period.windowTo,
+    asOf,
+    computedAt: work.now.toISOString(),
   }
-  const published = publishFigures(
-    { kind: indicator.kind, source: indicator.source, hasDenominator: indicator.hasDenominator },
-    [...parts, own],
-    withhold,
+  if (level === 'ward') {
+    const figures = await indicatorFigures(work.tx, {
+      scope: work.scope,
+      year: period.year,
+      target,
+      windowFrom: period.windowFrom,
+      asOf,
+      now: work.now,
+      setsFor: (definition) => definition.breakdowns.map((dimension) => [dimension]),
+    })
+    return { ...base, indicators: snapshotIndicators(figures) }
+  }
+  const wardReports = await wardReportsOf(
+    work.tx,
+    [period.code],
+    target.wards.map((ward) => ward.code),
   )
-  return published[published.length - 1] ?? null
-}
-
-function publishSnapshot(snapshot: ReportSnapshot, withhold: boolean) {
+  const targets = new Map(
+    (await listTargets(work.tx, period.year)).map((row) => [
+      row.indicatorCode,
+      { comparator: row.comparator, value: row.value, unit: row.unit },
+    ]),
+  )
+  const approved = wardReports.filter((row) => row.state === 'approved')
   return {
-    unitCode: snapshot.unitCode,
-    unitName: snapshot.unitName,
-    windowFrom: snapshot.windowFrom,
-    windowTo: snapshot.windowTo,
-    asOf: snapshot.asOf,
-    computedAt: snapshot.computedAt,
-    smallCellsWithheld: withhold,
-    indicators: snapshot.indicators.map((indicator) => ({
-      code: indicator.code,
-      version: indicator.version,
-      nameVi: indicator.nameVi,
-      nameEn: indicator.nameEn,
-      kind: indicator.kind,
-      source: indicator.source,
-      available: indicator.available,
-      target: indicator.target,
-      figure: publishIndicator(indicator, snapshot.unitCode, withhold),
-    })),
-    ...(snapshot.consolidation ? { consolidation: snapshot.consolidation } : {}),
+    ...base,
+    indicators: consolidate(
+      approved.map((row) => ({ unitCode: row.unitCode, indicators: snapshotOf(row).indicators })),
+      targets,
+    ),
+    consolidation: target.wards.map((ward) => {
+      const report = wardReports.find((row) => row.unitCode === ward.code)
+      return {
+        unitCode: ward.code,
+        nameVi: ward.nameVi,
+        reportId: report?.id ?? null,
+        state: report?.state ?? null,
+        included: report?.state === 'approved',
+      }
+    }),
   }
 }
 
-const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString())
+// ---------------------------------------------------------------------------------------------
+// Creating, listing and reading
 
-export function toReportSummary(row: ReportRow) {
-  return {
-    id: row.id,
+/** The level of a new report: a ward's own, or a district's (or province's) consolidation. */
+function reportLevel(units: readonly UnitRow[], body: Static<typeof CreateReportBody>): ReportLevel {
+  const unit = units.find((row) => row.code === body.unitCode)
+  if (!unit || unit.level === 'residential_group') {
+    throw unprocessable('unknown_unit', `No ward or unit above a ward has the code ${body.unitCode}.`, [
+      { location: 'body', pointer: '/unitCode', message: 'is not a ward, district or province', code: 'unknown_unit' },
+    ])
+  }
+  const level: ReportLevel = unit.level === 'ward' ? 'ward' : 'district'
+  if (body.level !== undefined && body.level !== level) {
+    throw unprocessable('level_mismatch', `Unit ${unit.code} is a ${unit.level}: its report is a ${level} report.`, [
+      { location: 'body', pointer: '/level', message: `must be ${level} for this unit`, code: 'level_mismatch' },
+    ])
+  }
+  return level
+}
+
+/**
+ * Creates a ward's report (its figures frozen) or a district's consolidation of its approved ward
+ * reports; one report per unit and period.
+ */
+export async function createReport(work: Work, body: Static<typeof CreateReportBody>): Promise<ReportView | Refusal> {
+  const units = await listUnitRows(work.tx)
+  const level = reportLevel(units, body)
+  const permission = writerPermission[level]
+  if (!hasPermission(work.principal, permission)) {
+    await work.audit({
+      action: 'access.denied',
+      outcome: 'denied',
+      details: { permission, route: 'POST /v1/reports' },
+    })
+    return refuse(
+      forbidden(`A ${level} report needs the ${permission} permission, which your role does not hold.`, permission),
+    )
+  }
+  const period = await periodByCode(work.tx, body.periodCode)
+  const problems = bodyErrors(sectionProblems(body.sections ?? []))
+  if (localDateOf(work.now) < period.windowFrom) {
+    problems.push({
+      location: 'body',
+      pointer: '/periodCode',
+      message: `its window starts on ${period.windowFrom}`,
+      code: 'period_not_started',
+    })
+  }
+  if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be created.', problems)
+  const window = { from: period.windowFrom, to: period.windowTo }
+  const target = resolveUnit(units, work.principal, body.unitCode, window, 'body', '/unitCode')
+  // The period's window may not move under a report being created: its PUT takes this lock
+  // exclusively, and refuses to move a window that reports have frozen figures over.
+  await lockResource(work.tx, 'reporting_period', period.code, { shared: true })
+  const current = await periodByCode(work.tx, period.code)
+  if (current.windowFrom !== period.windowFrom || current.windowTo !== period.windowTo) {
+    throw conflict(
+      'period_changed',
+      `The data window of ${period.code} changed while the report was being created; create it again.`,
+      { windowFrom: current.windowFrom, windowTo: current.windowTo },
+    )
+  }
+  const existing = await findReportId(work.tx, target.unit.code, period.code)
+  if (existing) {
+    throw conflict('report_exists', `Unit ${target.unit.code} already has a report for ${period.code}.`, {
+      existingId: existing,
+    })
+  }
+  const snapshot = await freeze(work, level, target, period)
+  await keepPeriod(work.tx, period)
+  const row = await insertReport(work.tx, {
+    provinceCode: provinceOf(units, target.unit.code),
+    wardCode: target.unit.code,
+    residentialGroupCode: null,
+    unitCode: target.unit.code,
+    level,
+    periodCode: period.code,
+    snapshot: snapshot as unknown as Record<string, unknown>,
+    sections: body.sections ?? defaultSections(period.kind),
+    createdAt: work.now,
+    updatedAt: work.now,
+    createdBy: work.principal.id,
+  })
+  await work.audit({
+    action: 'report.create',
+    resourceType: 'report',
+    resourceId: row.id,
     unitCode: row.unitCode,
-    level: row.level,
-    periodCode: row.periodCode,
-    state: row.state,
-    submittedAt: iso(row.submittedAt),
-    firstSubmittedAt: iso(row.firstSubmittedAt),
-    timeliness: row.timeliness,
-    reviewedAt: iso(row.reviewedAt),
-    reviewComments: row.reviewComments,
-    submissionCount: row.submissionCount,
-    allowedActions: allowedActions(row.state, row.level),
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
+    outcome: 'success',
+    details: { periodCode: period.code, level },
+  })
+  return viewOf(work, row, [])
 }
 
-export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], withhold: boolean) {
+export async function reportPage(work: Work, query: Static<typeof ListReportsQuery>) {
+  const { limit = 50, cursor, period, unit, state } = query
+  const units = await listUnitRows(work.tx)
+  if (unit !== undefined && !units.some((row) => row.code === unit)) {
+    throw new HttpProblem(400, 'unknown_unit', `No unit has the code ${unit}.`, {
+      errors: [{ location: 'querystring', pointer: '/unit', message: 'is not a known unit' }],
+    })
+  }
+  const rows = await listReports(work.tx, visibilityFor(work.principal, units), {
+    period,
+    units: unit === undefined ? undefined : unitsAtOrBelow(units, unit),
+    state,
+    after: decodeCursor(cursor, ['text', 'text']),
+    limit: limit + 1,
+  })
+  const page = toPage(rows, limit, (row) => [row.periodCode, row.unitCode])
+  await work.audit({
+    action: 'report.list',
+    resourceType: 'report',
+    outcome: 'success',
+    details: {
+      filters: Object.keys(query)
+        .filter((key) => key !== 'cursor' && key !== 'limit')
+        .sort(),
+      count: page.items.length,
+    },
+  })
+  return { items: page.items.map(toReportSummary), nextCursor: page.nextCursor }
+}
+
+/** A year's reporting discipline: per period, each ward that owed the report and whether it came on time. */
+export async function reportTimeliness(work: Work, query: Static<typeof TimelinessQuery>) {
+  const { year, unit } = query
+  const units = await listUnitRows(work.tx)
+  const whole = resolveUnit(units, work.principal, unit, { from: `${year}-01-01`, to: `${year}-12-31` })
+  const periods = await periodsOfYear(work.tx, year)
+  const reports = await wardReportsOf(
+    work.tx,
+    periods.map((period) => period.code),
+    whole.wards.map((ward) => ward.code),
+  )
   return {
-    ...toReportSummary(row),
-    sections: row.sections,
-    snapshot: publishSnapshot(snapshotOf(row), withhold),
-    submissions: submissions.map((submission) => ({
-      number: submission.number,
-      submittedAt: submission.submittedAt.toISOString(),
-      outcome: submission.outcome,
-      reviewComments: submission.reviewComments,
-    })),
+    year,
+    unit: whole.unit,
+    periods: periods.map((period) => {
+      // The wards that owed this report are those that existed on its due date.
+      const window = { from: period.dueDate, to: period.dueDate }
+      const rows = resolveUnit(units, work.principal, whole.unit.code, window).wards.map((ward) => {
+        const report = reports.find((row) => row.unitCode === ward.code && row.periodCode === period.code)
+        const submittedAt = report?.firstSubmittedAt ?? null
+        return {
+          unitCode: ward.code,
+          nameVi: ward.nameVi,
+          reportId: report?.id ?? null,
+          state: report?.state ?? null,
+          timeliness: report?.timeliness ?? submissionTimeliness(period, submittedAt, work.now),
+          firstSubmittedAt: submittedAt === null ? null : submittedAt.toISOString(),
+        }
+      })
+      const summary = timelinessSummary(rows.map((row) => row.timeliness))
+      return {
+        code: period.code,
+        kind: period.kind,
+        dueDate: period.dueDate,
+        expected: rows.length,
+        submitted: rows.filter((row) => row.firstSubmittedAt !== null).length,
+        onTime: summary.onTime,
+        late: summary.late,
+        missing: summary.missing,
+        notDue: summary.notDue,
+        onTimePercentage: summary.onTimePercentage,
+        wards: rows,
+      }
+    }),
   }
 }
 
-/** The province a unit lies in, walking up its parents. */
-export function provinceOf(rows: readonly UnitRow[], code: string): string {
-  const byCode = new Map(rows.map((row) => [row.code, row]))
-  let current = byCode.get(code)
-  for (let depth = 0; current && depth < 6; depth++) {
-    if (current.level === 'province') return current.code
-    current = current.parentCode ? byCode.get(current.parentCode) : undefined
+/** A visible report, its read audited as `action` (404s too: the refusal answers after the audit commits). */
+async function visibleReport(
+  work: Work,
+  id: string,
+  action: string,
+  details?: Record<string, unknown>,
+): Promise<{ row: ReportRow; units: UnitRow[] } | Refusal> {
+  const units = await listUnitRows(work.tx)
+  const row = await getReport(work.tx, visibilityFor(work.principal, units), id)
+  await work.audit({
+    action,
+    resourceType: 'report',
+    resourceId: id,
+    unitCode: row?.unitCode ?? null,
+    outcome: row ? 'success' : 'not_found',
+    ...(details === undefined ? {} : { details }),
+  })
+  return row ? { row, units } : refuse(notFound('Report', id))
+}
+
+export async function readReport(work: Work, id: string): Promise<ReportView | Refusal> {
+  const found = await visibleReport(work, id, 'report.read')
+  if (found instanceof Refusal) return found
+  return viewOf(work, found.row, await listSubmissions(work.tx, id))
+}
+
+/** A report as a document to export, audited as an export. */
+export async function reportExport(work: Work, id: string, format: Static<typeof ReportExportQuery>['format']) {
+  const found = await visibleReport(work, id, 'report.export', { format })
+  if (found instanceof Refusal) return found
+  const period = await periodByCode(work.tx, found.row.periodCode)
+  return toReportDocument(found.row, period, found.units, withholdsSmallCells(work.principal), work.now)
+}
+
+export async function reportDataValueSet(work: Work, id: string) {
+  const found = await visibleReport(work, id, 'report.dhis2', {})
+  if (found instanceof Refusal) return found
+  return toDataValueSet(found.row, withholdsSmallCells(work.principal))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workflow
+
+/**
+ * Runs one action on a visible report: finds it (a 404 audited), checks the permission its level needs
+ * (a 403 audited) and that its state allows the action, then applies `change`, which answers undefined
+ * when the report's version moved meanwhile.
+ */
+async function act(
+  work: Work,
+  id: string,
+  action: ReportAction,
+  expectedVersion: number | undefined,
+  change: (row: ReportRow, units: readonly UnitRow[]) => Promise<ReportRow | undefined>,
+): Promise<ReportView | Refusal> {
+  const units = await listUnitRows(work.tx)
+  const row = await getReport(work.tx, visibilityFor(work.principal, units), id)
+  if (!row) {
+    await work.audit({ action: `report.${action}`, resourceType: 'report', resourceId: id, outcome: 'not_found' })
+    return refuse(notFound('Report', id))
   }
-  return ''
+  const needed = action === 'approve' || action === 'return' ? 'reports:review' : writerPermission[row.level]
+  if (!hasPermission(work.principal, needed)) {
+    await work.audit({
+      action: 'access.denied',
+      resourceType: 'report',
+      resourceId: id,
+      unitCode: row.unitCode,
+      outcome: 'denied',
+      details: { permission: needed },
+    })
+    return refuse(
+      forbidden(`This operation on this report needs the ${needed} permission, which your role does not hold.`, needed),
+    )
+  }
+  if (!allowedActions(row.state, row.level).includes(action)) {
+    throw conflict(
+      'invalid_report_state',
+      `A ${row.state} ${row.level} report cannot be given the action "${action}".`,
+      {
+        state: row.state,
+        allowedActions: allowedActions(row.state, row.level),
+      },
+    )
+  }
+  if (expectedVersion !== undefined && expectedVersion !== row.version) throw staleVersion(row.version)
+  const updated = await change(row, units)
+  if (!updated) throw staleVersion(row.version)
+  await work.audit({
+    action: `report.${action}`,
+    resourceType: 'report',
+    resourceId: id,
+    unitCode: row.unitCode,
+    outcome: 'success',
+    details: { state: updated.state },
+  })
+  return viewOf(work, updated, await listSubmissions(work.tx, id))
+}
+
+/** The outbox event of a ward report's move: figures and narrative stay in the report, events carry its state. */
+async function reportEvent(
+  work: Work,
+  row: ReportRow,
+  type: 'report.submitted' | 'report.approved' | 'report.returned',
+): Promise<void> {
+  const period = await periodByCode(work.tx, row.periodCode)
+  const iso = (instant: Date | null) => instant?.toISOString() ?? null
+  await recordEvent(work.tx, {
+    type,
+    occurredAt: work.now,
+    unit: { provinceCode: row.provinceCode, wardCode: row.wardCode, residentialGroupCode: null },
+    resourceType: 'report',
+    resourceId: row.id,
+    data: {
+      reportId: row.id,
+      unitCode: row.unitCode,
+      level: row.level,
+      periodCode: row.periodCode,
+      state: row.state,
+      submissionNumber: row.submissionCount,
+      submittedAt: iso(row.submittedAt),
+      firstSubmittedAt: iso(row.firstSubmittedAt),
+      timeliness: row.timeliness,
+      reviewedAt: iso(row.reviewedAt),
+      dueDate: period.dueDate,
+    },
+    dedupeKey: `${type}:${row.id}:${row.submissionCount}`,
+  })
+}
+
+/** Changes a draft or returned report's narrative, or freezes its figures again. */
+export async function editReport(
+  work: Work,
+  id: string,
+  body: Static<typeof UpdateReportBody>,
+  expectedVersion: number,
+): Promise<ReportView | Refusal> {
+  const { sections, refreshFigures } = body
+  const problems = bodyErrors(sectionProblems(sections ?? []))
+  if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be changed.', problems)
+  return act(work, id, 'edit', expectedVersion, async (current, units) => {
+    const changes: Partial<ReportRow> = { updatedAt: work.now }
+    if (sections !== undefined) changes.sections = sections
+    if (refreshFigures) {
+      const period = await periodByCode(work.tx, current.periodCode)
+      const window = { from: period.windowFrom, to: period.windowTo }
+      const target = resolveUnit(units, work.principal, current.unitCode, window)
+      changes.snapshot = (await freeze(work, current.level, target, period)) as unknown as Record<string, unknown>
+    }
+    return updateReport(work.tx, current.id, current.version, changes)
+  })
+}
+
+/** Submits a draft or returned report, stamped by the server clock; each submission is kept. */
+export async function submitReport(
+  work: Work,
+  id: string,
+  expectedVersion: number | undefined,
+): Promise<ReportView | Refusal> {
+  return act(work, id, 'submit', expectedVersion, async (current) => {
+    const period = await periodByCode(work.tx, current.periodCode)
+    const number = current.submissionCount + 1
+    const updated = await updateReport(work.tx, current.id, current.version, {
+      state: stateAfter.submit,
+      submittedAt: work.now,
+      submittedBy: work.principal.id,
+      ...firstSubmission(current, period, work.now),
+      reviewedAt: null,
+      reviewedBy: null,
+      reviewComments: null,
+      submissionCount: number,
+      updatedAt: work.now,
+    })
+    if (!updated) return undefined
+    await insertSubmission(work.tx, {
+      reportId: current.id,
+      provinceCode: current.provinceCode,
+      wardCode: current.wardCode,
+      residentialGroupCode: null,
+      number,
+      snapshot: current.snapshot,
+      sections: current.sections,
+      submittedAt: work.now,
+      submittedBy: work.principal.id,
+    })
+    // Events carry a ward; a district's report has none, and its submission is read from the report itself.
+    if (updated.level === 'ward') await reportEvent(work, updated, 'report.submitted')
+    return updated
+  })
+}
+
+/** The district's review of a submitted ward report: approved (then consolidated), or returned with comments. */
+export async function reviewReport(
+  work: Work,
+  id: string,
+  decision: { action: 'approve' } | { action: 'return'; comments: string },
+  expectedVersion: number | undefined,
+): Promise<ReportView | Refusal> {
+  const comments = decision.action === 'return' ? decision.comments : null
+  return act(work, id, decision.action, expectedVersion, async (current) => {
+    const updated = await updateReport(work.tx, current.id, current.version, {
+      state: stateAfter[decision.action],
+      reviewedAt: work.now,
+      reviewedBy: work.principal.id,
+      reviewComments: comments,
+      updatedAt: work.now,
+    })
+    if (!updated) return undefined
+    const approved = decision.action === 'approve'
+    await reviewLatestSubmission(work.tx, current.id, approved ? 'approved' : 'returned', comments)
+    await reportEvent(work, updated, approved ? 'report.approved' : 'report.returned')
+    return updated
+  })
 }

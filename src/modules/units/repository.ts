@@ -5,7 +5,7 @@ import type { UnitsData } from '../../reference/index.js'
 import type { Unit } from './schemas.js'
 import { unitSuccessions, units, type UnitLevel } from './tables.js'
 
-type UnitRow = typeof units.$inferSelect
+export type UnitRow = typeof units.$inferSelect
 
 export function toUnit(row: UnitRow): Unit {
   return {
@@ -23,7 +23,7 @@ export function toUnit(row: UnitRow): Unit {
   }
 }
 
-export function validOn(asOf: string): SQL {
+function validOn(asOf: string): SQL {
   return and(lte(units.validFrom, asOf), or(isNull(units.validTo), gte(units.validTo, asOf)))!
 }
 

@@ -11,7 +11,7 @@ export const UnitCode = Type.String({
   description: 'unit code',
 })
 
-export const UnitLinkSchema = Type.Object(
+const UnitLinkSchema = Type.Object(
   {
     code: Type.String(),
     effectiveDate: IsoDate(),

@@ -13,7 +13,7 @@ const indexes = new WeakMap<readonly UnitNode[], ReadonlyMap<string, UnitNode>>(
  * The tree's units by code. The tree is loaded once a minute and never changed in place, so its index is
  * built once per tree rather than once per record (an import checks a hundred thousand addresses).
  */
-export function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
+function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
   let index = indexes.get(tree)
   if (!index) {
     index = new Map(tree.map((unit) => [unit.code, unit]))

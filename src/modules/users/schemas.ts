@@ -4,7 +4,7 @@ import { UnitCode } from '../units/schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const Username = Type.String({
+const Username = Type.String({
   pattern: '^[a-z0-9._-]{3,64}$',
   description: 'lower-case letters, digits, dot, dash, underscore; 3–64',
 })
@@ -144,7 +144,7 @@ export const MeSchema = Type.Object(
   { $id: 'Me', additionalProperties: false },
 )
 
-export const RoleSchema = Type.Object(
+const RoleSchema = Type.Object(
   {
     code: Type.String(),
     nameVi: Type.String(),

@@ -113,7 +113,7 @@ export async function eventsToDispatch(tx: Executor, after: number, limit: numbe
     .limit(limit)
 }
 
-export const dispatchCursorName = 'webhooks'
+const dispatchCursorName = 'webhooks'
 /** A second row of the cursor table: the watch on the gap right after the cursor, while there is one. */
 const gapWatchName = 'webhooks:gap-watch'
 

@@ -64,7 +64,7 @@ export interface EventEnvelope {
  */
 const aggregateOnlyRoles: ReadonlySet<string> = new Set(['city_system'])
 
-export interface Entitlements {
+interface Entitlements {
   /** Children as individuals: names, ID numbers, dates of birth, record ids. */
   registry: boolean
   /** Sensitive fields and the sensitive special-circumstance groups (đ, e, g, i, l, m). */
@@ -75,7 +75,7 @@ export interface Entitlements {
   incidentsSensitive: boolean
 }
 
-export function entitlementsOf(reader: EventReader): Entitlements {
+function entitlementsOf(reader: EventReader): Entitlements {
   const individuals = !aggregateOnlyRoles.has(reader.role)
   const has = (permission: string) => individuals && reader.permissions.has(permission)
   return {
@@ -409,7 +409,7 @@ export function feedHorizon(
 }
 
 /** The bytes a signature covers: the event id, the timestamp and the exact body, dot-separated. */
-export function signedContent(eventId: string, timestamp: number, body: string): string {
+function signedContent(eventId: string, timestamp: number, body: string): string {
   return `${eventId}.${timestamp}.${body}`
 }
 
@@ -420,7 +420,7 @@ export function signWebhook(secret: string, eventId: string, timestamp: number, 
     .digest('hex')}`
 }
 
-export const replayToleranceSeconds = 5 * 60
+const replayToleranceSeconds = 5 * 60
 
 /**
  * What a receiver does (and what docs/webhooks.md shows): recompute the signature, compare in constant

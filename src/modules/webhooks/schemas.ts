@@ -10,7 +10,7 @@ const EventTypeSchema = Type.Enum([...eventTypes], {
   description: 'an event type; see docs/webhooks.md for what each carries',
 })
 
-export const EventSchema = Type.Object(
+const EventSchema = Type.Object(
   {
     id: Type.String({
       format: 'uuid',
@@ -146,7 +146,7 @@ export const ListWebhooksQuery = Type.Object({ ...PaginationQuery }, { additiona
 
 const DeliveryId = Type.String({ pattern: '^[1-9][0-9]{0,17}$', description: 'a delivery attempt’s id' })
 
-export const DeliverySchema = Type.Object(
+const DeliverySchema = Type.Object(
   {
     id: DeliveryId,
     eventId: Type.String({ format: 'uuid', description: 'the Webhook-Id the receiver saw' }),

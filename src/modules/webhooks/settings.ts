@@ -15,7 +15,7 @@ export interface WebhookSettings {
   timeoutMs: number
 }
 
-export const defaultWebhookSettings: WebhookSettings = {
+const defaultWebhookSettings: WebhookSettings = {
   allowHttp: false,
   allowedHosts: [],
   maxAttempts: 10,
@@ -26,7 +26,7 @@ export const defaultWebhookSettings: WebhookSettings = {
  * A delivery holds its job's lease (60 s) while it waits for the receiver; capping the timeout well
  * below it means no other worker can take the job over while this one is still talking to the receiver.
  */
-export const maxDeliveryTimeoutMs = 30_000
+const maxDeliveryTimeoutMs = 30_000
 
 /**
  * Read on every use, so settings changed after start (a test, a reload) are honoured; a Config built by

@@ -13,7 +13,7 @@ import {
 } from '../../../src/modules/children/tables.js'
 import { MeasureSource } from '../../../src/modules/indicators/measures.js'
 import { periodsOfYear } from '../../../src/modules/indicators/repository.js'
-import { indicatorFigures } from '../../../src/modules/indicators/service.js'
+import { indicatorFigures } from '../../../src/modules/indicators/figures.js'
 import { inScope, systemScope, textArray, type Scope } from '../../../src/platform/scope.js'
 import { createTestApp, onPostgres, type TestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'

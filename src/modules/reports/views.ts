@@ -1,0 +1,156 @@
+/**
+ * Reports as the API shows them: one builder per response shape (a summary in a list, the report with
+ * its snapshot and submissions, the DHIS2 data value set, the document of an export). Frozen figures are
+ * published to the caller here, small cells withheld from machine clients.
+ */
+import { localDateOf } from '../calendar/rules.js'
+import { displayDate, exportRows, placeOf } from '../indicators/export.js'
+import type { Figure } from '../indicators/figures.js'
+import { publishFigures, type PublishedFigure } from '../indicators/publication.js'
+import type { UnitRow } from '../indicators/repository.js'
+import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
+import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
+import { allowedActions, periodTitles, type SnapshotIndicator } from './rules.js'
+
+/** A frozen figure as the caller may see it (a district's total protected together with its wards' figures). */
+function publishIndicator(indicator: SnapshotIndicator, unitCode: string, withhold: boolean): PublishedFigure | null {
+  if (!indicator.available) return null
+  const parts: Figure[] = (indicator.parts ?? []).map((part) => ({ ...part, value: null, met: null, breakdowns: [] }))
+  const own: Figure = {
+    unitCode,
+    numerator: indicator.numerator,
+    denominator: indicator.denominator,
+    value: indicator.value,
+    met: indicator.met,
+    breakdowns: indicator.breakdowns.map((breakdown) => ({
+      dimensions: breakdown.dimensions as Figure['breakdowns'][number]['dimensions'],
+      cells: breakdown.cells,
+    })),
+  }
+  const published = publishFigures(
+    { kind: indicator.kind, source: indicator.source, hasDenominator: indicator.hasDenominator },
+    [...parts, own],
+    withhold,
+  )
+  return published[published.length - 1] ?? null
+}
+
+function publishSnapshot(snapshot: ReportSnapshot, withhold: boolean) {
+  return {
+    unitCode: snapshot.unitCode,
+    unitName: snapshot.unitName,
+    windowFrom: snapshot.windowFrom,
+    windowTo: snapshot.windowTo,
+    asOf: snapshot.asOf,
+    computedAt: snapshot.computedAt,
+    smallCellsWithheld: withhold,
+    indicators: snapshot.indicators.map((indicator) => ({
+      code: indicator.code,
+      version: indicator.version,
+      nameVi: indicator.nameVi,
+      nameEn: indicator.nameEn,
+      kind: indicator.kind,
+      source: indicator.source,
+      available: indicator.available,
+      target: indicator.target,
+      figure: publishIndicator(indicator, snapshot.unitCode, withhold),
+    })),
+    ...(snapshot.consolidation ? { consolidation: snapshot.consolidation } : {}),
+  }
+}
+
+const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString())
+
+/** A report in a list (ReportSummary). */
+export function toReportSummary(row: ReportRow) {
+  return {
+    id: row.id,
+    unitCode: row.unitCode,
+    level: row.level,
+    periodCode: row.periodCode,
+    state: row.state,
+    submittedAt: iso(row.submittedAt),
+    firstSubmittedAt: iso(row.firstSubmittedAt),
+    timeliness: row.timeliness,
+    reviewedAt: iso(row.reviewedAt),
+    reviewComments: row.reviewComments,
+    submissionCount: row.submissionCount,
+    allowedActions: allowedActions(row.state, row.level),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+/** A report with its narrative, frozen figures and submissions (Report); `version` is its entity tag. */
+export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], withhold: boolean) {
+  return {
+    ...toReportSummary(row),
+    sections: row.sections,
+    snapshot: publishSnapshot(snapshotOf(row), withhold),
+    submissions: submissions.map((submission) => ({
+      number: submission.number,
+      submittedAt: submission.submittedAt.toISOString(),
+      outcome: submission.outcome,
+      reviewComments: submission.reviewComments,
+    })),
+  }
+}
+
+export type ReportView = ReturnType<typeof toReport>
+
+/** A report's figures as a DHIS2 dataValueSets document (DataValueSet). */
+export function toDataValueSet(row: ReportRow, withhold: boolean) {
+  const { year, kind } = parsePeriodCode(row.periodCode)!
+  const period = dhis2Period({ year, kind })
+  const dataValues = snapshotOf(row).indicators.flatMap((indicator) => {
+    const value = publishIndicator(indicator, row.unitCode, withhold)?.value
+    return typeof value === 'number'
+      ? [{ dataElement: indicator.code, period, orgUnit: row.unitCode, value: String(value) }]
+      : []
+  })
+  return {
+    period,
+    orgUnit: row.unitCode,
+    completeDate: row.submittedAt ? localDateOf(row.submittedAt) : null,
+    dataValues,
+  }
+}
+
+const stateLabels: Record<ReportRow['state'], string> = {
+  draft: 'dự thảo',
+  submitted: 'đã gửi',
+  approved: 'đã duyệt',
+  returned: 'trả lại để chỉnh sửa',
+}
+
+/** A report as a document to export (XLSX ready to print and sign, CSV or JSON). */
+export function toReportDocument(
+  row: ReportRow,
+  period: ReportingPeriod,
+  units: readonly UnitRow[],
+  withhold: boolean,
+  generatedAt: Date,
+) {
+  const snapshot = snapshotOf(row)
+  const indicators = snapshot.indicators
+    .filter((indicator) => indicator.available)
+    .map((indicator) => ({ ...indicator, values: [publishIndicator(indicator, row.unitCode, withhold)!] }))
+  const unit = units.find((candidate) => candidate.code === row.unitCode)
+  const superior = unit?.parentCode ? units.find((candidate) => candidate.code === unit.parentCode) : undefined
+  const ref = (candidate: UnitRow) => ({ code: candidate.code, nameVi: candidate.nameVi, level: candidate.level })
+  const unitRef = unit ? ref(unit) : { code: row.unitCode, nameVi: snapshot.unitName, level: row.level }
+  return {
+    fileName: `report-${row.unitCode}-${row.periodCode}`,
+    title: `${periodTitles[period.kind]} ${period.year}`,
+    unit: unitRef,
+    superior: superior?.nameVi ?? unitRef.nameVi,
+    place: placeOf({ unit: unitRef, superior: superior ? ref(superior) : null }),
+    period: `Hạn nộp: ${displayDate(period.dueDate)} - trạng thái: ${stateLabels[row.state]}`,
+    windowFrom: snapshot.windowFrom,
+    asOf: snapshot.asOf,
+    generatedAt,
+    sections: row.sections.filter((section) => section.text.trim() !== '').map(({ title, text }) => ({ title, text })),
+    rows: exportRows(indicators, new Map([[row.unitCode, snapshot.unitName]])),
+  }
+}

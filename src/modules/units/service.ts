@@ -1,0 +1,140 @@
+/**
+ * The administrative units as the routes serve them: listing and reading units, adding a residential
+ * group under a ward, correcting a unit. Units are reference data, not personal data: the writes run in
+ * plain transactions with their audit event, and drop the principal directory's unit tree, so
+ * jurisdictions follow at once.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
+import type { Executor } from '../../db/client.js'
+import { audit } from '../../platform/audit.js'
+import { staleVersion } from '../../platform/concurrency.js'
+import { decodeCursor, toPage } from '../../platform/pagination.js'
+import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { getUnit, getUnitRow, insertUnit, listUnits, updateUnit, type UnitRow } from './repository.js'
+import type { CreateUnitBody, ListUnitsQuery, UpdateUnitBody } from './schemas.js'
+
+export async function unitPage(db: Executor, query: Static<typeof ListUnitsQuery>) {
+  const { limit = 50, cursor, level, parent, asOf } = query
+  const after = decodeCursor(cursor, ['text'])?.[0]
+  const rows = await listUnits(db, {
+    level,
+    parent,
+    asOf,
+    after: after === undefined ? undefined : String(after),
+    limit: limit + 1,
+  })
+  return toPage(rows, limit, (unit) => [unit.code])
+}
+
+/** A unit with its predecessor and successor links, and its version. */
+export async function readUnit(db: Executor, code: string) {
+  const [unit, row] = await Promise.all([getUnit(db, code), getUnitRow(db, code)])
+  if (!unit || !row) throw notFound('Unit', code)
+  return { unit, version: row.version }
+}
+
+/** What is wrong with a new residential group: its parent must be a ward, and its validity within the ward's. */
+function groupProblems(body: Static<typeof CreateUnitBody>, parent: UnitRow | undefined): FieldError[] {
+  const problems: FieldError[] = []
+  if (!parent || parent.level !== 'ward') {
+    problems.push({
+      location: 'body',
+      pointer: '/parentCode',
+      message: 'must be the code of a ward',
+      code: 'invalid_parent',
+    })
+  } else if (body.validFrom < parent.validFrom || (parent.validTo !== null && body.validFrom > parent.validTo)) {
+    problems.push({
+      location: 'body',
+      pointer: '/validFrom',
+      message: 'must fall within the ward’s validity',
+      code: 'outside_parent_validity',
+    })
+  }
+  if (body.validTo !== undefined && body.validTo < body.validFrom) {
+    problems.push({
+      location: 'body',
+      pointer: '/validTo',
+      message: 'must not be before validFrom',
+      code: 'invalid_range',
+    })
+  }
+  return problems
+}
+
+/** Adds a residential group (tổ dân phố) under a ward. */
+export async function addResidentialGroup(
+  request: FastifyRequest,
+  body: Static<typeof CreateUnitBody>,
+): Promise<UnitRow> {
+  const { database, clock, accounts } = request.server
+  const parent = await getUnitRow(database.db, body.parentCode)
+  const problems = groupProblems(body, parent)
+  if (problems.length > 0 || !parent) throw unprocessable('invalid_unit', 'The unit cannot be added.', problems)
+  if (await getUnitRow(database.db, body.code))
+    throw conflict('unit_exists', `A unit with code ${body.code} already exists.`)
+  const now = clock.now()
+  const row = await database.db.transaction(async (tx) => {
+    const created = await insertUnit(tx, {
+      code: body.code,
+      officialCode: body.officialCode ?? null,
+      nameVi: body.nameVi,
+      nameEn: body.nameEn ?? null,
+      level: 'residential_group',
+      parentCode: parent.code,
+      provinceCode: parent.provinceCode,
+      category: null,
+      validFrom: body.validFrom,
+      validTo: body.validTo ?? null,
+      confirmed: true,
+      source: 'admin',
+      createdAt: now,
+      updatedAt: now,
+    })
+    await audit(tx, request, {
+      action: 'unit.create',
+      resourceType: 'unit',
+      resourceId: created.code,
+      unitCode: parent.code,
+      outcome: 'success',
+    })
+    return created
+  })
+  accounts.principals.invalidateUnits()
+  return row
+}
+
+/** Corrects a unit at `expectedVersion`; the unit is then the administrators', kept from reference updates. */
+export async function correctUnit(
+  request: FastifyRequest,
+  code: string,
+  body: Static<typeof UpdateUnitBody>,
+  expectedVersion: number,
+): Promise<UnitRow> {
+  const { database, clock, accounts } = request.server
+  const current = await getUnitRow(database.db, code)
+  if (!current) throw notFound('Unit', code)
+  if (body.validTo && body.validTo < current.validFrom) {
+    throw unprocessable('invalid_unit', 'validTo is before the unit’s validFrom.', [
+      { location: 'body', pointer: '/validTo', message: 'must not be before validFrom', code: 'invalid_range' },
+    ])
+  }
+  const row = await database.db.transaction(async (tx) => {
+    const updated = await updateUnit(tx, current.code, expectedVersion, body, clock.now())
+    if (updated) {
+      await audit(tx, request, {
+        action: 'unit.update',
+        resourceType: 'unit',
+        resourceId: current.code,
+        unitCode: current.code,
+        outcome: 'success',
+        details: { fields: Object.keys(body).sort() },
+      })
+    }
+    return updated
+  })
+  if (!row) throw staleVersion(current.version)
+  accounts.principals.invalidateUnits()
+  return row
+}
