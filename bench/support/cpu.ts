@@ -14,7 +14,7 @@ export async function backendCpuSeconds(client: pg.Client): Promise<number | nul
   return processCpuSeconds(rows[0]!.pid)
 }
 
-export function processCpuSeconds(pid: number): number | null {
+function processCpuSeconds(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond

@@ -15,7 +15,7 @@ export function databaseUrl(serverUrl: string, database: string): string {
 
 const safeName = /^[a-z_][a-z0-9_]{0,62}$/
 
-export function assertDatabaseName(name: string): void {
+function assertDatabaseName(name: string): void {
   if (!safeName.test(name)) throw new Error(`database name must match ${safeName}: ${name}`)
 }
 

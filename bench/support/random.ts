@@ -22,7 +22,7 @@ function hashString(text: string): number {
 }
 
 /** The seed of record `index` of `stream`: distinct streams and indexes give unrelated sequences. */
-export function streamSeed(seed: number, stream: string, index: number): number {
+function streamSeed(seed: number, stream: string, index: number): number {
   return mix32(mix32(seed ^ hashString(stream)) + Math.imul(index, 0x9e3779b9))
 }
 

@@ -1,5 +1,5 @@
 /** The q-th quantile (0–1) of samples, by the nearest-rank method: always an observed value. */
-export function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN
   const rank = Math.max(1, Math.ceil(q * sorted.length))
   return sorted[Math.min(rank, sorted.length) - 1]!
