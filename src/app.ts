@@ -32,6 +32,9 @@ import reportRoutes from './modules/reports/routes.js'
 import { reportSchemas } from './modules/reports/schemas.js'
 import unitsRoutes from './modules/units/routes.js'
 import { unitSchemas } from './modules/units/schemas.js'
+import { reformSchemas } from './modules/reform/schemas.js'
+import reformRoutes from './modules/reform/routes.js'
+import { registerReformJobs } from './modules/reform/service.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
@@ -80,6 +83,7 @@ const sharedSchemas: TSchema[] = [
   ...auditSchemas,
   ...webhookSchemas,
   ...importSchemas,
+  ...reformSchemas,
 ]
 
 /** Builds the application without touching the network or the database: that happens on listen/requests. */
@@ -202,6 +206,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
   await app.register(webhookRoutes)
   registerWebhookJobs(app)
+  await app.register(reformRoutes)
+  registerReformJobs(app)
 
   return app
 }

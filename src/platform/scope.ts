@@ -18,6 +18,10 @@ export interface UnitNode {
   code: string
   level: 'province' | 'district' | 'ward' | 'residential_group'
   parentCode: string | null
+  /** Last day the unit existed; null while it does. */
+  validTo?: string | null
+  /** The wards this ward succeeded (the 2025 reorganisation): their records are its own until re-homed. */
+  predecessors?: readonly string[]
 }
 
 /** Pure: each unit's code → the units directly below it. */
@@ -32,14 +36,22 @@ export function unitsByParent(tree: readonly UnitNode[]): Map<string, UnitNode[]
   return children
 }
 
-/** Pure: the wards and residential groups at or below the assigned units. */
+/**
+ * Pure: the wards and residential groups at or below the assigned units, and by lineage the abolished
+ * wards a ward in scope succeeded. What is still filed at an abolished ward belongs to every one of its
+ * successors until it is re-homed (which moves it to one of them, and so out of the others' sight).
+ */
 export function resolveScope(tree: readonly UnitNode[], assigned: readonly string[]): Scope {
   const children = unitsByParent(tree)
   const byCode = new Map(tree.map((unit) => [unit.code, unit]))
   const wards = new Set<string>()
   const groups = new Set<string>()
   const visit = (unit: UnitNode) => {
-    if (unit.level === 'ward') wards.add(unit.code)
+    if (unit.level === 'ward') {
+      wards.add(unit.code)
+      for (const predecessor of unit.predecessors ?? [])
+        if (byCode.get(predecessor)?.level === 'ward') wards.add(predecessor)
+    }
     if (unit.level === 'residential_group') groups.add(unit.code)
     for (const child of children.get(unit.code) ?? []) visit(child)
   }

@@ -83,7 +83,7 @@ t.test(
     const file = join(folder, 'tre-em.csv')
     writeFileSync(
       file,
-      'externalId,fullName,sex,dateOfBirth,wardCode\nL-1,Trẻ Khóa Một,female,2018-01-01,00301\nL-2,Trẻ Khóa Hai,male,2019-02-02,00301\n',
+      'externalId,fullName,sex,dateOfBirth,wardCode\nL-1,Trẻ Khóa Một,female,2018-01-01,00301-2025\nL-2,Trẻ Khóa Hai,male,2019-02-02,00301-2025\n',
     )
 
     const direct = await cps(['import', 'children', file], { DATA_DIR: server.dataDir })

@@ -24,7 +24,7 @@ t.test('migrating and seeding again changes nothing', async (t) => {
     'units',
   ])
   const [count] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from units`)
-  t.equal(count?.n, 23)
+  t.equal(count?.n, 95)
 })
 
 t.test('extensions and the folding function exist', async (t) => {

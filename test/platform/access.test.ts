@@ -235,7 +235,7 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
 
 t.test('reading one child in one statement: the group boundary holds and no scope outlives the read', async (t) => {
   // One connection, so the query after a read runs where the read ran.
-  const ctx = await createTestApp(t, { env: { DATABASE_POOL_MAX: '1' } })
+  const ctx = await createTestApp(t, { env: { DATABASE_POOL_MAX: '1' }, now: '2024-06-15T03:00:00Z' })
   const { app } = ctx
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
   const groupA = `${wardA}-TDP03`

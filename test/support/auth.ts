@@ -39,6 +39,12 @@ export async function accountFor(
 export const wardA = '00301'
 export const wardB = '00304'
 export const province = '01'
+/**
+ * Wards that exist today (since the 2025 reorganisation), for tests that run on the real clock: an
+ * abolished ward takes no new record (422 unit_not_active).
+ */
+export const wardToday = '00301-2025'
+export const otherWardToday = '00322-2025'
 
 /** A machine client (e.g. a city system) and a token for it. */
 export async function clientFor({ app }: TestApp, spec: { role: string; units: string[] }): Promise<TestAccount> {

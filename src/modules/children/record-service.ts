@@ -12,7 +12,7 @@ import { conflict, notFound, type FieldError } from '../../platform/problem.js'
 import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
-import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
+import { addressProblems, placementFor, provinceOfUnit, unitFilterScope, type Placement } from '../units/tree.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { diffFields, redactChanges, sensitiveChildFields, trackedChildFields } from './history.js'
 import {
@@ -82,10 +82,12 @@ async function childProblems(
     wardCode: string
     residentialGroupCode?: string | null
   },
-  options: { checkAddress: boolean; isNew: boolean },
+  options: { checkAddress: boolean; isNew: boolean; placement: Placement },
 ): Promise<FieldError[]> {
   const problems: FieldError[] = []
-  if (options.checkAddress) problems.push(...addressProblems(await work.unitTree(), work.scope, record))
+  if (options.checkAddress) {
+    problems.push(...addressProblems(await work.unitTree(), work.scope, record, options.placement))
+  }
   problems.push(...birthProblems(record, today(work), options.isNew))
   if (record.ethnicityCode && !(await ethnicityExists(work.tx, record.ethnicityCode))) {
     problems.push({
@@ -150,13 +152,14 @@ function childEvent(
 }
 
 /** Registers a child: the record with its warnings and the likely duplicates in the caller's units. */
-export async function registerChild(work: Work, body: CreateChildInput) {
+export async function registerChild(work: Work, body: CreateChildInput, backfill = false) {
   assertSensitiveWriteAllowed(work.principal, sensitiveFieldsIn(body))
+  const placement = placementFor(work, backfill)
   const birth = normaliseBirth(body)
   const problems = await childProblems(
     work,
     { ...body, ...birth, ...body.address },
-    { checkAddress: true, isNew: true },
+    { checkAddress: true, isNew: true, placement },
   )
   if (problems.length > 0) throw invalid('The child cannot be registered.', problems)
   if (body.personalId) {
@@ -207,6 +210,7 @@ export async function registerChild(work: Work, body: CreateChildInput) {
     resourceId: row.id,
     unitCode: row.wardCode,
     outcome: 'success',
+    ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
   })
   await recordEvent(work.tx, childEvent('child.created', row, work.now, { source: row.source }))
   return {
@@ -319,7 +323,11 @@ export async function changeChild(work: Work, id: string, body: UpdateChildInput
   const current = await getChildRow(work.tx, work.scope, id)
   if (!current) throw notFound('Child', id)
   const next = changedRecord(current, change)
-  const problems = await childProblems(work, next, { checkAddress: change.address !== undefined, isNew: false })
+  const problems = await childProblems(work, next, {
+    checkAddress: change.address !== undefined,
+    isNew: false,
+    placement: placementFor(work),
+  })
   if (problems.length > 0) throw invalid('The change cannot be saved.', problems)
   if (
     fields.personalId &&

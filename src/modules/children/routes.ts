@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { BackfillQuery } from '../units/schemas.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
@@ -48,6 +49,7 @@ export default async function childRoutes(app: FastifyInstance) {
           'with `possibleDuplicates`. An ID number that does not match the birth year or sex gives a warning, not a rejection. ' +
           'Accepts Idempotency-Key.',
         body: CreateChildBody,
+        querystring: BackfillQuery,
         response: {
           201: ref(ChildSchema, 'The registered child, with warnings and possible duplicates'),
           ...problemResponses(400, 401, 403, 409, 422),
@@ -55,7 +57,7 @@ export default async function childRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const child = await scoped(request, (work) => registerChild(work, request.body), {
+      const child = await scoped(request, (work) => registerChild(work, request.body, request.query.backfill), {
         conflicts: registrationConflicts,
       })
       reply.code(201).header('location', `/v1/children/${child.id}`)

@@ -10,7 +10,8 @@ import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { unitFilterScope } from '../units/tree.js'
 import { actorFor, allowedNextStates } from './actors.js'
-import { criteriaSetForYear, type CriteriaSet } from './criteria-set-rules.js'
+import { unitCategoryKinds } from '../../reference/unit-categories.js'
+import { criteriaSetForYear, thresholdClassOf, type CriteriaSet, type WardCategory } from './criteria-set-rules.js'
 import {
   assessmentIdFor,
   getAssessmentRow,
@@ -51,7 +52,15 @@ export async function assessmentView(
   return toAssessment(row, set, scores, suggestions, allowedNextStates(work.principal, actor, row.state))
 }
 
-/** Problems with the ward an assessment is opened for: a ward in the caller's units, valid then, with a category. */
+/** The Decision 06 threshold class of the ward's category (the category in force on the date it was read on). */
+function thresholdClass(ward: Pick<WardRow, 'category'>): WardCategory | null {
+  return thresholdClassOf(ward.category, unitCategoryKinds())
+}
+
+/**
+ * Problems with the ward an assessment is opened for: a ward in the caller's units, valid then, with a
+ * category in force then that a threshold applies to.
+ */
 function wardProblems(scope: Scope, ward: WardRow | undefined, assessedOn: string): FieldError[] {
   const problem = (message: string, code: string): FieldError => ({
     location: 'body',
@@ -64,20 +73,23 @@ function wardProblems(scope: Scope, ward: WardRow | undefined, assessedOn: strin
   const problems: FieldError[] = []
   if (ward.validFrom > assessedOn || (ward.validTo !== null && ward.validTo < assessedOn))
     problems.push(problem(`is not a ward on ${assessedOn}`, 'ward_not_valid'))
-  if (ward.category === null)
-    problems.push(problem('has no category, which decides the total required', 'ward_without_category'))
+  if (thresholdClass(ward) === null)
+    problems.push(
+      problem(`has no category on ${assessedOn}, which decides the total required`, 'ward_without_category'),
+    )
   return problems
 }
 
 /**
  * Opens a ward's self-assessment for a year, under the criteria set that governs the year and the
- * threshold of the ward's category. One per ward and year: a second answers 409 with `existingId`.
+ * threshold of the ward's category in force on the assessment's date, recognised by the unit configured
+ * for that date. One per ward and year: a second answers 409 with `existingId`.
  */
 export async function openAssessment(work: Work, body: Static<typeof CreateAssessmentBody>): Promise<Assessment> {
   const { wardCode, year } = body
   const today = localDateOf(work.now)
   const assessedOn = body.assessedOn ?? today
-  const ward = await getWard(work.tx, wardCode)
+  const ward = await getWard(work.tx, wardCode, assessedOn)
   const set = criteriaSetForYear(
     (await listCriteriaSetRows(work.tx)).map((r) => r.definition),
     year,
@@ -93,7 +105,8 @@ export async function openAssessment(work: Work, body: Static<typeof CreateAsses
       message: 'no criteria set governs this year',
       code: 'no_criteria_set',
     })
-  if (problems.length > 0 || !ward?.category || set === null)
+  const category = ward ? thresholdClass(ward) : null
+  if (problems.length > 0 || !ward || category === null || set === null)
     throw unprocessable('invalid_assessment', 'The assessment cannot be opened.', problems)
   const existingId = await assessmentIdFor(work.tx, ward.code, year)
   if (existingId)
@@ -105,7 +118,8 @@ export async function openAssessment(work: Work, body: Static<typeof CreateAsses
     year,
     criteriaSetId: set.id,
     criteriaSetVersion: set.version,
-    category: ward.category,
+    category,
+    recognisingUnitCode: ward.recognisingUnitCode,
     assessedOn,
     createdAt: work.now,
     updatedAt: work.now,
@@ -149,9 +163,11 @@ export async function assessmentOverview(
   )
   const setOf = await criteriaSetsOf(work.tx, rows)
   const assessedWards = [...new Set(rows.map((row) => row.wardCode))]
-  const wards = (await wardsValidOn(work.tx, `${year}-12-31`, assessedWards)).filter(
-    (ward) => isUnitInScope(work.scope, ward.code, null) && (!unitScope || isUnitInScope(unitScope, ward.code, null)),
-  )
+  const wards = (await wardsValidOn(work.tx, `${year}-12-31`, assessedWards))
+    .filter(
+      (ward) => isUnitInScope(work.scope, ward.code, null) && (!unitScope || isUnitInScope(unitScope, ward.code, null)),
+    )
+    .map((ward) => ({ ...ward, category: thresholdClass(ward) }))
   const target = await planTarget(work.tx, year, targetIndicator)
   await work.audit({
     action: 'assessment.list',

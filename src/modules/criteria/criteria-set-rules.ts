@@ -7,6 +7,20 @@
 export const wardCategories = ['urban_ward_central_city', 'other', 'disadvantaged'] as const
 export type WardCategory = (typeof wardCategories)[number]
 
+/**
+ * The Decision 06 threshold class of a unit category (urban ward, township, commune…), as the unit
+ * categories reference maps it; a class name stands for itself (older data). Null for an unknown one.
+ */
+export function thresholdClassOf(
+  category: string | null,
+  kinds: readonly { code: string; decision06Class: WardCategory }[],
+): WardCategory | null {
+  if (category === null) return null
+  const kind = kinds.find((k) => k.code === category)
+  if (kind) return kind.decision06Class
+  return (wardCategories as readonly string[]).includes(category) ? (category as WardCategory) : null
+}
+
 export interface Threshold {
   /** Machine key of the figure the threshold is read against (implemented as a query elsewhere). */
   measure: string

@@ -6,6 +6,7 @@ import { careRecords, children, childCircumstances } from '../children/tables.js
 import { injuryKinds } from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
 import { planTargets } from '../indicators/tables.js'
+import { categoryOn, recognisingUnitOn } from '../units/repository.js'
 import { units } from '../units/tables.js'
 import { users } from '../users/tables.js'
 import type { CriteriaSet } from './criteria-set-rules.js'
@@ -177,23 +178,26 @@ export async function saveScore(tx: Executor, values: typeof assessmentScores.$i
 
 /* ---------------------------------------------------------------- units and targets */
 
+/** A ward with its category and recognising unit in force on a date (unit_categories). */
 export type WardRow = Pick<
   typeof units.$inferSelect,
   'code' | 'nameVi' | 'level' | 'provinceCode' | 'category' | 'validFrom' | 'validTo'
->
+> & { recognisingUnitCode: string | null }
 
-const wardColumns = {
+const wardColumns = (on: string) => ({
   code: units.code,
   nameVi: units.nameVi,
   level: units.level,
   provinceCode: units.provinceCode,
-  category: units.category,
+  category: categoryOn(on),
+  recognisingUnitCode: recognisingUnitOn(on),
   validFrom: units.validFrom,
   validTo: units.validTo,
-}
+})
 
-export async function getWard(db: Executor, code: string): Promise<WardRow | undefined> {
-  const [row] = await db.select(wardColumns).from(units).where(eq(units.code, code))
+/** A unit, with the category and recognising unit in force on `on`. */
+export async function getWard(db: Executor, code: string, on: string): Promise<WardRow | undefined> {
+  const [row] = await db.select(wardColumns(on)).from(units).where(eq(units.code, code))
   return row
 }
 
@@ -201,7 +205,7 @@ export async function getWard(db: Executor, code: string): Promise<WardRow | und
 export async function wardsValidOn(db: Executor, date: string, alsoCodes: string[]): Promise<WardRow[]> {
   const validOn = sql`${units.validFrom} <= ${date} and (${units.validTo} is null or ${units.validTo} >= ${date})`
   return db
-    .select(wardColumns)
+    .select(wardColumns(date))
     .from(units)
     .where(and(eq(units.level, 'ward'), alsoCodes.length > 0 ? or(validOn, inArray(units.code, alsoCodes)) : validOn))
     .orderBy(asc(units.code))
@@ -242,7 +246,9 @@ function childrenOfWardOn(scope: Scope, window: FigureWindow): SQL {
 
 /**
  * Residential groups of the ward valid on the date, and those with an active collaborator account
- * assigned to them. Accounts carry no history, so the current assignment is what counts.
+ * assigned to them. Accounts carry no history, so the current assignment is what counts. Unconfirmed
+ * groups (the synthetic reference list that stands in until the published one is loaded) are not
+ * counted: a ward's assessment does not rest on them.
  */
 export async function collaboratorCoverage(db: Executor, window: FigureWindow) {
   const [row] = await queryRows<{ residentialGroups: number; groupsWithCollaborator: number }>(
@@ -253,7 +259,7 @@ export async function collaboratorCoverage(db: Executor, window: FigureWindow) {
             where ${users.role} = 'collaborator' and ${users.active} and ${units.code} = any(${users.units})
           )))::int as "groupsWithCollaborator"
         from ${units}
-        where ${units.level} = 'residential_group' and ${units.parentCode} = ${window.ward}
+        where ${units.level} = 'residential_group' and ${units.parentCode} = ${window.ward} and ${units.confirmed}
           and ${units.validFrom} <= ${window.asOf}::date and (${units.validTo} is null or ${units.validTo} >= ${window.asOf}::date)`,
   )
   return row!

@@ -231,8 +231,17 @@ export const AssessmentSchema = Type.Object(
     year: Type.Integer(),
     assessedOn: IsoDate(),
     category: Type.Enum([...wardCategories], {
-      description: 'the ward’s category when assessed; decides the total required',
+      description:
+        'the Decision 06 threshold class of the ward’s category in force on assessedOn ' +
+        '(GET /v1/units/{code}/categories); decides the total required',
     }),
+    recognisingUnitCode: Nullable(
+      Type.String({
+        description:
+          'the unit that recognises the ward child-friendly, as configured for assessedOn ' +
+          '(the district before the 2025 reform, the city after)',
+      }),
+    ),
     criteriaSet: Type.Object(
       { id: Type.String(), version: Type.Integer(), legalBasis: Type.String() },
       {

@@ -44,6 +44,8 @@ export const assessments = pgTable(
     criteriaSetVersion: integer('criteria_set_version').notNull(),
     category: text('category', { enum: ['urban_ward_central_city', 'other', 'disadvantaged'] }).notNull(),
     assessedOn: text('assessed_on').notNull(),
+    /** The unit that recognises the ward, as configured on `assessedOn` (unit_categories). */
+    recognisingUnitCode: text('recognising_unit_code'),
     state: text('state', { enum: assessmentStates }).notNull().default('draft'),
     minutesReference: text('minutes_reference'),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),

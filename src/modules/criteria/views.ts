@@ -3,7 +3,7 @@
  * (CriteriaSet, Assessment, AssessmentOverview). Pure: the rows, sets and scores come in as arguments.
  */
 import { percentage, targetMet } from '../indicators/rules.js'
-import type { CriteriaSet } from './criteria-set-rules.js'
+import type { CriteriaSet, WardCategory } from './criteria-set-rules.js'
 import type { AssessmentRow, CriteriaSetRow, PlanTargetRow, ScoreRow, WardRow } from './repository.js'
 import type { Assessment, AssessmentCriterion, AssessmentOverview, ScoreSuggestion } from './schemas.js'
 import { verdict, type Verdict } from './verdict-rules.js'
@@ -96,6 +96,7 @@ export function toAssessment(
     year: row.year,
     assessedOn: row.assessedOn,
     category: row.category,
+    recognisingUnitCode: row.recognisingUnitCode,
     criteriaSet: { id: set.id, version: set.version, legalBasis: set.legalBasis },
     state: row.state,
     total: result.total,
@@ -137,7 +138,7 @@ export interface OverviewInput {
   year: number
   unit: string | undefined
   /** The wards shown, in order: those in the caller's units (and below `unit`). */
-  wards: readonly WardRow[]
+  wards: readonly (WardRow & { category: WardCategory | null })[]
   /** The year's assessments in the caller's units. */
   rows: readonly AssessmentRow[]
   scores: readonly ScoreRow[]
@@ -145,7 +146,7 @@ export interface OverviewInput {
   target: PlanTargetRow | undefined
 }
 
-function toOverviewItem(ward: WardRow, row: AssessmentRow | undefined, input: OverviewInput) {
+function toOverviewItem(ward: OverviewInput['wards'][number], row: AssessmentRow | undefined, input: OverviewInput) {
   if (!row) return { wardCode: ward.code, wardName: ward.nameVi, category: ward.category, assessment: null }
   const set = input.setOf(row)
   const result = assessmentVerdict(

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { BackfillQuery } from '../units/schemas.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { conflict } from '../../platform/problem.js'
 import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
@@ -29,11 +30,12 @@ export default async function householdRoutes(app: FastifyInstance) {
         tags: ['households'],
         summary: 'Open a household in the household child book',
         body: CreateHouseholdBody,
+        querystring: BackfillQuery,
         response: { 201: ref(HouseholdSchema, 'The household'), ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const row = await scoped(request, (work) => openHousehold(work, request.body), {
+      const row = await scoped(request, (work) => openHousehold(work, request.body, request.query.backfill), {
         conflicts: { households_source_external_key: externalIdTaken },
       })
       reply.code(201).header('location', `/v1/households/${row.id}`)

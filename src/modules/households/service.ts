@@ -9,7 +9,7 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { foldName } from '../children/rules.js'
-import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
+import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import {
   getHouseholdRow,
   householdChildren,
@@ -63,9 +63,14 @@ function povertyProblems(
 
 const headNameOf = (name: string) => name.trim().replace(/\s+/g, ' ')
 
-export async function openHousehold(work: Work, body: Static<typeof CreateHouseholdBody>): Promise<HouseholdRow> {
+export async function openHousehold(
+  work: Work,
+  body: Static<typeof CreateHouseholdBody>,
+  backfill = false,
+): Promise<HouseholdRow> {
   const tree = await work.unitTree()
-  const problems = [...addressProblems(tree, work.scope, body.address), ...povertyProblems(body.poverty)]
+  const placement = placementFor(work, backfill)
+  const problems = [...addressProblems(tree, work.scope, body.address, placement), ...povertyProblems(body.poverty)]
   if (problems.length > 0) throw unprocessable('invalid_record', 'The household cannot be opened.', problems)
   const created = await insertHousehold(work.tx, {
     provinceCode: provinceOfUnit(tree, body.address.wardCode),
@@ -90,6 +95,7 @@ export async function openHousehold(work: Work, body: Static<typeof CreateHouseh
     resourceId: created.id,
     unitCode: created.wardCode,
     outcome: 'success',
+    ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
   })
   return created
 }
@@ -140,7 +146,7 @@ export async function changeHousehold(
 ): Promise<HouseholdRow | Refusal> {
   const tree = await work.unitTree()
   const problems = [
-    ...(body.address ? addressProblems(tree, work.scope, body.address) : []),
+    ...(body.address ? addressProblems(tree, work.scope, body.address, placementFor(work)) : []),
     ...povertyProblems(body.poverty),
   ]
   if (problems.length > 0) throw unprocessable('invalid_record', 'The change cannot be saved.', problems)

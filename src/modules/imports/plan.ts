@@ -444,7 +444,10 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
   problems.push(...schemaProblems(validateChildBody, body, childColumnOf))
   if (problems.length === 0) {
     problems.push(...problemsFromFieldErrors(birthProblems(next, context.asOf, existing === null), childColumnOf))
-    problems.push(...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next), childColumnOf))
+    const placement = { today: context.asOf, historyAllowed: existing?.wardCode === next.wardCode }
+    problems.push(
+      ...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next, placement), childColumnOf),
+    )
     if (next.ethnicityCode && !context.ethnicities.has(next.ethnicityCode)) {
       problems.push(rowError('ethnicityCode', 'unknown_ethnicity', 'is not one of the 54 ethnic group codes'))
     }
@@ -678,7 +681,10 @@ export function planHouseholdRow(
   }
   problems.push(...schemaProblems(validateHouseholdBody, body, householdColumnOf))
   if (problems.length === 0) {
-    problems.push(...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next), householdColumnOf))
+    const placement = { today: context.asOf, historyAllowed: existing?.wardCode === next.wardCode }
+    problems.push(
+      ...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next, placement), householdColumnOf),
+    )
     if (next.povertyFrom && next.povertyTo && next.povertyTo < next.povertyFrom) {
       problems.push(rowError('povertyTo', 'invalid_range', 'must not be before povertyFrom'))
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { BackfillQuery } from '../units/schemas.js'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
@@ -39,11 +40,12 @@ export default async function incidentRoutes(app: FastifyInstance) {
           'cannot be in the future and detectedAt cannot precede occurredAt. The receipt step (Decree 56) is recorded at ' +
           'receivedAt (default: detectedAt). Narrative and perpetrator relation need incidents:sensitive. Accepts Idempotency-Key.',
         body: CreateIncidentBody,
+        querystring: BackfillQuery,
         response: { 201: ref(IncidentSchema, 'The incident'), ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { row, view } = await scoped(request, (work) => recordIncident(work, request.body))
+      const { row, view } = await scoped(request, (work) => recordIncident(work, request.body, request.query.backfill))
       reply.code(201).header('location', `/v1/incidents/${row.id}`)
       return sendWithEtag(reply, row.version, view)
     },

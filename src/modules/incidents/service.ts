@@ -12,7 +12,7 @@ import { loadWorkingCalendar } from '../calendar/repository.js'
 import { localDateOf, type WorkingCalendar } from '../calendar/rules.js'
 import { getChildRow } from '../children/repository.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
-import { addressProblems, provinceOfUnit, unitFilterScope } from '../units/tree.js'
+import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { assertSensitiveAllowed, kindProblems, receiptProblems, timeProblems } from './checks.js'
 import {
@@ -109,7 +109,11 @@ async function linkChildren(work: Work, entries: readonly ChildEntry[], occurred
  * Records an incident with its children and its receipt step. The written-report deadline and the next
  * step's deadline are the server's; the incident.created event goes out with the change.
  */
-export async function recordIncident(work: Work, body: Static<typeof CreateIncidentBody>): Promise<PresentedIncident> {
+export async function recordIncident(
+  work: Work,
+  body: Static<typeof CreateIncidentBody>,
+  backfill = false,
+): Promise<PresentedIncident> {
   const { now, principal } = work
   assertSensitiveAllowed(principal, body, Boolean)
   const occurredAt = new Date(body.occurredAt)
@@ -117,8 +121,9 @@ export async function recordIncident(work: Work, body: Static<typeof CreateIncid
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : detectedAt
   const tree = await work.unitTree()
+  const placement = placementFor(work, backfill)
   const problems = [
-    ...addressProblems(tree, work.scope, body.address),
+    ...addressProblems(tree, work.scope, body.address, placement),
     ...kindProblems(body.kind, body.subKind, body.injuryOutcome),
     ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
     ...receiptProblems(receivedAt, detectedAt, body.receivedAt !== undefined, now),
@@ -181,7 +186,7 @@ export async function recordIncident(work: Work, body: Static<typeof CreateIncid
     resourceId: row.id,
     unitCode: row.wardCode,
     outcome: 'success',
-    details: { kind: row.kind },
+    details: { kind: row.kind, ...(placement.historyAllowed ? { backfill: true } : {}) },
   })
   await recordEvent(work.tx, {
     type: 'incident.created',

@@ -1,9 +1,9 @@
-import { and, asc, eq, gt, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gt, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import type { UnitNode } from '../../platform/scope.js'
 import type { UnitsData } from '../../reference/index.js'
 import type { Unit } from './schemas.js'
-import { unitSuccessions, units, type UnitLevel } from './tables.js'
+import { unitCategories, unitSuccessions, units, type UnitLevel } from './tables.js'
 
 export type UnitRow = typeof units.$inferSelect
 
@@ -29,7 +29,7 @@ function validOn(asOf: string): SQL {
 
 export async function listUnits(
   db: Executor,
-  filter: { level?: UnitLevel; parent?: string; asOf?: string; after?: string; limit: number },
+  filter: { level?: UnitLevel; parent?: string; asOf?: string; after?: string; limit: number; today: string },
 ): Promise<Unit[]> {
   const conditions: SQL[] = []
   if (filter.level) conditions.push(eq(units.level, filter.level))
@@ -37,7 +37,7 @@ export async function listUnits(
   if (filter.asOf) conditions.push(validOn(filter.asOf))
   if (filter.after !== undefined) conditions.push(gt(units.code, filter.after))
   const rows = await db
-    .select()
+    .select({ ...getTableColumns(units), category: categoryOn(filter.asOf ?? filter.today) })
     .from(units)
     .where(and(...conditions))
     .orderBy(asc(units.code))
@@ -45,8 +45,11 @@ export async function listUnits(
   return rows.map(toUnit)
 }
 
-export async function getUnit(db: Executor, code: string): Promise<Unit | undefined> {
-  const [row] = await db.select().from(units).where(eq(units.code, code))
+export async function getUnit(db: Executor, code: string, today: string): Promise<Unit | undefined> {
+  const [row] = await db
+    .select({ ...getTableColumns(units), category: categoryOn(today) })
+    .from(units)
+    .where(eq(units.code, code))
   if (!row) return undefined
   const links = await db
     .select()
@@ -68,7 +71,16 @@ export async function getUnit(db: Executor, code: string): Promise<Unit | undefi
 
 /** Every unit's place in the tree, at any date: jurisdiction follows the tree. */
 export async function loadUnitTree(db: Executor): Promise<UnitNode[]> {
-  return db.select({ code: units.code, level: units.level, parentCode: units.parentCode }).from(units)
+  const nodes = await db
+    .select({ code: units.code, level: units.level, parentCode: units.parentCode, validTo: units.validTo })
+    .from(units)
+  const links = await db
+    .select({ predecessor: unitSuccessions.predecessorCode, successor: unitSuccessions.successorCode })
+    .from(unitSuccessions)
+  const predecessors = new Map<string, string[]>()
+  for (const link of links)
+    predecessors.set(link.successor, [...(predecessors.get(link.successor) ?? []), link.predecessor])
+  return nodes.map((node) => ({ ...node, predecessors: predecessors.get(node.code) ?? [] }))
 }
 
 /** Applies the units reference file. Rows an administrator created or corrected are left alone. */
@@ -110,13 +122,25 @@ export async function applyUnitsReference(tx: Executor, data: UnitsData): Promis
         setWhere: eq(units.source, 'reference'),
       })
   }
+  await applyReferenceCategories(tx, data)
+  // A group whose mapping an administrator corrected keeps it: the reference's links for it are not put back.
+  const corrected = new Set(
+    (
+      await tx
+        .select({ code: unitSuccessions.predecessorCode })
+        .from(unitSuccessions)
+        .where(eq(unitSuccessions.source, 'admin'))
+    ).map((row) => row.code),
+  )
   for (const link of data.successions) {
+    if (corrected.has(link.predecessorCode)) continue
     await tx
       .insert(unitSuccessions)
       .values(link)
       .onConflictDoUpdate({
         target: [unitSuccessions.predecessorCode, unitSuccessions.successorCode],
         set: { effectiveDate: link.effectiveDate, partial: link.partial, confirmed: link.confirmed },
+        setWhere: eq(unitSuccessions.source, 'reference'),
       })
   }
 }
@@ -144,5 +168,101 @@ export async function updateUnit(
     .set({ ...changes, source: 'admin', version: sql`${units.version} + 1`, updatedAt: now })
     .where(and(eq(units.code, code), eq(units.version, expectedVersion)))
     .returning()
+  return row
+}
+
+/* ---------------------------------------------------------------- categories, effective-dated */
+
+export type UnitCategoryRow = typeof unitCategories.$inferSelect
+
+/**
+ * The reference category of each ward, in force from its first day and recognised by its parent (the
+ * district before the 2025 reform, the city after). An administrator's entry on that date is left alone.
+ */
+async function applyReferenceCategories(tx: Executor, data: UnitsData): Promise<void> {
+  for (const unit of data.units) {
+    if (unit.level !== 'ward' || unit.category === null) continue
+    const values = {
+      unitCode: unit.code,
+      validFrom: unit.validFrom,
+      category: unit.category,
+      recognisingUnitCode: unit.parentCode,
+      setBy: null,
+      note: `units reference ${data.version}`,
+    }
+    await tx
+      .insert(unitCategories)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [unitCategories.unitCode, unitCategories.validFrom],
+        set: { category: values.category, recognisingUnitCode: values.recognisingUnitCode, note: values.note },
+        setWhere: isNull(unitCategories.setBy),
+      })
+  }
+}
+
+/** The column of the entry in force on `date` for the unit of the current `units` row. */
+function inForce(column: SQL | typeof unitCategories.category, date: string | SQL): SQL {
+  return sql`(select ${column} from ${unitCategories}
+    where ${unitCategories.unitCode} = ${units.code} and ${unitCategories.validFrom} <= ${date}
+    order by ${unitCategories.validFrom} desc limit 1)`
+}
+
+/** A unit's category in force on `date`; the units column for a unit the history does not hold. */
+export function categoryOn(date: string | SQL): SQL<string | null> {
+  return sql<string | null>`coalesce(${inForce(unitCategories.category, date)}, ${units.category})`
+}
+
+/** The unit that recognises a ward on `date`; its parent when the history names none. */
+export function recognisingUnitOn(date: string | SQL): SQL<string | null> {
+  return sql<string | null>`coalesce(${inForce(sql`${unitCategories.recognisingUnitCode}`, date)}, ${units.parentCode})`
+}
+
+/** A unit's category history, oldest first. */
+export async function categoryHistory(db: Executor, code: string): Promise<UnitCategoryRow[]> {
+  return db
+    .select()
+    .from(unitCategories)
+    .where(eq(unitCategories.unitCode, code))
+    .orderBy(asc(unitCategories.validFrom))
+}
+
+/** Adds an entry to a unit's history; an entry on the same date is replaced. */
+export async function putUnitCategory(
+  tx: Executor,
+  values: typeof unitCategories.$inferInsert,
+): Promise<UnitCategoryRow> {
+  const { unitCode: _unit, validFrom: _from, ...changes } = values
+  const [row] = await tx
+    .insert(unitCategories)
+    .values(values)
+    .onConflictDoUpdate({ target: [unitCategories.unitCode, unitCategories.validFrom], set: changes })
+    .returning()
+  return row!
+}
+
+/** A unit and every unit above it, nearest first (the ward's possible recognising units). */
+export async function unitWithAncestors(db: Executor, code: string): Promise<UnitRow[]> {
+  const chain: UnitRow[] = []
+  let next: string | null = code
+  for (let depth = 0; next !== null && depth < 10; depth++) {
+    const row = await getUnitRow(db, next)
+    if (!row) break
+    chain.push(row)
+    next = row.parentCode
+  }
+  return chain
+}
+
+/** A unit's category and recognising unit in force on `date` (undefined for an unknown unit). */
+export async function classificationOn(
+  db: Executor,
+  code: string,
+  date: string,
+): Promise<{ category: string | null; recognisingUnitCode: string | null } | undefined> {
+  const [row] = await db
+    .select({ category: categoryOn(date), recognisingUnitCode: recognisingUnitOn(date) })
+    .from(units)
+    .where(eq(units.code, code))
   return row
 }

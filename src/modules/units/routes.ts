@@ -2,8 +2,20 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
+import { localDateOf } from '../calendar/rules.js'
+import { setUnitCategory, unitCategoryHistory } from './categories.js'
 import { toUnit } from './repository.js'
-import { CreateUnitBody, ListUnitsQuery, UnitPageSchema, UnitParams, UnitSchema, UpdateUnitBody } from './schemas.js'
+import {
+  CreateUnitBody,
+  ListUnitsQuery,
+  SetUnitCategoryBody,
+  UnitCategoryEntrySchema,
+  UnitCategoryHistorySchema,
+  UnitPageSchema,
+  UnitParams,
+  UnitSchema,
+  UpdateUnitBody,
+} from './schemas.js'
 import { addResidentialGroup, correctUnit, readUnit, unitPage } from './service.js'
 
 export default async function unitsRoutes(app: FastifyInstance) {
@@ -24,7 +36,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
         response: { 200: ref(UnitPageSchema, 'A page of units, in code order'), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => unitPage(app.database.db, request.query),
+    async (request) => unitPage(app.database.db, request.query, localDateOf(app.clock.now())),
   )
 
   route.get(
@@ -40,7 +52,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { unit, version } = await readUnit(app.database.db, request.params.code)
+      const { unit, version } = await readUnit(app.database.db, request.params.code, localDateOf(app.clock.now()))
       return sendWithEtag(reply, version, unit)
     },
   )
@@ -85,6 +97,56 @@ export default async function unitsRoutes(app: FastifyInstance) {
       const expectedVersion = requiredVersion(request)
       const row = await correctUnit(request, request.params.code, request.body, expectedVersion)
       return sendWithEtag(reply, row.version, toUnit(row))
+    },
+  )
+
+  route.get(
+    '/v1/units/:code/categories',
+    {
+      config: { permission: 'reference:read' },
+      schema: {
+        operationId: 'listUnitCategories',
+        tags: ['units'],
+        summary: 'A ward’s categories and recognising units over time',
+        description:
+          'Each entry holds from `validFrom` to `validTo`. The category in force on an assessment’s date decides ' +
+          'the Decision 06 threshold; the recognising unit is the one that decides on its recognition.',
+        params: UnitParams,
+        response: {
+          200: ref(UnitCategoryHistorySchema, 'The history, oldest first'),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => unitCategoryHistory(app.database.db, request.params.code),
+  )
+
+  route.post(
+    '/v1/units/:code/categories',
+    {
+      config: { permission: 'units:manage', idempotent: true },
+      schema: {
+        operationId: 'setUnitCategory',
+        tags: ['units'],
+        summary: 'Give a ward a category (urban ward, township, commune…) and its recognising unit from a date',
+        description:
+          'Adds an entry to the ward’s history; an entry on the same date is replaced (200). Assessments dated ' +
+          'from `validFrom` on are judged against the threshold of the new category; earlier ones keep theirs. ' +
+          '422 `invalid_unit_category` for an unknown category, a unit that is not a ward, a date outside the ' +
+          'ward’s validity or a recognising unit that is not a district or province above the ward. Audited.',
+        params: UnitParams,
+        body: SetUnitCategoryBody,
+        response: {
+          200: ref(UnitCategoryEntrySchema, 'The entry, replacing the one of the same date'),
+          201: ref(UnitCategoryEntrySchema, 'The new entry'),
+          ...problemResponses(400, 401, 403, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { entry, replaced } = await setUnitCategory(request, request.params.code, request.body)
+      reply.code(replaced ? 200 : 201).header('location', `/v1/units/${entry.unitCode}/categories`)
+      return entry
     },
   )
 }

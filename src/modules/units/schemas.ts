@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
-import { IsoDate, PaginationQuery, Page } from '../../platform/schemas.js'
-import { unitCategories, unitLevels } from './tables.js'
+import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
+import { unitLevels } from './tables.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -33,7 +33,11 @@ export const UnitSchema = Type.Object(
     parentCode: Nullable(Type.String()),
     provinceCode: Type.String(),
     category: Nullable(
-      Type.Enum([...unitCategories], { description: 'decides the child-friendly recognition threshold' }),
+      Type.String({
+        description:
+          'the ward’s category in force today, or on `asOf` in a list (urban_ward_central_city, urban_ward, township, commune, ' +
+          'disadvantaged_commune: src/reference/unit-categories.json); its history is /v1/units/{code}/categories',
+      }),
     ),
     validFrom: IsoDate(),
     validTo: Nullable(IsoDate()),
@@ -62,7 +66,71 @@ export const ListUnitsQuery = Type.Object(
 
 export const UnitParams = Type.Object({ code: UnitCode }, { additionalProperties: false })
 
-export const unitSchemas = [UnitLinkSchema, UnitSchema, UnitPageSchema]
+const categoryDescription =
+  'the ward’s category: urban_ward_central_city (phường of a centrally-run city), urban_ward (phường elsewhere), ' +
+  'township (thị trấn), commune (xã), disadvantaged_commune (mountain, island or especially disadvantaged xã); ' +
+  'it decides the Decision 06 threshold class (900, 850, 850, 850, 800 points under QĐ 06/2019)'
+
+export const UnitCategoryEntrySchema = Type.Object(
+  {
+    unitCode: Type.String(),
+    category: Type.String({ description: categoryDescription }),
+    categoryNameVi: Nullable(Type.String()),
+    categoryNameEn: Nullable(Type.String()),
+    decision06Class: Nullable(
+      Type.Enum(['urban_ward_central_city', 'other', 'disadvantaged'], {
+        description: 'the key of the criteria set’s recognition.thresholds that applies to the category',
+      }),
+    ),
+    recognisingUnitCode: Nullable(
+      Type.String({
+        description: 'the unit that recognises the ward child-friendly (district before 2025, city after)',
+      }),
+    ),
+    validFrom: IsoDate(),
+    validTo: Nullable(IsoDate({ description: 'last day in force; null while in force' })),
+    setBy: Nullable(Type.String({ description: 'the administrator; null for reference data' })),
+    setAt: Timestamp(),
+    note: Nullable(Type.String()),
+  },
+  { $id: 'UnitCategoryEntry', additionalProperties: false },
+)
+
+export type UnitCategoryEntry = Static<typeof UnitCategoryEntrySchema>
+
+export const UnitCategoryHistorySchema = Type.Object(
+  {
+    unitCode: Type.String(),
+    items: Type.Array(Type.Ref('UnitCategoryEntry'), { description: 'oldest first' }),
+  },
+  { $id: 'UnitCategoryHistory', additionalProperties: false },
+)
+
+export const SetUnitCategoryBody = Type.Object(
+  {
+    category: Type.String({ minLength: 1, maxLength: 64, description: categoryDescription }),
+    validFrom: IsoDate({ description: 'first day the category holds; within the ward’s validity' }),
+    recognisingUnitCode: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'the district or province, above the ward, whose chair recognises it from that date; ' +
+          'by default the one in force on that date',
+      }),
+    ),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+)
+
+export const unitSchemas = [
+  UnitLinkSchema,
+  UnitSchema,
+  UnitPageSchema,
+  UnitCategoryEntrySchema,
+  UnitCategoryHistorySchema,
+]
 
 export const CreateUnitBody = Type.Object(
   {
@@ -89,4 +157,18 @@ export const UpdateUnitBody = Type.Object(
     confirmed: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
+)
+
+/** The explicit act of filing a record at a unit that no longer exists (history), for administrators. */
+export const BackfillQuery = Type.Object(
+  {
+    backfill: Type.Optional(
+      Type.Boolean({
+        description:
+          'File the record at a unit that no longer exists (history before the 2025 reorganisation). ' +
+          'Administrators only (units:manage); audited. Without it such a unit answers 422 unit_not_active.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
 )

@@ -11,10 +11,11 @@ import { audit } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
-import { getUnit, getUnitRow, insertUnit, listUnits, updateUnit, type UnitRow } from './repository.js'
+import { localDateOf } from '../calendar/rules.js'
+import { classificationOn, getUnit, getUnitRow, insertUnit, listUnits, updateUnit, type UnitRow } from './repository.js'
 import type { CreateUnitBody, ListUnitsQuery, UpdateUnitBody } from './schemas.js'
 
-export async function unitPage(db: Executor, query: Static<typeof ListUnitsQuery>) {
+export async function unitPage(db: Executor, query: Static<typeof ListUnitsQuery>, today: string) {
   const { limit = 50, cursor, level, parent, asOf } = query
   const after = decodeCursor(cursor, ['text'])?.[0]
   const rows = await listUnits(db, {
@@ -23,13 +24,14 @@ export async function unitPage(db: Executor, query: Static<typeof ListUnitsQuery
     asOf,
     after: after === undefined ? undefined : String(after),
     limit: limit + 1,
+    today,
   })
   return toPage(rows, limit, (unit) => [unit.code])
 }
 
-/** A unit with its predecessor and successor links, and its version. */
-export async function readUnit(db: Executor, code: string) {
-  const [unit, row] = await Promise.all([getUnit(db, code), getUnitRow(db, code)])
+/** A unit with its predecessor and successor links, and its version; its category is today's. */
+export async function readUnit(db: Executor, code: string, today: string) {
+  const [unit, row] = await Promise.all([getUnit(db, code, today), getUnitRow(db, code)])
   if (!unit || !row) throw notFound('Unit', code)
   return { unit, version: row.version }
 }
@@ -136,5 +138,6 @@ export async function correctUnit(
   })
   if (!row) throw staleVersion(current.version)
   accounts.principals.invalidateUnits()
-  return row
+  const today = (await classificationOn(database.db, code, localDateOf(clock.now())))?.category
+  return { ...row, category: today ?? row.category }
 }

@@ -15,9 +15,6 @@ import {
 export const unitLevels = ['province', 'district', 'ward', 'residential_group'] as const
 export type UnitLevel = (typeof unitLevels)[number]
 
-/** Category decides the child-friendly recognition threshold (Decision 06/QĐ-TTg). */
-export const unitCategories = ['urban_ward_central_city', 'other', 'disadvantaged'] as const
-
 /**
  * Administrative units, effective-dated. `code` is the service's stable key; `officialCode` is the
  * statistics office code, which the 2025 reorganisation reused for successor wards, so it is not unique.
@@ -32,7 +29,11 @@ export const units = pgTable(
     level: text('level', { enum: unitLevels }).notNull(),
     parentCode: text('parent_code').references((): AnyPgColumn => units.code),
     provinceCode: text('province_code').notNull(),
-    category: text('category', { enum: unitCategories }),
+    /**
+     * The category the reference data gives a ward (src/reference/unit-categories.json); what is in force
+     * on a date is in `unit_categories`, which falls back to this column for a unit it does not hold.
+     */
+    category: text('category'),
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     validTo: date('valid_to', { mode: 'string' }),
     confirmed: boolean('confirmed').notNull().default(true),
@@ -64,9 +65,37 @@ export const unitSuccessions = pgTable(
     partial: boolean('partial').notNull().default(false),
     confirmed: boolean('confirmed').notNull().default(true),
     note: text('note'),
+    source: text('source', { enum: ['reference', 'admin'] })
+      .notNull()
+      .default('reference'),
+    version: integer('version').notNull().default(1),
+    updatedAt: timestamp('updated_at', { withTimezone: true }),
+    updatedBy: text('updated_by'),
   },
   (t) => [
     primaryKey({ columns: [t.predecessorCode, t.successorCode] }),
     index('unit_successions_successor_idx').on(t.successorCode),
   ],
+)
+
+/**
+ * A ward's category (urban ward, township, commune…, src/reference/unit-categories.json) and the unit that
+ * recognises it child-friendly, effective-dated: each row holds from `validFrom` until the next row's.
+ * Seeded from the units reference (`setBy` null); an administrator adds rows (`setBy` their id).
+ */
+export const unitCategories = pgTable(
+  'unit_categories',
+  {
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => units.code),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    category: text('category').notNull(),
+    /** The unit whose chair recognises the ward (the district before the 2025 reform, the city after). */
+    recognisingUnitCode: text('recognising_unit_code').references(() => units.code),
+    setBy: text('set_by'),
+    setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
+    note: text('note'),
+  },
+  (t) => [primaryKey({ columns: [t.unitCode, t.validFrom] })],
 )

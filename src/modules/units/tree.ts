@@ -3,6 +3,8 @@
  * and never changed in place): where a record may be written, which province a ward lies in, what a
  * `unit` filter covers. Every module that places records uses these, so they live with the units.
  */
+import type { Principal } from '../../platform/auth.js'
+import { localDateOf } from '../calendar/rules.js'
 import type { FieldError } from '../../platform/problem.js'
 import { HttpProblem } from '../../platform/problem.js'
 import { isUnitInScope, resolveScope, type Scope, type UnitNode } from '../../platform/scope.js'
@@ -22,14 +24,74 @@ function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
   return index
 }
 
+/** When a record is placed: the business date it is filed on, and whether a unit that no longer exists may take it. */
+export interface Placement {
+  today: string
+  /** An administrator backfilling history, or a record that stays where it was filed. */
+  historyAllowed: boolean
+}
+
 /**
- * Where a record may be written: the ward must be a ward and the group one of its residential groups,
- * and the caller must hold the place. Problems are field errors at `pointer`.
+ * The placement of a write made now. Backfilling (filing a record at a unit that no longer exists) is an
+ * administrator's explicit act; anyone else asking for it is refused rather than silently ignored.
+ */
+export function placementFor(work: { principal: Principal; now: Date }, backfill = false): Placement {
+  if (backfill && !work.principal.permissions.has('units:manage')) {
+    throw new HttpProblem(
+      403,
+      'backfill_not_permitted',
+      'Only an administrator (units:manage) may file records at a unit that no longer exists.',
+    )
+  }
+  return { today: localDateOf(work.now), historyAllowed: backfill }
+}
+
+const successorIndexes = new WeakMap<readonly UnitNode[], ReadonlyMap<string, readonly string[]>>()
+
+/** The units that succeeded a unit (the 2025 reorganisation), from the tree's predecessor links. */
+export function successorsOf(tree: readonly UnitNode[], code: string): readonly string[] {
+  let index = successorIndexes.get(tree)
+  if (!index) {
+    const built = new Map<string, string[]>()
+    for (const unit of tree) {
+      for (const predecessor of unit.predecessors ?? [])
+        built.set(predecessor, [...(built.get(predecessor) ?? []), unit.code])
+    }
+    for (const list of built.values()) list.sort()
+    index = built
+    successorIndexes.set(tree, index)
+  }
+  return index.get(code) ?? []
+}
+
+/** Pure: a unit that ceased to exist before `today` takes no new record, unless an administrator is backfilling. */
+export function inactiveUnitProblem(
+  tree: readonly UnitNode[],
+  unit: UnitNode,
+  placement: Placement,
+  pointer: string,
+): FieldError | null {
+  if (!unit.validTo || unit.validTo >= placement.today || placement.historyAllowed) return null
+  const successors = successorsOf(tree, unit.code)
+  const into = successors.length > 0 ? `; its records now belong to ${successors.join(', ')}` : ''
+  return {
+    location: 'body',
+    pointer,
+    message: `ceased to exist after ${unit.validTo}${into}`,
+    code: 'unit_not_active',
+  }
+}
+
+/**
+ * Where a record may be written: the ward must be a ward in existence on the placement's date and the
+ * group one of its residential groups, and the caller must hold the place. Problems are field errors at
+ * `pointer`.
  */
 export function addressProblems(
   tree: readonly UnitNode[],
   scope: Scope,
   address: { wardCode: string; residentialGroupCode?: string | null },
+  placement: Placement,
   pointer = '/address',
 ): FieldError[] {
   const byCode = unitsByCode(tree)
@@ -37,6 +99,8 @@ export function addressProblems(
   if (!ward || ward.level !== 'ward') {
     return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is not a ward', code: 'invalid_ward' }]
   }
+  const inactive = inactiveUnitProblem(tree, ward, placement, `${pointer}/wardCode`)
+  if (inactive) return [inactive]
   const groupCode = address.residentialGroupCode ?? null
   if (groupCode !== null) {
     const group = byCode.get(groupCode)

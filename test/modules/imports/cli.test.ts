@@ -8,7 +8,7 @@ import { exitCodes, importCommand } from '../../../src/modules/imports/cli.js'
 import { insertUser } from '../../../src/modules/users/repository.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { openTestDatabase } from '../../support/app.js'
-import { wardA } from '../../support/auth.js'
+import { otherWardToday, wardToday } from '../../support/auth.js'
 import { childHeader, childRow, csv } from './helpers.js'
 
 function terminal(isTTY: boolean) {
@@ -37,14 +37,14 @@ t.test('cps import: the same import from the command line, as a user of the serv
       createdBy: 'test',
     })
   await account('district-admin', 'district_admin', ['01'])
-  await account('officer-a', 'ward_officer', [wardA])
-  await account('chair-a', 'ward_chair', [wardA])
+  await account('officer-a', 'ward_officer', [wardToday])
+  await account('chair-a', 'ward_chair', [wardToday])
   const folder = mkdtempSync(join(tmpdir(), 'cps-import-cli-'))
   t.teardown(() => rmSync(folder, { recursive: true, force: true }))
   const good = join(folder, 'tre-em.csv')
-  writeFileSync(good, csv([childHeader, childRow(1), childRow(2)]))
+  writeFileSync(good, csv([childHeader, childRow(1, wardToday), childRow(2, wardToday)]))
   const mixed = join(folder, 'lan-2.csv')
-  writeFileSync(mixed, csv([childHeader, childRow(3), childRow(4, wardA, { wardCode: '00304' })]))
+  writeFileSync(mixed, csv([childHeader, childRow(3, wardToday), childRow(4, wardToday, { wardCode: otherWardToday })]))
   const run = async (args: string[], tty = false) => {
     const stdout = terminal(false)
     const stderr = terminal(tty)
@@ -63,7 +63,7 @@ t.test('cps import: the same import from the command line, as a user of the serv
     t.equal(dry.code, exitCodes.ok)
     t.match(
       dry.stdout,
-      /Dry run of .*as officer-a, source 00301, mode atomic: completed\n\s+2 rows in [\d.]+ s: 2 created/,
+      /Dry run of .*as officer-a, source 00301-2025, mode atomic: completed\n\s+2 rows in [\d.]+ s: 2 created/,
     )
     t.equal(await children(), 0)
     const real = await run(['children', good], true)

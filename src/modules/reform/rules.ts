@@ -1,0 +1,128 @@
+/**
+ * Re-homing after the 2025 reorganisation (Resolution 1656/NQ-UBTVQH15): where a record still filed at
+ * an abolished ward belongs now. Pure: every function takes the unit tree it reasons about.
+ */
+import type { FieldError } from '../../platform/problem.js'
+import { isUnitInScope, type Scope, type UnitNode } from '../../platform/scope.js'
+import { successorsOf } from '../units/tree.js'
+
+export const recordTypes = ['household', 'child', 'incident'] as const
+export type RecordType = (typeof recordTypes)[number]
+
+export interface Home {
+  wardCode: string
+  residentialGroupCode: string | null
+}
+
+const byCodeOf = (tree: readonly UnitNode[]) => new Map(tree.map((unit) => [unit.code, unit]))
+
+/** Whether a ward ceased to exist before `today` (and so holds only history, or records to re-home). */
+export function isAbolished(unit: UnitNode | undefined, today: string): boolean {
+  return !!unit?.validTo && unit.validTo < today
+}
+
+/**
+ * Where a record filed at `from` belongs now: its residential group's successor (a group, under its
+ * new ward, or a ward), else the ward's only successor. Null when `from` is not abolished or when no
+ * mapping places it (a ward split between several successors and a record with no mapped group): such a
+ * record waits to be claimed by an officer of one of the successors.
+ */
+export function rehomingTarget(tree: readonly UnitNode[], from: Home, today: string): Home | null {
+  const byCode = byCodeOf(tree)
+  if (!isAbolished(byCode.get(from.wardCode), today)) return null
+  if (from.residentialGroupCode) {
+    const successors = successorsOf(tree, from.residentialGroupCode)
+      .map((code) => byCode.get(code))
+      .filter((unit) => unit !== undefined)
+    if (successors.length === 1) {
+      const [successor] = successors
+      if (successor!.level === 'ward') return { wardCode: successor!.code, residentialGroupCode: null }
+      if (successor!.level === 'residential_group' && successor!.parentCode) {
+        return { wardCode: successor!.parentCode, residentialGroupCode: successor!.code }
+      }
+    }
+  }
+  const wards = successorsOf(tree, from.wardCode).filter((code) => byCode.get(code)?.level === 'ward')
+  return wards.length === 1 ? { wardCode: wards[0]!, residentialGroupCode: null } : null
+}
+
+/**
+ * Problems with an officer claiming one unplaced record for `to`: the record must be at an abolished
+ * ward, and `to` a successor of it, held by the officer, with a group (if any) of that ward.
+ */
+export function claimProblems(
+  tree: readonly UnitNode[],
+  scope: Scope,
+  from: Home,
+  to: Home,
+  today: string,
+): FieldError[] {
+  const byCode = byCodeOf(tree)
+  const problem = (pointer: string, message: string, code: string): FieldError[] => [
+    { location: 'body', pointer, message, code },
+  ]
+  if (!isAbolished(byCode.get(from.wardCode), today)) {
+    return problem('/wardCode', 'the record is not filed at an abolished ward', 'not_unplaced')
+  }
+  if (!successorsOf(tree, from.wardCode).includes(to.wardCode)) {
+    return problem('/wardCode', `is not a successor of ${from.wardCode}`, 'not_a_successor')
+  }
+  if (to.residentialGroupCode !== null) {
+    const group = byCode.get(to.residentialGroupCode)
+    if (group?.level !== 'residential_group' || group.parentCode !== to.wardCode) {
+      return problem('/residentialGroupCode', 'is not a residential group of that ward', 'invalid_group')
+    }
+  }
+  if (!isUnitInScope(scope, to.wardCode, to.residentialGroupCode)) {
+    return problem('/wardCode', 'is outside your units', 'unit_out_of_scope')
+  }
+  return []
+}
+
+export interface PreviewRow {
+  recordType: RecordType
+  fromWard: string
+  fromGroup: string | null
+  count: number
+}
+
+export interface Preview {
+  /** Records each successor ward will receive, by record type. */
+  bySuccessor: { wardCode: string; households: number; children: number; incidents: number }[]
+  /** Records no mapping places, by abolished ward: they wait to be claimed. */
+  unplaced: { wardCode: string; households: number; children: number; incidents: number }[]
+  total: { households: number; children: number; incidents: number }
+}
+
+const countKey = { household: 'households', child: 'children', incident: 'incidents' } as const
+
+/** Pure: the preview of a re-homing from the counts of records per abolished ward and group. */
+export function previewOf(tree: readonly UnitNode[], rows: readonly PreviewRow[], today: string): Preview {
+  const bySuccessor = new Map<string, Preview['bySuccessor'][number]>()
+  const unplaced = new Map<string, Preview['unplaced'][number]>()
+  const total = { households: 0, children: 0, incidents: 0 }
+  const bucket = <T extends { wardCode: string }>(map: Map<string, T>, wardCode: string, empty: () => T): T => {
+    let entry = map.get(wardCode)
+    if (!entry) map.set(wardCode, (entry = empty()))
+    return entry
+  }
+  const empty = (wardCode: string) => () => ({ wardCode, households: 0, children: 0, incidents: 0 })
+  for (const row of rows) {
+    const key = countKey[row.recordType]
+    total[key] += row.count
+    const to = rehomingTarget(tree, { wardCode: row.fromWard, residentialGroupCode: row.fromGroup }, today)
+    if (to) bucket(bySuccessor, to.wardCode, empty(to.wardCode))[key] += row.count
+    else bucket(unplaced, row.fromWard, empty(row.fromWard))[key] += row.count
+  }
+  const sorted = <T extends { wardCode: string }>(map: Map<string, T>) =>
+    [...map.values()].sort((a, b) => a.wardCode.localeCompare(b.wardCode))
+  return { bySuccessor: sorted(bySuccessor), unplaced: sorted(unplaced), total }
+}
+
+/** The abolished wards (before `today`) that have successors: what a re-homing can empty. */
+export function abolishedWards(tree: readonly UnitNode[], today: string): string[] {
+  return tree
+    .filter((unit) => unit.level === 'ward' && isAbolished(unit, today) && successorsOf(tree, unit.code).length > 0)
+    .map((unit) => unit.code)
+    .sort()
+}

@@ -1,0 +1,270 @@
+import t from 'tap'
+import { createTestApp } from '../../support/app.js'
+import { accountFor, province } from '../../support/auth.js'
+import { incidentReport, registerChild } from '../../support/registry.js'
+import { childHeader, childRow, csv, postImport } from '../imports/helpers.js'
+
+// The story of a ward the 2025 reorganisation abolished: records filed there in 2024, seen by the officers
+// of its successors (and no one else), re-homed by residential-group mapping, claimed, undone.
+// Old ward 00301 went to 00301-2025 and 00328-2025: its synthetic group 00301-R01 maps to 00301-2025-R01,
+// group 00301-R02 to 00328-2025-R01 (src/reference/units.json).
+const ctx = await createTestApp(t, { now: '2024-06-15T03:00:00Z' })
+const { app } = ctx
+
+const officer2024 = await accountFor(ctx, { role: 'ward_officer', units: ['00301'] })
+
+const mapped = await registerChild(ctx, officer2024, {
+  fullName: 'Nguyễn Thị Mẫu',
+  address: { wardCode: '00301', residentialGroupCode: '00301-R01' },
+})
+const unmapped = await registerChild(ctx, officer2024, { fullName: 'Trần Văn Mẫu', address: { wardCode: '00301' } })
+const incident = await app.inject({
+  method: 'POST',
+  url: '/v1/incidents',
+  headers: officer2024.headers,
+  payload: incidentReport(
+    { id: mapped.id, wardCode: '00301' },
+    { address: { wardCode: '00301', residentialGroupCode: '00301-R02' } },
+  ),
+})
+if (incident.statusCode !== 201) throw new Error(`recording the 2024 incident failed: ${incident.statusCode}`)
+const incidentId = incident.json<{ id: string }>().id
+
+ctx.clock.set('2026-12-03T03:00:00Z')
+const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+const oldWardOfficer = await accountFor(ctx, { role: 'ward_officer', units: ['00301'] })
+const vinhHung = await accountFor(ctx, { role: 'ward_officer', units: ['00301-2025'] })
+const linhNam = await accountFor(ctx, { role: 'ward_officer', units: ['00328-2025'] })
+const yenSo = await accountFor(ctx, { role: 'ward_officer', units: ['00340-2025'] })
+
+let backfilledId = ''
+const read = (account: { headers: Record<string, string> }, url: string) =>
+  app.inject({ method: 'GET', url, headers: account.headers })
+
+t.test(
+  'until re-homed, each successor ward sees what is filed at its predecessor, and no other ward does',
+  async (t) => {
+    for (const officer of [vinhHung, linhNam, oldWardOfficer]) {
+      t.equal((await read(officer, `/v1/children/${mapped.id}`)).statusCode, 200)
+      t.equal((await read(officer, `/v1/incidents/${incidentId}`)).statusCode, 200)
+    }
+    t.equal((await read(yenSo, `/v1/children/${mapped.id}`)).statusCode, 404, 'Yên Sở did not succeed 00301')
+    t.equal((await read(yenSo, `/v1/incidents/${incidentId}`)).statusCode, 404)
+    const listed = await read(yenSo, '/v1/children?limit=200')
+    t.notOk(
+      listed.json().items.some((child: { id: string }) => child.id === mapped.id),
+      'nor does it list it',
+    )
+  },
+)
+
+t.test('no new record at an abolished ward after it ceased; an administrator may backfill, audited', async (t) => {
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/v1/children',
+    headers: linhNam.headers,
+    payload: { fullName: 'Lê Văn Mẫu', sex: 'male', dateOfBirth: '2020-01-01', address: { wardCode: '00301' } },
+  })
+  t.equal(refused.statusCode, 422)
+  const error = refused.json().errors[0]
+  t.equal(error.code, 'unit_not_active')
+  t.match(error.message, /00301-2025, 00328-2025/, 'naming the successors')
+
+  const household = await app.inject({
+    method: 'POST',
+    url: '/v1/households',
+    headers: linhNam.headers,
+    payload: { headName: 'Lê Văn Chủ', address: { wardCode: '00301' } },
+  })
+  t.equal(household.statusCode, 422)
+  t.equal(household.json().errors[0].code, 'unit_not_active')
+
+  const notAdmin = await app.inject({
+    method: 'POST',
+    url: '/v1/children?backfill=true',
+    headers: linhNam.headers,
+    payload: { fullName: 'Lê Văn Mẫu', sex: 'male', dateOfBirth: '2020-01-01', address: { wardCode: '00301' } },
+  })
+  t.equal(notAdmin.statusCode, 403)
+  t.equal(notAdmin.json().code, 'backfill_not_permitted')
+
+  const backfilled = await app.inject({
+    method: 'POST',
+    url: '/v1/children?backfill=true',
+    headers: admin.headers,
+    payload: { fullName: 'Lê Văn Mẫu', sex: 'male', dateOfBirth: '2020-01-01', address: { wardCode: '00301' } },
+  })
+  t.equal(backfilled.statusCode, 201)
+  const audit = await read(admin, `/v1/audit-events?resourceId=${backfilled.json().id}`)
+  t.match(audit.json().items, [{ action: 'child.create', details: { backfill: true } }])
+  backfilledId = backfilled.json().id
+})
+
+t.test('re-homing: the preview, the job, who sees what after, the unplaced queue, undo', async (t) => {
+  const preview = await read(admin, '/v1/reform/rehomings/preview?wards=00301')
+  t.equal(preview.statusCode, 200)
+  t.same(preview.json().bySuccessor, [
+    { wardCode: '00301-2025', households: 0, children: 1, incidents: 0 },
+    { wardCode: '00328-2025', households: 0, children: 0, incidents: 1 },
+  ])
+  t.same(
+    preview.json().unplaced,
+    [{ wardCode: '00301', households: 0, children: 2, incidents: 0 }],
+    'the backfilled child has no group',
+  )
+
+  t.equal((await read(linhNam, '/v1/reform/rehomings/preview')).statusCode, 403, 'officers cannot re-home')
+  const notAbolished = await app.inject({
+    method: 'POST',
+    url: '/v1/reform/rehomings',
+    headers: admin.headers,
+    payload: { wards: ['00301-2025'] },
+  })
+  t.equal(notAbolished.statusCode, 422)
+
+  const started = await app.inject({
+    method: 'POST',
+    url: '/v1/reform/rehomings',
+    headers: admin.headers,
+    payload: { wards: ['00301'] },
+  })
+  t.equal(started.statusCode, 202)
+  const batchId = started.json().id
+  await app.jobs.runDue()
+  const batch = (await read(admin, `/v1/reform/rehomings/${batchId}`)).json()
+  t.equal(batch.state, 'done')
+  t.equal(batch.moved, 2, 'as many moves as the preview counted')
+
+  const child = (await read(vinhHung, `/v1/children/${mapped.id}`)).json()
+  t.same(child.address.wardCode, '00301-2025')
+  t.same(child.address.residentialGroupCode, '00301-2025-R01')
+  t.equal((await read(linhNam, `/v1/children/${mapped.id}`)).statusCode, 404, 'after the move only its ward sees it')
+  t.equal((await read(oldWardOfficer, `/v1/children/${mapped.id}`)).statusCode, 404)
+  t.equal((await read(linhNam, `/v1/incidents/${incidentId}`)).statusCode, 200)
+  t.equal((await read(vinhHung, `/v1/incidents/${incidentId}`)).statusCode, 404)
+  const history = (await read(vinhHung, `/v1/children/${mapped.id}/history`)).json()
+  t.ok(
+    history.items.some((revision: { action: string }) => revision.action === 'rehome'),
+    'the move is in the child’s history',
+  )
+  const moveAudit = await read(admin, `/v1/audit-events?resourceId=${mapped.id}`)
+  t.ok(moveAudit.json().items.some((event: { action: string }) => event.action === 'child.rehome'))
+
+  const queue = await read(linhNam, '/v1/reform/unplaced?type=child')
+  t.equal(queue.statusCode, 200)
+  t.same(
+    queue.json().items.map((item: { id: string; successors: string[] }) => [item.id, item.successors]),
+    [unmapped.id, backfilledId].sort().map((id) => [id, ['00301-2025', '00328-2025']]),
+  )
+  t.same((await read(yenSo, '/v1/reform/unplaced?type=child')).json().items, [], 'not in other wards’ queues')
+
+  const wrongWard = await app.inject({
+    method: 'POST',
+    url: `/v1/reform/unplaced/child/${unmapped.id}/claim`,
+    headers: linhNam.headers,
+    payload: { wardCode: '00301-2025' },
+  })
+  t.equal(wrongWard.statusCode, 422, 'an officer claims only into their own wards')
+  const claimed = await app.inject({
+    method: 'POST',
+    url: `/v1/reform/unplaced/child/${unmapped.id}/claim`,
+    headers: linhNam.headers,
+    payload: { wardCode: '00328-2025', residentialGroupCode: '00328-2025-R01' },
+  })
+  t.equal(claimed.statusCode, 200)
+  t.equal(
+    (await read(vinhHung, `/v1/children/${unmapped.id}`)).statusCode,
+    404,
+    'claimed: the other successor no longer sees it',
+  )
+  t.equal((await read(linhNam, `/v1/children/${unmapped.id}`)).json().address.wardCode, '00328-2025')
+
+  const undo = await app.inject({ method: 'POST', url: `/v1/reform/rehomings/${batchId}/undo`, headers: admin.headers })
+  t.equal(undo.statusCode, 202)
+  await app.jobs.runDue()
+  const undone = (await read(admin, `/v1/reform/rehomings/${batchId}`)).json()
+  t.equal(undone.state, 'undone')
+  t.equal(undone.undone, 2)
+  t.equal((await read(linhNam, `/v1/children/${mapped.id}`)).json().address.wardCode, '00301', 'back where it was')
+  const again = await app.inject({
+    method: 'POST',
+    url: `/v1/reform/rehomings/${batchId}/undo`,
+    headers: admin.headers,
+  })
+  t.equal(again.statusCode, 409, 'an undone re-homing cannot be undone twice')
+})
+
+t.test('an import row at an abolished ward is refused too; at its successor it is taken', async (t) => {
+  const file = csv([childHeader, childRow(1, '00301'), childRow(2, '00328-2025')])
+  const response = await postImport(ctx, linhNam, file, { query: 'dryRun=true&mode=partial' })
+  t.equal(response.statusCode, 201)
+  const report = response.json()
+  t.match(report.counts, { created: 1, rejected: 1 })
+  t.match(report.problems, [{ row: 2, problems: [{ column: 'wardCode', code: 'unit_not_active' }] }])
+})
+
+t.test(
+  'the residential-group mapping: read, corrected as JSON or CSV (versioned, audited), all or nothing',
+  async (t) => {
+    const before = (await read(linhNam, '/v1/reform/mapping?ward=00301')).json()
+    t.same(
+      before.items.map((link: { residentialGroupCode: string; successorCode: string }) => [
+        link.residentialGroupCode,
+        link.successorCode,
+      ]),
+      [
+        ['00301-R01', '00301-2025-R01'],
+        ['00301-R02', '00328-2025-R01'],
+      ],
+    )
+    t.match(before.items[0], { confirmed: false, source: 'reference', version: 1 })
+
+    const put = (headers: Record<string, string>, payload: string | object, contentType = 'application/json') =>
+      app.inject({
+        method: 'PUT',
+        url: '/v1/reform/mapping',
+        headers: { ...headers, 'content-type': contentType },
+        payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      })
+    t.equal((await put(linhNam.headers, { entries: [] })).statusCode, 403, 'administrators only')
+
+    const json = await put(admin.headers, {
+      entries: [{ residentialGroupCode: '00301-R02', successorCode: '00301-2025', confirmed: true }],
+    })
+    t.equal(json.statusCode, 200)
+    t.match(json.json().items, [
+      { residentialGroupCode: '00301-R02', successorCode: '00301-2025', source: 'admin', version: 2, confirmed: true },
+    ])
+    const preview = (await read(admin, '/v1/reform/rehomings/preview?wards=00301')).json()
+    t.ok(
+      preview.bySuccessor.every((row: { wardCode: string }) => row.wardCode === '00301-2025'),
+      're-homing follows the corrected mapping at once',
+    )
+
+    const csvBody = 'residentialGroupCode,successorCode,confirmed\r\n00301-R02,00328-2025-R01,true\r\n'
+    const fromCsv = await put(admin.headers, csvBody, 'text/csv')
+    t.equal(fromCsv.statusCode, 200)
+    t.match(fromCsv.json().items, [{ successorCode: '00328-2025-R01', version: 3 }])
+
+    const bad = await put(admin.headers, {
+      entries: [
+        { residentialGroupCode: '00301-R01', successorCode: '00340-2025' },
+        { residentialGroupCode: '00301-R02', successorCode: '00301-2025' },
+      ],
+    })
+    t.equal(bad.statusCode, 422)
+    t.match(bad.json().errors, [{ pointer: '/entries/0/successorCode', code: 'not_a_successor' }])
+    const unchanged = (await read(admin, '/v1/reform/mapping?ward=00301')).json()
+    t.same(
+      unchanged.items.map((link: { successorCode: string }) => link.successorCode),
+      ['00301-2025-R01', '00328-2025-R01'],
+      'nothing changed: all or nothing',
+    )
+    const badCsv = await put(admin.headers, 'group,successor\n00301-R01,00301-2025\n', 'text/csv')
+    t.equal(badCsv.statusCode, 422)
+    t.match(badCsv.json().errors, [{ pointer: '/line/1', code: 'invalid_header' }])
+
+    const audit = await read(admin, '/v1/audit-events?action=reform.mapping.update')
+    t.match(audit.json().items, [{ details: { groups: 1, format: 'csv' } }, { details: { groups: 1, format: 'json' } }])
+  },
+)
