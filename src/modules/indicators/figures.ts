@@ -56,6 +56,8 @@ interface UnitRef {
   code: string
   nameVi: string
   level: string
+  /** A ward abolished before the window, counted for what is still filed there (not yet re-homed). */
+  abolished?: boolean
 }
 
 function toCells(kind: IndicatorKind, cells: readonly BreakdownCell[], dimensions: readonly Dimension[]): Cell[] {
@@ -169,13 +171,33 @@ export function resolveUnit(
     for (const child of below.get(node.code) ?? []) visit(child)
   }
   visit(unit)
+  // After the 2025 reorganisation a period is counted on the new map; what is still filed at an abolished
+  // ward that one of the new wards succeeded gets a row of its own, so that the wards add up to the total.
+  const counted = new Set(wards.map((ward) => ward.code))
+  const pending: UnitRow[] = []
+  if (unit.level !== 'ward') {
+    for (const ward of [...wards]) {
+      for (const code of ward.predecessors) {
+        const predecessor = byCode.get(code)
+        if (predecessor?.level !== 'ward' || counted.has(code)) continue
+        counted.add(code)
+        pending.push(predecessor)
+        wards.push(predecessor)
+      }
+    }
+  }
   const outside = wards.filter((ward) => !isUnitInScope(principal.scope, ward.code, null))
   if (unit.level === 'ward' ? !isUnitInScope(principal.scope, unit.code, null) : outside.length > 0) {
     throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
       extensions: { unitCode: code },
     })
   }
-  const ref = (row: UnitRow): UnitRef => ({ code: row.code, nameVi: row.nameVi, level: row.level })
+  const ref = (row: UnitRow): UnitRef => ({
+    code: row.code,
+    nameVi: row.nameVi,
+    level: row.level,
+    ...(pending.includes(row) ? { abolished: true } : {}),
+  })
   const superior = unit.parentCode ? byCode.get(unit.parentCode) : undefined
   return {
     unit: ref(unit),

@@ -3,7 +3,7 @@ import { queryRows, type Executor } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import type { IndicatorsData } from '../../reference/index.js'
 import { reports } from '../reports/tables.js'
-import { units } from '../units/tables.js'
+import { unitSuccessions, units } from '../units/tables.js'
 import type { Dimension } from './measures.js'
 import {
   contentVersion,
@@ -202,11 +202,19 @@ export interface UnitRow {
   parentCode: string | null
   validFrom: string
   validTo: string | null
+  /** The units it succeeded (the 2025 reorganisation). */
+  predecessors: string[]
 }
 
-/** Every administrative unit with its validity: a few hundred rows, no personal data. */
+/** Every administrative unit with its validity and lineage: a few hundred rows, no personal data. */
 export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
-  return db
+  const links = await db
+    .select({ predecessor: unitSuccessions.predecessorCode, successor: unitSuccessions.successorCode })
+    .from(unitSuccessions)
+  const predecessors = new Map<string, string[]>()
+  for (const link of links)
+    predecessors.set(link.successor, [...(predecessors.get(link.successor) ?? []), link.predecessor])
+  const rows = await db
     .select({
       code: units.code,
       nameVi: units.nameVi,
@@ -217,6 +225,7 @@ export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
     })
     .from(units)
     .orderBy(asc(units.code))
+  return rows.map((row) => ({ ...row, predecessors: predecessors.get(row.code) ?? [] }))
 }
 
 /**

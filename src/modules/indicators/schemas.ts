@@ -168,7 +168,21 @@ export const IndicatorTableSchema = Type.Object(
       { code: Type.String(), nameVi: Type.String(), level: Type.String() },
       { additionalProperties: false },
     ),
-    wards: Type.Array(Type.Object({ code: Type.String(), nameVi: Type.String() }, { additionalProperties: false })),
+    wards: Type.Array(
+      Type.Object(
+        {
+          code: Type.String(),
+          nameVi: Type.String(),
+          abolished: Type.Optional(
+            Type.Boolean({
+              description:
+                'a ward abolished in the 2025 reorganisation, counted for what is still filed there (not yet re-homed) so that the wards add up to the total',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     smallCellsWithheld: Type.Boolean({
       description: 'true for city systems: counts of 1 to 4 are shown as { "suppressed": true }',
     }),

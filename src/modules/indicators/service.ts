@@ -230,7 +230,11 @@ export function publishTable(table: ValuesTable) {
     asOf: table.asOf,
     windowFrom: table.windowFrom,
     unit: table.target.unit,
-    wards: table.target.wards.map((ward) => ({ code: ward.code, nameVi: ward.nameVi })),
+    wards: table.target.wards.map((ward) => ({
+      code: ward.code,
+      nameVi: ward.nameVi,
+      ...(ward.abolished ? { abolished: true } : {}),
+    })),
     smallCellsWithheld: table.withhold,
     indicators: table.figures.map((indicator) => ({
       code: indicator.definition.code,

@@ -191,7 +191,7 @@ export async function runRehoming(runtime: Runtime, batchId: string): Promise<vo
 }
 
 /** Undoes a batch's moves, a chunk per transaction; a record moved again since is left where it is. */
-async function runUndo(runtime: Runtime, batchId: string): Promise<void> {
+export async function runUndo(runtime: Runtime, batchId: string): Promise<void> {
   const batch = await getBatch(runtime.db, batchId)
   if (!batch || batch.state !== 'undoing') return
   const tree = await runtime.tree()

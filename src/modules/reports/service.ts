@@ -154,10 +154,13 @@ async function freeze(
     })
     return { ...base, indicators: snapshotIndicators(figures) }
   }
+  // A consolidation is of the ward reports owed: an abolished ward (counted in live figures for what is still
+  // filed there) owes none after the reorganisation.
+  const owing = target.wards.filter((ward) => !ward.abolished)
   const wardReports = await wardReportsOf(
     work.tx,
     [period.code],
-    target.wards.map((ward) => ward.code),
+    owing.map((ward) => ward.code),
   )
   const targets = new Map(
     (await listTargets(work.tx, period.year)).map((row) => [
@@ -172,7 +175,7 @@ async function freeze(
       approved.map((row) => ({ unitCode: row.unitCode, indicators: snapshotOf(row).indicators })),
       targets,
     ),
-    consolidation: target.wards.map((ward) => {
+    consolidation: owing.map((ward) => {
       const report = wardReports.find((row) => row.unitCode === ward.code)
       return {
         unitCode: ward.code,
@@ -326,7 +329,8 @@ export async function reportTimeliness(work: Work, query: Static<typeof Timeline
     periods: periods.map((period) => {
       // The wards that owed this report are those that existed on its due date.
       const window = { from: period.dueDate, to: period.dueDate }
-      const rows = resolveUnit(units, work.principal, whole.unit.code, window).wards.map((ward) => {
+      const owing = resolveUnit(units, work.principal, whole.unit.code, window).wards.filter((ward) => !ward.abolished)
+      const rows = owing.map((ward) => {
         const report = reports.find((row) => row.unitCode === ward.code && row.periodCode === period.code)
         const submittedAt = report?.firstSubmittedAt ?? null
         return {

@@ -268,3 +268,44 @@ t.test(
     t.match(audit.json().items, [{ details: { groups: 1, format: 'csv' } }, { details: { groups: 1, format: 'json' } }])
   },
 )
+
+t.test(
+  'figures on the new map: the new wards and the abolished wards still holding records add up to the city',
+  async (t) => {
+    const cityOfficer = await accountFor(ctx, { role: 'city_officer', units: [province] })
+    const response = await read(cityOfficer, '/v1/indicators/values?year=2026&unit=01')
+    t.equal(response.statusCode, 200)
+    const table = response.json()
+    const abolished = table.wards.filter((ward: { abolished?: boolean }) => ward.abolished)
+    t.ok(
+      abolished.some((ward: { code: string }) => ward.code === '00301'),
+      'the abolished ward has its row while records are filed there',
+    )
+    t.ok(
+      table.wards.some((ward: { code: string; abolished?: boolean }) => ward.code === '00328-2025' && !ward.abolished),
+    )
+    let checked = 0
+    for (const indicator of table.indicators) {
+      if (indicator.kind !== 'count' || !indicator.available) continue
+      const total = indicator.values.at(-1)
+      const wards = indicator.values.slice(0, -1)
+      t.equal(total.unitCode, '01')
+      const sum = wards.reduce((n: number, figure: { numerator: number | null }) => n + (figure.numerator ?? 0), 0)
+      t.equal(sum, total.numerator ?? 0, `${indicator.code}: the wards add up to the city`)
+      checked++
+    }
+    t.ok(checked > 0, 'count indicators were checked')
+    const registered = table.indicators.find((indicator: { values: { unitCode: string; numerator: number }[] }) =>
+      indicator.values.some((figure) => figure.unitCode === '00301' && figure.numerator > 0),
+    )
+    t.ok(registered, 'what is still filed at 00301 counts in 2026')
+
+    const before = await read(cityOfficer, '/v1/indicators/values?year=2024&unit=01')
+    t.equal(before.statusCode, 200)
+    t.notOk(
+      before.json().wards.some((ward: { abolished?: boolean }) => ward.abolished),
+      '2024 stays on the old map',
+    )
+    t.ok(before.json().wards.some((ward: { code: string }) => ward.code === '00301'))
+  },
+)
