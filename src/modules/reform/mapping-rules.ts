@@ -10,6 +10,8 @@ export interface MappingEntry {
   residentialGroupCode: string
   successorCode: string
   confirmed: boolean
+  /** The CSV line it came from, for problems an administrator can find in the file. */
+  line?: number
 }
 
 const codePattern = /^[A-Za-z0-9._-]{1,64}$/
@@ -48,7 +50,12 @@ export function parseMappingCsv(text: string): { entries: MappingEntry[]; proble
       problems.push({ location: 'body', pointer, message: 'confirmed must be true or false', code: 'invalid_line' })
       continue
     }
-    entries.push({ residentialGroupCode: group, successorCode: successor, confirmed: confirmed === 'true' })
+    entries.push({
+      residentialGroupCode: group,
+      successorCode: successor,
+      confirmed: confirmed === 'true',
+      line: index + 1,
+    })
   }
   return { entries, problems }
 }
@@ -64,7 +71,12 @@ export function mappingProblems(tree: readonly UnitNode[], entries: readonly Map
   const seen = new Set<string>()
   for (const [index, entry] of entries.entries()) {
     const at = (field: string, message: string, code: string) =>
-      problems.push({ location: 'body', pointer: `/entries/${index}/${field}`, message, code })
+      problems.push({
+        location: 'body',
+        pointer: entry.line ? `/line/${entry.line}` : `/entries/${index}/${field}`,
+        message: entry.line ? `${field} ${message}` : message,
+        code,
+      })
     const group = byCode.get(entry.residentialGroupCode)
     const ward = group?.parentCode ? byCode.get(group.parentCode) : undefined
     if (seen.has(entry.residentialGroupCode)) {

@@ -30,6 +30,16 @@ const incident = await app.inject({
 if (incident.statusCode !== 201) throw new Error(`recording the 2024 incident failed: ${incident.statusCode}`)
 const incidentId = incident.json<{ id: string }>().id
 
+// The ward's report for the first half of 2024, its figures frozen when it was made.
+const report = await app.inject({
+  method: 'POST',
+  url: '/v1/reports',
+  headers: officer2024.headers,
+  payload: { periodCode: '2024-six_month', unitCode: '00301' },
+})
+if (report.statusCode !== 201) throw new Error(`creating the 2024 report failed: ${report.statusCode}`)
+const frozen2024 = report.json<{ id: string; snapshot: unknown }>()
+
 ctx.clock.set('2026-12-03T03:00:00Z')
 const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
 const oldWardOfficer = await accountFor(ctx, { role: 'ward_officer', units: ['00301'] })
@@ -134,6 +144,10 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   const batch = (await read(admin, `/v1/reform/rehomings/${batchId}`)).json()
   t.equal(batch.state, 'done')
   t.equal(batch.moved, 2, 'as many moves as the preview counted')
+
+  const report2024 = (await read(oldWardOfficer, `/v1/reports/${frozen2024.id}`)).json()
+  t.same(report2024.snapshot, frozen2024.snapshot, 'the 2024 report is unchanged by re-homing')
+  t.ok(JSON.stringify(frozen2024.snapshot).includes('"numerator":2'), 'and it counted the two children then at 00301')
 
   const child = (await read(vinhHung, `/v1/children/${mapped.id}`)).json()
   t.same(child.address.wardCode, '00301-2025')

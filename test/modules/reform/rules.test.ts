@@ -131,11 +131,14 @@ t.test('the mapping an administrator loads', async (t) => {
 
 t.test('the mapping as CSV', async (t) => {
   t.same(parseMappingCsv('\uFEFFresidentialGroupCode,successorCode\r\nW1-G3,N2\r\n\r\n'), {
-    entries: [{ residentialGroupCode: 'W1-G3', successorCode: 'N2', confirmed: true }],
+    entries: [{ residentialGroupCode: 'W1-G3', successorCode: 'N2', confirmed: true, line: 2 }],
     problems: [],
   })
   t.same(parseMappingCsv('residentialGroupCode,successorCode,confirmed\nW1-G3,N2,false\n').entries, [
-    { residentialGroupCode: 'W1-G3', successorCode: 'N2', confirmed: false },
+    { residentialGroupCode: 'W1-G3', successorCode: 'N2', confirmed: false, line: 2 },
+  ])
+  t.match(mappingProblems(tree, parseMappingCsv('residentialGroupCode,successorCode\n\nW1-G3,N3\n').entries), [
+    { pointer: '/line/3', message: /^successorCode is not under a successor of W1/, code: 'not_a_successor' },
   ])
   const cases: [string, string, string][] = [
     ['a wrong header', 'group,successor\nW1-G3,N2', 'invalid_header'],
