@@ -15,7 +15,8 @@ CREATE TABLE rehoming_batches (
   created_at timestamptz NOT NULL,
   finished_at timestamptz,
   undone_at timestamptz,
-  undone_by text
+  undone_by text,
+  undo_request_id text
 );
 --> statement-breakpoint
 CREATE TABLE rehoming_moves (

@@ -49,8 +49,11 @@ export function resolveScope(tree: readonly UnitNode[], assigned: readonly strin
   const visit = (unit: UnitNode) => {
     if (unit.level === 'ward') {
       wards.add(unit.code)
-      for (const predecessor of unit.predecessors ?? [])
-        if (byCode.get(predecessor)?.level === 'ward') wards.add(predecessor)
+      // Only a ward that ceased to exist: a living neighbour that gave up part of its area stays its own.
+      for (const code of unit.predecessors ?? []) {
+        const predecessor = byCode.get(code)
+        if (predecessor?.level === 'ward' && predecessor.validTo) wards.add(code)
+      }
     }
     if (unit.level === 'residential_group') groups.add(unit.code)
     for (const child of children.get(unit.code) ?? []) visit(child)

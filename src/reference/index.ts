@@ -61,10 +61,11 @@ const HolidaysFile = Type.Object({
   days: Type.Array(
     Type.Object({
       date: DateString,
-      kind: Type.Enum(['holiday', 'working_day']),
+      kind: Type.Enum(['holiday', 'day_off', 'working_day']),
       nameVi: Type.String(),
       nameEn: Type.String(),
       confirmed: Type.Boolean(),
+      legalBasis: Type.String({ minLength: 1 }),
     }),
   ),
 })

@@ -10,6 +10,8 @@ export interface WorkingCalendar {
   holidays: ReadonlySet<string>
   /** Weekend days worked in exchange for a swapped day off. */
   workingWeekendDays: ReadonlySet<string>
+  /** The years the calendar holds; absent means every year counts as covered. */
+  coveredYears?: ReadonlySet<number>
 }
 
 /** The calendar date (YYYY-MM-DD) in Asia/Ho_Chi_Minh at the given instant. */
@@ -72,4 +74,71 @@ export function workingDaysDeadline(from: Date, workingDays: number, calendar: W
 /** Formats an instant as RFC 3339 in business local time, e.g. 2024-05-15T23:59:59+07:00. */
 export function toLocalIso(instant: Date): string {
   return `${new Date(instant.getTime() + offsetMs).toISOString().slice(0, 19)}+07:00`
+}
+
+/**
+ * The years a deadline runs through (the days after `from` up to `due`, or `due` itself) that the calendar
+ * does not cover: there, only weekends were skipped, so the deadline carries `calendarMissing`.
+ */
+export function missingCalendarYears(from: string, due: string, calendar: WorkingCalendar): number[] {
+  const covered = calendar.coveredYears
+  if (!covered) return []
+  const last = Number(due.slice(0, 4))
+  const first = Math.min(Number(addDays(from, 1).slice(0, 4)), last)
+  const missing: number[] = []
+  for (let year = first; year <= last; year++) if (!covered.has(year)) missing.push(year)
+  return missing
+}
+
+export interface CalendarDayEntry {
+  date: string
+  kind: 'holiday' | 'day_off' | 'working_day'
+}
+
+function isRealDate(date: string): boolean {
+  const time = Date.parse(`${date}T00:00:00.000Z`)
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === date
+}
+
+/** The dates Labour Code 2019 Art. 112(1) fixes in the solar calendar: every year's calendar holds them as holidays. */
+const fixedHolidays = ['01-01', '04-30', '05-01', '09-02']
+
+/** What is wrong with a year's list of special days, as body field problems (empty when it can be saved). */
+export function calendarYearProblems(
+  year: number,
+  days: readonly CalendarDayEntry[],
+): { pointer: string; message: string; code: string }[] {
+  const problems: { pointer: string; message: string; code: string }[] = []
+  const seen = new Set<string>()
+  days.forEach((day, index) => {
+    const pointer = `/days/${index}/date`
+    const weekday = weekdayOf(day.date)
+    const weekend = weekday === 0 || weekday === 6
+    if (!day.date.startsWith(`${year}-`) || !isRealDate(day.date))
+      problems.push({ pointer, message: `is not a date of ${year}`, code: 'outside_year' })
+    else if (seen.has(day.date)) problems.push({ pointer, message: 'is listed twice', code: 'duplicate_date' })
+    else if (day.kind === 'working_day' && !weekend)
+      problems.push({
+        pointer,
+        message: 'a make-up working day must be a Saturday or Sunday',
+        code: 'not_a_weekend_day',
+      })
+    else if (day.kind === 'day_off' && weekend)
+      problems.push({
+        pointer,
+        message: 'a day off must be a weekday (a weekend day is off anyway)',
+        code: 'not_a_weekday',
+      })
+    seen.add(day.date)
+  })
+  for (const monthDay of fixedHolidays) {
+    const date = `${year}-${monthDay}`
+    if (!days.some((day) => day.date === date && day.kind === 'holiday'))
+      problems.push({
+        pointer: '/days',
+        message: `must hold ${date} as a holiday (Labour Code 2019 Art. 112)`,
+        code: 'missing_fixed_holiday',
+      })
+  }
+  return problems
 }

@@ -326,7 +326,7 @@ export async function changeChild(work: Work, id: string, body: UpdateChildInput
   const problems = await childProblems(work, next, {
     checkAddress: change.address !== undefined,
     isNew: false,
-    placement: placementFor(work),
+    placement: placementFor(work, false, current),
   })
   if (problems.length > 0) throw invalid('The change cannot be saved.', problems)
   if (

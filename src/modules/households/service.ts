@@ -145,13 +145,13 @@ export async function changeHousehold(
   expectedVersion: number,
 ): Promise<HouseholdRow | Refusal> {
   const tree = await work.unitTree()
+  const current = await getHouseholdRow(work.tx, work.scope, id)
+  if (!current) throw notFound('Household', id)
   const problems = [
-    ...(body.address ? addressProblems(tree, work.scope, body.address, placementFor(work)) : []),
+    ...(body.address ? addressProblems(tree, work.scope, body.address, placementFor(work, false, current)) : []),
     ...povertyProblems(body.poverty),
   ]
   if (problems.length > 0) throw unprocessable('invalid_record', 'The change cannot be saved.', problems)
-  const current = await getHouseholdRow(work.tx, work.scope, id)
-  if (!current) throw notFound('Household', id)
   const updated = await updateHousehold(work.tx, work.scope, id, expectedVersion, {
     ...(body.headName !== undefined ? { headName: headNameOf(body.headName) } : {}),
     ...(body.address

@@ -444,7 +444,7 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
   problems.push(...schemaProblems(validateChildBody, body, childColumnOf))
   if (problems.length === 0) {
     problems.push(...problemsFromFieldErrors(birthProblems(next, context.asOf, existing === null), childColumnOf))
-    const placement = { today: context.asOf, historyAllowed: existing?.wardCode === next.wardCode }
+    const placement = { today: context.asOf, historyAllowed: false, ...(existing ? { from: existing } : {}) }
     problems.push(
       ...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next, placement), childColumnOf),
     )
@@ -681,7 +681,7 @@ export function planHouseholdRow(
   }
   problems.push(...schemaProblems(validateHouseholdBody, body, householdColumnOf))
   if (problems.length === 0) {
-    const placement = { today: context.asOf, historyAllowed: existing?.wardCode === next.wardCode }
+    const placement = { today: context.asOf, historyAllowed: false, ...(existing ? { from: existing } : {}) }
     problems.push(
       ...problemsFromFieldErrors(addressProblems(context.tree, context.scope, next, placement), householdColumnOf),
     )

@@ -121,7 +121,9 @@ export async function recordIncident(
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : detectedAt
   const tree = await work.unitTree()
-  const placement = placementFor(work, backfill)
+  // Backfilling files history: an incident that occurred after its ward ceased is not history there.
+  const wardEnd = tree.find((unit) => unit.code === body.address.wardCode)?.validTo
+  const placement = placementFor(work, backfill && !(wardEnd && localDateOf(occurredAt) > wardEnd))
   const problems = [
     ...addressProblems(tree, work.scope, body.address, placement),
     ...kindProblems(body.kind, body.subKind, body.injuryOutcome),

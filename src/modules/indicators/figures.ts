@@ -179,7 +179,7 @@ export function resolveUnit(
     for (const ward of [...wards]) {
       for (const code of ward.predecessors) {
         const predecessor = byCode.get(code)
-        if (predecessor?.level !== 'ward' || counted.has(code)) continue
+        if (predecessor?.level !== 'ward' || !predecessor.validTo || counted.has(code)) continue
         counted.add(code)
         pending.push(predecessor)
         wards.push(predecessor)

@@ -74,6 +74,8 @@ export async function saveMapping(
   const effectiveDateOf = (group: string) => addDays(byCode.get(byCode.get(group)!.parentCode!)!.validTo!, 1)
   const groups = entries.map((entry) => entry.residentialGroupCode)
   await database.db.transaction(async (tx) => {
+    // One correction at a time: two replacing the same group's links at once would collide.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('cps.reform.mapping'))`)
     const previous = await tx
       .select({ group: unitSuccessions.predecessorCode, version: sql<number>`max(${unitSuccessions.version})` })
       .from(unitSuccessions)

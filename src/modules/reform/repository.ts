@@ -2,7 +2,8 @@ import { and, eq, sql } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { textArray } from '../../platform/scope.js'
 import { relocateChildParts } from '../children/repository.js'
-import type { Home, PreviewRow, RecordType } from './rules.js'
+import type { Home } from '../units/tree.js'
+import type { PreviewRow, RecordType } from './rules.js'
 import { rehomingBatches, rehomingMoves } from './tables.js'
 
 export type BatchRow = typeof rehomingBatches.$inferSelect
@@ -66,6 +67,8 @@ export interface Mover {
   actorName: string
   requestId: string
   now: Date
+  /** What a child's revision calls the move. */
+  action: 'rehome' | 'rehome_undo'
 }
 
 /**
@@ -132,9 +135,9 @@ async function insertChildMoveRevisions(
   await tx.execute(
     sql`insert into child_revisions (child_id, province_code, ward_code, residential_group_code, version, action,
                                      changes, sensitive, reason, changed_at, actor_id, actor_name, request_id)
-        select r.child_id, r.province_code, r.ward_code, r.residential_group_code, r.version, 'rehome', r.changes,
-               false, 'Re-homed after the 2025 reorganisation', ${mover.now}, ${mover.actorId}, ${mover.actorName},
-               ${mover.requestId}
+        select r.child_id, r.province_code, r.ward_code, r.residential_group_code, r.version, ${mover.action}, r.changes,
+               false, ${mover.action === 'rehome' ? 'Re-homed after the 2025 reorganisation' : 'A re-homing undone'},
+               ${mover.now}, ${mover.actorId}, ${mover.actorName}, ${mover.requestId}
           from jsonb_to_recordset(${JSON.stringify(revisions)}::jsonb)
                as r(child_id uuid, province_code text, ward_code text, residential_group_code text, version int, changes jsonb)`,
   )
@@ -253,4 +256,13 @@ export async function addToBatchCount(
     .update(rehomingBatches)
     .set({ [column]: sql`${rehomingBatches[column]} + ${count}` })
     .where(eq(rehomingBatches.id, id))
+}
+
+/** The wards a batch moved records into. */
+export async function destinationsOf(db: Executor, batchId: string): Promise<string[]> {
+  const rows = await queryRows<{ ward: string }>(
+    db,
+    sql`select distinct to_ward as ward from rehoming_moves where batch_id = ${batchId}::uuid`,
+  )
+  return rows.map((row) => row.ward)
 }

@@ -4,47 +4,10 @@
  */
 import type { FieldError } from '../../platform/problem.js'
 import { isUnitInScope, type Scope, type UnitNode } from '../../platform/scope.js'
-import { successorsOf } from '../units/tree.js'
+import { isAbolished, rehomingTarget, successorsOf, type Home } from '../units/tree.js'
 
 export const recordTypes = ['household', 'child', 'incident'] as const
 export type RecordType = (typeof recordTypes)[number]
-
-export interface Home {
-  wardCode: string
-  residentialGroupCode: string | null
-}
-
-const byCodeOf = (tree: readonly UnitNode[]) => new Map(tree.map((unit) => [unit.code, unit]))
-
-/** Whether a ward ceased to exist before `today` (and so holds only history, or records to re-home). */
-export function isAbolished(unit: UnitNode | undefined, today: string): boolean {
-  return !!unit?.validTo && unit.validTo < today
-}
-
-/**
- * Where a record filed at `from` belongs now: its residential group's successor (a group, under its
- * new ward, or a ward), else the ward's only successor. Null when `from` is not abolished or when no
- * mapping places it (a ward split between several successors and a record with no mapped group): such a
- * record waits to be claimed by an officer of one of the successors.
- */
-export function rehomingTarget(tree: readonly UnitNode[], from: Home, today: string): Home | null {
-  const byCode = byCodeOf(tree)
-  if (!isAbolished(byCode.get(from.wardCode), today)) return null
-  if (from.residentialGroupCode) {
-    const successors = successorsOf(tree, from.residentialGroupCode)
-      .map((code) => byCode.get(code))
-      .filter((unit) => unit !== undefined)
-    if (successors.length === 1) {
-      const [successor] = successors
-      if (successor!.level === 'ward') return { wardCode: successor!.code, residentialGroupCode: null }
-      if (successor!.level === 'residential_group' && successor!.parentCode) {
-        return { wardCode: successor!.parentCode, residentialGroupCode: successor!.code }
-      }
-    }
-  }
-  const wards = successorsOf(tree, from.wardCode).filter((code) => byCode.get(code)?.level === 'ward')
-  return wards.length === 1 ? { wardCode: wards[0]!, residentialGroupCode: null } : null
-}
 
 /**
  * Problems with an officer claiming one unplaced record for `to`: the record must be at an abolished
@@ -57,12 +20,20 @@ export function claimProblems(
   to: Home,
   today: string,
 ): FieldError[] {
-  const byCode = byCodeOf(tree)
+  const byCode = new Map(tree.map((unit) => [unit.code, unit]))
   const problem = (pointer: string, message: string, code: string): FieldError[] => [
     { location: 'body', pointer, message, code },
   ]
   if (!isAbolished(byCode.get(from.wardCode), today)) {
     return problem('/wardCode', 'the record is not filed at an abolished ward', 'not_unplaced')
+  }
+  const mapped = rehomingTarget(tree, from, today)
+  if (mapped) {
+    return problem(
+      '/wardCode',
+      `the mapping places this record in ${mapped.wardCode}: it is not unplaced`,
+      'placed_by_mapping',
+    )
   }
   if (!successorsOf(tree, from.wardCode).includes(to.wardCode)) {
     return problem('/wardCode', `is not a successor of ${from.wardCode}`, 'not_a_successor')

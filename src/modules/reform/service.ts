@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../db/client.js'
+import { renewLease } from '../webhooks/repository.js'
 import { appendAudit, type AuditActor } from '../../platform/audit.js'
-import { decodeCursor, toPage } from '../../platform/pagination.js'
+import { decodeCursor, encodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
-import { inScope, systemScope, type UnitNode } from '../../platform/scope.js'
+import { inScope, isUnitInScope, systemScope, type UnitNode } from '../../platform/scope.js'
 import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
-import { provinceOfUnit, successorsOf } from '../units/tree.js'
+import { provinceOfUnit, rehomingTarget, successorsOf, type Home } from '../units/tree.js'
 import {
   addToBatchCount,
   applyMoves,
   countsAt,
+  destinationsOf,
   getBatch,
   insertBatch,
   insertMoves,
@@ -23,16 +25,7 @@ import {
   type Move,
   type Mover,
 } from './repository.js'
-import {
-  abolishedWards,
-  claimProblems,
-  previewOf,
-  recordTypes,
-  rehomingTarget,
-  type Home,
-  type Preview,
-  type RecordType,
-} from './rules.js'
+import { abolishedWards, claimProblems, previewOf, recordTypes, type Preview, type RecordType } from './rules.js'
 
 const rehomeQueue = 'reform.rehome'
 const undoQueue = 'reform.undo'
@@ -113,7 +106,15 @@ export async function startUndo(work: Work, id: string): Promise<BatchRow> {
   if (batch.state !== 'done' && batch.state !== 'failed') {
     throw conflict('batch_not_finished', `A re-homing can be undone once it has finished; this one is ${batch.state}.`)
   }
-  const undoing = await updateBatch(work.tx, id, { state: 'undoing', undoneBy: work.principal.id }, batch.state)
+  // Undoing moves records out of the wards they went to: the caller must hold every one of them.
+  const outside = (await destinationsOf(work.tx, id)).filter((ward) => !isUnitInScope(work.scope, ward, null))
+  if (outside.length > 0) throw notFound('Re-homing', id)
+  const undoing = await updateBatch(
+    work.tx,
+    id,
+    { state: 'undoing', undoneBy: work.principal.id, undoRequestId: work.request.id },
+    batch.state,
+  )
   if (!undoing) throw conflict('batch_changed', 'The re-homing changed meanwhile; read it again.')
   await work.audit({ action: 'rehoming.undo', resourceType: 'rehoming', resourceId: id, outcome: 'success' })
   await work.request.server.jobs.send(work.tx, undoQueue, { batchId: id }, { singletonKey: `undo:${id}` })
@@ -124,11 +125,22 @@ interface Runtime {
   db: Db
   now: () => Date
   tree: () => Promise<UnitNode[]>
-  actor: (batch: BatchRow) => Promise<AuditActor>
+  /** The account acting (the batch's starter, or whoever undoes it) as it is now; null when it can no longer act. */
+  actor: (accountId: string) => Promise<AuditActor | null>
+  /** Keeps the job's lease for another chunk; false when the job is no longer this worker's. */
+  renew: () => Promise<boolean>
 }
 
-function moverOf(batch: BatchRow, actor: AuditActor, now: Date): Mover {
-  return { actorId: batch.createdBy, actorName: actor.name ?? '', requestId: batch.requestId, now }
+function moverOf(batch: BatchRow, actor: AuditActor, now: Date, action: Mover['action'] = 'rehome'): Mover {
+  return action === 'rehome'
+    ? { actorId: batch.createdBy, actorName: actor.name ?? '', requestId: batch.requestId, now, action }
+    : {
+        actorId: batch.undoneBy ?? batch.createdBy,
+        actorName: actor.name ?? '',
+        requestId: batch.undoRequestId ?? batch.requestId,
+        now,
+        action,
+      }
 }
 
 async function auditMoves(
@@ -151,7 +163,7 @@ async function auditMoves(
       details: { batchId: batch.id, fromWard: move.from.wardCode, toWard: move.to.wardCode },
       actor,
       occurredAt: now,
-      requestId: batch.requestId,
+      requestId: action === 'rehome' ? batch.requestId : (batch.undoRequestId ?? batch.requestId),
     })),
   )
 }
@@ -159,16 +171,19 @@ async function auditMoves(
 /**
  * Runs a re-homing to its end, a chunk per transaction. Resumable: a record already moved is no longer
  * at an abolished ward, so a rerun after a crash picks up what is left; a record that cannot be placed
- * stays (and is passed over by id).
+ * stays (and is passed over by id). Each chunk first keeps the job's lease and checks the batch is still
+ * running, so a worker that lost the job stops rather than racing the one that took it over.
  */
 export async function runRehoming(runtime: Runtime, batchId: string): Promise<void> {
   const batch = await getBatch(runtime.db, batchId)
   if (!batch || batch.state !== 'running') return
   const tree = await runtime.tree()
-  const actor = await runtime.actor(batch)
+  const actor = await runtime.actor(batch.createdBy)
+  if (!actor) return failBatch(runtime, batch.id, 'starter_inactive')
   for (const recordType of recordTypes) {
     let after: string | null = null
     for (;;) {
+      if (!(await stillOurs(runtime, batch.id, 'running'))) return
       const now = runtime.now()
       const today = localDateOf(now)
       const last = await inScope(runtime.db, systemScope, async (tx) => {
@@ -190,14 +205,32 @@ export async function runRehoming(runtime: Runtime, batchId: string): Promise<vo
   await updateBatch(runtime.db, batch.id, { state: 'done', finishedAt: runtime.now() }, 'running')
 }
 
-/** Undoes a batch's moves, a chunk per transaction; a record moved again since is left where it is. */
+async function stillOurs(runtime: Runtime, batchId: string, state: BatchRow['state']): Promise<boolean> {
+  if (!(await runtime.renew())) return false
+  return (await getBatch(runtime.db, batchId))?.state === state
+}
+
+async function failBatch(runtime: Runtime, batchId: string, failureCode: string): Promise<void> {
+  await updateBatch(runtime.db, batchId, { state: 'failed', failureCode, finishedAt: runtime.now() }, 'running')
+}
+
+/**
+ * Undoes a batch's moves, a chunk per transaction, as the account that asked for it; a record moved or
+ * changed since is left where it is (its move is still marked as processed, so the undo ends).
+ */
 export async function runUndo(runtime: Runtime, batchId: string): Promise<void> {
   const batch = await getBatch(runtime.db, batchId)
   if (!batch || batch.state !== 'undoing') return
   const tree = await runtime.tree()
-  const actor = await runtime.actor(batch)
+  const actor = (await runtime.actor(batch.undoneBy ?? batch.createdBy)) ?? {
+    type: 'user' as const,
+    id: batch.undoneBy,
+    name: null,
+    role: null,
+  }
   for (const recordType of recordTypes) {
     for (;;) {
+      if (!(await stillOurs(runtime, batch.id, 'undoing'))) return
       const now = runtime.now()
       const count = await inScope(runtime.db, systemScope, async (tx) => {
         const moves = await movesToUndo(tx, batch.id, recordType, chunkSize)
@@ -207,7 +240,7 @@ export async function runUndo(runtime: Runtime, batchId: string): Promise<void> 
           to: move.from,
           provinceCode: provinceOfUnit(tree, move.from.wardCode),
         }))
-        const done = await applyMoves(tx, recordType, back, moverOf(batch, actor, now))
+        const done = await applyMoves(tx, recordType, back, moverOf(batch, actor, now, 'rehome_undo'))
         await markUndone(
           tx,
           batch.id,
@@ -225,33 +258,62 @@ export async function runUndo(runtime: Runtime, batchId: string): Promise<void> 
   await updateBatch(runtime.db, batch.id, { state: 'undone', undoneAt: runtime.now() }, 'undoing')
 }
 
+const maxAttempts = 5
+const leaseMs = 60_000
+
 export function registerReformJobs(app: FastifyInstance): void {
-  const runtime: Runtime = {
+  const runtimeFor = (jobId: number): Runtime => ({
     db: app.database.db,
     now: () => app.clock.now(),
     tree: () => app.accounts.principals.unitTree(),
-    actor: async (batch) => {
-      const principal = await app.accounts.principals.current({ kind: 'user', id: batch.createdBy })
-      return {
-        type: 'user',
-        id: batch.createdBy,
-        name: principal?.name ?? null,
-        role: principal?.role ?? null,
-      }
+    actor: async (accountId) => {
+      const principal = await app.accounts.principals.current({ kind: 'user', id: accountId })
+      if (!principal?.permissions.has('units:manage')) return null
+      return { type: 'user', id: accountId, name: principal.name, role: principal.role }
     },
+    renew: () => renewLease(app.database.db, jobId, app.jobs.workerId, new Date(app.clock.now().getTime() + leaseMs)),
+  })
+  // A batch whose job fails on its last attempt is marked failed (what it moved stays moved, and can be undone).
+  const lastAttempt = async (batchId: string, attempt: number, error: unknown) => {
+    if (attempt < maxAttempts) throw error
+    app.log.error({ err: error, batchId }, 're-homing failed after its last attempt')
+    await updateBatch(
+      app.database.db,
+      batchId,
+      { state: 'failed', failureCode: 'processing_failed', finishedAt: app.clock.now() },
+      'running',
+    )
   }
   app.jobs.register<{ batchId: string }>({
     queue: rehomeQueue,
-    handler: async ({ batchId }) => runRehoming(runtime, batchId),
+    maxAttempts,
+    handler: async ({ batchId }, { jobId, attempt }) =>
+      runRehoming(runtimeFor(jobId), batchId).catch((error: unknown) => lastAttempt(batchId, attempt, error)),
   })
   app.jobs.register<{ batchId: string }>({
     queue: undoQueue,
-    handler: async ({ batchId }) => runUndo(runtime, batchId),
+    maxAttempts,
+    handler: async ({ batchId }, { jobId }) => runUndo(runtimeFor(jobId), batchId),
   })
 }
 
 /** Records in the caller's units, at abolished wards, that no mapping places: the officers' queue. */
+/** Incidents are case files: listing or moving them needs the incident permissions, not the registry's. */
+function assertMayHandle(work: Work, type: RecordType, access: 'read' | 'write'): void {
+  const permission = type === 'incident' ? (`incidents:${access}` as const) : (`registry:${access}` as const)
+  if (work.principal.permissions.has(permission)) return
+  throw new HttpProblem(
+    403,
+    'forbidden',
+    `This operation needs the ${permission} permission, which your role does not hold.`,
+    {
+      extensions: { requiredPermission: permission },
+    },
+  )
+}
+
 export async function unplacedPage(work: Work, type: RecordType, limit: number, cursor: string | undefined) {
+  assertMayHandle(work, type, 'read')
   const tree = await work.unitTree()
   const today = localDateOf(work.now)
   const wards = abolishedWards(tree, today).filter((code) => work.scope.wards.includes(code))
@@ -264,8 +326,10 @@ export async function unplacedPage(work: Work, type: RecordType, limit: number, 
     successors: string[]
   }[] = []
   let from = (after?.[0] as string | undefined) ?? null
-  // Placed records are passed over; reading on in chunks keeps a page full without an unbounded scan per call.
-  for (let scanned = 0; wards.length > 0 && items.length <= limit && scanned < 20; scanned++) {
+  let exhausted = wards.length === 0
+  // Placed records are passed over, a bounded number of chunks per call: a page cut short by that bound
+  // still gives a cursor (where the reading stopped), so no unplaced record is out of reach.
+  for (let scanned = 0; !exhausted && items.length <= limit && scanned < 20; scanned++) {
     const records = await recordsAt(work.tx, type, wards, from, chunkSize)
     for (const record of records) {
       if (items.length > limit) break
@@ -273,8 +337,8 @@ export async function unplacedPage(work: Work, type: RecordType, limit: number, 
         items.push({ type, ...record, successors: [...successorsOf(tree, record.wardCode)] })
       }
     }
-    if (records.length < chunkSize) break
-    from = records[records.length - 1]!.id
+    exhausted = records.length < chunkSize
+    from = records.at(-1)?.id ?? from
   }
   await work.audit({
     action: 'rehoming.unplaced.list',
@@ -282,7 +346,8 @@ export async function unplacedPage(work: Work, type: RecordType, limit: number, 
     outcome: 'success',
     details: { returned: Math.min(items.length, limit) },
   })
-  return toPage(items, limit, (item) => [item.id])
+  if (items.length > limit || exhausted || from === null) return toPage(items, limit, (item) => [item.id])
+  return { items, nextCursor: encodeCursor([from]) }
 }
 
 function claimPreview(from: string, to: string, type: RecordType): Preview & { wards: string[] } {
@@ -293,6 +358,7 @@ function claimPreview(from: string, to: string, type: RecordType): Preview & { w
 
 /** An officer of a successor ward takes one unplaced record into one of their wards. */
 export async function claimRecord(work: Work, type: RecordType, id: string, to: Home) {
+  assertMayHandle(work, type, 'write')
   const tree = await work.unitTree()
   const record = await recordAt(work.tx, type, id)
   if (!record) throw notFound(type === 'child' ? 'Child' : type === 'household' ? 'Household' : 'Incident', id)

@@ -18,6 +18,7 @@ export const rehomingBatches = pgTable('rehoming_batches', {
   finishedAt: timestamp('finished_at', { withTimezone: true }),
   undoneAt: timestamp('undone_at', { withTimezone: true }),
   undoneBy: text('undone_by'),
+  undoRequestId: text('undo_request_id'),
 })
 
 /** One record moved by a batch: ids and unit codes only, never personal values. */

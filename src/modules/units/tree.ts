@@ -27,15 +27,21 @@ function unitsByCode(tree: readonly UnitNode[]): ReadonlyMap<string, UnitNode> {
 /** When a record is placed: the business date it is filed on, and whether a unit that no longer exists may take it. */
 export interface Placement {
   today: string
-  /** An administrator backfilling history, or a record that stays where it was filed. */
+  /** An administrator backfilling history. */
   historyAllowed: boolean
+  /** Where the record is filed now, when it is an existing record being moved (or not). */
+  from?: { wardCode: string; residentialGroupCode: string | null }
 }
 
 /**
  * The placement of a write made now. Backfilling (filing a record at a unit that no longer exists) is an
  * administrator's explicit act; anyone else asking for it is refused rather than silently ignored.
  */
-export function placementFor(work: { principal: Principal; now: Date }, backfill = false): Placement {
+export function placementFor(
+  work: { principal: Principal; now: Date },
+  backfill = false,
+  from?: Placement['from'],
+): Placement {
   if (backfill && !work.principal.permissions.has('units:manage')) {
     throw new HttpProblem(
       403,
@@ -43,7 +49,7 @@ export function placementFor(work: { principal: Principal; now: Date }, backfill
       'Only an administrator (units:manage) may file records at a unit that no longer exists.',
     )
   }
-  return { today: localDateOf(work.now), historyAllowed: backfill }
+  return { today: localDateOf(work.now), historyAllowed: backfill, ...(from ? { from } : {}) }
 }
 
 const successorIndexes = new WeakMap<readonly UnitNode[], ReadonlyMap<string, readonly string[]>>()
@@ -99,8 +105,13 @@ export function addressProblems(
   if (!ward || ward.level !== 'ward') {
     return [{ location: 'body', pointer: `${pointer}/wardCode`, message: 'is not a ward', code: 'invalid_ward' }]
   }
-  const inactive = inactiveUnitProblem(tree, ward, placement, `${pointer}/wardCode`)
+  // A record that stays in its ward is not placed anew, even when the ward no longer exists.
+  const stays = placement.from?.wardCode === ward.code
+  const inactive = stays ? null : inactiveUnitProblem(tree, ward, placement, `${pointer}/wardCode`)
   if (inactive) return [inactive]
+  const relocation =
+    placement.from && !stays ? relocationProblem(tree, placement.from, ward.code, placement.today) : null
+  if (relocation) return [{ location: 'body', pointer: `${pointer}/wardCode`, ...relocation }]
   const groupCode = address.residentialGroupCode ?? null
   if (groupCode !== null) {
     const group = byCode.get(groupCode)
@@ -143,4 +154,63 @@ export function unitFilterScope(tree: readonly UnitNode[], unit: string | undefi
     })
   }
   return resolveScope(tree, [unit])
+}
+
+export interface Home {
+  wardCode: string
+  residentialGroupCode: string | null
+}
+
+/** Whether a ward ceased to exist before `today` (and so holds only history, or records to re-home). */
+export function isAbolished(unit: UnitNode | undefined, today: string): boolean {
+  return !!unit?.validTo && unit.validTo < today
+}
+
+/**
+ * Where a record filed at `from` belongs now: its residential group's successor (a group, under its
+ * new ward, or a ward), else the ward's only successor. Null when `from` is not abolished or when no
+ * mapping places it (a ward split between several successors and a record with no mapped group): such a
+ * record waits to be claimed by an officer of one of the successors.
+ */
+export function rehomingTarget(tree: readonly UnitNode[], from: Home, today: string): Home | null {
+  const byCode = unitsByCode(tree)
+  if (!isAbolished(byCode.get(from.wardCode), today)) return null
+  if (from.residentialGroupCode) {
+    const successors = successorsOf(tree, from.residentialGroupCode)
+      .map((code) => byCode.get(code))
+      .filter((unit) => unit !== undefined)
+    if (successors.length === 1) {
+      const [successor] = successors
+      if (successor!.level === 'ward') return { wardCode: successor!.code, residentialGroupCode: null }
+      if (successor!.level === 'residential_group' && successor!.parentCode) {
+        return { wardCode: successor!.parentCode, residentialGroupCode: successor!.code }
+      }
+    }
+  }
+  const wards = successorsOf(tree, from.wardCode).filter((code) => byCode.get(code)?.level === 'ward')
+  return wards.length === 1 ? { wardCode: wards[0]!, residentialGroupCode: null } : null
+}
+
+/**
+ * A record filed at an abolished ward moves only where the reorganisation sent it: where the mapping
+ * places it, or (when no mapping does) to one of its ward's successors. Elsewhere it would leave the
+ * sight of the ward that holds it by the mapping.
+ */
+function relocationProblem(
+  tree: readonly UnitNode[],
+  from: Home,
+  toWard: string,
+  today: string,
+): { message: string; code: string } | null {
+  if (!isAbolished(unitsByCode(tree).get(from.wardCode), today)) return null
+  const mapped = rehomingTarget(tree, from, today)
+  if (mapped) {
+    return mapped.wardCode === toWard
+      ? null
+      : { message: `the mapping places this record in ${mapped.wardCode}`, code: 'not_its_successor' }
+  }
+  const successors = successorsOf(tree, from.wardCode)
+  return successors.includes(toWard)
+    ? null
+    : { message: `${from.wardCode} went to ${successors.join(', ')}`, code: 'not_its_successor' }
 }

@@ -33,6 +33,8 @@ t.test('calendar over HTTP', async (t) => {
       workingDays: 5,
       dueDate: '2025-02-06',
       dueAt: '2025-02-06T23:59:59+07:00',
+      calendarMissing: false,
+      missingYears: [],
     })
   })
 

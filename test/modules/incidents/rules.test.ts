@@ -23,7 +23,7 @@ import { loadHolidays } from '../../../src/reference/index.js'
 
 const days = loadHolidays().data.days
 const calendar: WorkingCalendar = {
-  holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.date)),
+  holidays: new Set(days.filter((d) => d.kind !== 'working_day').map((d) => d.date)),
   workingWeekendDays: new Set(days.filter((d) => d.kind === 'working_day').map((d) => d.date)),
 }
 

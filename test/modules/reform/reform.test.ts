@@ -68,6 +68,35 @@ t.test(
   },
 )
 
+t.test(
+  'a record not yet re-homed is edited where it is, and moved only where the reorganisation sent it',
+  async (t) => {
+    const patch = async (
+      officer: { headers: Record<string, string> },
+      id: string,
+      address: Record<string, unknown>,
+    ) => {
+      const { version } = (await read(officer, `/v1/children/${id}`)).json()
+      return app.inject({
+        method: 'PATCH',
+        url: `/v1/children/${id}`,
+        headers: { ...officer.headers, 'if-match': `"${version}"` },
+        payload: { address },
+      })
+    }
+    const stays = await patch(linhNam, mapped.id, {
+      wardCode: '00301',
+      residentialGroupCode: '00301-R01',
+      streetAddress: 'Số 3 ngõ Mẫu',
+    })
+    t.equal(stays.statusCode, 200, 'a new street address at the abolished ward it is filed at')
+    const elsewhere = await patch(linhNam, mapped.id, { wardCode: '00328-2025' })
+    t.equal(elsewhere.statusCode, 422, 'the mapping places this child in 00301-2025, not in the caller’s ward')
+    t.equal(elsewhere.json().errors[0].code, 'not_its_successor')
+    t.equal((await read(vinhHung, `/v1/children/${mapped.id}`)).json().address.wardCode, '00301', 'and nothing moved')
+  },
+)
+
 t.test('no new record at an abolished ward after it ceased; an administrator may backfill, audited', async (t) => {
   const refused = await app.inject({
     method: 'POST',
@@ -193,6 +222,13 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   )
   t.equal((await read(linhNam, `/v1/children/${unmapped.id}`)).json().address.wardCode, '00328-2025')
 
+  const otherWardAdmin = await accountFor(ctx, { role: 'district_admin', units: ['00328-2025'] })
+  const notTheirs = await app.inject({
+    method: 'POST',
+    url: `/v1/reform/rehomings/${batchId}/undo`,
+    headers: otherWardAdmin.headers,
+  })
+  t.equal(notTheirs.statusCode, 404, 'undo needs every ward the batch moved records into')
   const undo = await app.inject({ method: 'POST', url: `/v1/reform/rehomings/${batchId}/undo`, headers: admin.headers })
   t.equal(undo.statusCode, 202)
   await app.jobs.runDue()
@@ -200,6 +236,13 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   t.equal(undone.state, 'undone')
   t.equal(undone.undone, 2)
   t.equal((await read(linhNam, `/v1/children/${mapped.id}`)).json().address.wardCode, '00301', 'back where it was')
+  const afterUndo = (await read(linhNam, `/v1/children/${mapped.id}/history`)).json()
+  t.match(
+    afterUndo.items.find((revision: { action: string }) => revision.action === 'rehome_undo'),
+    {
+      action: 'rehome_undo',
+    },
+  )
   const again = await app.inject({
     method: 'POST',
     url: `/v1/reform/rehomings/${batchId}/undo`,

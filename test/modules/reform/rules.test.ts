@@ -1,14 +1,8 @@
 import t from 'tap'
 import { resolveScope, type Scope, type UnitNode } from '../../../src/platform/scope.js'
 import { mappingProblems, parseMappingCsv } from '../../../src/modules/reform/mapping-rules.js'
-import {
-  abolishedWards,
-  claimProblems,
-  isAbolished,
-  previewOf,
-  rehomingTarget,
-} from '../../../src/modules/reform/rules.js'
-import { inactiveUnitProblem } from '../../../src/modules/units/tree.js'
+import { abolishedWards, claimProblems, previewOf } from '../../../src/modules/reform/rules.js'
+import { inactiveUnitProblem, isAbolished, rehomingTarget } from '../../../src/modules/units/tree.js'
 
 // A small map: old ward W1 split into N1 and N2 (its groups W1-G1 → N1-G1, W1-G2 → N2 directly, W1-G3
 // unmapped); old ward W2 went whole to N2; N3 is a ward with no predecessor.
@@ -75,6 +69,7 @@ t.test('claiming an unplaced record', async (t) => {
     ['a successor the officer does not hold', home('W1'), home('N2'), 'unit_out_of_scope'],
     ['a ward that is no successor', home('W1'), home('N3'), 'not_a_successor'],
     ['a record not at an abolished ward', home('N1'), home('N1'), 'not_unplaced'],
+    ['a record the mapping places (in N1, by its group)', home('W1', 'W1-G1'), home('N1'), 'placed_by_mapping'],
   ]
   for (const [name, from, to, code] of cases) {
     const problems = claimProblems(tree, officerN1, from, to, today)
