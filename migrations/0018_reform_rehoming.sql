@@ -34,6 +34,10 @@ CREATE TABLE rehoming_moves (
 --> statement-breakpoint
 CREATE INDEX rehoming_moves_record_idx ON rehoming_moves (record_type, record_id);
 --> statement-breakpoint
+-- An undo reads the moves it has not yet undone, a chunk at a time: without this it would read past every
+-- move already undone on each chunk.
+CREATE INDEX rehoming_moves_pending_idx ON rehoming_moves (batch_id, record_type, record_id) WHERE undone_at IS NULL;
+--> statement-breakpoint
 -- Incident parts follow their incident when it is re-homed, as a child's parts follow the child.
 GRANT UPDATE (province_code, ward_code, residential_group_code) ON incident_revisions TO cps_app;
 --> statement-breakpoint

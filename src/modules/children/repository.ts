@@ -460,7 +460,7 @@ export async function relocateChildParts(tx: Executor, childIds: readonly string
     await tx.execute(
       sql`update ${table} p set province_code = c.province_code, ward_code = c.ward_code, residential_group_code = c.residential_group_code
           from children c
-          where c.id = any(${ids}::uuid[]) and p.child_id = c.id
+          where c.id = any(${ids}::uuid[]) and p.child_id = any(${ids}::uuid[]) and p.child_id = c.id
             and (p.ward_code, p.residential_group_code) is distinct from (c.ward_code, c.residential_group_code)`,
     )
   }

@@ -40,5 +40,8 @@ export const rehomingMoves = pgTable(
   (t) => [
     primaryKey({ columns: [t.batchId, t.recordType, t.recordId] }),
     index('rehoming_moves_record_idx').on(t.recordType, t.recordId),
+    index('rehoming_moves_pending_idx')
+      .on(t.batchId, t.recordType, t.recordId)
+      .where(sql`${t.undoneAt} is null`),
   ],
 )
