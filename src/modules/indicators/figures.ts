@@ -9,6 +9,7 @@ import { HttpProblem } from '../../platform/problem.js'
 import { isUnitInScope, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
+import { tableMap, type OffMap, type Projection } from './maps.js'
 import { MeasureSource, measures, type Dimension } from './measures.js'
 import { listDefinitions, listTargets, periodsOfYear, type IndicatorDefinition, type UnitRow } from './repository.js'
 import {
@@ -20,6 +21,16 @@ import {
   type IndicatorKind,
   type Target,
 } from './rules.js'
+
+/**
+ * Measures of facts kept per ward (its reports, its assessment) rather than per record: a ward of one map
+ * has no such facts on the other, so a reprojected table shows them as not available.
+ */
+const wardFacts = new Set([
+  'reports.wards_with_plan_count',
+  'reports.periodic_on_time_share',
+  'assessments.wards_recognised_count',
+])
 
 interface Cell {
   key: Record<string, string>
@@ -46,7 +57,10 @@ export interface Figure {
 export interface IndicatorFigures {
   definition: IndicatorDefinition
   target: Target | null
-  /** False when the service has no measure for the definition (e.g. no registry review is recorded yet). */
+  /**
+   * False when the service has no measure for the definition (e.g. no registry review is recorded yet), or
+   * when the table is reprojected and the measure counts facts kept per ward.
+   */
   available: boolean
   /** The wards' figures (when the unit is above a ward), then the unit's own. */
   figures: Figure[]
@@ -56,8 +70,8 @@ interface UnitRef {
   code: string
   nameVi: string
   level: string
-  /** A ward abolished before the window, counted for what is still filed there (not yet re-homed). */
-  abolished?: boolean
+  /** A row that is not a ward of the table's map: records filed at it that no mapping placed on the map. */
+  offMap?: OffMap
 }
 
 function toCells(kind: IndicatorKind, cells: readonly BreakdownCell[], dimensions: readonly Dimension[]): Cell[] {
@@ -84,20 +98,24 @@ async function computeIndicators(
     definitions: readonly IndicatorDefinition[]
     targets: ReadonlyMap<string, Target>
     unit: UnitRef
+    reprojected: boolean
     setsFor: (definition: IndicatorDefinition) => Dimension[][]
   },
 ): Promise<IndicatorFigures[]> {
   const { wards } = source.context
+  // Records read from wards around the map that count at no ward of the table are not the unit's.
+  const counted = new Set(options.unit.level === 'ward' ? [options.unit.code] : wards)
   const results: IndicatorFigures[] = []
   for (const definition of options.definitions) {
     const target = options.targets.get(definition.code) ?? null
     const measure = measures[definition.measure]
-    if (!measure) {
+    if (!measure || (options.reprojected && wardFacts.has(definition.measure))) {
       results.push({ definition, target, available: false, figures: [] })
       continue
     }
     const sets = options.setsFor(definition)
-    const cellsFor = await measure(source, sets)
+    const measured = await measure(source, sets)
+    const cellsFor = (set: readonly Dimension[]) => measured(set).filter((c) => counted.has(c.key.ward!))
     const figure = (unitCode: string, level: string, cells: (set: readonly Dimension[]) => BreakdownCell[]): Figure => {
       const own = sumBreakdowns(cells([]), [])[0] ?? { numerator: 0, denominator: 0 }
       const value = figureValue(definition.kind, own.numerator, own.denominator)
@@ -129,23 +147,28 @@ export interface UnitWithWards {
   unit: UnitRef
   /** The unit's superior (the district of a ward), for the letterhead of an export. */
   superior: UnitRef | null
-  /** Wards whose figures make up the unit's: the unit itself, or every ward below it valid at some time in the window. */
+  /** The wards listed: the unit itself, or every ward of its map below it, then any with a row of their own. */
   wards: UnitRef[]
+  /** Which wards' records are read, and where each counts. */
+  projection: Projection
+  /** Whether the table is reprojected onto a map other than its window's (`map=`). */
+  reprojected: boolean
 }
 
 /**
  * Resolves the `unit` of a request: by default the caller's only unit. 400 (422 in a body) for an unknown
- * unit or a residential group (figures are kept per ward), 403 when the caller's jurisdiction does not cover
- * every ward of it: a partial district total would read as the district's.
+ * unit or a residential group (figures are kept per ward), or a unit with no ward on the map asked for;
+ * 403 when the caller's jurisdiction does not cover every ward listed (a partial district total would
+ * read as the district's) or, reprojected, every ward whose records are read.
  */
 export function resolveUnit(
   rows: readonly UnitRow[],
   principal: Principal,
   requested: string | undefined,
   window: { from: string; to: string },
-  location: 'querystring' | 'body' = 'querystring',
-  pointer = '/unit',
+  options: { location?: 'querystring' | 'body'; pointer?: string; mapDate?: string } = {},
 ): UnitWithWards {
+  const { location = 'querystring', pointer = '/unit', mapDate } = options
   const status = location === 'body' ? 422 : 400
   const code = requested ?? (principal.units.length === 1 ? principal.units[0] : undefined)
   if (code === undefined) {
@@ -160,49 +183,33 @@ export function resolveUnit(
       errors: [{ location, pointer, message: 'is not a ward, district or province' }],
     })
   }
-  const below = new Map<string, UnitRow[]>()
-  for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
-  const wards: UnitRow[] = []
-  const visit = (node: UnitRow) => {
-    if (node.level === 'ward') {
-      if (node.validFrom <= window.to && (node.validTo === null || node.validTo >= window.from)) wards.push(node)
-      return
-    }
-    for (const child of below.get(node.code) ?? []) visit(child)
+  const map = tableMap(rows, unit, window, mapDate)
+  if (map === null && mapDate !== undefined) {
+    throw new HttpProblem(400, 'unit_not_on_map', `Unit ${code} has no ward on the map of ${mapDate}.`, {
+      errors: [{ location: 'querystring', pointer: '/map', message: `has no ward of unit ${code}` }],
+    })
   }
-  visit(unit)
-  // After the 2025 reorganisation a period is counted on the new map; what is still filed at an abolished
-  // ward that one of the new wards succeeded gets a row of its own, so that the wards add up to the total.
-  const counted = new Set(wards.map((ward) => ward.code))
-  const pending: UnitRow[] = []
-  if (unit.level !== 'ward') {
-    for (const ward of [...wards]) {
-      for (const code of ward.predecessors) {
-        const predecessor = byCode.get(code)
-        if (predecessor?.level !== 'ward' || !predecessor.validTo || counted.has(code)) continue
-        counted.add(code)
-        pending.push(predecessor)
-        wards.push(predecessor)
-      }
-    }
-  }
-  const outside = wards.filter((ward) => !isUnitInScope(principal.scope, ward.code, null))
-  if (unit.level === 'ward' ? !isUnitInScope(principal.scope, unit.code, null) : outside.length > 0) {
+  const listed = map?.wards ?? []
+  const read = map && mapDate !== undefined ? map.projection.sources : []
+  const covered = [...(unit.level === 'ward' ? [unit.code] : listed.map((ward) => ward.row.code)), ...read]
+  if (covered.some((ward) => !isUnitInScope(principal.scope, ward, null))) {
     throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
       extensions: { unitCode: code },
     })
   }
-  const ref = (row: UnitRow): UnitRef => ({
+  const ref = (row: UnitRow, offMap?: OffMap): UnitRef => ({
     code: row.code,
     nameVi: row.nameVi,
     level: row.level,
-    ...(pending.includes(row) ? { abolished: true } : {}),
+    ...(offMap ? { offMap } : {}),
   })
   const superior = unit.parentCode ? byCode.get(unit.parentCode) : undefined
   return {
     unit: ref(unit),
     superior: superior ? ref(superior) : null,
-    wards: wards.sort((a, b) => a.code.localeCompare(b.code)).map(ref),
+    wards: listed.map((ward) => ref(ward.row, ward.offMap)),
+    projection: map?.projection ?? { sources: [], kept: [], byGroup: {}, byWard: {}, movedBackTo: [] },
+    reprojected: map?.reprojected ?? false,
   }
 }
 
@@ -258,6 +265,7 @@ export async function indicatorFigures(
     tx,
     scope: options.scope,
     wards: options.target.wards.map((ward) => ward.code),
+    projection: options.target.projection,
     windowFrom: options.windowFrom,
     asOf: options.asOf,
     cutoff: cutoffOf(options.asOf, options.now),
@@ -265,7 +273,13 @@ export async function indicatorFigures(
     periods,
     breakdowns: new Map(definitions.map((definition) => [definition.measure, options.setsFor(definition)])),
   })
-  return computeIndicators(source, { definitions, targets, unit: options.target.unit, setsFor: options.setsFor })
+  return computeIndicators(source, {
+    definitions,
+    targets,
+    unit: options.target.unit,
+    reprojected: options.target.reprojected,
+    setsFor: options.setsFor,
+  })
 }
 
 export function isAvailable(definition: Pick<IndicatorDefinition, 'measure'>): boolean {

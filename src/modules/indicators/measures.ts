@@ -4,7 +4,7 @@
  * breakdowns asked for; figures.ts folds them into ward figures and the unit's total, so ward figures
  * always add up to the district's.
  */
-import { sql, type SQL } from 'drizzle-orm'
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
@@ -13,7 +13,9 @@ import { careRecords, children, childCircumstances } from '../children/tables.js
 import { assessments } from '../criteria/tables.js'
 import { incidentKinds, injuryKinds, type IncidentKind } from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
+import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
+import type { Projection } from './maps.js'
 import {
   abuseKinds,
   childLabourSupport,
@@ -32,10 +34,12 @@ export interface MeasureContext {
   tx: Executor
   scope: Scope
   /**
-   * The wards whose figures are computed (the unit, or every ward below it valid in the window); all of
-   * them whole in the caller's jurisdiction (`resolveUnit` refuses a unit that is not).
+   * The wards listed (the unit, or every ward of the table's map below it, and any with a row of its own);
+   * all of them whole in the caller's jurisdiction (`resolveUnit` refuses a unit that is not).
    */
   wards: readonly string[]
+  /** Which wards' records are read, and at which ward each counts (maps.ts). */
+  projection: Projection
   windowFrom: string
   /** The last day of the window: on or after `windowFrom`. */
   asOf: string
@@ -96,19 +100,62 @@ function incidentAgeGroup(): SQL {
   return sql`case ${sql.join(branches, sql` `)} else 'unknown' end`
 }
 
-/** A child on the registry at the end of the window, living in one of the wards. */
+/** The wards whose records are read but do not all count where they are filed. */
+function projectedWards(projection: Projection): string[] {
+  return projection.sources.filter((ward) => !projection.kept.includes(ward))
+}
+
+/**
+ * The ward a record counts at on the table's map (maps.ts): where it is filed, when that ward is kept;
+ * else the ward of the map it was re-homed from, where its residential group or its ward leads, or,
+ * when nothing places it, where it is filed.
+ */
+function homeWard(
+  projection: Projection,
+  record: { ward: SQL | AnyColumn; group: SQL | AnyColumn; id: SQL | AnyColumn; type: 'child' | 'incident' },
+): SQL {
+  if (projectedWards(projection).length === 0) return sql`${record.ward}`
+  return sql`case when ${record.ward} = any(${textArray(projection.kept)}) then ${record.ward} else coalesce(
+      (select ${rehomingMoves.fromWard} from ${rehomingMoves}
+        where ${rehomingMoves.recordType} = ${record.type} and ${rehomingMoves.recordId} = ${record.id}
+          and ${rehomingMoves.undoneAt} is null and ${rehomingMoves.fromWard} = any(${textArray(projection.movedBackTo)})
+        order by ${rehomingMoves.movedAt} limit 1),
+      ${JSON.stringify(projection.byGroup)}::jsonb ->> ${record.group},
+      ${JSON.stringify(projection.byWard)}::jsonb ->> ${record.ward},
+      ${record.ward}) end`
+}
+
+function childHome(context: MeasureContext): SQL {
+  return homeWard(context.projection, {
+    ward: children.wardCode,
+    group: children.residentialGroupCode,
+    id: children.id,
+    type: 'child',
+  })
+}
+
+function incidentHome(context: MeasureContext): SQL {
+  return homeWard(context.projection, {
+    ward: incidents.wardCode,
+    group: incidents.residentialGroupCode,
+    id: incidents.id,
+    type: 'incident',
+  })
+}
+
+/** A child on the registry at the end of the window, filed at one of the wards read. */
 function childOnRegistry(context: MeasureContext): SQL {
   const { asOf } = context
   return sql`${children.deletedAt} is null and ${children.mergedInto} is null
-    and ${children.wardCode} = any(${textArray(context.wards)})
+    and ${children.wardCode} = any(${textArray(context.projection.sources)})
     and ${scopeCondition(context.scope, { ward: children.wardCode, group: children.residentialGroupCode })}
     and (${children.effectiveBirthDate} is null or (${children.effectiveBirthDate} <= ${asOf}::date and ${children.effectiveBirthDate} > ${yearsBefore(asOf, 16)}))
     and (${children.status} = 'active' or ${children.statusDate} > ${asOf}::date)`
 }
 
-/** Incidents of the wards that occurred in the window (local dates, both ends included). */
+/** Incidents filed at the wards read that occurred in the window (local dates, both ends included). */
 function incidentInWindow(context: MeasureContext, kinds: readonly IncidentKind[]): SQL {
-  return sql`${incidents.wardCode} = any(${textArray(context.wards)})
+  return sql`${incidents.wardCode} = any(${textArray(context.projection.sources)})
     and ${scopeCondition(context.scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })}
     and ${incidents.occurredAt} >= ${startOfLocalDay(context.windowFrom).toISOString()}::timestamptz
     and ${incidents.occurredAt} < ${startOfLocalDay(addDays(context.asOf, 1)).toISOString()}::timestamptz
@@ -195,20 +242,35 @@ export class MeasureSource {
    * deltas cancel out is left out.
    */
   registryRows(): Promise<RegistryRow[]> {
-    const { tx, asOf, windowFrom } = this.context
+    const { tx, asOf, windowFrom, projection } = this.context
     const date = sql`${asOf}::date`
     const special = sql`membership_coverage @> ${date}`
     const counted = (condition: SQL, name: string) =>
       sql`coalesce(sum(children) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
+    const tallies = sql`select ward_code as ward, sex, birth_date, inactive_since, membership_coverage, care_coverage, card_coverage, children
+        from registry_tallies where ward_code = any(${textArray(projection.kept)})`
+    // Children filed at a ward whose records count elsewhere on the table's map are weighed one by one
+    // (the tallies know their ward, not their residential group).
+    const projected = projectedWards(projection)
+    const registry =
+      projected.length === 0
+        ? tallies
+        : sql`${tallies} union all
+          select ${childHome(this.context)}, ${children.sex}, ${children.effectiveBirthDate},
+                 case when ${children.status} = 'active' then null else coalesce(${children.statusDate}, '-infinity'::date) end,
+                 membership_coverage, care_coverage, card_coverage, 1
+          from ${children}
+          where ${children.deletedAt} is null and ${children.mergedInto} is null
+            and ${children.wardCode} = any(${textArray(projected)})
+            and ${scopeCondition(this.context.scope, { ward: children.wardCode, group: children.residentialGroupCode })}`
     return queryRows<RegistryRow>(
       tx,
-      sql`select ward_code as ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
+      sql`select ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
                  ${counted(special, 'special')},
                  ${counted(sql`${special} and care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`, 'cared')},
                  ${counted(sql`card_coverage @> ${date}`, 'carded')}
-          from registry_tallies
-          where ward_code = any(${textArray(this.context.wards)})
-            and (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
+          from (${registry}) registry
+          where (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
             and (inactive_since is null or inactive_since > ${date})
           group by 1, 2, 3
           having sum(children) <> 0`,
@@ -243,7 +305,7 @@ export class MeasureSource {
         tx,
         sql`select ward, sex, age_group, group_code, count(distinct child_id)::int as children, count(distinct child_id) filter (where cared)::int as cared
             from (
-              select ${children.id} as child_id, ${children.wardCode} as ward, ${children.sex} as sex,
+              select ${children.id} as child_id, ${childHome(this.context)} as ward, ${children.sex} as sex,
                      ${registryAgeGroup(asOf)} as age_group, ${childCircumstances.groupCode} as group_code,
                      exists (
                        select 1 from ${careRecords}
@@ -334,7 +396,7 @@ export class MeasureSource {
                    count(distinct incident_id) filter (where on_time)::int as on_time,
                    count(distinct incident_id) filter (where late)::int as late
             from (
-              select ${incidents.id} as incident_id, ${incidents.wardCode} as ward, ${incidents.kind} as kind,
+              select ${incidents.id} as incident_id, ${incidentHome(this.context)} as ward, ${incidents.kind} as kind,
                      coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
                      coalesce(${incidentChildren.childId}::text, ${incidentChildren.id}::text) as child_key,
                      ${inKinds([...injuryKinds, 'child_labour'])} as counted,
@@ -390,7 +452,7 @@ export class MeasureSource {
         protection_at: unknown
       }>(
         tx,
-        sql`select ${incidents.wardCode} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
+        sql`select ${incidentHome(this.context)} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
                    ${incidents.receivedAt} as received_at, ${incidents.emergency} as emergency, steps.plan_at, steps.protection_at
             from ${incidents}
             join ${incidentChildren} on ${incidentChildren.incidentId} = ${incidents.id}

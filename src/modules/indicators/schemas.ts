@@ -164,6 +164,12 @@ export const IndicatorTableSchema = Type.Object(
     year: Year,
     asOf: IsoDate({ description: 'the last day counted' }),
     windowFrom: IsoDate(),
+    map: Nullable(
+      IsoDate({
+        description:
+          'the date whose map of wards the period is reprojected onto (`map=`); null when counted on the map of its window',
+      }),
+    ),
     unit: Type.Object(
       { code: Type.String(), nameVi: Type.String(), level: Type.String() },
       { additionalProperties: false },
@@ -173,10 +179,10 @@ export const IndicatorTableSchema = Type.Object(
         {
           code: Type.String(),
           nameVi: Type.String(),
-          abolished: Type.Optional(
-            Type.Boolean({
+          offMap: Type.Optional(
+            Type.Enum(['abolished', 'created_later'], {
               description:
-                'a ward abolished in the 2025 reorganisation, counted for what is still filed there (not yet re-homed) so that the wards add up to the total',
+                'a row that is not a ward of the table’s map, counted for the records filed at it that no mapping places on the map, so that the wards add up to the total: a ward abolished in the 2025 reorganisation (records not yet re-homed), or, reprojected onto an earlier map, a ward created after it',
             }),
           ),
         },
@@ -214,6 +220,12 @@ export const ValuesQuery = Type.Object(
     unit: Type.Optional(UnitCode),
     asOf: Type.Optional(IsoDate({ description: 'last day counted; default today, or 31 December of a past year' })),
     breakdown: Type.Optional(BreakdownQuery),
+    map: Type.Optional(
+      IsoDate({
+        description:
+          'reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

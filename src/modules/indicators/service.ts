@@ -182,6 +182,8 @@ export interface ValuesTable {
   year: number
   windowFrom: string
   asOf: string
+  /** The date whose map the period is reprojected onto; null on the map of its window. */
+  mapDate: string | null
   target: UnitWithWards
   figures: IndicatorFigures[]
   /** Whether small cells are withheld from the caller (a machine client). */
@@ -198,7 +200,13 @@ export async function valuesTable(
   action: 'indicator.values.read' | 'indicator.values.export',
 ): Promise<ValuesTable> {
   const { windowFrom, asOf } = valuesWindow(query.year, query.asOf, localDateOf(work.now))
-  const target = resolveUnit(await listUnitRows(work.tx), work.principal, query.unit, { from: windowFrom, to: asOf })
+  const target = resolveUnit(
+    await listUnitRows(work.tx),
+    work.principal,
+    query.unit,
+    { from: windowFrom, to: asOf },
+    { mapDate: query.map },
+  )
   const wanted = requestedDimensions(query.breakdown)
   const withhold = withholdsSmallCells(work.principal)
   const figures = await indicatorFigures(work.tx, {
@@ -218,9 +226,15 @@ export async function valuesTable(
     resourceType: 'indicator_values',
     unitCode: target.unit.code,
     outcome: 'success',
-    details: { year: query.year, asOf, breakdown: wanted, withheld: withhold },
+    details: {
+      year: query.year,
+      asOf,
+      breakdown: wanted,
+      withheld: withhold,
+      ...(query.map ? { map: query.map } : {}),
+    },
   })
-  return { year: query.year, windowFrom, asOf, target, figures, withhold }
+  return { year: query.year, windowFrom, asOf, mapDate: query.map ?? null, target, figures, withhold }
 }
 
 /** The indicator table as the API shows it (IndicatorTable), small cells withheld when the caller may not see them. */
@@ -229,11 +243,12 @@ export function publishTable(table: ValuesTable) {
     year: table.year,
     asOf: table.asOf,
     windowFrom: table.windowFrom,
+    map: table.mapDate,
     unit: table.target.unit,
     wards: table.target.wards.map((ward) => ({
       code: ward.code,
       nameVi: ward.nameVi,
-      ...(ward.abolished ? { abolished: true } : {}),
+      ...(ward.offMap ? { offMap: ward.offMap } : {}),
     })),
     smallCellsWithheld: table.withhold,
     indicators: table.figures.map((indicator) => ({

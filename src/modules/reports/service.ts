@@ -156,7 +156,7 @@ async function freeze(
   }
   // A consolidation is of the ward reports owed: an abolished ward (counted in live figures for what is still
   // filed there) owes none after the reorganisation.
-  const owing = target.wards.filter((ward) => !ward.abolished)
+  const owing = target.wards.filter((ward) => !ward.offMap)
   const wardReports = await wardReportsOf(
     work.tx,
     [period.code],
@@ -238,7 +238,7 @@ export async function createReport(work: Work, body: Static<typeof CreateReportB
   }
   if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be created.', problems)
   const window = { from: period.windowFrom, to: period.windowTo }
-  const target = resolveUnit(units, work.principal, body.unitCode, window, 'body', '/unitCode')
+  const target = resolveUnit(units, work.principal, body.unitCode, window, { location: 'body', pointer: '/unitCode' })
   // The period's window may not move under a report being created: its PUT takes this lock
   // exclusively, and refuses to move a window that reports have frozen figures over.
   await lockResource(work.tx, 'reporting_period', period.code, { shared: true })
@@ -329,7 +329,7 @@ export async function reportTimeliness(work: Work, query: Static<typeof Timeline
     periods: periods.map((period) => {
       // The wards that owed this report are those that existed on its due date.
       const window = { from: period.dueDate, to: period.dueDate }
-      const owing = resolveUnit(units, work.principal, whole.unit.code, window).wards.filter((ward) => !ward.abolished)
+      const owing = resolveUnit(units, work.principal, whole.unit.code, window).wards.filter((ward) => !ward.offMap)
       const rows = owing.map((ward) => {
         const report = reports.find((row) => row.unitCode === ward.code && row.periodCode === period.code)
         const submittedAt = report?.firstSubmittedAt ?? null

@@ -46,6 +46,7 @@ async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, a
       tx,
       scope,
       wards,
+      projection: { sources: wards, kept: wards, byGroup: {}, byWard: {}, movedBackTo: wards },
       windowFrom,
       asOf,
       cutoff: new Date(`${asOf}T23:59:59+07:00`),
@@ -386,7 +387,13 @@ t.test('registry tallies kept by the writing transactions', async (t) => {
       indicatorFigures(tx, {
         scope: { all: false, wards: [wardA], groups: [] },
         year: 2024,
-        target: { unit: ward, superior: null, wards: [ward] },
+        target: {
+          unit: ward,
+          superior: null,
+          wards: [ward],
+          projection: { sources: [wardA], kept: [wardA], byGroup: {}, byWard: {}, movedBackTo: [wardA] },
+          reprojected: false,
+        },
         windowFrom: '2024-07-01',
         asOf: '2024-06-20',
         now: new Date(now),

@@ -153,6 +153,15 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   )
 
   t.equal((await read(linhNam, '/v1/reform/rehomings/preview')).statusCode, 403, 'officers cannot re-home')
+  const cityOfficer = await accountFor(ctx, { role: 'city_officer', units: [province] })
+  const figures2024 = async (query = '') => {
+    const response = await read(cityOfficer, `/v1/indicators/values?year=2024&unit=01${query}`)
+    t.equal(response.statusCode, 200)
+    return response.json()
+  }
+  const countsOf = (table: { indicators: { code: string; values: { unitCode: string; numerator: number }[] }[] }) =>
+    table.indicators.map((indicator) => [indicator.code, indicator.values.map((v) => [v.unitCode, v.numerator])])
+  const before2024 = await figures2024()
   const notAbolished = await app.inject({
     method: 'POST',
     url: '/v1/reform/rehomings',
@@ -173,6 +182,61 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   const batch = (await read(admin, `/v1/reform/rehomings/${batchId}`)).json()
   t.equal(batch.state, 'done')
   t.equal(batch.moved, 2, 'as many moves as the preview counted')
+
+  t.same(countsOf(await figures2024()), countsOf(before2024), 'the live 2024 figures are unchanged by re-homing')
+  const onTodaysMap = await figures2024('&map=2026-12-03')
+  t.equal(onTodaysMap.map, '2026-12-03')
+  const rowsOf = (table: { wards: { code: string; offMap?: string }[] }) =>
+    new Map(table.wards.map((ward) => [ward.code, ward.offMap ?? 'on the map']))
+  const todaysRows = rowsOf(onTodaysMap)
+  t.same(
+    ['00301-2025', '00316-2025', '00322-2025', '00328-2025', '00331-2025', '00337-2025', '00340-2025'].map((code) =>
+      todaysRows.get(code),
+    ),
+    Array(7).fill('on the map'),
+    '2024 reprojected onto today’s map: the seven new wards',
+  )
+  t.equal(todaysRows.get('00301'), 'abolished', 'and a row for 00301, split, for records no group places')
+  t.notOk(todaysRows.has('00307'), 'a ward that went whole to one successor needs no row of its own')
+  const figureOf = (table: typeof onTodaysMap, code: string, unit: string) =>
+    table.indicators
+      .find((indicator: { code: string }) => indicator.code === code)
+      .values.find((value: { unitCode: string }) => value.unitCode === unit)
+  t.equal(
+    figureOf(onTodaysMap, 'CHILDREN_BY_AGE_SEX', '00301-2025').numerator,
+    1,
+    'the mapped child counts at Vĩnh Hưng',
+  )
+  t.equal(figureOf(onTodaysMap, 'CHILDREN_BY_AGE_SEX', '00301').numerator, 2, 'the two with no group stay in their row')
+  t.equal(
+    figureOf(onTodaysMap, 'CHILDREN_BY_AGE_SEX', '01').numerator,
+    figureOf(before2024, 'CHILDREN_BY_AGE_SEX', '01').numerator,
+  )
+  t.equal(
+    onTodaysMap.indicators.find((indicator: { code: string }) => indicator.code === 'WARDS_WITH_PLAN').available,
+    false,
+    'a ward’s reports do not follow its records onto another map',
+  )
+  const onOldMap = await read(cityOfficer, '/v1/indicators/values?year=2026&unit=01&map=2024-12-31')
+  t.equal(onOldMap.statusCode, 200)
+  t.equal(
+    figureOf(onOldMap.json(), 'CHILDREN_BY_AGE_SEX', '00301').numerator,
+    3,
+    '2026 on the old map: re-homed back to 00301',
+  )
+  t.equal(rowsOf(onOldMap.json()).get('00301-2025'), 'created_later', 'a new ward of several is a row of its own')
+  t.equal(rowsOf(onOldMap.json()).get('00301'), 'on the map')
+  const notCovered = await read(vinhHung, '/v1/indicators/values?year=2024&unit=00301-2025&map=2024-12-31')
+  t.equal(notCovered.statusCode, 400, 'a ward of today is not on the 2024 map')
+  t.equal(notCovered.json().code, 'unit_not_on_map')
+  const ownWard = await read(vinhHung, '/v1/indicators/values?year=2024&unit=00301-2025&map=2026-12-03')
+  t.equal(ownWard.statusCode, 200, 'an officer of today compares their ward with 2024')
+  t.equal(figureOf(ownWard.json(), 'CHILDREN_BY_AGE_SEX', '00301-2025').numerator, 1)
+  t.equal(
+    (await read(yenSo, '/v1/indicators/values?year=2024&unit=00301-2025&map=2026-12-03')).statusCode,
+    403,
+    'another ward’s officer does not',
+  )
 
   const report2024 = (await read(oldWardOfficer, `/v1/reports/${frozen2024.id}`)).json()
   t.same(report2024.snapshot, frozen2024.snapshot, 'the 2024 report is unchanged by re-homing')
@@ -333,14 +397,12 @@ t.test(
     const response = await read(cityOfficer, '/v1/indicators/values?year=2026&unit=01')
     t.equal(response.statusCode, 200)
     const table = response.json()
-    const abolished = table.wards.filter((ward: { abolished?: boolean }) => ward.abolished)
+    const abolished = table.wards.filter((ward: { offMap?: string }) => ward.offMap === 'abolished')
     t.ok(
       abolished.some((ward: { code: string }) => ward.code === '00301'),
       'the abolished ward has its row while records are filed there',
     )
-    t.ok(
-      table.wards.some((ward: { code: string; abolished?: boolean }) => ward.code === '00328-2025' && !ward.abolished),
-    )
+    t.ok(table.wards.some((ward: { code: string; offMap?: string }) => ward.code === '00328-2025' && !ward.offMap))
     let checked = 0
     for (const indicator of table.indicators) {
       if (indicator.kind !== 'count' || !indicator.available) continue
@@ -360,7 +422,7 @@ t.test(
     const before = await read(cityOfficer, '/v1/indicators/values?year=2024&unit=01')
     t.equal(before.statusCode, 200)
     t.notOk(
-      before.json().wards.some((ward: { abolished?: boolean }) => ward.abolished),
+      before.json().wards.some((ward: { offMap?: string }) => ward.offMap),
       '2024 stays on the old map',
     )
     t.ok(before.json().wards.some((ward: { code: string }) => ward.code === '00301'))
