@@ -71,6 +71,21 @@ export function resolveScope(tree: readonly UnitNode[], assigned: readonly strin
 }
 
 /**
+ * Pure: whether `caller` covers the unit `code` whole, every ward and residential group at or below it
+ * (a unit with none, or unknown, is covered only by the system scope). What an administrator may manage.
+ */
+export function coversUnit(tree: readonly UnitNode[], caller: Scope, code: string): boolean {
+  if (caller.all) return true
+  const unit = resolveScope(tree, [code])
+  if (unit.wards.length === 0 && unit.groups.length === 0) return false
+  const parentOf = new Map(tree.map((node) => [node.code, node.parentCode]))
+  return (
+    unit.wards.every((ward) => caller.wards.includes(ward)) &&
+    unit.groups.every((group) => isUnitInScope(caller, parentOf.get(group), group))
+  )
+}
+
+/**
  * The first wall: the predicate every personal-data query adds for the caller's jurisdiction.
  * (Row-level security on PostgreSQL is the second wall, fed by `inScope`.)
  */

@@ -18,7 +18,7 @@ import type { UnitRow } from './repository.js'
 /** A row of the table that is not a ward of its map: records no mapping placed on it. */
 export type OffMap = 'abolished' | 'created_later'
 
-export interface ListedWard {
+interface ListedWard {
   row: UnitRow
   offMap?: OffMap
 }
@@ -48,7 +48,7 @@ export interface TableMap {
 const validWithin = (row: UnitRow, from: string, to: string) =>
   row.validFrom <= to && (row.validTo === null || row.validTo >= from)
 
-/** The wards below `unit` (or the unit itself) valid at some time between `from` and `to`. */
+/** The wards below `unit` (the unit itself, or a group's wards) valid at some time between `from` and `to`. */
 function wardsBelow(rows: readonly UnitRow[], unit: UnitRow, from: string, to: string): UnitRow[] {
   const below = new Map<string, UnitRow[]>()
   for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
@@ -60,7 +60,13 @@ function wardsBelow(rows: readonly UnitRow[], unit: UnitRow, from: string, to: s
     }
     for (const child of below.get(node.code) ?? []) visit(child)
   }
-  visit(unit)
+  if (unit.members) {
+    const byCode = new Map(rows.map((row) => [row.code, row]))
+    for (const code of unit.members) {
+      const member = byCode.get(code)
+      if (member) visit(member)
+    }
+  } else visit(unit)
   return wards
 }
 

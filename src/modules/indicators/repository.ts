@@ -3,6 +3,7 @@ import { queryRows, type Executor } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import type { IndicatorsData } from '../../reference/index.js'
 import { reports } from '../reports/tables.js'
+import { listUnitGroups } from '../units/repository.js'
 import { unitSuccessions, units } from '../units/tables.js'
 import type { Dimension } from './measures.js'
 import {
@@ -204,9 +205,14 @@ export interface UnitRow {
   validTo: string | null
   /** The units it succeeded (the 2025 reorganisation). */
   predecessors: string[]
+  /** A named group of wards (level `ward_group`): its wards, which are not its children. */
+  members?: string[]
 }
 
-/** Every administrative unit with its validity and lineage: a few hundred rows, no personal data. */
+/**
+ * Every administrative unit with its validity and lineage, then each named group of wards (level
+ * `ward_group`, valid whenever its wards are): a few hundred rows, no personal data.
+ */
 export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
   const links = await db
     .select({ predecessor: unitSuccessions.predecessorCode, successor: unitSuccessions.successorCode })
@@ -225,7 +231,17 @@ export async function listUnitRows(db: Executor): Promise<UnitRow[]> {
     })
     .from(units)
     .orderBy(asc(units.code))
-  return rows.map((row) => ({ ...row, predecessors: predecessors.get(row.code) ?? [] }))
+  const groups = (await listUnitGroups(db)).map((group) => ({
+    code: group.code,
+    nameVi: group.nameVi,
+    level: 'ward_group',
+    parentCode: null,
+    validFrom: '0001-01-01',
+    validTo: null,
+    predecessors: [],
+    members: group.wardCodes,
+  }))
+  return [...rows.map((row) => ({ ...row, predecessors: predecessors.get(row.code) ?? [] })), ...groups]
 }
 
 /**

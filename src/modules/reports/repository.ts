@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import type { UnitRow } from '../indicators/repository.js'
@@ -36,12 +36,15 @@ export function snapshotOf(row: Pick<ReportRow, 'snapshot'>): ReportSnapshot {
 export function wholeUnits(rows: readonly UnitRow[], scope: Scope): string[] {
   const below = new Map<string, UnitRow[]>()
   for (const row of rows) if (row.parentCode) below.set(row.parentCode, [...(below.get(row.parentCode) ?? []), row])
+  const inScope = (ward: string) => scope.all || scope.wards.includes(ward)
   const covers = (row: UnitRow): boolean =>
     row.level === 'ward'
-      ? scope.all || scope.wards.includes(row.code)
+      ? inScope(row.code)
       : (below.get(row.code) ?? []).filter((child) => child.level !== 'residential_group').every(covers)
   return rows
-    .filter((row) => (row.level === 'district' || row.level === 'province') && covers(row))
+    .filter((row) =>
+      row.members ? row.members.every(inScope) : (row.level === 'district' || row.level === 'province') && covers(row),
+    )
     .map((row) => row.code)
 }
 
@@ -52,7 +55,7 @@ export function reportVisibility(scope: Scope, whole: readonly string[], machine
     scopeCondition(scope, { ward: reports.wardCode, group: reports.residentialGroupCode }),
   )
   const districtReports =
-    whole.length > 0 ? and(eq(reports.level, 'district'), inArray(reports.unitCode, [...whole])) : sql`false`
+    whole.length > 0 ? and(ne(reports.level, 'ward'), inArray(reports.unitCode, [...whole])) : sql`false`
   const visible = sql`(${wardReports} or ${districtReports})`
   // City systems read what units have sent: never a draft, nor one sent back for correction.
   return machine ? and(visible, inArray(reports.state, ['submitted', 'approved']))! : visible

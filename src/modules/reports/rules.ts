@@ -16,7 +16,9 @@ import {
 } from '../indicators/rules.js'
 
 export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
-export type ReportLevel = 'ward' | 'district'
+/** A ward's own report, or the consolidation of the unit above its wards: a district, the city, a named group of wards. */
+export type ReportLevel = (typeof reportLevels)[number]
+export const reportLevels = ['ward', 'district', 'province', 'ward_group'] as const
 export type ReportAction = 'edit' | 'submit' | 'approve' | 'return'
 
 /**

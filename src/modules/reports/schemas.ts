@@ -4,6 +4,7 @@ import { ExportFormat, indicatorIdentity, PeriodCode, Year } from '../indicators
 import { periodKinds } from '../indicators/rules.js'
 import { UnitCode } from '../units/schemas.js'
 import { reportStates } from './tables.js'
+import { reportLevels } from './rules.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -68,7 +69,10 @@ const ReportSnapshotSchema = Type.Object(
 const reportMembers = {
   id: Type.String({ format: 'uuid' }),
   unitCode: Type.String(),
-  level: Type.Enum(['ward', 'district']),
+  level: Type.Enum([...reportLevels], {
+    description:
+      'ward: a ward’s own report; district, province (the city) or ward_group: a consolidation of the unit’s ward reports',
+  }),
   periodCode: Type.String(),
   state: Type.Enum([...reportStates]),
   submittedAt: Nullable(Timestamp({ description: 'latest submission, stamped by the server' })),
@@ -113,7 +117,7 @@ export const CreateReportBody = Type.Object(
     periodCode: PeriodCode,
     unitCode: UnitCode,
     level: Type.Optional(
-      Type.Enum(['ward', 'district'], { description: 'follows from the unit; when given it must match' }),
+      Type.Enum([...reportLevels], { description: 'follows from the unit; when given it must match' }),
     ),
     sections: Type.Optional(Sections),
   },

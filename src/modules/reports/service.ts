@@ -63,7 +63,12 @@ import type {
 import { toDataValueSet, toReport, toReportDocument, toReportSummary, type ReportView } from './views.js'
 
 /** A ward's report is written by the ward; the district's consolidation by the district office. */
-const writerPermission: Record<ReportLevel, Permission> = { ward: 'reports:write', district: 'reports:review' }
+const writerPermission: Record<ReportLevel, Permission> = {
+  ward: 'reports:write',
+  district: 'reports:review',
+  province: 'reports:review',
+  ward_group: 'reports:review',
+}
 
 function forbidden(detail: string, permission: Permission): HttpProblem {
   return new HttpProblem(403, 'forbidden', detail, { extensions: { requiredPermission: permission } })
@@ -78,10 +83,11 @@ function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[
   return toReport(row, submissions, withholdsSmallCells(work.principal))
 }
 
-/** The province a unit lies in, walking up its parents. */
+/** The province a unit lies in, walking up its parents (a group of wards: its first ward's). */
 function provinceOf(rows: readonly UnitRow[], code: string): string {
   const byCode = new Map(rows.map((row) => [row.code, row]))
   let current = byCode.get(code)
+  if (current?.members) current = byCode.get(current.members[0]!)
   for (let depth = 0; current && depth < 6; depth++) {
     if (current.level === 'province') return current.code
     current = current.parentCode ? byCode.get(current.parentCode) : undefined
@@ -91,7 +97,7 @@ function provinceOf(rows: readonly UnitRow[], code: string): string {
 
 /** A unit and every unit below it, whatever their validity: reports keep the unit of their time. */
 function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[] {
-  const found = [code]
+  const found = [code, ...(rows.find((row) => row.code === code)?.members ?? [])]
   for (let index = 0; index < found.length; index++) {
     for (const row of rows) if (row.parentCode === found[index]) found.push(row.code)
   }
@@ -199,7 +205,7 @@ function reportLevel(units: readonly UnitRow[], body: Static<typeof CreateReport
       { location: 'body', pointer: '/unitCode', message: 'is not a ward, district or province', code: 'unknown_unit' },
     ])
   }
-  const level: ReportLevel = unit.level === 'ward' ? 'ward' : 'district'
+  const level = unit.level as ReportLevel
   if (body.level !== undefined && body.level !== level) {
     throw unprocessable('level_mismatch', `Unit ${unit.code} is a ${unit.level}: its report is a ${level} report.`, [
       { location: 'body', pointer: '/level', message: `must be ${level} for this unit`, code: 'level_mismatch' },

@@ -15,7 +15,7 @@ export const reports = pgTable(
     residentialGroupCode: text('residential_group_code'),
     /** The reporting unit: a ward, or the district/province unit for a consolidated report. */
     unitCode: text('unit_code').notNull(),
-    level: text('level', { enum: ['ward', 'district'] }).notNull(),
+    level: text('level', { enum: ['ward', 'district', 'province', 'ward_group'] }).notNull(),
     periodCode: text('period_code').notNull(),
     state: text('state', { enum: reportStates }).notNull().default('draft'),
     snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),

@@ -19,6 +19,7 @@ import {
   type UnitCategoryRow,
 } from './repository.js'
 import type { SetUnitCategoryBody, UnitCategoryEntry } from './schemas.js'
+import { requireUnitManagedBy } from './service.js'
 
 function toEntry(row: UnitCategoryRow & { validTo: string | null }): UnitCategoryEntry {
   const kind = unitCategoryKinds().find((k) => k.code === row.category)
@@ -55,6 +56,7 @@ export async function setUnitCategory(
   const { database, clock } = request.server
   const [unit, ...ancestors] = await unitWithAncestors(database.db, code)
   if (!unit) throw notFound('Unit', code)
+  await requireUnitManagedBy(request, code)
   const known = unitCategoryKinds().map((k) => k.code)
   const problems = categoryChangeProblems(unit, body, known, ancestors)
   if (problems.length > 0) throw unprocessable('invalid_unit_category', 'The category cannot be set.', problems)

@@ -3,7 +3,8 @@ import type { Executor } from '../../db/client.js'
 import type { UnitNode } from '../../platform/scope.js'
 import type { UnitsData } from '../../reference/index.js'
 import type { Unit } from './schemas.js'
-import { unitCategories, unitSuccessions, units, type UnitLevel } from './tables.js'
+import { reports } from '../reports/tables.js'
+import { unitCategories, unitGroups, unitSuccessions, units, type UnitLevel } from './tables.js'
 
 export type UnitRow = typeof units.$inferSelect
 
@@ -265,4 +266,55 @@ export async function classificationOn(
     .from(units)
     .where(eq(units.code, code))
   return row
+}
+
+export type UnitGroupRow = typeof unitGroups.$inferSelect
+
+export function listUnitGroups(db: Executor): Promise<UnitGroupRow[]> {
+  return db.select().from(unitGroups).orderBy(asc(unitGroups.code))
+}
+
+/** A group, locked for the rest of the transaction when `forUpdate`. */
+export async function getUnitGroup(
+  db: Executor,
+  code: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<UnitGroupRow | undefined> {
+  const query = db.select().from(unitGroups).where(eq(unitGroups.code, code))
+  const [row] = await (options.forUpdate ? query.for('update') : query)
+  return row
+}
+
+/** Creates the group, or replaces it with its version one up. */
+export async function saveUnitGroup(
+  tx: Executor,
+  values: Omit<UnitGroupRow, 'version'>,
+  current: UnitGroupRow | undefined,
+): Promise<UnitGroupRow> {
+  const [row] = current
+    ? await tx
+        .update(unitGroups)
+        .set({ ...values, version: current.version + 1 })
+        .where(eq(unitGroups.code, values.code))
+        .returning()
+    : await tx
+        .insert(unitGroups)
+        .values({ ...values, version: 1 })
+        .returning()
+  return row!
+}
+
+export async function deleteUnitGroup(tx: Executor, code: string): Promise<void> {
+  await tx.delete(unitGroups).where(eq(unitGroups.code, code))
+}
+
+/** Every unit's level by code, to check a group's members against. */
+export async function unitLevelsByCode(db: Executor): Promise<Map<string, { level: UnitLevel }>> {
+  const rows = await db.select({ code: units.code, level: units.level }).from(units)
+  return new Map(rows.map((row) => [row.code, { level: row.level }]))
+}
+
+export async function unitHasReports(db: Executor, code: string): Promise<boolean> {
+  const rows = await db.select({ id: reports.id }).from(reports).where(eq(reports.unitCode, code)).limit(1)
+  return rows.length > 0
 }

@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
+import { optionalVersion, requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { localDateOf } from '../calendar/rules.js'
 import { setUnitCategory, unitCategoryHistory } from './categories.js'
+import { putUnitGroup, readUnitGroup, removeUnitGroup, unitGroupList } from './groups.js'
 import { toUnit } from './repository.js'
 import {
   CreateUnitBody,
   ListUnitsQuery,
+  PutUnitGroupBody,
   SetUnitCategoryBody,
   UnitCategoryEntrySchema,
   UnitCategoryHistorySchema,
+  UnitGroupListSchema,
+  UnitGroupParams,
+  UnitGroupSchema,
   UnitPageSchema,
   UnitParams,
   UnitSchema,
@@ -147,6 +152,89 @@ export default async function unitsRoutes(app: FastifyInstance) {
       const { entry, replaced } = await setUnitCategory(request, request.params.code, request.body)
       reply.code(replaced ? 200 : 201).header('location', `/v1/units/${entry.unitCode}/categories`)
       return entry
+    },
+  )
+
+  route.get(
+    '/v1/unit-groups',
+    {
+      config: { permission: 'reference:read' },
+      schema: {
+        operationId: 'listUnitGroups',
+        tags: ['units'],
+        summary: 'Named groups of wards for consolidation',
+        description:
+          'Groups an administrator defined, e.g. the wards of former Hoàng Mai district, now directly under the city. ' +
+          'Figures (`unit=` of /v1/indicators/values) and consolidated reports can be asked for a group by its code.',
+        response: { 200: ref(UnitGroupListSchema, 'Every group, in code order'), ...problemResponses(401, 403) },
+      },
+    },
+    async () => unitGroupList(app.database.db),
+  )
+
+  route.get(
+    '/v1/unit-groups/:code',
+    {
+      config: { permission: 'reference:read' },
+      schema: {
+        operationId: 'getUnitGroup',
+        tags: ['units'],
+        summary: 'A named group of wards (ETag)',
+        params: UnitGroupParams,
+        response: { 200: ref(UnitGroupSchema, 'The group'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const group = await readUnitGroup(app.database.db, request.params.code)
+      return sendWithEtag(reply, group.version, group)
+    },
+  )
+
+  route.put(
+    '/v1/unit-groups/:code',
+    {
+      config: { permission: 'units:manage' },
+      schema: {
+        operationId: 'putUnitGroup',
+        tags: ['units'],
+        summary: 'Define or correct a named group of wards (If-Match required to correct)',
+        description:
+          'Creating a group takes no If-Match; correcting one requires the ETag of its version. The code must not be ' +
+          'a unit’s, each member must be a ward named once (422 `invalid_unit_group`), and the caller’s jurisdiction ' +
+          'must cover every ward of the group before and after (403 `unit_out_of_scope`). Audited.',
+        params: UnitGroupParams,
+        body: PutUnitGroupBody,
+        response: {
+          200: ref(UnitGroupSchema, 'The group as stored'),
+          ...problemResponses(400, 401, 403, 412, 422, 428),
+        },
+      },
+    },
+    async (request, reply) => {
+      const group = await putUnitGroup(request, request.params.code, request.body, optionalVersion(request))
+      return sendWithEtag(reply, group.version, group)
+    },
+  )
+
+  route.delete(
+    '/v1/unit-groups/:code',
+    {
+      config: { permission: 'units:manage' },
+      schema: {
+        operationId: 'deleteUnitGroup',
+        tags: ['units'],
+        summary: 'Delete a named group of wards (If-Match required)',
+        description: 'A group that reports were made for is kept for them (409 `unit_group_has_reports`). Audited.',
+        params: UnitGroupParams,
+        response: {
+          204: { description: 'Deleted', type: 'null' },
+          ...problemResponses(400, 401, 403, 404, 409, 412, 428),
+        },
+      },
+    },
+    async (request, reply) => {
+      await removeUnitGroup(request, request.params.code, requiredVersion(request))
+      return reply.code(204).send(null)
     },
   )
 }

@@ -124,12 +124,57 @@ export const SetUnitCategoryBody = Type.Object(
   { additionalProperties: false },
 )
 
+export const UnitGroupSchema = Type.Object(
+  {
+    code: Type.String(),
+    nameVi: Type.String(),
+    nameEn: Nullable(Type.String()),
+    wardCodes: Type.Array(Type.String(), { description: 'the wards of the group, in code order' }),
+    version: Type.Integer({ minimum: 1, description: 'the ETag; If-Match on a change' }),
+    updatedAt: Timestamp(),
+    updatedBy: Type.String(),
+  },
+  {
+    $id: 'UnitGroup',
+    additionalProperties: false,
+    examples: [
+      {
+        code: 'HOANG-MAI-CU',
+        nameVi: 'Các phường thuộc quận Hoàng Mai cũ',
+        nameEn: 'Wards of former Hoàng Mai district',
+        wardCodes: ['00301-2025', '00316-2025', '00322-2025', '00328-2025', '00331-2025', '00337-2025', '00340-2025'],
+        version: 1,
+        updatedAt: '2026-12-03T03:00:00.000Z',
+        updatedBy: '3f0c2a4e-5b7d-4c1e-9a8f-1d2e3f4a5b6c',
+      },
+    ],
+  },
+)
+
+export const UnitGroupListSchema = Type.Object(
+  { items: Type.Array(Type.Ref('UnitGroup')), nextCursor: Type.Null() },
+  { $id: 'UnitGroupList', additionalProperties: false },
+)
+
+export const UnitGroupParams = Type.Object({ code: UnitCode }, { additionalProperties: false })
+
+export const PutUnitGroupBody = Type.Object(
+  {
+    nameVi: Type.String({ minLength: 1, maxLength: 200 }),
+    nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    wardCodes: Type.Array(UnitCode, { minItems: 1, maxItems: 500, description: 'the wards of the group' }),
+  },
+  { additionalProperties: false },
+)
+
 export const unitSchemas = [
   UnitLinkSchema,
   UnitSchema,
   UnitPageSchema,
   UnitCategoryEntrySchema,
   UnitCategoryHistorySchema,
+  UnitGroupSchema,
+  UnitGroupListSchema,
 ]
 
 export const CreateUnitBody = Type.Object(

@@ -10,7 +10,8 @@ import type { Executor } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
-import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import { coversUnit } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
 import { classificationOn, getUnit, getUnitRow, insertUnit, listUnits, updateUnit, type UnitRow } from './repository.js'
 import type { CreateUnitBody, ListUnitsQuery, UpdateUnitBody } from './schemas.js'
@@ -65,7 +66,21 @@ function groupProblems(body: Static<typeof CreateUnitBody>, parent: UnitRow | un
   return problems
 }
 
-/** Adds a residential group (tổ dân phố) under a ward. */
+/**
+ * 403 unless the caller's jurisdiction covers the unit whole: an administrator of one ward manages that
+ * ward, its groups and the abolished wards it succeeded, not its neighbours nor the city.
+ */
+export async function requireUnitManagedBy(request: FastifyRequest, code: string): Promise<void> {
+  const caller = request.principal
+  const tree = await request.server.accounts.principals.unitTree()
+  if (!caller || !coversUnit(tree, caller.scope, code)) {
+    throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
+      extensions: { unitCode: code },
+    })
+  }
+}
+
+/** Adds a residential group (tổ dân phố) under a ward of the caller's jurisdiction. */
 export async function addResidentialGroup(
   request: FastifyRequest,
   body: Static<typeof CreateUnitBody>,
@@ -74,6 +89,7 @@ export async function addResidentialGroup(
   const parent = await getUnitRow(database.db, body.parentCode)
   const problems = groupProblems(body, parent)
   if (problems.length > 0 || !parent) throw unprocessable('invalid_unit', 'The unit cannot be added.', problems)
+  await requireUnitManagedBy(request, parent.code)
   if (await getUnitRow(database.db, body.code))
     throw conflict('unit_exists', `A unit with code ${body.code} already exists.`)
   const now = clock.now()
@@ -107,7 +123,10 @@ export async function addResidentialGroup(
   return row
 }
 
-/** Corrects a unit at `expectedVersion`; the unit is then the administrators', kept from reference updates. */
+/**
+ * Corrects a unit of the caller's jurisdiction at `expectedVersion`; the unit is then the administrators',
+ * kept from reference updates.
+ */
 export async function correctUnit(
   request: FastifyRequest,
   code: string,
@@ -117,6 +136,7 @@ export async function correctUnit(
   const { database, clock, accounts } = request.server
   const current = await getUnitRow(database.db, code)
   if (!current) throw notFound('Unit', code)
+  await requireUnitManagedBy(request, code)
   if (body.validTo && body.validTo < current.validFrom) {
     throw unprocessable('invalid_unit', 'validTo is before the unit’s validFrom.', [
       { location: 'body', pointer: '/validTo', message: 'must not be before validFrom', code: 'invalid_range' },

@@ -99,3 +99,22 @@ export const unitCategories = pgTable(
   },
   (t) => [primaryKey({ columns: [t.unitCode, t.validFrom] })],
 )
+
+/**
+ * A named group of wards an administrator defines for consolidation (e.g. the wards of former Hoàng Mai
+ * district, directly under the city since 2025): not an administrative unit, no parent; its figures and
+ * reports are its wards'.
+ */
+export const unitGroups = pgTable(
+  'unit_groups',
+  {
+    code: text('code').primaryKey(),
+    nameVi: text('name_vi').notNull(),
+    nameEn: text('name_en'),
+    wardCodes: text('ward_codes').array().notNull(),
+    version: integer('version').notNull().default(1),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [check('unit_groups_has_wards', sql`cardinality(${t.wardCodes}) > 0`)],
+)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { resolveScope, type Scope, type UnitNode } from '../../../src/platform/scope.js'
+import { coversUnit, resolveScope, type Scope, type UnitNode } from '../../../src/platform/scope.js'
 import { mappingProblems, parseMappingCsv } from '../../../src/modules/reform/mapping-rules.js'
 import { abolishedWards, claimProblems, previewOf } from '../../../src/modules/reform/rules.js'
 import { inactiveUnitProblem, isAbolished, rehomingTarget } from '../../../src/modules/units/tree.js'
@@ -148,4 +148,21 @@ t.test('the mapping as CSV', async (t) => {
       name,
     )
   }
+})
+
+t.test('what an administrator may manage: a unit their jurisdiction covers whole', async (t) => {
+  const scopeOf = (...assigned: string[]) => resolveScope(tree, assigned)
+  const cases: [string, Scope, string, boolean][] = [
+    ['its own ward', scopeOf('N1'), 'N1', true],
+    ['a group of its own ward', scopeOf('N1'), 'N1-G1', true],
+    ['an abolished ward it succeeded', scopeOf('N1'), 'W1', true],
+    ['another ward', scopeOf('N1'), 'N3', false],
+    ['the province above it', scopeOf('N1'), 'P', false],
+    ['a group only: its group', scopeOf('N1-G1'), 'N1-G1', true],
+    ['a group only: not its ward', scopeOf('N1-G1'), 'N1', false],
+    ['the province: all of it', scopeOf('P'), 'D', true],
+    ['an unknown unit', scopeOf('P'), 'nowhere', false],
+    ['the service itself', { all: true, wards: [], groups: [] }, 'nowhere', true],
+  ]
+  for (const [name, caller, code, expected] of cases) t.equal(coversUnit(tree, caller, code), expected, name)
 })
