@@ -6,7 +6,8 @@
  *     [--url postgres://postgres@127.0.0.1:5432/test]
  *
  * Uses the shared synthetic data set (bench/generate.ts; generated unless --reuse finds it),
- * then calls GET /v1/indicators/values?year=2024&unit=008 through the whole application (as a district
+ * then calls GET /v1/indicators/values?year=2024&unit=008 (and the same year reprojected onto the 2026 map,
+ * `map=`) through the whole application (as a district
  * officer, under the application role and row-level security) and prints the latency percentiles.
  * Every name in the data is synthetic.
  */
@@ -89,6 +90,10 @@ async function main() {
     ['district-wide', '/v1/indicators/values?year=2024&unit=008'],
     ['district-wide by sex and age group', '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup'],
     ['one ward', '/v1/indicators/values?year=2024&unit=00301'],
+    // Reprojected onto the wards of 2026: every child of the district weighed one by one by its
+    // residential group (the tallies know wards, not groups).
+    ['city-wide on the 2026 map', '/v1/indicators/values?year=2024&unit=01&map=2026-12-03'],
+    ['one new ward on the 2026 map', '/v1/indicators/values?year=2024&unit=00331-2025&map=2026-12-03'],
   ] as const) {
     for (let i = 0; i < 3; i++) await call(path)
     const timings: number[] = []

@@ -208,7 +208,14 @@ export function resolveUnit(
     unit: ref(unit),
     superior: superior ? ref(superior) : null,
     wards: listed.map((ward) => ref(ward.row, ward.offMap)),
-    projection: map?.projection ?? { sources: [], kept: [], byGroup: {}, byWard: {}, movedBackTo: [] },
+    projection: map?.projection ?? {
+      sources: [],
+      kept: [],
+      byGroup: {},
+      byWard: {},
+      movedBackTo: [],
+      createdAfter: [],
+    },
     reprojected: map?.reprojected ?? false,
   }
 }

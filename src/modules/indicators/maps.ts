@@ -35,6 +35,8 @@ export interface Projection {
   byWard: Record<string, string>
   /** The wards of the map: a record re-homed from one of them counts there. */
   movedBackTo: string[]
+  /** The wards created after the map: only their records may have been re-homed from it. */
+  createdAfter: string[]
 }
 
 export interface TableMap {
@@ -120,6 +122,7 @@ export function tableMap(
   const kept = new Set(onMap)
   const byGroup: Record<string, string> = {}
   const byWard: Record<string, string> = {}
+  const createdAfter = new Set<string>()
   const groupsOf = (ward: string) => rows.filter((row) => row.level === 'residential_group' && row.parentCode === ward)
   const wardsAmong = (codes: readonly string[]) => codes.filter((code) => byCode.get(code)?.level === 'ward')
   // A ward's table counts its own records; rows of their own are for a table of several wards.
@@ -150,6 +153,7 @@ export function tableMap(
       const later = byCode.get(code)!
       if (sources.has(code) || later.validFrom <= to) continue
       sources.add(code)
+      createdAfter.add(code)
       if (mapDate === undefined) continue
       for (const group of groupsOf(code)) {
         const target = onlyWardOnMap(byCode, group.predecessors, onMap)
@@ -166,6 +170,7 @@ export function tableMap(
     byGroup,
     byWard,
     movedBackTo: [...onMap].sort(),
+    createdAfter: [...createdAfter].sort(),
   }
   return {
     wards: listed.sort((a, b) => a.row.code.localeCompare(b.row.code)),

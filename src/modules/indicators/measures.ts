@@ -67,6 +67,23 @@ interface RegistryRow {
   carded: number
 }
 
+/** Rows of the same ward, sex and age bucket added up (the tallies' and the children weighed one by one). */
+function sumRegistryRows(rows: readonly RegistryRow[]): RegistryRow[] {
+  const sums = new Map<string, RegistryRow>()
+  for (const row of rows) {
+    const key = `${row.ward} ${row.sex} ${row.bucket}`
+    const sum = sums.get(key)
+    if (!sum) sums.set(key, { ...row })
+    else {
+      sum.children += row.children
+      sum.special += row.special
+      sum.cared += row.cared
+      sum.carded += row.carded
+    }
+  }
+  return [...sums.values()]
+}
+
 /** The age groups, oldest first: `width_bucket` over their first birth dates numbers them from 1. */
 const bucketAgeGroups = [...ageGroups].sort((a, b) => b.min - a.min)
 
@@ -115,14 +132,15 @@ function homeWard(
   record: { ward: SQL | AnyColumn; group: SQL | AnyColumn; id: SQL | AnyColumn; type: 'child' | 'incident' },
 ): SQL {
   if (projectedWards(projection).length === 0) return sql`${record.ward}`
-  return sql`case when ${record.ward} = any(${textArray(projection.kept)}) then ${record.ward} else coalesce(
-      (select ${rehomingMoves.fromWard} from ${rehomingMoves}
-        where ${rehomingMoves.recordType} = ${record.type} and ${rehomingMoves.recordId} = ${record.id}
-          and ${rehomingMoves.undoneAt} is null and ${rehomingMoves.fromWard} = any(${textArray(projection.movedBackTo)})
-        order by ${rehomingMoves.movedAt} limit 1),
-      ${JSON.stringify(projection.byGroup)}::jsonb ->> ${record.group},
-      ${JSON.stringify(projection.byWard)}::jsonb ->> ${record.ward},
-      ${record.ward}) end`
+  const mapped = sql`${JSON.stringify(projection.byGroup)}::jsonb ->> ${record.group},
+      ${JSON.stringify(projection.byWard)}::jsonb ->> ${record.ward}, ${record.ward}`
+  const movedFrom = sql`(select ${rehomingMoves.fromWard} from ${rehomingMoves}
+      where ${rehomingMoves.recordType} = ${record.type} and ${rehomingMoves.recordId} = ${record.id}
+        and ${rehomingMoves.undoneAt} is null and ${rehomingMoves.fromWard} = any(${textArray(projection.movedBackTo)})
+      order by ${rehomingMoves.movedAt} limit 1)`
+  return sql`case when ${record.ward} = any(${textArray(projection.kept)}) then ${record.ward}
+      when ${record.ward} = any(${textArray(projection.createdAfter)}) then coalesce(${movedFrom}, ${mapped})
+      else coalesce(${mapped}) end`
 }
 
 function childHome(context: MeasureContext): SQL {
@@ -241,40 +259,44 @@ export class MeasureSource {
    * condition on the coverages. Deltas not yet folded are summed with the settled rows; a group whose
    * deltas cancel out is left out.
    */
-  registryRows(): Promise<RegistryRow[]> {
+  async registryRows(): Promise<RegistryRow[]> {
     const { tx, asOf, windowFrom, projection } = this.context
     const date = sql`${asOf}::date`
     const special = sql`membership_coverage @> ${date}`
     const counted = (condition: SQL, name: string) =>
       sql`coalesce(sum(children) filter (where ${condition}), 0)::int as ${sql.raw(name)}`
-    const tallies = sql`select ward_code as ward, sex, birth_date, inactive_since, membership_coverage, care_coverage, card_coverage, children
-        from registry_tallies where ward_code = any(${textArray(projection.kept)})`
+    const grouped = (registry: SQL) =>
+      queryRows<RegistryRow>(
+        tx,
+        sql`select ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
+                   ${counted(special, 'special')},
+                   ${counted(sql`${special} and care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`, 'cared')},
+                   ${counted(sql`card_coverage @> ${date}`, 'carded')}
+            from (${registry}) registry
+            where (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
+              and (inactive_since is null or inactive_since > ${date})
+            group by 1, 2, 3
+            having sum(children) <> 0`,
+      )
+    const tallied = await grouped(
+      sql`select ward_code as ward, sex, birth_date, inactive_since, membership_coverage, care_coverage, card_coverage, children
+          from registry_tallies where ward_code = any(${textArray(projection.kept)})`,
+    )
     // Children filed at a ward whose records count elsewhere on the table's map are weighed one by one
-    // (the tallies know their ward, not their residential group).
+    // (the tallies know their ward, not their residential group), in a query of their own so that the
+    // tallies' scan keeps its plan.
     const projected = projectedWards(projection)
-    const registry =
-      projected.length === 0
-        ? tallies
-        : sql`${tallies} union all
-          select ${childHome(this.context)}, ${children.sex}, ${children.effectiveBirthDate},
-                 case when ${children.status} = 'active' then null else coalesce(${children.statusDate}, '-infinity'::date) end,
-                 membership_coverage, care_coverage, card_coverage, 1
+    if (projected.length === 0) return tallied
+    const weighed = await grouped(
+      sql`select ${childHome(this.context)} as ward, ${children.sex} as sex, ${children.effectiveBirthDate} as birth_date,
+                 case when ${children.status} = 'active' then null else coalesce(${children.statusDate}, '-infinity'::date) end as inactive_since,
+                 membership_coverage, care_coverage, card_coverage, 1 as children
           from ${children}
           where ${children.deletedAt} is null and ${children.mergedInto} is null
             and ${children.wardCode} = any(${textArray(projected)})
-            and ${scopeCondition(this.context.scope, { ward: children.wardCode, group: children.residentialGroupCode })}`
-    return queryRows<RegistryRow>(
-      tx,
-      sql`select ward, sex, width_bucket(birth_date, ${this.ageThresholds()}) as bucket, sum(children)::int as children,
-                 ${counted(special, 'special')},
-                 ${counted(sql`${special} and care_coverage && daterange(${windowFrom}::date, ${date}, '[]')`, 'cared')},
-                 ${counted(sql`card_coverage @> ${date}`, 'carded')}
-          from (${registry}) registry
-          where (birth_date is null or (birth_date <= ${date} and birth_date > ${yearsBefore(asOf, 16)}))
-            and (inactive_since is null or inactive_since > ${date})
-          group by 1, 2, 3
-          having sum(children) <> 0`,
+            and ${scopeCondition(this.context.scope, { ward: children.wardCode, group: children.residentialGroupCode })}`,
     )
+    return sumRegistryRows([...tallied, ...weighed])
   }
 
   /** The first birth date of each age group on `asOf`, oldest group first, then the day after `asOf`. */
