@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
-import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
 import { events } from '../webhooks/tables.js'
-import { dueSoonWindowMs, type Compliance } from './rules.js'
+import { dueSoonWindowMs, writtenReportKinds, type Compliance } from './rules.js'
 import { incidentChildren, incidentRevisions, incidents, incidentSteps } from './tables.js'
 
 export type IncidentRow = typeof incidents.$inferSelect
@@ -15,9 +15,10 @@ function incidentInScope(scope: Scope): SQL {
   return scopeCondition(scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })
 }
 
-/** The written-report compliance of each row, derived from the clock (same rule as writtenReportCompliance). */
+/** The written-report state of each row, derived from the clock (same rule as writtenReportState). */
 function complianceExpression(now: Date): SQL<Compliance> {
   return sql<Compliance>`case
+    when ${incidents.kind} <> all(${textArray(writtenReportKinds)}) then 'not_required'
     when ${incidents.writtenReportSubmittedAt} is not null then
       case when ${incidents.writtenReportSubmittedAt} <= ${incidents.writtenReportDueAt} then 'on_time' else 'late' end
     when ${now}::timestamptz > ${incidents.writtenReportDueAt} then 'overdue'
@@ -151,7 +152,7 @@ export async function complianceByWard(db: Executor, scope: Scope, filter: Incid
     db
       .select({ wardCode: incidents.wardCode, compliance, count: sql<number>`count(*)::int` })
       .from(incidents)
-      .where(and(...incidentConditions(scope, filter, now)))
+      .where(and(...incidentConditions(scope, filter, now), inArray(incidents.kind, [...writtenReportKinds])))
       // By position: the compliance expression carries parameters, which PostgreSQL cannot match by text.
       .groupBy(sql`1`, sql`2`)
       .orderBy(asc(incidents.wardCode))
@@ -166,6 +167,7 @@ export async function reportsNeedingAlerts(db: Executor, now: Date, limit: numbe
     .where(
       and(
         isNull(incidents.writtenReportSubmittedAt),
+        inArray(incidents.kind, [...writtenReportKinds]),
         lte(incidents.writtenReportDueAt, new Date(now.getTime() + dueSoonWindowMs)),
         sql`not exists (select 1 from events e where e.dedupe_key = 'incident.written_report.overdue:' || "incidents"."id")`,
       ),

@@ -101,6 +101,25 @@ function after24h(instant: Date): Date {
 export const complianceStates = ['pending', 'due_soon', 'overdue', 'on_time', 'late'] as const
 export type Compliance = (typeof complianceStates)[number]
 
+/**
+ * The plan's written-report duty (section V): in writing within one day for violations of children's
+ * rights, abuse and exploitation. Injury accidents and drowning are reported in the periodic reports, not
+ * under it. The one definition of the duty's scope: an incident's state, the compliance endpoint, the
+ * deadline events and the indicator WRITTEN_REPORT_ON_TIME_PCT all read it.
+ */
+export const writtenReportKinds: readonly IncidentKind[] = incidentKinds.filter((kind) => !injuryKinds.has(kind))
+
+export function writtenReportRequired(kind: string): boolean {
+  return (writtenReportKinds as readonly string[]).includes(kind)
+}
+
+/** An incident's written-report state: its compliance, or `not_required` for a kind the duty does not cover. */
+export type WrittenReportState = Compliance | 'not_required'
+
+export function writtenReportState(kind: string, dueAt: Date, submittedAt: Date | null, now: Date): WrittenReportState {
+  return writtenReportRequired(kind) ? writtenReportCompliance(dueAt, submittedAt, now) : 'not_required'
+}
+
 /** A report submitted at the very instant it is due is on time; `now` matters only until it is submitted. */
 export function writtenReportCompliance(dueAt: Date, submittedAt: Date | null, now: Date): Compliance {
   if (submittedAt) return submittedAt.getTime() <= dueAt.getTime() ? 'on_time' : 'late'
@@ -171,10 +190,10 @@ export function lateReasonRequired(dueAt: Date, submittedAt: Date): boolean {
 
 export interface ReportStanding {
   dueAt: Date
-  compliance: Compliance
+  compliance: WrittenReportState
 }
 
-const failing: ReadonlySet<Compliance> = new Set<Compliance>(['late', 'overdue'])
+const failing: ReadonlySet<WrittenReportState> = new Set<WrittenReportState>(['late', 'overdue'])
 
 /**
  * Effect of editing occurrence or detection times on the report duty. `changed`: the caller must ask

@@ -100,8 +100,13 @@ const incidentMembers = {
       basis: Type.Enum(['occurred', 'detected'], { description: 'which instant the 24 hours run from' }),
       submittedAt: Nullable(Timestamp({ description: 'stamped by the server clock' })),
       lateReason: Nullable(Type.String()),
-      compliance: Type.Enum([...complianceStates], {
-        description: 'derived from the clock: pending, due_soon (last 6 h), overdue, on_time, late',
+      required: Type.Boolean({
+        description:
+          'whether the plan’s one-day written-report duty covers the incident’s kind (rights violations, abuse and exploitation; not injury accidents or drowning)',
+      }),
+      compliance: Type.Enum([...complianceStates, 'not_required'], {
+        description:
+          'derived from the clock: pending, due_soon (last 6 h), overdue, on_time, late; not_required for a kind the duty does not cover',
       }),
     },
     { additionalProperties: false },

@@ -30,7 +30,7 @@ import {
   lateReasonRequired,
   pendingStepDeadlines,
   recomputeAfterEdit,
-  writtenReportCompliance,
+  writtenReportState,
   writtenReportDeadline,
   type CaseStep,
 } from './rules.js'
@@ -290,9 +290,12 @@ export async function correctIncident(
   const submittedAt = current.writtenReportSubmittedAt
   const before = {
     dueAt: current.writtenReportDueAt,
-    compliance: writtenReportCompliance(current.writtenReportDueAt, submittedAt, now),
+    compliance: writtenReportState(current.kind, current.writtenReportDueAt, submittedAt, now),
   }
-  const after = { dueAt: deadline.dueAt, compliance: writtenReportCompliance(deadline.dueAt, submittedAt, now) }
+  const after = {
+    dueAt: deadline.dueAt,
+    compliance: writtenReportState(body.kind ?? current.kind, deadline.dueAt, submittedAt, now),
+  }
   const movement = recomputeAfterEdit(before, after)
   if (movement.changed && submittedAt && !reason) {
     problems.push({
@@ -391,7 +394,7 @@ export async function submitWrittenReport(
     resourceId: current.id,
     unitCode: current.wardCode,
     outcome: 'success',
-    details: { compliance: writtenReportCompliance(dueAt, now, now) },
+    details: { compliance: writtenReportState(current.kind, dueAt, now, now) },
   })
   return presentIncident(work, updated!)
 }

@@ -11,7 +11,8 @@ import {
   complianceStates,
   onTimeRate,
   pendingStepDeadlines,
-  writtenReportCompliance,
+  writtenReportRequired,
+  writtenReportState,
   type Compliance,
 } from './rules.js'
 
@@ -41,7 +42,8 @@ function common(row: IncidentRow, now: Date, overdueSteps: number) {
       basis: row.writtenReportBasis,
       submittedAt: row.writtenReportSubmittedAt?.toISOString() ?? null,
       lateReason: row.writtenReportLateReason,
-      compliance: writtenReportCompliance(row.writtenReportDueAt, row.writtenReportSubmittedAt, now),
+      required: writtenReportRequired(row.kind),
+      compliance: writtenReportState(row.kind, row.writtenReportDueAt, row.writtenReportSubmittedAt, now),
     },
     receivedAt: row.receivedAt.toISOString(),
     status: row.status,

@@ -11,7 +11,7 @@ import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rule
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
-import { incidentKinds, injuryKinds, type IncidentKind } from '../incidents/rules.js'
+import { incidentKinds, injuryKinds, writtenReportKinds, type IncidentKind } from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
 import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
@@ -21,7 +21,6 @@ import {
   childLabourSupport,
   submissionTimeliness,
   sumBreakdowns,
-  writtenReportKinds,
   type BreakdownCell,
   type ReportingPeriod,
   type Timeliness,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { addDays, isWithinDueDate, type WorkingCalendar } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
-import { incidentKinds, injuryKinds, stepDeadline, type IncidentKind } from '../incidents/rules.js'
+import { incidentKinds, stepDeadline, type IncidentKind } from '../incidents/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -231,9 +231,6 @@ export const abuseKinds: readonly IncidentKind[] = [
   'abandonment',
   'neglect',
 ]
-
-/** The plan's written-report duty covers rights violations, abuse and exploitation, not injury accidents. */
-export const writtenReportKinds: readonly IncidentKind[] = incidentKinds.filter((kind) => !injuryKinds.has(kind))
 
 export type SupportOutcome = 'prompt' | 'late' | 'pending'
 

@@ -14,6 +14,8 @@ import {
   stepDeadline,
   writtenReportCompliance,
   writtenReportDeadline,
+  writtenReportRequired,
+  writtenReportState,
   type CaseStep,
   type Compliance,
   type IncidentKind,
@@ -541,4 +543,27 @@ t.test('pending step deadlines', async (t) => {
       why,
     )
   }
+})
+
+t.test('the written-report duty covers rights violations, abuse and exploitation, not accidents', async (t) => {
+  const due = at('2024-05-02T10:00:00+07:00')
+  const cases: [IncidentKind, Date | null, Date, string][] = [
+    ['violence', null, at('2024-05-02T11:00:00+07:00'), 'overdue'],
+    ['sexual_abuse', at('2024-05-02T09:00:00+07:00'), at('2024-05-03T09:00:00+07:00'), 'on_time'],
+    ['other_rights_violation', null, at('2024-05-01T12:00:00+07:00'), 'pending'],
+    ['injury_accident', null, at('2024-05-09T10:00:00+07:00'), 'not_required'],
+    ['drowning', at('2024-05-08T10:00:00+07:00'), at('2024-05-09T10:00:00+07:00'), 'not_required'],
+  ]
+  for (const [kind, submittedAt, now, expected] of cases) {
+    t.equal(writtenReportState(kind, due, submittedAt, now), expected, kind)
+    t.equal(writtenReportRequired(kind), expected !== 'not_required')
+  }
+  t.same(
+    recomputeAfterEdit(
+      { dueAt: due, compliance: 'overdue' },
+      { dueAt: due, compliance: writtenReportState('injury_accident', due, null, due) },
+    ),
+    { changed: true, improved: true },
+    're-kinding an overdue case as an accident clears a failure: it needs a reason',
+  )
 })

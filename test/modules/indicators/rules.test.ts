@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { writtenReportKinds } from '../../../src/modules/incidents/rules.js'
 import {
   abuseKinds,
   childLabourSupport,
@@ -20,7 +21,6 @@ import {
   targetMet,
   targetProblems,
   timelinessSummary,
-  writtenReportKinds,
   type BreakdownCell,
   type Comparator,
   type ReportingPeriod,

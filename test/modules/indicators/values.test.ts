@@ -114,6 +114,37 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     })
   })
 
+  t.test(
+    'the 24-hour rule has one scope: the compliance endpoint and the indicator agree, accidents aside',
+    async (t) => {
+      const response = await app.inject({
+        url: '/v1/incidents/compliance?from=2024-01-01&to=2024-06-20',
+        headers: district.headers,
+      })
+      t.equal(response.statusCode, 200)
+      const report = response.json()
+      const indicator = figure(districtTable, 'WRITTEN_REPORT_ON_TIME_PCT', '008')
+      t.equal(Math.round(report.total.onTimeRate * 10000) / 100, indicator.value, 'the district: 5 of 6')
+      const decided = report.total.counts.on_time + report.total.counts.late + report.total.counts.overdue
+      t.equal(decided, indicator.denominator, 'the same incidents judged')
+      t.notOk(
+        report.wards.some((ward: { wardCode: string }) => ward.wardCode === wardB),
+        'ward B’s only incident of the window is an injury accident, not under the duty',
+      )
+      t.equal(figure(districtTable, 'WRITTEN_REPORT_ON_TIME_PCT', wardB).value, null, 'nor in the indicator')
+      const accidents = await app.inject({ url: '/v1/incidents?kind=injury_accident', headers: district.headers })
+      t.ok(accidents.json().items.length > 0)
+      for (const accident of accidents.json().items) {
+        t.match(accident.writtenReport, { required: false, compliance: 'not_required' })
+      }
+      const overdue = await app.inject({ url: '/v1/incidents?compliance=overdue', headers: district.headers })
+      t.notOk(
+        overdue.json().items.some((item: { kind: string }) => item.kind === 'injury_accident'),
+        'an accident is never listed as overdue',
+      )
+    },
+  )
+
   t.test('ward figures add up to the district’s, for every indicator', async (t) => {
     t.equal(districtTable.wards.length, 14)
     for (const indicator of districtTable.indicators.filter((i) => i.available)) {
