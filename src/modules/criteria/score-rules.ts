@@ -148,6 +148,16 @@ export interface ScoreInput {
 }
 
 /**
+ * Whether points typed by hand are the suggestion itself: a whole suggestion's points, and no sub-item
+ * given with other points than it suggests. Typing what the data suggest is not departing from them.
+ */
+function sameAsSuggestion(score: CriterionScore, suggestion: Suggestion): boolean {
+  if (suggestion.partial || score.points !== suggestion.points) return false
+  const suggested = new Map(suggestion.subItems.map((item) => [item.code, item.points ?? 0]))
+  return (score.subItems ?? []).every((item) => suggested.get(item.code) === item.points)
+}
+
+/**
  * The score a change sets, with every reason to refuse it (empty when acceptable). Accepting a
  * suggestion takes its sub-item points; a partial one (criterion 1 suggests only 1.2) needs the other
  * sub-items from the officer. Otherwise `points` is required. The ward departs from a suggestion that
@@ -226,7 +236,13 @@ export function resolveScore(
     })
   } else {
     score = { points: input.points, subItems: given }
-    if (side === 'ward' && suggestion !== null && suggestion.points !== null && !input.overrideReason?.trim()) {
+    if (
+      side === 'ward' &&
+      suggestion !== null &&
+      suggestion.points !== null &&
+      !sameAsSuggestion(score, suggestion) &&
+      !input.overrideReason?.trim()
+    ) {
       problems.push({
         code: 'override_reason_required',
         pointer: '/overrideReason',

@@ -242,6 +242,36 @@ t.test('resolving a score change', async (t) => {
     ],
     ['no proposal to depart from', '2', { points: 40 }, suggestion2, 'ward', { points: 40, subItems: [] }, []],
     [
+      'typing exactly the suggested points is no departure',
+      '6',
+      { points: 50 },
+      suggestion6,
+      'ward',
+      { points: 50, subItems: [] },
+      [],
+    ],
+    [
+      'the suggested total with other sub-item points is one',
+      '6',
+      {
+        points: 50,
+        subItems: [
+          { code: '6.1', points: 0 },
+          { code: '6.2', points: 50 },
+        ],
+      },
+      suggestion6,
+      'ward',
+      {
+        points: 50,
+        subItems: [
+          { code: '6.1', points: 0 },
+          { code: '6.2', points: 50 },
+        ],
+      },
+      [['/overrideReason', 'override_reason_required']],
+    ],
+    [
       'nothing to accept',
       '2',
       { acceptSuggestion: true },
