@@ -12,6 +12,8 @@ CREATE TABLE "unit_groups" (
 	CONSTRAINT "unit_groups_has_wards" CHECK (cardinality("ward_codes") > 0)
 );
 --> statement-breakpoint
+GRANT SELECT, INSERT, UPDATE, DELETE ON "unit_groups" TO cps_app;
+--> statement-breakpoint
 -- A consolidated report is labelled by the level of its unit: the city's was labelled a district's.
 UPDATE "reports" SET "level" = "units"."level"
 FROM "units" WHERE "units"."code" = "reports"."unit_code" AND "reports"."level" <> 'ward' AND "units"."level" <> "reports"."level";

@@ -76,11 +76,19 @@ export function resolveScope(tree: readonly UnitNode[], assigned: readonly strin
  */
 export function coversUnit(tree: readonly UnitNode[], caller: Scope, code: string): boolean {
   if (caller.all) return true
-  const unit = resolveScope(tree, [code])
+  // The unit's own wards and groups: what it succeeded is checked below, as every successor's.
+  const unit = resolveScope(
+    tree.map((node) => ({ ...node, predecessors: [] })),
+    [code],
+  )
   if (unit.wards.length === 0 && unit.groups.length === 0) return false
   const parentOf = new Map(tree.map((node) => [node.code, node.parentCode]))
+  // An abolished ward belongs to every ward that succeeded it: managing it is for whoever holds them all.
+  const successorsOf = (ward: string) =>
+    tree.filter((node) => node.level === 'ward' && node.predecessors?.includes(ward)).map((node) => node.code)
+  const heldWhole = (ward: string) => successorsOf(ward).every((successor) => caller.wards.includes(successor))
   return (
-    unit.wards.every((ward) => caller.wards.includes(ward)) &&
+    unit.wards.every((ward) => caller.wards.includes(ward) && heldWhole(ward)) &&
     unit.groups.every((group) => isUnitInScope(caller, parentOf.get(group), group))
   )
 }

@@ -9,7 +9,7 @@ import { HttpProblem } from '../../platform/problem.js'
 import { isUnitInScope, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
-import { tableMap, type OffMap, type Projection } from './maps.js'
+import { everyWardOf, tableMap, type OffMap, type Projection } from './maps.js'
 import { MeasureSource, measures, type Dimension } from './measures.js'
 import { listDefinitions, listTargets, periodsOfYear, type IndicatorDefinition, type UnitRow } from './repository.js'
 import {
@@ -191,7 +191,11 @@ export function resolveUnit(
   }
   const listed = map?.wards ?? []
   const read = map && mapDate !== undefined ? map.projection.sources : []
-  const covered = [...(unit.level === 'ward' ? [unit.code] : listed.map((ward) => ward.row.code)), ...read]
+  // A unit with no ward in the window is still checked against its wards: its empty table (and a report
+  // made of it) is no one else's to hold.
+  const whose =
+    listed.length > 0 && unit.level !== 'ward' ? listed.map((ward) => ward.row.code) : everyWardOf(rows, unit)
+  const covered = [...whose, ...read]
   if (covered.some((ward) => !isUnitInScope(principal.scope, ward, null))) {
     throw new HttpProblem(403, 'unit_out_of_scope', `Your jurisdiction does not cover all of unit ${code}.`, {
       extensions: { unitCode: code },

@@ -72,6 +72,11 @@ function wardsBelow(rows: readonly UnitRow[], unit: UnitRow, from: string, to: s
   return wards
 }
 
+/** Every ward the unit has held at any time (a group: its wards): whom a table of it could ever be about. */
+export function everyWardOf(rows: readonly UnitRow[], unit: UnitRow): string[] {
+  return unit.level === 'ward' ? [unit.code] : wardsBelow(rows, unit, '0001-01-01', '9999-12-31').map((row) => row.code)
+}
+
 function successorsByCode(rows: readonly UnitRow[]): Map<string, string[]> {
   const successors = new Map<string, string[]>()
   for (const row of rows) {
@@ -117,6 +122,11 @@ export function tableMap(
   const onMapRows = wardsBelow(rows, unit, from, to)
   if (onMapRows.length === 0) return null
   const onMap = new Set(onMapRows.map((row) => row.code))
+  // A record is placed on the whole map (a group of wards, or a ward, holds part of it): what lands on a
+  // ward outside the unit is not the unit's.
+  const wholeMap = new Set(
+    rows.filter((row) => row.level === 'ward' && validWithin(row, from, to)).map((row) => row.code),
+  )
   const listed: ListedWard[] = onMapRows.map((row) => ({ row }))
   const sources = new Set(onMap)
   const kept = new Set(onMap)
@@ -125,28 +135,33 @@ export function tableMap(
   const createdAfter = new Set<string>()
   const groupsOf = (ward: string) => rows.filter((row) => row.level === 'residential_group' && row.parentCode === ward)
   const wardsAmong = (codes: readonly string[]) => codes.filter((code) => byCode.get(code)?.level === 'ward')
-  // A ward's table counts its own records; rows of their own are for a table of several wards.
-  const withOwnRows = unit.level !== 'ward'
+  // A row of its own is for a table of several wards, and only for a ward whose relatives on the map all
+  // lie in the unit: records no mapping places belong to each of them, and a unit holding only some
+  // would count what is also another unit's.
+  const ownRowAllowed = (relatives: readonly string[]) =>
+    unit.level !== 'ward' && relatives.filter((code) => wholeMap.has(code)).every((code) => onMap.has(code))
 
   for (const ward of onMapRows) {
     // Wards abolished before the map: their records not yet re-homed.
     for (const code of wardsAmong(ward.predecessors)) {
       const old = byCode.get(code)!
       if (sources.has(code) || old.validTo === null || old.validTo >= from) continue
-      if (mapDate === undefined && !withOwnRows) continue
-      sources.add(code)
+      const ownRow = ownRowAllowed(wardsAmong(successors.get(code) ?? []))
       if (mapDate === undefined) {
+        if (!ownRow) continue
+        sources.add(code)
         kept.add(code)
         listed.push({ row: old, offMap: 'abolished' })
         continue
       }
+      sources.add(code)
       for (const group of groupsOf(code)) {
-        const target = onlyWardOnMap(byCode, successors.get(group.code) ?? [], onMap)
+        const target = onlyWardOnMap(byCode, successors.get(group.code) ?? [], wholeMap)
         if (target) byGroup[group.code] = target
       }
-      const target = onlyWardOnMap(byCode, wardsAmong(successors.get(code) ?? []), onMap)
+      const target = onlyWardOnMap(byCode, wardsAmong(successors.get(code) ?? []), wholeMap)
       if (target) byWard[code] = target
-      else if (withOwnRows) listed.push({ row: old, offMap: 'abolished' })
+      else if (ownRow) listed.push({ row: old, offMap: 'abolished' })
     }
     // Wards created after the map: the records re-homed there, and (reprojected) those filed there since.
     for (const code of wardsAmong(successors.get(ward.code) ?? [])) {
@@ -156,12 +171,12 @@ export function tableMap(
       createdAfter.add(code)
       if (mapDate === undefined) continue
       for (const group of groupsOf(code)) {
-        const target = onlyWardOnMap(byCode, group.predecessors, onMap)
+        const target = onlyWardOnMap(byCode, group.predecessors, wholeMap)
         if (target) byGroup[group.code] = target
       }
-      const target = onlyWardOnMap(byCode, wardsAmong(later.predecessors), onMap)
+      const target = onlyWardOnMap(byCode, wardsAmong(later.predecessors), wholeMap)
       if (target) byWard[code] = target
-      else if (withOwnRows) listed.push({ row: later, offMap: 'created_later' })
+      else if (ownRowAllowed(wardsAmong(later.predecessors))) listed.push({ row: later, offMap: 'created_later' })
     }
   }
   const projection: Projection = {
@@ -169,7 +184,7 @@ export function tableMap(
     kept: [...kept].sort(),
     byGroup,
     byWard,
-    movedBackTo: [...onMap].sort(),
+    movedBackTo: [...wholeMap].sort(),
     createdAfter: [...createdAfter].sort(),
   }
   return {

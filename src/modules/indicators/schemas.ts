@@ -179,6 +179,11 @@ export const IndicatorTableSchema = Type.Object(
         {
           code: Type.String(),
           nameVi: Type.String(),
+          abolished: Type.Optional(
+            Type.Boolean({
+              description: 'deprecated: the same as `offMap: "abolished"`, kept for clients written before `offMap`',
+            }),
+          ),
           offMap: Type.Optional(
             Type.Enum(['abolished', 'created_later'], {
               description:

@@ -249,6 +249,7 @@ export function publishTable(table: ValuesTable) {
       code: ward.code,
       nameVi: ward.nameVi,
       ...(ward.offMap ? { offMap: ward.offMap } : {}),
+      ...(ward.offMap === 'abolished' ? { abolished: true } : {}),
     })),
     smallCellsWithheld: table.withhold,
     indicators: table.figures.map((indicator) => ({

@@ -88,13 +88,18 @@ export async function putUnitGroup(
       )
     }
     if (current) requireWardsInScope(request, current.wardCodes)
+    const wardCodes = [...body.wardCodes].sort()
+    if (current && wardCodes.join() !== [...current.wardCodes].sort().join() && (await unitHasReports(tx, code))) {
+      // A report's readers are those who hold every ward of its unit: its wards stay as they were.
+      throw conflict('unit_group_has_reports', `Reports were made for ${code}: its wards can no longer change.`)
+    }
     const saved = await saveUnitGroup(
       tx,
       {
         code,
         nameVi: body.nameVi,
         nameEn: body.nameEn ?? null,
-        wardCodes: [...body.wardCodes].sort(),
+        wardCodes,
         updatedAt: clock.now(),
         updatedBy: callerOf(request).id,
       },

@@ -13,7 +13,16 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { coversUnit } from '../../platform/scope.js'
 import { localDateOf } from '../calendar/rules.js'
-import { classificationOn, getUnit, getUnitRow, insertUnit, listUnits, updateUnit, type UnitRow } from './repository.js'
+import {
+  classificationOn,
+  getUnit,
+  getUnitGroup,
+  getUnitRow,
+  insertUnit,
+  listUnits,
+  updateUnit,
+  type UnitRow,
+} from './repository.js'
 import type { CreateUnitBody, ListUnitsQuery, UpdateUnitBody } from './schemas.js'
 
 export async function unitPage(db: Executor, query: Static<typeof ListUnitsQuery>, today: string) {
@@ -90,8 +99,8 @@ export async function addResidentialGroup(
   const problems = groupProblems(body, parent)
   if (problems.length > 0 || !parent) throw unprocessable('invalid_unit', 'The unit cannot be added.', problems)
   await requireUnitManagedBy(request, parent.code)
-  if (await getUnitRow(database.db, body.code))
-    throw conflict('unit_exists', `A unit with code ${body.code} already exists.`)
+  if ((await getUnitRow(database.db, body.code)) || (await getUnitGroup(database.db, body.code)))
+    throw conflict('unit_exists', `A unit or group of wards with code ${body.code} already exists.`)
   const now = clock.now()
   const row = await database.db.transaction(async (tx) => {
     const created = await insertUnit(tx, {

@@ -226,9 +226,15 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
   )
   t.equal(rowsOf(onOldMap.json()).get('00301-2025'), 'created_later', 'a new ward of several is a row of its own')
   t.equal(rowsOf(onOldMap.json()).get('00301'), 'on the map')
-  const notCovered = await read(vinhHung, '/v1/indicators/values?year=2024&unit=00301-2025&map=2024-12-31')
-  t.equal(notCovered.statusCode, 400, 'a ward of today is not on the 2024 map')
-  t.equal(notCovered.json().code, 'unit_not_on_map')
+  const notOnMap = await read(vinhHung, '/v1/indicators/values?year=2024&unit=00301-2025&map=2024-12-31')
+  t.equal(notOnMap.statusCode, 400, 'a ward of today is not on the 2024 map')
+  t.equal(notOnMap.json().code, 'unit_not_on_map')
+  const beyondScope = await read(oldWardOfficer, '/v1/indicators/values?year=2026&unit=00301&map=2024-12-31')
+  t.equal(
+    beyondScope.statusCode,
+    403,
+    'reprojecting reads the new wards too: their officers’ records, not an old ward’s',
+  )
   const ownWard = await read(vinhHung, '/v1/indicators/values?year=2024&unit=00301-2025&map=2026-12-03')
   t.equal(ownWard.statusCode, 200, 'an officer of today compares their ward with 2024')
   t.equal(figureOf(ownWard.json(), 'CHILDREN_BY_AGE_SEX', '00301-2025').numerator, 1)

@@ -155,7 +155,9 @@ t.test('what an administrator may manage: a unit their jurisdiction covers whole
   const cases: [string, Scope, string, boolean][] = [
     ['its own ward', scopeOf('N1'), 'N1', true],
     ['a group of its own ward', scopeOf('N1'), 'N1-G1', true],
-    ['an abolished ward it succeeded', scopeOf('N1'), 'W1', true],
+    ['an abolished ward it shares with another successor', scopeOf('N1'), 'W1', false],
+    ['an abolished ward with every successor held', scopeOf('N1', 'N2'), 'W1', true],
+    ['an abolished ward it alone succeeded', scopeOf('N2'), 'W2', true],
     ['another ward', scopeOf('N1'), 'N3', false],
     ['the province above it', scopeOf('N1'), 'P', false],
     ['a group only: its group', scopeOf('N1-G1'), 'N1-G1', true],

@@ -119,6 +119,8 @@ t.test('figures for the group: its wards, and rows for what is filed at their pr
   t.equal(cityTotal.numerator, total.numerator, 'the group holds every ward of the city in this world')
   const narrow = await app.inject({ url: `/v1/indicators/values?year=2026&unit=${code}`, headers: wardOfficer.headers })
   t.equal(narrow.statusCode, 403, 'a ward officer does not read the group')
+  const empty = await app.inject({ url: `/v1/indicators/values?year=2024&unit=${code}`, headers: wardOfficer.headers })
+  t.equal(empty.statusCode, 403, 'nor its empty table of a year before its wards existed')
 })
 
 t.test('consolidated reports are labelled by their unit: the city, a group of wards', async (t) => {
@@ -156,10 +158,15 @@ t.test('consolidated reports are labelled by their unit: the city, a group of wa
     'a ward officer does not see the group’s report',
   )
 
+  const regrouped = await put({ ...admin.headers, 'if-match': '"2"' }, { ...definition, wardCodes: ['00328-2025'] })
+  t.equal(regrouped.statusCode, 409, 'the wards of a group with reports stay as they were')
+  t.equal(regrouped.json().code, 'unit_group_has_reports')
+  const renamed = await put({ ...admin.headers, 'if-match': '"2"' }, { ...definition, nameEn: 'Former Hoàng Mai' })
+  t.equal(renamed.statusCode, 200, 'its name may still be corrected')
   const kept = await app.inject({
     method: 'DELETE',
     url: `/v1/unit-groups/${code}`,
-    headers: { ...admin.headers, 'if-match': '"2"' },
+    headers: { ...admin.headers, 'if-match': '"3"' },
   })
   t.equal(kept.statusCode, 409, 'a group with reports is kept for them')
   t.equal(kept.json().code, 'unit_group_has_reports')
@@ -198,6 +205,17 @@ t.test('an administrator of one ward manages its units only: not a neighbour’s
     })
   t.equal((await addGroup(neighbour, `${neighbour}-T99`)).statusCode, 403, 'no group under a neighbour')
   t.equal((await addGroup('00328-2025', '00328-2025-T99')).statusCode, 201, 'a group under its own ward')
+  t.equal((await addGroup('00328-2025', code)).statusCode, 409, 'not under the code of a group of wards')
+  const shared = await app.inject({
+    method: 'PATCH',
+    url: '/v1/units/00328',
+    headers: {
+      ...wardAdmin.headers,
+      'if-match': String((await app.inject({ url: '/v1/units/00328', headers: wardAdmin.headers })).headers.etag),
+    },
+    payload: { validTo: null },
+  })
+  t.equal(shared.statusCode, 403, 'nor an abolished ward it shares with the other wards that succeeded it')
   const own = await app.inject({
     method: 'POST',
     url: '/v1/units/00328-2025/categories',
