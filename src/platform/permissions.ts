@@ -19,6 +19,7 @@ const permissions = {
   'assessments:read': 'read child-friendly ward assessments',
   'assessments:write': 'score and submit a ward’s own assessment',
   'assessments:appraise': 'appraise and decide ward assessments at district level',
+  'assessments:extraordinary': 'open a ward assessment outside the criteria set’s assessment years, with its reason',
   'indicators:read': 'read indicator values and aggregates',
   'reports:read': 'read periodic reports',
   'reports:write': 'create and submit a ward’s periodic reports',

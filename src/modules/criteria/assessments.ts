@@ -11,7 +11,14 @@ import { localDateOf } from '../calendar/rules.js'
 import { unitFilterScope } from '../units/tree.js'
 import { actorFor, allowedNextStates } from './actors.js'
 import { unitCategoryKinds } from '../../reference/unit-categories.js'
-import { criteriaSetForYear, thresholdClassOf, type CriteriaSet, type WardCategory } from './criteria-set-rules.js'
+import {
+  assessmentYearsBetween,
+  criteriaSetForYear,
+  isAssessmentYear,
+  thresholdClassOf,
+  type CriteriaSet,
+  type WardCategory,
+} from './criteria-set-rules.js'
 import {
   assessmentIdFor,
   getAssessmentRow,
@@ -81,11 +88,47 @@ function wardProblems(scope: Scope, ward: WardRow | undefined, assessedOn: strin
 }
 
 /**
+ * Whether the year is one the set assesses in, as the kind of assessment asks: a regular assessment only
+ * in the set's assessment years, an extraordinary one (with its reason) only outside them.
+ */
+function scheduleProblems(set: CriteriaSet, year: number, extraordinaryReason: string | undefined): FieldError[] {
+  const regular = isAssessmentYear(set, year)
+  if (extraordinaryReason === undefined && !regular) {
+    const years = assessmentYearsBetween(set, year - 5, year + 5).join(', ')
+    return [
+      {
+        location: 'body',
+        pointer: '/year',
+        message: `${set.legalBasis} assesses wards in ${years}; another year is an extraordinary assessment an administrator opens`,
+        code: 'not_an_assessment_year',
+      },
+    ]
+  }
+  if (extraordinaryReason !== undefined && regular)
+    return [
+      {
+        location: 'body',
+        pointer: '/year',
+        message: `${year} is an assessment year: open a regular assessment`,
+        code: 'not_extraordinary',
+      },
+    ]
+  if (extraordinaryReason !== undefined && extraordinaryReason.trim() === '')
+    return [{ location: 'body', pointer: '/reason', message: 'must not be blank', code: 'required' }]
+  return []
+}
+
+/**
  * Opens a ward's self-assessment for a year, under the criteria set that governs the year and the
  * threshold of the ward's category in force on the assessment's date, recognised by the unit configured
- * for that date. One per ward and year: a second answers 409 with `existingId`.
+ * for that date. One per ward and year: a second answers 409 with `existingId`. A regular assessment is
+ * held in the set's assessment years; `extraordinaryReason` opens one outside them.
  */
-export async function openAssessment(work: Work, body: Static<typeof CreateAssessmentBody>): Promise<Assessment> {
+export async function openAssessment(
+  work: Work,
+  body: Static<typeof CreateAssessmentBody>,
+  extraordinaryReason?: string,
+): Promise<Assessment> {
   const { wardCode, year } = body
   const today = localDateOf(work.now)
   const assessedOn = body.assessedOn ?? today
@@ -105,6 +148,7 @@ export async function openAssessment(work: Work, body: Static<typeof CreateAsses
       message: 'no criteria set governs this year',
       code: 'no_criteria_set',
     })
+  else problems.push(...scheduleProblems(set, year, extraordinaryReason))
   const category = ward ? thresholdClass(ward) : null
   if (problems.length > 0 || !ward || category === null || set === null)
     throw unprocessable('invalid_assessment', 'The assessment cannot be opened.', problems)
@@ -120,6 +164,7 @@ export async function openAssessment(work: Work, body: Static<typeof CreateAsses
     criteriaSetVersion: set.version,
     category,
     recognisingUnitCode: ward.recognisingUnitCode,
+    extraordinaryReason: extraordinaryReason?.trim() ?? null,
     assessedOn,
     createdAt: work.now,
     updatedAt: work.now,
@@ -131,7 +176,7 @@ export async function openAssessment(work: Work, body: Static<typeof CreateAsses
     resourceId: row.id,
     unitCode: row.wardCode,
     outcome: 'success',
-    details: { year, criteriaSet: `${set.id}@${set.version}` },
+    details: { year, criteriaSet: `${set.id}@${set.version}`, extraordinary: extraordinaryReason !== undefined },
   })
   return assessmentView(work, row, { set })
 }

@@ -67,12 +67,25 @@ interface RecognitionRules {
   criterionMetRule?: CriterionMetRule
 }
 
+/**
+ * When wards are assessed: in `month` of the listed years of each plan cycle of `cycleYears` years
+ * counted from `cycleStartYear` (Decision 06: November of the 2nd and 4th year of each 5-year plan).
+ */
+interface AssessmentSchedule {
+  cycleStartYear: number
+  cycleYears: number
+  yearsOfCycle: number[]
+  month: number
+}
+
 export interface CriteriaSet {
   id: string
   version: number
   legalBasis: string
   validFromYear: number
   validToYear: number | null
+  /** Absent in older data: assessments are then taken in any year. */
+  assessmentSchedule?: AssessmentSchedule
   criteria: Criterion[]
   recognition: RecognitionRules
 }
@@ -101,6 +114,26 @@ export function criteriaSetForYear(sets: readonly CriteriaSet[], year: number): 
     }
   }
   return best
+}
+
+/** Whether the set's schedule holds assessments in `year` (any year when the set has no schedule). */
+export function isAssessmentYear(set: Pick<CriteriaSet, 'assessmentSchedule'>, year: number): boolean {
+  const schedule = set.assessmentSchedule
+  if (!schedule) return true
+  const offset = year - schedule.cycleStartYear
+  const yearOfCycle = (((offset % schedule.cycleYears) + schedule.cycleYears) % schedule.cycleYears) + 1
+  return schedule.yearsOfCycle.includes(yearOfCycle)
+}
+
+/** The assessment years of the set between `from` and `to`, for a message that names them. */
+export function assessmentYearsBetween(
+  set: Pick<CriteriaSet, 'assessmentSchedule'>,
+  from: number,
+  to: number,
+): number[] {
+  const years: number[] = []
+  for (let year = from; year <= to; year++) if (isAssessmentYear(set, year)) years.push(year)
+  return years
 }
 
 /** Inconsistencies in a criteria set that would make scores or verdicts meaningless; empty when sound. */
@@ -178,6 +211,18 @@ export function criteriaSetProblems(set: CriteriaSet): Problem[] {
       code: 'invalid_years',
       pointer: '/validToYear',
       message: `the set cannot end (${set.validToYear}) before it starts (${set.validFromYear})`,
+    })
+  }
+  const schedule = set.assessmentSchedule
+  if (schedule) {
+    schedule.yearsOfCycle.forEach((year, i) => {
+      if (!(Number.isInteger(year) && year >= 1 && year <= schedule.cycleYears)) {
+        problems.push({
+          code: 'invalid_schedule',
+          pointer: `/assessmentSchedule/yearsOfCycle/${i}`,
+          message: `must be a year of the ${schedule.cycleYears}-year cycle (1 to ${schedule.cycleYears})`,
+        })
+      }
     })
   }
   for (const category of wardCategories) {

@@ -11,6 +11,7 @@ import {
   AssessmentParams,
   AssessmentSchema,
   CreateAssessmentBody,
+  CreateExtraordinaryAssessmentBody,
   CriteriaSetListSchema,
   CriteriaSetParams,
   CriteriaSetQuery,
@@ -119,7 +120,8 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         description:
           'One assessment per ward and year (409 with `existingId` otherwise). The ward must be in your units. The criteria set is the ' +
           'one governing the year, and the recognition threshold follows the ward’s category in the units catalogue; both stay with ' +
-          'the assessment. `assessedOn` (today by default) is the date the data-driven suggestions are taken on. Accepts Idempotency-Key.',
+          'the assessment. `assessedOn` (today by default) is the date the data-driven suggestions are taken on. A year outside the ' +
+          'set’s assessment years is 422 `not_an_assessment_year` (see /v1/assessments/extraordinary). Accepts Idempotency-Key.',
         body: CreateAssessmentBody,
         response: {
           201: ref(AssessmentSchema, 'The new draft assessment'),
@@ -129,6 +131,34 @@ export default async function criteriaRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const view = await scoped(request, (work) => openAssessment(work, request.body))
+      reply.code(201).header('location', `/v1/assessments/${view.id}`)
+      return sendWithEtag(reply, view.version, view)
+    },
+  )
+
+  route.post(
+    '/v1/assessments/extraordinary',
+    {
+      config: { permission: 'assessments:extraordinary', idempotent: true },
+      schema: {
+        operationId: 'createExtraordinaryAssessment',
+        tags,
+        summary: 'Open a ward’s assessment outside the assessment years (administrators, with a reason)',
+        description:
+          'Wards are assessed in the years the criteria set’s schedule names (Decision 06: November of the 2nd and 4th year of each ' +
+          '5-year plan); `POST /v1/assessments` in another year answers 422 `not_an_assessment_year`. An administrator opens an ' +
+          'extraordinary assessment with its reason, kept on the assessment and audited; the ward then scores it as any other. ' +
+          'In an assessment year this answers 422 `not_extraordinary`. Accepts Idempotency-Key.',
+        body: CreateExtraordinaryAssessmentBody,
+        response: {
+          201: ref(AssessmentSchema, 'The new draft assessment'),
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { reason, ...body } = request.body
+      const view = await scoped(request, (work) => openAssessment(work, body, reason))
       reply.code(201).header('location', `/v1/assessments/${view.id}`)
       return sendWithEtag(reply, view.version, view)
     },

@@ -69,6 +69,25 @@ const definitionMembers = {
   legalBasis: Type.String({ minLength: 1, maxLength: 500 }),
   validFromYear: Type.Integer({ minimum: 2000, maximum: 2100 }),
   validToYear: Nullable(Type.Integer({ minimum: 2000, maximum: 2100 })),
+  assessmentSchedule: Type.Optional(
+    Type.Object(
+      {
+        cycleStartYear: Type.Integer({ minimum: 2000, maximum: 2100, description: 'first year of a plan cycle' }),
+        cycleYears: Type.Integer({ minimum: 1, maximum: 10, description: 'years in a plan cycle' }),
+        yearsOfCycle: Type.Array(Type.Integer({ minimum: 1, maximum: 10 }), {
+          minItems: 1,
+          maxItems: 10,
+          description: 'the years of each cycle in which wards are assessed, counting from 1',
+        }),
+        month: Type.Integer({ minimum: 1, maximum: 12, description: 'the month assessments are held' }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'when wards are assessed (Decision 06: November of the 2nd and 4th year of each 5-year plan); an assessment in another year is extraordinary. Absent: any year',
+      },
+    ),
+  ),
   criteria: Type.Array(CriterionSchema, { minItems: 1, maxItems: 100 }),
   recognition: Type.Object(
     {
@@ -242,6 +261,12 @@ export const AssessmentSchema = Type.Object(
           '(the district before the 2025 reform, the city after)',
       }),
     ),
+    extraordinaryReason: Nullable(
+      Type.String({
+        description:
+          'why the assessment was opened outside the criteria set’s assessment years; null for a regular one',
+      }),
+    ),
     criteriaSet: Type.Object(
       { id: Type.String(), version: Type.Integer(), legalBasis: Type.String() },
       {
@@ -375,6 +400,18 @@ export const CreateAssessmentBody = Type.Object(
     assessedOn: Type.Optional(
       IsoDate({ description: 'the date figures are taken on; today when omitted; within the year' }),
     ),
+  },
+  { additionalProperties: false },
+)
+
+export const CreateExtraordinaryAssessmentBody = Type.Object(
+  {
+    ...CreateAssessmentBody.properties,
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: 'why the ward is assessed outside the assessment years (e.g. the decision that asked for it)',
+    }),
   },
   { additionalProperties: false },
 )

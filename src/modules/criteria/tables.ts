@@ -46,6 +46,8 @@ export const assessments = pgTable(
     assessedOn: text('assessed_on').notNull(),
     /** The unit that recognises the ward, as configured on `assessedOn` (unit_categories). */
     recognisingUnitCode: text('recognising_unit_code'),
+    /** Why an assessment was opened outside the criteria set's assessment years (null for a regular one). */
+    extraordinaryReason: text('extraordinary_reason'),
     state: text('state', { enum: assessmentStates }).notNull().default('draft'),
     minutesReference: text('minutes_reference'),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),

@@ -97,6 +97,7 @@ export function toAssessment(
     assessedOn: row.assessedOn,
     category: row.category,
     recognisingUnitCode: row.recognisingUnitCode,
+    extraordinaryReason: row.extraordinaryReason,
     criteriaSet: { id: set.id, version: set.version, legalBasis: set.legalBasis },
     state: row.state,
     total: result.total,

@@ -52,7 +52,8 @@ t.test('child-friendly ward assessments', async (t) => {
       total: 0,
       requiredTotal: 900,
     })
-    t.same(body.criteriaSet, { id: 'QD06-2019', version: 1, legalBasis: 'Quyết định 06/2019/QĐ-TTg ngày 03/01/2019' })
+    t.same(body.criteriaSet, { id: 'QD06-2019', version: 2, legalBasis: 'Quyết định 06/QĐ-TTg ngày 03/01/2019' })
+    t.equal(body.extraordinaryReason, null)
     t.equal(body.criteria.length, 13)
     t.equal(body.verdict.recognised, false)
     t.equal(body.verdict.reasons.length, 14, 'thirteen criteria without a score, and the total')
@@ -71,7 +72,8 @@ t.test('child-friendly ward assessments', async (t) => {
     const cases: [string, TestAccount, Record<string, unknown>, number, string[]][] = [
       ['another ward’s officer', officerB, { wardCode: wardA, year: 2024 }, 422, ['/wardCode']],
       ['not a ward', officerA, { wardCode: '008', year: 2024 }, 422, ['/wardCode']],
-      ['a date outside the year', officerA, { wardCode: wardA, year: 2023, assessedOn }, 422, ['/assessedOn']],
+      ['a date outside the year', officerA, { wardCode: wardA, year: 2022, assessedOn }, 422, ['/assessedOn']],
+      ['not an assessment year', officerA, { wardCode: wardA, year: 2023, assessedOn: '2023-03-15' }, 422, ['/year']],
       [
         'a date in the future',
         officerA,
@@ -108,6 +110,40 @@ t.test('child-friendly ward assessments', async (t) => {
       })
       t.equal(response.statusCode, 403, 'without assessments:write')
     }
+    const regular = await app.inject({
+      method: 'POST',
+      url: '/v1/assessments',
+      headers: officerA.headers,
+      payload: { wardCode: wardA, year: 2023, assessedOn: '2023-03-15' },
+    })
+    t.match(regular.json().errors, [{ code: 'not_an_assessment_year', message: /2022, 2024/ }])
+    const extraordinary = (headers: Record<string, string>, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/v1/assessments/extraordinary', headers, payload })
+    const reason = 'Đánh giá bổ sung theo văn bản của UBND thành phố (thử nghiệm)'
+    t.equal(
+      (await extraordinary(officerA.headers, { wardCode: wardA, year: 2023, assessedOn: '2023-03-15', reason }))
+        .statusCode,
+      403,
+      'a ward officer does not open an extraordinary assessment',
+    )
+    const inAssessmentYear = await extraordinary(admin.headers, { wardCode: wardB, year: 2024, assessedOn, reason })
+    t.equal(inAssessmentYear.statusCode, 422)
+    t.equal(inAssessmentYear.json().errors[0].code, 'not_extraordinary')
+    const blank = await extraordinary(admin.headers, {
+      wardCode: wardB,
+      year: 2023,
+      assessedOn: '2023-03-15',
+      reason: ' ',
+    })
+    t.equal(blank.json().errors[0].code, 'required')
+    const opened = await extraordinary(admin.headers, { wardCode: wardB, year: 2023, assessedOn: '2023-03-15', reason })
+    t.equal(opened.statusCode, 201, 'an administrator opens one outside the assessment years')
+    t.match(opened.json(), { wardCode: wardB, year: 2023, state: 'draft', extraordinaryReason: reason })
+    const audited = await app.inject({
+      url: `/v1/audit-events?resourceId=${opened.json().id}`,
+      headers: admin.headers,
+    })
+    t.match(audited.json().items, [{ action: 'assessment.create', details: { year: 2023, extraordinary: true } }])
     t.equal((await overview('year=2024')).json().assessed, 1, 'nothing else was created')
   })
 
@@ -482,7 +518,7 @@ t.test('child-friendly ward assessments', async (t) => {
       recognised: false,
       totalScore: 920,
       criteriaSetId: 'QD06-2019',
-      criteriaSetVersion: 1,
+      criteriaSetVersion: 2,
       decisionNumber: '2381/QĐ-UBND',
       decisionDate: '2024-11-19',
       decisionAuthority: 'Chủ tịch UBND quận Hoàng Mai',

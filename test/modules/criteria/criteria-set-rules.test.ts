@@ -1,17 +1,28 @@
 import t from 'tap'
 import {
+  assessmentYearsBetween,
   criteriaSetForYear,
   criteriaSetProblems,
+  isAssessmentYear,
   type CriteriaSet,
 } from '../../../src/modules/criteria/criteria-set-rules.js'
 import { clone, file, seed } from './fixtures/seed.js'
 
-t.test('the seed criteria set (Decision 06/2019)', async (t) => {
+t.test('the seed criteria set (Decision 06/QĐ-TTg of 2019)', async (t) => {
   t.equal(file.dataset, 'criteria-sets')
-  t.equal(file.version, '2019.1')
-  t.equal(file.sets.length, 1)
+  t.equal(file.version, '2019.2')
+  t.same(
+    file.sets.map((set) => [set.id, set.version]),
+    [
+      ['QD06-2019', 1],
+      ['QD06-2019', 2],
+    ],
+    'version 1 kept for the assessments made under it',
+  )
   t.equal(seed.id, 'QD06-2019')
-  t.equal(seed.legalBasis, 'Quyết định 06/2019/QĐ-TTg ngày 03/01/2019')
+  t.equal(seed.legalBasis, 'Quyết định 06/QĐ-TTg ngày 03/01/2019')
+  t.same(seed.assessmentSchedule, { cycleStartYear: 2021, cycleYears: 5, yearsOfCycle: [2, 4], month: 11 })
+  t.same(file.sets[0]!.criteria, seed.criteria, 'version 2 changes the citation and the schedule, not the criteria')
   t.equal(seed.validFromYear, 2019)
   t.equal(seed.validToYear, null)
   t.same(seed.recognition, {
@@ -149,9 +160,10 @@ t.test('problems in a criteria set', async (t) => {
 })
 
 t.test('the set that governs a year', async (t) => {
-  const v2 = { ...clone(seed), version: 2, validToYear: 2024 }
-  const next = { ...clone(seed), id: 'QD-2025', validFromYear: 2025 }
-  const sets = [seed, v2, next]
+  const v1 = clone(file.sets[0]!)
+  const v2 = { ...clone(v1), version: 2, validToYear: 2024 }
+  const next = { ...clone(v1), id: 'QD-2025', validFromYear: 2025 }
+  const sets = [v1, v2, next]
   const cases: [number, string | null, number | null][] = [
     [2018, null, null],
     [2019, 'QD06-2019', 2],
@@ -163,4 +175,29 @@ t.test('the set that governs a year', async (t) => {
     const set = criteriaSetForYear(sets, year)
     t.same(set === null ? [null, null] : [set.id, set.version], [id, version], `${year}`)
   }
+})
+
+t.test('assessment years: November of the 2nd and 4th year of each 5-year plan', async (t) => {
+  const cases: [number, boolean][] = [
+    [2017, true],
+    [2019, true],
+    [2021, false],
+    [2022, true],
+    [2023, false],
+    [2024, true],
+    [2025, false],
+    [2026, false],
+    [2027, true],
+    [2029, true],
+    [2030, false],
+  ]
+  for (const [year, expected] of cases) t.equal(isAssessmentYear(seed, year), expected, String(year))
+  t.ok(isAssessmentYear(file.sets[0]!, 2023), 'a set with no schedule assesses in any year')
+  t.same(assessmentYearsBetween(seed, 2020, 2030), [2022, 2024, 2027, 2029])
+  const wrong = clone(seed)
+  wrong.assessmentSchedule = { cycleStartYear: 2021, cycleYears: 5, yearsOfCycle: [2, 6], month: 11 }
+  t.same(
+    criteriaSetProblems(wrong).map((problem) => [problem.pointer, problem.code]),
+    [['/assessmentSchedule/yearsOfCycle/1', 'invalid_schedule']],
+  )
 })

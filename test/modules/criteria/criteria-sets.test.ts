@@ -12,7 +12,7 @@ import { currentEtag, openAssessment, putScore } from './fixtures/http.js'
 const file = JSON.parse(
   readFileSync(new URL('../../../src/reference/criteria-decision-06.json', import.meta.url), 'utf8'),
 ) as CriteriaSetsData
-const seed = file.sets[0]!
+const seed = file.sets.at(-1)!
 
 /** The seed set as a publish body: no version (the service assigns it), with the changes made by `change`. */
 function publishBody(change: (set: Omit<CriteriaSet, 'version'>) => void, note?: string) {
@@ -40,14 +40,14 @@ t.test('criteria sets are versioned data', async (t) => {
       payload: payload as object,
     })
 
-  t.test('the seed is published as version 1 and readable with reference:read', async (t) => {
+  t.test('the seed is published as versions 1 and 2 and readable with reference:read', async (t) => {
     const list = await app.inject({ url: '/v1/criteria-sets', headers: officerA.headers })
     t.equal(list.statusCode, 200)
     t.same(
       list
         .json()
         .items.map((s: { id: string; version: number; latestVersion: number }) => [s.id, s.version, s.latestVersion]),
-      [['QD06-2019', 1, 1]],
+      [['QD06-2019', 2, 2]],
     )
     const set = list.json().items[0]
     t.equal(set.criteria.length, 13)
@@ -67,7 +67,7 @@ t.test('criteria sets are versioned data', async (t) => {
 
   const before = await openAssessment(ctx, officerA, { wardCode: wardA, year: 2024, assessedOn: '2024-11-15' })
   const scored = await putScore(ctx, officerA, before.id, '7', '"1"', { points: 30 })
-  t.equal(scored.statusCode, 200, 'criterion 7 scored on version 1')
+  t.equal(scored.statusCode, 200, 'criterion 7 scored on version 2')
 
   t.test('only catalogues:manage publishes, and only a consistent set', async (t) => {
     for (const account of [officerA, districtOfficer]) {
@@ -111,7 +111,7 @@ t.test('criteria sets are versioned data', async (t) => {
     )
     t.equal(fractional.statusCode, 400, 'points are whole numbers')
     const latest = await app.inject({ url: '/v1/criteria-sets/QD06-2019', headers: admin.headers })
-    t.equal(latest.json().version, 1, 'nothing was published')
+    t.equal(latest.json().version, 2, 'nothing was published')
   })
 
   t.test('a new version does not change an assessment scored with the old one', async (t) => {
@@ -119,24 +119,24 @@ t.test('criteria sets are versioned data', async (t) => {
       (set) => (set.criteria[6]!.minPointsToMeet = 40),
       'Criterion 7 minimum corrected to 40 (test)',
     )
-    const published = await publish(admin, body, { 'idempotency-key': 'publish-v2' })
+    const published = await publish(admin, body, { 'idempotency-key': 'publish-v3' })
     t.equal(published.statusCode, 201)
-    t.equal(published.json().version, 2)
-    t.equal(published.json().latestVersion, 2)
+    t.equal(published.json().version, 3)
+    t.equal(published.json().latestVersion, 3)
     t.equal(published.json().publishedBy, admin.id)
     t.equal(published.json().note, 'Criterion 7 minimum corrected to 40 (test)')
-    t.equal(published.headers.location, '/v1/criteria-sets/QD06-2019?version=2')
-    const replay = await publish(admin, body, { 'idempotency-key': 'publish-v2' })
-    t.equal(replay.json().version, 2, 'a retried publish does not make version 3')
+    t.equal(published.headers.location, '/v1/criteria-sets/QD06-2019?version=3')
+    const replay = await publish(admin, body, { 'idempotency-key': 'publish-v3' })
+    t.equal(replay.json().version, 3, 'a retried publish does not make version 4')
 
     const latest = await app.inject({ url: '/v1/criteria-sets/QD06-2019', headers: officerA.headers })
-    t.equal(latest.json().version, 2)
+    t.equal(latest.json().version, 3)
     t.equal(latest.json().criteria[6].minPointsToMeet, 40)
-    const old = await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=1', headers: officerA.headers })
+    const old = await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=2', headers: officerA.headers })
     t.equal(old.statusCode, 200)
-    t.same([old.json().version, old.json().latestVersion, old.json().criteria[6].minPointsToMeet], [1, 2, 25])
+    t.same([old.json().version, old.json().latestVersion, old.json().criteria[6].minPointsToMeet], [2, 3, 25])
     t.equal(
-      (await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=3', headers: officerA.headers })).statusCode,
+      (await app.inject({ url: '/v1/criteria-sets/QD06-2019?version=4', headers: officerA.headers })).statusCode,
       404,
     )
     t.equal((await app.inject({ url: '/v1/criteria-sets/QD99', headers: officerA.headers })).statusCode, 404)
@@ -146,18 +146,18 @@ t.test('criteria sets are versioned data', async (t) => {
     )
 
     const kept = (await app.inject({ url: `/v1/assessments/${before.id}`, headers: officerA.headers })).json()
-    t.same(kept.criteriaSet, { id: 'QD06-2019', version: 1, legalBasis: seed.legalBasis })
+    t.same(kept.criteriaSet, { id: 'QD06-2019', version: 2, legalBasis: seed.legalBasis })
     t.same(
       [kept.criteria[6].points, kept.criteria[6].minPointsToMeet, kept.criteria[6].status],
       [30, 25, 'met'],
-      'still judged by version 1',
+      'still judged by version 2',
     )
     t.notOk(kept.verdict.reasons.some((r: string) => r.startsWith('criterion 7')))
 
     const after = await openAssessment(ctx, officerB, { wardCode: wardB, year: 2024, assessedOn: '2024-11-15' })
     t.same(
       after.criteriaSet,
-      { id: 'QD06-2019', version: 2, legalBasis: seed.legalBasis },
+      { id: 'QD06-2019', version: 3, legalBasis: seed.legalBasis },
       'a new assessment takes the latest version',
     )
     const judged = await putScore(ctx, officerB, after.id, '7', '"1"', { points: 30 })
@@ -168,7 +168,7 @@ t.test('criteria sets are versioned data', async (t) => {
       points: 30,
       evidenceNote: 'Re-scored after v2',
     })
-    t.equal(stillOld.json().criteriaSet.version, 1, 'scoring again keeps the version the assessment started with')
+    t.equal(stillOld.json().criteriaSet.version, 2, 'scoring again keeps the version the assessment started with')
     t.equal(stillOld.json().criteria[6].status, 'met')
   })
 
@@ -185,13 +185,13 @@ t.test('criteria sets are versioned data', async (t) => {
       (await app.inject({ url: `/v1/criteria-sets?year=${year}`, headers: officerA.headers }))
         .json()
         .items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`)
-    t.same(await forYear(2024), ['QD06-2019@2'])
+    t.same(await forYear(2024), ['QD06-2019@3'])
     t.same(await forYear(2025), ['QD-2025@1'])
     t.same(await forYear(2018), [])
     const all = await app.inject({ url: '/v1/criteria-sets', headers: officerA.headers })
     t.same(
       all.json().items.map((s: { id: string; version: number }) => `${s.id}@${s.version}`),
-      ['QD-2025@1', 'QD06-2019@2'],
+      ['QD-2025@1', 'QD06-2019@3'],
     )
   })
 
@@ -201,7 +201,7 @@ t.test('criteria sets are versioned data', async (t) => {
     const [row] = await app.database.db
       .select()
       .from(criteriaSets)
-      .where(and(eq(criteriaSets.id, 'QD06-2019'), eq(criteriaSets.version, 1)))
+      .where(and(eq(criteriaSets.id, 'QD06-2019'), eq(criteriaSets.version, 2)))
     t.equal(row!.definition.legalBasis, seed.legalBasis)
   })
 
@@ -213,7 +213,7 @@ t.test('criteria sets are versioned data', async (t) => {
         .json()
         .items.map((e: { resourceId: string }) => e.resourceId)
         .sort(),
-      ['QD-2025@1', 'QD06-2019@2'],
+      ['QD-2025@1', 'QD06-2019@3'],
     )
   })
 })

@@ -19,12 +19,19 @@ t.test('unit categories and recognising units, effective-dated', async (t) => {
     app.inject({ url: `/v1/units/${code}/categories`, headers: officer.headers })
   const setCategory = (payload: Record<string, unknown>, code = newWard, headers = admin.headers) =>
     app.inject({ method: 'POST', url: `/v1/units/${code}/categories`, headers, payload })
+  // Outside the assessment years (2022, 2024, 2027…) an administrator opens an extraordinary assessment.
   const open = async (t: Test, account: typeof officer, wardCode: string, year: number) => {
+    const regular = year === 2022 || year === 2024
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/assessments',
-      headers: account.headers,
-      payload: { wardCode, year, assessedOn: `${year}-11-15` },
+      url: regular ? '/v1/assessments' : '/v1/assessments/extraordinary',
+      headers: regular ? account.headers : admin.headers,
+      payload: {
+        wardCode,
+        year,
+        assessedOn: `${year}-11-15`,
+        ...(regular ? {} : { reason: 'Đánh giá bổ sung (thử nghiệm)' }),
+      },
     })
     t.equal(response.statusCode, 201, `assessment of ${wardCode} in ${year} opened`)
     return response.json<{ category: string; requiredTotal: number; recognisingUnitCode: string | null }>()
