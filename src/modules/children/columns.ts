@@ -8,6 +8,8 @@ export interface ColumnDefinition {
   en: string
   /** Omitted from exports for callers without registry:sensitive. */
   sensitive?: boolean
+  /** Read by imports only: a fact about the file's rows, not a field of the record an export could write back. */
+  importOnly?: boolean
 }
 
 export const childColumns: readonly ColumnDefinition[] = [
@@ -28,6 +30,7 @@ export const childColumns: readonly ColumnDefinition[] = [
   { key: 'hasDisability', vi: 'Khuyết tật', en: 'hasDisability' },
   { key: 'status', vi: 'Tình trạng', en: 'status' },
   { key: 'groupCodes', vi: 'Nhóm hoàn cảnh đặc biệt', en: 'groupCodes' },
+  { key: 'groupsSince', vi: 'Thuộc nhóm từ ngày', en: 'groupsSince', importOnly: true },
   { key: 'atRisk', vi: 'Có nguy cơ', en: 'atRisk' },
   { key: 'hasValidHealthInsurance', vi: 'Có thẻ BHYT còn hạn', en: 'hasValidHealthInsurance' },
   { key: 'healthNote', vi: 'Ghi chú sức khỏe', en: 'healthNote', sensitive: true },

@@ -62,7 +62,7 @@ export async function exportChildren(work: Work, query: Static<typeof ExportChil
     asOf,
     unitScope: unitFilterScope(await work.unitTree(), unit),
   }
-  const columns = childColumns.filter((column) => sensitive || !column.sensitive)
+  const columns = childColumns.filter((column) => !column.importOnly && (sensitive || !column.sensitive))
   await work.audit({
     action: 'child.export',
     resourceType: 'child',

@@ -377,7 +377,7 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
           child_id: id,
           ...unit,
           group_code: groupCode,
-          start_date: planContext.asOf,
+          start_date: plan.groupsSince,
           created_at: stamp,
           created_by: principal.id,
         },
@@ -386,7 +386,7 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
         childId: id,
         unit,
         action: 'circumstance.add',
-        changes: [{ field: 'circumstance', from: null, to: { kind: 'group', groupCode, startDate: planContext.asOf } }],
+        changes: [{ field: 'circumstance', from: null, to: { kind: 'group', groupCode, startDate: plan.groupsSince } }],
         sensitive: sensitiveGroupCodes.has(groupCode),
         reason,
       })

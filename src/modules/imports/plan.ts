@@ -183,6 +183,8 @@ export interface ChildRowInput {
   birth?: { dateOfBirth: string | null; birthYear: number | null; precision: BirthDatePrecision }
   /** The groups in effect according to the row, when the file has the column. */
   groupCodes?: CircumstanceGroupCode[]
+  /** Since when the groups the row adds have held (a catch-up of history), when the cell gives a date. */
+  groupsSince?: string
 }
 
 export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitiveAllowed'>): ChildRowInput {
@@ -191,7 +193,17 @@ export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitive
   const key = readKey(values, problems)
   const fields: Partial<ChildRecord> = {}
   const text = (value: string) => (value === '' ? null : normaliseText(value))
-  const { fullName, sex, ethnicityCode, personalId, householdId, schoolingStatus, streetAddress, groupCodes } = values
+  const {
+    fullName,
+    sex,
+    ethnicityCode,
+    personalId,
+    householdId,
+    schoolingStatus,
+    streetAddress,
+    groupCodes,
+    groupsSince,
+  } = values
   if (fullName !== undefined) fields.fullName = normaliseText(fullName)
   if (streetAddress !== undefined) fields.streetAddress = text(streetAddress)
   if (sex !== undefined) {
@@ -265,7 +277,19 @@ export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitive
     }
     codes = parsed.codes
   }
-  return { key, problems, fields, ...(birth ? { birth } : {}), ...(codes ? { groupCodes: codes } : {}) }
+  let since: string | undefined
+  if (groupsSince !== undefined && groupsSince !== '') {
+    since = parseDate(groupsSince) ?? undefined
+    if (!since) problems.push(rowError('groupsSince', 'invalid_date', 'must be a date: dd/mm/yyyy or yyyy-mm-dd'))
+  }
+  return {
+    key,
+    problems,
+    fields,
+    ...(birth ? { birth } : {}),
+    ...(codes ? { groupCodes: codes } : {}),
+    ...(since ? { groupsSince: since } : {}),
+  }
 }
 
 function readBirth(values: Values, problems: RowProblem[]): ChildRowInput['birth'] {
@@ -324,6 +348,8 @@ export type ChildPlan =
       /** The row gives a stored record without a key its externalId (rows of an export keep matching). */
       linksExternalId: string | null
       groupsToStart: CircumstanceGroupCode[]
+      /** The day the started memberships begin. */
+      groupsSince: string
       groupsToEnd: { id: string; groupCode: string; startDate: string; endDate: string | null }[]
     }
 
@@ -490,6 +516,8 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
           (m.endDate === null || m.endDate > context.asOf),
       )
     : []
+  const groupsSince = groupsToStart.length > 0 ? membershipStart(input.groupsSince, next, context.asOf, problems) : null
+  if (problems.some((p) => p.severity === 'error')) return { outcome: 'rejected', problems }
   const changes = existing
     ? diffFields<Record<string, unknown>>(
         current as unknown as Record<string, unknown>,
@@ -505,8 +533,37 @@ export function planChildRow(input: ChildRowInput, cells: Cells, lookup: ChildLo
     changes,
     linksExternalId,
     groupsToStart,
+    groupsSince: groupsSince ?? context.asOf,
     groupsToEnd,
   }
+}
+
+/**
+ * The day the memberships a row adds start: the row's `groupsSince` when it is neither in the future nor
+ * before the child was born, else (no date given) the day of the import, said in a warning so that a
+ * catch-up of history is not silently dated today.
+ */
+function membershipStart(
+  since: string | undefined,
+  child: Pick<ChildRecord, 'dateOfBirth' | 'birthYear'>,
+  today: string,
+  problems: RowProblem[],
+): string | null {
+  if (since === undefined) {
+    problems.push(
+      rowWarning(
+        'groupsSince',
+        'start_date_assumed',
+        `no start date for the groups added: they are recorded from ${today}; give groupsSince (Thuộc nhóm từ ngày) to keep their history`,
+      ),
+    )
+    return null
+  }
+  const born = child.dateOfBirth ?? (child.birthYear === null ? null : `${child.birthYear}-01-01`)
+  if (since > today) problems.push(rowError('groupsSince', 'date_in_future', 'must not be in the future'))
+  else if (born !== null && since < born)
+    problems.push(rowError('groupsSince', 'before_birth', `must not be before the child’s birth (${born})`))
+  return since
 }
 
 /** A revision of a new record is hidden without registry:sensitive when it carries sensitive values. */

@@ -35,9 +35,16 @@ t.test('importing children from CSV', async (t) => {
         'import_rows',
         sql`import_id = ${response.json().id}::uuid and not (data ? 'headerColumns')`,
       ),
-      0,
-      'nothing to report: no row kept (only the header, which maps the columns)',
+      1,
+      'one row to report (besides the header, which maps the columns): row 3 adds a group with no start date',
     )
+    t.match(response.json().problems, [
+      {
+        problems: [
+          { field: 'groupsSince', code: 'start_date_assumed', severity: 'warning', message: /recorded from 2024-/ },
+        ],
+      },
+    ])
   })
 
   t.test('an import creates the records, with revisions, memberships and audit events', async (t) => {
