@@ -2,7 +2,14 @@
  * Domain rules of case incidents: the 24-hour written-report duty of the district plan (section V)
  * and the Decree 56/2017 case process. Pure: every function takes `now` and the calendar as inputs.
  */
-import { addDays, localDateOf, startOfLocalDay, workingDaysDeadline, type WorkingCalendar } from '../calendar/rules.js'
+import {
+  addDays,
+  localDateOf,
+  missingCalendarYears,
+  startOfLocalDay,
+  workingDaysDeadline,
+  type WorkingCalendar,
+} from '../calendar/rules.js'
 
 const hourMs = 60 * 60 * 1000
 
@@ -300,6 +307,86 @@ export interface PendingStepDeadline {
   step: CaseStep
   dueAt: Date
   overdue: boolean
+  /** Counted in working days through a year the calendar does not cover: weekends only were skipped there. */
+  calendarMissing: boolean
+}
+
+/** Whether a step's deadline was counted through a year the working calendar does not hold. */
+function countedWithoutCalendar(
+  step: CaseStep,
+  receivedAt: Date,
+  dueAt: Date,
+  calendar: WorkingCalendar,
+  rules: readonly StepDeadlineRule[],
+): boolean {
+  const rule = rules.find((r) => r.step === step)
+  return (
+    rule?.kind === 'working_days' &&
+    missingCalendarYears(localDateOf(receivedAt), localDateOf(dueAt), calendar).length > 0
+  )
+}
+
+type ScheduledStepState = 'met' | 'missed' | 'due' | 'overdue' | 'upcoming' | 'not_reached'
+
+export interface ScheduledStep {
+  step: CaseStep
+  dueAt: Date
+  /** When the step was recorded; null while it is not. */
+  recordedAt: Date | null
+  state: ScheduledStepState
+  /** Not yet open to record (its earlier steps are not done): the deadline stands, the path may change. */
+  provisional: boolean
+  calendarMissing: boolean
+}
+
+/**
+ * Every deadline of the case known from its receipt (Decree 56 counts each from it): recorded steps
+ * met or missed, open ones due or overdue, later ones upcoming (provisional), and, once the case is
+ * closed, the ones it never reached. Emergency protection is scheduled only for an emergency.
+ */
+export function caseSchedule(
+  done: readonly { step: CaseStep; at: Date }[],
+  incident: { emergency: boolean; receivedAt: Date; closed: boolean },
+  calendar: WorkingCalendar,
+  now: Date,
+  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+): ScheduledStep[] {
+  const ordered = [...done].sort((a, b) => a.at.getTime() - b.at.getTime())
+  const open = new Set(
+    incident.closed
+      ? []
+      : allowedNextSteps(
+          ordered.map((d) => d.step),
+          incident.emergency,
+        ),
+  )
+  const schedule: ScheduledStep[] = []
+  for (const rule of rules) {
+    if (rule.step === 'emergency_protection' && !incident.emergency) continue
+    const dueAt = stepDeadline(rule.step, incident.receivedAt, calendar, rules)!
+    const recorded = ordered.find((d) => d.step === rule.step)?.at ?? null
+    const late = now.getTime() > dueAt.getTime()
+    const state: ScheduledStepState = recorded
+      ? recorded.getTime() <= dueAt.getTime()
+        ? 'met'
+        : 'missed'
+      : incident.closed
+        ? 'not_reached'
+        : late
+          ? 'overdue'
+          : open.has(rule.step)
+            ? 'due'
+            : 'upcoming'
+    schedule.push({
+      step: rule.step,
+      dueAt,
+      recordedAt: recorded,
+      state,
+      provisional: state === 'upcoming' || (state === 'overdue' && !open.has(rule.step)),
+      calendarMissing: countedWithoutCalendar(rule.step, incident.receivedAt, dueAt, calendar, rules),
+    })
+  }
+  return schedule
 }
 
 /** Deadlines of the steps that may be recorded next; `done` is ordered by its instants (stable on ties). */
@@ -320,7 +407,13 @@ export function pendingStepDeadlines(
   )) {
     if (recorded.has(step)) continue
     const dueAt = stepDeadline(step, receivedAt, calendar, rules)
-    if (dueAt) pending.push({ step, dueAt, overdue: now.getTime() > dueAt.getTime() })
+    if (dueAt)
+      pending.push({
+        step,
+        dueAt,
+        overdue: now.getTime() > dueAt.getTime(),
+        calendarMissing: countedWithoutCalendar(step, receivedAt, dueAt, calendar, rules),
+      })
   }
   return pending
 }

@@ -72,9 +72,31 @@ const IncidentStepSchema = Type.Object(
   { $id: 'IncidentStep', additionalProperties: false },
 )
 
+const calendarMissing = Type.Boolean({
+  description:
+    'counted in working days through a year the working calendar does not hold: only weekends were skipped there (GET /v1/calendar/years)',
+})
+
 const PendingStepSchema = Type.Object(
-  { step: Type.Enum([...caseSteps]), dueAt: Timestamp(), overdue: Type.Boolean() },
+  { step: Type.Enum([...caseSteps]), dueAt: Timestamp(), overdue: Type.Boolean(), calendarMissing },
   { $id: 'PendingStep', additionalProperties: false },
+)
+
+const ScheduledStepSchema = Type.Object(
+  {
+    step: Type.Enum([...caseSteps]),
+    dueAt: Timestamp({ description: 'the Decree 56 deadline, counted from receipt' }),
+    recordedAt: Nullable(Timestamp()),
+    state: Type.Enum(['met', 'missed', 'due', 'overdue', 'upcoming', 'not_reached'], {
+      description:
+        'met or missed once recorded; due (open to record now) or overdue; upcoming while earlier steps are not done; not_reached when the case closed without it',
+    }),
+    provisional: Type.Boolean({
+      description: 'the step is not open to record yet: the deadline stands, the path may change',
+    }),
+    calendarMissing,
+  },
+  { $id: 'ScheduledStep', additionalProperties: false },
 )
 
 const incidentMembers = {
@@ -132,6 +154,9 @@ export const IncidentSchema = Type.Object(
     children: Type.Array(Type.Ref('IncidentChild')),
     steps: Type.Array(Type.Ref('IncidentStep')),
     pendingSteps: Type.Array(Type.Ref('PendingStep')),
+    schedule: Type.Array(Type.Ref('ScheduledStep'), {
+      description: 'every Decree 56 deadline of the case, known from its receipt, in the order of the process',
+    }),
     allowedNextSteps: Type.Array(Type.Enum([...caseSteps])),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
@@ -314,6 +339,7 @@ export const incidentSchemas = [
   IncidentChildSchema,
   IncidentStepSchema,
   PendingStepSchema,
+  ScheduledStepSchema,
   IncidentSummarySchema,
   IncidentSchema,
   IncidentPageSchema,

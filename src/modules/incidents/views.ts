@@ -8,6 +8,7 @@ import type { WorkingCalendar } from '../calendar/rules.js'
 import type { AlertEventRow, IncidentChildRow, IncidentRow, IncidentStepRow } from './repository.js'
 import {
   allowedNextSteps,
+  caseSchedule,
   complianceStates,
   onTimeRate,
   pendingStepDeadlines,
@@ -103,7 +104,25 @@ export function toIncident(
           !sensitive,
         ),
       ),
-      pendingSteps: pending.map((p) => ({ step: p.step, dueAt: p.dueAt.toISOString(), overdue: p.overdue })),
+      pendingSteps: pending.map((p) => ({
+        step: p.step,
+        dueAt: p.dueAt.toISOString(),
+        overdue: p.overdue,
+        calendarMissing: p.calendarMissing,
+      })),
+      schedule: caseSchedule(
+        done,
+        { emergency: row.emergency, receivedAt: row.receivedAt, closed: row.status === 'closed' },
+        calendar,
+        now,
+      ).map((s) => ({
+        step: s.step,
+        dueAt: s.dueAt.toISOString(),
+        recordedAt: s.recordedAt?.toISOString() ?? null,
+        state: s.state,
+        provisional: s.provisional,
+        calendarMissing: s.calendarMissing,
+      })),
       allowedNextSteps:
         row.status === 'open'
           ? allowedNextSteps(

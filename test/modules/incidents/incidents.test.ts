@@ -220,6 +220,26 @@ t.test('incidents and the 24-hour written report', async (t) => {
     const detail = (await app.inject({ url: `/v1/incidents/${incident.id}`, headers: officer.headers })).json()
     t.same(detail.allowedNextSteps, ['emergency_protection'])
     t.equal(detail.pendingSteps[0].dueAt, '2024-06-14T14:30:00.000Z', '12 hours after receipt')
+    t.same(
+      detail.schedule.map((s: { step: string; state: string; provisional: boolean }) => [
+        s.step,
+        s.state,
+        s.provisional,
+      ]),
+      [
+        ['initial_assessment', 'met', false],
+        ['emergency_protection', 'due', false],
+        ['specific_assessment', 'upcoming', true],
+        ['support_plan', 'upcoming', true],
+        ['plan_approval', 'upcoming', true],
+      ],
+      'every deadline shown from intake, the later ones provisional',
+    )
+    t.equal(
+      detail.schedule.find((s: { step: string }) => s.step === 'support_plan').dueAt,
+      '2024-06-21T16:59:59.000Z',
+      'the plan is due at the end of the 5th working day after receipt (Friday 21 June)',
+    )
     clock.set('2024-06-14T22:00:00+07:00')
     const overdue = await app.inject({ url: '/v1/incidents?overdueSteps=true', headers: officer.headers })
     t.ok(

@@ -2,6 +2,7 @@ import t from 'tap'
 import { toLocalIso, type WorkingCalendar } from '../../../src/modules/calendar/rules.js'
 import {
   allowedNextSteps,
+  caseSchedule,
   caseSteps,
   circumstanceGroupForKind,
   incidentKinds,
@@ -565,5 +566,77 @@ t.test('the written-report duty covers rights violations, abuse and exploitation
     ),
     { changed: true, improved: true },
     're-kinding an overdue case as an accident clears a failure: it needs a reason',
+  )
+})
+
+t.test('the case schedule: every Decree 56 deadline known from receipt', async (t) => {
+  const receivedAt = at('2024-05-02T10:00:00+07:00')
+  const hoursLater = (hours: number) => new Date(receivedAt.getTime() + hours * 3600_000)
+  const done = (...steps: [CaseStep, number][]) => steps.map(([step, hours]) => ({ step, at: hoursLater(hours) }))
+  const summary = (schedule: ReturnType<typeof caseSchedule>) =>
+    schedule.map((s) => `${s.step}:${s.state}${s.provisional ? '?' : ''}`)
+  const cases: [string, ReturnType<typeof done>, { emergency: boolean; closed: boolean }, number, string[]][] = [
+    [
+      'just received: the assessment is due, the plan’s deadline is already known',
+      done(['receipt', 0]),
+      { emergency: false, closed: false },
+      1,
+      ['initial_assessment:due', 'specific_assessment:upcoming?', 'support_plan:upcoming?', 'plan_approval:upcoming?'],
+    ],
+    [
+      'an emergency: protection within 12 hours is scheduled too',
+      done(['receipt', 0], ['initial_assessment', 2]),
+      { emergency: true, closed: false },
+      3,
+      [
+        'initial_assessment:met',
+        'emergency_protection:due',
+        'specific_assessment:upcoming?',
+        'support_plan:upcoming?',
+        'plan_approval:upcoming?',
+      ],
+    ],
+    [
+      'past the plan’s deadline with the assessments not done: overdue, still provisional',
+      done(['receipt', 0], ['initial_assessment', 14]),
+      { emergency: false, closed: false },
+      24 * 8,
+      ['initial_assessment:missed', 'specific_assessment:overdue', 'support_plan:overdue?', 'plan_approval:upcoming?'],
+    ],
+    [
+      'closed after the initial assessment: the rest was never reached',
+      done(['receipt', 0], ['initial_assessment', 1], ['closure', 2]),
+      { emergency: false, closed: true },
+      24 * 30,
+      [
+        'initial_assessment:met',
+        'specific_assessment:not_reached',
+        'support_plan:not_reached',
+        'plan_approval:not_reached',
+      ],
+    ],
+  ]
+  for (const [name, steps, incident, nowHours, expected] of cases) {
+    t.same(summary(caseSchedule(steps, { ...incident, receivedAt }, calendar, hoursLater(nowHours))), expected, name)
+  }
+  const plan = caseSchedule(done(['receipt', 0]), { emergency: false, closed: false, receivedAt }, calendar, receivedAt)
+  t.same(
+    plan.find((s) => s.step === 'support_plan')?.dueAt,
+    stepDeadline('support_plan', receivedAt, calendar),
+    'the same deadline the step is held to',
+  )
+  t.notOk(plan.some((s) => s.calendarMissing))
+  const lateDecember = at('2024-12-27T10:00:00+07:00')
+  const only2024: WorkingCalendar = { ...calendar, coveredYears: new Set([2024]) }
+  const across = caseSchedule(
+    [{ step: 'receipt', at: lateDecember }],
+    { emergency: false, closed: false, receivedAt: lateDecember },
+    only2024,
+    lateDecember,
+  )
+  t.same(
+    across.filter((s) => s.calendarMissing).map((s) => s.step),
+    ['specific_assessment', 'support_plan', 'plan_approval'],
+    'working-day deadlines counted into a year the calendar lacks say so; hour deadlines do not',
   )
 })
