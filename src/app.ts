@@ -24,6 +24,7 @@ import importRoutes from './modules/imports/routes.js'
 import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
+import { calendarExpiryJob, calendarExpiryQueue } from './modules/calendar/expiry.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import { householdSchemas } from './modules/households/schemas.js'
 import indicatorRoutes from './modules/indicators/routes.js'
@@ -204,6 +205,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(reportRoutes)
   jobQueue.register(deadlineSweepJob(database))
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
+  jobQueue.register(calendarExpiryJob(database))
+  jobQueue.schedule({ queue: calendarExpiryQueue, everyMs: 60 * 60_000 })
   await app.register(webhookRoutes)
   registerWebhookJobs(app)
   await app.register(reformRoutes)

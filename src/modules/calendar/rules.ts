@@ -90,6 +90,26 @@ export function missingCalendarYears(from: string, due: string, calendar: Workin
   return missing
 }
 
+/** How long before the working calendar runs out its readers are warned. */
+const calendarWarningDays = 60
+
+/**
+ * When the working calendar runs out: the last day of the run of covered years from today's, the first
+ * year after it, and the days left (negative once past; today's own year uncovered: it ran out the day
+ * before 1 January). Null while more than `warnDays` are left.
+ */
+export function calendarRunsOut(
+  coveredYears: ReadonlySet<number>,
+  today: string,
+  warnDays = calendarWarningDays,
+): { year: number; coveredUntil: string; daysLeft: number } | null {
+  let year = Number(today.slice(0, 4))
+  while (coveredYears.has(year)) year++
+  const coveredUntil = addDays(`${year}-01-01`, -1)
+  const daysLeft = Math.round((Date.parse(coveredUntil) - Date.parse(today)) / 86_400_000)
+  return daysLeft <= warnDays ? { year, coveredUntil, daysLeft } : null
+}
+
 export interface CalendarDayEntry {
   date: string
   kind: 'holiday' | 'day_off' | 'working_day'

@@ -17,6 +17,7 @@ export const eventTypes = [
   'report.returned',
   'assessment.decided',
   'import.completed',
+  'calendar.expiring',
 ] as const
 
 export type EventType = (typeof eventTypes)[number]
@@ -285,6 +286,7 @@ const viewRules: Record<EventType, ViewRule> = {
   'report.returned': reportView,
   'assessment.decided': assessmentView,
   'import.completed': importView,
+  'calendar.expiring': aggregateView(['year', 'coveredUntil', 'daysLeft']),
 }
 
 /** The event as this reader may see it, or null when its type is unknown (and so shown to nobody). */

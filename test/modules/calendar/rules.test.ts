@@ -1,6 +1,7 @@
 import t from 'tap'
 import {
   addWorkingDays,
+  calendarRunsOut,
   calendarYearProblems,
   endOfLocalDay,
   isWithinDueDate,
@@ -208,4 +209,19 @@ t.test('what an administrator may save as a year', async (t) => {
       why,
     )
   }
+})
+
+t.test('the calendar runs out: a warning from 60 days before', async (t) => {
+  const covered = new Set([2024, 2025, 2026, 2027])
+  const cases: [string, ReadonlySet<number>, ReturnType<typeof calendarRunsOut>][] = [
+    ['2026-12-03', covered, null],
+    ['2027-10-31', covered, null],
+    ['2027-11-01', covered, { year: 2028, coveredUntil: '2027-12-31', daysLeft: 60 }],
+    ['2027-11-02', covered, { year: 2028, coveredUntil: '2027-12-31', daysLeft: 59 }],
+    ['2027-12-31', covered, { year: 2028, coveredUntil: '2027-12-31', daysLeft: 0 }],
+    ['2028-01-05', covered, { year: 2028, coveredUntil: '2027-12-31', daysLeft: -5 }],
+    ['2025-12-20', new Set([2024, 2025, 2027]), { year: 2026, coveredUntil: '2025-12-31', daysLeft: 11 }],
+    ['2026-03-01', new Set<number>(), { year: 2026, coveredUntil: '2025-12-31', daysLeft: -60 }],
+  ]
+  for (const [today, years, expected] of cases) t.same(calendarRunsOut(years, today), expected, today)
 })
