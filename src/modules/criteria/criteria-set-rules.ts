@@ -1,5 +1,5 @@
 /**
- * Child-friendly ward scoring under Decision 06/2019/QĐ-TTg: the criteria set, which one governs a
+ * Child-friendly ward scoring under Decision 06/QĐ-TTg (03/01/2019): the criteria set, which one governs a
  * year, and what makes one inconsistent. Pure: the criteria set, its points and its thresholds are data
  * (src/reference/criteria-decision-06.json), because several figures are not confirmed and an
  * administrator must be able to correct them without a release.

@@ -43,7 +43,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         tags: ['indicators'],
         summary: 'Indicator definitions: code, names, kind, numerator and denominator, breakdowns, source',
         description:
-          'The latest version of each definition (versioned data, seeded from the plan and Circular 13/2021).',
+          'The latest version of each definition (versioned data, seeded from the plan and Circular 13/2021/TT-BLĐTBXH of 30/9/2021).',
         response: {
           200: ref(IndicatorListSchema, 'Every indicator, in the plan’s order'),
           ...problemResponses(401, 403),

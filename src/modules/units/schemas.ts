@@ -69,7 +69,7 @@ export const UnitParams = Type.Object({ code: UnitCode }, { additionalProperties
 const categoryDescription =
   'the ward’s category: urban_ward_central_city (phường of a centrally-run city), urban_ward (phường elsewhere), ' +
   'township (thị trấn), commune (xã), disadvantaged_commune (mountain, island or especially disadvantaged xã); ' +
-  'it decides the Decision 06 threshold class (900, 850, 850, 850, 800 points under QĐ 06/2019)'
+  'it decides the Decision 06 threshold class (900, 850, 850, 850, 800 points under Decision 06/QĐ-TTg of 2019)'
 
 export const UnitCategoryEntrySchema = Type.Object(
   {
