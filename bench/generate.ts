@@ -22,7 +22,7 @@ import {
   type TimePrecision,
 } from '../src/modules/incidents/rules.js'
 import { openDatabase } from '../src/db/client.js'
-import { loadUnits } from '../src/reference/index.js'
+import { loadCaseStepRules, loadUnits } from '../src/reference/index.js'
 import { CopyWriter } from './support/copy.js'
 import {
   databaseUrl,
@@ -36,6 +36,9 @@ import {
 import { Random, RecordIds, recordId, weighted, type Weighted } from './support/random.js'
 import { formatRate, parseOptions, table } from './support/stats.js'
 import { adultName, childName, familyName, streets, type Sex } from './support/vietnamese-names.js'
+
+/** The step deadlines the generated cases are held to: the reference file's. */
+const caseStepRules = loadCaseStepRules().data.rules
 
 export interface GenerateOptions {
   /** The database to (re)create and fill, e.g. postgres://postgres@127.0.0.1:5432/cps_bench. */
@@ -1113,7 +1116,7 @@ async function writeIncidents(
         ])
       }
       for (const { step, at } of steps) {
-        const due = stepDeadline(step, new Date(receivedAt), calendar)
+        const due = stepDeadline(step, new Date(receivedAt), calendar, caseStepRules)
         writers.incident_steps.write([
           ids.next('incident_step'),
           incidentId,

@@ -25,6 +25,7 @@ import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
 import { calendarExpiryJob, calendarExpiryQueue } from './modules/calendar/expiry.js'
+import caseStepRuleRoutes from './modules/incidents/rules-routes.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import { householdSchemas } from './modules/households/schemas.js'
 import indicatorRoutes from './modules/indicators/routes.js'
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(childExportRoutes)
   await app.register(importRoutes)
   await app.register(incidentRoutes)
+  await app.register(caseStepRuleRoutes)
   await app.register(criteriaRoutes)
   await app.register(indicatorRoutes)
   await app.register(reportRoutes)

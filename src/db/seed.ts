@@ -2,10 +2,12 @@ import { eq } from 'drizzle-orm'
 import { applyHolidaysReference } from '../modules/calendar/repository.js'
 import { applyCircumstanceGroupsReference, applyEthnicitiesReference } from '../modules/children/repository.js'
 import { applyCriteriaSetsReference } from '../modules/criteria/repository.js'
+import { applyCaseStepRulesReference } from '../modules/incidents/repository.js'
 import { applyIndicatorsReference } from '../modules/indicators/repository.js'
 import { applyUnitsReference } from '../modules/units/repository.js'
 import { applyRolesReference } from '../modules/users/repository.js'
 import {
+  loadCaseStepRules,
   loadCircumstanceGroups,
   loadCriteriaSets,
   loadEthnicities,
@@ -42,6 +44,7 @@ function datasets(): Dataset[] {
     dataset(loadEthnicities(), applyEthnicitiesReference),
     dataset(loadIndicators(), applyIndicatorsReference),
     dataset(loadCriteriaSets(), applyCriteriaSetsReference),
+    dataset(loadCaseStepRules(), applyCaseStepRulesReference),
   ]
 }
 

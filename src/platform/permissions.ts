@@ -24,7 +24,7 @@ const permissions = {
   'reports:read': 'read periodic reports',
   'reports:write': 'create and submit a ward’s periodic reports',
   'reports:review': 'approve, return and consolidate ward reports',
-  'catalogues:manage': 'publish criteria sets, indicator definitions, targets and calendars',
+  'catalogues:manage': 'publish criteria sets, indicator definitions, targets, calendars and the case-step deadlines',
   'imports:run': 'bulk-import registry files',
   'events:read': 'read the event feed',
   'webhooks:manage': 'manage webhook subscriptions',

@@ -141,6 +141,33 @@ const IndicatorsFile = Type.Object({
   ),
 })
 
+/** One deadline rule of the Decree 56 process: a step, counted in hours or working days from its anchor. */
+export const CaseStepRule = Type.Object(
+  {
+    step: Type.Enum([
+      'initial_assessment',
+      'emergency_protection',
+      'specific_assessment',
+      'support_plan',
+      'plan_approval',
+    ]),
+    kind: Type.Enum(['hours', 'working_days']),
+    amount: Type.Integer({ minimum: 1, maximum: 240 }),
+    anchor: Type.Literal('receipt', { description: 'the instant the deadline counts from: the receipt of the report' }),
+    confirmed: Type.Boolean({ description: 'whether the figure is checked against the legal text' }),
+  },
+  { additionalProperties: false },
+)
+
+const CaseStepRulesFile = Type.Object({
+  dataset: Type.Literal('case-step-rules'),
+  version: Type.String(),
+  notes: Type.Array(Type.String()),
+  effectiveFrom: DateString,
+  legalBasis: Type.String({ minLength: 1 }),
+  rules: Type.Array(CaseStepRule),
+})
+
 export interface ReferenceFile<T> {
   name: string
   sha256: string
@@ -169,6 +196,7 @@ export const loadRoles = () => load('roles.json', RolesFile)
 export const loadEthnicities = () => load('ethnicities.json', EthnicitiesFile)
 export const loadIndicators = () => load('indicators.json', IndicatorsFile)
 export const loadCriteriaSets = () => load('criteria-decision-06.json', CriteriaSetsFile)
+export const loadCaseStepRules = () => load('case-step-rules.json', CaseStepRulesFile)
 
 export type UnitsData = Static<typeof UnitsFile>
 export type CircumstanceGroupsData = Static<typeof CircumstanceGroupsFile>
@@ -176,3 +204,4 @@ export type HolidaysData = Static<typeof HolidaysFile>
 export type RolesData = Static<typeof RolesFile>
 export type IndicatorsData = Static<typeof IndicatorsFile>
 export type CriteriaSetsData = Static<typeof CriteriaSetsFile>
+export type CaseStepRulesData = Static<typeof CaseStepRulesFile>

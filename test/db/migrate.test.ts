@@ -15,6 +15,7 @@ t.test('migrating and seeding again changes nothing', async (t) => {
   const seeded = await seedReferenceData(database)
   t.same(seeded.applied, [])
   t.same(seeded.unchanged.sort(), [
+    'case-step-rules',
     'circumstance-groups',
     'criteria-decision-06',
     'ethnicities',

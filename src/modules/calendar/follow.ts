@@ -8,10 +8,10 @@ import { and, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { nextStepFields } from '../incidents/service.js'
 import { incidents, incidentSteps } from '../incidents/tables.js'
-import type { WorkingCalendar } from './rules.js'
+import type { DeadlineRules } from '../incidents/rules.js'
 
 /** Recomputes the stored next-step deadline of every open incident; answers how many moved. */
-export async function followStepDeadlines(tx: Executor, calendar: WorkingCalendar, now: Date): Promise<number> {
+export async function followStepDeadlines(tx: Executor, rules: DeadlineRules, now: Date): Promise<number> {
   const open = await tx
     .select({
       id: incidents.id,
@@ -32,7 +32,7 @@ export async function followStepDeadlines(tx: Executor, calendar: WorkingCalenda
   for (const row of steps) stepsOf.set(row.incidentId, [...(stepsOf.get(row.incidentId) ?? []), row])
   let moved = 0
   for (const row of open) {
-    const next = nextStepFields(row, stepsOf.get(row.id) ?? [], calendar, now)
+    const next = nextStepFields(row, stepsOf.get(row.id) ?? [], rules, now)
     if (next.nextStep === row.nextStep && next.nextStepDueAt?.getTime() === row.nextStepDueAt?.getTime()) continue
     await tx.update(incidents).set(next).where(eq(incidents.id, row.id))
     moved++

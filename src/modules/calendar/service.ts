@@ -6,6 +6,7 @@ import { audit } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { bodyErrors, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { inScope, systemScope } from '../../platform/scope.js'
+import { loadDeadlineRules } from '../incidents/repository.js'
 import { followStepDeadlines } from './follow.js'
 import {
   getCalendarYear,
@@ -82,7 +83,7 @@ export async function putCalendarYear(
     }
     const before = current ? await listCalendarDays(tx, `${year}-01-01`, `${year}-12-31`) : []
     const saved = await replaceCalendarYear(tx, year, days, principal.name, now)
-    const incidentsRescheduled = await followStepDeadlines(tx, await loadWorkingCalendar(tx), now)
+    const incidentsRescheduled = await followStepDeadlines(tx, await loadDeadlineRules(tx), now)
     await audit(tx, request, {
       action: current ? 'calendar_year.update' : 'calendar_year.create',
       resourceType: 'calendar_year',

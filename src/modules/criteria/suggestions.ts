@@ -4,9 +4,9 @@
  */
 import type { Scope } from '../../platform/scope.js'
 import type { Executor } from '../../db/client.js'
-import { loadWorkingCalendar } from '../calendar/repository.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
-import { stepDeadline } from '../incidents/rules.js'
+import { loadDeadlineRules } from '../incidents/repository.js'
+import { rulesInForce, stepDeadline } from '../incidents/rules.js'
 import type { CriteriaSet, Threshold } from './criteria-set-rules.js'
 import { priorityCaseStanding, type WardFigures } from './figure-rules.js'
 import {
@@ -38,11 +38,12 @@ async function wardFigures(tx: Executor, scope: Scope, window: FigureWindow): Pr
   const abuse = await abuseFigures(tx, scope, window)
   const injury = await injuryFigures(tx, scope, window)
   const cases = await priorityCases(tx, scope, window)
-  const calendar = cases.length > 0 ? await loadWorkingCalendar(tx) : null
+  const deadlines = cases.length > 0 ? await loadDeadlineRules(tx) : null
   let counted = 0
   let timely = 0
   for (const incident of cases) {
-    const dueAt = stepDeadline('plan_approval', incident.receivedAt, calendar!)
+    const rules = rulesInForce(deadlines!.stepRules, incident.receivedAt)
+    const dueAt = stepDeadline('plan_approval', incident.receivedAt, deadlines!.calendar, rules)
     if (dueAt === null) throw new Error('the case process has no deadline for plan approval')
     const standing = priorityCaseStanding(incident, dueAt, window.asOfEnd)
     if (standing === 'timely' || standing === 'late') counted++

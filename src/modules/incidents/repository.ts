@@ -1,10 +1,18 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
+import { loadWorkingCalendar } from '../calendar/repository.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
 import { events } from '../webhooks/tables.js'
-import { dueSoonWindowMs, writtenReportKinds, type Compliance } from './rules.js'
-import { incidentChildren, incidentRevisions, incidents, incidentSteps } from './tables.js'
+import type { CaseStepRulesData } from '../../reference/index.js'
+import {
+  dueSoonWindowMs,
+  writtenReportKinds,
+  type Compliance,
+  type DeadlineRules,
+  type StepRuleVersion,
+} from './rules.js'
+import { caseStepRuleVersions, incidentChildren, incidentRevisions, incidents, incidentSteps } from './tables.js'
 
 export type IncidentRow = typeof incidents.$inferSelect
 export type IncidentStepRow = typeof incidentSteps.$inferSelect
@@ -216,4 +224,55 @@ export async function listAlertEvents(
     )
     .orderBy(desc(events.id))
     .limit(page.limit)
+}
+
+/** The calendar and the step deadlines, read together for whatever counts a case's deadlines. */
+export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
+  return { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
+}
+
+/** Every version of the step deadlines, oldest first: a case is held to the one in force when it was received. */
+async function listStepRuleVersions(db: Executor): Promise<StepRuleVersion[]> {
+  const rows = await listStepRuleVersionRows(db)
+  return rows.map((row) => ({ version: row.version, effectiveFrom: row.effectiveFrom, rules: row.rules }))
+}
+
+export type StepRuleVersionRow = typeof caseStepRuleVersions.$inferSelect
+
+export function listStepRuleVersionRows(db: Executor): Promise<StepRuleVersionRow[]> {
+  return db.select().from(caseStepRuleVersions).orderBy(asc(caseStepRuleVersions.version))
+}
+
+export async function latestStepRuleVersion(db: Executor): Promise<StepRuleVersionRow | undefined> {
+  const [row] = await db.select().from(caseStepRuleVersions).orderBy(desc(caseStepRuleVersions.version)).limit(1)
+  return row
+}
+
+export async function insertStepRuleVersion(db: Executor, values: StepRuleVersionRow): Promise<void> {
+  await db.insert(caseStepRuleVersions).values(values)
+}
+
+/**
+ * Applies src/reference/case-step-rules.json: a new version when the file's rules differ from the latest
+ * version published from it, unless an administrator has published since (their version stands).
+ */
+export async function applyCaseStepRulesReference(tx: Executor, data: CaseStepRulesData): Promise<void> {
+  const latest = await latestStepRuleVersion(tx)
+  if (latest?.source === 'admin') return
+  const same =
+    latest &&
+    latest.effectiveFrom === data.effectiveFrom &&
+    latest.legalBasis === data.legalBasis &&
+    JSON.stringify(latest.rules) === JSON.stringify(data.rules)
+  if (same) return
+  await insertStepRuleVersion(tx, {
+    version: (latest?.version ?? 0) + 1,
+    effectiveFrom: data.effectiveFrom,
+    legalBasis: data.legalBasis,
+    rules: data.rules,
+    source: 'reference',
+    note: `reference data ${data.version}`,
+    publishedAt: new Date(),
+    publishedBy: null,
+  })
 }

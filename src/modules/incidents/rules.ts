@@ -273,29 +273,75 @@ export interface StepDeadlineRule {
   amount: number
 }
 
-/**
- * Deadlines counted from receipt, as data so that an administrator may change them later.
- * - emergency_protection: Decree 56, "within 12 hours of receipt", an exact instant even at night.
- * - initial_assessment: the Decree says "at once"; 12 hours is used so it can never fall after the
- *   emergency intervention that depends on it.
- * - specific_assessment: no legal figure; 3 working days leaves 2 for drafting the plan from its minutes.
- * - support_plan: "within 5 working days of receipt"; plan_approval: "about 7 working days in all".
- * Receipt, implementation, monitoring and closure have no legal deadline.
- */
-const stepDeadlineRules: readonly StepDeadlineRule[] = [
-  { step: 'initial_assessment', kind: 'hours', amount: 12 },
-  { step: 'emergency_protection', kind: 'hours', amount: 12 },
-  { step: 'specific_assessment', kind: 'working_days', amount: 3 },
-  { step: 'support_plan', kind: 'working_days', amount: 5 },
-  { step: 'plan_approval', kind: 'working_days', amount: 7 },
+/** What a case's deadlines are counted with: the working calendar and every version of the step deadlines. */
+export interface DeadlineRules {
+  calendar: WorkingCalendar
+  stepRules: readonly StepRuleVersion[]
+}
+
+/** The steps Decree 56 gives a deadline: every version of the rules holds one for each. */
+const stepsWithDeadlines: readonly CaseStep[] = [
+  'initial_assessment',
+  'emergency_protection',
+  'specific_assessment',
+  'support_plan',
+  'plan_approval',
 ]
+
+/** A version of the step deadlines (src/reference/case-step-rules.json, or an administrator's correction). */
+export interface StepRuleVersion {
+  version: number
+  effectiveFrom: string
+  rules: readonly StepDeadlineRule[]
+}
+
+/**
+ * The step deadlines a case is held to: the version in force on the local day it was received (the
+ * latest effective by then), or the earliest version for a case received before any took effect.
+ */
+export function rulesInForce(versions: readonly StepRuleVersion[], receivedAt: Date): readonly StepDeadlineRule[] {
+  const day = localDateOf(receivedAt)
+  const byEffectiveDate = (a: StepRuleVersion, b: StepRuleVersion) =>
+    a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version - b.version
+  const effective = versions.filter((version) => version.effectiveFrom <= day).sort(byEffectiveDate)
+  if (effective.length > 0) return effective.at(-1)!.rules
+  return [...versions].sort(byEffectiveDate)[0]?.rules ?? []
+}
+
+/** What is wrong with a set of step deadlines: each step once, and amounts a deadline can be counted in. */
+export function stepRuleProblems(
+  rules: readonly StepDeadlineRule[],
+): { pointer: string; message: string; code: string }[] {
+  const problems: { pointer: string; message: string; code: string }[] = []
+  const seen = new Set<CaseStep>()
+  const missing = stepsWithDeadlines.filter((step) => !rules.some((rule) => rule.step === step))
+  if (missing.length > 0)
+    problems.push({
+      pointer: '/rules',
+      message: `each step needs its deadline: ${missing.join(', ')}`,
+      code: 'missing_step',
+    })
+  rules.forEach((rule, i) => {
+    if (seen.has(rule.step))
+      problems.push({ pointer: `/rules/${i}/step`, message: `${rule.step} has a rule already`, code: 'duplicate_step' })
+    seen.add(rule.step)
+    const most = rule.kind === 'hours' ? 240 : 60
+    if (rule.amount > most)
+      problems.push({
+        pointer: `/rules/${i}/amount`,
+        message: `at most ${most} ${rule.kind === 'hours' ? 'hours' : 'working days'}`,
+        code: 'out_of_range',
+      })
+  })
+  return problems
+}
 
 /** Working-day deadlines end at 23:59:59 local time of the N-th working day after the day of receipt. */
 export function stepDeadline(
   step: CaseStep,
   receivedAt: Date,
   calendar: WorkingCalendar,
-  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+  rules: readonly StepDeadlineRule[],
 ): Date | null {
   const rule = rules.find((r) => r.step === step)
   if (!rule) return null
@@ -349,7 +395,7 @@ export function caseSchedule(
   incident: { emergency: boolean; receivedAt: Date; closed: boolean },
   calendar: WorkingCalendar,
   now: Date,
-  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+  rules: readonly StepDeadlineRule[],
 ): ScheduledStep[] {
   const ordered = [...done].sort((a, b) => a.at.getTime() - b.at.getTime())
   const open = new Set(
@@ -396,7 +442,7 @@ export function pendingStepDeadlines(
   receivedAt: Date,
   calendar: WorkingCalendar,
   now: Date,
-  rules: readonly StepDeadlineRule[] = stepDeadlineRules,
+  rules: readonly StepDeadlineRule[],
 ): PendingStepDeadline[] {
   const ordered = [...done].sort((a, b) => a.at.getTime() - b.at.getTime())
   const recorded = new Set(ordered.map((d) => d.step))

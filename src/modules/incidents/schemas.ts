@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
+import { CaseStepRule } from '../../reference/index.js'
 import { UnitCode } from '../units/schemas.js'
 import {
   caseSteps,
@@ -335,7 +336,41 @@ export const AlertsQuery = Type.Object(
 
 export const IncidentParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 
+const CaseStepRuleVersionSchema = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    effectiveFrom: IsoDate({ description: 'cases received from this day on are held to this version' }),
+    legalBasis: Type.String(),
+    rules: Type.Array(CaseStepRule),
+    source: Type.Enum(['reference', 'admin']),
+    note: Nullable(Type.String()),
+    publishedAt: Timestamp(),
+    publishedBy: Nullable(Type.String()),
+  },
+  { $id: 'CaseStepRuleVersion', additionalProperties: false },
+)
+
+export const CaseStepRulesSchema = Type.Object(
+  {
+    ...CaseStepRuleVersionSchema.properties,
+    versions: Type.Array(Type.Ref('CaseStepRuleVersion'), { description: 'every version, oldest first' }),
+  },
+  { $id: 'CaseStepRules', additionalProperties: false },
+)
+
+export const PutCaseStepRulesBody = Type.Object(
+  {
+    effectiveFrom: IsoDate({ description: 'no earlier than the version in force took effect' }),
+    legalBasis: Type.String({ minLength: 1, maxLength: 500 }),
+    rules: Type.Array(CaseStepRule, { minItems: 1, maxItems: 10 }),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'what the version corrects' })),
+  },
+  { additionalProperties: false },
+)
+
 export const incidentSchemas = [
+  CaseStepRuleVersionSchema,
+  CaseStepRulesSchema,
   IncidentChildSchema,
   IncidentStepSchema,
   PendingStepSchema,

@@ -8,8 +8,7 @@ import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Work } from '../../platform/work.js'
-import { loadWorkingCalendar } from '../calendar/repository.js'
-import { localDateOf, type WorkingCalendar } from '../calendar/rules.js'
+import { localDateOf } from '../calendar/rules.js'
 import { getChildRow } from '../children/repository.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
@@ -23,6 +22,7 @@ import {
   insertIncidentRevision,
   insertStep,
   listIncidents,
+  loadDeadlineRules,
   updateIncident,
   type IncidentRow,
 } from './repository.js'
@@ -30,9 +30,11 @@ import {
   lateReasonRequired,
   pendingStepDeadlines,
   recomputeAfterEdit,
+  rulesInForce,
   writtenReportState,
   writtenReportDeadline,
   type CaseStep,
+  type DeadlineRules,
 } from './rules.js'
 import type { CreateIncidentBody, ListIncidentsQuery, UpdateIncidentBody, WrittenReportBody } from './schemas.js'
 import { canSeeIncidentDetails, toIncident, toIncidentSummary, type IncidentView } from './views.js'
@@ -46,19 +48,20 @@ export interface PresentedIncident {
 /** The incident as the caller may see it, read with its children, steps and the working calendar. */
 export async function presentIncident(work: Work, row: IncidentRow): Promise<PresentedIncident> {
   const details = await incidentDetails(work.tx, row.id)
-  const calendar = await loadWorkingCalendar(work.tx)
-  return { row, view: toIncident(row, details, canSeeIncidentDetails(work.principal), work.now, calendar) }
+  const rules = await loadDeadlineRules(work.tx)
+  return { row, view: toIncident(row, details, canSeeIncidentDetails(work.principal), work.now, rules) }
 }
 
 /** The earliest deadline among the steps that may come next: kept on the incident for sweeps and filters. */
 export function nextStepFields(
   row: Pick<IncidentRow, 'emergency' | 'receivedAt' | 'status'>,
   steps: readonly { step: CaseStep; at: Date }[],
-  calendar: WorkingCalendar,
+  { calendar, stepRules }: DeadlineRules,
   now: Date,
 ) {
   if (row.status === 'closed') return { nextStep: null, nextStepDueAt: null }
-  const [first] = pendingStepDeadlines(steps, row.emergency, row.receivedAt, calendar, now).sort(
+  const rules = rulesInForce(stepRules, row.receivedAt)
+  const [first] = pendingStepDeadlines(steps, row.emergency, row.receivedAt, calendar, now, rules).sort(
     (a, b) => a.dueAt.getTime() - b.dueAt.getTime(),
   )
   return { nextStep: first?.step ?? null, nextStepDueAt: first?.dueAt ?? null }
@@ -135,7 +138,7 @@ export async function recordIncident(
   if (problems.length > 0) throw unprocessable('invalid_incident', 'The incident cannot be recorded.', problems)
   const emergency = body.emergency ?? false
   const deadline = writtenReportDeadline({ occurredAt, occurredAtPrecision: body.occurredAtPrecision, detectedAt })
-  const calendar = await loadWorkingCalendar(work.tx)
+  const rules = await loadDeadlineRules(work.tx)
   const unit = {
     provinceCode: provinceOfUnit(tree, body.address.wardCode),
     wardCode: body.address.wardCode,
@@ -158,7 +161,7 @@ export async function recordIncident(
     writtenReportDueAt: deadline.dueAt,
     writtenReportBasis: deadline.basis,
     receivedAt,
-    ...nextStepFields({ emergency, receivedAt, status: 'open' }, [receipt], calendar, now),
+    ...nextStepFields({ emergency, receivedAt, status: 'open' }, [receipt], rules, now),
     createdAt: now,
     updatedAt: now,
     createdBy: principal.id,

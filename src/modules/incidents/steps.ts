@@ -8,13 +8,19 @@ import { hasPermission } from '../../platform/auth.js'
 import type { Permission } from '../../platform/permissions.js'
 import { HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
-import { loadWorkingCalendar } from '../calendar/repository.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getChildRow, insertCircumstance, insertRevision } from '../children/repository.js'
 import { sensitiveGroupCodes } from '../children/rules.js'
 import { stepTimeProblems } from './checks.js'
-import { getIncident, incidentDetails, insertStep, updateIncident, type IncidentRow } from './repository.js'
-import { allowedNextSteps, circumstanceGroupForKind, stepDeadline } from './rules.js'
+import {
+  getIncident,
+  incidentDetails,
+  insertStep,
+  loadDeadlineRules,
+  updateIncident,
+  type IncidentRow,
+} from './repository.js'
+import { allowedNextSteps, circumstanceGroupForKind, rulesInForce, stepDeadline } from './rules.js'
 import type { StepBody } from './schemas.js'
 import { nextStepFields, presentIncident } from './service.js'
 import { doneSteps, type IncidentView } from './views.js'
@@ -63,7 +69,7 @@ export async function recordCaseStep(
   const at = body.at ? new Date(body.at) : now
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
-  const calendar = await loadWorkingCalendar(work.tx)
+  const rules = await loadDeadlineRules(work.tx)
   const details = await incidentDetails(work.tx, current.id)
   const done = doneSteps(details.steps)
   const allowed =
@@ -90,7 +96,7 @@ export async function recordCaseStep(
     incidentId: current.id,
     step,
     at,
-    dueAt: stepDeadline(step, current.receivedAt, calendar),
+    dueAt: stepDeadline(step, current.receivedAt, rules.calendar, rulesInForce(rules.stepRules, current.receivedAt)),
     note: body.note ?? null,
     actorId: principal.id,
     actorName: principal.name,
@@ -99,7 +105,7 @@ export async function recordCaseStep(
   const closing = step === 'closure'
   const status = closing ? ('closed' as const) : current.status
   const updated = await updateIncident(work.tx, work.scope, current.id, null, {
-    ...nextStepFields({ ...current, status }, [...done, { step, at }], calendar, now),
+    ...nextStepFields({ ...current, status }, [...done, { step, at }], rules, now),
     status,
     closedAt: closing ? at : current.closedAt,
     closureReason: closing ? (body.closureReason ?? null) : current.closureReason,

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import type { Static } from 'typebox'
+import type { CaseStepRule } from '../../reference/index.js'
 import { children } from '../children/tables.js'
 import { caseSteps, channels, incidentKinds, injuryOutcomes, timePrecisions } from './rules.js'
 
@@ -129,3 +131,18 @@ export const incidentRevisions = pgTable(
   },
   (t) => [index('incident_revisions_incident_idx').on(t.incidentId, t.id)],
 )
+
+/**
+ * The versions of the Decree 56 step deadlines (src/reference/case-step-rules.json, or an administrator's
+ * correction): a case is held to the version in force on the day it was received.
+ */
+export const caseStepRuleVersions = pgTable('case_step_rule_versions', {
+  version: integer('version').primaryKey(),
+  effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
+  legalBasis: text('legal_basis').notNull(),
+  rules: jsonb('rules').$type<Static<typeof CaseStepRule>[]>().notNull(),
+  source: text('source', { enum: ['reference', 'admin'] }).notNull(),
+  note: text('note'),
+  publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
+  publishedBy: text('published_by'),
+})

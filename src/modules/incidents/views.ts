@@ -4,7 +4,6 @@
  */
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import { omitWhen } from '../../platform/views.js'
-import type { WorkingCalendar } from '../calendar/rules.js'
 import type { AlertEventRow, IncidentChildRow, IncidentRow, IncidentStepRow } from './repository.js'
 import {
   allowedNextSteps,
@@ -12,9 +11,11 @@ import {
   complianceStates,
   onTimeRate,
   pendingStepDeadlines,
+  rulesInForce,
   writtenReportRequired,
   writtenReportState,
   type Compliance,
+  type DeadlineRules,
 } from './rules.js'
 
 export function canSeeIncidentDetails(principal: Principal | null): boolean {
@@ -66,10 +67,12 @@ export function toIncident(
   details: { children: IncidentChildRow[]; steps: IncidentStepRow[] },
   sensitive: boolean,
   now: Date,
-  calendar: WorkingCalendar,
+  { calendar, stepRules }: DeadlineRules,
 ) {
   const done = doneSteps(details.steps)
-  const pending = row.status === 'open' ? pendingStepDeadlines(done, row.emergency, row.receivedAt, calendar, now) : []
+  const rules = rulesInForce(stepRules, row.receivedAt)
+  const pending =
+    row.status === 'open' ? pendingStepDeadlines(done, row.emergency, row.receivedAt, calendar, now, rules) : []
   return omitWhen(
     {
       ...common(row, now, pending.filter((p) => p.overdue).length),
@@ -115,6 +118,7 @@ export function toIncident(
         { emergency: row.emergency, receivedAt: row.receivedAt, closed: row.status === 'closed' },
         calendar,
         now,
+        rules,
       ).map((s) => ({
         step: s.step,
         dueAt: s.dueAt.toISOString(),

@@ -7,8 +7,8 @@ import type { Tx } from '../../db/client.js'
 import type { Principal } from '../../platform/auth.js'
 import { HttpProblem } from '../../platform/problem.js'
 import { isUnitInScope, type Scope } from '../../platform/scope.js'
-import { loadWorkingCalendar } from '../calendar/repository.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
+import { loadDeadlineRules } from '../incidents/repository.js'
 import { everyWardOf, tableMap, type OffMap, type Projection } from './maps.js'
 import { MeasureSource, measures, type Dimension } from './measures.js'
 import { listDefinitions, listTargets, periodsOfYear, type IndicatorDefinition, type UnitRow } from './repository.js'
@@ -271,7 +271,7 @@ export async function indicatorFigures(
     ]),
   )
   const periods = await periodsOfYear(tx, options.year)
-  const calendar = await loadWorkingCalendar(tx)
+  const deadlines = await loadDeadlineRules(tx)
   const source = new MeasureSource({
     tx,
     scope: options.scope,
@@ -280,7 +280,7 @@ export async function indicatorFigures(
     windowFrom: options.windowFrom,
     asOf: options.asOf,
     cutoff: cutoffOf(options.asOf, options.now),
-    calendar,
+    deadlines,
     periods,
     breakdowns: new Map(definitions.map((definition) => [definition.measure, options.setsFor(definition)])),
   })

@@ -7,11 +7,17 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
-import { addDays, startOfLocalDay, type WorkingCalendar } from '../calendar/rules.js'
+import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
-import { incidentKinds, injuryKinds, writtenReportKinds, type IncidentKind } from '../incidents/rules.js'
+import {
+  incidentKinds,
+  injuryKinds,
+  writtenReportKinds,
+  type DeadlineRules,
+  type IncidentKind,
+} from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
 import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
@@ -44,7 +50,8 @@ export interface MeasureContext {
   asOf: string
   /** What is known at the end of the window: steps, submissions and decisions before this instant. */
   cutoff: Date
-  calendar: WorkingCalendar
+  /** The working calendar and the step deadlines, for deadlines counted per case. */
+  deadlines: DeadlineRules
   /** The plan year's reporting periods. */
   periods: readonly ReportingPeriod[]
   /** The combinations of breakdowns asked for, by measure key: a query can compute them all in one pass. */
@@ -462,7 +469,7 @@ export class MeasureSource {
   /** Child-labour cases supported promptly (numerator) among those judged by the end of the window. */
   childLabourSupport(): Promise<BreakdownCell[]> {
     return this.once('childLabourSupport', async () => {
-      const { tx, scope, calendar, cutoff } = this.context
+      const { tx, scope, deadlines, cutoff } = this.context
       const rows = await queryRows<{
         ward: string
         sex: string
@@ -496,7 +503,7 @@ export class MeasureSource {
             supportPlanAt: instant(row.plan_at),
             emergencyProtectionAt: instant(row.protection_at),
           },
-          calendar,
+          deadlines,
           cutoff,
         )
         if (outcome !== 'pending')

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import { addDays, isWithinDueDate, type WorkingCalendar } from '../calendar/rules.js'
+import { addDays, isWithinDueDate } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
-import { incidentKinds, stepDeadline, type IncidentKind } from '../incidents/rules.js'
+import { incidentKinds, rulesInForce, stepDeadline, type DeadlineRules, type IncidentKind } from '../incidents/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -242,16 +242,17 @@ export type SupportOutcome = 'prompt' | 'late' | 'pending'
  */
 export function childLabourSupport(
   supportCase: { receivedAt: Date; emergency: boolean; supportPlanAt: Date | null; emergencyProtectionAt: Date | null },
-  calendar: WorkingCalendar,
+  { calendar, stepRules }: DeadlineRules,
   cutoff: Date,
 ): SupportOutcome {
+  const rules = rulesInForce(stepRules, supportCase.receivedAt)
   const known = (at: Date | null) => (at !== null && at.getTime() < cutoff.getTime() ? at : null)
   const protectedAt = known(supportCase.emergencyProtectionAt)
   if (supportCase.emergency && protectedAt) {
-    const protectionDue = stepDeadline('emergency_protection', supportCase.receivedAt, calendar)!
+    const protectionDue = stepDeadline('emergency_protection', supportCase.receivedAt, calendar, rules)!
     if (protectedAt.getTime() <= protectionDue.getTime()) return 'prompt'
   }
-  const planDue = stepDeadline('support_plan', supportCase.receivedAt, calendar)!
+  const planDue = stepDeadline('support_plan', supportCase.receivedAt, calendar, rules)!
   const planAt = known(supportCase.supportPlanAt)
   if (planAt) return planAt.getTime() <= planDue.getTime() ? 'prompt' : 'late'
   return cutoff.getTime() > planDue.getTime() ? 'late' : 'pending'

@@ -22,13 +22,16 @@ import {
   type IncidentKind,
   type TimePrecision,
 } from '../../../src/modules/incidents/rules.js'
-import { loadHolidays } from '../../../src/reference/index.js'
+import { loadCaseStepRules, loadHolidays } from '../../../src/reference/index.js'
 
 const days = loadHolidays().data.days
 const calendar: WorkingCalendar = {
   holidays: new Set(days.filter((d) => d.kind !== 'working_day').map((d) => d.date)),
   workingWeekendDays: new Set(days.filter((d) => d.kind === 'working_day').map((d) => d.date)),
 }
+
+/** The reference file's step deadlines (Decree 56), as every case received since 2017 is held to. */
+const stepRules = loadCaseStepRules().data.rules
 
 const at = (local: string) => new Date(local)
 const local = (instant: Date | null | undefined) => (instant ? toLocalIso(instant) : null)
@@ -427,7 +430,7 @@ t.test('step deadlines from receipt', async (t) => {
     ['closure', '2024-06-14T10:00:00+07:00', null, 'no deadline'],
   ]
   for (const [step, receivedAt, expected, why] of cases)
-    t.equal(local(stepDeadline(step, at(receivedAt), calendar)), expected, `${step}: ${why}`)
+    t.equal(local(stepDeadline(step, at(receivedAt), calendar, stepRules)), expected, `${step}: ${why}`)
 
   const adminRules = [{ step: 'initial_assessment' as const, kind: 'working_days' as const, amount: 1 }]
   t.equal(
@@ -537,7 +540,7 @@ t.test('pending step deadlines', async (t) => {
     ],
   ]
   for (const [history, emergency, receivedAt, now, expected, why] of cases) {
-    const pending = pendingStepDeadlines(history, emergency, at(receivedAt), calendar, at(now))
+    const pending = pendingStepDeadlines(history, emergency, at(receivedAt), calendar, at(now), stepRules)
     t.same(
       pending.map((p) => [p.step, local(p.dueAt), p.overdue]),
       expected,
@@ -617,12 +620,22 @@ t.test('the case schedule: every Decree 56 deadline known from receipt', async (
     ],
   ]
   for (const [name, steps, incident, nowHours, expected] of cases) {
-    t.same(summary(caseSchedule(steps, { ...incident, receivedAt }, calendar, hoursLater(nowHours))), expected, name)
+    t.same(
+      summary(caseSchedule(steps, { ...incident, receivedAt }, calendar, hoursLater(nowHours), stepRules)),
+      expected,
+      name,
+    )
   }
-  const plan = caseSchedule(done(['receipt', 0]), { emergency: false, closed: false, receivedAt }, calendar, receivedAt)
+  const plan = caseSchedule(
+    done(['receipt', 0]),
+    { emergency: false, closed: false, receivedAt },
+    calendar,
+    receivedAt,
+    stepRules,
+  )
   t.same(
     plan.find((s) => s.step === 'support_plan')?.dueAt,
-    stepDeadline('support_plan', receivedAt, calendar),
+    stepDeadline('support_plan', receivedAt, calendar, stepRules),
     'the same deadline the step is held to',
   )
   t.notOk(plan.some((s) => s.calendarMissing))
@@ -633,6 +646,7 @@ t.test('the case schedule: every Decree 56 deadline known from receipt', async (
     { emergency: false, closed: false, receivedAt: lateDecember },
     only2024,
     lateDecember,
+    stepRules,
   )
   t.same(
     across.filter((s) => s.calendarMissing).map((s) => s.step),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { queryRows, type Executor } from '../../../src/db/client.js'
-import { loadWorkingCalendar } from '../../../src/modules/calendar/repository.js'
+import { loadDeadlineRules } from '../../../src/modules/incidents/repository.js'
 import { ageGroups } from '../../../src/modules/children/rules.js'
 import { settleRegistryTallies } from '../../../src/modules/children/repository.js'
 import {
@@ -50,7 +50,7 @@ async function fromTallies({ app }: TestApp, scope: Scope, windowFrom: string, a
       windowFrom,
       asOf,
       cutoff: new Date(`${asOf}T23:59:59+07:00`),
-      calendar: await loadWorkingCalendar(tx),
+      deadlines: await loadDeadlineRules(tx),
       periods: await periodsOfYear(tx, Number(asOf.slice(0, 4))),
       breakdowns: new Map(),
     })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { loadCaseStepRules } from '../../../src/reference/index.js'
 import { writtenReportKinds } from '../../../src/modules/incidents/rules.js'
 import {
   abuseKinds,
@@ -365,6 +366,7 @@ t.test('child labour supported promptly', async (t) => {
   // Received Monday 6 May 2024 at 09:00: the plan is due by the end of Monday 13 May (5 working days); 12 hours for emergency protection.
   const receivedAt = new Date('2024-05-06T09:00:00+07:00')
   const calendar = { holidays: new Set<string>(), workingWeekendDays: new Set<string>() }
+  const stepRules = [{ version: 1, effectiveFrom: '2017-06-15', rules: loadCaseStepRules().data.rules }]
   const at = (local: string) => new Date(`${local}+07:00`)
   const cases: [
     string,
@@ -430,7 +432,7 @@ t.test('child labour supported promptly', async (t) => {
         supportPlanAt: input.plan ? at(input.plan) : null,
         emergencyProtectionAt: input.protection ? at(input.protection) : null,
       },
-      calendar,
+      { calendar, stepRules },
       at(cutoff),
     )
     t.equal(outcome, expected, name)
@@ -439,7 +441,7 @@ t.test('child labour supported promptly', async (t) => {
   t.equal(
     childLabourSupport(
       { receivedAt, emergency: false, supportPlanAt: at('2024-05-14T09:00:00'), emergencyProtectionAt: null },
-      withHoliday,
+      { calendar: withHoliday, stepRules },
       at('2024-06-01T00:00:00'),
     ),
     'prompt',
