@@ -268,6 +268,7 @@ const narratives: Record<IncidentKind, string> = {
   injury_accident: 'Trẻ bị ngã từ trên cao, đã được sơ cứu. (Dữ liệu giả lập)',
   drowning: 'Trẻ bị đuối nước tại ao, hồ trên địa bàn. (Dữ liệu giả lập)',
   other_rights_violation: 'Trẻ chưa được đăng ký khai sinh, chưa đi học. (Dữ liệu giả lập)',
+  other_harm: 'Trẻ bị đe dọa, xúc phạm nhiều lần qua mạng xã hội. (Dữ liệu giả lập)',
 }
 
 interface Geography {

@@ -115,7 +115,7 @@ const IndicatorsFile = Type.Object({
       kind: Type.Enum(['count', 'percentage']),
       numerator: Type.String({ minLength: 1 }),
       denominator: Nullable(Type.String({ minLength: 1 })),
-      breakdowns: Type.Array(Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind'])),
+      breakdowns: Type.Array(Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind', 'setting'])),
       source: Type.Enum(['registry', 'incidents', 'assessments', 'reports']),
       measure: Type.String({ pattern: '^[a-z]+\\.[a-z0-9_]+$' }),
     }),

@@ -24,8 +24,15 @@ export const incidentKinds = [
   'injury_accident',
   'drowning',
   'other_rights_violation',
+  'other_harm',
 ] as const
 export type IncidentKind = (typeof incidentKinds)[number]
+
+/**
+ * Where the abuse took place, the breakdown Circular 13/2021/TT-BLĐTBXH asks of the abused children:
+ * in the family, at school, in the community, online, or elsewhere.
+ */
+export const incidentSettings = ['family', 'school', 'community', 'online', 'other'] as const
 
 export const sexualAbuseSubKinds = [
   'rape',

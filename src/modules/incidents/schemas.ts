@@ -7,6 +7,7 @@ import {
   channels,
   complianceStates,
   incidentKinds,
+  incidentSettings,
   injuryOutcomes,
   sexualAbuseSubKinds,
   timePrecisions,
@@ -100,6 +101,9 @@ const ScheduledStepSchema = Type.Object(
   { $id: 'ScheduledStep', additionalProperties: false },
 )
 
+const settingDescription =
+  'where the abuse took place (family, school, community, online, other): the breakdown of abused children Circular 13/2021/TT-BLĐTBXH asks for'
+
 const incidentMembers = {
   id: Type.String({ format: 'uuid' }),
   kind: Type.Enum([...incidentKinds]),
@@ -115,6 +119,7 @@ const incidentMembers = {
     { additionalProperties: false },
   ),
   injuryOutcome: Nullable(Type.Enum([...injuryOutcomes])),
+  setting: Nullable(Type.Enum([...incidentSettings], { description: settingDescription })),
   writtenReport: Type.Object(
     {
       dueAt: Timestamp({
@@ -192,6 +197,7 @@ export const CreateIncidentBody = Type.Object(
     injuryOutcome: Type.Optional(
       Nullable(Type.Enum([...injuryOutcomes], { description: 'for injury_accident and drowning' })),
     ),
+    setting: Type.Optional(Nullable(Type.Enum([...incidentSettings], { description: settingDescription }))),
   },
   { additionalProperties: false },
 )
@@ -209,6 +215,7 @@ export const UpdateIncidentBody = Type.Object(
     narrative: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
     perpetratorRelation: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     injuryOutcome: Type.Optional(Nullable(Type.Enum([...injuryOutcomes]))),
+    setting: Type.Optional(Nullable(Type.Enum([...incidentSettings], { description: settingDescription }))),
     reason: Type.Optional(
       Type.String({
         minLength: 3,

@@ -157,6 +157,7 @@ export async function recordIncident(
     emergency,
     narrative: body.narrative ?? null,
     perpetratorRelation: body.perpetratorRelation ?? null,
+    setting: body.setting ?? null,
     injuryOutcome: body.injuryOutcome ?? null,
     writtenReportDueAt: deadline.dueAt,
     writtenReportBasis: deadline.basis,

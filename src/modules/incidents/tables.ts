@@ -3,7 +3,7 @@ import { bigserial, boolean, date, index, integer, jsonb, pgTable, text, timesta
 import type { Static } from 'typebox'
 import type { CaseStepRule } from '../../reference/index.js'
 import { children } from '../children/tables.js'
-import { caseSteps, channels, incidentKinds, injuryOutcomes, timePrecisions } from './rules.js'
+import { caseSteps, channels, incidentKinds, incidentSettings, injuryOutcomes, timePrecisions } from './rules.js'
 
 /**
  * An incident of abuse or violation of a child's rights, with the 24-hour written-report duty. The due
@@ -27,6 +27,8 @@ export const incidents = pgTable(
     /** Sensitive: only for incidents:sensitive. */
     narrative: text('narrative'),
     perpetratorRelation: text('perpetrator_relation'),
+    /** Where the abuse took place (the Circular 13 breakdown); null when not recorded. */
+    setting: text('setting', { enum: incidentSettings }),
     injuryOutcome: text('injury_outcome', { enum: injuryOutcomes }),
     writtenReportDueAt: timestamp('written_report_due_at', { withTimezone: true }).notNull(),
     writtenReportBasis: text('written_report_basis', { enum: ['occurred', 'detected'] }).notNull(),

@@ -39,6 +39,7 @@ function common(row: IncidentRow, now: Date, overdueSteps: number) {
     emergency: row.emergency,
     address: { provinceCode: row.provinceCode, wardCode: row.wardCode, residentialGroupCode: row.residentialGroupCode },
     injuryOutcome: row.injuryOutcome,
+    setting: row.setting,
     writtenReport: {
       dueAt: row.writtenReportDueAt.toISOString(),
       basis: row.writtenReportBasis,

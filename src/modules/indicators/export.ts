@@ -16,6 +16,7 @@ const dimensionLabels: Record<Dimension, string> = {
   ageGroup: 'Nhóm tuổi',
   groupCode: 'Nhóm HCĐB',
   kind: 'Loại vụ việc',
+  setting: 'Môi trường xâm hại',
 }
 
 const valueLabels: Partial<Record<Dimension, Record<string, string>>> = {
@@ -31,6 +32,14 @@ const valueLabels: Partial<Record<Dimension, Record<string, string>>> = {
     injury_accident: 'Tai nạn thương tích',
     drowning: 'Đuối nước',
     other_rights_violation: 'Vi phạm quyền trẻ em khác',
+    other_harm: 'Hình thức gây tổn hại khác',
+  },
+  setting: {
+    family: 'Gia đình',
+    school: 'Trường học',
+    community: 'Cộng đồng',
+    online: 'Môi trường mạng',
+    other: 'Nơi khác',
   },
 }
 

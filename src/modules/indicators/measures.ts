@@ -32,7 +32,7 @@ import {
   type Timeliness,
 } from './rules.js'
 
-export const dimensions = ['sex', 'ageGroup', 'groupCode', 'kind'] as const
+export const dimensions = ['sex', 'ageGroup', 'groupCode', 'kind', 'setting'] as const
 export type Dimension = (typeof dimensions)[number]
 
 export interface MeasureContext {
@@ -383,14 +383,15 @@ export class MeasureSource {
         sex: sql.raw('sex'),
         ageGroup: sql.raw('age_group'),
         groupCode: sql.raw('group_code'),
+        setting: sql.raw('setting'),
       }
-      const incidentDimensions = ['kind', 'sex', 'ageGroup'] as const
-      // grouping(kind, sex, age_group): a bit for each dimension a set leaves out, kind the highest.
+      const incidentDimensions = ['kind', 'sex', 'ageGroup', 'setting'] as const
+      // grouping(kind, sex, age_group, setting): a bit for each dimension a set leaves out, kind the highest.
       const maskOf = (set: readonly Dimension[]) =>
         incidentDimensions.reduce((mask, dimension) => (mask << 1) | (set.includes(dimension) ? 0 : 1), 0)
       const sets = new Map<number, readonly Dimension[]>()
       for (const set of [
-        ['kind', 'sex', 'ageGroup'],
+        ['kind', 'sex', 'ageGroup', 'setting'],
         ['kind'],
         [],
         ...(this.context.breakdowns.get('incidents.abused_children_count') ?? []),
@@ -409,6 +410,7 @@ export class MeasureSource {
         kind: string | null
         sex: string | null
         age_group: string | null
+        setting: string | null
         aggregated: number
         cases: number
         deaths: number
@@ -417,7 +419,7 @@ export class MeasureSource {
         late: number
       }>(
         tx,
-        sql`select ward, kind, sex, age_group, grouping(kind, sex, age_group)::int as aggregated,
+        sql`select ward, kind, sex, age_group, setting, grouping(kind, sex, age_group, setting)::int as aggregated,
                    count(child_key) filter (where counted)::int as cases,
                    count(child_key) filter (where death)::int as deaths,
                    count(distinct child_key) filter (where abuse)::int as abused,
@@ -426,6 +428,7 @@ export class MeasureSource {
             from (
               select ${incidents.id} as incident_id, ${incidentHome(this.context)} as ward, ${incidents.kind} as kind,
                      coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
+                     coalesce(${incidents.setting}, 'unknown') as setting,
                      coalesce(${incidentChildren.childId}::text, ${incidentChildren.id}::text) as child_key,
                      ${inKinds([...injuryKinds, 'child_labour'])} as counted,
                      ${inKinds([...injuryKinds])} and coalesce(${incidents.injuryOutcome} = 'death', false) as death,
@@ -445,6 +448,7 @@ export class MeasureSource {
         kind: row.kind!,
         sex: row.sex!,
         ageGroup: row.age_group!,
+        setting: row.setting!,
       })
       return {
         cases: finest.filter((row) => row.cases > 0).map((row) => cell(key(row), row.cases)),
@@ -460,6 +464,7 @@ export class MeasureSource {
               if (row.kind !== null) cellKey.kind = row.kind
               if (row.sex !== null) cellKey.sex = row.sex
               if (row.age_group !== null) cellKey.ageGroup = row.age_group
+              if (row.setting !== null) cellKey.setting = row.setting
               return cell(cellKey, row.abused)
             }),
       }

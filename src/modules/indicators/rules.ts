@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { addDays, isWithinDueDate } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
-import { incidentKinds, rulesInForce, stepDeadline, type DeadlineRules, type IncidentKind } from '../incidents/rules.js'
+import {
+  incidentKinds,
+  incidentSettings,
+  rulesInForce,
+  stepDeadline,
+  type DeadlineRules,
+  type IncidentKind,
+} from '../incidents/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -195,6 +202,7 @@ const cellOrder: Record<string, readonly string[]> = {
   ageGroup: [...ageGroups.map((group) => group.code), 'unknown'],
   groupCode: circumstanceGroupCodes,
   kind: incidentKinds,
+  setting: [...incidentSettings, 'unknown'],
 }
 
 function rank(dimension: string, value: string | undefined): number {
@@ -219,8 +227,9 @@ export function orderCells<T extends { key: Record<string, string> }>(cells: T[]
 
 /**
  * Incident kinds that are abuse (xâm hại trẻ em, Child Law 2016 Art. 4(8)): violence, exploitation
- * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect.
- * Injury accidents and other rights violations are not abuse.
+ * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect,
+ * and the other forms of harm Circular 13/2021/TT-BLĐTBXH counts with them. Injury accidents and other
+ * rights violations are not abuse.
  */
 export const abuseKinds: readonly IncidentKind[] = [
   'sexual_abuse',
@@ -230,6 +239,7 @@ export const abuseKinds: readonly IncidentKind[] = [
   'trafficking',
   'abandonment',
   'neglect',
+  'other_harm',
 ]
 
 export type SupportOutcome = 'prompt' | 'late' | 'pending'

@@ -48,6 +48,7 @@ t.test('circumstance group offered when closing, by kind', async (t) => {
     ['injury_accident', null],
     ['drowning', null],
     ['other_rights_violation', null],
+    ['other_harm', null],
   ]
   t.equal(cases.length, incidentKinds.length, 'every kind is covered')
   for (const [kind, group] of cases) t.equal(circumstanceGroupForKind(kind), group, kind)

@@ -318,7 +318,7 @@ t.test('indicators.json', async (t) => {
     t.ok(['registry', 'incidents', 'assessments', 'reports'].includes(indicator.source), `${indicator.code} source`)
     t.ok(/^[a-z]+\.[a-z0-9_]+$/.test(indicator.measure), `${indicator.code} measure is a machine key`)
     t.ok(
-      indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind'].includes(b)),
+      indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind', 'setting'].includes(b)),
       `${indicator.code} breakdowns`,
     )
     if (indicator.kind === 'percentage') t.ok(indicator.denominator, `${indicator.code} has a denominator`)
@@ -327,7 +327,7 @@ t.test('indicators.json', async (t) => {
       `${indicator.code} measure is listed in the notes`,
     )
   }
-  t.same(file.indicators.find((i) => i.code === 'ABUSED_CHILDREN')!.breakdowns, ['kind', 'sex', 'ageGroup'])
+  t.same(file.indicators.find((i) => i.code === 'ABUSED_CHILDREN')!.breakdowns, ['kind', 'sex', 'ageGroup', 'setting'])
 
   t.same(
     file.targets.map((x) => [x.planYear, x.indicatorCode, x.comparator, x.value, x.unit]),
@@ -455,6 +455,7 @@ t.test('what the incident measures count', async (t) => {
     'child_labour',
     'exploitation',
     'neglect',
+    'other_harm',
     'sexual_abuse',
     'trafficking',
     'violence',
