@@ -4,21 +4,6 @@
  */
 import type { IncidentKind } from '../incidents/rules.js'
 
-/**
- * Incident kinds that are child abuse (xâm hại trẻ em, Child Law 2016 Art. 4(8): violence,
- * exploitation, sexual abuse, trafficking, abandonment and neglect); criterion 3 counts their children.
- * Child labour against the law is exploitation.
- */
-export const abuseIncidentKinds: readonly IncidentKind[] = [
-  'sexual_abuse',
-  'violence',
-  'exploitation',
-  'child_labour',
-  'trafficking',
-  'abandonment',
-  'neglect',
-]
-
 /** Criterion 6.2: the cases whose support plan the ward chair must approve in time. */
 export const priorityIncidentKinds: readonly IncidentKind[] = ['sexual_abuse', 'abandonment', 'trafficking']
 

@@ -10,7 +10,8 @@ import { categoryOn, recognisingUnitOn } from '../units/repository.js'
 import { units } from '../units/tables.js'
 import { users } from '../users/tables.js'
 import type { CriteriaSet } from './criteria-set-rules.js'
-import { abuseIncidentKinds, priorityIncidentKinds } from './figure-rules.js'
+import { abuseKinds } from '../incidents/rules.js'
+import { priorityIncidentKinds } from './figure-rules.js'
 import { assessments, assessmentScores, criteriaSets } from './tables.js'
 
 export type CriteriaSetRow = typeof criteriaSets.$inferSelect
@@ -324,7 +325,7 @@ export async function abuseFigures(db: Executor, scope: Scope, window: FigureWin
     sql`with victims as (
           select distinct ${incidentChildren.childId} as child_id, case when ${incidentChildren.childId} is null then ${incidentChildren.id} end as unregistered_id
           from ${incidentChildren} join ${incidents} on ${incidents.id} = ${incidentChildren.incidentId}
-          where ${incidentsOfWard(scope, window, abuseIncidentKinds, incidents.occurredAt)}
+          where ${incidentsOfWard(scope, window, abuseKinds, incidents.occurredAt)}
             and ${scopeCondition(scope, { ward: incidentChildren.wardCode, group: incidentChildren.residentialGroupCode })}
         )
         select count(*)::int as "abusedChildren",

@@ -11,12 +11,13 @@ import type { AssessmentState } from './workflow-rules.js'
 
 /** A criteria set version as the API shows it (CriteriaSetSchema). */
 export function toCriteriaSet(row: CriteriaSetRow, latestVersion: number) {
-  const { id, legalBasis, validFromYear, validToYear, criteria, recognition } = row.definition
+  const { id, legalBasis, validFromYear, validToYear, assessmentSchedule, criteria, recognition } = row.definition
   return {
     id,
     legalBasis,
     validFromYear,
     validToYear,
+    ...(assessmentSchedule ? { assessmentSchedule } : {}),
     criteria,
     recognition,
     version: row.version,

@@ -4,6 +4,7 @@ import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
 import { events } from '../webhooks/tables.js'
+import { canonicalJson } from '../../platform/canonical-json.js'
 import type { CaseStepRulesData } from '../../reference/index.js'
 import {
   dueSoonWindowMs,
@@ -217,6 +218,8 @@ export async function listAlertEvents(
     .where(
       and(
         inArray(events.type, alertTypes),
+        // Written-report alerts recorded for a kind the one-day duty does not cover (before its scope was one).
+        sql`not (${events.type} like 'incident.written_report.%' and coalesce(${events.data}->>'kind', '') <> all(${textArray(writtenReportKinds)}))`,
         scopeCondition(scope, unit),
         filter.unitScope ? scopeCondition(filter.unitScope, unit) : undefined,
         page.before === undefined ? undefined : lt(events.id, page.before),
@@ -229,6 +232,11 @@ export async function listAlertEvents(
 /** The calendar and the step deadlines, read together for whatever counts a case's deadlines. */
 export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
   return { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
+}
+
+/** Serialises whoever adds a version of the step deadlines (an administrator's publish, a reference reload). */
+export async function lockStepRules(tx: Executor): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('case_step_rules'))`)
 }
 
 /** Every version of the step deadlines, oldest first: a case is held to the one in force when it was received. */
@@ -253,18 +261,20 @@ export async function insertStepRuleVersion(db: Executor, values: StepRuleVersio
 }
 
 /**
- * Applies src/reference/case-step-rules.json: a new version when the file's rules differ from the latest
+ * Adds src/reference/case-step-rules.json as a new version when the file's rules differ from the latest
  * version published from it, unless an administrator has published since (their version stands).
+ * Answers whether it added one.
  */
-export async function applyCaseStepRulesReference(tx: Executor, data: CaseStepRulesData): Promise<void> {
+export async function addReferenceStepRules(tx: Executor, data: CaseStepRulesData): Promise<boolean> {
+  await lockStepRules(tx)
   const latest = await latestStepRuleVersion(tx)
-  if (latest?.source === 'admin') return
+  if (latest?.source === 'admin') return false
   const same =
     latest &&
     latest.effectiveFrom === data.effectiveFrom &&
     latest.legalBasis === data.legalBasis &&
-    JSON.stringify(latest.rules) === JSON.stringify(data.rules)
-  if (same) return
+    canonicalJson(latest.rules) === canonicalJson(data.rules)
+  if (same) return false
   await insertStepRuleVersion(tx, {
     version: (latest?.version ?? 0) + 1,
     effectiveFrom: data.effectiveFrom,
@@ -275,4 +285,5 @@ export async function applyCaseStepRulesReference(tx: Executor, data: CaseStepRu
     publishedAt: new Date(),
     publishedBy: null,
   })
+  return true
 }

@@ -29,6 +29,24 @@ export const incidentKinds = [
 export type IncidentKind = (typeof incidentKinds)[number]
 
 /**
+ * Incident kinds that are abuse, the one definition the indicators and the Decision 06 suggestions count
+ * (xâm hại trẻ em, Child Law 2016 Art. 4(8)): violence, exploitation
+ * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect,
+ * and the other forms of harm Circular 13/2021/TT-BLĐTBXH counts with them. Injury accidents and other
+ * rights violations are not abuse.
+ */
+export const abuseKinds: readonly IncidentKind[] = [
+  'sexual_abuse',
+  'violence',
+  'exploitation',
+  'child_labour',
+  'trafficking',
+  'abandonment',
+  'neglect',
+  'other_harm',
+]
+
+/**
  * Where the abuse took place, the breakdown Circular 13/2021/TT-BLĐTBXH asks of the abused children:
  * in the family, at school, in the community, online, or elsewhere.
  */

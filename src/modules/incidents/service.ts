@@ -31,6 +31,7 @@ import {
   pendingStepDeadlines,
   recomputeAfterEdit,
   rulesInForce,
+  writtenReportRequired,
   writtenReportState,
   writtenReportDeadline,
   type CaseStep,
@@ -369,7 +370,8 @@ export async function submitWrittenReport(
     )
   }
   const dueAt = current.writtenReportDueAt
-  const late = lateReasonRequired(dueAt, now)
+  // A kind the one-day duty does not cover is never late.
+  const late = writtenReportRequired(current.kind) && lateReasonRequired(dueAt, now)
   if (late && !body.lateReason) {
     throw unprocessable(
       'late_reason_required',

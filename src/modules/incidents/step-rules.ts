@@ -1,23 +1,24 @@
 /**
  * The Decree 56 step deadlines as versioned data: the version in force, its history, and an
- * administrator's correction. A correction is a new version from its effective date: cases received
- * before it keep the deadlines they had; the stored next-step deadline of every open case follows in the
- * same transaction (run under the system scope: every ward's cases follow).
+ * administrator's correction. A correction is a new version from a later day: cases received before it
+ * keep the deadlines they had.
  */
-import { sql } from 'drizzle-orm'
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import type { Executor } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { bodyErrors, unprocessable } from '../../platform/problem.js'
-import { inScope, systemScope } from '../../platform/scope.js'
 import { followStepDeadlines } from '../calendar/follow.js'
+import type { CaseStepRulesData } from '../../reference/index.js'
+import { addDays, localDateOf } from '../calendar/rules.js'
 import {
+  addReferenceStepRules,
   insertStepRuleVersion,
   latestStepRuleVersion,
   listStepRuleVersionRows,
   loadDeadlineRules,
+  lockStepRules,
   type StepRuleVersionRow,
 } from './repository.js'
 import { stepRuleProblems } from './rules.js'
@@ -44,7 +45,19 @@ export async function caseStepRules(db: Executor) {
   return { ...toVersion(latest), versions: rows.map(toVersion) }
 }
 
-/** Publishes a new version at `expectedVersion`, from a date no earlier than the version it follows. */
+/**
+ * Applies the reference file (a release's correction): when it adds a version, the next-step deadline kept
+ * on each open case follows it, as after a calendar change.
+ */
+export async function applyCaseStepRulesReference(tx: Executor, data: CaseStepRulesData): Promise<void> {
+  if (await addReferenceStepRules(tx, data)) await followStepDeadlines(tx, await loadDeadlineRules(tx), new Date())
+}
+
+/**
+ * Publishes a new version at `expectedVersion`, in force from a day after today (Hanoi time): a case is
+ * held to the rules of the day it was received, so a correction never reaches back to cases already
+ * received, nor their stored step deadlines.
+ */
 export async function publishCaseStepRules(
   request: FastifyRequest,
   body: Static<typeof PutCaseStepRulesBody>,
@@ -55,8 +68,19 @@ export async function publishCaseStepRules(
   if (problems.length > 0)
     throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', bodyErrors(problems))
   const now = clock.now()
-  await inScope(database.db, systemScope, async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('case_step_rules'))`)
+  const tomorrow = addDays(localDateOf(now), 1)
+  if (body.effectiveFrom < tomorrow) {
+    throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', [
+      {
+        location: 'body',
+        pointer: '/effectiveFrom',
+        message: `must be ${tomorrow} or later: cases already received keep the deadlines they were given`,
+        code: 'effective_date_past',
+      },
+    ])
+  }
+  await database.db.transaction(async (tx) => {
+    await lockStepRules(tx)
     const current = await latestStepRuleVersion(tx)
     if (!current || current.version !== expectedVersion) throw staleVersion(current?.version ?? 0)
     if (body.effectiveFrom < current.effectiveFrom) {
@@ -79,13 +103,12 @@ export async function publishCaseStepRules(
       publishedAt: now,
       publishedBy: request.principal?.id ?? null,
     })
-    const incidentsRescheduled = await followStepDeadlines(tx, await loadDeadlineRules(tx), now)
     await audit(tx, request, {
       action: 'case_step_rules.publish',
       resourceType: 'case_step_rules',
       resourceId: String(current.version + 1),
       outcome: 'success',
-      details: { effectiveFrom: body.effectiveFrom, steps: body.rules.map((rule) => rule.step), incidentsRescheduled },
+      details: { effectiveFrom: body.effectiveFrom, steps: body.rules.map((rule) => rule.step) },
     })
   })
   return caseStepRules(database.db)

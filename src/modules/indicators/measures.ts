@@ -12,6 +12,7 @@ import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
 import {
+  abuseKinds,
   incidentKinds,
   injuryKinds,
   writtenReportKinds,
@@ -23,7 +24,6 @@ import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
 import type { Projection } from './maps.js'
 import {
-  abuseKinds,
   childLabourSupport,
   submissionTimeliness,
   sumBreakdowns,

@@ -7,14 +7,7 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { addDays, isWithinDueDate } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
-import {
-  incidentKinds,
-  incidentSettings,
-  rulesInForce,
-  stepDeadline,
-  type DeadlineRules,
-  type IncidentKind,
-} from '../incidents/rules.js'
+import { incidentKinds, incidentSettings, rulesInForce, stepDeadline, type DeadlineRules } from '../incidents/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -224,23 +217,6 @@ export function orderCells<T extends { key: Record<string, string> }>(cells: T[]
 
 // ---------------------------------------------------------------------------------------------
 // What the incident measures count
-
-/**
- * Incident kinds that are abuse (xâm hại trẻ em, Child Law 2016 Art. 4(8)): violence, exploitation
- * (child labour against the law is a form of it), sexual abuse, trafficking, abandonment and neglect,
- * and the other forms of harm Circular 13/2021/TT-BLĐTBXH counts with them. Injury accidents and other
- * rights violations are not abuse.
- */
-export const abuseKinds: readonly IncidentKind[] = [
-  'sexual_abuse',
-  'violence',
-  'exploitation',
-  'child_labour',
-  'trafficking',
-  'abandonment',
-  'neglect',
-  'other_harm',
-]
 
 export type SupportOutcome = 'prompt' | 'late' | 'pending'
 

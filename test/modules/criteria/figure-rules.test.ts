@@ -1,15 +1,12 @@
 import t from 'tap'
-import {
-  abuseIncidentKinds,
-  priorityCaseStanding,
-  priorityIncidentKinds,
-} from '../../../src/modules/criteria/figure-rules.js'
+import { abuseKinds } from '../../../src/modules/incidents/rules.js'
+import { priorityCaseStanding, priorityIncidentKinds } from '../../../src/modules/criteria/figure-rules.js'
 
 t.test('incident kinds behind criteria 3 and 6.2', async (t) => {
   t.same([...priorityIncidentKinds].sort(), ['abandonment', 'sexual_abuse', 'trafficking'])
-  for (const kind of priorityIncidentKinds) t.ok(abuseIncidentKinds.includes(kind), `${kind} is abuse`)
+  for (const kind of priorityIncidentKinds) t.ok(abuseKinds.includes(kind), `${kind} is abuse`)
   for (const kind of ['injury_accident', 'drowning', 'other_rights_violation'] as const)
-    t.notOk(abuseIncidentKinds.includes(kind), `${kind} is not abuse`)
+    t.notOk(abuseKinds.includes(kind), `${kind} is not abuse`)
 })
 
 t.test('where a priority case stands for criterion 6.2', async (t) => {

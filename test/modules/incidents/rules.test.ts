@@ -12,6 +12,8 @@ import {
   onTimeRate,
   pendingStepDeadlines,
   recomputeAfterEdit,
+  rulesInForce,
+  stepRuleProblems,
   stepDeadline,
   writtenReportCompliance,
   writtenReportDeadline,
@@ -20,6 +22,7 @@ import {
   type CaseStep,
   type Compliance,
   type IncidentKind,
+  type StepDeadlineRule,
   type TimePrecision,
 } from '../../../src/modules/incidents/rules.js'
 import { loadCaseStepRules, loadHolidays } from '../../../src/reference/index.js'
@@ -654,4 +657,41 @@ t.test('the case schedule: every Decree 56 deadline known from receipt', async (
     ['specific_assessment', 'support_plan', 'plan_approval'],
     'working-day deadlines counted into a year the calendar lacks say so; hour deadlines do not',
   )
+})
+
+t.test('the step deadlines a case is held to: the version in force on the day it was received', async (t) => {
+  const v1 = { version: 1, effectiveFrom: '2017-06-15', rules: stepRules }
+  const shorter = stepRules.map((rule) => (rule.step === 'support_plan' ? { ...rule, amount: 3 } : rule))
+  const v2 = { version: 2, effectiveFrom: '2024-06-14', rules: shorter }
+  const planDays = (rules: readonly { step: string; amount: number }[]) =>
+    rules.find((rule) => rule.step === 'support_plan')?.amount
+  const cases: [string, string, number | undefined][] = [
+    ['the evening before, Hanoi time', '2024-06-13T23:59:00+07:00', 5],
+    ['the first minute of the day, Hanoi time (still the 13th in UTC)', '2024-06-14T00:00:00+07:00', 3],
+    ['years later', '2026-12-03T09:00:00+07:00', 3],
+    ['before any version took effect: the earliest', '2016-03-01T09:00:00+07:00', 5],
+  ]
+  for (const [name, receivedAt, expected] of cases)
+    t.equal(planDays(rulesInForce([v2, v1], at(receivedAt))), expected, name)
+  t.same(rulesInForce([], at('2024-06-14T09:00:00+07:00')), [], 'no version: no rule')
+})
+
+t.test('what is wrong with a set of step deadlines', async (t) => {
+  const without = (step: string) => stepRules.filter((rule) => rule.step !== step)
+  const cases: [string, StepDeadlineRule[], [string, string][]][] = [
+    ['the reference file', [...stepRules], []],
+    ['a step left out', without('plan_approval'), [['/rules', 'missing_step']]],
+    ['a step twice', [...stepRules, stepRules[0]!], [['/rules/5/step', 'duplicate_step']]],
+    [
+      'longer than a deadline can be',
+      stepRules.map((rule) => (rule.step === 'support_plan' ? { ...rule, amount: 61 } : rule)),
+      [['/rules/3/amount', 'out_of_range']],
+    ],
+  ]
+  for (const [name, rules, expected] of cases)
+    t.same(
+      stepRuleProblems(rules).map((problem) => [problem.pointer, problem.code]),
+      expected,
+      name,
+    )
 })

@@ -57,3 +57,21 @@ t.test('an incident records where the abuse took place; other harm is abuse', as
     ['unknown', 'violence', 1],
   ])
 })
+
+t.test('a drowning is not under the one-day duty: its report is never late', async (t) => {
+  const drowning = await record('Ngô Văn Hồ', {
+    kind: 'drowning',
+    injuryOutcome: 'treated',
+    occurredAt: '2024-06-18T08:00:00+07:00',
+    detectedAt: '2024-06-18T08:30:00+07:00',
+  })
+  t.equal(drowning.statusCode, 201)
+  const submitted = await app.inject({
+    method: 'POST',
+    url: `/v1/incidents/${drowning.json().id}/written-report`,
+    headers: officer.headers,
+    payload: {},
+  })
+  t.equal(submitted.statusCode, 200, 'two days on, no late reason asked')
+  t.match(submitted.json().writtenReport, { required: false, compliance: 'not_required', lateReason: null })
+})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { applyCaseStepRulesReference } from '../../../src/modules/incidents/repository.js'
+import { applyCaseStepRulesReference } from '../../../src/modules/incidents/step-rules.js'
 import { loadCaseStepRules } from '../../../src/reference/index.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
@@ -28,7 +28,7 @@ const record = async (day: string) => {
   return response.json<{ id: string }>().id
 }
 const before = await record('2024-06-13')
-const after = await record('2024-06-14')
+let after = ''
 const planDue = async (id: string) => {
   const detail = (await app.inject({ url: `/v1/incidents/${id}`, headers: officer.headers })).json()
   return detail.schedule.find((s: { step: string }) => s.step === 'support_plan').dueAt as string
@@ -71,7 +71,7 @@ t.test('the reference rules are version 1, readable by every officer', async (t)
       ['plan_approval', 'working_days', 7],
     ],
   )
-  t.equal(await planDue(after), '2024-06-21T16:59:59.000Z', 'five working days from Friday 14 June')
+  t.equal(await planDue(before), '2024-06-20T16:59:59.000Z', 'five working days from Thursday 13 June')
 })
 
 t.test('a correction is refused whole when it is wrong, stale or not the administrator’s', async (t) => {
@@ -82,13 +82,19 @@ t.test('a correction is refused whole when it is wrong, stale or not the adminis
     { ...admin.headers, 'if-match': '"1"' },
     {
       ...reference,
-      rules: [
-        { step: 'support_plan', kind: 'hours', amount: 241, anchor: 'receipt', confirmed: false },
-        { step: 'support_plan', kind: 'working_days', amount: 61, anchor: 'receipt', confirmed: false },
-      ],
+      rules: [{ step: 'support_plan', kind: 'hours', amount: 241, anchor: 'receipt', confirmed: false }],
     },
   )
-  t.equal(wrong.statusCode, 400, 'amounts beyond what a deadline can be are schema errors')
+  t.equal(wrong.statusCode, 400, 'more hours than a deadline can be is a schema error')
+  const tooLong = await put(
+    { ...admin.headers, 'if-match': '"1"' },
+    { ...reference, rules: reference.rules.map((rule, i) => (i === 3 ? { ...rule, amount: 61 } : rule)) },
+  )
+  t.equal(tooLong.statusCode, 422)
+  t.same(
+    tooLong.json().errors.map((error: { pointer: string; code: string }) => [error.pointer, error.code]),
+    [['/rules/3/amount', 'out_of_range']],
+  )
   const incomplete = await put(
     { ...admin.headers, 'if-match': '"1"' },
     { ...reference, rules: [reference.rules[3], reference.rules[3]] },
@@ -101,9 +107,9 @@ t.test('a correction is refused whole when it is wrong, stale or not the adminis
       ['/rules/1/step', 'duplicate_step'],
     ],
   )
-  const backdated = await put({ ...admin.headers, 'if-match': '"1"' }, { ...reference, effectiveFrom: '2016-01-01' })
-  t.equal(backdated.statusCode, 422)
-  t.equal(backdated.json().errors[0].code, 'before_current_version')
+  const backdated = await put({ ...admin.headers, 'if-match': '"1"' }, { ...reference, effectiveFrom: '2024-06-13' })
+  t.equal(backdated.statusCode, 422, 'today is too early: cases received today keep their deadlines')
+  t.equal(backdated.json().errors[0].code, 'effective_date_past')
   t.equal((await app.inject({ url: '/v1/rules/case-steps', headers: admin.headers })).json().version, 1)
 })
 
@@ -121,6 +127,7 @@ t.test('a correction holds cases received from its date; earlier ones keep their
       [2, '2024-06-14'],
     ],
   )
+  after = await record('2024-06-14')
   t.equal(await planDue(before), '2024-06-20T16:59:59.000Z', 'received the day before: five working days')
   t.equal(await planDue(after), '2024-06-19T16:59:59.000Z', 'received on the day: three working days')
   const detail = (await app.inject({ url: `/v1/incidents/${after}`, headers: officer.headers })).json()
@@ -130,10 +137,10 @@ t.test('a correction holds cases received from its date; earlier ones keep their
   const overdue = await app.inject({ url: '/v1/incidents?overdueSteps=true', headers: officer.headers })
   t.ok(
     overdue.json().items.some((item: { id: string }) => item.id === after),
-    'the kept next-step deadline followed: overdue at 17:00 under the new rules (20:30 under the old)',
+    'its kept next-step deadline is the new rules’: overdue at 17:00 (20:30 under the old)',
   )
   const audit = await app.inject({ url: '/v1/audit-events?action=case_step_rules.publish', headers: admin.headers })
-  t.match(audit.json().items, [{ resourceId: '2', details: { effectiveFrom: '2024-06-14', incidentsRescheduled: 1 } }])
+  t.match(audit.json().items, [{ resourceId: '2', details: { effectiveFrom: '2024-06-14' } }])
 })
 
 t.test('a reference reload leaves an administrator’s version in force', async (t) => {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { loadCaseStepRules } from '../../../src/reference/index.js'
-import { writtenReportKinds } from '../../../src/modules/incidents/rules.js'
+import { abuseKinds, writtenReportKinds } from '../../../src/modules/incidents/rules.js'
 import {
-  abuseKinds,
   childLabourSupport,
   contentVersion,
   defaultPeriodsForYear,
