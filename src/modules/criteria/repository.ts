@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type Column, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
+import { canonicalJson } from '../../platform/canonical-json.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import type { CriteriaSetsData } from '../../reference/index.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
@@ -65,22 +66,30 @@ export async function insertCriteriaSet(
 }
 
 /**
- * Publishes the reference sets that are not in the database yet. A published version is never
- * overwritten, even when the file changes: corrections are new versions, and old assessments keep theirs.
+ * Publishes the reference sets whose content is not in the database yet. A published version is never
+ * overwritten: a set whose version number is taken (an administrator published it first, or the file was
+ * edited in place) is published as the next version, so its correction still arrives and old assessments
+ * keep theirs.
  */
 export async function applyCriteriaSetsReference(tx: Executor, data: CriteriaSetsData): Promise<void> {
+  const contentOf = ({ version: _version, ...content }: { version: number }) => canonicalJson(content)
   for (const set of data.sets) {
-    await tx
-      .insert(criteriaSets)
-      .values({
-        id: set.id,
-        version: set.version,
-        definition: set,
-        publishedAt: sql`now()`,
-        publishedBy: null,
-        note: `reference data ${data.version}`,
-      })
-      .onConflictDoNothing({ target: [criteriaSets.id, criteriaSets.version] })
+    const stored = await tx
+      .select({ version: criteriaSets.version, definition: criteriaSets.definition })
+      .from(criteriaSets)
+      .where(eq(criteriaSets.id, set.id))
+    if (stored.some((row) => contentOf(row.definition) === contentOf(set))) continue
+    const version = stored.some((row) => row.version === set.version)
+      ? Math.max(...stored.map((row) => row.version)) + 1
+      : set.version
+    await tx.insert(criteriaSets).values({
+      id: set.id,
+      version,
+      definition: { ...set, version },
+      publishedAt: sql`now()`,
+      publishedBy: null,
+      note: `reference data ${data.version}`,
+    })
   }
 }
 

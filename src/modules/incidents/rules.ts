@@ -358,8 +358,26 @@ export function stepRuleProblems(
         code: 'out_of_range',
       })
   })
+  // A step that depends on another may not be due before it (counted alike, from the same receipt).
+  for (const [earlier, later] of dependentSteps) {
+    const first = rules.find((rule) => rule.step === earlier)
+    const index = rules.findIndex((rule) => rule.step === later)
+    const second = rules[index]
+    if (first && second && first.kind === second.kind && second.amount < first.amount)
+      problems.push({
+        pointer: `/rules/${index}/amount`,
+        message: `${later} would be due before ${earlier}, which it follows`,
+        code: 'out_of_order',
+      })
+  }
   return problems
 }
+
+const dependentSteps: readonly [CaseStep, CaseStep][] = [
+  ['initial_assessment', 'emergency_protection'],
+  ['specific_assessment', 'support_plan'],
+  ['support_plan', 'plan_approval'],
+]
 
 /** Working-day deadlines end at 23:59:59 local time of the N-th working day after the day of receipt. */
 export function stepDeadline(

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { and, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { applyCriteriaSetsReference } from '../../../src/modules/criteria/repository.js'
 import type { CriteriaSet } from '../../../src/modules/criteria/criteria-set-rules.js'
@@ -195,14 +195,27 @@ t.test('criteria sets are versioned data', async (t) => {
     )
   })
 
-  t.test('the reference seed never overwrites a published version', async (t) => {
+  t.test('the reference seed never overwrites a published version; a taken number becomes the next', async (t) => {
     const changed: CriteriaSetsData = { ...file, sets: [{ ...seed, legalBasis: 'changed in the file' }] }
     await app.database.db.transaction((tx) => applyCriteriaSetsReference(tx, changed))
-    const [row] = await app.database.db
+    const rows = await app.database.db
       .select()
       .from(criteriaSets)
-      .where(and(eq(criteriaSets.id, 'QD06-2019'), eq(criteriaSets.version, 2)))
-    t.equal(row!.definition.legalBasis, seed.legalBasis)
+      .where(eq(criteriaSets.id, 'QD06-2019'))
+      .orderBy(criteriaSets.version)
+    t.same(
+      rows.map((row) => [row.version, row.definition.legalBasis, row.definition.version]),
+      [
+        [1, file.sets[0]!.legalBasis, 1],
+        [2, seed.legalBasis, 2],
+        [3, seed.legalBasis, 3],
+        [4, 'changed in the file', 4],
+      ],
+      'version 2 stays; the file’s correction arrives as version 4, after the administrator’s 3',
+    )
+    await app.database.db.transaction((tx) => applyCriteriaSetsReference(tx, changed))
+    const again = await app.database.db.select().from(criteriaSets).where(eq(criteriaSets.id, 'QD06-2019'))
+    t.equal(again.length, 4, 'applying the same file again adds nothing')
   })
 
   t.test('publishing is audited', async (t) => {

@@ -685,7 +685,20 @@ t.test('what is wrong with a set of step deadlines', async (t) => {
     [
       'longer than a deadline can be',
       stepRules.map((rule) => (rule.step === 'support_plan' ? { ...rule, amount: 61 } : rule)),
-      [['/rules/3/amount', 'out_of_range']],
+      [
+        ['/rules/3/amount', 'out_of_range'],
+        ['/rules/4/amount', 'out_of_order'],
+      ],
+    ],
+    [
+      'approval due before the plan it approves',
+      stepRules.map((rule) => (rule.step === 'plan_approval' ? { ...rule, amount: 4 } : rule)),
+      [['/rules/4/amount', 'out_of_order']],
+    ],
+    [
+      'protection due before the assessment that decides it',
+      stepRules.map((rule) => (rule.step === 'initial_assessment' ? { ...rule, amount: 24 } : rule)),
+      [['/rules/1/amount', 'out_of_order']],
     ],
   ]
   for (const [name, rules, expected] of cases)

@@ -93,7 +93,10 @@ t.test('a correction is refused whole when it is wrong, stale or not the adminis
   t.equal(tooLong.statusCode, 422)
   t.same(
     tooLong.json().errors.map((error: { pointer: string; code: string }) => [error.pointer, error.code]),
-    [['/rules/3/amount', 'out_of_range']],
+    [
+      ['/rules/3/amount', 'out_of_range'],
+      ['/rules/4/amount', 'out_of_order'],
+    ],
   )
   const incomplete = await put(
     { ...admin.headers, 'if-match': '"1"' },
