@@ -35,16 +35,9 @@ export type IncidentKind = (typeof incidentKinds)[number]
  * and the other forms of harm Circular 13/2021/TT-BLĐTBXH counts with them. Injury accidents and other
  * rights violations are not abuse.
  */
-export const abuseKinds: readonly IncidentKind[] = [
-  'sexual_abuse',
-  'violence',
-  'exploitation',
-  'child_labour',
-  'trafficking',
-  'abandonment',
-  'neglect',
-  'other_harm',
-]
+export const abuseKinds: readonly IncidentKind[] = incidentKinds.filter(
+  (kind) => kind !== 'injury_accident' && kind !== 'drowning' && kind !== 'other_rights_violation',
+)
 
 /**
  * Where the abuse took place, the breakdown Circular 13/2021/TT-BLĐTBXH asks of the abused children:

@@ -4,7 +4,7 @@
  * breakdowns asked for; figures.ts folds them into ward figures and the unit's total, so ward figures
  * always add up to the district's.
  */
-import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
@@ -133,10 +133,9 @@ function projectedWards(projection: Projection): string[] {
  * else the ward of the map it was re-homed from, where its residential group or its ward leads, or,
  * when nothing places it, where it is filed.
  */
-function homeWard(
-  projection: Projection,
-  record: { ward: SQL | AnyColumn; group: SQL | AnyColumn; id: SQL | AnyColumn; type: 'child' | 'incident' },
-): SQL {
+function homeWard(projection: Projection, type: 'child' | 'incident'): SQL {
+  const table = type === 'child' ? children : incidents
+  const record = { ward: table.wardCode, group: table.residentialGroupCode, id: table.id, type }
   if (projectedWards(projection).length === 0) return sql`${record.ward}`
   const mapped = sql`${JSON.stringify(projection.byGroup)}::jsonb ->> ${record.group},
       ${JSON.stringify(projection.byWard)}::jsonb ->> ${record.ward}, ${record.ward}`
@@ -147,24 +146,6 @@ function homeWard(
   return sql`case when ${record.ward} = any(${textArray(projection.kept)}) then ${record.ward}
       when ${record.ward} = any(${textArray(projection.createdAfter)}) then coalesce(${movedFrom}, ${mapped})
       else coalesce(${mapped}) end`
-}
-
-function childHome(context: MeasureContext): SQL {
-  return homeWard(context.projection, {
-    ward: children.wardCode,
-    group: children.residentialGroupCode,
-    id: children.id,
-    type: 'child',
-  })
-}
-
-function incidentHome(context: MeasureContext): SQL {
-  return homeWard(context.projection, {
-    ward: incidents.wardCode,
-    group: incidents.residentialGroupCode,
-    id: incidents.id,
-    type: 'incident',
-  })
 }
 
 /** A child on the registry at the end of the window, filed at one of the wards read. */
@@ -294,7 +275,7 @@ export class MeasureSource {
     const projected = projectedWards(projection)
     if (projected.length === 0) return tallied
     const weighed = await grouped(
-      sql`select ${childHome(this.context)} as ward, ${children.sex} as sex, ${children.effectiveBirthDate} as birth_date,
+      sql`select ${homeWard(this.context.projection, 'child')} as ward, ${children.sex} as sex, ${children.effectiveBirthDate} as birth_date,
                  case when ${children.status} = 'active' then null else coalesce(${children.statusDate}, '-infinity'::date) end as inactive_since,
                  membership_coverage, care_coverage, card_coverage, 1 as children
           from ${children}
@@ -333,7 +314,7 @@ export class MeasureSource {
         tx,
         sql`select ward, sex, age_group, group_code, count(distinct child_id)::int as children, count(distinct child_id) filter (where cared)::int as cared
             from (
-              select ${children.id} as child_id, ${childHome(this.context)} as ward, ${children.sex} as sex,
+              select ${children.id} as child_id, ${homeWard(this.context.projection, 'child')} as ward, ${children.sex} as sex,
                      ${registryAgeGroup(asOf)} as age_group, ${childCircumstances.groupCode} as group_code,
                      exists (
                        select 1 from ${careRecords}
@@ -426,7 +407,7 @@ export class MeasureSource {
                    count(distinct incident_id) filter (where on_time)::int as on_time,
                    count(distinct incident_id) filter (where late)::int as late
             from (
-              select ${incidents.id} as incident_id, ${incidentHome(this.context)} as ward, ${incidents.kind} as kind,
+              select ${incidents.id} as incident_id, ${homeWard(this.context.projection, 'incident')} as ward, ${incidents.kind} as kind,
                      coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
                      coalesce(${incidents.setting}, 'unknown') as setting,
                      coalesce(${incidentChildren.childId}::text, ${incidentChildren.id}::text) as child_key,
@@ -485,7 +466,7 @@ export class MeasureSource {
         protection_at: unknown
       }>(
         tx,
-        sql`select ${incidentHome(this.context)} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
+        sql`select ${homeWard(this.context.projection, 'incident')} as ward, coalesce(${incidentChildren.sex}, 'unknown') as sex, ${incidentAgeGroup()} as age_group,
                    ${incidents.receivedAt} as received_at, ${incidents.emergency} as emergency, steps.plan_at, steps.protection_at
             from ${incidents}
             join ${incidentChildren} on ${incidentChildren.incidentId} = ${incidents.id}
