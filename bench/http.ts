@@ -40,6 +40,15 @@ const owner = new pg.Pool({ connectionString: url, max: connections })
 const ward = (
   await owner.query<{ ward_code: string }>(`select ward_code from children group by 1 order by count(*) desc limit 1`)
 ).rows[0]!.ward_code
+// The generated district sits in wards abolished in 2025: incidents are filed today at a ward that succeeded
+// the busiest one, whose officers also see what is still filed there.
+const todaysWard = (
+  await owner.query<{ code: string }>(
+    `select u.code from unit_successions s join units u on u.code = s.successor_code
+      where s.predecessor_code = $1 and u.level = 'ward' and u.valid_to is null order by u.code limit 1`,
+    [ward],
+  )
+).rows[0]!.code
 const ids = (
   await owner.query<{ id: string }>(`select id from children where ward_code = $1 and deleted_at is null limit 2000`, [
     ward,
@@ -67,7 +76,7 @@ const officer = await insertUser(database.db, {
   username: `bench-${randomUUID().slice(0, 8)}`,
   displayName: 'Benchmark ward officer',
   role: 'ward_officer',
-  units: [ward],
+  units: [todaysWard],
   grants: [],
   passwordHash: null,
   createdAt: now,
@@ -151,7 +160,7 @@ const apiWrite = await load('POST /v1/incidents', {
           occurredAtPrecision: 'exact',
           detectedAt: new Date(Date.now() - 1_800_000).toISOString(),
           channel: 'phone',
-          address: { wardCode: ward },
+          address: { wardCode: todaysWard },
           children: [{ childId: pickId() }],
         }),
       }),

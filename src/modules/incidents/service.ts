@@ -46,10 +46,17 @@ export interface PresentedIncident {
   view: IncidentView
 }
 
-/** The incident as the caller may see it, read with its children, steps and the working calendar. */
-export async function presentIncident(work: Work, row: IncidentRow): Promise<PresentedIncident> {
+/**
+ * The incident as the caller may see it, read with its children and steps, and the deadline rules (read
+ * here unless the caller, having just counted deadlines with them, passes them on).
+ */
+export async function presentIncident(
+  work: Work,
+  row: IncidentRow,
+  loaded?: DeadlineRules,
+): Promise<PresentedIncident> {
   const details = await incidentDetails(work.tx, row.id)
-  const rules = await loadDeadlineRules(work.tx)
+  const rules = loaded ?? (await loadDeadlineRules(work.tx))
   return { row, view: toIncident(row, details, canSeeIncidentDetails(work.principal), work.now, rules) }
 }
 
@@ -211,7 +218,7 @@ export async function recordIncident(
       children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
     },
   })
-  return presentIncident(work, row)
+  return presentIncident(work, row, rules)
 }
 
 /** A page of incidents in the caller's units (and `unit`), newest first. */

@@ -128,7 +128,7 @@ export async function recordCaseStep(
     if (apply) await addCircumstanceGroup(work, current, groupCode, childIds)
     offer = { groupCode, childIds, applied: apply }
   }
-  return { incident: (await presentIncident(work, updated!)).view, circumstanceOffer: offer }
+  return { incident: (await presentIncident(work, updated!, rules)).view, circumstanceOffer: offer }
 }
 
 /**
