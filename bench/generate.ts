@@ -38,7 +38,7 @@ import { formatRate, parseOptions, table } from './support/stats.js'
 import { adultName, childName, familyName, streets, type Sex } from './support/vietnamese-names.js'
 
 /** The step deadlines the generated cases are held to: the reference file's. */
-const caseStepRules = loadCaseStepRules().data.rules
+const { rules: caseStepRules, writtenReportKinds } = loadCaseStepRules().data
 
 export interface GenerateOptions {
   /** The database to (re)create and fill, e.g. postgres://postgres@127.0.0.1:5432/cps_bench. */
@@ -486,6 +486,7 @@ const incidentColumns = {
     'injury_outcome',
     'written_report_due_at',
     'written_report_basis',
+    'written_report_required',
     'written_report_submitted_at',
     'written_report_late_reason',
     'written_report_by',
@@ -1088,6 +1089,7 @@ async function writeIncidents(
           : null,
         instant(dueAt),
         deadline.basis,
+        writtenReportKinds.includes(kind),
         submittedAt === null ? null : instant(submittedAt),
         lateReason,
         submittedAt === null ? null : officer,

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import { applyHolidaysReference } from '../modules/calendar/repository.js'
+import { applyHolidaysReferenceFollowing } from '../modules/calendar/follow.js'
 import { applyCircumstanceGroupsReference, applyEthnicitiesReference } from '../modules/children/repository.js'
 import { applyCriteriaSetsReference } from '../modules/criteria/repository.js'
 import { applyCaseStepRulesReference } from '../modules/incidents/step-rules.js'
@@ -20,6 +20,7 @@ import {
 import type { Database, Executor } from './client.js'
 import { referenceDatasets } from './meta-tables.js'
 import { lockSchema } from './migrate.js'
+import { inScope, systemScope } from '../platform/scope.js'
 
 interface Dataset {
   name: string
@@ -39,7 +40,7 @@ function datasets(): Dataset[] {
   return [
     dataset(loadUnits(), applyUnitsReference),
     dataset(loadCircumstanceGroups(), applyCircumstanceGroupsReference),
-    dataset(loadHolidays(), applyHolidaysReference),
+    dataset(loadHolidays(), applyHolidaysReferenceFollowing),
     dataset(loadRoles(), applyRolesReference),
     dataset(loadEthnicities(), applyEthnicitiesReference),
     dataset(loadIndicators(), applyIndicatorsReference),
@@ -55,11 +56,12 @@ export interface SeedResult {
 
 /**
  * Applies each reference file whose content changed since it was last applied. Idempotent, and
- * serialised with migrations by the same advisory lock.
+ * serialised with migrations by the same advisory lock. Under the system scope: a changed calendar or
+ * case rules version recomputes what the open incidents of every ward keep.
  */
 export async function seedReferenceData(database: Database): Promise<SeedResult> {
   const result: SeedResult = { applied: [], unchanged: [] }
-  await database.db.transaction(async (tx) => {
+  await inScope(database.db, systemScope, async (tx) => {
     await lockSchema(tx)
     for (const { name, version, sha256, apply } of datasets()) {
       const [current] = await tx.select().from(referenceDatasets).where(eq(referenceDatasets.name, name))

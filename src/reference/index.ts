@@ -103,6 +103,38 @@ const CriteriaSetsFile = Type.Object({
   sets: Type.Array(CriteriaSetDefinition),
 })
 
+/** Where an indicator stands in the Ministry's statistical system (Circular 13/2021/TT-BLĐTBXH). */
+export const OfficialIndicatorCode = Type.Object(
+  {
+    instrument: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'the legal instrument, e.g. 13/2021/TT-BLĐTBXH',
+    }),
+    annex: Type.String({
+      minLength: 1,
+      maxLength: 10,
+      description: 'the annex holding the indicator: III (children) or IV (abuse); codes restart in each',
+    }),
+    code: Nullable(
+      Type.String({
+        pattern: '^[0-9]{4}$',
+        description: 'the indicator’s four-digit code in its annex; null while unknown',
+      }),
+    ),
+    nameVi: Type.String({ minLength: 1, maxLength: 500, description: 'the indicator’s name in the instrument' }),
+    formRow: Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: 50,
+        description: 'the row of the report form (biểu mẫu) it is reported on',
+      }),
+    ),
+    confirmed: Type.Boolean({ description: 'whether code and name are checked against the instrument’s text' }),
+  },
+  { $id: 'OfficialIndicatorCode', additionalProperties: false },
+)
+
 const IndicatorsFile = Type.Object({
   dataset: Type.Literal('indicators'),
   version: Type.String(),
@@ -118,6 +150,7 @@ const IndicatorsFile = Type.Object({
       breakdowns: Type.Array(Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind', 'setting'])),
       source: Type.Enum(['registry', 'incidents', 'assessments', 'reports']),
       measure: Type.String({ pattern: '^[a-z]+\\.[a-z0-9_]+$' }),
+      official: Nullable(OfficialIndicatorCode),
     }),
   ),
   targets: Type.Array(
@@ -166,6 +199,7 @@ const CaseStepRulesFile = Type.Object({
   effectiveFrom: DateString,
   legalBasis: Type.String({ minLength: 1 }),
   rules: Type.Array(CaseStepRule),
+  writtenReportKinds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
 })
 
 export interface ReferenceFile<T> {

@@ -9,6 +9,9 @@ import type { Executor } from '../../db/client.js'
 import { nextStepFields } from '../incidents/service.js'
 import { incidents, incidentSteps } from '../incidents/tables.js'
 import type { DeadlineRules } from '../incidents/rules.js'
+import { loadDeadlineRules, lockDeadlineRulesForChange } from '../incidents/repository.js'
+import type { HolidaysData } from '../../reference/index.js'
+import { applyHolidaysReference } from './repository.js'
 
 /** Recomputes the stored next-step deadline of every open incident; answers how many moved. */
 export async function followStepDeadlines(tx: Executor, rules: DeadlineRules, now: Date): Promise<number> {
@@ -38,4 +41,11 @@ export async function followStepDeadlines(tx: Executor, rules: DeadlineRules, no
     moved++
   }
   return moved
+}
+
+/** Applies the reference calendar (see applyHolidaysReference); the stored deadlines follow, as after an administrator's change. */
+export async function applyHolidaysReferenceFollowing(tx: Executor, data: HolidaysData): Promise<void> {
+  await lockDeadlineRulesForChange(tx)
+  await applyHolidaysReference(tx, data)
+  await followStepDeadlines(tx, await loadDeadlineRules(tx), new Date())
 }

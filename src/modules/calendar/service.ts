@@ -6,7 +6,7 @@ import { audit } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { bodyErrors, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { inScope, systemScope } from '../../platform/scope.js'
-import { loadDeadlineRules } from '../incidents/repository.js'
+import { loadDeadlineRules, lockDeadlineRulesForChange } from '../incidents/repository.js'
 import { followStepDeadlines } from './follow.js'
 import {
   getCalendarYear,
@@ -69,6 +69,7 @@ export async function putCalendarYear(
   // Under the system scope: the stored deadlines of every ward's open incidents follow in this transaction.
   await inScope(request.server.database.db, systemScope, async (tx) => {
     await lockCalendarYear(tx, year)
+    await lockDeadlineRulesForChange(tx)
     const current = await getCalendarYear(tx, year)
     if (current && expectedVersion === undefined) {
       throw new HttpProblem(428, 'precondition_required', 'Send If-Match with the ETag of the year you are changing.')

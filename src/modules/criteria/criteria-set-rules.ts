@@ -125,6 +125,16 @@ export function isAssessmentYear(set: Pick<CriteriaSet, 'assessmentSchedule'>, y
   return schedule.yearsOfCycle.includes(yearOfCycle)
 }
 
+/**
+ * The first day of the month in which the set holds its round in `year`, or null when the set has no
+ * schedule or `year` is not one of its assessment years.
+ */
+export function assessmentMonthStart(set: Pick<CriteriaSet, 'assessmentSchedule'>, year: number): string | null {
+  const schedule = set.assessmentSchedule
+  if (!schedule || !isAssessmentYear(set, year)) return null
+  return `${year}-${String(schedule.month).padStart(2, '0')}-01`
+}
+
 /** The assessment years of the set between `from` and `to`, for a message that names them. */
 export function assessmentYearsBetween(
   set: Pick<CriteriaSet, 'assessmentSchedule'>,

@@ -53,13 +53,24 @@ export function assessedOnProblems(year: number, assessedOn: string, today: stri
   return problems
 }
 
-/** Problems with a recognition decision: its date, and recognising a ward the verdict does not support. */
+/**
+ * Problems with a recognition decision: its date, and recognising a ward the verdict does not support.
+ * A regular assessment is decided in its year's assessment month or after (`monthOpens`, the month's first
+ * day; null for an extraordinary assessment or a set without a schedule): Decision 06 holds the round then.
+ */
 export function decisionProblems(
   decision: { recognised: boolean; decisionDate: string },
-  assessment: { assessedOn: string; verdict: Verdict },
+  assessment: { assessedOn: string; verdict: Verdict; monthOpens: string | null },
   today: string,
 ): Problem[] {
   const problems: Problem[] = []
+  if (assessment.monthOpens !== null && decision.decisionDate < assessment.monthOpens) {
+    problems.push({
+      code: 'before_assessment_month',
+      pointer: '/decisionDate',
+      message: `the round is decided from ${assessment.monthOpens}, the assessment month of the criteria set`,
+    })
+  }
   if (decision.decisionDate < assessment.assessedOn) {
     problems.push({
       code: 'before_assessment',

@@ -11,7 +11,7 @@ import { localDateOf } from '../calendar/rules.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { actorFor } from './actors.js'
 import { assessmentView } from './assessments.js'
-import type { CriteriaSet } from './criteria-set-rules.js'
+import { assessmentMonthStart, type CriteriaSet } from './criteria-set-rules.js'
 import {
   getAssessmentRow,
   getCriteriaSet,
@@ -215,7 +215,11 @@ export function decideAssessment(
     prepare: ({ row, set, scores, now, today }) => {
       const problems = decisionProblems(
         body,
-        { assessedOn: row.assessedOn, verdict: assessmentVerdict(row, set, scores) },
+        {
+          assessedOn: row.assessedOn,
+          verdict: assessmentVerdict(row, set, scores),
+          monthOpens: row.extraordinaryReason === null ? assessmentMonthStart(set, row.year) : null,
+        },
         today,
       )
       if (problems.length > 0)

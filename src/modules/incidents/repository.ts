@@ -8,8 +8,10 @@ import { canonicalJson } from '../../platform/canonical-json.js'
 import type { CaseStepRulesData } from '../../reference/index.js'
 import {
   dueSoonWindowMs,
-  writtenReportKinds,
+  writtenReportKindProblems,
+  writtenReportRequired,
   type Compliance,
+  type IncidentKind,
   type DeadlineRules,
   type StepRuleVersion,
 } from './rules.js'
@@ -27,7 +29,7 @@ function incidentInScope(scope: Scope): SQL {
 /** The written-report state of each row, derived from the clock (same rule as writtenReportState). */
 function complianceExpression(now: Date): SQL<Compliance> {
   return sql<Compliance>`case
-    when ${incidents.kind} <> all(${textArray(writtenReportKinds)}) then 'not_required'
+    when not ${incidents.writtenReportRequired} then 'not_required'
     when ${incidents.writtenReportSubmittedAt} is not null then
       case when ${incidents.writtenReportSubmittedAt} <= ${incidents.writtenReportDueAt} then 'on_time' else 'late' end
     when ${now}::timestamptz > ${incidents.writtenReportDueAt} then 'overdue'
@@ -161,7 +163,7 @@ export async function complianceByWard(db: Executor, scope: Scope, filter: Incid
     db
       .select({ wardCode: incidents.wardCode, compliance, count: sql<number>`count(*)::int` })
       .from(incidents)
-      .where(and(...incidentConditions(scope, filter, now), inArray(incidents.kind, [...writtenReportKinds])))
+      .where(and(...incidentConditions(scope, filter, now), eq(incidents.writtenReportRequired, true)))
       // By position: the compliance expression carries parameters, which PostgreSQL cannot match by text.
       .groupBy(sql`1`, sql`2`)
       .orderBy(asc(incidents.wardCode))
@@ -176,7 +178,7 @@ export async function reportsNeedingAlerts(db: Executor, now: Date, limit: numbe
     .where(
       and(
         isNull(incidents.writtenReportSubmittedAt),
-        inArray(incidents.kind, [...writtenReportKinds]),
+        eq(incidents.writtenReportRequired, true),
         lte(incidents.writtenReportDueAt, new Date(now.getTime() + dueSoonWindowMs)),
         sql`not exists (select 1 from events e where e.dedupe_key = 'incident.written_report.overdue:' || "incidents"."id")`,
       ),
@@ -218,8 +220,8 @@ export async function listAlertEvents(
     .where(
       and(
         inArray(events.type, alertTypes),
-        // Written-report alerts recorded for a kind the one-day duty does not cover (before its scope was one).
-        sql`not (${events.type} like 'incident.written_report.%' and coalesce(${events.data}->>'kind', '') <> all(${textArray(writtenReportKinds)}))`,
+        // Written-report alerts recorded, before the duty's scope was one definition, for an incident it does not cover.
+        sql`not (${events.type} like 'incident.written_report.%' and exists (select 1 from ${incidents} i where i.id::text = ${events.resourceId} and not i.written_report_required))`,
         scopeCondition(scope, unit),
         filter.unitScope ? scopeCondition(filter.unitScope, unit) : undefined,
         page.before === undefined ? undefined : lt(events.id, page.before),
@@ -229,20 +231,34 @@ export async function listAlertEvents(
     .limit(page.limit)
 }
 
-/** The calendar and the step deadlines, read together for whatever counts a case's deadlines. */
+/**
+ * The calendar and the case rules, read together for whatever counts a case's deadlines, under a lock
+ * shared with every other reader until the transaction ends. A change to either (a calendar year, a
+ * version of the case rules, a reference reload) takes the lock alone before it recomputes what open
+ * incidents keep (lockDeadlineRulesForChange): an incident written meanwhile is either counted with the
+ * change or reached by its recomputation, never left with the old deadline. A transaction that writes an
+ * incident reads the rules before its first write, so that it never waits for the lock holding a row the
+ * change's recomputation needs.
+ */
 export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
+  await db.execute(sql`select pg_advisory_xact_lock_shared(hashtext('deadline_rules'))`)
   return { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
 }
 
-/** Serialises whoever adds a version of the step deadlines (an administrator's publish, a reference reload). */
-export async function lockStepRules(tx: Executor): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('case_step_rules'))`)
+/** Serialises a change to the calendar or the case rules against each other and against deadline counting. */
+export async function lockDeadlineRulesForChange(tx: Executor): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('deadline_rules'))`)
 }
 
 /** Every version of the step deadlines, oldest first: a case is held to the one in force when it was received. */
 async function listStepRuleVersions(db: Executor): Promise<StepRuleVersion[]> {
   const rows = await listStepRuleVersionRows(db)
-  return rows.map((row) => ({ version: row.version, effectiveFrom: row.effectiveFrom, rules: row.rules }))
+  return rows.map((row) => ({
+    version: row.version,
+    effectiveFrom: row.effectiveFrom,
+    rules: row.rules,
+    writtenReportKinds: row.writtenReportKinds,
+  }))
 }
 
 export type StepRuleVersionRow = typeof caseStepRuleVersions.$inferSelect
@@ -266,24 +282,53 @@ export async function insertStepRuleVersion(db: Executor, values: StepRuleVersio
  * Answers whether it added one.
  */
 export async function addReferenceStepRules(tx: Executor, data: CaseStepRulesData): Promise<boolean> {
-  await lockStepRules(tx)
+  const [problem] = writtenReportKindProblems(data.writtenReportKinds)
+  if (problem)
+    throw new Error(`reference file case-step-rules.json is invalid at ${problem.pointer}: ${problem.message}`)
+  await lockDeadlineRulesForChange(tx)
   const latest = await latestStepRuleVersion(tx)
   if (latest?.source === 'admin') return false
   const same =
     latest &&
     latest.effectiveFrom === data.effectiveFrom &&
     latest.legalBasis === data.legalBasis &&
-    canonicalJson(latest.rules) === canonicalJson(data.rules)
+    canonicalJson(latest.rules) === canonicalJson(data.rules) &&
+    canonicalJson(latest.writtenReportKinds) === canonicalJson(data.writtenReportKinds)
   if (same) return false
   await insertStepRuleVersion(tx, {
     version: (latest?.version ?? 0) + 1,
     effectiveFrom: data.effectiveFrom,
     legalBasis: data.legalBasis,
     rules: data.rules,
+    writtenReportKinds: data.writtenReportKinds as IncidentKind[],
     source: 'reference',
     note: `reference data ${data.version}`,
     publishedAt: new Date(),
     publishedBy: null,
   })
   return true
+}
+
+/**
+ * Re-judges which incidents the written-report duty covers after a version of the case rules was added
+ * from reference data (whose effective date may lie in the past): each incident against the version in
+ * force on the day it was received. Runs under the system scope; answers how many changed.
+ */
+export async function followWrittenReportScope(tx: Executor, versions: readonly StepRuleVersion[]): Promise<number> {
+  const rows = await tx
+    .select({
+      id: incidents.id,
+      kind: incidents.kind,
+      receivedAt: incidents.receivedAt,
+      required: incidents.writtenReportRequired,
+    })
+    .from(incidents)
+  const changed = rows
+    .filter((row) => writtenReportRequired(versions, row.kind, row.receivedAt) !== row.required)
+    .map((row) => row.id)
+  if (changed.length > 0)
+    await tx.execute(
+      sql`update ${incidents} set written_report_required = not written_report_required where id::text = any(${textArray(changed)})`,
+    )
+  return changed.length
 }

@@ -15,10 +15,12 @@ export default async function caseStepRuleRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getCaseStepRules',
         tags: ['incidents'],
-        summary: 'The Decree 56 step deadlines in force, with every earlier version (ETag)',
+        summary:
+          'The case rules in force (Decree 56 step deadlines, the 24-hour written-report duty’s kinds), with every earlier version (ETag)',
         description:
           'Each step with a deadline counted from the receipt of the report, in hours or working days, and whether the ' +
-          'figure is confirmed against the legal text. A case is held to the version in force on the day it was received.',
+          'figure is confirmed against the legal text; the incident kinds the written-report duty covers (district plan, ' +
+          'section V). A case is held to the version in force on the day it was received.',
         response: {
           200: ref(CaseStepRulesSchema, 'The version in force and the history'),
           ...problemResponses(401, 403),
@@ -38,11 +40,12 @@ export default async function caseStepRuleRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'putCaseStepRules',
         tags: ['incidents'],
-        summary: 'Publish a corrected version of the step deadlines from a date (If-Match required)',
+        summary: 'Publish a corrected version of the case rules from a date (If-Match required)',
         description:
-          'A new version with its effective date (no earlier than the version in force took effect) and legal basis; ' +
-          'every step with a deadline needs its rule (422 `invalid_step_rules`). Cases received from that date are held ' +
-          'to it, earlier ones keep theirs; the next-step deadline kept on each open case is recomputed at once. Audited.',
+          'A new version with its effective date (from tomorrow, Hanoi time, and no earlier than the version in force took ' +
+          'effect) and legal basis; every step with a deadline needs its rule, and `writtenReportKinds` (left out: unchanged) ' +
+          'names known kinds once each (422 `invalid_step_rules`). Cases received from that date are held to it, earlier ' +
+          'ones keep their deadlines and whether the written report is required of them. Audited.',
         body: PutCaseStepRulesBody,
         response: {
           200: ref(CaseStepRulesSchema, 'The new version in force'),

@@ -128,21 +128,26 @@ export type Compliance = (typeof complianceStates)[number]
 
 /**
  * The plan's written-report duty (section V): in writing within one day for violations of children's
- * rights, abuse and exploitation. Injury accidents and drowning are reported in the periodic reports, not
- * under it. The one definition of the duty's scope: an incident's state, the compliance endpoint, the
- * deadline events and the indicator WRITTEN_REPORT_ON_TIME_PCT all read it.
+ * rights, abuse and exploitation; injury accidents and drowning are reported in the periodic reports.
+ * Which kinds it covers is versioned data beside the step deadlines (src/reference/case-step-rules.json,
+ * `PUT /v1/rules/case-steps`): an incident is held to the version in force on the day it was received,
+ * and keeps the answer on its row (`written_report_required`), which every figure reads: its state, the
+ * compliance endpoint, the deadline events and the indicator WRITTEN_REPORT_ON_TIME_PCT.
  */
-export const writtenReportKinds: readonly IncidentKind[] = incidentKinds.filter((kind) => !injuryKinds.has(kind))
-
-export function writtenReportRequired(kind: string): boolean {
-  return (writtenReportKinds as readonly string[]).includes(kind)
+export function writtenReportRequired(versions: readonly StepRuleVersion[], kind: string, receivedAt: Date): boolean {
+  return versionInForce(versions, receivedAt)?.writtenReportKinds.includes(kind) ?? false
 }
 
 /** An incident's written-report state: its compliance, or `not_required` for a kind the duty does not cover. */
 export type WrittenReportState = Compliance | 'not_required'
 
-export function writtenReportState(kind: string, dueAt: Date, submittedAt: Date | null, now: Date): WrittenReportState {
-  return writtenReportRequired(kind) ? writtenReportCompliance(dueAt, submittedAt, now) : 'not_required'
+export function writtenReportState(
+  required: boolean,
+  dueAt: Date,
+  submittedAt: Date | null,
+  now: Date,
+): WrittenReportState {
+  return required ? writtenReportCompliance(dueAt, submittedAt, now) : 'not_required'
 }
 
 /** A report submitted at the very instant it is due is on time; `now` matters only until it is submitted. */
@@ -306,24 +311,49 @@ const stepsWithDeadlines: readonly CaseStep[] = [
   'plan_approval',
 ]
 
-/** A version of the step deadlines (src/reference/case-step-rules.json, or an administrator's correction). */
+/**
+ * A version of the case rules (src/reference/case-step-rules.json, or an administrator's correction): the
+ * step deadlines and the incident kinds the 24-hour written-report duty covers.
+ */
 export interface StepRuleVersion {
   version: number
   effectiveFrom: string
   rules: readonly StepDeadlineRule[]
+  writtenReportKinds: readonly string[]
 }
 
 /**
- * The step deadlines a case is held to: the version in force on the local day it was received (the
- * latest effective by then), or the earliest version for a case received before any took effect.
+ * The rules a case is held to: the version in force on the local day it was received (the latest
+ * effective by then), or the earliest version for a case received before any took effect.
  */
-export function rulesInForce(versions: readonly StepRuleVersion[], receivedAt: Date): readonly StepDeadlineRule[] {
+function versionInForce(versions: readonly StepRuleVersion[], receivedAt: Date): StepRuleVersion | undefined {
   const day = localDateOf(receivedAt)
   const byEffectiveDate = (a: StepRuleVersion, b: StepRuleVersion) =>
     a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version - b.version
   const effective = versions.filter((version) => version.effectiveFrom <= day).sort(byEffectiveDate)
-  if (effective.length > 0) return effective.at(-1)!.rules
-  return [...versions].sort(byEffectiveDate)[0]?.rules ?? []
+  return effective.at(-1) ?? [...versions].sort(byEffectiveDate)[0]
+}
+
+/** The step deadlines a case is held to (see versionInForce). */
+export function rulesInForce(versions: readonly StepRuleVersion[], receivedAt: Date): readonly StepDeadlineRule[] {
+  return versionInForce(versions, receivedAt)?.rules ?? []
+}
+
+/** What is wrong with the kinds a version says the written-report duty covers: known kinds, each once. */
+export function writtenReportKindProblems(
+  kinds: readonly string[],
+): { pointer: string; message: string; code: string }[] {
+  const seen = new Set<string>()
+  return kinds.flatMap((kind, i) => {
+    const known = (incidentKinds as readonly string[]).includes(kind)
+    const repeated = seen.has(kind)
+    seen.add(kind)
+    if (!known)
+      return [{ pointer: `/writtenReportKinds/${i}`, message: `${kind} is not an incident kind`, code: 'unknown_kind' }]
+    if (repeated)
+      return [{ pointer: `/writtenReportKinds/${i}`, message: `${kind} is listed twice`, code: 'duplicate_kind' }]
+    return []
+  })
 }
 
 /** What is wrong with a set of step deadlines: each step once, and amounts a deadline can be counted in. */

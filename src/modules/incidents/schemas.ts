@@ -349,6 +349,10 @@ const CaseStepRuleVersionSchema = Type.Object(
     effectiveFrom: IsoDate({ description: 'cases received from this day on are held to this version' }),
     legalBasis: Type.String(),
     rules: Type.Array(CaseStepRule),
+    writtenReportKinds: Type.Array(Type.Enum([...incidentKinds]), {
+      description:
+        'the incident kinds the 24-hour written-report duty covers (district plan, section V); the others show `not_required`',
+    }),
     source: Type.Enum(['reference', 'admin']),
     note: Nullable(Type.String()),
     publishedAt: Timestamp(),
@@ -370,6 +374,13 @@ export const PutCaseStepRulesBody = Type.Object(
     effectiveFrom: IsoDate({ description: 'no earlier than the version in force took effect' }),
     legalBasis: Type.String({ minLength: 1, maxLength: 500 }),
     rules: Type.Array(CaseStepRule, { minItems: 1, maxItems: 10 }),
+    writtenReportKinds: Type.Optional(
+      Type.Array(Type.Enum([...incidentKinds]), {
+        minItems: 1,
+        maxItems: incidentKinds.length,
+        description: 'the incident kinds the 24-hour written-report duty covers; left out, the version in force’s',
+      }),
+    ),
     note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'what the version corrects' })),
   },
   { additionalProperties: false },

@@ -167,6 +167,7 @@ export async function recordIncident(
     perpetratorRelation: body.perpetratorRelation ?? null,
     setting: body.setting ?? null,
     injuryOutcome: body.injuryOutcome ?? null,
+    writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
     writtenReportDueAt: deadline.dueAt,
     writtenReportBasis: deadline.basis,
     receivedAt,
@@ -278,6 +279,7 @@ export async function correctIncident(
   assertSensitiveAllowed(principal, body, (value) => value !== undefined)
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
+  const rules = await loadDeadlineRules(work.tx)
   const occurredAt = body.occurredAt ? new Date(body.occurredAt) : current.occurredAt
   const detectedAt = body.detectedAt ? new Date(body.detectedAt) : current.detectedAt
   const phoneReportedAt =
@@ -300,13 +302,17 @@ export async function correctIncident(
     detectedAt,
   })
   const submittedAt = current.writtenReportSubmittedAt
+  const required =
+    body.kind === undefined || body.kind === current.kind
+      ? current.writtenReportRequired
+      : writtenReportRequired(rules.stepRules, body.kind, current.receivedAt)
   const before = {
     dueAt: current.writtenReportDueAt,
-    compliance: writtenReportState(current.kind, current.writtenReportDueAt, submittedAt, now),
+    compliance: writtenReportState(current.writtenReportRequired, current.writtenReportDueAt, submittedAt, now),
   }
   const after = {
     dueAt: deadline.dueAt,
-    compliance: writtenReportState(body.kind ?? current.kind, deadline.dueAt, submittedAt, now),
+    compliance: writtenReportState(required, deadline.dueAt, submittedAt, now),
   }
   const movement = recomputeAfterEdit(before, after)
   if (movement.changed && submittedAt && !reason) {
@@ -326,6 +332,7 @@ export async function correctIncident(
     occurredAt,
     detectedAt,
     phoneReportedAt,
+    writtenReportRequired: required,
     writtenReportDueAt: deadline.dueAt,
     writtenReportBasis: deadline.basis,
     updatedAt: now,
@@ -358,7 +365,7 @@ export async function correctIncident(
       complianceAfter: after.compliance,
     },
   })
-  return presentIncident(work, updated)
+  return presentIncident(work, updated, rules)
 }
 
 /** Records the written report once, stamped with the server clock; after the deadline it needs a late reason. */
@@ -370,6 +377,7 @@ export async function submitWrittenReport(
   const { now, principal } = work
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
+  const rules = await loadDeadlineRules(work.tx)
   if (current.writtenReportSubmittedAt) {
     throw conflict(
       'already_submitted',
@@ -378,7 +386,7 @@ export async function submitWrittenReport(
   }
   const dueAt = current.writtenReportDueAt
   // A kind the one-day duty does not cover is never late.
-  const late = writtenReportRequired(current.kind) && lateReasonRequired(dueAt, now)
+  const late = current.writtenReportRequired && lateReasonRequired(dueAt, now)
   if (late && !body.lateReason) {
     throw unprocessable(
       'late_reason_required',
@@ -407,7 +415,7 @@ export async function submitWrittenReport(
     resourceId: current.id,
     unitCode: current.wardCode,
     outcome: 'success',
-    details: { compliance: writtenReportState(current.kind, dueAt, now, now) },
+    details: { compliance: writtenReportState(current.writtenReportRequired, dueAt, now, now) },
   })
-  return presentIncident(work, updated!)
+  return presentIncident(work, updated!, rules)
 }

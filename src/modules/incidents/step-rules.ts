@@ -14,14 +14,15 @@ import type { CaseStepRulesData } from '../../reference/index.js'
 import { addDays, localDateOf } from '../calendar/rules.js'
 import {
   addReferenceStepRules,
+  followWrittenReportScope,
   insertStepRuleVersion,
   latestStepRuleVersion,
   listStepRuleVersionRows,
   loadDeadlineRules,
-  lockStepRules,
+  lockDeadlineRulesForChange,
   type StepRuleVersionRow,
 } from './repository.js'
-import { stepRuleProblems } from './rules.js'
+import { stepRuleProblems, writtenReportKindProblems } from './rules.js'
 import type { PutCaseStepRulesBody } from './schemas.js'
 
 function toVersion(row: StepRuleVersionRow) {
@@ -30,6 +31,7 @@ function toVersion(row: StepRuleVersionRow) {
     effectiveFrom: row.effectiveFrom,
     legalBasis: row.legalBasis,
     rules: row.rules,
+    writtenReportKinds: row.writtenReportKinds,
     source: row.source,
     note: row.note,
     publishedAt: row.publishedAt.toISOString(),
@@ -50,7 +52,10 @@ export async function caseStepRules(db: Executor) {
  * on each open case follows it, as after a calendar change.
  */
 export async function applyCaseStepRulesReference(tx: Executor, data: CaseStepRulesData): Promise<void> {
-  if (await addReferenceStepRules(tx, data)) await followStepDeadlines(tx, await loadDeadlineRules(tx), new Date())
+  if (!(await addReferenceStepRules(tx, data))) return
+  const rules = await loadDeadlineRules(tx)
+  await followStepDeadlines(tx, rules, new Date())
+  await followWrittenReportScope(tx, rules.stepRules)
 }
 
 /**
@@ -64,7 +69,7 @@ export async function publishCaseStepRules(
   expectedVersion: number,
 ) {
   const { database, clock } = request.server
-  const problems = stepRuleProblems(body.rules)
+  const problems = [...stepRuleProblems(body.rules), ...writtenReportKindProblems(body.writtenReportKinds ?? [])]
   if (problems.length > 0)
     throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', bodyErrors(problems))
   const now = clock.now()
@@ -80,7 +85,7 @@ export async function publishCaseStepRules(
     ])
   }
   await database.db.transaction(async (tx) => {
-    await lockStepRules(tx)
+    await lockDeadlineRulesForChange(tx)
     const current = await latestStepRuleVersion(tx)
     if (!current || current.version !== expectedVersion) throw staleVersion(current?.version ?? 0)
     if (body.effectiveFrom < current.effectiveFrom) {
@@ -98,6 +103,7 @@ export async function publishCaseStepRules(
       effectiveFrom: body.effectiveFrom,
       legalBasis: body.legalBasis,
       rules: body.rules,
+      writtenReportKinds: body.writtenReportKinds ?? current.writtenReportKinds,
       source: 'admin',
       note: body.note ?? null,
       publishedAt: now,
@@ -108,7 +114,11 @@ export async function publishCaseStepRules(
       resourceType: 'case_step_rules',
       resourceId: String(current.version + 1),
       outcome: 'success',
-      details: { effectiveFrom: body.effectiveFrom, steps: body.rules.map((rule) => rule.step) },
+      details: {
+        effectiveFrom: body.effectiveFrom,
+        steps: body.rules.map((rule) => rule.step),
+        writtenReportKinds: body.writtenReportKinds ?? current.writtenReportKinds,
+      },
     })
   })
   return caseStepRules(database.db)

@@ -3,7 +3,15 @@ import { bigserial, boolean, date, index, integer, jsonb, pgTable, text, timesta
 import type { Static } from 'typebox'
 import type { CaseStepRule } from '../../reference/index.js'
 import { children } from '../children/tables.js'
-import { caseSteps, channels, incidentKinds, incidentSettings, injuryOutcomes, timePrecisions } from './rules.js'
+import {
+  caseSteps,
+  channels,
+  incidentKinds,
+  incidentSettings,
+  injuryOutcomes,
+  timePrecisions,
+  type IncidentKind,
+} from './rules.js'
 
 /**
  * An incident of abuse or violation of a child's rights, with the 24-hour written-report duty. The due
@@ -30,6 +38,8 @@ export const incidents = pgTable(
     /** Where the abuse took place (the Circular 13 breakdown); null when not recorded. */
     setting: text('setting', { enum: incidentSettings }),
     injuryOutcome: text('injury_outcome', { enum: injuryOutcomes }),
+    /** Whether the 24-hour written-report duty covers it: the case rules in force when it was received, for its kind. */
+    writtenReportRequired: boolean('written_report_required').notNull(),
     writtenReportDueAt: timestamp('written_report_due_at', { withTimezone: true }).notNull(),
     writtenReportBasis: text('written_report_basis', { enum: ['occurred', 'detected'] }).notNull(),
     writtenReportSubmittedAt: timestamp('written_report_submitted_at', { withTimezone: true }),
@@ -143,6 +153,7 @@ export const caseStepRuleVersions = pgTable('case_step_rule_versions', {
   effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
   legalBasis: text('legal_basis').notNull(),
   rules: jsonb('rules').$type<Static<typeof CaseStepRule>[]>().notNull(),
+  writtenReportKinds: text('written_report_kinds').array().$type<IncidentKind[]>().notNull(),
   source: text('source', { enum: ['reference', 'admin'] }).notNull(),
   note: text('note'),
   publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),

@@ -11,14 +11,7 @@ import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
-import {
-  abuseKinds,
-  incidentKinds,
-  injuryKinds,
-  writtenReportKinds,
-  type DeadlineRules,
-  type IncidentKind,
-} from '../incidents/rules.js'
+import { abuseKinds, incidentKinds, injuryKinds, type DeadlineRules, type IncidentKind } from '../incidents/rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
 import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
@@ -414,8 +407,8 @@ export class MeasureSource {
                      ${inKinds([...injuryKinds, 'child_labour'])} as counted,
                      ${inKinds([...injuryKinds])} and coalesce(${incidents.injuryOutcome} = 'death', false) as death,
                      ${inKinds(abuseKinds)} as abuse,
-                     ${inKinds(writtenReportKinds)} and coalesce(${submitted} < ${before} and ${submitted} <= ${due}, false) as on_time,
-                     ${inKinds(writtenReportKinds)} and case when ${submitted} < ${before} then ${submitted} > ${due} else ${due} < ${before} end as late
+                     ${incidents.writtenReportRequired} and coalesce(${submitted} < ${before} and ${submitted} <= ${due}, false) as on_time,
+                     ${incidents.writtenReportRequired} and case when ${submitted} < ${before} then ${submitted} > ${due} else ${due} < ${before} end as late
               from ${incidents}
               left join ${incidentChildren} on ${incidentChildren.incidentId} = ${incidents.id}
                 and ${scopeCondition(scope, { ward: incidentChildren.wardCode, group: incidentChildren.residentialGroupCode })}

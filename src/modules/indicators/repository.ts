@@ -1,7 +1,8 @@
 import { asc, eq, sql } from 'drizzle-orm'
+import type { Static } from 'typebox'
 import { queryRows, type Executor } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import type { IndicatorsData } from '../../reference/index.js'
+import type { IndicatorsData, OfficialIndicatorCode } from '../../reference/index.js'
 import { reports } from '../reports/tables.js'
 import { listUnitGroups } from '../units/repository.js'
 import { unitSuccessions, units } from '../units/tables.js'
@@ -28,9 +29,12 @@ export interface IndicatorDefinition {
   breakdowns: Dimension[]
   source: 'registry' | 'incidents' | 'assessments' | 'reports'
   measure: string
+  official: OfficialCode | null
   sortOrder: number
   publishedAt: string
 }
+
+export type OfficialCode = Static<typeof OfficialIndicatorCode>
 
 /** Who wrote a target row when it came from src/reference/indicators.json; anything else is an administrator. */
 const referenceAuthor = 'reference'
@@ -45,6 +49,8 @@ type StoredDefinition = {
   breakdowns: Dimension[]
   source: IndicatorDefinition['source']
   measure: string
+  /** Absent from versions stored before the official codes were data. */
+  official?: OfficialCode | null
   sortOrder: number
   /** Set on versions published from the reference file; an administrator's version has none. */
   referenceVersion?: string
@@ -76,6 +82,7 @@ export async function listDefinitions(db: Executor): Promise<IndicatorDefinition
       breakdowns: definition.breakdowns,
       source: definition.source,
       measure: definition.measure,
+      official: definition.official ?? null,
       sortOrder: definition.sortOrder,
       publishedAt: new Date(published_at).toISOString(),
     }))
@@ -125,7 +132,7 @@ export function targetsVersion(rows: readonly TargetRow[]): number {
  */
 export async function lockResource(
   tx: Executor,
-  kind: 'plan_targets' | 'reporting_period',
+  kind: 'plan_targets' | 'reporting_period' | 'indicator_definition',
   key: string,
   options: { shared?: boolean } = {},
 ): Promise<void> {
@@ -284,6 +291,33 @@ export async function applyIndicatorsReference(tx: Executor, data: IndicatorsDat
     await replaceTargets(tx, year, targets, referenceAuthor, now)
   }
   for (const period of data.periods) await keepPeriod(tx, period)
+}
+
+/**
+ * Publishes an administrator's correction of an indicator's official code as the definition's next
+ * version (which reference reloads then leave alone), when `expectedVersion` is still the latest.
+ * Answers the new version, or undefined when another change got there first.
+ */
+export async function publishOfficialCode(
+  tx: Executor,
+  code: string,
+  expectedVersion: number,
+  official: OfficialCode | null,
+  now: Date,
+): Promise<number | undefined> {
+  const [current] = await queryRows<{ definition: StoredDefinition }>(
+    tx,
+    sql`select definition from indicator_definitions where code = ${code} and version = ${expectedVersion}
+        and not exists (select 1 from indicator_definitions later where later.code = ${code} and later.version > ${expectedVersion})`,
+  )
+  if (!current) return undefined
+  const { referenceVersion: _reference, ...definition } = current.definition
+  const inserted = await tx
+    .insert(indicatorDefinitions)
+    .values({ code, version: expectedVersion + 1, definition: { ...definition, official }, publishedAt: now })
+    .onConflictDoNothing()
+    .returning({ version: indicatorDefinitions.version })
+  return inserted[0]?.version
 }
 
 function sameDefinition(a: StoredDefinition, b: StoredDefinition): boolean {

@@ -7,11 +7,14 @@ import { scoped } from '../../platform/work.js'
 import { sendExport } from './export.js'
 import {
   exportResponse,
+  IndicatorCodeParams,
+  IndicatorDefinitionSchema,
   IndicatorListSchema,
   IndicatorTableSchema,
   PeriodParams,
   PeriodsQuery,
   PlanTargetsSchema,
+  PutOfficialCodeBody,
   PutPeriodBody,
   PutTargetsBody,
   ReportingPeriodListSchema,
@@ -22,6 +25,7 @@ import {
 } from './schemas.js'
 import {
   changeReportingPeriod,
+  correctOfficialCode,
   indicatorCatalogue,
   planTargets,
   publishTable,
@@ -51,6 +55,34 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       },
     },
     async () => indicatorCatalogue(app.database.db),
+  )
+
+  route.put(
+    '/v1/indicators/:code/official',
+    {
+      config: { permission: 'catalogues:manage' },
+      schema: {
+        operationId: 'correctIndicatorOfficialCode',
+        tags: ['indicators'],
+        summary:
+          'Correct where an indicator stands in Circular 13/2021: annex, code, name, report form row (If-Match required)',
+        description:
+          'Publishes the definition’s next version (If-Match: the `version` of the definition as listed; 412 when it is no ' +
+          'longer the latest). A definition an administrator corrected is left alone by later reference data. Audited with ' +
+          'the code before and after.',
+        params: IndicatorCodeParams,
+        body: PutOfficialCodeBody,
+        response: {
+          200: ref(IndicatorDefinitionSchema, 'The definition as now published; ETag carries its version'),
+          ...problemResponses(400, 401, 403, 404, 412, 428),
+        },
+      },
+    },
+    async (request, reply) => {
+      const expected = requiredVersion(request)
+      const body = await correctOfficialCode(request, request.params.code, request.body.official, expected)
+      return sendWithEtag(reply, body.version, body)
+    },
   )
 
   route.get(

@@ -1,10 +1,12 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, Timestamp } from '../../platform/schemas.js'
+import { OfficialIndicatorCode } from '../../reference/index.js'
 import { UnitCode } from '../units/schemas.js'
 import { dimensions } from './measures.js'
 import { periodKinds } from './rules.js'
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
+  Type.Union([schema, Type.Null()], options)
 
 export const Year = Type.Integer({ minimum: 2000, maximum: 2100, description: 'plan year' })
 const Comparator = Type.Enum(['>=', '<=', '=', '<', '>'])
@@ -13,7 +15,7 @@ const TargetUnit = Type.Enum(['percent', 'count', 'wards'], {
 })
 const Dimension = Type.Enum([...dimensions])
 
-const IndicatorDefinitionSchema = Type.Object(
+export const IndicatorDefinitionSchema = Type.Object(
   {
     code: Type.String(),
     version: Type.Integer({ description: 'definitions are versioned data; the latest version is shown' }),
@@ -25,10 +27,28 @@ const IndicatorDefinitionSchema = Type.Object(
     breakdowns: Type.Array(Dimension, { description: 'the breakdowns the indicator can be split by' }),
     source: Type.Enum(['registry', 'incidents', 'assessments', 'reports']),
     measure: Type.String({ description: 'the machine key of the query that computes it' }),
+    official: Nullable(Type.Ref('OfficialIndicatorCode'), {
+      description:
+        'where it stands in Circular 13/2021/TT-BLĐTBXH (annex and code); null for an indicator of the district plan with no counterpart known there',
+    }),
     available: Type.Boolean({ description: 'false while the service has no data source for this definition' }),
     publishedAt: Timestamp(),
   },
   { $id: 'IndicatorDefinition', additionalProperties: false },
+)
+
+export const IndicatorCodeParams = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Z0-9_]+$' }) },
+  { additionalProperties: false },
+)
+
+export const PutOfficialCodeBody = Type.Object(
+  {
+    official: Nullable(Type.Object(OfficialIndicatorCode.properties, { additionalProperties: false }), {
+      description: 'null: the indicator has no counterpart in the Circular',
+    }),
+  },
+  { additionalProperties: false },
 )
 
 export const IndicatorListSchema = Type.Object(
@@ -284,6 +304,7 @@ export const exportResponse = {
 }
 
 export const indicatorSchemas = [
+  OfficialIndicatorCode,
   IndicatorDefinitionSchema,
   IndicatorListSchema,
   PlanTargetsSchema,

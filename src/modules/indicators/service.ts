@@ -10,7 +10,7 @@ import type { Executor } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import type { Principal } from '../../platform/auth.js'
 import { staleVersion } from '../../platform/concurrency.js'
-import { bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform/problem.js'
+import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { exportRows, placeOf } from './export.js'
@@ -26,10 +26,12 @@ import {
   periodHasReports,
   periodsOfYear,
   periodVersion,
+  publishOfficialCode,
   replaceTargets,
   savePeriod,
   targetsVersion,
   type IndicatorDefinition,
+  type OfficialCode,
   type TargetRow,
 } from './repository.js'
 import { parsePeriodCode, periodProblems, targetProblems, type ReportingPeriod } from './rules.js'
@@ -52,6 +54,36 @@ function toIndicator({ sortOrder: _order, ...definition }: IndicatorDefinition) 
 export async function indicatorCatalogue(db: Executor) {
   const definitions = await listDefinitions(db)
   return { items: definitions.map(toIndicator), nextCursor: null }
+}
+
+/**
+ * Corrects where an indicator stands in Circular 13/2021 (annex, code, name, report form row): the
+ * definition's next version, when `expectedVersion` is still its latest. Audited with the code before
+ * and after (codes of a public instrument, no personal data).
+ */
+export async function correctOfficialCode(
+  request: FastifyRequest,
+  code: string,
+  official: OfficialCode | null,
+  expectedVersion: number,
+) {
+  const { database, clock } = request.server
+  const definitions = await listDefinitions(database.db)
+  const current = definitions.find((definition) => definition.code === code)
+  if (!current) throw notFound('Indicator', code)
+  await database.db.transaction(async (tx) => {
+    await lockResource(tx, 'indicator_definition', code)
+    const version = await publishOfficialCode(tx, code, expectedVersion, official, clock.now())
+    if (version === undefined) throw staleVersion((await listDefinitions(tx)).find((d) => d.code === code)!.version)
+    await audit(tx, request, {
+      action: 'indicator_definition.official_code',
+      resourceType: 'indicator_definition',
+      resourceId: code,
+      outcome: 'success',
+      details: { version, before: current.official, after: official },
+    })
+  })
+  return toIndicator((await listDefinitions(database.db)).find((definition) => definition.code === code)!)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -489,6 +489,16 @@ t.test('child-friendly ward assessments', async (t) => {
       early.json().errors.map((e: { code: string }) => e.code),
       ['before_assessment'],
     )
+    const beforeRound = await step(ctx, admin, id, 'decide', {
+      ...decision,
+      recognised: false,
+      decisionDate: '2024-10-31',
+    })
+    t.same(
+      beforeRound.json().errors.map((e: { code: string }) => e.code),
+      ['before_assessment_month', 'before_assessment'],
+      'Decision 06 decides the round in November',
+    )
 
     const decided = await step(ctx, admin, id, 'decide', { ...decision, recognised: false })
     t.equal(decided.statusCode, 200)

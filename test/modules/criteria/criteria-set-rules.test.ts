@@ -1,5 +1,6 @@
 import t from 'tap'
 import {
+  assessmentMonthStart,
   assessmentYearsBetween,
   criteriaSetForYear,
   criteriaSetProblems,
@@ -194,6 +195,9 @@ t.test('assessment years: November of the 2nd and 4th year of each 5-year plan',
   for (const [year, expected] of cases) t.equal(isAssessmentYear(seed, year), expected, String(year))
   t.ok(isAssessmentYear(file.sets[0]!, 2023), 'a set with no schedule assesses in any year')
   t.same(assessmentYearsBetween(seed, 2020, 2030), [2022, 2024, 2027, 2029])
+  t.equal(assessmentMonthStart(seed, 2024), '2024-11-01', 'the round’s month opens on its first day')
+  t.equal(assessmentMonthStart(seed, 2025), null, 'no round outside the assessment years')
+  t.equal(assessmentMonthStart(file.sets[0]!, 2024), null, 'nor under a set without a schedule')
   const wrong = clone(seed)
   wrong.assessmentSchedule = { cycleStartYear: 2021, cycleYears: 5, yearsOfCycle: [2, 6], month: 11 }
   t.same(

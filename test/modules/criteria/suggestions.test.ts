@@ -6,6 +6,9 @@ import { createTestApp, type TestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
 import { addResidentialGroup, registerChild } from '../../support/registry.js'
 import { openAssessment, putScore } from './fixtures/http.js'
+import { loadCaseStepRules } from '../../../src/reference/index.js'
+
+const { writtenReportKinds } = loadCaseStepRules().data
 
 const assessedOn = '2024-11-15'
 
@@ -39,6 +42,7 @@ async function recordIncident(
         injuryOutcome: spec.injuryOutcome ?? null,
         writtenReportDueAt: new Date(occurredAt.getTime() + 24 * 3600_000),
         writtenReportBasis: 'occurred',
+        writtenReportRequired: writtenReportKinds.includes(spec.kind),
         receivedAt,
         createdAt: receivedAt,
         updatedAt: receivedAt,

@@ -79,18 +79,19 @@ t.test('dates of an assessment and its decision', async (t) => {
   }
   const met = verdict(seed, 'other', scores())
   const failing = verdict(seed, 'other', scores({ '5': 0 }))
-  const decisionCases: [string, boolean, string, typeof met, string[]][] = [
-    ['recognised on a supporting verdict', true, '2024-11-19', met, []],
-    ['not recognised on a supporting verdict', false, '2024-11-19', met, []],
-    ['recognised against the verdict', true, '2024-11-19', failing, ['verdict_not_met']],
-    ['not recognised on a failing verdict', false, '2024-11-19', failing, []],
-    ['dated before the assessment', false, '2024-11-14', met, ['before_assessment']],
-    ['dated tomorrow', false, '2024-11-21', met, ['date_in_future']],
+  const decisionCases: [string, boolean, string, typeof met, string[], string | null][] = [
+    ['recognised on a supporting verdict', true, '2024-11-19', met, [], '2024-11-01'],
+    ['an extraordinary round has no month', true, '2024-11-15', met, [], null],
+    ['not recognised on a supporting verdict', false, '2024-11-19', met, [], '2024-11-01'],
+    ['recognised against the verdict', true, '2024-11-19', failing, ['verdict_not_met'], '2024-11-01'],
+    ['not recognised on a failing verdict', false, '2024-11-19', failing, [], '2024-11-01'],
+    ['dated before the assessment', false, '2024-11-14', met, ['before_assessment'], '2024-11-01'],
+    ['dated tomorrow', false, '2024-11-21', met, ['date_in_future'], '2024-11-01'],
   ]
-  for (const [name, recognised, decisionDate, result, codes] of decisionCases) {
+  for (const [name, recognised, decisionDate, result, codes, monthOpens] of decisionCases) {
     const problems = decisionProblems(
       { recognised, decisionDate },
-      { assessedOn: '2024-11-15', verdict: result },
+      { assessedOn: '2024-11-15', verdict: result, monthOpens },
       '2024-11-20',
     )
     t.same(
@@ -99,10 +100,27 @@ t.test('dates of an assessment and its decision', async (t) => {
       name,
     )
   }
+  // A self-assessment held in October, decided when the round opens.
+  const monthCases: [string, string, string | null, string[]][] = [
+    ['on the first day of the assessment month', '2024-11-01', '2024-11-01', []],
+    ['the day before it', '2024-10-31', '2024-11-01', ['before_assessment_month']],
+    ['an extraordinary round, any day after the assessment', '2024-10-31', null, []],
+  ]
+  for (const [name, decisionDate, monthOpens, codes] of monthCases) {
+    t.same(
+      decisionProblems(
+        { recognised: true, decisionDate },
+        { assessedOn: '2024-10-20', verdict: met, monthOpens },
+        '2024-11-20',
+      ).map((p) => p.code),
+      codes,
+      name,
+    )
+  }
   t.equal(
     decisionProblems(
       { recognised: true, decisionDate: '2024-11-19' },
-      { assessedOn: '2024-11-15', verdict: failing },
+      { assessedOn: '2024-11-15', verdict: failing, monthOpens: null },
       '2024-11-20',
     )[0]!.message,
     'the scores do not support recognition: criterion 5 scored 0',

@@ -17,6 +17,7 @@ import {
   stepDeadline,
   writtenReportCompliance,
   writtenReportDeadline,
+  writtenReportKindProblems,
   writtenReportRequired,
   writtenReportState,
   type CaseStep,
@@ -34,7 +35,7 @@ const calendar: WorkingCalendar = {
 }
 
 /** The reference file's step deadlines (Decree 56), as every case received since 2017 is held to. */
-const stepRules = loadCaseStepRules().data.rules
+const { rules: stepRules, writtenReportKinds } = loadCaseStepRules().data
 
 const at = (local: string) => new Date(local)
 const local = (instant: Date | null | undefined) => (instant ? toLocalIso(instant) : null)
@@ -555,6 +556,7 @@ t.test('pending step deadlines', async (t) => {
 
 t.test('the written-report duty covers rights violations, abuse and exploitation, not accidents', async (t) => {
   const due = at('2024-05-02T10:00:00+07:00')
+  const versions = [{ version: 1, effectiveFrom: '2017-06-15', rules: stepRules, writtenReportKinds }]
   const cases: [IncidentKind, Date | null, Date, string][] = [
     ['violence', null, at('2024-05-02T11:00:00+07:00'), 'overdue'],
     ['sexual_abuse', at('2024-05-02T09:00:00+07:00'), at('2024-05-03T09:00:00+07:00'), 'on_time'],
@@ -563,13 +565,19 @@ t.test('the written-report duty covers rights violations, abuse and exploitation
     ['drowning', at('2024-05-08T10:00:00+07:00'), at('2024-05-09T10:00:00+07:00'), 'not_required'],
   ]
   for (const [kind, submittedAt, now, expected] of cases) {
-    t.equal(writtenReportState(kind, due, submittedAt, now), expected, kind)
-    t.equal(writtenReportRequired(kind), expected !== 'not_required')
+    const required = writtenReportRequired(versions, kind, due)
+    t.equal(required, expected !== 'not_required', kind)
+    t.equal(writtenReportState(required, due, submittedAt, now), expected, kind)
   }
+  t.same(
+    incidentKinds.filter((kind) => !writtenReportRequired(versions, kind, due)),
+    ['injury_accident', 'drowning'],
+    'every other kind is covered by the reference version',
+  )
   t.same(
     recomputeAfterEdit(
       { dueAt: due, compliance: 'overdue' },
-      { dueAt: due, compliance: writtenReportState('injury_accident', due, null, due) },
+      { dueAt: due, compliance: writtenReportState(false, due, null, due) },
     ),
     { changed: true, improved: true },
     're-kinding an overdue case as an accident clears a failure: it needs a reason',
@@ -660,9 +668,9 @@ t.test('the case schedule: every Decree 56 deadline known from receipt', async (
 })
 
 t.test('the step deadlines a case is held to: the version in force on the day it was received', async (t) => {
-  const v1 = { version: 1, effectiveFrom: '2017-06-15', rules: stepRules }
+  const v1 = { version: 1, effectiveFrom: '2017-06-15', rules: stepRules, writtenReportKinds }
   const shorter = stepRules.map((rule) => (rule.step === 'support_plan' ? { ...rule, amount: 3 } : rule))
-  const v2 = { version: 2, effectiveFrom: '2024-06-14', rules: shorter }
+  const v2 = { version: 2, effectiveFrom: '2024-06-14', rules: shorter, writtenReportKinds: ['violence'] }
   const planDays = (rules: readonly { step: string; amount: number }[]) =>
     rules.find((rule) => rule.step === 'support_plan')?.amount
   const cases: [string, string, number | undefined][] = [
@@ -671,9 +679,32 @@ t.test('the step deadlines a case is held to: the version in force on the day it
     ['years later', '2026-12-03T09:00:00+07:00', 3],
     ['before any version took effect: the earliest', '2016-03-01T09:00:00+07:00', 5],
   ]
-  for (const [name, receivedAt, expected] of cases)
+  for (const [name, receivedAt, expected] of cases) {
     t.equal(planDays(rulesInForce([v2, v1], at(receivedAt))), expected, name)
+    t.equal(
+      writtenReportRequired([v2, v1], 'sexual_abuse', at(receivedAt)),
+      expected === 5,
+      `${name}: the written-report duty of the same version`,
+    )
+  }
   t.same(rulesInForce([], at('2024-06-14T09:00:00+07:00')), [], 'no version: no rule')
+  t.equal(writtenReportRequired([], 'violence', at('2024-06-14T09:00:00+07:00')), false, 'no version: no duty')
+})
+
+t.test('what is wrong with the kinds a version says the written-report duty covers', async (t) => {
+  const cases: [string, string[], string[]][] = [
+    ['the reference list', [...writtenReportKinds], []],
+    ['one kind', ['violence'], []],
+    ['an unknown kind', ['violence', 'burglary'], ['/writtenReportKinds/1 unknown_kind']],
+    ['a kind twice', ['violence', 'neglect', 'violence'], ['/writtenReportKinds/2 duplicate_kind']],
+    ['both', ['x', 'x'], ['/writtenReportKinds/0 unknown_kind', '/writtenReportKinds/1 unknown_kind']],
+  ]
+  for (const [name, kinds, expected] of cases)
+    t.same(
+      writtenReportKindProblems(kinds).map((p) => `${p.pointer} ${p.code}`),
+      expected,
+      name,
+    )
 })
 
 t.test('what is wrong with a set of step deadlines', async (t) => {

@@ -142,6 +142,69 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
     )
   })
 
+  t.test('each indicator says where it stands in Circular 13/2021; an administrator corrects it', async (t) => {
+    const catalogue = (await app.inject({ url: '/v1/indicators', headers: wardOfficer.headers })).json().items
+    const official = (code: string) => catalogue.find((i: { code: string }) => i.code === code).official
+    t.same(official('ABUSED_CHILDREN'), {
+      instrument: '13/2021/TT-BLĐTBXH',
+      annex: 'IV',
+      code: '0101',
+      nameVi: 'Số trẻ em bị xâm hại',
+      formRow: null,
+      confirmed: true,
+    })
+    t.match(official('SC_CHILDREN_BY_GROUP'), { annex: 'III', code: null, confirmed: false })
+    t.equal(official('WARDS_WITH_PLAN'), null, 'the district plan’s own indicator')
+    t.same(
+      catalogue.map((i: { code: string }) => i.code),
+      reference.indicators.map((i) => i.code),
+      'every indicator states it',
+    )
+
+    const { version } = catalogue.find((i: { code: string }) => i.code === 'SC_CHILDREN_BY_GROUP')
+    const corrected = {
+      instrument: '13/2021/TT-BLĐTBXH',
+      annex: 'III',
+      code: '0301',
+      nameVi: 'Số lượng, tỷ lệ trẻ em có hoàn cảnh đặc biệt',
+      formRow: 'Biểu 01, dòng 5',
+      confirmed: true,
+    }
+    const put = (code: string, headers: Record<string, string>, payload: unknown) =>
+      app.inject({ method: 'PUT', url: `/v1/indicators/${code}/official`, headers, payload: payload as object })
+    t.equal((await put('SC_CHILDREN_BY_GROUP', officer.headers, { official: corrected })).statusCode, 403)
+    t.equal((await put('SC_CHILDREN_BY_GROUP', admin.headers, { official: corrected })).statusCode, 428)
+    const withVersion = (v: number) => ({ ...admin.headers, 'if-match': `"${v}"` })
+    t.equal((await put('SC_CHILDREN_BY_GROUP', withVersion(version + 5), { official: corrected })).statusCode, 412)
+    const badCode = await put('SC_CHILDREN_BY_GROUP', withVersion(version), { official: { ...corrected, code: '3.1' } })
+    t.equal(badCode.statusCode, 400, 'a code is four digits')
+    t.equal((await put('NO_SUCH_INDICATOR', withVersion(1), { official: corrected })).statusCode, 404)
+
+    const saved = await put('SC_CHILDREN_BY_GROUP', withVersion(version), { official: corrected })
+    t.equal(saved.statusCode, 200)
+    t.equal(saved.headers.etag, `"${version + 1}"`)
+    t.same(saved.json().official, corrected)
+    t.equal(saved.json().nameVi, reference.indicators.find((i) => i.code === 'SC_CHILDREN_BY_GROUP')!.nameVi)
+    t.equal(
+      (await put('SC_CHILDREN_BY_GROUP', withVersion(version), { official: null })).statusCode,
+      412,
+      'the version it was corrected from is no longer the latest',
+    )
+    const [event] = await app.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'indicator_definition.official_code'))
+    t.match(event, { resourceId: 'SC_CHILDREN_BY_GROUP', actorId: admin.id })
+    t.match(event!.details, { before: { code: null }, after: { code: '0301' } })
+
+    await app.database.db.transaction((tx) => applyIndicatorsReference(tx, { ...reference, version: 'later' }))
+    t.same(
+      (await listDefinitions(app.database.db)).find((d) => d.code === 'SC_CHILDREN_BY_GROUP')!.official,
+      corrected,
+      'later reference data leaves the correction alone',
+    )
+  })
+
   async function definitionOf(code: string): Promise<Record<string, unknown>> {
     const [row] = await app.database.db
       .select()

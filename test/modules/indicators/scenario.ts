@@ -17,6 +17,9 @@ import { reports } from '../../../src/modules/reports/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import type { TestApp } from '../../support/app.js'
 import { wardA, wardB } from '../../support/auth.js'
+import { loadCaseStepRules } from '../../../src/reference/index.js'
+
+const { writtenReportKinds } = loadCaseStepRules().data
 
 const created = new Date('2024-01-02T00:00:00Z')
 const local = (instant: string) => new Date(`${instant}+07:00`)
@@ -156,6 +159,7 @@ export async function seedScenario(
           injuryOutcome: options.outcome ?? null,
           writtenReportDueAt: dueAt,
           writtenReportBasis: 'occurred',
+          writtenReportRequired: writtenReportKinds.includes(kind),
           writtenReportSubmittedAt:
             options.reportedAfterHours === null
               ? null
