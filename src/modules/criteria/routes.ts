@@ -320,6 +320,7 @@ export default async function criteriaRoutes(app: FastifyInstance) {
         summary: 'Record the recognition decision on an appraised assessment',
         description:
           'Recognising a ward needs a verdict that supports it (422 with the reasons otherwise); not recognising is always possible. ' +
+          'A regular round is decided in its criteria set’s assessment month or later (422 `before_assessment_month`). ' +
           `Records the \`assessment.decided\` event. ${ifMatchNote}`,
         params: AssessmentParams,
         body: DecideBody,

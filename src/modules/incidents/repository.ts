@@ -231,18 +231,23 @@ export async function listAlertEvents(
     .limit(page.limit)
 }
 
-/**
- * The calendar and the case rules, read together for whatever counts a case's deadlines, under a lock
- * shared with every other reader until the transaction ends. A change to either (a calendar year, a
- * version of the case rules, a reference reload) takes the lock alone before it recomputes what open
- * incidents keep (lockDeadlineRulesForChange): an incident written meanwhile is either counted with the
- * change or reached by its recomputation, never left with the old deadline. A transaction that writes an
- * incident reads the rules before its first write, so that it never waits for the lock holding a row the
- * change's recomputation needs.
- */
+/** The calendar and the case rules, read together for whatever counts a case's deadlines. */
 export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
-  await db.execute(sql`select pg_advisory_xact_lock_shared(hashtext('deadline_rules'))`)
   return { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
+}
+
+/**
+ * The same, for a transaction that writes an incident, under a lock shared with every other such writer
+ * until it ends. A change to the calendar or the case rules (a calendar year, a version of the rules, a
+ * reference reload) takes the lock alone before it recomputes what open incidents keep
+ * (lockDeadlineRulesForChange): an incident written meanwhile is either counted with the change or reached
+ * by its recomputation, never left with the old deadline. Called before the writer reads the incident it
+ * changes, so that it never writes back what the change recomputed, nor waits for the lock holding a row
+ * the change needs.
+ */
+export async function loadDeadlineRulesForWrite(tx: Executor): Promise<DeadlineRules> {
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext('deadline_rules'))`)
+  return loadDeadlineRules(tx)
 }
 
 /** Serialises a change to the calendar or the case rules against each other and against deadline counting. */
@@ -293,8 +298,12 @@ export async function addReferenceStepRules(tx: Executor, data: CaseStepRulesDat
     latest.effectiveFrom === data.effectiveFrom &&
     latest.legalBasis === data.legalBasis &&
     canonicalJson(latest.rules) === canonicalJson(data.rules) &&
-    canonicalJson(latest.writtenReportKinds) === canonicalJson(data.writtenReportKinds)
+    canonicalJson([...latest.writtenReportKinds].sort()) === canonicalJson([...data.writtenReportKinds].sort())
   if (same) return false
+  if (latest && data.effectiveFrom < latest.effectiveFrom)
+    throw new Error(
+      `reference file case-step-rules.json takes effect on ${data.effectiveFrom}, before the version in force (${latest.effectiveFrom})`,
+    )
   await insertStepRuleVersion(tx, {
     version: (latest?.version ?? 0) + 1,
     effectiveFrom: data.effectiveFrom,
@@ -323,12 +332,15 @@ export async function followWrittenReportScope(tx: Executor, versions: readonly 
       required: incidents.writtenReportRequired,
     })
     .from(incidents)
-  const changed = rows
-    .filter((row) => writtenReportRequired(versions, row.kind, row.receivedAt) !== row.required)
-    .map((row) => row.id)
-  if (changed.length > 0)
-    await tx.execute(
-      sql`update ${incidents} set written_report_required = not written_report_required where id::text = any(${textArray(changed)})`,
-    )
+  const changed = rows.filter((row) => writtenReportRequired(versions, row.kind, row.receivedAt) !== row.required)
+  for (const required of [true, false]) {
+    const ids = changed.filter((row) => row.required !== required).map((row) => row.id)
+    // The answer itself, not a flip, so that a repeated run changes nothing; a new version, as any change.
+    if (ids.length > 0)
+      await tx.execute(
+        sql`update ${incidents} set written_report_required = ${required}, version = version + 1, updated_at = now()
+            where id::text = any(${textArray(ids)})`,
+      )
+  }
   return changed.length
 }

@@ -23,6 +23,7 @@ import {
   insertStep,
   listIncidents,
   loadDeadlineRules,
+  loadDeadlineRulesForWrite,
   updateIncident,
   type IncidentRow,
 } from './repository.js'
@@ -38,7 +39,7 @@ import {
   type DeadlineRules,
 } from './rules.js'
 import type { CreateIncidentBody, ListIncidentsQuery, UpdateIncidentBody, WrittenReportBody } from './schemas.js'
-import { canSeeIncidentDetails, toIncident, toIncidentSummary, type IncidentView } from './views.js'
+import { canSeeIncidentDetails, doneSteps, toIncident, toIncidentSummary, type IncidentView } from './views.js'
 
 /** An incident as written, with what the caller is shown of it. */
 export interface PresentedIncident {
@@ -127,6 +128,7 @@ export async function recordIncident(
 ): Promise<PresentedIncident> {
   const { now, principal } = work
   assertSensitiveAllowed(principal, body, Boolean)
+  const rules = await loadDeadlineRulesForWrite(work.tx)
   const occurredAt = new Date(body.occurredAt)
   const detectedAt = new Date(body.detectedAt)
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
@@ -146,7 +148,6 @@ export async function recordIncident(
   if (problems.length > 0) throw unprocessable('invalid_incident', 'The incident cannot be recorded.', problems)
   const emergency = body.emergency ?? false
   const deadline = writtenReportDeadline({ occurredAt, occurredAtPrecision: body.occurredAtPrecision, detectedAt })
-  const rules = await loadDeadlineRules(work.tx)
   const unit = {
     provinceCode: provinceOfUnit(tree, body.address.wardCode),
     wardCode: body.address.wardCode,
@@ -215,6 +216,7 @@ export async function recordIncident(
       wardCode: row.wardCode,
       emergency,
       occurredAt: row.occurredAt.toISOString(),
+      writtenReportRequired: row.writtenReportRequired,
       writtenReportDueAt: row.writtenReportDueAt.toISOString(),
       children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
     },
@@ -277,9 +279,9 @@ export async function correctIncident(
   const { now, principal } = work
   const { reason, ...body } = input
   assertSensitiveAllowed(principal, body, (value) => value !== undefined)
+  const rules = await loadDeadlineRulesForWrite(work.tx)
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
-  const rules = await loadDeadlineRules(work.tx)
   const occurredAt = body.occurredAt ? new Date(body.occurredAt) : current.occurredAt
   const detectedAt = body.detectedAt ? new Date(body.detectedAt) : current.detectedAt
   const phoneReportedAt =
@@ -327,8 +329,19 @@ export async function correctIncident(
   const changes = Object.entries(body)
     .filter(([, value]) => value !== undefined)
     .map(([field, to]) => ({ field, from: (current as Record<string, unknown>)[field] ?? null, to }))
+  // Emergency decides which step comes after the initial assessment: the kept next-step deadline follows it.
+  const emergencyChanged = body.emergency !== undefined && body.emergency !== current.emergency
+  const nextStep = emergencyChanged
+    ? nextStepFields(
+        { ...current, emergency: body.emergency! },
+        doneSteps((await incidentDetails(work.tx, current.id)).steps),
+        rules,
+        now,
+      )
+    : {}
   const updated = await updateIncident(work.tx, work.scope, current.id, expectedVersion, {
     ...body,
+    ...nextStep,
     occurredAt,
     detectedAt,
     phoneReportedAt,
@@ -375,9 +388,9 @@ export async function submitWrittenReport(
   body: Static<typeof WrittenReportBody>,
 ): Promise<PresentedIncident> {
   const { now, principal } = work
+  const rules = await loadDeadlineRulesForWrite(work.tx)
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
-  const rules = await loadDeadlineRules(work.tx)
   if (current.writtenReportSubmittedAt) {
     throw conflict(
       'already_submitted',

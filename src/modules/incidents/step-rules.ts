@@ -71,11 +71,11 @@ export async function publishCaseStepRules(
   const { database, clock } = request.server
   const problems = [...stepRuleProblems(body.rules), ...writtenReportKindProblems(body.writtenReportKinds ?? [])]
   if (problems.length > 0)
-    throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', bodyErrors(problems))
+    throw unprocessable('invalid_step_rules', 'The case rules cannot be published.', bodyErrors(problems))
   const now = clock.now()
   const tomorrow = addDays(localDateOf(now), 1)
   if (body.effectiveFrom < tomorrow) {
-    throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', [
+    throw unprocessable('invalid_step_rules', 'The case rules cannot be published.', [
       {
         location: 'body',
         pointer: '/effectiveFrom',
@@ -89,7 +89,7 @@ export async function publishCaseStepRules(
     const current = await latestStepRuleVersion(tx)
     if (!current || current.version !== expectedVersion) throw staleVersion(current?.version ?? 0)
     if (body.effectiveFrom < current.effectiveFrom) {
-      throw unprocessable('invalid_step_rules', 'The step deadlines cannot be published.', [
+      throw unprocessable('invalid_step_rules', 'The case rules cannot be published.', [
         {
           location: 'body',
           pointer: '/effectiveFrom',

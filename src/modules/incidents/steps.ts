@@ -16,7 +16,7 @@ import {
   getIncident,
   incidentDetails,
   insertStep,
-  loadDeadlineRules,
+  loadDeadlineRulesForWrite,
   updateIncident,
   type IncidentRow,
 } from './repository.js'
@@ -67,9 +67,9 @@ export async function recordCaseStep(
     ])
   }
   const at = body.at ? new Date(body.at) : now
+  const rules = await loadDeadlineRulesForWrite(work.tx)
   const current = await getIncident(work.tx, work.scope, id)
   if (!current) throw notFound('Incident', id)
-  const rules = await loadDeadlineRules(work.tx)
   const details = await incidentDetails(work.tx, current.id)
   const done = doneSteps(details.steps)
   const allowed =

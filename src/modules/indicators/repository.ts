@@ -51,6 +51,8 @@ type StoredDefinition = {
   measure: string
   /** Absent from versions stored before the official codes were data. */
   official?: OfficialCode | null
+  /** Set once an administrator corrected `official`: reference reloads keep theirs and update the rest. */
+  officialByAdministrator?: boolean
   sortOrder: number
   /** Set on versions published from the reference file; an administrator's version has none. */
   referenceVersion?: string
@@ -274,10 +276,14 @@ export async function applyIndicatorsReference(tx: Executor, data: IndicatorsDat
     }
     const current = latest.get(code)
     if (current && current.definition.referenceVersion === undefined) continue
+    if (current?.definition.officialByAdministrator)
+      Object.assign(definition, { official: current.definition.official ?? null, officialByAdministrator: true })
     if (current && sameDefinition(current.definition, definition)) continue
+    // An administrator's correction committed meanwhile took this version: it stands, and the next reload decides.
     await tx
       .insert(indicatorDefinitions)
       .values({ code, version: (current?.version ?? 0) + 1, definition, publishedAt: now })
+      .onConflictDoNothing()
   }
   for (const year of new Set(data.targets.map((target) => target.planYear))) {
     const stored = await tx
@@ -295,8 +301,9 @@ export async function applyIndicatorsReference(tx: Executor, data: IndicatorsDat
 
 /**
  * Publishes an administrator's correction of an indicator's official code as the definition's next
- * version (which reference reloads then leave alone), when `expectedVersion` is still the latest.
- * Answers the new version, or undefined when another change got there first.
+ * version, when `expectedVersion` is still the latest (the caller holds the definition's lock); reference
+ * reloads keep the correction and still update the rest. Answers the official code it replaced, or
+ * undefined when the definition is missing or another version came since.
  */
 export async function publishOfficialCode(
   tx: Executor,
@@ -304,20 +311,19 @@ export async function publishOfficialCode(
   expectedVersion: number,
   official: OfficialCode | null,
   now: Date,
-): Promise<number | undefined> {
-  const [current] = await queryRows<{ definition: StoredDefinition }>(
+): Promise<{ before: OfficialCode | null } | undefined> {
+  const [latest] = await queryRows<{ version: number; definition: StoredDefinition }>(
     tx,
-    sql`select definition from indicator_definitions where code = ${code} and version = ${expectedVersion}
-        and not exists (select 1 from indicator_definitions later where later.code = ${code} and later.version > ${expectedVersion})`,
+    sql`select version, definition from indicator_definitions where code = ${code} order by version desc limit 1`,
   )
-  if (!current) return undefined
-  const { referenceVersion: _reference, ...definition } = current.definition
+  if (!latest || latest.version !== expectedVersion) return undefined
+  const definition: StoredDefinition = { ...latest.definition, official, officialByAdministrator: true }
   const inserted = await tx
     .insert(indicatorDefinitions)
-    .values({ code, version: expectedVersion + 1, definition: { ...definition, official }, publishedAt: now })
+    .values({ code, version: expectedVersion + 1, definition, publishedAt: now })
     .onConflictDoNothing()
     .returning({ version: indicatorDefinitions.version })
-  return inserted[0]?.version
+  return inserted.length > 0 ? { before: latest.definition.official ?? null } : undefined
 }
 
 function sameDefinition(a: StoredDefinition, b: StoredDefinition): boolean {

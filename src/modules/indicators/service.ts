@@ -68,22 +68,22 @@ export async function correctOfficialCode(
   expectedVersion: number,
 ) {
   const { database, clock } = request.server
-  const definitions = await listDefinitions(database.db)
-  const current = definitions.find((definition) => definition.code === code)
-  if (!current) throw notFound('Indicator', code)
-  await database.db.transaction(async (tx) => {
+  const definition = await database.db.transaction(async (tx) => {
     await lockResource(tx, 'indicator_definition', code)
-    const version = await publishOfficialCode(tx, code, expectedVersion, official, clock.now())
-    if (version === undefined) throw staleVersion((await listDefinitions(tx)).find((d) => d.code === code)!.version)
+    const current = (await listDefinitions(tx)).find((d) => d.code === code)
+    if (!current) throw notFound('Indicator', code)
+    const published = await publishOfficialCode(tx, code, expectedVersion, official, clock.now())
+    if (!published) throw staleVersion(current.version)
     await audit(tx, request, {
       action: 'indicator_definition.official_code',
       resourceType: 'indicator_definition',
       resourceId: code,
       outcome: 'success',
-      details: { version, before: current.official, after: official },
+      details: { version: expectedVersion + 1, before: published.before, after: official },
     })
+    return (await listDefinitions(tx)).find((d) => d.code === code)!
   })
-  return toIndicator((await listDefinitions(database.db)).find((definition) => definition.code === code)!)
+  return toIndicator(definition)
 }
 
 // ---------------------------------------------------------------------------------------------

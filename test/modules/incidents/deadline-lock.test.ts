@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createTestApp, onPostgres } from '../../support/app.js'
-import { accountFor, wardToday } from '../../support/auth.js'
+import { accountFor, province, wardToday } from '../../support/auth.js'
+import { loadHolidays } from '../../../src/reference/index.js'
 import { ownerSession, waitForLockWaiter } from '../../support/owner.js'
 import { incidentReport, registerChild } from '../../support/registry.js'
 
@@ -38,5 +39,39 @@ t.test(
     t.equal(response.statusCode, 201)
     const plan = response.json().schedule.find((s: { step: string }) => s.step === 'support_plan')
     t.equal(plan.dueAt, '2026-12-15T16:59:59.000Z', 'Tuesday 15: the day off committed while it waited counts')
+  },
+)
+
+t.test(
+  'a calendar change waits for an incident write under way, and then reaches it',
+  { skip: !onPostgres && 'needs two connections (DATABASE_URL)' },
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2026-12-07T03:00:00Z' })
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    const writer = await ownerSession(t, ctx.database)
+    await writer.query('begin')
+    await writer.query(`select pg_advisory_xact_lock_shared(hashtext('deadline_rules'))`)
+    const days = loadHolidays().data.days.filter((d) => d.date.startsWith('2026-'))
+    const version = (await ctx.app.inject({ url: '/v1/calendar/years/2026', headers: admin.headers })).headers.etag
+    const changing = ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/calendar/years/2026',
+      headers: { ...admin.headers, 'if-match': version as string },
+      payload: {
+        days: [
+          ...days,
+          {
+            date: '2026-12-10',
+            kind: 'day_off',
+            nameVi: 'Nghỉ thử nghiệm',
+            nameEn: 'Test day off',
+            legalBasis: 'test',
+          },
+        ],
+      },
+    })
+    await waitForLockWaiter(writer, 'advisory', 60_000)
+    await writer.query('commit')
+    t.equal((await changing).statusCode, 200, 'the change went on once the write ended')
   },
 )

@@ -249,6 +249,34 @@ t.test('incidents and the 24-hour written report', async (t) => {
     )
   })
 
+  t.test('a case found to be an emergency after intake: the kept next-step deadline follows', async (t) => {
+    clock.set('2024-06-17T10:00:00+07:00')
+    const incident = (
+      await create({ occurredAt: '2024-06-17T09:00:00+07:00', detectedAt: '2024-06-17T09:30:00+07:00' })
+    ).json()
+    await app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incident.id}/steps`,
+      headers: officer.headers,
+      payload: { step: 'initial_assessment' },
+    })
+    const overdueIds = async () =>
+      (await app.inject({ url: '/v1/incidents?overdueSteps=true', headers: officer.headers }))
+        .json()
+        .items.map((i: { id: string }) => i.id)
+    const version = (await app.inject({ url: `/v1/incidents/${incident.id}`, headers: officer.headers })).headers.etag
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/v1/incidents/${incident.id}`,
+      headers: { ...officer.headers, 'if-match': version as string },
+      payload: { emergency: true },
+    })
+    t.equal(patched.statusCode, 200)
+    t.same(patched.json().allowedNextSteps, ['emergency_protection'])
+    clock.set('2024-06-17T22:00:00+07:00')
+    t.ok((await overdueIds()).includes(incident.id), 'protection was due 12 hours after receipt, at 21:30')
+  })
+
   t.test('correcting occurredAt after the report needs a reason and is never silent', async (t) => {
     clock.set('2024-06-20T09:00:00+07:00')
     const incident = (

@@ -107,6 +107,13 @@ t.test('an administrator narrows the duty from tomorrow: refused whole when wron
     t.match(await writtenReport(neglectBefore.id), { required: true })
     const neglectAfter = await record('2024-06-14', 'neglect')
     t.equal(neglectAfter.writtenReport.required, false)
+    const events = await app.inject({ url: '/v1/events?types=incident.created', headers: admin.headers })
+    t.equal(
+      events.json().items.find((e: { data: { incidentId: string } }) => e.data.incidentId === neglectAfter.id).data
+        .writtenReportRequired,
+      false,
+      'the event says so too',
+    )
     const violenceAfter = await record('2024-06-14', 'violence')
     t.equal(violenceAfter.writtenReport.required, true)
 

@@ -197,11 +197,18 @@ t.test('targets per plan year, reporting periods, definitions as versioned data'
     t.match(event, { resourceId: 'SC_CHILDREN_BY_GROUP', actorId: admin.id })
     t.match(event!.details, { before: { code: null }, after: { code: '0301' } })
 
-    await app.database.db.transaction((tx) => applyIndicatorsReference(tx, { ...reference, version: 'later' }))
-    t.same(
-      (await listDefinitions(app.database.db)).find((d) => d.code === 'SC_CHILDREN_BY_GROUP')!.official,
-      corrected,
-      'later reference data leaves the correction alone',
+    const renamed = {
+      ...reference,
+      version: 'later',
+      indicators: reference.indicators.map((i) =>
+        i.code === 'SC_CHILDREN_BY_GROUP' ? { ...i, nameEn: 'Children in special circumstances, by group' } : i,
+      ),
+    }
+    await app.database.db.transaction((tx) => applyIndicatorsReference(tx, renamed))
+    t.match(
+      (await listDefinitions(app.database.db)).find((d) => d.code === 'SC_CHILDREN_BY_GROUP'),
+      { version: version + 2, nameEn: 'Children in special circumstances, by group', official: corrected },
+      'later reference data updates the rest and keeps the correction',
     )
   })
 

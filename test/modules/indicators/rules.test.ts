@@ -291,7 +291,7 @@ t.test('sum breakdowns', async (t) => {
 
 t.test('indicators.json', async (t) => {
   t.equal(file.dataset, 'indicators')
-  t.equal(file.version, '2024.2')
+  t.equal(file.version, '2024.3')
   const codes = file.indicators.map((i) => i.code)
   t.equal(new Set(codes).size, codes.length, 'codes are unique')
   t.equal(new Set(file.indicators.map((i) => i.measure)).size, codes.length, 'measures are unique')
