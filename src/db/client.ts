@@ -108,8 +108,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   }
 }
 
+/** The PostgreSQL extensions the migrations create, as the embedded database loads them. */
+export const pgliteExtensions = { pg_trgm, unaccent }
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  const extensions = { pg_trgm, unaccent }
+  const extensions = pgliteExtensions
   let client: PGlite
   let release = () => {}
   if (options.pgliteLoadDataDir) {

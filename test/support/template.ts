@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { drizzle } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import type { Database, Db } from '../../src/db/client.js'
-import { openDatabase } from '../../src/db/client.js'
+import { openDatabase, pgliteExtensions } from '../../src/db/client.js'
 import { migrate, migrationsFolder } from '../../src/db/migrate.js'
 import { seedReferenceData } from '../../src/db/seed.js'
 import * as schema from '../../src/db/schema.js'
@@ -53,7 +51,7 @@ function postgresTemplateName(): string {
 export async function ensurePgliteTemplate(): Promise<string> {
   const path = pgliteTemplatePath()
   if (existsSync(path)) return path
-  const client = await PGlite.create({ extensions: { pg_trgm, unaccent } })
+  const client = await PGlite.create({ extensions: pgliteExtensions })
   const db = drizzle({ client, schema }) as unknown as Db
   const database: Database = {
     kind: 'pglite',

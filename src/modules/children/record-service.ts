@@ -30,6 +30,7 @@ import {
   type ChildRow,
 } from './repository.js'
 import { foldName, normaliseBirth, personalIdWarnings, type RegistryWarning } from './rules.js'
+import { searchTiers } from './search-rules.js'
 import type { CreateChildBody, ListChildrenQuery, UpdateChildBody } from './schemas.js'
 import {
   assertSensitiveWriteAllowed,
@@ -251,9 +252,11 @@ export async function childPage(work: Work, query: Static<typeof ListChildrenQue
   const asOf = requestedAsOf ?? today(work)
   const folded = q === undefined ? undefined : foldName(q)
   const filter = { ...rest, group: groupCode, q: folded, asOf, unitScope: unitFilterScope(await work.unitTree(), unit) }
-  const after = decodeCursor(cursor, folded ? ['number', 'uuid'] : ['text', 'uuid'])
+  const after = decodeCursor(cursor, folded ? ['integer', 'text', 'uuid'] : ['text', 'uuid'])
   const rows = await listChildren(work.tx, work.scope, filter, { sensitive, after, limit: limit + 1 })
-  const page = toPage(rows, limit, (row) => (folded ? [row.rank, row.id] : [row.nameFolded ?? '', row.id]))
+  const page = toPage(rows, limit, (row) =>
+    row.match ? [searchTiers.indexOf(row.match.tier), row.match.key, row.id] : [row.nameFolded ?? '', row.id],
+  )
   await work.audit({
     action: folded ? 'child.search' : 'child.list',
     resourceType: 'child',
@@ -265,7 +268,12 @@ export async function childPage(work: Work, query: Static<typeof ListChildrenQue
       count: page.items.length,
     },
   })
-  return { items: page.items.map((row) => toChildSummary(row, asOf)), nextCursor: page.nextCursor }
+  return {
+    items: page.items.map((row) =>
+      row.match ? Object.assign(toChildSummary(row, asOf), { match: row.match.tier }) : toChildSummary(row, asOf),
+    ),
+    nextCursor: page.nextCursor,
+  }
 }
 
 /**

@@ -14,6 +14,16 @@ import {
   healthInsuranceCards,
 } from './tables.js'
 import { isBhytValidOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
+import {
+  nearestSyllables,
+  searchTerms,
+  searchTiers,
+  tiersToRun,
+  type Correction,
+  type SearchTier,
+} from './search-rules.js'
+
+type SearchTerms = ReturnType<typeof searchTerms>
 
 export type ChildRow = typeof children.$inferSelect
 export type CircumstanceRow = typeof childCircumstances.$inferSelect
@@ -40,6 +50,8 @@ export interface ChildFilter {
   withoutValidHealthInsurance?: boolean
   status?: ChildStatus
   householdId?: string
+  sex?: string
+  birthYear?: number
   /** Folded name query. */
   q?: string
   asOf: string
@@ -61,6 +73,11 @@ function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
     conditions.push(scopeCondition(filter.unitScope, { ward: children.wardCode, group: children.residentialGroupCode }))
   if (filter.residentialGroup) conditions.push(eq(children.residentialGroupCode, filter.residentialGroup))
   if (filter.householdId) conditions.push(eq(children.householdId, filter.householdId))
+  if (filter.sex) conditions.push(eq(children.sex, filter.sex as ChildRow['sex']))
+  if (filter.birthYear !== undefined)
+    conditions.push(
+      sql`${children.effectiveBirthDate} between ${`${filter.birthYear}-01-01`}::date and ${`${filter.birthYear}-12-31`}::date`,
+    )
   if (filter.group) {
     conditions.push(
       sql`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and cc.group_code = ${filter.group} and ${activeOn(asOf)})`,
@@ -90,39 +107,113 @@ function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
       conditions.push(sql`${children.status} = 'active' and (${children.effectiveBirthDate} is null or not ${agedOut})`)
     } else conditions.push(eq(children.status, filter.status))
   }
-  if (filter.q) conditions.push(nameMatches(filter.q))
   return conditions
 }
 
-/** A name search matches on trigram similarity (typos, no diacritics) or as a substring ("Binh" in "Trần Thị Bình"). */
-function nameMatches(q: string): SQL {
-  const pattern = `%${q.replace(/[\\%_]/g, '\\$&')}%`
-  return sql`(${children.nameFolded} % ${q} or ${children.nameFolded} like ${pattern})`
+/**
+ * The syllables typed that no child's name has, or with `everySyllable` all of them, each with the
+ * syllables in use it may stand for (search-rules.ts, nearestSyllables).
+ */
+async function correctionsFor(
+  db: Executor,
+  syllables: readonly string[],
+  everySyllable: boolean,
+): Promise<Correction[]> {
+  if (syllables.length === 0) return []
+  const known = new Set(
+    (
+      await queryRows<{ syllable: string }>(
+        db,
+        sql`select syllable from name_syllables where syllable = any(${textArray(syllables)})`,
+      )
+    ).map((row) => row.syllable),
+  )
+  const targets = syllables.filter((syllable) => everySyllable || !known.has(syllable))
+  if (targets.length === 0) return []
+  const last = syllables.at(-1)!
+  const shortest = Math.min(...targets.map((syllable) => syllable.length)) - 2
+  const longest = Math.max(...targets.map((syllable) => syllable.length)) + 2
+  // The last syllable may be one still being typed: the syllables it begins count among its corrections.
+  const begun = targets.includes(last) ? sql` or syllable like ${`${last.replace(/[\\%_]/g, '\\$&')}%`}` : sql``
+  const vocabulary = (
+    await queryRows<{ syllable: string }>(
+      db,
+      sql`select syllable from name_syllables where length(syllable) between ${shortest} and ${longest}${begun}`,
+    )
+  ).map((row) => row.syllable)
+  return targets.map((typed) => ({
+    typed,
+    known: known.has(typed),
+    nearest: nearestSyllables(
+      typed,
+      vocabulary.filter((syllable) => syllable !== typed),
+      typed === last,
+    ),
+  }))
 }
 
-/**
- * Similarities tried, highest first, before the full match of a name search. At pg_trgm's threshold
- * (0.3) a common name matches a third of the registry ("nguyen van an": 336,000 of 1M synthetic
- * children share its family and middle name), and all of them must be read and ranked. Results are
- * ranked by similarity, so when a page of children reaches a higher similarity, that page is exactly
- * the one the full match would give; the database then ranks thousands of rows, not hundreds of
- * thousands. Measured in bench/search.ts (docs/benchmarks.md).
- */
-const similarityLadder = [0.7, 0.5] as const
+/** What a tier asks of a name, from the query's syllables and their corrections. */
+function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, corrections: readonly Correction[]): SQL {
+  const has = (syllables: readonly string[]) => sql`${children.nameSyllables} @> ${textArray(syllables)}`
+  const hasOneOf = (syllables: readonly string[]) => sql`${children.nameSyllables} && ${textArray(syllables)}`
+  const all = has(terms.syllables)
+  const given = sql`${children.nameSyllables}[cardinality(${children.nameSyllables})] = ${terms.givenName}`
+  switch (tier) {
+    case 'exact':
+      // Equality written as a range: the trigram index also serves '=' (slowly, rechecking thousands of
+      // rows of a common name); a range it cannot serve, so the syllables' index finds the candidates.
+      return sql`${all} and ${children.nameFolded} between ${q} and ${q}`
+    case 'given_name':
+      return sql`${all} and ${given} and ${children.nameFolded} <> ${q}`
+    case 'all_syllables':
+      return sql`${all} and not (${given}) and ${children.nameFolded} <> ${q}`
+    case 'corrected': {
+      const unknown = corrections.filter((correction) => !correction.known)
+      if (unknown.length > 0) {
+        // No name has these syllables: each stands for its nearest, the others are kept.
+        const wrong = new Set(unknown.map((correction) => correction.typed))
+        const kept = terms.syllables.filter((syllable) => !wrong.has(syllable))
+        return sql.join([has(kept), ...unknown.map((correction) => hasOneOf(correction.nearest))], sql` and `)
+      }
+      // Every syllable is in use: one of them, in turn, stands for its neighbours; names with them all came before.
+      const turns = corrections
+        .filter((correction) => correction.nearest.length > 0)
+        .map(
+          (correction) =>
+            sql`(${has(terms.syllables.filter((syllable) => syllable !== correction.typed))} and ${hasOneOf(correction.nearest)})`,
+        )
+      return sql`(${sql.join(turns, sql` or `)}) and not (${all})`
+    }
+    case 'similar':
+      return sql`${children.nameFolded} % ${q}`
+  }
+}
 
-/** Only names of two words or more can reach these similarities; a single word goes straight to the full match. */
-function worthLadder(q: string): boolean {
-  return q.includes(' ')
+/** The search's answer on a name short of the corrected and the merely similar (an export by name uses it). */
+function nameMatches(q: string, terms: SearchTerms, unknownCorrections: readonly Correction[]): SQL {
+  const tiers = tiersToRun('exact', unknownCorrections).filter(
+    (tier) => tier !== 'similar' && (tier !== 'corrected' || unknownCorrections.length > 0),
+  )
+  if (tiers.length === 0) return sql`false`
+  return sql`(${sql.join(
+    tiers.map((tier) => sql`(${tierCondition(tier, q, terms, unknownCorrections)})`),
+    sql` or `,
+  )})`
 }
 
 export interface ChildSummaryRow extends ChildRow {
   groupCodes: string[]
   atRisk: boolean
   hasValidHealthInsurance: boolean
-  rank: number
+  /** For a search: the tier that found the child and its place in it (the name, or the trigram distance). */
+  match?: { tier: SearchTier; key: string }
 }
 
-/** One page of children, by name (or by closeness to `q`), keyset-paginated on a stable key. */
+/**
+ * One page of children, keyset-paginated on a stable key: by name, or for a name search (`q`) tier by tier
+ * (searchTiers), each by name, the merely similar by trigram distance. A search cursor is
+ * [tier index, key, id].
+ */
 export async function listChildren(
   db: Executor,
   scope: Scope,
@@ -130,62 +221,96 @@ export async function listChildren(
   options: { sensitive: boolean; after?: (string | number)[]; limit: number; orderByName?: boolean },
 ): Promise<ChildSummaryRow[]> {
   const { asOf } = filter
-  const byRank = Boolean(filter.q) && !options.orderByName
+  const search = Boolean(filter.q) && !options.orderByName
   const hideSensitive = options.sensitive ? sql`` : sql` and cc.group_code not in ${sensitiveList}`
   const q = filter.q ?? ''
-  const rank = byRank ? sql<number>`round(similarity(${children.nameFolded}, ${q}) * 1000000)::int` : sql<number>`0`
-  const conditions = childConditions(scope, { ...filter, q: undefined })
-  if (options.after) {
-    const [key, id] = options.after
-    conditions.push(
-      byRank
-        ? sql`(${rank} < ${Number(key)} or (${rank} = ${Number(key)} and ${children.id} > ${String(id)}::uuid))`
-        : sql`(${children.nameFolded}, ${children.id}) > (${String(key)}, ${String(id)}::uuid)`,
-    )
-  }
-  const page = async (name: SQL | undefined) => {
+  const conditions = childConditions(scope, filter)
+  const terms = searchTerms(q)
+  const unknownCorrections = q ? await correctionsFor(db, terms.syllables, false) : []
+  if (q && !search) conditions.push(nameMatches(q, terms, unknownCorrections))
+  const groupCodes = sql<
+    string[]
+  >`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`
+  const atRisk = sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`
+  const hasValidHealthInsurance = sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`
+  const byName = [asc(children.nameFolded), asc(children.id)]
+  if (!search) {
+    const after = options.after
+      ? sql`(${children.nameFolded}, ${children.id}) > (${String(options.after[0])}, ${String(options.after[1])}::uuid)`
+      : undefined
     const rows = await db
-      .select({
-        child: children,
-        groupCodes: sql<
-          string[]
-        >`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`,
-        atRisk: sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`,
-        hasValidHealthInsurance: sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`,
-        rank,
-      })
+      .select({ child: children, groupCodes, atRisk, hasValidHealthInsurance })
       .from(children)
-      .where(and(...conditions, name))
-      .orderBy(...(byRank ? [desc(rank), asc(children.id)] : [asc(children.nameFolded), asc(children.id)]))
+      .where(and(...conditions, after))
+      .orderBy(...byName)
       .limit(options.limit)
     return rows.map((row) => ({
       ...row.child,
       groupCodes: row.groupCodes,
       atRisk: row.atRisk,
       hasValidHealthInsurance: row.hasValidHealthInsurance,
-      rank: Number(row.rank),
     }))
   }
-  if (!q) return page(undefined)
-  if (byRank && worthLadder(q)) {
-    // The threshold is what lets the trigram index skip the weaker matches; the explicit similarity
-    // keeps each step exact even where the setting does not apply. It is reset before the full match.
-    const [current] = await queryRows<{ threshold: string }>(db, sql`select show_limit()::text as threshold`)
-    for (const threshold of similarityLadder) {
-      // A server configured above a step would make that step wider than the full match.
-      if (threshold <= Number(current!.threshold)) break
-      await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(threshold)}, true)`)
-      const rows = await page(
-        sql`${children.nameFolded} % ${q} and similarity(${children.nameFolded}, ${q}) >= ${threshold}`,
-      )
-      if (rows.length >= options.limit) {
-        await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${current!.threshold}, true)`)
-        return rows
-      }
-    }
-    await db.execute(sql`select set_config('pg_trgm.similarity_threshold', ${current!.threshold}, true)`)
+  // Through children_in_scope (migration 0026), as the one place the name indexes can serve a scoped read.
+  const tierPage = async (where: SQL[], orderBy: SQL[], limit: number, key: SQL) => {
+    const rows = await queryRows<{
+      child: Record<string, unknown>
+      group_codes: string[]
+      at_risk: boolean
+      has_valid_health_insurance: boolean
+      key: string
+    }>(
+      db,
+      sql`select row_to_json(children) as child, ${groupCodes} as group_codes, ${atRisk} as at_risk,
+                 ${hasValidHealthInsurance} as has_valid_health_insurance, ${key}::text as key
+          from children_in_scope as children
+          where ${and(...conditions, ...where)}
+          order by ${sql.join(orderBy, sql`, `)}
+          limit ${limit}`,
+    )
+    return rows.map((row) => ({
+      ...rowFromJson(children, row.child),
+      groupCodes: row.group_codes,
+      atRisk: row.at_risk,
+      hasValidHealthInsurance: row.has_valid_health_insurance,
+      key: row.key,
+    }))
   }
-  return page(nameMatches(q))
+
+  const [cursorTier, cursorKey, cursorId] = options.after ?? []
+  const from = cursorTier === undefined ? 'exact' : searchTiers[Number(cursorTier)]
+  if (from === undefined) return []
+  const found: ChildSummaryRow[] = []
+  for (const tier of tiersToRun(from, unknownCorrections)) {
+    // Merely similar names are offered only when nothing closer exists: from the first page, or its own cursor.
+    if (tier === 'similar' && (found.length > 0 || (cursorTier !== undefined && from !== 'similar'))) break
+    let corrections = unknownCorrections
+    if (tier === 'corrected' && corrections.length === 0) {
+      // Every syllable in use: corrections are offered, as similar names are, only when nothing matched as typed.
+      if (found.length > 0 || (cursorTier !== undefined && from !== 'corrected')) continue
+      corrections = await correctionsFor(db, terms.syllables, true)
+      if (!corrections.some((correction) => correction.nearest.length > 0)) continue
+    }
+    const resumes = tier === from && cursorKey !== undefined
+    const condition = tierCondition(tier, q, terms, corrections)
+    const remaining = options.limit - found.length
+    let rows
+    if (tier === 'similar') {
+      const distance = sql`(${children.nameFolded} <-> ${q})`
+      const after = resumes
+        ? [sql`(${distance}, ${children.id}) > (${String(cursorKey)}::real, ${String(cursorId)}::uuid)`]
+        : []
+      rows = await tierPage([condition, ...after], [distance, asc(children.id)], remaining, distance)
+    } else {
+      const after = resumes
+        ? [sql`(${children.nameFolded}, ${children.id}) > (${String(cursorKey)}, ${String(cursorId)}::uuid)`]
+        : []
+      rows = await tierPage([condition, ...after], byName, remaining, sql`${children.nameFolded}`)
+    }
+    found.push(...rows.map(({ key, ...row }) => ({ ...row, match: { tier, key } })))
+    if (found.length >= options.limit) break
+  }
+  return found
 }
 
 export async function getChildRow(db: Executor, scope: Scope, id: string): Promise<ChildRow | undefined> {

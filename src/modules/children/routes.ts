@@ -74,8 +74,10 @@ export default async function childRoutes(app: FastifyInstance) {
         tags: ['children'],
         summary: 'List and search children in your units',
         description:
-          '`q` searches names ignoring Vietnamese diacritics and tolerating typos ("Nguyen Van An" finds "Nguyễn Văn An"); ' +
-          'results are ordered by closeness, otherwise by name. `unit` includes every unit below it. Filtering by a sensitive ' +
+          '`q` searches names by syllable, ignoring Vietnamese diacritics and order ("Nguyen Van An" and "an nguyen" find ' +
+          '"Nguyễn Văn An"), correcting a mistyped or unfinished syllable to syllables in use; results come exact first, then ' +
+          'every syllable with the last as given name, every syllable elsewhere, corrected, each by name (`match` says which), ' +
+          'and merely similar names only when none of these finds anyone. Without `q`, by name. `unit` includes every unit below it. Filtering by a sensitive ' +
           'group (đ, e, g, i, l, m) needs registry:sensitive. Every call is audited (filters named, not their values).',
         querystring: ListChildrenQuery,
         response: { 200: ref(ChildPageSchema, 'A page of children'), ...problemResponses(400, 401, 403) },

@@ -2,6 +2,7 @@ import Type, { type TSchema } from 'typebox'
 import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
 import { careKinds } from './rules.js'
+import { searchTiers } from './search-rules.js'
 import { birthDatePrecisions, caregiverRelationships, schoolingStatuses, sexes } from './tables.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
@@ -140,6 +141,14 @@ const ChildSummarySchema = Type.Object(
       description: 'groups in effect; sensitive ones omitted without registry:sensitive',
     }),
     atRisk: Type.Boolean(),
+    match: Type.Optional(
+      Type.Enum([...searchTiers], {
+        description:
+          'in a name search, how the name matched, in the order results come: `exact` (as typed, diacritics aside), ' +
+          '`given_name` (every syllable typed, the last as given name), `all_syllables` (every syllable, in another place), ' +
+          '`corrected` (after correcting a mistyped or unfinished syllable to syllables in use), `similar` (only when none of these found anyone)',
+      }),
+    ),
   },
   { $id: 'ChildSummary', additionalProperties: false },
 )
@@ -237,8 +246,17 @@ const ChildFilters = {
   withoutValidHealthInsurance: Type.Optional(Type.Boolean()),
   status: Type.Optional(Type.Enum(['active', 'moved_out', 'deceased', 'aged_out'])),
   householdId: Type.Optional(Type.String({ format: 'uuid' })),
+  sex: Type.Optional(Type.Enum([...sexes])),
+  birthYear: Type.Optional(
+    Type.Integer({ minimum: 1990, maximum: 2100, description: 'year of birth (of the date, or the estimated year)' }),
+  ),
   q: Type.Optional(
-    Type.String({ minLength: 2, maxLength: 100, description: 'name; ignores diacritics and tolerates typos' }),
+    Type.String({
+      minLength: 2,
+      maxLength: 100,
+      description:
+        'name, whole or in part (a given name, a family and a given name); ignores diacritics and order, corrects slips',
+    }),
   ),
 }
 

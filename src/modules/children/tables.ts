@@ -75,6 +75,10 @@ export const children = pgTable(
     relationshipToHead: text('relationship_to_head'),
     fullName: text('full_name').notNull(),
     nameFolded: text('name_folded').generatedAlwaysAs(sql`cps_fold(full_name)`),
+    /** The folded name's syllables, for search by syllables (migration 0026). */
+    nameSyllables: text('name_syllables')
+      .array()
+      .generatedAlwaysAs(sql`string_to_array(cps_fold(full_name), ' ')`),
     /** For month precision, the 15th of the month; null when only the year is known. */
     dateOfBirth: date('date_of_birth', { mode: 'string' }),
     birthYear: integer('birth_year'),
@@ -118,6 +122,7 @@ export const children = pgTable(
     index('children_birth_idx').on(t.effectiveBirthDate),
     index('children_household_idx').on(t.householdId),
     index('children_name_trgm_idx').using('gist', sql`${t.nameFolded} gist_trgm_ops`),
+    index('children_name_syllables_idx').using('gin', t.nameSyllables),
     uniqueIndex('children_personal_id_key')
       .on(t.personalId)
       .where(sql`${t.deletedAt} is null`),

@@ -55,6 +55,7 @@ function stored(overrides: Partial<ChildRow> = {}): ChildRow {
     relationshipToHead: null,
     fullName: 'Nguyễn Văn An',
     nameFolded: 'nguyen van an',
+    nameSyllables: ['nguyen', 'van', 'an'],
     dateOfBirth: '2019-03-02',
     birthYear: 2019,
     effectiveBirthDate: '2019-03-02',

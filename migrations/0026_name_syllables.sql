@@ -1,0 +1,48 @@
+-- Name search by syllables. A Vietnamese name is a short sequence of syllables drawn from a small
+-- vocabulary, with a few very common family names: the folded syllables of each name (GIN) find the
+-- children whose names hold every syllable typed, in any order; and the vocabulary of syllables in use
+-- lets a mistyped or unfinished syllable be corrected to its nearest syllables in use
+-- (src/modules/children/search-rules.ts) before the same GIN look-up, instead of ranking a large share of
+-- the registry by trigram similarity. The vocabulary holds syllables only, never which child or ward
+-- they belong to.
+ALTER TABLE "children" ADD COLUMN "name_syllables" text[] GENERATED ALWAYS AS (string_to_array(cps_fold("full_name"), ' ')) STORED;
+--> statement-breakpoint
+CREATE INDEX "children_name_syllables_idx" ON "children" USING gin ("name_syllables");
+--> statement-breakpoint
+CREATE TABLE "name_syllables" ("syllable" text PRIMARY KEY NOT NULL);
+--> statement-breakpoint
+INSERT INTO "name_syllables" ("syllable")
+  SELECT DISTINCT unnest("name_syllables") FROM "children" ORDER BY 1 ON CONFLICT DO NOTHING;
+--> statement-breakpoint
+GRANT SELECT, INSERT ON "name_syllables" TO cps_app;
+--> statement-breakpoint
+-- Once per statement, from the rows it wrote: an import batch adds its new syllables in one insert. In
+-- syllable order, so that two writers adding the same new syllables wait for each other, never deadlock.
+CREATE OR REPLACE FUNCTION cps_note_name_syllables() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO name_syllables (syllable)
+    SELECT DISTINCT unnest(name_syllables) FROM written ORDER BY 1
+    ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "children_name_syllables_insert" AFTER INSERT ON "children"
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cps_note_name_syllables();
+--> statement-breakpoint
+CREATE TRIGGER "children_name_syllables_update" AFTER UPDATE ON "children"
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cps_note_name_syllables();
+--> statement-breakpoint
+-- The children in the caller's jurisdiction by the same predicate as row-level security (cps_in_scope),
+-- for the name search. Row-level security lets only leakproof conditions run before its own, and the
+-- name conditions (array containment, trigram similarity) are not leakproof: under it the planner reads
+-- every row of the table. Through this view, owned by the tables' owner, the scope is a plain condition
+-- and the name indexes serve. The search's conditions are built by the service and raise no error that
+-- depends on a row's values, so evaluating them before the scope reveals nothing; the service's own
+-- scope condition stays in every query beside it.
+CREATE VIEW "children_in_scope" AS
+  SELECT * FROM "children" WHERE cps_in_scope("ward_code", "residential_group_code");
+--> statement-breakpoint
+GRANT SELECT ON "children_in_scope" TO cps_app;

@@ -1,0 +1,92 @@
+/**
+ * Name search as an officer expects it (pure): a Vietnamese name is a short sequence of syllables, typed
+ * with or without diacritics, whole or in part (a given name, a family and a given name), sometimes with
+ * a slip. Results come in tiers, each ordered by name: the name exactly as typed; names holding every
+ * syllable typed with the last one as given name; names holding every syllable elsewhere; names holding
+ * every syllable once each mistyped one is corrected to its nearest syllables in use; and, only when none
+ * of these finds anyone, names merely similar (trigram distance). The repository runs one query per tier.
+ */
+
+export const searchTiers = ['exact', 'given_name', 'all_syllables', 'corrected', 'similar'] as const
+export type SearchTier = (typeof searchTiers)[number]
+
+/** The syllables of a folded query (each once, in the order typed) and its last one, the given name. */
+export function searchTerms(folded: string): { syllables: string[]; givenName: string } {
+  const syllables = [...new Set(folded.split(' ').filter((syllable) => syllable !== ''))]
+  return { syllables, givenName: syllables.at(-1) ?? '' }
+}
+
+/**
+ * How many slips a syllable typed may hold and still be taken for a syllable in use: one in a short
+ * syllable (where two would turn "an" into most two-letter syllables), two in a longer one.
+ */
+export function slipsAllowed(syllable: string): number {
+  return syllable.length <= 3 ? 1 : 2
+}
+
+/**
+ * Edits between two syllables, a letter inserted, dropped, replaced, or two neighbours swapped each counting
+ * one (optimal string alignment): "vna" is one slip from "van", as a person sees it.
+ */
+export function slipDistance(a: string, b: string): number {
+  const rows = a.length + 1
+  const columns = b.length + 1
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: columns }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < columns; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
+    }
+  }
+  return d[a.length]![b.length]!
+}
+
+/** At most this many syllables stand in for one typed: a short unfinished syllable begins many. */
+const nearestLimit = 20
+
+/**
+ * The syllables in use a syllable typed may stand for: those the fewest slips away (within slipsAllowed),
+ * and for the last syllable typed, which may be unfinished, those it begins. Alphabetical, at most 20.
+ */
+export function nearestSyllables(typed: string, vocabulary: readonly string[], unfinished: boolean): string[] {
+  let best = slipsAllowed(typed)
+  let nearest: string[] = []
+  for (const syllable of vocabulary) {
+    if (Math.abs(syllable.length - typed.length) > best) continue
+    const distance = slipDistance(typed, syllable)
+    if (distance < best) {
+      best = distance
+      nearest = [syllable]
+    } else if (distance === best) nearest.push(syllable)
+  }
+  const begun = unfinished ? vocabulary.filter((syllable) => syllable.startsWith(typed)) : []
+  return [...new Set([...nearest, ...begun])].sort().slice(0, nearestLimit)
+}
+
+/** A syllable typed, whether any child's name has it, and the syllables in use it may stand for. */
+export interface Correction {
+  typed: string
+  known: boolean
+  nearest: string[]
+}
+
+/**
+ * The tiers a search runs, from the cursor's tier on, given the corrections of the syllables not in use.
+ * A name with a syllable nobody's name has cannot be found by the syllable tiers, so those are skipped,
+ * and the corrected tier needs a correction for each such syllable. When every syllable is in use but no
+ * name has them all (a slip can make another syllable in use: "anh" for "an"), the corrected tier lets each
+ * syllable in turn stand for its neighbours; the repository runs it then only when nothing matched as typed.
+ */
+export function tiersToRun(from: SearchTier, unknownCorrections: readonly Correction[]): SearchTier[] {
+  const unknown = unknownCorrections.length > 0
+  const correctable = unknownCorrections.every((correction) => correction.nearest.length > 0)
+  return searchTiers.slice(searchTiers.indexOf(from)).filter((tier) => {
+    if (tier === 'corrected') return correctable
+    if (tier === 'similar') return true
+    return !unknown
+  })
+}

@@ -1,0 +1,75 @@
+import t from 'tap'
+import {
+  nearestSyllables,
+  searchTerms,
+  slipDistance,
+  slipsAllowed,
+  tiersToRun,
+  type Correction,
+} from '../../../src/modules/children/search-rules.js'
+
+t.test('the syllables of a query and its given name', async (t) => {
+  const cases: [string, string[], string][] = [
+    ['nguyen van an', ['nguyen', 'van', 'an'], 'an'],
+    ['an', ['an'], 'an'],
+    ['nguyen  an', ['nguyen', 'an'], 'an'],
+    ['an an', ['an'], 'an'],
+    ['', [], ''],
+  ]
+  for (const [folded, syllables, givenName] of cases) t.same(searchTerms(folded), { syllables, givenName }, folded)
+})
+
+t.test('slips between syllables: insertions, deletions, replacements and swaps count one each', async (t) => {
+  const cases: [string, string, number][] = [
+    ['van', 'van', 0],
+    ['vna', 'van', 1],
+    ['ngyuen', 'nguyen', 1],
+    ['nguen', 'nguyen', 1],
+    ['nguyenn', 'nguyen', 1],
+    ['nguyrn', 'nguyen', 1],
+    ['an', 'anh', 1],
+    ['tran', 'tuan', 1],
+    ['binh', 'minh', 1],
+    ['abc', 'cba', 2],
+    ['', 'an', 2],
+  ]
+  for (const [a, b, expected] of cases) {
+    t.equal(slipDistance(a, b), expected, `${a} → ${b}`)
+    t.equal(slipDistance(b, a), expected, `${b} → ${a}`)
+  }
+  t.same([slipsAllowed('an'), slipsAllowed('van'), slipsAllowed('binh'), slipsAllowed('nguyen')], [1, 1, 2, 2])
+})
+
+t.test('the syllables in use a syllable typed may stand for', async (t) => {
+  const vocabulary = ['an', 'anh', 'binh', 'khanh', 'khang', 'minh', 'nguyen', 'nguyet', 'thanh', 'van', 'vinh', 'vu']
+  const cases: [string, boolean, string[], string][] = [
+    ['vna', false, ['van'], 'a swap'],
+    ['ngyuen', false, ['nguyen'], 'a swap in a long syllable'],
+    ['nguyrn', false, ['nguyen'], 'a neighbouring key'],
+    ['bihn', false, ['binh'], 'the nearest only: binh (1) not minh (2)'],
+    ['xyz', false, [], 'nothing near'],
+    ['kha', true, ['khang', 'khanh'], 'unfinished: the syllables it begins'],
+    ['kha', false, [], 'not the last syllable: no completion'],
+    ['nguye', true, ['nguyen', 'nguyet'], 'one slip away and begun alike'],
+    ['vn', true, ['an', 'van', 'vu'], 'one slip each; nothing in use begins with it'],
+    ['vi', true, ['vinh', 'vu'], 'one slip (vu) and begun (vinh)'],
+  ]
+  for (const [typed, unfinished, expected, why] of cases)
+    t.same(nearestSyllables(typed, vocabulary, unfinished), expected, why)
+  const many = Array.from({ length: 30 }, (_, i) => `b${String(i).padStart(2, '0')}`)
+  t.equal(nearestSyllables('b', many, true).length, 20, 'at most 20 stand in for one syllable')
+})
+
+t.test('the tiers a search runs', async (t) => {
+  const corrected: Correction[] = [{ typed: 'vna', known: false, nearest: ['van'] }]
+  const hopeless: Correction[] = [{ typed: 'xyz', known: false, nearest: [] }]
+  const cases: [string, Parameters<typeof tiersToRun>[0], Correction[], string[]][] = [
+    ['every syllable in use', 'exact', [], ['exact', 'given_name', 'all_syllables', 'corrected', 'similar']],
+    ['resuming in a tier', 'all_syllables', [], ['all_syllables', 'corrected', 'similar']],
+    ['a syllable corrected', 'exact', corrected, ['corrected', 'similar']],
+    ['a syllable nothing is near', 'exact', hopeless, ['similar']],
+    ['two, one beyond correction', 'exact', [...corrected, ...hopeless], ['similar']],
+    ['resuming among the similar', 'similar', corrected, ['similar']],
+  ]
+  for (const [why, from, corrections, expected] of cases) t.same(tiersToRun(from, corrections), expected, why)
+})
