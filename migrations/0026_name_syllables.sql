@@ -14,16 +14,37 @@ CREATE TABLE "name_syllables" ("syllable" text PRIMARY KEY NOT NULL);
 INSERT INTO "name_syllables" ("syllable")
   SELECT DISTINCT unnest("name_syllables") FROM "children" ORDER BY 1 ON CONFLICT DO NOTHING;
 --> statement-breakpoint
-GRANT SELECT, INSERT ON "name_syllables" TO cps_app;
+-- The application reads the vocabulary; only the triggers below (as the owner) add to it.
+GRANT SELECT ON "name_syllables" TO cps_app;
 --> statement-breakpoint
--- Once per statement, from the rows it wrote: an import batch adds its new syllables in one insert. In
--- syllable order, so that two writers adding the same new syllables wait for each other, never deadlock.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "name_syllables" FROM cps_app;
+--> statement-breakpoint
+-- Once per inserting statement, from the rows it wrote: an import batch adds its new syllables in one
+-- insert. Only syllables not yet listed are inserted, so a writer waits for another only when both add the
+-- same new syllable at once (rare: the vocabulary of names is small and soon complete).
 CREATE OR REPLACE FUNCTION cps_note_name_syllables() RETURNS trigger
-  LANGUAGE plpgsql
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
   AS $$
 BEGIN
   INSERT INTO name_syllables (syllable)
-    SELECT DISTINCT unnest(name_syllables) FROM written ORDER BY 1
+    SELECT DISTINCT typed.syllable FROM written, unnest(written.name_syllables) AS typed(syllable)
+    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable)
+    ORDER BY 1
+    ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- A renamed child, row by row and only when the name changed: the registry's other updates (coverage,
+-- status, moves) never reach it.
+CREATE OR REPLACE FUNCTION cps_note_renamed_syllables() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$
+BEGIN
+  INSERT INTO name_syllables (syllable)
+    SELECT DISTINCT typed.syllable FROM unnest(NEW.name_syllables) AS typed(syllable)
+    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable)
+    ORDER BY 1
     ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
@@ -32,10 +53,10 @@ $$;
 CREATE TRIGGER "children_name_syllables_insert" AFTER INSERT ON "children"
   REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cps_note_name_syllables();
 --> statement-breakpoint
-CREATE TRIGGER "children_name_syllables_update" AFTER UPDATE ON "children"
-  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cps_note_name_syllables();
+CREATE TRIGGER "children_name_syllables_rename" AFTER UPDATE OF "full_name" ON "children"
+  FOR EACH ROW WHEN (OLD."full_name" IS DISTINCT FROM NEW."full_name") EXECUTE FUNCTION cps_note_renamed_syllables();
 --> statement-breakpoint
--- The children in the caller's jurisdiction by the same predicate as row-level security (cps_in_scope),
+-- The children in the caller's jurisdiction by the same predicate as row-level security (migration 0010),
 -- for the name search. Row-level security lets only leakproof conditions run before its own, and the
 -- name conditions (array containment, trigram similarity) are not leakproof: under it the planner reads
 -- every row of the table. Through this view, owned by the tables' owner, the scope is a plain condition
@@ -43,6 +64,11 @@ CREATE TRIGGER "children_name_syllables_update" AFTER UPDATE ON "children"
 -- depends on a row's values, so evaluating them before the scope reveals nothing; the service's own
 -- scope condition stays in every query beside it.
 CREATE VIEW "children_in_scope" AS
-  SELECT * FROM "children" WHERE cps_in_scope("ward_code", "residential_group_code");
+  SELECT * FROM "children"
+  WHERE (SELECT cps_scope_all()) OR "ward_code" = ANY ((SELECT cps_scope_wards())::text[])
+     OR "residential_group_code" = ANY ((SELECT cps_scope_groups())::text[]);
 --> statement-breakpoint
+-- Read only: the view is updatable, and writes through it would run as its owner, around row-level security.
 GRANT SELECT ON "children_in_scope" TO cps_app;
+--> statement-breakpoint
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "children_in_scope" FROM cps_app;

@@ -8,7 +8,7 @@ import type { Static } from 'typebox'
 import { requestActor } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
-import { conflict, notFound, type FieldError } from '../../platform/problem.js'
+import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
 import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
@@ -30,7 +30,7 @@ import {
   type ChildRow,
 } from './repository.js'
 import { foldName, normaliseBirth, personalIdWarnings, type RegistryWarning } from './rules.js'
-import { searchTiers } from './search-rules.js'
+import { searchCursorFits, searchTiers } from './search-rules.js'
 import type { CreateChildBody, ListChildrenQuery, UpdateChildBody } from './schemas.js'
 import {
   assertSensitiveWriteAllowed,
@@ -253,6 +253,10 @@ export async function childPage(work: Work, query: Static<typeof ListChildrenQue
   const folded = q === undefined ? undefined : foldName(q)
   const filter = { ...rest, group: groupCode, q: folded, asOf, unitScope: unitFilterScope(await work.unitTree(), unit) }
   const after = decodeCursor(cursor, folded ? ['integer', 'text', 'uuid'] : ['text', 'uuid'])
+  if (folded && after && !searchCursorFits(Number(after[0]), String(after[1])))
+    throw badRequest('invalid_cursor', 'The cursor is not one this service issued for this list.', [
+      { location: 'querystring', pointer: '/cursor', message: 'is not a valid cursor', code: 'invalid_cursor' },
+    ])
   const rows = await listChildren(work.tx, work.scope, filter, { sensitive, after, limit: limit + 1 })
   const page = toPage(rows, limit, (row) =>
     row.match ? [searchTiers.indexOf(row.match.tier), row.match.key, row.id] : [row.nameFolded ?? '', row.id],

@@ -10,10 +10,13 @@
 export const searchTiers = ['exact', 'given_name', 'all_syllables', 'corrected', 'similar'] as const
 export type SearchTier = (typeof searchTiers)[number]
 
-/** The syllables of a folded query (each once, in the order typed) and its last one, the given name. */
+/** A name has a handful of syllables; a query of more is cut here, so that no search corrects dozens. */
+const mostSyllables = 8
+
+/** The syllables of a folded query (each once, in the order typed, at most 8) and the last typed, the given name. */
 export function searchTerms(folded: string): { syllables: string[]; givenName: string } {
-  const syllables = [...new Set(folded.split(' ').filter((syllable) => syllable !== ''))]
-  return { syllables, givenName: syllables.at(-1) ?? '' }
+  const typed = folded.split(' ').filter((syllable) => syllable !== '')
+  return { syllables: [...new Set(typed)].slice(0, mostSyllables), givenName: typed.at(-1) ?? '' }
 }
 
 /**
@@ -50,7 +53,7 @@ const nearestLimit = 20
 
 /**
  * The syllables in use a syllable typed may stand for: those the fewest slips away (within slipsAllowed),
- * and for the last syllable typed, which may be unfinished, those it begins. Alphabetical, at most 20.
+ * then, for the last syllable typed, which may be unfinished, the shortest it begins. At most 20.
  */
 export function nearestSyllables(typed: string, vocabulary: readonly string[], unfinished: boolean): string[] {
   let best = slipsAllowed(typed)
@@ -63,8 +66,12 @@ export function nearestSyllables(typed: string, vocabulary: readonly string[], u
       nearest = [syllable]
     } else if (distance === best) nearest.push(syllable)
   }
-  const begun = unfinished ? vocabulary.filter((syllable) => syllable.startsWith(typed)) : []
-  return [...new Set([...nearest, ...begun])].sort().slice(0, nearestLimit)
+  const begun = unfinished
+    ? vocabulary
+        .filter((syllable) => syllable.startsWith(typed) && !nearest.includes(syllable))
+        .sort((a, b) => a.length - b.length || a.localeCompare(b))
+    : []
+  return [...nearest.sort(), ...begun].slice(0, nearestLimit)
 }
 
 /** A syllable typed, whether any child's name has it, and the syllables in use it may stand for. */
@@ -89,4 +96,12 @@ export function tiersToRun(from: SearchTier, unknownCorrections: readonly Correc
     if (tier === 'similar') return true
     return !unknown
   })
+}
+
+/** Whether a search cursor's tier is one of the tiers, and its key one that tier issues (a distance for the similar). */
+export function searchCursorFits(tier: number, key: string): boolean {
+  if (!Number.isInteger(tier) || tier < 0 || tier >= searchTiers.length) return false
+  if (searchTiers[tier] !== 'similar') return true
+  const distance = Number(key)
+  return /^[0-9.e+-]+$/i.test(key) && Number.isFinite(distance) && distance >= 0 && distance <= 1
 }

@@ -3,6 +3,7 @@ import {
   nearestSyllables,
   searchTerms,
   slipDistance,
+  searchCursorFits,
   slipsAllowed,
   tiersToRun,
   type Correction,
@@ -14,6 +15,8 @@ t.test('the syllables of a query and its given name', async (t) => {
     ['an', ['an'], 'an'],
     ['nguyen  an', ['nguyen', 'an'], 'an'],
     ['an an', ['an'], 'an'],
+    ['an van an', ['an', 'van'], 'an'],
+    ['a b c d e f g h i j', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 'j'],
     ['', [], ''],
   ]
   for (const [folded, syllables, givenName] of cases) t.same(searchTerms(folded), { syllables, givenName }, folded)
@@ -52,10 +55,15 @@ t.test('the syllables in use a syllable typed may stand for', async (t) => {
     ['kha', false, [], 'not the last syllable: no completion'],
     ['nguye', true, ['nguyen', 'nguyet'], 'one slip away and begun alike'],
     ['vn', true, ['an', 'van', 'vu'], 'one slip each; nothing in use begins with it'],
-    ['vi', true, ['vinh', 'vu'], 'one slip (vu) and begun (vinh)'],
+    ['vi', true, ['vu', 'vinh'], 'one slip (vu) first, then begun (vinh)'],
   ]
   for (const [typed, unfinished, expected, why] of cases)
     t.same(nearestSyllables(typed, vocabulary, unfinished), expected, why)
+  t.same(
+    nearestSyllables('th', ['ta', 'te', 'tha', 'thac', 'thu', 'thuy', 'tho', 'thuong'], true),
+    ['ta', 'te', 'tha', 'tho', 'thu', 'thac', 'thuy', 'thuong'],
+    'the nearest first, then what it begins, shortest first',
+  )
   const many = Array.from({ length: 30 }, (_, i) => `b${String(i).padStart(2, '0')}`)
   t.equal(nearestSyllables('b', many, true).length, 20, 'at most 20 stand in for one syllable')
 })
@@ -72,4 +80,19 @@ t.test('the tiers a search runs', async (t) => {
     ['resuming among the similar', 'similar', corrected, ['similar']],
   ]
   for (const [why, from, corrections, expected] of cases) t.same(tiersToRun(from, corrections), expected, why)
+})
+
+t.test('a search cursor: a tier there is, and for the similar a distance', async (t) => {
+  const cases: [number, string, boolean][] = [
+    [0, 'nguyen van an', true],
+    [3, 'tran van an', true],
+    [4, '0.42857143', true],
+    [4, '1', true],
+    [4, 'abc', false],
+    [4, '1e99', false],
+    [4, '-0.5', false],
+    [5, 'x', false],
+    [-1, 'x', false],
+  ]
+  for (const [tier, key, expected] of cases) t.equal(searchCursorFits(tier, key), expected, `${tier} ${key}`)
 })

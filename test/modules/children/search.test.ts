@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { queryRows } from '../../../src/db/client.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, otherWardToday, province, wardToday } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
@@ -174,8 +176,13 @@ t.test('pages run across the tiers without a gap or a repeat', async (t) => {
     url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify([9, 'x', anFirst])).toString('base64url')}`,
     headers: officer.headers,
   })
-  t.equal(tampered.statusCode, 200, 'a cursor past the last tier: an empty page')
-  t.same(tampered.json().items, [])
+  t.equal(tampered.statusCode, 400, 'a cursor past the last tier')
+  t.equal(tampered.json().code, 'invalid_cursor')
+  const notADistance = await app.inject({
+    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify([4, 'abc', anFirst])).toString('base64url')}`,
+    headers: officer.headers,
+  })
+  t.same([notADistance.statusCode, notADistance.json().code], [400, 'invalid_cursor'], 'never a database error')
   const foreign = await app.inject({
     url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify(['x', anFirst])).toString('base64url')}`,
     headers: officer.headers,
@@ -189,4 +196,27 @@ t.test('a search is audited by the filters it used, never the name typed', async
   const [event] = audit.json().items
   t.same(event.details.filters, ['q', 'sex'])
   t.notMatch(JSON.stringify(event), /nguyen|Nguyễn/i)
+})
+
+t.test('a renamed child is found by the new name, whose syllables join those in use', async (t) => {
+  const renamed = await app.inject({
+    method: 'PATCH',
+    url: `/v1/children/${khoa}`,
+    headers: { ...officer.headers, 'if-match': '"1"' },
+    payload: { fullName: 'Phạm Minh Khuê' },
+  })
+  t.equal(renamed.statusCode, 200)
+  t.same(await search('khue'), [{ id: khoa, match: 'given_name' }])
+  t.same(await search('Pham Minh Khue'), [{ id: khoa, match: 'exact' }])
+})
+
+t.test('the application may read the view and the syllables in use, never write them', async (t) => {
+  const [row] = await queryRows<Record<string, boolean>>(
+    app.database.db,
+    sql`select has_table_privilege('cps_app', 'children_in_scope', 'SELECT') as view_read,
+               has_table_privilege('cps_app', 'children_in_scope', 'INSERT, UPDATE, DELETE, TRUNCATE') as view_write,
+               has_table_privilege('cps_app', 'name_syllables', 'SELECT') as syllables_read,
+               has_table_privilege('cps_app', 'name_syllables', 'INSERT, UPDATE, DELETE, TRUNCATE') as syllables_write`,
+  )
+  t.same(row, { view_read: true, view_write: false, syllables_read: true, syllables_write: false })
 })
