@@ -1212,11 +1212,7 @@ export async function generate(options: GenerateOptions): Promise<GeneratedSumma
     .query('set session_replication_role = replica')
     .then(() => tallies.query('select cps_rebuild_registry_tallies()'))
     // The statement trigger that keeps the syllables in use was off too.
-    .then(() =>
-      tallies.query(
-        'insert into name_syllables select distinct unnest(name_syllables) from children order by 1 on conflict do nothing',
-      ),
-    )
+    .then(() => tallies.query('insert into name_syllables select distinct unnest(name_syllables) from children'))
     .finally(() => tallies.end())
   phase(
     'registry tallies rebuilt (coverage of every child, counts by ward, sex, birth date and coverage); syllables in use listed',

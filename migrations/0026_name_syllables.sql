@@ -9,10 +9,14 @@ ALTER TABLE "children" ADD COLUMN "name_syllables" text[] GENERATED ALWAYS AS (s
 --> statement-breakpoint
 CREATE INDEX "children_name_syllables_idx" ON "children" USING gin ("name_syllables");
 --> statement-breakpoint
-CREATE TABLE "name_syllables" ("syllable" text PRIMARY KEY NOT NULL);
+-- No unique key: two writers adding the same new syllable at once must not wait for each other (writers
+-- of the registry never do, see migration 0015), so such a syllable may be listed twice; readers take
+-- distinct values.
+CREATE TABLE "name_syllables" ("syllable" text NOT NULL);
 --> statement-breakpoint
-INSERT INTO "name_syllables" ("syllable")
-  SELECT DISTINCT unnest("name_syllables") FROM "children" ORDER BY 1 ON CONFLICT DO NOTHING;
+CREATE INDEX "name_syllables_syllable_idx" ON "name_syllables" ("syllable");
+--> statement-breakpoint
+INSERT INTO "name_syllables" ("syllable") SELECT DISTINCT unnest("name_syllables") FROM "children";
 --> statement-breakpoint
 -- The application reads the vocabulary; only the triggers below (as the owner) add to it.
 GRANT SELECT ON "name_syllables" TO cps_app;
@@ -20,17 +24,14 @@ GRANT SELECT ON "name_syllables" TO cps_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "name_syllables" FROM cps_app;
 --> statement-breakpoint
 -- Once per inserting statement, from the rows it wrote: an import batch adds its new syllables in one
--- insert. Only syllables not yet listed are inserted, so a writer waits for another only when both add the
--- same new syllable at once (rare: the vocabulary of names is small and soon complete).
+-- insert, and only those not yet listed.
 CREATE OR REPLACE FUNCTION cps_note_name_syllables() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
   AS $$
 BEGIN
   INSERT INTO name_syllables (syllable)
     SELECT DISTINCT typed.syllable FROM written, unnest(written.name_syllables) AS typed(syllable)
-    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable)
-    ORDER BY 1
-    ON CONFLICT DO NOTHING;
+    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable);
   RETURN NULL;
 END
 $$;
@@ -43,9 +44,7 @@ CREATE OR REPLACE FUNCTION cps_note_renamed_syllables() RETURNS trigger
 BEGIN
   INSERT INTO name_syllables (syllable)
     SELECT DISTINCT typed.syllable FROM unnest(NEW.name_syllables) AS typed(syllable)
-    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable)
-    ORDER BY 1
-    ON CONFLICT DO NOTHING;
+    WHERE NOT EXISTS (SELECT 1 FROM name_syllables known WHERE known.syllable = typed.syllable);
   RETURN NULL;
 END
 $$;

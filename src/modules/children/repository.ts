@@ -124,7 +124,7 @@ async function correctionsFor(
     (
       await queryRows<{ syllable: string }>(
         db,
-        sql`select syllable from name_syllables where syllable = any(${textArray(syllables)})`,
+        sql`select distinct syllable from name_syllables where syllable = any(${textArray(syllables)})`,
       )
     ).map((row) => row.syllable),
   )
@@ -138,7 +138,7 @@ async function correctionsFor(
   const vocabulary = (
     await queryRows<{ syllable: string }>(
       db,
-      sql`select syllable from name_syllables where length(syllable) between ${shortest} and ${longest}${begun}`,
+      sql`select distinct syllable from name_syllables where length(syllable) between ${shortest} and ${longest}${begun}`,
     )
   ).map((row) => row.syllable)
   return targets.map((typed) => ({
