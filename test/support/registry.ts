@@ -47,3 +47,29 @@ export function incidentReport(child: { id: string; wardCode: string }, override
     ...overrides,
   }
 }
+
+/**
+ * Records an incident of `child` as `account` on `day` (Hanoi): the clock set to 10:00 that day, the incident
+ * at 08:00, detected at 08:30; `overrides` win. Returns the created incident (fails the caller's test on error).
+ */
+export async function recordIncidentOn(
+  { app, clock }: TestApp,
+  account: TestAccount,
+  child: { id: string; wardCode: string },
+  day: string,
+  overrides: Record<string, unknown> = {},
+) {
+  clock.set(`${day}T10:00:00+07:00`)
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/incidents',
+    headers: account.headers,
+    payload: incidentReport(child, {
+      occurredAt: `${day}T08:00:00+07:00`,
+      detectedAt: `${day}T08:30:00+07:00`,
+      ...overrides,
+    }),
+  })
+  if (response.statusCode !== 201) throw new Error(`recording the incident failed: ${response.statusCode}`)
+  return response.json<{ id: string; writtenReport: { required: boolean }; [key: string]: unknown }>()
+}

@@ -3,7 +3,7 @@ import { applyCaseStepRulesReference } from '../../../src/modules/incidents/step
 import { loadCaseStepRules } from '../../../src/reference/index.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
-import { incidentReport, registerChild } from '../../support/registry.js'
+import { recordIncidentOn, registerChild } from '../../support/registry.js'
 
 // Two cases, received on Thursday 13 and Friday 14 June 2024; then an administrator publishes a
 // correction of the step deadlines effective from 14 June.
@@ -13,20 +13,7 @@ const admin = await accountFor(ctx, { role: 'district_admin', units: [province] 
 const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
 const child = await registerChild(ctx, officer, { fullName: 'Phạm Thị Hạn', address: { wardCode: wardA } })
 
-const record = async (day: string) => {
-  clock.set(`${day}T10:00:00+07:00`)
-  const response = await app.inject({
-    method: 'POST',
-    url: '/v1/incidents',
-    headers: officer.headers,
-    payload: incidentReport(
-      { id: child.id, wardCode: wardA },
-      { occurredAt: `${day}T08:00:00+07:00`, detectedAt: `${day}T08:30:00+07:00` },
-    ),
-  })
-  if (response.statusCode !== 201) throw new Error(`recording the incident failed: ${response.statusCode}`)
-  return response.json<{ id: string }>().id
-}
+const record = async (day: string) => (await recordIncidentOn(ctx, officer, { id: child.id, wardCode: wardA }, day)).id
 const before = await record('2024-06-13')
 let after = ''
 const planDue = async (id: string) => {

@@ -4,7 +4,7 @@ import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { loadCaseStepRules } from '../../../src/reference/index.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA } from '../../support/auth.js'
-import { incidentReport, registerChild } from '../../support/registry.js'
+import { recordIncidentOn, registerChild } from '../../support/registry.js'
 
 // The kinds the 24-hour written-report duty covers are versioned case rules: an administrator narrows
 // them from a date, cases received before keep the duty they had, and every figure reads the same answer.
@@ -14,20 +14,8 @@ const admin = await accountFor(ctx, { role: 'district_admin', units: [province] 
 const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
 const child = await registerChild(ctx, officer, { fullName: 'Đỗ Thị Phạm Vi', address: { wardCode: wardA } })
 
-const record = async (day: string, kind: string) => {
-  clock.set(`${day}T10:00:00+07:00`)
-  const response = await app.inject({
-    method: 'POST',
-    url: '/v1/incidents',
-    headers: officer.headers,
-    payload: incidentReport(
-      { id: child.id, wardCode: wardA },
-      { kind, occurredAt: `${day}T08:00:00+07:00`, detectedAt: `${day}T08:30:00+07:00` },
-    ),
-  })
-  if (response.statusCode !== 201) throw new Error(`recording the incident failed: ${response.statusCode}`)
-  return response.json<{ id: string; writtenReport: { required: boolean } }>()
-}
+const record = (day: string, kind: string) =>
+  recordIncidentOn(ctx, officer, { id: child.id, wardCode: wardA }, day, { kind })
 const writtenReport = async (id: string) =>
   (await app.inject({ url: `/v1/incidents/${id}`, headers: officer.headers })).json().writtenReport as {
     required: boolean
