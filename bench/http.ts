@@ -3,7 +3,9 @@
  *   read:  GET /v1/children/{id} as a ward officer (token check, principal, scope, row-level security,
  *          audit event in the same transaction) vs a bare Fastify + pg server doing the same primary-key
  *          SELECT on the same database;
- *   write: POST /v1/incidents under load.
+ *   write: POST /v1/incidents and POST /v1/children vs a bare Fastify + pg server that writes the same rows
+ *          in one transaction (an incident, its child link, its receipt step, the audit event and the outbox
+ *          event; a child, its first revision, the audit event and the outbox event).
  * The two reads alternate for several rounds and the ratio compares their medians: on a 2-core machine
  * one run of either moves by ±20% with what else the kernel and PostgreSQL happen to be doing.
  * npx tsx bench/http.ts [--children 1000000] [--reuse] [--duration 10] [--rounds 3] [--connections 32]
@@ -17,6 +19,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
 import { insertUser } from '../src/modules/users/repository.js'
+import { postgresCpu, postgresCpuSince } from './support/cpu.js'
 import { benchSecretsKey, defaultServerUrl } from './support/database.js'
 import { benchDataset } from './support/dataset.js'
 import { parseOptions, table } from './support/stats.js'
@@ -90,6 +93,97 @@ bare.get<{ Params: { id: string } }>('/bare/children/:id', async (request, reply
   if (!rows[0]) return reply.code(404).send({ status: 404 })
   return rows[0]
 })
+// The rows each creation writes, in one transaction on one connection, with none of the checks.
+bare.post<{ Body: { childId: string } }>('/bare/incidents', async (request, reply) => {
+  const client = await owner.connect()
+  try {
+    await client.query('begin')
+    const now = new Date()
+    const { rows } = await client.query<{ id: string }>(
+      `insert into incidents (province_code, ward_code, kind, occurred_at, occurred_at_precision, detected_at, channel,
+         written_report_required, written_report_due_at, written_report_basis, received_at, next_step, next_step_due_at,
+         created_at, updated_at)
+       values ('01', $1, 'violence', $2, 'exact', $3, 'phone', true, $4, 'detected', $3, 'initial_assessment', $4, $5, $5)
+       returning id`,
+      [
+        todaysWard,
+        new Date(now.getTime() - 3_600_000),
+        new Date(now.getTime() - 1_800_000),
+        new Date(now.getTime() + 86_400_000),
+        now,
+      ],
+    )
+    const incidentId = rows[0]!.id
+    await client.query(
+      `insert into incident_children (incident_id, province_code, ward_code, child_id, sex, age_years, created_at)
+       values ($1, '01', $2, $3, 'female', 9, $4)`,
+      [incidentId, todaysWard, request.body.childId, now],
+    )
+    await client.query(
+      `insert into incident_steps (incident_id, province_code, ward_code, step, at, created_at) values ($1, '01', $2, 'receipt', $3, $3)`,
+      [incidentId, todaysWard, now],
+    )
+    await client.query(
+      `insert into audit_events (occurred_at, actor_type, actor_id, action, resource_type, resource_id, unit_code, request_id, outcome, details)
+       values ($1, 'user', $2, 'incident.create', 'incident', $3, $4, $5, 'success', '{"kind":"violence"}')`,
+      [now, officer.id, incidentId, todaysWard, request.id],
+    )
+    await client.query(
+      `insert into events (type, occurred_at, province_code, ward_code, resource_type, resource_id, data)
+       values ('incident.created', $1, '01', $2, 'incident', $3, $4)`,
+      [now, todaysWard, incidentId, JSON.stringify({ incidentId, kind: 'violence', wardCode: todaysWard })],
+    )
+    await client.query('commit')
+    return reply.code(201).send({ id: incidentId })
+  } catch (error) {
+    await client.query('rollback')
+    throw error
+  } finally {
+    client.release()
+  }
+})
+bare.post<{ Body: { fullName: string } }>('/bare/children', async (request, reply) => {
+  const client = await owner.connect()
+  try {
+    await client.query('begin')
+    const now = new Date()
+    const { rows } = await client.query<{ id: string }>(
+      `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
+       values ('01', $1, $2, '2018-05-04', 'female', $3, $3) returning id`,
+      [todaysWard, request.body.fullName, now],
+    )
+    const childId = rows[0]!.id
+    await client.query(
+      `insert into child_revisions (child_id, province_code, ward_code, version, action, changes, changed_at, actor_id, request_id)
+       values ($1, '01', $2, 1, 'create', $3, $4, $5, $6)`,
+      [
+        childId,
+        todaysWard,
+        JSON.stringify([{ field: 'fullName', to: request.body.fullName }]),
+        now,
+        officer.id,
+        request.id,
+      ],
+    )
+    await client.query(
+      `insert into audit_events (occurred_at, actor_type, actor_id, action, resource_type, resource_id, unit_code, request_id, outcome)
+       values ($1, 'user', $2, 'child.create', 'child', $3, $4, $5, 'success')`,
+      [now, officer.id, childId, todaysWard, request.id],
+    )
+    await client.query(
+      `insert into events (type, occurred_at, province_code, ward_code, resource_type, resource_id, data)
+       values ('child.created', $1, '01', $2, 'child', $3, $4)`,
+      [now, todaysWard, childId, JSON.stringify({ childId, fullName: request.body.fullName, wardCode: todaysWard })],
+    )
+    await client.query('commit')
+    return reply.code(201).send({ id: childId })
+  } catch (error) {
+    await client.query('rollback')
+    throw error
+  } finally {
+    client.release()
+  }
+})
 await bare.listen({ host: '127.0.0.1', port: 0 })
 const barePort = (bare.server.address() as { port: number }).port
 
@@ -103,17 +197,27 @@ interface LoadResult {
   p99: number
   errors: number
   range?: string
+  /** CPU milliseconds per request: this process (the server and the load generator) and PostgreSQL. */
+  nodeCpuMs: number
+  postgresCpuMs: number | null
 }
 
 async function load(title: string, options: autocannon.Options, warmUp = true): Promise<LoadResult> {
   if (warmUp) await autocannon({ ...options, duration: 2 })
+  const nodeBefore = process.cpuUsage()
+  const postgresBefore = postgresCpu()
   const result = await autocannon({ ...options, duration })
+  const node = process.cpuUsage(nodeBefore)
+  const postgresUsed = postgresCpuSince(postgresBefore)
+  const requests = Math.max(1, result.requests.total)
   return {
     title,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    nodeCpuMs: (node.user + node.system) / 1000 / requests,
+    postgresCpuMs: postgresUsed === null ? null : (postgresUsed * 1000) / requests,
   }
 }
 
@@ -144,46 +248,80 @@ for (let round = 0; round < rounds; round++) {
 }
 const bareRead = median(bareRuns)
 const apiRead = median(apiRuns)
-const apiWrite = await load('POST /v1/incidents', {
-  url: `http://127.0.0.1:${appPort}`,
-  connections,
-  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  requests: [
-    {
-      method: 'POST',
-      setupRequest: (request) => ({
-        ...request,
-        path: '/v1/incidents',
-        body: JSON.stringify({
-          kind: 'violence',
-          occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
-          occurredAtPrecision: 'exact',
-          detectedAt: new Date(Date.now() - 1_800_000).toISOString(),
-          channel: 'phone',
-          address: { wardCode: todaysWard },
-          children: [{ childId: pickId() }],
-        }),
-      }),
-    },
-  ],
+const writeRequest = (title: string, port: number, path: string, body: () => unknown, headers = {}) =>
+  load(title, {
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    headers: { ...headers, 'content-type': 'application/json' },
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, path, body: JSON.stringify(body()) }) }],
+  })
+const incidentBody = () => ({
+  kind: 'violence',
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+  occurredAtPrecision: 'exact',
+  detectedAt: new Date(Date.now() - 1_800_000).toISOString(),
+  channel: 'phone',
+  address: { wardCode: todaysWard },
+  children: [{ childId: pickId() }],
 })
+let registered = 0
+// Distinct synthetic names, so the likely-duplicate check finds what it would on a normal day: little.
+const childBody = () => ({
+  fullName: `Nguyễn Thị Thử ${(registered++).toString(36)}`,
+  dateOfBirth: '2018-05-04',
+  sex: 'female',
+  address: { wardCode: todaysWard },
+})
+const auth = { authorization: `Bearer ${token}` }
+const bareIncident = await writeRequest(
+  'bare: the rows of an incident, one transaction',
+  barePort,
+  '/bare/incidents',
+  () => ({
+    childId: pickId(),
+  }),
+)
+const apiIncident = await writeRequest('POST /v1/incidents', appPort, '/v1/incidents', incidentBody, auth)
+const bareChild = await writeRequest(
+  'bare: the rows of a child, one transaction',
+  barePort,
+  '/bare/children',
+  childBody,
+)
+const apiChild = await writeRequest('POST /v1/children', appPort, '/v1/children', childBody, auth)
 
 console.log(
   table(
-    ['scenario', 'req/s', `req/s over ${rounds} runs`, 'p50', 'p99', 'errors/non-2xx'],
-    [bareRead, apiRead, apiWrite].map((r) => [
+    ['scenario', 'req/s', `req/s over ${rounds} runs`, 'p50', 'p99', 'errors/non-2xx', 'CPU/request: Node, PostgreSQL'],
+    [bareRead, apiRead, bareIncident, apiIncident, bareChild, apiChild].map((r) => [
       r.title,
       Math.round(r.rps).toLocaleString('en-US'),
       r.range ?? '',
       `${r.p50} ms`,
       `${r.p99} ms`,
       String(r.errors),
+      `${r.nodeCpuMs.toFixed(2)} ms, ${r.postgresCpuMs === null ? '–' : `${r.postgresCpuMs.toFixed(2)} ms`}`,
     ]),
   ),
 )
 console.log(
   `read ratio (API / bare, medians): ${(apiRead.rps / bareRead.rps).toFixed(2)} (goal ≥ 0.50); per round: ${apiRuns.map((run, index) => (run.rps / bareRuns[index]!.rps).toFixed(2)).join(', ')}`,
 )
+const ratio = (api: LoadResult, floor: LoadResult) => (api.rps / floor.rps).toFixed(2)
+console.log(
+  `write ratio, incident (API / bare): ${ratio(apiIncident, bareIncident)} (goal ≥ 0.50, p99 ≤ 100 ms: ${apiIncident.p99} ms)`,
+)
+console.log(`write ratio, child (API / bare): ${ratio(apiChild, bareChild)} (goal ≥ 0.50)`)
 await app.close()
 await bare.close()
+// Once both servers have answered every request they took, the children registered here go: the data set
+// is reused while it holds the children it was generated with. The index lets each deletion check that no
+// child was merged into it without reading the whole registry.
+const registeredHere = `select id from children where full_name like 'Nguyễn Thị Thử %'`
+await owner.query(
+  `create index if not exists bench_merged_into on children (merged_into) where merged_into is not null`,
+)
+await owner.query(`delete from child_revisions where child_id in (${registeredHere})`)
+await owner.query(`delete from children where id in (${registeredHere})`)
+await owner.query(`drop index bench_merged_into`)
 await owner.end()

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -21,6 +22,32 @@ export type Executor = Db | Tx
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as { rows: T[] }
   return result.rows
+}
+
+interface DrizzleInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
+  session: {
+    prepareQuery(
+      query: { sql: string; params: unknown[] },
+      fields: undefined,
+      name: string,
+      arrayMode: false,
+    ): { execute(): Promise<{ rows: unknown[] }> }
+  }
+}
+
+/**
+ * Raw SQL as a named prepared statement: on a server connection it is parsed and planned once, then each
+ * run only binds its values (the embedded database runs it as any other). For the few statements on the
+ * busiest write paths, whose text comes in a handful of shapes: every distinct text stays prepared on each
+ * connection that ran it. The name is the text's hash, so the same text always finds its statement.
+ */
+export async function queryPreparedRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const { dialect, session } = executor as unknown as DrizzleInternals
+  const built = dialect.sqlToQuery(query)
+  const name = `cps_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`
+  const result = await session.prepareQuery(built, undefined, name, false).execute()
+  return result.rows as T[]
 }
 
 /** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */

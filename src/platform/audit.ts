@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/client.js'
 
 type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failure'
@@ -105,6 +105,11 @@ export interface AuditRecord extends AuditEntry {
  */
 export async function appendAudit(executor: Executor, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return
+  await executor.execute(sql`select ${auditCall(records)}`)
+}
+
+/** The call that appends audit events, for a caller that runs it inside a statement of its own (writeTogether). */
+export function auditCall(records: readonly AuditRecord[]): SQL {
   const rows = records.map((record) => ({
     occurred_at: record.occurredAt.toISOString(),
     actor_type: record.actor.type,
@@ -119,7 +124,18 @@ export async function appendAudit(executor: Executor, records: readonly AuditRec
     outcome: record.outcome,
     details: record.details ?? null,
   }))
-  await executor.execute(sql`select cps_append_audit(${JSON.stringify(rows)}::jsonb)`)
+  return sql`cps_append_audit(${JSON.stringify(rows)}::jsonb)`
+}
+
+/** One audit event for the request's principal (or the actor named), the request marked as audited. */
+export function requestAuditRecord(request: FastifyRequest, entry: AuditEntry): AuditRecord {
+  request.auditWritten = true
+  return {
+    ...entry,
+    actor: entry.actor ?? requestActor(request),
+    occurredAt: request.server.clock.now(),
+    requestId: request.id,
+  }
 }
 
 /**
@@ -127,13 +143,5 @@ export async function appendAudit(executor: Executor, records: readonly AuditRec
  * transaction that does the work, so the event and the change (or the read) commit together.
  */
 export async function audit(executor: Executor, request: FastifyRequest, entry: AuditEntry): Promise<void> {
-  request.auditWritten = true
-  await appendAudit(executor, [
-    {
-      ...entry,
-      actor: entry.actor ?? requestActor(request),
-      occurredAt: request.server.clock.now(),
-      requestId: request.id,
-    },
-  ])
+  await appendAudit(executor, [requestAuditRecord(request, entry)])
 }

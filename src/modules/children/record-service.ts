@@ -5,7 +5,8 @@
  */
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { requestActor } from '../../platform/audit.js'
+import { writeTogether } from '../../db/together.js'
+import { auditCall, requestActor, requestAuditRecord } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
@@ -13,7 +14,7 @@ import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope, type Placement } from '../units/tree.js'
-import { recordEvent } from '../webhooks/repository.js'
+import { eventInsert, recordEvent } from '../webhooks/repository.js'
 import { diffFields, redactChanges, sensitiveChildFields, trackedChildFields } from './history.js'
 import {
   childIdWithPersonalId,
@@ -40,11 +41,12 @@ import {
   groupFilter,
   invalid,
   recordRevision,
+  revisionValues,
   toChild,
   toChildSummary,
   today,
 } from './service.js'
-import type { childRevisions } from './tables.js'
+import { childRevisions } from './tables.js'
 
 type CreateChildInput = Static<typeof CreateChildBody>
 type UpdateChildInput = Static<typeof UpdateChildBody>
@@ -200,20 +202,35 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     updatedBy: work.principal.id,
   })
   const changes = diffFields({}, row, trackedChildFields)
-  await recordRevision(work, row, {
-    action: 'create',
-    changes,
-    sensitive: changes.some((c) => sensitiveChildFields.has(c.field)),
+  // The revision, the audit event and the outbox event in one round trip.
+  await writeTogether(work.tx, {
+    writes: {
+      revision: work.tx
+        .insert(childRevisions)
+        .values(
+          revisionValues(work, row, {
+            action: 'create',
+            changes,
+            sensitive: changes.some((c) => sensitiveChildFields.has(c.field)),
+          }),
+        )
+        .getSQL(),
+      announced: eventInsert(childEvent('child.created', row, work.now, { source: row.source })),
+    },
+    returning: [],
+    calls: [
+      auditCall([
+        requestAuditRecord(work.request, {
+          action: 'child.create',
+          resourceType: 'child',
+          resourceId: row.id,
+          unitCode: row.wardCode,
+          outcome: 'success',
+          ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
+        }),
+      ]),
+    ],
   })
-  await work.audit({
-    action: 'child.create',
-    resourceType: 'child',
-    resourceId: row.id,
-    unitCode: row.wardCode,
-    outcome: 'success',
-    ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
-  })
-  await recordEvent(work.tx, childEvent('child.created', row, work.now, { source: row.source }))
   return {
     ...childView(work, row, { circumstances: [], care: [], cards: [] }),
     warnings: warningsFor(row),

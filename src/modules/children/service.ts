@@ -250,7 +250,16 @@ export async function recordRevision(
   child: RevisionSubject,
   revision: { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null },
 ): Promise<void> {
-  await insertRevision(work.tx, {
+  await insertRevision(work.tx, revisionValues(work, child, revision))
+}
+
+/** The revision row recordRevision writes, for a caller that writes it together with other rows. */
+export function revisionValues(
+  work: Work,
+  child: RevisionSubject,
+  revision: { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null },
+) {
+  return {
     childId: child.id,
     provinceCode: child.provinceCode,
     wardCode: child.wardCode,
@@ -264,5 +273,5 @@ export async function recordRevision(
     actorId: work.principal.id,
     actorName: work.principal.name,
     requestId: work.request.id,
-  })
+  }
 }

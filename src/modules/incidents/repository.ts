@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
-import type { Executor } from '../../db/client.js'
+import { queryRows, type Executor } from '../../db/client.js'
+import { rowFromJson } from '../../db/json-rows.js'
+import { writeTogether } from '../../db/together.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
@@ -111,9 +113,39 @@ export async function incidentDetails(db: Executor, id: string) {
   return { children, steps }
 }
 
-export async function insertIncident(tx: Executor, values: typeof incidents.$inferInsert): Promise<IncidentRow> {
-  const [row] = await tx.insert(incidents).values(values).returning()
-  return row!
+/**
+ * A new incident, its children and its receipt step, written in one statement with the calls and
+ * statements that must commit with them (its audit event, its outbox event): the write path an officer
+ * waits on, in one round trip.
+ */
+export async function insertIncidentTogether(
+  tx: Executor,
+  values: {
+    incident: typeof incidents.$inferInsert & { id: string }
+    children: (typeof incidentChildren.$inferInsert)[]
+    steps: (typeof incidentSteps.$inferInsert)[]
+    alongside: { writes: Record<string, SQL>; calls: SQL[] }
+  },
+): Promise<{ row: IncidentRow; children: IncidentChildRow[]; steps: IncidentStepRow[] }> {
+  const returned = await writeTogether(tx, {
+    writes: {
+      incident: tx.insert(incidents).values(values.incident).returning().getSQL(),
+      ...(values.children.length > 0
+        ? { children: tx.insert(incidentChildren).values(values.children).returning().getSQL() }
+        : {}),
+      steps: tx.insert(incidentSteps).values(values.steps).returning().getSQL(),
+      ...values.alongside.writes,
+    },
+    returning: values.children.length > 0 ? ['incident', 'children', 'steps'] : ['incident', 'steps'],
+    calls: values.alongside.calls,
+  })
+  const byCreationThenId = (a: IncidentChildRow, b: IncidentChildRow) =>
+    a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  return {
+    row: rowFromJson(incidents, returned.incident[0]!),
+    children: (returned.children ?? []).map((json) => rowFromJson(incidentChildren, json)).sort(byCreationThenId),
+    steps: returned.steps.map((json) => rowFromJson(incidentSteps, json)),
+  }
 }
 
 export async function updateIncident(
@@ -135,13 +167,6 @@ export async function updateIncident(
     )
     .returning()
   return row
-}
-
-export async function insertIncidentChildren(
-  tx: Executor,
-  rows: (typeof incidentChildren.$inferInsert)[],
-): Promise<void> {
-  if (rows.length > 0) await tx.insert(incidentChildren).values(rows)
 }
 
 export async function insertStep(tx: Executor, values: typeof incidentSteps.$inferInsert): Promise<IncidentStepRow> {
@@ -231,9 +256,28 @@ export async function listAlertEvents(
     .limit(page.limit)
 }
 
+/**
+ * The deadline rules read under each stamp (migration 0027), newest last: every request that counts a
+ * deadline needs them, and they change a few times a year. Kept per stamp rather than per database, since
+ * a stamp names one state of the rules wherever it is found; a few are kept for processes that serve more
+ * than one database (the tests).
+ */
+const rulesByStamp = new Map<string, DeadlineRules>()
+const stampsKept = 8
+
+async function rulesUnder(db: Executor, stamp: string): Promise<DeadlineRules> {
+  const kept = rulesByStamp.get(stamp)
+  if (kept) return kept
+  const rules = { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
+  rulesByStamp.set(stamp, rules)
+  if (rulesByStamp.size > stampsKept) rulesByStamp.delete(rulesByStamp.keys().next().value!)
+  return rules
+}
+
 /** The calendar and the case rules, read together for whatever counts a case's deadlines. */
 export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
-  return { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
+  const [row] = await queryRows<{ stamp: string }>(db, sql`select stamp from deadline_rules_stamp`)
+  return rulesUnder(db, row!.stamp)
 }
 
 /**
@@ -243,11 +287,11 @@ export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
  * (lockDeadlineRulesForChange): an incident written meanwhile is either counted with the change or reached
  * by its recomputation, never left with the old deadline. Called before the writer reads the incident it
  * changes, so that it never writes back what the change recomputed, nor waits for the lock holding a row
- * the change needs.
+ * the change needs. The lock and the stamp come in one round trip (cps_lock_deadline_rules_shared).
  */
 export async function loadDeadlineRulesForWrite(tx: Executor): Promise<DeadlineRules> {
-  await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext('deadline_rules'))`)
-  return loadDeadlineRules(tx)
+  const [row] = await queryRows<{ stamp: string }>(tx, sql`select cps_lock_deadline_rules_shared() as stamp`)
+  return rulesUnder(tx, row!.stamp)
 }
 
 /** Serialises a change to the calendar or the case rules against each other and against deadline counting. */

@@ -3,7 +3,9 @@
  * submitting the report, as scoped work (each function runs in the caller's transaction and scope; see
  * platform/work.ts) that the routes call. Case steps are in steps.ts, the deadline reports in deadlines.ts.
  */
+import { randomUUID } from 'node:crypto'
 import type { Static } from 'typebox'
+import { auditCall, requestAuditRecord } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
@@ -12,15 +14,13 @@ import { localDateOf } from '../calendar/rules.js'
 import { getChildRow } from '../children/repository.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
-import { recordEvent } from '../webhooks/repository.js'
+import { eventInsert } from '../webhooks/repository.js'
 import { assertSensitiveAllowed, kindProblems, receiptProblems, timeProblems } from './checks.js'
 import {
   getIncident,
   incidentDetails,
-  insertIncident,
-  insertIncidentChildren,
   insertIncidentRevision,
-  insertStep,
+  insertIncidentTogether,
   listIncidents,
   loadDeadlineRules,
   loadDeadlineRulesForWrite,
@@ -55,8 +55,9 @@ export async function presentIncident(
   work: Work,
   row: IncidentRow,
   loaded?: DeadlineRules,
+  written?: Awaited<ReturnType<typeof incidentDetails>>,
 ): Promise<PresentedIncident> {
-  const details = await incidentDetails(work.tx, row.id)
+  const details = written ?? (await incidentDetails(work.tx, row.id))
   const rules = loaded ?? (await loadDeadlineRules(work.tx))
   return { row, view: toIncident(row, details, canSeeIncidentDetails(work.principal), work.now, rules) }
 }
@@ -154,74 +155,76 @@ export async function recordIncident(
     residentialGroupCode: body.address.residentialGroupCode ?? null,
   }
   const receipt = { step: 'receipt' as const, at: receivedAt }
-  const row = await insertIncident(work.tx, {
-    ...unit,
-    kind: body.kind,
-    subKind: body.subKind ?? null,
-    occurredAt,
-    occurredAtPrecision: body.occurredAtPrecision,
-    detectedAt,
-    channel: body.channel,
-    phoneReportedAt,
-    emergency,
-    narrative: body.narrative ?? null,
-    perpetratorRelation: body.perpetratorRelation ?? null,
-    setting: body.setting ?? null,
-    injuryOutcome: body.injuryOutcome ?? null,
-    writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
-    writtenReportDueAt: deadline.dueAt,
-    writtenReportBasis: deadline.basis,
-    receivedAt,
-    ...nextStepFields({ emergency, receivedAt, status: 'open' }, [receipt], rules, now),
-    createdAt: now,
-    updatedAt: now,
-    createdBy: principal.id,
-    updatedBy: principal.id,
-  })
-  await insertIncidentChildren(
-    work.tx,
-    children.linked.map((child) => ({
+  const id = randomUUID()
+  const { row, ...written } = await insertIncidentTogether(work.tx, {
+    incident: {
+      id,
       ...unit,
-      incidentId: row.id,
+      kind: body.kind,
+      subKind: body.subKind ?? null,
+      occurredAt,
+      occurredAtPrecision: body.occurredAtPrecision,
+      detectedAt,
+      channel: body.channel,
+      phoneReportedAt,
+      emergency,
+      narrative: body.narrative ?? null,
+      perpetratorRelation: body.perpetratorRelation ?? null,
+      setting: body.setting ?? null,
+      injuryOutcome: body.injuryOutcome ?? null,
+      writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
+      writtenReportDueAt: deadline.dueAt,
+      writtenReportBasis: deadline.basis,
+      receivedAt,
+      ...nextStepFields({ emergency, receivedAt, status: 'open' }, [receipt], rules, now),
+      createdAt: now,
+      updatedAt: now,
+      createdBy: principal.id,
+      updatedBy: principal.id,
+    },
+    children: children.linked.map((child) => ({
+      ...unit,
+      incidentId: id,
       ...child,
       unregistered: child.unregistered as never,
       createdAt: now,
     })),
-  )
-  await insertStep(work.tx, {
-    ...unit,
-    incidentId: row.id,
-    ...receipt,
-    actorId: principal.id,
-    actorName: principal.name,
-    createdAt: now,
-  })
-  await work.audit({
-    action: 'incident.create',
-    resourceType: 'incident',
-    resourceId: row.id,
-    unitCode: row.wardCode,
-    outcome: 'success',
-    details: { kind: row.kind, ...(placement.historyAllowed ? { backfill: true } : {}) },
-  })
-  await recordEvent(work.tx, {
-    type: 'incident.created',
-    occurredAt: now,
-    unit,
-    resourceType: 'incident',
-    resourceId: row.id,
-    data: {
-      incidentId: row.id,
-      kind: row.kind,
-      wardCode: row.wardCode,
-      emergency,
-      occurredAt: row.occurredAt.toISOString(),
-      writtenReportRequired: row.writtenReportRequired,
-      writtenReportDueAt: row.writtenReportDueAt.toISOString(),
-      children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
+    steps: [{ ...unit, incidentId: id, ...receipt, actorId: principal.id, actorName: principal.name, createdAt: now }],
+    alongside: {
+      calls: [
+        auditCall([
+          requestAuditRecord(work.request, {
+            action: 'incident.create',
+            resourceType: 'incident',
+            resourceId: id,
+            unitCode: unit.wardCode,
+            outcome: 'success',
+            details: { kind: body.kind, ...(placement.historyAllowed ? { backfill: true } : {}) },
+          }),
+        ]),
+      ],
+      writes: {
+        announced: eventInsert({
+          type: 'incident.created',
+          occurredAt: now,
+          unit,
+          resourceType: 'incident',
+          resourceId: id,
+          data: {
+            incidentId: id,
+            kind: body.kind,
+            wardCode: unit.wardCode,
+            emergency,
+            occurredAt: occurredAt.toISOString(),
+            writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
+            writtenReportDueAt: deadline.dueAt.toISOString(),
+            children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
+          },
+        }),
+      },
     },
   })
-  return presentIncident(work, row, rules)
+  return presentIncident(work, row, rules, written)
 }
 
 /** A page of incidents in the caller's units (and `unit`), newest first. */

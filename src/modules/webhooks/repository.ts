@@ -28,22 +28,24 @@ export interface DomainEvent {
  * causes it. Returns false when an event with the same dedupe key already exists.
  */
 export async function recordEvent(tx: Executor, event: DomainEvent): Promise<boolean> {
+  const inserted = await queryRows<{ id: number | string }>(tx, eventInsert(event))
+  return inserted.length === 1
+}
+
+/** The statement recordEvent runs, for a caller that writes the event together with its change (writeTogether). */
+export function eventInsert(event: DomainEvent): SQL {
   // A sweep records the same once-per-thing event every run: checking first keeps a repeat from
   // drawing an id from the sequence, so the feed has no gap to wait on (see advanceCursor).
   const seen = event.dedupeKey
     ? sql`where not exists (select 1 from events where dedupe_key = ${event.dedupeKey})`
     : sql``
-  const inserted = await queryRows<{ id: number | string }>(
-    tx,
-    sql`insert into events (type, occurred_at, province_code, ward_code, residential_group_code, resource_type, resource_id, data, dedupe_key)
+  return sql`insert into events (type, occurred_at, province_code, ward_code, residential_group_code, resource_type, resource_id, data, dedupe_key)
         select ${event.type}, ${event.occurredAt.toISOString()}::timestamptz, ${event.unit.provinceCode}, ${event.unit.wardCode},
                ${event.unit.residentialGroupCode}, ${event.resourceType}, ${event.resourceId}, ${JSON.stringify(event.data)}::jsonb,
                ${event.dedupeKey ?? null}
         ${seen}
         on conflict (dedupe_key) do nothing
-        returning id`,
-  )
-  return inserted.length === 1
+        returning id`
 }
 
 const eventColumns = {
