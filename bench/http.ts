@@ -265,13 +265,19 @@ const incidentBody = () => ({
   children: [{ childId: pickId() }],
 })
 let registered = 0
-// Distinct synthetic names, so the likely-duplicate check finds what it would on a normal day: little.
-const childBody = () => ({
-  fullName: `Nguyễn Thị Thử ${(registered++).toString(36)}`,
-  dateOfBirth: '2018-05-04',
-  sex: 'female',
-  address: { wardCode: todaysWard },
-})
+// Distinct synthetic names, so that the likely-duplicate check finds what it would on a normal day (little),
+// made of syllables the registry already holds, so that the name-search vocabulary is left as it was.
+const syllables = ['An', 'Bình', 'Chi', 'Dung', 'Giang', 'Hà', 'Hạnh', 'Hoa', 'Hương', 'Lan', 'Linh', 'Mai']
+const childBody = () => {
+  const n = registered++
+  const pick = (place: number) => syllables[Math.floor(n / syllables.length ** place) % syllables.length]
+  return {
+    fullName: `Nguyễn Thị Thử ${pick(0)} ${pick(1)} ${pick(2)} ${pick(3)}`,
+    dateOfBirth: '2018-05-04',
+    sex: 'female',
+    address: { wardCode: todaysWard },
+  }
+}
 const auth = { authorization: `Bearer ${token}` }
 const bareIncident = await writeRequest(
   'bare: the rows of an incident, one transaction',

@@ -23,6 +23,8 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+REVOKE ALL ON FUNCTION cps_restamp_deadline_rules() FROM PUBLIC;
+--> statement-breakpoint
 CREATE TRIGGER "calendar_days_restamp" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "calendar_days"
   FOR EACH STATEMENT EXECUTE FUNCTION cps_restamp_deadline_rules();
 --> statement-breakpoint

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { lockDataDirectory } from './embedded-lock.js'
+import { sqlState } from './errors.js'
 import * as schema from './schema.js'
 
 type Schema = typeof schema
@@ -37,17 +38,35 @@ interface DrizzleInternals {
 }
 
 /**
+ * States that say a connection's prepared statement no longer fits the schema (changed by a migration
+ * while this process kept its connections) or is gone: cached plan must not change result type,
+ * prepared statement does not exist, parameter type mismatch.
+ */
+const staleStatementStates = new Set(['0A000', '26000', '42804'])
+/** Bumped when a statement went stale: every connection then prepares the statements afresh under new names. */
+let statementGeneration = 0
+
+/**
  * Raw SQL as a named prepared statement: on a server connection it is parsed and planned once, then each
  * run only binds its values (the embedded database runs it as any other). For the few statements on the
  * busiest write paths, whose text comes in a handful of shapes: every distinct text stays prepared on each
- * connection that ran it. The name is the text's hash, so the same text always finds its statement.
+ * connection that ran it. The name is the text's hash, so the same text always finds its statement. A
+ * server pooler in front must keep prepared statements per client (PgBouncer 1.21+ in transaction mode,
+ * `max_prepared_statements`; see docs/operations.md).
  */
 export async function queryPreparedRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const { dialect, session } = executor as unknown as DrizzleInternals
   const built = dialect.sqlToQuery(query)
-  const name = `cps_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`
-  const result = await session.prepareQuery(built, undefined, name, false).execute()
-  return result.rows as T[]
+  const generation = statementGeneration
+  const name = `cps_${generation}_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`
+  try {
+    const result = await session.prepareQuery(built, undefined, name, false).execute()
+    return result.rows as T[]
+  } catch (error) {
+    // This statement fails (its transaction is lost); the next run, on any connection, prepares anew.
+    if (staleStatementStates.has(sqlState(error) ?? '') && generation === statementGeneration) statementGeneration++
+    throw error
+  }
 }
 
 /** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */

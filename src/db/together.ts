@@ -2,7 +2,11 @@ import { sql, type SQL } from 'drizzle-orm'
 import { queryPreparedRows, type Executor } from './client.js'
 
 export interface TogetherWrites<Returned extends string> {
-  /** Data-modifying statements by name, each run as a WITH clause of the one statement. */
+  /**
+   * Data-modifying statements (INSERT, UPDATE, DELETE) by name, each run as a WITH clause of the one
+   * statement: PostgreSQL runs such a clause whether or not it is read, but would skip a plain SELECT
+   * (a function called for its effect goes in `calls`).
+   */
   writes: Readonly<Record<string, SQL>>
   /** The writes whose RETURNING rows come back, as JSON objects keyed by column name. */
   returning: readonly Returned[]
@@ -20,9 +24,11 @@ export async function writeTogether<Returned extends string>(
   executor: Executor,
   { writes, returning, calls = [] }: TogetherWrites<Returned>,
 ): Promise<Record<Returned, Record<string, unknown>[]>> {
-  const clauses = Object.entries(writes).map(([name, statement]) => sql`${sql.identifier(name)} as (${statement})`)
+  // Prefixed, so that no clause hides a table of the same name from the statements after it.
+  const clause = (name: string) => sql.identifier(`written_${name}`)
+  const clauses = Object.entries(writes).map(([name, statement]) => sql`${clause(name)} as (${statement})`)
   const returned = returning.map(
-    (name) => sql`${name}::text, (select coalesce(json_agg(written), '[]'::json) from ${sql.identifier(name)} written)`,
+    (name) => sql`${name}::text, (select coalesce(json_agg(written.*), '[]'::json) from ${clause(name)} written)`,
   )
   const effects = calls.map((call, index) => sql`, ${call} as ${sql.identifier(`call_${index}`)}`)
   const [row] = await queryPreparedRows<{ returned: Record<Returned, Record<string, unknown>[]> }>(

@@ -265,19 +265,27 @@ export async function listAlertEvents(
 const rulesByStamp = new Map<string, DeadlineRules>()
 const stampsKept = 8
 
-async function rulesUnder(db: Executor, stamp: string): Promise<DeadlineRules> {
+async function rulesUnder(db: Executor, stamp: string, locked: boolean): Promise<DeadlineRules> {
   const kept = rulesByStamp.get(stamp)
   if (kept) return kept
   const rules = { calendar: await loadWorkingCalendar(db), stepRules: await listStepRuleVersions(db) }
-  rulesByStamp.set(stamp, rules)
-  if (rulesByStamp.size > stampsKept) rulesByStamp.delete(rulesByStamp.keys().next().value!)
+  // Under the lock no change can commit meanwhile; without it, one may have committed after the stamp was
+  // read, and the rules read are then newer than the stamp: still right to answer with, not to keep.
+  if (locked || (await currentStamp(db)) === stamp) {
+    rulesByStamp.set(stamp, rules)
+    if (rulesByStamp.size > stampsKept) rulesByStamp.delete(rulesByStamp.keys().next().value!)
+  }
   return rules
+}
+
+async function currentStamp(db: Executor): Promise<string> {
+  const [row] = await queryRows<{ stamp: string }>(db, sql`select stamp from deadline_rules_stamp`)
+  return row!.stamp
 }
 
 /** The calendar and the case rules, read together for whatever counts a case's deadlines. */
 export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
-  const [row] = await queryRows<{ stamp: string }>(db, sql`select stamp from deadline_rules_stamp`)
-  return rulesUnder(db, row!.stamp)
+  return rulesUnder(db, await currentStamp(db), false)
 }
 
 /**
@@ -291,7 +299,7 @@ export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
  */
 export async function loadDeadlineRulesForWrite(tx: Executor): Promise<DeadlineRules> {
   const [row] = await queryRows<{ stamp: string }>(tx, sql`select cps_lock_deadline_rules_shared() as stamp`)
-  return rulesUnder(tx, row!.stamp)
+  return rulesUnder(tx, row!.stamp, true)
 }
 
 /** Serialises a change to the calendar or the case rules against each other and against deadline counting. */
