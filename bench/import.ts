@@ -65,22 +65,8 @@ const serverUrl = options.url ?? process.env.DATABASE_URL ?? defaultServerUrl
 const rows = options.rows ?? 100_000
 const largeRows = options['large-rows'] ?? 1_000_000
 const mode = (options.mode ?? 'partial') as ImportMode
-const wards = [
-  '00301',
-  '00304',
-  '00307',
-  '00310',
-  '00313',
-  '00316',
-  '00319',
-  '00322',
-  '00325',
-  '00328',
-  '00331',
-  '00334',
-  '00337',
-  '00340',
-]
+// Today's wards (since 1 July 2025): new records are filed there, the abolished wards take none.
+const wards = ['00301-2025', '00316-2025', '00322-2025', '00328-2025', '00331-2025', '00337-2025', '00340-2025']
 const header = [
   'externalId',
   'fullName',
@@ -343,7 +329,7 @@ async function main(): Promise<void> {
       username: 'bench-importer',
       displayName: 'Benchmark importer',
       role: 'district_officer',
-      units: ['008'],
+      units: wards,
       passwordHash: null,
       createdAt: now,
       updatedAt: now,
@@ -390,7 +376,7 @@ async function main(): Promise<void> {
     )
     const rate = first.rows / first.seconds
     process.stdout.write(
-      `\nfirst import: ${Math.round(rate).toLocaleString('en')} rows/s (target ≥ 20,000)${results[2] ? `; large file peak RSS ${results[2].peakMiB.toFixed(0)} MiB (limit 300)` : ''}\n`,
+      `\nfirst import: ${Math.round(rate).toLocaleString('en')} rows/s, ${(rate / (rows / writeSetSeconds[1]!)).toFixed(2)}× the write floor on 2 connections (goal ≥ 0.70)${results[2] ? `; large file peak RSS ${results[2].peakMiB.toFixed(0)} MiB (limit 300)` : ''}\n`,
     )
   } finally {
     await database.close()

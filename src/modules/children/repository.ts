@@ -160,8 +160,9 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
   const given = sql`${children.nameSyllables}[cardinality(${children.nameSyllables})] = ${terms.givenName}`
   switch (tier) {
     case 'exact':
-      // Equality written as a range: the trigram index also serves '=' (slowly, rechecking thousands of
-      // rows of a common name); a range it cannot serve, so the syllables' index finds the candidates.
+      // Equality written as a range: the trigram index would also serve '=' (slowly, rechecking thousands
+      // of rows of a common name) and cannot serve a range; the name-order index (migration 0028) reads
+      // the range in the order the page is answered in.
       return sql`${all} and ${children.nameFolded} between ${q} and ${q}`
     case 'given_name':
       return sql`${all} and ${given} and ${children.nameFolded} <> ${q}`
