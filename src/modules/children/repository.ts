@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import { queryPreparedRows, queryRows, type Db, type Executor } from '../../db/client.js'
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { queryRows, type Db, type Executor } from '../../db/client.js'
 import { rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
@@ -437,40 +437,29 @@ export async function findPossibleDuplicates(
   const similarInHousehold = candidate.householdId
     ? sql`(${children.householdId} = ${candidate.householdId}::uuid and ${similarity} >= 0.5)`
     : sql`false`
-  // Planning this query costs PostgreSQL some twenty times what running it does (the registry's many
-  // indexes): it runs on every registration, so it is prepared once per connection.
-  const rows = await queryPreparedRows<{
-    id: string
-    full_name: string
-    date_of_birth: string | null
-    ward_code: string
-    household_id: string | null
-    name_folded: string | null
-    similarity: number | string
-  }>(
-    db,
-    sql`select ${children.id}, ${children.fullName}, ${children.dateOfBirth}, ${children.wardCode},
-               ${children.householdId}, ${children.nameFolded}, ${similarity} as similarity
-          from ${children}
-         where ${and(
-           childInScope(scope),
-           isNull(children.deletedAt),
-           eq(children.dateOfBirth, candidate.dateOfBirth),
-           sql`(${sameName} or ${similarInHousehold})`,
-           candidate.excludeId ? sql`${children.id} <> ${candidate.excludeId}::uuid` : undefined,
-         )}
-         order by similarity desc
-         limit 10`,
-  )
-  return rows.map((child) => ({
+  const rows = await db
+    .select({ child: children, similarity })
+    .from(children)
+    .where(
+      and(
+        childInScope(scope),
+        isNull(children.deletedAt),
+        eq(children.dateOfBirth, candidate.dateOfBirth),
+        sql`(${sameName} or ${similarInHousehold})`,
+        candidate.excludeId ? sql`${children.id} <> ${candidate.excludeId}::uuid` : undefined,
+      ),
+    )
+    .orderBy(desc(similarity))
+    .limit(10)
+  return rows.map(({ child, similarity: score }) => ({
     id: child.id,
-    fullName: child.full_name,
-    dateOfBirth: child.date_of_birth,
-    wardCode: child.ward_code,
-    householdId: child.household_id,
-    similarity: Math.round(Number(child.similarity) * 1000) / 1000,
+    fullName: child.fullName,
+    dateOfBirth: child.dateOfBirth,
+    wardCode: child.wardCode,
+    householdId: child.householdId,
+    similarity: Math.round(Number(score) * 1000) / 1000,
     reason:
-      child.name_folded === candidate.nameFolded
+      child.nameFolded === candidate.nameFolded
         ? ('same_name_and_birth_date' as const)
         : ('similar_name_same_birth_date_same_household' as const),
   }))
