@@ -153,6 +153,12 @@ async function correctionsFor(
 }
 
 /** What a tier asks of a name, from the query's syllables and their corrections. */
+/**
+ * The name as the exact-name index holds it (migration 0028): in the "C" collation, so that only the exact
+ * tier, which asks for it, reads that index, and listings by name keep their own plans.
+ */
+const exactName = sql`${children.nameFolded} collate "C"`
+
 function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, corrections: readonly Correction[]): SQL {
   const has = (syllables: readonly string[]) => sql`${children.nameSyllables} @> ${textArray(syllables)}`
   const hasOneOf = (syllables: readonly string[]) => sql`${children.nameSyllables} && ${textArray(syllables)}`
@@ -160,10 +166,10 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
   const given = sql`${children.nameSyllables}[cardinality(${children.nameSyllables})] = ${terms.givenName}`
   switch (tier) {
     case 'exact':
-      // Equality written as a range: the trigram index would also serve '=' (slowly, rechecking thousands
-      // of rows of a common name) and cannot serve a range; the name-order index (migration 0028) reads
-      // the range in the order the page is answered in.
-      return sql`${all} and ${children.nameFolded} between ${q} and ${q}`
+      // Byte equality, in the collation of the exact-name index (migration 0028), which reads the page in
+      // the order it is answered in; the trigram index, which would also serve '=' (slowly, rechecking
+      // thousands of rows of a common name), is not in that collation.
+      return sql`${all} and ${exactName} = ${q}`
     case 'given_name':
       return sql`${all} and ${given} and ${children.nameFolded} <> ${q}`
     case 'all_syllables':
@@ -303,10 +309,11 @@ export async function listChildren(
         : []
       rows = await tierPage([condition, ...after], [distance, asc(children.id)], remaining, distance)
     } else {
-      const after = resumes
-        ? [sql`(${children.nameFolded}, ${children.id}) > (${String(cursorKey)}, ${String(cursorId)}::uuid)`]
-        : []
-      rows = await tierPage([condition, ...after], byName, remaining, sql`${children.nameFolded}`)
+      // The exact tier in the exact-name index's own order (every name in it is the same: by id, as byName).
+      const name = tier === 'exact' ? exactName : sql`${children.nameFolded}`
+      const after = resumes ? [sql`(${name}, ${children.id}) > (${String(cursorKey)}, ${String(cursorId)}::uuid)`] : []
+      const order = tier === 'exact' ? [exactName, asc(children.id)] : byName
+      rows = await tierPage([condition, ...after], order, remaining, sql`${children.nameFolded}`)
     }
     found.push(...rows.map(({ key, ...row }) => ({ ...row, match: { tier, key } })))
     if (found.length >= options.limit) break

@@ -123,7 +123,7 @@ export const children = pgTable(
     index('children_household_idx').on(t.householdId),
     index('children_name_trgm_idx').using('gist', sql`${t.nameFolded} gist_trgm_ops`),
     index('children_name_syllables_idx').using('gin', t.nameSyllables),
-    index('children_name_idx').on(t.nameFolded, t.id),
+    index('children_name_idx').on(sql`${t.nameFolded} collate "C"`, t.id),
     uniqueIndex('children_personal_id_key')
       .on(t.personalId)
       .where(sql`${t.deletedAt} is null`),
