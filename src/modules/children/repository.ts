@@ -456,7 +456,7 @@ export async function findPossibleDuplicates(
         candidate.excludeId ? sql`${children.id} <> ${candidate.excludeId}::uuid` : undefined,
       ),
     )
-    .orderBy(desc(similarity))
+    .orderBy(desc(similarity), asc(children.id))
     .limit(10)
   return rows.map(({ child, similarity: score }) => ({
     id: child.id,
