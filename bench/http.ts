@@ -94,11 +94,22 @@ bare.get<{ Params: { id: string } }>('/bare/children/:id', async (request, reply
   return rows[0]
 })
 // The rows each creation writes, in one transaction on one connection, with none of the checks.
-bare.post<{ Body: { childId: string } }>('/bare/incidents', async (request, reply) => {
+async function bareTransaction(write: (client: pg.PoolClient, now: Date) => Promise<string>): Promise<{ id: string }> {
   const client = await owner.connect()
   try {
     await client.query('begin')
-    const now = new Date()
+    const id = await write(client, new Date())
+    await client.query('commit')
+    return { id }
+  } catch (error) {
+    await client.query('rollback')
+    throw error
+  } finally {
+    client.release()
+  }
+}
+bare.post<{ Body: { childId: string } }>('/bare/incidents', async (request, reply) => {
+  const created = await bareTransaction(async (client, now) => {
     const { rows } = await client.query<{ id: string }>(
       `insert into incidents (province_code, ward_code, kind, occurred_at, occurred_at_precision, detected_at, channel,
          written_report_required, written_report_due_at, written_report_basis, received_at, next_step, next_step_due_at,
@@ -133,20 +144,12 @@ bare.post<{ Body: { childId: string } }>('/bare/incidents', async (request, repl
        values ('incident.created', $1, '01', $2, 'incident', $3, $4)`,
       [now, todaysWard, incidentId, JSON.stringify({ incidentId, kind: 'violence', wardCode: todaysWard })],
     )
-    await client.query('commit')
-    return reply.code(201).send({ id: incidentId })
-  } catch (error) {
-    await client.query('rollback')
-    throw error
-  } finally {
-    client.release()
-  }
+    return incidentId
+  })
+  return reply.code(201).send(created)
 })
 bare.post<{ Body: { fullName: string } }>('/bare/children', async (request, reply) => {
-  const client = await owner.connect()
-  try {
-    await client.query('begin')
-    const now = new Date()
+  const created = await bareTransaction(async (client, now) => {
     const { rows } = await client.query<{ id: string }>(
       `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
        values ('01', $1, $2, '2018-05-04', 'female', $3, $3) returning id`,
@@ -175,14 +178,9 @@ bare.post<{ Body: { fullName: string } }>('/bare/children', async (request, repl
        values ('child.created', $1, '01', $2, 'child', $3, $4)`,
       [now, todaysWard, childId, JSON.stringify({ childId, fullName: request.body.fullName, wardCode: todaysWard })],
     )
-    await client.query('commit')
-    return reply.code(201).send({ id: childId })
-  } catch (error) {
-    await client.query('rollback')
-    throw error
-  } finally {
-    client.release()
-  }
+    return childId
+  })
+  return reply.code(201).send(created)
 })
 await bare.listen({ host: '127.0.0.1', port: 0 })
 const barePort = (bare.server.address() as { port: number }).port

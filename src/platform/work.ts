@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify'
+import type { SQL } from 'drizzle-orm'
 import type { Tx } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
-import { audit, type AuditEntry } from './audit.js'
+import { audit, auditCall, requestAuditRecord, type AuditEntry } from './audit.js'
 import type { Principal } from './auth.js'
 import type { HttpProblem } from './problem.js'
 import { inScope, type Scope, type UnitNode } from './scope.js'
@@ -16,6 +17,8 @@ export interface Work {
   readonly request: FastifyRequest
   /** Appends an audit event for the caller, in this work's transaction. */
   audit(entry: AuditEntry): Promise<void>
+  /** The same audit event as a call, for a statement that writes it with the change (db/together.ts). */
+  auditCall(entry: AuditEntry): SQL
   /** The administrative units, effective-dated, as the caller's scope resolves them. */
   unitTree(): Promise<UnitNode[]>
 }
@@ -64,6 +67,7 @@ export async function scoped<T>(
         now,
         request,
         audit: (entry) => audit(tx, request, entry),
+        auditCall: (entry) => auditCall([requestAuditRecord(request, entry)]),
         unitTree: () => accounts.principals.unitTree(),
       }),
     )

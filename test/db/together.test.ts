@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { queryPreparedRows, queryRows, type Database } from '../../src/db/client.js'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { queryPreparedRows, queryRows, type Database, type Executor } from '../../src/db/client.js'
+import { sqlState } from '../../src/db/errors.js'
 import { writeTogether } from '../../src/db/together.js'
 import { loadDeadlineRules, loadDeadlineRulesForWrite } from '../../src/modules/incidents/repository.js'
 import { incidents, incidentSteps } from '../../src/modules/incidents/tables.js'
@@ -114,6 +116,25 @@ t.test('writes in one statement', async (t) => {
       }
     })
   })
+
+  await t.test(
+    'a statement a schema change made stale fails once, then is prepared afresh',
+    { skip: !onPostgres && 'the embedded database prepares nothing' },
+    async (t) => {
+      const session = await ownerSession(t, database)
+      const executor = drizzle(session) as unknown as Executor
+      await session.query('create table stale_probe (a int); insert into stale_probe values (1)')
+      const probe = sql`select * from stale_probe where a = ${1}`
+      t.same(await queryPreparedRows(executor, probe), [{ a: 1 }])
+      await session.query('alter table stale_probe add column b int')
+      const stale = await queryPreparedRows(executor, probe).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      t.equal(sqlState(stale), '0A000', 'the old plan cannot answer with the new columns')
+      t.same(await queryPreparedRows(executor, probe), [{ a: 1, b: null }], 'the next run prepares it again')
+    },
+  )
 })
 
 t.test('the deadline rules are read again exactly when they change', async (t) => {

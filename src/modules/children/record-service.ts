@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { writeTogether } from '../../db/together.js'
-import { auditCall, requestActor, requestAuditRecord } from '../../platform/audit.js'
+import { requestActor } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
@@ -27,6 +27,7 @@ import {
   listRevisions,
   readChildAudited,
   relocateChildParts,
+  revisionInsert,
   updateChild,
   type ChildRow,
 } from './repository.js'
@@ -46,7 +47,7 @@ import {
   toChildSummary,
   today,
 } from './service.js'
-import { childRevisions } from './tables.js'
+import type { childRevisions } from './tables.js'
 
 type CreateChildInput = Static<typeof CreateChildBody>
 type UpdateChildInput = Static<typeof UpdateChildBody>
@@ -205,30 +206,26 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
   // The revision, the audit event and the outbox event in one round trip.
   await writeTogether(work.tx, {
     writes: {
-      revision: work.tx
-        .insert(childRevisions)
-        .values(
-          revisionValues(work, row, {
-            action: 'create',
-            changes,
-            sensitive: changes.some((c) => sensitiveChildFields.has(c.field)),
-          }),
-        )
-        .getSQL(),
+      revision: revisionInsert(
+        work.tx,
+        revisionValues(work, row, {
+          action: 'create',
+          changes,
+          sensitive: changes.some((c) => sensitiveChildFields.has(c.field)),
+        }),
+      ),
       announced: eventInsert(childEvent('child.created', row, work.now, { source: row.source })),
     },
     returning: [],
     calls: [
-      auditCall([
-        requestAuditRecord(work.request, {
-          action: 'child.create',
-          resourceType: 'child',
-          resourceId: row.id,
-          unitCode: row.wardCode,
-          outcome: 'success',
-          ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
-        }),
-      ]),
+      work.auditCall({
+        action: 'child.create',
+        resourceType: 'child',
+        resourceId: row.id,
+        unitCode: row.wardCode,
+        outcome: 'success',
+        ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
+      }),
     ],
   })
   return {

@@ -152,13 +152,13 @@ async function correctionsFor(
   }))
 }
 
-/** What a tier asks of a name, from the query's syllables and their corrections. */
 /**
  * The name as the exact-name index holds it (migration 0028): in the "C" collation, so that only the exact
  * tier, which asks for it, reads that index, and listings by name keep their own plans.
  */
 const exactName = sql`${children.nameFolded} collate "C"`
 
+/** What a tier asks of a name, from the query's syllables and their corrections. */
 function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, corrections: readonly Correction[]): SQL {
   const has = (syllables: readonly string[]) => sql`${children.nameSyllables} @> ${textArray(syllables)}`
   const hasOneOf = (syllables: readonly string[]) => sql`${children.nameSyllables} && ${textArray(syllables)}`
@@ -421,7 +421,12 @@ export async function updateChild(
 }
 
 export async function insertRevision(tx: Executor, values: typeof childRevisions.$inferInsert): Promise<void> {
-  await tx.insert(childRevisions).values(values)
+  await tx.execute(revisionInsert(tx, values))
+}
+
+/** The statement insertRevision runs, for a caller that writes the revision together with other rows. */
+export function revisionInsert(tx: Executor, values: typeof childRevisions.$inferInsert): SQL {
+  return tx.insert(childRevisions).values(values).getSQL()
 }
 
 export async function listRevisions(db: Executor, childId: string, sensitive: boolean) {

@@ -240,25 +240,18 @@ export function rangeProblems(
 
 /** What a revision is about: the child, where it lives now, and the version the revision records. */
 type RevisionSubject = { id: string; version: number } & ChildLocation
+type RevisionEntry = { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null }
 
 /**
  * The one writer of a child's revisions from a request: stored with the child's unit (so that the
  * history follows the child), by the work's caller, at the work's time.
  */
-export async function recordRevision(
-  work: Work,
-  child: RevisionSubject,
-  revision: { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null },
-): Promise<void> {
+export async function recordRevision(work: Work, child: RevisionSubject, revision: RevisionEntry): Promise<void> {
   await insertRevision(work.tx, revisionValues(work, child, revision))
 }
 
 /** The revision row recordRevision writes, for a caller that writes it together with other rows. */
-export function revisionValues(
-  work: Work,
-  child: RevisionSubject,
-  revision: { action: string; changes: FieldChange[]; sensitive?: boolean; reason?: string | null },
-) {
+export function revisionValues(work: Work, child: RevisionSubject, revision: RevisionEntry) {
   return {
     childId: child.id,
     provinceCode: child.provinceCode,

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Static } from 'typebox'
-import { auditCall, requestAuditRecord } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
@@ -156,6 +155,7 @@ export async function recordIncident(
   }
   const receipt = { step: 'receipt' as const, at: receivedAt }
   const id = randomUUID()
+  const reportRequired = writtenReportRequired(rules.stepRules, body.kind, receivedAt)
   const { row, ...written } = await insertIncidentTogether(work.tx, {
     incident: {
       id,
@@ -172,7 +172,7 @@ export async function recordIncident(
       perpetratorRelation: body.perpetratorRelation ?? null,
       setting: body.setting ?? null,
       injuryOutcome: body.injuryOutcome ?? null,
-      writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
+      writtenReportRequired: reportRequired,
       writtenReportDueAt: deadline.dueAt,
       writtenReportBasis: deadline.basis,
       receivedAt,
@@ -192,16 +192,14 @@ export async function recordIncident(
     steps: [{ ...unit, incidentId: id, ...receipt, actorId: principal.id, actorName: principal.name, createdAt: now }],
     alongside: {
       calls: [
-        auditCall([
-          requestAuditRecord(work.request, {
-            action: 'incident.create',
-            resourceType: 'incident',
-            resourceId: id,
-            unitCode: unit.wardCode,
-            outcome: 'success',
-            details: { kind: body.kind, ...(placement.historyAllowed ? { backfill: true } : {}) },
-          }),
-        ]),
+        work.auditCall({
+          action: 'incident.create',
+          resourceType: 'incident',
+          resourceId: id,
+          unitCode: unit.wardCode,
+          outcome: 'success',
+          details: { kind: body.kind, ...(placement.historyAllowed ? { backfill: true } : {}) },
+        }),
       ],
       writes: {
         announced: eventInsert({
@@ -216,7 +214,7 @@ export async function recordIncident(
             wardCode: unit.wardCode,
             emergency,
             occurredAt: occurredAt.toISOString(),
-            writtenReportRequired: writtenReportRequired(rules.stepRules, body.kind, receivedAt),
+            writtenReportRequired: reportRequired,
             writtenReportDueAt: deadline.dueAt.toISOString(),
             children: children.linked.map(({ childId, sex, ageYears }) => ({ childId, sex, ageYears })),
           },
