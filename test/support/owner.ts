@@ -25,25 +25,30 @@ export async function ownerSession(t: Test, database: Database): Promise<pg.Clie
 /**
  * Runs statements as the tables' owner, which the application's own connections (role cps_app) are
  * not: on PostgreSQL through a connection of its own, on PGlite (one connection) by leaving the
- * application role for the statements.
+ * application role for the statements. Returns the last statement's rows.
  */
-export async function asTableOwner(database: Database, statements: readonly string[]): Promise<void> {
+export async function asTableOwner(
+  database: Database,
+  statements: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  let rows: Record<string, unknown>[] = []
   if (onPostgres) {
     const owner = new pg.Client({ connectionString: await ownerConnectionString(database) })
     await owner.connect()
     try {
-      for (const statement of statements) await owner.query(statement)
+      for (const statement of statements) rows = (await owner.query(statement)).rows
     } finally {
       await owner.end()
     }
-    return
+    return rows
   }
   await database.db.execute(sql`reset role`)
   try {
-    for (const statement of statements) await database.db.execute(sql.raw(statement))
+    for (const statement of statements) rows = await queryRows(database.db, sql.raw(statement))
   } finally {
     await database.db.execute(sql`set role cps_app`)
   }
+  return rows
 }
 
 /**
