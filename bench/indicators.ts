@@ -7,8 +7,9 @@
  *
  * Uses the shared synthetic data set (bench/generate.ts; generated unless --reuse finds it),
  * then calls GET /v1/indicators/values?year=2024&unit=008 (and the same year reprojected onto the 2026 map,
- * `map=`) through the whole application (as a district
- * officer, under the application role and row-level security) and prints the latency percentiles.
+ * `map=`) through the whole application (as a district officer, under the application role and row-level
+ * security; then as a city system, whose tables pass through disclosure control) and prints the latency
+ * percentiles.
  * Every name in the data is synthetic.
  */
 import { randomBytes } from 'node:crypto'
@@ -17,7 +18,7 @@ import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
-import { insertUser } from '../src/modules/users/repository.js'
+import { insertClient, insertUser } from '../src/modules/users/repository.js'
 import { createLogger } from '../src/platform/logging.js'
 import { benchSecretsKey, defaultServerUrl } from './support/database.js'
 import { benchDataset } from './support/dataset.js'
@@ -72,9 +73,21 @@ async function main() {
   const app = await buildApp({ config: loaded.config, database, clock, logger: createLogger('warn') })
   await app.ready()
   const { token } = await app.accounts.tokens.issue({ kind: 'user', id: user.id }, clock.now(), 24 * 3600)
-  const call = async (url: string) => {
+  const client = await insertClient(database.db, {
+    name: `bench-city-${randomBytes(4).toString('hex')}`,
+    role: 'city_system',
+    units: ['01'],
+    secretHash: 'not-used-by-the-benchmark',
+    createdAt: clock.now(),
+  })
+  const { token: cityToken } = await app.accounts.tokens.issue(
+    { kind: 'client', id: client.id },
+    clock.now(),
+    24 * 3600,
+  )
+  const call = async (url: string, as = token) => {
     const started = process.hrtime.bigint()
-    const response = await app.inject({ url, headers: { authorization: `Bearer ${token}` } })
+    const response = await app.inject({ url, headers: { authorization: `Bearer ${as}` } })
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`)
     return Number(process.hrtime.bigint() - started) / 1e6
   }
@@ -86,20 +99,27 @@ async function main() {
     await owner.query(floorQuery)
     return Number(process.hrtime.bigint() - started) / 1e6
   }
-  for (const [label, path] of [
+  for (const [label, path, as] of [
     ['district-wide', '/v1/indicators/values?year=2024&unit=008'],
+    // A city system's table: the same figures, then the disclosure control of every indicator's table.
+    ['district-wide, city system', '/v1/indicators/values?year=2024&unit=008', cityToken],
+    [
+      'district-wide by sex and age group, city system',
+      '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup',
+      cityToken,
+    ],
     ['district-wide by sex and age group', '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup'],
     ['one ward', '/v1/indicators/values?year=2024&unit=00301'],
     // Reprojected onto the wards of 2026: every child of the district weighed one by one by its
     // residential group (the tallies know wards, not groups).
     ['city-wide on the 2026 map', '/v1/indicators/values?year=2024&unit=01&map=2026-12-03'],
     ['one new ward on the 2026 map', '/v1/indicators/values?year=2024&unit=00331-2025&map=2026-12-03'],
-  ] as const) {
-    for (let i = 0; i < 3; i++) await call(path)
+  ] as [string, string, string?][]) {
+    for (let i = 0; i < 3; i++) await call(path, as)
     const timings: number[] = []
     const floors: number[] = []
     for (let i = 0; i < runs; i++) {
-      timings.push(await call(path))
+      timings.push(await call(path, as))
       floors.push(await floor())
     }
     timings.sort((a, b) => a - b)

@@ -5,7 +5,8 @@
 import type { Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
-import { protectedCells, type IndicatorKind } from './rules.js'
+import { isSmallCount, protect, relationAmong, type Relation } from '../disclosure/control.js'
+import { cellCodes, figureValue, orderCells, type IndicatorKind } from './rules.js'
 import type { Figure } from './figures.js'
 
 export interface Suppressed {
@@ -67,11 +68,114 @@ function publishValue(
   return value
 }
 
+/** A cell's key as one string (codes never hold a NUL). */
+const keyId = (key: Record<string, string>, dimensions: readonly string[]) =>
+  dimensions.map((dimension) => key[dimension] ?? '').join('\u0000')
+
 /**
- * The figures as the caller may see them. With `withhold`, every count of 1 to 4 is withheld, and one
- * more cell where a withheld one could be recovered by subtraction: among the wards of the unit, and
- * among the cells of each breakdown. Not covered: a ward's cell recovered from the unit's cell of the
- * same key minus the other wards' (subtraction across two dimensions at once).
+ * Every key of a breakdown, so that a withheld figure's cells are all listed and none reveals by its
+ * absence where the figure's records are: each dimension's codes (and any other value a cell holds, such
+ * as "unknown"), crossed.
+ */
+function fullGrid(
+  dimensions: readonly Dimension[],
+  present: readonly Record<string, string>[],
+): Record<string, string>[] {
+  let keys: Record<string, string>[] = [{}]
+  for (const dimension of dimensions) {
+    const values = [...new Set([...cellCodes(dimension), ...present.map((key) => key[dimension]!)])]
+    keys = keys.flatMap((key) => values.map((value) => ({ ...key, [dimension]: value })))
+  }
+  return orderCells(
+    keys.map((key) => ({ key })),
+    dimensions,
+  ).map((cell) => cell.key)
+}
+
+/**
+ * The figures of one indicator laid out as a linked table of counts (one of numerators, one of
+ * denominators): each figure, each of its breakdown cells over the full grid, and every additive relation
+ * a reader can see among them — the wards make the unit, the cells make their figure, the wards' cells make
+ * the unit's cell of the same key, and a breakdown's cells make those of any breakdown with fewer
+ * dimensions. Each relation is as strong as the counts bear out (relationAmong): the attacker is given every
+ * comparison a reader could come to know.
+ */
+class FigureTable {
+  readonly values: number[] = []
+  readonly relations: Relation[] = []
+  /** Per figure: its own cell, then per breakdown the cell of each grid key. */
+  readonly figureCells: number[] = []
+  readonly breakdownCells: Map<string, number>[][] = []
+
+  constructor(
+    figures: readonly Figure[],
+    grids: readonly { dimensions: Dimension[]; keys: Record<string, string>[] }[],
+    count: (item: { numerator: number; denominator: number }) => number,
+  ) {
+    for (const figure of figures) {
+      this.figureCells.push(this.cell(count(figure)))
+      this.breakdownCells.push(
+        grids.map((grid, index) => {
+          const breakdown = figure.breakdowns[index]
+          // A figure given without its breakdowns (a report's wards beside its own figure) has no cells to relate.
+          if (!breakdown) return new Map<string, number>()
+          const counted = new Map(breakdown.cells.map((cell) => [keyId(cell.key, grid.dimensions), count(cell)]))
+          return new Map(
+            grid.keys.map((key) => {
+              const id = keyId(key, grid.dimensions)
+              return [id, this.cell(counted.get(id) ?? 0)]
+            }),
+          )
+        }),
+      )
+    }
+    const unit = figures.length - 1
+    if (unit > 0) this.relate(this.figureCells[unit]!, this.figureCells.slice(0, unit))
+    const hasCells = (figure: number, index: number) => this.breakdownCells[figure]![index]!.size > 0
+    grids.forEach((grid, index) => {
+      for (let figure = 0; figure <= unit; figure++) {
+        if (!hasCells(figure, index)) continue
+        this.relate(this.figureCells[figure]!, [...this.breakdownCells[figure]![index]!.values()])
+        grids.forEach((finer, finerIndex) => {
+          if (finer.dimensions.length <= grid.dimensions.length) return
+          if (!grid.dimensions.every((dimension) => finer.dimensions.includes(dimension))) return
+          for (const key of grid.keys) {
+            const parts = finer.keys
+              .filter((finerKey) => grid.dimensions.every((dimension) => finerKey[dimension] === key[dimension]))
+              .map((finerKey) => this.breakdownCells[figure]![finerIndex]!.get(keyId(finerKey, finer.dimensions))!)
+            this.relate(this.breakdownCells[figure]![index]!.get(keyId(key, grid.dimensions))!, parts)
+          }
+        })
+      }
+      if (unit > 0 && figures.every((_, figure) => hasCells(figure, index))) {
+        for (const key of grid.keys) {
+          const id = keyId(key, grid.dimensions)
+          this.relate(
+            this.breakdownCells[unit]![index]!.get(id)!,
+            this.breakdownCells.slice(0, unit).map((cells) => cells[index]!.get(id)!),
+          )
+        }
+      }
+    })
+  }
+
+  private cell(value: number): number {
+    this.values.push(value)
+    return this.values.length - 1
+  }
+
+  private relate(total: number, parts: number[]): void {
+    this.relations.push(relationAmong(this.values, total, parts))
+  }
+}
+
+/**
+ * The figures as the caller may see them. With `withhold` (a city system), every breakdown is listed in
+ * full (each key of its dimensions, 0 where nothing counts), and for figures of children and incidents
+ * every count of 1 to 4 is withheld, with as few other counts as keep each of them from being recovered:
+ * from all the figures of the response and the relations among them, an attacker cannot narrow a withheld
+ * count to fewer than 6 possible values (disclosure/control.ts), nor tell that all of a withheld figure's
+ * records lie in one cell. A percentage is withheld with its numerator or its denominator.
  */
 export function publishFigures(
   meta: PublicationMeta,
@@ -80,55 +184,49 @@ export function publishFigures(
 ): PublishedFigure[] {
   if (figures.length === 0) return []
   const showDenominator = meta.hasDenominator
-  const protect = withhold && (meta.source === 'registry' || meta.source === 'incidents')
-  const total = figures[figures.length - 1]!
-  const parts = figures.slice(0, -1)
-  const numeratorFlags = protect
-    ? protectedCells(
-        total.numerator,
-        parts.map((f) => f.numerator),
-      )
-    : null
-  const denominatorFlags =
-    protect && showDenominator
-      ? protectedCells(
-          total.denominator,
-          parts.map((f) => f.denominator),
+  const grids = (figures[figures.length - 1]!.breakdowns ?? []).map((breakdown, index) => ({
+    dimensions: breakdown.dimensions,
+    keys: withhold
+      ? fullGrid(
+          breakdown.dimensions,
+          figures.flatMap((figure) => (figure.breakdowns[index]?.cells ?? []).map((cell) => cell.key)),
         )
-      : null
+      : [],
+  }))
+  const protectedCounts = withhold && (meta.source === 'registry' || meta.source === 'incidents')
+  const hiddenIn = (count: (item: { numerator: number; denominator: number }) => number) => {
+    if (!protectedCounts) return null
+    const table = new FigureTable(figures, grids, count)
+    const withheld = protect(table, table.values.map(isSmallCount))
+    return {
+      figure: (index: number) => withheld[table.figureCells[index]!]!,
+      cell: (index: number, breakdown: number, id: string) => {
+        const cell = table.breakdownCells[index]![breakdown]!.get(id)
+        return cell !== undefined && withheld[cell]!
+      },
+    }
+  }
+  const numerators = hiddenIn((item) => item.numerator)
+  const denominators = showDenominator ? hiddenIn((item) => item.denominator) : null
   return figures.map((figure, index) => {
-    const isTotal = index === figures.length - 1
-    const numeratorHidden = numeratorFlags ? (isTotal ? numeratorFlags.total : numeratorFlags.parts[index]!) : false
-    const denominatorHidden = denominatorFlags
-      ? isTotal
-        ? denominatorFlags.total
-        : denominatorFlags.parts[index]!
-      : false
+    const numeratorHidden = numerators?.figure(index) ?? false
+    const denominatorHidden = denominators?.figure(index) ?? false
     return {
       unitCode: figure.unitCode,
       numerator: numeratorHidden ? withheld : figure.numerator,
       denominator: showDenominator ? (denominatorHidden ? withheld : figure.denominator) : null,
       value: publishValue(meta.kind, figure.value, numeratorHidden, denominatorHidden),
       met: figure.met,
-      breakdowns: figure.breakdowns.map((breakdown) => {
-        const cellNumerators = protect
-          ? protectedCells(
-              figure.numerator,
-              breakdown.cells.map((c) => c.numerator),
-            ).parts
-          : null
-        const cellDenominators =
-          protect && showDenominator
-            ? protectedCells(
-                figure.denominator,
-                breakdown.cells.map((c) => c.denominator),
-              ).parts
-            : null
+      breakdowns: figure.breakdowns.map((breakdown, breakdownIndex) => {
+        const cells = withhold
+          ? fillGrid(meta.kind, breakdown.cells, grids[breakdownIndex]!.keys, breakdown.dimensions)
+          : breakdown.cells
         return {
           dimensions: breakdown.dimensions,
-          cells: breakdown.cells.map((c, cellIndex) => {
-            const hideNumerator = numeratorHidden || (cellNumerators?.[cellIndex] ?? false)
-            const hideDenominator = denominatorHidden || (cellDenominators?.[cellIndex] ?? false)
+          cells: cells.map((c) => {
+            const id = keyId(c.key, breakdown.dimensions)
+            const hideNumerator = numerators?.cell(index, breakdownIndex, id) ?? false
+            const hideDenominator = denominators?.cell(index, breakdownIndex, id) ?? false
             return {
               key: c.key,
               numerator: hideNumerator ? withheld : c.numerator,
@@ -140,4 +238,17 @@ export function publishFigures(
       }),
     }
   })
+}
+
+/** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */
+function fillGrid(
+  kind: IndicatorKind,
+  cells: readonly { key: Record<string, string>; numerator: number; denominator: number; value: number | null }[],
+  keys: readonly Record<string, string>[],
+  dimensions: readonly Dimension[],
+) {
+  const byId = new Map(cells.map((cell) => [keyId(cell.key, dimensions), cell]))
+  return keys.map(
+    (key) => byId.get(keyId(key, dimensions)) ?? { key, numerator: 0, denominator: 0, value: figureValue(kind, 0, 0) },
+  )
 }

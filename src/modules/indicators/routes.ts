@@ -192,8 +192,10 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         description:
           'Computed live from the records (a record written a moment ago is counted) over 1 January to `asOf`. Ward figures add up to the ' +
           'unit’s. `breakdown` splits each indicator by the dimensions it allows. `unit` defaults to your only unit and must lie wholly in ' +
-          'your jurisdiction (403 otherwise). For city systems, counts of 1 to 4, and figures they could be recovered from, are shown as ' +
-          '`{ "suppressed": true }`. Audited.',
+          'your jurisdiction (403 otherwise). For city systems, every count of 1 to 4 children or incidents is shown as ' +
+          '`{ "suppressed": true }`, with as few other counts as keep it from being narrowed to an interval under 5 wide from the ' +
+          'response’s figures and the sums among them; every breakdown lists all its cells (0 where nothing counts), and a ward is ' +
+          'published as its row of its parent’s table. Counts that are not about children (wards, reports) are shown as they are. Audited.',
         querystring: ValuesQuery,
         response: { 200: ref(IndicatorTableSchema, 'The indicator table'), ...problemResponses(400, 401, 403) },
       },

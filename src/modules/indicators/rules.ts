@@ -46,39 +46,6 @@ export function percentage(numerator: number, denominator: number): number | nul
   return Math.floor((numerator * 20000 + denominator) / (2 * denominator)) / 100
 }
 
-/**
- * Smallest count published to city-level systems. Counts of 1 to 4 children in a ward can identify a
- * child (Decree 13/2023 on personal data), so they are withheld; 0 reveals nobody and is shown.
- */
-const smallCellMinimum = 5
-
-export interface Published {
-  value: number | null
-  suppressed: boolean
-}
-
-function isSmall(count: number): boolean {
-  return count > 0 && count < smallCellMinimum
-}
-
-export function suppressSmallCell(count: number): Published {
-  checkCount('count', count)
-  return isSmall(count) ? { value: null, suppressed: true } : { value: count, suppressed: false }
-}
-
-/**
- * A percentage for city-level systems. Withheld when the numerator or the denominator is 1 to 4,
- * because "2 of 3" can be read back from 66.67% as easily as from the counts. Not covered: the
- * complement (denominator − numerator) when the denominator is published elsewhere, e.g. 96% of 100
- * reveals 4 children not covered; suppress the denominator's own cell to close that.
- */
-export function suppressPercentage(numerator: number, denominator: number): Published {
-  checkCount('numerator', numerator)
-  checkCount('denominator', denominator)
-  if (isSmall(numerator) || isSmall(denominator)) return { value: null, suppressed: true }
-  return { value: percentage(numerator, denominator), suppressed: false }
-}
-
 export const periodKinds = ['ward_plan', 'six_month', 'nine_month', 'annual'] as const
 export type PeriodKind = (typeof periodKinds)[number]
 
@@ -196,6 +163,11 @@ const cellOrder: Record<string, readonly string[]> = {
   groupCode: circumstanceGroupCodes,
   kind: incidentKinds,
   setting: [...incidentSettings, 'unknown'],
+}
+
+/** The codes a breakdown's dimension takes, without "unknown" (listed only where a record has it). */
+export function cellCodes(dimension: string): readonly string[] {
+  return (cellOrder[dimension] ?? []).filter((code) => code !== 'unknown')
 }
 
 function rank(dimension: string, value: string | undefined): number {
@@ -379,31 +351,4 @@ export function dhis2Period(period: Pick<ReportingPeriod, 'kind' | 'year'>): str
     case 'annual':
       return `${period.year}`
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small-cell protection beyond single cells
-
-/**
- * Which of `parts` (and of their `total`) to withhold from a city system. Every count of 1 to 4 is
- * withheld; and when exactly one part is withheld while the total is shown, it could be recovered by
- * subtraction, so the smallest other non-zero part is withheld too (or, when every other part is 0,
- * the total). True means withheld.
- */
-export function protectedCells(total: number, parts: readonly number[]): { total: boolean; parts: boolean[] } {
-  checkCount('total', total)
-  const flags = parts.map((part) => {
-    checkCount('part', part)
-    return isSmall(part)
-  })
-  let totalFlag = isSmall(total)
-  if (!totalFlag && flags.filter(Boolean).length === 1) {
-    let smallest = -1
-    parts.forEach((part, index) => {
-      if (!flags[index] && part > 0 && (smallest === -1 || part < parts[smallest]!)) smallest = index
-    })
-    if (smallest === -1) totalFlag = true
-    else flags[smallest] = true
-  }
-  return { total: totalFlag, parts: flags }
 }

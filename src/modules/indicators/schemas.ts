@@ -122,7 +122,8 @@ const SuppressedSchema = Type.Object(
   {
     $id: 'Suppressed',
     additionalProperties: false,
-    description: 'a count of 1 to 4 (or a figure it could be read back from) withheld from a city system',
+    description:
+      'a count withheld from a city system: a count of 1 to 4 children or incidents, or a count it could be narrowed down from (see docs/security.md, disclosure control)',
   },
 )
 
@@ -215,7 +216,8 @@ export const IndicatorTableSchema = Type.Object(
       ),
     ),
     smallCellsWithheld: Type.Boolean({
-      description: 'true for city systems: counts of 1 to 4 are shown as { "suppressed": true }',
+      description:
+        'true for city systems: counts of 1 to 4 children or incidents, and the counts they could be narrowed down from, are shown as { "suppressed": true }; every breakdown lists all its cells',
     }),
     indicators: Type.Array(
       Type.Object(

@@ -33,6 +33,7 @@ import {
   type IndicatorDefinition,
   type OfficialCode,
   type TargetRow,
+  type UnitRow,
 } from './repository.js'
 import { parsePeriodCode, periodProblems, targetProblems, type ReportingPeriod } from './rules.js'
 import type { PutPeriodBody, PutTargetsBody, ValuesExportQuery, ValuesQuery } from './schemas.js'
@@ -232,19 +233,16 @@ export async function valuesTable(
   action: 'indicator.values.read' | 'indicator.values.export',
 ): Promise<ValuesTable> {
   const { windowFrom, asOf } = valuesWindow(query.year, query.asOf, localDateOf(work.now))
-  const target = resolveUnit(
-    await listUnitRows(work.tx),
-    work.principal,
-    query.unit,
-    { from: windowFrom, to: asOf },
-    { mapDate: query.map },
-  )
+  const rows = await listUnitRows(work.tx)
+  const window = { from: windowFrom, to: asOf }
+  const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
   const wanted = requestedDimensions(query.breakdown)
   const withhold = withholdsSmallCells(work.principal)
+  const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
   const figures = await indicatorFigures(work.tx, {
     scope: work.scope,
     year: query.year,
-    target,
+    target: within ?? target,
     windowFrom,
     asOf,
     now: work.now,
@@ -267,6 +265,32 @@ export async function valuesTable(
     },
   })
   return { year: query.year, windowFrom, asOf, mapDate: query.map ?? null, target, figures, withhold }
+}
+
+/**
+ * The table a city system's ward is protected in: its parent's on the same map, when the system may read
+ * that too. Small counts are withheld together with the cells they could be recovered from, and which
+ * cells those are depends on the whole table: a ward protected on its own could show a cell that the
+ * parent's table withholds, and the two responses side by side would give it away. Null for a table
+ * above a ward, or a system that can read only the ward.
+ */
+function enclosingTable(
+  rows: readonly UnitRow[],
+  principal: Principal,
+  target: UnitWithWards,
+  window: { from: string; to: string },
+  mapDate: string | undefined,
+): UnitWithWards | null {
+  if (target.unit.level !== 'ward') return null
+  const parentCode = rows.find((row) => row.code === target.unit.code)?.parentCode
+  if (!parentCode) return null
+  try {
+    const parent = resolveUnit(rows, principal, parentCode, window, { mapDate })
+    return parent.wards.some((ward) => ward.code === target.unit.code) ? parent : null
+  } catch (error) {
+    if (error instanceof HttpProblem) return null
+    throw error
+  }
 }
 
 /** The indicator table as the API shows it (IndicatorTable), small cells withheld when the caller may not see them. */
@@ -293,7 +317,10 @@ export function publishTable(table: ValuesTable) {
       source: indicator.definition.source,
       available: indicator.available,
       target: indicator.target,
-      values: publishFigures(publicationMeta(indicator.definition), indicator.figures, table.withhold),
+      // Computed within the ward's parent (enclosingTable): the ward's own row is its figure.
+      values: publishFigures(publicationMeta(indicator.definition), indicator.figures, table.withhold).filter(
+        (figure) => table.target.unit.level !== 'ward' || figure.unitCode === table.target.unit.code,
+      ),
     })),
   }
 }

@@ -13,11 +13,8 @@ import {
   parsePeriodCode,
   percentage,
   periodProblems,
-  protectedCells,
   submissionTimeliness,
   sumBreakdowns,
-  suppressPercentage,
-  suppressSmallCell,
   targetMet,
   targetProblems,
   timelinessSummary,
@@ -107,39 +104,6 @@ t.test('percentage: 2 decimals, halves rounded up', async (t) => {
   t.throws(() => percentage(1, -10), RangeError)
   t.throws(() => percentage(1.5, 10), RangeError)
   t.throws(() => percentage(Number.NaN, 10), RangeError)
-})
-
-t.test('small-cell suppression', async (t) => {
-  const cells: [number, number | null, boolean][] = [
-    [0, 0, false],
-    [1, null, true],
-    [2, null, true],
-    [3, null, true],
-    [4, null, true],
-    [5, 5, false],
-    [6, 6, false],
-    [120, 120, false],
-  ]
-  for (const [count, value, suppressed] of cells)
-    t.same(suppressSmallCell(count), { value, suppressed }, `count ${count}`)
-  t.throws(() => suppressSmallCell(-1), RangeError)
-
-  const percentages: [number, number, number | null, boolean][] = [
-    [0, 0, null, false],
-    [0, 10, 0, false],
-    [9, 10, 90, false],
-    [5, 9, 55.56, false],
-    [5, 5, 100, false],
-    [96, 100, 96, false],
-    [3, 10, null, true],
-    [1, 100, null, true],
-    [0, 4, null, true],
-    [2, 2, null, true],
-    [4, 4, null, true],
-  ]
-  for (const [numerator, denominator, value, suppressed] of percentages) {
-    t.same(suppressPercentage(numerator, denominator), { value, suppressed }, `${numerator}/${denominator}`)
-  }
 })
 
 t.test('default reporting periods', async (t) => {
@@ -562,28 +526,6 @@ t.test('DHIS2 periods: where each window ends', async (t) => {
     defaultPeriodsForYear(2024).map((period) => dhis2Period(period)),
     ['2024Q1', '2024S1', '2024Q3', '2024'],
   )
-})
-
-t.test('protected cells: no count of 1 to 4, read directly or by subtraction', async (t) => {
-  const cases: [number, number[], { total: boolean; parts: boolean[] }][] = [
-    [30, [10, 20], { total: false, parts: [false, false] }],
-    [10, [6, 4, 0], { total: false, parts: [true, true, false] }],
-    [14, [6, 4, 2, 0], { total: false, parts: [false, true, true, false] }],
-    [23, [3, 20], { total: false, parts: [true, true] }],
-    [3, [3, 0, 0], { total: true, parts: [true, false, false] }],
-    [0, [0, 0], { total: false, parts: [false, false] }],
-    [5, [5, 0], { total: false, parts: [false, false] }],
-    [9, [7, 2, 0], { total: false, parts: [true, true, false] }],
-    [40, [12, 3, 8, 17], { total: false, parts: [false, true, true, false] }],
-    [4, [], { total: true, parts: [] }],
-    [12, [], { total: false, parts: [] }],
-  ]
-  for (const [total, parts, expected] of cases)
-    t.same(protectedCells(total, parts), expected, `${total} = ${parts.join(' + ')}`)
-  // Distinct counts do not add up: one withheld part beside zeros and a larger total leaves nothing to subtract, so the total goes.
-  t.same(protectedCells(6, [0, 2, 0]), { total: true, parts: [false, true, false] })
-  t.throws(() => protectedCells(-1, []), RangeError)
-  t.throws(() => protectedCells(5, [1.5]), RangeError)
 })
 
 t.test('cells in reading order', async (t) => {

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
-import { ageGroupOf, ageInYears } from '../../../src/modules/children/rules.js'
+import { ageGroupOf, ageInYears, circumstanceGroupCodes } from '../../../src/modules/children/rules.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
+import { disclosures } from '../../support/disclosure-audit.js'
 import { registerChild } from '../../support/registry.js'
 import { seedScenario } from './scenario.js'
 
@@ -273,13 +274,39 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     const breakdown = await table('year=2024&unit=008&breakdown=groupCode', city)
     const cells = figure(breakdown, 'SC_CHILDREN_BY_GROUP', '008').breakdowns[0]!.cells
     t.same(
-      cells.map((c) => [c.key.groupCode, c.numerator]),
+      cells.map((c) => c.key.groupCode),
+      circumstanceGroupCodes,
+      'every group is listed, so that which are listed tells nothing',
+    )
+    t.same(
+      cells.filter((c) => c.numerator !== 0).map((c) => [c.key.groupCode, c.numerator]),
       [
         ['a', 5],
         ['b', withheld],
         ['d', withheld],
       ],
     )
+  })
+
+  t.test('an attacker with every figure a city system can read learns no count of 1 to 4', async (t) => {
+    for (const breakdown of ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'sex,ageGroup']) {
+      const tables: Record<string, Table> = {}
+      for (const unit of ['008', wardA]) {
+        const query = `year=2024&unit=${unit}${breakdown ? `&breakdown=${breakdown}` : ''}`
+        tables[unit] = await table(query, city)
+        t.same(await disclosures(tables[unit], await table(query)), [], query)
+      }
+      // The ward read on its own shows what the district's table shows of it, so that the two side by side
+      // give away nothing either does not.
+      for (const indicator of tables[wardA]!.indicators) {
+        const inDistrict = tables['008']!.indicators.find((candidate) => candidate.code === indicator.code)!
+        t.same(
+          indicator.values,
+          inDistrict.values.filter((value) => value.unitCode === wardA),
+          `${indicator.code} ${breakdown}`,
+        )
+      }
+    }
   })
 
   t.test('jurisdiction, permissions and bad input', async (t) => {

@@ -1,0 +1,327 @@
+/**
+ * Statistical disclosure control of count tables linked by additive relations (wards into their unit,
+ * breakdown cells into their figure, a unit's cells into the wards' cells of the same key), in the manner
+ * of τ-ARGUS and sdcTable: primary suppression of small counts, then secondary (complementary)
+ * suppression until an attacker who knows every published figure and every relation cannot narrow any
+ * withheld small count to less than the protection interval. The attacker is exact: the tightest bounds a
+ * linear program finds for each withheld cell (rounded inward, since counts are whole). Pure.
+ */
+import { Polytope, type Row } from './simplex.js'
+
+/**
+ * A relation among cells: how the total compares with the sum of its parts (equal when every record
+ * counts in exactly one part, as boys and girls make a ward; at most the sum when a record may count in
+ * several, as a child in two groups; at least the sum when some records count in none), and whether no
+ * part exceeds the total.
+ */
+export interface Relation {
+  total: number
+  parts: readonly number[]
+  sum: '=' | '<=' | '>='
+  partsWithinTotal: boolean
+}
+
+/**
+ * The relation the counts bear out, for an attacker as strong as any: every comparison that holds of the
+ * values themselves. The published figures and the withheld values always satisfy it.
+ */
+export function relationAmong(values: readonly number[], total: number, parts: readonly number[]): Relation {
+  const sum = parts.reduce((sum, part) => sum + values[part]!, 0)
+  const value = values[total]!
+  return {
+    total,
+    parts,
+    sum: value === sum ? '=' : value < sum ? '<=' : '>=',
+    partsWithinTotal: parts.every((part) => values[part]! <= value),
+  }
+}
+
+export interface LinkedTable {
+  /** Each cell's count: a non-negative whole number. */
+  values: readonly number[]
+  relations: readonly Relation[]
+}
+
+/** What an attacker can tell of a withheld cell: low ≤ value ≤ high (high is Infinity when unbounded). */
+export interface Interval {
+  low: number
+  high: number
+}
+
+/** A count of 1 to 4 children can identify a child (Decree 13/2023): such counts are withheld. */
+export const isSmallCount = (value: number): boolean => value >= 1 && value <= 4
+
+/**
+ * The width an attacker's interval for a withheld small count must reach: at least 5 apart, so that it
+ * always holds a value outside 1–4 on one side or the other (0 to 5, 1 to 6, …) and never pins the count.
+ */
+export const protectionWidth = 5
+
+interface Term {
+  cell: number
+  coefficient: number
+}
+
+const rowsOfRelations = new WeakMap<readonly Relation[], { terms: Term[]; sense: Relation['sum'] }[]>()
+
+/** The relations as linear rows over cells: Σ coefficient·cell (sense) 0. */
+function relationRows(relations: readonly Relation[]): { terms: Term[]; sense: Relation['sum'] }[] {
+  const known = rowsOfRelations.get(relations)
+  if (known) return known
+  const rows: { terms: Term[]; sense: Relation['sum'] }[] = []
+  rowsOfRelations.set(relations, rows)
+  for (const relation of relations) {
+    const parts = relation.parts.map((cell) => ({ cell, coefficient: -1 }))
+    rows.push({ terms: [{ cell: relation.total, coefficient: 1 }, ...parts], sense: relation.sum })
+    if (relation.sum === '=' || !relation.partsWithinTotal) continue
+    for (const part of relation.parts) {
+      rows.push({
+        terms: [
+          { cell: part, coefficient: 1 },
+          { cell: relation.total, coefficient: -1 },
+        ],
+        sense: '<=',
+      })
+    }
+  }
+  return rows
+}
+
+/**
+ * The attacker's linear programs over the withheld cells (the published ones are constants), one per
+ * group of withheld cells that rows link together: a cell's bounds depend only on its own group, and
+ * small programs solve far faster than one large one.
+ */
+class Attacker {
+  /** Per withheld cell: its group and its variable index within the group. */
+  private readonly place = new Map<number, { group: number; variable: number }>()
+  private readonly groups: { size: number; rows: Row[]; region?: Polytope | null }[] = []
+
+  constructor(table: LinkedTable, withheld: readonly boolean[]) {
+    const rows: { cells: Map<number, number>; sense: Relation['sum']; rhs: number }[] = []
+    for (const row of relationRows(table.relations)) {
+      const cells = new Map<number, number>()
+      let constant = 0
+      for (const { cell, coefficient } of row.terms) {
+        if (withheld[cell]) cells.set(cell, (cells.get(cell) ?? 0) + coefficient)
+        else constant += coefficient * table.values[cell]!
+      }
+      for (const [cell, coefficient] of cells) if (coefficient === 0) cells.delete(cell)
+      if (cells.size > 0) rows.push({ cells, sense: row.sense, rhs: -constant })
+    }
+    // Union-find over the withheld cells, joined by every row they share.
+    const parent = new Map<number, number>()
+    const root = (cell: number): number => {
+      let current = cell
+      while (parent.get(current)! !== current) current = parent.get(current)!
+      parent.set(cell, current)
+      return current
+    }
+    withheld.forEach((hidden, cell) => {
+      if (hidden) parent.set(cell, cell)
+    })
+    for (const row of rows) {
+      const [first, ...rest] = [...row.cells.keys()]
+      for (const cell of rest) parent.set(root(cell), root(first!))
+    }
+    const groupOf = new Map<number, number>()
+    withheld.forEach((hidden, cell) => {
+      if (!hidden) return
+      const key = root(cell)
+      if (!groupOf.has(key)) {
+        groupOf.set(key, this.groups.length)
+        this.groups.push({ size: 0, rows: [] })
+      }
+      const group = groupOf.get(key)!
+      this.place.set(cell, { group, variable: this.groups[group]!.size++ })
+    })
+    for (const row of rows) {
+      const group = this.place.get([...row.cells.keys()][0]!)!.group
+      const terms = new Map([...row.cells].map(([cell, coefficient]) => [this.place.get(cell)!.variable, coefficient]))
+      this.groups[group]!.rows.push({ terms, sense: row.sense, rhs: row.rhs })
+    }
+  }
+
+  bounds(cell: number): Interval {
+    const place = this.place.get(cell)
+    if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
+    const group = this.groups[place.group]!
+    if (group.region === undefined) group.region = Polytope.of(group.size, group.rows)
+    if (group.region === null) throw new RangeError('the published figures contradict their relations')
+    const high = group.region.maximise(new Map([[place.variable, 1]]))
+    const low = group.region.maximise(new Map([[place.variable, -1]]))
+    return {
+      low: low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0,
+      high: high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity,
+    }
+  }
+}
+
+/** The tightest bounds an attacker can put on each withheld cell, from the published cells and the relations. */
+export function attack(table: LinkedTable, withheld: readonly boolean[]): Map<number, Interval> {
+  const attacker = new Attacker(table, withheld)
+  const bounds = new Map<number, Interval>()
+  withheld.forEach((hidden, cell) => {
+    if (hidden) bounds.set(cell, attacker.bounds(cell))
+  })
+  return bounds
+}
+
+const width = (interval: Interval) => interval.high - interval.low
+
+/**
+ * The first cell from `from` on that needs protection and whose interval is narrower than the protection
+ * width. Withholding more cells only ever widens intervals, so cells found safe before stay safe.
+ */
+function firstExposed(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  needsProtection: readonly boolean[],
+  from: number,
+): { cell: number; interval: Interval } | null {
+  const attacker = new Attacker(table, withheld)
+  for (let cell = from; cell < withheld.length; cell++) {
+    if (!needsProtection[cell]) continue
+    const interval = attacker.bounds(cell)
+    if (width(interval) < protectionWidth) return { cell, interval }
+  }
+  return null
+}
+
+/**
+ * A withheld total whose parts are all published as 0 but one withheld part tells, where every record
+ * counts in some part, that every record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever the
+ * count: one more part of that relation is withheld. Returns the relation's published parts, or null.
+ */
+function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): number[] | null {
+  for (const relation of table.relations) {
+    if (relation.sum === '>=' || !withheld[relation.total] || table.values[relation.total] === 0) continue
+    const hiddenParts = relation.parts.filter((cell) => withheld[cell])
+    const shown = relation.parts.filter((cell) => !withheld[cell])
+    if (hiddenParts.length === 1 && shown.length > 0 && shown.every((cell) => table.values[cell] === 0)) return shown
+  }
+  return null
+}
+
+/** What withholding a cell costs the reader: its count (and a little for a 0, which is withheld only when it must be). */
+const costOf = (table: LinkedTable, cell: number) => table.values[cell]! + 1
+
+/**
+ * The moves that may free an exposed cell, each a set of cells to withhold: any published cell of a
+ * relation that holds a withheld cell, and every rectangle through the exposed cell (in a table of wards
+ * by categories a count moves only when a whole rectangle of cells is withheld: what it gains, its row
+ * and column neighbours lose, and the opposite corner gains back). Cheapest first.
+ */
+function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: number): number[][] {
+  const relationsOf = new Map<number, Relation[]>()
+  for (const relation of table.relations) {
+    for (const cell of [relation.total, ...relation.parts]) {
+      const list = relationsOf.get(cell) ?? []
+      list.push(relation)
+      relationsOf.set(cell, list)
+    }
+  }
+  const cellsOf = (relation: Relation) => [relation.total, ...relation.parts]
+  const moves = new Map<string, number[]>()
+  const add = (cells: number[]) => {
+    const fresh = [...new Set(cells)].filter((cell) => !withheld[cell]).sort((a, b) => a - b)
+    if (fresh.length > 0) moves.set(fresh.join(','), fresh)
+  }
+  for (const relation of table.relations) {
+    const cells = cellsOf(relation)
+    if (cells.some((cell) => withheld[cell])) for (const cell of cells) add([cell])
+  }
+  const own = relationsOf.get(exposed) ?? []
+  for (const first of own) {
+    for (const second of own) {
+      if (first === second) continue
+      for (const b of cellsOf(first)) {
+        if (b === exposed) continue
+        for (const e of cellsOf(second)) {
+          if (e === exposed) continue
+          // The fourth corner: a cell sharing another relation with b and another with e.
+          for (const viaB of relationsOf.get(b) ?? []) {
+            if (viaB === first) continue
+            for (const f of cellsOf(viaB)) {
+              if (f === b || f === exposed) continue
+              if ((relationsOf.get(f) ?? []).some((viaE) => viaE !== second && cellsOf(viaE).includes(e)))
+                add([b, e, f])
+            }
+          }
+        }
+      }
+    }
+  }
+  const cost = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + costOf(table, cell), 0)
+  return [...moves.values()].sort((a, b) => cost(a) - cost(b) || a.length - b.length || a[0]! - b[0]!)
+}
+
+/** Moves weighed at a time: the cheapest few usually hold the best, and each costs two linear programs. */
+const movesPerRound = 16
+
+/**
+ * The rank of a cell when no move widens the exposed interval on its own: a count can move along a cycle
+ * of withheld cells only as far as the smallest of them allows, so a cell of at least the protection width
+ * comes first (the cheapest such), then the cheapest non-zero one, and a 0 last.
+ */
+function stepping(table: LinkedTable, cell: number): number {
+  const value = table.values[cell]!
+  const tier = value >= protectionWidth ? 0 : value > 0 ? 1 : 2
+  return -tier * 1e9 - costOf(table, cell)
+}
+
+/**
+ * Which cells to withhold: every cell `primary` names, and few other cells (by count withheld) such that
+ * each primary cell's attacker interval is at least the protection width wide and no withheld total is
+ * pinned to a single part. Greedy: while a primary cell is exposed, make the cheapest move (a cell, or
+ * the three other corners of a rectangle) that protects it outright, or else the one that widens its
+ * interval most per count withheld, weighing the cheapest moves first. Every step is checked by the attacker, so the result is safe however far it is from the
+ * fewest cells. Deterministic: the same table gives the same cells.
+ */
+export function protect(table: LinkedTable, primary: readonly boolean[]): boolean[] {
+  if (primary.length !== table.values.length) throw new RangeError('one primary flag per cell')
+  const withheld = [...primary]
+  let from = 0
+  for (;;) {
+    const attributes = attributeExposed(table, withheld)
+    if (attributes) {
+      const cheapest = attributes.reduce((best, cell) => (costOf(table, cell) < costOf(table, best) ? cell : best))
+      withheld[cheapest] = true
+      continue
+    }
+    const exposed = firstExposed(table, withheld, primary, from)
+    if (!exposed) return withheld
+    from = exposed.cell
+    const before = width(exposed.interval)
+    const moves = movesFor(table, withheld, exposed.cell)
+    if (moves.length === 0) return withheld
+    let best: number[] | null = null
+    let bestScore = 0
+    for (let round = 0; round * movesPerRound < moves.length && !best; round++) {
+      for (const move of moves.slice(round * movesPerRound, (round + 1) * movesPerRound)) {
+        const trial = [...withheld]
+        for (const cell of move) trial[cell] = true
+        const gained = Math.min(protectionWidth, width(new Attacker(table, trial).bounds(exposed.cell))) - before
+        if (before + gained >= protectionWidth) {
+          // The cheapest move that protects the cell outright: no dearer one can do better for it.
+          best = move
+          break
+        }
+        const score = gained / move.reduce((sum, cell) => sum + costOf(table, cell), 0)
+        if (gained > 0 && score > bestScore) {
+          bestScore = score
+          best = move
+        }
+      }
+    }
+    if (!best) {
+      // No move widens it on its own: the single cell the next step is likeliest to build on.
+      const singles = moves.filter((move) => move.length === 1).map(([cell]) => cell!)
+      best =
+        singles.length > 0
+          ? [singles.reduce((chosen, cell) => (stepping(table, cell) > stepping(table, chosen) ? cell : chosen))]
+          : moves[0]!
+    }
+    for (const cell of best) withheld[cell] = true
+  }
+}

@@ -1,0 +1,190 @@
+import fc from 'fast-check'
+import t, { type Test } from 'tap'
+import {
+  attack,
+  isSmallCount,
+  protect,
+  protectionWidth,
+  type LinkedTable,
+  relationAmong,
+  type Relation,
+} from '../../../src/modules/disclosure/control.js'
+import { highsBounds } from '../../support/highs-attacker.js'
+
+/**
+ * A unit's table as the indicators publish it: wards by the cells of one breakdown, each ward's figure,
+ * the unit's cells and the unit's figure. Cell index: ward w, key k → w * (keys + 1) + k; the ward's figure
+ * at k = keys; the unit's row after the wards.
+ */
+function unitTable(counts: readonly (readonly number[])[], overlapping = false): LinkedTable {
+  const keys = counts[0]!.length
+  const stride = keys + 1
+  const rows = [
+    ...counts.map((row) => [...row]),
+    counts[0]!.map((_, k) => counts.reduce((sum, row) => sum + row[k]!, 0)),
+  ]
+  // Overlapping parts (a child in several groups): the figure counts fewer than its parts add up to.
+  const figureOf = (row: readonly number[]) =>
+    overlapping
+      ? Math.max(...row, Math.ceil(row.reduce((sum, count) => sum + count, 0) * 0.8))
+      : row.reduce((sum, count) => sum + count, 0)
+  const values = rows.flatMap((row) => [...row, figureOf(row)])
+  const unitRow = counts.length
+  const relations: Relation[] = []
+  for (let row = 0; row <= unitRow; row++) {
+    relations.push(
+      relationAmong(
+        values,
+        row * stride + keys,
+        Array.from({ length: keys }, (_, k) => row * stride + k),
+      ),
+    )
+  }
+  for (let k = 0; k <= keys; k++) {
+    relations.push(
+      relationAmong(
+        values,
+        unitRow * stride + k,
+        counts.map((_, w) => w * stride + k),
+      ),
+    )
+  }
+  return { values, relations }
+}
+
+const primaryOf = (table: LinkedTable) => table.values.map(isSmallCount)
+
+/** The published cells: a count, or null where withheld. */
+const publish = (table: LinkedTable, withheld: readonly boolean[]) =>
+  table.values.map((value, cell) => (withheld[cell] ? null : value))
+
+async function assertProtected(t: Test, table: LinkedTable, withheld: readonly boolean[], name: string) {
+  const bounds = await highsBounds(publish(table, withheld), table.relations)
+  table.values.forEach((value, cell) => {
+    if (!isSmallCount(value)) return
+    t.ok(withheld[cell], `${name}: the count ${value} in cell ${cell} is withheld`)
+    const interval = bounds.get(cell)!
+    t.ok(
+      interval.high - interval.low >= protectionWidth,
+      `${name}: cell ${cell} (${value}) lies somewhere in ${interval.low}–${interval.high}`,
+    )
+  })
+}
+
+t.test('small counts: 1 to 4', async (t) => {
+  const cases: [number, boolean][] = [
+    [0, false],
+    [1, true],
+    [4, true],
+    [5, false],
+    [120, false],
+  ]
+  for (const [count, small] of cases) t.equal(isSmallCount(count), small, `${count}`)
+})
+
+t.test('the recoveries city systems could make before', async (t) => {
+  // GET /v1/indicators/values?year=2024&unit=008&breakdown=sex: ABUSED_CHILDREN by ward and sex. Ward 00301
+  // had 2 abused boys (withheld); 00307 showed 5 boys, the district 7, every other ward 0.
+  const bySex = unitTable([
+    [2, 6],
+    [5, 3],
+    [0, 2],
+    [0, 0],
+  ])
+  // The way the service published it: each small count alone, and one more part where a single withheld
+  // part of a figure could be subtracted out.
+  const before = primaryOf(bySex)
+  before[1] = true // 00301's girls (6): the figure 8 minus them would give its boys
+  const recovered = await highsBounds(publish(bySex, before), bySex.relations)
+  t.same(recovered.get(0), { low: 2, high: 2 }, 'before: the district’s boys minus the other wards’ pin 00301’s to 2')
+
+  const withheld = protect(bySex, primaryOf(bySex))
+  await assertProtected(t, bySex, withheld, 'by sex')
+
+  // SC_CHILDREN_BY_GROUP by groupCode: 00319's children affected by HIV (2) withheld, the district 7 and
+  // 00322's 5 shown. A child may be in several groups: the figure is at most the sum of its groups.
+  const byGroup = unitTable(
+    [
+      [2, 9, 4],
+      [5, 0, 12],
+      [0, 6, 7],
+    ],
+    true,
+  )
+  await assertProtected(t, byGroup, protect(byGroup, primaryOf(byGroup)), 'by group')
+})
+
+t.test('a withheld total is never pinned to one of its parts', async (t) => {
+  // Ward 0 has 3 abused children, all girls aged 6–10 (part 1); the other parts are 0.
+  const table = unitTable([
+    [0, 3, 0],
+    [6, 7, 8],
+    [9, 5, 6],
+  ])
+  const withheld = protect(table, primaryOf(table))
+  t.ok(withheld[3], 'the ward’s figure (3) is withheld')
+  t.ok(withheld[0] || withheld[2], 'and one of its zeros, so that "all of them are in part 1" cannot be read')
+  await assertProtected(t, table, withheld, 'attributes')
+})
+
+t.test('tables with nothing small publish everything', async (t) => {
+  const table = unitTable([
+    [0, 7],
+    [5, 9],
+  ])
+  t.same(
+    protect(table, primaryOf(table)),
+    table.values.map(() => false),
+  )
+  t.same(
+    attack(
+      table,
+      table.values.map(() => false),
+    ),
+    new Map(),
+    'nothing withheld, nothing to bound',
+  )
+})
+
+t.test('a unit whose every count is small withholds them all and stays unbounded', async (t) => {
+  const table = unitTable([[1], [2]])
+  const withheld = protect(table, primaryOf(table))
+  await assertProtected(t, table, withheld, 'all small')
+})
+
+t.test('random worlds: no withheld small count can be narrowed below the protection width', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 2, max: 7 }).chain((wards) =>
+        fc.integer({ min: 1, max: 6 }).chain((keys) =>
+          fc.record({
+            counts: fc.array(
+              fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 40 })), {
+                minLength: keys,
+                maxLength: keys,
+              }),
+              { minLength: wards, maxLength: wards },
+            ),
+            overlapping: fc.boolean(),
+          }),
+        ),
+      ),
+      async ({ counts, overlapping }) => {
+        const table = unitTable(counts, overlapping)
+        const withheld = protect(table, primaryOf(table))
+        const bounds = await highsBounds(publish(table, withheld), table.relations)
+        table.values.forEach((value, cell) => {
+          if (!isSmallCount(value)) return
+          const interval = bounds.get(cell)
+          if (!interval || interval.high - interval.low < protectionWidth) {
+            throw new Error(
+              `cell ${cell} (${value}) ${interval ? `pinned to ${interval.low}–${interval.high}` : 'published'}`,
+            )
+          }
+        })
+        t.same(protect(table, primaryOf(table)), withheld, 'the same table, the same cells withheld')
+      },
+    ),
+    { numRuns: 150, seed: 20261205 },
+  )
+})

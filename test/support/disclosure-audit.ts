@@ -1,0 +1,140 @@
+/**
+ * The attacker of a published indicator table, written apart from the service's own disclosure control:
+ * from everything a city system was shown (every figure and cell of the response) and every additive
+ * relation among them (the wards make the unit, the cells make their figure, the wards' cells make the
+ * unit's cell, finer breakdowns make coarser ones), HiGHS finds the tightest bounds on each withheld count.
+ * The attacker is told how each relation's counts compare from the officers' view of the same table, the
+ * strongest position a city system could reach.
+ */
+import { relationAmong, type Relation } from '../../src/modules/disclosure/control.js'
+import { highsBounds } from './highs-attacker.js'
+
+type Count = number | { suppressed: true } | null
+interface Figure {
+  unitCode: string
+  numerator: Count
+  denominator: Count
+  breakdowns: { dimensions: string[]; cells: { key: Record<string, string>; numerator: Count; denominator: Count }[] }[]
+}
+export interface AuditedTable {
+  indicators: { code: string; source: string; values: Figure[] }[]
+}
+
+const protectionWidth = 5
+const keyOf = (key: Record<string, string>, dimensions: readonly string[]) =>
+  dimensions.map((dimension) => `${dimension}=${key[dimension]}`).join('&')
+
+function truthCount(count: Count): number {
+  if (typeof count !== 'number') throw new Error('the officers’ view withholds nothing')
+  return count
+}
+
+/**
+ * Every way the city table gives away a count of 1 to 4: published, narrowed to fewer than six values, or a
+ * withheld figure shown to lie wholly in one of its cells. Empty when the table is safe.
+ */
+export async function disclosures(city: AuditedTable, truth: AuditedTable): Promise<string[]> {
+  const found: string[] = []
+  for (const indicator of city.indicators) {
+    if (indicator.source !== 'registry' && indicator.source !== 'incidents') continue
+    const actual = truth.indicators.find((candidate) => candidate.code === indicator.code)!
+    for (const side of ['numerator', 'denominator'] as const) {
+      if (indicator.values.every((figure) => figure[side] === null)) continue
+      const names: string[] = []
+      const published: (number | null)[] = []
+      const values: number[] = []
+      const cellOf = new Map<string, number>()
+      const add = (name: string, shown: Count, value: number) => {
+        cellOf.set(name, names.length)
+        names.push(name)
+        published.push(typeof shown === 'number' ? shown : null)
+        values.push(value)
+      }
+      // Every key any figure lists, per breakdown: a figure that does not list one shows it as 0 by its absence.
+      const keysOf = indicator.values[0]!.breakdowns.map((breakdown, b) => {
+        const keys = new Map<string, Record<string, string>>()
+        for (const figure of [...indicator.values, ...actual.values]) {
+          for (const cell of figure.breakdowns[b]!.cells) keys.set(keyOf(cell.key, breakdown.dimensions), cell.key)
+        }
+        return [...keys.values()]
+      })
+      indicator.values.forEach((figure, index) => {
+        const real = actual.values[index]!
+        add(`${figure.unitCode}`, figure[side], truthCount(real[side]))
+        figure.breakdowns.forEach((breakdown, b) => {
+          const cellsOf = (cells: typeof breakdown.cells) =>
+            new Map(cells.map((cell) => [keyOf(cell.key, breakdown.dimensions), cell[side]]))
+          const shown = cellsOf(breakdown.cells)
+          const actualCells = cellsOf(real.breakdowns[b]!.cells)
+          for (const key of keysOf[b]!) {
+            const id = keyOf(key, breakdown.dimensions)
+            add(`${figure.unitCode}/${b}/${id}`, shown.get(id) ?? 0, truthCount(actualCells.get(id) ?? 0))
+          }
+        })
+      })
+      const relations: Relation[] = []
+      const relate = (total: number, parts: number[]) => relations.push(relationAmong(values, total, parts))
+      const figures = indicator.values
+      const unit = figures[figures.length - 1]!
+      if (figures.length > 1)
+        relate(
+          cellOf.get(unit.unitCode)!,
+          figures.slice(0, -1).map((f) => cellOf.get(f.unitCode)!),
+        )
+      for (const figure of figures) {
+        figure.breakdowns.forEach((breakdown, b) => {
+          const cells = breakdown.cells.map((cell) =>
+            cellOf.get(`${figure.unitCode}/${b}/${keyOf(cell.key, breakdown.dimensions)}`)!,
+          )
+          relate(cellOf.get(figure.unitCode)!, cells)
+          figure.breakdowns.forEach((finer, f) => {
+            if (finer.dimensions.length <= breakdown.dimensions.length) return
+            if (!breakdown.dimensions.every((d) => finer.dimensions.includes(d))) return
+            for (const key of keysOf[b]!) {
+              const parts = keysOf[f]!.filter((part) => breakdown.dimensions.every((d) => part[d] === key[d])).map(
+                (part) => cellOf.get(`${figure.unitCode}/${f}/${keyOf(part, finer.dimensions)}`)!,
+              )
+              relate(cellOf.get(`${figure.unitCode}/${b}/${keyOf(key, breakdown.dimensions)}`)!, parts)
+            }
+          })
+          if (figure !== unit) return
+          for (const cellKey of keysOf[b]!) {
+            const key = keyOf(cellKey, breakdown.dimensions)
+            relate(
+              cellOf.get(`${unit.unitCode}/${b}/${key}`)!,
+              figures.slice(0, -1).map((ward) => cellOf.get(`${ward.unitCode}/${b}/${key}`)!),
+            )
+          }
+        })
+      }
+      const bounds = await highsBounds(published, relations)
+      values.forEach((value, cell) => {
+        if (value < 1 || value > 4) return
+        const where = `${indicator.code} ${side} ${names[cell]} (${value})`
+        if (published[cell] !== null) {
+          found.push(`${where}: published`)
+          return
+        }
+        const interval = bounds.get(cell)!
+        if (interval.high - interval.low < protectionWidth) {
+          found.push(`${where}: narrowed to ${interval.low}–${interval.high}`)
+        }
+      })
+      for (const relation of relations) {
+        const parts = relation.parts.filter((part) => published[part] === null)
+        const shown = relation.parts.filter((part) => published[part] !== null)
+        if (
+          relation.sum !== '>=' &&
+          published[relation.total] === null &&
+          values[relation.total]! > 0 &&
+          parts.length === 1 &&
+          shown.length > 0 &&
+          shown.every((part) => published[part] === 0)
+        ) {
+          found.push(`${indicator.code} ${side} ${names[relation.total]}: all of it lies in ${names[parts[0]!]}`)
+        }
+      }
+    }
+  }
+  return found
+}
