@@ -25,6 +25,7 @@ import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
 import { calendarExpiryJob, calendarExpiryQueue } from './modules/calendar/expiry.js'
+import { dailyIncidentCountsJob, dailyIncidentCountsQueue } from './modules/incidents/daily.js'
 import caseStepRuleRoutes from './modules/incidents/rules-routes.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import { householdSchemas } from './modules/households/schemas.js'
@@ -209,6 +210,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
   jobQueue.register(calendarExpiryJob(database))
   jobQueue.schedule({ queue: calendarExpiryQueue, everyMs: 60 * 60_000 })
+  jobQueue.register(dailyIncidentCountsJob(database))
+  jobQueue.schedule({ queue: dailyIncidentCountsQueue, everyMs: 60 * 60_000 })
   await app.register(webhookRoutes)
   registerWebhookJobs(app)
   await app.register(reformRoutes)

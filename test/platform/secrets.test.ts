@@ -59,7 +59,7 @@ t.test('no secret rests in clear anywhere in the database, idempotency replays i
     method: 'POST',
     url: '/v1/webhooks',
     headers: { ...admin.headers, 'idempotency-key': 'secret-webhook' },
-    payload: { url: receiver.url('/hook'), eventTypes: ['child.created'], clientId: city.id },
+    payload: { url: receiver.url('/hook'), eventTypes: ['report.submitted'], clientId: city.id },
   })
   t.equal(webhook.statusCode, 201)
   const clientSecret = client.json().clientSecret as string
@@ -68,7 +68,7 @@ t.test('no secret rests in clear anywhere in the database, idempotency replays i
     method: 'POST',
     url: '/v1/webhooks',
     headers: { ...admin.headers, 'idempotency-key': 'secret-webhook' },
-    payload: { url: receiver.url('/hook'), eventTypes: ['child.created'], clientId: city.id },
+    payload: { url: receiver.url('/hook'), eventTypes: ['report.submitted'], clientId: city.id },
   })
   t.same(replayed.json(), { webhook: webhook.json().webhook, secret: null }, 'a replay does not show the secret again')
 

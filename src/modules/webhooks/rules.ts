@@ -12,6 +12,7 @@ export const eventTypes = [
   'incident.written_report.due_soon',
   'incident.written_report.overdue',
   'incident.step.overdue',
+  'incidents.daily',
   'report.submitted',
   'report.approved',
   'report.returned',
@@ -64,6 +65,25 @@ export interface EventEnvelope {
  * permissions their role may one day be given.
  */
 const aggregateOnlyRoles: ReadonlySet<string> = new Set(['city_system'])
+
+/**
+ * Events about one child or one incident. An aggregate-only reader gets none of them: even cut to a ward,
+ * a kind, a sex and an age group, one incident and its hour can point at a child in a small ward. City
+ * systems learn of incidents from `incidents.daily` instead.
+ */
+const recordTypes: ReadonlySet<string> = new Set(
+  eventTypes.filter((type) => type.startsWith('child.') || type.startsWith('incident.')),
+)
+
+/** Daily counts cut for city systems: every other reader has the events they are counted from. */
+const aggregateTypes: ReadonlySet<string> = new Set(['incidents.daily'])
+
+/** The event types a reader of this role may receive. */
+export function typesReadableBy(role: string): readonly EventType[] {
+  return aggregateOnlyRoles.has(role)
+    ? eventTypes.filter((type) => !recordTypes.has(type))
+    : eventTypes.filter((type) => !aggregateTypes.has(type))
+}
 
 interface Entitlements {
   /** Children as individuals: names, ID numbers, dates of birth, record ids. */
@@ -289,11 +309,15 @@ const viewRules: Record<EventType, ViewRule> = {
   'assessment.decided': assessmentView,
   'import.completed': importView,
   'calendar.expiring': aggregateView(['year', 'coveredUntil', 'daysLeft']),
+  'incidents.daily': aggregateView(['date', 'wardCode', 'kinds', 'total']),
 }
 
-/** The event as this reader may see it, or null when its type is unknown (and so shown to nobody). */
+/**
+ * The event as this reader may see it, or null when its type is unknown (and so shown to nobody) or
+ * not for this reader's role (a child's or an incident's own event, for a city system).
+ */
 export function eventView(event: StoredEvent, reader: EventReader): EventEnvelope | null {
-  if (!isEventType(event.type)) return null
+  if (!isEventType(event.type) || !typesReadableBy(reader.role).includes(event.type)) return null
   const view = viewRules[event.type](event, entitlementsOf(reader))
   return {
     id: event.eventId,

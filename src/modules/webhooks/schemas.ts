@@ -41,8 +41,9 @@ const EventSchema = Type.Object(
         additionalProperties: true,
         description:
           'What happened, cut to the reader’s role: names, ID numbers and dates of birth only with registry:read; ' +
-          'narratives and the children’s identities only with incidents:sensitive; city systems get ward, sex, age group ' +
-          `(${ageGroups.join(', ')}), kind and counts. Fields per type are listed in docs/webhooks.md.`,
+          'narratives and the children’s identities only with incidents:sensitive; without registry:read, ward, sex and age group ' +
+          `(${ageGroups.join(', ')}). City systems get no event about one child or one incident: incidents.daily counts a ward’s ` +
+          'incidents of a closed day by kind, small counts withheld. Fields per type are listed in docs/webhooks.md.',
       },
     ),
     cursor: Type.String({ description: 'pass as ?after= to read on from this event' }),
@@ -124,7 +125,14 @@ export const CreateWebhookBody = Type.Object(
       description:
         'an https URL whose host resolves to public addresses only (or is allow-listed by the operator); redirects are not followed',
     }),
-    eventTypes: Type.Array(EventTypeSchema, { minItems: 1, maxItems: eventTypes.length, uniqueItems: true }),
+    eventTypes: Type.Array(EventTypeSchema, {
+      minItems: 1,
+      maxItems: eventTypes.length,
+      uniqueItems: true,
+      description:
+        'each a type the owner’s role receives (422 type_not_for_owner otherwise): a city system gets no child.* or incident.* ' +
+        'event and may subscribe to incidents.daily, which only city systems receive',
+    }),
     units: Type.Optional(
       Type.Array(UnitCode, {
         minItems: 1,

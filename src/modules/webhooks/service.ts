@@ -53,6 +53,7 @@ import {
   isEventType,
   signWebhook,
   subscriptionWants,
+  typesReadableBy,
   type EventType,
   type GapWatch,
 } from './rules.js'
@@ -416,6 +417,23 @@ function ownerProblems(owner: Principal | null): FieldError[] {
   return []
 }
 
+/** Every event type named must be one the owner's role receives (a city system gets no child's or incident's own event). */
+function typeProblems(types: readonly string[], owner: Principal): FieldError[] {
+  const readable = new Set<string>(typesReadableBy(owner.role))
+  return types.flatMap((type, index) =>
+    readable.has(type)
+      ? []
+      : [
+          {
+            location: 'body' as const,
+            pointer: `/eventTypes/${index}`,
+            message: `is not sent to the role ${owner.role}${type.startsWith('incident.') ? ': subscribe to incidents.daily' : ''}`,
+            code: 'type_not_for_owner',
+          },
+        ],
+  )
+}
+
 /** A subscription's units must be known, and lie within its owner's units and the caller's. */
 function unitProblems(
   tree: readonly UnitNode[],
@@ -480,6 +498,7 @@ export async function registerWebhook(
   if (owner) {
     const tree = await accounts.principals.unitTree()
     problems.push(...unitProblems(tree, units, owner, principal, body.units !== undefined))
+    problems.push(...typeProblems(body.eventTypes, owner))
   }
   if (problems.length > 0 || !owner) throw invalidWebhook(problems)
   await assertReachable(webhookSettings(config), body.url)

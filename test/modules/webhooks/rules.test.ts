@@ -6,6 +6,7 @@ import {
   coveredUnits,
   eventTypes,
   eventView,
+  typesReadableBy,
   feedHorizon,
   gapBackstopMs,
   gapIsFinal,
@@ -86,8 +87,6 @@ t.test(
       ['ward_officer', { identity: true, groups: ['a', 'l'] }],
       ['agency_viewer', { identity: true, groups: ['a'] }],
       ['reports_only', { identity: false, groups: undefined }],
-      ['city_system', { identity: false, groups: undefined }],
-      ['city_system_overgranted', { identity: false, groups: undefined }],
     ]
     for (const [role, expected] of cases) {
       const view = eventView(child, roles[role]!)!
@@ -99,15 +98,17 @@ t.test(
       t.equal(view.id, child.eventId, `${role}: the event id is the same for everyone`)
     }
     t.same(
-      eventView(child, roles.city_system!)!.data,
+      eventView(child, roles.reports_only!)!.data,
       { wardCode: '00301', sex: 'female', ageGroup: '6-10' },
-      'a city system gets ward, sex and age group',
+      'a reader without registry:read gets ward, sex and age group',
     )
     t.notMatch(
-      JSON.stringify(eventView(child, roles.city_system!)),
+      JSON.stringify(eventView(child, roles.reports_only!)),
       /Trẻ|001218012345|2018/,
       'no name, ID number or birth date anywhere',
     )
+    t.equal(eventView(child, roles.city_system!), null, 'a city system gets no child’s own event')
+    t.equal(eventView(child, roles.city_system_overgranted!), null, 'whatever its role is granted')
   },
 )
 
@@ -121,7 +122,7 @@ t.test('child updates: sensitive field names only with registry:sensitive', asyn
   t.same(eventView(updated, roles.ward_officer!)!.data.fields, ['fullName', 'healthNote', 'disabilityNote'])
   t.same(eventView(updated, roles.agency_viewer!)!.data.fields, ['fullName'])
   t.same(
-    eventView(updated, roles.city_system!)!.data,
+    eventView(updated, roles.reports_only!)!.data,
     { wardCode: '00301', sex: 'male', ageGroup: '11-15' },
     'age from the birth year when there is no date',
   )
@@ -151,8 +152,6 @@ t.test('incident events: narratives and identities only with incidents:sensitive
     ['ward_officer', { narrative: true, identities: true, detail: true }],
     ['agency_viewer', { narrative: false, identities: false, detail: true }],
     ['reports_only', { narrative: false, identities: false, detail: false }],
-    ['city_system', { narrative: false, identities: false, detail: false }],
-    ['city_system_overgranted', { narrative: false, identities: false, detail: false }],
   ]
   for (const [role, expected] of cases) {
     const view = eventView(incident, roles[role]!)!
@@ -168,7 +167,10 @@ t.test('incident events: narratives and identities only with incidents:sensitive
     t.equal(view.data.childCount, 2, `${role}: the count is always there`)
     t.equal(view.resource.id, 'inc-1', `${role}: the incident id lets follow-up events be matched`)
   }
-  t.same(eventView(incident, roles.city_system!)!.data.children, [
+  for (const role of ['city_system', 'city_system_overgranted']) {
+    t.equal(eventView(incident, roles[role]!), null, `${role}: no incident’s own event (incidents.daily instead)`)
+  }
+  t.same(eventView(incident, roles.reports_only!)!.data.children, [
     { sex: 'female', ageGroup: '6-10' },
     { sex: 'male', ageGroup: '11-15' },
   ])
@@ -211,7 +213,23 @@ t.test('report, assessment and import events are the same for every reader, allo
 
 t.test('unknown event types are shown to nobody; every known type has a view', async (t) => {
   t.equal(eventView(stored('child.secretly_added', { fullName: 'x' }), roles.ward_officer!), null)
-  for (const type of eventTypes) t.ok(eventView(stored(type, {}), roles.city_system!), type)
+  for (const type of eventTypes) {
+    t.ok(eventView(stored(type, {}), roles.ward_officer!) ?? eventView(stored(type, {}), roles.city_system!), type)
+  }
+  t.same(
+    eventTypes.filter((type) => eventView(stored(type, {}), roles.ward_officer!) === null),
+    ['incidents.daily'],
+    'an officer gets every type but the daily counts cut for city systems',
+  )
+  t.same(
+    eventTypes.filter((type) => eventView(stored(type, {}), roles.city_system!) !== null),
+    typesReadableBy('city_system'),
+    'a city system gets exactly the types it may subscribe to',
+  )
+  t.notOk(
+    typesReadableBy('city_system').some((type) => type.startsWith('child.') || type.startsWith('incident.')),
+    'none about one child or one incident',
+  )
 })
 
 t.test('age groups', async (t) => {
