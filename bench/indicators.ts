@@ -108,6 +108,9 @@ async function main() {
       '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup',
       cityToken,
     ],
+    // The widest table a city system can ask for on the 2024 map: 14 wards by the 14 groups.
+    ['district-wide by group, city system', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode', cityToken],
+    ['district-wide by group', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode'],
     ['district-wide by sex and age group', '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup'],
     ['one ward', '/v1/indicators/values?year=2024&unit=00301'],
     // Reprojected onto the wards of 2026: every child of the district weighed one by one by its
