@@ -108,7 +108,7 @@ async function main() {
       '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup',
       cityToken,
     ],
-    // The widest table a city system can ask for on the 2024 map: 14 wards by the 14 groups.
+    // The widest breakdown of the district's table on the 2024 map: 14 wards by the 14 groups.
     ['district-wide by group, city system', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode', cityToken],
     ['district-wide by group', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode'],
     ['district-wide by sex and age group', '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup'],

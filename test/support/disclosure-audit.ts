@@ -97,7 +97,7 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
               relate(cellOf.get(`${figure.unitCode}/${b}/${keyOf(key, breakdown.dimensions)}`)!, parts)
             }
           })
-          if (figure !== unit) return
+          if (figure !== unit || figures.length === 1) return
           for (const cellKey of keysOf[b]!) {
             const key = keyOf(cellKey, breakdown.dimensions)
             relate(
@@ -120,18 +120,14 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
           found.push(`${where}: narrowed to ${interval.low}–${interval.high}`)
         }
       })
+      // Parts the attacker knows hold nothing: published as 0, or withheld yet bounded to 0.
+      const knownZero = (cell: number) =>
+        published[cell] === 0 || (published[cell] === null && bounds.get(cell)!.high === 0)
       for (const relation of relations) {
-        const parts = relation.parts.filter((part) => published[part] === null)
-        const shown = relation.parts.filter((part) => published[part] !== null)
-        if (
-          relation.sum !== '>=' &&
-          published[relation.total] === null &&
-          values[relation.total]! > 0 &&
-          parts.length === 1 &&
-          shown.length > 0 &&
-          shown.every((part) => published[part] === 0)
-        ) {
-          found.push(`${indicator.code} ${side} ${names[relation.total]}: all of it lies in ${names[parts[0]!]}`)
+        if (relation.sum === '>=' || published[relation.total] !== null || values[relation.total]! === 0) continue
+        const possible = relation.parts.filter((part) => !knownZero(part))
+        if (relation.parts.length > 1 && possible.length === 1 && published[possible[0]!] === null) {
+          found.push(`${indicator.code} ${side} ${names[relation.total]}: all of it lies in ${names[possible[0]!]}`)
         }
       }
     }

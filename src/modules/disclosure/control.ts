@@ -52,6 +52,20 @@ export interface Interval {
 export const isSmallCount = (value: number): boolean => value >= 1 && value <= 4
 
 /**
+ * The cells withheld from the start besides the small counts: every part of a total of 1 to 4 (zeros
+ * included), so that which of a small total's parts hold its records is not told by which are withheld.
+ * They are not themselves protected: a 0 among them that other relations pin stays known.
+ */
+export function partsOfSmallTotals(table: LinkedTable): boolean[] {
+  const parts = table.values.map(() => false)
+  for (const relation of table.relations) {
+    if (relation.sum === '>=' || !isSmallCount(table.values[relation.total]!)) continue
+    for (const part of relation.parts) parts[part] = true
+  }
+  return parts
+}
+
+/**
  * The width an attacker's interval for a withheld small count must reach: at least 5 apart, so that it
  * always holds a value outside 1–4 on one side or the other (0 to 5, 1 to 6, …) and never pins the count.
  */
@@ -142,14 +156,34 @@ class Attacker {
     }
   }
 
-  bounds(cell: number): Interval {
+  /** The withheld cells linked to `cell` through rows of the program (its group), `cell` included. */
+  linked(cell: number): Set<number> {
+    const group = this.place.get(cell)?.group
+    const members = new Set<number>()
+    for (const [linked, place] of this.place) if (place.group === group) members.add(linked)
+    return members
+  }
+
+  /** The highest value the attacker can give a withheld cell (Infinity when unbounded). */
+  upper(cell: number): number {
+    const { region, variable } = this.regionOf(cell)
+    const high = region.maximise(new Map([[variable, 1]]))
+    return high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity
+  }
+
+  private regionOf(cell: number): { region: Polytope; variable: number } {
     const place = this.place.get(cell)
     if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
     const group = this.groups[place.group]!
     if (group.region === undefined) group.region = Polytope.of(group.size, group.rows)
     if (group.region === null) throw new RangeError('the published figures contradict their relations')
-    const high = group.region.maximise(new Map([[place.variable, 1]]))
-    const low = group.region.maximise(new Map([[place.variable, -1]]))
+    return { region: group.region, variable: place.variable }
+  }
+
+  bounds(cell: number): Interval {
+    const { region, variable } = this.regionOf(cell)
+    const high = region.maximise(new Map([[variable, 1]]))
+    const low = region.maximise(new Map([[variable, -1]]))
     return {
       low: low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0,
       high: high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity,
@@ -178,27 +212,33 @@ function firstExposed(
   withheld: readonly boolean[],
   needsProtection: readonly boolean[],
   from: number,
-): { cell: number; interval: Interval } | null {
+): { cell: number; interval: Interval; attacker: Attacker } | null {
   const attacker = new Attacker(table, withheld)
   for (let cell = from; cell < withheld.length; cell++) {
     if (!needsProtection[cell]) continue
     const interval = attacker.bounds(cell)
-    if (width(interval) < protectionWidth) return { cell, interval }
+    if (width(interval) < protectionWidth) return { cell, interval, attacker }
   }
   return null
 }
 
 /**
- * A withheld total whose parts are all published as 0 but one withheld part tells, where every record
- * counts in some part, that every record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever the
- * count: one more part of that relation is withheld. Returns the relation's published parts, or null.
+ * A withheld total whose parts the attacker knows to be 0 but one withheld part (published as 0, or
+ * withheld yet pinned to 0 by other relations) tells, where every record counts in some part, that every
+ * record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever
+ * the count. Returns such a relation's parts known to be 0, or null.
  */
 function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): number[] | null {
+  let attacker: Attacker | null = null
   for (const relation of table.relations) {
     if (relation.sum === '>=' || !withheld[relation.total] || table.values[relation.total] === 0) continue
-    const hiddenParts = relation.parts.filter((cell) => withheld[cell])
-    const shown = relation.parts.filter((cell) => !withheld[cell])
-    if (hiddenParts.length === 1 && shown.length > 0 && shown.every((cell) => table.values[cell] === 0)) return shown
+    // Only a relation whose records all lie in one part can be read so; its other parts hold 0.
+    const holding = relation.parts.filter((cell) => table.values[cell] !== 0)
+    if (relation.parts.length < 2 || holding.length !== 1 || !withheld[holding[0]!]) continue
+    const zeros = relation.parts.filter((cell) => cell !== holding[0])
+    attacker ??= new Attacker(table, withheld)
+    const known = attacker
+    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return zeros
   }
   return null
 }
@@ -208,11 +248,11 @@ const costOf = (table: LinkedTable, cell: number) => table.values[cell]! + 1
 
 /**
  * The moves that may free an exposed cell, each a set of cells to withhold: any published cell of a
- * relation that holds a withheld cell, and every rectangle through the exposed cell (in a table of wards
+ * relation that holds the cell or a withheld cell linked to it, and every rectangle through the cell (in a table of wards
  * by categories a count moves only when a whole rectangle of cells is withheld: what it gains, its row
  * and column neighbours lose, and the opposite corner gains back). Cheapest first.
  */
-function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: number): number[][] {
+function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: number, attacker: Attacker): number[][] {
   const relationsOf = new Map<number, Relation[]>()
   for (const relation of table.relations) {
     for (const cell of [relation.total, ...relation.parts]) {
@@ -227,9 +267,11 @@ function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: num
     const fresh = [...new Set(cells)].filter((cell) => !withheld[cell]).sort((a, b) => a - b)
     if (fresh.length > 0) moves.set(fresh.join(','), fresh)
   }
+  // Only relations that bear on the exposed cell: its own, and those of the withheld cells linked to it.
+  const linked = withheld[exposed] ? attacker.linked(exposed) : new Set([exposed])
   for (const relation of table.relations) {
     const cells = cellsOf(relation)
-    if (cells.some((cell) => withheld[cell])) for (const cell of cells) add([cell])
+    if (cells.some((cell) => linked.has(cell))) for (const cell of cells) add([cell])
   }
   const own = relationsOf.get(exposed) ?? []
   for (const first of own) {
@@ -252,9 +294,13 @@ function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: num
       }
     }
   }
-  const cost = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + costOf(table, cell), 0)
-  return [...moves.values()].sort((a, b) => cost(a) - cost(b) || a.length - b.length || a[0]! - b[0]!)
+  return [...moves.values()].sort(
+    (a, b) => moveCost(table, a) - moveCost(table, b) || a.length - b.length || a[0]! - b[0]!,
+  )
 }
+
+const moveCost = (table: LinkedTable, cells: readonly number[]) =>
+  cells.reduce((sum, cell) => sum + costOf(table, cell), 0)
 
 /** Moves weighed at a time: the cheapest few usually hold the best, and each costs two linear programs. */
 const movesPerRound = 16
@@ -271,29 +317,108 @@ function stepping(table: LinkedTable, cell: number): number {
 }
 
 /**
- * Which cells to withhold: every cell `primary` names, and few other cells (by count withheld) such that
+ * Which cells to withhold: every cell `primary` names (and `alsoWithheld`), and few other cells (by count withheld) such that
  * each primary cell's attacker interval is at least the protection width wide and no withheld total is
  * pinned to a single part. Greedy: while a primary cell is exposed, make the cheapest move (a cell, or
  * the three other corners of a rectangle) that protects it outright, or else the one that widens its
  * interval most per count withheld, weighing the cheapest moves first. Every step is checked by the attacker, so the result is safe however far it is from the
  * fewest cells. Deterministic: the same table gives the same cells.
  */
-export function protect(table: LinkedTable, primary: readonly boolean[]): boolean[] {
-  if (primary.length !== table.values.length) throw new RangeError('one primary flag per cell')
-  const withheld = [...primary]
+export function protect(
+  table: LinkedTable,
+  primary: readonly boolean[],
+  alsoWithheld: readonly boolean[] = primary,
+): boolean[] {
+  if (primary.length !== table.values.length || alsoWithheld.length !== table.values.length) {
+    throw new RangeError('one flag per cell')
+  }
+  const parts = linkedParts(table)
+  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld)
+  // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
+  const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
+  for (const part of parts) {
+    if (!part.cells.some((cell) => primary[cell])) continue
+    const local = protectLinked(
+      part.table,
+      part.cells.map((cell) => primary[cell]!),
+      part.cells.map((cell) => alsoWithheld[cell]!),
+    )
+    local.forEach((hidden, index) => {
+      if (hidden) withheld[part.cells[index]!] = true
+    })
+  }
+  return withheld
+}
+
+/** The table split into parts that no relation joins, each as a table of its own over its cells. */
+function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable }[] {
+  const parent = table.values.map((_, cell) => cell)
+  const root = (cell: number): number => {
+    while (parent[cell] !== cell) cell = parent[cell] = parent[parent[cell]!]!
+    return cell
+  }
+  for (const relation of table.relations) {
+    for (const part of relation.parts) parent[root(part)] = root(relation.total)
+  }
+  const listed = <T>(map: Map<number, T[]>, key: number) => {
+    let list = map.get(key)
+    if (!list) map.set(key, (list = []))
+    return list
+  }
+  const byRoot = new Map<number, number[]>()
+  table.values.forEach((_, cell) => listed(byRoot, root(cell)).push(cell))
+  const relationsByRoot = new Map<number, Relation[]>()
+  for (const relation of table.relations) listed(relationsByRoot, root(relation.total)).push(relation)
+  return [...byRoot].map(([key, cells]) => {
+    const local = new Map(cells.map((cell, index) => [cell, index]))
+    return {
+      cells,
+      table: {
+        values: cells.map((cell) => table.values[cell]!),
+        relations: (relationsByRoot.get(key) ?? []).map((relation) => ({
+          ...relation,
+          total: local.get(relation.total)!,
+          parts: relation.parts.map((cell) => local.get(cell)!),
+        })),
+      },
+    }
+  })
+}
+
+function protectLinked(table: LinkedTable, primary: readonly boolean[], alsoWithheld: readonly boolean[]): boolean[] {
+  const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   let from = 0
   for (;;) {
-    const attributes = attributeExposed(table, withheld)
-    if (attributes) {
-      const cheapest = attributes.reduce((best, cell) => (costOf(table, cell) < costOf(table, best) ? cell : best))
-      withheld[cheapest] = true
+    const zeros = attributeExposed(table, withheld)
+    if (zeros) {
+      // Every published 0 of the relation goes, so that which of its withheld parts holds the records is
+      // not told by which were chosen; a 0 pinned by other relations is freed by the cheapest move that does.
+      const published = zeros.filter((cell) => !withheld[cell])
+      if (published.length > 0) {
+        for (const cell of published) withheld[cell] = true
+        continue
+      }
+      const current = new Attacker(table, withheld)
+      const candidates = zeros
+        .flatMap((cell) => movesFor(table, withheld, cell, current))
+        .sort((a, b) => moveCost(table, a) - moveCost(table, b))
+      const freeing = candidates.slice(0, movesPerRound * 4).find((move) => {
+        const trial = [...withheld]
+        for (const cell of move) trial[cell] = true
+        const attacker = new Attacker(table, trial)
+        return zeros.some((cell) => attacker.upper(cell) > 0)
+      })
+      const freed = freeing ?? candidates.flat()
+      // Nothing left to withhold around them: everything that could be is.
+      if (freed.length === 0) return withheld
+      for (const cell of freed) withheld[cell] = true
       continue
     }
     const exposed = firstExposed(table, withheld, primary, from)
     if (!exposed) return withheld
     from = exposed.cell
     const before = width(exposed.interval)
-    const moves = movesFor(table, withheld, exposed.cell)
+    const moves = movesFor(table, withheld, exposed.cell, exposed.attacker)
     if (moves.length === 0) return withheld
     let best: number[] | null = null
     let bestScore = 0
@@ -307,7 +432,7 @@ export function protect(table: LinkedTable, primary: readonly boolean[]): boolea
           best = move
           break
         }
-        const score = gained / move.reduce((sum, cell) => sum + costOf(table, cell), 0)
+        const score = gained / moveCost(table, move)
         if (gained > 0 && score > bestScore) {
           bestScore = score
           best = move

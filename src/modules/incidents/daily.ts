@@ -10,7 +10,7 @@ import { queryRows, type Database } from '../../db/client.js'
 import type { JobDefinition } from '../../platform/jobs.js'
 import { inScope, systemScope } from '../../platform/scope.js'
 import { addDays, localDateOf, startOfLocalDay } from '../calendar/rules.js'
-import { isSmallCount, protect, relationAmong } from '../disclosure/control.js'
+import { isSmallCount, partsOfSmallTotals, protect, relationAmong } from '../disclosure/control.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { incidentKinds } from './rules.js'
 
@@ -52,7 +52,7 @@ export function publishWardDays(
     values,
     relations: relations.map(({ total, parts }) => relationAmong(values, total, parts)),
   }
-  const withheld = protect(table, values.map(isSmallCount))
+  const withheld = protect(table, values.map(isSmallCount), partsOfSmallTotals(table))
   const shown = (cell: number): Count => (withheld[cell] ? { suppressed: true } : values[cell]!)
   return rows.map((row, index) => ({
     wardCode: row.wardCode,
@@ -68,7 +68,9 @@ async function releaseClosedDays(database: Database, now: Date): Promise<{ recor
   for (let back = daysLookedBack - 1; back >= 0; back--) {
     const day = addDays(lastClosed, -back)
     await inScope(database.db, systemScope, async (tx) => {
-      // Released whole in one transaction: a day with any event of its own is done.
+      // Released whole in one transaction, one instance at a time (the others wait, then find it done):
+      // two runs over counts that changed in between must not mix their patterns of withheld cells.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`incidents.daily:${day}`}))`)
       const released = await queryRows<{ n: number }>(
         tx,
         sql`select count(*)::int as n from events where type = 'incidents.daily' and dedupe_key like ${`incidents.daily:${day}:%`}`,

@@ -5,7 +5,7 @@
 import type { Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
-import { isSmallCount, protect, relationAmong, type Relation } from '../disclosure/control.js'
+import { isSmallCount, partsOfSmallTotals, protect, relationAmong, type Relation } from '../disclosure/control.js'
 import { cellCodes, figureValue, orderCells, type IndicatorKind } from './rules.js'
 import type { Figure } from './figures.js'
 
@@ -74,8 +74,8 @@ const keyId = (key: Record<string, string>, dimensions: readonly string[]) =>
 
 /**
  * Every key of a breakdown, so that a withheld figure's cells are all listed and none reveals by its
- * absence where the figure's records are: each dimension's codes (and any other value a cell holds, such
- * as "unknown"), crossed.
+ * absence or presence where the figure's records are: each dimension's codes, "unknown" included where the
+ * dimension has it (and any other value a cell holds), crossed.
  */
 function fullGrid(
   dimensions: readonly Dimension[],
@@ -197,7 +197,7 @@ export function publishFigures(
   const hiddenIn = (count: (item: { numerator: number; denominator: number }) => number) => {
     if (!protectedCounts) return null
     const table = new FigureTable(figures, grids, count)
-    const withheld = protect(table, table.values.map(isSmallCount))
+    const withheld = protect(table, table.values.map(isSmallCount), partsOfSmallTotals(table))
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -216,7 +216,8 @@ export function publishFigures(
       numerator: numeratorHidden ? withheld : figure.numerator,
       denominator: showDenominator ? (denominatorHidden ? withheld : figure.denominator) : null,
       value: publishValue(meta.kind, figure.value, numeratorHidden, denominatorHidden),
-      met: figure.met,
+      // A verdict beside a withheld count tells about it ("no deaths" met says 0): withheld with it.
+      met: numeratorHidden || denominatorHidden ? null : figure.met,
       breakdowns: figure.breakdowns.map((breakdown, breakdownIndex) => {
         const cells = withhold
           ? fillGrid(meta.kind, breakdown.cells, grids[breakdownIndex]!.keys, breakdown.dimensions)

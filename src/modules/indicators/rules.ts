@@ -165,9 +165,9 @@ const cellOrder: Record<string, readonly string[]> = {
   setting: [...incidentSettings, 'unknown'],
 }
 
-/** The codes a breakdown's dimension takes, without "unknown" (listed only where a record has it). */
+/** Every code a breakdown's dimension takes, "unknown" included where a record may have it. */
 export function cellCodes(dimension: string): readonly string[] {
-  return (cellOrder[dimension] ?? []).filter((code) => code !== 'unknown')
+  return cellOrder[dimension] ?? []
 }
 
 function rank(dimension: string, value: string | undefined): number {

@@ -261,6 +261,7 @@ export async function valuesTable(
       asOf,
       breakdown: wanted,
       withheld: withhold,
+      ...(within ? { protectedWithin: within.unit.code } : {}),
       ...(query.map ? { map: query.map } : {}),
     },
   })

@@ -156,19 +156,21 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   if (!subscription || !subscription.active || subscription.deletedAt) return
   const settings = webhookSettings(app.config)
   const final = context.attempt >= payload.maxAttempts
-  // The owner as it is now: a revoked client or a moved officer stops receiving within seconds.
-  const owner = await app.accounts.principals.current({ kind: subscription.ownerKind, id: subscription.ownerId })
-  if (!owner || !owner.permissions.has('events:read')) {
-    await recordAttempt(db, {
+  const recordNotSent = (reason: string) =>
+    recordAttempt(db, {
       subscriptionId: subscription.id,
       eventRowId: payload.eventRowId,
       state: 'dead',
       responseStatus: null,
       latencyMs: null,
-      error: 'not sent: the subscription’s owner is no longer active or may no longer read events',
+      error: `not sent: ${reason}`,
       requestHeaders: null,
       at: now,
     })
+  // The owner as it is now: a revoked client or a moved officer stops receiving within seconds.
+  const owner = await app.accounts.principals.current({ kind: subscription.ownerKind, id: subscription.ownerId })
+  if (!owner || !owner.permissions.has('events:read')) {
+    await recordNotSent('the subscription’s owner is no longer active or may no longer read events')
     return
   }
   const event = await inScope(db, owner.scope, (tx) => eventForReader(tx, owner.scope, payload.eventRowId))
@@ -180,7 +182,12 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   )
     return
   const view = eventView(event, owner)
-  if (!view) return
+  if (!view) {
+    // A subscription from before its owner's role stopped receiving the type (a city system and an
+    // incident's own event): the integrator sees why nothing arrives.
+    await recordNotSent(`${event.type} events are not sent to the role ${owner.role}`)
+    return
+  }
   const attempt = await attemptDelivery(subscription, view, now, {
     ...settings,
     secretsKeys: openingKeysOf(app.config),

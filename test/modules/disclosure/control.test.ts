@@ -3,6 +3,7 @@ import t, { type Test } from 'tap'
 import {
   attack,
   isSmallCount,
+  partsOfSmallTotals,
   protect,
   protectionWidth,
   type LinkedTable,
@@ -60,6 +61,15 @@ const publish = (table: LinkedTable, withheld: readonly boolean[]) =>
 
 async function assertProtected(t: Test, table: LinkedTable, withheld: readonly boolean[], name: string) {
   const bounds = await highsBounds(publish(table, withheld), table.relations)
+  const knownZero = (cell: number) => (withheld[cell] ? bounds.get(cell)!.high === 0 : table.values[cell] === 0)
+  for (const relation of table.relations) {
+    if (relation.sum === '>=' || !withheld[relation.total] || table.values[relation.total] === 0) continue
+    const possible = relation.parts.filter((cell) => !knownZero(cell))
+    t.notOk(
+      relation.parts.length > 1 && possible.length === 1,
+      `${name}: the attacker cannot tell that all of cell ${relation.total} lies in one of its parts`,
+    )
+  }
   table.values.forEach((value, cell) => {
     if (!isSmallCount(value)) return
     t.ok(withheld[cell], `${name}: the count ${value} in cell ${cell} is withheld`)
@@ -93,7 +103,7 @@ t.test('the recoveries city systems could make before', async (t) => {
   ])
   // The way the service published it: each small count alone, and one more part where a single withheld
   // part of a figure could be subtracted out.
-  const before = primaryOf(bySex)
+  const before = bySex.values.map(isSmallCount)
   before[1] = true // 00301's girls (6): the figure 8 minus them would give its boys
   const recovered = await highsBounds(publish(bySex, before), bySex.relations)
   t.same(recovered.get(0), { low: 2, high: 2 }, 'before: the district’s boys minus the other wards’ pin 00301’s to 2')
@@ -123,8 +133,40 @@ t.test('a withheld total is never pinned to one of its parts', async (t) => {
   ])
   const withheld = protect(table, primaryOf(table))
   t.ok(withheld[3], 'the ward’s figure (3) is withheld')
-  t.ok(withheld[0] || withheld[2], 'and one of its zeros, so that "all of them are in part 1" cannot be read')
+  t.ok(withheld[0] && withheld[2], 'and its zeros, so that "all of them are in part 1" cannot be read')
   await assertProtected(t, table, withheld, 'attributes')
+  // A withheld 0 that other relations pin to 0 tells as much as a published one: here the unit's first
+  // part is 0, so the ward's withheld first part is known to be 0 too.
+  for (const counts of [
+    [
+      [0, 3, 0],
+      [0, 7, 8],
+      [0, 5, 6],
+    ],
+    [
+      [0, 3],
+      [0, 7],
+      [0, 9],
+    ],
+  ]) {
+    const pinned = unitTable(counts)
+    await assertProtected(t, pinned, protect(pinned, primaryOf(pinned)), `zeros pinned: ${JSON.stringify(counts)}`)
+  }
+})
+
+t.test('which cells go does not tell which part holds the records', async (t) => {
+  // One small count beside zeros: the same cells are withheld whichever part holds it.
+  const patterns = [0, 1, 2, 3].map((part) => {
+    const row = [0, 0, 0, 0]
+    row[part] = 2
+    const table = unitTable([row, [9, 8, 7, 6]])
+    return protect(table, primaryOf(table), partsOfSmallTotals(table)).slice(0, 5)
+  })
+  t.same(
+    patterns,
+    patterns.map(() => patterns[0]),
+    'the ward’s row is withheld the same way',
+  )
 })
 
 t.test('tables with nothing small publish everything', async (t) => {

@@ -28,10 +28,9 @@ t.test('a day’s counts per ward and kind: small ones withheld with what they c
   )
   t.same(quiet!.total, withheld, 'one drowning in a ward: the ward’s total is withheld')
   t.same(count(quiet, 'drowning'), withheld)
-  t.equal(
-    quiet!.kinds.filter((entry) => isWithheld(entry.count)).length >= 2,
-    true,
-    'with another of its kinds, so that "all of them were drownings" cannot be read',
+  t.ok(
+    quiet!.kinds.every((entry) => isWithheld(entry.count)),
+    'with every kind, so that neither "all of them were drownings" nor which kind it was can be read',
   )
   t.same(none, {
     wardCode: 'W3',
@@ -96,16 +95,15 @@ t.test('city systems learn of incidents by the day, after it closes, never one i
     [...incidentKinds],
     'every kind is listed',
   )
-  t.same(
-    kinds.filter((entry) => entry.kind === 'sexual_abuse' || entry.kind === 'violence').map((entry) => entry.count),
-    [withheld, withheld],
+  t.ok(
+    kinds.every((entry) => isWithheld(entry.count)),
+    'two incidents: every kind is withheld, so that which were withheld does not tell which happened',
   )
   t.notOk(days.some((event) => event.unit.wardCode === otherWardToday))
   t.notOk(
     (await feed(officer)).some((event) => event.type === 'incidents.daily'),
     'officers have each incident, not the daily counts cut for city systems',
   )
-  t.notOk(JSON.stringify(days).includes(child.id), 'no child, no incident id')
 
   await app.jobs.runDue()
   clock.set('2026-12-03T05:30:00+07:00')

@@ -280,7 +280,6 @@ t.test('events and webhooks', async (t) => {
     const forCity = await app.inject({ url: '/v1/events?types=child.created', headers: city.headers })
     t.equal(forCity.statusCode, 200)
     t.same(forCity.json().items, [], 'a city system gets no child’s own event')
-    t.not(forCity.json().nextCursor, undefined, 'but its cursor moves past them')
     const audited = await app.database.db
       .select()
       .from(auditEvents)
@@ -570,6 +569,32 @@ t.test('events and webhooks', async (t) => {
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'webhook.delete'), eq(auditEvents.outcome, 'success')))
     t.match(audited, [{ resourceId: partnerHook.id, actorId: admin.id }])
+  })
+
+  t.test('a city system’s subscription from before it stopped receiving children’s events says why', async (t) => {
+    const created = await subscribe({
+      url: receiver.url('/old-city'),
+      eventTypes: ['report.submitted'],
+      clientId: city.id,
+    })
+    t.equal(created.statusCode, 201)
+    const hook = created.json().webhook
+    // As it was registered before: naming child.created.
+    await app.database.db
+      .update(webhookSubscriptions)
+      .set({ eventTypes: ['child.created'] })
+      .where(eq(webhookSubscriptions.id, hook.id))
+    await registerChild(ctx, officerA, {
+      fullName: 'Trần Minh Khang',
+      dateOfBirth: '2016-02-02',
+      address: { wardCode: wardA },
+    })
+    await tick(6000)
+    t.equal(receiver.at('/old-city').length, 0, 'nothing is sent')
+    t.match((await deliveriesOf(hook.id))[0], {
+      state: 'dead',
+      error: 'not sent: child.created events are not sent to the role city_system',
+    })
   })
 
   t.test('a revoked client’s subscription stops at once', async (t) => {
