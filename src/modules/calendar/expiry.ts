@@ -4,10 +4,10 @@
  * `calendar.expiring` event per ward in force (each ward's deadlines depend on it, and each ward's
  * readers and subscriptions see their own), once per ward and uncovered year.
  */
-import { sql } from 'drizzle-orm'
-import { queryRows, type Database } from '../../db/client.js'
+import type { Database } from '../../db/client.js'
 import type { JobDefinition } from '../../platform/jobs.js'
 import { inScope, systemScope } from '../../platform/scope.js'
+import { wardsInForce } from '../units/repository.js'
 import { recordEvent } from '../webhooks/repository.js'
 import { loadWorkingCalendar } from './repository.js'
 import { calendarRunsOut, localDateOf } from './rules.js'
@@ -20,17 +20,11 @@ async function warnOfCalendarExpiry(database: Database, now: Date): Promise<{ re
   await inScope(database.db, systemScope, async (tx) => {
     const runsOut = calendarRunsOut((await loadWorkingCalendar(tx)).coveredYears ?? new Set(), today)
     if (!runsOut) return
-    const wards = await queryRows<{ code: string; province_code: string }>(
-      tx,
-      sql`select code, province_code from units
-          where level = 'ward' and valid_from <= ${today}::date and (valid_to is null or valid_to >= ${today}::date)
-          order by code`,
-    )
-    for (const ward of wards) {
+    for (const ward of await wardsInForce(tx, today)) {
       const saved = await recordEvent(tx, {
         type: 'calendar.expiring',
         occurredAt: now,
-        unit: { provinceCode: ward.province_code, wardCode: ward.code, residentialGroupCode: null },
+        unit: { provinceCode: ward.provinceCode, wardCode: ward.code, residentialGroupCode: null },
         resourceType: 'calendar_year',
         resourceId: String(runsOut.year),
         data: { year: runsOut.year, coveredUntil: runsOut.coveredUntil, daysLeft: runsOut.daysLeft },

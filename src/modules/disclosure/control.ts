@@ -101,6 +101,27 @@ function relationRows(relations: readonly Relation[]): { terms: Term[]; sense: R
   return rows
 }
 
+/** Cells joined into sets (union-find with path halving): which cells some chain of relations links. */
+class LinkedSets {
+  private readonly parent = new Map<number, number>()
+
+  root(cell: number): number {
+    if (!this.parent.has(cell)) this.parent.set(cell, cell)
+    let current = cell
+    while (this.parent.get(current) !== current) {
+      const grand = this.parent.get(this.parent.get(current)!)!
+      this.parent.set(current, grand)
+      current = grand
+    }
+    return current
+  }
+
+  join(cells: readonly number[]): void {
+    const [first, ...rest] = cells
+    for (const cell of rest) this.parent.set(this.root(cell), this.root(first!))
+  }
+}
+
 /**
  * The attacker's linear programs over the withheld cells (the published ones are constants), one per
  * group of withheld cells that rows link together: a cell's bounds depend only on its own group, and
@@ -123,25 +144,13 @@ class Attacker {
       for (const [cell, coefficient] of cells) if (coefficient === 0) cells.delete(cell)
       if (cells.size > 0) rows.push({ cells, sense: row.sense, rhs: -constant })
     }
-    // Union-find over the withheld cells, joined by every row they share.
-    const parent = new Map<number, number>()
-    const root = (cell: number): number => {
-      let current = cell
-      while (parent.get(current)! !== current) current = parent.get(current)!
-      parent.set(cell, current)
-      return current
-    }
-    withheld.forEach((hidden, cell) => {
-      if (hidden) parent.set(cell, cell)
-    })
-    for (const row of rows) {
-      const [first, ...rest] = [...row.cells.keys()]
-      for (const cell of rest) parent.set(root(cell), root(first!))
-    }
+    // The withheld cells joined by every row they share.
+    const sets = new LinkedSets()
+    for (const row of rows) sets.join([...row.cells.keys()])
     const groupOf = new Map<number, number>()
     withheld.forEach((hidden, cell) => {
       if (!hidden) return
-      const key = root(cell)
+      const key = sets.root(cell)
       if (!groupOf.has(key)) {
         groupOf.set(key, this.groups.length)
         this.groups.push({ size: 0, rows: [] })
@@ -182,11 +191,10 @@ class Attacker {
 
   bounds(cell: number): Interval {
     const { region, variable } = this.regionOf(cell)
-    const high = region.maximise(new Map([[variable, 1]]))
     const low = region.maximise(new Map([[variable, -1]]))
     return {
       low: low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0,
-      high: high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity,
+      high: this.upper(cell),
     }
   }
 }
@@ -352,14 +360,9 @@ export function protect(
 
 /** The table split into parts that no relation joins, each as a table of its own over its cells. */
 function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable }[] {
-  const parent = table.values.map((_, cell) => cell)
-  const root = (cell: number): number => {
-    while (parent[cell] !== cell) cell = parent[cell] = parent[parent[cell]!]!
-    return cell
-  }
-  for (const relation of table.relations) {
-    for (const part of relation.parts) parent[root(part)] = root(relation.total)
-  }
+  const sets = new LinkedSets()
+  for (const relation of table.relations) sets.join([relation.total, ...relation.parts])
+  const root = (cell: number) => sets.root(cell)
   const listed = <T>(map: Map<number, T[]>, key: number) => {
     let list = map.get(key)
     if (!list) map.set(key, (list = []))

@@ -5,13 +5,15 @@
  * narrowed down from). Never one incident's kind with the sex, age or hour of the children in it: city
  * systems receive no `incident.*` event (webhooks/rules.ts).
  */
-import { sql } from 'drizzle-orm'
-import { queryRows, type Database } from '../../db/client.js'
+import type { Database } from '../../db/client.js'
 import type { JobDefinition } from '../../platform/jobs.js'
 import { inScope, systemScope } from '../../platform/scope.js'
 import { addDays, localDateOf, startOfLocalDay } from '../calendar/rules.js'
 import { isSmallCount, partsOfSmallTotals, protect, relationAmong } from '../disclosure/control.js'
-import { recordEvent } from '../webhooks/repository.js'
+import { lockResource } from '../indicators/repository.js'
+import { wardsInForce } from '../units/repository.js'
+import { hasEventUnder, recordEvent } from '../webhooks/repository.js'
+import { recordedCountsByWardAndKind } from './repository.js'
 import { incidentKinds } from './rules.js'
 
 export const dailyIncidentCountsQueue = 'incidents.daily'
@@ -62,49 +64,31 @@ export function publishWardDays(
   }))
 }
 
-async function releaseClosedDays(database: Database, now: Date): Promise<{ recorded: number }> {
+async function releaseClosedDays(database: Database, now: Date): Promise<void> {
   const lastClosed = localDateOf(new Date(now.getTime() - releaseDelayMs - 24 * 60 * 60 * 1000))
-  let recorded = 0
   for (let back = daysLookedBack - 1; back >= 0; back--) {
     const day = addDays(lastClosed, -back)
     await inScope(database.db, systemScope, async (tx) => {
       // Released whole in one transaction, one instance at a time (the others wait, then find it done):
       // two runs over counts that changed in between must not mix their patterns of withheld cells.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`incidents.daily:${day}`}))`)
-      const released = await queryRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from events where type = 'incidents.daily' and dedupe_key like ${`incidents.daily:${day}:%`}`,
-      )
-      if (released[0]!.n > 0) return
-      const wards = await queryRows<{ code: string; province_code: string }>(
-        tx,
-        sql`select code, province_code from units
-            where level = 'ward' and valid_from <= ${day}::date and (valid_to is null or valid_to >= ${day}::date)
-            order by code`,
-      )
-      const counted = await queryRows<{ ward_code: string; kind: string; n: number }>(
-        tx,
-        sql`select ward_code, kind, count(*)::int as n from incidents
-            where created_at >= ${startOfLocalDay(day).toISOString()}::timestamptz
-              and created_at < ${startOfLocalDay(addDays(day, 1)).toISOString()}::timestamptz
-            group by ward_code, kind`,
-      )
+      await lockResource(tx, 'incident_day', day)
+      if (await hasEventUnder(tx, `incidents.daily:${day}:`)) return
       const countsOf = new Map<string, Map<string, number>>()
-      for (const row of counted) {
-        const counts = countsOf.get(row.ward_code) ?? new Map<string, number>()
-        counts.set(row.kind, row.n)
-        countsOf.set(row.ward_code, counts)
+      for (const row of await recordedCountsByWardAndKind(tx, startOfLocalDay(day), startOfLocalDay(addDays(day, 1)))) {
+        const counts = countsOf.get(row.wardCode) ?? new Map<string, number>()
+        counts.set(row.kind, row.count)
+        countsOf.set(row.wardCode, counts)
       }
       const published = publishWardDays(
-        wards.map((ward) => ({
+        (await wardsInForce(tx, day)).map((ward) => ({
           wardCode: ward.code,
-          provinceCode: ward.province_code,
+          provinceCode: ward.provinceCode,
           counts: countsOf.get(ward.code) ?? new Map(),
         })),
       )
       // Only wards with an incident that day: a ward without one would show only zeros, which its silence says as well.
       for (const ward of published.filter((row) => row.total !== 0)) {
-        const saved = await recordEvent(tx, {
+        await recordEvent(tx, {
           type: 'incidents.daily',
           occurredAt: startOfLocalDay(addDays(day, 1)),
           unit: { provinceCode: ward.provinceCode, wardCode: ward.wardCode, residentialGroupCode: null },
@@ -113,19 +97,15 @@ async function releaseClosedDays(database: Database, now: Date): Promise<{ recor
           data: { date: day, wardCode: ward.wardCode, kinds: ward.kinds, total: ward.total },
           dedupeKey: `incidents.daily:${day}:${ward.wardCode}`,
         })
-        if (saved) recorded++
       }
     })
   }
-  return { recorded }
 }
 
 export function dailyIncidentCountsJob(database: Database): JobDefinition {
   return {
     queue: dailyIncidentCountsQueue,
     maxAttempts: 3,
-    handler: async (_payload, { now }) => {
-      await releaseClosedDays(database, now)
-    },
+    handler: (_payload, { now }) => releaseClosedDays(database, now),
   }
 }

@@ -396,3 +396,17 @@ export async function followWrittenReportScope(tx: Executor, versions: readonly 
   }
   return changed.length
 }
+
+/** Incidents recorded in [from, to) per ward and kind (every ward, as the system's count). */
+export async function recordedCountsByWardAndKind(
+  tx: Executor,
+  from: Date,
+  to: Date,
+): Promise<{ wardCode: string; kind: string; count: number }[]> {
+  return queryRows(
+    tx,
+    sql`select ward_code as "wardCode", kind, count(*)::int as count from incidents
+        where created_at >= ${from.toISOString()}::timestamptz and created_at < ${to.toISOString()}::timestamptz
+        group by ward_code, kind`,
+  )
+}

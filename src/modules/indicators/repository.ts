@@ -134,7 +134,7 @@ export function targetsVersion(rows: readonly TargetRow[]): number {
  */
 export async function lockResource(
   tx: Executor,
-  kind: 'plan_targets' | 'reporting_period' | 'indicator_definition',
+  kind: 'plan_targets' | 'reporting_period' | 'indicator_definition' | 'incident_day',
   key: string,
   options: { shared?: boolean } = {},
 ): Promise<void> {

@@ -28,6 +28,15 @@ function validOn(asOf: string): SQL {
   return and(lte(units.validFrom, asOf), or(isNull(units.validTo), gte(units.validTo, asOf)))!
 }
 
+/** The wards in force on a day, in code order: what a once-per-ward job covers. */
+export async function wardsInForce(db: Executor, day: string): Promise<{ code: string; provinceCode: string }[]> {
+  return db
+    .select({ code: units.code, provinceCode: units.provinceCode })
+    .from(units)
+    .where(and(eq(units.level, 'ward'), validOn(day)))
+    .orderBy(asc(units.code))
+}
+
 export async function listUnits(
   db: Executor,
   filter: { level?: UnitLevel; parent?: string; asOf?: string; after?: string; limit: number; today: string },

@@ -32,6 +32,16 @@ export async function recordEvent(tx: Executor, event: DomainEvent): Promise<boo
   return inserted.length === 1
 }
 
+/** Whether an event whose dedupe key starts with `prefix` is recorded (a once-per-thing event of that thing). */
+export async function hasEventUnder(tx: Executor, prefix: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: events.id })
+    .from(events)
+    .where(like(events.dedupeKey, `${prefix.replace(/[\\%_]/g, '\\$&')}%`))
+    .limit(1)
+  return row !== undefined
+}
+
 /** The statement recordEvent runs, for a caller that writes the event together with its change (writeTogether). */
 export function eventInsert(event: DomainEvent): SQL {
   // A sweep records the same once-per-thing event every run: checking first keeps a repeat from
