@@ -14,6 +14,7 @@ import childDuplicatesRoutes from './modules/children/duplicates-routes.js'
 import childExportRoutes from './modules/children/export-routes.js'
 import childHistoryRoutes from './modules/children/history-routes.js'
 import childPartsRoutes from './modules/children/parts-routes.js'
+import childConsentRoutes from './modules/children/consent-routes.js'
 import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
 import { settleRegistryTallies } from './modules/children/repository.js'
@@ -197,6 +198,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(householdRoutes)
   await app.register(childRoutes)
   await app.register(childPartsRoutes)
+  await app.register(childConsentRoutes)
   await app.register(childHistoryRoutes)
   await app.register(childDuplicatesRoutes)
   await app.register(childExportRoutes)

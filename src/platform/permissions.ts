@@ -9,7 +9,10 @@ const permissions = {
   'clients:manage': 'register and revoke machine clients',
   'registry:read': "read children's and households' records in the caller's units",
   'registry:write': 'create and change children and households',
-  'registry:sensitive': 'see sensitive fields: HIV, law violation, drug use, abuse groups, health details',
+  'registry:sensitive':
+    'see and record sensitive personal data (Decree 13/2023, Personal Data Protection Law 2025): ethnicity, health and disability, HIV, law violation, drug use, violence and abuse groups, health details',
+  'registry:statutory':
+    "process children's records under the authorities' own child-protection duty (Law on Children 2016): without it, a record is read only when the guardian, and the child from 7, consented to information sharing",
   'registry:export': 'export registry lists as CSV or XLSX',
   'registry:merge': 'merge duplicate child records',
   'incidents:read': 'read incidents in the caller’s units (without narratives and identities)',

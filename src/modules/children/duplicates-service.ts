@@ -16,6 +16,7 @@ import {
   updateChild,
   type ChildRow,
 } from './repository.js'
+import { moveConsents } from './consent-repository.js'
 import type { DuplicatesQuery, MergeBody } from './schemas.js'
 import { childView, recordRevision } from './service.js'
 import type { FieldChange } from './tables.js'
@@ -95,7 +96,10 @@ export async function mergeChildren(work: Work, id: string, body: Static<typeof 
     updatedAt: work.now,
     updatedBy: work.principal.id,
   })
-  const moved = await moveChildParts(work.tx, duplicateId, survivor)
+  const moved = {
+    ...(await moveChildParts(work.tx, duplicateId, survivor)),
+    consents: await moveConsents(work.tx, duplicateId, id),
+  }
   const merged = await updateChild(work.tx, work.scope, id, survivor.version, {
     ...taken,
     ...(taken.dateOfBirth ? { birthDatePrecision: duplicate.birthDatePrecision } : {}),

@@ -2,6 +2,7 @@
  * The registry export: the list's filters, checked and audited as scoped work (platform/work.ts), and
  * the rows, read afterwards in batches of their own as the file streams.
  */
+import { sharingConsentDay } from './consent-service.js'
 import type { Static } from 'typebox'
 import type { Db } from '../../db/client.js'
 import type { CellValue } from '../../platform/export.js'
@@ -61,6 +62,7 @@ export async function exportChildren(work: Work, query: Static<typeof ExportChil
     q: q === undefined ? undefined : foldName(q),
     asOf,
     unitScope: unitFilterScope(await work.unitTree(), unit),
+    sharingConsentOn: sharingConsentDay(work),
   }
   const columns = childColumns.filter((column) => !column.importOnly && (sensitive || !column.sensitive))
   await work.audit({

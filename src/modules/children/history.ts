@@ -25,8 +25,16 @@ export const trackedChildFields = [
   'movedTo',
 ] as const
 
-/** Fields of a child whose values are sensitive personal data (health details). */
-export const sensitiveChildFields: ReadonlySet<string> = new Set(['disabilityNote', 'healthNote'])
+/**
+ * Fields of a child whose values are sensitive personal data under Decree 13/2023 (Art. 2(4)) and the
+ * Personal Data Protection Law 2025: ethnic origin, and health and disability.
+ */
+export const sensitiveChildFields: ReadonlySet<string> = new Set([
+  'ethnicityCode',
+  'hasDisability',
+  'disabilityNote',
+  'healthNote',
+])
 
 const plain = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'boolean'
 const plainlyDifferent = (from: unknown, to: unknown) => plain(from) && plain(to)
@@ -52,9 +60,10 @@ export function diffFields<T extends object>(
   return changes
 }
 
-/** For callers without the sensitive permission: the change is listed, its values are not. */
+/**
+ * For callers without the sensitive permission: changes of sensitive fields are left out. Listing them
+ * with their values hidden would still tell: a yes/no that changed has only one value to change to.
+ */
 export function redactChanges(changes: readonly FieldChange[]): FieldChange[] {
-  return changes.map((change) =>
-    sensitiveChildFields.has(change.field) ? { field: change.field, from: '[sensitive]', to: '[sensitive]' } : change,
-  )
+  return changes.filter((change) => !sensitiveChildFields.has(change.field))
 }

@@ -30,7 +30,7 @@ export default async function childPartsRoutes(app: FastifyInstance) {
         tags: ['children'],
         summary: 'Record a special-circumstance group (or a risk) for a child, from a date',
         description:
-          'Sensitive groups (đ, e, g, i, l, m) need registry:sensitive. The history keeps every membership with its dates.',
+          'Sensitive groups (d, đ, e, g, i, l, m, n) need registry:sensitive. The history keeps every membership with its dates.',
         params: ChildParams,
         body: CreateCircumstanceBody,
         response: { 201: ref(CircumstanceSchema, 'The membership'), ...problemResponses(400, 401, 403, 404, 422) },

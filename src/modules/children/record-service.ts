@@ -10,11 +10,12 @@ import { requestActor } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
-import { refuse, type Work } from '../../platform/work.js'
+import { refuse, scoped, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope, type Placement } from '../units/tree.js'
 import { eventInsert, recordEvent } from '../webhooks/repository.js'
+import { processesUnderDuty, sensitiveDataWarnings, sharingConsentDay, sharingRefusal } from './consent-service.js'
 import { diffFields, redactChanges, sensitiveChildFields, trackedChildFields } from './history.js'
 import {
   childIdWithPersonalId,
@@ -206,14 +207,7 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
   // The revision, the audit event and the outbox event in one round trip.
   await writeTogether(work.tx, {
     writes: {
-      revision: revisionInsert(
-        work.tx,
-        revisionValues(work, row, {
-          action: 'create',
-          changes,
-          sensitive: changes.some((c) => sensitiveChildFields.has(c.field)),
-        }),
-      ),
+      revision: revisionInsert(work.tx, revisionValues(work, row, { action: 'create', changes })),
       announced: eventInsert(childEvent('child.created', row, work.now, { source: row.source })),
     },
     returning: [],
@@ -230,7 +224,7 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
   })
   return {
     ...childView(work, row, { circumstances: [], care: [], cards: [] }),
-    warnings: warningsFor(row),
+    warnings: [...warningsFor(row), ...(await sensitiveDataWarnings(work, row, sensitiveFieldsIn(body), true))],
     possibleDuplicates,
   }
 }
@@ -265,7 +259,14 @@ export async function childPage(work: Work, query: Static<typeof ListChildrenQue
   const groupCode = groupFilter(group, sensitive, { requiredPermission: 'registry:sensitive' })
   const asOf = requestedAsOf ?? today(work)
   const folded = q === undefined ? undefined : foldName(q)
-  const filter = { ...rest, group: groupCode, q: folded, asOf, unitScope: unitFilterScope(await work.unitTree(), unit) }
+  const filter = {
+    ...rest,
+    group: groupCode,
+    q: folded,
+    asOf,
+    unitScope: unitFilterScope(await work.unitTree(), unit),
+    sharingConsentOn: sharingConsentDay(work),
+  }
   const after = decodeCursor(cursor, folded ? ['integer', 'text', 'uuid'] : ['text', 'uuid'])
   if (folded && after && !searchCursorFits(Number(after[0]), String(after[1])))
     throw badRequest('invalid_cursor', 'The cursor is not one this service issued for this list.', [
@@ -303,6 +304,13 @@ export async function readChild(request: FastifyRequest, id: string) {
   const principal = request.principal
   if (!principal) throw new Error('reading a child needs an authenticated principal')
   const now = request.server.clock.now()
+  // A reader without the authorities' own duty is checked for consent first, in scoped work that audits
+  // a refusal; the officers' read stays one statement.
+  if (!processesUnderDuty(principal))
+    await scoped(request, async (work) => {
+      const child = await getChildRow(work.tx, work.scope, id)
+      return (child && (await sharingRefusal(work, child, 'child.read'))) ?? null
+    })
   const found = await readChildAudited(request.server.database.db, principal.scope, id, {
     occurredAt: now,
     actor: requestActor(request),
@@ -397,7 +405,11 @@ export async function changeChild(work: Work, id: string, body: UpdateChildInput
     details: { fields: changedFields },
   })
   await recordEvent(work.tx, childEvent('child.updated', updated, work.now, { fields: changedFields }))
-  return { ...childView(work, updated, await getChildParts(work.tx, id)), warnings: warningsFor(updated) }
+  const sensitiveWritten = sensitiveFieldsIn(fields).filter((field) => changedFields.includes(field))
+  return {
+    ...childView(work, updated, await getChildParts(work.tx, id)),
+    warnings: [...warningsFor(updated), ...(await sensitiveDataWarnings(work, updated, sensitiveWritten))],
+  }
 }
 
 /** Deletes a child's record (soft, with the reason) at `expectedVersion`. */
@@ -437,6 +449,8 @@ function toRevision(revision: typeof childRevisions.$inferSelect, sensitive: boo
 /** Every revision of a child, oldest first; audited, a child not found too. */
 export async function childHistory(work: Work, id: string) {
   const child = await getChildRow(work.tx, work.scope, id)
+  const refusal = child ? await sharingRefusal(work, child, 'child.history') : null
+  if (refusal) return refusal
   await work.audit({
     action: 'child.history',
     resourceType: 'child',

@@ -13,6 +13,7 @@ import {
   ethnicities,
   healthInsuranceCards,
 } from './tables.js'
+import { consentGivenOn } from './consent-repository.js'
 import { isBhytValidOn, sensitiveGroupCodes, type ChildStatus } from './rules.js'
 import {
   nearestSyllables,
@@ -55,6 +56,8 @@ export interface ChildFilter {
   /** Folded name query. */
   q?: string
   asOf: string
+  /** Only children whose information sharing is consented to on this day (a reader without the duty). */
+  sharingConsentOn?: string
 }
 
 function yearsBefore(asOf: string, years: number): SQL {
@@ -69,6 +72,7 @@ function activeOn(asOf: string): SQL {
 function childConditions(scope: Scope, filter: ChildFilter): SQL[] {
   const conditions: SQL[] = [childInScope(scope), isNull(children.deletedAt)]
   const { asOf } = filter
+  if (filter.sharingConsentOn) conditions.push(consentGivenOn('information_sharing', filter.sharingConsentOn))
   if (filter.unitScope)
     conditions.push(scopeCondition(filter.unitScope, { ward: children.wardCode, group: children.residentialGroupCode }))
   if (filter.residentialGroup) conditions.push(eq(children.residentialGroupCode, filter.residentialGroup))

@@ -78,7 +78,7 @@ export default async function childRoutes(app: FastifyInstance) {
           '"Nguyễn Văn An"), correcting a mistyped or unfinished syllable to syllables in use; results come exact first, then ' +
           'every syllable with the last as given name, every syllable elsewhere, corrected, each by name (`match` says which), ' +
           'and merely similar names only when none of these finds anyone. Without `q`, by name. `unit` includes every unit below it. Filtering by a sensitive ' +
-          'group (đ, e, g, i, l, m) needs registry:sensitive. Every call is audited (filters named, not their values).',
+          'group (d, đ, e, g, i, l, m, n) needs registry:sensitive. Every call is audited (filters named, not their values).',
         querystring: ListChildrenQuery,
         response: { 200: ref(ChildPageSchema, 'A page of children'), ...problemResponses(400, 401, 403) },
       },

@@ -277,8 +277,20 @@ export function derivedStatus(stored: StoredChildStatus, dateOfBirth: string | n
 export const circumstanceGroupCodes = ['a', 'b', 'c', 'd', 'đ', 'e', 'g', 'h', 'i', 'k', 'l', 'm', 'n', 'o'] as const
 export type CircumstanceGroupCode = (typeof circumstanceGroupCodes)[number]
 
-/** HIV, law violation, drugs, violence, sexual abuse, trafficking: sensitive personal data (Decree 13/2023). */
-export const sensitiveGroupCodes: ReadonlySet<string> = new Set<CircumstanceGroupCode>(['đ', 'e', 'g', 'i', 'l', 'm'])
+/**
+ * Groups whose membership is sensitive personal data (Decree 13/2023 Art. 2(4), Personal Data Protection
+ * Law 2025): disability, HIV, law violation, drugs, violence, sexual abuse, trafficking, serious illness.
+ */
+export const sensitiveGroupCodes: ReadonlySet<string> = new Set<CircumstanceGroupCode>([
+  'd',
+  'đ',
+  'e',
+  'g',
+  'i',
+  'l',
+  'm',
+  'n',
+])
 
 const groupCodeSet: ReadonlySet<string> = new Set(circumstanceGroupCodes)
 

@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
+import { consentMethods, consentParties, consentPurposes, guardianRelationships } from './consent-rules.js'
 import { careKinds } from './rules.js'
 import { searchTiers } from './search-rules.js'
 import { birthDatePrecisions, caregiverRelationships, schoolingStatuses, sexes } from './tables.js'
@@ -74,7 +75,7 @@ export const CircumstanceSchema = Type.Object(
     $id: 'Circumstance',
     additionalProperties: false,
     description:
-      'Memberships of sensitive groups (đ, e, g, i, l, m) are omitted for callers without registry:sensitive.',
+      'Memberships of sensitive groups (d, đ, e, g, i, l, m, n) are omitted for callers without registry:sensitive.',
   },
 )
 
@@ -102,6 +103,70 @@ export const HealthInsuranceCardSchema = Type.Object(
     validToday: Type.Boolean(),
   },
   { $id: 'HealthInsuranceCard', additionalProperties: false },
+)
+
+const ConsentPurpose = Type.Enum([...consentPurposes], {
+  description:
+    '`information_sharing`: disclosing the record to partner agencies (their viewers read only children with it); ' +
+    '`sensitive_data`: processing ethnicity, health and disability, HIV or abuse data (a write without it is flagged)',
+})
+const ConsentParty = Type.Enum([...consentParties], {
+  description: 'who consented: the parent or guardian, or the child (needed too from the age of 7)',
+})
+
+export const ConsentSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    purpose: ConsentPurpose,
+    party: ConsentParty,
+    relationship: Nullable(Type.Enum([...guardianRelationships])),
+    method: Type.Enum([...consentMethods]),
+    documentReference: Nullable(Type.String({ description: 'the number or place of the signed form' })),
+    givenOn: IsoDate(),
+    withdrawnOn: Nullable(IsoDate()),
+    inForceToday: Type.Boolean(),
+    version: Type.Integer(),
+    createdAt: Timestamp(),
+  },
+  { $id: 'Consent', additionalProperties: false },
+)
+
+const ConsentStandingSchema = Type.Object(
+  {
+    purpose: ConsentPurpose,
+    status: Type.Enum(['given', 'missing', 'withdrawn']),
+    missing: Type.Array(ConsentParty, { description: 'parties whose consent is needed today and not in force' }),
+  },
+  { $id: 'ConsentStanding', additionalProperties: false },
+)
+
+export const ConsentListSchema = Type.Object(
+  {
+    items: Type.Array(Type.Ref('Consent')),
+    standing: Type.Array(Type.Ref('ConsentStanding'), { description: 'each purpose, as of today' }),
+  },
+  { $id: 'ConsentList', additionalProperties: false },
+)
+
+export const CreateConsentBody = Type.Object(
+  {
+    purpose: ConsentPurpose,
+    party: ConsentParty,
+    relationship: Type.Optional(
+      Nullable(
+        Type.Enum([...guardianRelationships], { description: 'required for a guardian: their tie to the child' }),
+      ),
+    ),
+    method: Type.Enum([...consentMethods]),
+    documentReference: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+    givenOn: IsoDate(),
+  },
+  { additionalProperties: false },
+)
+
+export const WithdrawConsentBody = Type.Object(
+  { withdrawnOn: IsoDate({ description: 'from this day the consent is no longer in force' }) },
+  { additionalProperties: false },
 )
 
 const PossibleDuplicateSchema = Type.Object(
@@ -156,11 +221,11 @@ const ChildSummarySchema = Type.Object(
 export const ChildSchema = Type.Object(
   {
     ...childMembers,
-    ethnicityCode: Nullable(Type.String()),
+    ethnicityCode: Sensitive(Nullable(Type.String()), 'ethnic group code (ethnic origin)'),
     personalId: Nullable(Type.String()),
     birthRegistered: Nullable(Type.Boolean()),
     schoolingStatus: Nullable(Type.Enum([...schoolingStatuses])),
-    hasDisability: Type.Boolean(),
+    hasDisability: Sensitive(Type.Boolean(), 'whether the child has a disability (health data)'),
     disabilityNote: Sensitive(Nullable(Type.String()), 'health detail of the disability'),
     healthNote: Sensitive(Nullable(Type.String()), 'health details'),
     caregivers: Type.Array(CaregiverSchema),
@@ -432,6 +497,9 @@ export const childSchemas = [
   CircumstanceSchema,
   CareRecordSchema,
   HealthInsuranceCardSchema,
+  ConsentSchema,
+  ConsentStandingSchema,
+  ConsentListSchema,
   PossibleDuplicateSchema,
   ChildSummarySchema,
   ChildSchema,

@@ -131,11 +131,9 @@ export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, as
   // Object.assign, not a spread followed by members: V8 builds that literal on a slow path (~30 µs a record).
   const child = Object.assign(commonMembers(row, asOf), {
     hasValidHealthInsurance: hasValidCardOn(parts.cards, asOf),
-    ethnicityCode: row.ethnicityCode,
     personalId: row.personalId,
     birthRegistered: row.birthRegistered,
     schoolingStatus: row.schoolingStatus,
-    hasDisability: row.hasDisability,
     caregivers: row.caregivers,
     relationshipToHead: row.relationshipToHead,
     statusDate: row.statusDate,
@@ -147,7 +145,14 @@ export function toChild(row: ChildRow, parts: ChildParts, sensitive: boolean, as
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   })
-  return sensitive ? Object.assign(child, { disabilityNote: row.disabilityNote, healthNote: row.healthNote }) : child
+  return sensitive
+    ? Object.assign(child, {
+        ethnicityCode: row.ethnicityCode,
+        hasDisability: row.hasDisability,
+        disabilityNote: row.disabilityNote,
+        healthNote: row.healthNote,
+      })
+    : child
 }
 
 /** The child record of a work: as its caller may see it, on the work's date. */

@@ -239,3 +239,30 @@ export const childRevisions = pgTable(
   },
   (t) => [index('child_revisions_child_idx').on(t.childId, t.id)],
 )
+
+/**
+ * Consents to processing a child's data (Decree 13/2023): one row per party and purpose, withdrawn by
+ * dating it, never deleted. Row-level security follows the child's own (migration 0030), so a child's
+ * move, merge or re-homing carries its consents without a copy of its units here.
+ */
+export const childConsents = pgTable(
+  'child_consents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    childId: uuid('child_id')
+      .notNull()
+      .references(() => children.id),
+    purpose: text('purpose').notNull(),
+    party: text('party').notNull(),
+    relationship: text('relationship'),
+    method: text('method').notNull(),
+    documentReference: text('document_reference'),
+    givenOn: date('given_on', { mode: 'string' }).notNull(),
+    withdrawnOn: date('withdrawn_on', { mode: 'string' }),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    createdBy: text('created_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('child_consents_child_idx').on(t.childId, t.purpose)],
+)

@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { childInScope } from '../children/repository.js'
+import { consentGivenOn } from '../children/consent-repository.js'
 import { children } from '../children/tables.js'
 import { households } from './tables.js'
 
@@ -82,7 +83,8 @@ export async function updateHousehold(
 }
 
 /** The children registered in a household (in scope), for the household book view. */
-export async function householdChildren(db: Executor, scope: Scope, householdId: string) {
+/** The household's children in scope; with `sharingConsentOn`, only those whose sharing is consented to then. */
+export async function householdChildren(db: Executor, scope: Scope, householdId: string, sharingConsentOn?: string) {
   return db
     .select({
       id: children.id,
@@ -93,6 +95,13 @@ export async function householdChildren(db: Executor, scope: Scope, householdId:
       relationshipToHead: children.relationshipToHead,
     })
     .from(children)
-    .where(and(eq(children.householdId, householdId), isNull(children.deletedAt), childInScope(scope)))
+    .where(
+      and(
+        eq(children.householdId, householdId),
+        isNull(children.deletedAt),
+        childInScope(scope),
+        sharingConsentOn ? consentGivenOn('information_sharing', sharingConsentOn) : undefined,
+      ),
+    )
     .orderBy(asc(children.effectiveBirthDate), asc(children.id))
 }

@@ -9,6 +9,7 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { foldName } from '../children/rules.js'
+import { sharingConsentDay } from '../children/consent-service.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import {
   getHouseholdRow,
@@ -135,7 +136,10 @@ export async function readHousehold(work: Work, id: string) {
     outcome: row ? 'success' : 'not_found',
   })
   if (!row) return refuse(notFound('Household', id))
-  return { row, view: { ...toHousehold(row), children: await householdChildren(work.tx, work.scope, id) } }
+  return {
+    row,
+    view: { ...toHousehold(row), children: await householdChildren(work.tx, work.scope, id, sharingConsentDay(work)) },
+  }
 }
 
 export async function changeHousehold(

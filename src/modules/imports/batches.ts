@@ -13,7 +13,6 @@ import { isUniqueViolation } from '../../db/errors.js'
 import { provinceOfUnit } from '../units/tree.js'
 import type { FieldChange } from '../children/tables.js'
 import {
-  createRevisionIsSensitive,
   planChildRow,
   planHouseholdRow,
   readChildRow,
@@ -357,7 +356,7 @@ async function writeChildren(tx: Tx, items: Planned<ChildPlan>[], context: Batch
         unit,
         action: 'create',
         changes,
-        sensitive: createRevisionIsSensitive(changes),
+        sensitive: false,
         reason: null,
       })
     } else if (fieldsChanged) {

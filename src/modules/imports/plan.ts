@@ -249,12 +249,22 @@ export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitive
     fields.schoolingStatus = (schoolingStatus === '' ? null : schoolingStatus) as ChildRecord['schoolingStatus']
   for (const column of ['healthNote', 'disabilityNote'] as const) {
     const value = values[column]
-    if (value === undefined) continue
-    if (context.sensitiveAllowed) fields[column] = text(value)
-    else if (value !== '')
+    if (value !== undefined) fields[column] = text(value)
+  }
+  // Without the permission an empty cell writes nothing either: clearing a value the importer cannot see is a write.
+  if (!context.sensitiveAllowed) {
+    for (const column of sensitiveChildFields) {
+      delete fields[column as keyof ChildRecord]
+      const value = values[column]
+      if (value === undefined || value === '') continue
       problems.push(
-        rowError(column, 'sensitive_field_forbidden', 'writing health details needs the registry:sensitive permission'),
+        rowError(
+          column,
+          'sensitive_field_forbidden',
+          'ethnicity and health or disability details are sensitive personal data: writing them needs registry:sensitive',
+        ),
       )
+    }
   }
   const birth = readBirth(values, problems)
   let codes: CircumstanceGroupCode[] | undefined
@@ -564,11 +574,6 @@ function membershipStart(
   else if (born !== null && since < born)
     problems.push(rowError('groupsSince', 'before_birth', `must not be before the child’s birth (${born})`))
   return since
-}
-
-/** A revision of a new record is hidden without registry:sensitive when it carries sensitive values. */
-export function createRevisionIsSensitive(changes: readonly FieldChange[]): boolean {
-  return changes.some((change) => sensitiveChildFields.has(change.field))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * Publication of indicator figures to the caller: small cells withheld from machine clients (city
- * systems), with the cells they could be recovered from.
+ * systems) and from people who may not read the sensitive records counted, with the cells they could be
+ * recovered from.
  */
 import type { Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
@@ -34,11 +35,13 @@ export interface PublishedFigure {
 const withheld: Suppressed = { suppressed: true }
 
 /**
- * Small counts are withheld from machine clients (city systems) only: officers work with the children
- * themselves. Counts of wards and reports identify nobody and are never withheld.
+ * Small counts are withheld from machine clients (city systems) and from anyone without
+ * registry:sensitive (a partner agency's viewer): a count of 1 to 4 children living with HIV in a ward
+ * is as telling as the records it counts. Officers who may read those records see the counts as they
+ * are. Counts of wards and reports identify nobody and are never withheld.
  */
 export function withholdsSmallCells(principal: Principal): boolean {
-  return principal.kind === 'client'
+  return principal.kind === 'client' || !principal.permissions.has('registry:sensitive')
 }
 
 /** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */

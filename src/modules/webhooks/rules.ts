@@ -86,9 +86,12 @@ export function typesReadableBy(role: string): readonly EventType[] {
 }
 
 interface Entitlements {
-  /** Children as individuals: names, ID numbers, dates of birth, record ids. */
+  /**
+   * Children as individuals: names, ID numbers, dates of birth, record ids. Only for readers with the
+   * authorities' own duty: an event cannot wait for each child's consent to sharing to be looked up.
+   */
   registry: boolean
-  /** Sensitive fields and the sensitive special-circumstance groups (đ, e, g, i, l, m). */
+  /** Sensitive fields and the sensitive special-circumstance groups (d, đ, e, g, i, l, m, n). */
   registrySensitive: boolean
   /** Incident details without narratives or child identities. */
   incidents: boolean
@@ -100,8 +103,8 @@ function entitlementsOf(reader: EventReader): Entitlements {
   const individuals = !aggregateOnlyRoles.has(reader.role)
   const has = (permission: string) => individuals && reader.permissions.has(permission)
   return {
-    registry: has('registry:read'),
-    registrySensitive: has('registry:read') && has('registry:sensitive'),
+    registry: has('registry:read') && has('registry:statutory'),
+    registrySensitive: has('registry:read') && has('registry:statutory') && has('registry:sensitive'),
     incidents: has('incidents:read'),
     incidentsSensitive: has('incidents:read') && has('incidents:sensitive'),
   }

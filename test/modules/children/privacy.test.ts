@@ -21,12 +21,14 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
     healthNote: 'on antiretroviral treatment',
     disabilityNote: 'hearing loss',
     hasDisability: true,
+    ethnicityCode: '03',
     address: { wardCode: wardA, residentialGroupCode: group },
   })
   for (const [groupCode, startDate] of [
     ['đ', '2022-01-01'],
     ['l', '2024-03-01'],
     ['d', '2021-01-01'],
+    ['a', '2021-01-01'],
   ] as const) {
     const added = await app.inject({
       method: 'POST',
@@ -35,6 +37,16 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
       payload: { kind: 'group', groupCode, startDate },
     })
     t.equal(added.statusCode, 201, `group ${groupCode}`)
+  }
+  // The agency viewer reads only children whose guardian, and the child from 7, consented to sharing.
+  for (const party of [{ party: 'guardian', relationship: 'mother' }, { party: 'child' }]) {
+    const consent = await app.inject({
+      method: 'POST',
+      url: `/v1/children/${child.id}/consents`,
+      headers: officer.headers,
+      payload: { purpose: 'information_sharing', method: 'written', givenOn: '2024-06-01', ...party },
+    })
+    t.equal(consent.statusCode, 201)
   }
   await app.inject({
     method: 'POST',
@@ -53,8 +65,10 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
   t.test('the officer with the permission sees everything', async (t) => {
     const record = (await app.inject({ url: `/v1/children/${child.id}`, headers: officer.headers })).json()
     t.equal(record.healthNote, 'treatment changed')
-    t.same(record.circumstances.map((c: { groupCode: string }) => c.groupCode).sort(), ['d', 'l', 'đ'])
+    t.same(record.circumstances.map((c: { groupCode: string }) => c.groupCode).sort(), ['a', 'd', 'l', 'đ'])
     t.equal(record.care[0].note, 'monthly clinic visit')
+    t.equal(record.ethnicityCode, '03')
+    t.equal(record.hasDisability, true)
   })
 
   for (const [name, account] of [
@@ -67,34 +81,43 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
       const body = record.json()
       t.notOk('healthNote' in body, 'healthNote is absent, not null')
       t.notOk('disabilityNote' in body)
-      t.equal(body.hasDisability, true, 'the non-sensitive fact stays')
+      t.notOk('ethnicityCode' in body, 'ethnic origin is sensitive personal data')
+      t.notOk('hasDisability' in body, 'so is disability')
+      t.equal(body.fullName, 'Hoàng Thị Lan', 'the rest of the record stays')
       t.same(
         body.circumstances.map((c: { groupCode: string }) => c.groupCode),
-        ['d'],
-        'HIV and abuse memberships are absent',
+        ['a'],
+        'disability, HIV and abuse memberships are absent',
       )
       t.notOk('note' in body.care[0])
       t.notMatch(record.body, /antiretroviral|hearing loss|clinic|treatment changed/)
       const list = await app.inject({ url: '/v1/children', headers: account.headers })
-      t.same(list.json().items[0].groupCodes, ['d'])
+      t.same(list.json().items[0].groupCodes, ['a'])
       const search = await app.inject({ url: '/v1/children?q=hoang thi lan', headers: account.headers })
-      t.same(search.json().items[0].groupCodes, ['d'])
-      const byGroup = await app.inject({ url: '/v1/children?group=dd', headers: account.headers })
-      t.equal(byGroup.statusCode, 403, 'filtering by a sensitive group is refused')
-      t.equal(byGroup.json().code, 'sensitive_filter_forbidden')
+      t.same(search.json().items[0].groupCodes, ['a'])
+      for (const group of ['dd', 'd', 'n']) {
+        const byGroup = await app.inject({ url: `/v1/children?group=${group}`, headers: account.headers })
+        t.equal(byGroup.statusCode, 403, `filtering by the sensitive group ${group} is refused`)
+        t.equal(byGroup.json().code, 'sensitive_filter_forbidden')
+      }
       const history = (await app.inject({ url: `/v1/children/${child.id}/history`, headers: account.headers })).json()
-      t.notMatch(JSON.stringify(history), /antiretroviral|hearing loss|treatment changed/)
+      t.notMatch(JSON.stringify(history), /antiretroviral|hearing loss|treatment changed|"03"/)
       t.notOk(
         history.items.some((r: { action: string; changes: { to: { groupCode?: string } }[] }) =>
           r.changes.some((c) => c.to?.groupCode === 'l' || c.to?.groupCode === 'đ'),
         ),
       )
       const update = history.items.find((r: { action: string }) => r.action === 'update')
-      t.same(
-        update.changes,
-        [{ field: 'healthNote', from: '[sensitive]', to: '[sensitive]' }],
-        'the change is listed, its values are not',
+      t.same(update.changes, [], 'a change of a sensitive field is left out')
+      const created = history.items.find((r: { action: string }) => r.action === 'create')
+      t.ok(created, 'the creation is listed')
+      t.notOk(
+        created.changes.some((c: { field: string }) =>
+          ['ethnicityCode', 'hasDisability', 'healthNote', 'disabilityNote'].includes(c.field),
+        ),
+        'without its sensitive values',
       )
+      t.ok(created.changes.some((c: { field: string }) => c.field === 'fullName'))
     })
   }
 
@@ -102,6 +125,9 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
     const officerExport = await app.inject({ url: '/v1/children/export?format=csv', headers: officer.headers })
     t.match(officerExport.body, /Ghi chú sức khỏe/)
     t.match(officerExport.body, /treatment changed/)
+    t.match(officerExport.body, /Mã dân tộc/)
+    const header = officerExport.body.split('\n')[0]!
+    t.match(header, /Khuyết tật/)
     const collaboratorExport = await app.inject({
       url: '/v1/children/export?format=csv',
       headers: collaborator.headers,
@@ -114,24 +140,35 @@ t.test('sensitive fields are omitted, not nulled, for callers without registry:s
   t.test('an agency viewer granted sensitive access sees it', async (t) => {
     const record = (await app.inject({ url: `/v1/children/${child.id}`, headers: grantedViewer.headers })).json()
     t.equal(record.healthNote, 'treatment changed')
-    t.same(record.circumstances.map((c: { groupCode: string }) => c.groupCode).sort(), ['d', 'l', 'đ'])
+    t.same(record.circumstances.map((c: { groupCode: string }) => c.groupCode).sort(), ['a', 'd', 'l', 'đ'])
+    t.equal(record.ethnicityCode, '03')
   })
 
   t.test('writing sensitive data needs the permission too', async (t) => {
-    const note = await app.inject({
+    for (const field of [{ healthNote: 'x' }, { ethnicityCode: '01' }, { hasDisability: true }]) {
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/v1/children',
+        headers: collaborator.headers,
+        payload: {
+          fullName: 'X',
+          sex: 'male',
+          dateOfBirth: '2019-01-01',
+          ...field,
+          address: { wardCode: wardA, residentialGroupCode: group },
+        },
+      })
+      t.equal(refused.statusCode, 403, Object.keys(field).join())
+      t.equal(refused.json().code, 'sensitive_field_forbidden')
+      t.same(refused.json().fields, Object.keys(field))
+    }
+    const disability = await app.inject({
       method: 'POST',
-      url: '/v1/children',
+      url: `/v1/children/${child.id}/circumstances`,
       headers: collaborator.headers,
-      payload: {
-        fullName: 'X',
-        sex: 'male',
-        dateOfBirth: '2019-01-01',
-        healthNote: 'x',
-        address: { wardCode: wardA, residentialGroupCode: group },
-      },
+      payload: { kind: 'group', groupCode: 'd', startDate: '2024-01-01' },
     })
-    t.equal(note.statusCode, 403)
-    t.equal(note.json().code, 'sensitive_field_forbidden')
+    t.equal(disability.statusCode, 403, 'disability is health data')
     const membership = await app.inject({
       method: 'POST',
       url: `/v1/children/${child.id}/circumstances`,

@@ -158,6 +158,13 @@ t.test('rejections, each with its column and stable code', async (t) => {
       notSensitive,
       ['healthNote:sensitive_field_forbidden'],
     ],
+    [
+      'ethnicity and disability without the permission',
+      { ...row, ethnicityCode: '01', hasDisability: 'có' },
+      {},
+      notSensitive,
+      ['ethnicityCode:sensitive_field_forbidden', 'hasDisability:sensitive_field_forbidden'],
+    ],
     ['bad yes/no', { ...row, hasDisability: 'perhaps' }, {}, context, ['hasDisability:invalid_value']],
     ['bad schooling', { ...row, schoolingStatus: 'college' }, {}, context, ['schoolingStatus:invalid_value']],
     ['bad household id', { ...row, householdId: '42' }, {}, context, ['householdId:invalid_format']],
@@ -183,6 +190,18 @@ t.test('rejections, each with its column and stable code', async (t) => {
     t.equal(result.outcome, 'rejected', name)
     t.same(codes(result), expected, name)
   }
+})
+
+t.test('empty sensitive cells are no write: an importer without the permission may leave them', async (t) => {
+  const result = plan({ ...row, ethnicityCode: '', healthNote: '', hasDisability: '' }, {}, notSensitive)
+  t.equal(result.outcome, 'created')
+  t.same(codes(result), [])
+  const kept = plan(
+    { ...row, ethnicityCode: '', hasDisability: '' },
+    { existing: stored({ ethnicityCode: '01', hasDisability: true }) },
+    notSensitive,
+  )
+  t.equal(kept.outcome, 'unchanged', 'nor do they clear what the importer cannot see')
 })
 
 t.test('warnings do not block: personal ID mismatches, a likely duplicate', async (t) => {
@@ -255,6 +274,7 @@ t.test('rows of an export match by id and may give the record its externalId', a
 t.test('group memberships follow the row, leaving what the importer may not see', async (t) => {
   const memberships = [
     { id: 'm-a', groupCode: 'a', startDate: '2020-01-01', endDate: null },
+    { id: 'm-c', groupCode: 'c', startDate: '2020-01-01', endDate: null },
     { id: 'm-d', groupCode: 'd', startDate: '2020-01-01', endDate: null },
     { id: 'm-dd', groupCode: 'đ', startDate: '2020-01-01', endDate: null },
     { id: 'm-b', groupCode: 'b', startDate: '2020-01-01', endDate: '2024-06-15' },
@@ -265,12 +285,12 @@ t.test('group memberships follow the row, leaving what the importer may not see'
   t.same(result.groupsToStart, ['k'], 'b ends today, so it is still there; only k is new')
   t.same(
     result.groupsToEnd.map((m) => m.id),
-    ['m-d'],
-    'd is ended; the sensitive đ stays for an importer who cannot see it',
+    ['m-c'],
+    'c is ended; the sensitive d (disability) and đ (HIV) stay for an importer who cannot see them',
   )
   const again = plan(
     { ...row, groupCodes: 'a' },
-    { existing: stored(), memberships: [memberships[0]!, memberships[3]!] },
+    { existing: stored(), memberships: [memberships[0]!, memberships[4]!] },
     notSensitive,
   )
   t.equal(again.outcome, 'unchanged', 'a membership ended today is not ended again')

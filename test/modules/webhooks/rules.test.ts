@@ -24,12 +24,17 @@ const roles: Record<string, EventReader> = {
     permissions: new Set([
       'registry:read',
       'registry:sensitive',
+      'registry:statutory',
       'incidents:read',
       'incidents:sensitive',
       'events:read',
     ]),
   },
   agency_viewer: { role: 'agency_viewer', permissions: new Set(['registry:read', 'incidents:read', 'events:read']) },
+  collaborator: {
+    role: 'collaborator',
+    permissions: new Set(['registry:read', 'registry:statutory', 'events:read']),
+  },
   reports_only: { role: 'reports_reader', permissions: new Set(['reports:read', 'events:read']) },
   city_system: { role: 'city_system', permissions: new Set(['reports:read', 'indicators:read', 'events:read']) },
   // However a city system's role were extended, it still gets aggregates only.
@@ -81,11 +86,12 @@ const child = stored('child.created', {
 const personalFields = ['fullName', 'personalId', 'dateOfBirth', 'childId']
 
 t.test(
-  'child events: identities only for registry readers, sensitive groups only with registry:sensitive',
+  'child events: identities only for registry readers with the duty, sensitive groups only with registry:sensitive',
   async (t) => {
     const cases: [string, { identity: boolean; groups: string[] | undefined }][] = [
       ['ward_officer', { identity: true, groups: ['a', 'l'] }],
-      ['agency_viewer', { identity: true, groups: ['a'] }],
+      ['collaborator', { identity: true, groups: ['a'] }],
+      ['agency_viewer', { identity: false, groups: undefined }],
       ['reports_only', { identity: false, groups: undefined }],
     ]
     for (const [role, expected] of cases) {
@@ -120,7 +126,7 @@ t.test('child updates: sensitive field names only with registry:sensitive', asyn
     birthYear: 2012,
   })
   t.same(eventView(updated, roles.ward_officer!)!.data.fields, ['fullName', 'healthNote', 'disabilityNote'])
-  t.same(eventView(updated, roles.agency_viewer!)!.data.fields, ['fullName'])
+  t.same(eventView(updated, roles.collaborator!)!.data.fields, ['fullName'])
   t.same(
     eventView(updated, roles.reports_only!)!.data,
     { wardCode: '00301', sex: 'male', ageGroup: '11-15' },
