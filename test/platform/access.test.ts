@@ -79,7 +79,8 @@ t.test('jurisdiction and permissions, role by role', async (t) => {
     ward_officer_B: [200, 404, 404, 404, 404, 200, 200, 403, 403],
     collaborator_A: [200, 200, 200, 200, 200, 403, 200, 403, 403],
     ward_chair_A: [200, 200, 403, 200, 200, 403, 200, 403, 403],
-    agency_viewer_A: [200, 200, 403, 200, 200, 403, 200, 403, 403],
+    // A partner agency reads a child only with the guardian's (and from 7 the child's) consent to sharing.
+    agency_viewer_A: [200, 403, 403, 403, 200, 403, 200, 403, 403],
     city_system: [403, 403, 403, 403, 403, 403, 200, 403, 403],
     auditor: [403, 403, 403, 403, 403, 403, 403, 403, 200],
   }

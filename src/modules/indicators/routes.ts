@@ -192,7 +192,9 @@ export default async function indicatorRoutes(app: FastifyInstance) {
         description:
           'Computed live from the records (a record written a moment ago is counted) over 1 January to `asOf`. Ward figures add up to the ' +
           'unit’s. `breakdown` splits each indicator by the dimensions it allows. `unit` defaults to your only unit and must lie wholly in ' +
-          'your jurisdiction (403 otherwise). For city systems, every count of 1 to 4 children or incidents is shown as ' +
+          'your jurisdiction (403 otherwise). For city systems and callers without registry:sensitive, `asOf` is the last day of a ' +
+          'reporting period that has closed (the latest by default; 400 `invalid_window` otherwise, with `closedDays`), and ' +
+          'every count of 1 to 4 children or incidents is shown as ' +
           '`{ "suppressed": true }`, with as few other counts as keep it from being narrowed to an interval under 5 wide from the ' +
           'response’s figures and the sums among them; every breakdown lists all its cells (0 where nothing counts), and a ward is ' +
           'published as its row of its parent’s table. Counts that are not about children (wards, reports) are shown as they are. Audited.',

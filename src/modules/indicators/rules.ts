@@ -83,6 +83,32 @@ export function defaultPeriodsForYear(year: number): ReportingPeriod[] {
   })
 }
 
+/**
+ * The days a year's figures close on: each reporting period's last day, and 31 December. Tables for
+ * callers from whom small counts are withheld are read as of these days only, once they have passed:
+ * two tables a day apart would differ by that day's records, which no protection of either table on its
+ * own can hide.
+ */
+export function closingDays(year: number, periods: readonly Pick<ReportingPeriod, 'windowTo'>[]): string[] {
+  const days = new Set([...periods.map((period) => period.windowTo), `${year}-12-31`])
+  return [...days].filter((day) => day.startsWith(`${year}-`)).sort()
+}
+
+/**
+ * The closing day a withheld table is read as of: the one asked for, or the latest to have passed.
+ * A string is the day; an object says why there is none (the days that could be asked for).
+ */
+export function closedDay(
+  requested: string | undefined,
+  closing: readonly string[],
+  today: string,
+): string | { reason: 'not_a_closing_day' | 'not_closed' | 'none_closed'; closed: string[] } {
+  const closed = closing.filter((day) => day < today)
+  if (requested === undefined) return closed.at(-1) ?? { reason: 'none_closed', closed }
+  if (!closing.includes(requested)) return { reason: 'not_a_closing_day', closed }
+  return closed.includes(requested) ? requested : { reason: 'not_closed', closed }
+}
+
 export type Timeliness = 'on_time' | 'late' | 'missing' | 'not_due'
 
 /**

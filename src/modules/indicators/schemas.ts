@@ -245,7 +245,13 @@ export const ValuesQuery = Type.Object(
   {
     year: Year,
     unit: Type.Optional(UnitCode),
-    asOf: Type.Optional(IsoDate({ description: 'last day counted; default today, or 31 December of a past year' })),
+    asOf: Type.Optional(
+      IsoDate({
+        description:
+          'last day counted; default today, or 31 December of a past year. For callers from whom small counts are withheld, ' +
+          'the last day of a closed reporting period (the latest by default)',
+      }),
+    ),
     breakdown: Type.Optional(BreakdownQuery),
     map: Type.Optional(
       IsoDate({

@@ -35,7 +35,14 @@ import {
   type TargetRow,
   type UnitRow,
 } from './repository.js'
-import { parsePeriodCode, periodProblems, targetProblems, type ReportingPeriod } from './rules.js'
+import {
+  closedDay,
+  closingDays,
+  parsePeriodCode,
+  periodProblems,
+  targetProblems,
+  type ReportingPeriod,
+} from './rules.js'
 import type { PutPeriodBody, PutTargetsBody, ValuesExportQuery, ValuesQuery } from './schemas.js'
 
 /** The caller of reference-data work (the route's permission has authenticated it). */
@@ -207,6 +214,32 @@ function valuesWindow(
   return { windowFrom, asOf }
 }
 
+/**
+ * The window of a table whose small counts are withheld: 1 January to a closing day that has passed
+ * (closedDay), so that no two such tables differ by less than a reporting period.
+ */
+async function closedWindow(
+  tx: Executor,
+  year: number,
+  requestedAsOf: string | undefined,
+  today: string,
+): Promise<{ windowFrom: string; asOf: string }> {
+  const { windowFrom } = valuesWindow(year, requestedAsOf, today)
+  const closing = closingDays(year, await periodsOfYear(tx, year))
+  const day = closedDay(requestedAsOf, closing, today)
+  if (typeof day === 'string') return { windowFrom, asOf: day }
+  const why = {
+    not_a_closing_day: 'is not the last day of a reporting period',
+    not_closed: 'is the last day of a period that has not closed yet',
+    none_closed: `cannot be chosen yet: no reporting period of ${year} has closed`,
+  }[day.reason]
+  const message = `${why}: small counts are withheld from this caller, who reads figures as of a closed period's last day (${day.closed.join(', ') || `the first is ${closing[0]}`})`
+  throw new HttpProblem(400, 'invalid_window', `No figures can be published: asOf ${message}.`, {
+    errors: [{ location: 'querystring', pointer: '/asOf', message, code: 'period_not_closed' }],
+    extensions: { closedDays: day.closed },
+  })
+}
+
 function requestedDimensions(breakdown: string | undefined): Dimension[] {
   return breakdown === undefined ? [] : [...new Set(breakdown.split(',') as Dimension[])]
 }
@@ -232,12 +265,15 @@ export async function valuesTable(
   query: Static<typeof ValuesQuery>,
   action: 'indicator.values.read' | 'indicator.values.export',
 ): Promise<ValuesTable> {
-  const { windowFrom, asOf } = valuesWindow(query.year, query.asOf, localDateOf(work.now))
+  const today = localDateOf(work.now)
+  const withhold = withholdsSmallCells(work.principal)
+  const { windowFrom, asOf } = withhold
+    ? await closedWindow(work.tx, query.year, query.asOf, today)
+    : valuesWindow(query.year, query.asOf, today)
   const rows = await listUnitRows(work.tx)
   const window = { from: windowFrom, to: asOf }
   const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
   const wanted = requestedDimensions(query.breakdown)
-  const withhold = withholdsSmallCells(work.principal)
   const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
   const figures = await indicatorFigures(work.tx, {
     scope: work.scope,

@@ -4,6 +4,8 @@ import { loadCaseStepRules } from '../../../src/reference/index.js'
 import { abuseKinds } from '../../../src/modules/incidents/rules.js'
 import {
   childLabourSupport,
+  closedDay,
+  closingDays,
   contentVersion,
   defaultPeriodsForYear,
   dhis2Period,
@@ -153,6 +155,38 @@ t.test('default reporting periods', async (t) => {
   )
   t.throws(() => defaultPeriodsForYear(24), RangeError)
   t.throws(() => defaultPeriodsForYear(2024.5), RangeError)
+})
+
+t.test('the days a year closes on, and the one a withheld table is read as of', async (t) => {
+  const days = closingDays(2024, defaultPeriodsForYear(2024))
+  t.same(days, ['2024-03-29', '2024-05-14', '2024-09-14', '2024-11-09', '2024-12-31'])
+  t.same(
+    closingDays(2024, [{ windowTo: '2024-12-31' }, { windowTo: '2024-06-30' }, { windowTo: '2025-01-05' }]),
+    ['2024-06-30', '2024-12-31'],
+    'a period moved by an administrator, once, and only days of the year',
+  )
+  const cases: [string, string | undefined, string, ReturnType<typeof closedDay>][] = [
+    ['the latest closed by default', undefined, '2024-06-20', '2024-05-14'],
+    ['a closing day is closed only once it has passed', undefined, '2024-05-14', '2024-03-29'],
+    ['the day after', undefined, '2024-05-15', '2024-05-14'],
+    ['a past year: its last day', undefined, '2026-12-05', '2024-12-31'],
+    ['an earlier closed day asked for', '2024-03-29', '2024-06-20', '2024-03-29'],
+    [
+      'any other day',
+      '2024-06-19',
+      '2024-06-20',
+      { reason: 'not_a_closing_day', closed: ['2024-03-29', '2024-05-14'] },
+    ],
+    [
+      'a closing day to come',
+      '2024-09-14',
+      '2024-06-20',
+      { reason: 'not_closed', closed: ['2024-03-29', '2024-05-14'] },
+    ],
+    ['today, a closing day', '2024-05-14', '2024-05-14', { reason: 'not_closed', closed: ['2024-03-29'] }],
+    ['nothing closed yet', undefined, '2024-02-01', { reason: 'none_closed', closed: [] }],
+  ]
+  for (const [name, requested, today, expected] of cases) t.same(closedDay(requested, days, today), expected, name)
 })
 
 t.test('submission timeliness (due 15/5/2024, Asia/Ho_Chi_Minh)', async (t) => {

@@ -29,6 +29,7 @@ interface UnitFigure {
 }
 interface Table {
   year: number
+  windowFrom: string
   asOf: string
   unit: { code: string }
   wards: { code: string }[]
@@ -288,13 +289,45 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
     )
   })
 
+  t.test('a city system reads closed periods only: no two of its tables differ by a day', async (t) => {
+    const latest = await table('year=2024&unit=008', city)
+    t.same([latest.windowFrom, latest.asOf], ['2024-01-01', '2024-05-14'], 'the latest period closed by default')
+    const earlier = await table('year=2024&unit=008&asOf=2024-03-29', city)
+    t.equal(earlier.asOf, '2024-03-29', 'an earlier closed period on request')
+    for (const asOf of ['2024-05-15', '2024-06-19']) {
+      const refused = await app.inject({
+        url: `/v1/indicators/values?year=2024&unit=008&asOf=${asOf}`,
+        headers: city.headers,
+      })
+      t.equal(refused.statusCode, 400, asOf)
+      t.match(refused.json(), {
+        code: 'invalid_window',
+        closedDays: ['2024-03-29', '2024-05-14'],
+        errors: [{ pointer: '/asOf', code: 'period_not_closed' }],
+      })
+    }
+    const exported = await app.inject({
+      url: '/v1/indicators/values/export?year=2024&unit=008&format=csv&asOf=2024-06-19',
+      headers: city.headers,
+    })
+    t.equal(exported.statusCode, 400, 'the export too')
+    t.equal((await table('year=2024&unit=008&asOf=2024-06-19')).asOf, '2024-06-19', 'officers read any day')
+    const partner = await accountFor(ctx, { role: 'agency_viewer', units: [province] })
+    const forPartner = await table('year=2024&unit=008', partner)
+    t.equal(forPartner.smallCellsWithheld, true, 'a partner agency without registry:sensitive is protected against too')
+    t.equal(forPartner.asOf, '2024-05-14')
+    t.same(forPartner.indicators, latest.indicators, 'and sees what a city system sees')
+  })
+
   t.test('an attacker with every figure a city system can read learns no count of 1 to 4', async (t) => {
     for (const breakdown of ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'sex,ageGroup']) {
       const tables: Record<string, Table> = {}
       for (const unit of ['008', wardA]) {
         const query = `year=2024&unit=${unit}${breakdown ? `&breakdown=${breakdown}` : ''}`
         tables[unit] = await table(query, city)
-        t.same(await disclosures(tables[unit], await table(query)), [], query)
+        t.equal(tables[unit].asOf, '2024-05-14', 'as of the last period closed')
+        // The truth the attacker is measured against: the officers' table of the same day.
+        t.same(await disclosures(tables[unit], await table(`${query}&asOf=2024-05-14`)), [], query)
       }
       // The ward read on its own shows what the district's table shows of it, so that the two side by side
       // give away nothing either does not.
@@ -320,6 +353,8 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
       ['year=1999', district, 400, 'validation_failed'],
       ['year=2024&asOf=2025-01-01', district, 400, 'invalid_window'],
       ['year=2024&asOf=2024-06-21', district, 400, 'invalid_window'],
+      ['year=2024&unit=008&asOf=2024-06-19', city, 400, 'invalid_window'],
+      ['year=2024&unit=008&asOf=2024-09-14', city, 400, 'invalid_window'],
       ['year=2025', district, 400, 'invalid_window'],
       ['year=2024&breakdown=colour', district, 400, 'validation_failed'],
       ['year=2024&colour=red', district, 400, 'validation_failed'],
