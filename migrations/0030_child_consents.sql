@@ -26,6 +26,18 @@ CREATE POLICY child_consents_of_children_in_scope ON child_consents TO cps_app
   USING (EXISTS (SELECT 1 FROM children c WHERE c.id = child_id))
   WITH CHECK (EXISTS (SELECT 1 FROM children c WHERE c.id = child_id));
 --> statement-breakpoint
-GRANT SELECT, INSERT, UPDATE ON "child_consents" TO cps_app;
+-- A consent is corrected by withdrawing it and recording another: only the withdrawal (and a merge's move
+-- to the surviving record) is ever written after the insert.
+REVOKE ALL ON "child_consents" FROM cps_app;
 --> statement-breakpoint
-REVOKE DELETE ON "child_consents" FROM cps_app;
+GRANT SELECT, INSERT ON "child_consents" TO cps_app;
+--> statement-breakpoint
+GRANT UPDATE ("withdrawn_on", "version", "updated_at", "child_id") ON "child_consents" TO cps_app;
+--> statement-breakpoint
+-- Groups d (disability) and n (serious illness) are sensitive from now on: the revisions that recorded
+-- such memberships before are flagged as new ones are, so that the history leaves them out for readers
+-- without registry:sensitive.
+UPDATE child_revisions SET sensitive = true
+ WHERE NOT sensitive
+   AND EXISTS (SELECT 1 FROM jsonb_array_elements(changes) AS change
+                WHERE change -> 'to' ->> 'groupCode' IN ('d', 'n') OR change -> 'from' ->> 'groupCode' IN ('d', 'n'));

@@ -11,13 +11,18 @@ const childIdRef = sql.raw('"children"."id"')
 /**
  * The condition consentStanding (consent-rules.ts) decides, over the children of the outer query: the
  * guardian's consent to `purpose` in force on `on`, and the child's too unless the child is known to be
- * under 7 then.
+ * under 7 then (born, at the earliest, less than 7 years before).
  */
 export function consentGivenOn(purpose: ConsentPurpose, on: string): SQL {
   const inForce = (party: 'guardian' | 'child') =>
     sql`exists (select 1 from child_consents k where k.child_id = ${childIdRef} and k.purpose = ${purpose}
           and k.party = ${party} and k.given_on <= ${on}::date and (k.withdrawn_on is null or k.withdrawn_on > ${on}::date))`
-  const under7 = sql`${children.effectiveBirthDate} > (${on}::date - make_interval(years => ${childConsentAge}))::date`
+  // earliestBirthDate (consent-rules.ts) in SQL.
+  const earliestBirth = sql`case
+    when ${children.dateOfBirth} is not null and ${children.birthDatePrecision} = 'exact' then ${children.dateOfBirth}
+    when ${children.dateOfBirth} is not null and ${children.birthDatePrecision} = 'month' then date_trunc('month', ${children.dateOfBirth})::date
+    else make_date(coalesce(${children.birthYear}, extract(year from ${children.dateOfBirth})::int), 1, 1) end`
+  const under7 = sql`${earliestBirth} > (${on}::date - make_interval(years => ${childConsentAge}))::date`
   return sql`(${inForce('guardian')} and (coalesce(${under7}, false) or ${inForce('child')}))`
 }
 

@@ -3,7 +3,7 @@
  * Protection Law 2025 ask for it: the parent or guardian's consent, and the child's own from the age of 7.
  * Pure functions; the service stores the records and enforces what these decide.
  */
-import { ageInYears } from './rules.js'
+import { ageInYears, type BirthDatePrecision } from './rules.js'
 
 /**
  * What a consent is for:
@@ -47,8 +47,27 @@ export function consentInForce(record: Pick<ConsentRecord, 'givenOn' | 'withdraw
 }
 
 /**
- * Whose consent a purpose needs on `on`: the guardian's always, the child's too from 7. A child whose
- * birth date is not known at all is taken to be 7 or more: the stricter reading.
+ * The earliest day a child can have been born, for the age-7 line: the date itself, the first of the
+ * month or 1 January when only those are known, null when nothing is. The registry's usual estimate (the
+ * middle of the range, effectiveDateOfBirth) would take a child known by year alone to be under 7 for up
+ * to half a year after their 7th birthday, and let the guardian's consent alone open their record.
+ */
+export function earliestBirthDate(child: {
+  dateOfBirth: string | null
+  birthYear: number | null
+  birthDatePrecision: BirthDatePrecision
+}): string | null {
+  const { dateOfBirth, birthYear, birthDatePrecision } = child
+  if (dateOfBirth && birthDatePrecision === 'exact') return dateOfBirth
+  if (dateOfBirth && birthDatePrecision === 'month') return `${dateOfBirth.slice(0, 7)}-01`
+  const year = birthYear ?? (dateOfBirth ? Number(dateOfBirth.slice(0, 4)) : null)
+  return year === null ? null : `${String(year).padStart(4, '0')}-01-01`
+}
+
+/**
+ * Whose consent a purpose needs on `on`: the guardian's always, the child's too from 7, given the
+ * earliest birth date the record allows (earliestBirthDate). A child whose birth date is not known at
+ * all is taken to be 7 or more: the stricter reading.
  */
 export function partiesRequired(birthDate: string | null, on: string): ConsentParty[] {
   return birthDate !== null && ageInYears(birthDate, on) < childConsentAge ? ['guardian'] : ['guardian', 'child']

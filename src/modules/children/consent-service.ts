@@ -15,6 +15,7 @@ import {
   consentProblems,
   consentPurposes,
   consentStanding,
+  earliestBirthDate,
   type ConsentParty,
   type ConsentProblem,
   type ConsentPurpose,
@@ -82,7 +83,7 @@ export async function sharingRefusal(work: Work, child: ChildRow, action: string
   const standing = consentStanding(
     (await listConsents(work.tx, child.id)).map(asRecord),
     'information_sharing',
-    child.effectiveBirthDate,
+    earliestBirthDate(child),
     on,
   )
   if (standing.status === 'given') return null
@@ -92,14 +93,21 @@ export async function sharingRefusal(work: Work, child: ChildRow, action: string
     resourceId: child.id,
     unitCode: child.wardCode,
     outcome: 'denied',
-    details: { reason: 'consent_required', purpose: 'information_sharing', consentStatus: standing.status },
+    details: {
+      reason: 'consent_required',
+      purpose: 'information_sharing',
+      consentStatus: standing.status,
+      missing: standing.missing,
+    },
   })
+  // Which consent is missing stays in the audit: `child` would tell the reader the child is 7 or more,
+  // `withdrawn` that the family once consented.
   return refuse(
     new HttpProblem(
       403,
       'consent_required',
       'This record is shared with partner agencies only with the consent of the guardian, and of the child from 7.',
-      { extensions: { purpose: 'information_sharing', consentStatus: standing.status, missing: standing.missing } },
+      { extensions: { purpose: 'information_sharing' } },
     ),
   )
 }
@@ -126,7 +134,7 @@ export async function childConsents(work: Work, childId: string) {
   })
   return {
     items: rows.map((row) => toConsent(row, on)),
-    standing: consentPurposes.map((purpose) => consentStanding(records, purpose, child.effectiveBirthDate, on)),
+    standing: consentPurposes.map((purpose) => consentStanding(records, purpose, earliestBirthDate(child), on)),
   }
 }
 
@@ -136,7 +144,7 @@ export async function addConsent(work: Work, childId: string, body: Static<typeo
   if (!child) throw notFound('Child', childId)
   const on = today(work)
   const relationship = body.relationship ?? null
-  const problems = consentProblems({ ...body, relationship }, child.effectiveBirthDate, on)
+  const problems = consentProblems({ ...body, relationship }, earliestBirthDate(child), on)
   if (problems.length > 0) throw invalidConsent(problems)
   const row = await insertConsent(work.tx, {
     childId,
@@ -187,7 +195,7 @@ export async function withdrawConsent(
       givenOn: current.givenOn,
       withdrawnOn: body.withdrawnOn,
     },
-    child.effectiveBirthDate,
+    earliestBirthDate(child),
     on,
   ).filter((problem) => problem.pointer === '/withdrawnOn')
   if (problems.length > 0) throw invalidConsent(problems)
@@ -228,7 +236,7 @@ export async function sensitiveDataWarnings(
   const standing = consentStanding(
     isNew ? [] : (await listConsents(work.tx, child.id)).map(asRecord),
     'sensitive_data',
-    child.effectiveBirthDate,
+    earliestBirthDate(child),
     today(work),
   )
   if (standing.status === 'given') return []

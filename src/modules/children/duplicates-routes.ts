@@ -19,7 +19,8 @@ export default async function childDuplicatesRoutes(app: FastifyInstance) {
         summary: 'Candidate duplicate pairs in your units',
         description:
           'Pairs with the same date of birth in the same ward whose folded names are equal or very similar (trigram ' +
-          'similarity ≥ 0.6). Review, then merge with POST /v1/children/{id}/merge.',
+          'similarity ≥ 0.6). Review, then merge with POST /v1/children/{id}/merge. Registry upkeep: also needs ' +
+          'registry:statutory (a partner agency reads only children whose sharing is consented to).',
         querystring: DuplicatesQuery,
         response: { 200: ref(DuplicatePageSchema, 'A page of pairs'), ...problemResponses(400, 401, 403) },
       },
@@ -36,7 +37,7 @@ export default async function childDuplicatesRoutes(app: FastifyInstance) {
         tags: ['children'],
         summary: 'Merge a duplicate into this child',
         description:
-          'Circumstances, care and health insurance cards move to this child; fields this child lacks are taken from the ' +
+          'Circumstances, care, health insurance cards and consents move to this child; fields this child lacks are taken from the ' +
           'duplicate; the duplicate is kept as a deleted tombstone whose mergedInto points here. Both must be in your units.',
         params: ChildParams,
         body: MergeBody,

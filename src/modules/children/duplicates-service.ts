@@ -5,7 +5,7 @@
 import type { Static } from 'typebox'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
-import { notFound, unprocessable } from '../../platform/problem.js'
+import { HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import type { Work } from '../../platform/work.js'
 import { unitFilterScope } from '../units/tree.js'
 import {
@@ -17,6 +17,7 @@ import {
   type ChildRow,
 } from './repository.js'
 import { moveConsents } from './consent-repository.js'
+import { processesUnderDuty } from './consent-service.js'
 import type { DuplicatesQuery, MergeBody } from './schemas.js'
 import { childView, recordRevision } from './service.js'
 import type { FieldChange } from './tables.js'
@@ -37,6 +38,14 @@ const trackedOnMerge = [
 
 /** A page of candidate duplicate pairs in the caller's units; audited. */
 export async function duplicatePage(work: Work, query: Static<typeof DuplicatesQuery>) {
+  // Pairs show both children's names and birth dates: registry upkeep, for those who hold the registry.
+  if (!processesUnderDuty(work.principal))
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      "Listing likely duplicates is the registry's upkeep: it needs registry:statutory.",
+      { extensions: { requiredPermission: 'registry:statutory' } },
+    )
   const { limit = 50, cursor, unit } = query
   const after = decodeCursor(cursor, ['uuid', 'uuid']) as [string, string] | undefined
   const unitScope = unitFilterScope(await work.unitTree(), unit)

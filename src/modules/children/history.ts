@@ -1,3 +1,4 @@
+import { sensitiveGroupCodes } from './rules.js'
 import type { FieldChange } from './tables.js'
 
 /** Fields whose changes a revision records (the history endpoint shows them). */
@@ -60,10 +61,20 @@ export function diffFields<T extends object>(
   return changes
 }
 
+const groupCodeOf = (value: unknown) =>
+  typeof value === 'object' && value !== null && 'groupCode' in value ? String(value.groupCode) : null
+
 /**
- * For callers without the sensitive permission: changes of sensitive fields are left out. Listing them
- * with their values hidden would still tell: a yes/no that changed has only one value to change to.
+ * For callers without the sensitive permission: changes of sensitive fields, and of memberships of
+ * sensitive groups, are left out. Listing them with their values hidden would still tell: a yes/no that
+ * changed has only one value to change to.
  */
 export function redactChanges(changes: readonly FieldChange[]): FieldChange[] {
-  return changes.filter((change) => !sensitiveChildFields.has(change.field))
+  return changes.filter(
+    (change) =>
+      !sensitiveChildFields.has(change.field) &&
+      ![groupCodeOf(change.from), groupCodeOf(change.to)].some(
+        (code) => code !== null && sensitiveGroupCodes.has(code),
+      ),
+  )
 }

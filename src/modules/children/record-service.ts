@@ -122,10 +122,17 @@ function warningsFor(record: {
   return record.personalId ? personalIdWarnings(record.personalId, record) : []
 }
 
+/** The sensitive fields a body writes: a null too, as clearing a value the caller cannot see is a write. */
 function sensitiveFieldsIn(body: Partial<CreateChildInput>): string[] {
-  return [...sensitiveChildFields].filter(
-    (field) => body[field as keyof CreateChildInput] !== undefined && body[field as keyof CreateChildInput] !== null,
-  )
+  return [...sensitiveChildFields].filter((field) => body[field as keyof CreateChildInput] !== undefined)
+}
+
+/** The sensitive values a body records (not a clearing, nor a "no disability"): what consent is asked for. */
+function sensitiveValuesIn(body: Partial<CreateChildInput>): string[] {
+  return sensitiveFieldsIn(body).filter((field) => {
+    const value = body[field as keyof CreateChildInput]
+    return value !== null && value !== false
+  })
 }
 
 /** The outbox event for a child: full details here; readers get a view cut to their role. */
@@ -224,7 +231,7 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
   })
   return {
     ...childView(work, row, { circumstances: [], care: [], cards: [] }),
-    warnings: [...warningsFor(row), ...(await sensitiveDataWarnings(work, row, sensitiveFieldsIn(body), true))],
+    warnings: [...warningsFor(row), ...(await sensitiveDataWarnings(work, row, sensitiveValuesIn(body), true))],
     possibleDuplicates,
   }
 }
@@ -405,7 +412,7 @@ export async function changeChild(work: Work, id: string, body: UpdateChildInput
     details: { fields: changedFields },
   })
   await recordEvent(work.tx, childEvent('child.updated', updated, work.now, { fields: changedFields }))
-  const sensitiveWritten = sensitiveFieldsIn(fields).filter((field) => changedFields.includes(field))
+  const sensitiveWritten = sensitiveValuesIn(fields).filter((field) => changedFields.includes(field))
   return {
     ...childView(work, updated, await getChildParts(work.tx, id)),
     warnings: [...warningsFor(updated), ...(await sensitiveDataWarnings(work, updated, sensitiveWritten))],
@@ -433,16 +440,23 @@ export async function deleteChild(work: Work, id: string, reason: string, expect
   })
 }
 
-/** A stored revision as the history shows it (RevisionSchema): sensitive values redacted without the permission. */
+/**
+ * A stored revision as the history shows it (RevisionSchema). Without the permission its sensitive
+ * changes are left out, and so is its reason when it had any (the likeliest place for a diagnosis); a
+ * revision of sensitive changes only is left out whole. Null when left out.
+ */
 function toRevision(revision: typeof childRevisions.$inferSelect, sensitive: boolean) {
+  const changes = sensitive ? revision.changes : redactChanges(revision.changes)
+  const redacted = changes.length < revision.changes.length
+  if (redacted && changes.length === 0) return null
   return {
     version: revision.version,
     action: revision.action,
     changedAt: revision.changedAt.toISOString(),
     actorId: revision.actorId,
     actorName: revision.actorName,
-    reason: revision.reason,
-    changes: sensitive ? revision.changes : redactChanges(revision.changes),
+    reason: redacted ? null : revision.reason,
+    changes,
   }
 }
 
@@ -461,7 +475,8 @@ export async function childHistory(work: Work, id: string) {
   if (!child) return refuse(notFound('Child', id))
   const sensitive = canSeeSensitive(work.principal)
   const revisions = await listRevisions(work.tx, id, sensitive)
-  return { items: revisions.map((revision) => toRevision(revision, sensitive)), nextCursor: null }
+  const items = revisions.map((revision) => toRevision(revision, sensitive)).filter((item) => item !== null)
+  return { items, nextCursor: null }
 }
 
 function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {

@@ -34,8 +34,19 @@ function toMembers(input: MemberInput[]): HouseholdMember[] {
   }))
 }
 
-/** A household as the API shows it (HouseholdSchema). */
-export function toHousehold(row: HouseholdRow) {
+/**
+ * The household book's members a reader without the authorities' own duty may see, on `sharingDay`:
+ * those known to be adults. A member who may be a child (born within 17 years, or of unknown birth
+ * year) is a child's record by another name, which needs the family's consent to sharing.
+ */
+function membersShown(members: HouseholdRow['members'], sharingDay: string | undefined) {
+  if (sharingDay === undefined) return members
+  const latestAdultBirthYear = Number(sharingDay.slice(0, 4)) - 17
+  return members.filter((member) => member.birthYear !== null && member.birthYear <= latestAdultBirthYear)
+}
+
+/** A household as the API shows it (HouseholdSchema); `sharingDay` for a reader without the duty (membersShown). */
+export function toHousehold(row: HouseholdRow, sharingDay?: string) {
   return {
     id: row.id,
     headName: row.headName,
@@ -46,7 +57,7 @@ export function toHousehold(row: HouseholdRow) {
       streetAddress: row.streetAddress,
     },
     poverty: { status: row.povertyStatus, from: row.povertyFrom, to: row.povertyTo },
-    members: row.members,
+    members: membersShown(row.members, sharingDay),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -123,7 +134,8 @@ export async function householdPage(work: Work, query: Static<typeof ListHouseho
       count: page.items.length,
     },
   })
-  return { items: page.items.map(toHousehold), nextCursor: page.nextCursor }
+  const sharingDay = sharingConsentDay(work)
+  return { items: page.items.map((row) => toHousehold(row, sharingDay)), nextCursor: page.nextCursor }
 }
 
 export async function readHousehold(work: Work, id: string) {
@@ -136,9 +148,10 @@ export async function readHousehold(work: Work, id: string) {
     outcome: row ? 'success' : 'not_found',
   })
   if (!row) return refuse(notFound('Household', id))
+  const sharingDay = sharingConsentDay(work)
   return {
     row,
-    view: { ...toHousehold(row), children: await householdChildren(work.tx, work.scope, id, sharingConsentDay(work)) },
+    view: { ...toHousehold(row, sharingDay), children: await householdChildren(work.tx, work.scope, id, sharingDay) },
   }
 }
 

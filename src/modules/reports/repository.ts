@@ -49,7 +49,7 @@ export function wholeUnits(rows: readonly UnitRow[], scope: Scope): string[] {
 }
 
 /** Which reports the caller may see: ward reports in its jurisdiction, and the reports of districts it holds whole. */
-export function reportVisibility(scope: Scope, whole: readonly string[], machine: boolean): SQL {
+export function reportVisibility(scope: Scope, whole: readonly string[], withheld: boolean): SQL {
   const wardReports = and(
     eq(reports.level, 'ward'),
     scopeCondition(scope, { ward: reports.wardCode, group: reports.residentialGroupCode }),
@@ -57,8 +57,17 @@ export function reportVisibility(scope: Scope, whole: readonly string[], machine
   const districtReports =
     whole.length > 0 ? and(ne(reports.level, 'ward'), inArray(reports.unitCode, [...whole])) : sql`false`
   const visible = sql`(${wardReports} or ${districtReports})`
-  // City systems read what units have sent: never a draft, nor one sent back for correction.
-  return machine ? and(visible, inArray(reports.state, ['submitted', 'approved']))! : visible
+  // City systems (and any reader from whom small counts are withheld) read what units have sent, frozen
+  // as of the period's last day: never a draft, nor one sent back for correction, nor one sent before its
+  // period closed, whose figures stand as of another day (two tables a day apart would differ by that
+  // day's records, as indicator values read on any day would).
+  return withheld
+    ? and(
+        visible,
+        inArray(reports.state, ['submitted', 'approved']),
+        sql`${reports.snapshot} ->> 'asOf' = ${reports.snapshot} ->> 'windowTo'`,
+      )!
+    : visible
 }
 
 export async function insertReport(tx: Executor, values: typeof reports.$inferInsert): Promise<ReportRow> {

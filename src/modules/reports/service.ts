@@ -75,7 +75,7 @@ function forbidden(detail: string, permission: Permission): HttpProblem {
 }
 
 function visibilityFor(principal: Principal, units: readonly UnitRow[]) {
-  return reportVisibility(principal.scope, wholeUnits(units, principal.scope), principal.kind === 'client')
+  return reportVisibility(principal.scope, wholeUnits(units, principal.scope), withholdsSmallCells(principal))
 }
 
 /** The report as its caller sees it (small cells withheld from machine clients). */

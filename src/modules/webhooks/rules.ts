@@ -149,7 +149,8 @@ interface View {
   showGroup: boolean
 }
 
-type ViewRule = (event: StoredEvent, can: Entitlements) => View
+/** The reader's view of an event, or null when the event is not one the reader may know of. */
+type ViewRule = (event: StoredEvent, can: Entitlements) => View | null
 
 const childFields = [
   'childId',
@@ -181,8 +182,12 @@ const childView: ViewRule = (event, can) => {
   }
   const data = pick(event.data, childFields)
   if (!can.registrySensitive) {
-    if (Array.isArray(data.fields))
-      data.fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
+    if (Array.isArray(data.fields)) {
+      const fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
+      // An update of sensitive fields only is not this reader's event: even that it happened would tell.
+      if (fields.length === 0 && data.fields.length > 0) return null
+      data.fields = fields
+    }
     if (Array.isArray(data.groupCodes))
       data.groupCodes = data.groupCodes.filter((code) => !sensitiveGroupCodes.has(String(code)))
   }
@@ -322,6 +327,7 @@ const viewRules: Record<EventType, ViewRule> = {
 export function eventView(event: StoredEvent, reader: EventReader): EventEnvelope | null {
   if (!isEventType(event.type) || !typesReadableBy(reader.role).includes(event.type)) return null
   const view = viewRules[event.type](event, entitlementsOf(reader))
+  if (!view) return null
   return {
     id: event.eventId,
     type: event.type,

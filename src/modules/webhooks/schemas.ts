@@ -40,7 +40,9 @@ const EventSchema = Type.Object(
       {
         additionalProperties: true,
         description:
-          'What happened, cut to the reader’s role: names, ID numbers and dates of birth only with registry:read; ' +
+          'What happened, cut to the reader’s role: names, ID numbers and dates of birth only with registry:read and ' +
+          'registry:statutory (a partner agency gets the anonymous view); an update of sensitive fields only is not sent without ' +
+          'registry:sensitive; ' +
           'narratives and the children’s identities only with incidents:sensitive; without registry:read, ward, sex and age group ' +
           `(${ageGroups.join(', ')}). City systems get no event about one child or one incident: incidents.daily counts a ward’s ` +
           'incidents of a closed day by kind, small counts withheld. Fields per type are listed in docs/webhooks.md.',

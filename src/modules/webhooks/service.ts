@@ -184,8 +184,10 @@ async function deliver(app: FastifyInstance, payload: DeliveryPayload, context: 
   const view = eventView(event, owner)
   if (!view) {
     // A subscription from before its owner's role stopped receiving the type (a city system and an
-    // incident's own event): the integrator sees why nothing arrives.
-    await recordNotSent(`${event.type} events are not sent to the role ${owner.role}`)
+    // incident's own event): the integrator sees why nothing arrives. Any other event without a view
+    // is one its owner may not know of at all (an update of sensitive fields only): nothing is recorded.
+    if (!typesReadableBy(owner.role).includes(event.type as EventType))
+      await recordNotSent(`${event.type} events are not sent to the role ${owner.role}`)
     return
   }
   const attempt = await attemptDelivery(subscription, view, now, {

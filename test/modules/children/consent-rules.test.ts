@@ -4,6 +4,7 @@ import {
   consentInForce,
   consentProblems,
   consentStanding,
+  earliestBirthDate,
   partiesRequired,
   type ConsentRecord,
 } from '../../../src/modules/children/consent-rules.js'
@@ -44,6 +45,26 @@ t.test("the child's own consent is needed from 7 (Decree 13/2023, Art. 20)", asy
     ['no birth date at all: the stricter reading', null, '2024-06-15', ['guardian', 'child']],
   ]
   for (const [name, birth, on, expected] of cases) t.same(partiesRequired(birth, on), expected, name)
+})
+
+t.test('the earliest a child can have been born', async (t) => {
+  const cases: [string, Parameters<typeof earliestBirthDate>[0], string | null][] = [
+    ['an exact date', { dateOfBirth: '2017-06-15', birthYear: 2017, birthDatePrecision: 'exact' }, '2017-06-15'],
+    [
+      'a month (stored as the 15th)',
+      { dateOfBirth: '2017-06-15', birthYear: 2017, birthDatePrecision: 'month' },
+      '2017-06-01',
+    ],
+    ['a year', { dateOfBirth: null, birthYear: 2017, birthDatePrecision: 'year' }, '2017-01-01'],
+    [
+      'a date the precision calls a year',
+      { dateOfBirth: '2017-06-15', birthYear: null, birthDatePrecision: 'year' },
+      '2017-01-01',
+    ],
+    ['a month without its date', { dateOfBirth: null, birthYear: 2017, birthDatePrecision: 'month' }, '2017-01-01'],
+    ['nothing', { dateOfBirth: null, birthYear: null, birthDatePrecision: 'year' }, null],
+  ]
+  for (const [name, child, expected] of cases) t.equal(earliestBirthDate(child), expected, name)
 })
 
 t.test('where a purpose stands', async (t) => {

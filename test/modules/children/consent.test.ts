@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
+import { asTableOwner } from '../../support/owner.js'
 import { registerChild } from '../../support/registry.js'
 
 t.test('consents: recorded, withdrawn, and enforced for readers without the duty', async (t) => {
@@ -15,7 +17,15 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     method: 'POST',
     url: '/v1/households',
     headers: officer.headers,
-    payload: { headName: 'Phạm Văn Khải', address: { wardCode: wardA } },
+    payload: {
+      headName: 'Phạm Văn Khải',
+      address: { wardCode: wardA },
+      members: [
+        { fullName: 'Phạm Văn Khải', birthYear: 1985, sex: 'male', relationship: 'head' },
+        { fullName: 'Phạm Thị Nhỏ', birthYear: 2020, sex: 'female', relationship: 'child' },
+        { fullName: 'Phạm Văn Út', birthYear: null, sex: 'male', relationship: 'child' },
+      ],
+    },
   })
   t.equal(household.statusCode, 201)
   const householdId = household.json().id as string
@@ -54,12 +64,12 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     t.same(await viewerSees(), [])
     const read = await app.inject({ url: `/v1/children/${young.id}`, headers: viewer.headers })
     t.equal(read.statusCode, 403)
-    t.match(read.json(), {
-      code: 'consent_required',
-      purpose: 'information_sharing',
-      consentStatus: 'missing',
-      missing: ['guardian'],
-    })
+    t.same(
+      Object.keys(read.json()).filter((key) => ['consentStatus', 'missing'].includes(key)),
+      [],
+      'which consent is missing is not told: it would say how old the child is',
+    )
+    t.match(read.json(), { code: 'consent_required', purpose: 'information_sharing' })
     t.notMatch(read.body, /Phạm/, 'nothing of the record')
     const byName = await app.inject({ url: '/v1/children?q=pham thi nho', headers: viewer.headers })
     t.same(byName.json().items, [], 'nor found by name')
@@ -69,6 +79,18 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     t.equal(consents.statusCode, 403)
     const home = await app.inject({ url: `/v1/households/${householdId}`, headers: viewer.headers })
     t.same(home.json().children, [], "the household's children are left out too")
+    t.same(
+      home.json().members.map((m: { fullName: string }) => m.fullName),
+      ['Phạm Văn Khải'],
+      'and of its book, the members known to be adults only',
+    )
+    const households = await app.inject({ url: '/v1/households', headers: viewer.headers })
+    t.notMatch(households.body, /Nhỏ|Út/, 'in the list as well')
+    const officerHome = await app.inject({ url: `/v1/households/${householdId}`, headers: officer.headers })
+    t.equal(officerHome.json().members.length, 3, 'officers see the whole book')
+    const duplicates = await app.inject({ url: '/v1/children/duplicates', headers: viewer.headers })
+    t.equal(duplicates.statusCode, 403, 'the likely duplicates are registry upkeep')
+    t.equal(duplicates.json().requiredPermission, 'registry:statutory')
   })
 
   t.test('bad consents get their problem and change nothing', async (t) => {
@@ -119,7 +141,7 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     t.equal(father.statusCode, 201)
     t.same(await viewerSees(), ['Phạm Thị Nhỏ'])
     const refused = await app.inject({ url: `/v1/children/${older.id}`, headers: viewer.headers })
-    t.match(refused.json(), { code: 'consent_required', missing: ['child'] })
+    t.match(refused.json(), { code: 'consent_required' })
     const own = await consent(officer, older.id, { ...sharing, party: 'child', givenOn: '2024-06-10' })
     t.equal(own.statusCode, 201)
     t.same(await viewerSees(), ['Phạm Thị Nhỏ', 'Phạm Văn Lớn'])
@@ -182,7 +204,7 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     t.equal(unknown.statusCode, 404)
     t.same(await viewerSees(), ['Phạm Thị Nhỏ'])
     const refused = await app.inject({ url: `/v1/children/${older.id}`, headers: viewer.headers })
-    t.match(refused.json(), { code: 'consent_required', consentStatus: 'withdrawn', missing: ['child'] })
+    t.match(refused.json(), { code: 'consent_required' })
     const backdated = await app.inject({ url: '/v1/children?asOf=2024-06-12', headers: viewer.headers })
     t.same(
       backdated.json().items.map((c: { fullName: string }) => c.fullName),
@@ -199,6 +221,15 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
       .items.filter((e: { outcome: string }) => e.outcome === 'denied')
       .map((e: { action: string; details: { reason: string } }) => `${e.action}:${e.details.reason}`)
     t.ok(actions.includes('child.read:consent_required'))
+    t.ok(
+      denied
+        .json()
+        .items.some(
+          (e: { details: { consentStatus?: string; missing?: string[] } }) =>
+            e.details.consentStatus === 'withdrawn' && e.details.missing?.join() === 'child',
+        ),
+      'the audit keeps why',
+    )
     t.ok(actions.includes('child.history:consent_required'))
     t.ok(actions.includes('child.consents:consent_required'))
     const added = await app.inject({ url: '/v1/audit-events?action=child.consent.add', headers: auditor.headers })
@@ -253,6 +284,49 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
       (plain.warnings as { code: string }[]).some((w) => w.code === 'sensitive_data_without_consent'),
       'a record without sensitive values is not flagged',
     )
+  })
+
+  t.test('a child known by birth year alone is taken at their oldest for the age of 7', async (t) => {
+    const byYear = await registerChild(ctx, officer, {
+      fullName: 'Lê Văn Năm',
+      sex: 'male',
+      dateOfBirth: null,
+      birthYear: 2017,
+      address: { wardCode: wardA },
+    })
+    const guardian = await consent(officer, byYear.id, { ...sharing, party: 'guardian', relationship: 'father' })
+    t.equal(guardian.statusCode, 201)
+    const read = () => app.inject({ url: `/v1/children/${byYear.id}`, headers: viewer.headers })
+    t.equal((await read()).statusCode, 403, 'possibly 7 already: his own consent is needed too')
+    t.notOk((await viewerSees()).includes('Lê Văn Năm'), 'in lists as in the record')
+    const own = await consent(officer, byYear.id, { ...sharing, party: 'child' })
+    t.equal(own.statusCode, 201, 'and he may give it')
+    t.equal((await read()).statusCode, 200)
+    t.ok((await viewerSees()).includes('Lê Văn Năm'))
+  })
+
+  t.test('memberships of d and n recorded before they were sensitive are flagged by migration 0030', async (t) => {
+    const migration = readFileSync(new URL('../../../migrations/0030_child_consents.sql', import.meta.url), 'utf8')
+    const reflag = migration.split('--> statement-breakpoint').at(-1)!
+    t.match(reflag, /UPDATE child_revisions SET sensitive = true/)
+    const recordedBefore = (groupCode: string) =>
+      `insert into child_revisions (child_id, province_code, ward_code, version, action, changes, sensitive, changed_at)
+       values ('${unconsented.id}', '01', '${wardA}', 1, 'circumstance.add',
+               '[{"field":"circumstance","from":null,"to":{"kind":"group","groupCode":"${groupCode}","startDate":"2023-01-01"}}]',
+               false, now())`
+    const flags = await asTableOwner(ctx.app.database, [
+      recordedBefore('n'),
+      recordedBefore('d'),
+      recordedBefore('a'),
+      reflag,
+      `select changes -> 0 -> 'to' ->> 'groupCode' as "groupCode", sensitive from child_revisions
+        where child_id = '${unconsented.id}' and action = 'circumstance.add' order by 1`,
+    ])
+    t.same(flags, [
+      { groupCode: 'a', sensitive: false },
+      { groupCode: 'd', sensitive: true },
+      { groupCode: 'n', sensitive: true },
+    ])
   })
 
   t.test("a merged duplicate's consents go to the survivor", async (t) => {

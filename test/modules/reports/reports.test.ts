@@ -424,7 +424,12 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
     t.equal((await send(city, 'GET', `/v1/reports/${draft.id}`)).statusCode, 404, 'a draft is not sent anywhere')
     const listed = (await send(city, 'GET', '/v1/reports?limit=200')).json().items.map((r: { id: string }) => r.id)
     t.notOk(listed.includes(draft.id))
-    t.ok(listed.includes(reportA.id))
+    t.ok(listed.includes(reportB.id), 'a report sent with figures as of its period’s last day')
+    t.notOk(
+      listed.includes(reportA.id),
+      'not one approved with figures as of 10 May: beside tables of other days it would tell what changed between',
+    )
+    t.equal((await send(city, 'GET', `/v1/reports/${reportA.id}`)).statusCode, 404)
     t.equal((await send(city, 'POST', `/v1/reports/${reportA.id}/return`, { comments: 'x' })).statusCode, 403)
   })
 

@@ -127,6 +127,9 @@ t.test('child updates: sensitive field names only with registry:sensitive', asyn
   })
   t.same(eventView(updated, roles.ward_officer!)!.data.fields, ['fullName', 'healthNote', 'disabilityNote'])
   t.same(eventView(updated, roles.collaborator!)!.data.fields, ['fullName'])
+  const sensitiveOnly = stored('child.updated', { childId: 'x', fields: ['ethnicityCode', 'healthNote'], sex: 'male' })
+  t.ok(eventView(sensitiveOnly, roles.ward_officer!), 'an officer with the permission gets it')
+  t.equal(eventView(sensitiveOnly, roles.collaborator!), null, 'an update of sensitive fields only is not sent at all')
   t.same(
     eventView(updated, roles.reports_only!)!.data,
     { wardCode: '00301', sex: 'male', ageGroup: '11-15' },
