@@ -5,7 +5,7 @@ import { DataDirectoryInUse } from './db/embedded-lock.js'
 import { migrate } from './db/migrate.js'
 import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
-import { ensureBootstrapAdmin } from './modules/users/bootstrap.js'
+import { AccountRejected, ensureBootstrapAdmin } from './modules/users/bootstrap.js'
 import { createLogger } from './platform/logging.js'
 import { resolveSecretsKey } from './platform/sealing.js'
 
@@ -91,7 +91,11 @@ async function start() {
 }
 
 start().catch((error: unknown) => {
-  if (error instanceof DataDirectoryInUse) {
+  if (error instanceof AccountRejected) {
+    // The first administrator's configured name or password breaks a rule: said in words on the terminal.
+    process.stderr.write(`${error.message}\n`)
+    logger.fatal({ err: error }, 'the first district administrator could not be created')
+  } else if (error instanceof DataDirectoryInUse) {
     // Said in words on the terminal: the log records errors by class and code only.
     process.stderr.write(`${error.message}\n`)
     logger.fatal({ err: error, pid: error.owner.pid }, 'the embedded database is in use by another process')

@@ -21,7 +21,6 @@ import {
   type ConsentPurpose,
   type ConsentRecord,
 } from './consent-rules.js'
-import { sensitiveChildFields } from './history.js'
 import { getChildRow, type ChildRow } from './repository.js'
 import type { RegistryWarning } from './rules.js'
 import type { CreateConsentBody, WithdrawConsentBody } from './schemas.js'
@@ -220,18 +219,17 @@ export async function withdrawConsent(
 }
 
 /**
- * The flag on a write of sensitive values without consent to processing them: one warning per field,
- * when the guardian (and the child, from 7) have not consented as of today. The authorities' duty
- * allows the write; the warning asks for the consent to be recorded. A child just registered has no
- * consents yet: `isNew` spares the lookup.
+ * The flag on a write of sensitive values without consent to processing them: one warning per field
+ * written (sensitive ones only), when the guardian (and the child, from 7) have not consented as of
+ * today. The authorities' duty allows the write; the warning asks for the consent to be recorded. A
+ * child just registered has no consents yet: `isNew` spares the lookup.
  */
 export async function sensitiveDataWarnings(
   work: Work,
   child: ChildRow,
-  written: readonly string[],
+  fields: readonly string[],
   isNew = false,
 ): Promise<RegistryWarning[]> {
-  const fields = written.filter((field) => sensitiveChildFields.has(field))
   if (fields.length === 0) return []
   const standing = consentStanding(
     isNew ? [] : (await listConsents(work.tx, child.id)).map(asRecord),

@@ -6,6 +6,7 @@ import type { Static } from 'typebox'
 import { staleVersion } from '../../platform/concurrency.js'
 import { HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import type { Work } from '../../platform/work.js'
+import { sensitiveDataWarnings } from './consent-service.js'
 import { diffFields } from './history.js'
 import {
   getCare,
@@ -152,7 +153,10 @@ export async function addCircumstance(work: Work, childId: string, body: Static<
     outcome: 'success',
     details: { circumstanceId: row.id, kind: row.kind },
   })
-  return toCircumstance(row, today(work))
+  const sensitive = isSensitiveCircumstance(row) ? ['groupCode'] : []
+  return Object.assign(toCircumstance(row, today(work)), {
+    warnings: await sensitiveDataWarnings(work, child, sensitive),
+  })
 }
 
 /**
@@ -226,7 +230,9 @@ export async function addCare(work: Work, childId: string, body: Static<typeof C
     outcome: 'success',
     details: { careId: row.id, kind: row.kind },
   })
-  return toCare(row, canSeeSensitive(work.principal))
+  return Object.assign(toCare(row, canSeeSensitive(work.principal)), {
+    warnings: await sensitiveDataWarnings(work, child, row.note ? ['note'] : []),
+  })
 }
 
 /** Ends or corrects a care record at `expectedVersion`; a correction that changes nothing writes nothing. */
@@ -253,6 +259,7 @@ export async function changeCare(
   const updated = await updateCare(work.tx, itemId, expectedVersion, { ...body, updatedAt: work.now })
   if (!updated) throw staleVersion(current.version)
   await recordRevision(work, child, { action: 'care.update', changes, sensitive: 'note' in body })
+  const noteWritten = changes.some((change) => change.field === 'care.note') && updated.note ? ['note'] : []
   await work.audit({
     action,
     resourceType: 'child',
@@ -261,7 +268,7 @@ export async function changeCare(
     outcome: 'success',
     details: { careId: itemId },
   })
-  return toCare(updated, sensitive)
+  return Object.assign(toCare(updated, sensitive), { warnings: await sensitiveDataWarnings(work, child, noteWritten) })
 }
 
 /** The card's end: as given, or the Decree 146/2018 expiry for a child under 6. */

@@ -55,6 +55,12 @@ const WarningSchema = Type.Object(
   { $id: 'RegistryWarning', additionalProperties: false },
 )
 
+const ConsentWarnings = Type.Array(Type.Ref('RegistryWarning'), {
+  description:
+    'on a write of sensitive data (a sensitive group, a care note): `sensitive_data_without_consent` when the consent ' +
+    'to processing it is not in force; the write stands',
+})
+
 export const CircumstanceSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -70,6 +76,7 @@ export const CircumstanceSchema = Type.Object(
     note: Nullable(Type.String()),
     active: Type.Boolean({ description: 'in effect today' }),
     version: Type.Integer(),
+    warnings: Type.Optional(ConsentWarnings),
   },
   {
     $id: 'Circumstance',
@@ -89,6 +96,7 @@ export const CareRecordSchema = Type.Object(
     amountVnd: Nullable(Type.Integer()),
     note: Sensitive(Nullable(Type.String()), 'free-text note, may describe health'),
     version: Type.Integer(),
+    warnings: Type.Optional(ConsentWarnings),
   },
   { $id: 'CareRecord', additionalProperties: false },
 )

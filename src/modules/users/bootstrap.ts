@@ -15,6 +15,14 @@ export interface NewAccount {
   grants?: string[]
 }
 
+/**
+ * An account the rules refuse, at start-up or from the CLI. Its message names the rules broken (never the
+ * password): the operator's own configuration, said on the terminal, while the log keeps the code.
+ */
+export class AccountRejected extends Error {
+  readonly code = 'account_rejected'
+}
+
 /** Creates a person account by hand (CLI), checking the same rules as the API. */
 export async function createAccount(
   database: Database,
@@ -27,7 +35,7 @@ export async function createAccount(
       (m) => `password ${m}`,
     ),
   ]
-  if (problems.length > 0) throw new Error(`cannot create ${account.username}: ${problems.join('; ')}`)
+  if (problems.length > 0) throw new AccountRejected(`cannot create ${account.username}: ${problems.join('; ')}`)
   return insertUser(database.db, {
     username: account.username,
     displayName: account.displayName ?? account.username,

@@ -67,12 +67,14 @@ export interface EventEnvelope {
 const aggregateOnlyRoles: ReadonlySet<string> = new Set(['city_system'])
 
 /**
- * Events about one child or one incident. An aggregate-only reader gets none of them: even cut to a ward,
- * a kind, a sex and an age group, one incident and its hour can point at a child in a small ward. City
- * systems learn of incidents from `incidents.daily` instead.
+ * Events about one child or one incident, and the counts of the children one import wrote. An
+ * aggregate-only reader gets none of them: even cut to a ward, a kind, a sex and an age group, one
+ * incident and its hour can point at a child in a small ward, and so can "2 children created" by a
+ * ward's import at a given minute. City systems learn of incidents from `incidents.daily` instead, and of
+ * the registry from the indicator tables.
  */
 const recordTypes: ReadonlySet<string> = new Set(
-  eventTypes.filter((type) => type.startsWith('child.') || type.startsWith('incident.')),
+  eventTypes.filter((type) => type.startsWith('child.') || type.startsWith('incident.') || type === 'import.completed'),
 )
 
 /** Daily counts cut for city systems: every other reader has the events they are counted from. */

@@ -279,6 +279,23 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     })
     t.equal(changed.statusCode, 200)
     t.same(changed.json().warnings, [], 'with the consent in force nothing is flagged')
+    const part = async (childId: string, path: string, payload: Record<string, unknown>) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/v1/children/${childId}/${path}`,
+        headers: officer.headers,
+        payload,
+      })
+      t.equal(response.statusCode, 201, path)
+      return response.json().warnings.map((w: { code: string; field: string }) => `${w.code}:${w.field}`)
+    }
+    const illness = { kind: 'group', groupCode: 'n', startDate: '2024-01-01' }
+    const note = { kind: 'medical', startDate: '2024-01-01', note: 'monthly check-up' }
+    t.same(await part(unconsented.id, 'circumstances', illness), ['sensitive_data_without_consent:groupCode'])
+    t.same(await part(unconsented.id, 'care', note), ['sensitive_data_without_consent:note'])
+    t.same(await part(unconsented.id, 'circumstances', { ...illness, groupCode: 'a' }), [], 'group a is not sensitive')
+    t.same(await part(child.id, 'circumstances', illness), [], 'with the consent in force')
+    t.same(await part(child.id, 'care', note), [])
     const plain = await registerChild(ctx, officer, { fullName: 'Vũ Văn Bình', address: { wardCode: wardA } })
     t.notOk(
       (plain.warnings as { code: string }[]).some((w) => w.code === 'sensitive_data_without_consent'),
@@ -309,9 +326,10 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
     const migration = readFileSync(new URL('../../../migrations/0030_child_consents.sql', import.meta.url), 'utf8')
     const reflag = migration.split('--> statement-breakpoint').at(-1)!
     t.match(reflag, /UPDATE child_revisions SET sensitive = true/)
+    const before = await registerChild(ctx, officer, { fullName: 'Ngô Văn Cũ', address: { wardCode: wardA } })
     const recordedBefore = (groupCode: string) =>
       `insert into child_revisions (child_id, province_code, ward_code, version, action, changes, sensitive, changed_at)
-       values ('${unconsented.id}', '01', '${wardA}', 1, 'circumstance.add',
+       values ('${before.id}', '01', '${wardA}', 1, 'circumstance.add',
                '[{"field":"circumstance","from":null,"to":{"kind":"group","groupCode":"${groupCode}","startDate":"2023-01-01"}}]',
                false, now())`
     const flags = await asTableOwner(ctx.app.database, [
@@ -320,7 +338,7 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
       recordedBefore('a'),
       reflag,
       `select changes -> 0 -> 'to' ->> 'groupCode' as "groupCode", sensitive from child_revisions
-        where child_id = '${unconsented.id}' and action = 'circumstance.add' order by 1`,
+        where child_id = '${before.id}' and action = 'circumstance.add' order by 1`,
     ])
     t.same(flags, [
       { groupCode: 'a', sensitive: false },
