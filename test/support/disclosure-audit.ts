@@ -17,7 +17,7 @@ interface Figure {
   breakdowns: { dimensions: string[]; cells: { key: Record<string, string>; numerator: Count; denominator: Count }[] }[]
 }
 export interface AuditedTable {
-  indicators: { code: string; source: string; values: Figure[] }[]
+  indicators: { code: string; source: string; kind?: string; values: Figure[] }[]
 }
 
 const protectionWidth = 5
@@ -29,9 +29,94 @@ function truthCount(count: Count): number {
   return count
 }
 
+interface CountSystem {
+  names: string[]
+  published: (number | null)[]
+  values: number[]
+  relations: Relation[]
+}
+
+/** One side (numerators or denominators) of an indicator's response as cells, what was shown of them, and their relations. */
+function sideSystem(
+  indicator: AuditedTable['indicators'][number],
+  actual: AuditedTable['indicators'][number],
+  side: 'numerator' | 'denominator',
+): CountSystem {
+  const names: string[] = []
+  const published: (number | null)[] = []
+  const values: number[] = []
+  const cellOf = new Map<string, number>()
+  const add = (name: string, shown: Count, value: number) => {
+    cellOf.set(name, names.length)
+    names.push(name)
+    published.push(typeof shown === 'number' ? shown : null)
+    values.push(value)
+  }
+  // Every key any figure lists, per breakdown: a figure that does not list one shows it as 0 by its absence.
+  const keysOf = indicator.values[0]!.breakdowns.map((breakdown, b) => {
+    const keys = new Map<string, Record<string, string>>()
+    for (const figure of [...indicator.values, ...actual.values]) {
+      for (const cell of figure.breakdowns[b]!.cells) keys.set(keyOf(cell.key, breakdown.dimensions), cell.key)
+    }
+    return [...keys.values()]
+  })
+  indicator.values.forEach((figure, index) => {
+    const real = actual.values[index]!
+    add(`${figure.unitCode}`, figure[side], truthCount(real[side]))
+    figure.breakdowns.forEach((breakdown, b) => {
+      const cellsOf = (cells: typeof breakdown.cells) =>
+        new Map(cells.map((cell) => [keyOf(cell.key, breakdown.dimensions), cell[side]]))
+      const shown = cellsOf(breakdown.cells)
+      const actualCells = cellsOf(real.breakdowns[b]!.cells)
+      for (const key of keysOf[b]!) {
+        const id = keyOf(key, breakdown.dimensions)
+        add(`${figure.unitCode}/${b}/${id}`, shown.get(id) ?? 0, truthCount(actualCells.get(id) ?? 0))
+      }
+    })
+  })
+  const relations: Relation[] = []
+  const relate = (total: number, parts: number[]) => relations.push(relationAmong(values, total, parts))
+  const figures = indicator.values
+  const unit = figures[figures.length - 1]!
+  if (figures.length > 1)
+    relate(
+      cellOf.get(unit.unitCode)!,
+      figures.slice(0, -1).map((f) => cellOf.get(f.unitCode)!),
+    )
+  for (const figure of figures) {
+    figure.breakdowns.forEach((breakdown, b) => {
+      const cells = breakdown.cells.map((cell) =>
+        cellOf.get(`${figure.unitCode}/${b}/${keyOf(cell.key, breakdown.dimensions)}`)!,
+      )
+      relate(cellOf.get(figure.unitCode)!, cells)
+      figure.breakdowns.forEach((finer, f) => {
+        if (finer.dimensions.length <= breakdown.dimensions.length) return
+        if (!breakdown.dimensions.every((d) => finer.dimensions.includes(d))) return
+        for (const key of keysOf[b]!) {
+          const parts = keysOf[f]!.filter((part) => breakdown.dimensions.every((d) => part[d] === key[d])).map((part) =>
+            cellOf.get(`${figure.unitCode}/${f}/${keyOf(part, finer.dimensions)}`)!,
+          )
+          relate(cellOf.get(`${figure.unitCode}/${b}/${keyOf(key, breakdown.dimensions)}`)!, parts)
+        }
+      })
+      if (figure !== unit || figures.length === 1) return
+      for (const cellKey of keysOf[b]!) {
+        const key = keyOf(cellKey, breakdown.dimensions)
+        relate(
+          cellOf.get(`${unit.unitCode}/${b}/${key}`)!,
+          figures.slice(0, -1).map((ward) => cellOf.get(`${ward.unitCode}/${b}/${key}`)!),
+        )
+      }
+    })
+  }
+  return { names, published, values, relations }
+}
+
 /**
  * Every way the city table gives away a count of 1 to 4: published, narrowed to fewer than six values, or a
- * withheld figure shown to lie wholly in one of its cells. Empty when the table is safe.
+ * withheld figure shown to lie wholly in one of its cells; and for a percentage, the count its numerator
+ * leaves out of its denominator (47 of 48 children covered: one is not), bounded jointly from both sides.
+ * Empty when the table is safe.
  */
 export async function disclosures(city: AuditedTable, truth: AuditedTable): Promise<string[]> {
   const found: string[] = []
@@ -40,73 +125,7 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
     const actual = truth.indicators.find((candidate) => candidate.code === indicator.code)!
     for (const side of ['numerator', 'denominator'] as const) {
       if (indicator.values.every((figure) => figure[side] === null)) continue
-      const names: string[] = []
-      const published: (number | null)[] = []
-      const values: number[] = []
-      const cellOf = new Map<string, number>()
-      const add = (name: string, shown: Count, value: number) => {
-        cellOf.set(name, names.length)
-        names.push(name)
-        published.push(typeof shown === 'number' ? shown : null)
-        values.push(value)
-      }
-      // Every key any figure lists, per breakdown: a figure that does not list one shows it as 0 by its absence.
-      const keysOf = indicator.values[0]!.breakdowns.map((breakdown, b) => {
-        const keys = new Map<string, Record<string, string>>()
-        for (const figure of [...indicator.values, ...actual.values]) {
-          for (const cell of figure.breakdowns[b]!.cells) keys.set(keyOf(cell.key, breakdown.dimensions), cell.key)
-        }
-        return [...keys.values()]
-      })
-      indicator.values.forEach((figure, index) => {
-        const real = actual.values[index]!
-        add(`${figure.unitCode}`, figure[side], truthCount(real[side]))
-        figure.breakdowns.forEach((breakdown, b) => {
-          const cellsOf = (cells: typeof breakdown.cells) =>
-            new Map(cells.map((cell) => [keyOf(cell.key, breakdown.dimensions), cell[side]]))
-          const shown = cellsOf(breakdown.cells)
-          const actualCells = cellsOf(real.breakdowns[b]!.cells)
-          for (const key of keysOf[b]!) {
-            const id = keyOf(key, breakdown.dimensions)
-            add(`${figure.unitCode}/${b}/${id}`, shown.get(id) ?? 0, truthCount(actualCells.get(id) ?? 0))
-          }
-        })
-      })
-      const relations: Relation[] = []
-      const relate = (total: number, parts: number[]) => relations.push(relationAmong(values, total, parts))
-      const figures = indicator.values
-      const unit = figures[figures.length - 1]!
-      if (figures.length > 1)
-        relate(
-          cellOf.get(unit.unitCode)!,
-          figures.slice(0, -1).map((f) => cellOf.get(f.unitCode)!),
-        )
-      for (const figure of figures) {
-        figure.breakdowns.forEach((breakdown, b) => {
-          const cells = breakdown.cells.map((cell) =>
-            cellOf.get(`${figure.unitCode}/${b}/${keyOf(cell.key, breakdown.dimensions)}`)!,
-          )
-          relate(cellOf.get(figure.unitCode)!, cells)
-          figure.breakdowns.forEach((finer, f) => {
-            if (finer.dimensions.length <= breakdown.dimensions.length) return
-            if (!breakdown.dimensions.every((d) => finer.dimensions.includes(d))) return
-            for (const key of keysOf[b]!) {
-              const parts = keysOf[f]!.filter((part) => breakdown.dimensions.every((d) => part[d] === key[d])).map(
-                (part) => cellOf.get(`${figure.unitCode}/${f}/${keyOf(part, finer.dimensions)}`)!,
-              )
-              relate(cellOf.get(`${figure.unitCode}/${b}/${keyOf(key, breakdown.dimensions)}`)!, parts)
-            }
-          })
-          if (figure !== unit || figures.length === 1) return
-          for (const cellKey of keysOf[b]!) {
-            const key = keyOf(cellKey, breakdown.dimensions)
-            relate(
-              cellOf.get(`${unit.unitCode}/${b}/${key}`)!,
-              figures.slice(0, -1).map((ward) => cellOf.get(`${ward.unitCode}/${b}/${key}`)!),
-            )
-          }
-        })
-      }
+      const { names, published, values, relations } = sideSystem(indicator, actual, side)
       const bounds = await highsBounds(published, relations)
       values.forEach((value, cell) => {
         if (value < 1 || value > 4) return
@@ -131,6 +150,50 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
         }
       }
     }
+    if (indicator.kind === 'percentage') found.push(...(await complementDisclosures(indicator, actual)))
+  }
+  return found
+}
+
+/**
+ * The counts a percentage's numerator leaves out of its denominator, cell by cell (den = num + rest), as
+ * variables of one program over both sides' relations: each rest of 1 to 4 must not be published (both
+ * sides shown) nor narrowed to fewer than six values.
+ */
+async function complementDisclosures(
+  indicator: AuditedTable['indicators'][number],
+  actual: AuditedTable['indicators'][number],
+): Promise<string[]> {
+  const numerators = sideSystem(indicator, actual, 'numerator')
+  const denominators = sideSystem(indicator, actual, 'denominator')
+  const offset = numerators.values.length
+  const cells = numerators.values.length
+  const published = [...numerators.published, ...denominators.published, ...numerators.values.map(() => null)]
+  const values = [
+    ...numerators.values,
+    ...denominators.values,
+    ...numerators.values.map((value, cell) => denominators.values[cell]! - value),
+  ]
+  const relations: Relation[] = [
+    ...numerators.relations,
+    ...denominators.relations.map((relation) => ({
+      ...relation,
+      total: relation.total + offset,
+      parts: relation.parts.map((part) => part + offset),
+    })),
+  ]
+  for (let cell = 0; cell < cells; cell++)
+    relations.push(relationAmong(values, cell + offset, [cell, cell + 2 * offset]))
+  const bounds = await highsBounds(published, relations)
+  const found: string[] = []
+  for (let cell = 0; cell < cells; cell++) {
+    const rest = values[cell + 2 * offset]!
+    if (rest < 1 || rest > 4) continue
+    const interval = bounds.get(cell + 2 * offset)!
+    if (interval.high - interval.low < protectionWidth)
+      found.push(
+        `${indicator.code} left out of ${numerators.names[cell]} (${rest}): narrowed to ${interval.low}–${interval.high}`,
+      )
   }
   return found
 }

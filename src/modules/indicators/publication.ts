@@ -178,7 +178,8 @@ class FigureTable {
  * every count of 1 to 4 is withheld, with as few other counts as keep each of them from being recovered:
  * from all the figures of the response and the relations among them, an attacker cannot narrow a withheld
  * count to fewer than 6 possible values (disclosure/control.ts), nor tell that all of a withheld figure's
- * records lie in one cell. A percentage is withheld with its numerator or its denominator.
+ * records lie in one cell. A percentage is withheld with its numerator or its denominator, and both are withheld where
+ * what the numerator leaves out of the denominator is withheld.
  */
 export function publishFigures(
   meta: PublicationMeta,
@@ -197,10 +198,21 @@ export function publishFigures(
       : [],
   }))
   const protectedCounts = withhold && (meta.source === 'registry' || meta.source === 'incidents')
-  const hiddenIn = (count: (item: { numerator: number; denominator: number }) => number) => {
-    if (!protectedCounts) return null
-    const table = new FigureTable(figures, grids, count)
-    const withheld = protect(table, table.values.map(isSmallCount), partsOfSmallTotals(table))
+  const numeratorTable = protectedCounts ? new FigureTable(figures, grids, (item) => item.numerator) : null
+  const denominatorTable =
+    protectedCounts && showDenominator ? new FigureTable(figures, grids, (item) => item.denominator) : null
+  // What a percentage's numerator leaves out of its denominator counts children too (47 of 48 covered: one
+  // is not), and adds up as they do: it is protected as a table of its own first, and every count it
+  // withholds has its numerator and denominator withheld and protected, each in its own table (the three
+  // tables lay their cells out alike).
+  const restHidden =
+    numeratorTable && denominatorTable && meta.kind === 'percentage'
+      ? hiddenCells(new FigureTable(figures, grids, (item) => item.denominator - item.numerator))
+      : null
+  const hiddenIn = (table: FigureTable | null) => {
+    if (!table) return null
+    const primary = table.values.map((value, cell) => isSmallCount(value) || (restHidden?.[cell] ?? false))
+    const withheld = protect(table, primary, partsOfSmallTotals(table))
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -209,8 +221,8 @@ export function publishFigures(
       },
     }
   }
-  const numerators = hiddenIn((item) => item.numerator)
-  const denominators = showDenominator ? hiddenIn((item) => item.denominator) : null
+  const numerators = hiddenIn(numeratorTable)
+  const denominators = hiddenIn(denominatorTable)
   return figures.map((figure, index) => {
     const numeratorHidden = numerators?.figure(index) ?? false
     const denominatorHidden = denominators?.figure(index) ?? false
@@ -242,6 +254,11 @@ export function publishFigures(
       }),
     }
   })
+}
+
+/** The cells of a table of counts that protection withholds: its counts of 1 to 4 and those they could be recovered from. */
+function hiddenCells(table: FigureTable): boolean[] {
+  return protect(table, table.values.map(isSmallCount), partsOfSmallTotals(table))
 }
 
 /** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */

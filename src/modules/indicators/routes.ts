@@ -196,7 +196,8 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           'reporting period that has closed (the latest by default; 400 `invalid_window` otherwise, with `closedDays`), and ' +
           'every count of 1 to 4 children or incidents is shown as ' +
           '`{ "suppressed": true }`, with as few other counts as keep it from being narrowed to an interval under 5 wide from the ' +
-          'response’s figures and the sums among them; every breakdown lists all its cells (0 where nothing counts), and a ward is ' +
+          'response’s figures and the sums among them, counting what a percentage’s numerator leaves out of its denominator (47 ' +
+          'of 48 covered: one is not) as such a count; every breakdown lists all its cells (0 where nothing counts), and a ward is ' +
           'published as its row of its parent’s table. Counts that are not about children (wards, reports) are shown as they are. Audited.',
         querystring: ValuesQuery,
         response: { 200: ref(IndicatorTableSchema, 'The indicator table'), ...problemResponses(400, 401, 403) },
