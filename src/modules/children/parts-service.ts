@@ -25,6 +25,7 @@ import {
   effectiveDateOfBirth,
   normaliseGroupCode,
   sensitiveGroupCodes,
+  type RegistryWarning,
 } from './rules.js'
 import type {
   CreateCardBody,
@@ -50,6 +51,11 @@ async function childForPart(work: Work, childId: string): Promise<ChildRow> {
   const child = await getChildRow(work.tx, work.scope, childId)
   if (!child) throw notFound('Child', childId)
   return child
+}
+
+/** A part as written, with the warnings of the write when there are any: the part read back has none. */
+function withWarnings<T extends object>(part: T, warnings: readonly RegistryWarning[]) {
+  return warnings.length > 0 ? Object.assign(part, { warnings }) : part
 }
 
 /** A part carries its child's unit, so that scope and ward indicators follow the child. */
@@ -154,9 +160,7 @@ export async function addCircumstance(work: Work, childId: string, body: Static<
     details: { circumstanceId: row.id, kind: row.kind },
   })
   const sensitive = isSensitiveCircumstance(row) ? ['groupCode'] : []
-  return Object.assign(toCircumstance(row, today(work)), {
-    warnings: await sensitiveDataWarnings(work, child, sensitive),
-  })
+  return withWarnings(toCircumstance(row, today(work)), await sensitiveDataWarnings(work, child, sensitive))
 }
 
 /**
@@ -230,9 +234,10 @@ export async function addCare(work: Work, childId: string, body: Static<typeof C
     outcome: 'success',
     details: { careId: row.id, kind: row.kind },
   })
-  return Object.assign(toCare(row, canSeeSensitive(work.principal)), {
-    warnings: await sensitiveDataWarnings(work, child, row.note ? ['note'] : []),
-  })
+  return withWarnings(
+    toCare(row, canSeeSensitive(work.principal)),
+    await sensitiveDataWarnings(work, child, row.note ? ['note'] : []),
+  )
 }
 
 /** Ends or corrects a care record at `expectedVersion`; a correction that changes nothing writes nothing. */
@@ -268,7 +273,7 @@ export async function changeCare(
     outcome: 'success',
     details: { careId: itemId },
   })
-  return Object.assign(toCare(updated, sensitive), { warnings: await sensitiveDataWarnings(work, child, noteWritten) })
+  return withWarnings(toCare(updated, sensitive), await sensitiveDataWarnings(work, child, noteWritten))
 }
 
 /** The card's end: as given, or the Decree 146/2018 expiry for a child under 6. */

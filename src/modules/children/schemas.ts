@@ -57,8 +57,8 @@ const WarningSchema = Type.Object(
 
 const ConsentWarnings = Type.Array(Type.Ref('RegistryWarning'), {
   description:
-    'on a write of sensitive data (a sensitive group, a care note): `sensitive_data_without_consent` when the consent ' +
-    'to processing it is not in force; the write stands',
+    'present on a write of sensitive data (a sensitive group, a care note) when the consent to processing it is not ' +
+    'in force: `sensitive_data_without_consent`; the write stands',
 })
 
 export const CircumstanceSchema = Type.Object(

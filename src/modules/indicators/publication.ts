@@ -207,7 +207,7 @@ export function publishFigures(
   // tables lay their cells out alike).
   const restHidden =
     numeratorTable && denominatorTable && meta.kind === 'percentage'
-      ? hiddenCells(new FigureTable(figures, grids, (item) => item.denominator - item.numerator))
+      ? hiddenCells(new FigureTable(figures, grids, (item) => Math.max(0, item.denominator - item.numerator)))
       : null
   const hiddenIn = (table: FigureTable | null) => {
     if (!table) return null

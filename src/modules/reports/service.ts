@@ -175,8 +175,15 @@ async function freeze(
     ]),
   )
   const approved = wardReports.filter((row) => row.state === 'approved')
+  // The sum stands as of its earliest ward report's figures: a reader is told the day it describes, and one
+  // from whom small counts are withheld sees it only when that is the period's last day (reportVisibility).
+  const earliest = approved.reduce((day, row) => {
+    const wardDay = snapshotOf(row).asOf
+    return wardDay < day ? wardDay : day
+  }, base.asOf)
   return {
     ...base,
+    asOf: earliest,
     indicators: consolidate(
       approved.map((row) => ({ unitCode: row.unitCode, indicators: snapshotOf(row).indicators })),
       targets,

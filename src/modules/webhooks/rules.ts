@@ -170,7 +170,17 @@ const childFields = [
   'fields',
 ]
 
+/** An update of sensitive fields only: not an event for a reader without registry:sensitive, even that it happened. */
+function sensitiveOnly(data: Record<string, unknown>): boolean {
+  return (
+    Array.isArray(data.fields) &&
+    data.fields.length > 0 &&
+    data.fields.every((field) => sensitiveChildFields.has(String(field)))
+  )
+}
+
 const childView: ViewRule = (event, can) => {
+  if (!can.registrySensitive && sensitiveOnly(event.data)) return null
   if (!can.registry) {
     return {
       data: {
@@ -184,12 +194,8 @@ const childView: ViewRule = (event, can) => {
   }
   const data = pick(event.data, childFields)
   if (!can.registrySensitive) {
-    if (Array.isArray(data.fields)) {
-      const fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
-      // An update of sensitive fields only is not this reader's event: even that it happened would tell.
-      if (fields.length === 0 && data.fields.length > 0) return null
-      data.fields = fields
-    }
+    if (Array.isArray(data.fields))
+      data.fields = data.fields.filter((field) => !sensitiveChildFields.has(String(field)))
     if (Array.isArray(data.groupCodes))
       data.groupCodes = data.groupCodes.filter((code) => !sensitiveGroupCodes.has(String(code)))
   }

@@ -287,7 +287,7 @@ t.test('consents: recorded, withdrawn, and enforced for readers without the duty
         payload,
       })
       t.equal(response.statusCode, 201, path)
-      return response.json().warnings.map((w: { code: string; field: string }) => `${w.code}:${w.field}`)
+      return (response.json().warnings ?? []).map((w: { code: string; field: string }) => `${w.code}:${w.field}`)
     }
     const illness = { kind: 'group', groupCode: 'n', startDate: '2024-01-01' }
     const note = { kind: 'medical', startDate: '2024-01-01', note: 'monthly check-up' }

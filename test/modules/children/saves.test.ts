@@ -83,7 +83,7 @@ t.test('one shape of a membership, and saves that change nothing', async (t) => 
       method: 'POST',
       url: `${url}/circumstances`,
       headers: officer.headers,
-      payload: { kind: 'group', groupCode: 'd', startDate: '2024-01-01', note: 'since January' },
+      payload: { kind: 'group', groupCode: 'c', startDate: '2024-01-01', note: 'since January' },
     })
     const care = await app.inject({
       method: 'POST',

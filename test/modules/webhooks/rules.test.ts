@@ -130,6 +130,8 @@ t.test('child updates: sensitive field names only with registry:sensitive', asyn
   const sensitiveOnly = stored('child.updated', { childId: 'x', fields: ['ethnicityCode', 'healthNote'], sex: 'male' })
   t.ok(eventView(sensitiveOnly, roles.ward_officer!), 'an officer with the permission gets it')
   t.equal(eventView(sensitiveOnly, roles.collaborator!), null, 'an update of sensitive fields only is not sent at all')
+  t.equal(eventView(sensitiveOnly, roles.agency_viewer!), null, 'nor in the anonymous form')
+  t.equal(eventView(sensitiveOnly, roles.reports_only!), null)
   t.same(
     eventView(updated, roles.reports_only!)!.data,
     { wardCode: '00301', sex: 'male', ageGroup: '11-15' },
