@@ -103,12 +103,7 @@ export interface ConsentProblem {
 
 /** What makes a consent record impossible to store, as of `today`. */
 export function consentProblems(
-  record: {
-    party: ConsentParty
-    relationship: string | null
-    givenOn: string
-    withdrawnOn?: string | null
-  },
+  record: { party: ConsentParty; relationship: string | null; givenOn: string },
   birthDate: string | null,
   today: string,
 ): ConsentProblem[] {
@@ -131,10 +126,15 @@ export function consentProblems(
       code: 'child_too_young_to_consent',
       message: `the child was under ${childConsentAge} on that day: the guardian consents alone`,
     })
-  const withdrawnOn = record.withdrawnOn ?? null
-  if (withdrawnOn !== null && withdrawnOn > today)
+  return problems
+}
+
+/** What makes a withdrawal of a consent given on `givenOn` impossible to store, as of `today`. */
+export function withdrawalProblems(givenOn: string, withdrawnOn: string, today: string): ConsentProblem[] {
+  const problems: ConsentProblem[] = []
+  if (withdrawnOn > today)
     problems.push({ pointer: '/withdrawnOn', code: 'date_in_future', message: 'is in the future' })
-  if (withdrawnOn !== null && withdrawnOn < record.givenOn)
+  if (withdrawnOn < givenOn)
     problems.push({ pointer: '/withdrawnOn', code: 'before_consent', message: 'is before the consent was given' })
   return problems
 }

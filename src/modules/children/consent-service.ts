@@ -12,14 +12,17 @@ import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { getConsent, insertConsent, listConsents, withdrawConsentRow, type ConsentRow } from './consent-repository.js'
 import {
   consentInForce,
+  consentMethods,
   consentProblems,
   consentPurposes,
   consentStanding,
   earliestBirthDate,
+  guardianRelationships,
   type ConsentParty,
   type ConsentProblem,
   type ConsentPurpose,
   type ConsentRecord,
+  withdrawalProblems,
 } from './consent-rules.js'
 import { getChildRow, type ChildRow } from './repository.js'
 import type { RegistryWarning } from './rules.js'
@@ -48,13 +51,23 @@ function asRecord(row: ConsentRow): ConsentRecord {
   }
 }
 
+/** Where a purpose stands for a child on `on`, from its consents. */
+function standingIn(rows: readonly ConsentRow[], child: ChildRow, purpose: ConsentPurpose, on: string) {
+  return consentStanding(rows.map(asRecord), purpose, earliestBirthDate(child), on)
+}
+
+/** Where a purpose stands for a child today, from the consents on record. */
+async function standingOf(work: Work, child: ChildRow, purpose: ConsentPurpose) {
+  return standingIn(await listConsents(work.tx, child.id), child, purpose, today(work))
+}
+
 function toConsent(row: ConsentRow, on: string) {
   return {
     id: row.id,
     purpose: row.purpose as ConsentPurpose,
     party: row.party as ConsentParty,
-    relationship: row.relationship as Static<typeof CreateConsentBody>['relationship'] & string,
-    method: row.method as Static<typeof CreateConsentBody>['method'],
+    relationship: row.relationship as (typeof guardianRelationships)[number] | null,
+    method: row.method as (typeof consentMethods)[number],
     documentReference: row.documentReference,
     givenOn: row.givenOn,
     withdrawnOn: row.withdrawnOn,
@@ -78,13 +91,7 @@ function invalidConsent(problems: ConsentProblem[]): HttpProblem {
  */
 export async function sharingRefusal(work: Work, child: ChildRow, action: string): Promise<Refusal | null> {
   if (processesUnderDuty(work.principal)) return null
-  const on = today(work)
-  const standing = consentStanding(
-    (await listConsents(work.tx, child.id)).map(asRecord),
-    'information_sharing',
-    earliestBirthDate(child),
-    on,
-  )
+  const standing = await standingOf(work, child, 'information_sharing')
   if (standing.status === 'given') return null
   await work.audit({
     action,
@@ -120,9 +127,7 @@ export async function childConsents(work: Work, childId: string) {
   }
   const refusal = await sharingRefusal(work, child, 'child.consents')
   if (refusal) return refusal
-  const on = today(work)
   const rows = await listConsents(work.tx, childId)
-  const records = rows.map(asRecord)
   await work.audit({
     action: 'child.consents',
     resourceType: 'child',
@@ -131,9 +136,10 @@ export async function childConsents(work: Work, childId: string) {
     outcome: 'success',
     details: { count: rows.length },
   })
+  const on = today(work)
   return {
     items: rows.map((row) => toConsent(row, on)),
-    standing: consentPurposes.map((purpose) => consentStanding(records, purpose, earliestBirthDate(child), on)),
+    standing: consentPurposes.map((purpose) => standingIn(rows, child, purpose, on)),
   }
 }
 
@@ -187,16 +193,7 @@ export async function withdrawConsent(
   if (current.withdrawnOn !== null)
     throw new HttpProblem(409, 'consent_already_withdrawn', `This consent was withdrawn on ${current.withdrawnOn}.`)
   const on = today(work)
-  const problems = consentProblems(
-    {
-      party: current.party as ConsentParty,
-      relationship: current.relationship,
-      givenOn: current.givenOn,
-      withdrawnOn: body.withdrawnOn,
-    },
-    earliestBirthDate(child),
-    on,
-  ).filter((problem) => problem.pointer === '/withdrawnOn')
+  const problems = withdrawalProblems(current.givenOn, body.withdrawnOn, on)
   if (problems.length > 0) throw invalidConsent(problems)
   const updated = await withdrawConsentRow(work.tx, itemId, expectedVersion, {
     withdrawnOn: body.withdrawnOn,
@@ -231,12 +228,9 @@ export async function sensitiveDataWarnings(
   isNew = false,
 ): Promise<RegistryWarning[]> {
   if (fields.length === 0) return []
-  const standing = consentStanding(
-    isNew ? [] : (await listConsents(work.tx, child.id)).map(asRecord),
-    'sensitive_data',
-    earliestBirthDate(child),
-    today(work),
-  )
+  const standing = isNew
+    ? standingIn([], child, 'sensitive_data', today(work))
+    : await standingOf(work, child, 'sensitive_data')
   if (standing.status === 'given') return []
   return fields.map((field) => ({
     code: 'sensitive_data_without_consent',

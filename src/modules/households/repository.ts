@@ -82,8 +82,10 @@ export async function updateHousehold(
   return row
 }
 
-/** The children registered in a household (in scope), for the household book view. */
-/** The household's children in scope; with `sharingConsentOn`, only those whose sharing is consented to then. */
+/**
+ * The children registered in a household (in scope), for the household book view; with
+ * `sharingConsentOn`, only those whose information sharing is consented to that day.
+ */
 export async function householdChildren(db: Executor, scope: Scope, householdId: string, sharingConsentOn?: string) {
   return db
     .select({

@@ -8,7 +8,7 @@ import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
-import { foldName } from '../children/rules.js'
+import { childAgeLimitYears, foldName } from '../children/rules.js'
 import { sharingConsentDay } from '../children/consent-service.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import {
@@ -36,12 +36,14 @@ function toMembers(input: MemberInput[]): HouseholdMember[] {
 
 /**
  * The household book's members a reader without the authorities' own duty may see, on `sharingDay`:
- * those known to be adults. A member who may be a child (born within 17 years, or of unknown birth
- * year) is a child's record by another name, which needs the family's consent to sharing.
+ * those known to be adults. A member who may be a child (of unknown birth year, or born so recently
+ * that they may not have turned 16) is a child's record by another name, which needs the family's
+ * consent to sharing.
  */
 function membersShown(members: HouseholdRow['members'], sharingDay: string | undefined) {
   if (sharingDay === undefined) return members
-  const latestAdultBirthYear = Number(sharingDay.slice(0, 4)) - 17
+  // Born in year Y, a member is at least 16 all through year Y + 17 (a birthday late in Y is still to come in Y + 16).
+  const latestAdultBirthYear = Number(sharingDay.slice(0, 4)) - (childAgeLimitYears + 1)
   return members.filter((member) => member.birthYear !== null && member.birthYear <= latestAdultBirthYear)
 }
 
