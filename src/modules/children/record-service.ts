@@ -316,7 +316,7 @@ export async function readChild(request: FastifyRequest, id: string) {
   if (!processesUnderDuty(principal))
     await scoped(request, async (work) => {
       const child = await getChildRow(work.tx, work.scope, id)
-      return (child && (await sharingRefusal(work, child, 'child.read'))) ?? null
+      return child ? await sharingRefusal(work, child, 'child.read') : null
     })
   const found = await readChildAudited(request.server.database.db, principal.scope, id, {
     occurredAt: now,

@@ -3,7 +3,7 @@
  * systems) and from people who may not read the sensitive records counted, with the cells they could be
  * recovered from.
  */
-import type { Principal } from '../../platform/auth.js'
+import { hasPermission, type Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
 import { isSmallCount, partsOfSmallTotals, protect, relationAmong, type Relation } from '../disclosure/control.js'
@@ -41,7 +41,7 @@ const withheld: Suppressed = { suppressed: true }
  * are. Counts of wards and reports identify nobody and are never withheld.
  */
 export function withholdsSmallCells(principal: Principal): boolean {
-  return principal.kind === 'client' || !principal.permissions.has('registry:sensitive')
+  return principal.kind === 'client' || !hasPermission(principal, 'registry:sensitive')
 }
 
 /** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
@@ -173,13 +173,13 @@ class FigureTable {
 }
 
 /**
- * The figures as the caller may see them. With `withhold` (a city system), every breakdown is listed in
+ * The figures as the caller may see them. With `withhold` (withholdsSmallCells), every breakdown is listed in
  * full (each key of its dimensions, 0 where nothing counts), and for figures of children and incidents
  * every count of 1 to 4 is withheld, with as few other counts as keep each of them from being recovered:
  * from all the figures of the response and the relations among them, an attacker cannot narrow a withheld
  * count to fewer than 6 possible values (disclosure/control.ts), nor tell that all of a withheld figure's
- * records lie in one cell. A percentage is withheld with its numerator or its denominator, and both are withheld where
- * what the numerator leaves out of the denominator is withheld.
+ * records lie in one cell. A percentage is withheld with its numerator or its denominator, and both
+ * are withheld where what the numerator leaves out of the denominator is withheld.
  */
 export function publishFigures(
   meta: PublicationMeta,
@@ -211,8 +211,7 @@ export function publishFigures(
       : null
   const hiddenIn = (table: FigureTable | null) => {
     if (!table) return null
-    const primary = table.values.map((value, cell) => isSmallCount(value) || (restHidden?.[cell] ?? false))
-    const withheld = protect(table, primary, partsOfSmallTotals(table))
+    const withheld = hiddenCells(table, restHidden)
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -256,9 +255,13 @@ export function publishFigures(
   })
 }
 
-/** The cells of a table of counts that protection withholds: its counts of 1 to 4 and those they could be recovered from. */
-function hiddenCells(table: FigureTable): boolean[] {
-  return protect(table, table.values.map(isSmallCount), partsOfSmallTotals(table))
+/**
+ * The cells of a table of counts that protection withholds: its counts of 1 to 4, any cell `alsoProtected`
+ * names, and those they could be recovered from.
+ */
+function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | null = null): boolean[] {
+  const primary = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
+  return protect(table, primary, partsOfSmallTotals(table))
 }
 
 /** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */

@@ -252,7 +252,7 @@ export interface ValuesTable {
   mapDate: string | null
   target: UnitWithWards
   figures: IndicatorFigures[]
-  /** Whether small cells are withheld from the caller (a machine client). */
+  /** Whether small cells are withheld from the caller (withholdsSmallCells). */
   withhold: boolean
 }
 

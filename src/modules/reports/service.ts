@@ -78,7 +78,7 @@ function visibilityFor(principal: Principal, units: readonly UnitRow[]) {
   return reportVisibility(principal.scope, wholeUnits(units, principal.scope), withholdsSmallCells(principal))
 }
 
-/** The report as its caller sees it (small cells withheld from machine clients). */
+/** The report as its caller sees it (small cells withheld from callers who may not see them: withholdsSmallCells). */
 function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[]): ReportView {
   return toReport(row, submissions, withholdsSmallCells(work.principal))
 }

@@ -1,7 +1,7 @@
 /**
  * Reports as the API shows them: one builder per response shape (a summary in a list, the report with
  * its snapshot and submissions, the DHIS2 data value set, the document of an export). Frozen figures are
- * published to the caller here, small cells withheld from machine clients.
+ * published to the caller here, small cells withheld from callers who may not see them.
  */
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
