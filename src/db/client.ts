@@ -5,16 +5,13 @@ import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { sql, type SQL } from 'drizzle-orm'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { lockDataDirectory } from './embedded-lock.js'
 import { sqlState } from './errors.js'
-import * as schema from './schema.js'
-
-type Schema = typeof schema
-export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Db = PgDatabase<PgQueryResultHKT>
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 /** Anything a query can run on: the database itself or an open transaction. */
 export type Executor = Db | Tx
@@ -67,6 +64,52 @@ export async function queryPreparedRows<T>(executor: Executor, query: SQL): Prom
     if (staleStatementStates.has(sqlState(error) ?? '') && generation === statementGeneration) statementGeneration++
     throw error
   }
+}
+
+type DrizzleDialect = ConstructorParameters<typeof NodePgSession>[1]
+
+/**
+ * Runs `work` in one transaction whose first statement, `opening` (SQL text with no parameters: literals
+ * only, quoted with `quoteLiteral`), travels with its BEGIN. On a server connection the two go as one
+ * message, one round trip where drizzle's transaction takes two: every request's transaction opens with
+ * the caller's scope, and on a two-core machine a round trip costs more than the statement it carries.
+ * Within a transaction already open, or on the embedded database (no round trips), it is a transaction,
+ * or a savepoint, running `opening` first.
+ */
+export async function transactionOpenedWith<T>(
+  db: Executor,
+  opening: string,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const session = (db as unknown as { session: unknown }).session
+  const internals = session as { client: unknown; dialect: DrizzleDialect; options: object }
+  if (!(session instanceof NodePgSession) || !(internals.client instanceof pg.Pool)) {
+    return db.transaction(async (tx) => {
+      await tx.execute(sql.raw(opening))
+      return work(tx)
+    })
+  }
+  const { dialect, options } = internals
+  const client = await internals.client.connect()
+  const tx = new NodePgTransaction(dialect, new NodePgSession(client, dialect, undefined, options), undefined)
+  let broken: Error | undefined
+  try {
+    await client.query(`begin; ${opening}`)
+    const result = await work(tx as unknown as Tx)
+    await client.query('commit')
+    return result
+  } catch (error) {
+    // A connection that cannot even roll back is not given back to the pool.
+    await client.query('rollback').catch((failure: Error) => (broken = failure))
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}
+
+/** A value as an SQL literal, for statement text that carries no parameters (`transactionOpenedWith`). */
+export function quoteLiteral(value: string): string {
+  return pg.escapeLiteral(value)
 }
 
 /** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */
@@ -122,7 +165,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     return created
   }
   let pool = createPool()
-  let db = drizzlePg({ client: pool, schema }) as unknown as Db
+  let db = drizzlePg({ client: pool }) as unknown as Db
   let closed = false
   return {
     kind: 'postgres',
@@ -143,7 +186,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       asAppRole = true
       const ownerPool = pool
       pool = createPool()
-      db = drizzlePg({ client: pool, schema })
+      db = drizzlePg({ client: pool })
       await ownerPool.end()
     },
     async close() {
@@ -177,7 +220,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     }
   }
   await client.exec(`set statement_timeout = ${Number(options.statementTimeoutMs)}`)
-  const db = drizzlePglite({ client, schema }) as unknown as Db
+  const db = drizzlePglite({ client }) as unknown as Db
   return {
     kind: 'pglite',
     db,

@@ -1,5 +1,5 @@
 import { or, sql, type Column, type SQL } from 'drizzle-orm'
-import type { Db, Tx } from '../db/client.js'
+import { quoteLiteral, transactionOpenedWith, type Db, type Tx } from '../db/client.js'
 
 /**
  * A principal's jurisdiction: the wards and residential groups whose records it may see. Resolved from
@@ -140,12 +140,11 @@ export function scopeSettings(scope: Scope): { all: 'on' | 'off'; wards: string;
  */
 export async function inScope<T>(db: Db, scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
   const settings = scopeSettings(scope)
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('cps.scope_all', ${settings.all}, true),
-                 set_config('cps.scope_wards', ${settings.wards}, true),
-                 set_config('cps.scope_groups', ${settings.groups}, true)`,
-    )
-    return work(tx)
-  })
+  return transactionOpenedWith(
+    db,
+    `select set_config('cps.scope_all', ${quoteLiteral(settings.all)}, true),
+            set_config('cps.scope_wards', ${quoteLiteral(settings.wards)}, true),
+            set_config('cps.scope_groups', ${quoteLiteral(settings.groups)}, true)`,
+    work,
+  )
 }

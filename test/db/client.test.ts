@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
-import { queryRows } from '../../src/db/client.js'
+import { quoteLiteral, queryRows, transactionOpenedWith } from '../../src/db/client.js'
 import { onPostgres, openTestDatabase } from '../support/app.js'
 
 t.test(
@@ -28,3 +28,71 @@ t.test(
     t.equal(row?.one, 1, 'the pool goes on with a fresh connection')
   },
 )
+
+t.test('a transaction opened with a statement', async (t) => {
+  const database = await openTestDatabase(t)
+  const setting = (tx: Parameters<Parameters<typeof database.db.transaction>[0]>[0]) =>
+    queryRows<{ value: string }>(tx, sql`select current_setting('cps.probe', true) as value`)
+  const opening = (value: string) => `select set_config('cps.probe', ${quoteLiteral(value)}, true)`
+
+  await t.test('runs the statement first, inside the transaction, with its literal intact', async (t) => {
+    const value = "O'Brien \\ 'quoted'; select 1"
+    const seen = await transactionOpenedWith(database.db, opening(value), async (tx) => (await setting(tx))[0]!.value)
+    t.equal(seen, value)
+    const [after] = await setting(database.db as never)
+    t.not(after?.value, value, 'a setting local to the transaction ends with it')
+  })
+
+  await t.test('rolls back the statement and the work together when the work fails', async (t) => {
+    const day = '2032-02-02'
+    const written = () =>
+      queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from calendar_days where date = ${day}`)
+    await t.rejects(
+      transactionOpenedWith(database.db, opening('rolled back'), async (tx) => {
+        await queryRows(
+          tx,
+          sql`insert into calendar_days (date, kind, name_vi, name_en) values (${day}, 'holiday', 'Ngày thử', 'Test day')`,
+        )
+        t.equal((await setting(tx))[0]!.value, 'rolled back')
+        throw new Error('the work fails')
+      }),
+      /the work fails/,
+    )
+    t.equal((await written())[0]!.n, 0, 'nothing the work wrote stays')
+  })
+
+  await t.test('a failing opening statement fails the transaction before the work runs', async (t) => {
+    let ran = false
+    await t.rejects(
+      transactionOpenedWith(database.db, `select 1/0`, async () => {
+        ran = true
+      }),
+    )
+    t.notOk(ran, 'the work never ran')
+    const [row] = await queryRows<{ one: number }>(database.db, sql`select 1 as one`)
+    t.equal(row?.one, 1)
+  })
+
+  await t.test(
+    'on a server, BEGIN and the statement go as one message',
+    { skip: !onPostgres && 'the embedded database has no round trips' },
+    async (t) => {
+      const sent: string[] = []
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+      const original = pg.Client.prototype.query
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text
+        sent.push(text ?? '')
+        return (original as (...values: unknown[]) => unknown).apply(this, args)
+      } as typeof original
+      try {
+        await transactionOpenedWith(database.db, opening('one message'), async (tx) => setting(tx))
+      } finally {
+        pg.Client.prototype.query = original
+      }
+      t.match(sent[0], /^begin; select set_config\('cps.probe', 'one message', true\)$/)
+      t.equal(sent.at(-1), 'commit')
+      t.equal(sent.length, 3, 'the opening with its BEGIN, the work, COMMIT')
+    },
+  )
+})

@@ -4,9 +4,10 @@ import t from 'tap'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { queryPreparedRows, queryRows, type Database, type Executor } from '../../src/db/client.js'
 import { sqlState } from '../../src/db/errors.js'
+import { insertRowsAsJson, rowFromJson } from '../../src/db/json-rows.js'
 import { writeTogether } from '../../src/db/together.js'
 import { loadDeadlineRules, loadDeadlineRulesForWrite } from '../../src/modules/incidents/repository.js'
-import { incidents, incidentSteps } from '../../src/modules/incidents/tables.js'
+import { incidentChildren, incidents, incidentSteps } from '../../src/modules/incidents/tables.js'
 import { auditCall } from '../../src/platform/audit.js'
 import { onPostgres, openTestDatabase } from '../support/app.js'
 import { ownerSession } from '../support/owner.js'
@@ -101,6 +102,60 @@ t.test('writes in one statement', async (t) => {
     t.equal(await countOf(database, 'incidents', `id = '${id}'`), 0)
     t.equal(await countOf(database, 'audit_events', `resource_id = '${id}'`), 0)
   })
+
+  await t.test('rows written from one JSON parameter read back as drizzle would have written them', async (t) => {
+    const id = randomUUID()
+    const unregistered = { fullName: 'Trẻ chưa đăng ký \' \\ "', dateOfBirth: '2017-02-03' }
+    const returned = await database.db.transaction((tx) =>
+      writeTogether(tx, {
+        writes: {
+          incident: insertRowsAsJson(incidents, [{ ...incidentValues(id), emergency: true, narrative: null }]),
+          children: insertRowsAsJson(incidentChildren, [
+            {
+              incidentId: id,
+              provinceCode: '01',
+              wardCode: '00301-2025',
+              unregistered,
+              ageYears: 9,
+              createdAt: received,
+            },
+            { incidentId: id, provinceCode: '01', wardCode: '00301-2025', sex: 'female', createdAt: received },
+          ]),
+        },
+        returning: ['incident', 'children'],
+      }),
+    )
+    const incident = rowFromJson(incidents, returned.incident[0]!)
+    t.equal(incident.id, id)
+    t.same(incident.occurredAt, received, 'timestamps as written')
+    t.equal(incident.emergency, true)
+    t.equal(incident.narrative, null)
+    t.equal(incident.status, 'open', 'a column no row gives takes its default')
+    t.equal(incident.version, 1)
+    const linked = returned.children.map((json) => rowFromJson(incidentChildren, json))
+    t.equal(linked.length, 2)
+    t.same(linked.find((row) => row.ageYears === 9)?.unregistered, unregistered, 'JSON values stay JSON, not text')
+    const other = linked.find((row) => row.sex === 'female')!
+    t.same([other.unregistered, other.ageYears], [null, null], 'what a row leaves out of a nullable column is null')
+    t.ok(
+      linked.every((row) => typeof row.id === 'string' && row.id.length === 36),
+      'ids from their default',
+    )
+  })
+
+  await t.test(
+    'a column with a default given by some rows and not others is refused before anything runs',
+    async (t) => {
+      t.throws(
+        () =>
+          insertRowsAsJson(incidentSteps, [
+            { ...stepValues(randomUUID()), id: randomUUID() },
+            stepValues(randomUUID()),
+          ]),
+        /id is given by some rows and not others/,
+      )
+    },
+  )
 
   await t.test('a prepared statement answers each run with its own values', async (t) => {
     const prepared = (tx: Parameters<Parameters<typeof database.db.transaction>[0]>[0]) =>

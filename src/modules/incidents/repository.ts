@@ -1,9 +1,12 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
-import { queryRows, type Executor } from '../../db/client.js'
-import { rowFromJson } from '../../db/json-rows.js'
+import { queryPreparedRows, queryRows, type Executor } from '../../db/client.js'
+import { insertRowsAsJson, rowFromJson } from '../../db/json-rows.js'
 import { writeTogether } from '../../db/together.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
+import { childInScope } from '../children/repository.js'
+import type { BirthDatePrecision } from '../children/rules.js'
+import { children } from '../children/tables.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
 import { events } from '../webhooks/tables.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
@@ -129,11 +132,9 @@ export async function insertIncidentTogether(
 ): Promise<{ row: IncidentRow; children: IncidentChildRow[]; steps: IncidentStepRow[] }> {
   const returned = await writeTogether(tx, {
     writes: {
-      incident: tx.insert(incidents).values(values.incident).returning().getSQL(),
-      ...(values.children.length > 0
-        ? { children: tx.insert(incidentChildren).values(values.children).returning().getSQL() }
-        : {}),
-      steps: tx.insert(incidentSteps).values(values.steps).returning().getSQL(),
+      incident: insertRowsAsJson(incidents, [values.incident]),
+      ...(values.children.length > 0 ? { children: insertRowsAsJson(incidentChildren, values.children) } : {}),
+      steps: insertRowsAsJson(incidentSteps, values.steps),
       ...values.alongside.writes,
     },
     returning: values.children.length > 0 ? ['incident', 'children', 'steps'] : ['incident', 'steps'],
@@ -300,6 +301,41 @@ export async function loadDeadlineRules(db: Executor): Promise<DeadlineRules> {
 export async function loadDeadlineRulesForWrite(tx: Executor): Promise<DeadlineRules> {
   const [row] = await queryRows<{ stamp: string }>(tx, sql`select cps_lock_deadline_rules_shared() as stamp`)
   return rulesUnder(tx, row!.stamp, true)
+}
+
+/** What a new incident keeps of a registry child it names: the sex and the birth date its age is counted from. */
+export interface NamedChild {
+  id: string
+  sex: string
+  dateOfBirth: string | null
+  birthYear: number | null
+  birthDatePrecision: BirthDatePrecision
+}
+
+/**
+ * The deadline rules under the writers' lock (as `loadDeadlineRulesForWrite`) and the registry children a
+ * new incident names, those the caller may see, in one round trip: a new incident's transaction is BEGIN
+ * with the scope, this, the write and COMMIT.
+ */
+export async function lockRulesAndReadNamedChildren(
+  tx: Executor,
+  scope: Scope,
+  childIds: readonly string[],
+): Promise<{ rules: DeadlineRules; named: Map<string, NamedChild> }> {
+  const [row] = await queryPreparedRows<{ stamp: string; named: NamedChild[] }>(
+    tx,
+    sql`select cps_lock_deadline_rules_shared() as stamp,
+               (select coalesce(json_agg(json_build_object('id', ${children.id}, 'sex', ${children.sex},
+                         'dateOfBirth', ${children.dateOfBirth}, 'birthYear', ${children.birthYear},
+                         'birthDatePrecision', ${children.birthDatePrecision})), '[]'::json)
+                  from ${children}
+                 where ${children.id} = any(${textArray(childIds)}::uuid[]) and ${childInScope(scope)}
+                   and ${children.deletedAt} is null) as named`,
+  )
+  return {
+    rules: await rulesUnder(tx, row!.stamp, true),
+    named: new Map(row!.named.map((child) => [child.id, child])),
+  }
 }
 
 /** Serialises a change to the calendar or the case rules against each other and against deadline counting. */

@@ -10,7 +10,6 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
-import { getChildRow } from '../children/repository.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
 import { eventInsert } from '../webhooks/repository.js'
@@ -23,6 +22,8 @@ import {
   listIncidents,
   loadDeadlineRules,
   loadDeadlineRulesForWrite,
+  lockRulesAndReadNamedChildren,
+  type NamedChild,
   updateIncident,
   type IncidentRow,
 } from './repository.js'
@@ -85,13 +86,16 @@ interface LinkedChild {
   ageYears: number | null
 }
 
-/** The children of a new incident, with sex and age at the time; entries naming no child in scope are problems. */
-async function linkChildren(work: Work, entries: readonly ChildEntry[], occurredAt: Date) {
+/**
+ * The children of a new incident, with sex and age at the time; entries naming no child in scope (none
+ * among `named`, the registry children read for it) are problems.
+ */
+function linkChildren(entries: readonly ChildEntry[], named: ReadonlyMap<string, NamedChild>, occurredAt: Date) {
   const linked: LinkedChild[] = []
   const problems: FieldError[] = []
   for (const [index, entry] of entries.entries()) {
     if ('childId' in entry) {
-      const child = await getChildRow(work.tx, work.scope, entry.childId)
+      const child = named.get(entry.childId)
       if (!child) {
         problems.push({
           location: 'body',
@@ -128,7 +132,8 @@ export async function recordIncident(
 ): Promise<PresentedIncident> {
   const { now, principal } = work
   assertSensitiveAllowed(principal, body, Boolean)
-  const rules = await loadDeadlineRulesForWrite(work.tx)
+  const namedIds = body.children.flatMap((entry) => ('childId' in entry ? [entry.childId] : []))
+  const { rules, named } = await lockRulesAndReadNamedChildren(work.tx, work.scope, namedIds)
   const occurredAt = new Date(body.occurredAt)
   const detectedAt = new Date(body.detectedAt)
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
@@ -143,7 +148,7 @@ export async function recordIncident(
     ...timeProblems({ occurredAt, detectedAt, phoneReportedAt }, now),
     ...receiptProblems(receivedAt, detectedAt, body.receivedAt !== undefined, now),
   ]
-  const children = await linkChildren(work, body.children, occurredAt)
+  const children = linkChildren(body.children, named, occurredAt)
   problems.push(...children.problems)
   if (problems.length > 0) throw unprocessable('invalid_incident', 'The incident cannot be recorded.', problems)
   const emergency = body.emergency ?? false
