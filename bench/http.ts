@@ -148,12 +148,12 @@ bare.post<{ Body: { childId: string } }>('/bare/incidents', async (request, repl
   })
   return reply.code(201).send(created)
 })
-bare.post<{ Body: { fullName: string } }>('/bare/children', async (request, reply) => {
+bare.post<{ Body: { fullName: string; dateOfBirth: string } }>('/bare/children', async (request, reply) => {
   const created = await bareTransaction(async (client, now) => {
     const { rows } = await client.query<{ id: string }>(
       `insert into children (province_code, ward_code, full_name, date_of_birth, sex, created_at, updated_at)
-       values ('01', $1, $2, '2018-05-04', 'female', $3, $3) returning id`,
-      [todaysWard, request.body.fullName, now],
+       values ('01', $1, $2, $3, 'female', $4, $4) returning id`,
+      [todaysWard, request.body.fullName, request.body.dateOfBirth, now],
     )
     const childId = rows[0]!.id
     await client.query(
@@ -266,12 +266,16 @@ let registered = 0
 // Distinct synthetic names, so that the likely-duplicate check finds what it would on a normal day (little),
 // made of syllables the registry already holds, so that the name-search vocabulary is left as it was.
 const syllables = ['An', 'Bình', 'Chi', 'Dung', 'Giang', 'Hà', 'Hạnh', 'Hoa', 'Hương', 'Lan', 'Linh', 'Mai']
+// Birth dates spread over 15 years as a district's are: the likely-duplicate check reads the children born on
+// the same day, and a run that registered every child on one day would make that read grow with each one.
+const birthDateOf = (n: number) =>
+  new Date(Date.UTC(2011, 0, 1) + ((n * 7919) % 5478) * 86_400_000).toISOString().slice(0, 10)
 const childBody = () => {
   const n = registered++
   const pick = (place: number) => syllables[Math.floor(n / syllables.length ** place) % syllables.length]
   return {
     fullName: `Nguyễn Thị Thử ${pick(0)} ${pick(1)} ${pick(2)} ${pick(3)}`,
-    dateOfBirth: '2018-05-04',
+    dateOfBirth: birthDateOf(n),
     sex: 'female',
     address: { wardCode: todaysWard },
   }

@@ -43,6 +43,20 @@ const staleStatementStates = new Set(['0A000', '26000', '42804'])
 /** Bumped when a statement went stale: every connection then prepares the statements afresh under new names. */
 let statementGeneration = 0
 
+/** Each statement text's hash, kept: the same few texts are named on every write. */
+const statementHashes = new Map<string, string>()
+const statementHashesKept = 1024
+
+function statementHash(text: string): string {
+  let hash = statementHashes.get(text)
+  if (!hash) {
+    hash = createHash('sha1').update(text).digest('hex').slice(0, 24)
+    if (statementHashes.size >= statementHashesKept) statementHashes.clear()
+    statementHashes.set(text, hash)
+  }
+  return hash
+}
+
 /**
  * Raw SQL as a named prepared statement: on a server connection it is parsed and planned once, then each
  * run only binds its values (the embedded database runs it as any other). For the few statements on the
@@ -55,7 +69,7 @@ export async function queryPreparedRows<T>(executor: Executor, query: SQL): Prom
   const { dialect, session } = executor as unknown as DrizzleInternals
   const built = dialect.sqlToQuery(query)
   const generation = statementGeneration
-  const name = `cps_${generation}_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`
+  const name = `cps_${generation}_${statementHash(built.sql)}`
   try {
     const result = await session.prepareQuery(built, undefined, name, false).execute()
     return result.rows as T[]

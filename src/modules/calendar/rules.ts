@@ -50,16 +50,30 @@ export function isWorkingDay(date: string, calendar: WorkingCalendar): boolean {
   return !calendar.holidays.has(date)
 }
 
+/**
+ * Working-day sums already counted, per calendar (a calendar is read-only once loaded, and is kept under its
+ * stamp): every incident written or shown counts the same few deadlines from the same few days.
+ */
+const countedWorkingDays = new WeakMap<WorkingCalendar, Map<string, string>>()
+const workingDaySumsKept = 4096
+
 /** The n-th working day after `date` (the day itself is not counted). */
 export function addWorkingDays(date: string, workingDays: number, calendar: WorkingCalendar): string {
   if (!Number.isInteger(workingDays) || workingDays < 0)
     throw new RangeError('workingDays must be a non-negative integer')
+  let counted = countedWorkingDays.get(calendar)
+  if (!counted) countedWorkingDays.set(calendar, (counted = new Map<string, string>()))
+  const key = `${date}+${workingDays}`
+  const known = counted.get(key)
+  if (known) return known
   let current = date
   let remaining = workingDays
   while (remaining > 0) {
     current = addDays(current, 1)
     if (isWorkingDay(current, calendar)) remaining--
   }
+  if (counted.size >= workingDaySumsKept) counted.clear()
+  counted.set(key, current)
   return current
 }
 

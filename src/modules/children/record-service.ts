@@ -3,8 +3,10 @@
  * their history, as scoped work (each function runs in the caller's transaction and scope; see
  * platform/work.ts) that the routes call.
  */
+import { randomUUID } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
+import { rowFromJson } from '../../db/json-rows.js'
 import { writeTogether } from '../../db/together.js'
 import { requestActor } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
@@ -23,7 +25,7 @@ import {
   findPossibleDuplicates,
   getChildParts,
   getChildRow,
-  insertChild,
+  childInsert,
   listChildren,
   listRevisions,
   readChildAudited,
@@ -48,7 +50,7 @@ import {
   toChildSummary,
   today,
 } from './service.js'
-import type { childRevisions } from './tables.js'
+import { children, type childRevisions } from './tables.js'
 
 type CreateChildInput = Static<typeof CreateChildBody>
 type UpdateChildInput = Static<typeof UpdateChildBody>
@@ -138,7 +140,19 @@ function sensitiveValuesIn(body: Partial<CreateChildInput>): string[] {
 /** The outbox event for a child: full details here; readers get a view cut to their role. */
 function childEvent(
   type: 'child.created' | 'child.updated',
-  row: ChildRow,
+  row: Pick<
+    ChildRow,
+    | 'id'
+    | 'provinceCode'
+    | 'wardCode'
+    | 'residentialGroupCode'
+    | 'fullName'
+    | 'personalId'
+    | 'dateOfBirth'
+    | 'birthYear'
+    | 'sex'
+    | 'version'
+  >,
   occurredAt: Date,
   extra: Record<string, unknown>,
 ) {
@@ -185,7 +199,8 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
   })
   const tree = await work.unitTree()
   const unit = tree.find((u) => u.code === body.address.wardCode)
-  const row = await insertChild(work.tx, {
+  const values = {
+    id: randomUUID(),
     provinceCode: unit ? provinceOfUnit(tree, unit.code) : '',
     wardCode: body.address.wardCode,
     residentialGroupCode: body.address.residentialGroupCode ?? null,
@@ -209,26 +224,31 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     updatedAt: work.now,
     createdBy: work.principal.id,
     updatedBy: work.principal.id,
-  })
-  const changes = diffFields({}, row, trackedChildFields)
-  // The revision, the audit event and the outbox event in one round trip.
-  await writeTogether(work.tx, {
+    // Given, not left to their defaults: the revision and the event below are written from these values.
+    status: 'active' as const,
+    version: 1,
+  }
+  const changes = diffFields<typeof children.$inferInsert>({}, values, trackedChildFields)
+  // The child, its revision, the audit event and the outbox event in one round trip.
+  const written = await writeTogether(work.tx, {
     writes: {
-      revision: revisionInsert(work.tx, revisionValues(work, row, { action: 'create', changes })),
-      announced: eventInsert(childEvent('child.created', row, work.now, { source: row.source })),
+      child: childInsert(values),
+      revision: revisionInsert(revisionValues(work, values, { action: 'create', changes })),
+      announced: eventInsert(childEvent('child.created', values, work.now, { source: values.source })),
     },
-    returning: [],
+    returning: ['child'],
     calls: [
       work.auditCall({
         action: 'child.create',
         resourceType: 'child',
-        resourceId: row.id,
-        unitCode: row.wardCode,
+        resourceId: values.id,
+        unitCode: values.wardCode,
         outcome: 'success',
         ...(placement.historyAllowed ? { details: { backfill: true } } : {}),
       }),
     ],
   })
+  const row = rowFromJson(children, written.child[0]!)
   return {
     ...childView(work, row, { circumstances: [], care: [], cards: [] }),
     warnings: [...warningsFor(row), ...(await sensitiveDataWarnings(work, row, sensitiveValuesIn(body), true))],

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Db, type Executor } from '../../db/client.js'
-import { rowFromJson } from '../../db/json-rows.js'
+import { insertRowsAsJson, rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
 import { arrayLiteral, scopeCondition, scopeSettings, textArray, type Scope } from '../../platform/scope.js'
@@ -401,9 +401,9 @@ export function hasValidCardOn(cards: readonly CardRow[], asOf: string): boolean
   return cards.some((card) => isBhytValidOn(card, asOf))
 }
 
-export async function insertChild(tx: Executor, values: typeof children.$inferInsert): Promise<ChildRow> {
-  const [row] = await tx.insert(children).values(values).returning()
-  return row!
+/** The statement that registers a child, returning the row written, for a caller that writes it with other rows. */
+export function childInsert(values: typeof children.$inferInsert): SQL {
+  return insertRowsAsJson(children, [values])
 }
 
 /** Applies changes when the stored version is `expectedVersion` (and the row is in scope). */
@@ -425,12 +425,12 @@ export async function updateChild(
 }
 
 export async function insertRevision(tx: Executor, values: typeof childRevisions.$inferInsert): Promise<void> {
-  await tx.execute(revisionInsert(tx, values))
+  await tx.execute(revisionInsert(values))
 }
 
 /** The statement insertRevision runs, for a caller that writes the revision together with other rows. */
-export function revisionInsert(tx: Executor, values: typeof childRevisions.$inferInsert): SQL {
-  return tx.insert(childRevisions).values(values).getSQL()
+export function revisionInsert(values: typeof childRevisions.$inferInsert): SQL {
+  return insertRowsAsJson(childRevisions, [values])
 }
 
 export async function listRevisions(db: Executor, childId: string, sensitive: boolean) {
@@ -454,7 +454,17 @@ export async function findPossibleDuplicates(
     ? sql`(${children.householdId} = ${candidate.householdId}::uuid and ${similarity} >= 0.5)`
     : sql`false`
   const rows = await db
-    .select({ child: children, similarity })
+    .select({
+      child: {
+        id: children.id,
+        fullName: children.fullName,
+        dateOfBirth: children.dateOfBirth,
+        wardCode: children.wardCode,
+        householdId: children.householdId,
+        nameFolded: children.nameFolded,
+      },
+      similarity,
+    })
     .from(children)
     .where(
       and(
