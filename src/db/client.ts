@@ -82,25 +82,29 @@ export async function queryPreparedRows<T>(executor: Executor, query: SQL): Prom
 
 type DrizzleDialect = ConstructorParameters<typeof NodePgSession>[1]
 
+/** What the opening statements of a transaction answered: the rows of the last one. */
+export type OpenedRows = readonly Record<string, unknown>[]
+
 /**
- * Runs `work` in one transaction whose first statement, `opening` (SQL text with no parameters: literals
- * only, quoted with `quoteLiteral`), travels with its BEGIN. On a server connection the two go as one
- * message, one round trip where drizzle's transaction takes two: every request's transaction opens with
- * the caller's scope, and on a two-core machine a round trip costs more than the statement it carries.
- * Within a transaction already open, or on the embedded database (no round trips), it is a transaction,
- * or a savepoint, running `opening` first.
+ * Runs `work` in one transaction whose first statements, `opening` (SQL text with no parameters: literals
+ * only, quoted with `quoteLiteral`), travel with its BEGIN; `work` gets the rows the last one answered. On a
+ * server connection they go as one message, one round trip where drizzle's transaction takes one for BEGIN
+ * and one for each statement: every request's transaction opens with the caller's scope, and on a two-core
+ * machine a round trip costs more than the statement it carries. Within a transaction already open, or on
+ * the embedded database (no round trips), it is a transaction, or a savepoint, running `opening` first.
  */
 export async function transactionOpenedWith<T>(
   db: Executor,
-  opening: string,
-  work: (tx: Tx) => Promise<T>,
+  opening: readonly string[],
+  work: (tx: Tx, opened: OpenedRows) => Promise<T>,
 ): Promise<T> {
   const session = (db as unknown as { session: unknown }).session
   const internals = session as { client: unknown; dialect: DrizzleDialect; options: object }
   if (!(session instanceof NodePgSession) || !(internals.client instanceof pg.Pool)) {
     return db.transaction(async (tx) => {
-      await tx.execute(sql.raw(opening))
-      return work(tx)
+      let opened: OpenedRows = []
+      for (const statement of opening) opened = await queryRows(tx, sql.raw(statement))
+      return work(tx, opened)
     })
   }
   const { dialect, options } = internals
@@ -108,8 +112,9 @@ export async function transactionOpenedWith<T>(
   const tx = new NodePgTransaction(dialect, new NodePgSession(client, dialect, undefined, options), undefined)
   let broken: Error | undefined
   try {
-    await client.query(`begin; ${opening}`)
-    const result = await work(tx as unknown as Tx)
+    // Several statements in one simple query answer with one result each.
+    const results = (await client.query(['begin', ...opening].join('; '))) as unknown as pg.QueryResult[]
+    const result = await work(tx as unknown as Tx, results.at(-1)!.rows as OpenedRows)
     await client.query('commit')
     return result
   } catch (error) {

@@ -1,5 +1,5 @@
 import { or, sql, type Column, type SQL } from 'drizzle-orm'
-import { quoteLiteral, transactionOpenedWith, type Db, type Tx } from '../db/client.js'
+import { quoteLiteral, transactionOpenedWith, type Db, type OpenedRows, type Tx } from '../db/client.js'
 
 /**
  * A principal's jurisdiction: the wards and residential groups whose records it may see. Resolved from
@@ -137,14 +137,30 @@ export function scopeSettings(scope: Scope): { all: 'on' | 'off'; wards: string;
  * Runs `work` in one transaction carrying the caller's jurisdiction for row-level security. Every read
  * or write of personal data, and its audit event, goes through here (or through a database function
  * that takes `scopeSettings` and does the same within its one statement, such as cps_read_child).
+ * `alsoFirst`, a statement of literals, runs right after the scope in the same round trip; `work` gets its
+ * rows.
  */
-export async function inScope<T>(db: Db, scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inScope<T>(
+  db: Db,
+  scope: Scope,
+  work: (tx: Tx, opened: OpenedRows) => Promise<T>,
+  alsoFirst?: string,
+): Promise<T> {
   const settings = scopeSettings(scope)
-  return transactionOpenedWith(
-    db,
-    `select set_config('cps.scope_all', ${quoteLiteral(settings.all)}, true),
+  const setScope = `select set_config('cps.scope_all', ${quoteLiteral(settings.all)}, true),
             set_config('cps.scope_wards', ${quoteLiteral(settings.wards)}, true),
-            set_config('cps.scope_groups', ${quoteLiteral(settings.groups)}, true)`,
-    work,
-  )
+            set_config('cps.scope_groups', ${quoteLiteral(settings.groups)}, true)`
+  return transactionOpenedWith(db, alsoFirst ? [setScope, alsoFirst] : [setScope], work)
+}
+
+/**
+ * The first wall as SQL text with literals, for a statement that travels with the transaction's BEGIN
+ * (`inScope`'s `alsoFirst`), where there are no parameters.
+ */
+export function scopeConditionText(scope: Scope, columns: { ward: string; group: string }): string {
+  if (scope.all) return 'true'
+  const parts: string[] = []
+  if (scope.wards.length > 0) parts.push(`${columns.ward} = any(${quoteLiteral(arrayLiteral(scope.wards))}::text[])`)
+  if (scope.groups.length > 0) parts.push(`${columns.group} = any(${quoteLiteral(arrayLiteral(scope.groups))}::text[])`)
+  return parts.length === 0 ? 'false' : `(${parts.join(' or ')})`
 }

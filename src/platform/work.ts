@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { SQL } from 'drizzle-orm'
-import type { Tx } from '../db/client.js'
+import type { OpenedRows, Tx } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
 import { audit, auditCall, requestAuditRecord, type AuditEntry } from './audit.js'
 import type { Principal } from './auth.js'
@@ -21,6 +21,8 @@ export interface Work {
   auditCall(entry: AuditEntry): SQL
   /** The administrative units, effective-dated, as the caller's scope resolves them. */
   unitTree(): Promise<UnitNode[]>
+  /** The rows of the statement the work was opened with (`ScopedOptions.openWith`); empty without one. */
+  readonly opened: OpenedRows
 }
 
 /** A problem to answer once the work's transaction has committed (with the audit of, say, a read that found nothing). */
@@ -35,6 +37,11 @@ export function refuse(problem: HttpProblem): Refusal {
 export interface ScopedOptions {
   /** Unique constraints whose violation is the client's conflict, by constraint name. */
   conflicts?: Readonly<Record<string, () => HttpProblem>>
+  /**
+   * A statement of literals for the caller's scope, run as the transaction opens, in the round trip that
+   * carries its BEGIN and the scope (see `inScope`): a busy write path's first read.
+   */
+  openWith?: (scope: Scope) => string
 }
 
 /**
@@ -59,17 +66,22 @@ export async function scoped<T>(
   const auditedBefore = request.auditWritten
   let outcome: T | Refusal
   try {
-    outcome = await inScope(database.db, principal.scope, (tx) =>
-      work({
-        tx,
-        principal,
-        scope: principal.scope,
-        now,
-        request,
-        audit: (entry) => audit(tx, request, entry),
-        auditCall: (entry) => auditCall([requestAuditRecord(request, entry)]),
-        unitTree: () => accounts.principals.unitTree(),
-      }),
+    outcome = await inScope(
+      database.db,
+      principal.scope,
+      (tx, opened) =>
+        work({
+          tx,
+          principal,
+          scope: principal.scope,
+          now,
+          request,
+          audit: (entry) => audit(tx, request, entry),
+          auditCall: (entry) => auditCall([requestAuditRecord(request, entry)]),
+          unitTree: () => accounts.principals.unitTree(),
+          opened,
+        }),
+      options.openWith?.(principal.scope),
     )
   } catch (error) {
     // Its audit events were rolled back with it.

@@ -37,10 +37,19 @@ t.test('a transaction opened with a statement', async (t) => {
 
   await t.test('runs the statement first, inside the transaction, with its literal intact', async (t) => {
     const value = "O'Brien \\ 'quoted'; select 1"
-    const seen = await transactionOpenedWith(database.db, opening(value), async (tx) => (await setting(tx))[0]!.value)
+    const seen = await transactionOpenedWith(database.db, [opening(value)], async (tx) => (await setting(tx))[0]!.value)
     t.equal(seen, value)
     const [after] = await setting(database.db as never)
     t.not(after?.value, value, 'a setting local to the transaction ends with it')
+  })
+
+  await t.test('gives the work the rows of the last opening statement', async (t) => {
+    const opened = await transactionOpenedWith(
+      database.db,
+      [opening('first'), `select current_setting('cps.probe') as probe, 2 as two`],
+      async (_tx, rows) => rows,
+    )
+    t.same(opened, [{ probe: 'first', two: 2 }], 'the second statement ran after the first, in the same transaction')
   })
 
   await t.test('rolls back the statement and the work together when the work fails', async (t) => {
@@ -48,7 +57,7 @@ t.test('a transaction opened with a statement', async (t) => {
     const written = () =>
       queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from calendar_days where date = ${day}`)
     await t.rejects(
-      transactionOpenedWith(database.db, opening('rolled back'), async (tx) => {
+      transactionOpenedWith(database.db, [opening('rolled back')], async (tx) => {
         await queryRows(
           tx,
           sql`insert into calendar_days (date, kind, name_vi, name_en) values (${day}, 'holiday', 'Ngày thử', 'Test day')`,
@@ -64,7 +73,7 @@ t.test('a transaction opened with a statement', async (t) => {
   await t.test('a failing opening statement fails the transaction before the work runs', async (t) => {
     let ran = false
     await t.rejects(
-      transactionOpenedWith(database.db, `select 1/0`, async () => {
+      transactionOpenedWith(database.db, [`select 1/0`], async () => {
         ran = true
       }),
     )
@@ -86,7 +95,7 @@ t.test('a transaction opened with a statement', async (t) => {
         return (original as (...values: unknown[]) => unknown).apply(this, args)
       } as typeof original
       try {
-        await transactionOpenedWith(database.db, opening('one message'), async (tx) => setting(tx))
+        await transactionOpenedWith(database.db, [opening('one message')], async (tx) => setting(tx))
       } finally {
         pg.Client.prototype.query = original
       }

@@ -1,12 +1,10 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm'
-import { queryPreparedRows, queryRows, type Executor } from '../../db/client.js'
+import { quoteLiteral, queryRows, type Executor, type OpenedRows } from '../../db/client.js'
 import { insertRowsAsJson, rowFromJson } from '../../db/json-rows.js'
 import { writeTogether } from '../../db/together.js'
-import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
+import { arrayLiteral, scopeCondition, scopeConditionText, textArray, type Scope } from '../../platform/scope.js'
 import { loadWorkingCalendar } from '../calendar/repository.js'
-import { childInScope } from '../children/repository.js'
 import type { BirthDatePrecision } from '../children/rules.js'
-import { children } from '../children/tables.js'
 import { startOfLocalDay, addDays } from '../calendar/rules.js'
 import { events } from '../webhooks/tables.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
@@ -313,28 +311,31 @@ export interface NamedChild {
 }
 
 /**
- * The deadline rules under the writers' lock (as `loadDeadlineRulesForWrite`) and the registry children a
- * new incident names, those the caller may see, in one round trip: a new incident's transaction is BEGIN
- * with the scope, this, the write and COMMIT.
+ * The statement a new incident's transaction opens with (`ScopedOptions.openWith`): the writers' lock on
+ * the deadline rules (as `loadDeadlineRulesForWrite`) and the registry children the incident names, those
+ * the caller may see. With it the transaction is three round trips: BEGIN with the scope and this, the
+ * write, COMMIT.
  */
-export async function lockRulesAndReadNamedChildren(
+export function rulesLockAndNamedChildren(scope: Scope, childIds: readonly string[]): string {
+  const inScope = scopeConditionText(scope, { ward: 'c.ward_code', group: 'c.residential_group_code' })
+  return `select cps_lock_deadline_rules_shared() as stamp,
+                 (select coalesce(json_agg(json_build_object('id', c.id, 'sex', c.sex, 'dateOfBirth', c.date_of_birth,
+                           'birthYear', c.birth_year, 'birthDatePrecision', c.birth_date_precision)), '[]'::json)
+                    from children c
+                   where c.id = any(${quoteLiteral(arrayLiteral(childIds))}::uuid[]) and ${inScope}
+                     and c.deleted_at is null) as named`
+}
+
+/** What `rulesLockAndNamedChildren` answered: the rules its stamp names, and the children by id. */
+export async function rulesAndNamedChildren(
   tx: Executor,
-  scope: Scope,
-  childIds: readonly string[],
+  opened: OpenedRows,
 ): Promise<{ rules: DeadlineRules; named: Map<string, NamedChild> }> {
-  const [row] = await queryPreparedRows<{ stamp: string; named: NamedChild[] }>(
-    tx,
-    sql`select cps_lock_deadline_rules_shared() as stamp,
-               (select coalesce(json_agg(json_build_object('id', ${children.id}, 'sex', ${children.sex},
-                         'dateOfBirth', ${children.dateOfBirth}, 'birthYear', ${children.birthYear},
-                         'birthDatePrecision', ${children.birthDatePrecision})), '[]'::json)
-                  from ${children}
-                 where ${children.id} = any(${textArray(childIds)}::uuid[]) and ${childInScope(scope)}
-                   and ${children.deletedAt} is null) as named`,
-  )
+  const [row] = opened as { stamp: string; named: NamedChild[] }[]
+  if (!row) throw new Error('the transaction was not opened with rulesLockAndNamedChildren')
   return {
-    rules: await rulesUnder(tx, row!.stamp, true),
-    named: new Map(row!.named.map((child) => [child.id, child])),
+    rules: await rulesUnder(tx, row.stamp, true),
+    named: new Map(row.named.map((child) => [child.id, child])),
   }
 }
 

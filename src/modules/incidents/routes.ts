@@ -20,7 +20,14 @@ import {
   UpdateIncidentBody,
   WrittenReportBody,
 } from './schemas.js'
-import { correctIncident, incidentPage, readIncident, recordIncident, submitWrittenReport } from './service.js'
+import {
+  correctIncident,
+  incidentOpening,
+  incidentPage,
+  readIncident,
+  recordIncident,
+  submitWrittenReport,
+} from './service.js'
 import { recordCaseStep } from './steps.js'
 
 export default async function incidentRoutes(app: FastifyInstance) {
@@ -45,7 +52,13 @@ export default async function incidentRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { row, view } = await scoped(request, (work) => recordIncident(work, request.body, request.query.backfill))
+      const { row, view } = await scoped(
+        request,
+        (work) => recordIncident(work, request.body, request.query.backfill),
+        {
+          openWith: incidentOpening(request.body),
+        },
+      )
       reply.code(201).header('location', `/v1/incidents/${row.id}`)
       return sendWithEtag(reply, row.version, view)
     },

@@ -8,6 +8,7 @@ import type { Static } from 'typebox'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
+import type { Scope } from '../../platform/scope.js'
 import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
@@ -22,7 +23,8 @@ import {
   listIncidents,
   loadDeadlineRules,
   loadDeadlineRulesForWrite,
-  lockRulesAndReadNamedChildren,
+  rulesAndNamedChildren,
+  rulesLockAndNamedChildren,
   type NamedChild,
   updateIncident,
   type IncidentRow,
@@ -121,8 +123,14 @@ function linkChildren(entries: readonly ChildEntry[], named: ReadonlyMap<string,
   return { linked, problems }
 }
 
+/** What `recordIncident`'s work opens with (`ScopedOptions.openWith`): the rules' lock and the children named. */
+export function incidentOpening(body: Static<typeof CreateIncidentBody>): (scope: Scope) => string {
+  const namedIds = body.children.flatMap((entry) => ('childId' in entry ? [entry.childId] : []))
+  return (scope) => rulesLockAndNamedChildren(scope, namedIds)
+}
+
 /**
- * Records an incident with its children and its receipt step. The written-report deadline and the next
+ * Records an incident with its children and its receipt step, in work opened with `incidentOpening`. The written-report deadline and the next
  * step's deadline are the server's; the incident.created event goes out with the change.
  */
 export async function recordIncident(
@@ -132,8 +140,7 @@ export async function recordIncident(
 ): Promise<PresentedIncident> {
   const { now, principal } = work
   assertSensitiveAllowed(principal, body, Boolean)
-  const namedIds = body.children.flatMap((entry) => ('childId' in entry ? [entry.childId] : []))
-  const { rules, named } = await lockRulesAndReadNamedChildren(work.tx, work.scope, namedIds)
+  const { rules, named } = await rulesAndNamedChildren(work.tx, work.opened)
   const occurredAt = new Date(body.occurredAt)
   const detectedAt = new Date(body.detectedAt)
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null
