@@ -138,7 +138,7 @@ export function scopeSettings(scope: Scope): { all: 'on' | 'off'; wards: string;
  * or write of personal data, and its audit event, goes through here (or through a database function
  * that takes `scopeSettings` and does the same within its one statement, such as cps_read_child).
  * `alsoFirst`, a statement of literals, runs right after the scope in the same round trip; `work` gets its
- * rows.
+ * rows (none without it).
  */
 export async function inScope<T>(
   db: Db,
@@ -150,7 +150,8 @@ export async function inScope<T>(
   const setScope = `select set_config('cps.scope_all', ${quoteLiteral(settings.all)}, true),
             set_config('cps.scope_wards', ${quoteLiteral(settings.wards)}, true),
             set_config('cps.scope_groups', ${quoteLiteral(settings.groups)}, true)`
-  return transactionOpenedWith(db, alsoFirst ? [setScope, alsoFirst] : [setScope], work)
+  if (!alsoFirst) return transactionOpenedWith(db, [setScope], (tx) => work(tx, []))
+  return transactionOpenedWith(db, [setScope, alsoFirst], work)
 }
 
 /**

@@ -41,7 +41,7 @@ export interface ScopedOptions {
    * A statement of literals for the caller's scope, run as the transaction opens, in the round trip that
    * carries its BEGIN and the scope (see `inScope`): a busy write path's first read.
    */
-  openWith?: (scope: Scope) => string
+  openWith?: (scope: Scope) => string | undefined
 }
 
 /**

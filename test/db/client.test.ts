@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
 import { quoteLiteral, queryRows, transactionOpenedWith } from '../../src/db/client.js'
+import { inScope, scopeConditionText } from '../../src/platform/scope.js'
 import { onPostgres, openTestDatabase } from '../support/app.js'
 
 t.test(
@@ -104,4 +105,18 @@ t.test('a transaction opened with a statement', async (t) => {
       t.equal(sent.length, 3, 'the opening with its BEGIN, the work, COMMIT')
     },
   )
+})
+
+t.test('work under a scope gets the rows of its own first statement, and none without one', async (t) => {
+  const database = await openTestDatabase(t)
+  const scope = { all: false, wards: ['00301-2025', "o'quoted"], groups: [] }
+  const withNone = await inScope(database.db, scope, async (_tx, opened) => opened)
+  t.same(withNone, [], 'not the rows of the scope settings')
+  const withOne = await inScope(
+    database.db,
+    scope,
+    async (_tx, opened) => opened,
+    `select current_setting('cps.scope_wards') as wards, ${scopeConditionText(scope, { ward: "'o''quoted'", group: 'null' })} as covered`,
+  )
+  t.same(withOne, [{ wards: "00301-2025,o'quoted", covered: true }], 'after the scope is set, with its literals intact')
 })

@@ -12,6 +12,7 @@ import { requestActor } from '../../platform/audit.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
+import type { Scope } from '../../platform/scope.js'
 import { refuse, scoped, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
@@ -23,6 +24,9 @@ import {
   childIdWithPersonalId,
   ethnicityExists,
   findPossibleDuplicates,
+  possibleDuplicatesFrom,
+  possibleDuplicatesStatement,
+  type DuplicateCandidate,
   getChildParts,
   getChildRow,
   childInsert,
@@ -177,7 +181,23 @@ function childEvent(
   }
 }
 
-/** Registers a child: the record with its warnings and the likely duplicates in the caller's units. */
+function duplicateCandidate(body: CreateChildInput): DuplicateCandidate {
+  return {
+    nameFolded: foldName(body.fullName),
+    dateOfBirth: normaliseBirth(body).dateOfBirth,
+    householdId: body.householdId ?? null,
+  }
+}
+
+/** What `registerChild`'s work opens with (`ScopedOptions.openWith`): the search for likely duplicates. */
+export function registrationOpening(body: CreateChildInput): (scope: Scope) => string | undefined {
+  return (scope) => possibleDuplicatesStatement(scope, duplicateCandidate(body))
+}
+
+/**
+ * Registers a child, in work opened with `registrationOpening`: the record with its warnings and the likely
+ * duplicates in the caller's units.
+ */
 export async function registerChild(work: Work, body: CreateChildInput, backfill = false) {
   assertSensitiveWriteAllowed(work.principal, sensitiveFieldsIn(body))
   const placement = placementFor(work, backfill)
@@ -192,11 +212,7 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     const existingId = await childIdWithPersonalId(work.tx, work.scope, body.personalId)
     if (existingId) throw personalIdTaken(existingId)
   }
-  const possibleDuplicates = await findPossibleDuplicates(work.tx, work.scope, {
-    nameFolded: foldName(body.fullName),
-    dateOfBirth: birth.dateOfBirth,
-    householdId: body.householdId ?? null,
-  })
+  const possibleDuplicates = possibleDuplicatesFrom(work.opened, duplicateCandidate(body))
   const tree = await work.unitTree()
   const unit = tree.find((u) => u.code === body.address.wardCode)
   const values = {

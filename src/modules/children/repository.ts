@@ -1,9 +1,16 @@
-import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import { queryRows, type Db, type Executor } from '../../db/client.js'
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { queryRows, quoteLiteral, type Db, type Executor, type OpenedRows } from '../../db/client.js'
 import { insertRowsAsJson, rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
-import { arrayLiteral, scopeCondition, scopeSettings, textArray, type Scope } from '../../platform/scope.js'
+import {
+  arrayLiteral,
+  scopeCondition,
+  scopeConditionText,
+  scopeSettings,
+  textArray,
+  type Scope,
+} from '../../platform/scope.js'
 import {
   childRevisions,
   careRecords,
@@ -441,54 +448,68 @@ export async function listRevisions(db: Executor, childId: string, sensitive: bo
     .orderBy(asc(childRevisions.id))
 }
 
-/** Children in the caller's units with the same folded name and birth date, or a similar name in the same household. */
-export async function findPossibleDuplicates(
-  db: Executor,
-  scope: Scope,
-  candidate: { nameFolded: string; dateOfBirth: string | null; householdId: string | null; excludeId?: string },
-) {
-  if (!candidate.dateOfBirth) return []
-  const similarity = sql<number>`similarity(${children.nameFolded}, ${candidate.nameFolded})`
-  const sameName = sql`${children.nameFolded} = ${candidate.nameFolded}`
+export interface DuplicateCandidate {
+  nameFolded: string
+  dateOfBirth: string | null
+  householdId: string | null
+  excludeId?: string
+}
+
+/**
+ * The statement that finds a candidate's likely duplicates in the caller's units (the same folded name and
+ * birth date, or a similar name in the same household), as SQL text with literals: it opens a
+ * registration's transaction (`ScopedOptions.openWith`), in the round trip of its BEGIN. Undefined when the
+ * candidate has no date of birth, which nothing is matched without.
+ */
+export function possibleDuplicatesStatement(scope: Scope, candidate: DuplicateCandidate): string | undefined {
+  if (!candidate.dateOfBirth) return undefined
+  const name = quoteLiteral(candidate.nameFolded)
   const similarInHousehold = candidate.householdId
-    ? sql`(${children.householdId} = ${candidate.householdId}::uuid and ${similarity} >= 0.5)`
-    : sql`false`
-  const rows = await db
-    .select({
-      child: {
-        id: children.id,
-        fullName: children.fullName,
-        dateOfBirth: children.dateOfBirth,
-        wardCode: children.wardCode,
-        householdId: children.householdId,
-        nameFolded: children.nameFolded,
-      },
-      similarity,
-    })
-    .from(children)
-    .where(
-      and(
-        childInScope(scope),
-        isNull(children.deletedAt),
-        eq(children.dateOfBirth, candidate.dateOfBirth),
-        sql`(${sameName} or ${similarInHousehold})`,
-        candidate.excludeId ? sql`${children.id} <> ${candidate.excludeId}::uuid` : undefined,
-      ),
-    )
-    .orderBy(desc(similarity), asc(children.id))
-    .limit(10)
-  return rows.map(({ child, similarity: score }) => ({
-    id: child.id,
-    fullName: child.fullName,
-    dateOfBirth: child.dateOfBirth,
-    wardCode: child.wardCode,
-    householdId: child.householdId,
-    similarity: Math.round(Number(score) * 1000) / 1000,
+    ? `(c.household_id = ${quoteLiteral(candidate.householdId)}::uuid and similarity(c.name_folded, ${name}) >= 0.5)`
+    : 'false'
+  const excluded = candidate.excludeId ? `and c.id <> ${quoteLiteral(candidate.excludeId)}::uuid` : ''
+  return `select c.id, c.full_name as "fullName", c.date_of_birth::text as "dateOfBirth", c.ward_code as "wardCode",
+                 c.household_id as "householdId", c.name_folded as "nameFolded",
+                 similarity(c.name_folded, ${name})::float8 as similarity
+            from children c
+           where ${scopeConditionText(scope, { ward: 'c.ward_code', group: 'c.residential_group_code' })}
+             and c.deleted_at is null and c.date_of_birth = ${quoteLiteral(candidate.dateOfBirth)}::date
+             and (c.name_folded = ${name} or ${similarInHousehold}) ${excluded}
+           order by similarity desc, c.id
+           limit 10`
+}
+
+/** The likely duplicates `possibleDuplicatesStatement` found, as the registration answers them. */
+export function possibleDuplicatesFrom(rows: OpenedRows, candidate: DuplicateCandidate) {
+  return (rows as unknown as readonly DuplicateRow[]).map((row) => ({
+    id: row.id,
+    fullName: row.fullName,
+    dateOfBirth: row.dateOfBirth,
+    wardCode: row.wardCode,
+    householdId: row.householdId,
+    similarity: Math.round(row.similarity * 1000) / 1000,
     reason:
-      child.nameFolded === candidate.nameFolded
+      row.nameFolded === candidate.nameFolded
         ? ('same_name_and_birth_date' as const)
         : ('similar_name_same_birth_date_same_household' as const),
   }))
+}
+
+interface DuplicateRow {
+  id: string
+  fullName: string
+  dateOfBirth: string
+  wardCode: string
+  householdId: string | null
+  nameFolded: string
+  similarity: number
+}
+
+/** A candidate's likely duplicates, read on their own (`possibleDuplicatesStatement`). */
+export async function findPossibleDuplicates(db: Executor, scope: Scope, candidate: DuplicateCandidate) {
+  const statement = possibleDuplicatesStatement(scope, candidate)
+  if (!statement) return []
+  return possibleDuplicatesFrom(await queryRows(db, sql.raw(statement)), candidate)
 }
 
 /**

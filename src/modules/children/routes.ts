@@ -11,6 +11,7 @@ import {
   deleteChild,
   readChild,
   registerChild,
+  registrationOpening,
   registrationConflicts,
   replayedRegistration,
 } from './record-service.js'
@@ -59,6 +60,7 @@ export default async function childRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const child = await scoped(request, (work) => registerChild(work, request.body, request.query.backfill), {
         conflicts: registrationConflicts,
+        openWith: registrationOpening(request.body),
       })
       reply.code(201).header('location', `/v1/children/${child.id}`)
       return sendWithEtag(reply, child.version, child)
