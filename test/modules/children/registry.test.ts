@@ -177,6 +177,30 @@ t.test('the child registry', async (t) => {
     t.equal((await get('/v1/children/duplicates', officerB)).json().items.length, 0, 'not in another ward’s list')
   })
 
+  t.test('a name built to break out of the likely-duplicate search stays a name', async (t) => {
+    // The search opens the registration's transaction as SQL text with literals, before the name is validated.
+    const registered = async () => (await get('/v1/children?limit=100')).json().items.length as number
+    const before = await registered()
+    const hostile = [
+      "Lê Văn A'); delete from children; --",
+      "Trần Thị B\\'; select pg_sleep(5); --",
+      'Phạm $$ Văn $x$ C',
+    ]
+    for (const fullName of hostile) {
+      const started = Date.now()
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/children',
+        headers: officer.headers,
+        payload: { fullName, sex: 'male', dateOfBirth: '2019-03-02', address: { wardCode: wardA } },
+      })
+      t.ok([201, 422].includes(response.statusCode), `${response.statusCode}: answered as a name`)
+      t.ok(Date.now() - started < 4000, 'nothing it carried ran')
+      if (response.statusCode === 201) t.equal(response.json().fullName, fullName.trim(), 'kept as written')
+    }
+    t.ok((await registered()) >= before, 'no child was deleted')
+  })
+
   t.test('name search ignores diacritics and tolerates typos', async (t) => {
     const cases: [string, string][] = [
       ['Nguyen Van An', an.id],
