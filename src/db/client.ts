@@ -112,9 +112,11 @@ export async function transactionOpenedWith<T>(
   const tx = new NodePgTransaction(dialect, new NodePgSession(client, dialect, undefined, options), undefined)
   let broken: Error | undefined
   try {
-    // Several statements in one simple query answer with one result each.
-    const results = (await client.query(['begin', ...opening].join('; '))) as unknown as pg.QueryResult[]
-    const result = await work(tx as unknown as Tx, results.at(-1)!.rows as OpenedRows)
+    // Several statements in one simple query answer with one result each; BEGIN alone, with one.
+    const answered = (await client.query(['begin', ...opening].join('; '))) as unknown as
+      pg.QueryResult | pg.QueryResult[]
+    const opened = Array.isArray(answered) && opening.length > 0 ? (answered.at(-1)!.rows as OpenedRows) : []
+    const result = await work(tx as unknown as Tx, opened)
     await client.query('commit')
     return result
   } catch (error) {

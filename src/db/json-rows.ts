@@ -50,6 +50,7 @@ function columnText(table: PgTable, given: readonly (readonly [string, Column])[
  * default must be given by every row or by none.
  */
 export function insertRowsAsJson<T extends PgTable>(table: T, rows: readonly InferInsertModel<T>[]): SQL {
+  if (rows.length === 0) throw new Error('an INSERT needs at least one row')
   const given = columnsOf(table).filter(([key]) =>
     rows.some((row) => (row as Record<string, unknown>)[key] !== undefined),
   )

@@ -138,19 +138,19 @@ export function scopeSettings(scope: Scope): { all: 'on' | 'off'; wards: string;
  * or write of personal data, and its audit event, goes through here (or through a database function
  * that takes `scopeSettings` and does the same within its one statement, such as cps_read_child).
  * `alsoFirst`, a statement of literals, runs right after the scope in the same round trip; `work` gets its
- * rows (none without it).
+ * rows (undefined without it).
  */
 export async function inScope<T>(
   db: Db,
   scope: Scope,
-  work: (tx: Tx, opened: OpenedRows) => Promise<T>,
+  work: (tx: Tx, opened: OpenedRows | undefined) => Promise<T>,
   alsoFirst?: string,
 ): Promise<T> {
   const settings = scopeSettings(scope)
   const setScope = `select set_config('cps.scope_all', ${quoteLiteral(settings.all)}, true),
             set_config('cps.scope_wards', ${quoteLiteral(settings.wards)}, true),
             set_config('cps.scope_groups', ${quoteLiteral(settings.groups)}, true)`
-  if (!alsoFirst) return transactionOpenedWith(db, [setScope], (tx) => work(tx, []))
+  if (!alsoFirst) return transactionOpenedWith(db, [setScope], (tx) => work(tx, undefined))
   return transactionOpenedWith(db, [setScope, alsoFirst], work)
 }
 

@@ -21,8 +21,8 @@ export interface Work {
   auditCall(entry: AuditEntry): SQL
   /** The administrative units, effective-dated, as the caller's scope resolves them. */
   unitTree(): Promise<UnitNode[]>
-  /** The rows of the statement the work was opened with (`ScopedOptions.openWith`); empty without one. */
-  readonly opened: OpenedRows
+  /** The rows of the statement the work was opened with (`ScopedOptions.openWith`); undefined without one. */
+  readonly opened: OpenedRows | undefined
 }
 
 /** A problem to answer once the work's transaction has committed (with the audit of, say, a read that found nothing). */
@@ -42,6 +42,12 @@ export interface ScopedOptions {
    * carries its BEGIN and the scope (see `inScope`): a busy write path's first read.
    */
   openWith?: (scope: Scope) => string | undefined
+}
+
+/** The rows of the statement `work` was opened with, which `opening` names (for the error when it was not). */
+export function openedRows(work: Work, opening: string): OpenedRows {
+  if (!work.opened) throw new Error(`this work must be opened with ${opening}`)
+  return work.opened
 }
 
 /**

@@ -53,6 +53,10 @@ t.test('a transaction opened with a statement', async (t) => {
     t.same(opened, [{ probe: 'first', two: 2 }], 'the second statement ran after the first, in the same transaction')
   })
 
+  await t.test('opens with BEGIN alone when given nothing else', async (t) => {
+    t.same(await transactionOpenedWith(database.db, [], async (_tx, rows) => rows), [])
+  })
+
   await t.test('rolls back the statement and the work together when the work fails', async (t) => {
     const day = '2032-02-02'
     const written = () =>
@@ -111,7 +115,7 @@ t.test('work under a scope gets the rows of its own first statement, and none wi
   const database = await openTestDatabase(t)
   const scope = { all: false, wards: ['00301-2025', "o'quoted"], groups: [] }
   const withNone = await inScope(database.db, scope, async (_tx, opened) => opened)
-  t.same(withNone, [], 'not the rows of the scope settings')
+  t.equal(withNone, undefined, 'not the rows of the scope settings')
   const withOne = await inScope(
     database.db,
     scope,

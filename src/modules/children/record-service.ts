@@ -13,7 +13,7 @@ import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/problem.js'
 import type { Scope } from '../../platform/scope.js'
-import { refuse, scoped, type Work } from '../../platform/work.js'
+import { openedRows, refuse, scoped, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getHouseholdRow } from '../households/repository.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope, type Placement } from '../units/tree.js'
@@ -181,11 +181,16 @@ function childEvent(
   }
 }
 
+/** The earliest birth date the search runs for: earlier ones are refused as no child's, and some no date PostgreSQL can hold. */
+const earliestSearchedBirthDate = '1900-01-01'
+
 function duplicateCandidate(body: CreateChildInput): DuplicateCandidate {
+  const { dateOfBirth } = normaliseBirth(body)
   return {
     nameFolded: foldName(body.fullName),
-    dateOfBirth: normaliseBirth(body).dateOfBirth,
-    householdId: body.householdId ?? null,
+    // The search opens the transaction, before the record's rules answer with their 422.
+    dateOfBirth: dateOfBirth && dateOfBirth >= earliestSearchedBirthDate ? dateOfBirth : null,
+    householdId: body.householdId?.toLowerCase() ?? null,
   }
 }
 
@@ -212,7 +217,10 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     const existingId = await childIdWithPersonalId(work.tx, work.scope, body.personalId)
     if (existingId) throw personalIdTaken(existingId)
   }
-  const possibleDuplicates = possibleDuplicatesFrom(work.opened, duplicateCandidate(body))
+  const candidate = duplicateCandidate(body)
+  const possibleDuplicates = candidate.dateOfBirth
+    ? possibleDuplicatesFrom(openedRows(work, 'registrationOpening'), candidate)
+    : []
   const tree = await work.unitTree()
   const unit = tree.find((u) => u.code === body.address.wardCode)
   const values = {
@@ -221,7 +229,8 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     wardCode: body.address.wardCode,
     residentialGroupCode: body.address.residentialGroupCode ?? null,
     streetAddress: body.address.streetAddress ?? null,
-    householdId: body.householdId ?? null,
+    // As PostgreSQL stores a uuid: the revision and the event are written from these values.
+    householdId: body.householdId?.toLowerCase() ?? null,
     relationshipToHead: body.relationshipToHead ?? null,
     fullName: body.fullName.trim(),
     ...birth,

@@ -326,13 +326,15 @@ export function rulesLockAndNamedChildren(scope: Scope, childIds: readonly strin
                      and c.deleted_at is null) as named`
 }
 
-/** What `rulesLockAndNamedChildren` answered: the rules its stamp names, and the children by id. */
+/**
+ * What `rulesLockAndNamedChildren` answered (its one row): the rules its stamp names, and the children by id
+ * (in lower case, as PostgreSQL writes a uuid).
+ */
 export async function rulesAndNamedChildren(
   tx: Executor,
   opened: OpenedRows,
 ): Promise<{ rules: DeadlineRules; named: Map<string, NamedChild> }> {
-  const [row] = opened as { stamp: string; named: NamedChild[] }[]
-  if (!row) throw new Error('the transaction was not opened with rulesLockAndNamedChildren')
+  const row = opened[0] as { stamp: string; named: NamedChild[] }
   return {
     rules: await rulesUnder(tx, row.stamp, true),
     named: new Map(row.named.map((child) => [child.id, child])),

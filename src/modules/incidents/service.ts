@@ -9,7 +9,7 @@ import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { conflict, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import type { Scope } from '../../platform/scope.js'
-import { refuse, type Work } from '../../platform/work.js'
+import { openedRows, refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { ageInYears, effectiveDateOfBirth } from '../children/rules.js'
 import { addressProblems, placementFor, provinceOfUnit, unitFilterScope } from '../units/tree.js'
@@ -97,7 +97,8 @@ function linkChildren(entries: readonly ChildEntry[], named: ReadonlyMap<string,
   const problems: FieldError[] = []
   for (const [index, entry] of entries.entries()) {
     if ('childId' in entry) {
-      const child = named.get(entry.childId)
+      // A uuid is valid in capitals too; PostgreSQL answers it in lower case.
+      const child = named.get(entry.childId.toLowerCase())
       if (!child) {
         problems.push({
           location: 'body',
@@ -140,7 +141,7 @@ export async function recordIncident(
 ): Promise<PresentedIncident> {
   const { now, principal } = work
   assertSensitiveAllowed(principal, body, Boolean)
-  const { rules, named } = await rulesAndNamedChildren(work.tx, work.opened)
+  const { rules, named } = await rulesAndNamedChildren(work.tx, openedRows(work, 'incidentOpening'))
   const occurredAt = new Date(body.occurredAt)
   const detectedAt = new Date(body.detectedAt)
   const phoneReportedAt = body.phoneReportedAt ? new Date(body.phoneReportedAt) : null

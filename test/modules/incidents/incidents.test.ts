@@ -63,6 +63,37 @@ t.test('incidents and the 24-hour written report', async (t) => {
     t.equal(forged.statusCode, 400, 'a client cannot send the deadline')
   })
 
+  t.test('the children an incident names: found by id in any case, and only in the caller’s units', async (t) => {
+    const today = { occurredAt: '2024-06-10T08:00:00+07:00', detectedAt: '2024-06-10T08:30:00+07:00' }
+    const named = (children: unknown[], account = officer) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/incidents',
+        headers: account.headers,
+        payload: { ...incidentReport({ id: child.id, wardCode: wardA }, today), children },
+      })
+    const capitals = await named([{ childId: child.id.toUpperCase() }])
+    t.equal(capitals.statusCode, 201, 'a uuid in capitals is the same child')
+    t.equal(capitals.json().children[0].childId, child.id)
+    const twice = await named([{ childId: child.id }, { childId: child.id.toUpperCase() }])
+    t.equal(twice.statusCode, 201)
+    t.equal(twice.json().children.length, 2, 'each entry is linked')
+    const unregisteredOnly = await named([{ unregistered: { fullName: 'Trẻ chưa rõ tên', estimatedAgeYears: 9 } }])
+    t.equal(unregisteredOnly.statusCode, 201, 'no registry child to read')
+    const elsewhere = await app.inject({
+      method: 'POST',
+      url: '/v1/incidents',
+      headers: officerB.headers,
+      payload: { ...incidentReport({ id: child.id, wardCode: wardB }, today), children: [{ childId: child.id }] },
+    })
+    t.equal(elsewhere.statusCode, 422)
+    t.match(
+      elsewhere.json().errors,
+      [{ pointer: '/children/0/childId', code: 'unknown_child' }],
+      'another ward’s child',
+    )
+  })
+
   t.test('time integrity', async (t) => {
     const cases: [string, Record<string, unknown>, string[]][] = [
       [
