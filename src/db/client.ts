@@ -7,7 +7,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { sql, type SQL } from 'drizzle-orm'
 import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { lockDataDirectory } from './embedded-lock.js'
 import { sqlState } from './errors.js'
@@ -90,8 +90,9 @@ export type OpenedRows = readonly Record<string, unknown>[]
  * only, quoted with `quoteLiteral`), travel with its BEGIN; `work` gets the rows the last one answered. On a
  * server connection they go as one message, one round trip where drizzle's transaction takes one for BEGIN
  * and one for each statement: every request's transaction opens with the caller's scope, and on a two-core
- * machine a round trip costs more than the statement it carries. Within a transaction already open, or on
- * the embedded database (no round trips), it is a transaction, or a savepoint, running `opening` first.
+ * machine a round trip costs more than the statement it carries. Within a transaction already open, on the
+ * embedded database (no round trips), or where `transaction` was replaced, it is that transaction (or a
+ * savepoint) running `opening` first.
  */
 export async function transactionOpenedWith<T>(
   db: Executor,
@@ -100,7 +101,9 @@ export async function transactionOpenedWith<T>(
 ): Promise<T> {
   const session = (db as unknown as { session: unknown }).session
   const internals = session as { client: unknown; dialect: DrizzleDialect; options: object }
-  if (!(session instanceof NodePgSession) || !(internals.client instanceof pg.Pool)) {
+  // A database whose `transaction` was replaced (a test's fault injection) is given its own transaction.
+  const ownTransaction = (db as { transaction: unknown }).transaction !== PgDatabase.prototype.transaction
+  if (ownTransaction || !(session instanceof NodePgSession) || !(internals.client instanceof pg.Pool)) {
     return db.transaction(async (tx) => {
       let opened: OpenedRows = []
       for (const statement of opening) opened = await queryRows(tx, sql.raw(statement))
