@@ -29,7 +29,7 @@ import { benchDataset } from './support/dataset.js'
 import { Random } from './support/random.js'
 import { formatMs, parseOptions, summarise, table } from './support/stats.js'
 
-type QueryKind = 'as registered' | 'no diacritics' | 'typo' | 'partial'
+type QueryKind = 'as registered' | 'no diacritics' | 'typo' | 'partial' | 'commonest'
 
 interface SearchQuery {
   kind: QueryKind
@@ -41,6 +41,8 @@ const kinds: readonly (readonly [QueryKind, number])[] = [
   ['no diacritics', 0.3],
   ['typo', 0.2],
   ['partial', 0.15],
+  // Not drawn at random: the district's commonest given name alone and its commonest family and given name.
+  ['commonest', 0],
 ]
 
 /** Keys next to each other on a QWERTY keyboard, for realistic slips. */
@@ -118,6 +120,20 @@ function searchQueries(names: readonly string[], count: number, seed: number): S
     .map(({ query }) => query)
 }
 
+/**
+ * The heaviest partial names an officer types: the commonest given name alone ("Anh"), and the commonest
+ * family name with the commonest given name ("Nguyễn Anh"), as registered (with diacritics).
+ */
+async function commonestNames(owner: pg.Client): Promise<string[]> {
+  const { rows } = await owner.query<{ given: string; family_and_given: string }>(
+    `with named as (select regexp_split_to_array(full_name, ' ') as words from children where deleted_at is null),
+          commonest as (select words[array_length(words, 1)] as given from named group by 1 order by count(*) desc limit 1),
+          family as (select words[1] as family from named group by 1 order by count(*) desc limit 1)
+     select commonest.given, family.family || ' ' || commonest.given as family_and_given from commonest, family`,
+  )
+  return rows.flatMap((row) => [row.given, row.family_and_given])
+}
+
 interface Measured {
   label: string
   latencies: number[]
@@ -187,11 +203,14 @@ async function main(): Promise<void> {
     'select full_name from children where ward_code = $1 and deleted_at is null order by id limit $2',
     [ward.ward_code, queryCount],
   )
-  const queries = searchQueries(
-    sampled.map((r) => r.full_name),
-    queryCount,
-    seed,
-  )
+  const queries = [
+    ...searchQueries(
+      sampled.map((r) => r.full_name),
+      queryCount,
+      seed,
+    ),
+    ...(await commonestNames(owner)).map((text) => ({ kind: 'commonest' as const, text })),
+  ]
   const { rows: version } = await owner.query<{ v: string }>(`select current_setting('server_version') as v`)
 
   const configResult = loadConfig({

@@ -25,13 +25,12 @@ import { isBhytValidOn, sensitiveGroupCodes, type ChildStatus } from './rules.js
 import {
   nearestSyllables,
   searchTerms,
+  type SearchTerms,
   searchTiers,
   tiersToRun,
   type Correction,
   type SearchTier,
 } from './search-rules.js'
-
-type SearchTerms = ReturnType<typeof searchTerms>
 
 export type ChildRow = typeof children.$inferSelect
 export type CircumstanceRow = typeof childCircumstances.$inferSelect
@@ -169,20 +168,38 @@ async function correctionsFor(
  */
 const exactName = sql`${children.nameFolded} collate "C"`
 
+/** The tiers whose page is read in order from the exact-name index (0028) or the given-name index (0032). */
+const tiersInIndexOrder: ReadonlySet<SearchTier> = new Set(['exact', 'family_and_given', 'given_name'])
+
 /** What a tier asks of a name, from the query's syllables and their corrections. */
 function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, corrections: readonly Correction[]): SQL {
   const has = (syllables: readonly string[]) => sql`${children.nameSyllables} @> ${textArray(syllables)}`
   const hasOneOf = (syllables: readonly string[]) => sql`${children.nameSyllables} && ${textArray(syllables)}`
   const all = has(terms.syllables)
   const given = sql`${children.nameSyllables}[cardinality(${children.nameSyllables})] = ${terms.givenName}`
+  // A prefix in the "C" collation, which the given-name index (migration 0032) reads as a range of names.
+  const beginsWith = (syllable: string) => sql`${exactName} like ${`${syllable.replace(/[\\%_]/g, '\\$&')} %`}`
   switch (tier) {
     case 'exact':
       // Byte equality, in the collation of the exact-name index (migration 0028), which reads the page in
       // the order it is answered in; the trigram index, which would also serve '=' (slowly, rechecking
-      // thousands of rows of a common name), is not in that collation.
-      return sql`${all} and ${exactName} = ${q}`
-    case 'given_name':
-      return sql`${all} and ${given} and ${children.nameFolded} <> ${q}`
+      // thousands of rows of a common name), is not in that collation. The syllables are not asked as well:
+      // the name holds them, and the syllables' index would only add reading their long lists.
+      return sql`${exactName} = ${q}`
+    case 'family_and_given': {
+      const { familyName } = terms
+      if (familyName === undefined) return sql`false`
+      const others = terms.syllables.filter((syllable) => syllable !== terms.givenName && syllable !== familyName)
+      return sql`${given} and ${beginsWith(familyName)}${others.length > 0 ? sql` and ${has(others)}` : sql``} and ${exactName} <> ${q}`
+    }
+    case 'given_name': {
+      // Neither the given name nor the family name is asked of the syllables' index as well: the planner
+      // takes conditions for independent and, for a common given name in one ward, would expect a few
+      // hundred children of thousands.
+      const others = terms.syllables.filter((syllable) => syllable !== terms.givenName)
+      const notFamilyFirst = terms.familyName === undefined ? sql`` : sql` and not ${beginsWith(terms.familyName)}`
+      return sql`${given}${others.length > 0 ? sql` and ${has(others)}` : sql``}${notFamilyFirst} and ${exactName} <> ${q}`
+    }
     case 'all_syllables':
       return sql`${all} and not (${given}) and ${children.nameFolded} <> ${q}`
     case 'corrected': {
@@ -270,6 +287,9 @@ export async function listChildren(
     }))
   }
   // Through children_in_scope (migration 0026), as the one place the name indexes can serve a scoped read.
+  // The page is chosen first and only its children are then described: asked of every candidate, the
+  // planner (expecting tens of thousands for a common name) would read every risk and every insurance card
+  // of the registry once into a hash instead of looking up fifty children's.
   const tierPage = async (where: SQL[], orderBy: SQL[], limit: number, key: SQL) => {
     const rows = await queryRows<{
       child: Record<string, unknown>
@@ -281,10 +301,11 @@ export async function listChildren(
       db,
       sql`select row_to_json(children) as child, ${groupCodes} as group_codes, ${atRisk} as at_risk,
                  ${hasValidHealthInsurance} as has_valid_health_insurance, ${key}::text as key
-          from children_in_scope as children
-          where ${and(...conditions, ...where)}
-          order by ${sql.join(orderBy, sql`, `)}
-          limit ${limit}`,
+          from (select * from children_in_scope as children
+                where ${and(...conditions, ...where)}
+                order by ${sql.join(orderBy, sql`, `)}
+                limit ${limit}) as children
+          order by ${sql.join(orderBy, sql`, `)}`,
     )
     return rows.map((row) => ({
       ...rowFromJson(children, row.child),
@@ -302,6 +323,7 @@ export async function listChildren(
   for (const tier of tiersToRun(from, unknownCorrections)) {
     // Merely similar names are offered only when nothing closer exists: from the first page, or its own cursor.
     if (tier === 'similar' && (found.length > 0 || (cursorTier !== undefined && from !== 'similar'))) break
+    if (tier === 'family_and_given' && terms.familyName === undefined) continue
     let corrections = unknownCorrections
     if (tier === 'corrected' && corrections.length === 0) {
       // Every syllable in use: corrections are offered, as similar names are, only when nothing matched as typed.
@@ -320,10 +342,11 @@ export async function listChildren(
         : []
       rows = await tierPage([condition, ...after], [distance, asc(children.id)], remaining, distance)
     } else {
-      // The exact tier in the exact-name index's own order (every name in it is the same: by id, as byName).
-      const name = tier === 'exact' ? exactName : sql`${children.nameFolded}`
+      // The tiers that name read straight from an index do so in its order, the "C" collation's (the exact
+      // tier's names are all the same: by id, as byName).
+      const name = tiersInIndexOrder.has(tier) ? exactName : sql`${children.nameFolded}`
       const after = resumes ? [sql`(${name}, ${children.id}) > (${String(cursorKey)}, ${String(cursorId)}::uuid)`] : []
-      const order = tier === 'exact' ? [exactName, asc(children.id)] : byName
+      const order = tiersInIndexOrder.has(tier) ? [name, asc(children.id)] : byName
       rows = await tierPage([condition, ...after], order, remaining, sql`${children.nameFolded}`)
     }
     found.push(...rows.map(({ key, ...row }) => ({ ...row, match: { tier, key } })))

@@ -218,6 +218,7 @@ const ChildSummarySchema = Type.Object(
       Type.Enum([...searchTiers], {
         description:
           'in a name search, how the name matched, in the order results come: `exact` (as typed, diacritics aside), ' +
+          '`family_and_given` (the first syllable typed as family name, the last as given name, every other one held), ' +
           '`given_name` (every syllable typed, the last as given name), `all_syllables` (every syllable, in another place), ' +
           '`corrected` (after correcting a mistyped or unfinished syllable to syllables in use), `similar` (only when none of these found anyone)',
       }),

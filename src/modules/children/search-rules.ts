@@ -1,22 +1,35 @@
 /**
  * Name search as an officer expects it (pure): a Vietnamese name is a short sequence of syllables, typed
  * with or without diacritics, whole or in part (a given name, a family and a given name), sometimes with
- * a slip. Results come in tiers, each ordered by name: the name exactly as typed; names holding every
- * syllable typed with the last one as given name; names holding every syllable elsewhere; names holding
+ * a slip. Results come in tiers, each ordered by name: the name exactly as typed; names that begin with
+ * the first syllable typed as family name and end with the last as given name, holding every other syllable
+ * typed ("Nguyễn An" finds Nguyễn Văn An); the other names holding every syllable typed with the last one as
+ * given name; names holding every syllable elsewhere; names holding
  * every syllable once each mistyped one is corrected to its nearest syllables in use; and, only when none
  * of these finds anyone, names merely similar (trigram distance). The repository runs one query per tier.
  */
 
-export const searchTiers = ['exact', 'given_name', 'all_syllables', 'corrected', 'similar'] as const
+export const searchTiers = ['exact', 'family_and_given', 'given_name', 'all_syllables', 'corrected', 'similar'] as const
 export type SearchTier = (typeof searchTiers)[number]
 
 /** A name has a handful of syllables; a query of more is cut here, so that no search corrects dozens. */
 const mostSyllables = 8
 
-/** The syllables of a folded query (each once, in the order typed, at most 8) and the last typed, the given name. */
-export function searchTerms(folded: string): { syllables: string[]; givenName: string } {
+export interface SearchTerms {
+  /** Each syllable once, in the order typed, at most 8. */
+  syllables: string[]
+  /** The last syllable typed. */
+  givenName: string
+  /** The first syllable typed, when another was typed after it. */
+  familyName?: string
+}
+
+/** The syllables of a folded query, its given name and, of two syllables or more, its family name. */
+export function searchTerms(folded: string): SearchTerms {
   const typed = folded.split(' ').filter((syllable) => syllable !== '')
-  return { syllables: [...new Set(typed)].slice(0, mostSyllables), givenName: typed.at(-1) ?? '' }
+  const syllables = [...new Set(typed)].slice(0, mostSyllables)
+  const givenName = typed.at(-1) ?? ''
+  return syllables.length > 1 ? { syllables, givenName, familyName: typed[0]! } : { syllables, givenName }
 }
 
 /**

@@ -124,6 +124,11 @@ export const children = pgTable(
     index('children_name_trgm_idx').using('gist', sql`${t.nameFolded} gist_trgm_ops`),
     index('children_name_syllables_idx').using('gin', t.nameSyllables),
     index('children_name_idx').on(sql`${t.nameFolded} collate "C"`, t.id),
+    index('children_given_name_idx').on(
+      sql`(${t.nameSyllables}[cardinality(${t.nameSyllables})])`,
+      sql`${t.nameFolded} collate "C"`,
+      t.id,
+    ),
     uniqueIndex('children_personal_id_key')
       .on(t.personalId)
       .where(sql`${t.deletedAt} is null`),
