@@ -1,5 +1,4 @@
 import { PassThrough, Readable } from 'node:stream'
-import ExcelJS from 'exceljs'
 
 /**
  * A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab/CR) is prefixed with a
@@ -35,6 +34,12 @@ export function csvStream(headers: readonly string[], rows: AsyncIterable<readon
   )
 }
 
+/**
+ * exceljs, loaded when a workbook is first written: it takes most of a second to load, which every start of
+ * the service and every process that never writes a workbook would otherwise pay.
+ */
+export const loadExcelJs = () => import('exceljs')
+
 /** XLSX written row by row to a stream, so memory stays flat however many rows there are. */
 export function xlsxStream(
   sheetName: string,
@@ -42,10 +47,15 @@ export function xlsxStream(
   rows: AsyncIterable<readonly CellValue[]>,
 ): Readable {
   const output = new PassThrough()
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false })
-  const sheet = workbook.addWorksheet(sheetName)
   void (async () => {
     try {
+      const { default: ExcelJS } = await loadExcelJs()
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+        stream: output,
+        useStyles: true,
+        useSharedStrings: false,
+      })
+      const sheet = workbook.addWorksheet(sheetName)
       const header = sheet.addRow([...headers])
       header.font = { bold: true }
       header.commit()

@@ -2,9 +2,9 @@
  * The indicator table as officers file it: one row per unit figure and breakdown cell, the same rows in
  * XLSX (titled, ready to print and sign), CSV and JSON.
  */
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import type { FastifyReply } from 'fastify'
-import { contentTypes, csvStream, neutraliseFormula, type CellValue } from '../../platform/export.js'
+import { contentTypes, csvStream, loadExcelJs, neutraliseFormula, type CellValue } from '../../platform/export.js'
 import { localDateOf } from '../calendar/rules.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorKind, Target } from './rules.js'
@@ -180,7 +180,8 @@ const thin: Partial<ExcelJS.Borders> = {
 
 /** One A4 landscape sheet: letterhead, title, narrative, the table, and the signature block. */
 async function printableWorkbook(document: PrintableDocument): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook()
+  const { default: excel } = await loadExcelJs()
+  const workbook = new excel.Workbook()
   workbook.creator = 'Hệ thống thông tin bảo vệ trẻ em'
   const sheet = workbook.addWorksheet('Báo cáo', {
     pageSetup: {
