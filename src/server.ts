@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.js'
 import { sealStoredSecrets } from './db/secrets.js'
 import { seedReferenceData } from './db/seed.js'
 import { AccountRejected, ensureBootstrapAdmin } from './modules/users/bootstrap.js'
+import { loadExcelJs } from './platform/export.js'
 import { createLogger } from './platform/logging.js'
 import { resolveSecretsKey } from './platform/sealing.js'
 
@@ -87,6 +88,9 @@ async function start() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
   process.once('SIGINT', () => void shutdown('SIGINT'))
 
+  // Loaded before the service listens rather than in the middle of the first export, where its second of
+  // loading would hold every other request (and could trip the event-loop limit into 503s).
+  await loadExcelJs()
   await app.listen({ host: config.host, port: config.port })
 }
 

@@ -23,7 +23,7 @@ function coverageFloors() {
 }
 
 // Test files are TypeScript, loaded through tap's ts-node plugin. tsconfig.tap.json has ts-node transpile with
-// swc: loading the application's modules takes each test file about 4 s instead of 8 (94 files, twice in CI),
+// swc: loading the application's modules takes each test file about 4 s instead of 8 (91 files, twice in CI),
 // with the same coverage mapping. Its target is ES2022 because ts-node does not pass ES2023 on to swc. tap
 // finds tsconfig.tap.json itself only when it knows its working directory, so the project is named here.
 const testEnvironment = {

@@ -126,7 +126,12 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
     for (const side of ['numerator', 'denominator'] as const) {
       if (indicator.values.every((figure) => figure[side] === null)) continue
       const { names, published, values, relations } = sideSystem(indicator, actual, side)
-      const bounds = await highsBounds(published, relations)
+      // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
+      const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
+      for (const relation of relations)
+        if (relation.sum !== '>=' && published[relation.total] === null && values[relation.total]! !== 0)
+          for (const part of relation.parts) wanted.add(part)
+      const bounds = await highsBounds(published, relations, wanted)
       values.forEach((value, cell) => {
         if (value < 1 || value > 4) return
         const where = `${indicator.code} ${side} ${names[cell]} (${value})`
@@ -184,7 +189,10 @@ async function complementDisclosures(
   ]
   for (let cell = 0; cell < cells; cell++)
     relations.push(relationAmong(values, cell + offset, [cell, cell + 2 * offset]))
-  const bounds = await highsBounds(published, relations)
+  const restsOfOneToFour = new Set(
+    values.flatMap((value, cell) => (cell >= 2 * offset && value >= 1 && value <= 4 ? [cell] : [])),
+  )
+  const bounds = await highsBounds(published, relations, restsOfOneToFour)
   const found: string[] = []
   for (let cell = 0; cell < cells; cell++) {
     const rest = values[cell + 2 * offset]!

@@ -62,15 +62,19 @@ function program(cells: PublishedCells, relations: readonly Relation[], objectiv
   ].join('\n')
 }
 
-/** For each withheld cell, the whole-number interval HiGHS pins it to (high Infinity when unbounded). */
+/**
+ * For each withheld cell (or each of `wanted`, when given: two programs are solved per cell, and an audit
+ * asks about few of them), the whole-number interval HiGHS pins it to (high Infinity when unbounded).
+ */
 export async function highsBounds(
   cells: PublishedCells,
   relations: readonly Relation[],
+  wanted?: ReadonlySet<number>,
 ): Promise<Map<number, { low: number; high: number }>> {
   const solverInstance = await highs()
   const bounds = new Map<number, { low: number; high: number }>()
   for (let cell = 0; cell < cells.length; cell++) {
-    if (cells[cell] !== null) continue
+    if (cells[cell] !== null || (wanted !== undefined && !wanted.has(cell))) continue
     const solve = (sense: 'Maximize' | 'Minimize') => {
       // Without presolve: HiGHS's presolve reports some unbounded programs as infeasible.
       const result = solverInstance.solve(program(cells, relations, `${sense}\n obj: c${cell}`), { presolve: 'off' })

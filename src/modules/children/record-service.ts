@@ -39,7 +39,7 @@ import {
   type ChildRow,
 } from './repository.js'
 import { foldName, normaliseBirth, personalIdWarnings, type RegistryWarning } from './rules.js'
-import { searchCursorFits, searchTiers } from './search-rules.js'
+import { searchCursorFits } from './search-rules.js'
 import type { CreateChildBody, ListChildrenQuery, UpdateChildBody } from './schemas.js'
 import {
   assertSensitiveWriteAllowed,
@@ -319,14 +319,14 @@ export async function childPage(work: Work, query: Static<typeof ListChildrenQue
     unitScope: unitFilterScope(await work.unitTree(), unit),
     sharingConsentOn: sharingConsentDay(work),
   }
-  const after = decodeCursor(cursor, folded ? ['integer', 'text', 'uuid'] : ['text', 'uuid'])
-  if (folded && after && !searchCursorFits(Number(after[0]), String(after[1])))
+  const after = decodeCursor(cursor, folded ? ['text', 'text', 'uuid'] : ['text', 'uuid'])
+  if (folded && after && !searchCursorFits(String(after[0]), String(after[1])))
     throw badRequest('invalid_cursor', 'The cursor is not one this service issued for this list.', [
       { location: 'querystring', pointer: '/cursor', message: 'is not a valid cursor', code: 'invalid_cursor' },
     ])
   const rows = await listChildren(work.tx, work.scope, filter, { sensitive, after, limit: limit + 1 })
   const page = toPage(rows, limit, (row) =>
-    row.match ? [searchTiers.indexOf(row.match.tier), row.match.key, row.id] : [row.nameFolded ?? '', row.id],
+    row.match ? [row.match.tier, row.match.key, row.id] : [row.nameFolded ?? '', row.id],
   )
   await work.audit({
     action: folded ? 'child.search' : 'child.list',

@@ -25,8 +25,8 @@ import { isBhytValidOn, sensitiveGroupCodes, type ChildStatus } from './rules.js
 import {
   nearestSyllables,
   searchTerms,
+  searchTierNamed,
   type SearchTerms,
-  searchTiers,
   tiersToRun,
   type Correction,
   type SearchTier,
@@ -193,12 +193,16 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
       return sql`${given} and ${beginsWith(familyName)}${others.length > 0 ? sql` and ${has(others)}` : sql``} and ${exactName} <> ${q}`
     }
     case 'given_name': {
-      // Neither the given name nor the family name is asked of the syllables' index as well: the planner
-      // takes conditions for independent and, for a common given name in one ward, would expect a few
-      // hundred children of thousands.
-      const others = terms.syllables.filter((syllable) => syllable !== terms.givenName)
-      const notFamilyFirst = terms.familyName === undefined ? sql`` : sql` and not ${beginsWith(terms.familyName)}`
-      return sql`${given}${others.length > 0 ? sql` and ${has(others)}` : sql``}${notFamilyFirst} and ${exactName} <> ${q}`
+      // A given name alone: read in order from the given-name index, and not asked of the syllables'
+      // index as well (taking the two for independent, the planner would expect a few hundred of a common
+      // given name's thousands in one ward).
+      if (terms.familyName === undefined) return sql`${given} and ${exactName} <> ${q}`
+      // With a family name, what is left once the family-and-given tier has taken the names beginning with
+      // it (the family name in the middle) is rare: walking the given name's thousands in order to find a
+      // few would read them all. The syllables' index bounds the read instead; the given name is written
+      // so that the given-name index does not serve it (array_upper is cardinality for these arrays).
+      const givenUnindexed = sql`${children.nameSyllables}[array_upper(${children.nameSyllables}, 1)] = ${terms.givenName}`
+      return sql`${all} and ${givenUnindexed} and not ${beginsWith(terms.familyName)} and ${exactName} <> ${q}`
     }
     case 'all_syllables':
       return sql`${all} and not (${given}) and ${children.nameFolded} <> ${q}`
@@ -317,7 +321,7 @@ export async function listChildren(
   }
 
   const [cursorTier, cursorKey, cursorId] = options.after ?? []
-  const from = cursorTier === undefined ? 'exact' : searchTiers[Number(cursorTier)]
+  const from = cursorTier === undefined ? 'exact' : searchTierNamed(cursorTier)
   if (from === undefined) return []
   const found: ChildSummaryRow[] = []
   for (const tier of tiersToRun(from, unknownCorrections)) {

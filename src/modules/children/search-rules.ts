@@ -20,7 +20,7 @@ export interface SearchTerms {
   syllables: string[]
   /** The last syllable typed. */
   givenName: string
-  /** The first syllable typed, when another was typed after it. */
+  /** The first syllable typed, when a different one was typed after it. */
   familyName?: string
 }
 
@@ -111,10 +111,16 @@ export function tiersToRun(from: SearchTier, unknownCorrections: readonly Correc
   })
 }
 
+/** A tier named in a search cursor (by name, so that a tier added later cannot make an older cursor resume elsewhere). */
+export function searchTierNamed(name: string | number | undefined): SearchTier | undefined {
+  return searchTiers.find((tier) => tier === name)
+}
+
 /** Whether a search cursor's tier is one of the tiers, and its key one that tier issues (a distance for the similar). */
-export function searchCursorFits(tier: number, key: string): boolean {
-  if (!Number.isInteger(tier) || tier < 0 || tier >= searchTiers.length) return false
-  if (searchTiers[tier] !== 'similar') return true
+export function searchCursorFits(tier: string, key: string): boolean {
+  const named = searchTierNamed(tier)
+  if (named === undefined) return false
+  if (named !== 'similar') return true
   const distance = Number(key)
   return /^[0-9.e+-]+$/i.test(key) && Number.isFinite(distance) && distance >= 0 && distance <= 1
 }

@@ -93,16 +93,17 @@ t.test('the tiers a search runs', async (t) => {
 })
 
 t.test('a search cursor: a tier there is, and for the similar a distance', async (t) => {
-  const cases: [number, string, boolean][] = [
-    [0, 'nguyen van an', true],
-    [4, 'tran van an', true],
-    [5, '0.42857143', true],
-    [5, '1', true],
-    [5, 'abc', false],
-    [5, '1e99', false],
-    [5, '-0.5', false],
-    [6, 'x', false],
-    [-1, 'x', false],
+  const cases: [string, string, boolean][] = [
+    ['exact', 'nguyen van an', true],
+    ['all_syllables', 'tran van an', true],
+    ['similar', '0.42857143', true],
+    ['similar', '1', true],
+    ['similar', 'abc', false],
+    ['similar', '1e99', false],
+    ['similar', '-0.5', false],
+    ['nowhere', 'x', false],
+    ['4', 'x', false],
+    ['constructor', 'x', false],
   ]
   for (const [tier, key, expected] of cases) t.equal(searchCursorFits(tier, key), expected, `${tier} ${key}`)
 })

@@ -6,8 +6,9 @@ import { accountFor, otherWardToday, province, wardToday } from '../../support/a
 import { registerChild } from '../../support/registry.js'
 
 // Name search as officers use it: as registered, without diacritics, in part, out of order, with a slip
-// or unfinished; ranked exact, then every syllable with the last as given name, then every syllable
-// elsewhere, then corrected; paged across those tiers; only ever inside the caller's units.
+// or unfinished; ranked exact, then family and given name, then every syllable with the last as given
+// name, then every syllable elsewhere, then corrected; paged across those tiers; only ever inside the
+// caller's units.
 const ctx = await createTestApp(t, { now: '2026-12-04T03:00:00Z' })
 const { app } = ctx
 const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardToday] })
@@ -178,16 +179,25 @@ t.test('pages run across the tiers without a gap or a repeat', async (t) => {
     t.same(paged, whole, `${query}: ${whole.length} found, two at a time`)
   }
   const tampered = await app.inject({
-    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify([9, 'x', anFirst])).toString('base64url')}`,
+    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify(['nowhere', 'x', anFirst])).toString('base64url')}`,
     headers: officer.headers,
   })
-  t.equal(tampered.statusCode, 400, 'a cursor past the last tier')
+  t.equal(tampered.statusCode, 400, 'a cursor naming no tier')
   t.equal(tampered.json().code, 'invalid_cursor')
   const notADistance = await app.inject({
-    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify([5, 'abc', anFirst])).toString('base64url')}`,
+    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify(['similar', 'abc', anFirst])).toString('base64url')}`,
     headers: officer.headers,
   })
   t.same([notADistance.statusCode, notADistance.json().code], [400, 'invalid_cursor'], 'never a database error')
+  const byPosition = await app.inject({
+    url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify([2, 'nguyen van an', anFirst])).toString('base64url')}`,
+    headers: officer.headers,
+  })
+  t.same(
+    [byPosition.statusCode, byPosition.json().code],
+    [400, 'invalid_cursor'],
+    'a cursor naming its tier by position (as issued before the tiers were named) is refused, never resumed elsewhere',
+  )
   const foreign = await app.inject({
     url: `/v1/children?q=an&cursor=${Buffer.from(JSON.stringify(['x', anFirst])).toString('base64url')}`,
     headers: officer.headers,
