@@ -251,7 +251,7 @@ export interface ChildSummaryRow extends ChildRow {
 /**
  * One page of children, keyset-paginated on a stable key: by name, or for a name search (`q`) tier by tier
  * (searchTiers), each by name, the merely similar by trigram distance. A search cursor is
- * [tier index, key, id].
+ * [tier name, key, id].
  */
 export async function listChildren(
   db: Executor,
