@@ -136,6 +136,11 @@ export function quoteLiteral(value: string): string {
   return pg.escapeLiteral(value)
 }
 
+/** Text matched literally inside a LIKE pattern: its wildcards and the escape character escaped. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&')
+}
+
 /** The role requests run as; it owns nothing, so row-level security and the audit grants apply to it. */
 const appRole = 'cps_app'
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
-import { quoteLiteral, queryRows, transactionOpenedWith } from '../../src/db/client.js'
+import { likeLiteral, quoteLiteral, queryRows, transactionOpenedWith } from '../../src/db/client.js'
 import { inScope, scopeConditionText } from '../../src/platform/scope.js'
 import { onPostgres, openTestDatabase } from '../support/app.js'
 
@@ -123,4 +123,23 @@ t.test('work under a scope gets the rows of its own first statement, and none wi
     `select current_setting('cps.scope_wards') as wards, ${scopeConditionText(scope, { ward: "'o''quoted'", group: 'null' })} as covered`,
   )
   t.same(withOne, [{ wards: "00301-2025,o'quoted", covered: true }], 'after the scope is set, with its literals intact')
+})
+
+t.test('text inside a LIKE pattern matches only itself', async (t) => {
+  const database = await openTestDatabase(t)
+  const cases: [string, string, boolean][] = [
+    ['100%', '100% sure', true],
+    ['100%', '1000 sure', false],
+    ['a_b', 'a_b c', true],
+    ['a_b', 'axb c', false],
+    ['back\\slash', 'back\\slash and more', true],
+    ['back\\slash', 'backslash and more', false],
+  ]
+  for (const [typed, text, matches] of cases) {
+    const [row] = await queryRows<{ matches: boolean }>(
+      database.db,
+      sql`select ${text}::text like ${`${likeLiteral(typed)}%`} as matches`,
+    )
+    t.equal(row?.matches, matches, `${typed} against ${text}`)
+  }
 })

@@ -230,7 +230,7 @@ export async function registerChild(work: Work, body: CreateChildInput, backfill
     residentialGroupCode: body.address.residentialGroupCode ?? null,
     streetAddress: body.address.streetAddress ?? null,
     // As PostgreSQL stores a uuid: the revision and the event are written from these values.
-    householdId: body.householdId?.toLowerCase() ?? null,
+    householdId: candidate.householdId,
     relationshipToHead: body.relationshipToHead ?? null,
     fullName: body.fullName.trim(),
     ...birth,

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import { queryRows, quoteLiteral, type Db, type Executor, type OpenedRows } from '../../db/client.js'
+import { likeLiteral, queryRows, quoteLiteral, type Db, type Executor, type OpenedRows } from '../../db/client.js'
 import { insertRowsAsJson, rowFromJson } from '../../db/json-rows.js'
 import type { AuditActor } from '../../platform/audit.js'
 import type { CircumstanceGroupsData } from '../../reference/index.js'
@@ -144,7 +144,7 @@ async function correctionsFor(
   const shortest = Math.min(...targets.map((syllable) => syllable.length)) - 2
   const longest = Math.max(...targets.map((syllable) => syllable.length)) + 2
   // The last syllable may be one still being typed: the syllables it begins count among its corrections.
-  const begun = targets.includes(last) ? sql` or syllable like ${`${last.replace(/[\\%_]/g, '\\$&')}%`}` : sql``
+  const begun = targets.includes(last) ? sql` or syllable like ${`${likeLiteral(last)}%`}` : sql``
   const vocabulary = (
     await queryRows<{ syllable: string }>(
       db,
@@ -178,7 +178,7 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
   const all = has(terms.syllables)
   const given = sql`${children.nameSyllables}[cardinality(${children.nameSyllables})] = ${terms.givenName}`
   // A prefix in the "C" collation, which the given-name index (migration 0032) reads as a range of names.
-  const beginsWith = (syllable: string) => sql`${exactName} like ${`${syllable.replace(/[\\%_]/g, '\\$&')} %`}`
+  const beginsWith = (syllable: string) => sql`${exactName} like ${`${likeLiteral(syllable)} %`}`
   switch (tier) {
     case 'exact':
       // Byte equality, in the collation of the exact-name index (migration 0028), which reads the page in
@@ -188,6 +188,7 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
       return sql`${exactName} = ${q}`
     case 'family_and_given': {
       const { familyName } = terms
+      // Never run without a family name (tiersToRun); with none, no name is one.
       if (familyName === undefined) return sql`false`
       const others = terms.syllables.filter((syllable) => syllable !== terms.givenName && syllable !== familyName)
       return sql`${given} and ${beginsWith(familyName)}${others.length > 0 ? sql` and ${has(others)}` : sql``} and ${exactName} <> ${q}`
@@ -230,7 +231,7 @@ function tierCondition(tier: SearchTier, q: string, terms: SearchTerms, correcti
 
 /** The search's answer on a name short of the corrected and the merely similar (an export by name uses it). */
 function nameMatches(q: string, terms: SearchTerms, unknownCorrections: readonly Correction[]): SQL {
-  const tiers = tiersToRun('exact', unknownCorrections).filter(
+  const tiers = tiersToRun('exact', unknownCorrections, terms).filter(
     (tier) => tier !== 'similar' && (tier !== 'corrected' || unknownCorrections.length > 0),
   )
   if (tiers.length === 0) return sql`false`
@@ -324,10 +325,9 @@ export async function listChildren(
   const from = cursorTier === undefined ? 'exact' : searchTierNamed(cursorTier)
   if (from === undefined) return []
   const found: ChildSummaryRow[] = []
-  for (const tier of tiersToRun(from, unknownCorrections)) {
+  for (const tier of tiersToRun(from, unknownCorrections, terms)) {
     // Merely similar names are offered only when nothing closer exists: from the first page, or its own cursor.
     if (tier === 'similar' && (found.length > 0 || (cursorTier !== undefined && from !== 'similar'))) break
-    if (tier === 'family_and_given' && terms.familyName === undefined) continue
     let corrections = unknownCorrections
     if (tier === 'corrected' && corrections.length === 0) {
       // Every syllable in use: corrections are offered, as similar names are, only when nothing matched as typed.

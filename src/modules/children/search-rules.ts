@@ -100,11 +100,17 @@ export interface Correction {
  * and the corrected tier needs a correction for each such syllable. When every syllable is in use but no
  * name has them all (a slip can make another syllable in use: "anh" for "an"), the corrected tier lets each
  * syllable in turn stand for its neighbours; the repository runs it then only when nothing matched as typed.
+ * The family-and-given tier needs a family name: a query of two syllables or more.
  */
-export function tiersToRun(from: SearchTier, unknownCorrections: readonly Correction[]): SearchTier[] {
+export function tiersToRun(
+  from: SearchTier,
+  unknownCorrections: readonly Correction[],
+  terms: SearchTerms,
+): SearchTier[] {
   const unknown = unknownCorrections.length > 0
   const correctable = unknownCorrections.every((correction) => correction.nearest.length > 0)
   return searchTiers.slice(searchTiers.indexOf(from)).filter((tier) => {
+    if (tier === 'family_and_given' && terms.familyName === undefined) return false
     if (tier === 'corrected') return correctable
     if (tier === 'similar') return true
     return !unknown

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm'
-import type { Executor } from '../../db/client.js'
+import { likeLiteral, type Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { childInScope } from '../children/repository.js'
 import { consentGivenOn } from '../children/consent-repository.js'
@@ -40,7 +40,7 @@ export async function listHouseholds(
   if (filter.residentialGroup) conditions.push(eq(households.residentialGroupCode, filter.residentialGroup))
   if (filter.povertyStatus) conditions.push(eq(households.povertyStatus, filter.povertyStatus as 'poor'))
   if (filter.q) {
-    const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
+    const pattern = `%${likeLiteral(filter.q)}%`
     conditions.push(sql`(${households.headNameFolded} % ${filter.q} or ${households.headNameFolded} like ${pattern})`)
   }
   if (filter.after)

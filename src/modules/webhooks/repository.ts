@@ -1,6 +1,6 @@
 import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
-import { queryRows } from '../../db/client.js'
+import { likeLiteral, queryRows } from '../../db/client.js'
 import { appendAudit } from '../../platform/audit.js'
 import { jobs } from '../../platform/jobs-tables.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
@@ -37,7 +37,7 @@ export async function hasEventUnder(tx: Executor, prefix: string): Promise<boole
   const [row] = await tx
     .select({ id: events.id })
     .from(events)
-    .where(like(events.dedupeKey, `${prefix.replace(/[\\%_]/g, '\\$&')}%`))
+    .where(like(events.dedupeKey, `${likeLiteral(prefix)}%`))
     .limit(1)
   return row !== undefined
 }

@@ -76,20 +76,29 @@ t.test('the syllables in use a syllable typed may stand for', async (t) => {
 t.test('the tiers a search runs', async (t) => {
   const corrected: Correction[] = [{ typed: 'vna', known: false, nearest: ['van'] }]
   const hopeless: Correction[] = [{ typed: 'xyz', known: false, nearest: [] }]
-  const cases: [string, Parameters<typeof tiersToRun>[0], Correction[], string[]][] = [
+  const cases: [string, string, Parameters<typeof tiersToRun>[0], Correction[], string[]][] = [
     [
       'every syllable in use',
+      'nguyen van an',
       'exact',
       [],
       ['exact', 'family_and_given', 'given_name', 'all_syllables', 'corrected', 'similar'],
     ],
-    ['resuming in a tier', 'all_syllables', [], ['all_syllables', 'corrected', 'similar']],
-    ['a syllable corrected', 'exact', corrected, ['corrected', 'similar']],
-    ['a syllable nothing is near', 'exact', hopeless, ['similar']],
-    ['two, one beyond correction', 'exact', [...corrected, ...hopeless], ['similar']],
-    ['resuming among the similar', 'similar', corrected, ['similar']],
+    [
+      'a given name alone: no family name to begin with',
+      'an',
+      'exact',
+      [],
+      ['exact', 'given_name', 'all_syllables', 'corrected', 'similar'],
+    ],
+    ['resuming in a tier', 'nguyen van an', 'all_syllables', [], ['all_syllables', 'corrected', 'similar']],
+    ['a syllable corrected', 'nguyen vna an', 'exact', corrected, ['corrected', 'similar']],
+    ['a syllable nothing is near', 'nguyen xyz', 'exact', hopeless, ['similar']],
+    ['two, one beyond correction', 'vna xyz', 'exact', [...corrected, ...hopeless], ['similar']],
+    ['resuming among the similar', 'nguyen vna an', 'similar', corrected, ['similar']],
   ]
-  for (const [why, from, corrections, expected] of cases) t.same(tiersToRun(from, corrections), expected, why)
+  for (const [why, query, from, corrections, expected] of cases)
+    t.same(tiersToRun(from, corrections, searchTerms(query)), expected, why)
 })
 
 t.test('a search cursor: a tier there is, and for the similar a distance', async (t) => {
