@@ -38,13 +38,25 @@ export async function resealStoredSecrets(database: Database, keys: { current: s
     }
   }
   const subscriptions = await database.db
-    .select({ id: webhookSubscriptions.id, secret: webhookSubscriptions.secret })
+    .select({
+      id: webhookSubscriptions.id,
+      secret: webhookSubscriptions.secret,
+      previousSecret: webhookSubscriptions.previousSecret,
+    })
     .from(webhookSubscriptions)
   for (const row of subscriptions) {
     const sealed = isSealed(row.secret) ? reseal('webhook-secret', row.secret, row.id) : null
-    if (!sealed) continue
-    await database.db.update(webhookSubscriptions).set({ secret: sealed }).where(eq(webhookSubscriptions.id, row.id))
-    resealed++
+    // A rotation's previous secret, still signing for a day, is sealed the same way.
+    const previous =
+      row.previousSecret !== null && isSealed(row.previousSecret)
+        ? reseal('webhook-secret', row.previousSecret, row.id)
+        : null
+    if (!sealed && !previous) continue
+    await database.db
+      .update(webhookSubscriptions)
+      .set({ ...(sealed ? { secret: sealed } : {}), ...(previous ? { previousSecret: previous } : {}) })
+      .where(eq(webhookSubscriptions.id, row.id))
+    resealed += (sealed ? 1 : 0) + (previous ? 1 : 0)
   }
   const keysKept = await database.db.select().from(signingKeys).where(isNotNull(signingKeys.privateJwk))
   for (const row of keysKept) {

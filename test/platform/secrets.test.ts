@@ -140,7 +140,14 @@ t.test(
       headers: admin.headers,
       payload: { url: receiver.url('/hook'), eventTypes: ['child.created'] },
     })
-    const { webhook, secret } = created.json<{ webhook: { id: string }; secret: string }>()
+    const { webhook, secret: replaced } = created.json<{ webhook: { id: string }; secret: string }>()
+    // Rotated: the secret it replaced is kept (sealed) to sign beside the new one for a day, and resealed too.
+    const rotated = await first.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${webhook.id}/rotate-secret`,
+      headers: { ...admin.headers, 'if-match': '"1"' },
+    })
+    const { secret } = rotated.json<{ secret: string }>()
     const oldKey = testConfig().secretsKey!
     const newKey = 'a new synthetic key for the test, at least 32 characters'
     const second = await createTestApp(t, {
@@ -177,8 +184,8 @@ t.test(
     }
     t.same(
       await reseal(),
-      { resealed: 3, unreadable: [] },
-      'the webhook secret and both keys, opened with the old key or the new one',
+      { resealed: 4, unreadable: [] },
+      'the webhook secret, the one it replaced and both keys, opened with the old key or the new one',
     )
     const [row] = await first.app.database.db
       .select()
@@ -194,6 +201,7 @@ t.test(
       /cannot be opened/,
       'and no longer with the old one',
     )
+    t.equal(openWebhookSecret(newKey, row!.previousSecret!, webhook.id), replaced, 'so does the secret it replaced')
   },
 )
 

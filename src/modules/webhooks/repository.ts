@@ -261,6 +261,30 @@ export async function deleteSubscription(
   return row
 }
 
+/** A subscription's secrets after a rotation, at `expectedVersion`; undefined when the version moved on or it ended. */
+export async function replaceSubscriptionSecret(
+  tx: Executor,
+  id: string,
+  expectedVersion: number,
+  secrets: Pick<
+    typeof webhookSubscriptions.$inferInsert,
+    'secret' | 'previousSecret' | 'previousSecretUntil' | 'formerSignatureSecret'
+  >,
+): Promise<SubscriptionRow | undefined> {
+  const [row] = await tx
+    .update(webhookSubscriptions)
+    .set({ ...secrets, version: sql`${webhookSubscriptions.version} + 1` })
+    .where(
+      and(
+        eq(webhookSubscriptions.id, id),
+        eq(webhookSubscriptions.version, expectedVersion),
+        isNull(webhookSubscriptions.deletedAt),
+      ),
+    )
+    .returning()
+  return row
+}
+
 /** The job that carries one event to one subscription: one row per pair, ever, so never two at once. */
 export function deliveryJobKey(subscriptionId: string, eventRowId: number): string {
   return `webhook:${subscriptionId}:${eventRowId}`

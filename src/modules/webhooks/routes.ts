@@ -23,6 +23,7 @@ import {
   readWebhook,
   registerWebhook,
   retryDelivery,
+  rotateWebhookSecret,
   toCreatedWebhook,
   toWebhook,
   webhookPage,
@@ -133,6 +134,35 @@ export default async function webhookRoutes(app: FastifyInstance) {
       const expectedVersion = requiredVersion(request)
       await endWebhook(request, request.params.id, expectedVersion)
       return reply.code(204).send(null)
+    },
+  )
+
+  route.post(
+    '/v1/webhooks/:id/rotate-secret',
+    {
+      config: { permission: 'webhooks:manage' },
+      schema: {
+        operationId: 'rotateWebhookSecret',
+        tags: ['events'],
+        summary: 'A new signing secret (If-Match required), shown once; the old one signs beside it for a day',
+        description:
+          'For a secret that may have leaked, or to move a receiver made before Standard Webhooks signatures to them. ' +
+          'For 24 hours (previousSecretValidUntil) every delivery carries two signatures, one under each secret, so the ' +
+          'receiver can deploy the new secret without refusing a delivery; a receiver that checked the former ' +
+          'signature (v1=<hex>) still gets it under the old secret for that day. Rotating again within the day drops ' +
+          'the older secret at once.',
+        params: WebhookParams,
+        response: {
+          200: ref(CreatedWebhookSchema, 'The subscription and its new secret'),
+          ...problemResponses(400, 401, 403, 404, 412, 428),
+        },
+      },
+    },
+    async (request, reply) => {
+      const expectedVersion = requiredVersion(request)
+      const { row, secret } = await rotateWebhookSecret(request, request.params.id, expectedVersion)
+      reply.header('cache-control', 'no-store')
+      return sendWithEtag(reply, row.version, toCreatedWebhook(row, secret))
     },
   )
 

@@ -458,12 +458,75 @@ function signedContent(eventId: string, timestamp: number, body: string): string
   return `${eventId}.${timestamp}.${body}`
 }
 
-/** `Webhook-Signature` value: `v1=` and the hex HMAC-SHA256 of the signed content under the secret. */
+/**
+ * The HMAC key a `whsec_` secret stands for, as Standard Webhooks defines it: the bytes its base64 encodes.
+ * Secrets issued before 2026-12-06 are in the URL-safe alphabet, which Node's decoder reads as well.
+ */
+export function webhookKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64')
+}
+
+/** One Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of the signed content. */
 export function signWebhook(secret: string, eventId: string, timestamp: number, body: string): string {
+  return `v1,${createHmac('sha256', webhookKey(secret))
+    .update(signedContent(eventId, timestamp, body))
+    .digest('base64')}`
+}
+
+/**
+ * The signature receivers set up before Standard Webhooks check: `v1=` and the hex HMAC-SHA256 keyed by
+ * the secret's text. A Standard Webhooks verifier skips it (its version is not `v1`).
+ */
+export function formerWebhookSignature(secret: string, eventId: string, timestamp: number, body: string): string {
   return `v1=${createHmac('sha256', secret)
     .update(signedContent(eventId, timestamp, body))
     .digest('hex')}`
 }
+
+/** A secret that signs a delivery, and whether its receiver also checks the former signature. */
+export interface SigningSecret {
+  secret: string
+  former: boolean
+}
+
+/** The `webhook-signature` header: every signing secret's signature (two during a rotation), space-separated. */
+export function webhookSignatureHeader(
+  secrets: readonly SigningSecret[],
+  eventId: string,
+  timestamp: number,
+  body: string,
+): string {
+  return secrets
+    .flatMap(({ secret, former }) => [
+      signWebhook(secret, eventId, timestamp, body),
+      ...(former ? [formerWebhookSignature(secret, eventId, timestamp, body)] : []),
+    ])
+    .join(' ')
+}
+
+/**
+ * The secrets that sign a delivery at `now`, opened with `open`: the current one, and the one a rotation
+ * replaced until its day is over; each with whether its receiver also checks the former signature.
+ */
+export function signingSecrets(
+  subscription: {
+    secret: string
+    previousSecret: string | null
+    previousSecretUntil: Date | null
+    formerSignatureSecret: 'current' | 'previous' | null
+  },
+  now: Date,
+  open: (stored: string) => string,
+): SigningSecret[] {
+  const secrets = [{ secret: open(subscription.secret), former: subscription.formerSignatureSecret === 'current' }]
+  const { previousSecret, previousSecretUntil } = subscription
+  if (previousSecret !== null && previousSecretUntil !== null && now < previousSecretUntil)
+    secrets.push({ secret: open(previousSecret), former: subscription.formerSignatureSecret === 'previous' })
+  return secrets
+}
+
+/** How long a rotated-out secret keeps signing beside the new one: a day to deploy the new secret. */
+export const secretRotationGraceMs = 24 * 3600 * 1000
 
 const replayToleranceSeconds = 5 * 60
 

@@ -99,6 +99,20 @@ export const WebhookSchema = Type.Object(
       { additionalProperties: false },
     ),
     active: Type.Boolean(),
+    previousSecretValidUntil: Nullable(
+      Timestamp({
+        description:
+          'after a rotation (rotateWebhookSecret): until when the secret it replaced still signs each delivery beside the new one',
+      }),
+    ),
+    formerSignature: Nullable(
+      Type.Enum(['current', 'previous'], {
+        description:
+          'for a subscription made before Standard Webhooks signatures: which secret also signs the former way (v1=<hex>) ' +
+          'for a receiver not yet moved to the standard signature: the current one, or the previous one until ' +
+          'previousSecretValidUntil; null for a subscription made since, or after a second rotation',
+      }),
+    ),
     version: Type.Integer(),
     createdAt: Timestamp(),
     createdBy: Nullable(Type.String()),
@@ -111,7 +125,8 @@ export const CreatedWebhookSchema = Type.Object(
     webhook: Type.Ref('Webhook'),
     secret: Type.Union([Type.String(), Type.Null()], {
       description:
-        'the signing secret, shown once: keep it to verify Webhook-Signature. null when an Idempotency-Key replay answers: the secret is not shown again',
+        'the signing secret (whsec_ and base64, as Standard Webhooks verifiers expect), shown once: keep it to verify ' +
+        'webhook-signature. null when an Idempotency-Key replay answers: the secret is not shown again',
     }),
   },
   { $id: 'CreatedWebhook', additionalProperties: false },

@@ -5,8 +5,9 @@ import { seal, unseal } from '../../platform/sealing.js'
  * Subscription secrets. The service needs each one in clear to sign, so it cannot keep a hash: it keeps
  * them sealed (platform/sealing.ts), bound to the subscription id.
  */
+/** `whsec_` and 32 random bytes in base64, the format Standard Webhooks verifiers decode. */
 export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`
+  return `whsec_${randomBytes(32).toString('base64')}`
 }
 
 export function sealWebhookSecret(secretsKey: string, secret: string, subscriptionId: string): string {

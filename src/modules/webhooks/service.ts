@@ -37,6 +37,7 @@ import {
   rearmDelivery,
   recordAttempt,
   renewLease,
+  replaceSubscriptionSecret,
   saveDispatchCursor,
   saveGapWatch,
   subscriptionById,
@@ -51,11 +52,14 @@ import {
   feedHorizon,
   gapIsFinal,
   isEventType,
-  signWebhook,
+  secretRotationGraceMs,
+  signingSecrets,
   subscriptionWants,
   typesReadableBy,
+  webhookSignatureHeader,
   type EventType,
   type GapWatch,
+  type SigningSecret,
 } from './rules.js'
 import type { CreateWebhookBody, EventFeedQuery, ListDeliveriesQuery, ListWebhooksQuery } from './schemas.js'
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './secrets.js'
@@ -231,9 +235,11 @@ async function attemptDelivery(
   now: Date,
   settings: ReturnType<typeof webhookSettings> & { secretsKeys: string[] },
 ): Promise<Attempt> {
-  let secret: string
+  let secrets: SigningSecret[]
   try {
-    secret = openWebhookSecret(settings.secretsKeys, subscription.secret, subscription.id)
+    secrets = signingSecrets(subscription, now, (stored) =>
+      openWebhookSecret(settings.secretsKeys, stored, subscription.id),
+    )
   } catch (error) {
     return refused(`not sent: ${(error as Error).message}`)
   }
@@ -253,7 +259,7 @@ async function attemptDelivery(
   const outcome = await postJson(
     checked.target,
     resolved,
-    { ...headers, 'webhook-signature': signWebhook(secret, view.id, timestamp, body) },
+    { ...headers, 'webhook-signature': webhookSignatureHeader(secrets, view.id, timestamp, body) },
     body,
     settings.timeoutMs,
   )
@@ -285,6 +291,8 @@ export function toWebhook(row: SubscriptionRow) {
     units: row.units,
     owner: { kind: row.ownerKind, id: row.ownerId },
     active: row.active,
+    previousSecretValidUntil: row.previousSecretUntil?.toISOString() ?? null,
+    formerSignature: row.formerSignatureSecret,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     createdBy: row.createdBy,
@@ -570,6 +578,43 @@ export async function endWebhook(request: FastifyRequest, id: string, expectedVe
     return row
   })
   if (!deleted) throw staleVersion(current.version)
+}
+
+/**
+ * A new signing secret for a subscription at `expectedVersion`, shown this once. The secret it replaces
+ * keeps signing beside it for a day (secretRotationGraceMs), so the receiver can deploy the new one without
+ * refusing a delivery; a receiver that still checked the former signature gets it under the old secret
+ * only, for that day.
+ */
+export async function rotateWebhookSecret(
+  request: FastifyRequest,
+  id: string,
+  expectedVersion: number,
+): Promise<{ row: SubscriptionRow; secret: string }> {
+  const { config, database, clock } = request.server
+  const current = await readWebhook(request, id)
+  const secret = newWebhookSecret()
+  const now = clock.now()
+  const previousSecretUntil = new Date(now.getTime() + secretRotationGraceMs)
+  const row = await database.db.transaction(async (tx) => {
+    const rotated = await replaceSubscriptionSecret(tx, current.id, expectedVersion, {
+      secret: sealWebhookSecret(secretsKeyOf(config), secret, current.id),
+      previousSecret: current.secret,
+      previousSecretUntil,
+      formerSignatureSecret: current.formerSignatureSecret === 'current' ? 'previous' : null,
+    })
+    if (rotated)
+      await audit(tx, request, {
+        action: 'webhook.secret.rotate',
+        resourceType: 'webhook',
+        resourceId: rotated.id,
+        outcome: 'success',
+        details: { previousSecretValidUntil: previousSecretUntil.toISOString() },
+      })
+    return rotated
+  })
+  if (!row) throw staleVersion(current.version)
+  return { row, secret }
 }
 
 /** A page of a subscription's delivery attempts, newest first (DeliveryPageSchema). */

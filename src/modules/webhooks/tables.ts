@@ -50,6 +50,14 @@ export const webhookSubscriptions = pgTable('webhook_subscriptions', {
   units: text('units').array().notNull(),
   /** HMAC key; needed in clear to sign, so it is kept encrypted with WEBHOOK_SECRET_KEY when configured. */
   secret: text('secret').notNull(),
+  /** The secret a rotation replaced, sealed as `secret` is; it signs beside the new one until `previousSecretUntil`. */
+  previousSecret: text('previous_secret'),
+  previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
+  /**
+   * Which secret also signs the former way (`v1=<hex>`) for a receiver set up before Standard Webhooks
+   * (migration 0033): 'current', 'previous' while a rotation's previous secret signs, or null.
+   */
+  formerSignatureSecret: text('former_signature_secret', { enum: ['current', 'previous'] }),
   active: boolean('active').notNull().default(true),
   version: integer('version').notNull().default(1),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

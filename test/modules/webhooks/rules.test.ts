@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import {
   advanceCursor,
@@ -8,11 +9,16 @@ import {
   eventView,
   typesReadableBy,
   feedHorizon,
+  formerWebhookSignature,
   gapBackstopMs,
   gapIsFinal,
+  secretRotationGraceMs,
+  signingSecrets,
   signWebhook,
   subscriptionWants,
   verifyWebhook,
+  webhookKey,
+  webhookSignatureHeader,
   type EventReader,
   type StoredEvent,
 } from '../../../src/modules/webhooks/rules.js'
@@ -380,31 +386,142 @@ t.test('the feed stops before a gap that may still fill', async (t) => {
     t.equal(feedHorizon(after, ids, finalUpTo, gapsAreFinal), expected, name)
 })
 
-t.test('signatures: HMAC-SHA256 over id.timestamp.body; stale or altered messages are refused', async (t) => {
-  const secret = 'whsec_test-secret'
-  const body = '{"id":"e1","type":"child.created"}'
-  const signature = signWebhook(secret, 'e1', 1718420400, body)
-  t.equal(
-    signature,
-    `v1=${createHmac('sha256', secret).update(`e1.1718420400.${body}`).digest('hex')}`,
-    'what a receiver computes',
-  )
-  const now = new Date(1718420400 * 1000)
-  const headers = { id: 'e1', timestamp: '1718420400', signature }
-  const cases: [string, Parameters<typeof verifyWebhook>, string][] = [
-    ['as sent', [secret, headers, body, now], 'valid'],
+t.test(
+  'signatures: Standard Webhooks v1, HMAC-SHA256 over id.timestamp.body; stale or altered messages are refused',
+  async (t) => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    const body = '{"id":"e1","type":"child.created"}'
+    const signature = signWebhook(secret, 'e1', 1718420400, body)
+    t.equal(
+      signature,
+      `v1,${createHmac('sha256', Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64'))
+        .update(`e1.1718420400.${body}`)
+        .digest('base64')}`,
+      'keyed by the bytes the secret encodes, in base64',
+    )
+    t.equal(
+      signature,
+      new Webhook(secret).sign('e1', new Date(1718420400 * 1000), body),
+      'what the standardwebhooks package computes',
+    )
+    const now = new Date(1718420400 * 1000)
+    const headers = { id: 'e1', timestamp: '1718420400', signature }
+    const cases: [string, Parameters<typeof verifyWebhook>, string][] = [
+      ['as sent', [secret, headers, body, now], 'valid'],
+      [
+        'several signatures, one good (key rotation)',
+        [secret, { ...headers, signature: `v1,${'A'.repeat(44)} ${signature}` }, body, now],
+        'valid',
+      ],
+      ['four minutes later', [secret, headers, body, new Date(now.getTime() + 240_000)], 'valid'],
+      ['six minutes later: a replay', [secret, headers, body, new Date(now.getTime() + 360_000)], 'stale'],
+      ['body altered', [secret, headers, body.replace('child', 'other'), now], 'bad_signature'],
+      ['another event id', [secret, { ...headers, id: 'e2' }, body, now], 'bad_signature'],
+      ['timestamp moved', [secret, { ...headers, timestamp: '1718420401' }, body, now], 'bad_signature'],
+      ['wrong secret', ['whsec_b3RoZXI=', headers, body, now], 'bad_signature'],
+      [
+        'the former signature alone',
+        [secret, { ...headers, signature: formerWebhookSignature(secret, 'e1', 1718420400, body) }, body, now],
+        'bad_signature',
+      ],
+      ['no signature', [secret, { ...headers, signature: undefined }, body, now], 'missing_headers'],
+    ]
+    for (const [name, args, expected] of cases) t.equal(verifyWebhook(...args), expected, name)
+  },
+)
+
+t.test('a secret issued in the URL-safe alphabet keys the same bytes as its standard spelling', async (t) => {
+  const urlSafe = 'whsec_-_8AAQ-_'
+  t.same(webhookKey(urlSafe), webhookKey('whsec_+/8AAQ+/'), 'a receiver may rewrite - and _ as + and /')
+  t.same(webhookKey('whsec_AAEC'), Buffer.from([0, 1, 2]))
+})
+
+t.test(
+  'the signature header: one signature per signing secret, the former one where its receiver checks it',
+  async (t) => {
+    const body = '{}'
+    const [current, previous] = ['whsec_Y3VycmVudA==', 'whsec_cHJldmlvdXM=']
+    const standard = (secret: string) => signWebhook(secret, 'e1', 100, body)
+    const former = (secret: string) => formerWebhookSignature(secret, 'e1', 100, body)
+    const cases: [string, { secret: string; former: boolean }[], string][] = [
+      ['a subscription made since', [{ secret: current, former: false }], standard(current)],
+      [
+        'a subscription made before, not rotated',
+        [{ secret: current, former: true }],
+        `${standard(current)} ${former(current)}`,
+      ],
+      [
+        'during a rotation',
+        [
+          { secret: current, former: false },
+          { secret: previous, former: true },
+        ],
+        `${standard(current)} ${standard(previous)} ${former(previous)}`,
+      ],
+    ]
+    for (const [name, secrets, expected] of cases)
+      t.equal(webhookSignatureHeader(secrets, 'e1', 100, body), expected, name)
+
+    const verifier = new Webhook(current)
+    const realNow = Date.now
+    Date.now = () => 100_000
+    t.teardown(() => void (Date.now = realNow))
+    const header = webhookSignatureHeader(
+      [
+        { secret: current, former: false },
+        { secret: previous, former: true },
+      ],
+      'e1',
+      100,
+      body,
+    )
+    t.same(
+      verifier.verify(body, { 'webhook-id': 'e1', 'webhook-timestamp': '100', 'webhook-signature': header }),
+      {},
+      'a Standard Webhooks verifier accepts the header, the former signature beside the standard ones',
+    )
+  },
+)
+
+t.test('which secrets sign: the current one, and the one a rotation replaced for its day', async (t) => {
+  const rotatedAt = new Date('2026-12-06T08:00:00Z')
+  const until = new Date(rotatedAt.getTime() + secretRotationGraceMs)
+  const open = (stored: string) => `opened:${stored}`
+  const never = { secret: 's2', previousSecret: null, previousSecretUntil: null, formerSignatureSecret: null }
+  const rotated = { secret: 's2', previousSecret: 's1', previousSecretUntil: until, formerSignatureSecret: null }
+  const cases: [string, Parameters<typeof signingSecrets>[0], Date, { secret: string; former: boolean }[]][] = [
+    ['never rotated', never, rotatedAt, [{ secret: 'opened:s2', former: false }]],
     [
-      'several signatures, one good (key rotation)',
-      [secret, { ...headers, signature: `v1=${'0'.repeat(64)} ${signature}` }, body, now],
-      'valid',
+      'made before the standard signature',
+      { ...never, formerSignatureSecret: 'current' },
+      rotatedAt,
+      [{ secret: 'opened:s2', former: true }],
     ],
-    ['four minutes later', [secret, headers, body, new Date(now.getTime() + 240_000)], 'valid'],
-    ['six minutes later: a replay', [secret, headers, body, new Date(now.getTime() + 360_000)], 'stale'],
-    ['body altered', [secret, headers, body.replace('child', 'other'), now], 'bad_signature'],
-    ['another event id', [secret, { ...headers, id: 'e2' }, body, now], 'bad_signature'],
-    ['timestamp moved', [secret, { ...headers, timestamp: '1718420401' }, body, now], 'bad_signature'],
-    ['wrong secret', ['whsec_other', headers, body, now], 'bad_signature'],
-    ['no signature', [secret, { ...headers, signature: undefined }, body, now], 'missing_headers'],
+    [
+      'an hour after a rotation',
+      rotated,
+      new Date(rotatedAt.getTime() + 3_600_000),
+      [
+        { secret: 'opened:s2', former: false },
+        { secret: 'opened:s1', former: false },
+      ],
+    ],
+    [
+      'the former signature under the old secret during its day',
+      { ...rotated, formerSignatureSecret: 'previous' },
+      new Date(until.getTime() - 1),
+      [
+        { secret: 'opened:s2', former: false },
+        { secret: 'opened:s1', former: true },
+      ],
+    ],
+    [
+      'the day over',
+      { ...rotated, formerSignatureSecret: 'previous' },
+      until,
+      [{ secret: 'opened:s2', former: false }],
+    ],
   ]
-  for (const [name, args, expected] of cases) t.equal(verifyWebhook(...args), expected, name)
+  for (const [name, subscription, now, expected] of cases)
+    t.same(signingSecrets(subscription, now, open), expected, name)
 })

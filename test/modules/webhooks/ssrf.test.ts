@@ -130,7 +130,11 @@ t.test('resolution checks every address, and catches a name re-pointed inside (D
 
 t.test('secrets are sealed at rest, bound to their row and purpose', async (t) => {
   const secret = newWebhookSecret()
-  t.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/)
+  t.match(
+    secret,
+    /^whsec_[A-Za-z0-9+/]{43}=$/,
+    'whsec_ and 32 bytes in base64, as Standard Webhooks verifiers decode it',
+  )
   const id = 'b5a3c2f0-0000-4000-8000-000000000001'
   const key = 'a key of at least thirty-two characters'
   const sealed = sealWebhookSecret(key, secret, id)

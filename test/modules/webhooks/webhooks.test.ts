@@ -1,9 +1,10 @@
 import { and, eq, like, sql } from 'drizzle-orm'
+import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import { queryRows } from '../../../src/db/client.js'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { recordEvent } from '../../../src/modules/webhooks/repository.js'
-import { verifyWebhook } from '../../../src/modules/webhooks/rules.js'
+import { formerWebhookSignature, verifyWebhook } from '../../../src/modules/webhooks/rules.js'
 import { webhookSubscriptions } from '../../../src/modules/webhooks/tables.js'
 import { jobs } from '../../../src/platform/jobs-tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
@@ -13,6 +14,8 @@ import { registerChild } from '../../support/registry.js'
 import { configureWebhooks, startReceiver, type Received } from './fixtures/receiver.js'
 
 const personalFields = /"(fullName|personalId|dateOfBirth|childId)"|Phạm Thị Mai|001318012345/
+
+const signaturesOf = (delivery: Received) => String(delivery.headers['webhook-signature']).split(' ')
 
 function verify(secret: string, request: Received, now: Date) {
   const header = (name: string) => request.headers[name] as string | undefined
@@ -531,6 +534,121 @@ t.test('events and webhooks', async (t) => {
       [403, 403, 403, 403, 401],
     )
   })
+
+  t.test(
+    'Standard Webhooks: verified by the standardwebhooks package; a rotation signs with both secrets for a day',
+    async (t) => {
+      /** What an off-the-shelf verifier answers for a delivery, at the service's clock (it reads Date.now). */
+      const standardVerdict = (secret: string, delivery: Received) => {
+        const realNow = Date.now
+        Date.now = () => clock.now().getTime()
+        try {
+          new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>)
+          return 'valid'
+        } catch (error) {
+          return (error as Error).message
+        } finally {
+          Date.now = realNow
+        }
+      }
+      const created = await subscribe({ url: receiver.url('/standard'), eventTypes: ['child.created'], units: [wardA] })
+      const { webhook, secret: first } = created.json()
+      t.match(webhook, { previousSecretValidUntil: null, formerSignature: null })
+      const childFor = async (fullName: string) => {
+        await registerChild(ctx, officerA, { fullName, dateOfBirth: '2019-03-03', address: { wardCode: wardA } })
+        await tick()
+        return receiver.at('/standard').at(-1)!
+      }
+      const before = await childFor('Lã Thị Cúc')
+      t.equal(standardVerdict(first, before), 'valid', 'the standardwebhooks package verifies a real delivery')
+      t.match(before.headers['webhook-signature'], /^v1,[A-Za-z0-9+/]{43}=$/, 'one signature, v1,<base64>')
+
+      const refused = await app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${webhook.id}/rotate-secret`,
+        headers: admin.headers,
+      })
+      t.equal(refused.statusCode, 428, 'a rotation needs If-Match')
+      const stale = await app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${webhook.id}/rotate-secret`,
+        headers: { ...admin.headers, 'if-match': '"9"' },
+      })
+      t.equal(stale.statusCode, 412)
+      const rotated = await app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${webhook.id}/rotate-secret`,
+        headers: { ...admin.headers, 'if-match': '"1"' },
+      })
+      t.equal(rotated.statusCode, 200)
+      t.equal(rotated.headers['cache-control'], 'no-store')
+      t.equal(rotated.headers.etag, '"2"')
+      const { webhook: after, secret: second } = rotated.json()
+      t.not(second, first, 'a new secret, shown once')
+      t.equal(after.previousSecretValidUntil, new Date(clock.now().getTime() + 24 * 3600_000).toISOString())
+      const read = await app.inject({ url: `/v1/webhooks/${webhook.id}`, headers: admin.headers })
+      t.notMatch(read.body, /whsec_/, 'never shown again')
+
+      const during = await childFor('Lã Văn Cường')
+      t.equal(signaturesOf(during).length, 2, 'two signatures during the day')
+      t.equal(standardVerdict(first, during), 'valid', 'the receiver still on the old secret accepts it')
+      t.equal(standardVerdict(second, during), 'valid', 'and the one already on the new secret')
+      clock.advance(24 * 3600_000)
+      const dayAfter = await childFor('Lã Minh Châu')
+      t.equal(standardVerdict(second, dayAfter), 'valid')
+      t.equal(standardVerdict(first, dayAfter), 'No matching signature found', 'the old secret no longer signs')
+      const audited = await app.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, 'webhook.secret.rotate'))
+      t.match(audited, [{ resourceId: webhook.id, actorId: admin.id, outcome: 'success' }])
+      t.notMatch(JSON.stringify(audited), /whsec_/, 'the audit trail holds no secret')
+    },
+  )
+
+  t.test(
+    'a subscription made before Standard Webhooks keeps the former signature until its secret is rotated out',
+    async (t) => {
+      const created = await subscribe({ url: receiver.url('/former'), eventTypes: ['child.created'], units: [wardA] })
+      const { webhook, secret: held } = created.json()
+      // As migration 0033 marks every subscription that existed before it.
+      await app.database.db
+        .update(webhookSubscriptions)
+        .set({ formerSignatureSecret: 'current' })
+        .where(eq(webhookSubscriptions.id, webhook.id))
+      const deliver = async (fullName: string) => {
+        await registerChild(ctx, officerA, { fullName, dateOfBirth: '2019-04-04', address: { wardCode: wardA } })
+        await tick()
+        return receiver.at('/former').at(-1)!
+      }
+      const formerIn = (delivery: Received, secret: string) =>
+        signaturesOf(delivery).includes(
+          formerWebhookSignature(
+            secret,
+            delivery.headers['webhook-id'] as string,
+            Number(delivery.headers['webhook-timestamp']),
+            delivery.body,
+          ),
+        )
+      const old = await deliver('Mạc Thị Duyên')
+      t.ok(formerIn(old, held), 'the receiver’s former check still passes')
+      t.equal(verify(held, old, clock.now()), 'valid', 'and the standard signature is there beside it')
+      const rotated = await app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${webhook.id}/rotate-secret`,
+        headers: { ...admin.headers, 'if-match': '"1"' },
+      })
+      t.match(rotated.json().webhook, { formerSignature: 'previous' })
+      const { secret: fresh } = rotated.json()
+      const during = await deliver('Mạc Văn Dũng')
+      t.ok(formerIn(during, held), 'under the old secret for the day of the rotation')
+      t.notOk(formerIn(during, fresh), 'never under the new secret')
+      clock.advance(24 * 3600_000 + 1000)
+      const later = await deliver('Mạc Ngọc Diệp')
+      t.equal(signaturesOf(later).length, 1, 'the standard signature alone once the day is over')
+      t.equal(verify(fresh, later, clock.now()), 'valid')
+    },
+  )
 
   t.test('ending a subscription: If-Match, then no more deliveries', async (t) => {
     t.equal(
