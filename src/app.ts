@@ -42,6 +42,7 @@ import { registerReformJobs } from './modules/reform/service.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
+import { endedSessionsKeptMs, purgeEndedSessions } from './modules/users/sessions.js'
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
 import { userSchemas } from './modules/users/schemas.js'
 import { createAccountServices } from './modules/users/account-services.js'
@@ -180,6 +181,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         name: 'purge-login-attempts',
         intervalMs: 60 * 60 * 1000,
         run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs, knownAddressMs),
+      },
+      {
+        name: 'purge-ended-sessions',
+        intervalMs: 60 * 60 * 1000,
+        run: (now) => purgeEndedSessions(database.db, now, endedSessionsKeptMs),
       },
       {
         name: 'purge-finished-jobs',

@@ -74,6 +74,18 @@ const EnvSchema = Type.Object({
     default: 900,
     description: 'seconds, 60-86400',
   }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({
+    minimum: 300,
+    maximum: 2_592_000,
+    default: 28_800,
+    description: 'seconds a refresh token stays usable, 300-2592000: a sign-in session unused for that long ends',
+  }),
+  SESSION_MAX_SECONDS: Type.Integer({
+    minimum: 3600,
+    maximum: 7_776_000,
+    default: 604_800,
+    description: 'seconds after a sign-in when its session ends however often it is refreshed, 3600-7776000',
+  }),
   JWT_PRIVATE_KEY: Type.Optional(
     Type.String({
       pattern: '-----BEGIN PRIVATE KEY-----',
@@ -202,6 +214,8 @@ export interface Config {
     issuer: string
     audience: string
     accessTokenTtlSeconds: number
+    refreshTokenTtlSeconds: number
+    sessionMaxSeconds: number
     privateKeyPem: string | undefined
     keyId: string | undefined
     external: { issuer: string; jwksUrl: string; audience: string } | undefined
@@ -293,6 +307,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
         issuer: env.JWT_ISSUER,
         audience: env.JWT_AUDIENCE,
         accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+        refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+        sessionMaxSeconds: env.SESSION_MAX_SECONDS,
         privateKeyPem: env.JWT_PRIVATE_KEY,
         keyId: env.JWT_KEY_ID,
         external:

@@ -14,6 +14,8 @@ export interface Principal {
   permissions: ReadonlySet<Permission>
   units: readonly string[]
   scope: Scope
+  /** A person's sign-in session, when the token was issued in one (logout and password change end it or keep it). */
+  sessionId?: string
 }
 
 declare module 'fastify' {

@@ -17,7 +17,15 @@ t.test('default deny: every route declares a permission', async (t) => {
     .sort()
   t.same(
     publicRoutes,
-    ['GET /.well-known/jwks.json', 'GET /health/live', 'GET /health/ready', 'GET /openapi.json', 'POST /v1/auth/token'],
+    [
+      'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /openapi.json',
+      'POST /v1/auth/revoke',
+      'POST /v1/auth/token',
+    ],
     'only these are public, on purpose',
   )
   for (const [route, permission] of app.routePermissions()) {

@@ -6,6 +6,7 @@ import { isPermission, type Permission } from '../../platform/permissions.js'
 import { HttpProblem } from '../../platform/problem.js'
 import { resolveScope, type UnitNode } from '../../platform/scope.js'
 import { loadUnitTree } from '../units/repository.js'
+import { liveSession } from './sessions.js'
 import { clients, roles, users } from './tables.js'
 import type { VerifiedToken } from './tokens.js'
 
@@ -31,8 +32,11 @@ export class PrincipalDirectory {
     private readonly ttlMs: number,
   ) {}
 
+  /** Forgets an account, in every session it was cached for. */
   invalidate(kind: 'user' | 'client', id: string): void {
-    this.cache.delete(`${kind}:${id}`)
+    const key = `${kind}:${id}`
+    for (const cached of [...this.cache.keys()])
+      if (cached === key || cached.startsWith(`${key}:`)) this.cache.delete(cached)
   }
 
   invalidateUnits(): void {
@@ -64,11 +68,18 @@ export class PrincipalDirectory {
 
   async forToken(token: VerifiedToken): Promise<Principal> {
     const { subject } = token
-    const key = subject.kind === 'external' ? `external:${subject.subject}` : `${subject.kind}:${subject.id}`
+    const account = subject.kind === 'external' ? `external:${subject.subject}` : `${subject.kind}:${subject.id}`
+    const key = token.sessionId ? `${account}:${token.sessionId}` : account
     const now = this.clock.now().getTime()
     const cached = this.cache.get(key)
     if (cached && cached.expiresAt > now) return cached.principal
     const principal = subject.kind === 'client' ? await this.loadClient(subject.id) : await this.loadUser(subject)
+    if (token.sessionId) {
+      // Logged out, revoked, or ended by a password change: its access tokens stop with it.
+      if (!(await liveSession(this.database.db, token.sessionId, principal.id, this.clock.now())))
+        throw unauthorized('session_ended', 'The sign-in session of this token has ended; sign in again.')
+      principal.sessionId = token.sessionId
+    }
     if (this.ttlMs > 0) this.cache.set(key, { principal, expiresAt: now + this.ttlMs })
     return principal
   }

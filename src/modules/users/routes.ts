@@ -4,6 +4,7 @@ import { requiredVersion, sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { toClient, toUser } from './repository.js'
 import {
+  ChangePasswordBody,
   ClientPageSchema,
   ClientSchema,
   CreateClientBody,
@@ -31,6 +32,7 @@ import {
   toCreatedClient,
   userPage,
 } from './service.js'
+import { changeOwnPassword } from './session-service.js'
 
 export default async function userRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -47,6 +49,35 @@ export default async function userRoutes(app: FastifyInstance) {
       },
     },
     async (request) => describeCaller(request),
+  )
+
+  route.post(
+    '/v1/me/password',
+    {
+      config: {
+        permission: 'authenticated',
+        rateLimit: { max: app.config.auth.loginRateLimitMax, timeWindow: 60_000 },
+      },
+      schema: {
+        operationId: 'changeOwnPassword',
+        tags: ['users'],
+        summary: 'Change your own password (any person’s role); your other sign-in sessions end',
+        description:
+          'The current password is required (400 wrong_password, audited as a failure); the new one must meet the ' +
+          'password policy and differ from it (422 invalid_password). Every other session of yours ends: their refresh ' +
+          'tokens and access tokens stop working. The session you act in stays. A machine client has no password ' +
+          '(403 not_a_person); an account that signs in through an identity provider has none here (409 no_local_password).',
+        body: ChangePasswordBody,
+        response: {
+          204: { description: 'Changed', type: 'null' },
+          ...problemResponses(400, 401, 403, 409, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      await changeOwnPassword(request, request.body)
+      return reply.code(204).send(null)
+    },
   )
 
   route.get(

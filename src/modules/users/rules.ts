@@ -1,4 +1,5 @@
-/** Pure rules for accounts: password policy and the progressive delay after failed sign-ins. */
+/** Pure rules for accounts: password policy, the progressive delay after failed sign-ins, sessions' lifetimes. */
+import { createHash } from 'node:crypto'
 
 const commonPasswords = new Set([
   'password',
@@ -85,3 +86,35 @@ export function remainingThrottleMs(scope: ThrottleScope, attempts: number, last
 
 /** How long a key's count is kept after its last attempt: past the longest delay it no longer matters. */
 export const throttleMemoryMs = 24 * 60 * 60 * 1000
+
+export interface SessionSettings {
+  /** How long a refresh token stays usable: a session unused for that long ends. */
+  refreshTokenTtlSeconds: number
+  /** How long after the sign-in a session ends, however often it is refreshed. */
+  sessionMaxSeconds: number
+}
+
+/** A refresh token as it is kept: its SHA-256 (the token is 32 random bytes, so no slow hash is needed). */
+export function refreshTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** When a session signed in at `createdAt` and refreshed at `refreshedAt` ends: idle, and at the latest. */
+export function sessionExpiry(
+  createdAt: Date,
+  refreshedAt: Date,
+  settings: SessionSettings,
+): { idleExpiresAt: Date; expiresAt: Date } {
+  const expiresAt = new Date(createdAt.getTime() + settings.sessionMaxSeconds * 1000)
+  const idle = new Date(refreshedAt.getTime() + settings.refreshTokenTtlSeconds * 1000)
+  return { idleExpiresAt: idle < expiresAt ? idle : expiresAt, expiresAt }
+}
+
+/** Whether a session may still be refreshed at `now`. */
+export function sessionState(
+  session: { revokedAt: Date | null; idleExpiresAt: Date; expiresAt: Date },
+  now: Date,
+): 'live' | 'revoked' | 'expired' {
+  if (session.revokedAt !== null) return 'revoked'
+  return now < session.idleExpiresAt && now < session.expiresAt ? 'live' : 'expired'
+}

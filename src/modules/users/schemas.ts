@@ -163,11 +163,14 @@ export const RoleListSchema = Type.Object(
 
 export const TokenRequestBody = Type.Object(
   {
-    grant_type: Type.Enum(['password', 'client_credentials']),
+    grant_type: Type.Enum(['password', 'client_credentials', 'refresh_token']),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    refresh_token: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'for grant_type=refresh_token: the latest one issued' }),
+    ),
     scope: Type.Optional(
       Type.String({ maxLength: 512, description: 'accepted and ignored: permissions come from the role' }),
     ),
@@ -180,8 +183,46 @@ export const TokenResponseSchema = Type.Object(
     access_token: Type.String(),
     token_type: Type.Literal('Bearer'),
     expires_in: Type.Integer({ description: 'seconds' }),
+    refresh_token: Type.Optional(
+      Type.String({
+        description:
+          'people only (password and refresh_token grants): exchange it once, with grant_type=refresh_token, for a new ' +
+          'access token and a new refresh token; presented a second time, it ends the session (someone else has a copy)',
+      }),
+    ),
   },
   { $id: 'TokenResponse', additionalProperties: false },
+)
+
+export const RevokeTokenBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 4096, description: 'a refresh token, or an access token' }),
+    token_type_hint: Type.Optional(Type.Enum(['refresh_token', 'access_token'])),
+  },
+  { additionalProperties: false },
+)
+
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+    newPassword: Type.String({ minLength: 1, maxLength: 256, description: 'the password policy applies' }),
+  },
+  { additionalProperties: false },
+)
+
+export const AuthorizationServerMetadataSchema = Type.Object(
+  {
+    issuer: Type.String(),
+    token_endpoint: Type.String({ format: 'uri' }),
+    revocation_endpoint: Type.String({ format: 'uri' }),
+    jwks_uri: Type.String({ format: 'uri' }),
+    grant_types_supported: Type.Array(Type.String()),
+    token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    response_types_supported: Type.Array(Type.String()),
+    service_documentation: Type.String({ format: 'uri' }),
+  },
+  { $id: 'AuthorizationServerMetadata', additionalProperties: false },
 )
 
 export const JwksSchema = Type.Object(
@@ -199,5 +240,6 @@ export const userSchemas = [
   RoleSchema,
   RoleListSchema,
   TokenResponseSchema,
+  AuthorizationServerMetadataSchema,
   JwksSchema,
 ]

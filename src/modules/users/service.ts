@@ -31,6 +31,7 @@ import {
   type UserRow,
 } from './repository.js'
 import { passwordProblems, type PasswordContext } from './rules.js'
+import { revokeSessionsOf } from './sessions.js'
 import type { CreateClientBody, CreateUserBody, ListClientsQuery, ListUsersQuery, UpdateUserBody } from './schemas.js'
 import type { users } from './tables.js'
 
@@ -161,12 +162,19 @@ export async function changeUser(
     const row = await database.db.transaction(async (tx) => {
       const updated = await updateUser(tx, id, expectedVersion, values, clock.now())
       if (!updated) return undefined
+      // A password set by an administrator, or a deactivation, ends every session the person had.
+      const ended =
+        body.active === false
+          ? await revokeSessionsOf(tx, id, 'deactivated', clock.now())
+          : password !== undefined
+            ? await revokeSessionsOf(tx, id, 'password_reset', clock.now())
+            : []
       await audit(tx, request, {
         action: 'user.update',
         resourceType: 'user',
         resourceId: id,
         outcome: 'success',
-        details: { fields: Object.keys(body).sort() },
+        details: { fields: Object.keys(body).sort(), ...(ended.length > 0 ? { sessionsEnded: ended.length } : {}) },
       })
       return updated
     })

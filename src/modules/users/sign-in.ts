@@ -1,5 +1,5 @@
 /**
- * Signing in (POST /v1/auth/token): the password and client_credentials grants. Every attempt is counted
+ * Signing in (POST /v1/auth/token): the password, client_credentials and refresh_token grants. Every attempt is counted
  * before its secret is checked (rules.ts, the throttle), and audited: refused, failed or succeeded.
  */
 import type { FastifyRequest } from 'fastify'
@@ -9,7 +9,8 @@ import { HttpProblem } from '../../platform/problem.js'
 import { textFault } from '../../platform/text.js'
 import { verifySecret } from './passwords.js'
 import { countLoginAttempt, findUserByUsername, getClient, lastSignInFrom, recordSignIn } from './repository.js'
-import { knownAddressMs, remainingThrottleMs, throttleAddress } from './rules.js'
+import { knownAddressMs, remainingThrottleMs, throttleAddress, type SessionSettings } from './rules.js'
+import { exchangeRefreshToken, openSession } from './sessions.js'
 import type { TokenRequestBody } from './schemas.js'
 
 type TokenRequest = Static<typeof TokenRequestBody>
@@ -108,12 +109,74 @@ async function succeed(
   kind: 'user' | 'client',
 ) {
   const { database, clock, accounts } = request.server
-  await database.db.transaction(async (tx) => {
-    await recordSignIn(tx, keys, clock.now())
-    await audit(tx, request, { action: 'auth.token', outcome: 'success', actor, details: { grantType } })
+  const now = clock.now()
+  // A person signs in to a session that a refresh token keeps alive; a machine client signs in again instead.
+  const session = await database.db.transaction(async (tx) => {
+    await recordSignIn(tx, keys, now)
+    const opened = kind === 'user' ? await openSession(tx, actor.id, now, sessionSettings(request)) : undefined
+    await audit(tx, request, {
+      action: 'auth.token',
+      outcome: 'success',
+      actor,
+      details: { grantType, ...(opened ? { sessionId: opened.sessionId } : {}) },
+    })
+    return opened
   })
-  const { token, expiresIn } = await accounts.tokens.issue({ kind, id: actor.id }, clock.now())
-  return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn }
+  const { token, expiresIn } = await accounts.tokens.issue({ kind, id: actor.id }, now, undefined, session?.sessionId)
+  return {
+    access_token: token,
+    token_type: 'Bearer' as const,
+    expires_in: expiresIn,
+    ...(session ? { refresh_token: session.refreshToken } : {}),
+  }
+}
+
+function sessionSettings(request: FastifyRequest): SessionSettings {
+  const { auth } = request.server.config
+  return { refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds, sessionMaxSeconds: auth.sessionMaxSeconds }
+}
+
+/**
+ * The refresh_token grant: the token is exchanged once for a new access token and a new refresh token.
+ * Every outcome is audited as `auth.refresh`; a reuse ends the session and is audited as denied.
+ */
+async function refreshGrant(request: FastifyRequest, body: TokenRequest) {
+  if (!body.refresh_token) throw oauthProblem(400, 'invalid_request', 'The refresh_token grant needs refresh_token.')
+  const { database, clock, accounts } = request.server
+  const now = clock.now()
+  const refused = 'The refresh token is unknown, was already used, or its session has ended; sign in again.'
+  const exchange = await database.db.transaction(async (tx) => {
+    const result = await exchangeRefreshToken(tx, body.refresh_token!, now, sessionSettings(request))
+    const actor: Actor =
+      result.outcome === 'unknown'
+        ? { type: 'anonymous', id: null, name: null, role: null }
+        : { type: 'user', id: result.session.userId, name: result.person.username, role: result.person.role }
+    const sessionId = result.outcome === 'unknown' ? {} : { sessionId: result.session.id }
+    await audit(tx, request, {
+      action: 'auth.refresh',
+      outcome: result.outcome === 'exchanged' ? 'success' : result.outcome === 'reused' ? 'denied' : 'failure',
+      actor,
+      details: {
+        ...sessionId,
+        ...(result.outcome === 'exchanged'
+          ? {}
+          : { reason: result.outcome === 'ended' ? result.reason : result.outcome }),
+      },
+    })
+    return result
+  })
+  if (exchange.outcome !== 'exchanged') {
+    if (exchange.outcome === 'reused') accounts.principals.invalidate('user', exchange.session.userId)
+    throw oauthProblem(400, 'invalid_grant', refused)
+  }
+  const { session, refreshToken } = exchange
+  const { token, expiresIn } = await accounts.tokens.issue(
+    { kind: 'user', id: session.userId },
+    now,
+    undefined,
+    session.id,
+  )
+  return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn, refresh_token: refreshToken }
 }
 
 async function passwordGrant(request: FastifyRequest, body: TokenRequest) {
@@ -176,5 +239,12 @@ async function clientCredentialsGrant(request: FastifyRequest, body: TokenReques
 
 /** Issues an access token for the grant the body names (TokenResponseSchema), or answers why not. */
 export async function issueToken(request: FastifyRequest, body: TokenRequest) {
-  return body.grant_type === 'password' ? passwordGrant(request, body) : clientCredentialsGrant(request, body)
+  switch (body.grant_type) {
+    case 'password':
+      return passwordGrant(request, body)
+    case 'client_credentials':
+      return clientCredentialsGrant(request, body)
+    case 'refresh_token':
+      return refreshGrant(request, body)
+  }
 }

@@ -82,3 +82,38 @@ export const signingKeys = pgTable('signing_keys', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   retiredAt: timestamp('retired_at', { withTimezone: true }),
 })
+
+/**
+ * A person's sign-in session (migration 0034): opened by a password sign-in, kept alive by exchanging its
+ * refresh token, ended by logout, revocation, a password change, or a refresh token used twice.
+ */
+export const signInSessions = pgTable('sign_in_sessions', {
+  id: uuid('id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull(),
+  /** The latest refresh token expires then, unless exchanged before: a session unused for that long ends. */
+  idleExpiresAt: timestamp('idle_expires_at', { withTimezone: true }).notNull(),
+  /** However often it is refreshed, a session ends then: a new sign-in is needed. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  revokedReason: text('revoked_reason', {
+    enum: ['logout', 'revoked', 'reuse', 'password_changed', 'password_reset', 'deactivated'],
+  }),
+})
+
+/** Every refresh token a session was given, by its SHA-256 hash; `exchangedAt` once it was used. */
+export const sessionRefreshTokens = pgTable(
+  'session_refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => signInSessions.id, { onDelete: 'cascade' }),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+    exchangedAt: timestamp('exchanged_at', { withTimezone: true }),
+  },
+  (t) => [index('session_refresh_tokens_session_idx').on(t.sessionId)],
+)

@@ -18,6 +18,8 @@ export interface VerifiedToken {
   /** Local tokens name the account; external ones carry the provider's subject, mapped to a user later. */
   subject: { kind: SubjectKind; id: string } | { kind: 'external'; subject: string }
   claims: JWTPayload
+  /** The sign-in session a person's token was issued in (its `sid`), which must still be live. */
+  sessionId?: string
 }
 
 export interface TokenServiceOptions {
@@ -53,15 +55,16 @@ export class TokenService {
       : undefined
   }
 
-  /** `lifetimeSeconds` defaults to the configured access-token lifetime. */
+  /** `lifetimeSeconds` defaults to the configured access-token lifetime; `sessionId` is a person's sign-in session. */
   async issue(
     subject: { kind: SubjectKind; id: string },
     now: Date,
     lifetimeSeconds = this.options.ttlSeconds,
+    sessionId?: string,
   ): Promise<{ token: string; expiresIn: number }> {
     const { kid, privateKey } = await this.keys.signingKey(now)
     const issuedAt = Math.floor(now.getTime() / 1000)
-    const token = await new SignJWT({ typ: subject.kind })
+    const token = await new SignJWT({ typ: subject.kind, ...(sessionId ? { sid: sessionId } : {}) })
       .setProtectedHeader({ alg: signingAlgorithm, kid, typ: 'at+jwt' })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
@@ -135,7 +138,12 @@ export class TokenService {
       )
       const match = /^(user|client):([0-9a-f-]{36})$/.exec(payload.sub ?? '')
       if (!match) throw unauthorized('invalid_token', 'The token subject is not an account of this service.')
-      return { subject: { kind: match[1] as SubjectKind, id: match[2]! }, claims: payload }
+      const sessionId = typeof payload.sid === 'string' ? payload.sid : undefined
+      return {
+        subject: { kind: match[1] as SubjectKind, id: match[2]! },
+        claims: payload,
+        ...(sessionId ? { sessionId } : {}),
+      }
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('token_expired', 'The bearer token has expired.')
       if (error instanceof joseErrors.JOSEError)

@@ -1,6 +1,9 @@
 import t from 'tap'
 import {
+  refreshTokenHash,
   remainingThrottleMs,
+  sessionExpiry,
+  sessionState,
   throttleAddress,
   throttleDelayMs,
   type ThrottleScope,
@@ -41,4 +44,33 @@ t.test('the place an attempt comes from: an IPv4 address, or an IPv6 /64', async
     ['::1', '0:0:0:0::/64'],
   ]
   for (const [ip, place] of cases) t.equal(throttleAddress(ip), place, ip)
+})
+
+t.test('a session’s lifetime: idle since its last refresh, and at most its maximum after the sign-in', async (t) => {
+  const settings = { refreshTokenTtlSeconds: 3600, sessionMaxSeconds: 4 * 3600 }
+  const signIn = new Date('2026-12-06T01:00:00Z')
+  const at = (minutes: number) => new Date(signIn.getTime() + minutes * 60_000)
+  const cases: [string, Date, Date, Date][] = [
+    ['at the sign-in', signIn, at(60), at(240)],
+    ['refreshed after two hours', at(120), at(180), at(240)],
+    ['refreshed near the end: the maximum wins', at(210), at(240), at(240)],
+  ]
+  for (const [name, refreshedAt, idle, max] of cases)
+    t.same(sessionExpiry(signIn, refreshedAt, settings), { idleExpiresAt: idle, expiresAt: max }, name)
+
+  const live = { revokedAt: null, idleExpiresAt: at(60), expiresAt: at(240) }
+  const states: [string, Parameters<typeof sessionState>[0], Date, string][] = [
+    ['within the hour', live, at(59), 'live'],
+    ['at the idle expiry', live, at(60), 'expired'],
+    ['past the maximum though refreshed', { ...live, idleExpiresAt: at(300) }, at(240), 'expired'],
+    ['revoked', { ...live, revokedAt: at(10) }, at(20), 'revoked'],
+  ]
+  for (const [name, session, now, expected] of states) t.equal(sessionState(session, now), expected, name)
+})
+
+t.test('a refresh token is kept as its SHA-256 only', async (t) => {
+  const token = 'cpsrt_AAAA'
+  t.match(refreshTokenHash(token), /^[0-9a-f]{64}$/)
+  t.not(refreshTokenHash(token), refreshTokenHash('cpsrt_AAAB'))
+  t.notMatch(refreshTokenHash(token), /AAAA/)
 })
