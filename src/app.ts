@@ -46,6 +46,7 @@ import { endedSessionsKeptMs, purgeEndedSessions } from './modules/users/session
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
 import { userSchemas } from './modules/users/schemas.js'
 import { createAccountServices } from './modules/users/account-services.js'
+import { forgetReplacedSecrets } from './modules/webhooks/repository.js'
 import webhookRoutes from './modules/webhooks/routes.js'
 import { webhookSchemas } from './modules/webhooks/schemas.js'
 import { registerWebhookJobs } from './modules/webhooks/service.js'
@@ -181,6 +182,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         name: 'purge-login-attempts',
         intervalMs: 60 * 60 * 1000,
         run: (now) => purgeLoginAttempts(database.db, now, throttleMemoryMs, knownAddressMs),
+      },
+      {
+        name: 'forget-replaced-webhook-secrets',
+        intervalMs: 60 * 60 * 1000,
+        run: (now) => forgetReplacedSecrets(database.db, now),
       },
       {
         name: 'purge-ended-sessions',

@@ -315,9 +315,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
           env.EXTERNAL_JWT_ISSUER && env.EXTERNAL_JWKS_URL && env.EXTERNAL_JWT_AUDIENCE
             ? { issuer: env.EXTERNAL_JWT_ISSUER, jwksUrl: env.EXTERNAL_JWKS_URL, audience: env.EXTERNAL_JWT_AUDIENCE }
             : undefined,
-        bootstrapAdmin: env.BOOTSTRAP_ADMIN_USERNAME
-          ? { username: env.BOOTSTRAP_ADMIN_USERNAME, password: env.BOOTSTRAP_ADMIN_PASSWORD }
-          : undefined,
+        bootstrapAdmin:
+          env.BOOTSTRAP_ADMIN_USERNAME || env.BOOTSTRAP_ADMIN_PASSWORD
+            ? { username: env.BOOTSTRAP_ADMIN_USERNAME ?? 'admin', password: env.BOOTSTRAP_ADMIN_PASSWORD }
+            : undefined,
         principalCacheTtlMs: env.PRINCIPAL_CACHE_TTL_MS,
         passwordMinLength: env.PASSWORD_MIN_LENGTH,
         passwordHashMemoryKib: env.PASSWORD_HASH_MEMORY_KIB,
@@ -369,14 +370,14 @@ function crossCheck(env: Env): string[] {
       'DATABASE_URL: invalid value (it is missing); expected a postgres:// connection URL — production runs on PostgreSQL, the embedded database is for desks, demos and tests',
     )
   }
+  if (env.ACCESS_TOKEN_TTL_SECONDS > env.REFRESH_TOKEN_TTL_SECONDS) {
+    errors.push(
+      `ACCESS_TOKEN_TTL_SECONDS: invalid value (got ${env.ACCESS_TOKEN_TTL_SECONDS}); expected at most REFRESH_TOKEN_TTL_SECONDS (${env.REFRESH_TOKEN_TTL_SECONDS}): an access token must not outlive the session it was issued in`,
+    )
+  }
   if (env.NODE_ENV === 'production' && !env.SECRETS_KEY && !env.WEBHOOK_SECRET_KEY) {
     errors.push(
       'SECRETS_KEY: invalid value (it is missing); expected at least 32 characters in production, shared by every instance: it seals the secrets the service keeps',
-    )
-  }
-  if (env.BOOTSTRAP_ADMIN_PASSWORD && !env.BOOTSTRAP_ADMIN_USERNAME) {
-    errors.push(
-      'BOOTSTRAP_ADMIN_USERNAME: invalid value (it is missing); expected a username, required when BOOTSTRAP_ADMIN_PASSWORD is set',
     )
   }
   return errors

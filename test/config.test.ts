@@ -32,6 +32,32 @@ t.test('values are converted from text', async (t) => {
   t.equal(result.config.database.url, 'postgresql://app@db:5432/cps')
 })
 
+t.test('the first administrator: admin unless named, with the password given or one generated', async (t) => {
+  const password = 'a long synthetic passphrase'
+  const cases: [string, Record<string, string>, unknown][] = [
+    ['neither set', {}, undefined],
+    ['only the password: admin', { BOOTSTRAP_ADMIN_PASSWORD: password }, { username: 'admin', password }],
+    ['only the name', { BOOTSTRAP_ADMIN_USERNAME: 'quantri' }, { username: 'quantri', password: undefined }],
+    [
+      'both',
+      { BOOTSTRAP_ADMIN_USERNAME: 'quantri', BOOTSTRAP_ADMIN_PASSWORD: password },
+      { username: 'quantri', password },
+    ],
+  ]
+  for (const [name, env, expected] of cases) {
+    const result = loadConfig(env)
+    t.ok(result.ok, name)
+    if (result.ok) t.same(result.config.auth.bootstrapAdmin, expected, name)
+  }
+})
+
+t.test('an access token may not outlive the refresh token of its session', async (t) => {
+  const result = loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '7200', REFRESH_TOKEN_TTL_SECONDS: '3600' })
+  t.notOk(result.ok)
+  if (!result.ok) t.match(result.errors, [/^ACCESS_TOKEN_TTL_SECONDS: .*at most REFRESH_TOKEN_TTL_SECONDS/])
+  t.ok(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '3600' }).ok)
+})
+
 t.test('each bad variable gets one line naming it, what was wrong and what is expected', async (t) => {
   const cases: [Record<string, string>, string, RegExp][] = [
     [{ PORT: 'abc' }, 'PORT', /PORT: invalid value \(got "abc"\); expected a TCP port number/],

@@ -8,28 +8,54 @@ export function neutraliseFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
 }
 
-export type CellValue = string | number | boolean | null | undefined
+/** A calendar date (ISO yyyy-mm-dd): a date cell in a workbook, dd/mm/yyyy or ISO text in CSV. */
+interface DateCell {
+  date: string
+}
 
-function cellText(value: CellValue): string {
+/** A cell that is written as it is. */
+export type PlainCell = string | number | boolean | null | undefined
+
+export type CellValue = PlainCell | DateCell
+
+/** How dates are written: as Vietnamese officers write them, or ISO for machines. */
+export type DateStyle = 'dd/mm/yyyy' | 'iso'
+
+function isDateCell(value: CellValue): value is DateCell {
+  return typeof value === 'object' && value !== null
+}
+
+function dateText(iso: string, style: DateStyle): string {
+  if (style === 'iso') return iso
+  const [year, month, day] = iso.split('-')
+  return `${day}/${month}/${year}`
+}
+
+function cellText(value: CellValue, dates: DateStyle): string {
   if (value === null || value === undefined) return ''
+  if (isDateCell(value)) return dateText(value.date, dates)
   return neutraliseFormula(String(value))
 }
 
-function csvLine(values: readonly CellValue[]): string {
+function csvLine(values: readonly CellValue[], dates: DateStyle): string {
   return `${values
     .map((value) => {
-      const text = cellText(value)
+      const text = cellText(value, dates)
       return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
     })
     .join(',')}\r\n`
 }
 
 /** CSV as a stream: UTF-8 with a byte-order mark (Excel opens Vietnamese correctly), CRLF lines. */
-export function csvStream(headers: readonly string[], rows: AsyncIterable<readonly CellValue[]>): Readable {
+export function csvStream(
+  headers: readonly string[],
+  rows: AsyncIterable<readonly CellValue[]>,
+  dates: DateStyle = 'iso',
+): Readable {
   return Readable.from(
     (async function* () {
-      yield `\uFEFF${csvLine(headers)}`
-      for await (const row of rows) yield csvLine(row)
+      yield `\uFEFF${csvLine(headers, dates)}`
+      for await (const row of rows) yield csvLine(row, dates)
     })(),
   )
 }
@@ -40,13 +66,25 @@ export function csvStream(headers: readonly string[], rows: AsyncIterable<readon
  */
 export const loadExcelJs = () => import('exceljs')
 
-/** XLSX written row by row to a stream, so memory stays flat however many rows there are. */
+/** How a sheet is laid out for the person who opens it. */
+export interface SheetLayout {
+  /** Each column's width, in characters. */
+  widths?: readonly number[]
+  dates?: DateStyle
+}
+
+/**
+ * XLSX written row by row to a stream, so memory stays flat however many rows there are. The header row
+ * stays in view (frozen) and carries a filter; dates are date cells shown as `layout.dates` writes them.
+ */
 export function xlsxStream(
   sheetName: string,
   headers: readonly string[],
   rows: AsyncIterable<readonly CellValue[]>,
+  layout: SheetLayout = {},
 ): Readable {
   const output = new PassThrough()
+  const dateFormat = layout.dates === 'iso' ? 'yyyy-mm-dd' : 'dd/mm/yyyy'
   void (async () => {
     try {
       const { default: ExcelJS } = await loadExcelJs()
@@ -55,14 +93,24 @@ export function xlsxStream(
         useStyles: true,
         useSharedStrings: false,
       })
-      const sheet = workbook.addWorksheet(sheetName)
+      const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] })
+      sheet.columns = headers.map((_, index) => ({ width: layout.widths?.[index] ?? 14 }))
+      sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: Math.max(1, headers.length) } }
       const header = sheet.addRow([...headers])
       header.font = { bold: true }
       header.commit()
       for await (const row of rows) {
-        sheet
-          .addRow(row.map((value) => (typeof value === 'string' ? neutraliseFormula(value) : (value ?? null))))
-          .commit()
+        const added = sheet.addRow(
+          row.map((value) => {
+            if (typeof value === 'string') return neutraliseFormula(value)
+            if (isDateCell(value)) return new Date(`${value.date}T00:00:00Z`)
+            return value ?? null
+          }),
+        )
+        row.forEach((value, index) => {
+          if (isDateCell(value)) added.getCell(index + 1).numFmt = dateFormat
+        })
+        added.commit()
       }
       sheet.commit()
       await workbook.commit()

@@ -24,6 +24,11 @@ const personalFieldNames = [
   'clientSecret',
   'client_secret',
   'access_token',
+  'refresh_token',
+  'refreshToken',
+  'currentPassword',
+  'newPassword',
+  'previousSecret',
   'token',
   'cardNumber',
 ]

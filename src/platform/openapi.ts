@@ -113,10 +113,23 @@ async function openapiPlugin(app: FastifyInstance) {
       await docs.register(swaggerUi, {
         routePrefix: '/docs',
         staticCSP: true,
+        // The plugin's policy asks the browser to upgrade every request to https: over plain http at any
+        // host but localhost the page then loads none of its scripts and stays blank. The service's own
+        // transport (TLS at the proxy, HSTS in production) decides the scheme, not this page.
+        transformStaticCSP: withoutUpgradeToHttps,
         uiConfig: { deepLinking: true, defaultModelsExpandDepth: 0 },
       })
     })
   }
+}
+
+/** A content security policy without `upgrade-insecure-requests`. */
+export function withoutUpgradeToHttps(policy: string): string {
+  return policy
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+    .join('; ')
 }
 
 export default fp(openapiPlugin, { name: 'platform-openapi', fastify: '5.x' })

@@ -50,6 +50,9 @@ async function securityPlugin(app: FastifyInstance) {
   await app.register(rateLimit, {
     max: http.rateLimitMax,
     timeWindow: http.rateLimitWindowMs,
+    // The IETF RateLimit header names (ratelimit-limit, ratelimit-remaining, ratelimit-reset), the ones
+    // CORS exposes above, instead of the plugin's default x-ratelimit-*.
+    enableDraftSpec: true,
     // Probes from the orchestrator must never be throttled.
     allowList: (request) => request.url.startsWith('/health/'),
     errorResponseBuilder: (_request, context) =>

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { generateOpenApiDocument, serialiseOpenApi } from '../../src/platform/openapi-document.js'
+import { withoutUpgradeToHttps } from '../../src/platform/openapi.js'
 import { createTestApp } from '../support/app.js'
 
 type Operation = {
@@ -73,7 +74,21 @@ t.test('the server serves the spec and the docs', async (t) => {
   const spec = await app.inject({ url: '/openapi.json' })
   t.equal(spec.statusCode, 200)
   t.equal(spec.json().info.title, 'Child protection information service')
-  const docs = await app.inject({ url: '/docs/' })
+  const docs = await app.inject({ url: '/docs/', headers: { host: 'cps.phuong.example' } })
   t.equal(docs.statusCode, 200)
   t.match(docs.headers['content-type'], /text\/html/)
+  const policy = String(docs.headers['content-security-policy'])
+  t.match(policy, /script-src 'self'/, 'the page’s own policy')
+  t.notMatch(policy, /upgrade-insecure-requests/, 'which a browser on plain http at this host could follow')
+  const script = await app.inject({ url: '/docs/static/swagger-ui-bundle.js', headers: { host: 'cps.phuong.example' } })
+  t.equal(script.statusCode, 200, 'its scripts are served')
+})
+
+t.test('a policy loses only its upgrade to https', async (t) => {
+  const cases: [string, string][] = [
+    ["default-src 'self'; upgrade-insecure-requests;", "default-src 'self'"],
+    ["upgrade-insecure-requests; img-src 'self' data:", "img-src 'self' data:"],
+    ["default-src 'self'", "default-src 'self'"],
+  ]
+  for (const [policy, expected] of cases) t.equal(withoutUpgradeToHttps(policy), expected, policy)
 })

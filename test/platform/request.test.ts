@@ -65,7 +65,8 @@ t.test('request ids, headers and logging', async (t) => {
 })
 
 t.test('CORS answers only the configured origins', async (t) => {
-  const { app } = await createTestApp(t, { env: { CORS_ORIGINS: 'https://ward.example.org' } })
+  const ctx = await createTestApp(t, { env: { CORS_ORIGINS: 'https://ward.example.org' } })
+  const { app } = ctx
   const allowed = await app.inject({
     method: 'OPTIONS',
     url: '/v1/units',
@@ -74,6 +75,17 @@ t.test('CORS answers only the configured origins', async (t) => {
   t.equal(allowed.headers['access-control-allow-origin'], 'https://ward.example.org')
   const denied = await app.inject({ url: '/v1/units', headers: { origin: 'https://evil.example.com' } })
   t.equal(denied.headers['access-control-allow-origin'], undefined)
+  // A front-end on that origin can read every header the service sends for it to act on.
+  const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
+  const limited = await app.inject({
+    url: '/v1/units',
+    headers: { ...reader.headers, origin: 'https://ward.example.org' },
+  })
+  const exposed = String(limited.headers['access-control-expose-headers']).split(/,\s*/)
+  const rateHeaders = Object.keys(limited.headers).filter((name) => name.includes('ratelimit'))
+  t.same(rateHeaders.sort(), ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'], 'the rate limit is told')
+  for (const name of [...rateHeaders, 'etag', 'location', 'retry-after', 'x-request-id'])
+    t.ok(exposed.includes(name), `${name} is exposed`)
 })
 
 t.test('rate limiting answers 429 problem+json with Retry-After', async (t) => {
@@ -82,11 +94,16 @@ t.test('rate limiting answers 429 problem+json with Retry-After', async (t) => {
   const reader = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const statuses: number[] = []
   let last: LightMyRequestResponse | undefined
+  const remaining: string[] = []
   for (let i = 0; i < 4; i++) {
     last = await app.inject({ url: '/v1/circumstance-groups', headers: reader.headers })
     statuses.push(last.statusCode)
+    remaining.push(String(last.headers['ratelimit-remaining']))
   }
   t.same(statuses, [200, 200, 200, 429])
+  t.same(remaining, ['2', '1', '0', '0'], 'the IETF RateLimit headers')
+  t.equal(last!.headers['ratelimit-limit'], '3')
+  t.notOk(last!.headers['x-ratelimit-limit'], 'not the x- names')
   t.equal(last!.json().code, 'rate_limited')
   t.ok(Number(last!.headers['retry-after']) > 0)
   const probe = await app.inject({ url: '/health/live' })

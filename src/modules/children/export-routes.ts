@@ -47,7 +47,9 @@ export default async function childExportRoutes(app: FastifyInstance) {
         .header('content-disposition', `attachment; filename="${file.filename}"`)
         .header('cache-control', 'no-store')
       return reply.send(
-        file.format === 'csv' ? csvStream(file.headerRow, file.rows) : xlsxStream('Trẻ em', file.headerRow, file.rows),
+        file.format === 'csv'
+          ? csvStream(file.headerRow, file.rows, file.layout.dates)
+          : xlsxStream('Trẻ em', file.headerRow, file.rows, file.layout),
       )
     },
   )

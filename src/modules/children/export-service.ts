@@ -10,6 +10,7 @@ import { inScope, type Scope } from '../../platform/scope.js'
 import type { Work } from '../../platform/work.js'
 import { unitFilterScope } from '../units/tree.js'
 import { childColumns, type ColumnDefinition } from './columns.js'
+import { exportCell, type ExportLanguage } from './export-values.js'
 import { listChildren, type ChildFilter } from './repository.js'
 import { foldName } from './rules.js'
 import type { ExportChildrenQuery } from './schemas.js'
@@ -25,7 +26,7 @@ async function* exportRows(
   db: Db,
   scope: Scope,
   filter: ChildFilter,
-  options: { sensitive: boolean; columns: readonly ColumnDefinition[] },
+  options: { sensitive: boolean; columns: readonly ColumnDefinition[]; language: ExportLanguage },
 ): AsyncGenerator<CellValue[]> {
   let after: (string | number)[] | undefined
   for (;;) {
@@ -34,11 +35,9 @@ async function* exportRows(
     )
     for (const row of batch) {
       const summary = { ...row, ...toChildSummary(row, filter.asOf) }
-      yield options.columns.map((column): CellValue => {
-        const value = (summary as Record<string, unknown>)[column.key]
-        if (Array.isArray(value)) return value.join(' ')
-        return value as CellValue
-      })
+      yield options.columns.map((column) =>
+        exportCell(column.key, (summary as Record<string, unknown>)[column.key], options.language),
+      )
     }
     const last = batch[batch.length - 1]
     if (!last || batch.length < batchSize) return
@@ -80,6 +79,10 @@ export async function exportChildren(work: Work, query: Static<typeof ExportChil
     format,
     filename: `children-${asOf.replace(/-/g, '')}.${format}`,
     headerRow: columns.map((column) => (language === 'vi' ? column.vi : column.en)),
-    rows: exportRows(work.request.server.database.db, work.scope, filter, { sensitive, columns }),
+    layout: {
+      widths: columns.map((column) => column.width ?? 14),
+      dates: language === 'vi' ? ('dd/mm/yyyy' as const) : ('iso' as const),
+    },
+    rows: exportRows(work.request.server.database.db, work.scope, filter, { sensitive, columns, language }),
   }
 }

@@ -10,6 +10,7 @@ import type { FieldError } from '../../platform/problem.js'
 import type { Scope, UnitNode } from '../../platform/scope.js'
 import { createValidatorCompiler } from '../../platform/validation.js'
 import { diffFields, sensitiveChildFields, trackedChildFields } from '../children/history.js'
+import { parseSchoolingStatus } from '../children/export-values.js'
 import type { ChildRow } from '../children/repository.js'
 import {
   foldName,
@@ -245,8 +246,12 @@ export function readChildRow(cells: Cells, context: Pick<PlanContext, 'sensitive
       problems.push(rowError('householdId', 'invalid_format', 'is not a household id of this registry (a UUID)'))
     else fields.householdId = householdId === '' ? null : householdId.toLowerCase()
   }
-  if (schoolingStatus !== undefined)
-    fields.schoolingStatus = (schoolingStatus === '' ? null : schoolingStatus) as ChildRecord['schoolingStatus']
+  if (schoolingStatus !== undefined) {
+    // The code, or the label a Vietnamese export writes (Tiểu học); anything else fails the record's schema.
+    fields.schoolingStatus = (
+      schoolingStatus === '' ? null : (parseSchoolingStatus(schoolingStatus) ?? schoolingStatus)
+    ) as ChildRecord['schoolingStatus']
+  }
   for (const column of ['healthNote', 'disabilityNote'] as const) {
     const value = values[column]
     if (value !== undefined) fields[column] = text(value)

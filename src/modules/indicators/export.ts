@@ -4,7 +4,7 @@
  */
 import type ExcelJS from 'exceljs'
 import type { FastifyReply } from 'fastify'
-import { contentTypes, csvStream, loadExcelJs, neutraliseFormula, type CellValue } from '../../platform/export.js'
+import { contentTypes, csvStream, loadExcelJs, neutraliseFormula, type PlainCell } from '../../platform/export.js'
 import { localDateOf } from '../calendar/rules.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorKind, Target } from './rules.js'
@@ -147,7 +147,7 @@ const exportColumns: { key: keyof ExportRow; header: string; width: number }[] =
 ]
 
 /** A row's cells for CSV and XLSX: numbers stay numbers; withheld counts read 'x'; met reads Đạt / Không đạt. */
-function rowCells(row: ExportRow): CellValue[] {
+function rowCells(row: ExportRow): PlainCell[] {
   return exportColumns.map(({ key }) => {
     const value = row[key]
     if (value === null) return null

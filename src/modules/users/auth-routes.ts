@@ -109,15 +109,20 @@ export default async function authRoutes(app: FastifyInstance) {
         tags: ['auth'],
         summary: 'Where clients find the token, revocation and key endpoints (RFC 8414)',
         description:
-          'The endpoints are absolute URLs of the address the request was made to (behind a proxy: TRUST_PROXY). ' +
-          '`issuer` is JWT_ISSUER, the iss of every token; set it to the service’s public https URL for clients that ' +
-          'check that the two agree.',
+          '`issuer` is JWT_ISSUER, the iss of every token. When it is the service’s public https URL (recommended: ' +
+          'clients may check that the two agree), the endpoints are under it; otherwise they are absolute URLs of the ' +
+          'address the request was made to (behind a proxy: TRUST_PROXY), never cached.',
         response: { 200: ref(AuthorizationServerMetadataSchema, 'The metadata') },
       },
     },
     async (request, reply) => {
-      const origin = `${request.protocol}://${request.host}`
-      reply.header('cache-control', 'public, max-age=300')
+      const issuer = app.config.auth.issuer
+      const issuerIsUrl = /^https?:\/\//.test(issuer)
+      // The issuer's own address when it is one; else the address asked, which no shared cache may keep for
+      // another host (a forged Host header must not reach anyone else's answer).
+      const origin = issuerIsUrl ? new URL(issuer).origin : `${request.protocol}://${request.host}`
+      if (issuerIsUrl) reply.header('cache-control', 'public, max-age=300')
+      else reply.header('cache-control', 'no-store').header('vary', 'host, x-forwarded-host, x-forwarded-proto')
       return {
         issuer: app.config.auth.issuer,
         token_endpoint: `${origin}/v1/auth/token`,

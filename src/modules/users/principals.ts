@@ -22,8 +22,13 @@ const unitTreeTtlMs = 60_000
  * read from the account, not the token, and cached for a few seconds at most — so a deactivated account
  * or a moved officer loses access within that time, not at token expiry.
  */
+/** Principals kept at most: one per account and sign-in session in use within the cache's few seconds. */
+const principalCacheSize = 5000
+
 export class PrincipalDirectory {
   private readonly cache = new Map<string, Cached>()
+  /** Bumped by each invalidation of an account: a load that began before it is not kept. */
+  private readonly generations = new Map<string, number>()
   private tree: { nodes: UnitNode[]; expiresAt: number } | null = null
 
   constructor(
@@ -35,6 +40,7 @@ export class PrincipalDirectory {
   /** Forgets an account, in every session it was cached for. */
   invalidate(kind: 'user' | 'client', id: string): void {
     const key = `${kind}:${id}`
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1)
     for (const cached of [...this.cache.keys()])
       if (cached === key || cached.startsWith(`${key}:`)) this.cache.delete(cached)
   }
@@ -73,6 +79,8 @@ export class PrincipalDirectory {
     const now = this.clock.now().getTime()
     const cached = this.cache.get(key)
     if (cached && cached.expiresAt > now) return cached.principal
+    if (cached) this.cache.delete(key)
+    const generation = this.generations.get(account) ?? 0
     const principal = subject.kind === 'client' ? await this.loadClient(subject.id) : await this.loadUser(subject)
     if (token.sessionId) {
       // Logged out, revoked, or ended by a password change: its access tokens stop with it.
@@ -80,7 +88,12 @@ export class PrincipalDirectory {
         throw unauthorized('session_ended', 'The sign-in session of this token has ended; sign in again.')
       principal.sessionId = token.sessionId
     }
-    if (this.ttlMs > 0) this.cache.set(key, { principal, expiresAt: now + this.ttlMs })
+    // A logout or a change that invalidated the account while this load ran must not be undone by it.
+    if (this.ttlMs > 0 && (this.generations.get(account) ?? 0) === generation) {
+      // Maps iterate in insertion order: the first key is the longest-held.
+      if (this.cache.size >= principalCacheSize) this.cache.delete(this.cache.keys().next().value!)
+      this.cache.set(key, { principal, expiresAt: now + this.ttlMs })
+    }
     return principal
   }
 

@@ -197,7 +197,13 @@ export const TokenResponseSchema = Type.Object(
 export const RevokeTokenBody = Type.Object(
   {
     token: Type.String({ minLength: 1, maxLength: 4096, description: 'a refresh token, or an access token' }),
-    token_type_hint: Type.Optional(Type.Enum(['refresh_token', 'access_token'])),
+    token_type_hint: Type.Optional(
+      Type.String({ maxLength: 64, description: 'refresh_token or access_token; ignored, as RFC 7009 allows' }),
+    ),
+    client_id: Type.Optional(
+      Type.String({ maxLength: 64, description: 'sent by OAuth libraries; ignored (public clients)' }),
+    ),
+    client_secret: Type.Optional(Type.String({ maxLength: 256, description: 'ignored' })),
   },
   { additionalProperties: false },
 )

@@ -7,10 +7,11 @@ import type { Static } from 'typebox'
 import { audit } from '../../platform/audit.js'
 import { badRequest, bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform/problem.js'
 import { hashSecret, verifySecret } from './passwords.js'
-import { getUser, updateUser } from './repository.js'
+import { getUser, recordSignIn, updateUser } from './repository.js'
 import { passwordProblems } from './rules.js'
 import type { ChangePasswordBody, RevokeTokenBody } from './schemas.js'
 import { revokeSession, revokeSessionsOf, sessionOfRefreshToken, type RevocationReason } from './sessions.js'
+import { admit } from './sign-in.js'
 
 /** Ends a session (if it was live), audits it, and forgets the principals cached for its person. */
 async function endSession(request: FastifyRequest, sessionId: string, reason: RevocationReason): Promise<boolean> {
@@ -75,6 +76,9 @@ export async function changeOwnPassword(
   const user = await getUser(database.db, principal.id)
   if (!user?.passwordHash)
     throw conflict('no_local_password', 'This account signs in through an identity provider and has no password here.')
+  // Counted as a sign-in attempt is, before it is checked: a stolen session cannot guess faster than a sign-in.
+  const actor = { type: 'user' as const, id: user.id, name: user.username, role: user.role }
+  const attempt = await admit(request, `user:${user.username.toLowerCase()}`, actor, 'password_change')
   if (!(await verifySecret(user.passwordHash, body.currentPassword))) {
     await audit(database.db, request, {
       action: 'user.password.change',
@@ -103,6 +107,7 @@ export async function changeOwnPassword(
   await database.db.transaction(async (tx) => {
     const updated = await updateUser(tx, user.id, user.version, { passwordHash }, now)
     if (!updated) throw conflict('concurrent_change', 'The account changed meanwhile; try again.')
+    await recordSignIn(tx, attempt, now)
     const ended = await revokeSessionsOf(tx, user.id, 'password_changed', now, principal.sessionId)
     await audit(tx, request, {
       action: 'user.password.change',

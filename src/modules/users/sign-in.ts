@@ -14,7 +14,12 @@ import { exchangeRefreshToken, openSession } from './sessions.js'
 import type { TokenRequestBody } from './schemas.js'
 
 type TokenRequest = Static<typeof TokenRequestBody>
-type Actor = { type: 'user' | 'client' | 'anonymous'; id: string | null; name: string | null; role: string | null }
+type Actor = {
+  type: 'user' | 'client' | 'anonymous'
+  id: string | null
+  name: string | null
+  role: string | null
+}
 
 /** OAuth-style failure as problem+json; `error` carries the RFC 6749 code for OAuth client libraries. */
 function oauthProblem(status: number, error: string, detail: string, headers?: Record<string, string>) {
@@ -51,9 +56,10 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
 /**
  * Counts the attempt for the account and for the account from this address before anything is
  * checked, in one locking transaction, and refuses it while either must still wait. An address the
- * account signed in from lately is not held to the account-wide wait.
+ * account signed in from lately is not held to the account-wide wait. Also for a password checked
+ * anywhere else (a password change): every guess counts against the same account.
  */
-async function admit(
+export async function admit(
   request: FastifyRequest,
   account: string,
   actor: Actor,

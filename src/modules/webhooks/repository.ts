@@ -1,4 +1,4 @@
-import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContained, asc, desc, eq, gt, inArray, isNull, like, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { likeLiteral, queryRows } from '../../db/client.js'
 import { appendAudit } from '../../platform/audit.js'
@@ -283,6 +283,23 @@ export async function replaceSubscriptionSecret(
     )
     .returning()
   return row
+}
+
+/**
+ * Forgets the secrets rotations replaced once their day is over (they sign nothing more), and with them the
+ * former signature that was sent under them. Returns how many subscriptions changed.
+ */
+export async function forgetReplacedSecrets(db: Executor, now: Date): Promise<number> {
+  const changed = await db
+    .update(webhookSubscriptions)
+    .set({
+      previousSecret: null,
+      previousSecretUntil: null,
+      formerSignatureSecret: sql`case when ${webhookSubscriptions.formerSignatureSecret} = 'previous' then null else ${webhookSubscriptions.formerSignatureSecret} end`,
+    })
+    .where(lte(webhookSubscriptions.previousSecretUntil, now))
+    .returning({ id: webhookSubscriptions.id })
+  return changed.length
 }
 
 /** The job that carries one event to one subscription: one row per pair, ever, so never two at once. */

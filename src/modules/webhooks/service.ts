@@ -593,6 +593,8 @@ export async function rotateWebhookSecret(
 ): Promise<{ row: SubscriptionRow; secret: string }> {
   const { config, database, clock } = request.server
   const current = await readWebhook(request, id)
+  // The previous secret and the former-signature state are taken from this read: only at the version it read.
+  if (current.version !== expectedVersion) throw staleVersion(current.version)
   const secret = newWebhookSecret()
   const now = clock.now()
   const previousSecretUntil = new Date(now.getTime() + secretRotationGraceMs)

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs'
+import { parse } from 'csv-parse/sync'
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, province, wardA, wardB } from '../../support/auth.js'
@@ -497,6 +498,35 @@ t.test('the child registry', async (t) => {
     t.notOk(lines.some((line) => /,=HYPERLINK/.test(line)))
     const english = await get('/v1/children/export?format=csv&headers=en')
     t.match(english.body, /^\uFEFFid,externalId,fullName,dateOfBirth/)
+    // Vietnamese values for the officer, codes for machines.
+    const parsed = (body: string) => parse<Record<string, string>>(body.replace(/^\uFEFF/, ''), { columns: true })
+    const viRows = parsed(csv.body)
+    t.ok(viRows.length > 1)
+    const valuesOf = (name: string) => new Set(viRows.map((row) => row[name]))
+    t.ok(
+      [...valuesOf('Giới tính')].every((value) => ['Nam', 'Nữ', 'Không rõ'].includes(value!)),
+      'Nam, Nữ',
+    )
+    t.ok(
+      [...valuesOf('Có nguy cơ')].every((value) => ['Có', 'Không'].includes(value!)),
+      'Có, Không',
+    )
+    t.ok(
+      [...valuesOf('Tình trạng')].every((value) =>
+        ['Đang theo dõi', 'Đã đủ 16 tuổi', 'Đã chuyển đi', 'Đã mất'].includes(value!),
+      ),
+      'the status by name',
+    )
+    t.ok(valuesOf('Ngày sinh').has('01/01/2020'), 'dates as dd/mm/yyyy')
+    const enRows = parsed(english.body)
+    t.ok(
+      enRows.some((row) => row.dateOfBirth === '2020-01-01'),
+      'ISO dates in English',
+    )
+    t.ok(
+      enRows.every((row) => ['male', 'female', 'unknown'].includes(row.sex!)),
+      'and codes',
+    )
     const xlsx = await app.inject({ url: '/v1/children/export?format=xlsx', headers: officer.headers })
     t.equal(xlsx.statusCode, 200)
     const workbook = new ExcelJS.Workbook()
@@ -504,6 +534,18 @@ t.test('the child registry', async (t) => {
     const sheet = workbook.worksheets[0]!
     t.equal(sheet.getRow(1).getCell(3).value, 'Họ và tên')
     t.equal(sheet.rowCount, lines.length, 'the same number of rows as the CSV')
+    t.match(sheet.views, [{ state: 'frozen', ySplit: 1 }], 'the header row stays in view')
+    t.ok(sheet.autoFilter, 'and carries a filter')
+    t.equal(sheet.getColumn(3).width, 28, 'the name column is wide enough for a name')
+    const born = sheet
+      .getColumn(4)
+      .values.find((value): value is Date => value instanceof Date && value.toISOString().startsWith('2020-01-01'))
+    t.ok(born, 'a date of birth is a date cell')
+    const bornCell = sheet
+      .getRows(2, sheet.rowCount - 1)!
+      .find((row) => row.getCell(4).value instanceof Date)!
+      .getCell(4)
+    t.equal(bornCell.numFmt, 'dd/mm/yyyy', 'shown as dd/mm/yyyy')
     const formulaRow = sheet.getRows(2, sheet.rowCount - 1)!.find((row) => {
       const name = row.getCell(3).value
       return typeof name === 'string' && name.includes('HYPERLINK')

@@ -83,6 +83,15 @@ t.test('sign-in sessions: refresh rotation, reuse, logout, revocation, password 
     )
   })
 
+  t.test('two exchanges of one refresh token at once: one wins, and the session ends', async (t) => {
+    const first = (await signIn()).json()
+    const [a, b] = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)])
+    t.same([a.statusCode, b.statusCode].sort(), [200, 400], 'exactly one exchange')
+    const winner = (a.statusCode === 200 ? a : b).json()
+    t.equal((await refresh(winner.refresh_token)).statusCode, 400, 'the second is a reuse: the session is over')
+    t.equal((await me(winner.access_token)).statusCode, 401)
+  })
+
   t.test('a refresh token that was never issued, or an empty one, is refused and changes nothing', async (t) => {
     const live = (await signIn()).json()
     for (const token of ['cpsrt_not-a-real-token', 'eyJhbGciOiJFUzI1NiJ9.e30.x']) {
@@ -169,9 +178,18 @@ t.test('sign-in sessions: refresh rotation, reuse, logout, revocation, password 
       t.equal((await refresh(byAccess.refresh_token)).statusCode, 400)
       for (const token of ['cpsrt_unknown', 'not a token at all', admin.token])
         t.equal((await revoke({ token })).statusCode, 200, 'nothing tells what the token named')
+      const exchanged = (await signIn()).json()
+      const next = (await refresh(exchanged.refresh_token)).json()
+      const withExtras = { token: exchanged.refresh_token, client_id: 'cps-frontend', token_type_hint: 'other' }
+      t.equal(
+        (await revoke(withExtras)).statusCode,
+        200,
+        'an OAuth library’s client_id and an unknown hint are ignored',
+      )
+      t.equal((await refresh(next.refresh_token)).statusCode, 400, 'an exchanged refresh token still names its session')
       t.equal((await me(admin.token)).statusCode, 200, 'a token issued outside a session is not affected')
       t.equal((await revoke({})).statusCode, 400, 'no token: a bad request')
-      t.equal((await audited('auth.revoke')).length, 2, 'each session ended is audited, once')
+      t.equal((await audited('auth.revoke')).length, 3, 'each session ended is audited, once')
     },
   )
 
@@ -208,6 +226,25 @@ t.test('sign-in sessions: refresh rotation, reuse, logout, revocation, password 
       { outcome: 'success', resourceId: userId },
     ])
     t.notMatch(JSON.stringify(events), /mật khẩu/, 'never a password in the audit trail')
+  })
+
+  t.test('guessing the current password is throttled as signing in is', async (t) => {
+    await makeUser('lan.pham')
+    const session = (await signIn(password, 'lan.pham')).json()
+    const guess = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: { authorization: `Bearer ${session.access_token}` },
+        payload: { currentPassword: 'a wrong guess', newPassword: 'một mật khẩu mới dài hơn' },
+      })
+    const statuses: number[] = []
+    for (let attempt = 0; attempt < 6; attempt++) statuses.push((await guess()).statusCode)
+    t.same(statuses, [400, 400, 400, 400, 400, 429], 'the sixth guess from one address waits')
+    const waited = await guess()
+    t.equal(waited.json().code, 'login_throttled')
+    t.ok(Number(waited.headers['retry-after']) >= 1)
+    t.equal((await signIn(password, 'lan.pham')).statusCode, 429, 'and so does signing in from there')
   })
 
   t.test('who cannot change a password here', async (t) => {
@@ -281,7 +318,18 @@ t.test('sign-in sessions: refresh rotation, reuse, logout, revocation, password 
       jwks_uri: 'http://cps.example/.well-known/jwks.json',
       grant_types_supported: ['password', 'client_credentials', 'refresh_token'],
     })
+    t.equal(metadata.headers['cache-control'], 'no-store', 'built from the Host asked: never kept for another')
     const jwks = await app.inject({ url: new URL(metadata.json().jwks_uri).pathname })
     t.equal(jwks.statusCode, 200, 'the endpoints it names answer')
+    const { app: published } = await createTestApp(t, { env: { JWT_ISSUER: 'https://cps.hanoi.example' } })
+    const byIssuer = await published.inject({
+      url: '/.well-known/oauth-authorization-server',
+      headers: { host: 'forged.example' },
+    })
+    t.match(byIssuer.json(), {
+      issuer: 'https://cps.hanoi.example',
+      token_endpoint: 'https://cps.hanoi.example/v1/auth/token',
+    })
+    t.equal(byIssuer.headers['cache-control'], 'public, max-age=300')
   })
 })

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import { queryRows } from '../../../src/db/client.js'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
-import { recordEvent } from '../../../src/modules/webhooks/repository.js'
+import { forgetReplacedSecrets, recordEvent } from '../../../src/modules/webhooks/repository.js'
 import { formerWebhookSignature, verifyWebhook } from '../../../src/modules/webhooks/rules.js'
 import { webhookSubscriptions } from '../../../src/modules/webhooks/tables.js'
 import { jobs } from '../../../src/platform/jobs-tables.js'
@@ -647,6 +647,18 @@ t.test('events and webhooks', async (t) => {
       const later = await deliver('Mạc Ngọc Diệp')
       t.equal(signaturesOf(later).length, 1, 'the standard signature alone once the day is over')
       t.equal(verify(fresh, later, clock.now()), 'valid')
+      t.equal(
+        await forgetReplacedSecrets(app.database.db, clock.now()),
+        2,
+        'the replaced secrets of this and the previous rotation, each over its day, are forgotten',
+      )
+      const read = await app.inject({ url: `/v1/webhooks/${webhook.id}`, headers: admin.headers })
+      t.match(read.json(), { previousSecretValidUntil: null, formerSignature: null })
+      const [row] = await app.database.db
+        .select()
+        .from(webhookSubscriptions)
+        .where(eq(webhookSubscriptions.id, webhook.id))
+      t.equal(row!.previousSecret, null)
     },
   )
 
