@@ -20,6 +20,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
 import { insertUser } from '../src/modules/users/repository.js'
+import { openSession } from '../src/modules/users/sessions.js'
 import { postgresCpu, postgresCpuSince } from './support/cpu.js'
 import { benchSecretsKey, defaultServerUrl } from './support/database.js'
 import { benchDataset } from './support/dataset.js'
@@ -86,7 +87,12 @@ const officer = await insertUser(database.db, {
   createdAt: now,
   updatedAt: now,
 })
-const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, now, 3600)
+// As an officer signs in: the token names a sign-in session, which the principal's load checks is live.
+const { sessionId } = await openSession(database.db, officer.id, now, {
+  refreshTokenTtlSeconds: 3600,
+  sessionMaxSeconds: 3600,
+})
+const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, now, 3600, sessionId)
 
 const bare = Fastify({ logger: false })
 bare.get<{ Params: { id: string } }>('/bare/children/:id', async (request, reply) => {

@@ -41,6 +41,7 @@ import reformRoutes from './modules/reform/routes.js'
 import { registerReformJobs } from './modules/reform/service.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
+import { requireDeclaredPreconditions } from './platform/concurrency.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
 import { endedSessionsKeptMs, purgeEndedSessions } from './modules/users/sessions.js'
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     authenticate: async (token) => accounts.principals.forToken(await accounts.tokens.verify(token, clock.now())),
   })
   await app.register(idempotency)
+  requireDeclaredPreconditions(app)
   await app.register(openapi)
   const migrations = readMigrations()
   await app.register(health, {

@@ -22,7 +22,7 @@ export type CellValue = PlainCell | DateCell
 export type DateStyle = 'dd/mm/yyyy' | 'iso'
 
 function isDateCell(value: CellValue): value is DateCell {
-  return typeof value === 'object' && value !== null
+  return typeof value === 'object' && value !== null && typeof (value as Partial<DateCell>).date === 'string'
 }
 
 function dateText(iso: string, style: DateStyle): string {
@@ -84,7 +84,7 @@ export function xlsxStream(
   layout: SheetLayout = {},
 ): Readable {
   const output = new PassThrough()
-  const dateFormat = layout.dates === 'iso' ? 'yyyy-mm-dd' : 'dd/mm/yyyy'
+  const dateFormat = layout.dates === 'dd/mm/yyyy' ? 'dd/mm/yyyy' : 'yyyy-mm-dd'
   void (async () => {
     try {
       const { default: ExcelJS } = await loadExcelJs()

@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { requiresIfMatch } from './concurrency.js'
+import { requestHeaders, responseHeaders } from './openapi-headers.js'
 import { problemResponses } from './schemas.js'
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -79,7 +81,20 @@ async function openapiPlugin(app: FastifyInstance) {
     transform: ({ schema, url, route }) => {
       const permission = (route.config as { permission?: string } | undefined)?.permission ?? 'public'
       const common = url.startsWith('/health/') ? problemResponses(500) : problemResponses(429, 500, 503)
-      const response = { ...common, ...((schema?.response as Record<string, unknown> | undefined) ?? {}) }
+      const config = route.config as { idempotent?: unknown; ifMatch?: 'to-replace' } | undefined
+      const declaredResponses = { ...common, ...((schema?.response as Record<string, unknown> | undefined) ?? {}) }
+      const response = responseHeaders(declaredResponses, {
+        rateLimited: !url.startsWith('/health/'),
+        idempotent: Boolean(config?.idempotent),
+      })
+      const ifMatch = requiresIfMatch(schema?.response as Record<string, unknown> | undefined, config)
+        ? 'required'
+        : (config?.ifMatch ?? 'none')
+      const headers = requestHeaders(
+        declaredResponses,
+        { ifMatch, idempotent: Boolean(config?.idempotent) },
+        schema?.headers as Record<string, unknown> | undefined,
+      )
       const needs =
         permission === 'public'
           ? 'Public: no token needed.'
@@ -91,6 +106,7 @@ async function openapiPlugin(app: FastifyInstance) {
         url,
         schema: {
           ...schema,
+          ...(headers ? { headers } : {}),
           description,
           response,
           security: permission === 'public' ? [] : [{ bearerAuth: [] }],

@@ -41,6 +41,7 @@ async function securityPlugin(app: FastifyInstance) {
       'location',
       'x-request-id',
       'retry-after',
+      'idempotent-replayed',
       'ratelimit-limit',
       'ratelimit-remaining',
       'ratelimit-reset',

@@ -93,7 +93,7 @@ export default async function calendarRoutes(app: FastifyInstance) {
   route.put(
     '/v1/calendar/years/:year',
     {
-      config: { permission: 'catalogues:manage' },
+      config: { permission: 'catalogues:manage', ifMatch: 'to-replace' },
       schema: {
         operationId: 'putCalendarYear',
         tags: ['calendar'],

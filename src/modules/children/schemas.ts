@@ -341,7 +341,11 @@ export const ExportChildrenQuery = Type.Object(
     ...ChildFilters,
     format: Type.Enum(['csv', 'xlsx']),
     headers: Type.Optional(
-      Type.Enum(['vi', 'en'], { default: 'vi', description: 'column headers in Vietnamese (default) or English' }),
+      Type.Enum(['vi', 'en'], {
+        default: 'vi',
+        description:
+          'vi (default): Vietnamese headers and values as an officer reads them (Nam/Nữ, Có/Không, dd/mm/yyyy); en: English headers, codes and ISO dates (the values before 2026-12-06), for machines',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -193,7 +193,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
   route.put(
     '/v1/unit-groups/:code',
     {
-      config: { permission: 'units:manage' },
+      config: { permission: 'units:manage', ifMatch: 'to-replace' },
       schema: {
         operationId: 'putUnitGroup',
         tags: ['units'],

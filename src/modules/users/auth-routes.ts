@@ -117,7 +117,7 @@ export default async function authRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const issuer = app.config.auth.issuer
-      const issuerIsUrl = /^https?:\/\//.test(issuer)
+      const issuerIsUrl = /^https:\/\//.test(issuer)
       // The issuer's own address when it is one; else the address asked, which no shared cache may keep for
       // another host (a forged Host header must not reach anyone else's answer).
       const origin = issuerIsUrl ? new URL(issuer).origin : `${request.protocol}://${request.host}`

@@ -29,6 +29,8 @@ export class PrincipalDirectory {
   private readonly cache = new Map<string, Cached>()
   /** Bumped by each invalidation of an account: a load that began before it is not kept. */
   private readonly generations = new Map<string, number>()
+  /** Bumped when the units change: every load that began before is not kept either. */
+  private unitsEpoch = 0
   private tree: { nodes: UnitNode[]; expiresAt: number } | null = null
 
   constructor(
@@ -46,6 +48,7 @@ export class PrincipalDirectory {
   }
 
   invalidateUnits(): void {
+    this.unitsEpoch++
     this.tree = null
     this.cache.clear()
   }
@@ -81,6 +84,7 @@ export class PrincipalDirectory {
     if (cached && cached.expiresAt > now) return cached.principal
     if (cached) this.cache.delete(key)
     const generation = this.generations.get(account) ?? 0
+    const epoch = this.unitsEpoch
     const principal = subject.kind === 'client' ? await this.loadClient(subject.id) : await this.loadUser(subject)
     if (token.sessionId) {
       // Logged out, revoked, or ended by a password change: its access tokens stop with it.
@@ -89,7 +93,7 @@ export class PrincipalDirectory {
       principal.sessionId = token.sessionId
     }
     // A logout or a change that invalidated the account while this load ran must not be undone by it.
-    if (this.ttlMs > 0 && (this.generations.get(account) ?? 0) === generation) {
+    if (this.ttlMs > 0 && (this.generations.get(account) ?? 0) === generation && this.unitsEpoch === epoch) {
       // Maps iterate in insertion order: the first key is the longest-held.
       if (this.cache.size >= principalCacheSize) this.cache.delete(this.cache.keys().next().value!)
       this.cache.set(key, { principal, expiresAt: now + this.ttlMs })

@@ -89,6 +89,8 @@ export async function changeOwnPassword(
     })
     throw badRequest('wrong_password', 'The current password is wrong.')
   }
+  // The right password: the guesses counted before it are forgiven, whatever becomes of the new one.
+  await recordSignIn(database.db, attempt, clock.now())
   const problems = passwordProblems(body.newPassword, {
     username: user.username,
     displayName: user.displayName,
@@ -107,7 +109,6 @@ export async function changeOwnPassword(
   await database.db.transaction(async (tx) => {
     const updated = await updateUser(tx, user.id, user.version, { passwordHash }, now)
     if (!updated) throw conflict('concurrent_change', 'The account changed meanwhile; try again.')
-    await recordSignIn(tx, attempt, now)
     const ended = await revokeSessionsOf(tx, user.id, 'password_changed', now, principal.sessionId)
     await audit(tx, request, {
       action: 'user.password.change',
