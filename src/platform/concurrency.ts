@@ -24,16 +24,20 @@ declare module 'fastify' {
   }
 }
 
-/** Whether a route requires If-Match on every request: it declares 428, and not only for replacing. */
-export function requiresIfMatch(
+/**
+ * What a route asks of If-Match: 'required' on every request (it declares 428, not only for replacing),
+ * 'to-replace' (config), or 'none'.
+ */
+export function ifMatchRule(
   responses: Record<string, unknown> | undefined,
-  config: { ifMatch?: string } | undefined,
-) {
-  return responses !== undefined && '428' in responses && config?.ifMatch !== 'to-replace'
+  config: { ifMatch?: 'to-replace' } | undefined,
+): 'required' | 'to-replace' | 'none' {
+  if (config?.ifMatch === 'to-replace') return 'to-replace'
+  return responses !== undefined && '428' in responses ? 'required' : 'none'
 }
 
 /**
- * For every route that requires If-Match (requiresIfMatch), a request without it is answered 428 before its
+ * For every route that requires If-Match (ifMatchRule), a request without it is answered 428 before its
  * parameters and body are validated (after authentication): what the contract declares (openapi-headers.ts
  * asks the same function) is what every such request meets. Add before the routes.
  */
@@ -43,7 +47,7 @@ export function requireDeclaredPreconditions(app: FastifyInstance): void {
     done(header === undefined || header === '' ? preconditionRequired() : undefined)
   }
   app.addHook('onRoute', (route) => {
-    if (!requiresIfMatch(route.schema?.response as Record<string, unknown> | undefined, route.config)) return
+    if (ifMatchRule(route.schema?.response as Record<string, unknown> | undefined, route.config) !== 'required') return
     const existing = route.preValidation ? [route.preValidation].flat() : []
     route.preValidation = [missingIfMatch, ...existing]
   })

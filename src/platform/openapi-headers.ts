@@ -1,6 +1,6 @@
 /**
  * The HTTP headers of the contract, derived from what each route declares, so that the OpenAPI document
- * says what a client must send and may read: If-Match where the route requires it (requiresIfMatch, which
+ * says what a client must send and may read: If-Match where the route requires it (ifMatchRule, which
  * the server enforces too) or takes it, Idempotency-Key where the route replays a retry (config.idempotent,
  * whose answers may say they are replays), and on every response the request id, the rate limit (IETF
  * RateLimit names) and, where the service names one, Retry-After.

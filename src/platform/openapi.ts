@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { requiresIfMatch } from './concurrency.js'
+import { ifMatchRule } from './concurrency.js'
 import { requestHeaders, responseHeaders } from './openapi-headers.js'
 import { problemResponses } from './schemas.js'
 
@@ -87,9 +87,7 @@ async function openapiPlugin(app: FastifyInstance) {
         rateLimited: !url.startsWith('/health/'),
         idempotent: Boolean(config?.idempotent),
       })
-      const ifMatch = requiresIfMatch(schema?.response as Record<string, unknown> | undefined, config)
-        ? 'required'
-        : (config?.ifMatch ?? 'none')
+      const ifMatch = ifMatchRule(schema?.response as Record<string, unknown> | undefined, config)
       const headers = requestHeaders(
         declaredResponses,
         { ifMatch, idempotent: Boolean(config?.idempotent) },

@@ -9,7 +9,8 @@ import type { schoolingStatuses } from './tables.js'
 export type ExportLanguage = 'vi' | 'en'
 type SchoolingStatus = (typeof schoolingStatuses)[number]
 
-const sexLabels: Record<string, string> = { male: 'Nam', female: 'Nữ', unknown: 'Không rõ' }
+/** Sex as registers and reports print it. */
+export const sexLabels: Record<string, string> = { male: 'Nam', female: 'Nữ', unknown: 'Không rõ' }
 
 const statusLabels: Record<string, string> = {
   active: 'Đang theo dõi',

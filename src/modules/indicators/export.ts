@@ -5,6 +5,7 @@
 import type ExcelJS from 'exceljs'
 import type { FastifyReply } from 'fastify'
 import { contentTypes, csvStream, loadExcelJs, neutraliseFormula, type PlainCell } from '../../platform/export.js'
+import { sexLabels } from '../children/export-values.js'
 import { localDateOf } from '../calendar/rules.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorKind, Target } from './rules.js'
@@ -20,7 +21,7 @@ const dimensionLabels: Record<Dimension, string> = {
 }
 
 const valueLabels: Partial<Record<Dimension, Record<string, string>>> = {
-  sex: { male: 'Nam', female: 'Nữ', unknown: 'Không rõ' },
+  sex: sexLabels,
   kind: {
     sexual_abuse: 'Xâm hại tình dục',
     violence: 'Bạo lực',

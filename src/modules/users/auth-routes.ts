@@ -9,6 +9,7 @@ import {
   TokenRequestBody,
   TokenResponseSchema,
 } from './schemas.js'
+import { authorizationServerMetadata } from './rules.js'
 import { logOut, revokeToken } from './session-service.js'
 import { issueToken } from './sign-in.js'
 
@@ -116,24 +117,14 @@ export default async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const issuer = app.config.auth.issuer
-      const issuerIsUrl = /^https:\/\//.test(issuer)
-      // The issuer's own address when it is one; else the address asked, which no shared cache may keep for
-      // another host (a forged Host header must not reach anyone else's answer).
-      const origin = issuerIsUrl ? new URL(issuer).origin : `${request.protocol}://${request.host}`
-      if (issuerIsUrl) reply.header('cache-control', 'public, max-age=300')
+      const { metadata, cacheable } = authorizationServerMetadata(
+        app.config.auth.issuer,
+        `${request.protocol}://${request.host}`,
+      )
+      // Built from the address asked, the answer must not be kept for another host by a shared cache.
+      if (cacheable) reply.header('cache-control', 'public, max-age=300')
       else reply.header('cache-control', 'no-store').header('vary', 'host, x-forwarded-host, x-forwarded-proto')
-      return {
-        issuer: app.config.auth.issuer,
-        token_endpoint: `${origin}/v1/auth/token`,
-        revocation_endpoint: `${origin}/v1/auth/revoke`,
-        jwks_uri: `${origin}/.well-known/jwks.json`,
-        grant_types_supported: ['password', 'client_credentials', 'refresh_token'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-        revocation_endpoint_auth_methods_supported: ['none'],
-        response_types_supported: [],
-        service_documentation: `${origin}/docs`,
-      }
+      return metadata
     },
   )
 

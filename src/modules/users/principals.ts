@@ -17,14 +17,14 @@ interface Cached {
 
 const unitTreeTtlMs = 60_000
 
+/** Principals kept at most: one per account and sign-in session in use within the cache's few seconds. */
+const principalCacheSize = 5000
+
 /**
  * Turns a verified token into the principal acting now: role, permissions, units and jurisdiction are
  * read from the account, not the token, and cached for a few seconds at most — so a deactivated account
  * or a moved officer loses access within that time, not at token expiry.
  */
-/** Principals kept at most: one per account and sign-in session in use within the cache's few seconds. */
-const principalCacheSize = 5000
-
 export class PrincipalDirectory {
   private readonly cache = new Map<string, Cached>()
   /** Bumped by each invalidation of an account: a load that began before it is not kept. */

@@ -118,3 +118,26 @@ export function sessionState(
   if (session.revokedAt !== null) return 'revoked'
   return now < session.idleExpiresAt && now < session.expiresAt ? 'live' : 'expired'
 }
+
+/**
+ * The authorization server metadata (RFC 8414): its endpoints under the issuer when the issuer is an https
+ * URL (then the same for every request, and cacheable), else under the address the request was made to.
+ */
+export function authorizationServerMetadata(issuer: string, requestOrigin: string) {
+  const cacheable = issuer.startsWith('https://')
+  const origin = cacheable ? new URL(issuer).origin : requestOrigin
+  return {
+    cacheable,
+    metadata: {
+      issuer,
+      token_endpoint: `${origin}/v1/auth/token`,
+      revocation_endpoint: `${origin}/v1/auth/revoke`,
+      jwks_uri: `${origin}/.well-known/jwks.json`,
+      grant_types_supported: ['password', 'client_credentials', 'refresh_token'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      response_types_supported: [],
+      service_documentation: `${origin}/docs`,
+    },
+  }
+}

@@ -46,12 +46,16 @@ function invalidAccount(errors: FieldError[]): HttpProblem {
   )
 }
 
-/** The password policy's objections to a new password, as field errors. */
-function weakPassword(password: string | undefined, context: PasswordContext): FieldError[] {
+/** The password policy's objections to a new password, as field errors at `pointer`. */
+export function weakPassword(
+  password: string | undefined,
+  context: PasswordContext,
+  pointer = '/password',
+): FieldError[] {
   if (password === undefined) return []
   return passwordProblems(password, context).map((message) => ({
     location: 'body',
-    pointer: '/password',
+    pointer,
     message,
     code: 'weak_password',
   }))

@@ -8,13 +8,19 @@ import { audit } from '../../platform/audit.js'
 import { badRequest, bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform/problem.js'
 import { hashSecret, verifySecret } from './passwords.js'
 import { getUser, recordSignIn, updateUser } from './repository.js'
-import { passwordProblems } from './rules.js'
 import type { ChangePasswordBody, RevokeTokenBody } from './schemas.js'
-import { revokeSession, revokeSessionsOf, sessionOfRefreshToken, type RevocationReason } from './sessions.js'
+import { weakPassword } from './service.js'
+import {
+  isRefreshToken,
+  revokeSession,
+  revokeSessionsOf,
+  sessionOfRefreshToken,
+  type RevocationReason,
+} from './sessions.js'
 import { admit } from './sign-in.js'
 
 /** Ends a session (if it was live), audits it, and forgets the principals cached for its person. */
-async function endSession(request: FastifyRequest, sessionId: string, reason: RevocationReason): Promise<boolean> {
+async function endSession(request: FastifyRequest, sessionId: string, reason: RevocationReason): Promise<void> {
   const { database, clock, accounts } = request.server
   const ended = await database.db.transaction(async (tx) => {
     const [session] = await revokeSession(tx, sessionId, reason, clock.now())
@@ -29,7 +35,6 @@ async function endSession(request: FastifyRequest, sessionId: string, reason: Re
     return session
   })
   if (ended) accounts.principals.invalidate('user', ended.userId)
-  return ended !== undefined
 }
 
 /** POST /v1/auth/logout: the session the caller's token was issued in ends, with its refresh token. */
@@ -44,17 +49,21 @@ export async function logOut(request: FastifyRequest): Promise<void> {
  * tells the caller whether it named anything.
  */
 export async function revokeToken(request: FastifyRequest, body: Static<typeof RevokeTokenBody>): Promise<void> {
-  const { database, accounts, clock } = request.server
-  let sessionId = body.token.startsWith('cpsrt_') ? await sessionOfRefreshToken(database.db, body.token) : undefined
-  if (!sessionId && !body.token.startsWith('cpsrt_')) {
-    try {
-      sessionId = (await accounts.tokens.verify(body.token, clock.now())).sessionId
-    } catch (error) {
-      // An expired or foreign access token names no session to end.
-      if (!(error instanceof HttpProblem)) throw error
-    }
-  }
+  const sessionId = isRefreshToken(body.token)
+    ? await sessionOfRefreshToken(request.server.database.db, body.token)
+    : await sessionOfAccessToken(request, body.token)
   if (sessionId) await endSession(request, sessionId, 'revoked')
+}
+
+/** The session an access token was issued in; none for an expired or foreign token, or one outside a session. */
+async function sessionOfAccessToken(request: FastifyRequest, token: string): Promise<string | undefined> {
+  const { accounts, clock } = request.server
+  try {
+    return (await accounts.tokens.verify(token, clock.now())).sessionId
+  } catch (error) {
+    if (error instanceof HttpProblem) return undefined
+    throw error
+  }
 }
 
 /**
@@ -91,18 +100,22 @@ export async function changeOwnPassword(
   }
   // The right password: the guesses counted before it are forgiven, whatever becomes of the new one.
   await recordSignIn(database.db, attempt, clock.now())
-  const problems = passwordProblems(body.newPassword, {
-    username: user.username,
-    displayName: user.displayName,
-    minLength: accounts.passwordMinLength,
-  }).map((message) => ({ pointer: '/newPassword', message, code: 'weak_password' }))
+  const problems = weakPassword(
+    body.newPassword,
+    { username: user.username, displayName: user.displayName, minLength: accounts.passwordMinLength },
+    '/newPassword',
+  )
   if (body.newPassword === body.currentPassword)
-    problems.push({ pointer: '/newPassword', message: 'must differ from the current password', code: 'same_password' })
+    problems.push(
+      ...bodyErrors([
+        { pointer: '/newPassword', message: 'must differ from the current password', code: 'same_password' },
+      ]),
+    )
   if (problems.length > 0)
     throw unprocessable(
       'invalid_password',
       `The new password cannot be used: ${problems.map((problem) => problem.message).join('; ')}.`,
-      bodyErrors(problems),
+      problems,
     )
   const passwordHash = await hashSecret(body.newPassword, accounts.hashing)
   const now = clock.now()

@@ -13,9 +13,16 @@ import { sessionRefreshTokens, signInSessions, users } from './tables.js'
 export type SessionRow = typeof signInSessions.$inferSelect
 export type RevocationReason = NonNullable<SessionRow['revokedReason']>
 
+const refreshTokenPrefix = 'cpsrt_'
+
 /** A refresh token: a prefix that says what it is (for secret scanners), and 32 random bytes. */
 function newRefreshToken(): string {
-  return `cpsrt_${randomBytes(32).toString('base64url')}`
+  return `${refreshTokenPrefix}${randomBytes(32).toString('base64url')}`
+}
+
+/** Whether a token is one of this service's refresh tokens by its form (an access token is a JWT). */
+export function isRefreshToken(token: string): boolean {
+  return token.startsWith(refreshTokenPrefix)
 }
 
 async function issueRefreshToken(tx: Executor, sessionId: string, now: Date): Promise<string> {

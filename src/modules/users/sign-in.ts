@@ -14,12 +14,7 @@ import { exchangeRefreshToken, openSession } from './sessions.js'
 import type { TokenRequestBody } from './schemas.js'
 
 type TokenRequest = Static<typeof TokenRequestBody>
-type Actor = {
-  type: 'user' | 'client' | 'anonymous'
-  id: string | null
-  name: string | null
-  role: string | null
-}
+type Actor = { type: 'user' | 'client' | 'anonymous'; id: string | null; name: string | null; role: string | null }
 
 /** OAuth-style failure as problem+json; `error` carries the RFC 6749 code for OAuth client libraries. */
 function oauthProblem(status: number, error: string, detail: string, headers?: Record<string, string>) {

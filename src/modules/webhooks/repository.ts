@@ -241,6 +241,15 @@ export async function subscriptionById(db: Executor, id: string): Promise<Subscr
   return row
 }
 
+/** A subscription not ended, at the version the caller read (If-Match). */
+function liveAtVersion(id: string, expectedVersion: number): SQL | undefined {
+  return and(
+    eq(webhookSubscriptions.id, id),
+    eq(webhookSubscriptions.version, expectedVersion),
+    isNull(webhookSubscriptions.deletedAt),
+  )
+}
+
 export async function deleteSubscription(
   tx: Executor,
   id: string,
@@ -250,13 +259,7 @@ export async function deleteSubscription(
   const [row] = await tx
     .update(webhookSubscriptions)
     .set({ active: false, deletedAt: now, version: sql`${webhookSubscriptions.version} + 1` })
-    .where(
-      and(
-        eq(webhookSubscriptions.id, id),
-        eq(webhookSubscriptions.version, expectedVersion),
-        isNull(webhookSubscriptions.deletedAt),
-      ),
-    )
+    .where(liveAtVersion(id, expectedVersion))
     .returning()
   return row
 }
@@ -274,13 +277,7 @@ export async function replaceSubscriptionSecret(
   const [row] = await tx
     .update(webhookSubscriptions)
     .set({ ...secrets, version: sql`${webhookSubscriptions.version} + 1` })
-    .where(
-      and(
-        eq(webhookSubscriptions.id, id),
-        eq(webhookSubscriptions.version, expectedVersion),
-        isNull(webhookSubscriptions.deletedAt),
-      ),
-    )
+    .where(liveAtVersion(id, expectedVersion))
     .returning()
   return row
 }

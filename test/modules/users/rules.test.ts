@@ -1,5 +1,6 @@
 import t from 'tap'
 import {
+  authorizationServerMetadata,
   refreshTokenHash,
   remainingThrottleMs,
   sessionExpiry,
@@ -74,3 +75,22 @@ t.test('a refresh token is kept as its SHA-256 only', async (t) => {
   t.not(refreshTokenHash(token), refreshTokenHash('cpsrt_AAAB'))
   t.notMatch(refreshTokenHash(token), /AAAA/)
 })
+
+t.test(
+  'the metadata’s endpoints: under an https issuer, else under the address asked (and then not cacheable)',
+  async (t) => {
+    const cases: [string, string, string, string, boolean][] = [
+      ['an https issuer', 'https://cps.hanoi.example', 'http://forged.example', 'https://cps.hanoi.example', true],
+      ['an https issuer with a path', 'https://cps.hanoi.example/api', 'http://x', 'https://cps.hanoi.example', true],
+      ['a URN issuer', 'urn:cps:hoang-mai', 'http://127.0.0.1:3000', 'http://127.0.0.1:3000', false],
+      ['a plain http issuer', 'http://cps.local', 'https://cps.example', 'https://cps.example', false],
+    ]
+    for (const [name, issuer, asked, origin, cacheable] of cases) {
+      const { metadata, cacheable: kept } = authorizationServerMetadata(issuer, asked)
+      t.equal(metadata.issuer, issuer, name)
+      t.equal(metadata.token_endpoint, `${origin}/v1/auth/token`, name)
+      t.equal(metadata.revocation_endpoint, `${origin}/v1/auth/revoke`, name)
+      t.equal(kept, cacheable, name)
+    }
+  },
+)
