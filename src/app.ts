@@ -19,8 +19,11 @@ import childRoutes from './modules/children/routes.js'
 import { childSchemas } from './modules/children/schemas.js'
 import { settleRegistryTallies } from './modules/children/repository.js'
 import criteriaRoutes from './modules/criteria/routes.js'
+import dhis2Routes from './modules/dhis2/routes.js'
+import { dhis2Schemas } from './modules/dhis2/schemas.js'
 import { criteriaSchemas } from './modules/criteria/schemas.js'
 import householdRoutes from './modules/households/routes.js'
+import householdBookRoutes from './modules/households/book-routes.js'
 import importRoutes from './modules/imports/routes.js'
 import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
@@ -42,6 +45,7 @@ import { registerReformJobs } from './modules/reform/service.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { requireDeclaredPreconditions } from './platform/concurrency.js'
+import { checkDeclaredResponseHeaders } from './platform/contract-check.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
 import { endedSessionsKeptMs, purgeEndedSessions } from './modules/users/sessions.js'
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
@@ -86,6 +90,7 @@ const sharedSchemas: TSchema[] = [
   ...criteriaSchemas,
   ...indicatorSchemas,
   ...reportSchemas,
+  ...dhis2Schemas,
   ...userSchemas,
   ...auditSchemas,
   ...webhookSchemas,
@@ -159,6 +164,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auth, {
     authenticate: async (token) => accounts.principals.forToken(await accounts.tokens.verify(token, clock.now())),
   })
+  // Before idempotency's own onSend: an answer that breaks the contract is not stored for replay.
+  if (config.env !== 'production') checkDeclaredResponseHeaders(app)
   await app.register(idempotency)
   requireDeclaredPreconditions(app)
   await app.register(openapi)
@@ -210,6 +217,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(calendarRoutes)
   await app.register(catalogueRoutes)
   await app.register(householdRoutes)
+  await app.register(householdBookRoutes)
   await app.register(childRoutes)
   await app.register(childPartsRoutes)
   await app.register(childConsentRoutes)
@@ -222,6 +230,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(criteriaRoutes)
   await app.register(indicatorRoutes)
   await app.register(reportRoutes)
+  await app.register(dhis2Routes)
   jobQueue.register(deadlineSweepJob(database))
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
   jobQueue.register(calendarExpiryJob(database))

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { audit } from './audit.js'
-import type { Permission, RoutePermission } from './permissions.js'
+import type { Permission, PermissionByCase, RoutePermission } from './permissions.js'
 import { HttpProblem } from './problem.js'
 import type { Scope } from './scope.js'
 
@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the caller must hold. Every route declares one; a route without it is refused (default deny). */
     permission?: RoutePermission
+    /** The permission the handler further requires, by what the request is about (printed in the contract). */
+    permissionByCase?: PermissionByCase<string>
   }
   interface FastifyRequest {
     principal: Principal | null

@@ -73,6 +73,13 @@ export interface SheetLayout {
   dates?: DateStyle
 }
 
+/** A cell's value as a workbook holds it: text neutralised, a calendar date as a date at midnight UTC. */
+function sheetValue(value: CellValue): string | number | boolean | Date | null {
+  if (typeof value === 'string') return neutraliseFormula(value)
+  if (isDateCell(value)) return new Date(`${value.date}T00:00:00Z`)
+  return value ?? null
+}
+
 /**
  * XLSX written row by row to a stream, so memory stays flat however many rows there are. The header row
  * stays in view (frozen) and carries a filter; dates are date cells shown as `layout.dates` writes them.
@@ -100,16 +107,108 @@ export function xlsxStream(
       header.font = { bold: true }
       header.commit()
       for await (const row of rows) {
-        const added = sheet.addRow(
-          row.map((value) => {
-            if (typeof value === 'string') return neutraliseFormula(value)
-            if (isDateCell(value)) return new Date(`${value.date}T00:00:00Z`)
-            return value ?? null
-          }),
-        )
+        const added = sheet.addRow(row.map(sheetValue))
         row.forEach((value, index) => {
           if (isDateCell(value)) added.getCell(index + 1).numFmt = dateFormat
         })
+        added.commit()
+      }
+      sheet.commit()
+      await workbook.commit()
+    } catch (error) {
+      output.destroy(error as Error)
+    }
+  })()
+  return output
+}
+
+/** A line of a printed book: a heading (a household) stands out, the entries under it are indented. */
+export interface BookRow {
+  heading: boolean
+  cells: readonly CellValue[]
+}
+
+/** How a book is printed: its title lines above the header, each column's width, the column whose entries are indented. */
+export interface BookLayout {
+  title: readonly string[]
+  widths: readonly number[]
+  indentedColumn: number
+}
+
+const thinBorder = { style: 'thin' as const }
+const cellBorder = { top: thinBorder, left: thinBorder, bottom: thinBorder, right: thinBorder }
+const headingFill = { type: 'pattern' as const, pattern: 'solid' as const, fgColor: { argb: 'FFDDEBF7' } }
+
+/**
+ * A book as an officer prints it, written row by row to a stream like `xlsxStream`: the title lines
+ * merged across the columns, then the header (bold, kept in view, repeated on every printed page),
+ * headings bold and shaded, entries indented under them, dates as dd/mm/yyyy; landscape A4, as wide
+ * as the page.
+ */
+export function xlsxBookStream(
+  sheetName: string,
+  headers: readonly string[],
+  rows: AsyncIterable<BookRow>,
+  layout: BookLayout,
+): Readable {
+  const output = new PassThrough()
+  // A blank line between the title and the header.
+  const headerRow = layout.title.length + 2
+  const lastColumn = Math.max(1, headers.length)
+  void (async () => {
+    try {
+      const { default: ExcelJS } = await loadExcelJs()
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+        stream: output,
+        useStyles: true,
+        useSharedStrings: false,
+      })
+      const sheet = workbook.addWorksheet(sheetName, {
+        views: [{ state: 'frozen', ySplit: headerRow }],
+        pageSetup: {
+          paperSize: 9,
+          orientation: 'landscape',
+          fitToPage: true,
+          fitToWidth: 1,
+          fitToHeight: 0,
+          printTitlesRow: `${headerRow}:${headerRow}`,
+          horizontalCentered: true,
+          margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+        },
+      })
+      sheet.columns = headers.map((_, index) => ({ width: layout.widths[index] ?? 14 }))
+      layout.title.forEach((line, index) => {
+        const row = sheet.addRow([neutraliseFormula(line)])
+        row.font = { bold: true, size: index === 0 ? 14 : 12 }
+        row.alignment = { horizontal: 'center' }
+        sheet.mergeCells(index + 1, 1, index + 1, lastColumn)
+        row.commit()
+      })
+      sheet.addRow([]).commit()
+      const header = sheet.addRow([...headers])
+      header.eachCell((cell) => {
+        cell.font = { bold: true }
+        cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true }
+        cell.border = cellBorder
+      })
+      header.commit()
+      for await (const row of rows) {
+        const added = sheet.addRow(row.cells.map(sheetValue))
+        for (let column = 1; column <= headers.length; column++) {
+          const cell = added.getCell(column)
+          const value = row.cells[column - 1]
+          cell.border = cellBorder
+          cell.alignment = {
+            vertical: 'top',
+            wrapText: true,
+            indent: !row.heading && column === layout.indentedColumn ? 2 : 0,
+          }
+          if (row.heading) {
+            cell.font = { bold: true }
+            cell.fill = headingFill
+          }
+          if (value !== undefined && isDateCell(value)) cell.numFmt = 'dd/mm/yyyy'
+        }
         added.commit()
       }
       sheet.commit()

@@ -3,7 +3,10 @@
  * says what a client must send and may read: If-Match where the route requires it (ifMatchRule, which
  * the server enforces too) or takes it, Idempotency-Key where the route replays a retry (config.idempotent,
  * whose answers may say they are replays), and on every response the request id, the rate limit (IETF
- * RateLimit names) and, where the service names one, Retry-After.
+ * RateLimit names) and, where the service names one, Retry-After; ETag on every answer that is a versioned
+ * resource (or where config.etag says so), Location where the route says it answers with one
+ * (config.location). Outside production the
+ * server holds every answer to these declarations (checkDeclaredResponseHeaders).
  */
 
 const stringHeader = (description: string) => ({ type: 'string', description })
@@ -56,14 +59,51 @@ export function requestHeaders(
   }
 }
 
+/** Looks a shared schema up by its $id. */
+export type SchemaById = (id: string) => unknown
+
+const isSuccess = (status: string) => /^2\d\d$/.test(status)
+
+/**
+ * Whether this answer of a route carries an ETag: a success whose body is a versioned resource (a `version`
+ * member), which the service always sends with sendWithEtag, or of a route that says it sends one for a
+ * body that holds no version (config.etag: a unit, a secret shown once beside its record).
+ */
+export function declaresEtag(
+  status: string,
+  response: unknown,
+  schemaById: SchemaById,
+  config: { etag?: boolean } | undefined,
+): boolean {
+  if (!isSuccess(status)) return false
+  if (config?.etag === true) return true
+  if (typeof response !== 'object' || response === null) return false
+  const reference = (response as { $ref?: unknown }).$ref
+  const schema = typeof reference === 'string' ? schemaById(reference.replace(/#$/, '')) : response
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties
+  return properties !== undefined && 'version' in properties
+}
+
+/** Whether this answer of a route carries a Location: every success of a route that says it answers with one. */
+export function declaresLocation(status: string, config: { location?: boolean } | undefined): boolean {
+  return isSuccess(status) && config?.location === true
+}
+
 /** Each response with the headers every answer of this route carries. */
 export function responseHeaders(
   responses: Record<string, unknown>,
-  options: { rateLimited: boolean; idempotent: boolean },
+  options: { rateLimited: boolean; idempotent: boolean; location: boolean; etag: boolean },
+  schemaById: SchemaById,
 ): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(responses).map(([status, response]) => {
       const headers: Record<string, unknown> = {
+        ...(declaresEtag(status, response, schemaById, { etag: options.etag })
+          ? { etag: stringHeader('the version of the resource ("3"): send it back as If-Match to change it') }
+          : {}),
+        ...(declaresLocation(status, { location: options.location })
+          ? { location: stringHeader('the address of the resource this answer created or names') }
+          : {}),
         'x-request-id': stringHeader(
           'the id of this request, sent back (or made here): quote it when reporting a problem',
         ),

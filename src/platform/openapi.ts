@@ -4,7 +4,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ifMatchRule } from './concurrency.js'
+import { withExamples } from './openapi-examples.js'
 import { requestHeaders, responseHeaders } from './openapi-headers.js'
+import { describePermissionByCase } from './permissions.js'
 import { problemResponses } from './schemas.js'
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -53,6 +55,9 @@ const apiTags = [
   { name: 'events', description: 'The event feed and signed webhooks for integrating systems' },
 ]
 
+/** Either scheme ends in the same bearer token: one a client obtained itself, or the one Authorize in /docs got. */
+const tokenRequired: Record<string, string[]>[] = [{ bearerAuth: [] }, { oauth2: [] }]
+
 /** The OpenAPI 3.1 document is generated from the route schemas; shared schemas become components by $id. */
 async function openapiPlugin(app: FastifyInstance) {
   await app.register(swagger, {
@@ -74,6 +79,18 @@ async function openapiPlugin(app: FastifyInstance) {
             bearerFormat: 'JWT',
             description: 'An ES256 access token from POST /v1/auth/token (or a trusted external issuer).',
           },
+          // The same token endpoint, declared as OAuth 2.0 flows so that Authorize in /docs can sign in.
+          // Permissions come from the role, re-read on every request: there are no scopes to grant.
+          oauth2: {
+            type: 'oauth2',
+            description:
+              'Sign in at POST /v1/auth/token: a person with the password flow, a machine client with client ' +
+              'credentials. Either way the token is the bearer token above.',
+            flows: {
+              password: { tokenUrl: '/v1/auth/token', refreshUrl: '/v1/auth/token', scopes: {} },
+              clientCredentials: { tokenUrl: '/v1/auth/token', scopes: {} },
+            },
+          },
         },
       },
     },
@@ -81,12 +98,19 @@ async function openapiPlugin(app: FastifyInstance) {
     transform: ({ schema, url, route }) => {
       const permission = (route.config as { permission?: string } | undefined)?.permission ?? 'public'
       const common = url.startsWith('/health/') ? problemResponses(500) : problemResponses(429, 500, 503)
-      const config = route.config as { idempotent?: unknown; ifMatch?: 'to-replace' } | undefined
+      const config = route.config as
+        { idempotent?: unknown; ifMatch?: 'to-replace'; location?: boolean; etag?: boolean } | undefined
       const declaredResponses = { ...common, ...((schema?.response as Record<string, unknown> | undefined) ?? {}) }
-      const response = responseHeaders(declaredResponses, {
-        rateLimited: !url.startsWith('/health/'),
-        idempotent: Boolean(config?.idempotent),
-      })
+      const response = responseHeaders(
+        declaredResponses,
+        {
+          rateLimited: !url.startsWith('/health/'),
+          idempotent: Boolean(config?.idempotent),
+          location: Boolean(config?.location),
+          etag: Boolean(config?.etag),
+        },
+        (id) => app.getSchema(id),
+      )
       const ifMatch = ifMatchRule(schema?.response as Record<string, unknown> | undefined, config)
       const headers = requestHeaders(
         declaredResponses,
@@ -99,7 +123,9 @@ async function openapiPlugin(app: FastifyInstance) {
           : permission === 'authenticated'
             ? 'Requires a valid token (any role).'
             : `Requires the \`${permission}\` permission.`
-      const description = schema?.description ? `${schema.description}\n\n${needs}` : needs
+      const byCase = route.config?.permissionByCase
+      const permissionLines = byCase ? `${needs} ${describePermissionByCase(byCase)}` : needs
+      const description = schema?.description ? `${schema.description}\n\n${permissionLines}` : permissionLines
       return {
         url,
         schema: {
@@ -107,8 +133,9 @@ async function openapiPlugin(app: FastifyInstance) {
           ...(headers ? { headers } : {}),
           description,
           response,
-          security: permission === 'public' ? [] : [{ bearerAuth: [] }],
+          security: permission === 'public' ? [] : tokenRequired,
           'x-permission': permission,
+          ...(byCase ? { 'x-permission-by-case': byCase } : {}),
         },
       }
     },
@@ -116,6 +143,8 @@ async function openapiPlugin(app: FastifyInstance) {
       buildLocalReference: (json, _baseUri, _fragment, index) =>
         typeof json.$id === 'string' ? json.$id : `def-${index}`,
     },
+    transformObject: (documentObject) =>
+      withExamples('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
   })
   app.get('/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, async () => app.swagger())
   if (app.config.http.docsEnabled) {
@@ -131,7 +160,16 @@ async function openapiPlugin(app: FastifyInstance) {
         // host but localhost the page then loads none of its scripts and stays blank. The service's own
         // transport (TLS at the proxy, HSTS in production) decides the scheme, not this page.
         transformStaticCSP: withoutUpgradeToHttps,
-        uiConfig: { deepLinking: true, defaultModelsExpandDepth: 0 },
+        // Try it out is open from the start. The sign-in is not persisted: a token to children's records, and the
+        // refresh token with it, would otherwise stay in the browser's local storage after the tab is closed.
+        // No top bar: its logo carries an inline style the policy refuses, and its address box is of no use here.
+        uiConfig: {
+          layout: 'BaseLayout',
+          deepLinking: true,
+          defaultModelsExpandDepth: 0,
+          tryItOutEnabled: true,
+          persistAuthorization: false,
+        },
       })
     })
   }

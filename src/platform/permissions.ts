@@ -27,7 +27,8 @@ const permissions = {
   'reports:read': 'read periodic reports',
   'reports:write': 'create and submit a ward’s periodic reports',
   'reports:review': 'approve, return and consolidate ward reports',
-  'catalogues:manage': 'publish criteria sets, indicator definitions, targets, calendars and the case-step deadlines',
+  'catalogues:manage':
+    'publish criteria sets, indicator definitions, targets, calendars and the case-step deadlines, and map indicators to DHIS2',
   'imports:run': 'bulk-import registry files',
   'events:read': 'read the event feed',
   'webhooks:manage': 'manage webhook subscriptions',
@@ -41,4 +42,29 @@ export const permissionNames = Object.keys(permissions) as Permission[]
 
 export function isPermission(value: string): value is Permission {
   return Object.hasOwn(permissions, value)
+}
+
+/**
+ * The permission an operation needs beyond its route's own, decided per request by what the request is
+ * about (the step recorded, the report's unit level). The route declares the table, its handler enforces
+ * it through `permissionFor` and the contract prints it from the same object, so the description cannot
+ * say one thing while the service checks another.
+ */
+export interface PermissionByCase<Case extends string> {
+  /** What decides, as the contract names it: "the step recorded". */
+  decidedBy: string
+  byCase: Readonly<Record<Case, Permission>>
+}
+
+export function permissionFor<Case extends string>(rule: PermissionByCase<Case>, which: Case): Permission {
+  return rule.byCase[which]
+}
+
+/** The table as a sentence, cases grouped by permission: "… `reports:write` (ward); `reports:review` (district, …)." */
+export function describePermissionByCase(rule: PermissionByCase<string>): string {
+  const cases = new Map<Permission, string[]>()
+  for (const [name, permission] of Object.entries<Permission>(rule.byCase))
+    cases.set(permission, [...(cases.get(permission) ?? []), name])
+  const parts = [...cases].map(([permission, names]) => `\`${permission}\` (${names.join(', ')})`)
+  return `Further, by ${rule.decidedBy}: ${parts.join('; ')}.`
 }

@@ -38,7 +38,8 @@ t.test('every operation is documented for integrators', async (t) => {
       t.ok(Array.isArray(operation.security), `${name} declares its security`)
       const permission = (operation as { 'x-permission'?: string })['x-permission']
       t.ok(permission, `${name} names its permission`)
-      if (permission !== 'public') t.same(operation.security, [{ bearerAuth: [] }], `${name} needs a bearer token`)
+      if (permission !== 'public')
+        t.same(operation.security, [{ bearerAuth: [] }, { oauth2: [] }], `${name} needs a bearer token`)
       t.ok(operation.responses['500'], `${name} documents 500`)
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) < 400) continue
@@ -53,6 +54,13 @@ t.test('every operation is documented for integrators', async (t) => {
   t.ok(document.components.schemas.Problem, 'Problem is a named component')
   t.match((document.components as { securitySchemes?: unknown }).securitySchemes, {
     bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    oauth2: {
+      type: 'oauth2',
+      flows: {
+        password: { tokenUrl: '/v1/auth/token', scopes: {} },
+        clientCredentials: { tokenUrl: '/v1/auth/token', scopes: {} },
+      },
+    },
   })
   t.ok(document.components.schemas.Unit, 'components are named after schema ids')
 })

@@ -40,7 +40,7 @@ export default async function childConsentRoutes(app: FastifyInstance) {
   route.post(
     '/v1/children/:id/consents',
     {
-      config: { permission: 'registry:write' },
+      config: { permission: 'registry:write', location: true },
       schema: {
         operationId: 'addChildConsent',
         tags: ['children'],

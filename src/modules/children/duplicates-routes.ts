@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { sendWithEtag } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
 import { duplicatePage, mergeChildren } from './duplicates-service.js'
@@ -44,6 +45,9 @@ export default async function childDuplicatesRoutes(app: FastifyInstance) {
         response: { 200: ref(ChildSchema, 'The surviving child'), ...problemResponses(400, 401, 403, 404, 412, 422) },
       },
     },
-    async (request) => scoped(request, (work) => mergeChildren(work, request.params.id, request.body)),
+    async (request, reply) => {
+      const survivor = await scoped(request, (work) => mergeChildren(work, request.params.id, request.body))
+      return sendWithEtag(reply, survivor.version, survivor)
+    },
   )
 }

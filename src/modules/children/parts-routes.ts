@@ -24,7 +24,7 @@ export default async function childPartsRoutes(app: FastifyInstance) {
   route.post(
     '/v1/children/:id/circumstances',
     {
-      config: { permission: 'registry:write' },
+      config: { permission: 'registry:write', location: true },
       schema: {
         operationId: 'addChildCircumstance',
         tags: ['children'],
@@ -73,7 +73,7 @@ export default async function childPartsRoutes(app: FastifyInstance) {
   route.post(
     '/v1/children/:id/care',
     {
-      config: { permission: 'registry:write' },
+      config: { permission: 'registry:write', location: true },
       schema: {
         operationId: 'addChildCare',
         tags: ['children'],

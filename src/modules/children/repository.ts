@@ -75,7 +75,7 @@ function activeOn(asOf: string): SQL {
 }
 
 /** The caller's filters of a registry list; the jurisdiction is added where the list is read. */
-function childConditions(filter: ChildFilter): SQL[] {
+export function childConditions(filter: ChildFilter): SQL[] {
   const conditions: SQL[] = [isNull(children.deletedAt)]
   const { asOf } = filter
   if (filter.sharingConsentOn) conditions.push(consentGivenOn('information_sharing', filter.sharingConsentOn))
@@ -241,6 +241,19 @@ function nameMatches(q: string, terms: SearchTerms, unknownCorrections: readonly
   )})`
 }
 
+/** A child's special-circumstance groups on `asOf`, by code; without `sensitive`, the sensitive groups left out. */
+export function activeGroupCodes(asOf: string, sensitive: boolean): SQL<string[]> {
+  const hideSensitive = sensitive ? sql`` : sql` and cc.group_code not in ${sensitiveList}`
+  return sql<
+    string[]
+  >`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`
+}
+
+/** Whether a child is at risk on `asOf`; without `sensitive`, a risk of falling into a sensitive group does not count. */
+export function atRiskOn(asOf: string, sensitive: boolean): SQL<boolean> {
+  return sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`
+}
+
 export interface ChildSummaryRow extends ChildRow {
   groupCodes: string[]
   atRisk: boolean
@@ -262,16 +275,13 @@ export async function listChildren(
 ): Promise<ChildSummaryRow[]> {
   const { asOf } = filter
   const search = Boolean(filter.q) && !options.orderByName
-  const hideSensitive = options.sensitive ? sql`` : sql` and cc.group_code not in ${sensitiveList}`
   const q = filter.q ?? ''
   const conditions = childConditions(filter)
   const terms = searchTerms(q)
   const unknownCorrections = q ? await correctionsFor(db, terms.syllables, false) : []
   if (q && !search) conditions.push(nameMatches(q, terms, unknownCorrections))
-  const groupCodes = sql<
-    string[]
-  >`array(select distinct cc.group_code from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'group' and ${activeOn(asOf)}${hideSensitive} order by 1)`
-  const atRisk = sql<boolean>`exists (select 1 from child_circumstances cc where cc.child_id = ${childIdRef} and cc.kind = 'risk' and ${activeOn(asOf)} and (cc.group_code is null${options.sensitive ? sql` or true` : sql` or cc.group_code not in ${sensitiveList}`}))`
+  const groupCodes = activeGroupCodes(asOf, options.sensitive)
+  const atRisk = atRiskOn(asOf, options.sensitive)
   const hasValidHealthInsurance = sql<boolean>`exists (select 1 from health_insurance_cards h where h.child_id = ${childIdRef} and h.valid_from <= ${asOf}::date and h.valid_to >= ${asOf}::date)`
   const byName = [asc(children.nameFolded), asc(children.id)]
   if (!search) {

@@ -33,6 +33,7 @@ export default async function childRoutes(app: FastifyInstance) {
     '/v1/children',
     {
       config: {
+        location: true,
         permission: 'registry:write',
         // A retry whose first answer was lost still learns what the first one said: its warnings and the
         // likely duplicates (found again, the child itself aside).

@@ -308,7 +308,7 @@ export const UpdateChildBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
-const ChildFilters = {
+export const ChildFilters = {
   unit: Type.Optional(UnitCode),
   residentialGroup: Type.Optional(UnitCode),
   group: Type.Optional(GroupCode),

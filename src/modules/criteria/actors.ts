@@ -1,5 +1,6 @@
 /** Who the caller is to an assessment, and the steps that leaves them. */
 import { hasPermission, type Principal } from '../../platform/auth.js'
+import { permissionFor, type PermissionByCase } from '../../platform/permissions.js'
 import { isUnitInScope, type UnitNode } from '../../platform/scope.js'
 import { nextStates, type AssessmentActor, type AssessmentState } from './workflow-rules.js'
 
@@ -30,6 +31,12 @@ export function allowedNextStates(
   return nextStates(state, actor).filter((to) => hasPermission(principal, transitionPermission(to)))
 }
 
+/** The ward scores its own draft; the district adjusts the assessment once it is submitted. */
+export const scoringPermissions: PermissionByCase<'ward' | 'district'> = {
+  decidedBy: 'the side that scores the assessment in its state (the ward its draft, the district once submitted)',
+  byCase: { ward: 'assessments:write', district: 'assessments:appraise' },
+}
+
 /**
  * Whether the caller may score an assessment that `side` scores now: a draft by an account assigned to
  * its ward with assessments:write, a submitted one by the district, never by the ward itself. `locked`
@@ -40,8 +47,11 @@ export function scoringAccess(
   actor: AssessmentActor,
   side: 'ward' | 'district',
 ): 'allowed' | 'locked' | 'denied' {
-  const asWard = actor.isWardOfAssessment && hasPermission(principal, 'assessments:write')
-  const asDistrict = actor.isDistrict && !actor.isWardOfAssessment
+  const asWard = actor.isWardOfAssessment && hasPermission(principal, permissionFor(scoringPermissions, 'ward'))
+  const asDistrict =
+    actor.isDistrict &&
+    !actor.isWardOfAssessment &&
+    hasPermission(principal, permissionFor(scoringPermissions, 'district'))
   if (side === 'ward' ? asWard : asDistrict) return 'allowed'
   return asWard || asDistrict ? 'locked' : 'denied'
 }

@@ -26,6 +26,7 @@ import {
   SubmitBody,
 } from './schemas.js'
 import { scoreCriterion } from './scoring.js'
+import { scoringPermissions } from './actors.js'
 import { appraiseAssessment, decideAssessment, returnAssessment, submitAssessment } from './workflow.js'
 
 const tags = ['assessments']
@@ -84,7 +85,7 @@ export default async function criteriaRoutes(app: FastifyInstance) {
   route.post(
     '/v1/criteria-sets',
     {
-      config: { permission: 'catalogues:manage', idempotent: true },
+      config: { permission: 'catalogues:manage', location: true, idempotent: true },
       schema: {
         operationId: 'publishCriteriaSet',
         tags,
@@ -112,7 +113,7 @@ export default async function criteriaRoutes(app: FastifyInstance) {
   route.post(
     '/v1/assessments',
     {
-      config: { permission: 'assessments:write', idempotent: true },
+      config: { permission: 'assessments:write', location: true, idempotent: true },
       schema: {
         operationId: 'createAssessment',
         tags,
@@ -139,7 +140,7 @@ export default async function criteriaRoutes(app: FastifyInstance) {
   route.post(
     '/v1/assessments/extraordinary',
     {
-      config: { permission: 'assessments:extraordinary', idempotent: true },
+      config: { permission: 'assessments:extraordinary', location: true, idempotent: true },
       schema: {
         operationId: 'createExtraordinaryAssessment',
         tags,
@@ -212,14 +213,14 @@ export default async function criteriaRoutes(app: FastifyInstance) {
   route.put(
     '/v1/assessments/:id/scores/:criterion',
     {
-      config: { permission: 'assessments:read' },
+      config: { permission: 'assessments:read', permissionByCase: scoringPermissions },
       schema: {
         operationId: 'scoreAssessmentCriterion',
         tags,
         summary: 'Score one criterion (If-Match: the assessment’s ETag)',
         description:
-          'While the assessment is a draft, its ward scores it (assessments:write, assigned to the ward). While it is submitted or ' +
-          'appraised, only the district adjusts it (assessments:appraise), with `adjustmentReason`; the ward’s own points are kept ' +
+          'While the assessment is a draft, its ward scores it (an account assigned to the ward). While it is submitted or ' +
+          'appraised, only the district adjusts it, with `adjustmentReason`; the ward’s own points are kept ' +
           'in `wardPoints`, and evidence the district leaves out stays as the ward gave it. Send `acceptSuggestion: true` to take the ' +
           'data-driven suggestion (for a partial one, give the other sub-items too), or `points` (and optionally `subItems`, which must ' +
           'add up to them); departing from a suggestion that proposes points needs `overrideReason`. A score above the maximum, or a ' +

@@ -24,7 +24,7 @@ export default async function householdRoutes(app: FastifyInstance) {
   route.post(
     '/v1/households',
     {
-      config: { permission: 'registry:write', idempotent: true },
+      config: { permission: 'registry:write', location: true, idempotent: true },
       schema: {
         operationId: 'createHousehold',
         tags: ['households'],

@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox'
 import { IsoDate, PaginationQuery, Page, Timestamp } from '../../platform/schemas.js'
+import { ChildFilters } from '../children/schemas.js'
 import { UnitCode } from '../units/schemas.js'
 import { povertyStatuses } from './tables.js'
 
@@ -126,6 +127,14 @@ export const ListHouseholdsQuery = Type.Object(
     ),
     ...PaginationQuery,
   },
+  { additionalProperties: false },
+)
+
+// The book is read by household, never by a child's name: the registry export's filters but its name search.
+const { q: _nameSearch, ...childBookFilters } = ChildFilters
+
+export const ChildBookQuery = Type.Object(
+  { ...childBookFilters, format: Type.Enum(['csv', 'xlsx']) },
   { additionalProperties: false },
 )
 

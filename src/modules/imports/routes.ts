@@ -41,7 +41,7 @@ export default async function importRoutes(app: FastifyInstance) {
   route.post(
     '/v1/imports',
     {
-      config: { permission: 'imports:run' },
+      config: { permission: 'imports:run', location: true },
       // The body is a file stream, checked while it is read; the query is validated as everywhere.
       validatorCompiler: (routeSchema) => (routeSchema.httpPart === 'body' ? () => true : queryValidator(routeSchema)),
       schema: {

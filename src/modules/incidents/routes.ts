@@ -28,7 +28,7 @@ import {
   recordIncident,
   submitWrittenReport,
 } from './service.js'
-import { recordCaseStep } from './steps.js'
+import { recordCaseStep, stepPermissions } from './steps.js'
 
 export default async function incidentRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -36,7 +36,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
   route.post(
     '/v1/incidents',
     {
-      config: { permission: 'incidents:write', idempotent: true },
+      config: { permission: 'incidents:write', location: true, idempotent: true },
       schema: {
         operationId: 'createIncident',
         tags: ['incidents'],
@@ -164,16 +164,16 @@ export default async function incidentRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { view } = await scoped(request, (work) => submitWrittenReport(work, request.params.id, request.body))
-      return view
+      return sendWithEtag(reply, view.version, view)
     },
   )
 
   route.post(
     '/v1/incidents/:id/steps',
     {
-      config: { permission: 'incidents:read' },
+      config: { permission: 'incidents:read', permissionByCase: stepPermissions },
       schema: {
         operationId: 'recordCaseStep',
         tags: ['incidents'],
@@ -181,8 +181,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         description:
           'Steps follow receipt → initial assessment → (emergency protection within 12 hours, for an emergency) → ' +
           'specific assessment → support plan (5 working days after receipt) → approval → implementation → monitoring → ' +
-          'closure. Any other order answers 409 with `allowedNextSteps`. Approval needs plans:approve (the ward chair); ' +
-          'every other step needs incidents:write. Closure needs a `closureReason`; for sexual abuse, trafficking, violence ' +
+          'closure. Any other order answers 409 with `allowedNextSteps`. Approval is the ward chair’s. Closure needs a `closureReason`; for sexual abuse, trafficking, violence ' +
           'or exploitation it offers (and with `applyCircumstanceGroup` adds) the matching special-circumstance group.',
         params: IncidentParams,
         body: StepBody,

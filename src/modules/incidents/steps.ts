@@ -5,7 +5,7 @@
  */
 import type { Static } from 'typebox'
 import { hasPermission } from '../../platform/auth.js'
-import type { Permission } from '../../platform/permissions.js'
+import { permissionFor, type Permission, type PermissionByCase } from '../../platform/permissions.js'
 import { HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -20,7 +20,7 @@ import {
   updateIncident,
   type IncidentRow,
 } from './repository.js'
-import { allowedNextSteps, circumstanceGroupForKind, rulesInForce, stepDeadline } from './rules.js'
+import { allowedNextSteps, circumstanceGroupForKind, rulesInForce, stepDeadline, type CaseStep } from './rules.js'
 import type { StepBody } from './schemas.js'
 import { nextStepFields, presentIncident } from './service.js'
 import { doneSteps, type IncidentView } from './views.js'
@@ -31,9 +31,20 @@ export interface StepResult {
   circumstanceOffer: { groupCode: string; childIds: string[]; applied: boolean } | null
 }
 
-/** Approval is the ward chair's (plans:approve); every other step needs incidents:write. */
-function stepPermission(step: Static<typeof StepBody>['step']): Permission {
-  return step === 'plan_approval' ? 'plans:approve' : 'incidents:write'
+/** Approval is the ward chair's; every other step is the case officer's. */
+export const stepPermissions: PermissionByCase<CaseStep> = {
+  decidedBy: 'the step recorded',
+  byCase: {
+    receipt: 'incidents:write',
+    initial_assessment: 'incidents:write',
+    emergency_protection: 'incidents:write',
+    specific_assessment: 'incidents:write',
+    support_plan: 'incidents:write',
+    plan_approval: 'plans:approve',
+    implementation: 'incidents:write',
+    monitoring: 'incidents:write',
+    closure: 'incidents:write',
+  },
 }
 
 /**
@@ -47,7 +58,7 @@ export async function recordCaseStep(
 ): Promise<StepResult | Refusal> {
   const { now, principal } = work
   const step = body.step
-  const needed = stepPermission(step)
+  const needed = permissionFor(stepPermissions, step)
   if (!hasPermission(principal, needed)) {
     await work.audit({ action: 'access.denied', outcome: 'denied', details: { permission: needed, step } })
     return refuse(

@@ -311,7 +311,7 @@ export async function valuesTable(
  * parent's table withholds, and the two responses side by side would give it away. Null for a table
  * above a ward, or a system that can read only the ward.
  */
-function enclosingTable(
+export function enclosingTable(
   rows: readonly UnitRow[],
   principal: Principal,
   target: UnitWithWards,

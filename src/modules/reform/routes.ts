@@ -82,7 +82,7 @@ export default async function reformRoutes(app: FastifyInstance) {
   route.post(
     '/v1/reform/rehomings',
     {
-      config: { permission: 'units:manage' },
+      config: { permission: 'units:manage', location: true },
       schema: {
         operationId: 'startRehoming',
         tags: ['units'],

@@ -6,6 +6,7 @@ import { problemResponses, ref } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
 import { sendExport } from '../indicators/export.js'
 import { exportResponse } from '../indicators/schemas.js'
+import { reportWriterPermissions } from './rules.js'
 import {
   CreateReportBody,
   DataValueSetSchema,
@@ -37,15 +38,20 @@ export default async function reportRoutes(app: FastifyInstance) {
   route.post(
     '/v1/reports',
     {
-      config: { permission: 'reports:read', idempotent: true },
+      config: {
+        location: true,
+        permission: 'reports:read',
+        permissionByCase: reportWriterPermissions,
+        idempotent: true,
+      },
       schema: {
         operationId: 'createReport',
         tags: ['reports'],
         summary:
           'Create a ward’s report for a period (figures frozen), or the district’s consolidation of its approved ward reports',
         description:
-          'A ward unit gives a ward report (needs reports:write): every indicator’s figure for the ward over the period’s window, up to ' +
-          'today or the end of the window, is frozen with its breakdowns. A district gives its consolidated report (needs reports:review): ' +
+          'A ward unit gives a ward report: every indicator’s figure for the ward over the period’s window, up to ' +
+          'today or the end of the window, is frozen with its breakdowns. A district gives its consolidated report: ' +
           'the sums of the approved ward reports, with the wards whose report is missing or not yet approved listed. One report per unit ' +
           'and period (409 with `existingId`). Narrative sections start from the period’s outline unless given. Accepts Idempotency-Key.',
         body: CreateReportBody,
@@ -123,13 +129,13 @@ export default async function reportRoutes(app: FastifyInstance) {
   route.patch(
     '/v1/reports/:id',
     {
-      config: { permission: 'reports:read' },
+      config: { permission: 'reports:read', permissionByCase: reportWriterPermissions },
       schema: {
         operationId: 'updateReport',
         tags: ['reports'],
         summary: 'Change a draft or returned report’s narrative, or freeze its figures again (If-Match required)',
         description:
-          'Needs reports:write for a ward report, reports:review for a district report. `refreshFigures` recomputes the frozen figures as ' +
+          '`refreshFigures` recomputes the frozen figures as ' +
           'of today (or the end of the window): for a district report, with the ward reports approved since.',
         params: ReportParams,
         body: UpdateReportBody,
@@ -146,13 +152,13 @@ export default async function reportRoutes(app: FastifyInstance) {
   route.post(
     '/v1/reports/:id/submit',
     {
-      config: { permission: 'reports:read' },
+      config: { permission: 'reports:read', permissionByCase: reportWriterPermissions },
       schema: {
         operationId: 'submitReport',
         tags: ['reports'],
         summary: 'Submit a draft or returned report (stamped by the server clock)',
         description:
-          'Needs reports:write for a ward report, reports:review for a district report. The first submission decides timeliness: on time ' +
+          'The first submission decides timeliness: on time ' +
           'up to 23:59:59 Asia/Ho_Chi_Minh on the due date. Each submission is kept as a version. If-Match is optional; when sent it must match.',
         params: ReportParams,
         response: { 200: ref(ReportSchema, 'The submitted report'), ...problemResponses(400, 401, 403, 404, 409, 412) },
@@ -239,9 +245,12 @@ export default async function reportRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getReportDataValueSet',
         tags: ['reports'],
-        summary: 'A report’s figures as a DHIS2 dataValueSets document',
+        summary: 'Deprecated: a report’s figures as a DHIS2-like document; use GET /v1/dhis2/data-value-sets',
+        deprecated: true,
         description:
-          'Data element = indicator code, org unit = unit code, period in DHIS2 format (2024Q1 ward plan, 2024S1 6-month, 2024Q3 9-month, ' +
+          'Deprecated: DHIS2 cannot import this document (internal codes instead of UIDs, no data set or combinations, and ' +
+          'year-to-date totals that DHIS2 would add up twice). Use `GET /v1/dhis2/data-value-sets?period=2026Q2` with the ' +
+          'mapping of `PUT /v1/dhis2/mapping` (docs/dhis2.md). Data element = indicator code, org unit = unit code, period in DHIS2 format (2024Q1 ward plan, 2024S1 6-month, 2024Q3 9-month, ' +
           '2024 annual: DHIS2 has no nine-month period, so each report posts against the period its window ends in). One value per ' +
           'indicator, the unit’s total; figures without a value, and for city systems withheld ones, are left out. Audited.',
         params: ReportParams,

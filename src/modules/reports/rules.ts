@@ -3,6 +3,7 @@
  * narrative sections a report starts with, and the district's consolidation of its wards' figures.
  * Pure: no I/O, no clock.
  */
+import type { PermissionByCase } from '../../platform/permissions.js'
 import {
   figureMet,
   figureValue,
@@ -19,6 +20,17 @@ export type ReportState = 'draft' | 'submitted' | 'approved' | 'returned'
 /** A ward's own report, or the consolidation of the unit above its wards: a district, the city, a named group of wards. */
 export type ReportLevel = (typeof reportLevels)[number]
 export const reportLevels = ['ward', 'district', 'province', 'ward_group'] as const
+
+/** A ward's report is written by the ward; the district's consolidation by the district office. */
+export const reportWriterPermissions: PermissionByCase<ReportLevel> = {
+  decidedBy: 'the report’s unit level',
+  byCase: {
+    ward: 'reports:write',
+    district: 'reports:review',
+    province: 'reports:review',
+    ward_group: 'reports:review',
+  },
+}
 export type ReportAction = 'edit' | 'submit' | 'approve' | 'return'
 
 /**

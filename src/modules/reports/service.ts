@@ -8,7 +8,7 @@ import type { Static } from 'typebox'
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
-import type { Permission } from '../../platform/permissions.js'
+import { permissionFor, type Permission } from '../../platform/permissions.js'
 import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { Refusal, refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -47,6 +47,7 @@ import {
   consolidate,
   defaultSections,
   firstSubmission,
+  reportWriterPermissions,
   sectionProblems,
   stateAfter,
   type ReportAction,
@@ -61,14 +62,6 @@ import type {
   UpdateReportBody,
 } from './schemas.js'
 import { toDataValueSet, toReport, toReportDocument, toReportSummary, type ReportView } from './views.js'
-
-/** A ward's report is written by the ward; the district's consolidation by the district office. */
-const writerPermission: Record<ReportLevel, Permission> = {
-  ward: 'reports:write',
-  district: 'reports:review',
-  province: 'reports:review',
-  ward_group: 'reports:review',
-}
 
 function forbidden(detail: string, permission: Permission): HttpProblem {
   return new HttpProblem(403, 'forbidden', detail, { extensions: { requiredPermission: permission } })
@@ -228,7 +221,7 @@ function reportLevel(units: readonly UnitRow[], body: Static<typeof CreateReport
 export async function createReport(work: Work, body: Static<typeof CreateReportBody>): Promise<ReportView | Refusal> {
   const units = await listUnitRows(work.tx)
   const level = reportLevel(units, body)
-  const permission = writerPermission[level]
+  const permission = permissionFor(reportWriterPermissions, level)
   if (!hasPermission(work.principal, permission)) {
     await work.audit({
       action: 'access.denied',
@@ -434,7 +427,8 @@ async function act(
     await work.audit({ action: `report.${action}`, resourceType: 'report', resourceId: id, outcome: 'not_found' })
     return refuse(notFound('Report', id))
   }
-  const needed = action === 'approve' || action === 'return' ? 'reports:review' : writerPermission[row.level]
+  const needed =
+    action === 'approve' || action === 'return' ? 'reports:review' : permissionFor(reportWriterPermissions, row.level)
   if (!hasPermission(work.principal, needed)) {
     await work.audit({
       action: 'access.denied',

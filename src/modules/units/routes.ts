@@ -47,7 +47,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
   route.get(
     '/v1/units/:code',
     {
-      config: { permission: 'reference:read' },
+      config: { permission: 'reference:read', etag: true },
       schema: {
         operationId: 'getUnit',
         tags: ['units'],
@@ -65,7 +65,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
   route.post(
     '/v1/units',
     {
-      config: { permission: 'units:manage', idempotent: true },
+      config: { permission: 'units:manage', etag: true, location: true, idempotent: true },
       schema: {
         operationId: 'createUnit',
         tags: ['units'],
@@ -85,7 +85,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
   route.patch(
     '/v1/units/:code',
     {
-      config: { permission: 'units:manage' },
+      config: { permission: 'units:manage', etag: true },
       schema: {
         operationId: 'updateUnit',
         tags: ['units'],
@@ -129,7 +129,7 @@ export default async function unitsRoutes(app: FastifyInstance) {
   route.post(
     '/v1/units/:code/categories',
     {
-      config: { permission: 'units:manage', idempotent: true },
+      config: { permission: 'units:manage', location: true, idempotent: true },
       schema: {
         operationId: 'setUnitCategory',
         tags: ['units'],

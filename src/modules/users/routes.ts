@@ -97,7 +97,7 @@ export default async function userRoutes(app: FastifyInstance) {
   route.post(
     '/v1/users',
     {
-      config: { permission: 'users:manage', idempotent: true },
+      config: { permission: 'users:manage', location: true, idempotent: true },
       schema: {
         operationId: 'createUser',
         tags: ['users'],
@@ -182,6 +182,8 @@ export default async function userRoutes(app: FastifyInstance) {
     '/v1/clients',
     {
       config: {
+        etag: true,
+        location: true,
         permission: 'clients:manage',
         idempotent: { replayBody: (client) => ({ client, clientSecret: null }) },
       },

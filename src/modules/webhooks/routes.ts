@@ -57,7 +57,12 @@ export default async function webhookRoutes(app: FastifyInstance) {
   route.post(
     '/v1/webhooks',
     {
-      config: { permission: 'webhooks:manage', idempotent: { replayBody: (webhook) => ({ webhook, secret: null }) } },
+      config: {
+        etag: true,
+        location: true,
+        permission: 'webhooks:manage',
+        idempotent: { replayBody: (webhook) => ({ webhook, secret: null }) },
+      },
       schema: {
         operationId: 'createWebhook',
         tags: ['events'],
@@ -140,7 +145,7 @@ export default async function webhookRoutes(app: FastifyInstance) {
   route.post(
     '/v1/webhooks/:id/rotate-secret',
     {
-      config: { permission: 'webhooks:manage' },
+      config: { permission: 'webhooks:manage', etag: true },
       schema: {
         operationId: 'rotateWebhookSecret',
         tags: ['events'],
