@@ -225,11 +225,21 @@ export function mappingProblems(
     })
   })
   const seenKeys = new Set<string>()
+  // Two cells posted under one combination would overwrite each other in DHIS2.
+  const comboUse = new Map<string, string>()
   mapping.categoryOptionCombos.forEach((entry, index) => {
     const at = `/categoryOptionCombos/${index}`
     const id = keyId(entry.key)
     if (seenKeys.has(id)) problems.push({ pointer: `${at}/key`, message: 'appears twice', code: 'duplicate_key' })
     seenKeys.add(id)
+    const first = comboUse.get(entry.categoryOptionCombo)
+    if (first !== undefined)
+      problems.push({
+        pointer: `${at}/categoryOptionCombo`,
+        message: `is already used at ${first}`,
+        code: 'duplicate_category_option_combo',
+      })
+    else comboUse.set(entry.categoryOptionCombo, `${at}/categoryOptionCombo`)
     for (const [dimension, value] of Object.entries(entry.key) as [Dimension, string][]) {
       if (!cellCodes(dimension).includes(value))
         problems.push({

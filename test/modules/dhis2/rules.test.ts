@@ -209,17 +209,19 @@ t.test('mapping problems, each at its pointer', async (t) => {
       ],
     ],
     [
-      'an unknown breakdown value, a key twice (in another order)',
+      'an unknown breakdown value, a key twice (in another order), a combination for two cells',
       {
         categoryOptionCombos: [
           { key: { sex: 'other' }, categoryOptionCombo: 'Prlt0C1RF0s' },
           { key: { sex: 'male', ageGroup: '0-2' }, categoryOptionCombo: 'V6L425pT3A0' },
           { key: { ageGroup: '0-2', sex: 'male' }, categoryOptionCombo: 'hEFKSsPV5et' },
+          { key: { sex: 'female' }, categoryOptionCombo: 'V6L425pT3A0' },
         ],
       },
       [
         { pointer: '/categoryOptionCombos/0/key/sex', code: 'unknown_breakdown_value' },
         { pointer: '/categoryOptionCombos/2/key', code: 'duplicate_key' },
+        { pointer: '/categoryOptionCombos/3/categoryOptionCombo', code: 'duplicate_category_option_combo' },
       ],
     ],
     [
