@@ -1,4 +1,5 @@
 import { PassThrough, Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
 
 /**
  * A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab/CR) is prefixed with a
@@ -224,3 +225,27 @@ export const contentTypes = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const
+
+/** The success response of a route that answers a CSV or an XLSX file. */
+export function downloadResponse(description: string) {
+  return {
+    description,
+    content: {
+      'text/csv': { schema: { type: 'string' } },
+      [contentTypes.xlsx]: { schema: { type: 'string', format: 'binary' } },
+    },
+  }
+}
+
+/** Sends a file to save, which no cache on the way keeps (it holds children's records). */
+export function sendDownload(
+  reply: FastifyReply,
+  file: { format: keyof typeof contentTypes; filename: string },
+  body: Readable,
+): FastifyReply {
+  return reply
+    .header('content-type', contentTypes[file.format])
+    .header('content-disposition', `attachment; filename="${file.filename}"`)
+    .header('cache-control', 'no-store')
+    .send(body)
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
-import { contentTypes, csvStream, xlsxStream } from '../../platform/export.js'
+import { csvStream, downloadResponse, sendDownload, xlsxStream } from '../../platform/export.js'
 import { problemResponses } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
 import { exportChildren } from './export-service.js'
@@ -25,15 +25,7 @@ export default async function childExportRoutes(app: FastifyInstance) {
           'neutralised. Sensitive columns only with registry:sensitive. Audited as an export.',
         querystring: ExportChildrenQuery,
         response: {
-          200: {
-            description: 'The file',
-            content: {
-              'text/csv': { schema: { type: 'string' } },
-              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
-                schema: { type: 'string', format: 'binary' },
-              },
-            },
-          },
+          200: downloadResponse('The file'),
           ...problemResponses(400, 401, 403),
         },
       },
@@ -42,11 +34,9 @@ export default async function childExportRoutes(app: FastifyInstance) {
       // The binary response keeps the type provider from inferring the querystring; it is validated all the same.
       const query = request.query as Static<typeof ExportChildrenQuery>
       const file = await scoped(request, (work) => exportChildren(work, query))
-      reply
-        .header('content-type', contentTypes[file.format])
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .header('cache-control', 'no-store')
-      return reply.send(
+      return sendDownload(
+        reply,
+        file,
         file.format === 'csv'
           ? csvStream(file.headerRow, file.rows, file.layout.dates)
           : xlsxStream('Trẻ em', file.headerRow, file.rows, file.layout),

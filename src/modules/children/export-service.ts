@@ -50,31 +50,62 @@ async function* exportRows(
  * audits the export, and answers the file's format, name, header row and rows (read as they stream,
  * after this work has committed). Sensitive columns only for callers with registry:sensitive.
  */
-export async function exportChildren(work: Work, query: Static<typeof ExportChildrenQuery>) {
-  const sensitive = canSeeSensitive(work.principal)
-  const { format, headers: language = 'vi', unit, group, q, asOf: requestedAsOf, ...rest } = query
-  const groupCode = groupFilter(group, sensitive)
-  const asOf = requestedAsOf ?? today(work)
-  const filter: ChildFilter = {
+/** The list's filters an export takes (without the name search, which each export treats its own way). */
+type ExportFilterQuery = Omit<ChildFilter, 'unitScope' | 'group' | 'q' | 'asOf' | 'sharingConsentOn'> & {
+  unit?: string
+  group?: string
+  asOf?: string
+}
+
+/**
+ * What every registry export reads with: the list's filters within the unit asked for, a sensitive group
+ * only for a caller who may see it, on the day asked (today by default), and only the children whose
+ * information sharing is consented to for a reader without the statutory duty.
+ */
+export async function childExportFilter(
+  work: Work,
+  { unit, group, asOf, ...rest }: ExportFilterQuery,
+  sensitive: boolean,
+): Promise<ChildFilter> {
+  return {
     ...rest,
-    group: groupCode,
-    q: q === undefined ? undefined : foldName(q),
-    asOf,
+    group: groupFilter(group, sensitive),
+    asOf: asOf ?? today(work),
     unitScope: unitFilterScope(await work.unitTree(), unit),
     sharingConsentOn: sharingConsentDay(work),
   }
-  const columns = childColumns.filter((column) => !column.importOnly && (sensitive || !column.sensitive))
+}
+
+/** Every registry export is audited alike: its format, its layout when not the list's, the filters' names. */
+export async function auditChildExport(
+  work: Work,
+  query: { format: string },
+  layout?: 'household_book',
+): Promise<void> {
   await work.audit({
     action: 'child.export',
     resourceType: 'child',
     outcome: 'success',
     details: {
-      format,
+      format: query.format,
+      ...(layout ? { layout } : {}),
       filters: Object.keys(query)
         .filter((key) => key !== 'format' && key !== 'headers')
         .sort(),
     },
   })
+}
+
+export async function exportChildren(work: Work, query: Static<typeof ExportChildrenQuery>) {
+  const sensitive = canSeeSensitive(work.principal)
+  const { format, headers: language = 'vi', q, ...filters } = query
+  const filter: ChildFilter = {
+    ...(await childExportFilter(work, filters, sensitive)),
+    q: q === undefined ? undefined : foldName(q),
+  }
+  const asOf = filter.asOf
+  const columns = childColumns.filter((column) => !column.importOnly && (sensitive || !column.sensitive))
+  await auditChildExport(work, query)
   return {
     format,
     filename: `children-${asOf.replace(/-/g, '')}.${format}`,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
-import { contentTypes, csvStream, xlsxBookStream } from '../../platform/export.js'
+import { csvStream, downloadResponse, sendDownload, xlsxBookStream } from '../../platform/export.js'
 import { problemResponses } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
 import { exportChildBook } from './book-service.js'
@@ -31,15 +31,7 @@ export default async function householdBookRoutes(app: FastifyInstance) {
           'groups only with registry:sensitive; streamed in constant memory; audited as an export (child.export).',
         querystring: ChildBookQuery,
         response: {
-          200: {
-            description: 'The book',
-            content: {
-              'text/csv': { schema: { type: 'string' } },
-              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
-                schema: { type: 'string', format: 'binary' },
-              },
-            },
-          },
+          200: downloadResponse('The book'),
           ...problemResponses(400, 401, 403),
         },
       },
@@ -48,11 +40,9 @@ export default async function householdBookRoutes(app: FastifyInstance) {
       // The binary response keeps the type provider from inferring the querystring; it is validated all the same.
       const query = request.query as Static<typeof ChildBookQuery>
       const file = await scoped(request, (work) => exportChildBook(work, query))
-      reply
-        .header('content-type', contentTypes[file.format])
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .header('cache-control', 'no-store')
-      return reply.send(
+      return sendDownload(
+        reply,
+        file,
         file.format === 'csv'
           ? csvStream(file.headerRow, file.rows, 'dd/mm/yyyy')
           : xlsxBookStream('Sổ theo dõi trẻ em', file.headerRow, file.rows, file.layout),

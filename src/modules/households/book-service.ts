@@ -8,14 +8,13 @@ import type { Db } from '../../db/client.js'
 import type { BookRow, CellValue } from '../../platform/export.js'
 import { inScope, type Scope } from '../../platform/scope.js'
 import type { Work } from '../../platform/work.js'
-import { sharingConsentDay } from '../children/consent-service.js'
+import { auditChildExport, childExportFilter } from '../children/export-service.js'
 import { exportCell } from '../children/export-values.js'
 import type { ChildFilter } from '../children/repository.js'
 import { derivedStatus } from '../children/rules.js'
-import { canSeeSensitive, groupFilter, today } from '../children/service.js'
+import { canSeeSensitive } from '../children/service.js'
 import type { caregiverRelationships } from '../children/tables.js'
 import { getUnitRow } from '../units/repository.js'
-import { unitFilterScope } from '../units/tree.js'
 import { childBookLines, povertyOn, type BookLine } from './book-rules.js'
 import { childBookPage, type ChildBookRow } from './repository.js'
 import type { ChildBookQuery } from './schemas.js'
@@ -232,28 +231,10 @@ async function titleOf(work: Work, unit: string | undefined, asOf: string): Prom
  */
 export async function exportChildBook(work: Work, query: Static<typeof ChildBookQuery>) {
   const sensitive = canSeeSensitive(work.principal)
-  const { format, unit, group, asOf: requestedAsOf, ...rest } = query
-  const asOf = requestedAsOf ?? today(work)
-  const unitScope = unitFilterScope(await work.unitTree(), unit)
-  const filter: ChildFilter = {
-    ...rest,
-    group: groupFilter(group, sensitive),
-    asOf,
-    unitScope,
-    sharingConsentOn: sharingConsentDay(work),
-  }
-  await work.audit({
-    action: 'child.export',
-    resourceType: 'child',
-    outcome: 'success',
-    details: {
-      format,
-      layout: 'household_book',
-      filters: Object.keys(query)
-        .filter((key) => key !== 'format')
-        .sort(),
-    },
-  })
+  const { format, ...filters } = query
+  const filter = await childExportFilter(work, filters, sensitive)
+  const { asOf, unitScope } = filter
+  await auditChildExport(work, query, 'household_book')
   const shape: BookShape = {
     asOf,
     severalWards: (unitScope ?? work.scope).wards.length > 1,
@@ -295,7 +276,7 @@ export async function exportChildBook(work: Work, query: Static<typeof ChildBook
     filename,
     headerRow: columns.map((column) => column.vi),
     layout: {
-      title: await titleOf(work, unit, asOf),
+      title: await titleOf(work, query.unit, asOf),
       widths: columns.map((column) => column.width),
       indentedColumn: 2,
     },
