@@ -140,8 +140,11 @@ export interface CategoryOptionComboMapping {
   categoryOptionCombo: string
 }
 
+/** A DHIS2 data set has one period type: values of each type are posted for the data set of that type. */
+export type DataSetsByPeriodType = Readonly<Record<Dhis2PeriodType, string | null>>
+
 export interface Dhis2Mapping {
-  dataSet: string | null
+  dataSets: DataSetsByPeriodType
   attributeOptionCombo: string | null
   /** The default category option combo: a data element without breakdown posts its total with it. */
   defaultCategoryOptionCombo: string | null
@@ -195,6 +198,19 @@ export function mappingProblems(
     if (first !== undefined)
       problems.push({ pointer, message: `is already used at ${first}`, code: 'duplicate_data_element' })
     else dataElementUse.set(uid, pointer)
+  }
+  const dataSetUse = new Map<string, string>()
+  for (const type of dhis2PeriodTypes) {
+    const uid = mapping.dataSets[type]
+    if (uid === null) continue
+    const first = dataSetUse.get(uid)
+    if (first !== undefined)
+      problems.push({
+        pointer: `/dataSets/${type}`,
+        message: `is already used at ${first}: a data set has one period type`,
+        code: 'duplicate_data_set',
+      })
+    else dataSetUse.set(uid, `/dataSets/${type}`)
   }
   mapping.dataElements.forEach((entry, index) => {
     const at = `/dataElements/${index}`
@@ -431,7 +447,7 @@ export function periodValues(
     }
   }
   const header: Gap[] = []
-  if (mapping.dataSet === null) header.push({ reason: 'no_data_set', values: placed })
+  if (mapping.dataSets[period.type] === null) header.push({ reason: 'no_data_set', values: placed })
   if (mapping.attributeOptionCombo === null) header.push({ reason: 'no_attribute_option_combo', values: placed })
   return { dataValues, gaps: [...header, ...gaps.values()], withheld, skipped }
 }

@@ -21,7 +21,19 @@ const BreakdownKey = Type.Object(
 )
 
 const mappingMembers = {
-  dataSet: Nullable(Uid('the data set the values are posted for; its period type must be the export’s')),
+  dataSets: Type.Object(
+    {
+      Monthly: Nullable(Uid('the data set of monthly values')),
+      Quarterly: Nullable(Uid('the data set of quarterly values')),
+      SixMonthly: Nullable(Uid('the data set of six-monthly values')),
+      Yearly: Nullable(Uid('the data set of yearly values')),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'the data set each period type posts for (a DHIS2 data set has one period type); null: that type is not exported',
+    },
+  ),
   attributeOptionCombo: Nullable(Uid('the attribute option combo of every value: usually the instance’s default')),
   defaultCategoryOptionCombo: Nullable(
     Uid('the default category option combo: totals of data elements without breakdown'),
@@ -58,7 +70,7 @@ const mappingMembers = {
 }
 
 const mappingExample = {
-  dataSet: 'pBOMPrpg1QX',
+  dataSets: { Monthly: null, Quarterly: 'pBOMPrpg1QX', SixMonthly: null, Yearly: 'QX4ZTUbOt3a' },
   attributeOptionCombo: 'HllvX50cXC0',
   defaultCategoryOptionCombo: 'HllvX50cXC0',
   dataElements: [

@@ -36,7 +36,7 @@ import type { Dhis2ExportQuery, PutDhis2MappingBody } from './schemas.js'
 /** The mapping as the API shows it (Dhis2Mapping); `version` is its entity tag. */
 function toMapping(row: MappingRow) {
   return {
-    dataSet: row.dataSet,
+    dataSets: row.dataSets,
     attributeOptionCombo: row.attributeOptionCombo,
     defaultCategoryOptionCombo: row.defaultCategoryOptionCombo,
     dataElements: row.dataElements,
@@ -86,7 +86,7 @@ export async function replaceDhis2Mapping(
       outcome: 'success',
       details: {
         version: saved.version,
-        dataSet: saved.dataSet,
+        dataSets: dhis2PeriodTypes.filter((type) => saved.dataSets[type] !== null),
         dataElements: saved.dataElements.length,
         categoryOptionCombos: saved.categoryOptionCombos.length,
         orgUnits: saved.orgUnits.length,
@@ -197,14 +197,15 @@ async function computePeriod(
 /** A period's values as a DHIS2 dataValueSets document; 409 while the mapping names no data set or AOC. */
 export async function dhis2DataValueSet(work: Work, query: Static<typeof Dhis2ExportQuery>) {
   const { period, mapping, values } = await computePeriod(work, query, 'dhis2.export')
-  if (mapping.dataSet === null || mapping.attributeOptionCombo === null) {
+  const dataSet = mapping.dataSets[period.type]
+  if (dataSet === null || mapping.attributeOptionCombo === null) {
     throw conflict(
       'dhis2_mapping_incomplete',
-      'The DHIS2 mapping names no data set or no attribute option combo: set them (PUT /v1/dhis2/mapping), and check the rest with the dry run.',
+      `The DHIS2 mapping names no data set for ${period.type} periods or no attribute option combo: set them (PUT /v1/dhis2/mapping), and check the rest with the dry run.`,
     )
   }
   return {
-    dataSet: mapping.dataSet,
+    dataSet,
     period: period.code,
     attributeOptionCombo: mapping.attributeOptionCombo,
     dataValues: values.dataValues,

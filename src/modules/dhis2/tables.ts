@@ -1,5 +1,5 @@
 import { integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
-import type { CategoryOptionComboMapping, DataElementMapping } from './rules.js'
+import type { CategoryOptionComboMapping, DataElementMapping, DataSetsByPeriodType } from './rules.js'
 
 /**
  * The administrator's mapping of this service's codes to a DHIS2 instance's identifiers (migration 0035):
@@ -8,7 +8,7 @@ import type { CategoryOptionComboMapping, DataElementMapping } from './rules.js'
  */
 export const dhis2Mappings = pgTable('dhis2_mappings', {
   id: text('id').primaryKey(),
-  dataSet: text('data_set'),
+  dataSets: jsonb('data_sets').$type<DataSetsByPeriodType>().notNull(),
   attributeOptionCombo: text('attribute_option_combo'),
   defaultCategoryOptionCombo: text('default_category_option_combo'),
   dataElements: jsonb('data_elements').$type<DataElementMapping[]>().notNull(),

@@ -107,7 +107,7 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
     )
   ).items
   const partialMapping = {
-    dataSet,
+    dataSets: { Monthly: uid('D', 2), Quarterly: dataSet, SixMonthly: uid('D', 3), Yearly: uid('D', 4) },
     attributeOptionCombo: defaultCombo,
     defaultCategoryOptionCombo: defaultCombo,
     dataElements: [
@@ -126,7 +126,13 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
       const initial = await send(officer, 'GET', '/v1/dhis2/mapping')
       t.equal(initial.statusCode, 200)
       t.equal(initial.headers.etag, '"1"')
-      t.match(initial.json(), { version: 1, dataSet: null, dataElements: [], orgUnits: [], updatedBy: null })
+      t.match(initial.json(), {
+        version: 1,
+        dataSets: { Monthly: null, Quarterly: null, SixMonthly: null, Yearly: null },
+        dataElements: [],
+        orgUnits: [],
+        updatedBy: null,
+      })
 
       const refused = await send(officer, 'PUT', '/v1/dhis2/mapping', partialMapping, { 'if-match': '"1"' })
       t.equal(refused.statusCode, 403)
@@ -138,11 +144,11 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
         ['a stale If-Match', partialMapping, { 'if-match': '"9"' }, 412, 'version_mismatch', undefined],
         [
           'a UID with a digit first',
-          { ...partialMapping, dataSet: '1bcdefghijk' },
+          { ...partialMapping, dataSets: { ...partialMapping.dataSets, Yearly: '1bcdefghijk' } },
           { 'if-match': '"1"' },
           400,
           'validation_failed',
-          '/dataSet',
+          '/dataSets/Yearly',
         ],
         [
           'a UID of 10 characters',
@@ -154,7 +160,7 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
         ],
         [
           'an unknown member',
-          { ...partialMapping, dataSets: [] },
+          { ...partialMapping, dataSet: dataSet },
           { 'if-match': '"1"' },
           400,
           'validation_failed',
@@ -193,7 +199,11 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
             name,
           )
       }
-      t.match((await send(admin, 'GET', '/v1/dhis2/mapping')).json(), { version: 1, dataSet: null }, 'nothing changed')
+      t.match(
+        (await send(admin, 'GET', '/v1/dhis2/mapping')).json(),
+        { version: 1, dataSets: { Quarterly: null } },
+        'nothing changed',
+      )
 
       const saved = await send(admin, 'PUT', '/v1/dhis2/mapping', partialMapping, { 'if-match': '"1"' })
       t.equal(saved.statusCode, 200)
@@ -352,6 +362,7 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
   t.test('a city system: withheld cells are not posted; only periods bounded by closing days', async (t) => {
     const forCity = await ok<DataValueSet>(await exported(city, '2024S1', district))
     t.ok(dhis2Format(forCity), `valid DHIS2 dataValueSets JSON: ${JSON.stringify(dhis2Format.errors)}`)
+    t.equal(forCity.dataSet, uid('D', 3), 'posted for the six-monthly data set')
     const forOfficer = await ok<DataValueSet>(await exported(officer, '2024S1', district))
     const injuries = await elementOf('INJURY_ACCIDENTS')
     const orgA = await orgUnitOf(wardA)

@@ -123,7 +123,7 @@ const indicators = [
   { code: 'UNDER6_BHYT_PCT', kind: 'percentage' as const, hasDenominator: true, breakdowns: ['sex'] },
 ]
 const emptyMapping: Dhis2Mapping = {
-  dataSet: 'pBOMPrpg1QX',
+  dataSets: { Monthly: null, Quarterly: 'pBOMPrpg1QX', SixMonthly: null, Yearly: 'QX4ZTUbOt3a' },
   attributeOptionCombo: 'HllvX50cXC0',
   defaultCategoryOptionCombo: 'HllvX50cXC0',
   dataElements: [],
@@ -239,6 +239,11 @@ t.test('mapping problems, each at its pointer', async (t) => {
         { pointer: '/orgUnits/2/orgUnit', code: 'duplicate_org_unit' },
       ],
     ],
+    [
+      'one data set for two period types',
+      { dataSets: { Monthly: null, Quarterly: 'pBOMPrpg1QX', SixMonthly: null, Yearly: 'pBOMPrpg1QX' } },
+      [{ pointer: '/dataSets/Yearly', code: 'duplicate_data_set' }],
+    ],
   ]
   for (const [name, change, expected] of cases) {
     const problems = mappingProblems({ ...emptyMapping, ...change }, indicators, units)
@@ -350,7 +355,12 @@ t.test('a period’s values resolved through the mapping', async (t) => {
 
   const bare = periodValues(
     { code: '2026', type: 'Yearly' },
-    { ...mapping, dataSet: null, attributeOptionCombo: null, dataElements: [] },
+    {
+      ...mapping,
+      dataSets: { ...mapping.dataSets, Yearly: null },
+      attributeOptionCombo: null,
+      dataElements: [],
+    },
     [abused],
   )
   t.same(bare.gaps, [
