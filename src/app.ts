@@ -27,11 +27,26 @@ import householdBookRoutes from './modules/households/book-routes.js'
 import importRoutes from './modules/imports/routes.js'
 import { importSchemas } from './modules/imports/schemas.js'
 import incidentRoutes from './modules/incidents/routes.js'
+import caseDocumentRoutes from './modules/incidents/documents-routes.js'
+import { caseDocumentSchemas } from './modules/incidents/documents-schemas.js'
+import caseFormRoutes from './modules/incidents/forms-routes.js'
+import { caseFormSchemas } from './modules/incidents/forms-schemas.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
 import { calendarExpiryJob, calendarExpiryQueue } from './modules/calendar/expiry.js'
 import { dailyIncidentCountsJob, dailyIncidentCountsQueue } from './modules/incidents/daily.js'
 import caseStepRuleRoutes from './modules/incidents/rules-routes.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
+import followUpRoutes from './modules/incidents/follow-up-routes.js'
+import { followUpSchemas } from './modules/incidents/follow-up-schemas.js'
+import { followUpSweepJob, followUpSweepQueue } from './modules/incidents/follow-up-sweep.js'
+import taskRoutes from './modules/tasks/routes.js'
+import intakeRoutes from './modules/intake/routes.js'
+import { intakeSchemas } from './modules/intake/schemas.js'
+import directoryRoutes from './modules/referrals/directory-routes.js'
+import referralRoutes from './modules/referrals/routes.js'
+import { referralSchemas } from './modules/referrals/schemas.js'
+import { referralSweepJob, referralSweepQueue } from './modules/referrals/sweep.js'
+import { taskSchemas } from './modules/tasks/schemas.js'
 import { householdSchemas } from './modules/households/schemas.js'
 import indicatorRoutes from './modules/indicators/routes.js'
 import { indicatorSchemas } from './modules/indicators/schemas.js'
@@ -87,6 +102,12 @@ const sharedSchemas: TSchema[] = [
   ...childSchemas,
   ...householdSchemas,
   ...incidentSchemas,
+  ...caseDocumentSchemas,
+  ...caseFormSchemas,
+  ...followUpSchemas,
+  ...taskSchemas,
+  ...referralSchemas,
+  ...intakeSchemas,
   ...criteriaSchemas,
   ...indicatorSchemas,
   ...reportSchemas,
@@ -226,6 +247,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(childExportRoutes)
   await app.register(importRoutes)
   await app.register(incidentRoutes)
+  await app.register(caseDocumentRoutes)
+  await app.register(caseFormRoutes)
+  await app.register(followUpRoutes)
+  await app.register(taskRoutes)
+  await app.register(directoryRoutes)
+  await app.register(referralRoutes)
+  await app.register(intakeRoutes)
   await app.register(caseStepRuleRoutes)
   await app.register(criteriaRoutes)
   await app.register(indicatorRoutes)
@@ -233,6 +261,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(dhis2Routes)
   jobQueue.register(deadlineSweepJob(database))
   jobQueue.schedule({ queue: sweepQueue, everyMs: 60_000 })
+  jobQueue.register(followUpSweepJob(database, config.followUpDueSoonDays))
+  jobQueue.schedule({ queue: followUpSweepQueue, everyMs: 5 * 60_000 })
+  jobQueue.register(referralSweepJob(database))
+  jobQueue.schedule({ queue: referralSweepQueue, everyMs: 60_000 })
   jobQueue.register(calendarExpiryJob(database))
   jobQueue.schedule({ queue: calendarExpiryQueue, everyMs: 60 * 60_000 })
   jobQueue.register(dailyIncidentCountsJob(database))

@@ -42,6 +42,12 @@ const EnvSchema = Type.Object({
     description: 'false, true, a hop count, or a comma-separated list of proxy addresses/CIDRs',
   }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'bytes (>= 1024)' }),
+  DOCUMENT_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 104_857_600,
+    default: 10_485_760,
+    description: 'bytes, 1024-104857600: the largest document attached to a case (held in memory while it is checked)',
+  }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000, description: 'milliseconds (>= 1000)' }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 72_000, description: 'milliseconds (>= 1000)' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 10_000, description: 'milliseconds (>= 1000)' }),
@@ -179,6 +185,12 @@ const EnvSchema = Type.Object({
     default: 30_000,
     description: "milliseconds between foldings of the registry tallies' deltas (0 disables the timer)",
   }),
+  FOLLOW_UP_DUE_SOON_DAYS: Type.Integer({
+    minimum: 0,
+    maximum: 30,
+    default: 2,
+    description: 'days before a follow-up’s due date from which it is due soon (the follow_up.due_soon event)',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -196,6 +208,8 @@ export interface Config {
   }
   migrateOnStart: boolean
   seedOnStart: boolean
+  /** The largest document attached to a case (DOCUMENT_MAX_BYTES). */
+  documentMaxBytes: number
   http: {
     corsOrigins: string[]
     trustProxy: boolean | number | string[]
@@ -229,6 +243,8 @@ export interface Config {
   auditSealIntervalMs: number
   tallySettleIntervalMs: number
   jobsPollIntervalMs: number
+  /** Days before a follow-up's due date from which it is due soon. */
+  followUpDueSoonDays: number
   webhooks: {
     allowHttp: boolean
     allowedHosts: string[]
@@ -289,6 +305,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
       },
       migrateOnStart: env.MIGRATE_ON_START,
       seedOnStart: env.SEED_ON_START,
+      documentMaxBytes: env.DOCUMENT_MAX_BYTES,
       http: {
         corsOrigins: env.CORS_ORIGINS === '' ? [] : env.CORS_ORIGINS.split(','),
         trustProxy: parseTrustProxy(env.TRUST_PROXY),
@@ -328,6 +345,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv): ConfigResult {
       auditSealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
       tallySettleIntervalMs: env.TALLY_SETTLE_INTERVAL_MS,
       jobsPollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
+      followUpDueSoonDays: env.FOLLOW_UP_DUE_SOON_DAYS,
       webhooks: {
         allowHttp: env.WEBHOOK_ALLOW_HTTP,
         allowedHosts: env.WEBHOOK_ALLOWED_HOSTS === '' ? [] : env.WEBHOOK_ALLOWED_HOSTS.split(','),

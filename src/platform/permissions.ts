@@ -18,6 +18,10 @@ const permissions = {
   'incidents:read': 'read incidents in the caller’s units (without narratives and identities)',
   'incidents:write': 'record incidents, written reports and case steps',
   'incidents:sensitive': 'see incident narratives, perpetrator relations and child identities',
+  'incidents:intake':
+    'for the hotline: record the reports it receives as incidents of the ward their address is in, and read back where each went',
+  'referrals:respond':
+    'for a provider organisation’s client: read the referrals addressed to its provider and answer them (accept, decline, feedback)',
   'plans:approve': 'approve support and intervention plans',
   'assessments:read': 'read child-friendly ward assessments',
   'assessments:write': 'score and submit a ward’s own assessment',

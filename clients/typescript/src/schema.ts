@@ -1218,6 +1218,966 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/documents': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The documents attached to a case, deleted ones as tombstones, newest first
+     * @description Metadata only; titles and file names need incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listCaseDocuments']
+    put?: never
+    /**
+     * Attach a document to a case: the written report’s scan, minutes, the signed plan…
+     * @description A multipart form: `file`, its `kind` and optionally a `title`. The file is accepted by what its content is, whatever its name or declared type: PDF, JPEG, PNG, or a Word (DOCX) or Excel (XLSX) document; anything else answers 415 unsupported_document_type. At most DOCUMENT_MAX_BYTES (10 MiB unless configured): 413 document_too_large, and nothing is stored. The same content twice on one case answers 409 duplicate_document with `existingId`, so a retried upload never stores it twice. Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['attachCaseDocument']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/documents/{documentId}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A document’s record: kind, type, size, content hash, and its deletion once deleted
+     * @description Requires the `incidents:read` permission.
+     */
+    get: operations['getCaseDocument']
+    put?: never
+    post?: never
+    /**
+     * Delete a document’s content, with a reason; its record stays as a tombstone
+     * @description The content is removed; the record keeps who deleted it, when and why, and the audit trail stays. A document never changes, so no If-Match is asked; deleting it again answers 410 document_deleted.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    delete: operations['deleteCaseDocument']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/documents/{documentId}/content': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Download a document’s content (abuse cases’ documents are sensitive: incidents:sensitive)
+     * @description Streamed as stored, always as an attachment (Content-Disposition, with the file name in UTF-8 and an ASCII fallback, ending in the extension of what the content is), with its recognised type, `nosniff` and no caching. The ETag is the content’s SHA-256. Every read is audited, committed before the first byte is sent. A deleted document answers 410 document_deleted.
+     *
+     *     Requires the `incidents:sensitive` permission.
+     */
+    get: operations['downloadCaseDocument']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The forms of a case written so far, with their status and version
+     * @description Requires the `incidents:read` permission.
+     */
+    get: operations['listCaseForms']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/intake': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the intake of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getIntakeForm']
+    /**
+     * Write the intake of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (intake) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putIntakeForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/intake/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the intake: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listIntakeFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/initial-assessment': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the initial assessment of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getInitialAssessmentForm']
+    /**
+     * Write the initial assessment of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (initial_assessment) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putInitialAssessmentForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/initial-assessment/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the initial assessment: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listInitialAssessmentFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/specific-assessment': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the specific assessment of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getSpecificAssessmentForm']
+    /**
+     * Write the specific assessment of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (specific_assessment) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putSpecificAssessmentForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/specific-assessment/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the specific assessment: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listSpecificAssessmentFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/support-plan': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the support plan of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getSupportPlanForm']
+    /**
+     * Write the support plan of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (support_plan) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Any change makes it a draft, to be submitted and approved again. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putSupportPlanForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/support-plan/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the support plan: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listSupportPlanFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/support-plan/submit': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Submit the support plan to the ward chair for approval
+     * @description Records the support_plan step the first time (its Decree 56 deadline is judged by it). The form must be a draft (409 `invalid_form_state`) and still pass its rules (422 `invalid_form`). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['submitSupportPlanForm']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/support-plan/approve': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Approve the support plan: the ward chair’s
+     * @description Approves the version submitted: a form changed since is a draft again (409 `invalid_form_state`); with If-Match, only the version read (412 otherwise). The first approval records the plan_approval step. Audited.
+     *
+     *     Requires the `plans:approve` permission.
+     */
+    post: operations['approveSupportPlanForm']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/reviews': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the implementation reviews of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getReviewsForm']
+    /**
+     * Write the implementation reviews of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (reviews) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putReviewsForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/reviews/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the implementation reviews: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listReviewsFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/closure': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read the closure of a case
+     * @description Sensitive parts (who reported, the narratives) only with incidents:sensitive. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getClosureForm']
+    /**
+     * Write the closure of a case (If-Match to replace it)
+     * @description The whole form: the first version takes no If-Match, each later one the ETag of the version it replaces. It may be written once its step (closure) may be recorded, and while the case is open (409 `form_not_open`, `case_closed`); its rules answer 422 `invalid_form` with a field code per problem (docs/errors.md). Needs incidents:sensitive as well (403 `sensitive_field_forbidden`): a form is written whole. Any change makes it a draft, to be submitted and approved again. Each version keeps a revision (who, when, which members changed). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    put: operations['putClosureForm']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/closure/revisions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every version of the closure: who changed which members when (old → new)
+     * @description Without incidents:sensitive, changes to sensitive parts are left out. Audited.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listClosureFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/closure/submit': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Submit the closure to the ward chair for approval
+     * @description The case closes when the chair approves it. The form must be a draft (409 `invalid_form_state`) and still pass its rules (422 `invalid_form`). Audited.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['submitClosureForm']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/closure/approve': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Approve the closure: the ward chair’s
+     * @description Approves the version submitted: a form changed since is a draft again (409 `invalid_form_state`); with If-Match, only the version read (412 otherwise). Records the closure step with the form’s reason, which closes the case. Audited.
+     *
+     *     Requires the `plans:approve` permission.
+     */
+    post: operations['approveClosureForm']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/support-plan.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The support plan as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward, the case, the goals with their services, who is responsible and the dates as a table, and the chair’s approval (or that it is not approved yet). The plan’s notes only with incidents:sensitive. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getSupportPlanPdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/follow-ups': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A case’s follow-ups, by due date
+     * @description Every follow-up of the case, or those of one `status`. `note` and `outcomeNote` are sensitive: written and shown only with incidents:sensitive (403 `sensitive_field_forbidden`).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listFollowUps']
+    put?: never
+    /**
+     * Schedule a home visit, phone call, school visit or review of an open case
+     * @description Due on a local day from today, within a year (`due_date_past`, `due_date_too_far`). The assignee is an active officer whose units cover the case’s ward and who may record case work (`invalid_assignee`); without one, the follow-up is on the task list of every officer of the ward. A closed case takes none (409 `case_closed`). `note` and `outcomeNote` are sensitive: written and shown only with incidents:sensitive (403 `sensitive_field_forbidden`). Accepts Idempotency-Key.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['scheduleFollowUp']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/follow-ups/{followUpId}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A follow-up of a case
+     * @description `note` and `outcomeNote` are sensitive: written and shown only with incidents:sensitive (403 `sensitive_field_forbidden`).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getFollowUp']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    /**
+     * Reassign a scheduled follow-up or change its note (If-Match required)
+     * @description `assigneeId: null` leaves it to every officer of the ward. A completed or cancelled follow-up no longer changes (409 `follow_up_closed`). `note` and `outcomeNote` are sensitive: written and shown only with incidents:sensitive (403 `sensitive_field_forbidden`).
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    patch: operations['updateFollowUp']
+    trace?: never
+  }
+  '/v1/incidents/{id}/follow-ups/{followUpId}/complete': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Record that a follow-up took place, with its outcome (If-Match required)
+     * @description `completedOn` (default today) may not lie in the future (`date_in_future`) or before the case was received (`before_case`). `note` and `outcomeNote` are sensitive: written and shown only with incidents:sensitive (403 `sensitive_field_forbidden`).
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['completeFollowUp']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/follow-ups/{followUpId}/reschedule': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Move a follow-up to another day, with the reason (If-Match required)
+     * @description The new due date is another day (`same_due_date`), from today and within a year. Its due-soon and overdue events are raised again, once, for the new date.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['rescheduleFollowUp']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/follow-ups/{followUpId}/cancel': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Cancel a follow-up no longer needed, with the reason (If-Match required)
+     * @description Requires the `incidents:write` permission.
+     */
+    post: operations['cancelFollowUp']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/me/tasks': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Your work, most urgent first: case steps due and follow-ups
+     * @description Overdue tasks first, then by due instant (ties by kind and id). Only cases in your units: a ward officer sees their wards’, a district officer the district’s. Follow-ups are those assigned to you or to nobody. Labels carry no names or notes. See docs/casework.md, "The task list".
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listMyTasks']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/providers': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The service directory: providers a case can be referred to, by name
+     * @description `ward` keeps the providers serving that ward (serving it or a unit above it); `service` those offering that service.
+     *
+     *     Requires the `reference:read` permission.
+     */
+    get: operations['listProviders']
+    put?: never
+    /**
+     * Add a provider to the service directory
+     * @description Requires the `catalogues:manage` permission.
+     */
+    post: operations['createProvider']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/providers/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A provider of the service directory
+     * @description Requires the `reference:read` permission.
+     */
+    get: operations['getProvider']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    /**
+     * Correct a provider, or deactivate it (If-Match required)
+     * @description A provider is never deleted (referrals name it): `active: false` stops new referrals to it.
+     *
+     *     Requires the `catalogues:manage` permission.
+     */
+    patch: operations['updateProvider']
+    trace?: never
+  }
+  '/v1/providers/{id}/clients': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Register the machine client a provider organisation acts through; the secret is shown once
+     * @description The client has the `service_provider` role and no unit: it reads the referrals addressed to this provider (GET /v1/provider/referrals) and answers them, and nothing else — no case, child or other provider’s referral.
+     *
+     *     Requires the `clients:manage` permission.
+     */
+    post: operations['createProviderClient']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/referrals': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Refer a child of a case to a provider of the service directory
+     * @description The provider must be active, serve the case’s ward and offer every service asked. The referral shares the child’s name and age, the ask and the urgency with the provider, so it needs the guardian’s consent and, from 7, the child’s own (422 consent_required), unless an `emergencyReason` is given. The provider must answer (accept or decline) within the response clock: 12 hours for an emergency, 24 hours when urgent, 3 working days when routine (the working calendar); past it the referral is `overdue` and `referral.overdue` goes out once. Accepts Idempotency-Key.
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['createReferral']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/referrals': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Referrals of the cases in your units, newest first
+     * @description `overdue=true` keeps those still unanswered past their response clock.
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['listReferrals']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/referrals/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A referral of a case in your units, with the provider’s answer
+     * @description Requires the `incidents:read` permission.
+     */
+    get: operations['getReferral']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/referrals/{id}/close': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Close a referral once answered, or withdraw one still waiting
+     * @description A closed referral takes no further action (409 referral_transition_not_allowed).
+     *
+     *     Requires the `incidents:write` permission.
+     */
+    post: operations['closeReferral']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/provider/referrals': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * For a provider’s client: the referrals addressed to its provider, newest first
+     * @description Each shows the ask, the urgency and the child’s name and age; never the case. A client not registered for a provider answers 403 not_a_provider_client.
+     *
+     *     Requires the `referrals:respond` permission.
+     */
+    get: operations['listProviderReferrals']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/provider/referrals/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * For a provider’s client: a referral addressed to its provider
+     * @description A referral addressed to another provider answers 404, as a missing one does.
+     *
+     *     Requires the `referrals:respond` permission.
+     */
+    get: operations['getProviderReferral']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/provider/referrals/{id}/accept': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * For a provider’s client: accept a referral waiting for its answer
+     * @description The provider must answer (accept or decline) within the response clock: 12 hours for an emergency, 24 hours when urgent, 3 working days when routine (the working calendar); past it the referral is `overdue` and `referral.overdue` goes out once.
+     *
+     *     Requires the `referrals:respond` permission.
+     */
+    post: operations['acceptReferral']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/provider/referrals/{id}/decline': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * For a provider’s client: decline a referral, with the reason
+     * @description Requires the `referrals:respond` permission.
+     */
+    post: operations['declineReferral']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/provider/referrals/{id}/feedback': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * For a provider’s client: what was done for the child, on an accepted referral
+     * @description Feedback may be given again (it replaces the last) until the ward closes the referral.
+     *
+     *     Requires the `referrals:respond` permission.
+     */
+    post: operations['giveReferralFeedback']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/intake/incidents': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * For the hotline: record a report it received as an incident of the ward its address is in
+     * @description The 24-hour written report runs from `receivedAt`, the hotline’s receipt, which must not be in the future nor older than 7 days (422 receipt_too_old). The address is routed to a ward of today’s map: a residential group goes to its ward; a ward or group abolished in the 2025 reorganisation goes to its successor by the residential-group mapping, or to the ward’s only successor (422 ward_not_resolved when a split ward has no group). The incident is the ward’s like any other; the answer says where it went and when its report is due. Accepts Idempotency-Key: a retry answers with the first incident.
+     *
+     *     Requires the `incidents:intake` permission.
+     */
+    post: operations['createIntakeIncident']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/intake/incidents/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * For the hotline: where a report it recorded went, and when its written report is due
+     * @description Only the incidents this client recorded; any other answers 404.
+     *
+     *     Requires the `incidents:intake` permission.
+     */
+    get: operations['getIntakeIncident']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/rules/case-steps': {
     parameters: {
       query?: never
@@ -3214,6 +4174,958 @@ export interface components {
       /** @description pass as ?cursor= for the next page; null at the end */
       nextCursor: string | null
     }
+    CaseDocument: {
+      /** Format: uuid */
+      id: string
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description written_report_scan (the 24-hour written report, scanned), minutes, signed_plan (the approved support plan), assessment, photo, other
+       * @enum {unknown}
+       */
+      kind: 'written_report_scan' | 'minutes' | 'signed_plan' | 'assessment' | 'photo' | 'other'
+      /** @description what the document is, in the uploader’s words. Sensitive (it may name the child): omitted for callers without incidents:sensitive. */
+      title?: string | null
+      /** @description the name the file was uploaded under. Sensitive (it may name the child): omitted for callers without incidents:sensitive. */
+      fileName?: string | null
+      /**
+       * @description what the content is, recognised from its bytes (never the name or the declared type)
+       * @enum {unknown}
+       */
+      mediaType:
+        | 'application/pdf'
+        | 'image/jpeg'
+        | 'image/png'
+        | 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+        | 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+      /** @example 184320 */
+      sizeBytes: number
+      /**
+       * @description SHA-256 of the content, hex; the download’s ETag carries it
+       * @example 9f2c4e8a1b7d3f6e0a5c9b2d8e4f1a7c3b6d0e9f2a5c8b1d4e7f0a3c6b9d2e5f
+       */
+      sha256: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      uploadedAt: string
+      uploadedByName: string | null
+      deletedAt: string | null
+      deletedByName: string | null
+      /** @description why it was deleted. Sensitive (it may name the child): omitted for callers without incidents:sensitive. */
+      deletionReason?: string | null
+    }
+    CaseDocumentPage: {
+      items: components['schemas']['CaseDocument'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+    }
+    /**
+     * @example {
+     *       "receivedAt": "2024-06-10T08:30:00+07:00",
+     *       "channel": "hotline_111",
+     *       "reporter": {
+     *         "anonymous": false,
+     *         "name": "Nguyễn Thị Lan",
+     *         "relationship": "hàng xóm"
+     *       },
+     *       "account": "Người gọi nghe thấy trẻ khóc và bị đánh nhiều lần trong tuần."
+     *     }
+     */
+    IntakeFormContent: {
+      /**
+       * Format: date-time
+       * @description when the report was received (the hotline’s receipt, the school’s call), at or before the ward’s (RFC 3339)
+       */
+      receivedAt: string
+      /**
+       * @description how the case came: who reported it, and how
+       * @enum {unknown}
+       */
+      channel: 'hotline_111' | 'school' | 'neighbour' | 'police' | 'self' | 'family' | 'health_facility' | 'other'
+      channelDetail?: string | null
+      /** @description who reported the case. Sensitive: omitted for callers without incidents:sensitive. */
+      reporter?: {
+        anonymous: boolean
+        name?: string | null
+        phone?: string | null
+        relationship?: string | null
+      }
+      /** @description what the reporter said. Sensitive: omitted for callers without incidents:sensitive. */
+      account?: string | null
+    }
+    InitialAssessmentFormContent: {
+      /**
+       * Format: date-time
+       * @description when the initial assessment was made (RFC 3339)
+       */
+      assessedAt: string
+      /**
+       * @description at least the level the criteria call for
+       * @enum {unknown}
+       */
+      riskLevel: 'low' | 'medium' | 'high'
+      /** @description the criteria found; serious_injury, sexual_abuse, perpetrator_has_access and no_safe_caregiver call for high risk; repeated_harm, child_under_6, disability_or_illness and caregiver_unable_to_protect for medium */
+      riskCriteria: (
+        | 'serious_injury'
+        | 'sexual_abuse'
+        | 'perpetrator_has_access'
+        | 'no_safe_caregiver'
+        | 'repeated_harm'
+        | 'child_under_6'
+        | 'disability_or_illness'
+        | 'caregiver_unable_to_protect'
+        | 'emotional_distress'
+        | 'out_of_school'
+      )[]
+      /** @description whether the child is safe at the time of the assessment */
+      childSafeNow: boolean
+      /** @description what the assessment found. Sensitive: omitted for callers without incidents:sensitive. */
+      findings?: string | null
+      emergencyResponse: {
+        /** @description an emergency response within 12 hours of receipt was needed (required at high risk when not safe) */
+        needed: boolean
+        respondedAt?: string | null
+        actions?: (
+          | 'moved_to_safe_place'
+          | 'medical_care'
+          | 'police_notified'
+          | 'separated_from_perpetrator'
+          | 'placed_with_relative'
+          | 'shelter'
+          | 'other'
+        )[]
+        /** @description what was done. Sensitive: omitted for callers without incidents:sensitive. */
+        note?: string | null
+      }
+    }
+    SpecificAssessmentFormContent: {
+      /**
+       * Format: date
+       * @description YYYY-MM-DD
+       */
+      assessedOn: string
+      /** @description the needs by domain, each domain once */
+      needs: {
+        /** @enum {unknown} */
+        domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
+        /** @enum {unknown} */
+        priority: 'low' | 'medium' | 'high'
+        /** @description the need found. Sensitive: omitted for callers without incidents:sensitive. */
+        description?: string | null
+      }[]
+      /** @description the assessment’s conclusion. Sensitive: omitted for callers without incidents:sensitive. */
+      summary?: string | null
+    }
+    /**
+     * @example {
+     *       "goals": [
+     *         {
+     *           "code": "M1",
+     *           "domain": "safety",
+     *           "title": "Trẻ được an toàn tại nhà",
+     *           "actions": [
+     *             {
+     *               "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+     *               "responsible": {
+     *                 "kind": "person",
+     *                 "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+     *               },
+     *               "startOn": "2024-06-17",
+     *               "dueOn": "2024-08-31"
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "code": "M2",
+     *           "domain": "psychosocial",
+     *           "title": "Trẻ được hỗ trợ tâm lý",
+     *           "actions": [
+     *             {
+     *               "service": "Tham vấn tâm lý 8 buổi",
+     *               "responsible": {
+     *                 "kind": "agency",
+     *                 "name": "Trung tâm Công tác xã hội Hà Nội"
+     *               },
+     *               "startOn": "2024-06-20",
+     *               "dueOn": "2024-09-30"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
+    SupportPlanFormContent: {
+      goals: {
+        /** @description names the goal in reviews, e.g. M1 */
+        code: string
+        /**
+         * @description a need the specific assessment found
+         * @enum {unknown}
+         */
+        domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
+        title: string
+        actions: {
+          /** @description the service or action */
+          service: string
+          responsible: {
+            /** @enum {unknown} */
+            kind: 'agency' | 'person'
+            name: string
+          }
+          /**
+           * Format: date
+           * @description not before the case was received
+           */
+          startOn: string
+          /**
+           * Format: date
+           * @description not before startOn
+           */
+          dueOn: string
+        }[]
+      }[]
+      /** @description the plan’s background. Sensitive: omitted for callers without incidents:sensitive. */
+      notes?: string | null
+    }
+    ReviewsFormContent: {
+      /** @description every review of the plan’s implementation, oldest first */
+      reviews: {
+        /**
+         * Format: date
+         * @description YYYY-MM-DD
+         */
+        reviewedOn: string
+        progress: {
+          /** @description a goal of the plan */
+          goalCode: string
+          /** @enum {unknown} */
+          status: 'not_started' | 'in_progress' | 'achieved' | 'not_achieved'
+          /** @description what was seen. Sensitive: omitted for callers without incidents:sensitive. */
+          note?: string | null
+        }[]
+        /** @description the review’s notes. Sensitive: omitted for callers without incidents:sensitive. */
+        notes?: string | null
+      }[]
+    }
+    ClosureFormContent: {
+      /**
+       * @description kept on the incident as its closure reason once approved; goals_met needs an approved plan; not_a_protection_case only before a plan
+       * @enum {unknown}
+       */
+      reason: 'goals_met' | 'moved_away' | 'transferred' | 'turned_16' | 'death' | 'not_a_protection_case' | 'other'
+      /**
+       * Format: date
+       * @description YYYY-MM-DD
+       */
+      closedOn: string
+      transferredTo?: string | null
+      /** @description why; required for other. Sensitive: omitted for callers without incidents:sensitive. */
+      detail?: string | null
+    }
+    IntakeForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['IntakeFormContent']
+    }
+    InitialAssessmentForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['InitialAssessmentFormContent']
+    }
+    SpecificAssessmentForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['SpecificAssessmentFormContent']
+    }
+    SupportPlanForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['SupportPlanFormContent']
+    }
+    ReviewsForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['ReviewsFormContent']
+    }
+    ClosureForm: {
+      /** Format: uuid */
+      incidentId: string
+      /**
+       * @description the Decree 56 step the form is the content of
+       * @enum {unknown}
+       */
+      step:
+        | 'receipt'
+        | 'initial_assessment'
+        | 'emergency_protection'
+        | 'specific_assessment'
+        | 'support_plan'
+        | 'plan_approval'
+        | 'implementation'
+        | 'monitoring'
+        | 'closure'
+      /**
+       * @description recorded for forms without approval; the plan and the closure are draft, submitted (awaiting the chair) or approved; any change makes them draft again
+       * @enum {unknown}
+       */
+      status: 'recorded' | 'draft' | 'submitted' | 'approved'
+      version: number
+      submitted: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version submitted */
+        version: number
+      } | null
+      approved: {
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        at: string
+        byName: string | null
+        /** @description the version approved (by the ward chair, plans:approve) */
+        version: number
+      } | null
+      /** @description true when sensitive parts were left out for you */
+      withheld: boolean
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+      updatedByName: string | null
+      content: components['schemas']['ClosureFormContent']
+    }
+    CaseFormList: {
+      items: {
+        /** @enum {unknown} */
+        form: 'intake' | 'initial-assessment' | 'specific-assessment' | 'support-plan' | 'reviews' | 'closure'
+        /** @enum {unknown} */
+        step:
+          | 'receipt'
+          | 'initial_assessment'
+          | 'emergency_protection'
+          | 'specific_assessment'
+          | 'support_plan'
+          | 'plan_approval'
+          | 'implementation'
+          | 'monitoring'
+          | 'closure'
+        /** @enum {unknown} */
+        status: 'recorded' | 'draft' | 'submitted' | 'approved'
+        version: number
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        updatedAt: string
+      }[]
+    }
+    CaseFormHistory: {
+      items: {
+        version: number
+        /** @enum {unknown} */
+        action: 'create' | 'update' | 'submit' | 'approve'
+        /** @description members changed, old → new; sensitive ones left out without incidents:sensitive */
+        changes: {
+          field: string
+          from: unknown
+          to: unknown
+        }[]
+        /**
+         * Format: date-time
+         * @description RFC 3339 timestamp with offset
+         */
+        changedAt: string
+        actorName: string | null
+      }[]
+    }
+    FollowUp: {
+      /** Format: uuid */
+      id: string
+      /** Format: uuid */
+      incidentId: string
+      wardCode: string
+      /** @enum {unknown} */
+      kind: 'home_visit' | 'phone_call' | 'school_visit' | 'review'
+      /**
+       * Format: date
+       * @description the local day (Asia/Ho_Chi_Minh) it is due on
+       */
+      dueDate: string
+      /**
+       * Format: date-time
+       * @description the end of the due date, 23:59:59 local time
+       */
+      dueAt: string
+      /** @enum {unknown} */
+      status: 'scheduled' | 'completed' | 'cancelled'
+      standing: ('upcoming' | 'due_soon' | 'overdue') | null
+      assignee: {
+        /** Format: uuid */
+        id: string
+        name: string
+      } | null
+      /** @description what to do or look for. Sensitive: omitted for callers without incidents:sensitive. */
+      note?: string | null
+      outcome: ('no_concerns' | 'concerns_found' | 'escalated' | 'not_reached') | null
+      /** @description what was found. Sensitive: omitted for callers without incidents:sensitive. */
+      outcomeNote?: string | null
+      completedOn: string | null
+      rescheduleCount: number
+      rescheduleReason: string | null
+      cancelReason: string | null
+      version: number
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+    }
+    FollowUpPage: {
+      items: components['schemas']['FollowUp'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+    }
+    Task: {
+      /**
+       * @description case_step: the next Decree 56 step of each open case in your units, due at its deadline; acted on by recording the step; follow_up: a scheduled follow-up of an open case in your units, assigned to you or to nobody, due at the end of its due date; acted on by completing, rescheduling or cancelling it; referral: a referral sent from a case in your units that its provider has not yet accepted or declined, due when its response clock runs out; acted on by following it up with the provider, or closing it
+       * @enum {unknown}
+       */
+      kind: 'case_step' | 'follow_up' | 'referral'
+      /**
+       * Format: uuid
+       * @description the record the task is about (the case, for a case step)
+       */
+      id: string
+      /** @description what is to be done, as a code: the case step, the kind of follow-up */
+      subject: string
+      /** @description a short label; never a name, a note or a narrative */
+      label: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      dueAt: string
+      /** @description the due instant has passed */
+      overdue: boolean
+      /** Format: uuid */
+      incidentId: string
+      wardCode: string
+      /** @description the path of the resource to act on */
+      link: string
+    }
+    TaskPage: {
+      items: components['schemas']['Task'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+      /**
+       * Format: date-time
+       * @description the instant `overdue` was judged at
+       */
+      asOf: string
+    }
+    ServiceProvider: {
+      /** Format: uuid */
+      id: string
+      code: string
+      name: string
+      /** @enum {unknown} */
+      kind: 'hotline' | 'social_work_centre' | 'police' | 'health_station' | 'school' | 'shelter' | 'ngo' | 'other'
+      phone: string | null
+      email: string | null
+      address: string | null
+      /** @description the units it serves: every ward at or below each */
+      units: string[]
+      services: (
+        | 'counselling'
+        | 'case_notification'
+        | 'case_management'
+        | 'psychosocial_support'
+        | 'medical_care'
+        | 'medical_examination'
+        | 'safety_protection'
+        | 'investigation'
+        | 'temporary_shelter'
+        | 'legal_aid'
+        | 'education_support'
+        | 'material_support'
+      )[]
+      /** @description an inactive provider takes no new referral */
+      active: boolean
+      version: number
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+    }
+    ServiceProviderPage: {
+      items: components['schemas']['ServiceProvider'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+    }
+    Referral: {
+      /** Format: uuid */
+      id: string
+      /** Format: uuid */
+      incidentId: string
+      /** Format: uuid */
+      incidentChildId: string
+      wardCode: string
+      provider: {
+        /** Format: uuid */
+        id: string
+        code: string
+        name: string
+        /** @enum {unknown} */
+        kind: 'hotline' | 'social_work_centre' | 'police' | 'health_station' | 'school' | 'shelter' | 'ngo' | 'other'
+      }
+      services: (
+        | 'counselling'
+        | 'case_notification'
+        | 'case_management'
+        | 'psychosocial_support'
+        | 'medical_care'
+        | 'medical_examination'
+        | 'safety_protection'
+        | 'investigation'
+        | 'temporary_shelter'
+        | 'legal_aid'
+        | 'education_support'
+        | 'material_support'
+      )[]
+      note: string | null
+      /** @enum {unknown} */
+      urgency: 'emergency' | 'urgent' | 'routine'
+      child: {
+        /** @description as shared with the provider. Sensitive: omitted for callers without incidents:sensitive. */
+        name?: string | null
+        ageYears: number | null
+      }
+      consent: {
+        parties: {
+          /** @enum {unknown} */
+          party: 'guardian' | 'child'
+          /**
+           * Format: date-time
+           * @description when this party consented
+           */
+          givenAt: string
+        }[]
+      } | null
+      emergencyReason: string | null
+      /** @enum {unknown} */
+      state: 'sent' | 'accepted' | 'declined' | 'feedback_given' | 'closed'
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      sentAt: string
+      /**
+       * Format: date-time
+       * @description the response clock: emergency 12 h, urgent 24 h, routine 3 working days
+       */
+      dueAt: string
+      /** @description still waiting for the provider’s answer past dueAt */
+      overdue: boolean
+      answeredOnTime: boolean | null
+      respondedAt: string | null
+      declineReason: ('outside_mandate' | 'no_capacity' | 'not_in_area' | 'duplicate' | 'other') | null
+      declineNote: string | null
+      feedback: string | null
+      feedbackAt: string | null
+      version: number
+      closedAt: string | null
+      closureNote: string | null
+      /** @description what the case side may do next */
+      allowedActions: 'close'[]
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      updatedAt: string
+    }
+    ReferralPage: {
+      items: components['schemas']['Referral'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+    }
+    ProviderReferral: {
+      /** Format: uuid */
+      id: string
+      referringWardCode: string
+      services: (
+        | 'counselling'
+        | 'case_notification'
+        | 'case_management'
+        | 'psychosocial_support'
+        | 'medical_care'
+        | 'medical_examination'
+        | 'safety_protection'
+        | 'investigation'
+        | 'temporary_shelter'
+        | 'legal_aid'
+        | 'education_support'
+        | 'material_support'
+      )[]
+      note: string | null
+      /** @enum {unknown} */
+      urgency: 'emergency' | 'urgent' | 'routine'
+      child: {
+        name: string | null
+        ageYears: number | null
+      }
+      /**
+       * @description consent given, or sent without it for the emergency reason the ward recorded
+       * @enum {unknown}
+       */
+      basis: 'consent' | 'emergency'
+      /** @enum {unknown} */
+      state: 'sent' | 'accepted' | 'declined' | 'feedback_given' | 'closed'
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      sentAt: string
+      /**
+       * Format: date-time
+       * @description the response clock: emergency 12 h, urgent 24 h, routine 3 working days
+       */
+      dueAt: string
+      /** @description still waiting for the provider’s answer past dueAt */
+      overdue: boolean
+      answeredOnTime: boolean | null
+      respondedAt: string | null
+      declineReason: ('outside_mandate' | 'no_capacity' | 'not_in_area' | 'duplicate' | 'other') | null
+      declineNote: string | null
+      feedback: string | null
+      feedbackAt: string | null
+      version: number
+      allowedActions: ('accept' | 'decline' | 'feedback')[]
+    }
+    ProviderReferralPage: {
+      items: components['schemas']['ProviderReferral'][]
+      /** @description pass as ?cursor= for the next page; null at the end */
+      nextCursor: string | null
+    }
+    IntakeReceipt: {
+      /** Format: uuid */
+      incidentId: string
+      /** @description the ward the report was routed to */
+      wardCode: string
+      residentialGroupCode: string | null
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      receivedAt: string
+      writtenReport: {
+        /**
+         * Format: date-time
+         * @description 24 hours from the receipt (or from the incident, when it is dated later)
+         */
+        dueAt: string
+        /** @enum {unknown} */
+        basis: 'occurred' | 'detected'
+      }
+      /**
+       * Format: date-time
+       * @description RFC 3339 timestamp with offset
+       */
+      createdAt: string
+    }
     CriteriaSet: {
       /** @description criteria set id, e.g. QD06-2019 */
       id: string
@@ -3896,7 +5808,12 @@ export interface components {
     }
     /**
      * @example {
-     *       "dataSet": "pBOMPrpg1QX",
+     *       "dataSets": {
+     *         "Monthly": null,
+     *         "Quarterly": "pBOMPrpg1QX",
+     *         "SixMonthly": null,
+     *         "Yearly": "QX4ZTUbOt3a"
+     *       },
      *       "attributeOptionCombo": "HllvX50cXC0",
      *       "defaultCategoryOptionCombo": "HllvX50cXC0",
      *       "dataElements": [
@@ -3951,7 +5868,13 @@ export interface components {
      *     }
      */
     Dhis2Mapping: {
-      dataSet: string | null
+      /** @description the data set each period type posts for (a DHIS2 data set has one period type); null: that type is not exported */
+      dataSets: {
+        Monthly: string | null
+        Quarterly: string | null
+        SixMonthly: string | null
+        Yearly: string | null
+      }
       attributeOptionCombo: string | null
       defaultCategoryOptionCombo: string | null
       dataElements: {
@@ -4279,6 +6202,13 @@ export interface components {
         | 'incident.written_report.due_soon'
         | 'incident.written_report.overdue'
         | 'incident.step.overdue'
+        | 'follow_up.due_soon'
+        | 'follow_up.overdue'
+        | 'referral.sent'
+        | 'referral.accepted'
+        | 'referral.declined'
+        | 'referral.closed'
+        | 'referral.overdue'
         | 'incidents.daily'
         | 'report.submitted'
         | 'report.approved'
@@ -4325,6 +6255,13 @@ export interface components {
         | 'incident.written_report.due_soon'
         | 'incident.written_report.overdue'
         | 'incident.step.overdue'
+        | 'follow_up.due_soon'
+        | 'follow_up.overdue'
+        | 'referral.sent'
+        | 'referral.accepted'
+        | 'referral.declined'
+        | 'referral.closed'
+        | 'referral.overdue'
         | 'incidents.daily'
         | 'report.submitted'
         | 'report.approved'
@@ -4381,6 +6318,13 @@ export interface components {
         | 'incident.written_report.due_soon'
         | 'incident.written_report.overdue'
         | 'incident.step.overdue'
+        | 'follow_up.due_soon'
+        | 'follow_up.overdue'
+        | 'referral.sent'
+        | 'referral.accepted'
+        | 'referral.declined'
+        | 'referral.closed'
+        | 'referral.overdue'
         | 'incidents.daily'
         | 'report.submitted'
         | 'report.approved'
@@ -18830,6 +20774,11697 @@ export interface operations {
       }
     }
   }
+  listCaseDocuments: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+      }
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of documents */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "kind": "written_report_scan",
+           *           "title": "Báo cáo 6 tháng đầu năm 2026",
+           *           "fileName": "bien-ban-hop-02-12-2026.pdf",
+           *           "mediaType": "application/pdf",
+           *           "sizeBytes": 184320,
+           *           "sha256": "9f2c4e8a1b7d3f6e0a5c9b2d8e4f1a7c3b6d0e9f2a5c8b1d4e7f0a3c6b9d2e5f",
+           *           "uploadedAt": "2026-12-03T08:30:00.000Z",
+           *           "uploadedByName": "canbo.vinhhung",
+           *           "deletedAt": "2026-12-03T08:30:00.000Z",
+           *           "deletedByName": "mẫu",
+           *           "deletionReason": "mẫu"
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['CaseDocumentPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  attachCaseDocument: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description the document: PDF, JPEG, PNG, DOCX or XLSX, recognised by its content (a renamed file of another type is refused)
+           */
+          file: string
+          /**
+           * @description written_report_scan (the 24-hour written report, scanned), minutes, signed_plan (the approved support plan), assessment, photo, other
+           * @enum {string}
+           */
+          kind: 'written_report_scan' | 'minutes' | 'signed_plan' | 'assessment' | 'photo' | 'other'
+          /** @description what the document is (optional); sensitive */
+          title?: string
+        }
+      }
+    }
+    responses: {
+      /** @description The document attached; Location names it */
+      201: {
+        headers: {
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "kind": "written_report_scan",
+           *       "title": "Báo cáo 6 tháng đầu năm 2026",
+           *       "fileName": "bien-ban-hop-02-12-2026.pdf",
+           *       "mediaType": "application/pdf",
+           *       "sizeBytes": 184320,
+           *       "sha256": "9f2c4e8a1b7d3f6e0a5c9b2d8e4f1a7c3b6d0e9f2a5c8b1d4e7f0a3c6b9d2e5f",
+           *       "uploadedAt": "2026-12-03T08:30:00.000Z",
+           *       "uploadedByName": "canbo.vinhhung",
+           *       "deletedAt": "2026-12-03T08:30:00.000Z",
+           *       "deletedByName": "mẫu",
+           *       "deletionReason": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['CaseDocument']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Payload Too Large */
+      413: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getCaseDocument: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+        documentId: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The document */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "kind": "written_report_scan",
+           *       "title": "Báo cáo 6 tháng đầu năm 2026",
+           *       "fileName": "bien-ban-hop-02-12-2026.pdf",
+           *       "mediaType": "application/pdf",
+           *       "sizeBytes": 184320,
+           *       "sha256": "9f2c4e8a1b7d3f6e0a5c9b2d8e4f1a7c3b6d0e9f2a5c8b1d4e7f0a3c6b9d2e5f",
+           *       "uploadedAt": "2026-12-03T08:30:00.000Z",
+           *       "uploadedByName": "canbo.vinhhung",
+           *       "deletedAt": "2026-12-03T08:30:00.000Z",
+           *       "deletedByName": "mẫu",
+           *       "deletionReason": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['CaseDocument']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  deleteCaseDocument: {
+    parameters: {
+      query: {
+        /** @description why the document is deleted; kept */
+        reason: string
+      }
+      header?: never
+      path: {
+        id: string
+        documentId: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Gone */
+      410: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  downloadCaseDocument: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+        documentId: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The content */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description attachment; filename="<ASCII>"; filename*=UTF-8''<the file name> */
+          'content-disposition'?: string
+          /** @description bytes */
+          'content-length'?: number
+          /** @description no-store */
+          'cache-control'?: string
+          /** @description nosniff */
+          'x-content-type-options'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+          'image/jpeg': string
+          'image/png': string
+          'application/vnd.openxmlformats-officedocument.wordprocessingml.document': string
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Gone */
+      410: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listCaseForms: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The case’s forms */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "form": "intake",
+           *           "step": "receipt",
+           *           "status": "recorded",
+           *           "version": 3,
+           *           "updatedAt": "2026-12-03T08:30:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormList']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getIntakeForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The intake form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "receivedAt": "2024-06-10T08:30:00+07:00",
+           *         "channel": "hotline_111",
+           *         "reporter": {
+           *           "anonymous": false,
+           *           "name": "Nguyễn Thị Lan",
+           *           "relationship": "hàng xóm"
+           *         },
+           *         "account": "Người gọi nghe thấy trẻ khóc và bị đánh nhiều lần trong tuần."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['IntakeForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putIntakeForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "receivedAt": "2024-06-10T08:30:00+07:00",
+         *       "channel": "hotline_111",
+         *       "reporter": {
+         *         "anonymous": false,
+         *         "name": "Nguyễn Thị Lan",
+         *         "relationship": "hàng xóm"
+         *       },
+         *       "account": "Người gọi nghe thấy trẻ khóc và bị đánh nhiều lần trong tuần."
+         *     }
+         */
+        'application/json': {
+          /**
+           * Format: date-time
+           * @description when the report was received (the hotline’s receipt, the school’s call), at or before the ward’s (RFC 3339)
+           */
+          receivedAt: string
+          /**
+           * @description how the case came: who reported it, and how
+           * @enum {unknown}
+           */
+          channel: 'hotline_111' | 'school' | 'neighbour' | 'police' | 'self' | 'family' | 'health_facility' | 'other'
+          channelDetail?: string | null
+          /** @description who reported the case. Sensitive: omitted for callers without incidents:sensitive. */
+          reporter?: {
+            anonymous: boolean
+            name?: string | null
+            phone?: string | null
+            relationship?: string | null
+          }
+          /** @description what the reporter said. Sensitive: omitted for callers without incidents:sensitive. */
+          account?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The intake form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "receivedAt": "2024-06-10T08:30:00+07:00",
+           *         "channel": "hotline_111",
+           *         "reporter": {
+           *           "anonymous": false,
+           *           "name": "Nguyễn Thị Lan",
+           *           "relationship": "hàng xóm"
+           *         },
+           *         "account": "Người gọi nghe thấy trẻ khóc và bị đánh nhiều lần trong tuần."
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['IntakeForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listIntakeFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getInitialAssessmentForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The initial_assessment form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "assessedAt": "2026-12-03T08:30:00.000Z",
+           *         "riskLevel": "low",
+           *         "riskCriteria": [
+           *           "serious_injury"
+           *         ],
+           *         "childSafeNow": true,
+           *         "findings": "mẫu",
+           *         "emergencyResponse": {
+           *           "needed": true,
+           *           "respondedAt": "2026-12-03T08:30:00.000Z",
+           *           "actions": [
+           *             "moved_to_safe_place"
+           *           ],
+           *           "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['InitialAssessmentForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putInitialAssessmentForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "assessedAt": "2026-12-03T08:30:00.000Z",
+         *       "riskLevel": "low",
+         *       "riskCriteria": [
+         *         "serious_injury"
+         *       ],
+         *       "childSafeNow": true,
+         *       "emergencyResponse": {
+         *         "needed": true
+         *       }
+         *     }
+         */
+        'application/json': {
+          /**
+           * Format: date-time
+           * @description when the initial assessment was made (RFC 3339)
+           */
+          assessedAt: string
+          /**
+           * @description at least the level the criteria call for
+           * @enum {unknown}
+           */
+          riskLevel: 'low' | 'medium' | 'high'
+          /** @description the criteria found; serious_injury, sexual_abuse, perpetrator_has_access and no_safe_caregiver call for high risk; repeated_harm, child_under_6, disability_or_illness and caregiver_unable_to_protect for medium */
+          riskCriteria: (
+            | 'serious_injury'
+            | 'sexual_abuse'
+            | 'perpetrator_has_access'
+            | 'no_safe_caregiver'
+            | 'repeated_harm'
+            | 'child_under_6'
+            | 'disability_or_illness'
+            | 'caregiver_unable_to_protect'
+            | 'emotional_distress'
+            | 'out_of_school'
+          )[]
+          /** @description whether the child is safe at the time of the assessment */
+          childSafeNow: boolean
+          /** @description what the assessment found. Sensitive: omitted for callers without incidents:sensitive. */
+          findings?: string | null
+          emergencyResponse: {
+            /** @description an emergency response within 12 hours of receipt was needed (required at high risk when not safe) */
+            needed: boolean
+            respondedAt?: string | null
+            actions?: (
+              | 'moved_to_safe_place'
+              | 'medical_care'
+              | 'police_notified'
+              | 'separated_from_perpetrator'
+              | 'placed_with_relative'
+              | 'shelter'
+              | 'other'
+            )[]
+            /** @description what was done. Sensitive: omitted for callers without incidents:sensitive. */
+            note?: string | null
+          }
+        }
+      }
+    }
+    responses: {
+      /** @description The initial_assessment form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "assessedAt": "2026-12-03T08:30:00.000Z",
+           *         "riskLevel": "low",
+           *         "riskCriteria": [
+           *           "serious_injury"
+           *         ],
+           *         "childSafeNow": true,
+           *         "findings": "mẫu",
+           *         "emergencyResponse": {
+           *           "needed": true,
+           *           "respondedAt": "2026-12-03T08:30:00.000Z",
+           *           "actions": [
+           *             "moved_to_safe_place"
+           *           ],
+           *           "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['InitialAssessmentForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listInitialAssessmentFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getSpecificAssessmentForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The specific_assessment form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "assessedOn": "2026-12-03",
+           *         "needs": [
+           *           {
+           *             "domain": "safety",
+           *             "priority": "low",
+           *             "description": "mẫu"
+           *           }
+           *         ],
+           *         "summary": "Các chỉ tiêu chính đạt kế hoạch"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SpecificAssessmentForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putSpecificAssessmentForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "assessedOn": "2026-12-03",
+         *       "needs": [
+         *         {
+         *           "domain": "safety",
+         *           "priority": "low"
+         *         }
+         *       ]
+         *     }
+         */
+        'application/json': {
+          /**
+           * Format: date
+           * @description YYYY-MM-DD
+           */
+          assessedOn: string
+          /** @description the needs by domain, each domain once */
+          needs: {
+            /** @enum {unknown} */
+            domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
+            /** @enum {unknown} */
+            priority: 'low' | 'medium' | 'high'
+            /** @description the need found. Sensitive: omitted for callers without incidents:sensitive. */
+            description?: string | null
+          }[]
+          /** @description the assessment’s conclusion. Sensitive: omitted for callers without incidents:sensitive. */
+          summary?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The specific_assessment form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "assessedOn": "2026-12-03",
+           *         "needs": [
+           *           {
+           *             "domain": "safety",
+           *             "priority": "low",
+           *             "description": "mẫu"
+           *           }
+           *         ],
+           *         "summary": "Các chỉ tiêu chính đạt kế hoạch"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SpecificAssessmentForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listSpecificAssessmentFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getSupportPlanForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The support_plan form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "goals": [
+           *           {
+           *             "code": "M1",
+           *             "domain": "safety",
+           *             "title": "Trẻ được an toàn tại nhà",
+           *             "actions": [
+           *               {
+           *                 "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+           *                 "responsible": {
+           *                   "kind": "person",
+           *                   "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+           *                 },
+           *                 "startOn": "2024-06-17",
+           *                 "dueOn": "2024-08-31"
+           *               }
+           *             ]
+           *           },
+           *           {
+           *             "code": "M2",
+           *             "domain": "psychosocial",
+           *             "title": "Trẻ được hỗ trợ tâm lý",
+           *             "actions": [
+           *               {
+           *                 "service": "Tham vấn tâm lý 8 buổi",
+           *                 "responsible": {
+           *                   "kind": "agency",
+           *                   "name": "Trung tâm Công tác xã hội Hà Nội"
+           *                 },
+           *                 "startOn": "2024-06-20",
+           *                 "dueOn": "2024-09-30"
+           *               }
+           *             ]
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SupportPlanForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putSupportPlanForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "goals": [
+         *         {
+         *           "code": "M1",
+         *           "domain": "safety",
+         *           "title": "Trẻ được an toàn tại nhà",
+         *           "actions": [
+         *             {
+         *               "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+         *               "responsible": {
+         *                 "kind": "person",
+         *                 "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+         *               },
+         *               "startOn": "2024-06-17",
+         *               "dueOn": "2024-08-31"
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "code": "M2",
+         *           "domain": "psychosocial",
+         *           "title": "Trẻ được hỗ trợ tâm lý",
+         *           "actions": [
+         *             {
+         *               "service": "Tham vấn tâm lý 8 buổi",
+         *               "responsible": {
+         *                 "kind": "agency",
+         *                 "name": "Trung tâm Công tác xã hội Hà Nội"
+         *               },
+         *               "startOn": "2024-06-20",
+         *               "dueOn": "2024-09-30"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        'application/json': {
+          goals: {
+            /** @description names the goal in reviews, e.g. M1 */
+            code: string
+            /**
+             * @description a need the specific assessment found
+             * @enum {unknown}
+             */
+            domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
+            title: string
+            actions: {
+              /** @description the service or action */
+              service: string
+              responsible: {
+                /** @enum {unknown} */
+                kind: 'agency' | 'person'
+                name: string
+              }
+              /**
+               * Format: date
+               * @description not before the case was received
+               */
+              startOn: string
+              /**
+               * Format: date
+               * @description not before startOn
+               */
+              dueOn: string
+            }[]
+          }[]
+          /** @description the plan’s background. Sensitive: omitted for callers without incidents:sensitive. */
+          notes?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The support_plan form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "goals": [
+           *           {
+           *             "code": "M1",
+           *             "domain": "safety",
+           *             "title": "Trẻ được an toàn tại nhà",
+           *             "actions": [
+           *               {
+           *                 "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+           *                 "responsible": {
+           *                   "kind": "person",
+           *                   "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+           *                 },
+           *                 "startOn": "2024-06-17",
+           *                 "dueOn": "2024-08-31"
+           *               }
+           *             ]
+           *           },
+           *           {
+           *             "code": "M2",
+           *             "domain": "psychosocial",
+           *             "title": "Trẻ được hỗ trợ tâm lý",
+           *             "actions": [
+           *               {
+           *                 "service": "Tham vấn tâm lý 8 buổi",
+           *                 "responsible": {
+           *                   "kind": "agency",
+           *                   "name": "Trung tâm Công tác xã hội Hà Nội"
+           *                 },
+           *                 "startOn": "2024-06-20",
+           *                 "dueOn": "2024-09-30"
+           *               }
+           *             ]
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SupportPlanForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listSupportPlanFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  submitSupportPlanForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The support_plan form, submitted */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "goals": [
+           *           {
+           *             "code": "M1",
+           *             "domain": "safety",
+           *             "title": "Trẻ được an toàn tại nhà",
+           *             "actions": [
+           *               {
+           *                 "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+           *                 "responsible": {
+           *                   "kind": "person",
+           *                   "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+           *                 },
+           *                 "startOn": "2024-06-17",
+           *                 "dueOn": "2024-08-31"
+           *               }
+           *             ]
+           *           },
+           *           {
+           *             "code": "M2",
+           *             "domain": "psychosocial",
+           *             "title": "Trẻ được hỗ trợ tâm lý",
+           *             "actions": [
+           *               {
+           *                 "service": "Tham vấn tâm lý 8 buổi",
+           *                 "responsible": {
+           *                   "kind": "agency",
+           *                   "name": "Trung tâm Công tác xã hội Hà Nội"
+           *                 },
+           *                 "startOn": "2024-06-20",
+           *                 "dueOn": "2024-09-30"
+           *               }
+           *             ]
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SupportPlanForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  approveSupportPlanForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The support_plan form, approved */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "goals": [
+           *           {
+           *             "code": "M1",
+           *             "domain": "safety",
+           *             "title": "Trẻ được an toàn tại nhà",
+           *             "actions": [
+           *               {
+           *                 "service": "Thăm gia đình hằng tuần, tư vấn cho cha mẹ",
+           *                 "responsible": {
+           *                   "kind": "person",
+           *                   "name": "Trần Văn Hùng, cán bộ LĐ-TB&XH phường"
+           *                 },
+           *                 "startOn": "2024-06-17",
+           *                 "dueOn": "2024-08-31"
+           *               }
+           *             ]
+           *           },
+           *           {
+           *             "code": "M2",
+           *             "domain": "psychosocial",
+           *             "title": "Trẻ được hỗ trợ tâm lý",
+           *             "actions": [
+           *               {
+           *                 "service": "Tham vấn tâm lý 8 buổi",
+           *                 "responsible": {
+           *                   "kind": "agency",
+           *                   "name": "Trung tâm Công tác xã hội Hà Nội"
+           *                 },
+           *                 "startOn": "2024-06-20",
+           *                 "dueOn": "2024-09-30"
+           *               }
+           *             ]
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['SupportPlanForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getReviewsForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The reviews form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reviews": [
+           *           {
+           *             "reviewedOn": "2026-12-03",
+           *             "progress": [
+           *               {
+           *                 "goalCode": "mẫu",
+           *                 "status": "not_started"
+           *               }
+           *             ],
+           *             "notes": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ReviewsForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putReviewsForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reviews": [
+         *         {
+         *           "reviewedOn": "2026-12-03",
+         *           "progress": [
+         *             {
+         *               "goalCode": "mẫu",
+         *               "status": "not_started"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        'application/json': {
+          /** @description every review of the plan’s implementation, oldest first */
+          reviews: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            reviewedOn: string
+            progress: {
+              /** @description a goal of the plan */
+              goalCode: string
+              /** @enum {unknown} */
+              status: 'not_started' | 'in_progress' | 'achieved' | 'not_achieved'
+              /** @description what was seen. Sensitive: omitted for callers without incidents:sensitive. */
+              note?: string | null
+            }[]
+            /** @description the review’s notes. Sensitive: omitted for callers without incidents:sensitive. */
+            notes?: string | null
+          }[]
+        }
+      }
+    }
+    responses: {
+      /** @description The reviews form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reviews": [
+           *           {
+           *             "reviewedOn": "2026-12-03",
+           *             "progress": [
+           *               {
+           *                 "goalCode": "mẫu",
+           *                 "status": "not_started"
+           *               }
+           *             ],
+           *             "notes": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+           *           }
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ReviewsForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listReviewsFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getClosureForm: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The closure form */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reason": "goals_met",
+           *         "closedOn": "2026-12-03",
+           *         "transferredTo": "mẫu",
+           *         "detail": "mẫu"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ClosureForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  putClosureForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description none to create; to replace, the ETag of the version you replace (428 without it, 412 when it has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "goals_met",
+         *       "closedOn": "2026-12-03"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description kept on the incident as its closure reason once approved; goals_met needs an approved plan; not_a_protection_case only before a plan
+           * @enum {unknown}
+           */
+          reason: 'goals_met' | 'moved_away' | 'transferred' | 'turned_16' | 'death' | 'not_a_protection_case' | 'other'
+          /**
+           * Format: date
+           * @description YYYY-MM-DD
+           */
+          closedOn: string
+          transferredTo?: string | null
+          /** @description why; required for other. Sensitive: omitted for callers without incidents:sensitive. */
+          detail?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The closure form as stored */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reason": "goals_met",
+           *         "closedOn": "2026-12-03",
+           *         "transferredTo": "mẫu",
+           *         "detail": "mẫu"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ClosureForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listClosureFormRevisions: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every revision, oldest first */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 3,
+           *           "action": "create",
+           *           "changes": [
+           *             {
+           *               "field": "fullName",
+           *               "from": {},
+           *               "to": {}
+           *             }
+           *           ],
+           *           "changedAt": "2026-12-03T08:30:00.000Z",
+           *           "actorName": "Lê Thu Hà"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CaseFormHistory']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  submitClosureForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The closure form, submitted */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reason": "goals_met",
+           *         "closedOn": "2026-12-03",
+           *         "transferredTo": "mẫu",
+           *         "detail": "mẫu"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ClosureForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  approveClosureForm: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The closure form, approved */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "step": "receipt",
+           *       "status": "recorded",
+           *       "version": 3,
+           *       "submitted": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "approved": {
+           *         "at": "2026-12-03T08:30:00.000Z",
+           *         "byName": "mẫu",
+           *         "version": 3
+           *       },
+           *       "withheld": true,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedByName": "mẫu",
+           *       "content": {
+           *         "reason": "goals_met",
+           *         "closedOn": "2026-12-03",
+           *         "transferredTo": "mẫu",
+           *         "detail": "mẫu"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ClosureForm']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getSupportPlanPdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The plan */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listFollowUps: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+        status?: 'scheduled' | 'completed' | 'cancelled'
+      }
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of follow-ups */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "wardCode": "00301-2025",
+           *           "kind": "home_visit",
+           *           "dueDate": "2026-12-03",
+           *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "status": "scheduled",
+           *           "standing": "upcoming",
+           *           "assignee": {
+           *             "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *             "name": "Lê Thu Hà"
+           *           },
+           *           "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *           "outcome": "no_concerns",
+           *           "outcomeNote": "mẫu",
+           *           "completedOn": "2026-12-03",
+           *           "rescheduleCount": 1,
+           *           "rescheduleReason": "mẫu",
+           *           "cancelReason": "mẫu",
+           *           "version": 3,
+           *           "createdAt": "2026-12-03T08:30:00.000Z",
+           *           "updatedAt": "2026-12-03T08:30:00.000Z"
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUpPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  scheduleFollowUp: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description a key of your own (e.g. a UUID), the same on every retry of one request: a retry answers as the first did (idempotent-replayed: true) and creates nothing twice; 409 while the first is still running, 422 for the same key with another request */
+        'idempotency-key'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "kind": "home_visit",
+         *       "dueDate": "2026-12-03"
+         *     }
+         */
+        'application/json': {
+          /** @enum {unknown} */
+          kind: 'home_visit' | 'phone_call' | 'school_visit' | 'review'
+          /**
+           * Format: date
+           * @description from today, within a year
+           */
+          dueDate: string
+          assigneeId?: string | null
+          note?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The follow-up */
+      201: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getFollowUp: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+        followUpId: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The follow-up */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  updateFollowUp: {
+    parameters: {
+      query?: never
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
+      }
+      path: {
+        id: string
+        followUpId: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "assigneeId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40"
+         *     }
+         */
+        'application/json': {
+          assigneeId?: string | null
+          note?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The follow-up */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  completeFollowUp: {
+    parameters: {
+      query?: never
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
+      }
+      path: {
+        id: string
+        followUpId: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "outcome": "no_concerns"
+         *     }
+         */
+        'application/json': {
+          /** @enum {unknown} */
+          outcome: 'no_concerns' | 'concerns_found' | 'escalated' | 'not_reached'
+          /**
+           * Format: date
+           * @description the day it took place; default today
+           */
+          completedOn?: string
+          outcomeNote?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description The completed follow-up */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  rescheduleFollowUp: {
+    parameters: {
+      query?: never
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
+      }
+      path: {
+        id: string
+        followUpId: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "dueDate": "2026-12-03",
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
+         *     }
+         */
+        'application/json': {
+          /**
+           * Format: date
+           * @description the new due date: from today, within a year
+           */
+          dueDate: string
+          /** @description why, in a few words; not sensitive: keep case details for the note */
+          reason: string
+        }
+      }
+    }
+    responses: {
+      /** @description The rescheduled follow-up */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  cancelFollowUp: {
+    parameters: {
+      query?: never
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
+      }
+      path: {
+        id: string
+        followUpId: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
+         *     }
+         */
+        'application/json': {
+          /** @description why, in a few words; not sensitive: keep case details for the note */
+          reason: string
+        }
+      }
+    }
+    responses: {
+      /** @description The cancelled follow-up */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "kind": "home_visit",
+           *       "dueDate": "2026-12-03",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "status": "scheduled",
+           *       "standing": "upcoming",
+           *       "assignee": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà"
+           *       },
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "outcome": "no_concerns",
+           *       "outcomeNote": "mẫu",
+           *       "completedOn": "2026-12-03",
+           *       "rescheduleCount": 1,
+           *       "rescheduleReason": "mẫu",
+           *       "cancelReason": "mẫu",
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['FollowUp']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listMyTasks: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of tasks */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "kind": "case_step",
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "subject": "mẫu",
+           *           "label": "mẫu",
+           *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "overdue": true,
+           *           "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "wardCode": "00301-2025",
+           *           "link": "mẫu"
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu",
+           *       "asOf": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['TaskPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listProviders: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+        kind?: 'hotline' | 'social_work_centre' | 'police' | 'health_station' | 'school' | 'shelter' | 'ngo' | 'other'
+        /** @description a service code of the directory */
+        service?:
+          | 'counselling'
+          | 'case_notification'
+          | 'case_management'
+          | 'psychosocial_support'
+          | 'medical_care'
+          | 'medical_examination'
+          | 'safety_protection'
+          | 'investigation'
+          | 'temporary_shelter'
+          | 'legal_aid'
+          | 'education_support'
+          | 'material_support'
+        /** @description only providers serving this ward */
+        ward?: string
+        active?: boolean
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of providers */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "code": "possible_duplicate",
+           *           "name": "Lê Thu Hà",
+           *           "kind": "hotline",
+           *           "phone": "mẫu",
+           *           "email": "can.bo.vinhhung@example.vn",
+           *           "address": "mẫu",
+           *           "units": [
+           *             "mẫu"
+           *           ],
+           *           "services": [
+           *             "counselling"
+           *           ],
+           *           "active": true,
+           *           "version": 3,
+           *           "createdAt": "2026-12-03T08:30:00.000Z",
+           *           "updatedAt": "2026-12-03T08:30:00.000Z"
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['ServiceProviderPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createProvider: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description a key of your own (e.g. a UUID), the same on every retry of one request: a retry answers as the first did (idempotent-replayed: true) and creates nothing twice; 409 while the first is still running, 422 for the same key with another request */
+        'idempotency-key'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "code": "00301-2025",
+         *       "name": "Lê Thu Hà",
+         *       "kind": "hotline",
+         *       "units": [
+         *         "00301-2025"
+         *       ],
+         *       "services": [
+         *         "counselling"
+         *       ]
+         *     }
+         */
+        'application/json': {
+          /** @description stable, unique */
+          code: string
+          name: string
+          /** @enum {unknown} */
+          kind: 'hotline' | 'social_work_centre' | 'police' | 'health_station' | 'school' | 'shelter' | 'ngo' | 'other'
+          phone?: string | null
+          email?: string | null
+          address?: string | null
+          units: string[]
+          services: (
+            | 'counselling'
+            | 'case_notification'
+            | 'case_management'
+            | 'psychosocial_support'
+            | 'medical_care'
+            | 'medical_examination'
+            | 'safety_protection'
+            | 'investigation'
+            | 'temporary_shelter'
+            | 'legal_aid'
+            | 'education_support'
+            | 'material_support'
+          )[]
+          active?: boolean
+        }
+      }
+    }
+    responses: {
+      /** @description The provider */
+      201: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "code": "possible_duplicate",
+           *       "name": "Lê Thu Hà",
+           *       "kind": "hotline",
+           *       "phone": "mẫu",
+           *       "email": "can.bo.vinhhung@example.vn",
+           *       "address": "mẫu",
+           *       "units": [
+           *         "mẫu"
+           *       ],
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "active": true,
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['ServiceProvider']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getProvider: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The provider */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "code": "possible_duplicate",
+           *       "name": "Lê Thu Hà",
+           *       "kind": "hotline",
+           *       "phone": "mẫu",
+           *       "email": "can.bo.vinhhung@example.vn",
+           *       "address": "mẫu",
+           *       "units": [
+           *         "mẫu"
+           *       ],
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "active": true,
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['ServiceProvider']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  updateProvider: {
+    parameters: {
+      query?: never
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "Lê Thu Hà"
+         *     }
+         */
+        'application/json': {
+          name?: string
+          /** @enum {unknown} */
+          kind?: 'hotline' | 'social_work_centre' | 'police' | 'health_station' | 'school' | 'shelter' | 'ngo' | 'other'
+          phone?: string | null
+          email?: string | null
+          address?: string | null
+          units?: string[]
+          services?: (
+            | 'counselling'
+            | 'case_notification'
+            | 'case_management'
+            | 'psychosocial_support'
+            | 'medical_care'
+            | 'medical_examination'
+            | 'safety_protection'
+            | 'investigation'
+            | 'temporary_shelter'
+            | 'legal_aid'
+            | 'education_support'
+            | 'material_support'
+          )[]
+          active?: boolean
+        }
+      }
+    }
+    responses: {
+      /** @description The provider */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "code": "possible_duplicate",
+           *       "name": "Lê Thu Hà",
+           *       "kind": "hotline",
+           *       "phone": "mẫu",
+           *       "email": "can.bo.vinhhung@example.vn",
+           *       "address": "mẫu",
+           *       "units": [
+           *         "mẫu"
+           *       ],
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "active": true,
+           *       "version": 3,
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['ServiceProvider']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createProviderClient: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description a key of your own (e.g. a UUID), the same on every retry of one request: a retry answers as the first did (idempotent-replayed: true) and creates nothing twice; 409 while the first is still running, 422 for the same key with another request */
+        'idempotency-key'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "Lê Thu Hà"
+         *     }
+         */
+        'application/json': {
+          name: string
+        }
+      }
+    }
+    responses: {
+      /** @description The client and its secret */
+      201: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "client": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "name": "Lê Thu Hà",
+           *         "role": "ward_officer",
+           *         "units": [
+           *           "mẫu"
+           *         ],
+           *         "active": true,
+           *         "version": 3,
+           *         "createdAt": "2026-12-03T08:30:00.000Z",
+           *         "revokedAt": "2026-12-03T08:30:00.000Z"
+           *       },
+           *       "clientSecret": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['CreatedClient']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createReferral: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description a key of your own (e.g. a UUID), the same on every retry of one request: a retry answers as the first did (idempotent-replayed: true) and creates nothing twice; 409 while the first is still running, 422 for the same key with another request */
+        'idempotency-key'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "providerId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+         *       "incidentChildId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+         *       "services": [
+         *         "counselling"
+         *       ],
+         *       "urgency": "emergency"
+         *     }
+         */
+        'application/json': {
+          /** Format: uuid */
+          providerId: string
+          /**
+           * Format: uuid
+           * @description the child of the case it is for (`children[].id` of the incident)
+           */
+          incidentChildId: string
+          services: (
+            | 'counselling'
+            | 'case_notification'
+            | 'case_management'
+            | 'psychosocial_support'
+            | 'medical_care'
+            | 'medical_examination'
+            | 'safety_protection'
+            | 'investigation'
+            | 'temporary_shelter'
+            | 'legal_aid'
+            | 'education_support'
+            | 'material_support'
+          )[]
+          note?: string | null
+          /** @enum {unknown} */
+          urgency: 'emergency' | 'urgent' | 'routine'
+          /** @description the guardian’s consent and, from 7, the child’s own (Law on Children 2016, Art. 33) */
+          consent?: {
+            parties: {
+              /** @enum {unknown} */
+              party: 'guardian' | 'child'
+              /**
+               * Format: date-time
+               * @description when this party consented
+               */
+              givenAt: string
+            }[]
+          }
+          /** @description why the referral cannot wait for consent; required without consent */
+          emergencyReason?: string
+        }
+      }
+    }
+    responses: {
+      /** @description The referral */
+      201: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentChildId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "provider": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "code": "possible_duplicate",
+           *         "name": "Lê Thu Hà",
+           *         "kind": "hotline"
+           *       },
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "consent": {
+           *         "parties": [
+           *           {
+           *             "party": "guardian",
+           *             "givenAt": "2026-12-03T08:30:00.000Z"
+           *           }
+           *         ]
+           *       },
+           *       "emergencyReason": "mẫu",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "closedAt": "2026-12-03T08:30:00.000Z",
+           *       "closureNote": "mẫu",
+           *       "allowedActions": [
+           *         "close"
+           *       ],
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Referral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listReferrals: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+        state?: 'sent' | 'accepted' | 'declined' | 'feedback_given' | 'closed'
+        overdue?: boolean
+        incidentId?: string
+        providerId?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of referrals */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "incidentChildId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "wardCode": "00301-2025",
+           *           "provider": {
+           *             "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *             "code": "possible_duplicate",
+           *             "name": "Lê Thu Hà",
+           *             "kind": "hotline"
+           *           },
+           *           "services": [
+           *             "counselling"
+           *           ],
+           *           "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *           "urgency": "emergency",
+           *           "child": {
+           *             "name": "Lê Thu Hà",
+           *             "ageYears": 10
+           *           },
+           *           "consent": {
+           *             "parties": [
+           *               {
+           *                 "party": "guardian",
+           *                 "givenAt": "2026-12-03T08:30:00.000Z"
+           *               }
+           *             ]
+           *           },
+           *           "emergencyReason": "mẫu",
+           *           "state": "sent",
+           *           "sentAt": "2026-12-03T08:30:00.000Z",
+           *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "overdue": true,
+           *           "answeredOnTime": true,
+           *           "respondedAt": "2026-12-03T08:30:00.000Z",
+           *           "declineReason": "outside_mandate",
+           *           "declineNote": "mẫu",
+           *           "feedback": "mẫu",
+           *           "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *           "version": 3,
+           *           "closedAt": "2026-12-03T08:30:00.000Z",
+           *           "closureNote": "mẫu",
+           *           "allowedActions": [
+           *             "close"
+           *           ],
+           *           "createdAt": "2026-12-03T08:30:00.000Z",
+           *           "updatedAt": "2026-12-03T08:30:00.000Z"
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['ReferralPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getReferral: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The referral */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentChildId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "provider": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "code": "possible_duplicate",
+           *         "name": "Lê Thu Hà",
+           *         "kind": "hotline"
+           *       },
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "consent": {
+           *         "parties": [
+           *           {
+           *             "party": "guardian",
+           *             "givenAt": "2026-12-03T08:30:00.000Z"
+           *           }
+           *         ]
+           *       },
+           *       "emergencyReason": "mẫu",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "closedAt": "2026-12-03T08:30:00.000Z",
+           *       "closureNote": "mẫu",
+           *       "allowedActions": [
+           *         "close"
+           *       ],
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Referral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  closeReferral: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /** @example {} */
+        'application/json': {
+          note?: string
+        }
+      }
+    }
+    responses: {
+      /** @description The closed referral */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "incidentChildId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "provider": {
+           *         "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *         "code": "possible_duplicate",
+           *         "name": "Lê Thu Hà",
+           *         "kind": "hotline"
+           *       },
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "consent": {
+           *         "parties": [
+           *           {
+           *             "party": "guardian",
+           *             "givenAt": "2026-12-03T08:30:00.000Z"
+           *           }
+           *         ]
+           *       },
+           *       "emergencyReason": "mẫu",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "closedAt": "2026-12-03T08:30:00.000Z",
+           *       "closureNote": "mẫu",
+           *       "allowedActions": [
+           *         "close"
+           *       ],
+           *       "createdAt": "2026-12-03T08:30:00.000Z",
+           *       "updatedAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Referral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listProviderReferrals: {
+    parameters: {
+      query?: {
+        limit?: number
+        /** @description opaque cursor from a previous page */
+        cursor?: string
+        state?: 'sent' | 'accepted' | 'declined' | 'feedback_given' | 'closed'
+        overdue?: boolean
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of referrals */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *           "referringWardCode": "mẫu",
+           *           "services": [
+           *             "counselling"
+           *           ],
+           *           "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *           "urgency": "emergency",
+           *           "child": {
+           *             "name": "Lê Thu Hà",
+           *             "ageYears": 10
+           *           },
+           *           "basis": "consent",
+           *           "state": "sent",
+           *           "sentAt": "2026-12-03T08:30:00.000Z",
+           *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "overdue": true,
+           *           "answeredOnTime": true,
+           *           "respondedAt": "2026-12-03T08:30:00.000Z",
+           *           "declineReason": "outside_mandate",
+           *           "declineNote": "mẫu",
+           *           "feedback": "mẫu",
+           *           "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *           "version": 3,
+           *           "allowedActions": [
+           *             "accept"
+           *           ]
+           *         }
+           *       ],
+           *       "nextCursor": "mẫu"
+           *     }
+           */
+          'application/json': components['schemas']['ProviderReferralPage']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getProviderReferral: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The referral */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "referringWardCode": "mẫu",
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "basis": "consent",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "allowedActions": [
+           *         "accept"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ProviderReferral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  acceptReferral: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The referral with the answer */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "referringWardCode": "mẫu",
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "basis": "consent",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "allowedActions": [
+           *         "accept"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ProviderReferral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  declineReferral: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "outside_mandate"
+         *     }
+         */
+        'application/json': {
+          /** @enum {unknown} */
+          reason: 'outside_mandate' | 'no_capacity' | 'not_in_area' | 'duplicate' | 'other'
+          note?: string
+        }
+      }
+    }
+    responses: {
+      /** @description The referral with the answer */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "referringWardCode": "mẫu",
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "basis": "consent",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "allowedActions": [
+           *         "accept"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ProviderReferral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  giveReferralFeedback: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
+        'if-match'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "feedback": "mẫu"
+         *     }
+         */
+        'application/json': {
+          /** @description what was done for the child */
+          feedback: string
+        }
+      }
+    }
+    responses: {
+      /** @description The referral with the answer */
+      200: {
+        headers: {
+          /** @description the version of the resource ("3"): send it back as If-Match to change it */
+          etag?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "referringWardCode": "mẫu",
+           *       "services": [
+           *         "counselling"
+           *       ],
+           *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
+           *       "urgency": "emergency",
+           *       "child": {
+           *         "name": "Lê Thu Hà",
+           *         "ageYears": 10
+           *       },
+           *       "basis": "consent",
+           *       "state": "sent",
+           *       "sentAt": "2026-12-03T08:30:00.000Z",
+           *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "overdue": true,
+           *       "answeredOnTime": true,
+           *       "respondedAt": "2026-12-03T08:30:00.000Z",
+           *       "declineReason": "outside_mandate",
+           *       "declineNote": "mẫu",
+           *       "feedback": "mẫu",
+           *       "feedbackAt": "2026-12-03T08:30:00.000Z",
+           *       "version": 3,
+           *       "allowedActions": [
+           *         "accept"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ProviderReferral']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed */
+      412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createIntakeIncident: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description a key of your own (e.g. a UUID), the same on every retry of one request: a retry answers as the first did (idempotent-replayed: true) and creates nothing twice; 409 while the first is still running, 422 for the same key with another request */
+        'idempotency-key'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "receivedAt": "2026-12-03T08:30:00.000Z",
+         *       "kind": "sexual_abuse",
+         *       "address": {},
+         *       "children": [
+         *         {}
+         *       ]
+         *     }
+         */
+        'application/json': {
+          /**
+           * Format: date-time
+           * @description when the hotline received the report: the 24-hour written report runs from it. Not in the future, not older than 7 days
+           */
+          receivedAt: string
+          /** @enum {unknown} */
+          kind:
+            | 'sexual_abuse'
+            | 'violence'
+            | 'exploitation'
+            | 'child_labour'
+            | 'trafficking'
+            | 'abandonment'
+            | 'neglect'
+            | 'injury_accident'
+            | 'drowning'
+            | 'other_rights_violation'
+            | 'other_harm'
+          subKind?:
+            ('rape' | 'forcible_sex' | 'intercourse_with_child' | 'molestation' | 'prostitution' | 'pornography') | null
+          /**
+           * Format: date-time
+           * @description when it happened, as the caller said; unknown: the receipt, approximately
+           */
+          occurredAt?: string
+          /**
+           * @description of occurredAt; default exact
+           * @enum {unknown}
+           */
+          occurredAtPrecision?: 'exact' | 'day' | 'approximate'
+          emergency?: boolean
+          /** @description a wardCode, a residentialGroupCode, or both */
+          address: {
+            /** @description the ward, of today or (mapped to its successor) of before the 2025 reorganisation */
+            wardCode?: string
+            /** @description the residential group (tổ dân phố): routes to its ward, and decides a ward that was split */
+            residentialGroupCode?: string
+          }
+          children: {
+            fullName?: string
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            dateOfBirth?: string
+            estimatedAgeYears?: number
+            /** @enum {unknown} */
+            sex?: 'male' | 'female' | 'unknown'
+          }[]
+          /** @description what the caller reported */
+          narrative?: string
+          perpetratorRelation?: string
+          /** @enum {unknown} */
+          setting?: 'family' | 'school' | 'community' | 'online' | 'other'
+        }
+      }
+    }
+    responses: {
+      /** @description Where the report went and when its written report is due */
+      201: {
+        headers: {
+          /** @description the address of the resource this answer created or names */
+          location?: string
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "residentialGroupCode": "00301-2025-R01",
+           *       "receivedAt": "2026-12-03T08:30:00.000Z",
+           *       "writtenReport": {
+           *         "dueAt": "2026-12-03T08:30:00.000Z",
+           *         "basis": "occurred"
+           *       },
+           *       "createdAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['IntakeReceipt']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          /** @description "true" when this answers a retry of an Idempotency-Key already used */
+          'idempotent-replayed'?: string
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getIntakeIncident: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The receipt */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "incidentId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+           *       "wardCode": "00301-2025",
+           *       "residentialGroupCode": "00301-2025-R01",
+           *       "receivedAt": "2026-12-03T08:30:00.000Z",
+           *       "writtenReport": {
+           *         "dueAt": "2026-12-03T08:30:00.000Z",
+           *         "basis": "occurred"
+           *       },
+           *       "createdAt": "2026-12-03T08:30:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['IntakeReceipt']
+        }
+      }
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   getCaseStepRules: {
     parameters: {
       query?: never
@@ -26992,7 +40627,12 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "dataSet": "pBOMPrpg1QX",
+           *       "dataSets": {
+           *         "Monthly": null,
+           *         "Quarterly": "pBOMPrpg1QX",
+           *         "SixMonthly": null,
+           *         "Yearly": "QX4ZTUbOt3a"
+           *       },
            *       "attributeOptionCombo": "HllvX50cXC0",
            *       "defaultCategoryOptionCombo": "HllvX50cXC0",
            *       "dataElements": [
@@ -27154,7 +40794,12 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "dataSet": "pBOMPrpg1QX",
+         *       "dataSets": {
+         *         "Monthly": null,
+         *         "Quarterly": "pBOMPrpg1QX",
+         *         "SixMonthly": null,
+         *         "Yearly": "QX4ZTUbOt3a"
+         *       },
          *       "attributeOptionCombo": "HllvX50cXC0",
          *       "defaultCategoryOptionCombo": "HllvX50cXC0",
          *       "dataElements": [
@@ -27206,7 +40851,13 @@ export interface operations {
          *     }
          */
         'application/json': {
-          dataSet: string | null
+          /** @description the data set each period type posts for (a DHIS2 data set has one period type); null: that type is not exported */
+          dataSets: {
+            Monthly: string | null
+            Quarterly: string | null
+            SixMonthly: string | null
+            Yearly: string | null
+          }
           attributeOptionCombo: string | null
           defaultCategoryOptionCombo: string | null
           dataElements: {
@@ -27257,7 +40908,12 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "dataSet": "pBOMPrpg1QX",
+           *       "dataSets": {
+           *         "Monthly": null,
+           *         "Quarterly": "pBOMPrpg1QX",
+           *         "SixMonthly": null,
+           *         "Yearly": "QX4ZTUbOt3a"
+           *       },
            *       "attributeOptionCombo": "HllvX50cXC0",
            *       "defaultCategoryOptionCombo": "HllvX50cXC0",
            *       "dataElements": [
@@ -28178,6 +41834,13 @@ export interface operations {
             | 'incident.written_report.due_soon'
             | 'incident.written_report.overdue'
             | 'incident.step.overdue'
+            | 'follow_up.due_soon'
+            | 'follow_up.overdue'
+            | 'referral.sent'
+            | 'referral.accepted'
+            | 'referral.declined'
+            | 'referral.closed'
+            | 'referral.overdue'
             | 'incidents.daily'
             | 'report.submitted'
             | 'report.approved'

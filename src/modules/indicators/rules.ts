@@ -5,9 +5,18 @@
  */
 import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import { addDays, isWithinDueDate } from '../calendar/rules.js'
+import { addDays, addWorkingDays, isWithinDueDate, startOfLocalDay } from '../calendar/rules.js'
 import { ageGroups, circumstanceGroupCodes } from '../children/rules.js'
-import { incidentKinds, incidentSettings, rulesInForce, stepDeadline, type DeadlineRules } from '../incidents/rules.js'
+import { closureReasons } from '../incidents/forms-rules.js'
+import {
+  incidentKinds,
+  incidentSettings,
+  rulesInForce,
+  stepDeadline,
+  type CaseStep,
+  type DeadlineRules,
+} from '../incidents/rules.js'
+import { urgencies } from '../referrals/rules.js'
 
 export type Comparator = '>=' | '<=' | '=' | '<' | '>'
 
@@ -189,6 +198,9 @@ const cellOrder: Record<string, readonly string[]> = {
   groupCode: circumstanceGroupCodes,
   kind: incidentKinds,
   setting: [...incidentSettings, 'unknown'],
+  urgency: urgencies,
+  // Closures recorded before reasons were coded keep their words, which no breakdown shows: 'unknown'.
+  closureReason: [...closureReasons, 'unknown'],
 }
 
 /** Every code a breakdown's dimension takes, "unknown" included where a record may have it. */
@@ -240,6 +252,53 @@ export function childLabourSupport(
   const planAt = known(supportCase.supportPlanAt)
   if (planAt) return planAt.getTime() <= planDue.getTime() ? 'prompt' : 'late'
   return cutoff.getTime() > planDue.getTime() ? 'late' : 'pending'
+}
+
+const hourMs = 60 * 60 * 1000
+
+/**
+ * The earliest receipt whose deadline for `step` can fall on or after the start of local day `from`, under
+ * any version of the step deadlines: the cases a window's deadlines may belong to were received from then on.
+ */
+export function earliestReceiptDueFrom(step: CaseStep, from: string, { calendar, stepRules }: DeadlineRules): Date {
+  const start = startOfLocalDay(from)
+  let earliest = start
+  for (const version of stepRules) {
+    const rule = version.rules.find((candidate) => candidate.step === step)
+    if (!rule) continue
+    let bound: Date
+    if (rule.kind === 'hours') bound = new Date(start.getTime() - rule.amount * hourMs)
+    else {
+      // Counting N working days on from a later day never ends earlier, so step back while it still reaches `from`.
+      let day = from
+      while (addWorkingDays(addDays(day, -1), rule.amount, calendar) >= from) day = addDays(day, -1)
+      bound = startOfLocalDay(day)
+    }
+    if (bound.getTime() < earliest.getTime()) earliest = bound
+  }
+  return earliest
+}
+
+/**
+ * Whether a case's support plan was made within its Decree 56 deadline (5 working days of receipt), judged
+ * in the window its deadline falls in (`from` included, `to` not), so that each case counts in one window
+ * and a year's figure is the sum of its quarters'. Null when the case does not count in the window: its
+ * deadline lies outside it; it was closed by its deadline without a plan (a report found not to be a
+ * protection case, or transferred, owes none); or, at `cutoff`, the deadline has not passed and no plan is
+ * known yet.
+ */
+export function supportPlanTimeliness(
+  supportCase: { receivedAt: Date; supportPlanAt: Date | null; closedAt: Date | null },
+  { calendar, stepRules }: DeadlineRules,
+  window: { from: Date; to: Date },
+  cutoff: Date,
+): 'on_time' | 'late' | null {
+  const due = stepDeadline('support_plan', supportCase.receivedAt, calendar, rulesInForce(stepRules, supportCase.receivedAt))
+  if (!due || due.getTime() < window.from.getTime() || due.getTime() >= window.to.getTime()) return null
+  const known = (at: Date | null) => at !== null && at.getTime() < cutoff.getTime()
+  if (known(supportCase.supportPlanAt)) return supportCase.supportPlanAt!.getTime() <= due.getTime() ? 'on_time' : 'late'
+  if (known(supportCase.closedAt) && supportCase.closedAt!.getTime() <= due.getTime()) return null
+  return cutoff.getTime() > due.getTime() ? 'late' : null
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -143,10 +143,19 @@ async function insertChildMoveRevisions(
   )
 }
 
-/** An incident's children, steps and revisions carry its place for row-level security: they follow it. */
+/** An incident's children, steps, revisions, follow-ups, forms and documents carry its place for row-level security: they follow it. */
 async function relocateIncidentParts(tx: Executor, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
-  for (const table of ['incident_children', 'incident_steps', 'incident_revisions']) {
+  for (const table of [
+    'incident_children',
+    'incident_steps',
+    'incident_revisions',
+    'follow_ups',
+    'case_forms',
+    'case_form_revisions',
+    'case_documents',
+    'referrals',
+  ]) {
     await tx.execute(
       sql`update ${sql.identifier(table)} p
              set province_code = i.province_code, ward_code = i.ward_code, residential_group_code = i.residential_group_code

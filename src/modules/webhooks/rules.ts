@@ -12,6 +12,13 @@ export const eventTypes = [
   'incident.written_report.due_soon',
   'incident.written_report.overdue',
   'incident.step.overdue',
+  'follow_up.due_soon',
+  'follow_up.overdue',
+  'referral.sent',
+  'referral.accepted',
+  'referral.declined',
+  'referral.closed',
+  'referral.overdue',
   'incidents.daily',
   'report.submitted',
   'report.approved',
@@ -74,7 +81,14 @@ const aggregateOnlyRoles: ReadonlySet<string> = new Set(['city_system'])
  * the registry from the indicator tables.
  */
 const recordTypes: ReadonlySet<string> = new Set(
-  eventTypes.filter((type) => type.startsWith('child.') || type.startsWith('incident.') || type === 'import.completed'),
+  eventTypes.filter(
+    (type) =>
+      type.startsWith('child.') ||
+      type.startsWith('incident.') ||
+      type.startsWith('follow_up.') ||
+      type.startsWith('referral.') ||
+      type === 'import.completed',
+  ),
 )
 
 /** Daily counts cut for city systems: every other reader has the events they are counted from. */
@@ -265,6 +279,46 @@ const incidentView: ViewRule = (event, can) => {
   }
 }
 
+/**
+ * A case's follow-up falling due: for readers of incidents only. It names the case, so a reader without
+ * incidents:read gets nothing; there is nothing sensitive in it to cut (no note, no name).
+ */
+const followUpView: ViewRule = (event, can) =>
+  can.incidents
+    ? {
+        data: pick(event.data, ['followUpId', 'incidentId', 'wardCode', 'kind', 'dueDate', 'dueAt', 'assigneeId']),
+        resourceId: event.resourceId,
+        showGroup: true,
+      }
+    : null
+
+/**
+ * A referral of a case to a provider, sent, answered, closed or overdue: for readers of incidents only. It
+ * carries codes, ids and instants, never the child's name, the ask's note or the provider's feedback.
+ */
+const referralView: ViewRule = (event, can) =>
+  can.incidents
+    ? {
+        data: pick(event.data, [
+          'referralId',
+          'incidentId',
+          'providerId',
+          'providerCode',
+          'wardCode',
+          'urgency',
+          'services',
+          'state',
+          'sentAt',
+          'dueAt',
+          'overdueSince',
+          'answeredOnTime',
+          'declineReason',
+        ]),
+        resourceId: event.resourceId,
+        showGroup: true,
+      }
+    : null
+
 /** Reports, assessments and imports are about units and files, not people: every reader gets the same facts. */
 const aggregateView =
   (fields: readonly string[]): ViewRule =>
@@ -319,6 +373,13 @@ const viewRules: Record<EventType, ViewRule> = {
   'incident.written_report.due_soon': incidentView,
   'incident.written_report.overdue': incidentView,
   'incident.step.overdue': incidentView,
+  'follow_up.due_soon': followUpView,
+  'follow_up.overdue': followUpView,
+  'referral.sent': referralView,
+  'referral.accepted': referralView,
+  'referral.declined': referralView,
+  'referral.closed': referralView,
+  'referral.overdue': referralView,
   'report.submitted': reportView,
   'report.approved': reportView,
   'report.returned': reportView,

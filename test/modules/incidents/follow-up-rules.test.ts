@@ -1,0 +1,102 @@
+import t from 'tap'
+import {
+  completionProblems,
+  dueDateProblems,
+  followUpDueAt,
+  followUpStanding,
+  latestOverdueDate,
+  rescheduleProblems,
+} from '../../../src/modules/incidents/follow-up-rules.js'
+import { eventView, typesReadableBy } from '../../../src/modules/webhooks/rules.js'
+
+t.test('a follow-up is due at the end of its due date, local time', async (t) => {
+  t.equal(followUpDueAt('2024-06-14').toISOString(), '2024-06-14T16:59:59.000Z')
+})
+
+t.test('standing: upcoming, due soon from N days before, overdue once the due instant has passed', async (t) => {
+  const cases: [string, string, number, string][] = [
+    // [now, due date, due-soon days, standing]
+    ['2024-06-11T16:59:59.999Z', '2024-06-14', 2, 'upcoming'], // Tue 23:59 local, three days before
+    ['2024-06-11T17:00:00.000Z', '2024-06-14', 2, 'due_soon'], // Wed 00:00 local, two days before
+    ['2024-06-14T16:59:59.000Z', '2024-06-14', 2, 'due_soon'], // the due instant itself
+    ['2024-06-14T16:59:59.001Z', '2024-06-14', 2, 'overdue'], // just after it
+    ['2024-06-20T03:00:00.000Z', '2024-06-14', 2, 'overdue'],
+    ['2024-06-14T01:00:00.000Z', '2024-06-14', 0, 'due_soon'], // zero days: due soon on the day only
+    ['2024-06-13T16:59:59.000Z', '2024-06-14', 0, 'upcoming'],
+    ['2024-06-01T03:00:00.000Z', '2024-06-14', 14, 'due_soon'],
+  ]
+  for (const [now, dueDate, days, standing] of cases)
+    t.equal(followUpStanding(dueDate, new Date(now), days), standing, `${dueDate} at ${now}, ${days} days`)
+})
+
+t.test('the latest overdue date turns at the last second of the day', async (t) => {
+  t.equal(latestOverdueDate(new Date('2024-06-14T16:59:59.000Z')), '2024-06-13')
+  t.equal(latestOverdueDate(new Date('2024-06-14T16:59:59.500Z')), '2024-06-14')
+  t.equal(latestOverdueDate(new Date('2024-06-14T17:00:00.000Z')), '2024-06-14')
+})
+
+t.test('dates an officer gives', async (t) => {
+  const cases: [string, () => { code: string }[], string[]][] = [
+    ['due today', () => dueDateProblems('2024-06-10', '2024-06-10'), []],
+    ['due yesterday', () => dueDateProblems('2024-06-09', '2024-06-10'), ['due_date_past']],
+    ['due in a year', () => dueDateProblems('2025-06-11', '2024-06-10'), []],
+    ['due beyond a year', () => dueDateProblems('2025-06-12', '2024-06-10'), ['due_date_too_far']],
+    [
+      'rescheduled to the same day',
+      () => rescheduleProblems('2024-06-14', '2024-06-14', '2024-06-10'),
+      ['same_due_date'],
+    ],
+    [
+      'rescheduled into the past',
+      () => rescheduleProblems('2024-06-01', '2024-06-14', '2024-06-10'),
+      ['due_date_past'],
+    ],
+    ['rescheduled later', () => rescheduleProblems('2024-06-20', '2024-06-14', '2024-06-10'), []],
+    ['completed today', () => completionProblems('2024-06-10', '2024-06-10', '2024-06-01'), []],
+    ['completed tomorrow', () => completionProblems('2024-06-11', '2024-06-10', '2024-06-01'), ['date_in_future']],
+    ['completed before the case', () => completionProblems('2024-05-31', '2024-06-10', '2024-06-01'), ['before_case']],
+  ]
+  for (const [name, problems, codes] of cases)
+    t.same(
+      problems().map((p) => p.code),
+      codes,
+      name,
+    )
+})
+
+t.test('follow-up events: for readers of incidents, never for a city system', async (t) => {
+  const event = {
+    id: 7,
+    eventId: '5f0c0b8e-2a41-4c55-9d55-0c1b3c7e9a10',
+    type: 'follow_up.overdue',
+    occurredAt: new Date('2024-06-15T02:00:00Z'),
+    provinceCode: '01',
+    wardCode: '00301',
+    residentialGroupCode: null,
+    resourceType: 'follow_up',
+    resourceId: 'f-1',
+    data: {
+      followUpId: 'f-1',
+      incidentId: 'i-1',
+      wardCode: '00301',
+      kind: 'home_visit',
+      dueDate: '2024-06-14',
+      note: 'x',
+    },
+  }
+  const officer = { role: 'ward_officer', permissions: new Set(['events:read', 'incidents:read']) }
+  t.same(
+    eventView(event, officer)?.data,
+    {
+      followUpId: 'f-1',
+      incidentId: 'i-1',
+      wardCode: '00301',
+      kind: 'home_visit',
+      dueDate: '2024-06-14',
+    },
+    'allow-listed fields only: a stray note is dropped',
+  )
+  t.equal(eventView(event, { role: 'agency_viewer', permissions: new Set(['events:read']) }), null)
+  t.equal(eventView(event, { role: 'city_system', permissions: new Set(['events:read', 'incidents:read']) }), null)
+  t.notOk(typesReadableBy('city_system').some((type) => type.startsWith('follow_up.')))
+})
