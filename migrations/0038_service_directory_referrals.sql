@@ -99,19 +99,23 @@ GRANT SELECT, INSERT, UPDATE ON "referrals" TO cps_app;
 -- Providers are deactivated, not deleted (referrals name them); a client's binding is for its life.
 REVOKE DELETE, TRUNCATE ON "service_providers", "provider_clients" FROM cps_app;
 --> statement-breakpoint
+REVOKE UPDATE ON "provider_clients" FROM cps_app;
+--> statement-breakpoint
 -- A provider's answer is an event at the case's ward, which the provider's client does not hold: the
 -- outbox's policy would refuse it. This records it for a referral addressed to that provider only, at the
 -- referral's own unit, and only the answers a provider gives.
 CREATE FUNCTION cps_record_provider_answer(p_referral_id uuid, p_provider_id uuid, p_type text, p_occurred_at timestamptz, p_data jsonb)
   RETURNS void
   LANGUAGE sql VOLATILE SECURITY DEFINER
-  SET search_path = public
+  SET search_path = pg_catalog, public, pg_temp
   AS $$
-  INSERT INTO events (type, occurred_at, province_code, ward_code, residential_group_code, resource_type, resource_id, data)
+  INSERT INTO public.events (type, occurred_at, province_code, ward_code, residential_group_code, resource_type, resource_id, data)
   SELECT p_type, p_occurred_at, r.province_code, r.ward_code, r.residential_group_code, 'referral', r.id::text, p_data
-    FROM referrals r
+    FROM public.referrals r
    WHERE r.id = p_referral_id AND r.provider_id = p_provider_id
-     AND p_type IN ('referral.accepted', 'referral.declined')
+     -- Only the provider whose client's transaction this is, and only the answer the referral now holds.
+     AND p_provider_id::text = current_setting('cps.scope_provider', true)
+     AND ((p_type = 'referral.accepted' AND r.state = 'accepted') OR (p_type = 'referral.declined' AND r.state = 'declined'))
 $$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION cps_record_provider_answer(uuid, uuid, text, timestamptz, jsonb) FROM PUBLIC;

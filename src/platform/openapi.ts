@@ -35,6 +35,11 @@ const apiTags = [
     description: 'Abuse and rights violations: the 24-hour written report, Decree 56 case steps, deadline alerts',
   },
   {
+    name: 'case forms',
+    description:
+      'The Decree 56 forms of a case: intake, assessments, the support plan, reviews, closure; the chair’s approvals; the plan as a PDF',
+  },
+  {
     name: 'assessments',
     description:
       'Child-friendly wards (Decision 06/QĐ-TTg): versioned criteria sets, ward assessments, verdicts, suggestions from the data, the district view',

@@ -104,11 +104,11 @@ export default async function caseDocumentRoutes(app: FastifyInstance) {
   route.get(
     '/v1/incidents/:id/documents/:documentId/content',
     {
-      config: { permission: 'incidents:sensitive', etag: true },
+      config: { permission: 'incidents:read', etag: true },
       schema: {
         operationId: 'downloadCaseDocument',
         tags: ['incidents'],
-        summary: 'Download a document’s content (abuse cases’ documents are sensitive: incidents:sensitive)',
+        summary: 'Download a document’s content (abuse cases’ documents are sensitive: also needs incidents:sensitive)',
         description:
           'Streamed as stored, always as an attachment (Content-Disposition, with the file name in UTF-8 and an ASCII ' +
           'fallback, ending in the extension of what the content is), with its recognised type, `nosniff` and no caching. ' +

@@ -145,6 +145,22 @@ export async function readCaseDocument(work: Work, incidentId: string, documentI
  * before the first byte leaves; a deleted document's content answers 410.
  */
 export async function openCaseDocument(work: Work, incidentId: string, documentId: string) {
+  // The case itself is read under incidents:read (the route's); its documents need the sensitive permission
+  // too, which an account may hold without the first (a hotline client writes what callers say, reads nothing).
+  if (!hasPermission(work.principal, 'incidents:sensitive')) {
+    await work.audit({
+      action: 'access.denied',
+      resourceType: 'incident',
+      resourceId: incidentId,
+      outcome: 'denied',
+      details: { permission: 'incidents:sensitive', documentId },
+    })
+    return refuse(
+      new HttpProblem(403, 'forbidden', 'Reading a case document needs the incidents:sensitive permission.', {
+        extensions: { requiredPermission: 'incidents:sensitive' },
+      }),
+    )
+  }
   const row = await getCaseDocument(work.tx, work.scope, incidentId, documentId)
   await work.audit({
     action: 'incident.document.download',

@@ -54,13 +54,18 @@ export class DatabaseDocumentStore implements DocumentStore {
       const bytes = Buffer.from(chunk)
       hash.update(bytes)
       size += bytes.length
-      pending.push(bytes)
-      pendingBytes += bytes.length
-      while (pendingBytes >= chunkBytes) {
-        const joined = Buffer.concat(pending)
-        await write(joined.subarray(0, chunkBytes))
-        pending = [joined.subarray(chunkBytes)]
-        pendingBytes = joined.length - chunkBytes
+      // Whole pieces are cut from the chunk as views: a large chunk is never copied once per piece.
+      let offset = 0
+      while (pendingBytes + bytes.length - offset >= chunkBytes) {
+        const take = chunkBytes - pendingBytes
+        await write(Buffer.concat([...pending, bytes.subarray(offset, offset + take)]))
+        offset += take
+        pending = []
+        pendingBytes = 0
+      }
+      if (offset < bytes.length) {
+        pending.push(bytes.subarray(offset))
+        pendingBytes += bytes.length - offset
       }
     }
     if (pendingBytes > 0) await write(Buffer.concat(pending))

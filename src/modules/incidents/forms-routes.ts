@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { optionalVersion, sendWithEtag } from '../../platform/concurrency.js'
+import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
 import { approvedForms, formKinds, type FormContents } from './forms-rules.js'
@@ -86,8 +86,18 @@ export default async function caseFormRoutes(app: FastifyInstance) {
         },
       },
       async (request, reply) => {
-        const { row, view } = await scoped(request, (work) =>
-          saveForm(work, request.params.id, kind, request.body as FormContents[typeof kind], optionalVersion(request)),
+        const { row, view } = await scoped(
+          request,
+          (work) =>
+            saveForm(
+              work,
+              request.params.id,
+              kind,
+              request.body as FormContents[typeof kind],
+              optionalVersion(request),
+            ),
+          // Two first versions written at once: the second finds the first stored, as a stale If-Match would.
+          { conflicts: { case_forms_incident_kind_idx: () => staleVersion(1) } },
         )
         return sendWithEtag(reply, row.version, view)
       },
@@ -150,8 +160,8 @@ export default async function caseFormRoutes(app: FastifyInstance) {
           tags: ['case forms'],
           summary: `Approve ${title}: the ward chair’s`,
           description:
-            'Approves the version submitted: a form changed since is a draft again (409 `invalid_form_state`); with ' +
-            'If-Match, only the version read (412 otherwise). ' +
+            'Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed ' +
+            'since it was submitted is a draft again (409 `invalid_form_state`). ' +
             (kind === 'support_plan'
               ? 'The first approval records the plan_approval step.'
               : 'Records the closure step with the form’s reason, which closes the case.') +
@@ -159,12 +169,13 @@ export default async function caseFormRoutes(app: FastifyInstance) {
           params: IncidentParams,
           response: {
             200: ref(formSchemas[kind], `The ${kind} form, approved`),
-            ...problemResponses(400, 401, 403, 404, 409, 412, 422),
+            ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428),
           },
         },
       },
       async (request, reply) => {
-        const expected = optionalVersion(request)
+        // The chair approves what they read: a plan edited and submitted again since is another version.
+        const expected = requiredVersion(request)
         const { row, view } = await scoped(request, (work) => approveForm(work, request.params.id, kind, expected))
         return sendWithEtag(reply, row.version, view)
       },

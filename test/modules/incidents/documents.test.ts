@@ -6,7 +6,7 @@ import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { chunkBytes } from '../../../src/modules/incidents/documents-store.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp } from '../../support/app.js'
-import { accountFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
+import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
 import { incidentReport, recordIncidentOn, registerChild } from '../../support/registry.js'
 import { zipArchive } from '../../support/zip.js'
 
@@ -317,6 +317,11 @@ t.test('documents attached to a case', async (t) => {
     t.match(officerView.json(), { title: 'Báo cáo của em Hoa', fileName: 'Hồ sơ em Hoa.pdf' })
     t.equal((await upload(viewer, file(fixtures.pdf(), 'v.pdf'))).statusCode, 403, 'nor upload')
     t.equal((await upload(chair, file(fixtures.pdf(), 'c.pdf'))).statusCode, 403, 'uploading needs incidents:write')
+    // The hotline's client writes what callers say (incidents:sensitive) for the whole city, and reads no case.
+    const hotline = await clientFor(ctx, { role: 'hotline_intake', units: [province] })
+    const taken = await app.inject({ url: `${base}/${id}/content`, headers: hotline.headers })
+    t.equal(taken.statusCode, 403, 'the hotline client cannot download a case document')
+    t.notOk(taken.body.includes('%PDF'), 'and gets none of it')
   })
 
   t.test('deleting removes the content and keeps a tombstone and the audit trail', async (t) => {

@@ -250,6 +250,11 @@ t.test('the plan: submitted by the officer, approved by the chair as submitted',
     { ...officer.headers, 'if-match': '"2"' },
   )
   t.match(revised.json(), { status: 'draft', version: 3, submitted: null })
+  t.equal(
+    (await post(id, 'support-plan/approve', chair.headers)).statusCode,
+    428,
+    'the chair approves the version read',
+  )
   t.equal((await post(id, 'support-plan/approve', { ...chair.headers, 'if-match': '"2"' })).statusCode, 412)
   const notSubmitted = await post(id, 'support-plan/approve', { ...chair.headers, 'if-match': '"3"' })
   t.equal(notSubmitted.statusCode, 409)
