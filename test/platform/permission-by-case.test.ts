@@ -63,7 +63,7 @@ t.test('the contract names every permission a write needs, from the table its ha
     'the five writes that decide their permission per request',
   )
   t.match(declared.get('recordCaseStep')?.['x-permission-by-case'], {
-    byCase: { plan_approval: 'plans:approve', closure: 'incidents:write' },
+    byCase: { plan_approval: 'plans:approve', closure: 'plans:approve', monitoring: 'incidents:write' },
   })
   t.match(
     declared.get('createReport')?.description,

@@ -181,7 +181,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         description:
           'Steps follow receipt → initial assessment → (emergency protection within 12 hours, for an emergency) → ' +
           'specific assessment → support plan (5 working days after receipt) → approval → implementation → monitoring → ' +
-          'closure. Any other order answers 409 with `allowedNextSteps`. Approval is the ward chair’s. Closure needs a `closureReason`; for sexual abuse, trafficking, violence ' +
+          'closure. Any other order answers 409 with `allowedNextSteps`. Approval and closure are the ward chair’s (a case officer asks for closure with the closure form, which the chair approves). Closure needs a `closureReason`; for sexual abuse, trafficking, violence ' +
           'or exploitation it offers (and with `applyCircumstanceGroup` adds) the matching special-circumstance group.',
         params: IncidentParams,
         body: StepBody,

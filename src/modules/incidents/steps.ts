@@ -31,7 +31,10 @@ export interface StepResult {
   circumstanceOffer: { groupCode: string; childIds: string[]; applied: boolean } | null
 }
 
-/** Approval is the ward chair's; every other step is the case officer's. */
+/**
+ * Approval and closure are the ward chair's: a case officer asks for closure through the closure form, which
+ * the chair approves. Every other step is the case officer's.
+ */
 export const stepPermissions: PermissionByCase<CaseStep> = {
   decidedBy: 'the step recorded',
   byCase: {
@@ -43,7 +46,7 @@ export const stepPermissions: PermissionByCase<CaseStep> = {
     plan_approval: 'plans:approve',
     implementation: 'incidents:write',
     monitoring: 'incidents:write',
-    closure: 'incidents:write',
+    closure: 'plans:approve',
   },
 }
 

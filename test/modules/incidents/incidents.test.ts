@@ -388,17 +388,27 @@ t.test('incidents and the 24-hour written report', async (t) => {
       headers: officer.headers,
       payload: { step: 'initial_assessment' },
     })
-    const noReason = await app.inject({
+    // The chair closes (an officer asks through the closure form); adding the group is a registry write.
+    const closer = await accountFor(ctx, { role: 'ward_chair', units: [wardA], grants: ['registry:write'] })
+    const byOfficer = await app.inject({
       method: 'POST',
       url: `/v1/incidents/${incident.id}/steps`,
       headers: officer.headers,
+      payload: { step: 'closure', closureReason: 'child safe; case transferred to the police' },
+    })
+    t.equal(byOfficer.statusCode, 403, 'an officer does not close a case without the chair')
+    t.match(byOfficer.json(), { requiredPermission: 'plans:approve' })
+    const noReason = await app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incident.id}/steps`,
+      headers: closer.headers,
       payload: { step: 'closure' },
     })
     t.equal(noReason.statusCode, 422)
     const closed = await app.inject({
       method: 'POST',
       url: `/v1/incidents/${incident.id}/steps`,
-      headers: officer.headers,
+      headers: closer.headers,
       payload: {
         step: 'closure',
         closureReason: 'child safe; case transferred to the police',
