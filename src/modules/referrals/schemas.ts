@@ -126,6 +126,14 @@ const answerMembers = {
   version: Type.Integer(),
 }
 
+/** Free text of a referral, which tells what happened to the child: the case side reads it as the case's narratives. */
+const caseText = (description: string) =>
+  Type.Optional({
+    ...Nullable(Type.String()),
+    description: `${description} Sensitive: omitted for callers without incidents:sensitive.`,
+    'x-sensitive': true,
+  })
+
 export const ReferralSchema = Type.Object(
   {
     id: Uuid,
@@ -134,7 +142,7 @@ export const ReferralSchema = Type.Object(
     wardCode: Type.String(),
     provider: ProviderBrief,
     services: Type.Array(ServiceCode),
-    note: Nullable(Type.String()),
+    note: caseText('what is asked of the provider.'),
     urgency: Type.Enum([...urgencies]),
     child: Type.Object(
       {
@@ -148,10 +156,12 @@ export const ReferralSchema = Type.Object(
       { additionalProperties: false },
     ),
     consent: Nullable(ConsentSchema),
-    emergencyReason: Nullable(Type.String()),
+    emergencyReason: caseText('why it was sent without consent.'),
     ...answerMembers,
+    declineNote: caseText('the provider’s words on declining.'),
+    feedback: caseText('what the provider did.'),
     closedAt: Nullable(Timestamp()),
-    closureNote: Nullable(Type.String()),
+    closureNote: caseText('the ward’s words on closing it.'),
     allowedActions: Type.Array(Type.Enum(['close']), { description: 'what the case side may do next' }),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),

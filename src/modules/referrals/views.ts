@@ -1,6 +1,7 @@
 /** Providers and referrals as the API shows them: the case side's view, and the provider's narrower one. */
 import type { Static } from 'typebox'
 import type { Principal } from '../../platform/auth.js'
+import { omitWhen } from '../../platform/views.js'
 import { canSeeIncidentDetails } from '../incidents/views.js'
 import type { ProviderBrief, ProviderRow, ReferralRow } from './repository.js'
 import { allowedActions, answeredOnTime, isOverdue, type ReferralAction, type ServiceCode } from './rules.js'
@@ -40,14 +41,17 @@ function answerOf(row: ReferralRow, now: Date) {
   }
 }
 
-/** The case side's view; the child's name only for incidents:sensitive, as the case's identities are. */
+/** What a referral's free text says of the child is read with the case's narratives (incidents:sensitive). */
+const caseTexts = ['note', 'emergencyReason', 'declineNote', 'feedback', 'closureNote'] as const
+
+/** The case side's view; the child's name and the free text only for incidents:sensitive, as the case's are. */
 export function toReferral(
   row: ReferralRow,
   provider: ProviderBrief,
   principal: Principal,
   now: Date,
 ): Static<typeof ReferralSchema> {
-  return {
+  const view: Static<typeof ReferralSchema> = {
     id: row.id,
     incidentId: row.incidentId,
     incidentChildId: row.incidentChildId,
@@ -69,6 +73,7 @@ export function toReferral(
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }
+  return omitWhen(view, caseTexts, !canSeeIncidentDetails(principal))
 }
 
 /** The provider's view: the ask, the child's name and age, and the answer; nothing of the case. */

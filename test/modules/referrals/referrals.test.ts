@@ -275,6 +275,9 @@ t.test(
     const viewed = await app.inject({ url: `/v1/referrals/${referral.id}`, headers: viewer.headers })
     t.equal(viewed.statusCode, 200)
     t.notOk('name' in viewed.json().child, 'the child’s name only with incidents:sensitive')
+    t.notOk('note' in viewed.json(), 'nor what is asked, which tells what happened to the child')
+    const asOfficer = await app.inject({ url: `/v1/referrals/${referral.id}`, headers: officer.headers })
+    t.equal(asOfficer.json().note, 'Needs counselling after school violence.', 'the case officer reads it')
 
     // Another provider's referral, and another ward's case: the centre must not see them.
     const toNgo = await refer(theCase.id, { providerId: ngo, services: ['legal_aid'] })
