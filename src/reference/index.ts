@@ -147,7 +147,9 @@ const IndicatorsFile = Type.Object({
       kind: Type.Enum(['count', 'percentage']),
       numerator: Type.String({ minLength: 1 }),
       denominator: Nullable(Type.String({ minLength: 1 })),
-      breakdowns: Type.Array(Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind', 'setting'])),
+      breakdowns: Type.Array(
+        Type.Enum(['sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'urgency', 'closureReason']),
+      ),
       source: Type.Enum(['registry', 'incidents', 'assessments', 'reports']),
       measure: Type.String({ pattern: '^[a-z]+\\.[a-z0-9_]+$' }),
       official: Nullable(OfficialIndicatorCode),

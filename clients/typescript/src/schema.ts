@@ -1187,9 +1187,9 @@ export interface paths {
     put?: never
     /**
      * Record a step of the support and intervention process (Decree 56/2017)
-     * @description Steps follow receipt → initial assessment → (emergency protection within 12 hours, for an emergency) → specific assessment → support plan (5 working days after receipt) → approval → implementation → monitoring → closure. Any other order answers 409 with `allowedNextSteps`. Approval is the ward chair’s. Closure needs a `closureReason`; for sexual abuse, trafficking, violence or exploitation it offers (and with `applyCircumstanceGroup` adds) the matching special-circumstance group.
+     * @description Steps follow receipt → initial assessment → (emergency protection within 12 hours, for an emergency) → specific assessment → support plan (5 working days after receipt) → approval → implementation → monitoring → closure. Any other order answers 409 with `allowedNextSteps`. Approval and closure are the ward chair’s (a case officer asks for closure with the closure form, which the chair approves). Closure needs a `closureReason`; for sexual abuse, trafficking, violence or exploitation it offers (and with `applyCircumstanceGroup` adds) the matching special-circumstance group.
      *
-     *     Requires the `incidents:read` permission. Further, by the step recorded: `incidents:write` (receipt, initial_assessment, emergency_protection, specific_assessment, support_plan, implementation, monitoring, closure); `plans:approve` (plan_approval).
+     *     Requires the `incidents:read` permission. Further, by the step recorded: `incidents:write` (receipt, initial_assessment, emergency_protection, specific_assessment, support_plan, implementation, monitoring); `plans:approve` (plan_approval, closure).
      */
     post: operations['recordCaseStep']
     delete?: never
@@ -1280,10 +1280,10 @@ export interface paths {
       cookie?: never
     }
     /**
-     * Download a document’s content (abuse cases’ documents are sensitive: incidents:sensitive)
+     * Download a document’s content (abuse cases’ documents are sensitive: also needs incidents:sensitive)
      * @description Streamed as stored, always as an attachment (Content-Disposition, with the file name in UTF-8 and an ASCII fallback, ending in the extension of what the content is), with its recognised type, `nosniff` and no caching. The ETag is the content’s SHA-256. Every read is audited, committed before the first byte is sent. A deleted document answers 410 document_deleted.
      *
-     *     Requires the `incidents:sensitive` permission.
+     *     Requires the `incidents:read` permission.
      */
     get: operations['downloadCaseDocument']
     put?: never
@@ -1547,7 +1547,7 @@ export interface paths {
     put?: never
     /**
      * Approve the support plan: the ward chair’s
-     * @description Approves the version submitted: a form changed since is a draft again (409 `invalid_form_state`); with If-Match, only the version read (412 otherwise). The first approval records the plan_approval step. Audited.
+     * @description Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed since it was submitted is a draft again (409 `invalid_form_state`). The first approval records the plan_approval step. Audited.
      *
      *     Requires the `plans:approve` permission.
      */
@@ -1691,7 +1691,7 @@ export interface paths {
     put?: never
     /**
      * Approve the closure: the ward chair’s
-     * @description Approves the version submitted: a form changed since is a draft again (409 `invalid_form_state`); with If-Match, only the version read (412 otherwise). Records the closure step with the form’s reason, which closes the case. Audited.
+     * @description Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed since it was submitted is a draft again (409 `invalid_form_state`). Records the closure step with the form’s reason, which closes the case. Audited.
      *
      *     Requires the `plans:approve` permission.
      */
@@ -4981,7 +4981,8 @@ export interface components {
         | 'education_support'
         | 'material_support'
       )[]
-      note: string | null
+      /** @description what is asked of the provider. Sensitive: omitted for callers without incidents:sensitive. */
+      note?: string | null
       /** @enum {unknown} */
       urgency: 'emergency' | 'urgent' | 'routine'
       child: {
@@ -5000,7 +5001,8 @@ export interface components {
           givenAt: string
         }[]
       } | null
-      emergencyReason: string | null
+      /** @description why it was sent without consent. Sensitive: omitted for callers without incidents:sensitive. */
+      emergencyReason?: string | null
       /** @enum {unknown} */
       state: 'sent' | 'accepted' | 'declined' | 'feedback_given' | 'closed'
       /**
@@ -5018,12 +5020,15 @@ export interface components {
       answeredOnTime: boolean | null
       respondedAt: string | null
       declineReason: ('outside_mandate' | 'no_capacity' | 'not_in_area' | 'duplicate' | 'other') | null
-      declineNote: string | null
-      feedback: string | null
+      /** @description the provider’s words on declining. Sensitive: omitted for callers without incidents:sensitive. */
+      declineNote?: string | null
+      /** @description what the provider did. Sensitive: omitted for callers without incidents:sensitive. */
+      feedback?: string | null
       feedbackAt: string | null
       version: number
       closedAt: string | null
-      closureNote: string | null
+      /** @description the ward’s words on closing it. Sensitive: omitted for callers without incidents:sensitive. */
+      closureNote?: string | null
       /** @description what the case side may do next */
       allowedActions: 'close'[]
       /**
@@ -5418,7 +5423,7 @@ export interface components {
       numerator: string
       denominator: string | null
       /** @description the breakdowns the indicator can be split by */
-      breakdowns: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting')[]
+      breakdowns: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting' | 'urgency' | 'closureReason')[]
       /** @enum {unknown} */
       source: 'registry' | 'incidents' | 'assessments' | 'reports'
       /** @description the machine key of the query that computes it */
@@ -5497,7 +5502,7 @@ export interface components {
       suppressed: true
     }
     Breakdown: {
-      dimensions: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting')[]
+      dimensions: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting' | 'urgency' | 'closureReason')[]
       /** @description cells not listed are 0 */
       cells: {
         /** @description the value of each dimension, e.g. { "sex": "female", "ageGroup": "0-2" } */
@@ -5883,7 +5888,7 @@ export interface components {
         dataElement: string
         denominatorDataElement: string | null
         /** @description the dimensions the data element’s category combination crosses; [] for the default combination */
-        breakdown: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting')[]
+        breakdown: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting' | 'urgency' | 'closureReason')[]
       }[]
       categoryOptionCombos: {
         /** @description a breakdown cell: one value per dimension of the category combination, e.g. {"sex":"male","ageGroup":"0-2"} */
@@ -5893,6 +5898,8 @@ export interface components {
           groupCode?: string
           kind?: string
           setting?: string
+          urgency?: string
+          closureReason?: string
         }
         /** @description the category option combo of that cell (DHIS2 UID) */
         categoryOptionCombo: string
@@ -24897,9 +24904,9 @@ export interface operations {
   approveSupportPlanForm: {
     parameters: {
       query?: never
-      header?: {
-        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
-        'if-match'?: string
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
       }
       path: {
         id: string
@@ -25089,6 +25096,23 @@ export interface operations {
       }
       /** @description Unprocessable Entity */
       422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
           'x-request-id'?: string
@@ -26697,9 +26721,9 @@ export interface operations {
   approveClosureForm: {
     parameters: {
       query?: never
-      header?: {
-        /** @description when sent, the ETag of the version this applies to (412 when the resource has moved on) */
-        'if-match'?: string
+      header: {
+        /** @description the ETag of the version you change, as the last read gave it ("3"): 428 without it, 412 when the resource has moved on */
+        'if-match': string
       }
       path: {
         id: string
@@ -26859,6 +26883,23 @@ export interface operations {
       }
       /** @description Unprocessable Entity */
       422: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Required */
+      428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
           'x-request-id'?: string
@@ -40866,7 +40907,7 @@ export interface operations {
             dataElement: string
             denominatorDataElement: string | null
             /** @description the dimensions the data element’s category combination crosses; [] for the default combination */
-            breakdown: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting')[]
+            breakdown: ('sex' | 'ageGroup' | 'groupCode' | 'kind' | 'setting' | 'urgency' | 'closureReason')[]
           }[]
           categoryOptionCombos: {
             /** @description a breakdown cell: one value per dimension of the category combination, e.g. {"sex":"male","ageGroup":"0-2"} */
@@ -40876,6 +40917,8 @@ export interface operations {
               groupCode?: string
               kind?: string
               setting?: string
+              urgency?: string
+              closureReason?: string
             }
             /** @description the category option combo of that cell (DHIS2 UID) */
             categoryOptionCombo: string

@@ -108,6 +108,10 @@ const measureBehaviour: Readonly<Record<string, TimeBehaviour>> = {
   'incidents.child_labour_cases_count': 'flow',
   'incidents.child_labour_supported_timely_share': 'annual_only',
   'incidents.written_report_on_time_share': 'annual_only',
+  // Judged in the window their deadline falls in, so each case or referral counts in exactly one quarter.
+  'incidents.support_plan_on_time_share': 'flow',
+  'incidents.referrals_answered_on_time_share': 'flow',
+  'incidents.closed_cases_count': 'flow',
   'reports.wards_with_plan_count': 'stock',
   'reports.periodic_on_time_share': 'flow',
   'assessments.wards_recognised_count': 'stock',

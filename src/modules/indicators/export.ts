@@ -18,6 +18,8 @@ const dimensionLabels: Record<Dimension, string> = {
   groupCode: 'Nhóm HCĐB',
   kind: 'Loại vụ việc',
   setting: 'Môi trường xâm hại',
+  urgency: 'Mức độ khẩn cấp',
+  closureReason: 'Lý do kết thúc',
 }
 
 const valueLabels: Partial<Record<Dimension, Record<string, string>>> = {
@@ -41,6 +43,20 @@ const valueLabels: Partial<Record<Dimension, Record<string, string>>> = {
     community: 'Cộng đồng',
     online: 'Môi trường mạng',
     other: 'Nơi khác',
+  },
+  urgency: {
+    emergency: 'Khẩn cấp',
+    urgent: 'Cấp bách',
+    routine: 'Thông thường',
+  },
+  closureReason: {
+    goals_met: 'Đạt mục tiêu kế hoạch',
+    moved_away: 'Chuyển nơi cư trú',
+    transferred: 'Chuyển giao cơ quan khác',
+    turned_16: 'Trẻ đủ 16 tuổi',
+    death: 'Trẻ tử vong',
+    not_a_protection_case: 'Không phải trường hợp cần bảo vệ',
+    other: 'Lý do khác',
   },
 }
 

@@ -4,7 +4,7 @@
  * breakdowns asked for; figures.ts folds them into ward figures and the unit's total, so ward figures
  * always add up to the district's.
  */
-import { sql, type SQL } from 'drizzle-orm'
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { scopeCondition, textArray, type Scope } from '../../platform/scope.js'
 import { addDays, startOfLocalDay } from '../calendar/rules.js'
@@ -12,20 +12,24 @@ import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
 import { abuseKinds, incidentKinds, injuryKinds, type DeadlineRules, type IncidentKind } from '../incidents/rules.js'
+import { closureReasons } from '../incidents/forms-rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
+import { referrals } from '../referrals/tables.js'
 import { rehomingMoves } from '../reform/tables.js'
 import { reports } from '../reports/tables.js'
 import type { Projection } from './maps.js'
 import {
   childLabourSupport,
+  earliestReceiptDueFrom,
   submissionTimeliness,
+  supportPlanTimeliness,
   sumBreakdowns,
   type BreakdownCell,
   type ReportingPeriod,
   type Timeliness,
 } from './rules.js'
 
-export const dimensions = ['sex', 'ageGroup', 'groupCode', 'kind', 'setting'] as const
+export const dimensions = ['sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'urgency', 'closureReason'] as const
 export type Dimension = (typeof dimensions)[number]
 
 export interface MeasureContext {
@@ -151,12 +155,26 @@ function childOnRegistry(context: MeasureContext): SQL {
     and (${children.status} = 'active' or ${children.statusDate} > ${asOf}::date)`
 }
 
+/** The window's first and last instants: from its first local midnight up to (not including) the one after its last day. */
+function windowBounds(context: MeasureContext): { from: Date; to: Date } {
+  return { from: startOfLocalDay(context.windowFrom), to: startOfLocalDay(addDays(context.asOf, 1)) }
+}
+
+/** `column` within the window: `from` included, `to` not. */
+function inWindow(context: MeasureContext, column: AnyColumn): SQL {
+  const { from, to } = windowBounds(context)
+  return sql`${column} >= ${from.toISOString()}::timestamptz and ${column} < ${to.toISOString()}::timestamptz`
+}
+
+/** Incidents filed at the wards read, in the caller's scope. */
+function incidentRead(context: MeasureContext): SQL {
+  return sql`${incidents.wardCode} = any(${textArray(context.projection.sources)})
+    and ${scopeCondition(context.scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })}`
+}
+
 /** Incidents filed at the wards read that occurred in the window (local dates, both ends included). */
 function incidentInWindow(context: MeasureContext, kinds: readonly IncidentKind[]): SQL {
-  return sql`${incidents.wardCode} = any(${textArray(context.projection.sources)})
-    and ${scopeCondition(context.scope, { ward: incidents.wardCode, group: incidents.residentialGroupCode })}
-    and ${incidents.occurredAt} >= ${startOfLocalDay(context.windowFrom).toISOString()}::timestamptz
-    and ${incidents.occurredAt} < ${startOfLocalDay(addDays(context.asOf, 1)).toISOString()}::timestamptz
+  return sql`${incidentRead(context)} and ${inWindow(context, incidents.occurredAt)}
     and ${incidents.kind} = any(${textArray(kinds)})`
 }
 
@@ -352,24 +370,24 @@ export class MeasureSource {
   }> {
     return this.once('incidents', async () => {
       const { tx, scope, cutoff } = this.context
-      const columns: Record<Dimension, SQL> = {
+      const incidentDimensions = ['kind', 'sex', 'ageGroup', 'setting'] as const
+      type IncidentDimension = (typeof incidentDimensions)[number]
+      const columns: Record<IncidentDimension, SQL> = {
         kind: sql.raw('kind'),
         sex: sql.raw('sex'),
         ageGroup: sql.raw('age_group'),
-        groupCode: sql.raw('group_code'),
         setting: sql.raw('setting'),
       }
-      const incidentDimensions = ['kind', 'sex', 'ageGroup', 'setting'] as const
       // grouping(kind, sex, age_group, setting): a bit for each dimension a set leaves out, kind the highest.
       const maskOf = (set: readonly Dimension[]) =>
         incidentDimensions.reduce((mask, dimension) => (mask << 1) | (set.includes(dimension) ? 0 : 1), 0)
-      const sets = new Map<number, readonly Dimension[]>()
+      const sets = new Map<number, readonly IncidentDimension[]>()
       for (const set of [
         ['kind', 'sex', 'ageGroup', 'setting'],
         ['kind'],
         [],
         ...(this.context.breakdowns.get('incidents.abused_children_count') ?? []),
-      ] as (readonly Dimension[])[]) {
+      ] as (readonly IncidentDimension[])[]) {
         sets.set(maskOf(set), set)
       }
       const groupingSets = [...sets.values()].map(
@@ -492,6 +510,100 @@ export class MeasureSource {
     })
   }
 
+  /**
+   * Cases whose support-plan deadline falls in the window, one per incident by kind: made by the deadline
+   * (numerator) among those judged (rules.ts supportPlanTimeliness). Deadlines are counted per case on the
+   * working calendar, so the cases read are those received late enough for theirs to reach the window.
+   */
+  supportPlans(): Promise<BreakdownCell[]> {
+    return this.once('supportPlans', async () => {
+      const { tx, scope, deadlines, cutoff, windowFrom } = this.context
+      const window = windowBounds(this.context)
+      const earliest = earliestReceiptDueFrom('support_plan', windowFrom, deadlines)
+      const rows = await queryRows<{
+        ward: string
+        kind: string
+        received_at: string | Date
+        closed_at: unknown
+        plan_at: unknown
+      }>(
+        tx,
+        sql`select ${homeWard(this.context.projection, 'incident')} as ward, ${incidents.kind} as kind,
+                   ${incidents.receivedAt} as received_at, ${incidents.closedAt} as closed_at,
+                   (select min(${incidentSteps.at}) from ${incidentSteps}
+                    where ${incidentSteps.incidentId} = ${incidents.id} and ${incidentSteps.step} = 'support_plan'
+                      and ${scopeCondition(scope, { ward: incidentSteps.wardCode, group: incidentSteps.residentialGroupCode })}) as plan_at
+            from ${incidents}
+            where ${incidentRead(this.context)}
+              and ${incidents.receivedAt} >= ${earliest.toISOString()}::timestamptz
+              and ${incidents.receivedAt} < ${window.to.toISOString()}::timestamptz`,
+      )
+      const cells: BreakdownCell[] = []
+      for (const row of rows) {
+        const timeliness = supportPlanTimeliness(
+          {
+            receivedAt: instant(row.received_at)!,
+            supportPlanAt: instant(row.plan_at),
+            closedAt: instant(row.closed_at),
+          },
+          deadlines,
+          window,
+          cutoff,
+        )
+        if (timeliness !== null)
+          cells.push(cell({ ward: row.ward, kind: row.kind }, timeliness === 'on_time' ? 1 : 0, 1))
+      }
+      return cells
+    })
+  }
+
+  /**
+   * Referrals whose answer was due in the window, by urgency: answered by their due instant (numerator)
+   * among those answered, or still unanswered once due. Each counts in the window its due instant falls in;
+   * one withdrawn unanswered by then was owed no answer. A referral counts at its case's ward.
+   */
+  referralAnswers(): Promise<BreakdownCell[]> {
+    return this.once('referralAnswers', async () => {
+      const { tx, scope, cutoff } = this.context
+      const before = sql`${cutoff.toISOString()}::timestamptz`
+      const answered = sql`${referrals.respondedAt} < ${before}`
+      const rows = await queryRows<{ ward: string; urgency: string; on_time: number; judged: number }>(
+        tx,
+        sql`select ${homeWard(this.context.projection, 'incident')} as ward, ${referrals.urgency} as urgency,
+                   count(*) filter (where ${answered} and ${referrals.respondedAt} <= ${referrals.dueAt})::int as on_time,
+                   count(*)::int as judged
+            from ${referrals}
+            join ${incidents} on ${incidents.id} = ${referrals.incidentId}
+            where ${incidentRead(this.context)}
+              and ${scopeCondition(scope, { ward: referrals.wardCode, group: referrals.residentialGroupCode })}
+              and ${inWindow(this.context, referrals.dueAt)}
+              and (${answered} or (${referrals.dueAt} < ${before}
+                   and (${referrals.closedAt} is null or ${referrals.closedAt} > ${referrals.dueAt} or ${referrals.respondedAt} is not null)))
+            group by 1, 2`,
+      )
+      return rows.map((row) => cell({ ward: row.ward, urgency: row.urgency }, row.on_time, row.judged))
+    })
+  }
+
+  /** Cases closed in the window, one per incident, by kind and coded closure reason. */
+  closures(): Promise<BreakdownCell[]> {
+    return this.once('closures', async () => {
+      const { tx, cutoff } = this.context
+      const rows = await queryRows<{ ward: string; kind: string; closure_reason: string; cases: number }>(
+        tx,
+        sql`select ${homeWard(this.context.projection, 'incident')} as ward, ${incidents.kind} as kind,
+                   case when ${incidents.closureReason} = any(${textArray(closureReasons)}) then ${incidents.closureReason} else 'unknown' end as closure_reason,
+                   count(*)::int as cases
+            from ${incidents}
+            where ${incidentRead(this.context)}
+              and ${inWindow(this.context, incidents.closedAt)}
+              and ${incidents.closedAt} < ${cutoff.toISOString()}::timestamptz
+            group by 1, 2, 3`,
+      )
+      return rows.map((row) => cell({ ward: row.ward, kind: row.kind, closureReason: row.closure_reason }, row.cases))
+    })
+  }
+
   /** Each ward's reports of the plan year: whether its ward plan was submitted, and the timeliness of each period due. */
   wardReports(): Promise<{ withPlan: BreakdownCell[]; onTime: BreakdownCell[] }> {
     return this.once('wardReports', async () => {
@@ -579,6 +691,9 @@ export const measures: Record<string, Measure> = {
   ),
   'incidents.child_labour_supported_timely_share': additive((source) => source.childLabourSupport()),
   'incidents.written_report_on_time_share': additive(async (source) => (await source.incidents()).written),
+  'incidents.support_plan_on_time_share': additive((source) => source.supportPlans()),
+  'incidents.referrals_answered_on_time_share': additive((source) => source.referralAnswers()),
+  'incidents.closed_cases_count': additive((source) => source.closures()),
   'reports.wards_with_plan_count': additive(async (source) => (await source.wardReports()).withPlan),
   'reports.periodic_on_time_share': additive(async (source) => (await source.wardReports()).onTime),
   'assessments.wards_recognised_count': additive((source) => source.recognisedWards()),

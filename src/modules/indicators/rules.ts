@@ -293,10 +293,16 @@ export function supportPlanTimeliness(
   window: { from: Date; to: Date },
   cutoff: Date,
 ): 'on_time' | 'late' | null {
-  const due = stepDeadline('support_plan', supportCase.receivedAt, calendar, rulesInForce(stepRules, supportCase.receivedAt))
+  const due = stepDeadline(
+    'support_plan',
+    supportCase.receivedAt,
+    calendar,
+    rulesInForce(stepRules, supportCase.receivedAt),
+  )
   if (!due || due.getTime() < window.from.getTime() || due.getTime() >= window.to.getTime()) return null
   const known = (at: Date | null) => at !== null && at.getTime() < cutoff.getTime()
-  if (known(supportCase.supportPlanAt)) return supportCase.supportPlanAt!.getTime() <= due.getTime() ? 'on_time' : 'late'
+  if (known(supportCase.supportPlanAt))
+    return supportCase.supportPlanAt!.getTime() <= due.getTime() ? 'on_time' : 'late'
   if (known(supportCase.closedAt) && supportCase.closedAt!.getTime() <= due.getTime()) return null
   return cutoff.getTime() > due.getTime() ? 'late' : null
 }

@@ -97,6 +97,9 @@ t.test('what is posted in which period type', async (t) => {
     ['registry.children_count', 'stock', true, true],
     ['incidents.abused_children_count', 'annual_only', false, true],
     ['incidents.written_report_on_time_share', 'annual_only', false, true],
+    ['incidents.support_plan_on_time_share', 'flow', true, true],
+    ['incidents.referrals_answered_on_time_share', 'flow', true, true],
+    ['incidents.closed_cases_count', 'flow', true, true],
     ['registry.special_circumstance_cared_share', 'annual_only', false, true],
     ['a.measure_added_later', 'annual_only', false, true],
   ]

@@ -9,6 +9,7 @@ import {
   contentVersion,
   defaultPeriodsForYear,
   dhis2Period,
+  earliestReceiptDueFrom,
   figureMet,
   figureValue,
   orderCells,
@@ -17,6 +18,7 @@ import {
   periodProblems,
   submissionTimeliness,
   sumBreakdowns,
+  supportPlanTimeliness,
   targetMet,
   targetProblems,
   timelinessSummary,
@@ -289,7 +291,7 @@ t.test('sum breakdowns', async (t) => {
 
 t.test('indicators.json', async (t) => {
   t.equal(file.dataset, 'indicators')
-  t.equal(file.version, '2024.3')
+  t.equal(file.version, '2024.4')
   const codes = file.indicators.map((i) => i.code)
   t.equal(new Set(codes).size, codes.length, 'codes are unique')
   t.equal(new Set(file.indicators.map((i) => i.measure)).size, codes.length, 'measures are unique')
@@ -305,6 +307,9 @@ t.test('indicators.json', async (t) => {
     'CHILD_LABOUR_CASES',
     'CHILD_LABOUR_SUPPORTED_PCT',
     'WRITTEN_REPORT_ON_TIME_PCT',
+    'SUPPORT_PLAN_ON_TIME_PCT',
+    'REFERRALS_ANSWERED_ON_TIME_PCT',
+    'CLOSED_CASES',
     'WARDS_WITH_PLAN',
     'WARDS_CHILD_FRIENDLY',
   ]) {
@@ -315,7 +320,9 @@ t.test('indicators.json', async (t) => {
     t.ok(['registry', 'incidents', 'assessments', 'reports'].includes(indicator.source), `${indicator.code} source`)
     t.ok(/^[a-z]+\.[a-z0-9_]+$/.test(indicator.measure), `${indicator.code} measure is a machine key`)
     t.ok(
-      indicator.breakdowns.every((b) => ['sex', 'ageGroup', 'groupCode', 'kind', 'setting'].includes(b)),
+      indicator.breakdowns.every((b) =>
+        ['sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'urgency', 'closureReason'].includes(b),
+      ),
       `${indicator.code} breakdowns`,
     )
     if (indicator.kind === 'percentage') t.ok(indicator.denominator, `${indicator.code} has a denominator`)
@@ -444,6 +451,90 @@ t.test('child labour supported promptly', async (t) => {
     ),
     'prompt',
     'a holiday moves the deadline a working day on',
+  )
+})
+
+t.test('support plans judged in the window their deadline falls in', async (t) => {
+  const calendar = { holidays: new Set(['2024-04-30', '2024-05-01']), workingWeekendDays: new Set<string>() }
+  const { rules, writtenReportKinds } = loadCaseStepRules().data
+  const deadlines = { calendar, stepRules: [{ version: 1, effectiveFrom: '2017-06-15', rules, writtenReportKinds }] }
+  const at = (local: string) => new Date(`${local}+07:00`)
+  // Received Tuesday 23 April: 5 working days past the 30 April and 1 May holidays end on Thursday 2 May.
+  const receivedAt = at('2024-04-23T09:00:00')
+  const may = { from: at('2024-05-01T00:00:00'), to: at('2024-06-01T00:00:00') }
+  const april = { from: at('2024-04-01T00:00:00'), to: at('2024-05-01T00:00:00') }
+  const cases: [string, { plan?: string; closed?: string }, typeof may, string, 'on_time' | 'late' | null][] = [
+    ['plan made on the deadline day', { plan: '2024-05-02T17:00:00' }, may, '2024-06-01T00:00:00', 'on_time'],
+    [
+      'a plan made in April counts in May, with its deadline',
+      { plan: '2024-04-25T09:00:00' },
+      may,
+      '2024-06-01T00:00:00',
+      'on_time',
+    ],
+    ['and not in April', { plan: '2024-04-25T09:00:00' }, april, '2024-05-01T00:00:00', null],
+    ['plan a day late', { plan: '2024-05-03T08:00:00' }, may, '2024-06-01T00:00:00', 'late'],
+    ['no plan, deadline passed', {}, may, '2024-05-03T00:00:00', 'late'],
+    ['no plan, deadline not passed at the cutoff', {}, may, '2024-05-02T12:00:00', null],
+    [
+      'a plan recorded after the cutoff is not yet known',
+      { plan: '2024-05-02T17:00:00' },
+      may,
+      '2024-05-02T12:00:00',
+      null,
+    ],
+    [
+      'closed by the deadline without a plan: none owed',
+      { closed: '2024-04-24T10:00:00' },
+      may,
+      '2024-06-01T00:00:00',
+      null,
+    ],
+    ['closed after the deadline without a plan', { closed: '2024-05-20T10:00:00' }, may, '2024-06-01T00:00:00', 'late'],
+  ]
+  for (const [name, input, window, cutoff, expected] of cases) {
+    const outcome = supportPlanTimeliness(
+      {
+        receivedAt,
+        supportPlanAt: input.plan ? at(input.plan) : null,
+        closedAt: input.closed ? at(input.closed) : null,
+      },
+      deadlines,
+      window,
+      at(cutoff),
+    )
+    t.equal(outcome, expected, name)
+  }
+  t.equal(
+    earliestReceiptDueFrom('support_plan', '2024-05-01', deadlines).toISOString(),
+    at('2024-04-23T00:00:00').toISOString(),
+    'the first cases due in May were received on 23 April',
+  )
+  t.equal(
+    supportPlanTimeliness(
+      { receivedAt: at('2024-04-22T23:00:00'), supportPlanAt: null, closedAt: null },
+      deadlines,
+      may,
+      at('2024-06-01T00:00:00'),
+    ),
+    null,
+    'one received on 22 April is due on 29 April',
+  )
+  const hours = [
+    {
+      version: 2,
+      effectiveFrom: '2030-01-01',
+      rules: [{ step: 'support_plan' as const, kind: 'hours' as const, amount: 200 }],
+      writtenReportKinds,
+    },
+  ]
+  t.equal(
+    earliestReceiptDueFrom('support_plan', '2024-05-01', {
+      calendar,
+      stepRules: [...deadlines.stepRules, ...hours],
+    }).toISOString(),
+    new Date(at('2024-05-01T00:00:00').getTime() - 200 * 3_600_000).toISOString(),
+    'the widest reach of any version of the rules',
   )
 })
 

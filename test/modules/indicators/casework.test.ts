@@ -1,0 +1,273 @@
+/**
+ * The case-work indicators (support plans on time, referrals answered on time, cases closed by reason)
+ * over a small world written straight into the tables, as scenario.ts does for the others.
+ */
+import t from 'tap'
+import { incidentChildren, incidents, incidentSteps } from '../../../src/modules/incidents/tables.js'
+import { referrals, serviceProviders } from '../../../src/modules/referrals/tables.js'
+import { inScope, systemScope } from '../../../src/platform/scope.js'
+import { createTestApp, type TestApp } from '../../support/app.js'
+import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
+import { disclosures } from '../../support/disclosure-audit.js'
+
+const now = '2024-06-20T03:00:00Z' // 10:00 in Hanoi
+const local = (instant: string) => new Date(`${instant}+07:00`)
+const withheld = { suppressed: true }
+
+type Count = number | { suppressed: true } | null
+interface Figure {
+  unitCode: string
+  numerator: Count
+  denominator: Count
+  value: number | { suppressed: true } | null
+  met: boolean | null
+  breakdowns: { dimensions: string[]; cells: { key: Record<string, string>; numerator: Count; denominator: Count }[] }[]
+}
+interface Table {
+  asOf: string
+  indicators: { code: string; source: string; target: unknown; values: Figure[] }[]
+}
+
+/**
+ * Ward A: a plan on time (received 4 March, made 8 March, due 11 March), a plan late (received 1 April,
+ * due 8 April, made 15 April), a report closed as not a protection case before its plan was due, and a
+ * case received on 18 June whose plan is not due yet; a referral answered within its 24 hours, a routine
+ * one never answered, and an emergency one not due yet on 20 June; closures: goals met (20 April), not a
+ * protection case (3 May), moved away (10 June). Ward B: a case without a plan, due 13 May and closed
+ * on 14 May with its reason written in words; a referral withdrawn before it was due.
+ */
+async function seedCasework({ app }: TestApp): Promise<void> {
+  await inScope(app.database.db, systemScope, async (tx) => {
+    const [provider] = await tx.select({ id: serviceProviders.id }).from(serviceProviders).limit(1)
+    const incident = async (
+      ward: string,
+      kind: (typeof incidents.$inferInsert)['kind'],
+      received: string,
+      options: { planAt?: string; closed?: { at: string; reason: string } } = {},
+    ) => {
+      const receivedAt = local(received)
+      const [row] = await tx
+        .insert(incidents)
+        .values({
+          provinceCode: '01',
+          wardCode: ward,
+          kind,
+          occurredAt: receivedAt,
+          occurredAtPrecision: 'exact',
+          detectedAt: receivedAt,
+          channel: 'phone',
+          writtenReportRequired: false,
+          writtenReportDueAt: new Date(receivedAt.getTime() + 24 * 3_600_000),
+          writtenReportBasis: 'occurred',
+          receivedAt,
+          status: options.closed ? 'closed' : 'open',
+          closedAt: options.closed ? local(options.closed.at) : null,
+          closureReason: options.closed?.reason ?? null,
+          createdAt: receivedAt,
+          updatedAt: receivedAt,
+        })
+        .returning({ id: incidents.id })
+      const [child] = await tx
+        .insert(incidentChildren)
+        .values({
+          incidentId: row!.id,
+          provinceCode: '01',
+          wardCode: ward,
+          sex: 'female',
+          ageYears: 9,
+          createdAt: receivedAt,
+        })
+        .returning({ id: incidentChildren.id })
+      if (options.planAt) {
+        const at = local(options.planAt)
+        await tx
+          .insert(incidentSteps)
+          .values({ incidentId: row!.id, provinceCode: '01', wardCode: ward, step: 'support_plan', at, createdAt: at })
+      }
+      return { id: row!.id, childId: child!.id, ward }
+    }
+    const referral = (
+      from: { id: string; childId: string; ward: string },
+      urgency: 'emergency' | 'urgent' | 'routine',
+      sent: string,
+      due: string,
+      answer: { respondedAt?: string; closedAt?: string } = {},
+    ) =>
+      tx.insert(referrals).values({
+        incidentId: from.id,
+        incidentChildId: from.childId,
+        provinceCode: '01',
+        wardCode: from.ward,
+        providerId: provider!.id,
+        services: ['counselling'],
+        urgency,
+        emergencyReason: 'synthetic',
+        state: answer.closedAt ? 'closed' : answer.respondedAt ? 'accepted' : 'sent',
+        sentAt: local(sent),
+        dueAt: local(due),
+        respondedAt: answer.respondedAt ? local(answer.respondedAt) : null,
+        closedAt: answer.closedAt ? local(answer.closedAt) : null,
+        createdAt: local(sent),
+        updatedAt: local(sent),
+      })
+
+    const onTime = await incident(wardA, 'violence', '2024-03-04T09:00:00', {
+      planAt: '2024-03-08T15:00:00',
+      closed: { at: '2024-04-20T10:00:00', reason: 'goals_met' },
+    })
+    const late = await incident(wardA, 'sexual_abuse', '2024-04-01T09:00:00', {
+      planAt: '2024-04-15T09:00:00',
+      closed: { at: '2024-06-10T10:00:00', reason: 'moved_away' },
+    })
+    await incident(wardA, 'neglect', '2024-05-02T09:00:00', {
+      closed: { at: '2024-05-03T10:00:00', reason: 'not_a_protection_case' },
+    })
+    const notDue = await incident(wardA, 'violence', '2024-06-18T09:00:00')
+    const unplanned = await incident(wardB, 'violence', '2024-05-06T09:00:00', {
+      closed: { at: '2024-05-14T16:00:00', reason: 'Gia đình chuyển đi nơi khác' },
+    })
+
+    await referral(onTime, 'urgent', '2024-03-05T09:00:00', '2024-03-06T09:00:00', {
+      respondedAt: '2024-03-05T15:00:00',
+    })
+    await referral(late, 'routine', '2024-04-02T09:00:00', '2024-04-05T23:59:59')
+    await referral(notDue, 'emergency', '2024-06-20T08:00:00', '2024-06-20T20:00:00')
+    await referral(unplanned, 'routine', '2024-05-07T09:00:00', '2024-05-10T23:59:59', {
+      closedAt: '2024-05-08T09:00:00',
+    })
+  })
+}
+
+t.test('case-work indicators', async (t) => {
+  const ctx = await createTestApp(t, { now })
+  const { app } = ctx
+  await seedCasework(ctx)
+  const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
+  const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  const table = async (query: string, account = district): Promise<Table> => {
+    const response = await app.inject({ url: `/v1/indicators/values?${query}`, headers: account.headers })
+    if (response.statusCode !== 200) throw new Error(`${query}: ${response.statusCode} ${response.body}`)
+    return response.json<Table>()
+  }
+  const figure = (data: Table, code: string, unit: string) => {
+    const found = data.indicators.find((i) => i.code === code)?.values.find((v) => v.unitCode === unit)
+    if (!found) throw new Error(`no figure for ${code} in ${unit}`)
+    return found
+  }
+  const cells = (found: Figure) =>
+    found.breakdowns[0]!.cells.map((c) => [...Object.values(c.key), c.numerator, c.denominator])
+
+  t.test('figures for a ward and the district, worked out by hand', async (t) => {
+    const data = await table('year=2024&unit=008')
+    const cases: [string, string, Count, Count, number | null][] = [
+      // The plan of 8 March in time, that of 15 April late; the report closed before its plan was due owes
+      // none, and the case of 18 June is not due yet. Ward B's plan due 13 May was never made.
+      ['SUPPORT_PLAN_ON_TIME_PCT', wardA, 1, 2, 50],
+      ['SUPPORT_PLAN_ON_TIME_PCT', wardB, 0, 1, 0],
+      ['SUPPORT_PLAN_ON_TIME_PCT', '008', 1, 3, 33.33],
+      // Answered in 6 hours, and unanswered since 5 April; the emergency one is due tonight, ward B's was withdrawn.
+      ['REFERRALS_ANSWERED_ON_TIME_PCT', wardA, 1, 2, 50],
+      ['REFERRALS_ANSWERED_ON_TIME_PCT', wardB, 0, 0, null],
+      ['REFERRALS_ANSWERED_ON_TIME_PCT', '008', 1, 2, 50],
+      ['CLOSED_CASES', wardA, 3, null, 3],
+      ['CLOSED_CASES', wardB, 1, null, 1],
+      ['CLOSED_CASES', '008', 4, null, 4],
+    ]
+    for (const [code, unit, numerator, denominator, value] of cases)
+      t.match(figure(data, code, unit), { numerator, denominator, value, met: null }, `${code} in ${unit}`)
+    for (const code of ['SUPPORT_PLAN_ON_TIME_PCT', 'REFERRALS_ANSWERED_ON_TIME_PCT', 'CLOSED_CASES'])
+      t.equal(data.indicators.find((i) => i.code === code)!.target, null, `${code}: the plan sets no target`)
+
+    const before = await table('year=2024&unit=008&asOf=2024-04-07')
+    t.match(
+      figure(before, 'SUPPORT_PLAN_ON_TIME_PCT', '008'),
+      { numerator: 1, denominator: 1 },
+      'on 7 April the plan due on 8 April is not judged yet',
+    )
+    t.match(figure(before, 'REFERRALS_ANSWERED_ON_TIME_PCT', '008'), { numerator: 1, denominator: 2 })
+
+    const own = await table(`year=2024&unit=${wardB}`, officerB)
+    t.match(figure(own, 'CLOSED_CASES', wardB), { numerator: 1 }, 'a ward officer sees the ward’s own figures')
+  })
+
+  t.test('breakdowns: by kind, by urgency, by closure reason', async (t) => {
+    const byKind = await table('year=2024&unit=008&breakdown=kind')
+    t.same(cells(figure(byKind, 'SUPPORT_PLAN_ON_TIME_PCT', '008')), [
+      ['sexual_abuse', 0, 1],
+      ['violence', 1, 2],
+    ])
+    const byUrgency = await table('year=2024&unit=008&breakdown=urgency')
+    t.same(cells(figure(byUrgency, 'REFERRALS_ANSWERED_ON_TIME_PCT', '008')), [
+      ['urgent', 1, 1],
+      ['routine', 0, 1],
+    ])
+    const byReason = await table('year=2024&unit=008&breakdown=closureReason')
+    t.same(
+      cells(figure(byReason, 'CLOSED_CASES', '008')),
+      [
+        ['goals_met', 1, null],
+        ['moved_away', 1, null],
+        ['not_a_protection_case', 1, null],
+        ['unknown', 1, null],
+      ],
+      'a reason written in words is counted as unknown, and its words are not shown',
+    )
+  })
+
+  t.test('a city system gets small counts withheld, on the full grid', async (t) => {
+    const data = await table('year=2024&unit=008&breakdown=closureReason', city)
+    t.equal(data.asOf, '2024-05-14', 'the latest closed period')
+    t.match(figure(data, 'SUPPORT_PLAN_ON_TIME_PCT', '008'), { numerator: withheld, value: withheld })
+    t.match(figure(data, 'REFERRALS_ANSWERED_ON_TIME_PCT', wardA), { numerator: withheld, denominator: withheld })
+    t.match(figure(data, 'CLOSED_CASES', wardB), { numerator: withheld, value: withheld })
+    const closed = figure(data, 'CLOSED_CASES', '008').breakdowns[0]!.cells
+    t.same(
+      closed.map((c) => c.key.closureReason),
+      ['goals_met', 'moved_away', 'transferred', 'turned_16', 'death', 'not_a_protection_case', 'other', 'unknown'],
+      'every reason is listed, so that which are listed tells nothing',
+    )
+    for (const breakdown of ['urgency', 'closureReason']) {
+      const query = `year=2024&unit=008&breakdown=${breakdown}`
+      t.same(await disclosures(await table(query, city), await table(`${query}&asOf=2024-05-14`)), [], query)
+    }
+    for (const code of ['SUPPORT_PLAN_ON_TIME_PCT', 'REFERRALS_ANSWERED_ON_TIME_PCT', 'CLOSED_CASES'])
+      t.notMatch(
+        JSON.stringify(data.indicators.find((i) => i.code === code)!.values),
+        /"(numerator|denominator)":[1-4][,}]/,
+        `${code}: no count of 1 to 4 reaches the city`,
+      )
+  })
+
+  t.test('the catalogue lists them', async (t) => {
+    const response = await app.inject({ url: '/v1/indicators', headers: city.headers })
+    t.equal(response.statusCode, 200)
+    const items = response.json().items as { code: string }[]
+    t.match(
+      items.find((i) => i.code === 'SUPPORT_PLAN_ON_TIME_PCT'),
+      {
+        kind: 'percentage',
+        breakdowns: ['kind'],
+        source: 'incidents',
+        available: true,
+      },
+    )
+    t.match(
+      items.find((i) => i.code === 'REFERRALS_ANSWERED_ON_TIME_PCT'),
+      {
+        kind: 'percentage',
+        breakdowns: ['urgency'],
+        available: true,
+      },
+    )
+    t.match(
+      items.find((i) => i.code === 'CLOSED_CASES'),
+      {
+        kind: 'count',
+        denominator: null,
+        breakdowns: ['closureReason', 'kind'],
+        available: true,
+      },
+    )
+  })
+})
