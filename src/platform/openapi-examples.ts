@@ -19,7 +19,7 @@ const valuesByName: Record<string, unknown> = {
   provider: 'Ủy ban nhân dân phường Vĩnh Hưng',
   disabilityNote: 'Khiếm thính nhẹ',
   healthNote: 'Hen phế quản, đang điều trị ngoại trú',
-  hasDisability: false,
+  hasDisability: true,
   field: 'fullName',
   code: 'possible_duplicate',
   message: 'a child with the same name and date of birth is already registered',
@@ -202,7 +202,8 @@ function exampleObject(
   // A change (PATCH) names at least one member: the first optional ones then stand for it.
   let wanted = typeof schema.minProperties === 'number' ? schema.minProperties - required.size : 0
   for (const [name, member] of Object.entries(properties)) {
-    const shown = required.has(name) || (options.complete && depth <= 4) || wanted-- > 0
+    // A request shows what it needs, and the members an officer would fill in (those with a named value).
+    const shown = required.has(name) || (options.complete ? depth <= 4 : name in valuesByName) || wanted-- > 0
     if (shown) example[name] = exampleOf(member, components, { complete: options.complete, name, depth: depth + 1 })
   }
   return example

@@ -61,7 +61,18 @@ t.test('examples are made from what a member is named, else from what its schema
       false,
       { fullName: 'Nguyễn Thị Lan' },
     ],
-    ['a request leaves optional members out', { type: 'object', properties: { note: { type: 'string' } } }, false, {}],
+    [
+      'a request leaves optional members out',
+      { type: 'object', properties: { remark: { type: 'string' } } },
+      false,
+      {},
+    ],
+    [
+      'but shows those an officer fills in',
+      { type: 'object', properties: { streetAddress: { type: 'string' } } },
+      false,
+      { streetAddress: 'Số 12, ngõ 45 phố Vĩnh Hưng' },
+    ],
     [
       'a response shows them',
       { type: 'object', properties: { note: { type: 'string' } } },
@@ -81,7 +92,12 @@ t.test('examples are made from what a member is named, else from what its schema
       false,
       '2026-12-03',
     ],
-    ['a referenced component', { $ref: '#/components/schemas/Address' }, false, { wardCode: '00301-2025' }],
+    [
+      'a referenced component',
+      { $ref: '#/components/schemas/Address' },
+      false,
+      { wardCode: '00301-2025', streetAddress: 'Số 12, ngõ 45 phố Vĩnh Hưng' },
+    ],
     ['a pattern no named value meets', { type: 'string', pattern: '^\\d{12}$' }, false, '001216004512'],
     ['bounds', { type: 'integer', minimum: 5, maximum: 9 }, false, 5],
     [

@@ -6650,7 +6650,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "grant_type": "password"
+         *       "grant_type": "password",
+         *       "username": "canbo.vinhhung",
+         *       "password": "Tre-Em-Vinh-Hung-2026"
          *     }
          */
         'application/json': {
@@ -7871,7 +7873,8 @@ export interface operations {
          *       "role": "ward_officer",
          *       "units": [
          *         "00301-2025"
-         *       ]
+         *       ],
+         *       "password": "Tre-Em-Vinh-Hung-2026"
          *     }
          */
         'application/json': {
@@ -8285,7 +8288,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "displayName": "mẫu"
+         *       "displayName": "mẫu",
+         *       "role": "ward_officer",
+         *       "password": "Tre-Em-Vinh-Hung-2026"
          *     }
          */
         'application/json': {
@@ -9755,6 +9760,7 @@ export interface operations {
          * @example {
          *       "code": "possible_duplicate",
          *       "nameVi": "Phường Vĩnh Hưng",
+         *       "nameEn": "Vinh Hung ward",
          *       "level": "residential_group",
          *       "parentCode": "01",
          *       "validFrom": "2026-12-03"
@@ -10203,7 +10209,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "nameVi": "Phường Vĩnh Hưng"
+         *       "nameVi": "Phường Vĩnh Hưng",
+         *       "nameEn": "Vinh Hung ward",
+         *       "officialCode": "mẫu"
          *     }
          */
         'application/json': {
@@ -10634,7 +10642,8 @@ export interface operations {
         /**
          * @example {
          *       "category": "mẫu",
-         *       "validFrom": "2026-12-03"
+         *       "validFrom": "2026-12-03",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -11235,6 +11244,7 @@ export interface operations {
         /**
          * @example {
          *       "nameVi": "Phường Vĩnh Hưng",
+         *       "nameEn": "Vinh Hung ward",
          *       "wardCodes": [
          *         "00301-2025"
          *       ]
@@ -12980,7 +12990,9 @@ export interface operations {
          * @example {
          *       "headName": "Trần Văn Hùng",
          *       "address": {
-         *         "wardCode": "00301-2025"
+         *         "wardCode": "00301-2025",
+         *         "residentialGroupCode": "00301-2025-R01",
+         *         "streetAddress": "Số 12, ngõ 45 phố Vĩnh Hưng"
          *       }
          *     }
          */
@@ -13447,7 +13459,12 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "headName": "Trần Văn Hùng"
+         *       "headName": "Trần Văn Hùng",
+         *       "address": {
+         *         "wardCode": "00301-2025",
+         *         "residentialGroupCode": "00301-2025-R01",
+         *         "streetAddress": "Số 12, ngõ 45 phố Vĩnh Hưng"
+         *       }
          *     }
          */
         'application/json': {
@@ -14077,9 +14094,19 @@ export interface operations {
         /**
          * @example {
          *       "fullName": "Nguyễn Thị Lan",
+         *       "dateOfBirth": "2016-04-12",
+         *       "birthYear": 2016,
          *       "sex": "female",
+         *       "ethnicityCode": "01",
+         *       "personalId": "001216004512",
+         *       "hasDisability": true,
+         *       "disabilityNote": "Khiếm thính nhẹ",
+         *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
+         *       "relationshipToHead": "con",
          *       "address": {
-         *         "wardCode": "00301-2025"
+         *         "wardCode": "00301-2025",
+         *         "residentialGroupCode": "00301-2025-R01",
+         *         "streetAddress": "Số 12, ngõ 45 phố Vĩnh Hưng"
          *       }
          *     }
          */
@@ -14179,7 +14206,7 @@ export interface operations {
            *       "personalId": "001216004512",
            *       "birthRegistered": true,
            *       "schoolingStatus": "not_yet_school_age",
-           *       "hasDisability": false,
+           *       "hasDisability": true,
            *       "disabilityNote": "Khiếm thính nhẹ",
            *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
            *       "caregivers": [
@@ -14477,7 +14504,7 @@ export interface operations {
            *       "personalId": "001216004512",
            *       "birthRegistered": true,
            *       "schoolingStatus": "not_yet_school_age",
-           *       "hasDisability": false,
+           *       "hasDisability": true,
            *       "disabilityNote": "Khiếm thính nhẹ",
            *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
            *       "caregivers": [
@@ -14899,7 +14926,19 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "dateOfBirth": "2016-04-12"
+         *       "dateOfBirth": "2016-04-12",
+         *       "birthYear": 2016,
+         *       "birthDatePrecision": "exact",
+         *       "ethnicityCode": "01",
+         *       "personalId": "001216004512",
+         *       "hasDisability": true,
+         *       "disabilityNote": "Khiếm thính nhẹ",
+         *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
+         *       "relationshipToHead": "con",
+         *       "fullName": "Nguyễn Thị Lan",
+         *       "sex": "female",
+         *       "movedTo": "Phường Hoàng Mai",
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
          *     }
          */
         'application/json': {
@@ -14998,7 +15037,7 @@ export interface operations {
            *       "personalId": "001216004512",
            *       "birthRegistered": true,
            *       "schoolingStatus": "not_yet_school_age",
-           *       "hasDisability": false,
+           *       "hasDisability": true,
            *       "disabilityNote": "Khiếm thính nhẹ",
            *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
            *       "caregivers": [
@@ -15295,7 +15334,8 @@ export interface operations {
         /**
          * @example {
          *       "kind": "group",
-         *       "startDate": "2026-12-03"
+         *       "startDate": "2026-12-03",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -15517,7 +15557,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "endDate": "2026-12-03"
+         *       "endDate": "2026-12-03",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -15760,7 +15801,9 @@ export interface operations {
         /**
          * @example {
          *       "kind": "allowance",
-         *       "startDate": "2026-12-03"
+         *       "provider": "Ủy ban nhân dân phường Vĩnh Hưng",
+         *       "startDate": "2026-12-03",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -15989,7 +16032,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "endDate": "2026-12-03"
+         *       "endDate": "2026-12-03",
+         *       "provider": "Ủy ban nhân dân phường Vĩnh Hưng",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -16598,6 +16643,7 @@ export interface operations {
          * @example {
          *       "purpose": "information_sharing",
          *       "party": "guardian",
+         *       "relationship": "mother",
          *       "method": "written",
          *       "givenOn": "2026-12-03"
          *     }
@@ -17422,7 +17468,8 @@ export interface operations {
         /**
          * @example {
          *       "duplicateId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
-         *       "duplicateVersion": 1
+         *       "duplicateVersion": 1,
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
          *     }
          */
         'application/json': {
@@ -17477,7 +17524,7 @@ export interface operations {
            *       "personalId": "001216004512",
            *       "birthRegistered": true,
            *       "schoolingStatus": "not_yet_school_age",
-           *       "hasDisability": false,
+           *       "hasDisability": true,
            *       "disabilityNote": "Khiếm thính nhẹ",
            *       "healthNote": "Hen phế quản, đang điều trị ngoại trú",
            *       "caregivers": [
@@ -18961,13 +19008,15 @@ export interface operations {
          *       "detectedAt": "2026-12-03T08:30:00.000Z",
          *       "channel": "hotline_111",
          *       "address": {
-         *         "wardCode": "00301-2025"
+         *         "wardCode": "00301-2025",
+         *         "residentialGroupCode": "00301-2025-R01"
          *       },
          *       "children": [
          *         {
          *           "childId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40"
          *         }
-         *       ]
+         *       ],
+         *       "narrative": "Nhà trường báo tin qua điện thoại; cán bộ phường đã gặp gia đình trong ngày."
          *     }
          */
         'application/json': {
@@ -19724,7 +19773,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "kind": "sexual_abuse"
+         *       "kind": "sexual_abuse",
+         *       "narrative": "Nhà trường báo tin qua điện thoại; cán bộ phường đã gặp gia đình trong ngày.",
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
          *     }
          */
         'application/json': {
@@ -20332,7 +20383,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "step": "receipt"
+         *       "step": "receipt",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -22765,7 +22817,8 @@ export interface operations {
          *       ],
          *       "childSafeNow": true,
          *       "emergencyResponse": {
-         *         "needed": true
+         *         "needed": true,
+         *         "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *       }
          *     }
          */
@@ -23450,7 +23503,8 @@ export interface operations {
          *           "domain": "safety",
          *           "priority": "low"
          *         }
-         *       ]
+         *       ],
+         *       "summary": "Các chỉ tiêu chính đạt kế hoạch"
          *     }
          */
         'application/json': {
@@ -25398,9 +25452,11 @@ export interface operations {
          *           "progress": [
          *             {
          *               "goalCode": "mẫu",
-         *               "status": "not_started"
+         *               "status": "not_started",
+         *               "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *             }
-         *           ]
+         *           ],
+         *           "notes": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *         }
          *       ]
          *     }
@@ -27331,7 +27387,8 @@ export interface operations {
         /**
          * @example {
          *       "kind": "home_visit",
-         *       "dueDate": "2026-12-03"
+         *       "dueDate": "2026-12-03",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -27773,7 +27830,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "assigneeId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40"
+         *       "assigneeId": "6a1f0c2e-4b7d-4e9a-9c3f-2d8b5e7a1c40",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -29167,6 +29225,7 @@ export interface operations {
          *       "code": "00301-2025",
          *       "name": "Lê Thu Hà",
          *       "kind": "hotline",
+         *       "email": "can.bo.vinhhung@example.vn",
          *       "units": [
          *         "00301-2025"
          *       ],
@@ -29598,7 +29657,9 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "name": "Lê Thu Hà"
+         *       "name": "Lê Thu Hà",
+         *       "kind": "hotline",
+         *       "email": "can.bo.vinhhung@example.vn"
          *     }
          */
         'application/json': {
@@ -30069,6 +30130,7 @@ export interface operations {
          *       "services": [
          *         "counselling"
          *       ],
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026.",
          *       "urgency": "emergency"
          *     }
          */
@@ -30781,7 +30843,11 @@ export interface operations {
     }
     requestBody: {
       content: {
-        /** @example {} */
+        /**
+         * @example {
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+         *     }
+         */
         'application/json': {
           note?: string
         }
@@ -31614,7 +31680,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "reason": "outside_mandate"
+         *       "reason": "outside_mandate",
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -32083,10 +32150,18 @@ export interface operations {
          * @example {
          *       "receivedAt": "2026-12-03T08:30:00.000Z",
          *       "kind": "sexual_abuse",
-         *       "address": {},
+         *       "address": {
+         *         "wardCode": "00301-2025",
+         *         "residentialGroupCode": "00301-2025-R01"
+         *       },
          *       "children": [
-         *         {}
-         *       ]
+         *         {
+         *           "fullName": "Nguyễn Thị Lan",
+         *           "dateOfBirth": "2016-04-12",
+         *           "sex": "female"
+         *         }
+         *       ],
+         *       "narrative": "Nhà trường báo tin qua điện thoại; cán bộ phường đã gặp gia đình trong ngày."
          *     }
          */
         'application/json': {
@@ -32695,7 +32770,8 @@ export interface operations {
          *           "anchor": "receipt",
          *           "confirmed": true
          *         }
-         *       ]
+         *       ],
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -33204,7 +33280,8 @@ export interface operations {
          *         },
          *         "everyCriterionMet": true,
          *         "noCriterionZero": true
-         *       }
+         *       },
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
          *     }
          */
         'application/json': {
@@ -35630,7 +35707,11 @@ export interface operations {
     }
     requestBody: {
       content: {
-        /** @example {} */
+        /**
+         * @example {
+         *       "note": "Cán bộ phường đã đến thăm gia đình ngày 02/12/2026."
+         *     }
+         */
         'application/json': {
           note?: string
         }
@@ -44369,7 +44450,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "wardCode": "00301-2025"
+         *       "wardCode": "00301-2025",
+         *       "residentialGroupCode": "00301-2025-R01"
          *     }
          */
         'application/json': {
