@@ -1280,7 +1280,7 @@ export interface paths {
       cookie?: never
     }
     /**
-     * Download a document’s content (abuse cases’ documents are sensitive: also needs incidents:sensitive)
+     * Download a document’s content (a case’s documents are sensitive: also needs incidents:sensitive)
      * @description Streamed as stored, always as an attachment (Content-Disposition, with the file name in UTF-8 and an ASCII fallback, ending in the extension of what the content is), with its recognised type, `nosniff` and no caching. The ETag is the content’s SHA-256. Every read is audited, committed before the first byte is sent. A deleted document answers 410 document_deleted.
      *
      *     Requires the `incidents:read` permission.

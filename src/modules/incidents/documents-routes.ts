@@ -108,7 +108,7 @@ export default async function caseDocumentRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'downloadCaseDocument',
         tags: ['incidents'],
-        summary: 'Download a document’s content (abuse cases’ documents are sensitive: also needs incidents:sensitive)',
+        summary: 'Download a document’s content (a case’s documents are sensitive: also needs incidents:sensitive)',
         description:
           'Streamed as stored, always as an attachment (Content-Disposition, with the file name in UTF-8 and an ASCII ' +
           'fallback, ending in the extension of what the content is), with its recognised type, `nosniff` and no caching. ' +
