@@ -35,7 +35,7 @@ async function openDocs(browser: Browser, origin: string) {
   const page = await browser.newPage()
   const faults = watchForFaults(page)
   const response = await page.goto(`${origin}/docs/`)
-  await page.locator('.opblock').first().waitFor()
+  await page.locator('.opblock-tag').first().waitFor()
   return { page, faults, status: response?.status() }
 }
 
@@ -49,9 +49,17 @@ async function authorize(page: Page, flow: 'password' | 'clientCredentials', fie
   await page.locator('.modal-ux button.btn-done').first().click()
 }
 
+/** Opens an operation's tag (tags start closed) and answers the operation's block. */
+async function operationBlock(page: Page, operation: string): Promise<Locator> {
+  const block = page.locator(`#operations-${operation}`)
+  if ((await block.count()) === 0) await page.locator(`#operations-tag-${operation.split('-')[0]}`).click()
+  await block.waitFor()
+  return block
+}
+
 /** Expands an operation (Try it out is open from the start) and executes it; answers the status shown. */
 async function execute(page: Page, operation: string, fill?: (block: Locator) => Promise<void>) {
-  const block = page.locator(`#operations-${operation}`)
+  const block = await operationBlock(page, operation)
   await block.locator('.opblock-summary').first().click()
   await fill?.(block)
   await block.locator('button.execute').click()
@@ -122,7 +130,8 @@ t.test(
     t.test('at 127.0.0.1: a machine client signs in and GETs /v1/me', async (t) => {
       const { page, faults, status } = await openDocs(browser, `http://127.0.0.1:${port}`)
       t.equal(status, 200)
-      t.ok(await page.locator('#operations-users-getCurrentPrincipal').count(), 'operations are listed')
+      t.equal(await page.locator('.opblock-tag').count(), 16, 'every tag is listed')
+      t.ok(await (await operationBlock(page, 'users-getCurrentPrincipal')).count(), 'and opens to its operations')
       await authorize(page, 'clientCredentials', { clientId: client.id, clientSecret })
       t.pass('signed in with the client credentials flow')
       t.equal(await execute(page, 'users-getCurrentPrincipal'), '200', 'GET /v1/me')
@@ -134,7 +143,7 @@ t.test(
     t.test(`at http://${docsHost}: sign in, GET /v1/me, PATCH a household with If-Match`, async (t) => {
       const { page, faults, status } = await openDocs(browser, `http://${docsHost}:${port}`)
       t.equal(status, 200)
-      t.ok(await page.locator('#operations-households-updateHousehold').count(), 'operations are listed')
+      t.ok(await (await operationBlock(page, 'households-updateHousehold')).count(), 'operations are listed')
 
       await authorize(page, 'password', { username: 'thu.le', password })
       t.pass('signed in with the password flow')
