@@ -146,6 +146,7 @@ async function computePeriod(
   const window = { from: period.windowFrom, to: period.windowTo }
   const target = resolveUnit(rows, work.principal, query.unit, window)
   const mapping = await readMapping(work.tx)
+  if (action === 'dhis2.export') requireDocumentMapping(mapping, period)
   const breakdownOf = new Map(mapping.dataElements.map((entry) => [entry.indicatorCode, entry.breakdown]))
   const within = withhold ? enclosingTable(rows, work.principal, target, window, undefined) : null
   const figures = await indicatorFigures(work.tx, {
@@ -194,9 +195,14 @@ async function computePeriod(
   return { period, unitCode: target.unit.code, withhold, mapping, values }
 }
 
-/** A period's values as a DHIS2 dataValueSets document; 409 while the mapping names no data set or AOC. */
-export async function dhis2DataValueSet(work: Work, query: Static<typeof Dhis2ExportQuery>) {
-  const { period, mapping, values } = await computePeriod(work, query, 'dhis2.export')
+/**
+ * What a document needs of the mapping beyond its values: a data set for the period's type and an attribute
+ * option combo. Checked before any figure is computed, so that a 409 costs nothing and audits no export.
+ */
+function requireDocumentMapping(
+  mapping: MappingRow,
+  period: Dhis2Period,
+): { dataSet: string; attributeOptionCombo: string } {
   const dataSet = mapping.dataSets[period.type]
   if (dataSet === null || mapping.attributeOptionCombo === null) {
     throw conflict(
@@ -204,10 +210,15 @@ export async function dhis2DataValueSet(work: Work, query: Static<typeof Dhis2Ex
       `The DHIS2 mapping names no data set for ${period.type} periods or no attribute option combo: set them (PUT /v1/dhis2/mapping), and check the rest with the dry run.`,
     )
   }
+  return { dataSet, attributeOptionCombo: mapping.attributeOptionCombo }
+}
+
+/** A period's values as a DHIS2 dataValueSets document; 409 while the mapping names no data set or AOC. */
+export async function dhis2DataValueSet(work: Work, query: Static<typeof Dhis2ExportQuery>) {
+  const { period, mapping, values } = await computePeriod(work, query, 'dhis2.export')
   return {
-    dataSet,
+    ...requireDocumentMapping(mapping, period),
     period: period.code,
-    attributeOptionCombo: mapping.attributeOptionCombo,
     dataValues: values.dataValues,
   }
 }

@@ -74,7 +74,7 @@ const IncidentStepSchema = Type.Object(
   { $id: 'IncidentStep', additionalProperties: false },
 )
 
-const calendarMissing = Type.Boolean({
+export const calendarMissing = Type.Boolean({
   description:
     'counted in working days through a year the working calendar does not hold: only weekends were skipped there (GET /v1/calendar/years)',
 })

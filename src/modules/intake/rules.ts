@@ -4,6 +4,7 @@
  */
 import type { FieldError } from '../../platform/problem.js'
 import type { UnitNode } from '../../platform/scope.js'
+import { receiptProblems as caseReceiptProblems } from '../incidents/checks.js'
 import { isAbolished, rehomingTarget, successorsOf, type Home } from '../units/tree.js'
 
 /**
@@ -15,20 +16,20 @@ export const maxReceiptAgeDays = 7
 
 const dayMs = 24 * 60 * 60 * 1000
 
-/** Why a stated receipt time is not believed: in the future (beyond the clock skew allowed), or too old. */
-export function receiptProblems(receivedAt: Date, now: Date, clockSkewMs: number): FieldError[] {
-  if (receivedAt.getTime() > now.getTime() + clockSkewMs)
-    return [{ location: 'body', pointer: '/receivedAt', message: 'must not be in the future', code: 'time_in_future' }]
+/**
+ * Why a stated receipt time is not believed: what any case's receipt must be (not in the future), and
+ * not older than the hotline forwards reports. The hotline's receipt is also the detection.
+ */
+export function receiptProblems(receivedAt: Date, now: Date): FieldError[] {
+  const problems = caseReceiptProblems(receivedAt, receivedAt, true, now)
   if (now.getTime() - receivedAt.getTime() > maxReceiptAgeDays * dayMs)
-    return [
-      {
-        location: 'body',
-        pointer: '/receivedAt',
-        message: `must be within the last ${maxReceiptAgeDays} days; an older report is recorded by the ward`,
-        code: 'receipt_too_old',
-      },
-    ]
-  return []
+    problems.push({
+      location: 'body',
+      pointer: '/receivedAt',
+      message: `must be within the last ${maxReceiptAgeDays} days; an older report is recorded by the ward`,
+      code: 'receipt_too_old',
+    })
+  return problems
 }
 
 type RoutedBy = 'ward' | 'residential_group' | 'successor'

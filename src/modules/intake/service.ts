@@ -8,7 +8,6 @@ import { notFound, unprocessable } from '../../platform/problem.js'
 import { refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { getIncident, type IncidentRow } from '../incidents/repository.js'
-import { clockSkewMs } from '../incidents/rules.js'
 import type { CreateIncidentBody } from '../incidents/schemas.js'
 import { recordIncident } from '../incidents/service.js'
 import { receiptProblems, routeAddress } from './rules.js'
@@ -31,7 +30,7 @@ function toReceipt(row: IncidentRow): Static<typeof IntakeReceiptSchema> {
  */
 export async function recordIntake(work: Work, body: Static<typeof IntakeBody>) {
   const receivedAt = new Date(body.receivedAt)
-  const problems = receiptProblems(receivedAt, work.now, clockSkewMs)
+  const problems = receiptProblems(receivedAt, work.now)
   const routed = routeAddress(await work.unitTree(), body.address, localDateOf(work.now))
   if ('problem' in routed) problems.push(routed.problem)
   if (body.occurredAt !== undefined && Date.parse(body.occurredAt) > receivedAt.getTime())

@@ -2,7 +2,7 @@ import { and, arrayContains, asc, desc, eq, gt, lt, or, sql, type SQL } from 'dr
 import type { Executor } from '../../db/client.js'
 import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
 import { children } from '../children/tables.js'
-import { incidentChildren } from '../incidents/tables.js'
+import { incidentChildren, incidents } from '../incidents/tables.js'
 import { afterPosition, type TaskPosition } from '../tasks/source.js'
 import type { ReferralState } from './rules.js'
 import { providerClients, referrals, serviceProviders } from './tables.js'
@@ -200,24 +200,27 @@ export async function updateReferral(
   return row
 }
 
-/** Referrals of cases in `scope` still waiting for the provider's answer, by their response clock (the task list). */
+/** Referrals of open cases in `scope` still waiting for the provider's answer, by their response clock (the task list). */
 export async function referralsAwaitingAnswer(
   tx: Executor,
   scope: Scope,
   page: { kind: string; after?: TaskPosition; limit: number },
 ): Promise<ReferralRow[]> {
-  return tx
-    .select()
+  const rows = await tx
+    .select({ referral: referrals })
     .from(referrals)
+    .innerJoin(incidents, eq(incidents.id, referrals.incidentId))
     .where(
       and(
         eq(referrals.state, 'sent'),
+        eq(incidents.status, 'open'),
         scopeCondition(scope, { ward: referrals.wardCode, group: referrals.residentialGroupCode }),
         afterPosition(page.kind, page.after, sql`${referrals.dueAt}`, referrals.id),
       ),
     )
     .orderBy(asc(referrals.dueAt), asc(referrals.id))
     .limit(page.limit)
+  return rows.map(({ referral }) => referral)
 }
 
 /** Referrals still waiting past their clock whose overdue event is not recorded yet, with their provider's code. */
@@ -230,9 +233,11 @@ export async function referralsNeedingOverdueEvent(
     .select({ referral: referrals, providerCode: serviceProviders.code })
     .from(referrals)
     .innerJoin(serviceProviders, eq(serviceProviders.id, referrals.providerId))
+    .innerJoin(incidents, eq(incidents.id, referrals.incidentId))
     .where(
       and(
         eq(referrals.state, 'sent'),
+        eq(incidents.status, 'open'),
         lt(referrals.dueAt, now),
         sql`not exists (select 1 from events e where e.dedupe_key = 'referral.overdue:' || "referrals"."id")`,
       ),

@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox'
 import { Page, PaginationQuery, Timestamp } from '../../platform/schemas.js'
 import { UnitCode } from '../units/schemas.js'
+import { calendarMissing } from '../incidents/schemas.js'
 import {
   consentParties,
   declineReasons,
@@ -116,6 +117,7 @@ const answerMembers = {
   state: Type.Enum([...referralStates]),
   sentAt: Timestamp(),
   dueAt: Timestamp({ description: 'the response clock: emergency 12 h, urgent 24 h, routine 3 working days' }),
+  calendarMissing,
   overdue: Type.Boolean({ description: 'still waiting for the provider’s answer past dueAt' }),
   answeredOnTime: Nullable(Type.Boolean({ description: 'null until the provider answers' })),
   respondedAt: Nullable(Timestamp()),

@@ -109,7 +109,7 @@ export async function sendReferral(
       problems,
     )
   }
-  const { dueAt } = responseDue(body.urgency, now, await loadWorkingCalendar(tx))
+  const { dueAt, calendarMissing } = responseDue(body.urgency, now, await loadWorkingCalendar(tx))
   const row = await insertReferral(tx, {
     incidentId: incident.id,
     incidentChildId: body.incidentChildId,
@@ -126,6 +126,7 @@ export async function sendReferral(
     emergencyReason: body.emergencyReason ?? null,
     sentAt: now,
     dueAt,
+    dueCalendarMissing: calendarMissing,
     createdAt: now,
     createdBy: principal.id,
     updatedAt: now,

@@ -9,7 +9,7 @@ export const referralSweepQueue = 'referrals.overdue-sweep'
 const batchSize = 500
 
 /**
- * Records `referral.overdue` for each referral still unanswered past its clock, once per referral: the
+ * Records `referral.overdue` for each referral of an open case still unanswered past its clock, once per referral: the
  * event's dedupe key makes a second run, or a run on another instance, record nothing new.
  */
 export async function sweepOverdueReferrals(database: Database, now: Date): Promise<{ recorded: number }> {

@@ -74,6 +74,7 @@ export const referrals = pgTable(
     state: text('state', { enum: referralStates }).notNull().default('sent'),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    dueCalendarMissing: boolean('due_calendar_missing').notNull().default(false),
     respondedAt: timestamp('responded_at', { withTimezone: true }),
     respondedBy: text('responded_by'),
     declineReason: text('decline_reason', { enum: declineReasons }),

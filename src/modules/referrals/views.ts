@@ -30,6 +30,7 @@ function answerOf(row: ReferralRow, now: Date) {
     state: row.state,
     sentAt: row.sentAt.toISOString(),
     dueAt: row.dueAt.toISOString(),
+    calendarMissing: row.dueCalendarMissing,
     overdue: isOverdue(row.state, row.dueAt, now),
     answeredOnTime: answeredOnTime(row.respondedAt, row.dueAt),
     respondedAt: row.respondedAt?.toISOString() ?? null,

@@ -451,6 +451,14 @@ t.test('an export before the mapping names a data set answers 409', async (t) =>
   })
   t.equal(response.statusCode, 409)
   t.equal(response.json().code, 'dhis2_mapping_incomplete')
+  const logged = await ctx.app.database.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.requestId, response.headers['x-request-id'] as string))
+  t.notOk(
+    logged.some((event) => event.action === 'dhis2.export' && event.outcome === 'success'),
+    'no export is audited as made',
+  )
   const check = await ctx.app.inject({
     url: `/v1/dhis2/data-value-sets/dry-run?period=2024Q2&unit=${district}`,
     headers: officer.headers,

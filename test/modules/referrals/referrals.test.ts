@@ -1,6 +1,7 @@
 import { and, eq, like } from 'drizzle-orm'
 import t from 'tap'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
+import { incidents } from '../../../src/modules/incidents/tables.js'
 import { sweepOverdueReferrals } from '../../../src/modules/referrals/sweep.js'
 import { events } from '../../../src/modules/webhooks/tables.js'
 import { inScope, systemScope } from '../../../src/platform/scope.js'
@@ -481,4 +482,50 @@ t.test('an unanswered referral goes overdue, its event raised once', async (t) =
     headers: centre.headers,
   })
   t.match(late.json(), { state: 'accepted', answeredOnTime: false, overdue: false })
+})
+
+t.test('a closed case’s referral raises no overdue event and is no officer’s task', async (t) => {
+  clock.set('2025-09-15T09:00:00+07:00')
+  const closingCase = await recordCase(officer, wardToday, { fullName: 'Vũ Thị Lan', estimatedAgeYears: 12 })
+  const sent = (await refer(closingCase.id, { incidentChildId: closingCase.childId, urgency: 'urgent' })).json()
+  await inScope(app.database.db, systemScope, (tx) =>
+    tx
+      .update(incidents)
+      .set({ status: 'closed', closedAt: clock.now(), closureReason: 'goals_met' })
+      .where(eq(incidents.id, closingCase.id)),
+  )
+  clock.set('2025-09-17T09:00:00+07:00')
+  await sweepOverdueReferrals(app.database, clock.now())
+  t.same(
+    (await referralEvents(sent.id)).filter((e) => e.type === 'referral.overdue'),
+    [],
+    'past its clock, but the case is closed',
+  )
+  const tasks = await app.inject({ url: '/v1/me/tasks?limit=200', headers: officer.headers })
+  t.notOk(
+    tasks.json().items.some((task: { id: string }) => task.id === sent.id),
+    'not on the task list',
+  )
+})
+
+t.test('a routine clock counted through a year the calendar does not hold says so', async (t) => {
+  // Thursday 30 December 2027: three working days run into 2028, which the reference calendar does not hold.
+  clock.set('2027-12-30T09:00:00+07:00')
+  const consent = {
+    parties: [
+      { party: 'guardian', givenAt: '2027-12-30T08:30:00+07:00' },
+      { party: 'child', givenAt: '2027-12-30T08:35:00+07:00' },
+    ],
+  }
+  const { token } = await app.accounts.tokens.issue({ kind: 'user', id: officer.id }, clock.now(), 3600)
+  const routine = await refer(
+    theCase.id,
+    { urgency: 'routine', consent },
+    { ...officer, headers: { authorization: `Bearer ${token}` } },
+  )
+  t.equal(routine.statusCode, 201, routine.body)
+  t.match(routine.json(), { dueAt: '2028-01-04T16:59:59.000Z', calendarMissing: true })
+  clock.set('2025-09-17T09:00:00+07:00')
+  const urgent = await refer(theCase.id, { urgency: 'urgent' })
+  t.match(urgent.json(), { calendarMissing: false }, 'an hours clock needs no calendar')
 })
