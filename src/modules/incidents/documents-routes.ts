@@ -10,7 +10,7 @@ import {
   CaseDocumentParams,
   CaseDocumentSchema,
   CaseDocumentsParams,
-  DeleteCaseDocumentQuery,
+  DeleteCaseDocumentBody,
   ListCaseDocumentsQuery,
   uploadForm,
 } from './documents-schemas.js'
@@ -162,13 +162,13 @@ export default async function caseDocumentRoutes(app: FastifyInstance) {
           'The content is removed; the record keeps who deleted it, when and why, and the audit trail stays. A document ' +
           'never changes, so no If-Match is asked; deleting it again answers 410 document_deleted.',
         params: CaseDocumentParams,
-        querystring: DeleteCaseDocumentQuery,
+        body: DeleteCaseDocumentBody,
         response: { 204: { description: 'Deleted', type: 'null' }, ...problemResponses(400, 401, 403, 404, 410) },
       },
     },
     async (request, reply) => {
       const { id, documentId } = request.params
-      await scoped(request, (work) => deleteCaseDocument(work, store, id, documentId, request.query.reason))
+      await scoped(request, (work) => deleteCaseDocument(work, store, id, documentId, request.body.reason))
       return reply.code(204).send(null)
     },
   )

@@ -57,7 +57,8 @@ export const CaseDocumentParams = Type.Object(
 
 export const ListCaseDocumentsQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
 
-export const DeleteCaseDocumentQuery = Type.Object(
+/** In the body, not the query string: a reason may name people, and a proxy's access log keeps URLs. */
+export const DeleteCaseDocumentBody = Type.Object(
   { reason: Type.String({ minLength: 3, maxLength: 500, description: 'why the document is deleted; kept' }) },
   { additionalProperties: false },
 )

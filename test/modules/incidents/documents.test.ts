@@ -271,10 +271,10 @@ t.test('documents attached to a case', async (t) => {
       { method: 'GET' as const, url: base },
       { method: 'GET' as const, url: `${base}/${id}` },
       { method: 'GET' as const, url: `${base}/${id}/content` },
-      { method: 'DELETE' as const, url: `${base}/${id}?reason=Nh%E1%BA%A7m%20h%E1%BB%93%20s%C6%A1` },
+      { method: 'DELETE' as const, url: `${base}/${id}`, payload: { reason: 'Nhầm hồ sơ' } },
     ]
-    for (const { method, url } of doors) {
-      const response = await app.inject({ method, url, headers: officerB.headers })
+    for (const { method, url, payload } of doors) {
+      const response = await app.inject({ method, url, payload, headers: officerB.headers })
       t.equal(response.statusCode, 404, `${method} ${url}`)
       t.equal(response.json().code, 'not_found')
       const [event] = await auditOf(response.headers['x-request-id'])
@@ -328,12 +328,27 @@ t.test('documents attached to a case', async (t) => {
     const content = fixtures.docx()
     const { id } = (await upload(officer, file(content, 'ke-hoach.docx', 'signed_plan'))).json()
     const chunksBefore = (await storedCounts()).chunks
-    const missingReason = await app.inject({ method: 'DELETE', url: `${base}/${id}`, headers: officer.headers })
+    const noBody = await app.inject({ method: 'DELETE', url: `${base}/${id}`, headers: officer.headers })
+    t.equal(noBody.statusCode, 400)
+    const missingReason = await app.inject({
+      method: 'DELETE',
+      url: `${base}/${id}`,
+      payload: {},
+      headers: officer.headers,
+    })
     t.equal(missingReason.statusCode, 400)
     t.match(missingReason.json().errors, [{ pointer: '/reason' }])
-    const deleted = await app.inject({
+    const reasonInQuery = await app.inject({
       method: 'DELETE',
       url: `${base}/${id}?reason=${encodeURIComponent('Tải nhầm hồ sơ')}`,
+      headers: officer.headers,
+    })
+    t.equal(reasonInQuery.statusCode, 400, 'a reason in the query string is refused: URLs reach access logs')
+    t.equal((await storedCounts()).chunks, chunksBefore, 'nothing deleted')
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `${base}/${id}`,
+      payload: { reason: 'Tải nhầm hồ sơ' },
       headers: officer.headers,
     })
     t.equal(deleted.statusCode, 204)
@@ -363,7 +378,12 @@ t.test('documents attached to a case', async (t) => {
     t.equal(content410.json().code, 'document_deleted')
     const [refusedRead] = await auditOf(content410.headers['x-request-id'])
     t.match(refusedRead, { action: 'incident.document.download', outcome: 'not_found', details: { deleted: true } })
-    const again = await app.inject({ method: 'DELETE', url: `${base}/${id}?reason=again`, headers: officer.headers })
+    const again = await app.inject({
+      method: 'DELETE',
+      url: `${base}/${id}`,
+      payload: { reason: 'again' },
+      headers: officer.headers,
+    })
     t.equal(again.statusCode, 410)
     const reattached = await upload(officer, file(content, 'ke-hoach.docx', 'signed_plan'))
     t.equal(reattached.statusCode, 201, 'deleted content may be attached again')
@@ -475,7 +495,8 @@ t.test('documents attached to a case', async (t) => {
     await app.inject({ url: `${base}/${created.json().id}/content`, headers: officer.headers })
     await app.inject({
       method: 'DELETE',
-      url: `${base}/${created.json().id}?reason=${encodeURIComponent(secret)}`,
+      url: `${base}/${created.json().id}`,
+      payload: { reason: secret },
       headers: officer.headers,
     })
     const logged = JSON.stringify(ctx.logs)
