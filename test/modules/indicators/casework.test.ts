@@ -28,6 +28,85 @@ interface Table {
   indicators: { code: string; source: string; target: unknown; values: Figure[] }[]
 }
 
+type Tx = Parameters<Parameters<typeof inScope>[2]>[0]
+
+/** Writers of cases and referrals straight into the tables, for a provider of the directory. */
+function caseWriters(tx: Tx, providerId: string) {
+  const incident = async (
+    ward: string,
+    kind: (typeof incidents.$inferInsert)['kind'],
+    received: string,
+    options: { planAt?: string; closed?: { at: string; reason: string } } = {},
+  ) => {
+    const receivedAt = local(received)
+    const [row] = await tx
+      .insert(incidents)
+      .values({
+        provinceCode: '01',
+        wardCode: ward,
+        kind,
+        occurredAt: receivedAt,
+        occurredAtPrecision: 'exact',
+        detectedAt: receivedAt,
+        channel: 'phone',
+        writtenReportRequired: false,
+        writtenReportDueAt: new Date(receivedAt.getTime() + 24 * 3_600_000),
+        writtenReportBasis: 'occurred',
+        receivedAt,
+        status: options.closed ? 'closed' : 'open',
+        closedAt: options.closed ? local(options.closed.at) : null,
+        closureReason: options.closed?.reason ?? null,
+        createdAt: receivedAt,
+        updatedAt: receivedAt,
+      })
+      .returning({ id: incidents.id })
+    const [child] = await tx
+      .insert(incidentChildren)
+      .values({
+        incidentId: row!.id,
+        provinceCode: '01',
+        wardCode: ward,
+        sex: 'female',
+        ageYears: 9,
+        createdAt: receivedAt,
+      })
+      .returning({ id: incidentChildren.id })
+    if (options.planAt) {
+      const at = local(options.planAt)
+      await tx
+        .insert(incidentSteps)
+        .values({ incidentId: row!.id, provinceCode: '01', wardCode: ward, step: 'support_plan', at, createdAt: at })
+    }
+    return { id: row!.id, childId: child!.id, ward }
+  }
+  const referral = (
+    from: { id: string; childId: string; ward: string },
+    urgency: 'emergency' | 'urgent' | 'routine',
+    sent: string,
+    due: string,
+    answer: { respondedAt?: string; closedAt?: string } = {},
+  ) =>
+    tx.insert(referrals).values({
+      incidentId: from.id,
+      incidentChildId: from.childId,
+      provinceCode: '01',
+      wardCode: from.ward,
+      providerId,
+      services: ['counselling'],
+      urgency,
+      emergencyReason: 'synthetic',
+      state: answer.closedAt ? 'closed' : answer.respondedAt ? 'accepted' : 'sent',
+      sentAt: local(sent),
+      dueAt: local(due),
+      respondedAt: answer.respondedAt ? local(answer.respondedAt) : null,
+      closedAt: answer.closedAt ? local(answer.closedAt) : null,
+      createdAt: local(sent),
+      updatedAt: local(sent),
+    })
+
+  return { incident, referral }
+}
+
 /**
  * Ward A: a plan on time (received 4 March, made 8 March, due 11 March), a plan late (received 1 April,
  * due 8 April, made 15 April), a report closed as not a protection case before its plan was due, and a
@@ -39,77 +118,7 @@ interface Table {
 async function seedCasework({ app }: TestApp): Promise<void> {
   await inScope(app.database.db, systemScope, async (tx) => {
     const [provider] = await tx.select({ id: serviceProviders.id }).from(serviceProviders).limit(1)
-    const incident = async (
-      ward: string,
-      kind: (typeof incidents.$inferInsert)['kind'],
-      received: string,
-      options: { planAt?: string; closed?: { at: string; reason: string } } = {},
-    ) => {
-      const receivedAt = local(received)
-      const [row] = await tx
-        .insert(incidents)
-        .values({
-          provinceCode: '01',
-          wardCode: ward,
-          kind,
-          occurredAt: receivedAt,
-          occurredAtPrecision: 'exact',
-          detectedAt: receivedAt,
-          channel: 'phone',
-          writtenReportRequired: false,
-          writtenReportDueAt: new Date(receivedAt.getTime() + 24 * 3_600_000),
-          writtenReportBasis: 'occurred',
-          receivedAt,
-          status: options.closed ? 'closed' : 'open',
-          closedAt: options.closed ? local(options.closed.at) : null,
-          closureReason: options.closed?.reason ?? null,
-          createdAt: receivedAt,
-          updatedAt: receivedAt,
-        })
-        .returning({ id: incidents.id })
-      const [child] = await tx
-        .insert(incidentChildren)
-        .values({
-          incidentId: row!.id,
-          provinceCode: '01',
-          wardCode: ward,
-          sex: 'female',
-          ageYears: 9,
-          createdAt: receivedAt,
-        })
-        .returning({ id: incidentChildren.id })
-      if (options.planAt) {
-        const at = local(options.planAt)
-        await tx
-          .insert(incidentSteps)
-          .values({ incidentId: row!.id, provinceCode: '01', wardCode: ward, step: 'support_plan', at, createdAt: at })
-      }
-      return { id: row!.id, childId: child!.id, ward }
-    }
-    const referral = (
-      from: { id: string; childId: string; ward: string },
-      urgency: 'emergency' | 'urgent' | 'routine',
-      sent: string,
-      due: string,
-      answer: { respondedAt?: string; closedAt?: string } = {},
-    ) =>
-      tx.insert(referrals).values({
-        incidentId: from.id,
-        incidentChildId: from.childId,
-        provinceCode: '01',
-        wardCode: from.ward,
-        providerId: provider!.id,
-        services: ['counselling'],
-        urgency,
-        emergencyReason: 'synthetic',
-        state: answer.closedAt ? 'closed' : answer.respondedAt ? 'accepted' : 'sent',
-        sentAt: local(sent),
-        dueAt: local(due),
-        respondedAt: answer.respondedAt ? local(answer.respondedAt) : null,
-        closedAt: answer.closedAt ? local(answer.closedAt) : null,
-        createdAt: local(sent),
-        updatedAt: local(sent),
-      })
+    const { incident, referral } = caseWriters(tx, provider!.id)
 
     const onTime = await incident(wardA, 'violence', '2024-03-04T09:00:00', {
       planAt: '2024-03-08T15:00:00',
@@ -138,10 +147,47 @@ async function seedCasework({ app }: TestApp): Promise<void> {
   })
 }
 
+/**
+ * 2023, a larger world in which most cells are 5 or more, so that suppression has something to protect:
+ * ward A closed 7 cases as goals met, 2 as moved away and 6 as transferred; ward B 5 as goals met and
+ * 1 as moved away. Ward A's 8 urgent referrals were answered in time, its 3 routine ones late; ward B's
+ * 6 urgent ones in time and 1 routine one late.
+ */
+async function seedLargerYear({ app }: TestApp): Promise<void> {
+  const closures: [string, string, number][] = [
+    [wardA, 'goals_met', 7],
+    [wardA, 'moved_away', 2],
+    [wardA, 'transferred', 6],
+    [wardB, 'goals_met', 5],
+    [wardB, 'moved_away', 1],
+  ]
+  const answers: [string, 'urgent' | 'routine', boolean, number][] = [
+    [wardA, 'urgent', true, 8],
+    [wardA, 'routine', false, 3],
+    [wardB, 'urgent', true, 6],
+    [wardB, 'routine', false, 1],
+  ]
+  await inScope(app.database.db, systemScope, async (tx) => {
+    const [provider] = await tx.select({ id: serviceProviders.id }).from(serviceProviders).limit(1)
+    const { incident, referral } = caseWriters(tx, provider!.id)
+    for (const [ward, reason, count] of closures)
+      for (let n = 0; n < count; n++)
+        await incident(ward, 'violence', '2023-03-06T09:00:00', { closed: { at: '2023-09-12T10:00:00', reason } })
+    for (const [ward, urgency, onTime, count] of answers)
+      for (let n = 0; n < count; n++) {
+        const from = await incident(ward, 'neglect', '2023-05-08T09:00:00')
+        await referral(from, urgency, '2023-05-08T10:00:00', '2023-05-09T10:00:00', {
+          respondedAt: onTime ? '2023-05-08T16:00:00' : '2023-05-15T16:00:00',
+        })
+      }
+  })
+}
+
 t.test('case-work indicators', async (t) => {
   const ctx = await createTestApp(t, { now })
   const { app } = ctx
   await seedCasework(ctx)
+  await seedLargerYear(ctx)
   const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
@@ -237,6 +283,35 @@ t.test('case-work indicators', async (t) => {
         /"(numerator|denominator)":[1-4][,}]/,
         `${code}: no count of 1 to 4 reaches the city`,
       )
+  })
+
+  t.test('where most counts are 5 or more, a city system reads them and recovers none it is refused', async (t) => {
+    for (const breakdown of ['urgency', 'closureReason']) {
+      const query = `year=2023&unit=008&breakdown=${breakdown}`
+      const data = await table(query, city)
+      t.equal(data.asOf, '2023-12-31')
+      t.same(await disclosures(data, await table(`${query}&asOf=2023-12-31`)), [], query)
+    }
+    const byReason = await table('year=2023&unit=008&breakdown=closureReason', city)
+    t.match(figure(byReason, 'CLOSED_CASES', wardA), { numerator: 15 }, 'a count of 5 or more is published')
+    t.match(figure(byReason, 'CLOSED_CASES', wardB), { numerator: 6 })
+    const cellsOfA = figure(byReason, 'CLOSED_CASES', wardA).breakdowns[0]!.cells
+    t.match(
+      cellsOfA.find((c) => c.key.closureReason === 'moved_away'),
+      { numerator: withheld },
+      'the 2 is withheld',
+    )
+    t.notMatch(
+      cellsOfA.find((c) => c.key.closureReason === 'transferred'),
+      { numerator: 6 },
+      'and the 6 beside it, which would give the 2 away from the published 15',
+    )
+    const district = figure(byReason, 'CLOSED_CASES', '008').breakdowns[0]!.cells
+    t.match(
+      district.find((c) => c.key.closureReason === 'goals_met'),
+      { numerator: 12 },
+      'a cell of 5 or more that gives nothing away is published',
+    )
   })
 
   t.test('the catalogue lists them', async (t) => {
