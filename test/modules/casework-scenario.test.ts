@@ -1,8 +1,9 @@
 /**
  * One abuse case from the hotline's call to its approved closure, as the officers, the chair, the hotline and
  * the social work centre each drive it over HTTP: intake, assessments, a plan approved by the chair, a
- * referral the centre's own client accepts (and nothing else it can see), two follow-ups (one overdue,
- * raising its event once), documents, the plan as a PDF, and the closure approved with its reason.
+ * referral the centre's own client accepts (and nothing else it can see), the plan's actions as follow-ups on the
+ * officer's list, two follow-ups by hand (one overdue, raising its event once), documents, the plan and the closure
+ * as PDFs, and the closure approved with its reason.
  */
 import { and, eq, like } from 'drizzle-orm'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
@@ -122,7 +123,7 @@ t.test('an abuse case from the hotline to its approved closure', async (t) => {
         actions: [
           {
             service: 'Thăm gia đình hằng tuần',
-            responsible: { kind: 'person', name: 'Trần Văn Hùng' },
+            responsible: { kind: 'person', name: 'Trần Văn Hùng', userId: officer.id },
             startOn: '2025-09-10',
             dueOn: '2025-11-30',
           },
@@ -158,6 +159,30 @@ t.test('an abuse case from the hotline to its approved closure', async (t) => {
     call('POST', form('support-plan/approve'), { ...chair.headers, 'if-match': '"2"' }),
     200,
     'the chair approves it',
+  )
+  const planReviews = (await call('GET', `${base}/follow-ups`, officer.headers)).json<{
+    items: { dueDate: string; assignee: { id: string } | null; planAction: { key: string } | null }[]
+  }>().items
+  t.same(
+    planReviews.map((f) => [f.planAction?.key, f.dueDate, f.assignee?.id ?? null]),
+    [
+      ['M1.1', '2025-11-30', officer.id],
+      ['M2.1', '2025-12-15', null],
+    ],
+    'the approved plan scheduled a review of each action',
+  )
+  const planTasks = (await call('GET', '/v1/me/tasks', officer.headers)).json<{
+    items: { kind: string; subject: string; incidentId: string }[]
+  }>()
+  t.same(
+    planTasks.items
+      .filter((task) => task.incidentId === incidentId && task.kind !== 'case_step')
+      .map((task) => [task.kind, task.subject]),
+    [
+      ['plan_action', 'M1.1'],
+      ['plan_action', 'M2.1'],
+    ],
+    'each on the officer’s list once',
   )
   const pdf = await expectStatus(call('GET', form('support-plan.pdf'), officer.headers), 200, 'the plan as a PDF')
   const document = await getDocument({ data: new Uint8Array((pdf as unknown as { rawPayload: Buffer }).rawPayload) })
@@ -288,4 +313,15 @@ t.test('an abuse case from the hotline to its approved closure', async (t) => {
   await expectStatus(call('POST', form('closure/submit'), { ...officer.headers, 'if-match': '"1"' }), 200, 'submitted')
   await expectStatus(call('POST', form('closure/approve'), { ...chair.headers, 'if-match': '"2"' }), 200, 'approved')
   t.match((await call('GET', base, officer.headers)).json(), { status: 'closed', closureReason: 'goals_met' })
+  const closurePdf = await expectStatus(call('GET', form('closure.pdf'), officer.headers), 200, 'the closure as a PDF')
+  const closureText = await getDocument({
+    data: new Uint8Array((closurePdf as unknown as { rawPayload: Buffer }).rawPayload),
+  }).promise.then(async (printed) =>
+    ((await (await printed.getPage(1)).getTextContent()).items as { str?: string }[])
+      .map((item) => item.str ?? '')
+      .join(' ')
+      .replace(/\s+/g, ' '),
+  )
+  t.match(closureText, /Đã đạt các mục tiêu của kế hoạch hỗ trợ, can thiệp/, 'the closure’s reason in words')
+  t.match(closureText, /Phê duyệt: /, 'and the chair’s approval')
 })

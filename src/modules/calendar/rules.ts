@@ -2,6 +2,8 @@
  * Business time and the working-day calendar. Pure: every function takes its inputs, none reads a clock.
  * Vietnam has kept UTC+7 without daylight saving since 1975, so the business offset is a constant.
  */
+import { sql, type Column, type SQL } from 'drizzle-orm'
+
 const offsetMs = 7 * 60 * 60 * 1000
 const dayMs = 24 * 60 * 60 * 1000
 
@@ -27,6 +29,14 @@ export function startOfLocalDay(date: string): Date {
 /** The last second of a due date, 23:59:59 local time, as the instant shown to users. */
 export function endOfLocalDay(date: string): Date {
   return new Date(startOfLocalDay(addDays(date, 1)).getTime() - 1000)
+}
+
+/**
+ * `endOfLocalDay` in SQL, for a `date` column or expression, so that a query orders and pages by the same
+ * instant the API shows.
+ */
+export function endOfLocalDaySql(date: Column | SQL): SQL {
+  return sql`((${date} + 1)::timestamp at time zone 'UTC' - ${sql.raw(`interval '${offsetMs / 1000 + 1} seconds'`)})`
 }
 
 /** True when `instant` falls on or before the due date, in local time (a whole day is allowed). */

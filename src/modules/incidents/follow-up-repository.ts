@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
-import { addDays, localDateOf } from '../calendar/rules.js'
+import { addDays, endOfLocalDaySql, localDateOf } from '../calendar/rules.js'
 import { latestOverdueDate } from './follow-up-rules.js'
 import { roles, users } from '../users/tables.js'
 import { afterPosition, type TaskPosition } from '../tasks/source.js'
@@ -40,6 +40,23 @@ export async function getFollowUp(
     .where(and(eq(followUps.id, ids.followUpId), eq(followUps.incidentId, ids.incidentId), followUpInScope(scope)))
   const [row] = await (options.forUpdate ? query.for('update') : query)
   return row
+}
+
+/** The follow-ups the support plan scheduled for a case that are not cancelled, locked for the plan's changes. */
+export async function planFollowUps(db: Executor, scope: Scope, incidentId: string): Promise<FollowUpRow[]> {
+  return db
+    .select()
+    .from(followUps)
+    .where(
+      and(
+        eq(followUps.incidentId, incidentId),
+        isNotNull(followUps.planActionKey),
+        ne(followUps.status, 'cancelled'),
+        followUpInScope(scope),
+      ),
+    )
+    .orderBy(asc(followUps.planActionKey))
+    .for('update')
 }
 
 export async function updateFollowUp(
@@ -133,17 +150,18 @@ export async function followUpsNeedingAlerts(db: Executor, now: Date, dueSoonDay
 }
 
 /**
- * The scheduled follow-ups of open cases in scope that are the user's: assigned to them, or to nobody.
- * Ordered by their due instant (the end of the due date, local time) and id, after `after`.
+ * The scheduled follow-ups of open cases in scope that are the user's: assigned to them, or to nobody;
+ * those the support plan scheduled, or those scheduled by hand. Ordered by their due instant (the end of
+ * the due date, local time) and id, after `after`.
  */
 export async function followUpsForTasks(
   db: Executor,
   scope: Scope,
   userId: string,
-  page: { kind: string; after?: TaskPosition; limit: number },
+  page: { kind: string; fromPlan: boolean; after?: TaskPosition; limit: number },
 ) {
   // The due instant is the end of the due date; the index orders by the date alone, which sorts alike.
-  const dueAt = sql`((${followUps.dueDate} + 1)::timestamp at time zone 'UTC' - interval '7 hours 1 second')`
+  const dueAt = endOfLocalDaySql(followUps.dueDate)
   return db
     .select({ followUp: followUps })
     .from(followUps)
@@ -154,6 +172,7 @@ export async function followUpsForTasks(
         eq(incidents.status, 'open'),
         followUpInScope(scope),
         or(eq(followUps.assigneeId, userId), isNull(followUps.assigneeId)),
+        page.fromPlan ? isNotNull(followUps.planActionKey) : isNull(followUps.planActionKey),
         afterPosition(page.kind, page.after, dueAt, followUps.id),
       ),
     )

@@ -67,3 +67,65 @@ export function completionProblems(completedOn: string, today: string, caseRecei
     return [{ pointer: '/completedOn', message: 'must not be before the case was received', code: 'before_case' }]
   return []
 }
+
+/** What the approved support plan says of one action's follow-up: its key, due date and officer (or none). */
+export interface PlannedFollowUp {
+  key: string
+  dueOn: string
+  assigneeId: string | null
+}
+
+/** A follow-up the plan scheduled and that is not cancelled, with what the plan last set it to. */
+export interface PlanFollowUpState {
+  id: string
+  key: string
+  status: (typeof followUpStatuses)[number]
+  dueDate: string
+  assigneeId: string | null
+  planDueOn: string
+  planAssigneeId: string | null
+}
+
+export type PlanFollowUpChange =
+  | { change: 'schedule'; action: PlannedFollowUp }
+  | { change: 'update'; id: string; action: PlannedFollowUp; set: { dueDate?: string; assigneeId?: string | null } }
+  | { change: 'cancel'; id: string; key: string }
+
+/**
+ * What approving a plan does to the follow-ups of its actions. An action without a follow-up (never given
+ * one, or its follow-up cancelled) gets one; a scheduled follow-up takes what the plan changed since it last
+ * set it (the due date, the officer) and keeps what the ward changed by hand; one whose action has left the
+ * plan is cancelled. A completed follow-up is done with, whatever the plan now says.
+ */
+export function planFollowUpChanges(
+  actions: readonly PlannedFollowUp[],
+  existing: readonly PlanFollowUpState[],
+): PlanFollowUpChange[] {
+  const byKey = new Map(existing.map((followUp) => [followUp.key, followUp]))
+  const changes: PlanFollowUpChange[] = []
+  for (const action of actions) {
+    const current = byKey.get(action.key)
+    if (!current) {
+      changes.push({ change: 'schedule', action })
+      continue
+    }
+    if (current.status !== 'scheduled') continue
+    const newDate = current.planDueOn !== action.dueOn
+    const newOfficer = current.planAssigneeId !== action.assigneeId
+    if (!newDate && !newOfficer) continue
+    changes.push({
+      change: 'update',
+      id: current.id,
+      action,
+      set: {
+        ...(newDate && current.dueDate !== action.dueOn ? { dueDate: action.dueOn } : {}),
+        ...(newOfficer && current.assigneeId !== action.assigneeId ? { assigneeId: action.assigneeId } : {}),
+      },
+    })
+  }
+  const planned = new Set(actions.map((action) => action.key))
+  for (const followUp of existing)
+    if (followUp.status === 'scheduled' && !planned.has(followUp.key))
+      changes.push({ change: 'cancel', id: followUp.id, key: followUp.key })
+  return changes
+}

@@ -49,6 +49,19 @@ export const FollowUpSchema = Type.Object(
     rescheduleCount: Type.Integer({ minimum: 0 }),
     rescheduleReason: Nullable(Type.String({ description: 'the reason of the latest rescheduling' })),
     cancelReason: Nullable(Type.String()),
+    planAction: Nullable(
+      Type.Object(
+        {
+          key: Type.String({ description: 'the action’s key in the plan (its own, or its goal and place: M1.2)' }),
+          planVersion: Type.Integer({ description: 'the approved version of the plan that last set this follow-up' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'the support-plan action this follow-up was scheduled for, when the approved plan scheduled it; null for one scheduled by hand',
+        },
+      ),
+    ),
     version: Type.Integer(),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { date, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { users } from '../users/tables.js'
 import { followUpKinds, followUpOutcomes, followUpStatuses } from './follow-up-rules.js'
 import { incidents } from './tables.js'
@@ -7,6 +7,8 @@ import { incidents } from './tables.js'
 /**
  * A scheduled visit or review of a case, due on a local day (Asia/Ho_Chi_Minh) and assigned to an officer
  * of the case's ward. It carries the case's place for row-level security and follows it when re-homed.
+ * One scheduled by the approved support plan names the plan's action, the plan version that last set it,
+ * and the due date and officer the plan gave it (follow-up-plan.ts).
  */
 export const followUps = pgTable(
   'follow_ups',
@@ -31,6 +33,10 @@ export const followUps = pgTable(
     rescheduleCount: integer('reschedule_count').notNull().default(0),
     rescheduleReason: text('reschedule_reason'),
     cancelReason: text('cancel_reason'),
+    planActionKey: text('plan_action_key'),
+    planVersion: integer('plan_version'),
+    planDueOn: date('plan_due_on', { mode: 'string' }),
+    planAssigneeId: uuid('plan_assignee_id').references(() => users.id),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     createdBy: text('created_by'),
@@ -45,5 +51,8 @@ export const followUps = pgTable(
     index('follow_ups_scheduled_assignee_idx')
       .on(t.assigneeId, t.dueDate)
       .where(sql`status = 'scheduled'`),
+    uniqueIndex('follow_ups_plan_action_idx')
+      .on(t.incidentId, t.planActionKey)
+      .where(sql`plan_action_key is not null and status <> 'cancelled'`),
   ],
 )

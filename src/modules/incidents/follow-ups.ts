@@ -63,6 +63,7 @@ function toFollowUp({ followUp: row, assigneeName: name }: FollowUpRecord, work:
       rescheduleCount: row.rescheduleCount,
       rescheduleReason: row.rescheduleReason,
       cancelReason: row.cancelReason,
+      planAction: row.planActionKey ? { key: row.planActionKey, planVersion: row.planVersion! } : null,
       version: row.version,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
@@ -80,7 +81,12 @@ async function present(work: Work, row: FollowUpRow): Promise<FollowUpView> {
  * Why `assigneeId` cannot be given this case's follow-up: it must be an active person whose units cover
  * the case's ward (or its residential group) and who may record case work.
  */
-async function assigneeProblems(work: Work, incident: IncidentRow, assigneeId: string): Promise<FieldError[]> {
+export async function assigneeProblems(
+  work: Work,
+  incident: IncidentRow,
+  assigneeId: string,
+  pointer = '/assigneeId',
+): Promise<FieldError[]> {
   const candidate = await assigneeCandidate(work.tx, assigneeId)
   const covers =
     candidate &&
@@ -94,7 +100,7 @@ async function assigneeProblems(work: Work, incident: IncidentRow, assigneeId: s
   return [
     {
       location: 'body',
-      pointer: '/assigneeId',
+      pointer,
       message: 'is not an active officer of the case’s ward who may record case work',
       code: 'invalid_assignee',
     },
@@ -134,7 +140,7 @@ async function followUpToChange(work: Work, ids: FollowUpIds, expectedVersion: n
   return row
 }
 
-async function audited(work: Work, action: string, row: FollowUpRow, details: Record<string, unknown>) {
+export async function audited(work: Work, action: string, row: FollowUpRow, details: Record<string, unknown>) {
   await work.audit({
     action,
     resourceType: 'follow_up',

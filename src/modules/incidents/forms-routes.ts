@@ -3,22 +3,26 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
 import { scoped } from '../../platform/work.js'
-import { approvedForms, formKinds, type FormContents } from './forms-rules.js'
+import { approvedForms, formKinds, type FormContents, type FormKind } from './forms-rules.js'
 import { formDefinitions, FormHistorySchema, FormListSchema, formSchemas } from './forms-schemas.js'
-import {
-  approveForm,
-  formHistory,
-  formList,
-  readForm,
-  saveForm,
-  submitForm,
-  supportPlanDocument,
-} from './forms-service.js'
+import { approveForm, formHistory, formList, readForm, saveForm, formDocument, submitForm } from './forms-service.js'
+import { formLayouts } from './forms-pdf.js'
 import { IncidentParams } from './schemas.js'
+
+/** What each form's PDF holds besides the heading and the case. */
+const printed: Readonly<Record<FormKind, string>> = {
+  intake: 'when and how the report came, who reported it and what they said',
+  initial_assessment:
+    'when it was made, the risk level and criteria, whether the child is safe, the findings and the emergency response (whether within 12 hours of receipt)',
+  specific_assessment: 'the needs by domain with their priority, and the conclusion',
+  support_plan: 'a table of the goals with their services, who is responsible and the dates, and the notes',
+  reviews: 'every review with the progress of each goal of the plan, and its notes',
+  closure: 'the reason and date of closure, where the case was transferred, and the detail',
+}
 
 const pascal = (path: string) => path.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase())
 
-/** The Decree 56 steps' content: a form of each kind per incident, versioned, and the plan as a PDF. */
+/** The Decree 56 steps' content: a form of each kind per incident, versioned, each printable as a PDF. */
 export default async function caseFormRoutes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()
 
@@ -122,6 +126,42 @@ export default async function caseFormRoutes(app: FastifyInstance) {
       async (request) => scoped(request, (work) => formHistory(work, request.params.id, kind)),
     )
 
+    route.get(
+      `${url}.pdf`,
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          operationId: `get${operation}Pdf`,
+          tags: ['case forms'],
+          summary: `${title.charAt(0).toUpperCase()}${title.slice(1)} as a filled form in Vietnamese (PDF), to print and sign`,
+          description:
+            `The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then ${printed[kind]}, ` +
+            'every coded value in words, dates as dd/mm/yyyy' +
+            (approved ? ', and the chair’s approval (or that it is not approved yet)' : ', and who wrote it') +
+            '. Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print ' +
+            'says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).',
+          params: IncidentParams,
+          response: {
+            200: {
+              description: `The ${kind} form`,
+              content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+            },
+            ...problemResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      // The binary response keeps the type provider from typing the reply; the params are validated all the same.
+      async (request, reply: FastifyReply) => {
+        const { id } = request.params as { id: string }
+        const pdf = await scoped(request, (work) => formDocument(work, id, kind))
+        reply
+          .header('content-type', 'application/pdf')
+          .header('content-disposition', `attachment; filename="${formLayouts[kind].fileName}-${id}.pdf"`)
+          .header('cache-control', 'no-store')
+        return reply.send(Buffer.from(pdf))
+      },
+    )
+
     if (!approved) continue
 
     route.post(
@@ -163,7 +203,9 @@ export default async function caseFormRoutes(app: FastifyInstance) {
             'Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed ' +
             'since it was submitted is a draft again (409 `invalid_form_state`). ' +
             (kind === 'support_plan'
-              ? 'The first approval records the plan_approval step.'
+              ? 'The first approval records the plan_approval step. Each approval schedules a review of every action of ' +
+                'the plan as a follow-up due on its due date (assigned to the officer the action names), and applies a ' +
+                'revision to them: a moved due date or officer, an action removed (docs/casework.md).'
               : 'Records the closure step with the form’s reason, which closes the case.') +
             ' Audited.',
           params: IncidentParams,
@@ -181,38 +223,4 @@ export default async function caseFormRoutes(app: FastifyInstance) {
       },
     )
   }
-
-  route.get(
-    '/v1/incidents/:id/forms/support-plan.pdf',
-    {
-      config: { permission: 'incidents:read' },
-      schema: {
-        operationId: 'getSupportPlanPdf',
-        tags: ['case forms'],
-        summary: 'The support plan as a filled form in Vietnamese (PDF), to print and sign',
-        description:
-          'The state’s heading, the ward, the case, the goals with their services, who is responsible and the dates as ' +
-          'a table, and the chair’s approval (or that it is not approved yet). The plan’s notes only with ' +
-          'incidents:sensitive. Each download is audited (incident.form.pdf).',
-        params: IncidentParams,
-        response: {
-          200: {
-            description: 'The plan',
-            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
-          },
-          ...problemResponses(400, 401, 403, 404),
-        },
-      },
-    },
-    // The binary response keeps the type provider from typing the reply; the params are validated all the same.
-    async (request, reply: FastifyReply) => {
-      const { id } = request.params as { id: string }
-      const pdf = await scoped(request, (work) => supportPlanDocument(work, id))
-      reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="ke-hoach-ho-tro-${id}.pdf"`)
-        .header('cache-control', 'no-store')
-      return reply.send(Buffer.from(pdf))
-    },
-  )
 }

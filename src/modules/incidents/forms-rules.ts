@@ -301,8 +301,9 @@ export interface SupportPlanContent {
     domain: (typeof needDomains)[number]
     title: string
     actions: {
+      key?: string
       service: string
-      responsible: { kind: 'agency' | 'person'; name: string }
+      responsible: { kind: 'agency' | 'person'; name: string; userId?: string | null }
       startOn: string
       dueOn: string
     }[]
@@ -310,10 +311,44 @@ export interface SupportPlanContent {
   notes?: string | null
 }
 
+/** An action of a plan as its follow-up sees it: which action, due when, and the officer it names, if any. */
+export interface PlanAction {
+  key: string
+  pointer: string
+  dueOn: string
+  userId: string | null
+}
+
+/**
+ * Every action of a plan with its key: the key it is given, else its goal's code and its place in the goal
+ * (M1.1, M1.2…). The key is what links an action to its follow-up from one approved version to the next.
+ */
+export function planActions(plan: SupportPlanContent): PlanAction[] {
+  return plan.goals.flatMap((goal, g) =>
+    goal.actions.map((action, a) => ({
+      key: action.key ?? `${goal.code}.${a + 1}`,
+      pointer: `/goals/${g}/actions/${a}`,
+      dueOn: action.dueOn,
+      userId: action.responsible.userId ?? null,
+    })),
+  )
+}
+
 export function supportPlanProblems(form: SupportPlanContent, context: FormContext): FormProblem[] {
   const problems: FormProblem[] = []
-  for (const index of repeated(form.goals.map((goal) => goal.code)))
+  const repeatedGoals = repeated(form.goals.map((goal) => goal.code))
+  for (const index of repeatedGoals)
     problems.push({ pointer: `/goals/${index}/code`, message: 'names another goal already', code: 'duplicate_goal' })
+  const actions = planActions(form)
+  // Two goals of one code key their actions alike: that is the goal's problem, not the actions'.
+  if (repeatedGoals.size === 0)
+    for (const index of repeated(actions.map((action) => action.key)))
+      problems.push({
+        pointer: `${actions[index]!.pointer}/key`,
+        message:
+          'is the key of another action of the plan (an action without a key is keyed by its goal and place, e.g. M1.2)',
+        code: 'duplicate_action_key',
+      })
   form.goals.forEach((goal, g) => {
     if (context.assessedDomains && !context.assessedDomains.includes(goal.domain))
       problems.push({
@@ -331,6 +366,12 @@ export function supportPlanProblems(form: SupportPlanContent, context: FormConte
         })
       if (action.dueOn < action.startOn)
         problems.push({ pointer: `${at}/dueOn`, message: 'must not be before startOn', code: 'dates_out_of_order' })
+      if (action.responsible.userId && action.responsible.kind !== 'person')
+        problems.push({
+          pointer: `${at}/responsible/userId`,
+          message: 'names an officer, so the one responsible is a person',
+          code: 'user_for_agency',
+        })
     })
   })
   return problems

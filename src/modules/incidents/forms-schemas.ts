@@ -117,13 +117,34 @@ const SupportPlanContent = Type.Object(
           actions: Type.Array(
             Type.Object(
               {
+                key: Type.Optional(
+                  Type.String({
+                    pattern: '^[A-Za-z0-9_.-]{1,20}$',
+                    description:
+                      'links the action to its follow-up from one approved version of the plan to the next; unique in the plan. Without it the action is keyed by its goal’s code and its place in the goal (M1.1, M1.2…), so give one before reordering or removing actions',
+                  }),
+                ),
                 service: Text(500, 'the service or action'),
                 responsible: Type.Object(
-                  { kind: Type.Enum(['agency', 'person']), name: Text(200) },
+                  {
+                    kind: Type.Enum(['agency', 'person']),
+                    name: Text(200, 'as the printed plan names them'),
+                    userId: Type.Optional(
+                      Nullable(
+                        Type.String({
+                          format: 'uuid',
+                          description:
+                            'for a person: the officer of the case’s ward (who may record case work) the action’s follow-up is assigned to; without one it is the ward’s',
+                        }),
+                      ),
+                    ),
+                  },
                   { additionalProperties: false },
                 ),
                 startOn: IsoDate({ description: 'not before the case was received' }),
-                dueOn: IsoDate({ description: 'not before startOn' }),
+                dueOn: IsoDate({
+                  description: 'not before startOn; once the plan is approved, the action’s follow-up is due on it',
+                }),
               },
               { additionalProperties: false },
             ),

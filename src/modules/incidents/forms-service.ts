@@ -4,7 +4,7 @@
  * version, never its content.
  */
 import { staleVersion } from '../../platform/concurrency.js'
-import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
+import { bodyErrors, conflict, HttpProblem, notFound, unprocessable, type FieldError } from '../../platform/problem.js'
 import { refuse, type Refusal, type Work } from '../../platform/work.js'
 import { getUnitRow } from '../units/repository.js'
 import {
@@ -13,6 +13,7 @@ import {
   formProblems,
   formSteps,
   formWriteRefusal,
+  planActions,
   redactChanges,
   withoutSensitive,
   type FormContents,
@@ -30,7 +31,9 @@ import {
   type CaseFormRow,
 } from './forms-repository.js'
 import { formDefinitions } from './forms-schemas.js'
-import { supportPlanPdf } from './forms-pdf.js'
+import { formPdf } from './forms-pdf.js'
+import { followUpsFromPlan } from './follow-up-plan.js'
+import { assigneeProblems } from './follow-ups.js'
 import { getIncident, incidentDetails, type IncidentRow } from './repository.js'
 import { recordPermittedStep } from './steps.js'
 import { canSeeIncidentDetails, doneSteps } from './views.js'
@@ -181,10 +184,33 @@ function assertOpen(kind: FormKind, incident: IncidentRow, context: FormContext)
   if (refusal) throw conflict(refusal.code, refusal.message, { step: formSteps[kind] })
 }
 
-function assertValid<K extends FormKind>(kind: K, content: FormContents[K], context: FormContext): void {
-  const problems = formProblems(kind, content, context)
-  if (problems.length > 0)
-    throw unprocessable('invalid_form', `The ${kind} form cannot be saved.`, bodyErrors(problems))
+/**
+ * The officers a plan names as responsible, each checked once: one who may not be given the action's
+ * follow-up (not an active officer of the case's ward who may record case work) is refused where named.
+ */
+async function planOfficerProblems(work: Work, incident: IncidentRow, plan: SupportPlanContent) {
+  const checked = new Map<string, Promise<FieldError[]>>()
+  const problems: FieldError[] = []
+  for (const action of planActions(plan)) {
+    if (!action.userId) continue
+    if (!checked.has(action.userId)) checked.set(action.userId, assigneeProblems(work, incident, action.userId))
+    const pointer = `${action.pointer}/responsible/userId`
+    problems.push(...(await checked.get(action.userId)!).map((problem) => ({ ...problem, pointer })))
+  }
+  return problems
+}
+
+async function assertValid<K extends FormKind>(
+  work: Work,
+  incident: IncidentRow,
+  kind: K,
+  content: FormContents[K],
+  context: FormContext,
+): Promise<void> {
+  const problems = bodyErrors(formProblems(kind, content, context))
+  if (kind === 'support_plan')
+    problems.push(...(await planOfficerProblems(work, incident, content as FormContents['support_plan'])))
+  if (problems.length > 0) throw unprocessable('invalid_form', `The ${kind} form cannot be saved.`, problems)
 }
 
 /**
@@ -224,7 +250,7 @@ export async function saveForm<K extends FormKind>(
   if (current && expectedVersion === undefined)
     throw new HttpProblem(428, 'precondition_required', 'The form exists: send If-Match with the ETag of its version.')
   if (expectedVersion !== undefined && current?.version !== expectedVersion) throw staleVersion(current?.version ?? 0)
-  assertValid(kind, content, context)
+  await assertValid(work, incident, kind, content, context)
   const stored = content as unknown as Record<string, unknown>
   const changes = contentChanges(current?.content ?? {}, stored)
   if (current && changes.length === 0) return present(work, current)
@@ -331,7 +357,7 @@ export async function submitForm(
   expectedVersion: number | undefined,
 ): Promise<PresentedForm> {
   const { incident, context, form } = await formInStatus(work, incidentId, kind, expectedVersion, 'draft')
-  assertValid(kind, form.content as never, context)
+  await assertValid(work, incident, kind, form.content as never, context)
   const row = await changeStatus(work, incident, form, 'submit', {
     status: 'submitted',
     submittedAt: work.now,
@@ -359,7 +385,7 @@ export async function approveForm(
   expectedVersion: number | undefined,
 ): Promise<PresentedForm> {
   const { incident, context, form } = await formInStatus(work, incidentId, kind, expectedVersion, 'submitted')
-  assertValid(kind, form.content as never, context)
+  await assertValid(work, incident, kind, form.content as never, context)
   const row = await changeStatus(work, incident, form, 'approve', {
     status: 'approved',
     approvedAt: work.now,
@@ -370,8 +396,10 @@ export async function approveForm(
     updatedById: work.principal.id,
     updatedByName: work.principal.name,
   })
-  if (kind === 'support_plan' && !context.done.includes('plan_approval'))
-    await recordPermittedStep(work, incident.id, { step: 'plan_approval' })
+  if (kind === 'support_plan') {
+    if (!context.done.includes('plan_approval')) await recordPermittedStep(work, incident.id, { step: 'plan_approval' })
+    await followUpsFromPlan(work, incident, form.content as unknown as SupportPlanContent, form.version)
+  }
   if (kind === 'closure') {
     const closure = form.content as unknown as FormContents['closure']
     await recordPermittedStep(work, incident.id, { step: 'closure', closureReason: closure.reason })
@@ -379,26 +407,39 @@ export async function approveForm(
   return present(work, row)
 }
 
-/** The support plan as a filled Vietnamese PDF form; its notes only for incidents:sensitive. */
-export async function supportPlanDocument(work: Work, incidentId: string): Promise<Uint8Array | Refusal> {
-  const found = await formForRead(work, incidentId, 'support_plan', 'incident.form.pdf')
+/** A form as a filled Vietnamese PDF form; its sensitive parts only for incidents:sensitive. */
+export async function formDocument(work: Work, incidentId: string, kind: FormKind): Promise<Uint8Array | Refusal> {
+  const found = await formForRead(work, incidentId, kind, 'incident.form.pdf')
   if (!('form' in found)) return found
   const { incident, form } = found
   const ward = await getUnitRow(work.tx, incident.wardCode)
+  const plan = kind === 'reviews' ? await getForm(work.tx, work.scope, incident.id, 'support_plan') : undefined
   await work.audit({
     action: 'incident.form.pdf',
     outcome: 'success',
-    ...formAudit(incident, 'support_plan', { version: form.version }),
+    ...formAudit(incident, kind, { version: form.version }),
   })
   const sensitive = canSeeIncidentDetails(work.principal)
-  return supportPlanPdf({
+  const content = sensitive ? form.content : withoutSensitive(kind, form.content)
+  return formPdf(kind, content as unknown as FormContents[typeof kind], {
     wardName: ward?.nameVi ?? incident.wardCode,
     caseId: incident.id,
     receivedAt: incident.receivedAt,
     version: form.version,
-    plan: (sensitive ? form.content : withoutSensitive('support_plan', form.content)) as unknown as SupportPlanContent,
-    approved:
-      form.status === 'approved' && form.approvedAt ? { at: form.approvedAt, byName: form.approvedByName } : null,
+    withheld: !sensitive,
+    updatedByName: form.updatedByName,
+    ...(approvedForms.has(kind)
+      ? {
+          approved:
+            form.status === 'approved' && form.approvedAt ? { at: form.approvedAt, byName: form.approvedByName } : null,
+        }
+      : {}),
+    goalTitles: Object.fromEntries(
+      ((plan?.content as unknown as SupportPlanContent | undefined)?.goals ?? []).map((goal) => [
+        goal.code,
+        goal.title,
+      ]),
+    ),
     printedAt: work.now,
   })
 }

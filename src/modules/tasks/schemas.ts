@@ -10,8 +10,15 @@ const TaskSchema = Type.Object(
         description: taskSources.map((source) => `${source.kind}: ${source.description}`).join('; '),
       },
     ),
-    id: Type.String({ format: 'uuid', description: 'the record the task is about (the case, for a case step)' }),
-    subject: Type.String({ description: 'what is to be done, as a code: the case step, the kind of follow-up' }),
+    id: Type.String({
+      format: 'uuid',
+      description:
+        'the record the task is about: the case for a case step, the follow-up for a follow-up or a plan action, the referral',
+    }),
+    subject: Type.String({
+      description:
+        'what is to be done, as a code: the case step, the kind of follow-up, the plan action’s key, the referral’s urgency',
+    }),
     label: Type.String({ description: 'a short label; never a name, a note or a narrative' }),
     dueAt: Timestamp(),
     overdue: Type.Boolean({ description: 'the due instant has passed' }),

@@ -1,7 +1,7 @@
 /**
- * The task-source interface: each kind of work an officer can owe (a case step, a follow-up, later a
- * support-plan item or a referral awaiting an answer) is a source that lists the caller's tasks of its
- * kind in due order. The task list (`GET /v1/me/tasks`) merges the registered sources (sources.ts).
+ * The task-source interface: each kind of work an officer can owe (a case step, a follow-up, a support-plan
+ * action, a referral awaiting an answer) is a source that lists the caller's tasks of its kind in due order.
+ * The task list (`GET /v1/me/tasks`) merges the registered sources (sources.ts).
  */
 import { sql, type Column, type SQL } from 'drizzle-orm'
 import type { Work } from '../../platform/work.js'

@@ -5,7 +5,10 @@ import {
   followUpDueAt,
   followUpStanding,
   latestOverdueDate,
+  planFollowUpChanges,
   rescheduleProblems,
+  type PlanFollowUpState,
+  type PlannedFollowUp,
 } from '../../../src/modules/incidents/follow-up-rules.js'
 import { eventView, typesReadableBy } from '../../../src/modules/webhooks/rules.js'
 
@@ -99,4 +102,106 @@ t.test('follow-up events: for readers of incidents, never for a city system', as
   t.equal(eventView(event, { role: 'agency_viewer', permissions: new Set(['events:read']) }), null)
   t.equal(eventView(event, { role: 'city_system', permissions: new Set(['events:read', 'incidents:read']) }), null)
   t.notOk(typesReadableBy('city_system').some((type) => type.startsWith('follow_up.')))
+})
+
+t.test('approving a plan: what it does to the follow-ups of its actions', async (t) => {
+  const officer = 'a1000000-0000-4000-8000-000000000001'
+  const colleague = 'a1000000-0000-4000-8000-000000000002'
+  const action = (key: string, dueOn: string, assigneeId: string | null = null): PlannedFollowUp => ({
+    key,
+    dueOn,
+    assigneeId,
+  })
+  const followUp = (key: string, changes: Partial<PlanFollowUpState> = {}): PlanFollowUpState => ({
+    id: `follow-up-${key}`,
+    key,
+    status: 'scheduled',
+    dueDate: '2024-08-31',
+    assigneeId: null,
+    planDueOn: '2024-08-31',
+    planAssigneeId: null,
+    ...changes,
+  })
+  const cases: [string, PlannedFollowUp[], PlanFollowUpState[], ReturnType<typeof planFollowUpChanges>][] = [
+    [
+      'first approval: one follow-up per action',
+      [action('M1.1', '2024-08-31', officer), action('M2.1', '2024-09-30')],
+      [],
+      [
+        { change: 'schedule', action: action('M1.1', '2024-08-31', officer) },
+        { change: 'schedule', action: action('M2.1', '2024-09-30') },
+      ],
+    ],
+    ['approved again unchanged: nothing', [action('M1.1', '2024-08-31')], [followUp('M1.1')], []],
+    [
+      'the plan moved the due date',
+      [action('M1.1', '2024-09-15')],
+      [followUp('M1.1')],
+      [
+        {
+          change: 'update',
+          id: 'follow-up-M1.1',
+          action: action('M1.1', '2024-09-15'),
+          set: { dueDate: '2024-09-15' },
+        },
+      ],
+    ],
+    [
+      'the ward moved it by hand and the plan did not: it stays',
+      [action('M1.1', '2024-08-31')],
+      [followUp('M1.1', { dueDate: '2024-09-02' })],
+      [],
+    ],
+    [
+      'the plan moved it to where the ward had already: only the plan’s date is noted',
+      [action('M1.1', '2024-09-02')],
+      [followUp('M1.1', { dueDate: '2024-09-02' })],
+      [{ change: 'update', id: 'follow-up-M1.1', action: action('M1.1', '2024-09-02'), set: {} }],
+    ],
+    [
+      'the plan names an officer',
+      [action('M1.1', '2024-08-31', officer)],
+      [followUp('M1.1')],
+      [
+        {
+          change: 'update',
+          id: 'follow-up-M1.1',
+          action: action('M1.1', '2024-08-31', officer),
+          set: { assigneeId: officer },
+        },
+      ],
+    ],
+    [
+      'the ward reassigned it and the plan did not: it stays',
+      [action('M1.1', '2024-08-31', officer)],
+      [followUp('M1.1', { assigneeId: colleague, planAssigneeId: officer })],
+      [],
+    ],
+    [
+      'the plan names no officer any more: the ward’s',
+      [action('M1.1', '2024-08-31')],
+      [followUp('M1.1', { assigneeId: officer, planAssigneeId: officer })],
+      [{ change: 'update', id: 'follow-up-M1.1', action: action('M1.1', '2024-08-31'), set: { assigneeId: null } }],
+    ],
+    [
+      'an action removed: its scheduled follow-up cancelled',
+      [action('M1.1', '2024-08-31')],
+      [followUp('M1.1'), followUp('M1.2')],
+      [{ change: 'cancel', id: 'follow-up-M1.2', key: 'M1.2' }],
+    ],
+    [
+      'a completed follow-up is done with, its action moved or removed',
+      [action('M1.1', '2024-10-31')],
+      [followUp('M1.1', { status: 'completed' }), followUp('M1.2', { status: 'completed' })],
+      [],
+    ],
+    [
+      'an action added beside those already followed',
+      [action('M1.1', '2024-08-31'), action('M1.2', '2024-09-30')],
+      [followUp('M1.1')],
+      [{ change: 'schedule', action: action('M1.2', '2024-09-30') }],
+    ],
+  ]
+  for (const [name, actions, existing, expected] of cases)
+    t.same(planFollowUpChanges(actions, existing), expected, name)
 })

@@ -8,6 +8,7 @@ import {
   initialAssessmentProblems,
   intakeProblems,
   leastRiskLevel,
+  planActions,
   redactChanges,
   reviewsProblems,
   specificAssessmentProblems,
@@ -187,12 +188,67 @@ t.test('support plan and reviews', async (t) => {
       { goals: [{ ...goal, actions: [{ ...action, startOn: '2024-06-01' }] }] },
       ['/goals/0/actions/0/startOn before_receipt'],
     ],
+    [
+      'a key given twice',
+      {
+        goals: [
+          {
+            ...goal,
+            actions: [
+              { ...action, key: 'visit' },
+              { ...action, key: 'visit' },
+            ],
+          },
+        ],
+      },
+      ['/goals/0/actions/1/key duplicate_action_key'],
+    ],
+    [
+      'a key that is another action’s place',
+      { goals: [{ ...goal, actions: [action, { ...action, key: 'M1.1' }] }] },
+      ['/goals/0/actions/1/key duplicate_action_key'],
+    ],
+    [
+      'an officer named for an agency',
+      {
+        goals: [
+          {
+            ...goal,
+            actions: [
+              { ...action, responsible: { ...action.responsible, userId: '0c6f3b52-8f0e-4a4e-9d53-5a1f7a3f1e01' } },
+            ],
+          },
+        ],
+      },
+      ['/goals/0/actions/0/responsible/userId user_for_agency'],
+    ],
   ]
   for (const [name, plan, expected] of cases) t.same(codes(supportPlanProblems(plan, context)), expected, name)
   t.same(
     supportPlanProblems({ goals: [{ ...goal, domain: 'legal' }] }, { ...context, assessedDomains: null }),
     [],
     'no assessment form to hold it to',
+  )
+  const officer = '0c6f3b52-8f0e-4a4e-9d53-5a1f7a3f1e01'
+  t.same(
+    planActions({
+      goals: [
+        {
+          ...goal,
+          actions: [
+            action,
+            { ...action, key: 'weekly-visit', responsible: { kind: 'person', name: 'Trần Văn Hùng', userId: officer } },
+          ],
+        },
+        { ...goal, code: 'M2', actions: [{ ...action, dueOn: '2024-09-30' }] },
+      ],
+    }),
+    [
+      { key: 'M1.1', pointer: '/goals/0/actions/0', dueOn: '2024-08-30', userId: null },
+      { key: 'weekly-visit', pointer: '/goals/0/actions/1', dueOn: '2024-08-30', userId: officer },
+      { key: 'M2.1', pointer: '/goals/1/actions/0', dueOn: '2024-09-30', userId: null },
+    ],
+    'an action is keyed by its own key, else by its goal and place',
   )
   const reviews = {
     reviews: [

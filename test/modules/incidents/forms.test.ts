@@ -3,7 +3,7 @@ import t from 'tap'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { createTestApp } from '../../support/app.js'
-import { accountFor, wardA, wardB } from '../../support/auth.js'
+import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
 import { incidentReport, registerChild } from '../../support/registry.js'
 
 // Monday 10 June 2024, 09:00 in Hanoi: the case was received at 08:30.
@@ -361,4 +361,210 @@ t.test('a report found not to be a case is closed after the initial assessment',
   t.equal((await post(early, 'closure/submit', { ...officer.headers, 'if-match': '"1"' })).statusCode, 200)
   t.equal((await post(early, 'closure/approve', { ...chair.headers, 'if-match': '"2"' })).statusCode, 200)
   t.match(await incident(early), { status: 'closed', closureReason: 'not_a_protection_case' })
+})
+
+t.test('every form prints as a filled Vietnamese PDF, its sensitive parts only for incidents:sensitive', async (t) => {
+  clock.set('2024-06-13T10:00:00+07:00')
+  const printed = await openCase()
+  const hotline = await clientFor(ctx, { role: 'hotline_intake', units: [province] })
+  const pdf = (path: string, headers: Headers = officer.headers) =>
+    app.inject({ url: form(printed, `${path}.pdf`), headers })
+  const notWritten = await pdf('closure')
+  t.equal(notWritten.statusCode, 404, 'a form not written yet')
+  t.same(
+    { status: notWritten.statusCode, code: notWritten.json().code },
+    { status: 404, code: (await pdf('support-plan')).json().code },
+    'answers as the plan’s PDF does',
+  )
+
+  t.equal(
+    (
+      await put(printed, 'intake', {
+        receivedAt: '2024-06-10T08:10:00+07:00',
+        channel: 'school',
+        reporter: { anonymous: false, name: 'Lê Thị Mai', phone: '0912 345 678', relationship: 'giáo viên chủ nhiệm' },
+        account: 'Cô giáo thấy trẻ có vết bầm trên tay.',
+      })
+    ).statusCode,
+    200,
+  )
+  t.equal(
+    (
+      await put(printed, 'initial-assessment', {
+        assessedAt: '2024-06-10T10:00:00+07:00',
+        riskLevel: 'high',
+        riskCriteria: ['serious_injury', 'repeated_harm'],
+        childSafeNow: false,
+        findings: 'Trẻ sợ về nhà.',
+        emergencyResponse: {
+          needed: true,
+          respondedAt: '2024-06-10T11:30:00+07:00',
+          actions: ['moved_to_safe_place', 'medical_care'],
+          note: 'Đưa trẻ đến nhà bà ngoại.',
+        },
+      })
+    ).statusCode,
+    200,
+  )
+  await step(printed, { step: 'initial_assessment' })
+  t.equal(
+    (
+      await put(printed, 'specific-assessment', {
+        assessedOn: '2024-06-11',
+        needs: [
+          { domain: 'safety', priority: 'high', description: 'Cần nơi ở an toàn.' },
+          { domain: 'health', priority: 'medium', description: 'Khám lại vết thương.' },
+        ],
+        summary: 'Trẻ cần được bảo vệ và chăm sóc y tế.',
+      })
+    ).statusCode,
+    200,
+  )
+  await step(printed, { step: 'specific_assessment' })
+  const shelterPlan = {
+    goals: [
+      {
+        code: 'A1',
+        domain: 'safety',
+        title: 'Trẻ ở nơi an toàn',
+        actions: [
+          {
+            service: 'Bố trí chỗ ở tạm thời tại nhà bà ngoại',
+            responsible: { kind: 'agency', name: 'Hội Liên hiệp Phụ nữ phường' },
+            startOn: '2024-06-12',
+            dueOn: '2024-07-15',
+          },
+        ],
+      },
+    ],
+    notes: 'Mẹ đồng ý cho trẻ ở với bà.',
+  }
+  t.equal((await put(printed, 'support-plan', shelterPlan)).statusCode, 200)
+  t.equal((await post(printed, 'support-plan/submit', { ...officer.headers, 'if-match': '"1"' })).statusCode, 200)
+  t.equal((await post(printed, 'support-plan/approve', { ...chair.headers, 'if-match': '"2"' })).statusCode, 200)
+  await step(printed, { step: 'implementation' })
+  const reviewed = await put(printed, 'reviews', {
+    reviews: [
+      {
+        reviewedOn: '2024-06-13',
+        progress: [{ goalCode: 'A1', status: 'in_progress', note: 'Trẻ đã ổn định chỗ ở.' }],
+        notes: 'Bà ngoại chăm sóc tốt.',
+      },
+    ],
+  })
+  t.equal(reviewed.statusCode, 200)
+  await step(printed, { step: 'monitoring' })
+  const closing = await put(printed, 'closure', {
+    reason: 'transferred',
+    closedOn: '2024-06-13',
+    transferredTo: 'Trung tâm Công tác xã hội Hà Nội',
+    detail: 'Gia đình chuyển về quê.',
+  })
+  t.equal(closing.statusCode, 200)
+
+  const heading = ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'PHƯỜNG THANH TRÌ', 'Nghị định số 56/2017/NĐ-CP', printed]
+  // Per form: what it prints for everyone, and its sensitive parts, printed only for incidents:sensitive.
+  const forms: [string, string, string[], string[]][] = [
+    [
+      'intake',
+      'phieu-tiep-nhan',
+      [
+        'PHIẾU TIẾP NHẬN THÔNG TIN, THÔNG BÁO, TỐ GIÁC',
+        'Thời điểm tiếp nhận 08:10 ngày 10/06/2024',
+        'Nguồn tiếp nhận Nhà trường',
+      ],
+      ['Lê Thị Mai', '0912 345 678', 'giáo viên chủ nhiệm', 'Cô giáo thấy trẻ có vết bầm trên tay.'],
+    ],
+    [
+      'initial-assessment',
+      'danh-gia-ban-dau',
+      [
+        'BIÊN BẢN ĐÁNH GIÁ BAN ĐẦU NGUY CƠ ĐỐI VỚI TRẺ EM',
+        'Mức độ nguy cơ Cao',
+        'Trẻ bị thương tích nghiêm trọng',
+        'Trẻ bị tổn hại nhiều lần',
+        'Trẻ em hiện đã an toàn Không',
+        'Cần can thiệp khẩn cấp Có',
+        'Thời điểm bảo vệ trẻ em 11:30 ngày 10/06/2024',
+        'Trong 12 giờ kể từ khi tiếp nhận Có',
+        'Đưa trẻ đến nơi an toàn',
+        'Chăm sóc y tế',
+      ],
+      ['Trẻ sợ về nhà.', 'Đưa trẻ đến nhà bà ngoại.'],
+    ],
+    [
+      'specific-assessment',
+      'danh-gia-nhu-cau',
+      ['BÁO CÁO ĐÁNH GIÁ NHU CẦU CỦA TRẺ EM', 'Ngày đánh giá 11/06/2024', 'An toàn Cao', 'Sức khỏe Trung bình'],
+      ['Cần nơi ở an toàn.', 'Khám lại vết thương.', 'Trẻ cần được bảo vệ và chăm sóc y tế.'],
+    ],
+    [
+      'support-plan',
+      'ke-hoach-ho-tro',
+      [
+        'KẾ HOẠCH HỖ TRỢ, CAN THIỆP',
+        'A1. Trẻ ở nơi an toàn (An toàn)',
+        'Hội Liên hiệp Phụ nữ phường (cơ quan)',
+        '12/06/2024 15/07/2024',
+        'Phê duyệt: chu-tich-le-thi-hoa',
+      ],
+      ['Mẹ đồng ý cho trẻ ở với bà.'],
+    ],
+    [
+      'reviews',
+      'theo-doi-danh-gia',
+      [
+        'THEO DÕI, ĐÁNH GIÁ VIỆC THỰC HIỆN KẾ HOẠCH HỖ TRỢ, CAN THIỆP',
+        'Lần theo dõi 1: ngày 13/06/2024',
+        'A1. Trẻ ở nơi an toàn Đang thực hiện',
+      ],
+      ['Trẻ đã ổn định chỗ ở.', 'Bà ngoại chăm sóc tốt.'],
+    ],
+    [
+      'closure',
+      'ket-thuc',
+      [
+        'KẾT THÚC QUẢN LÝ TRƯỜNG HỢP TRẺ EM',
+        'Lý do kết thúc Chuyển hồ sơ đến cơ quan, tổ chức khác',
+        'Ngày kết thúc 13/06/2024',
+        'Chuyển đến Trung tâm Công tác xã hội Hà Nội',
+        'Chưa được Chủ tịch Ủy ban nhân dân phê duyệt.',
+      ],
+      ['Gia đình chuyển về quê.'],
+    ],
+  ]
+  for (const [path, fileName, shown, sensitive] of forms) {
+    const response = await pdf(path)
+    t.equal(response.statusCode, 200, path)
+    t.equal(response.headers['content-type'], 'application/pdf')
+    t.equal(response.headers['content-disposition'], `attachment; filename="${fileName}-${printed}.pdf"`)
+    t.equal(response.headers['cache-control'], 'no-store')
+    const text = await pdfText(response.rawPayload)
+    for (const expected of [...heading, ...shown, ...sensitive]) t.ok(text.includes(expected), `${path}: ${expected}`)
+    t.notOk(text.includes('không được in'), `${path}: nothing left out for the officer`)
+    const withheld = await pdfText((await pdf(path, viewer.headers)).rawPayload)
+    for (const expected of shown) t.ok(withheld.includes(expected), `${path} without incidents:sensitive: ${expected}`)
+    for (const left of sensitive) t.notOk(withheld.includes(left), `${path} without incidents:sensitive: no ${left}`)
+    t.ok(withheld.includes('không được in'), `${path}: the print says what was left out`)
+    t.equal((await pdf(path, officerB.headers)).statusCode, 404, `${path}: another ward’s officer`)
+    t.equal((await pdf(path, hotline.headers)).statusCode, 403, `${path}: refused without incidents:read`)
+  }
+  const downloads = await app.database.db
+    .select({ details: auditEvents.details })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.resourceId, printed),
+        eq(auditEvents.action, 'incident.form.pdf'),
+        eq(auditEvents.outcome, 'success'),
+      ),
+    )
+  t.same(
+    downloads.map(({ details }) => (details as { form: string }).form).sort(),
+    ['closure', 'initial_assessment', 'intake', 'reviews', 'specific_assessment', 'support_plan']
+      .flatMap((kind) => [kind, kind])
+      .sort(),
+    'each download audited with its form',
+  )
+  t.notOk(JSON.stringify(downloads).includes('Lê Thị Mai'), 'the audit names no one')
 })
