@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { queryRows } from '../../../src/db/client.js'
+import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, wardA, wardB } from '../../support/auth.js'
 import { inlineRows, workbookArchive } from '../../support/zip.js'
@@ -360,5 +362,30 @@ t.test('importing children from CSV', async (t) => {
     const again = await postImport(ctx, officer, book, { kind: 'households', query: 'mode=partial' })
     t.match(again.json().counts, { created: 0, unchanged: 1, rejected: 1 })
     t.equal(await countRows(ctx, 'audit_events', sql`action = 'household.create'`), 1)
+  })
+
+  t.test('a new row like a registered child (name, birth date, ward) is imported with a warning', async (t) => {
+    const registered = await inScope(ctx.database.db, systemScope, async (tx) => {
+      const [row] = await queryRows<{ id: string }>(
+        tx,
+        sql`select id from children where source = ${wardA} and external_id = 'E-2'`,
+      )
+      return row!
+    })
+    const lookalikes = csv([
+      childHeader,
+      childRow(2, wardA, { externalId: 'other-2' }),
+      childRow(2, wardA, { externalId: 'other-3', dateOfBirth: '01/01/2017' }),
+    ])
+    const response = await postImport(ctx, officer, lookalikes, { query: 'source=another-book' })
+    t.match(response.json(), { counts: { created: 2, warnings: 1 } })
+    t.match(response.json().problems, [
+      {
+        row: 2,
+        outcome: 'created',
+        problems: [{ column: 'fullName', code: 'possible_duplicate', severity: 'warning', message: registered.id }],
+      },
+    ])
+    t.equal(response.json().problems.length, 1, 'another date of birth is another child')
   })
 })
