@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { eq, sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
@@ -26,6 +27,20 @@ t.test('migrating and seeding again changes nothing', async (t) => {
   ])
   const [count] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from units`)
   t.equal(count?.n, 95)
+})
+
+t.test('the journal numbers migrations in the order they apply', async (t) => {
+  // A migration is applied only when its `when` is after every applied one: one numbered or timed out of
+  // order is skipped for good by any database that already ran a later one.
+  const journal = JSON.parse(readFileSync(new URL('../../migrations/meta/_journal.json', import.meta.url), 'utf8')) as {
+    entries: { idx: number; when: number; tag: string }[]
+  }
+  journal.entries.forEach((entry, position) => {
+    t.equal(entry.idx, position, `${entry.tag}: numbered by its place`)
+    t.ok(entry.tag.startsWith(String(position).padStart(4, '0')), `${entry.tag}: its file name carries its number`)
+    if (position > 0) t.ok(entry.when > journal.entries[position - 1]!.when, `${entry.tag}: after the one before`)
+  })
+  t.equal(readMigrations().length, journal.entries.length, 'every entry has its file')
 })
 
 t.test('extensions and the folding function exist', async (t) => {

@@ -11,6 +11,7 @@ import {
   CaseDocumentSchema,
   CaseDocumentsParams,
   DeleteCaseDocumentBody,
+  DeleteCaseDocumentQuery,
   ListCaseDocumentsQuery,
   uploadForm,
 } from './documents-schemas.js'
@@ -162,6 +163,7 @@ export default async function caseDocumentRoutes(app: FastifyInstance) {
           'The content is removed; the record keeps who deleted it, when and why, and the audit trail stays. A document ' +
           'never changes, so no If-Match is asked; deleting it again answers 410 document_deleted.',
         params: CaseDocumentParams,
+        querystring: DeleteCaseDocumentQuery,
         body: DeleteCaseDocumentBody,
         response: { 204: { description: 'Deleted', type: 'null' }, ...problemResponses(400, 401, 403, 404, 410) },
       },

@@ -57,6 +57,9 @@ export const CaseDocumentParams = Type.Object(
 
 export const ListCaseDocumentsQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
 
+/** No query parameters: a reason sent in the query string, by an old client, is refused before anything is deleted. */
+export const DeleteCaseDocumentQuery = Type.Object({}, { additionalProperties: false })
+
 /** In the body, not the query string: a reason may name people, and a proxy's access log keeps URLs. */
 export const DeleteCaseDocumentBody = Type.Object(
   { reason: Type.String({ minLength: 3, maxLength: 500, description: 'why the document is deleted; kept' }) },

@@ -32,6 +32,7 @@ export async function followUpsFromPlan(
       assigneeId: row.assigneeId,
       planDueOn: row.planDueOn!,
       planAssigneeId: row.planAssigneeId,
+      cancelledByPlan: row.cancelledByPlan,
     })),
   )
   const current = new Map(existing.map((row) => [row.id, row]))
@@ -88,7 +89,12 @@ export async function followUpsFromPlan(
       })
     } else {
       const reason = `support plan version ${planVersion} no longer has the action`
-      const row = await updateFollowUp(work.tx, change.id, { status: 'cancelled', cancelReason: reason, ...stamp })
+      const row = await updateFollowUp(work.tx, change.id, {
+        status: 'cancelled',
+        cancelReason: reason,
+        cancelledByPlan: true,
+        ...stamp,
+      })
       await audited(work, 'follow_up.cancel', row, { reason, planVersion })
     }
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { scopeCondition, type Scope } from '../../platform/scope.js'
 import { addDays, endOfLocalDaySql, localDateOf } from '../calendar/rules.js'
@@ -47,15 +47,8 @@ export async function planFollowUps(db: Executor, scope: Scope, incidentId: stri
   return db
     .select()
     .from(followUps)
-    .where(
-      and(
-        eq(followUps.incidentId, incidentId),
-        isNotNull(followUps.planActionKey),
-        ne(followUps.status, 'cancelled'),
-        followUpInScope(scope),
-      ),
-    )
-    .orderBy(asc(followUps.planActionKey))
+    .where(and(eq(followUps.incidentId, incidentId), isNotNull(followUps.planActionKey), followUpInScope(scope)))
+    .orderBy(asc(followUps.planActionKey), asc(followUps.createdAt), asc(followUps.id))
     .for('update')
 }
 

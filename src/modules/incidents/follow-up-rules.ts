@@ -75,7 +75,7 @@ export interface PlannedFollowUp {
   assigneeId: string | null
 }
 
-/** A follow-up the plan scheduled and that is not cancelled, with what the plan last set it to. */
+/** A follow-up the plan scheduled, with what the plan last set it to. */
 export interface PlanFollowUpState {
   id: string
   key: string
@@ -84,6 +84,8 @@ export interface PlanFollowUpState {
   assigneeId: string | null
   planDueOn: string
   planAssigneeId: string | null
+  /** Cancelled because a revision dropped its action, not by the ward. */
+  cancelledByPlan: boolean
 }
 
 export type PlanFollowUpChange =
@@ -92,27 +94,33 @@ export type PlanFollowUpChange =
   | { change: 'cancel'; id: string; key: string }
 
 /**
- * What approving a plan does to the follow-ups of its actions. An action without a follow-up (never given
- * one, or its follow-up cancelled) gets one; a scheduled follow-up takes what the plan changed since it last
- * set it (the due date, the officer) and keeps what the ward changed by hand; one whose action has left the
- * plan is cancelled. A completed follow-up is done with, whatever the plan now says.
+ * What approving a plan does to the follow-ups of its actions. An action without a follow-up gets one; a
+ * scheduled follow-up takes what the plan changed since it last set it (the due date, the officer) and keeps
+ * what the ward changed by hand; one whose action has left the plan is cancelled. A completed follow-up is
+ * done with, whatever the plan now says. One the ward cancelled stays cancelled until the plan changes its
+ * action's due date or officer; one the plan cancelled comes back with its action. `existing` may hold
+ * several follow-ups of one action (cancelled ones, then the live one), oldest first: the live one, else
+ * the latest, is the action's.
  */
 export function planFollowUpChanges(
   actions: readonly PlannedFollowUp[],
   existing: readonly PlanFollowUpState[],
 ): PlanFollowUpChange[] {
-  const byKey = new Map(existing.map((followUp) => [followUp.key, followUp]))
+  const byKey = new Map<string, PlanFollowUpState>()
+  for (const followUp of existing) {
+    const held = byKey.get(followUp.key)
+    if (!held || held.status === 'cancelled') byKey.set(followUp.key, followUp)
+  }
   const changes: PlanFollowUpChange[] = []
   for (const action of actions) {
     const current = byKey.get(action.key)
-    if (!current) {
+    const newDate = current !== undefined && current.planDueOn !== action.dueOn
+    const newOfficer = current !== undefined && current.planAssigneeId !== action.assigneeId
+    if (!current || (current.status === 'cancelled' && (current.cancelledByPlan || newDate || newOfficer))) {
       changes.push({ change: 'schedule', action })
       continue
     }
-    if (current.status !== 'scheduled') continue
-    const newDate = current.planDueOn !== action.dueOn
-    const newOfficer = current.planAssigneeId !== action.assigneeId
-    if (!newDate && !newOfficer) continue
+    if (current.status !== 'scheduled' || (!newDate && !newOfficer)) continue
     changes.push({
       change: 'update',
       id: current.id,
@@ -124,7 +132,7 @@ export function planFollowUpChanges(
     })
   }
   const planned = new Set(actions.map((action) => action.key))
-  for (const followUp of existing)
+  for (const followUp of byKey.values())
     if (followUp.status === 'scheduled' && !planned.has(followUp.key))
       changes.push({ change: 'cancel', id: followUp.id, key: followUp.key })
   return changes

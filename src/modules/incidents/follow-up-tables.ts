@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { users } from '../users/tables.js'
 import { followUpKinds, followUpOutcomes, followUpStatuses } from './follow-up-rules.js'
 import { incidents } from './tables.js'
@@ -37,6 +37,7 @@ export const followUps = pgTable(
     planVersion: integer('plan_version'),
     planDueOn: date('plan_due_on', { mode: 'string' }),
     planAssigneeId: uuid('plan_assignee_id').references(() => users.id),
+    cancelledByPlan: boolean('cancelled_by_plan').notNull().default(false),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     createdBy: text('created_by'),

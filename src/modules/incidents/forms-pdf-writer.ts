@@ -34,6 +34,9 @@ export const yesNo = (value: boolean) => (value ? 'Có' : 'Không')
 const pageSize: [number, number] = [595.28, 841.89]
 const margin = 50
 const black = rgb(0, 0, 0)
+const rowTextSize = 9
+const rowLeading = rowTextSize * 1.3
+const rowPadding = 6
 /** The width between the margins, which a table's columns share. */
 export const lineWidth = pageSize[0] - 2 * margin
 
@@ -77,6 +80,10 @@ export class Writer {
   /** Room for `height` more points on this page, or a new page. */
   room(height: number): void {
     if (this.y - height >= margin) return
+    this.newPage()
+  }
+
+  private newPage(): void {
     this.page = this.document.addPage(pageSize)
     this.y = pageSize[1] - margin
   }
@@ -100,16 +107,38 @@ export class Writer {
 
   /**
    * A table row: each cell's text wrapped to its column, the row as tall as its tallest cell, ruled; `bold`
-   * for the whole row (a table's head) or cell by cell.
+   * for the whole row (a table's head) or cell by cell. A row that fits on a page is kept whole; a taller one
+   * (an account of several thousand characters) fills the page and goes on, ruled again, on the next.
    */
   row(cells: readonly string[], widths: readonly number[], bold: boolean | readonly boolean[] = false) {
-    const size = 9
     const fontOf = (i: number) => ((typeof bold === 'boolean' ? bold : bold[i]) ? this.bold : this.regular)
-    const padded = cells.map((cell, i) => wrap(cell, fontOf(i), size, widths[i]! - 6))
-    const height = Math.max(...padded.map((lines) => lines.length)) * size * 1.3 + 6
-    this.room(height)
+    const wrapped = cells.map((cell, i) => wrap(cell, fontOf(i), rowTextSize, widths[i]! - 6))
+    const total = Math.max(...wrapped.map((lines) => lines.length))
+    const linesIn = (height: number) => Math.floor((height - rowPadding) / rowLeading)
+    const perPage = linesIn(pageSize[1] - 2 * margin)
+    for (let from = 0; from < total;) {
+      const remaining = total - from
+      if (remaining <= perPage) this.room(remaining * rowLeading + rowPadding)
+      const here = Math.min(remaining, linesIn(this.y - margin))
+      if (here < 1) {
+        this.newPage()
+        continue
+      }
+      this.rowSlice(wrapped, widths, fontOf, from, from + here)
+      from += here
+    }
+  }
+
+  private rowSlice(
+    wrapped: readonly string[][],
+    widths: readonly number[],
+    fontOf: (cell: number) => PDFFont,
+    from: number,
+    to: number,
+  ) {
+    const height = (to - from) * rowLeading + rowPadding
     let x = margin
-    padded.forEach((lines, i) => {
+    wrapped.forEach((lines, i) => {
       this.page.drawRectangle({
         x,
         y: this.y - height,
@@ -118,11 +147,11 @@ export class Writer {
         borderColor: black,
         borderWidth: 0.5,
       })
-      lines.forEach((line, l) =>
+      lines.slice(from, to).forEach((line, l) =>
         this.page.drawText(line, {
           x: x + 3,
-          y: this.y - 3 - size - l * size * 1.3,
-          size,
+          y: this.y - 3 - rowTextSize - l * rowLeading,
+          size: rowTextSize,
           font: fontOf(i),
           color: black,
         }),

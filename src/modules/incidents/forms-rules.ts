@@ -319,6 +319,10 @@ export interface PlanAction {
   userId: string | null
 }
 
+/** An action's key: the one it is given, else its goal's code and its place in the goal (M1.1, M1.2…). */
+const actionKey = (goalCode: string, action: { key?: string }, index: number) =>
+  action.key ?? `${goalCode}.${index + 1}`
+
 /**
  * Every action of a plan with its key: the key it is given, else its goal's code and its place in the goal
  * (M1.1, M1.2…). The key is what links an action to its follow-up from one approved version to the next.
@@ -326,12 +330,26 @@ export interface PlanAction {
 export function planActions(plan: SupportPlanContent): PlanAction[] {
   return plan.goals.flatMap((goal, g) =>
     goal.actions.map((action, a) => ({
-      key: action.key ?? `${goal.code}.${a + 1}`,
+      key: actionKey(goal.code, action, a),
       pointer: `/goals/${g}/actions/${a}`,
       dueOn: action.dueOn,
       userId: action.responsible.userId ?? null,
     })),
   )
+}
+
+/**
+ * The plan as it is stored: every action with its key written in, so that a client that sends back the plan it
+ * read keeps each action's key (and its follow-up) however the actions are later reordered or removed.
+ */
+export function withActionKeys(plan: SupportPlanContent): SupportPlanContent {
+  return {
+    ...plan,
+    goals: plan.goals.map((goal) => ({
+      ...goal,
+      actions: goal.actions.map((action, a) => ({ ...action, key: actionKey(goal.code, action, a) })),
+    })),
+  }
 }
 
 export function supportPlanProblems(form: SupportPlanContent, context: FormContext): FormProblem[] {

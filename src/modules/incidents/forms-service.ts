@@ -14,6 +14,7 @@ import {
   formSteps,
   formWriteRefusal,
   planActions,
+  withActionKeys,
   redactChanges,
   withoutSensitive,
   type FormContents,
@@ -251,7 +252,9 @@ export async function saveForm<K extends FormKind>(
     throw new HttpProblem(428, 'precondition_required', 'The form exists: send If-Match with the ETag of its version.')
   if (expectedVersion !== undefined && current?.version !== expectedVersion) throw staleVersion(current?.version ?? 0)
   await assertValid(work, incident, kind, content, context)
-  const stored = content as unknown as Record<string, unknown>
+  const stored = (kind === 'support_plan'
+    ? withActionKeys(content as FormContents['support_plan'])
+    : content) as unknown as Record<string, unknown>
   const changes = contentChanges(current?.content ?? {}, stored)
   if (current && changes.length === 0) return present(work, current)
   const unit = {

@@ -341,6 +341,7 @@ t.test('documents attached to a case', async (t) => {
     const reasonInQuery = await app.inject({
       method: 'DELETE',
       url: `${base}/${id}?reason=${encodeURIComponent('Tải nhầm hồ sơ')}`,
+      payload: { reason: 'Tải nhầm hồ sơ' },
       headers: officer.headers,
     })
     t.equal(reasonInQuery.statusCode, 400, 'a reason in the query string is refused: URLs reach access logs')

@@ -361,3 +361,62 @@ t.test('the database ends a local day where the service does', async (t) => {
     t.equal(Number(row!.ms), endOfLocalDay(day).getTime(), day)
   }
 })
+
+t.test('a follow-up the ward cancels stays cancelled until the plan changes its action', async (t) => {
+  const allOf = async (key: string) =>
+    (await app.inject({ url: `${followUpsUrl}?limit=200`, headers: officer.headers }))
+      .json<{ items: FollowUpItem[] }>()
+      .items.filter((f) => f.planAction?.key === key)
+  const [live] = (await allOf('M3.1')).filter((f) => f.status === 'scheduled')
+  const cancelled = await act(live!.id, 'cancel', live!.version, { reason: 'Gia đình đã tự thu xếp gia sư' })
+  t.equal(cancelled.statusCode, 200, cancelled.body)
+  // Each approval changes the first goal's title: a plan approved again must differ from the one in force.
+  const plan = (dueOn: string, title: string) => [
+    { ...goal('M1', 'safety', [action('Thăm gia đình hằng tuần', '2024-07-01', person(colleague))]), title },
+    goal('M2', 'psychosocial', [
+      action('Tham vấn tâm lý mười buổi', '2024-09-30', agency, 'counselling'),
+      action('Tư vấn pháp lý cho gia đình', '2024-08-20', agency),
+    ]),
+    goal('M3', 'education', [action('Phụ đạo môn Toán', dueOn, person(colleague))]),
+  ]
+  await approve(t, plan('2024-09-15', 'Trẻ an toàn'))
+  t.same(
+    (await allOf('M3.1')).map((f) => f.status),
+    ['cancelled'],
+    'approved again with the action unchanged: not brought back',
+  )
+  await approve(t, plan('2024-10-15', 'Trẻ an toàn tại nhà'))
+  t.same(
+    (await allOf('M3.1')).map((f) => [f.status, f.dueDate]).sort(),
+    [
+      ['cancelled', '2024-09-15'],
+      ['scheduled', '2024-10-15'],
+    ],
+    'the plan moved the action: followed again',
+  )
+})
+
+t.test('the stored plan carries every action’s key, so removing an action moves no follow-up', async (t) => {
+  const read = await app.inject({ url: planUrl, headers: officer.headers })
+  const content = read.json<{ content: { goals: { code: string; actions: Action[] }[] } }>().content
+  t.same(
+    content.goals.map((g) => g.actions.map((a) => a.key)),
+    [['M1.1'], ['counselling', 'M2.2'], ['M3.1']],
+    'keys written in where the officer gave none',
+  )
+  const before = (await followUps()).get('M2.2')!
+  // The plan as read, less the goal's first action: its second keeps its key.
+  const goals = content.goals.map((g) => (g.code === 'M2' ? { ...g, actions: g.actions.slice(1) } : g))
+  await approve(t, goals)
+  const after = await app.inject({ url: `${followUpsUrl}?limit=200`, headers: officer.headers })
+  const items = after.json<{ items: FollowUpItem[] }>().items
+  t.match(
+    items.find((f) => f.id === before.id),
+    { status: 'scheduled', dueDate: before.dueDate, version: before.version },
+    'the remaining action’s follow-up is untouched',
+  )
+  t.ok(
+    items.some((f) => f.planAction?.key === 'counselling' && f.status === 'cancelled'),
+    'the removed action’s follow-up is cancelled',
+  )
+})

@@ -120,6 +120,7 @@ t.test('approving a plan: what it does to the follow-ups of its actions', async 
     assigneeId: null,
     planDueOn: '2024-08-31',
     planAssigneeId: null,
+    cancelledByPlan: false,
     ...changes,
   })
   const cases: [string, PlannedFollowUp[], PlanFollowUpState[], ReturnType<typeof planFollowUpChanges>][] = [
@@ -200,6 +201,51 @@ t.test('approving a plan: what it does to the follow-ups of its actions', async 
       [action('M1.1', '2024-08-31'), action('M1.2', '2024-09-30')],
       [followUp('M1.1')],
       [{ change: 'schedule', action: action('M1.2', '2024-09-30') }],
+    ],
+    [
+      'cancelled by the ward, the plan unchanged: it stays cancelled',
+      [action('M1.1', '2024-08-31')],
+      [followUp('M1.1', { status: 'cancelled' })],
+      [],
+    ],
+    [
+      'cancelled by the ward, then the plan moved the action: followed again',
+      [action('M1.1', '2024-10-15')],
+      [followUp('M1.1', { status: 'cancelled' })],
+      [{ change: 'schedule', action: action('M1.1', '2024-10-15') }],
+    ],
+    [
+      'cancelled by the ward, then the plan named an officer: followed again',
+      [action('M1.1', '2024-08-31', officer)],
+      [followUp('M1.1', { status: 'cancelled' })],
+      [{ change: 'schedule', action: action('M1.1', '2024-08-31', officer) }],
+    ],
+    [
+      'cancelled because a revision dropped the action, which is back: followed again',
+      [action('M1.1', '2024-08-31')],
+      [followUp('M1.1', { status: 'cancelled', cancelledByPlan: true })],
+      [{ change: 'schedule', action: action('M1.1', '2024-08-31') }],
+    ],
+    [
+      'an earlier cancelled follow-up beside the live one: the live one is the action’s',
+      [action('M1.1', '2024-09-15')],
+      [followUp('M1.1', { id: 'old', status: 'cancelled', cancelledByPlan: true }), followUp('M1.1', { id: 'live' })],
+      [{ change: 'update', id: 'live', action: action('M1.1', '2024-09-15'), set: { dueDate: '2024-09-15' } }],
+    ],
+    [
+      'the latest of several cancelled ones decides',
+      [action('M1.1', '2024-08-31')],
+      [
+        followUp('M1.1', { id: 'first', status: 'cancelled', cancelledByPlan: true }),
+        followUp('M1.1', { id: 'second', status: 'cancelled' }),
+      ],
+      [],
+    ],
+    [
+      'a cancelled follow-up of an action no longer planned: nothing to cancel',
+      [],
+      [followUp('M1.1', { status: 'cancelled' })],
+      [],
     ],
   ]
   for (const [name, actions, existing, expected] of cases)

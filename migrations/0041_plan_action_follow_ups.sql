@@ -11,6 +11,9 @@ ALTER TABLE "follow_ups" ADD COLUMN "plan_due_on" date;
 --> statement-breakpoint
 ALTER TABLE "follow_ups" ADD COLUMN "plan_assignee_id" uuid REFERENCES "users"("id");
 --> statement-breakpoint
+-- Cancelled because a revision of the plan dropped its action (not by the ward): the action's return schedules it again.
+ALTER TABLE "follow_ups" ADD COLUMN "cancelled_by_plan" boolean DEFAULT false NOT NULL;
+--> statement-breakpoint
 ALTER TABLE "follow_ups" ADD CONSTRAINT "follow_ups_plan_action" CHECK (
   ("plan_action_key" IS NULL) = ("plan_version" IS NULL)
   AND ("plan_action_key" IS NULL) = ("plan_due_on" IS NULL)
