@@ -19,6 +19,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node migrations ./migrations
+# The problem codes each operation answers, which the served contract lists.
+COPY --chown=node:node openapi/problem-codes.json ./openapi/problem-codes.json
 USER node
 EXPOSE 3000
 # DATABASE_URL must be provided at run time (production refuses to start on the embedded database).

@@ -60,7 +60,7 @@ import { registerReformJobs } from './modules/reform/service.js'
 import authRoutes from './modules/users/auth-routes.js'
 import userRoutes from './modules/users/routes.js'
 import { requireDeclaredPreconditions } from './platform/concurrency.js'
-import { checkDeclaredResponseHeaders } from './platform/contract-check.js'
+import { checkDeclaredProblemCodes, checkDeclaredResponseHeaders } from './platform/contract-check.js'
 import { purgeLoginAttempts } from './modules/users/repository.js'
 import { endedSessionsKeptMs, purgeEndedSessions } from './modules/users/sessions.js'
 import { knownAddressMs, throttleMemoryMs } from './modules/users/rules.js'
@@ -186,7 +186,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     authenticate: async (token) => accounts.principals.forToken(await accounts.tokens.verify(token, clock.now())),
   })
   // Before idempotency's own onSend: an answer that breaks the contract is not stored for replay.
-  if (config.env !== 'production') checkDeclaredResponseHeaders(app)
+  if (config.env !== 'production') {
+    checkDeclaredResponseHeaders(app)
+    checkDeclaredProblemCodes(app)
+  }
   await app.register(idempotency)
   requireDeclaredPreconditions(app)
   await app.register(openapi)

@@ -6,7 +6,14 @@ import fp from 'fastify-plugin'
 import { ifMatchRule } from './concurrency.js'
 import { withExamples } from './openapi-examples.js'
 import { requestHeaders, responseHeaders } from './openapi-headers.js'
+import {
+  commonProblemCodes,
+  describeProblemCodes,
+  problemCodesDescription,
+  withProblemCodeResponses,
+} from './openapi-problem-codes.js'
 import { describePermissionByCase } from './permissions.js'
+import { commonCodes, commonGroupsOf, readProblemCodeDeclaration } from './problem-codes.js'
 import { problemResponses } from './schemas.js'
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -65,13 +72,14 @@ const tokenRequired: Record<string, string[]>[] = [{ bearerAuth: [] }, { oauth2:
 
 /** The OpenAPI 3.1 document is generated from the route schemas; shared schemas become components by $id. */
 async function openapiPlugin(app: FastifyInstance) {
+  const problemCodes = readProblemCodeDeclaration()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Child protection information service',
         version: packageJson.version,
-        description: `${packageJson.description}\n\nErrors are RFC 9457 problem details (application/problem+json) with a stable \`code\`.`,
+        description: `${packageJson.description}\n\n${problemCodesDescription(problemCodes)}`,
         license: { name: 'MIT', identifier: 'MIT' },
       },
       tags: apiTags,
@@ -105,9 +113,17 @@ async function openapiPlugin(app: FastifyInstance) {
       const common = url.startsWith('/health/') ? problemResponses(500) : problemResponses(429, 500, 503)
       const config = route.config as
         { idempotent?: unknown; ifMatch?: 'to-replace'; location?: boolean; etag?: boolean } | undefined
-      const declaredResponses = { ...common, ...((schema?.response as Record<string, unknown> | undefined) ?? {}) }
+      const routeResponses = schema?.response as Record<string, unknown> | undefined
+      const ownCodes = (schema?.operationId && problemCodes.operations[schema.operationId]) || {}
+      const commonGroupNames = commonGroupsOf({
+        permission,
+        responses: routeResponses,
+        config,
+        querystring: schema?.querystring,
+      })
+      const declaredResponses = withProblemCodeResponses({ ...common, ...routeResponses }, ownCodes)
       const response = responseHeaders(
-        declaredResponses,
+        describeProblemCodes(declaredResponses, ownCodes, commonCodes(problemCodes, commonGroupNames)),
         {
           rateLimited: !url.startsWith('/health/'),
           idempotent: Boolean(config?.idempotent),
@@ -116,7 +132,7 @@ async function openapiPlugin(app: FastifyInstance) {
         },
         (id) => app.getSchema(id),
       )
-      const ifMatch = ifMatchRule(schema?.response as Record<string, unknown> | undefined, config)
+      const ifMatch = ifMatchRule(routeResponses, config)
       const headers = requestHeaders(
         declaredResponses,
         { ifMatch, idempotent: Boolean(config?.idempotent) },
@@ -141,6 +157,8 @@ async function openapiPlugin(app: FastifyInstance) {
           security: permission === 'public' ? [] : tokenRequired,
           'x-permission': permission,
           ...(byCase ? { 'x-permission-by-case': byCase } : {}),
+          'x-problem-codes': ownCodes,
+          'x-common-problem-codes': commonGroupNames,
         },
       }
     },
@@ -148,8 +166,10 @@ async function openapiPlugin(app: FastifyInstance) {
       buildLocalReference: (json, _baseUri, _fragment, index) =>
         typeof json.$id === 'string' ? json.$id : `def-${index}`,
     },
-    transformObject: (documentObject) =>
-      withExamples('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
+    transformObject: (documentObject) => ({
+      ...withExamples('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
+      'x-common-problem-codes': commonProblemCodes(problemCodes),
+    }),
   })
   app.get('/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, async () => app.swagger())
   if (app.config.http.docsEnabled) {

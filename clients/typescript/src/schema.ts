@@ -1364,6 +1364,28 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/forms/intake.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The intake as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then when and how the report came, who reported it and what they said, every coded value in words, dates as dd/mm/yyyy, and who wrote it. Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getIntakePdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/incidents/{id}/forms/initial-assessment': {
     parameters: {
       query?: never
@@ -1406,6 +1428,28 @@ export interface paths {
      *     Requires the `incidents:read` permission.
      */
     get: operations['listInitialAssessmentFormRevisions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/incidents/{id}/forms/initial-assessment.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The initial assessment as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then when it was made, the risk level and criteria, whether the child is safe, the findings and the emergency response (whether within 12 hours of receipt), every coded value in words, dates as dd/mm/yyyy, and who wrote it. Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getInitialAssessmentPdf']
     put?: never
     post?: never
     delete?: never
@@ -1464,6 +1508,28 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/forms/specific-assessment.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The specific assessment as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then the needs by domain with their priority, and the conclusion, every coded value in words, dates as dd/mm/yyyy, and who wrote it. Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getSpecificAssessmentPdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/incidents/{id}/forms/support-plan': {
     parameters: {
       query?: never
@@ -1514,6 +1580,28 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/forms/support-plan.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The support plan as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then a table of the goals with their services, who is responsible and the dates, and the notes, every coded value in words, dates as dd/mm/yyyy, and the chair’s approval (or that it is not approved yet). Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getSupportPlanPdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/incidents/{id}/forms/support-plan/submit': {
     parameters: {
       query?: never
@@ -1547,7 +1635,7 @@ export interface paths {
     put?: never
     /**
      * Approve the support plan: the ward chair’s
-     * @description Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed since it was submitted is a draft again (409 `invalid_form_state`). The first approval records the plan_approval step. Audited.
+     * @description Approves the version the chair read (If-Match: 428 without it, 412 when it has moved on); a form changed since it was submitted is a draft again (409 `invalid_form_state`). The first approval records the plan_approval step. Each approval schedules a review of every action of the plan as a follow-up due on its due date (assigned to the officer the action names), and applies a revision to them: a moved due date or officer, an action removed (docs/casework.md). Audited.
      *
      *     Requires the `plans:approve` permission.
      */
@@ -1608,6 +1696,28 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/forms/reviews.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The implementation reviews as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then every review with the progress of each goal of the plan, and its notes, every coded value in words, dates as dd/mm/yyyy, and who wrote it. Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getReviewsPdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/incidents/{id}/forms/closure': {
     parameters: {
       query?: never
@@ -1658,6 +1768,28 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/incidents/{id}/forms/closure.pdf': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The closure as a filled form in Vietnamese (PDF), to print and sign
+     * @description The state’s heading, the ward’s People’s Committee, the form’s title under Decree 56/2017, the case, then the reason and date of closure, where the case was transferred, and the detail, every coded value in words, dates as dd/mm/yyyy, and the chair’s approval (or that it is not approved yet). Its sensitive parts (who reported, the narratives) only with incidents:sensitive; without it the print says they were left out. 404 until the form is written. Each download is audited (incident.form.pdf).
+     *
+     *     Requires the `incidents:read` permission.
+     */
+    get: operations['getClosurePdf']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/incidents/{id}/forms/closure/submit': {
     parameters: {
       query?: never
@@ -1696,28 +1828,6 @@ export interface paths {
      *     Requires the `plans:approve` permission.
      */
     post: operations['approveClosureForm']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/v1/incidents/{id}/forms/support-plan.pdf': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /**
-     * The support plan as a filled form in Vietnamese (PDF), to print and sign
-     * @description The state’s heading, the ward, the case, the goals with their services, who is responsible and the dates as a table, and the chair’s approval (or that it is not approved yet). The plan’s notes only with incidents:sensitive. Each download is audited (incident.form.pdf).
-     *
-     *     Requires the `incidents:read` permission.
-     */
-    get: operations['getSupportPlanPdf']
-    put?: never
-    post?: never
     delete?: never
     options?: never
     head?: never
@@ -1852,8 +1962,8 @@ export interface paths {
       cookie?: never
     }
     /**
-     * Your work, most urgent first: case steps due and follow-ups
-     * @description Overdue tasks first, then by due instant (ties by kind and id). Only cases in your units: a ward officer sees their wards’, a district officer the district’s. Follow-ups are those assigned to you or to nobody. Labels carry no names or notes. See docs/casework.md, "The task list".
+     * Your work, most urgent first: case steps due, follow-ups, support-plan actions and referrals
+     * @description Overdue tasks first, then by due instant (ties by kind and id). Only cases in your units: a ward officer sees their wards’, a district officer the district’s. Follow-ups and plan actions are those assigned to you or to nobody; a plan action is listed once, from the follow-up its approval scheduled. Labels carry no names or notes. See docs/casework.md, "The task list".
      *
      *     Requires the `incidents:read` permission.
      */
@@ -4367,12 +4477,16 @@ export interface components {
         domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
         title: string
         actions: {
+          /** @description links the action to its follow-up from one approved version of the plan to the next; unique in the plan. Without it the action is keyed by its goal’s code and its place in the goal (M1.1, M1.2…), so give one before reordering or removing actions */
+          key?: string
           /** @description the service or action */
           service: string
           responsible: {
             /** @enum {unknown} */
             kind: 'agency' | 'person'
+            /** @description as the printed plan names them */
             name: string
+            userId?: string | null
           }
           /**
            * Format: date
@@ -4381,7 +4495,7 @@ export interface components {
           startOn: string
           /**
            * Format: date
-           * @description not before startOn
+           * @description not before startOn; once the plan is approved, the action’s follow-up is due on it
            */
           dueOn: string
         }[]
@@ -4851,6 +4965,12 @@ export interface components {
       rescheduleCount: number
       rescheduleReason: string | null
       cancelReason: string | null
+      planAction: {
+        /** @description the action’s key in the plan (its own, or its goal and place: M1.2) */
+        key: string
+        /** @description the approved version of the plan that last set this follow-up */
+        planVersion: number
+      } | null
       version: number
       /**
        * Format: date-time
@@ -4870,16 +4990,16 @@ export interface components {
     }
     Task: {
       /**
-       * @description case_step: the next Decree 56 step of each open case in your units, due at its deadline; acted on by recording the step; follow_up: a scheduled follow-up of an open case in your units, assigned to you or to nobody, due at the end of its due date; acted on by completing, rescheduling or cancelling it; referral: a referral sent from a case in your units that its provider has not yet accepted or declined, due when its response clock runs out; acted on by following it up with the provider, or closing it
+       * @description case_step: the next Decree 56 step of each open case in your units, due at its deadline; acted on by recording the step; follow_up: a follow-up scheduled by hand of an open case in your units, assigned to you or to nobody, due at the end of its due date; acted on by completing, rescheduling or cancelling it; plan_action: an action of the approved support plan of an open case in your units, whose responsible officer is you or who names no officer, due at the end of its due date, until its follow-up is completed or cancelled; acted on through that follow-up; referral: a referral sent from a case in your units that its provider has not yet accepted or declined, due when its response clock runs out; acted on by following it up with the provider, or closing it
        * @enum {unknown}
        */
-      kind: 'case_step' | 'follow_up' | 'referral'
+      kind: 'case_step' | 'follow_up' | 'plan_action' | 'referral'
       /**
        * Format: uuid
-       * @description the record the task is about (the case, for a case step)
+       * @description the record the task is about: the case for a case step, the follow-up for a follow-up or a plan action, the referral
        */
       id: string
-      /** @description what is to be done, as a code: the case step, the kind of follow-up */
+      /** @description what is to be done, as a code: the case step, the kind of follow-up, the plan action’s key, the referral’s urgency */
       subject: string
       /** @description a short label; never a name, a note or a narrative */
       label: string
@@ -5015,6 +5135,8 @@ export interface components {
        * @description the response clock: emergency 12 h, urgent 24 h, routine 3 working days
        */
       dueAt: string
+      /** @description counted in working days through a year the working calendar does not hold: only weekends were skipped there (GET /v1/calendar/years) */
+      calendarMissing: boolean
       /** @description still waiting for the provider’s answer past dueAt */
       overdue: boolean
       answeredOnTime: boolean | null
@@ -5089,6 +5211,8 @@ export interface components {
        * @description the response clock: emergency 12 h, urgent 24 h, routine 3 working days
        */
       dueAt: string
+      /** @description counted in working days through a year the working calendar does not hold: only weekends were skipped there (GET /v1/calendar/years) */
+      calendarMissing: boolean
       /** @description still waiting for the provider’s answer past dueAt */
       overdue: boolean
       answeredOnTime: boolean | null
@@ -6573,7 +6697,7 @@ export interface operations {
           'application/json': components['schemas']['Health']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6615,7 +6739,7 @@ export interface operations {
           'application/json': components['schemas']['Health']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6626,7 +6750,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6695,7 +6819,7 @@ export interface operations {
           'application/json': components['schemas']['TokenResponse']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_grant`, `invalid_request`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6712,7 +6836,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Problem codes: `invalid_client`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6729,7 +6853,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Payload Too Large */
+      /** @description Payload Too Large. Codes common to other operations: `payload_too_large`. */
       413: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6746,7 +6870,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unsupported Media Type */
+      /** @description Unsupported Media Type. Codes common to other operations: `unsupported_media_type`. */
       415: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6763,7 +6887,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Problem codes: `login_throttled`. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6782,7 +6906,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6799,7 +6923,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6862,7 +6986,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6879,7 +7003,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Payload Too Large */
+      /** @description Payload Too Large. Codes common to other operations: `payload_too_large`. */
       413: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6896,7 +7020,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unsupported Media Type */
+      /** @description Unsupported Media Type. Codes common to other operations: `unsupported_media_type`. */
       415: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6913,7 +7037,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6932,7 +7056,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6949,7 +7073,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6994,7 +7118,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7011,7 +7135,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7030,7 +7154,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7047,7 +7171,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7115,7 +7239,7 @@ export interface operations {
           'application/json': components['schemas']['AuthorizationServerMetadata']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7134,7 +7258,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7151,7 +7275,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7208,7 +7332,7 @@ export interface operations {
           'application/json': components['schemas']['Jwks']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7227,7 +7351,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7244,7 +7368,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7313,7 +7437,7 @@ export interface operations {
           'application/json': components['schemas']['Me']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7330,7 +7454,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7349,7 +7473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7366,7 +7490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7425,7 +7549,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `wrong_password`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7442,7 +7566,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7459,7 +7583,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `not_a_person`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7476,7 +7600,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `no_local_password`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7493,7 +7617,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_password`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7510,7 +7634,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Problem codes: `login_throttled`. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7529,7 +7653,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7546,7 +7670,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7612,7 +7736,7 @@ export interface operations {
           'application/json': components['schemas']['RoleList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7629,7 +7753,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7648,7 +7772,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7665,7 +7789,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7746,7 +7870,7 @@ export interface operations {
           'application/json': components['schemas']['UserPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7763,7 +7887,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7780,7 +7904,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7797,7 +7921,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7816,7 +7940,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7833,7 +7957,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7939,7 +8063,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7958,7 +8082,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7977,7 +8101,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7996,7 +8120,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `username_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8015,7 +8139,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8034,7 +8158,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8055,7 +8179,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8074,7 +8198,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8147,7 +8271,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8164,7 +8288,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8181,7 +8305,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8198,7 +8322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8215,7 +8339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8234,7 +8358,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8251,7 +8375,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8348,7 +8472,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8365,7 +8489,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8382,7 +8506,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8399,7 +8523,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8416,7 +8540,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8433,7 +8557,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8467,7 +8591,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8484,7 +8608,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8503,7 +8627,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8520,7 +8644,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8590,7 +8714,7 @@ export interface operations {
           'application/json': components['schemas']['ClientPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8607,7 +8731,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8624,7 +8748,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8641,7 +8765,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8660,7 +8784,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8677,7 +8801,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8769,7 +8893,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedClient']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8788,7 +8912,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8807,7 +8931,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8826,7 +8950,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8845,7 +8969,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8866,7 +8990,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8885,7 +9009,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8952,7 +9076,7 @@ export interface operations {
           'application/json': components['schemas']['Client']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8969,7 +9093,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8986,7 +9110,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9003,7 +9127,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9020,7 +9144,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9039,7 +9163,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9056,7 +9180,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9106,7 +9230,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9123,7 +9247,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9140,7 +9264,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9157,7 +9281,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9174,7 +9298,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9191,7 +9315,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9208,7 +9332,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9227,7 +9351,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9244,7 +9368,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9328,7 +9452,7 @@ export interface operations {
           'application/json': components['schemas']['AuditEventPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9345,7 +9469,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9362,7 +9486,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9379,7 +9503,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9398,7 +9522,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9415,7 +9539,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9474,7 +9598,7 @@ export interface operations {
           'application/json': components['schemas']['AuditVerification']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9491,7 +9615,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9508,7 +9632,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9527,7 +9651,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9544,7 +9668,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9636,7 +9760,7 @@ export interface operations {
           'application/json': components['schemas']['UnitPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9653,7 +9777,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9670,7 +9794,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9687,7 +9811,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9706,7 +9830,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9723,7 +9847,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9847,7 +9971,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9866,7 +9990,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9885,7 +10009,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9904,7 +10028,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `unit_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9923,7 +10047,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9942,7 +10066,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9963,7 +10087,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9982,7 +10106,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10067,7 +10191,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10084,7 +10208,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10101,7 +10225,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10118,7 +10242,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10135,7 +10259,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10154,7 +10278,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10171,7 +10295,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10274,7 +10398,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10291,7 +10415,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10308,7 +10432,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10325,7 +10449,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10342,7 +10466,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10376,7 +10500,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10393,7 +10517,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10412,7 +10536,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10429,7 +10553,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10499,7 +10623,7 @@ export interface operations {
           'application/json': components['schemas']['UnitCategoryHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10516,7 +10640,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10533,7 +10657,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10550,7 +10674,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10567,7 +10691,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10586,7 +10710,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10603,7 +10727,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10733,7 +10857,7 @@ export interface operations {
           'application/json': components['schemas']['UnitCategoryEntry']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10752,7 +10876,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10771,7 +10895,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10790,7 +10914,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10809,7 +10933,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10828,7 +10952,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit_category`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10847,7 +10971,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10868,7 +10992,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10887,7 +11011,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10960,7 +11084,7 @@ export interface operations {
           'application/json': components['schemas']['UnitGroupList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10977,7 +11101,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10994,7 +11118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11013,7 +11137,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11030,7 +11154,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11101,7 +11225,7 @@ export interface operations {
           'application/json': components['schemas']['UnitGroup']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11118,7 +11242,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11135,7 +11259,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11152,7 +11276,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11169,7 +11293,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11188,7 +11312,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11205,7 +11329,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11297,7 +11421,7 @@ export interface operations {
           'application/json': components['schemas']['UnitGroup']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11314,7 +11438,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11331,7 +11455,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11348,7 +11472,24 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `concurrent_update`. */
+      409: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11365,7 +11506,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit_group`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11382,7 +11523,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11399,7 +11540,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11418,7 +11559,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11435,7 +11576,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11486,7 +11627,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11503,7 +11644,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11520,7 +11661,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11537,7 +11678,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11554,7 +11695,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11571,7 +11712,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11588,7 +11729,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11605,7 +11746,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11624,7 +11765,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11641,7 +11782,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11706,7 +11847,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarDayList']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11723,7 +11864,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11740,7 +11881,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11757,7 +11898,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11776,7 +11917,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11793,7 +11934,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11856,7 +11997,7 @@ export interface operations {
           'application/json': components['schemas']['Deadline']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11873,7 +12014,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11890,7 +12031,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11907,7 +12048,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11926,7 +12067,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11943,7 +12084,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12006,7 +12147,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarYearList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12023,7 +12164,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12040,7 +12181,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12059,7 +12200,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12076,7 +12217,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12147,7 +12288,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarYear']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12164,7 +12305,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12181,7 +12322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12198,7 +12339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12215,7 +12356,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12234,7 +12375,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12251,7 +12392,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12362,7 +12503,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarYear']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12379,7 +12520,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12396,7 +12537,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12413,7 +12554,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12430,7 +12571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_calendar_year`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12447,7 +12588,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12464,7 +12605,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12483,7 +12624,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12500,7 +12641,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12562,7 +12703,7 @@ export interface operations {
           'application/json': components['schemas']['CircumstanceGroupList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12579,7 +12720,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12596,7 +12737,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12615,7 +12756,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12632,7 +12773,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12691,7 +12832,7 @@ export interface operations {
           'application/json': components['schemas']['EthnicityList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12708,7 +12849,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12725,7 +12866,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12744,7 +12885,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12761,7 +12902,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12863,7 +13004,7 @@ export interface operations {
           'application/json': components['schemas']['HouseholdPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12880,7 +13021,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12897,7 +13038,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12914,7 +13055,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12933,7 +13074,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12950,7 +13091,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13091,7 +13232,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13110,7 +13251,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13129,7 +13270,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `backfill_not_permitted`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13148,7 +13289,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13167,7 +13308,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13186,7 +13327,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13207,7 +13348,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13226,7 +13367,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13318,7 +13459,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13335,7 +13476,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13352,7 +13493,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13369,7 +13510,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13386,7 +13527,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13405,7 +13546,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13422,7 +13563,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13556,7 +13697,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13573,7 +13714,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13590,7 +13731,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13607,7 +13748,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13624,7 +13765,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13641,7 +13782,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13658,7 +13799,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13675,7 +13816,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13694,7 +13835,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13711,7 +13852,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13779,7 +13920,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13796,7 +13937,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13813,7 +13954,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_filter_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13830,7 +13971,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13849,7 +13990,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13866,7 +14007,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13968,7 +14109,7 @@ export interface operations {
           'application/json': components['schemas']['ChildPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13985,7 +14126,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14002,7 +14143,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_filter_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14019,7 +14160,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14038,7 +14179,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14055,7 +14196,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14296,7 +14437,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14315,7 +14456,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14334,7 +14475,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `backfill_not_permitted`, `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14353,7 +14494,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `personal_id_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14372,7 +14513,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14391,7 +14532,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14412,7 +14553,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14431,7 +14572,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14594,7 +14735,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14611,7 +14752,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14628,7 +14769,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `consent_required`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14645,7 +14786,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14662,7 +14803,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14681,7 +14822,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14698,7 +14839,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14751,7 +14892,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14768,7 +14909,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14785,7 +14926,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14802,7 +14943,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14819,7 +14960,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14836,7 +14977,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14853,7 +14994,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14872,7 +15013,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14889,7 +15030,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15127,7 +15268,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15144,7 +15285,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15161,7 +15302,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15178,7 +15319,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15195,7 +15336,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15212,7 +15353,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15229,7 +15370,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15246,7 +15387,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15263,7 +15404,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15282,7 +15423,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15299,7 +15440,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15398,7 +15539,7 @@ export interface operations {
           'application/json': components['schemas']['Circumstance']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15415,7 +15556,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15432,7 +15573,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15449,7 +15590,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15466,7 +15607,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15483,7 +15624,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15502,7 +15643,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15519,7 +15660,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15611,7 +15752,7 @@ export interface operations {
           'application/json': components['schemas']['Circumstance']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15628,7 +15769,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15645,7 +15786,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15662,7 +15803,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15679,7 +15820,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15713,7 +15854,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15730,7 +15871,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15749,7 +15890,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15766,7 +15907,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15873,7 +16014,7 @@ export interface operations {
           'application/json': components['schemas']['CareRecord']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15890,7 +16031,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15907,7 +16048,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15924,7 +16065,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15958,7 +16099,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15977,7 +16118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15994,7 +16135,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16084,7 +16225,7 @@ export interface operations {
           'application/json': components['schemas']['CareRecord']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16101,7 +16242,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16118,7 +16259,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16135,7 +16276,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16152,7 +16293,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16186,7 +16327,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16203,7 +16344,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16222,7 +16363,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16239,7 +16380,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16322,7 +16463,7 @@ export interface operations {
           'application/json': components['schemas']['HealthInsuranceCard']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16339,7 +16480,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16356,7 +16497,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16373,7 +16514,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16407,7 +16548,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16426,7 +16567,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16443,7 +16584,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16520,7 +16661,7 @@ export interface operations {
           'application/json': components['schemas']['ConsentList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16537,7 +16678,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `consent_required`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16554,7 +16695,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16571,7 +16712,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16590,7 +16731,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16607,7 +16748,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16708,7 +16849,7 @@ export interface operations {
           'application/json': components['schemas']['Consent']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16725,7 +16866,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16742,7 +16883,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16759,7 +16900,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16776,7 +16917,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16793,7 +16934,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16812,7 +16953,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16829,7 +16970,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16914,7 +17055,7 @@ export interface operations {
           'application/json': components['schemas']['Consent']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16931,7 +17072,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16948,7 +17089,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16965,7 +17106,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16982,7 +17123,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `consent_already_withdrawn`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16999,7 +17140,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17016,7 +17157,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17033,7 +17174,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17050,7 +17191,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17069,7 +17210,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17086,7 +17227,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17157,7 +17298,7 @@ export interface operations {
           'application/json': components['schemas']['ChildHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17174,7 +17315,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17191,7 +17332,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `consent_required`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17208,7 +17349,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17225,7 +17366,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17244,7 +17385,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17261,7 +17402,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17343,7 +17484,7 @@ export interface operations {
           'application/json': components['schemas']['DuplicatePage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17360,7 +17501,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17377,7 +17518,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17394,7 +17535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17413,7 +17554,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17430,7 +17571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17614,7 +17755,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17631,7 +17772,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17648,7 +17789,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17665,7 +17806,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17682,7 +17823,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17699,7 +17840,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_merge`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17716,7 +17857,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17735,7 +17876,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17752,7 +17893,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17824,7 +17965,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17841,7 +17982,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17858,7 +17999,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17875,7 +18016,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17894,7 +18035,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17911,7 +18052,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18096,7 +18237,7 @@ export interface operations {
           'application/json': components['schemas']['Import']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18113,7 +18254,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18130,7 +18271,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18147,7 +18288,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Payload Too Large */
+      /** @description Payload Too Large. Problem codes: `workbook_too_large`. Codes common to other operations: `payload_too_large`. */
       413: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18164,7 +18305,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unsupported Media Type */
+      /** @description Unsupported Media Type. Codes common to other operations: `unsupported_media_type`. */
       415: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18181,7 +18322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `binary_content`, `broken_quoting`, `empty_file`, `invalid_encoding`, `missing_columns`, `unreadable_file`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18198,7 +18339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18217,7 +18358,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18234,7 +18375,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18330,7 +18471,7 @@ export interface operations {
           'application/json': components['schemas']['Import']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18347,7 +18488,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18364,7 +18505,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18381,7 +18522,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18398,7 +18539,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18417,7 +18558,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18434,7 +18575,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18508,7 +18649,7 @@ export interface operations {
           'application/json': components['schemas']['ImportRowPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18525,7 +18666,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18542,7 +18683,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18559,7 +18700,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18576,7 +18717,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18595,7 +18736,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18612,7 +18753,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18661,7 +18802,7 @@ export interface operations {
           'text/csv': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18678,7 +18819,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18695,7 +18836,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18712,7 +18853,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18729,7 +18870,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18748,7 +18889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18765,7 +18906,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18877,7 +19018,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18894,7 +19035,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18911,7 +19052,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18928,7 +19069,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18947,7 +19088,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18964,7 +19105,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19194,7 +19335,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19213,7 +19354,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19232,7 +19373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `backfill_not_permitted`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19251,7 +19392,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19270,7 +19411,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19289,7 +19430,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19310,7 +19451,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19329,7 +19470,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19415,7 +19556,7 @@ export interface operations {
           'application/json': components['schemas']['ComplianceReport']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19432,7 +19573,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19449,7 +19590,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19466,7 +19607,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19485,7 +19626,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19502,7 +19643,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19632,7 +19773,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19649,7 +19790,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19666,7 +19807,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19683,7 +19824,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19700,7 +19841,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19719,7 +19860,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19736,7 +19877,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19918,7 +20059,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19935,7 +20076,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19952,7 +20093,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19969,7 +20110,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19986,7 +20127,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20003,7 +20144,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20020,7 +20161,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20037,7 +20178,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20056,7 +20197,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20073,7 +20214,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20211,7 +20352,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20228,7 +20369,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20245,7 +20386,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20262,7 +20403,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20279,7 +20420,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `already_submitted`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20296,7 +20437,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `late_reason_required`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20313,7 +20454,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20332,7 +20473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20349,7 +20490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20518,7 +20659,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentStepResult']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20535,7 +20676,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20552,7 +20693,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20569,7 +20710,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20586,7 +20727,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `step_not_allowed`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20603,7 +20744,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_step`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20620,7 +20761,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20639,7 +20780,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20656,7 +20797,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20725,7 +20866,7 @@ export interface operations {
           'application/json': components['schemas']['AlertPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20742,7 +20883,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20759,7 +20900,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20776,7 +20917,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20795,7 +20936,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20812,7 +20953,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20887,7 +21028,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocumentPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20904,7 +21045,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20921,7 +21062,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20938,7 +21079,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20955,7 +21096,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20974,7 +21115,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20991,7 +21132,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21076,7 +21217,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocument']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21093,7 +21234,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21110,7 +21251,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21127,7 +21268,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21144,7 +21285,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `duplicate_document`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21161,7 +21302,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Payload Too Large */
+      /** @description Payload Too Large. Problem codes: `document_too_large`. Codes common to other operations: `payload_too_large`. */
       413: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21178,7 +21319,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unsupported Media Type */
+      /** @description Unsupported Media Type. Problem codes: `unsupported_document_type`. Codes common to other operations: `unsupported_media_type`. */
       415: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21195,7 +21336,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21214,7 +21355,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21231,7 +21372,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21298,7 +21439,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocument']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21315,7 +21456,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21332,7 +21473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21349,7 +21490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21366,7 +21507,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21385,7 +21526,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21402,7 +21543,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21425,10 +21566,7 @@ export interface operations {
   }
   deleteCaseDocument: {
     parameters: {
-      query: {
-        /** @description why the document is deleted; kept */
-        reason: string
-      }
+      query?: never
       header?: never
       path: {
         id: string
@@ -21436,7 +21574,19 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Sửa ngày sinh theo giấy khai sinh"
+         *     }
+         */
+        'application/json': {
+          /** @description why the document is deleted; kept */
+          reason: string
+        }
+      }
+    }
     responses: {
       /** @description Deleted */
       204: {
@@ -21453,7 +21603,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21470,7 +21620,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21487,7 +21637,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21504,7 +21654,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21521,7 +21671,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Gone */
+      /** @description Gone. Problem codes: `document_deleted`. */
       410: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21538,7 +21688,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21557,7 +21707,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21574,7 +21724,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21638,7 +21788,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21655,7 +21805,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21672,7 +21822,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21689,7 +21839,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21706,7 +21856,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Gone */
+      /** @description Gone. Problem codes: `document_deleted`. */
       410: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21723,7 +21873,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21742,7 +21892,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21759,7 +21909,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21821,7 +21971,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormList']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21838,7 +21988,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21855,7 +22005,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21872,7 +22022,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21889,7 +22039,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21908,7 +22058,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21925,7 +22075,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22008,7 +22158,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22025,7 +22175,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22042,7 +22192,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22059,7 +22209,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22076,7 +22226,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22095,7 +22245,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22112,7 +22262,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22235,7 +22385,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22252,7 +22402,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22269,7 +22419,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22286,7 +22436,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22303,7 +22453,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `case_closed`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22320,7 +22470,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22337,7 +22487,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22354,7 +22504,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22371,7 +22521,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22390,7 +22540,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22407,7 +22557,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22475,7 +22625,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22492,7 +22642,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22509,7 +22659,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22526,7 +22676,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22543,7 +22693,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22562,7 +22712,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22579,7 +22729,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getIntakePdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The intake form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22669,7 +22972,7 @@ export interface operations {
           'application/json': components['schemas']['InitialAssessmentForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22686,7 +22989,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22703,7 +23006,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22720,7 +23023,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22737,7 +23040,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22756,7 +23059,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22773,7 +23076,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22928,7 +23231,7 @@ export interface operations {
           'application/json': components['schemas']['InitialAssessmentForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22945,7 +23248,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22962,7 +23265,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22979,7 +23282,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22996,7 +23299,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23013,7 +23316,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23030,7 +23333,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23047,7 +23350,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23064,7 +23367,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23083,7 +23386,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23100,7 +23403,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23168,7 +23471,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23185,7 +23488,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23202,7 +23505,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23219,7 +23522,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23236,7 +23539,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23255,7 +23558,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23272,7 +23575,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getInitialAssessmentPdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The initial_assessment form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23356,7 +23812,7 @@ export interface operations {
           'application/json': components['schemas']['SpecificAssessmentForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23373,7 +23829,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23390,7 +23846,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23407,7 +23863,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23424,7 +23880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23443,7 +23899,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23460,7 +23916,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23580,7 +24036,7 @@ export interface operations {
           'application/json': components['schemas']['SpecificAssessmentForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23597,7 +24053,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23614,7 +24070,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23631,7 +24087,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23648,7 +24104,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23665,7 +24121,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23682,7 +24138,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23699,7 +24155,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23716,7 +24172,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23735,7 +24191,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23752,7 +24208,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23820,7 +24276,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23837,7 +24293,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23854,7 +24310,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23871,7 +24327,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23888,7 +24344,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23907,7 +24363,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23924,7 +24380,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getSpecificAssessmentPdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The specific_assessment form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24033,7 +24642,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24050,7 +24659,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24067,7 +24676,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24084,7 +24693,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24101,7 +24710,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24120,7 +24729,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24137,7 +24746,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24221,12 +24830,16 @@ export interface operations {
             domain: 'safety' | 'health' | 'education' | 'family' | 'psychosocial' | 'legal' | 'economic' | 'care'
             title: string
             actions: {
+              /** @description links the action to its follow-up from one approved version of the plan to the next; unique in the plan. Without it the action is keyed by its goal’s code and its place in the goal (M1.1, M1.2…), so give one before reordering or removing actions */
+              key?: string
               /** @description the service or action */
               service: string
               responsible: {
                 /** @enum {unknown} */
                 kind: 'agency' | 'person'
+                /** @description as the printed plan names them */
                 name: string
+                userId?: string | null
               }
               /**
                * Format: date
@@ -24235,7 +24848,7 @@ export interface operations {
               startOn: string
               /**
                * Format: date
-               * @description not before startOn
+               * @description not before startOn; once the plan is approved, the action’s follow-up is due on it
                */
               dueOn: string
             }[]
@@ -24323,7 +24936,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24340,7 +24953,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24357,7 +24970,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24391,7 +25004,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24408,7 +25021,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24425,7 +25038,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24442,7 +25055,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24459,7 +25072,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24478,7 +25091,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24495,7 +25108,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24563,7 +25176,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24580,7 +25193,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24597,7 +25210,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24614,7 +25227,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24631,7 +25244,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24650,7 +25263,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24667,7 +25280,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getSupportPlanPdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The support_plan form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24779,7 +25545,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24796,7 +25562,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24813,7 +25579,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24830,7 +25596,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24847,7 +25613,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24864,7 +25630,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24898,7 +25664,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24917,7 +25683,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24934,7 +25700,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25046,7 +25812,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25063,7 +25829,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25080,7 +25846,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25114,7 +25880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_form_state`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25131,7 +25897,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25165,7 +25931,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25182,7 +25948,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25201,7 +25967,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25218,7 +25984,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25305,7 +26071,7 @@ export interface operations {
           'application/json': components['schemas']['ReviewsForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25322,7 +26088,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25339,7 +26105,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25356,7 +26122,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25373,7 +26139,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25392,7 +26158,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25409,7 +26175,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25539,7 +26305,7 @@ export interface operations {
           'application/json': components['schemas']['ReviewsForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25556,7 +26322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25573,7 +26339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25590,7 +26356,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25607,7 +26373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25624,7 +26390,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25641,7 +26407,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25658,7 +26424,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25675,7 +26441,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25694,7 +26460,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25711,7 +26477,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25779,7 +26545,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25796,7 +26562,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25813,7 +26579,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25830,7 +26596,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25847,7 +26613,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25866,7 +26632,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25883,7 +26649,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getReviewsPdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The reviews form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25962,7 +26881,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25979,7 +26898,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25996,7 +26915,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26013,7 +26932,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26030,7 +26949,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26049,7 +26968,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26066,7 +26985,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26172,7 +27091,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26189,7 +27108,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26206,7 +27125,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26223,7 +27142,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26240,7 +27159,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26257,7 +27176,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26274,7 +27193,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26291,7 +27210,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26308,7 +27227,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26327,7 +27246,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26344,7 +27263,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26412,7 +27331,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26429,7 +27348,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26446,7 +27365,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26463,7 +27382,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26480,7 +27399,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26499,7 +27418,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26516,7 +27435,160 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      503: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getClosurePdf: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The closure form */
+      200: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/pdf': string
+        }
+      }
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      400: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
+      401: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      403: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Not Found. Problem codes: `not_found`. */
+      404: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          /** @description seconds to wait before trying again */
+          'retry-after'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
+      500: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26598,7 +27670,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26615,7 +27687,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26632,7 +27704,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26649,7 +27721,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26666,7 +27738,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26683,7 +27755,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26717,7 +27789,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26736,7 +27808,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26753,7 +27825,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26835,7 +27907,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26852,7 +27924,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26869,7 +27941,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26903,7 +27975,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26920,7 +27992,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26954,7 +28026,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26971,7 +28043,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26990,7 +28062,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27007,160 +28079,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          /** @description seconds to wait before trying again */
-          'retry-after'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-    }
-  }
-  getSupportPlanPdf: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description The plan */
-      200: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/pdf': string
-        }
-      }
-      /** @description Bad Request */
-      400: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Unauthorized */
-      401: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Forbidden */
-      403: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Not Found */
-      404: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Too Many Requests */
-      429: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          /** @description seconds to wait before trying again */
-          'retry-after'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Internal Server Error */
-      500: {
-        headers: {
-          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
-          'x-request-id'?: string
-          /** @description requests allowed in the window */
-          'ratelimit-limit'?: number
-          /** @description requests left in the window */
-          'ratelimit-remaining'?: number
-          /** @description seconds until the window starts again */
-          'ratelimit-reset'?: number
-          [name: string]: unknown
-        }
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27234,6 +28153,10 @@ export interface operations {
            *           "rescheduleCount": 1,
            *           "rescheduleReason": "mẫu",
            *           "cancelReason": "mẫu",
+           *           "planAction": {
+           *             "key": "mẫu",
+           *             "planVersion": 1
+           *           },
            *           "version": 3,
            *           "createdAt": "2026-12-03T08:30:00.000Z",
            *           "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -27245,7 +28168,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUpPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27262,7 +28185,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27279,7 +28202,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27296,7 +28219,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27313,7 +28236,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27332,7 +28255,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27349,7 +28272,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27446,6 +28369,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -27454,7 +28381,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27473,7 +28400,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27492,7 +28419,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27511,7 +28438,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27530,7 +28457,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27549,7 +28476,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27568,7 +28495,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27589,7 +28516,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27608,7 +28535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27680,6 +28607,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -27688,7 +28619,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27705,7 +28636,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27722,7 +28653,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27739,7 +28670,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27756,7 +28687,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27775,7 +28706,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27792,7 +28723,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27878,6 +28809,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -27886,7 +28821,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27903,7 +28838,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27920,7 +28855,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27937,7 +28872,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27954,7 +28889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27971,7 +28906,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28005,7 +28940,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28022,7 +28957,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28041,7 +28976,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28058,7 +28993,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28149,6 +29084,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -28157,7 +29096,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28174,7 +29113,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28191,7 +29130,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28208,7 +29147,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28225,7 +29164,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28242,7 +29181,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28259,7 +29198,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28276,7 +29215,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28293,7 +29232,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28312,7 +29251,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28329,7 +29268,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28420,6 +29359,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -28428,7 +29371,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28445,7 +29388,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28462,7 +29405,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28479,7 +29422,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28496,7 +29439,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28513,7 +29456,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28530,7 +29473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28547,7 +29490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28564,7 +29507,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28583,7 +29526,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28600,7 +29543,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28685,6 +29628,10 @@ export interface operations {
            *       "rescheduleCount": 1,
            *       "rescheduleReason": "mẫu",
            *       "cancelReason": "mẫu",
+           *       "planAction": {
+           *         "key": "mẫu",
+           *         "planVersion": 1
+           *       },
            *       "version": 3,
            *       "createdAt": "2026-12-03T08:30:00.000Z",
            *       "updatedAt": "2026-12-03T08:30:00.000Z"
@@ -28693,7 +29640,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28710,7 +29657,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28727,7 +29674,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28744,7 +29691,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28761,7 +29708,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `follow_up_closed`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28778,7 +29725,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28795,7 +29742,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28812,7 +29759,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28831,7 +29778,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28848,7 +29795,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28918,7 +29865,7 @@ export interface operations {
           'application/json': components['schemas']['TaskPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28935,7 +29882,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28952,7 +29899,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28969,7 +29916,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28988,7 +29935,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29005,7 +29952,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29100,7 +30047,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProviderPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29117,7 +30064,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29134,7 +30081,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29151,7 +30098,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29170,7 +30117,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29187,7 +30134,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29307,7 +30254,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29326,7 +30273,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29345,7 +30292,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29364,7 +30311,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `provider_code_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29383,7 +30330,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_provider`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29402,7 +30349,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29423,7 +30370,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29442,7 +30389,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29516,7 +30463,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29533,7 +30480,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29550,7 +30497,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29567,7 +30514,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29584,7 +30531,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29603,7 +30550,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29620,7 +30567,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29729,7 +30676,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29746,7 +30693,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29763,7 +30710,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29797,7 +30744,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29831,7 +30778,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29848,7 +30795,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29867,7 +30814,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29884,7 +30831,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29970,7 +30917,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedClient']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29989,7 +30936,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30008,7 +30955,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30027,7 +30974,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30046,7 +30993,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30067,7 +31014,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30086,7 +31033,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30230,6 +31177,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -30250,7 +31198,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30269,7 +31217,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30288,7 +31236,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30307,7 +31255,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30326,7 +31274,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30345,7 +31293,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `consent_required`, `invalid_referral`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30364,7 +31312,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30385,7 +31333,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30404,7 +31352,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30493,6 +31441,7 @@ export interface operations {
            *           "state": "sent",
            *           "sentAt": "2026-12-03T08:30:00.000Z",
            *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "calendarMissing": true,
            *           "overdue": true,
            *           "answeredOnTime": true,
            *           "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -30516,7 +31465,7 @@ export interface operations {
           'application/json': components['schemas']['ReferralPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30533,7 +31482,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30550,7 +31499,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30567,7 +31516,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30586,7 +31535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30603,7 +31552,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30684,6 +31633,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -30704,7 +31654,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30721,7 +31671,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30738,7 +31688,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30755,7 +31705,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30772,7 +31722,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30791,7 +31741,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30808,7 +31758,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30903,6 +31853,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -30923,7 +31874,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30940,7 +31891,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30957,7 +31908,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30974,7 +31925,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30991,7 +31942,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31008,7 +31959,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31025,7 +31976,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31044,7 +31995,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31061,7 +32012,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31130,6 +32081,7 @@ export interface operations {
            *           "state": "sent",
            *           "sentAt": "2026-12-03T08:30:00.000Z",
            *           "dueAt": "2026-12-03T08:30:00.000Z",
+           *           "calendarMissing": true,
            *           "overdue": true,
            *           "answeredOnTime": true,
            *           "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -31149,7 +32101,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferralPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31166,7 +32118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31183,7 +32135,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `not_a_provider_client`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31200,7 +32152,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31219,7 +32171,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31236,7 +32188,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31301,6 +32253,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -31317,7 +32270,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31334,7 +32287,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31351,7 +32304,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31368,7 +32321,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31385,7 +32338,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31404,7 +32357,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31421,7 +32374,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31489,6 +32442,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -31505,7 +32459,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31522,7 +32476,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31539,7 +32493,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31556,7 +32510,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31573,7 +32527,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `referral_transition_not_allowed`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31590,7 +32544,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31607,7 +32561,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31626,7 +32580,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31643,7 +32597,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31725,6 +32679,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -31741,7 +32696,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31758,7 +32713,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31775,7 +32730,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31792,7 +32747,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31809,7 +32764,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31826,7 +32781,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31843,7 +32798,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31862,7 +32817,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31879,7 +32834,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31959,6 +32914,7 @@ export interface operations {
            *       "state": "sent",
            *       "sentAt": "2026-12-03T08:30:00.000Z",
            *       "dueAt": "2026-12-03T08:30:00.000Z",
+           *       "calendarMissing": true,
            *       "overdue": true,
            *       "answeredOnTime": true,
            *       "respondedAt": "2026-12-03T08:30:00.000Z",
@@ -31975,7 +32931,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31992,7 +32948,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32009,7 +32965,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32043,7 +32999,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `referral_transition_not_allowed`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32060,7 +33016,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32077,7 +33033,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32096,7 +33052,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32113,7 +33069,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32257,7 +33213,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeReceipt']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32276,7 +33232,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32295,7 +33251,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32314,7 +33270,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32333,7 +33289,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_intake`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32352,7 +33308,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32373,7 +33329,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32392,7 +33348,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32456,7 +33412,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeReceipt']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32473,7 +33429,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32490,7 +33446,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32507,7 +33463,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32524,7 +33480,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32543,7 +33499,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32560,7 +33516,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32655,7 +33611,7 @@ export interface operations {
           'application/json': components['schemas']['CaseStepRules']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32672,7 +33628,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32689,7 +33645,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32708,7 +33664,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32725,7 +33681,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32881,7 +33837,7 @@ export interface operations {
           'application/json': components['schemas']['CaseStepRules']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32898,7 +33854,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32915,7 +33871,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32932,7 +33888,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32949,7 +33905,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_step_rules`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32966,7 +33922,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32983,7 +33939,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33002,7 +33958,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33019,7 +33975,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33127,7 +34083,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSetList']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33144,7 +34100,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33161,7 +34117,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33178,7 +34134,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33197,7 +34153,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33214,7 +34170,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33433,7 +34389,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSet']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33452,7 +34408,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33471,7 +34427,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33490,7 +34446,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33509,7 +34465,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_criteria_set`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33528,7 +34484,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33549,7 +34505,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33568,7 +34524,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33684,7 +34640,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSet']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33701,7 +34657,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33718,7 +34674,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33735,7 +34691,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33752,7 +34708,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33771,7 +34727,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33788,7 +34744,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33882,7 +34838,7 @@ export interface operations {
           'application/json': components['schemas']['AssessmentOverview']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33899,7 +34855,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33916,7 +34872,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33933,7 +34889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33952,7 +34908,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33969,7 +34925,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34174,7 +35130,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34193,7 +35149,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34212,7 +35168,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34231,7 +35187,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `assessment_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34250,7 +35206,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34269,7 +35225,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34290,7 +35246,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34309,7 +35265,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34519,7 +35475,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34538,7 +35494,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34557,7 +35513,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34576,7 +35532,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34595,7 +35551,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34614,7 +35570,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34635,7 +35591,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34654,7 +35610,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34837,7 +35793,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34854,7 +35810,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34871,7 +35827,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34888,7 +35844,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34905,7 +35861,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34924,7 +35880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34941,7 +35897,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35149,7 +36105,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35166,7 +36122,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35183,7 +36139,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `score_not_permitted`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35200,7 +36156,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35217,7 +36173,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `assessment_decided`, `assessment_locked`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35234,7 +36190,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35251,7 +36207,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_score`, `unknown_criterion`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35268,7 +36224,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35285,7 +36241,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35304,7 +36260,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35321,7 +36277,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35517,7 +36473,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35534,7 +36490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35551,7 +36507,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35568,7 +36524,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35585,7 +36541,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35602,7 +36558,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35619,7 +36575,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `assessment_incomplete`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35636,7 +36592,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35655,7 +36611,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35672,7 +36628,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35867,7 +36823,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35884,7 +36840,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35901,7 +36857,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `transition_not_permitted`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35918,7 +36874,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35935,7 +36891,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35952,7 +36908,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35986,7 +36942,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36005,7 +36961,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36022,7 +36978,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36217,7 +37173,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36234,7 +37190,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36251,7 +37207,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `transition_not_permitted`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36268,7 +37224,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36285,7 +37241,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36302,7 +37258,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36336,7 +37292,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36355,7 +37311,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36372,7 +37328,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36578,7 +37534,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36595,7 +37551,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36612,7 +37568,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36629,7 +37585,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36646,7 +37602,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36663,7 +37619,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36680,7 +37636,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_decision`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36697,7 +37653,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36716,7 +37672,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36733,7 +37689,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36811,7 +37767,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorList']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36828,7 +37784,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36845,7 +37801,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36864,7 +37820,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36881,7 +37837,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36991,7 +37947,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorDefinition']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37008,7 +37964,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37025,7 +37981,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37042,7 +37998,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37059,7 +38015,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37076,7 +38032,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37093,7 +38049,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37112,7 +38068,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37129,7 +38085,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37197,7 +38153,7 @@ export interface operations {
           'application/json': components['schemas']['PlanTargets']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37214,7 +38170,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37231,7 +38187,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37248,7 +38204,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37267,7 +38223,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37284,7 +38240,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37383,7 +38339,7 @@ export interface operations {
           'application/json': components['schemas']['PlanTargets']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37400,7 +38356,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37417,7 +38373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37434,7 +38390,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37451,7 +38407,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_targets`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37468,7 +38424,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37485,7 +38441,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37504,7 +38460,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37521,7 +38477,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37588,7 +38544,7 @@ export interface operations {
           'application/json': components['schemas']['ReportingPeriodList']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37605,7 +38561,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37622,7 +38578,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37639,7 +38595,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37658,7 +38614,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37675,7 +38631,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37769,7 +38725,7 @@ export interface operations {
           'application/json': components['schemas']['ReportingPeriod']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37786,7 +38742,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37803,7 +38759,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37820,7 +38776,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `period_has_reports`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37837,7 +38793,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37854,7 +38810,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_period`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37871,7 +38827,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37888,7 +38844,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37907,7 +38863,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37924,7 +38880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38035,7 +38991,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorTable']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38052,7 +39008,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38069,7 +39025,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38086,7 +39042,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38105,7 +39061,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38122,7 +39078,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38210,7 +39166,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38227,7 +39183,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38244,7 +39200,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38261,7 +39217,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38280,7 +39236,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38297,7 +39253,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38379,7 +39335,7 @@ export interface operations {
           'application/json': components['schemas']['ReportPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38396,7 +39352,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38413,7 +39369,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38430,7 +39386,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38449,7 +39405,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38466,7 +39422,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38631,7 +39587,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38650,7 +39606,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38669,7 +39625,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38688,7 +39644,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `period_changed`, `report_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38707,7 +39663,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_report`, `level_mismatch`, `unknown_unit`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38726,7 +39682,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38747,7 +39703,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38766,7 +39722,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38854,7 +39810,7 @@ export interface operations {
           'application/json': components['schemas']['ReportTimeliness']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38871,7 +39827,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38888,7 +39844,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38905,7 +39861,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38924,7 +39880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38941,7 +39897,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39075,7 +40031,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39092,7 +40048,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39109,7 +40065,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39126,7 +40082,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39143,7 +40099,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39162,7 +40118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39179,7 +40135,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39340,7 +40296,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39357,7 +40313,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39374,7 +40330,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39391,7 +40347,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39408,7 +40364,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39425,7 +40381,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39459,7 +40415,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39476,7 +40432,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39495,7 +40451,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39512,7 +40468,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39649,7 +40605,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39666,7 +40622,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39683,7 +40639,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39700,7 +40656,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39717,7 +40673,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39734,7 +40690,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39751,7 +40707,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39770,7 +40726,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39787,7 +40743,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39924,7 +40880,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39941,7 +40897,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39958,7 +40914,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39975,7 +40931,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39992,7 +40948,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40009,7 +40965,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40026,7 +40982,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40045,7 +41001,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40062,7 +41018,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40211,7 +41167,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40228,7 +41184,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40245,7 +41201,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40262,7 +41218,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40279,7 +41235,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40296,7 +41252,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40313,7 +41269,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40332,7 +41288,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40349,7 +41305,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40429,7 +41385,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40446,7 +41402,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40463,7 +41419,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40480,7 +41436,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40497,7 +41453,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40516,7 +41472,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40533,7 +41489,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40597,7 +41553,7 @@ export interface operations {
           'application/json': components['schemas']['DataValueSet']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40614,7 +41570,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40631,7 +41587,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40648,7 +41604,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40665,7 +41621,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40684,7 +41640,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40701,7 +41657,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40811,7 +41767,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2Mapping']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40828,7 +41784,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40845,7 +41801,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40864,7 +41820,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40881,7 +41837,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41094,7 +42050,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2Mapping']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41111,7 +42067,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41128,7 +42084,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41145,7 +42101,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41162,7 +42118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_dhis2_mapping`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41179,7 +42135,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41196,7 +42152,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41215,7 +42171,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41232,7 +42188,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41304,7 +42260,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2DataValueSet']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41321,7 +42277,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41338,7 +42294,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Problem codes: `unit_out_of_scope`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41355,7 +42311,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `dhis2_mapping_incomplete`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41372,7 +42328,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41391,7 +42347,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41408,7 +42364,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41491,7 +42447,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2DryRun']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_window`, `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41508,7 +42464,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41525,7 +42481,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41542,7 +42498,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41561,7 +42517,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41578,7 +42534,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41654,7 +42610,7 @@ export interface operations {
           'application/json': components['schemas']['EventFeed']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Problem codes: `invalid_cursor`, `unknown_event_type`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41671,7 +42627,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41688,7 +42644,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41705,7 +42661,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41724,7 +42680,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41741,7 +42697,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41819,7 +42775,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41836,7 +42792,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41853,7 +42809,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41870,7 +42826,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41889,7 +42845,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41906,7 +42862,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42032,7 +42988,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedWebhook']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42051,7 +43007,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42070,7 +43026,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42089,7 +43045,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42108,7 +43064,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_webhook`, `webhook_url_rejected`. Codes common to other operations: `idempotency_key_reused`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42127,7 +43083,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42148,7 +43104,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42167,7 +43123,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42242,7 +43198,7 @@ export interface operations {
           'application/json': components['schemas']['Webhook']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42259,7 +43215,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42276,7 +43232,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42293,7 +43249,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42310,7 +43266,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42329,7 +43285,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42346,7 +43302,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42396,7 +43352,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42413,7 +43369,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42430,7 +43386,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42447,7 +43403,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42464,7 +43420,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42481,7 +43437,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42498,7 +43454,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42517,7 +43473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42534,7 +43490,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42613,7 +43569,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedWebhook']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42630,7 +43586,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42647,7 +43603,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42664,7 +43620,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42681,7 +43637,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Failed */
+      /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42698,7 +43654,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Precondition Required */
+      /** @description Precondition Required. Codes common to other operations: `precondition_required`. */
       428: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42715,7 +43671,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42734,7 +43690,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42751,7 +43707,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42824,7 +43780,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDeliveryPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42841,7 +43797,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42858,7 +43814,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42875,7 +43831,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42892,7 +43848,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42911,7 +43867,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42928,7 +43884,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42988,7 +43944,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookRetryAccepted']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43005,7 +43961,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43022,7 +43978,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43039,7 +43995,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43056,7 +44012,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `delivery_in_progress`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43073,7 +44029,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43092,7 +44048,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43109,7 +44065,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43175,7 +44131,7 @@ export interface operations {
           'application/json': components['schemas']['ResidentialGroupMapping']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43192,7 +44148,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43209,7 +44165,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43226,7 +44182,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43245,7 +44201,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43262,7 +44218,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43349,7 +44305,7 @@ export interface operations {
           'application/json': components['schemas']['ResidentialGroupMapping']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43366,7 +44322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43383,7 +44339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43400,7 +44356,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unsupported Media Type */
+      /** @description Unsupported Media Type. Codes common to other operations: `unsupported_media_type`. */
       415: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43417,7 +44373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_mapping`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43434,7 +44390,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43453,7 +44409,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43470,7 +44426,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43548,7 +44504,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingPreview']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43565,7 +44521,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43582,7 +44538,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43599,7 +44555,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `not_abolished`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43616,7 +44572,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43635,7 +44591,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43652,7 +44608,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43750,7 +44706,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43767,7 +44723,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43784,7 +44740,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43801,7 +44757,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `not_abolished`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43818,7 +44774,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43837,7 +44793,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43854,7 +44810,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43944,7 +44900,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43961,7 +44917,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43978,7 +44934,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43995,7 +44951,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44012,7 +44968,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44031,7 +44987,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44048,7 +45004,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44138,7 +45094,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44155,7 +45111,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44172,7 +45128,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44189,7 +45145,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44206,7 +45162,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Problem codes: `batch_not_finished`. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44223,7 +45179,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44242,7 +45198,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44259,7 +45215,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44328,7 +45284,7 @@ export interface operations {
           'application/json': components['schemas']['UnplacedPage']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44345,7 +45301,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44362,7 +45318,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44379,7 +45335,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44398,7 +45354,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44415,7 +45371,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44494,7 +45450,7 @@ export interface operations {
           'application/json': components['schemas']['ClaimedRecord']
         }
       }
-      /** @description Bad Request */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44511,7 +45467,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unauthorized */
+      /** @description Unauthorized. Codes common to other operations: `account_inactive`, `invalid_token`, `session_ended`, `token_expired`, `token_in_query`, `unauthenticated`, `unknown_account`. */
       401: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44528,7 +45484,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden */
+      /** @description Forbidden. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44545,7 +45501,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44562,7 +45518,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict */
+      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44579,7 +45535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Problem codes: `invalid_claim`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44596,7 +45552,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too Many Requests */
+      /** @description Too Many Requests. Codes common to other operations: `rate_limited`. */
       429: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44615,7 +45571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Internal Server Error */
+      /** @description Internal Server Error. Codes common to other operations: `internal_error`. */
       500: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44632,7 +45588,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable */
+      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
