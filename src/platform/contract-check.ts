@@ -12,6 +12,7 @@ import { declaresEtag, declaresLocation } from './openapi-headers.js'
 import {
   commonCodes,
   commonGroupsOf,
+  operationCodes,
   readProblemCodeDeclaration,
   type CommonGroup,
   type ProblemCodeDeclaration,
@@ -101,7 +102,7 @@ export function checkDeclaredProblemCodes(app: FastifyInstance, options: Problem
     const { config } = request.routeOptions
     const groups: CommonGroup[] =
       operationId === null
-        ? ['noOperation']
+        ? ['everyOperation', 'noOperation']
         : commonGroupsOf({
             permission: config.permission,
             responses: request.routeOptions.schema?.response as Record<string, unknown> | undefined,
@@ -114,7 +115,7 @@ export function checkDeclaredProblemCodes(app: FastifyInstance, options: Problem
       record({ operationId, status, code })
       return done(null, payload)
     }
-    if (operationId !== null && declaration.operations[operationId]?.[status]?.includes(code))
+    if (operationId !== null && operationCodes(declaration, operationId)[status]?.includes(code))
       return done(null, payload)
     const answered = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`
     const operation = operationId === null ? 'a request that reached no operation' : `${answered} (${operationId})`

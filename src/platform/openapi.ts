@@ -13,7 +13,7 @@ import {
   withProblemCodeResponses,
 } from './openapi-problem-codes.js'
 import { describePermissionByCase } from './permissions.js'
-import { commonCodes, commonGroupsOf, readProblemCodeDeclaration } from './problem-codes.js'
+import { commonCodes, commonGroupsOf, operationCodes, readProblemCodeDeclaration } from './problem-codes.js'
 import { problemResponses } from './schemas.js'
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -114,7 +114,7 @@ async function openapiPlugin(app: FastifyInstance) {
       const config = route.config as
         { idempotent?: unknown; ifMatch?: 'to-replace'; location?: boolean; etag?: boolean } | undefined
       const routeResponses = schema?.response as Record<string, unknown> | undefined
-      const ownCodes = (schema?.operationId && problemCodes.operations[schema.operationId]) || {}
+      const ownCodes = schema?.operationId ? operationCodes(problemCodes, schema.operationId) : {}
       const commonGroupNames = commonGroupsOf({
         permission,
         responses: routeResponses,

@@ -60,7 +60,7 @@ export function mergeObservations(
     if (operationId === null) noOperation = unite([noOperation, seen])
     else operations[operationId] = unite([operations[operationId] ?? {}, seen])
   }
-  return { common: { ...declaration.common, noOperation }, operations }
+  return { ...declaration, common: { ...declaration.common, noOperation }, operations }
 }
 
 /**

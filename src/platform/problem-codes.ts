@@ -20,15 +20,26 @@ export const commonGroups = {
   requiringIfMatch: 'every operation that requires If-Match',
   takingIdempotencyKey: 'every operation that takes an Idempotency-Key',
   takingCursor: 'every operation that pages with a cursor',
-  noOperation: 'a request that reaches no operation (an unknown path or method, a malformed URL)',
+  noOperation:
+    'a request that reaches no operation (an unknown path or method, a malformed URL), besides the codes of every operation',
 } as const
 
 export type CommonGroup = keyof typeof commonGroups
 
 export interface ProblemCodeDeclaration {
   common: Partial<Record<CommonGroup, CodesByStatus>>
-  /** operationId → its own codes (those no common group gives it). */
+  /** operationId → its own codes (those no common group gives it), as the test suite answered them. */
   operations: Record<string, CodesByStatus>
+  /**
+   * operationId → codes it can answer on a path no test reaches yet (a race, a file a test never sends), kept by
+   * hand so that the contract lists them and the check lets them through; a recording never removes them.
+   */
+  unreached: Record<string, CodesByStatus>
+}
+
+/** Every code an operation declares of its own: those the suite answered and those kept by hand. */
+export function operationCodes(declaration: ProblemCodeDeclaration, operationId: string): CodesByStatus {
+  return unite([declaration.operations[operationId] ?? {}, declaration.unreached[operationId] ?? {}])
 }
 
 /** What of a route decides which common groups are its: as its options declare it. */
@@ -80,25 +91,37 @@ export const problemCodesFile = new URL('../../openapi/problem-codes.json', impo
 
 export function readProblemCodeDeclaration(file: URL | string = problemCodesFile): ProblemCodeDeclaration {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<ProblemCodeDeclaration>
-  if (typeof parsed.common !== 'object' || typeof parsed.operations !== 'object')
-    throw new Error(`${String(file)} must hold "common" and "operations"`)
-  return { common: parsed.common, operations: parsed.operations }
+  const isMap = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value)
+  if (!isMap(parsed.common) || !isMap(parsed.operations) || !isMap(parsed.unreached ?? {}))
+    throw new Error(`${String(file)} must hold "common", "operations" and "unreached", each an object`)
+  return { common: parsed.common!, operations: parsed.operations!, unreached: parsed.unreached ?? {} }
 }
 
 const declarationComment =
   'operations: recorded from the test suite by `npm run contract:problems` (README.md); ' +
+  'unreached: kept by hand, for the codes an operation answers on a path no test reaches; ' +
   'common: kept by hand, for the codes the platform answers to operations by the rule src/platform/problem-codes.ts gives each group'
 
 export function serialiseProblemCodeDeclaration(declaration: ProblemCodeDeclaration): string {
-  const operations = Object.fromEntries(
-    Object.keys(declaration.operations)
-      .sort()
-      .map((operationId) => [operationId, unite([declaration.operations[operationId] ?? {}])]),
-  )
+  const sorted = (byOperation: Record<string, CodesByStatus>) =>
+    Object.fromEntries(
+      Object.keys(byOperation)
+        .sort()
+        .map((operationId) => [operationId, unite([byOperation[operationId] ?? {}])]),
+    )
   const common = Object.fromEntries(
     (Object.keys(commonGroups) as CommonGroup[]).map((group) => [group, unite([declaration.common[group] ?? {}])]),
   )
-  const json = JSON.stringify({ $comment: declarationComment, common, operations }, null, 2)
+  const json = JSON.stringify(
+    {
+      $comment: declarationComment,
+      common,
+      operations: sorted(declaration.operations),
+      unreached: sorted(declaration.unreached),
+    },
+    null,
+    2,
+  )
   // One line a status: the file reads as a table, and a new code is a one-line change.
   return `${json.replace(/\[\s+("[^\]]*")\s+\]/g, (_list, codes: string) => `[${codes.split(/,\s+/).join(', ')}]`)}\n`
 }

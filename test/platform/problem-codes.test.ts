@@ -11,6 +11,7 @@ import {
   problemCodesFile,
   readProblemCodeDeclaration,
   serialiseProblemCodeDeclaration,
+  operationCodes,
   type CommonGroup,
   type ProblemCodeDeclaration,
 } from '../../src/platform/problem-codes.js'
@@ -39,12 +40,13 @@ t.test('the declaration names operations the service has, and the contract lists
       .flatMap((methods) => Object.values(methods))
       .map((operation) => [operation.operationId, operation]),
   )
-  for (const [operationId, byStatus] of Object.entries(declaration.operations)) {
+  for (const operationId of new Set([...Object.keys(declaration.operations), ...Object.keys(declaration.unreached)])) {
     const operation = operations.get(operationId)
     if (!operation) {
       t.fail(`${operationId} is no operation of the service: record again with --replace, or remove it`)
       continue
     }
+    const byStatus = operationCodes(declaration, operationId)
     t.same(operation['x-problem-codes'], byStatus, `${operationId}: x-problem-codes`)
     for (const [status, codes] of Object.entries(byStatus))
       for (const code of codes)
@@ -72,6 +74,7 @@ const declaration: ProblemCodeDeclaration = {
     noOperation: { '404': ['route_not_found'] },
   },
   operations: { getThing: { '404': ['thing_missing'] }, getOwnThing: {} },
+  unreached: { getThing: { '409': ['thing_raced'] } },
 }
 
 /** A server whose routes answer the problem their query names, held to `declaration`. */
@@ -106,6 +109,7 @@ t.test('a problem is held to the codes its operation declares for its status', a
       /GET \/things\/:id \(getThing\) answered 409 with problem code thing_busy/,
     ],
     ['/things/a?status=409&code=thing_missing', 500, /answered 409 with problem code thing_missing/],
+    ['/things/a?status=409&code=thing_raced', 409, null],
     ['/things/a?status=401&code=unauthenticated', 500, /unauthenticated/],
     ['/own/things?status=401&code=unauthenticated', 401, null],
     ['/outside-the-contract?status=409&code=anything', 409, null],
@@ -154,6 +158,7 @@ t.test(
     t.same(added.common.everyOperation, declaration.common.everyOperation, 'common codes kept')
     const replaced = mergeObservations(declaration, observations.slice(2), { replace: true })
     t.same(replaced.operations, { getOwnThing: { '422': ['thing_invalid'] } }, '--replace: this run only')
+    t.same(replaced.unreached, declaration.unreached, 'what is kept by hand stays, --replace or not')
     const fitted = fitToOperations(
       mergeObservations(declaration, [{ operationId: 'getThing', status: '429', code: 'rate_limited' }], {
         replace: false,

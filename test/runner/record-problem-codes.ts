@@ -34,6 +34,15 @@ const args = process.argv.slice(2)
 const replace = args.includes('--replace')
 const postgres = args.find((arg) => arg.startsWith('--postgres='))?.slice('--postgres='.length)
 const tapArgs = args.filter((arg) => arg !== '--replace' && !arg.startsWith('--postgres='))
+if (args.includes('--postgres')) {
+  process.stderr.write('--postgres takes its URL after "=": --postgres=postgres://…\n')
+  process.exit(2)
+}
+// A rebuild from a few files would drop every other operation's codes.
+if (replace && tapArgs.some((arg) => !arg.startsWith('-'))) {
+  process.stderr.write('--replace rebuilds the declaration from the whole suite: give it no test files\n')
+  process.exit(2)
+}
 
 /** One tap run recording into `directory`; true when every test passed. */
 function run(label: string, directory: string, databaseUrl: string | undefined, extraArgs: string[]): boolean {
@@ -54,7 +63,6 @@ function run(label: string, directory: string, databaseUrl: string | undefined, 
   return result.status === 0
 }
 
-const directory = mkdtempSync(join(tmpdir(), 'problem-codes-'))
 const passes: [string, string | undefined, string[]][] = postgres
   ? [
       ['PGlite', undefined, []],
@@ -62,10 +70,15 @@ const passes: [string, string | undefined, string[]][] = postgres
       ['PostgreSQL', postgres, tapArgs.some((arg) => arg.startsWith('--jobs')) ? [] : ['--jobs=3']],
     ]
   : [[process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite', process.env.DATABASE_URL, []]]
-const failed = passes.filter(([label, url, extra]) => !run(label, join(directory, label), url, extra))
-
-const observations = passes.flatMap(([label]) => readObservations(join(directory, label)))
-rmSync(directory, { recursive: true, force: true })
+const directory = mkdtempSync(join(tmpdir(), 'problem-codes-'))
+let failed: typeof passes
+let observations: ReturnType<typeof readObservations>
+try {
+  failed = passes.filter(([label, url, extra]) => !run(label, join(directory, label), url, extra))
+  observations = passes.flatMap(([label]) => readObservations(join(directory, label)))
+} finally {
+  rmSync(directory, { recursive: true, force: true })
+}
 const before = readProblemCodeDeclaration()
 const document = (await generateOpenApiDocument()) as {
   paths: Record<string, Record<string, { operationId: string; 'x-common-problem-codes': CommonGroup[] }>>
@@ -75,6 +88,11 @@ const groupsByOperation = new Map(
     .flatMap((methods) => Object.values(methods))
     .map((operation) => [operation.operationId, operation['x-common-problem-codes']] as const),
 )
+// A failed run has not answered all it would: adding what it saw is safe, rebuilding from it is not.
+if (replace && failed.length > 0) {
+  process.stdout.write(`\ntests failed on ${failed.map(([label]) => label).join(' and ')}: nothing written\n`)
+  process.exit(1)
+}
 const after = fitToOperations(mergeObservations(before, observations, { replace }), groupsByOperation)
 writeFileSync(problemCodesFile, serialiseProblemCodeDeclaration(after))
 

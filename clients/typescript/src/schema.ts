@@ -6750,7 +6750,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Service Unavailable. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
+      /** @description Service Unavailable. Problem codes: `migrations_pending`. Codes common to other operations: `database_timeout`, `database_unavailable`, `service_unavailable`, `shutting_down`. */
       503: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6819,7 +6819,7 @@ export interface operations {
           'application/json': components['schemas']['TokenResponse']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_grant`, `invalid_request`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_grant`, `invalid_request`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -6986,7 +6986,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7549,7 +7549,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Problem codes: `wrong_password`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `wrong_password`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7600,7 +7600,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `no_local_password`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `no_local_password`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7617,7 +7617,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_password`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_password`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -7870,7 +7870,7 @@ export interface operations {
           'application/json': components['schemas']['UserPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8063,7 +8063,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8120,7 +8120,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `username_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `username_taken`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8139,7 +8139,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8271,7 +8271,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8472,7 +8472,7 @@ export interface operations {
           'application/json': components['schemas']['User']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8540,7 +8540,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8574,7 +8574,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8714,7 +8714,7 @@ export interface operations {
           'application/json': components['schemas']['ClientPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8893,7 +8893,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedClient']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -8950,7 +8950,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_account`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9076,7 +9076,7 @@ export interface operations {
           'application/json': components['schemas']['Client']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9230,7 +9230,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9452,7 +9452,7 @@ export interface operations {
           'application/json': components['schemas']['AuditEventPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9760,7 +9760,7 @@ export interface operations {
           'application/json': components['schemas']['UnitPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -9971,7 +9971,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10028,7 +10028,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `unit_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `unit_exists`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10047,7 +10047,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_unit`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10191,7 +10191,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10398,7 +10398,7 @@ export interface operations {
           'application/json': components['schemas']['Unit']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10483,7 +10483,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10623,7 +10623,7 @@ export interface operations {
           'application/json': components['schemas']['UnitCategoryHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10857,7 +10857,7 @@ export interface operations {
           'application/json': components['schemas']['UnitCategoryEntry']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10933,7 +10933,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -10952,7 +10952,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_unit_category`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit_category`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11225,7 +11225,7 @@ export interface operations {
           'application/json': components['schemas']['UnitGroup']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11421,7 +11421,7 @@ export interface operations {
           'application/json': components['schemas']['UnitGroup']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11472,7 +11472,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11506,7 +11506,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_unit_group`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_unit_group`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11627,7 +11627,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11695,7 +11695,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `unit_group_has_reports`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11847,7 +11847,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarDayList']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -11997,7 +11997,7 @@ export interface operations {
           'application/json': components['schemas']['Deadline']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12288,7 +12288,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarYear']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12503,7 +12503,7 @@ export interface operations {
           'application/json': components['schemas']['CalendarYear']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -12571,7 +12571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_calendar_year`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_calendar_year`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13004,7 +13004,7 @@ export interface operations {
           'application/json': components['schemas']['HouseholdPage']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13232,7 +13232,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13289,7 +13289,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `external_id_taken`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13308,7 +13308,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13459,7 +13459,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13697,7 +13697,7 @@ export interface operations {
           'application/json': components['schemas']['Household']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13782,7 +13782,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -13920,7 +13920,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14109,7 +14109,7 @@ export interface operations {
           'application/json': components['schemas']['ChildPage']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14437,7 +14437,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14494,7 +14494,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `personal_id_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `external_id_taken`, `personal_id_taken`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14513,7 +14513,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14735,7 +14735,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -14892,7 +14892,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15268,7 +15268,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15336,7 +15336,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15370,7 +15370,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15539,7 +15539,7 @@ export interface operations {
           'application/json': components['schemas']['Circumstance']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15607,7 +15607,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_record`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_record`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15752,7 +15752,7 @@ export interface operations {
           'application/json': components['schemas']['Circumstance']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -15837,7 +15837,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16014,7 +16014,7 @@ export interface operations {
           'application/json': components['schemas']['CareRecord']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16082,7 +16082,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16225,7 +16225,7 @@ export interface operations {
           'application/json': components['schemas']['CareRecord']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16259,7 +16259,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Forbidden. Codes common to other operations: `forbidden`. */
+      /** @description Forbidden. Problem codes: `sensitive_field_forbidden`. Codes common to other operations: `forbidden`. */
       403: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16310,7 +16310,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16463,7 +16463,7 @@ export interface operations {
           'application/json': components['schemas']['HealthInsuranceCard']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16531,7 +16531,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16849,7 +16849,7 @@ export interface operations {
           'application/json': components['schemas']['Consent']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -16917,7 +16917,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17055,7 +17055,7 @@ export interface operations {
           'application/json': components['schemas']['Consent']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17123,7 +17123,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `consent_already_withdrawn`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `consent_already_withdrawn`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17157,7 +17157,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_consent`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17298,7 +17298,7 @@ export interface operations {
           'application/json': components['schemas']['ChildHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17484,7 +17484,7 @@ export interface operations {
           'application/json': components['schemas']['DuplicatePage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17755,7 +17755,7 @@ export interface operations {
           'application/json': components['schemas']['Child']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17840,7 +17840,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_merge`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_merge`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -17965,7 +17965,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18237,7 +18237,7 @@ export interface operations {
           'application/json': components['schemas']['Import']
         }
       }
-      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18322,7 +18322,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `binary_content`, `broken_quoting`, `empty_file`, `invalid_encoding`, `missing_columns`, `unreadable_file`. */
+      /** @description Unprocessable Entity. Problem codes: `binary_content`, `broken_quoting`, `duplicate_columns`, `empty_file`, `invalid_encoding`, `invalid_json`, `malformed_csv`, `missing_columns`, `unreadable_file`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18471,7 +18471,7 @@ export interface operations {
           'application/json': components['schemas']['Import']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18649,7 +18649,7 @@ export interface operations {
           'application/json': components['schemas']['ImportRowPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -18802,7 +18802,7 @@ export interface operations {
           'text/csv': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19018,7 +19018,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19335,7 +19335,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19392,7 +19392,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19411,7 +19411,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19556,7 +19556,7 @@ export interface operations {
           'application/json': components['schemas']['ComplianceReport']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_range`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -19773,7 +19773,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20059,7 +20059,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20144,7 +20144,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_incident`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20352,7 +20352,7 @@ export interface operations {
           'application/json': components['schemas']['Incident']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20420,7 +20420,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `already_submitted`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `already_submitted`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20437,7 +20437,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `late_reason_required`. */
+      /** @description Unprocessable Entity. Problem codes: `late_reason_required`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20659,7 +20659,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentStepResult']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20727,7 +20727,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `step_not_allowed`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `step_not_allowed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20744,7 +20744,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_step`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_step`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -20866,7 +20866,7 @@ export interface operations {
           'application/json': components['schemas']['AlertPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21028,7 +21028,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocumentPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21217,7 +21217,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocument']
         }
       }
-      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `file_required`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21285,7 +21285,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `duplicate_document`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `duplicate_document`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21439,7 +21439,7 @@ export interface operations {
           'application/json': components['schemas']['CaseDocument']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21603,7 +21603,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21788,7 +21788,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -21971,7 +21971,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormList']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22158,7 +22158,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22385,7 +22385,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22453,7 +22453,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `case_closed`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `case_closed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22487,7 +22487,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22625,7 +22625,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22778,7 +22778,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -22972,7 +22972,7 @@ export interface operations {
           'application/json': components['schemas']['InitialAssessmentForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23231,7 +23231,7 @@ export interface operations {
           'application/json': components['schemas']['InitialAssessmentForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23299,7 +23299,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23333,7 +23333,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23471,7 +23471,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23624,7 +23624,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -23812,7 +23812,7 @@ export interface operations {
           'application/json': components['schemas']['SpecificAssessmentForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24036,7 +24036,7 @@ export interface operations {
           'application/json': components['schemas']['SpecificAssessmentForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24104,7 +24104,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24138,7 +24138,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24276,7 +24276,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24429,7 +24429,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24642,7 +24642,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -24936,7 +24936,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25004,7 +25004,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25038,7 +25038,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25176,7 +25176,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25329,7 +25329,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25545,7 +25545,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25613,7 +25613,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25647,7 +25647,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25812,7 +25812,7 @@ export interface operations {
           'application/json': components['schemas']['SupportPlanForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25880,7 +25880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_form_state`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_form_state`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -25914,7 +25914,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26071,7 +26071,7 @@ export interface operations {
           'application/json': components['schemas']['ReviewsForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26305,7 +26305,7 @@ export interface operations {
           'application/json': components['schemas']['ReviewsForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26373,7 +26373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26407,7 +26407,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26545,7 +26545,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26698,7 +26698,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -26881,7 +26881,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27091,7 +27091,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27159,7 +27159,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27193,7 +27193,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_form`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_form`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27331,7 +27331,7 @@ export interface operations {
           'application/json': components['schemas']['CaseFormHistory']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27484,7 +27484,7 @@ export interface operations {
           'application/pdf': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27670,7 +27670,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27738,7 +27738,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `form_not_open`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27772,7 +27772,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27907,7 +27907,7 @@ export interface operations {
           'application/json': components['schemas']['ClosureForm']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -27975,7 +27975,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28009,7 +28009,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28168,7 +28168,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUpPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28381,7 +28381,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28457,7 +28457,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28476,7 +28476,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28619,7 +28619,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28821,7 +28821,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28889,7 +28889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -28923,7 +28923,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29096,7 +29096,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29164,7 +29164,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29198,7 +29198,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29371,7 +29371,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29439,7 +29439,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29473,7 +29473,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_follow_up`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29640,7 +29640,7 @@ export interface operations {
           'application/json': components['schemas']['FollowUp']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29708,7 +29708,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `follow_up_closed`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `follow_up_closed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -29865,7 +29865,7 @@ export interface operations {
           'application/json': components['schemas']['TaskPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30047,7 +30047,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProviderPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30254,7 +30254,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30311,7 +30311,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `provider_code_taken`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `provider_code_taken`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30330,7 +30330,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_provider`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_provider`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30463,7 +30463,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30676,7 +30676,7 @@ export interface operations {
           'application/json': components['schemas']['ServiceProvider']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30727,7 +30727,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Not Found */
+      /** @description Not Found. Problem codes: `not_found`. */
       404: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30761,7 +30761,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -30917,7 +30917,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedClient']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31198,7 +31198,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31274,7 +31274,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `incident_closed`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31293,7 +31293,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `consent_required`, `invalid_referral`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `consent_required`, `invalid_referral`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31465,7 +31465,7 @@ export interface operations {
           'application/json': components['schemas']['ReferralPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31654,7 +31654,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31874,7 +31874,7 @@ export interface operations {
           'application/json': components['schemas']['Referral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -31942,7 +31942,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `referral_changed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32101,7 +32101,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferralPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32270,7 +32270,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32459,7 +32459,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32527,7 +32527,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `referral_transition_not_allowed`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `referral_changed`, `referral_transition_not_allowed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32696,7 +32696,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32764,7 +32764,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `referral_changed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32931,7 +32931,7 @@ export interface operations {
           'application/json': components['schemas']['ProviderReferral']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -32999,7 +32999,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `referral_transition_not_allowed`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `referral_changed`, `referral_transition_not_allowed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33213,7 +33213,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeReceipt']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33270,7 +33270,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33289,7 +33289,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_intake`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_intake`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33412,7 +33412,7 @@ export interface operations {
           'application/json': components['schemas']['IntakeReceipt']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33837,7 +33837,7 @@ export interface operations {
           'application/json': components['schemas']['CaseStepRules']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -33905,7 +33905,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_step_rules`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_step_rules`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34083,7 +34083,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSetList']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34389,7 +34389,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSet']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34446,7 +34446,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34465,7 +34465,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_criteria_set`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_criteria_set`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34640,7 +34640,7 @@ export interface operations {
           'application/json': components['schemas']['CriteriaSet']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -34838,7 +34838,7 @@ export interface operations {
           'application/json': components['schemas']['AssessmentOverview']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35130,7 +35130,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35187,7 +35187,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `assessment_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `assessment_exists`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35206,7 +35206,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35475,7 +35475,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35532,7 +35532,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35551,7 +35551,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_assessment`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -35793,7 +35793,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36105,7 +36105,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36173,7 +36173,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `assessment_decided`, `assessment_locked`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `assessment_decided`, `assessment_locked`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36207,7 +36207,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_score`, `unknown_criterion`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_score`, `unknown_criterion`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36473,7 +36473,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36541,7 +36541,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36575,7 +36575,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `assessment_incomplete`. */
+      /** @description Unprocessable Entity. Problem codes: `assessment_incomplete`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36823,7 +36823,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36891,7 +36891,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -36925,7 +36925,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37173,7 +37173,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37241,7 +37241,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37275,7 +37275,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37534,7 +37534,7 @@ export interface operations {
           'application/json': components['schemas']['Assessment']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37602,7 +37602,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_transition`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37636,7 +37636,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_decision`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_decision`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -37947,7 +37947,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorDefinition']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38153,7 +38153,7 @@ export interface operations {
           'application/json': components['schemas']['PlanTargets']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38339,7 +38339,7 @@ export interface operations {
           'application/json': components['schemas']['PlanTargets']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38407,7 +38407,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_targets`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_targets`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38544,7 +38544,7 @@ export interface operations {
           'application/json': components['schemas']['ReportingPeriodList']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38725,7 +38725,7 @@ export interface operations {
           'application/json': components['schemas']['ReportingPeriod']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38776,7 +38776,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `period_has_reports`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `period_has_reports`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38810,7 +38810,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_period`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_period`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -38991,7 +38991,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorTable']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39166,7 +39166,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39335,7 +39335,7 @@ export interface operations {
           'application/json': components['schemas']['ReportPage']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39587,7 +39587,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39644,7 +39644,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `period_changed`, `report_exists`. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Problem codes: `period_changed`, `report_exists`. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39663,7 +39663,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_report`, `level_mismatch`, `unknown_unit`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_report`, `level_mismatch`, `unknown_unit`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39810,7 +39810,7 @@ export interface operations {
           'application/json': components['schemas']['ReportTimeliness']
         }
       }
-      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40031,7 +40031,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40296,7 +40296,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40364,7 +40364,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40398,7 +40398,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity */
+      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40605,7 +40605,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40673,7 +40673,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40880,7 +40880,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40948,7 +40948,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `invalid_report_state`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41167,7 +41167,7 @@ export interface operations {
           'application/json': components['schemas']['Report']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41235,7 +41235,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41385,7 +41385,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -41553,7 +41553,7 @@ export interface operations {
           'application/json': components['schemas']['DataValueSet']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42050,7 +42050,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2Mapping']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42118,7 +42118,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_dhis2_mapping`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_dhis2_mapping`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42260,7 +42260,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2DataValueSet']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_window`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42311,7 +42311,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `dhis2_mapping_incomplete`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `dhis2_mapping_incomplete`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42447,7 +42447,7 @@ export interface operations {
           'application/json': components['schemas']['Dhis2DryRun']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`, `unknown_unit`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_window`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42610,7 +42610,7 @@ export interface operations {
           'application/json': components['schemas']['EventFeed']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_cursor`, `unknown_event_type`. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `invalid_cursor`, `unknown_event_type`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42775,7 +42775,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -42988,7 +42988,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedWebhook']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_idempotency_key`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43045,7 +43045,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`, `idempotency_in_progress`. */
+      /** @description Conflict. Codes common to other operations: `already_exists`, `concurrent_update`, `idempotency_in_progress`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43064,7 +43064,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_webhook`, `webhook_url_rejected`. Codes common to other operations: `idempotency_key_reused`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_webhook`, `webhook_url_rejected`. Codes common to other operations: `idempotency_key_reused`, `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43198,7 +43198,7 @@ export interface operations {
           'application/json': components['schemas']['Webhook']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43352,7 +43352,7 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43569,7 +43569,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedWebhook']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_if_match`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43780,7 +43780,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDeliveryPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -43944,7 +43944,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookRetryAccepted']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44012,7 +44012,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `delivery_in_progress`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `delivery_in_progress`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44131,7 +44131,7 @@ export interface operations {
           'application/json': components['schemas']['ResidentialGroupMapping']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44305,7 +44305,7 @@ export interface operations {
           'application/json': components['schemas']['ResidentialGroupMapping']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44373,7 +44373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_mapping`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_mapping`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44504,7 +44504,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingPreview']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44555,7 +44555,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `not_abolished`. */
+      /** @description Unprocessable Entity. Problem codes: `not_abolished`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44706,7 +44706,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44757,7 +44757,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `not_abolished`. */
+      /** @description Unprocessable Entity. Problem codes: `not_abolished`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -44900,7 +44900,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45094,7 +45094,7 @@ export interface operations {
           'application/json': components['schemas']['RehomingBatch']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45162,7 +45162,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Problem codes: `batch_not_finished`. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `batch_changed`, `batch_not_finished`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45284,7 +45284,7 @@ export interface operations {
           'application/json': components['schemas']['UnplacedPage']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_cursor`, `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45450,7 +45450,7 @@ export interface operations {
           'application/json': components['schemas']['ClaimedRecord']
         }
       }
-      /** @description Bad Request. Codes common to other operations: `invalid_text`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45518,7 +45518,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Conflict. Codes common to other operations: `concurrent_update`. */
+      /** @description Conflict. Problem codes: `record_changed`. Codes common to other operations: `already_exists`, `concurrent_update`. */
       409: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -45535,7 +45535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Problem codes: `invalid_claim`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_claim`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
