@@ -7,7 +7,8 @@
  * would only cost time.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
-import { HttpProblem, problemTypeBase } from './problem.js'
+import { problemBody } from './errors.js'
+import { HttpProblem } from './problem.js'
 import { declaresEtag, declaresLocation } from './openapi-headers.js'
 import {
   commonCodes,
@@ -76,15 +77,7 @@ function problemCodeOf(reply: FastifyReply, payload: unknown): string | undefine
 function contractMismatch(request: FastifyRequest, reply: FastifyReply, detail: string): string {
   request.log.error({ code: 'contract_mismatch' }, detail)
   reply.code(500).type('application/problem+json; charset=utf-8').removeHeader('retry-after')
-  return JSON.stringify({
-    type: `${problemTypeBase}contract_mismatch`,
-    title: 'Internal Server Error',
-    status: 500,
-    detail,
-    instance: request.url.split('?')[0] ?? '/',
-    code: 'contract_mismatch',
-    requestId: request.id,
-  })
+  return JSON.stringify(problemBody(new HttpProblem(500, 'contract_mismatch', detail), request))
 }
 
 export function checkDeclaredProblemCodes(app: FastifyInstance, options: ProblemCodeCheckOptions = {}): void {

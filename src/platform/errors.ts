@@ -175,7 +175,7 @@ export function problemFromError(error: unknown): HttpProblem {
 /** A problem lists at most this many field errors, and says when there were more: its size stays bounded. */
 const maxListedErrors = 20
 
-function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
+export function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
   const body: Problem = {
     type: `${problemTypeBase}${problem.code}`,
     title: problem.title,

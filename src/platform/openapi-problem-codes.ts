@@ -62,11 +62,11 @@ export function commonProblemCodes(declaration: ProblemCodeDeclaration) {
 
 /** The API description's paragraph on problem codes, with the common ones listed. */
 export function problemCodesDescription(declaration: ProblemCodeDeclaration): string {
-  const groups = (Object.entries(commonGroups) as [CommonGroup, string][]).map(([group, appliesTo]) => {
-    const codes = Object.entries(commonCodes(declaration, [group]))
+  const groups = Object.entries(commonProblemCodes(declaration)).map(([group, { appliesTo, codes }]) => {
+    const listed = Object.entries(codes)
       .map(([status, list]) => `${status} ${quoted(list)}`)
       .join('; ')
-    return `- \`${group}\`, ${appliesTo}: ${codes}`
+    return `- \`${group}\`, ${appliesTo}: ${listed}`
   })
   return [
     'Errors are RFC 9457 problem details (application/problem+json) with a stable `code`: switch on it, and treat a ' +
