@@ -4,7 +4,7 @@ import { queryRows } from '../../../src/db/client.js'
 import { endOfLocalDay, endOfLocalDaySql } from '../../../src/modules/calendar/rules.js'
 import { createTestApp } from '../../support/app.js'
 import { accountFor, wardA, wardB, type TestAccount } from '../../support/auth.js'
-import { incidentReport, registerChild } from '../../support/registry.js'
+import { recordIncidentOn, registerChild } from '../../support/registry.js'
 
 interface FollowUpItem {
   id: string
@@ -37,17 +37,10 @@ const colleague = await accountFor(ctx, { role: 'ward_officer', units: [wardA] }
 const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
 const chair = await accountFor(ctx, { role: 'ward_chair', units: [wardA] })
 const child = await registerChild(ctx, officer, { fullName: 'Hà Minh Châu', address: { wardCode: wardA } })
-const incidentId = (
-  await app.inject({
-    method: 'POST',
-    url: '/v1/incidents',
-    headers: officer.headers,
-    payload: incidentReport(
-      { id: child.id, wardCode: wardA },
-      { occurredAt: '2024-06-10T07:00:00+07:00', detectedAt: '2024-06-10T08:00:00+07:00' },
-    ),
-  })
-).json<{ id: string }>().id
+const { id: incidentId } = await recordIncidentOn(ctx, officer, { id: child.id, wardCode: wardA }, '2024-06-10', {
+  occurredAt: '2024-06-10T07:00:00+07:00',
+  detectedAt: '2024-06-10T08:00:00+07:00',
+})
 for (const step of ['initial_assessment', 'specific_assessment'])
   await app.inject({
     method: 'POST',
