@@ -224,6 +224,7 @@ export function xlsxBookStream(
 export const contentTypes = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pdf: 'application/pdf',
 } as const
 
 /** The success response of a route that answers a CSV or an XLSX file. */
@@ -241,7 +242,7 @@ export function downloadResponse(description: string) {
 export function sendDownload(
   reply: FastifyReply,
   file: { format: keyof typeof contentTypes; filename: string },
-  body: Readable,
+  body: Readable | Buffer,
 ): FastifyReply {
   return reply
     .header('content-type', contentTypes[file.format])

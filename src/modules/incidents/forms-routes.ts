@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { optionalVersion, requiredVersion, sendWithEtag, staleVersion } from '../../platform/concurrency.js'
 import { problemResponses, ref } from '../../platform/schemas.js'
+import { sendDownload } from '../../platform/export.js'
 import { scoped } from '../../platform/work.js'
 import { approvedForms, formKinds, type FormContents, type FormKind } from './forms-rules.js'
 import { formDefinitions, FormHistorySchema, FormListSchema, formSchemas } from './forms-schemas.js'
@@ -154,11 +155,11 @@ export default async function caseFormRoutes(app: FastifyInstance) {
       async (request, reply: FastifyReply) => {
         const { id } = request.params as { id: string }
         const pdf = await scoped(request, (work) => formDocument(work, id, kind))
-        reply
-          .header('content-type', 'application/pdf')
-          .header('content-disposition', `attachment; filename="${formLayouts[kind].fileName}-${id}.pdf"`)
-          .header('cache-control', 'no-store')
-        return reply.send(Buffer.from(pdf))
+        return sendDownload(
+          reply,
+          { format: 'pdf', filename: `${formLayouts[kind].fileName}-${id}.pdf` },
+          Buffer.from(pdf),
+        )
       },
     )
 
