@@ -5680,6 +5680,7 @@ export interface components {
       }[]
       /** @description true for city systems: counts of 1 to 4 children or incidents, and the counts they could be narrowed down from, are shown as { "suppressed": true }; every breakdown lists all its cells */
       smallCellsWithheld: boolean
+      publishedAt: string | null
       indicators: {
         code: string
         version: number
@@ -38910,7 +38911,7 @@ export interface operations {
         unit?: string
         /** @description last day counted; default today, or 31 December of a past year. For callers from whom small counts are withheld, the last day of a closed reporting period (the latest by default) */
         asOf?: string
-        /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows */
+        /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows. Callers from whom small counts are withheld may ask for one breakdown, or sex,ageGroup (400 breakdown_not_published otherwise) */
         breakdown?: string
         /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available */
         map?: string
@@ -38955,6 +38956,7 @@ export interface operations {
            *         }
            *       ],
            *       "smallCellsWithheld": true,
+           *       "publishedAt": "2026-12-03T08:30:00.000Z",
            *       "indicators": [
            *         {
            *           "code": "possible_duplicate",
@@ -38991,7 +38993,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorTable']
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39108,7 +39110,7 @@ export interface operations {
         unit?: string
         /** @description last day counted; default today, or 31 December of a past year. For callers from whom small counts are withheld, the last day of a closed reporting period (the latest by default) */
         asOf?: string
-        /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows */
+        /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows. Callers from whom small counts are withheld may ask for one breakdown, or sex,ageGroup (400 breakdown_not_published otherwise) */
         breakdown?: string
         /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available */
         map?: string

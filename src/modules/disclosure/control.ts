@@ -36,10 +36,22 @@ export function relationAmong(values: readonly number[], total: number, parts: r
   }
 }
 
+/**
+ * A sum an attacker can read off a table besides its relations: a total made of cells, split into parts
+ * that are each made of cells. A cross of sex by age group is read so by age group: a figure is the sum of
+ * the age groups, each the sum of its cells of every sex, and an age group's cells are its parts by sex.
+ * Every record of the total counts in exactly one part.
+ */
+export interface Reading {
+  total: readonly number[]
+  parts: readonly (readonly number[])[]
+}
+
 export interface LinkedTable {
   /** Each cell's count: a non-negative whole number. */
   values: readonly number[]
   relations: readonly Relation[]
+  readings?: readonly Reading[]
 }
 
 /** What an attacker can tell of a withheld cell: low ≤ value ≤ high (high is Infinity when unbounded). */
@@ -234,16 +246,24 @@ function firstExposed(
  * A withheld total whose parts the attacker knows to be 0 but one withheld part (published as 0, or
  * withheld yet pinned to 0 by other relations) tells, where every record counts in some part, that every
  * record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever
- * the count. Returns such a relation's parts known to be 0, or null.
+ * the count. The totals and parts are the relations' and the readings' (a cross read by one of its
+ * dimensions: "all of them are aged 6–10"). Returns such a total's cells of the parts known to be 0, or null.
  */
 function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): number[] | null {
   let attacker: Attacker | null = null
-  for (const relation of table.relations) {
-    if (relation.sum === '>=' || !withheld[relation.total] || table.values[relation.total] === 0) continue
-    // Only a relation whose records all lie in one part can be read so; its other parts hold 0.
-    const holding = relation.parts.filter((cell) => table.values[cell] !== 0)
-    if (relation.parts.length < 2 || holding.length !== 1 || !withheld[holding[0]!]) continue
-    const zeros = relation.parts.filter((cell) => cell !== holding[0])
+  const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
+  const readings: Reading[] = [
+    ...table.relations
+      .filter((relation) => relation.sum !== '>=')
+      .map((relation) => ({ total: [relation.total], parts: relation.parts.map((part) => [part]) })),
+    ...(table.readings ?? []),
+  ]
+  for (const reading of readings) {
+    if (!reading.total.some((cell) => withheld[cell]) || sumOf(reading.total) === 0) continue
+    // Only a total whose records all lie in one part can be read so; its other parts hold 0.
+    const holding = reading.parts.filter((part) => sumOf(part) !== 0)
+    if (reading.parts.length < 2 || holding.length !== 1 || !holding[0]!.some((cell) => withheld[cell])) continue
+    const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
     attacker ??= new Attacker(table, withheld)
     const known = attacker
     if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return zeros
@@ -372,16 +392,24 @@ function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable 
   table.values.forEach((_, cell) => listed(byRoot, root(cell)).push(cell))
   const relationsByRoot = new Map<number, Relation[]>()
   for (const relation of table.relations) listed(relationsByRoot, root(relation.total)).push(relation)
+  // A reading's cells are all linked: its total and parts are sums that relations of the table make.
+  const readingsByRoot = new Map<number, Reading[]>()
+  for (const reading of table.readings ?? []) listed(readingsByRoot, root(reading.total[0]!)).push(reading)
   return [...byRoot].map(([key, cells]) => {
     const local = new Map(cells.map((cell, index) => [cell, index]))
+    const at = (cell: number) => local.get(cell)!
     return {
       cells,
       table: {
         values: cells.map((cell) => table.values[cell]!),
         relations: (relationsByRoot.get(key) ?? []).map((relation) => ({
           ...relation,
-          total: local.get(relation.total)!,
-          parts: relation.parts.map((cell) => local.get(cell)!),
+          total: at(relation.total),
+          parts: relation.parts.map(at),
+        })),
+        readings: (readingsByRoot.get(key) ?? []).map((reading) => ({
+          total: reading.total.map(at),
+          parts: reading.parts.map((part) => part.map(at)),
         })),
       },
     }

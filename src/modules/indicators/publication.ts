@@ -6,7 +6,14 @@
 import { hasPermission, type Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
-import { isSmallCount, partsOfSmallTotals, protect, relationAmong, type Relation } from '../disclosure/control.js'
+import {
+  isSmallCount,
+  partsOfSmallTotals,
+  protect,
+  relationAmong,
+  type Reading,
+  type Relation,
+} from '../disclosure/control.js'
 import { cellCodes, figureValue, orderCells, type IndicatorKind } from './rules.js'
 import type { Figure } from './figures.js'
 
@@ -106,6 +113,7 @@ function fullGrid(
 class FigureTable {
   readonly values: number[] = []
   readonly relations: Relation[] = []
+  readonly readings: Reading[] = []
   /** Per figure: its own cell, then per breakdown the cell of each grid key. */
   readonly figureCells: number[] = []
   readonly breakdownCells: Map<string, number>[][] = []
@@ -150,6 +158,12 @@ class FigureTable {
           }
         })
       }
+      if (grid.dimensions.length > 1) {
+        for (let figure = 0; figure <= unit; figure++) {
+          if (hasCells(figure, index))
+            this.readCross(this.figureCells[figure]!, grid, this.breakdownCells[figure]![index]!)
+        }
+      }
       if (unit > 0 && figures.every((_, figure) => hasCells(figure, index))) {
         for (const key of grid.keys) {
           const id = keyId(key, grid.dimensions)
@@ -160,6 +174,30 @@ class FigureTable {
         }
       }
     })
+  }
+
+  /**
+   * What a reader adds up from a cross: the figure by each of its dimensions (its codes' sums), and each
+   * code's sum by the cells that make it. Where some records count in no cell, no such reading holds.
+   */
+  private readCross(
+    figureCell: number,
+    grid: { dimensions: Dimension[]; keys: Record<string, string>[] },
+    cells: ReadonlyMap<string, number>,
+  ): void {
+    const all = grid.keys.map((key) => cells.get(keyId(key, grid.dimensions))!)
+    if (relationAmong(this.values, figureCell, all).sum === '>=') return
+    for (const dimension of grid.dimensions) {
+      const byCode = new Map<string, number[]>()
+      grid.keys.forEach((key, index) => {
+        const list = byCode.get(key[dimension]!) ?? []
+        list.push(all[index]!)
+        byCode.set(key[dimension]!, list)
+      })
+      const groups = [...byCode.values()]
+      this.readings.push({ total: [figureCell], parts: groups })
+      for (const group of groups) this.readings.push({ total: group, parts: group.map((cell) => [cell]) })
+    }
   }
 
   private cell(value: number): number {
@@ -275,4 +313,90 @@ function fillGrid(
   return keys.map(
     (key) => byId.get(keyId(key, dimensions)) ?? { key, numerator: 0, denominator: 0, value: figureValue(kind, 0, 0) },
   )
+}
+
+/**
+ * The crosses of two dimensions published, beside each dimension on its own, to callers from whom small
+ * counts are withheld. Each is protected in place of its two dimensions: a breakdown by one of them is
+ * read off the cross (breakdownView), so it tells nothing the cross does not.
+ */
+const publishedCrosses: readonly (readonly Dimension[])[] = [['sex', 'ageGroup']]
+
+const sameSet = (a: readonly Dimension[], b: readonly Dimension[]) =>
+  a.length === b.length && a.every((dimension) => b.includes(dimension))
+
+/** Whether a caller from whom small counts are withheld may ask for `dimensions`: none, one, or a published cross. */
+export function isPublishedBreakdown(dimensions: readonly Dimension[]): boolean {
+  return dimensions.length <= 1 || publishedCrosses.some((cross) => sameSet(cross, dimensions))
+}
+
+/** The crosses such a caller may ask for, as the query writes them (any one dimension besides). */
+export const publishedCrossQueries = publishedCrosses.map((cross) => cross.join(','))
+
+/**
+ * The breakdowns of an indicator protected together for such callers, from which every breakdown they may
+ * ask for is read: each published cross the indicator has, and each of its other dimensions on its own.
+ */
+export function publishedBreakdownSets(indicatorDimensions: readonly Dimension[]): Dimension[][] {
+  const crosses = publishedCrosses
+    .filter((cross) => cross.every((dimension) => indicatorDimensions.includes(dimension)))
+    .map((cross) => [...cross])
+  const crossed = new Set(crosses.flat())
+  return [
+    ...crosses,
+    ...indicatorDimensions.filter((dimension) => !crossed.has(dimension)).map((dimension) => [dimension]),
+  ]
+}
+
+type PublishedBreakdown = PublishedFigure['breakdowns'][number]
+
+/**
+ * A breakdown by one dimension read off a protected cross: each cell the sum of the cross's cells of its
+ * code, withheld where any of them is. Every figure shown can be worked out from the cross's, so showing
+ * both tells nothing more than the cross alone.
+ */
+function marginOf(kind: IndicatorKind, cross: PublishedBreakdown, dimension: Dimension): PublishedBreakdown {
+  const codes = [...new Set(cross.cells.map((cell) => cell.key[dimension]!))]
+  const sum = (counts: (Count | null)[]): Count | null => {
+    if (counts.some((count) => count === null)) return null
+    if (counts.some((count) => typeof count !== 'number')) return withheld
+    return (counts as number[]).reduce((total, count) => total + count, 0)
+  }
+  return {
+    dimensions: [dimension],
+    cells: codes.map((code) => {
+      const parts = cross.cells.filter((cell) => cell.key[dimension] === code)
+      const numerator = sum(parts.map((cell) => cell.numerator))!
+      const denominator = sum(parts.map((cell) => cell.denominator))
+      const hidden = (count: Count | null) => count !== null && typeof count !== 'number'
+      return {
+        key: { [dimension]: code },
+        numerator,
+        denominator,
+        value:
+          hidden(numerator) || (kind === 'percentage' && hidden(denominator))
+            ? withheld
+            : figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0),
+      }
+    }),
+  }
+}
+
+/**
+ * A figure published with the breakdowns of publishedBreakdownSets, as a caller sees it who asked for
+ * `dimensions` (in the order asked): that breakdown, a margin of a cross, or none.
+ */
+export function breakdownView(
+  kind: IndicatorKind,
+  figure: PublishedFigure,
+  dimensions: readonly Dimension[],
+): PublishedFigure {
+  if (dimensions.length === 0) return { ...figure, breakdowns: [] }
+  const own = figure.breakdowns.find((candidate) => sameSet(candidate.dimensions, dimensions))
+  const cross = figure.breakdowns.find((candidate) => candidate.dimensions.includes(dimensions[0]!))
+  const breakdown = own ?? (cross && dimensions.length === 1 ? marginOf(kind, cross, dimensions[0]!) : undefined)
+  return {
+    ...figure,
+    breakdowns: breakdown ? [{ dimensions: [...dimensions], cells: orderCells([...breakdown.cells], dimensions) }] : [],
+  }
 }

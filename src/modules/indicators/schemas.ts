@@ -219,6 +219,12 @@ export const IndicatorTableSchema = Type.Object(
       description:
         'true for city systems: counts of 1 to 4 children or incidents, and the counts they could be narrowed down from, are shown as { "suppressed": true }; every breakdown lists all its cells',
     }),
+    publishedAt: Nullable(
+      Timestamp({
+        description:
+          'for callers from whom small counts are withheld: when this closed period’s table was first published. It is read back unchanged from then on, every breakdown such a caller may ask for protected together, so records entered into the period later are counted from the next closed period on; null for officers, whose figures are computed live',
+      }),
+    ),
     indicators: Type.Array(
       Type.Object(
         {
@@ -238,7 +244,8 @@ export const IndicatorTableSchema = Type.Object(
 
 const BreakdownQuery = Type.String({
   pattern: `^(${dimensions.join('|')})(,(${dimensions.join('|')}))*$`,
-  description: 'comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows',
+  description:
+    'comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows. Callers from whom small counts are withheld may ask for one breakdown, or sex,ageGroup (400 breakdown_not_published otherwise)',
 })
 
 export const ValuesQuery = Type.Object(

@@ -14,9 +14,18 @@ import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../.
 import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { exportRows, placeOf } from './export.js'
-import { indicatorFigures, isAvailable, resolveUnit, type IndicatorFigures, type UnitWithWards } from './figures.js'
+import { indicatorFigures, isAvailable, resolveUnit, type UnitWithWards } from './figures.js'
 import type { Dimension } from './measures.js'
-import { publicationMeta, publishFigures, withholdsSmallCells } from './publication.js'
+import {
+  breakdownView,
+  isPublishedBreakdown,
+  publicationMeta,
+  publishedCrossQueries,
+  publishFigures,
+  withholdsSmallCells,
+  type PublishedFigure,
+} from './publication.js'
+import { publishedSets, publishedTable, type PublishedIndicator } from './published.js'
 import {
   listDefinitions,
   listTargets,
@@ -251,14 +260,18 @@ export interface ValuesTable {
   /** The date whose map the period is reprojected onto; null on the map of its window. */
   mapDate: string | null
   target: UnitWithWards
-  figures: IndicatorFigures[]
+  /** The unit's figures as the caller may see them, with the breakdown asked for. */
+  indicators: PublishedIndicator[]
   /** Whether small cells are withheld from the caller (withholdsSmallCells). */
   withhold: boolean
+  /** For such a caller, when the period's table was first published (it is read back unchanged since). */
+  publishedAt: Date | null
 }
 
 /**
  * A plan year's table for the request's unit, computed in the work's transaction and audited as
- * `action`, a read of figures drawn from personal data.
+ * `action`, a read of figures drawn from personal data. A caller from whom small counts are withheld reads
+ * the closed period's table as it was first published (published.ts).
  */
 export async function valuesTable(
   work: Work,
@@ -267,26 +280,61 @@ export async function valuesTable(
 ): Promise<ValuesTable> {
   const today = localDateOf(work.now)
   const withhold = withholdsSmallCells(work.principal)
+  const wanted = requestedDimensions(query.breakdown)
+  if (withhold && !isPublishedBreakdown(wanted)) {
+    const message = `is not published to this caller, who may ask for one breakdown or ${publishedCrossQueries.join(' or ')}`
+    throw new HttpProblem(400, 'breakdown_not_published', `No figures can be published: breakdown ${message}.`, {
+      errors: [{ location: 'querystring', pointer: '/breakdown', message }],
+      extensions: { publishedCrosses: publishedCrossQueries },
+    })
+  }
   const { windowFrom, asOf } = withhold
     ? await closedWindow(work.tx, query.year, query.asOf, today)
     : valuesWindow(query.year, query.asOf, today)
   const rows = await listUnitRows(work.tx)
   const window = { from: windowFrom, to: asOf }
   const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
-  const wanted = requestedDimensions(query.breakdown)
   const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
-  const figures = await indicatorFigures(work.tx, {
-    scope: work.scope,
-    year: query.year,
-    target: within ?? target,
-    windowFrom,
-    asOf,
-    now: work.now,
-    setsFor: (definition) => {
-      const set = wanted.filter((dimension) => definition.breakdowns.includes(dimension))
+  const setOf = (definition: IndicatorDefinition) =>
+    wanted.filter((dimension) => definition.breakdowns.includes(dimension))
+  const figuresOf = (table: UnitWithWards, setsFor: (definition: IndicatorDefinition) => Dimension[][]) =>
+    indicatorFigures(work.tx, {
+      scope: work.scope,
+      year: query.year,
+      target: table,
+      windowFrom,
+      asOf,
+      now: work.now,
+      setsFor,
+    })
+  let indicators: PublishedIndicator[]
+  let published: { at: Date; first: boolean } | null = null
+  if (withhold) {
+    const table = within ?? target
+    const sealed = await publishedTable(work.tx, { year: query.year, asOf, table, now: work.now }, () =>
+      figuresOf(table, publishedSets),
+    )
+    published = { at: sealed.publishedAt, first: sealed.firstPublished }
+    // Within the ward's parent (enclosingTable), the ward's own row is its figure.
+    const shown = (figure: PublishedFigure) => target.unit.level !== 'ward' || figure.unitCode === target.unit.code
+    indicators = sealed.indicators.map((indicator) => ({
+      ...indicator,
+      figures: indicator.figures
+        .filter(shown)
+        .map((figure) => breakdownView(indicator.definition.kind, figure, setOf(indicator.definition))),
+    }))
+  } else {
+    const computed = await figuresOf(target, (definition) => {
+      const set = setOf(definition)
       return set.length > 0 ? [set] : []
-    },
-  })
+    })
+    indicators = computed.map((indicator) => ({
+      definition: indicator.definition,
+      target: indicator.target,
+      available: indicator.available,
+      figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, false),
+    }))
+  }
   await work.audit({
     action,
     resourceType: 'indicator_values',
@@ -299,9 +347,19 @@ export async function valuesTable(
       withheld: withhold,
       ...(within ? { protectedWithin: within.unit.code } : {}),
       ...(query.map ? { map: query.map } : {}),
+      ...(published ? { publishedAt: published.at.toISOString(), firstPublished: published.first } : {}),
     },
   })
-  return { year: query.year, windowFrom, asOf, mapDate: query.map ?? null, target, figures, withhold }
+  return {
+    year: query.year,
+    windowFrom,
+    asOf,
+    mapDate: query.map ?? null,
+    target,
+    indicators,
+    withhold,
+    publishedAt: published?.at ?? null,
+  }
 }
 
 /**
@@ -345,7 +403,8 @@ export function publishTable(table: ValuesTable) {
       ...(ward.offMap === 'abolished' ? { abolished: true } : {}),
     })),
     smallCellsWithheld: table.withhold,
-    indicators: table.figures.map((indicator) => ({
+    publishedAt: table.publishedAt?.toISOString() ?? null,
+    indicators: table.indicators.map((indicator) => ({
       code: indicator.definition.code,
       version: indicator.definition.version,
       nameVi: indicator.definition.nameVi,
@@ -354,10 +413,7 @@ export function publishTable(table: ValuesTable) {
       source: indicator.definition.source,
       available: indicator.available,
       target: indicator.target,
-      // Computed within the ward's parent (enclosingTable): the ward's own row is its figure.
-      values: publishFigures(publicationMeta(indicator.definition), indicator.figures, table.withhold).filter(
-        (figure) => table.target.unit.level !== 'ward' || figure.unitCode === table.target.unit.code,
-      ),
+      values: indicator.figures,
     })),
   }
 }

@@ -81,3 +81,23 @@ export const registryTallies = pgTable(
       .where(sql`settled`),
   ],
 )
+
+/**
+ * What callers from whom small counts are withheld were shown of a closed period, per indicator (migration
+ * 0042): the figures after disclosure control, every breakdown they may ask for included. Only ever added to.
+ */
+export const publishedIndicatorTables = pgTable(
+  'published_indicator_tables',
+  {
+    planYear: integer('plan_year').notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    unitCode: text('unit_code').notNull(),
+    mapKey: text('map_key'),
+    indicatorCode: text('indicator_code').notNull(),
+    indicatorVersion: integer('indicator_version').notNull(),
+    available: boolean('available').notNull(),
+    figures: jsonb('figures').$type<unknown[]>().notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
+  },
+  // Unique over the key from plan_year to indicator_version, map_key's null included (NULLS NOT DISTINCT).
+)

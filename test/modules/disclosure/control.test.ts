@@ -154,6 +154,51 @@ t.test('a withheld total is never pinned to one of its parts', async (t) => {
   }
 })
 
+t.test('a cross read by one of its dimensions does not tell where a withheld figure lies', async (t) => {
+  // Cells of each ward: boys 0–5, boys 6–10, girls 0–5, girls 6–10. No child anywhere is under 6, so the
+  // unit publishes 0 for both young cells and pins every ward's young cells to 0: read by age group, ward 0's
+  // three children would all be 6–10 although no single cell of the cross holds them all.
+  const counts = [
+    [0, 1, 0, 2],
+    [0, 7, 0, 8],
+    [0, 5, 0, 6],
+  ]
+  const base = unitTable(counts)
+  const stride = 5
+  const readings = [...counts.keys(), counts.length].flatMap((row) => {
+    const cell = (k: number) => row * stride + k
+    const byAge = [
+      [cell(0), cell(2)],
+      [cell(1), cell(3)],
+    ]
+    return [
+      { total: [cell(4)], parts: byAge },
+      ...byAge.map((group) => ({ total: group, parts: group.map((c) => [c]) })),
+    ]
+  })
+  const table = { ...base, readings }
+  t.notOk(
+    attributeSafe(table, protect(base, primaryOf(base))),
+    'protected without the reading, ward 0 is known to hold only children aged 6–10',
+  )
+  const withheld = protect(table, primaryOf(table))
+  t.ok(attributeSafe(table, withheld), 'with it, some cell under 6 of ward 0 may hold a child')
+  await assertProtected(t, base, withheld, 'cross')
+
+  /** Whether, for every reading of a withheld non-zero total, two of its parts may hold records. */
+  function attributeSafe(linked: typeof table, hidden: readonly boolean[]): boolean {
+    const bounds = attack(linked, hidden)
+    const mayHold = (cells: readonly number[]) =>
+      cells.some((cell) => (hidden[cell] ? bounds.get(cell)!.high > 0 : linked.values[cell]! > 0))
+    return linked.readings.every(
+      (reading) =>
+        !reading.total.some((cell) => hidden[cell]) ||
+        reading.total.every((cell) => linked.values[cell] === 0) ||
+        reading.parts.filter((part) => mayHold(part)).length !== 1,
+    )
+  }
+})
+
 t.test('which cells go does not tell which part holds the records', async (t) => {
   // One small count beside zeros: the same cells are withheld whichever part holds it.
   const patterns = [0, 1, 2, 3].map((part) => {
