@@ -39168,7 +39168,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Problem codes: `invalid_window`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */

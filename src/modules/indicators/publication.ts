@@ -395,8 +395,9 @@ export function breakdownView(
   const own = figure.breakdowns.find((candidate) => sameSet(candidate.dimensions, dimensions))
   const cross = figure.breakdowns.find((candidate) => candidate.dimensions.includes(dimensions[0]!))
   const breakdown = own ?? (cross && dimensions.length === 1 ? marginOf(kind, cross, dimensions[0]!) : undefined)
+  if (!breakdown) throw new Error(`the published figure has no breakdown by ${dimensions.join(',')}`)
   return {
     ...figure,
-    breakdowns: breakdown ? [{ dimensions: [...dimensions], cells: orderCells([...breakdown.cells], dimensions) }] : [],
+    breakdowns: [{ dimensions: [...dimensions], cells: orderCells([...breakdown.cells], dimensions) }],
   }
 }

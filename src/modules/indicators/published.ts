@@ -1,18 +1,21 @@
 /**
- * The closed periods' tables as published to callers from whom small counts are withheld (migration 0042).
- * Each indicator's table of a period is computed, protected with every breakdown such a caller may ask for,
- * and stored on the first request; every later request reads it back. Two requests for the same period
- * therefore never show different cells: by sex in one and by age group in the next, or once before and
- * once after records were back-dated into the period.
+ * The closed periods' tables as published to callers from whom small counts are withheld (migrations 0042,
+ * 0043). Each indicator's table of a period is computed, protected with every breakdown such a caller may
+ * ask for, and stored on the first request; every later request reads it back. Two requests for the same
+ * period therefore never show different cells: by sex in one and by age group in the next, or once before
+ * and once after records were back-dated into the period.
+ *
+ * The figures of a unit are the same for every caller who may read it: `resolveUnit` admits only a caller
+ * whose jurisdiction covers every ward of the table, and within it every record counts.
  */
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import type { IndicatorFigures, UnitWithWards } from './figures.js'
+import { isAvailable, type IndicatorFigures, type UnitWithWards } from './figures.js'
 import { publicationMeta, publishFigures, publishedBreakdownSets, type PublishedFigure } from './publication.js'
 import { listDefinitions, listTargets, type IndicatorDefinition } from './repository.js'
-import type { Target } from './rules.js'
+import { figureMet, type Target } from './rules.js'
 import { publishedIndicatorTables } from './tables.js'
 
 export interface PublishedIndicator {
@@ -31,23 +34,53 @@ export interface PublishedTable {
   firstPublished: boolean
 }
 
+/**
+ * The version of the rules a table is published by (the breakdowns protected together, disclosure control):
+ * raised when they change, so that tables are published afresh by the new rules rather than served as the
+ * old ones left them.
+ */
+const publicationRules = 1
+
 /** The breakdowns computed for a table to publish: all those a caller may ask for, protected together. */
 export const publishedSets = (definition: IndicatorDefinition) => publishedBreakdownSets(definition.breakdowns)
 
+const digest = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('base64url')
+
+/** The map a table is laid on: its wards and where each record counts, so that a corrected unit tree is another table. */
+const mapKeyOf = (table: UnitWithWards) =>
+  digest({ reprojected: table.reprojected, wards: table.wards.map((ward) => ward.code), projection: table.projection })
+
+/** What a definition's figures are computed and protected by: a version that changes none of it is the same table. */
+const definitionKeyOf = (definition: IndicatorDefinition) =>
+  digest({
+    publicationRules,
+    measure: definition.measure,
+    available: isAvailable(definition),
+    kind: definition.kind,
+    numerator: definition.numerator,
+    denominator: definition.denominator,
+    breakdowns: definition.breakdowns,
+    source: definition.source,
+  })
+
 /**
- * The map a reprojected table is laid on, as a digest of its wards and where each record counts: two
- * dates of one map give one table. Null on the window's own map.
+ * The figures' verdicts against the plan's targets as they stand today, from what is shown (targets are
+ * not personal data, and may be set after the period was published): none beside a withheld count.
  */
-function mapKeyOf(table: UnitWithWards): string | null {
-  if (!table.reprojected) return null
-  const map = { wards: table.wards.map((ward) => ward.code), projection: table.projection }
-  return createHash('sha256').update(canonicalJson(map)).digest('base64url')
+function judged(figures: readonly PublishedFigure[], target: Target | null, table: UnitWithWards): PublishedFigure[] {
+  return figures.map((figure) => {
+    const { numerator, denominator, value } = figure
+    const shown = typeof numerator === 'number' && (denominator === null || typeof denominator === 'number')
+    if (!shown || (value !== null && typeof value !== 'number')) return { ...figure, met: null }
+    const level = figure.unitCode === table.unit.code ? table.unit.level : 'ward'
+    return { ...figure, met: figureMet(target, { value, numerator, denominator: denominator ?? 0 }, level) }
+  })
 }
 
 /**
  * The period's table of `table`'s unit as published, publishing (through `compute`, which measures every
  * indicator with publishedSets) what has not been yet. Concurrent first requests publish once: the later
- * insert finds the earlier's rows and both read those.
+ * insert waits for the earlier's rows, adds nothing, and both read those.
  */
 export async function publishedTable(
   tx: Tx,
@@ -55,7 +88,7 @@ export async function publishedTable(
   compute: () => Promise<IndicatorFigures[]>,
 ): Promise<PublishedTable> {
   const mapKey = mapKeyOf(key.table)
-  const definitions = await listDefinitions(tx)
+  const keyOf = (definition: IndicatorDefinition) => `${definition.code} ${definitionKeyOf(definition)}`
   const read = async () => {
     const rows = await tx
       .select()
@@ -65,34 +98,39 @@ export async function publishedTable(
           eq(publishedIndicatorTables.planYear, key.year),
           eq(publishedIndicatorTables.asOf, key.asOf),
           eq(publishedIndicatorTables.unitCode, key.table.unit.code),
-          mapKey === null ? isNull(publishedIndicatorTables.mapKey) : eq(publishedIndicatorTables.mapKey, mapKey),
+          eq(publishedIndicatorTables.mapKey, mapKey),
         ),
       )
-    return new Map(rows.map((row) => [`${row.indicatorCode}@${row.indicatorVersion}`, row]))
+    return new Map(rows.map((row) => [`${row.indicatorCode} ${row.definitionKey}`, row]))
   }
-  const keyOf = (definition: IndicatorDefinition) => `${definition.code}@${definition.version}`
+  let definitions = await listDefinitions(tx)
   let stored = await read()
   const firstPublished = definitions.some((definition) => !stored.has(keyOf(definition)))
   if (firstPublished) {
     const computed = await compute()
+    // The definitions the figures were computed by: a version published meanwhile waits for the next request.
+    definitions = computed.map((indicator) => indicator.definition)
     const missing = computed.filter((indicator) => !stored.has(keyOf(indicator.definition)))
-    await tx
-      .insert(publishedIndicatorTables)
-      .values(
-        missing.map((indicator) => ({
-          planYear: key.year,
-          asOf: key.asOf,
-          unitCode: key.table.unit.code,
-          mapKey,
-          indicatorCode: indicator.definition.code,
-          indicatorVersion: indicator.definition.version,
-          available: indicator.available,
-          figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, true),
-          publishedAt: key.now,
-        })),
-      )
-      .onConflictDoNothing()
-    stored = await read()
+    if (missing.length > 0) {
+      await tx
+        .insert(publishedIndicatorTables)
+        .values(
+          missing.map((indicator) => ({
+            planYear: key.year,
+            asOf: key.asOf,
+            unitCode: key.table.unit.code,
+            mapKey,
+            indicatorCode: indicator.definition.code,
+            indicatorVersion: indicator.definition.version,
+            definitionKey: definitionKeyOf(indicator.definition),
+            available: indicator.available,
+            figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, true),
+            publishedAt: key.now,
+          })),
+        )
+        .onConflictDoNothing()
+      stored = await read()
+    }
   }
   const targets = new Map(
     (await listTargets(tx, key.year)).map((row) => [
@@ -102,16 +140,19 @@ export async function publishedTable(
   )
   const rows = definitions.map((definition) => {
     const row = stored.get(keyOf(definition))
-    if (!row) throw new Error(`indicator ${keyOf(definition)} was not published`)
+    if (!row) throw new Error(`indicator ${definition.code} ${definition.version} was not published`)
     return { definition, row }
   })
   return {
-    indicators: rows.map(({ definition, row }) => ({
-      definition,
-      target: targets.get(definition.code) ?? null,
-      available: row.available,
-      figures: row.figures as PublishedFigure[],
-    })),
+    indicators: rows.map(({ definition, row }) => {
+      const target = targets.get(definition.code) ?? null
+      return {
+        definition,
+        target,
+        available: row.available,
+        figures: judged(row.figures as PublishedFigure[], target, key.table),
+      }
+    }),
     publishedAt: new Date(Math.min(...rows.map(({ row }) => row.publishedAt.getTime()))),
     firstPublished,
   }

@@ -84,7 +84,7 @@ export const registryTallies = pgTable(
 
 /**
  * What callers from whom small counts are withheld were shown of a closed period, per indicator (migration
- * 0042): the figures after disclosure control, every breakdown they may ask for included. Only ever added to.
+ * 0042, 0043): the figures after disclosure control, every breakdown they may ask for included. Only ever added to.
  */
 export const publishedIndicatorTables = pgTable(
   'published_indicator_tables',
@@ -94,10 +94,12 @@ export const publishedIndicatorTables = pgTable(
     unitCode: text('unit_code').notNull(),
     mapKey: text('map_key'),
     indicatorCode: text('indicator_code').notNull(),
+    /** The version first published under; a later version computed alike reads the same table (definitionKey). */
     indicatorVersion: integer('indicator_version').notNull(),
+    definitionKey: text('definition_key').notNull(),
     available: boolean('available').notNull(),
     figures: jsonb('figures').$type<unknown[]>().notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
   },
-  // Unique over the key from plan_year to indicator_version, map_key's null included (NULLS NOT DISTINCT).
+  // Unique over plan_year, as_of, unit_code, map_key, indicator_code and definition_key (migration 0043).
 )
