@@ -339,10 +339,9 @@ t.test('indicator values, computed live, against hand-worked figures', async (t)
         const query = `year=2024&unit=${unit}${breakdown ? `&breakdown=${breakdown}` : ''}`
         tables[unit] = await table(query, city)
         t.equal(tables[unit].asOf, '2024-05-14', 'as of the last period closed')
-        // The truth the attacker is measured against: the officers' table of the same day.
-        const truth = await table(`${query}&asOf=2024-05-14`)
-        t.same(await disclosures(tables[unit], truth), [], query)
-        read[unit]!.push({ published: tables[unit], truth })
+        // The truth the attacker is measured against: the officers' table of the same day. Every breakdown
+        // is attacked at once below, which finds whatever one of them alone would give away.
+        read[unit]!.push({ published: tables[unit], truth: await table(`${query}&asOf=2024-05-14`) })
       }
       // The ward read on its own shows what the district's table shows of it, so that the two side by side
       // give away nothing either does not.
