@@ -163,7 +163,8 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
 /**
  * The counts a percentage's numerator leaves out of its denominator, cell by cell (den = num + rest), as
  * variables of one program over both sides' relations: each rest of 1 to 4 must not be published (both
- * sides shown) nor narrowed to fewer than six values.
+ * sides shown) nor narrowed to fewer than six values, and no withheld numerator or denominator of 1 to 4
+ * either, with what the other side tells of it.
  */
 async function complementDisclosures(
   indicator: AuditedTable['indicators'][number],
@@ -189,11 +190,23 @@ async function complementDisclosures(
   ]
   for (let cell = 0; cell < cells; cell++)
     relations.push(relationAmong(values, cell + offset, [cell, cell + 2 * offset]))
-  const restsOfOneToFour = new Set(
-    values.flatMap((value, cell) => (cell >= 2 * offset && value >= 1 && value <= 4 ? [cell] : [])),
+  // Every withheld count of 1 to 4, a numerator or a denominator as much as a rest: each side is bounded
+  // by the other too (a ward at 100% has each numerator cell equal to its denominator cell).
+  const withheldOfOneToFour = new Set(
+    values.flatMap((value, cell) => (published[cell] === null && value >= 1 && value <= 4 ? [cell] : [])),
   )
-  const bounds = await highsBounds(published, relations, restsOfOneToFour)
+  const bounds = await highsBounds(published, relations, withheldOfOneToFour)
   const found: string[] = []
+  for (let cell = 0; cell < 2 * offset; cell++) {
+    const value = values[cell]!
+    if (published[cell] !== null || value < 1 || value > 4) continue
+    const interval = bounds.get(cell)!
+    const [side, index] = cell < offset ? ['numerator', cell] : ['denominator', cell - offset]
+    if (interval.high - interval.low < protectionWidth)
+      found.push(
+        `${indicator.code} ${side} ${numerators.names[index]} (${value}), with the other side: narrowed to ${interval.low}–${interval.high}`,
+      )
+  }
   for (let cell = 0; cell < cells; cell++) {
     const rest = values[cell + 2 * offset]!
     if (rest < 1 || rest > 4) continue

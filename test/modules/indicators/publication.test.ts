@@ -88,3 +88,23 @@ t.test('random worlds: what a percentage leaves out is never narrowed below the 
   )
   t.pass('no world gave a left-out count away')
 })
+
+t.test('the test attacker bounds a numerator by its denominator', async (t) => {
+  // Ward 1's 3 children covered out of 3, ward 2's 5 out of 9: the numerators are withheld and the
+  // district's 8 published. From the numerators alone ward 1's lies anywhere in 0–8, but it is at most its
+  // published denominator of 3.
+  const figure = (unitCode: string, numerator: number | { suppressed: true }, denominator: number) => ({
+    unitCode,
+    numerator,
+    denominator,
+    breakdowns: [],
+  })
+  const withheld = { suppressed: true } as const
+  const shown = asTable([figure('W1', withheld, 3), figure('W2', withheld, 9), figure('D', 8, 12)])
+  const truth = asTable([figure('W1', 3, 3), figure('W2', 5, 9), figure('D', 8, 12)])
+  const found = await disclosures(shown, truth)
+  t.ok(
+    found.includes('P numerator W1 (3), with the other side: narrowed to 0–3'),
+    `ward 1's numerator is found narrowed: ${found.join('; ')}`,
+  )
+})
