@@ -46,9 +46,13 @@ export const publishedSets = (definition: IndicatorDefinition) => publishedBreak
 
 const digest = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('base64url')
 
-/** The map a table is laid on: its wards and where each record counts, so that a corrected unit tree is another table. */
+/**
+ * The map a table is laid on, as the rows it lists: a unit tree corrected so that other wards are listed is
+ * another table. Where each record counts is not part of it: wards created after the period add places its
+ * records may have been re-homed to, and the period's table stays as first published.
+ */
 const mapKeyOf = (table: UnitWithWards) =>
-  digest({ reprojected: table.reprojected, wards: table.wards.map((ward) => ward.code), projection: table.projection })
+  digest({ reprojected: table.reprojected, wards: table.wards.map((ward) => [ward.code, ward.offMap ?? null]) })
 
 /** What a definition's figures are computed and protected by: a version that changes none of it is the same table. */
 const definitionKeyOf = (definition: IndicatorDefinition) =>
@@ -105,14 +109,14 @@ export async function publishedTable(
   }
   let definitions = await listDefinitions(tx)
   let stored = await read()
-  const firstPublished = definitions.some((definition) => !stored.has(keyOf(definition)))
-  if (firstPublished) {
+  let firstPublished = false
+  if (definitions.some((definition) => !stored.has(keyOf(definition)))) {
     const computed = await compute()
     // The definitions the figures were computed by: a version published meanwhile waits for the next request.
     definitions = computed.map((indicator) => indicator.definition)
     const missing = computed.filter((indicator) => !stored.has(keyOf(indicator.definition)))
     if (missing.length > 0) {
-      await tx
+      const inserted = await tx
         .insert(publishedIndicatorTables)
         .values(
           missing.map((indicator) => ({
@@ -129,6 +133,9 @@ export async function publishedTable(
           })),
         )
         .onConflictDoNothing()
+        .returning({ code: publishedIndicatorTables.indicatorCode })
+      // A concurrent request that published first leaves nothing for this one to add.
+      firstPublished = inserted.length > 0
       stored = await read()
     }
   }
