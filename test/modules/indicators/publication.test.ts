@@ -1,7 +1,13 @@
 import fc from 'fast-check'
 import t from 'tap'
 import type { Figure } from '../../../src/modules/indicators/figures.js'
-import { publishFigures, type PublicationMeta } from '../../../src/modules/indicators/publication.js'
+import type { Dimension } from '../../../src/modules/indicators/measures.js'
+import {
+  breakdownView,
+  publishFigures,
+  type PublicationMeta,
+  type PublishedFigure,
+} from '../../../src/modules/indicators/publication.js'
 import { figureValue } from '../../../src/modules/indicators/rules.js'
 import { disclosures, type AuditedTable } from '../../support/disclosure-audit.js'
 
@@ -106,5 +112,89 @@ t.test('the test attacker bounds a numerator by its denominator', async (t) => {
   t.ok(
     found.includes('P numerator W1 (3), with the other side: narrowed to 0–3'),
     `ward 1's numerator is found narrowed: ${found.join('; ')}`,
+  )
+})
+
+t.test('a breakdown by one dimension is read off the published cross', async (t) => {
+  const withheld = { suppressed: true } as const
+  const cell = (sex: string, ageGroup: string, numerator: number | typeof withheld, denominator: number | null) => ({
+    key: { sex, ageGroup },
+    numerator,
+    denominator,
+    value: null,
+  })
+  const figure = (cells: ReturnType<typeof cell>[], denominator: number | null) => ({
+    unitCode: 'W1',
+    numerator: 20,
+    denominator,
+    value: 50,
+    met: null,
+    breakdowns: [{ dimensions: ['sex', 'ageGroup'] as Dimension[], cells }],
+  })
+  const counts = figure(
+    [
+      cell('male', '0-2', 6, null),
+      cell('male', '3-5', withheld, null),
+      cell('female', '0-2', 7, null),
+      cell('female', '3-5', 5, null),
+    ],
+    null,
+  )
+  const cases: [string, PublishedFigure, Dimension[], unknown][] = [
+    [
+      'a count by age group: 6 + 7 shown, a withheld part withholds its sum',
+      counts,
+      ['ageGroup'],
+      [
+        { key: { ageGroup: '0-2' }, numerator: 13, denominator: null, value: 13 },
+        { key: { ageGroup: '3-5' }, numerator: withheld, denominator: null, value: withheld },
+      ],
+    ],
+    [
+      'by sex',
+      counts,
+      ['sex'],
+      [
+        { key: { sex: 'male' }, numerator: withheld, denominator: null, value: withheld },
+        { key: { sex: 'female' }, numerator: 12, denominator: null, value: 12 },
+      ],
+    ],
+    [
+      'a percentage: the margin’s own share',
+      figure(
+        [
+          cell('male', '0-2', 6, 10),
+          cell('male', '3-5', 4, 10),
+          cell('female', '0-2', 5, withheld as never),
+          cell('female', '3-5', 5, 10),
+        ],
+        40,
+      ),
+      ['sex'],
+      [
+        { key: { sex: 'male' }, numerator: 10, denominator: 20, value: 50 },
+        { key: { sex: 'female' }, numerator: 10, denominator: withheld, value: withheld },
+      ],
+    ],
+  ]
+  for (const [name, published, dimensions, expected] of cases) {
+    t.same(
+      breakdownView(published.denominator === null ? 'count' : 'percentage', published, dimensions).breakdowns,
+      [{ dimensions, cells: expected }],
+      name,
+    )
+  }
+  const asked = breakdownView('count', counts, ['ageGroup', 'sex']).breakdowns[0]!
+  t.same(asked.dimensions, ['ageGroup', 'sex'], 'the cross in the order asked')
+  t.same(
+    asked.cells.map((c) => `${c.key.ageGroup} ${c.key.sex}`),
+    ['0-2 male', '0-2 female', '3-5 male', '3-5 female'],
+    'its cells ordered by it',
+  )
+  t.same(breakdownView('count', counts, []).breakdowns, [], 'no breakdown asked, none shown')
+  t.throws(
+    () => breakdownView('count', counts, ['groupCode']),
+    /no breakdown by groupCode/,
+    'never a silent empty list',
   )
 })
