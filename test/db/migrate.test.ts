@@ -98,22 +98,18 @@ t.test('migration 0043 keeps the tables published before it, two versions of one
   // Under 0042 an official code corrected published a period again, beside the first: the two rows differ
   // only by version, and 0043's new unique key must not find them the same.
   const database = await openTestDatabase(t)
-  const statements = (tag: string) =>
-    readFileSync(new URL(`../../migrations/${tag}.sql`, import.meta.url), 'utf8')
-      .split('--> statement-breakpoint')
-      .map((statement) => statement.trim())
-      .filter((statement) => statement.length > 0)
+  const statements = (number: number) => readMigrations()[number]!.sql.filter((statement) => statement.trim() !== '')
   const schema = `before_0043_${randomBytes(4).toString('hex')}`
   const rows = await database.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`create schema ${schema}`))
     await tx.execute(sql.raw(`set local search_path = ${schema}`))
-    for (const statement of statements('0042_published_indicator_tables')) await tx.execute(sql.raw(statement))
+    for (const statement of statements(42)) await tx.execute(sql.raw(statement))
     for (const version of [1, 2]) {
       await tx.execute(sql`insert into published_indicator_tables
         (plan_year, as_of, unit_code, map_key, indicator_code, indicator_version, available, figures, published_at)
         values (2024, '2024-03-29', '008', null, 'CHILDREN_BY_AGE_SEX', ${version}, true, '[]'::jsonb, now())`)
     }
-    for (const statement of statements('0043_published_indicator_table_keys')) await tx.execute(sql.raw(statement))
+    for (const statement of statements(43)) await tx.execute(sql.raw(statement))
     const kept = await queryRows<{ definition_key: string }>(
       tx,
       sql`select definition_key from published_indicator_tables order by indicator_version`,

@@ -11,7 +11,13 @@ import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import { loadDeadlineRules } from '../incidents/repository.js'
 import { everyWardOf, tableMap, type OffMap, type Projection } from './maps.js'
 import { MeasureSource, measures, type Dimension } from './measures.js'
-import { listDefinitions, listTargets, periodsOfYear, type IndicatorDefinition, type UnitRow } from './repository.js'
+import {
+  listDefinitions,
+  targetsByIndicator,
+  periodsOfYear,
+  type IndicatorDefinition,
+  type UnitRow,
+} from './repository.js'
 import {
   figureMet,
   figureValue,
@@ -264,12 +270,7 @@ export async function indicatorFigures(
                set_config('parallel_setup_cost', '100', true), set_config('random_page_cost', '1.1', true)`,
   )
   const definitions = await listDefinitions(tx)
-  const targets = new Map(
-    (await listTargets(tx, options.year)).map((row) => [
-      row.indicatorCode,
-      { comparator: row.comparator, value: row.value, unit: row.unit },
-    ]),
-  )
+  const targets = await targetsByIndicator(tx, options.year)
   const periods = await periodsOfYear(tx, options.year)
   const deadlines = await loadDeadlineRules(tx)
   const source = new MeasureSource({

@@ -368,15 +368,15 @@ function marginOf(kind: IndicatorKind, cross: PublishedBreakdown, dimension: Dim
       const parts = cross.cells.filter((cell) => cell.key[dimension] === code)
       const numerator = sum(parts.map((cell) => cell.numerator))!
       const denominator = sum(parts.map((cell) => cell.denominator))
-      const hidden = (count: Count | null) => count !== null && typeof count !== 'number'
+      const value =
+        typeof numerator === 'number'
+          ? figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0)
+          : null
       return {
         key: { [dimension]: code },
         numerator,
         denominator,
-        value:
-          hidden(numerator) || (kind === 'percentage' && hidden(denominator))
-            ? withheld
-            : figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0),
+        value: publishValue(kind, value, numerator === withheld, denominator === withheld),
       }
     }),
   }

@@ -14,7 +14,7 @@ import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { isAvailable, type IndicatorFigures, type UnitWithWards } from './figures.js'
 import { publicationMeta, publishFigures, publishedBreakdownSets, type PublishedFigure } from './publication.js'
-import { listDefinitions, listTargets, type IndicatorDefinition } from './repository.js'
+import { listDefinitions, targetsByIndicator, type IndicatorDefinition } from './repository.js'
 import { figureMet, type Target } from './rules.js'
 import { publishedIndicatorTables } from './tables.js'
 
@@ -139,12 +139,7 @@ export async function publishedTable(
       stored = await read()
     }
   }
-  const targets = new Map(
-    (await listTargets(tx, key.year)).map((row) => [
-      row.indicatorCode,
-      { comparator: row.comparator, value: row.value, unit: row.unit },
-    ]),
-  )
+  const targets = await targetsByIndicator(tx, key.year)
   const rows = definitions.map((definition) => {
     const row = stored.get(keyOf(definition))
     if (!row) throw new Error(`indicator ${definition.code} ${definition.version} was not published`)

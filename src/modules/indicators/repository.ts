@@ -97,6 +97,16 @@ export interface TargetRow extends Target {
   updatedBy: string | null
 }
 
+/** A plan year's targets by indicator code, as figures are judged against them. */
+export async function targetsByIndicator(db: Executor, year: number): Promise<Map<string, Target>> {
+  return new Map(
+    (await listTargets(db, year)).map((row) => [
+      row.indicatorCode,
+      { comparator: row.comparator, value: row.value, unit: row.unit },
+    ]),
+  )
+}
+
 export async function listTargets(db: Executor, year: number): Promise<TargetRow[]> {
   const rows = await db
     .select()

@@ -16,7 +16,7 @@ import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWard
 import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
 import {
   keepPeriod,
-  listTargets,
+  targetsByIndicator,
   listUnitRows,
   lockResource,
   periodByCode,
@@ -161,12 +161,7 @@ async function freeze(
     [period.code],
     owing.map((ward) => ward.code),
   )
-  const targets = new Map(
-    (await listTargets(work.tx, period.year)).map((row) => [
-      row.indicatorCode,
-      { comparator: row.comparator, value: row.value, unit: row.unit },
-    ]),
-  )
+  const targets = await targetsByIndicator(work.tx, period.year)
   const approved = wardReports.filter((row) => row.state === 'approved')
   // The sum stands as of its earliest ward report's figures: a reader is told the day it describes, and one
   // from whom small counts are withheld sees it only when that is the period's last day (reportVisibility).
