@@ -2765,7 +2765,7 @@ export interface paths {
     }
     /**
      * A report: frozen figures, narrative, state, timeliness and every submission
-     * @description A report outside your units answers 404. For city systems small counts are withheld. Audited, 404s included.
+     * @description A report outside your units answers 404. For city systems small counts are withheld, with every count the period’s published indicator table withholds of the same unit; they see a report once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.
      *
      *     Requires the `reports:read` permission.
      */
@@ -2932,7 +2932,7 @@ export interface paths {
     }
     /**
      * A DHIS2 period’s values as a dataValueSets document, ready for POST /api/dataValueSets
-     * @description Values are computed over exactly the period’s window, never year to date: a quarter’s figures are that quarter’s, so DHIS2 can add quarters into half-years and years. Counts of what happened (incidents) add up; counts of what stands (children on the registry) are as of the period’s last day; distinct children and cases judged at the window’s end are posted for yearly periods only. Each ward of `unit` is posted at its org unit (DHIS2 adds the district up). A percentage is posted as its numerator and denominator, each to its data element. From a caller whose small counts are withheld, withheld cells are left out (DHIS2 holds no value for them), and only periods bounded by the reporting periods’ closing days are published (400 `invalid_window` lists those that are). Values the mapping cannot place are left out: run the dry run first. 409 `dhis2_mapping_incomplete` while the mapping names no data set or attribute option combo. Audited.
+     * @description Values are computed over exactly the period’s window, never year to date: a quarter’s figures are that quarter’s, so DHIS2 can add quarters into half-years and years. Counts of what happened (incidents) add up; counts of what stands (children on the registry) are as of the period’s last day; distinct children and cases judged at the window’s end are posted for yearly periods only. Each ward of `unit` is posted at its org unit (DHIS2 adds the district up). A percentage is posted as its numerator and denominator, each to its data element. From a caller whose small counts are withheld, withheld cells are left out (DHIS2 holds no value for them), and only periods bounded by the reporting periods’ closing days are published (400 `invalid_window` lists those that are): the values are the cells of the period’s indicator table as published to that caller, and a data element whose breakdown crosses dimensions other than sex by age group is skipped (`breakdown_not_published`). Values the mapping cannot place are left out: run the dry run first. 409 `dhis2_mapping_incomplete` while the mapping names no data set or attribute option combo. Audited.
      *
      *     Requires the `indicators:read` permission.
      */
@@ -2954,7 +2954,7 @@ export interface paths {
     }
     /**
      * Dry run: every value of a DHIS2 period that cannot be posted, and why
-     * @description Computes the period as the export does and sends nothing. Values are computed over exactly the period’s window, never year to date: a quarter’s figures are that quarter’s, so DHIS2 can add quarters into half-years and years. Counts of what happened (incidents) add up; counts of what stands (children on the registry) are as of the period’s last day; distinct children and cases judged at the window’s end are posted for yearly periods only. Each ward of `unit` is posted at its org unit (DHIS2 adds the district up). A percentage is posted as its numerator and denominator, each to its data element. From a caller whose small counts are withheld, withheld cells are left out (DHIS2 holds no value for them), and only periods bounded by the reporting periods’ closing days are published (400 `invalid_window` lists those that are). Lists each gap (indicator without data element, percentage without a denominator data element, breakdown cell without a category option combo, ward without an org unit, no data set or attribute option combo) with the number of values it keeps out; `ready` is true when there is none. Audited.
+     * @description Computes the period as the export does and sends nothing. Values are computed over exactly the period’s window, never year to date: a quarter’s figures are that quarter’s, so DHIS2 can add quarters into half-years and years. Counts of what happened (incidents) add up; counts of what stands (children on the registry) are as of the period’s last day; distinct children and cases judged at the window’s end are posted for yearly periods only. Each ward of `unit` is posted at its org unit (DHIS2 adds the district up). A percentage is posted as its numerator and denominator, each to its data element. From a caller whose small counts are withheld, withheld cells are left out (DHIS2 holds no value for them), and only periods bounded by the reporting periods’ closing days are published (400 `invalid_window` lists those that are): the values are the cells of the period’s indicator table as published to that caller, and a data element whose breakdown crosses dimensions other than sex by age group is skipped (`breakdown_not_published`). Lists each gap (indicator without data element, percentage without a denominator data element, breakdown cell without a category option combo, ward without an org unit, no data set or attribute option combo) with the number of values it keeps out; `ready` is true when there is none. Audited.
      *
      *     Requires the `indicators:read` permission.
      */
@@ -6153,7 +6153,7 @@ export interface components {
       skipped: {
         indicatorCode: string
         /** @enum {unknown} */
-        reason: 'not_available' | 'annual_only'
+        reason: 'not_available' | 'annual_only' | 'breakdown_not_published'
         message: string
       }[]
     }

@@ -19,7 +19,9 @@ const periodRules =
   'posted for yearly periods only. Each ward of `unit` is posted at its org unit (DHIS2 adds the district up). A ' +
   'percentage is posted as its numerator and denominator, each to its data element. From a caller whose small counts are ' +
   'withheld, withheld cells are left out (DHIS2 holds no value for them), and only periods bounded by the reporting periods’ ' +
-  'closing days are published (400 `invalid_window` lists those that are).'
+  'closing days are published (400 `invalid_window` lists those that are): the values are the cells of the period’s ' +
+  'indicator table as published to that caller, and a data element whose breakdown crosses dimensions other than sex by ' +
+  'age group is skipped (`breakdown_not_published`).'
 
 export default async function dhis2Routes(app: FastifyInstance) {
   const route = app.withTypeProvider<TypeBoxTypeProvider>()

@@ -313,6 +313,8 @@ export interface IndicatorToPost {
   kind: IndicatorKind
   measure: string
   available: boolean
+  /** The mapping's breakdown is a cross not published to the caller (indicators/publication.ts): nothing is posted. */
+  breakdownNotPublished?: boolean
   figures: FigureToPost[]
 }
 
@@ -347,7 +349,7 @@ export interface Gap {
 
 export interface Skipped {
   indicatorCode: string
-  reason: 'not_available' | 'annual_only'
+  reason: 'not_available' | 'annual_only' | 'breakdown_not_published'
 }
 
 export interface PeriodValues {
@@ -405,6 +407,10 @@ export function periodValues(
     }
     if (!postsIn(timeBehaviour(indicator.measure), period.type)) {
       skipped.push({ indicatorCode: indicator.code, reason: 'annual_only' })
+      continue
+    }
+    if (indicator.breakdownNotPublished) {
+      skipped.push({ indicatorCode: indicator.code, reason: 'breakdown_not_published' })
       continue
     }
     const entry = elements.get(indicator.code)

@@ -206,7 +206,7 @@ export const Dhis2DryRunSchema = Type.Object(
       Type.Object(
         {
           indicatorCode: Type.String(),
-          reason: Type.Enum(['not_available', 'annual_only']),
+          reason: Type.Enum(['not_available', 'annual_only', 'breakdown_not_published']),
           message: Type.String(),
         },
         { additionalProperties: false },

@@ -12,8 +12,16 @@ import { bodyErrors, conflict, HttpProblem, unprocessable } from '../../platform
 import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { indicatorFigures, resolveUnit } from '../indicators/figures.js'
-import { publicationMeta, publishFigures, withholdsSmallCells } from '../indicators/publication.js'
-import { listDefinitions, listUnitRows, periodsOfYear } from '../indicators/repository.js'
+import {
+  breakdownView,
+  isPublishedBreakdown,
+  publicationMeta,
+  publishFigures,
+  withholdsSmallCells,
+  type PublishedFigure,
+} from '../indicators/publication.js'
+import { publishedTable } from '../indicators/published.js'
+import { listDefinitions, listUnitRows, periodsOfYear, type IndicatorDefinition } from '../indicators/repository.js'
 import { closingDays } from '../indicators/rules.js'
 import { enclosingTable } from '../indicators/service.js'
 import { readMapping, replaceMapping, type MappingRow } from './repository.js'
@@ -117,6 +125,8 @@ const invalidWindow = (message: string, code: string, extensions: Record<string,
 /**
  * The period's values over exactly its window (never year-to-date), for every ward of the unit (DHIS2 adds
  * them up its own hierarchy), published to the caller and resolved through the mapping. Audited as `action`.
+ * A caller from whom small counts are withheld may have only the windows of the published tables
+ * (publishableWhenWithheld), and is posted what they publish.
  */
 async function computePeriod(
   work: Work,
@@ -147,30 +157,22 @@ async function computePeriod(
   const target = resolveUnit(rows, work.principal, query.unit, window)
   const mapping = await readMapping(work.tx)
   if (action === 'dhis2.export') requireDocumentMapping(mapping, period)
-  const breakdownOf = new Map(mapping.dataElements.map((entry) => [entry.indicatorCode, entry.breakdown]))
-  const within = withhold ? enclosingTable(rows, work.principal, target, window, undefined) : null
-  const figures = await indicatorFigures(work.tx, {
-    scope: work.scope,
-    year: period.year,
-    target: within ?? target,
-    windowFrom: period.windowFrom,
-    asOf: period.windowTo,
-    now: work.now,
-    setsFor: (definition) => {
-      const set = (breakdownOf.get(definition.code) ?? []).filter((dimension) =>
-        definition.breakdowns.includes(dimension),
-      )
-      return set.length > 0 ? [set] : []
-    },
-  })
+  const breakdownOf = (definition: IndicatorDefinition) =>
+    (mapping.dataElements.find((entry) => entry.indicatorCode === definition.code)?.breakdown ?? []).filter(
+      (dimension) => definition.breakdowns.includes(dimension),
+    )
   // Wards only: DHIS2 adds a district up from its wards, and a district total posted beside them would count twice.
   const posted = new Set(target.unit.level === 'ward' ? [target.unit.code] : target.wards.map((ward) => ward.code))
-  const indicators: IndicatorToPost[] = figures.map((indicator) => ({
-    code: indicator.definition.code,
-    kind: indicator.definition.kind,
-    measure: indicator.definition.measure,
-    available: indicator.available,
-    figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, withhold)
+  const toPost = (
+    definition: IndicatorDefinition,
+    available: boolean,
+    figures: readonly PublishedFigure[],
+  ): IndicatorToPost => ({
+    code: definition.code,
+    kind: definition.kind,
+    measure: definition.measure,
+    available,
+    figures: figures
       .filter((figure) => posted.has(figure.unitCode))
       .map((figure) => ({
         unitCode: figure.unitCode,
@@ -178,7 +180,51 @@ async function computePeriod(
         denominator: figure.denominator,
         cells: figure.breakdowns[0]?.cells ?? null,
       })),
-  }))
+  })
+  const within = withhold ? enclosingTable(rows, work.principal, target, window, undefined) : null
+  let indicators: IndicatorToPost[]
+  let publishedAt: Date | null = null
+  if (withhold) {
+    // The period's year-to-date table as published to such callers: the values posted are its cells, so that
+    // the document and the indicator table of the same window show the same cells and withhold the same ones.
+    const sealed = await publishedTable(work.tx, {
+      scope: work.scope,
+      year: period.year,
+      asOf: period.windowTo,
+      table: within ?? target,
+      now: work.now,
+    })
+    publishedAt = sealed.publishedAt
+    indicators = sealed.indicators.map(({ definition, available, figures }) => {
+      const set = breakdownOf(definition)
+      if (!isPublishedBreakdown(set)) return { ...toPost(definition, available, []), breakdownNotPublished: true }
+      return toPost(
+        definition,
+        available,
+        figures.map((figure) => breakdownView(definition.kind, figure, set)),
+      )
+    })
+  } else {
+    const figures = await indicatorFigures(work.tx, {
+      scope: work.scope,
+      year: period.year,
+      target,
+      windowFrom: period.windowFrom,
+      asOf: period.windowTo,
+      now: work.now,
+      setsFor: (definition) => {
+        const set = breakdownOf(definition)
+        return set.length > 0 ? [set] : []
+      },
+    })
+    indicators = figures.map((indicator) =>
+      toPost(
+        indicator.definition,
+        indicator.available,
+        publishFigures(publicationMeta(indicator.definition), indicator.figures, false),
+      ),
+    )
+  }
   const values = periodValues(period, mapping, indicators)
   await work.audit({
     action,
@@ -190,6 +236,7 @@ async function computePeriod(
       withheld: withhold,
       values: values.dataValues.length,
       ...(within ? { protectedWithin: within.unit.code } : {}),
+      ...(publishedAt ? { publishedAt: publishedAt.toISOString() } : {}),
     },
   })
   return { period, unitCode: target.unit.code, withhold, mapping, values }
@@ -246,6 +293,8 @@ const skipMessages: Record<Skipped['reason'], string> = {
   not_available: 'The service has no data source for this indicator yet.',
   annual_only:
     'Counts distinct children, or cases judged at the window’s end, which do not add up over periods: posted for yearly periods only.',
+  breakdown_not_published:
+    'The mapping breaks it down by a cross that is not published to this caller, from whom small counts are withheld (one breakdown, or sex by age group).',
 }
 
 /** Every value of the period that cannot be posted, and why, without producing the document. */

@@ -382,6 +382,17 @@ function marginOf(kind: IndicatorKind, cross: PublishedBreakdown, dimension: Dim
   }
 }
 
+/** A published figure's breakdown by `dimensions`: its own, or a margin of its cross; undefined when it has neither. */
+function publishedBreakdown(
+  kind: IndicatorKind,
+  figure: PublishedFigure,
+  dimensions: readonly Dimension[],
+): PublishedBreakdown | undefined {
+  const own = figure.breakdowns.find((candidate) => sameSet(candidate.dimensions, dimensions))
+  const cross = figure.breakdowns.find((candidate) => candidate.dimensions.includes(dimensions[0]!))
+  return own ?? (cross && dimensions.length === 1 ? marginOf(kind, cross, dimensions[0]!) : undefined)
+}
+
 /**
  * A figure published with the breakdowns of publishedBreakdownSets, as a caller sees it who asked for
  * `dimensions` (in the order asked): that breakdown, a margin of a cross, or none.
@@ -392,12 +403,51 @@ export function breakdownView(
   dimensions: readonly Dimension[],
 ): PublishedFigure {
   if (dimensions.length === 0) return { ...figure, breakdowns: [] }
-  const own = figure.breakdowns.find((candidate) => sameSet(candidate.dimensions, dimensions))
-  const cross = figure.breakdowns.find((candidate) => candidate.dimensions.includes(dimensions[0]!))
-  const breakdown = own ?? (cross && dimensions.length === 1 ? marginOf(kind, cross, dimensions[0]!) : undefined)
+  const breakdown = publishedBreakdown(kind, figure, dimensions)
   if (!breakdown) throw new Error(`the published figure has no breakdown by ${dimensions.join(',')}`)
   return {
     ...figure,
     breakdowns: [{ dimensions: [...dimensions], cells: orderCells([...breakdown.cells], dimensions) }],
+  }
+}
+
+const isWithheld = (count: Count | null): boolean => typeof count === 'object' && count !== null
+
+/**
+ * A figure, published on its own, that also withholds every count `alike` withholds: `alike` is the figure of
+ * the same unit and records in a table published to the same caller (its breakdowns those of
+ * publishedBreakdownSets). Side by side the two then show nothing that `alike`'s table does not: a count
+ * shown in one beside the complement withheld in the other would give a small count away. Where `alike`
+ * has no counterpart (a breakdown it does not publish) the figure keeps its own protection.
+ */
+export function withheldAlike(kind: IndicatorKind, figure: PublishedFigure, alike: PublishedFigure): PublishedFigure {
+  type Counts = { numerator: Count | null; denominator: Count | null; value: number | Suppressed | null }
+  const merged = (own: Counts, other: Omit<Counts, 'value'> | undefined): Counts => {
+    const numeratorHidden = isWithheld(own.numerator) || isWithheld(other?.numerator ?? null)
+    const denominatorHidden = isWithheld(own.denominator) || isWithheld(other?.denominator ?? null)
+    return {
+      numerator: numeratorHidden && own.numerator !== null ? withheld : own.numerator,
+      denominator: denominatorHidden && own.denominator !== null ? withheld : own.denominator,
+      value:
+        typeof own.value === 'number' ? publishValue(kind, own.value, numeratorHidden, denominatorHidden) : own.value,
+    }
+  }
+  const top = merged(figure, alike)
+  return {
+    ...figure,
+    ...top,
+    met: isWithheld(top.numerator) || isWithheld(top.denominator) ? null : figure.met,
+    breakdowns: figure.breakdowns.map((breakdown) => {
+      const counterpart = publishedBreakdown(kind, alike, breakdown.dimensions)
+      if (!counterpart) return breakdown
+      const cellOf = new Map(counterpart.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
+      return {
+        ...breakdown,
+        cells: breakdown.cells.map((cell) => ({
+          ...cell,
+          ...(merged(cell, cellOf.get(keyId(cell.key, breakdown.dimensions))) as PublishedCell),
+        })),
+      }
+    }),
   }
 }

@@ -12,7 +12,8 @@ import { and, eq } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import { isAvailable, type IndicatorFigures, type UnitWithWards } from './figures.js'
+import type { Scope } from '../../platform/scope.js'
+import { indicatorFigures, isAvailable, type UnitWithWards } from './figures.js'
 import { publicationMeta, publishFigures, publishedBreakdownSets, type PublishedFigure } from './publication.js'
 import { listDefinitions, targetsByIndicator, type IndicatorDefinition } from './repository.js'
 import { figureMet, type Target } from './rules.js'
@@ -42,7 +43,7 @@ export interface PublishedTable {
 const publicationRules = 1
 
 /** The breakdowns computed for a table to publish: all those a caller may ask for, protected together. */
-export const publishedSets = (definition: IndicatorDefinition) => publishedBreakdownSets(definition.breakdowns)
+const publishedSets = (definition: IndicatorDefinition) => publishedBreakdownSets(definition.breakdowns)
 
 const digest = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('base64url')
 
@@ -82,15 +83,26 @@ function judged(figures: readonly PublishedFigure[], target: Target | null, tabl
 }
 
 /**
- * The period's table of `table`'s unit as published, publishing (through `compute`, which measures every
- * indicator with publishedSets) what has not been yet. Concurrent first requests publish once: the later
- * insert waits for the earlier's rows, adds nothing, and both read those.
+ * The period's table of `table`'s unit (1 January to the closing day `asOf`) as published, publishing what
+ * has not been yet: every indicator measured with publishedSets in the caller's scope. Every response of the
+ * period drawn from it (indicator values and their exports, DHIS2 data value sets, report figures) shows the
+ * same cells. Concurrent first requests publish once: the later insert waits for the earlier's rows, adds
+ * nothing, and both read those.
  */
 export async function publishedTable(
   tx: Tx,
-  key: { year: number; asOf: string; table: UnitWithWards; now: Date },
-  compute: () => Promise<IndicatorFigures[]>,
+  key: { scope: Scope; year: number; asOf: string; table: UnitWithWards; now: Date },
 ): Promise<PublishedTable> {
+  const compute = () =>
+    indicatorFigures(tx, {
+      scope: key.scope,
+      year: key.year,
+      target: key.table,
+      windowFrom: `${key.year}-01-01`,
+      asOf: key.asOf,
+      now: key.now,
+      setsFor: publishedSets,
+    })
   const mapKey = mapKeyOf(key.table)
   const keyOf = (definition: IndicatorDefinition) => `${definition.code} ${definitionKeyOf(definition)}`
   const read = async () => {

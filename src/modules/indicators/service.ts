@@ -25,7 +25,7 @@ import {
   withholdsSmallCells,
   type PublishedFigure,
 } from './publication.js'
-import { publishedSets, publishedTable, type PublishedIndicator } from './published.js'
+import { publishedTable, type PublishedIndicator } from './published.js'
 import {
   listDefinitions,
   listTargets,
@@ -297,23 +297,16 @@ export async function valuesTable(
   const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
   const setOf = (definition: IndicatorDefinition) =>
     wanted.filter((dimension) => definition.breakdowns.includes(dimension))
-  const figuresOf = (table: UnitWithWards, setsFor: (definition: IndicatorDefinition) => Dimension[][]) =>
-    indicatorFigures(work.tx, {
-      scope: work.scope,
-      year: query.year,
-      target: table,
-      windowFrom,
-      asOf,
-      now: work.now,
-      setsFor,
-    })
   let indicators: PublishedIndicator[]
   let published: { at: Date; first: boolean } | null = null
   if (withhold) {
-    const table = within ?? target
-    const sealed = await publishedTable(work.tx, { year: query.year, asOf, table, now: work.now }, () =>
-      figuresOf(table, publishedSets),
-    )
+    const sealed = await publishedTable(work.tx, {
+      scope: work.scope,
+      year: query.year,
+      asOf,
+      table: within ?? target,
+      now: work.now,
+    })
     published = { at: sealed.publishedAt, first: sealed.firstPublished }
     // Within the ward's parent (enclosingTable), the ward's own row is its figure.
     const shown = (figure: PublishedFigure) => target.unit.level !== 'ward' || figure.unitCode === target.unit.code
@@ -324,9 +317,17 @@ export async function valuesTable(
         .map((figure) => breakdownView(indicator.definition.kind, figure, setOf(indicator.definition))),
     }))
   } else {
-    const computed = await figuresOf(target, (definition) => {
-      const set = setOf(definition)
-      return set.length > 0 ? [set] : []
+    const computed = await indicatorFigures(work.tx, {
+      scope: work.scope,
+      year: query.year,
+      target,
+      windowFrom,
+      asOf,
+      now: work.now,
+      setsFor: (definition) => {
+        const set = setOf(definition)
+        return set.length > 0 ? [set] : []
+      },
     })
     indicators = computed.map((indicator) => ({
       definition: indicator.definition,

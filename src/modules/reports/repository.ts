@@ -48,8 +48,11 @@ export function wholeUnits(rows: readonly UnitRow[], scope: Scope): string[] {
     .map((row) => row.code)
 }
 
-/** Which reports the caller may see: ward reports in its jurisdiction, and the reports of districts it holds whole. */
-export function reportVisibility(scope: Scope, whole: readonly string[], withheld: boolean): SQL {
+/**
+ * Which reports the caller may see: ward reports in its jurisdiction, and the reports of districts it holds
+ * whole. `withheldToday`: for a caller from whom small counts are withheld, the local day it is; null otherwise.
+ */
+export function reportVisibility(scope: Scope, whole: readonly string[], withheldToday: string | null): SQL {
   const wardReports = and(
     eq(reports.level, 'ward'),
     scopeCondition(scope, { ward: reports.wardCode, group: reports.residentialGroupCode }),
@@ -58,14 +61,19 @@ export function reportVisibility(scope: Scope, whole: readonly string[], withhel
     whole.length > 0 ? and(ne(reports.level, 'ward'), inArray(reports.unitCode, [...whole])) : sql`false`
   const visible = sql`(${wardReports} or ${districtReports})`
   // City systems (and any reader from whom small counts are withheld) read what units have sent, frozen
-  // as of the period's last day: never a draft, nor one sent back for correction, nor one sent before its
-  // period closed, whose figures stand as of another day (two tables a day apart would differ by that
-  // day's records, as indicator values read on any day would).
-  return withheld
+  // as of the period's last day once it has passed: never a draft, nor one sent back for correction, nor one
+  // sent before its period closed, whose figures stand as of another day (two tables a day apart would
+  // differ by that day's records, as indicator values read on any day would). Its window runs from
+  // 1 January, as the published indicator tables' do: a window from another day is the difference of two
+  // of them, which no protection of each on its own hides.
+  const windowTo = sql`${reports.snapshot} ->> 'windowTo'`
+  return withheldToday !== null
     ? and(
         visible,
         inArray(reports.state, ['submitted', 'approved']),
-        sql`${reports.snapshot} ->> 'asOf' = ${reports.snapshot} ->> 'windowTo'`,
+        sql`${reports.snapshot} ->> 'asOf' = ${windowTo}`,
+        sql`${windowTo} < ${withheldToday}`,
+        sql`${reports.snapshot} ->> 'windowFrom' = substr(${windowTo}, 1, 4) || '-01-01'`,
       )!
     : visible
 }

@@ -112,7 +112,9 @@ export default async function reportRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'A report: frozen figures, narrative, state, timeliness and every submission',
         description:
-          'A report outside your units answers 404. For city systems small counts are withheld. Audited, 404s included.',
+          'A report outside your units answers 404. For city systems small counts are withheld, with every count the ' +
+          'period’s published indicator table withholds of the same unit; they see a report once sent, frozen as of its ' +
+          'period’s last day, after that day, over a window from 1 January. Audited, 404s included.',
         params: ReportParams,
         response: {
           200: ref(ReportSchema, 'The report; ETag carries its version'),

@@ -5,7 +5,7 @@
  * call. The responses are built in views.ts.
  */
 import type { Static } from 'typebox'
-import { hasPermission, type Principal } from '../../platform/auth.js'
+import { hasPermission } from '../../platform/auth.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { permissionFor, type Permission } from '../../platform/permissions.js'
@@ -14,6 +14,8 @@ import { Refusal, refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWards } from '../indicators/figures.js'
 import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
+import { publishedTable } from '../indicators/published.js'
+import { enclosingTable } from '../indicators/service.js'
 import {
   keepPeriod,
   targetsByIndicator,
@@ -23,7 +25,7 @@ import {
   periodsOfYear,
   type UnitRow,
 } from '../indicators/repository.js'
-import { submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
+import { parsePeriodCode, submissionTimeliness, timelinessSummary, type ReportingPeriod } from '../indicators/rules.js'
 import { recordEvent } from '../webhooks/repository.js'
 import {
   findReportId,
@@ -61,19 +63,68 @@ import type {
   TimelinessQuery,
   UpdateReportBody,
 } from './schemas.js'
-import { toDataValueSet, toReport, toReportDocument, toReportSummary, type ReportView } from './views.js'
+import {
+  toDataValueSet,
+  toReport,
+  toReportDocument,
+  toReportSummary,
+  unwithheld,
+  type ReportPublication,
+  type ReportView,
+} from './views.js'
 
 function forbidden(detail: string, permission: Permission): HttpProblem {
   return new HttpProblem(403, 'forbidden', detail, { extensions: { requiredPermission: permission } })
 }
 
-function visibilityFor(principal: Principal, units: readonly UnitRow[]) {
-  return reportVisibility(principal.scope, wholeUnits(units, principal.scope), withholdsSmallCells(principal))
+function visibilityFor(work: Work, units: readonly UnitRow[]) {
+  const { principal } = work
+  return reportVisibility(
+    principal.scope,
+    wholeUnits(units, principal.scope),
+    withholdsSmallCells(principal) ? localDateOf(work.now) : null,
+  )
 }
 
-/** The report as its caller sees it (small cells withheld from callers who may not see them: withholdsSmallCells). */
-function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[]): ReportView {
-  return toReport(row, submissions, withholdsSmallCells(work.principal))
+/**
+ * How the report's figures are published to its caller (withholdsSmallCells). Such a caller sees a report
+ * only over a window of a published indicator table (reportVisibility): its figures then also withhold
+ * whatever that table, as published to the caller, withholds of the same unit, so that the report and the
+ * table side by side give away nothing the table does not.
+ */
+async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublication> {
+  if (!withholdsSmallCells(work.principal)) return unwithheld
+  const snapshot = snapshotOf(row)
+  const rows = await listUnitRows(work.tx)
+  const window = { from: snapshot.windowFrom, to: snapshot.windowTo }
+  let target: UnitWithWards
+  try {
+    target = resolveUnit(rows, work.principal, row.unitCode, window)
+  } catch (error) {
+    // A unit whose indicator table the caller may not read (a report kept for a unit no longer listed):
+    // there is no table to be read beside the report, which keeps its own protection.
+    if (error instanceof HttpProblem) return { withhold: true, alike: () => undefined }
+    throw error
+  }
+  const sealed = await publishedTable(work.tx, {
+    scope: work.scope,
+    year: parsePeriodCode(row.periodCode)!.year,
+    asOf: snapshot.windowTo,
+    table: enclosingTable(rows, work.principal, target, window, undefined) ?? target,
+    now: work.now,
+  })
+  const figures = new Map(
+    sealed.indicators.map((indicator) => [
+      indicator.definition.code,
+      indicator.figures.find((figure) => figure.unitCode === row.unitCode),
+    ]),
+  )
+  return { withhold: true, alike: (code) => figures.get(code) }
+}
+
+/** The report as its caller sees it (small cells withheld from callers who may not see them: publicationFor). */
+async function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[]): Promise<ReportView> {
+  return toReport(row, submissions, await publicationFor(work, row))
 }
 
 /** The province a unit lies in, walking up its parents (a group of wards: its first ward's). */
@@ -291,7 +342,7 @@ export async function reportPage(work: Work, query: Static<typeof ListReportsQue
       errors: [{ location: 'querystring', pointer: '/unit', message: 'is not a known unit' }],
     })
   }
-  const rows = await listReports(work.tx, visibilityFor(work.principal, units), {
+  const rows = await listReports(work.tx, visibilityFor(work, units), {
     period,
     units: unit === undefined ? undefined : unitsAtOrBelow(units, unit),
     state,
@@ -369,7 +420,7 @@ async function visibleReport(
   details?: Record<string, unknown>,
 ): Promise<{ row: ReportRow; units: UnitRow[] } | Refusal> {
   const units = await listUnitRows(work.tx)
-  const row = await getReport(work.tx, visibilityFor(work.principal, units), id)
+  const row = await getReport(work.tx, visibilityFor(work, units), id)
   await work.audit({
     action,
     resourceType: 'report',
@@ -392,13 +443,13 @@ export async function reportExport(work: Work, id: string, format: Static<typeof
   const found = await visibleReport(work, id, 'report.export', { format })
   if (found instanceof Refusal) return found
   const period = await periodByCode(work.tx, found.row.periodCode)
-  return toReportDocument(found.row, period, found.units, withholdsSmallCells(work.principal), work.now)
+  return toReportDocument(found.row, period, found.units, await publicationFor(work, found.row), work.now)
 }
 
 export async function reportDataValueSet(work: Work, id: string) {
   const found = await visibleReport(work, id, 'report.dhis2', {})
   if (found instanceof Refusal) return found
-  return toDataValueSet(found.row, withholdsSmallCells(work.principal))
+  return toDataValueSet(found.row, await publicationFor(work, found.row))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +468,7 @@ async function act(
   change: (row: ReportRow, units: readonly UnitRow[]) => Promise<ReportRow | undefined>,
 ): Promise<ReportView | Refusal> {
   const units = await listUnitRows(work.tx)
-  const row = await getReport(work.tx, visibilityFor(work.principal, units), id)
+  const row = await getReport(work.tx, visibilityFor(work, units), id)
   if (!row) {
     await work.audit({ action: `report.${action}`, resourceType: 'report', resourceId: id, outcome: 'not_found' })
     return refuse(notFound('Report', id))

@@ -6,14 +6,33 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { publishFigures, type PublishedFigure } from '../indicators/publication.js'
+import { publishFigures, withheldAlike, type PublishedFigure } from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
 import { allowedActions, periodTitles, type SnapshotIndicator } from './rules.js'
 
-/** A frozen figure as the caller may see it (a district's total protected together with its wards' figures). */
-function publishIndicator(indicator: SnapshotIndicator, unitCode: string, withhold: boolean): PublishedFigure | null {
+/**
+ * How a report's figures are published to its caller: whether small counts are withheld, and then the same
+ * unit's figure of each indicator in the period's table as published to the caller (`alike`), when there is one.
+ */
+export interface ReportPublication {
+  withhold: boolean
+  alike: (indicatorCode: string) => PublishedFigure | undefined
+}
+
+export const unwithheld: ReportPublication = { withhold: false, alike: () => undefined }
+
+/**
+ * A frozen figure as the caller may see it: a district's total protected together with its wards' figures,
+ * and withholding whatever the period's published table withholds of it.
+ */
+function publishIndicator(
+  indicator: SnapshotIndicator,
+  unitCode: string,
+  publication: ReportPublication,
+): PublishedFigure | null {
+  const { withhold } = publication
   if (!indicator.available) return null
   const parts: Figure[] = (indicator.parts ?? []).map((part) => ({ ...part, value: null, met: null, breakdowns: [] }))
   const own: Figure = {
@@ -32,10 +51,13 @@ function publishIndicator(indicator: SnapshotIndicator, unitCode: string, withho
     [...parts, own],
     withhold,
   )
-  return published[published.length - 1] ?? null
+  const figure = published[published.length - 1]
+  if (!figure) return null
+  const alike = withhold ? publication.alike(indicator.code) : undefined
+  return alike ? withheldAlike(indicator.kind, figure, alike) : figure
 }
 
-function publishSnapshot(snapshot: ReportSnapshot, withhold: boolean) {
+function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublication) {
   return {
     unitCode: snapshot.unitCode,
     unitName: snapshot.unitName,
@@ -43,7 +65,7 @@ function publishSnapshot(snapshot: ReportSnapshot, withhold: boolean) {
     windowTo: snapshot.windowTo,
     asOf: snapshot.asOf,
     computedAt: snapshot.computedAt,
-    smallCellsWithheld: withhold,
+    smallCellsWithheld: publication.withhold,
     indicators: snapshot.indicators.map((indicator) => ({
       code: indicator.code,
       version: indicator.version,
@@ -53,7 +75,7 @@ function publishSnapshot(snapshot: ReportSnapshot, withhold: boolean) {
       source: indicator.source,
       available: indicator.available,
       target: indicator.target,
-      figure: publishIndicator(indicator, snapshot.unitCode, withhold),
+      figure: publishIndicator(indicator, snapshot.unitCode, publication),
     })),
     ...(snapshot.consolidation ? { consolidation: snapshot.consolidation } : {}),
   }
@@ -83,11 +105,11 @@ export function toReportSummary(row: ReportRow) {
 }
 
 /** A report with its narrative, frozen figures and submissions (Report); `version` is its entity tag. */
-export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], withhold: boolean) {
+export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], publication: ReportPublication) {
   return {
     ...toReportSummary(row),
     sections: row.sections,
-    snapshot: publishSnapshot(snapshotOf(row), withhold),
+    snapshot: publishSnapshot(snapshotOf(row), publication),
     submissions: submissions.map((submission) => ({
       number: submission.number,
       submittedAt: submission.submittedAt.toISOString(),
@@ -100,11 +122,11 @@ export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], 
 export type ReportView = ReturnType<typeof toReport>
 
 /** A report's figures as a DHIS2 dataValueSets document (DataValueSet). */
-export function toDataValueSet(row: ReportRow, withhold: boolean) {
+export function toDataValueSet(row: ReportRow, publication: ReportPublication) {
   const { year, kind } = parsePeriodCode(row.periodCode)!
   const period = dhis2Period({ year, kind })
   const dataValues = snapshotOf(row).indicators.flatMap((indicator) => {
-    const value = publishIndicator(indicator, row.unitCode, withhold)?.value
+    const value = publishIndicator(indicator, row.unitCode, publication)?.value
     return typeof value === 'number'
       ? [{ dataElement: indicator.code, period, orgUnit: row.unitCode, value: String(value) }]
       : []
@@ -129,13 +151,13 @@ export function toReportDocument(
   row: ReportRow,
   period: ReportingPeriod,
   units: readonly UnitRow[],
-  withhold: boolean,
+  publication: ReportPublication,
   generatedAt: Date,
 ) {
   const snapshot = snapshotOf(row)
   const indicators = snapshot.indicators
     .filter((indicator) => indicator.available)
-    .map((indicator) => ({ ...indicator, values: [publishIndicator(indicator, row.unitCode, withhold)!] }))
+    .map((indicator) => ({ ...indicator, values: [publishIndicator(indicator, row.unitCode, publication)!] }))
   const unit = units.find((candidate) => candidate.code === row.unitCode)
   const superior = unit?.parentCode ? units.find((candidate) => candidate.code === unit.parentCode) : undefined
   const ref = (candidate: UnitRow) => ({ code: candidate.code, nameVi: candidate.nameVi, level: candidate.level })

@@ -31,6 +31,8 @@ interface DryRun {
 }
 interface Mapping {
   version: number
+  updatedAt: string | null
+  updatedBy: string | null
   dataElements: {
     indicatorCode: string
     dataElement: string
@@ -400,6 +402,83 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
     t.match(check, { smallCellsWithheld: true, ready: true })
     t.equal(check.values, forCity.dataValues.length)
     t.ok(check.withheld > 0, 'the dry run counts what is withheld')
+
+    // The document is the indicator table of the same window as published to the city system: every value
+    // posted is the table's, and nothing the table withholds is posted. Protected apart, the two would
+    // withhold different cells beside the same small counts, and side by side give them away.
+    type Shown = number | { suppressed: true } | null
+    interface Published {
+      unitCode: string
+      numerator: Shown
+      denominator: Shown
+      breakdowns: { cells: { key: Record<string, string>; numerator: Shown; denominator: Shown }[] }[]
+    }
+    const tables = new Map<string, { indicators: { code: string; values: Published[] }[] }>()
+    for (const breakdown of ['', 'sex', 'ageGroup']) {
+      const query = `year=2024&unit=${district}&asOf=2024-06-30${breakdown ? `&breakdown=${breakdown}` : ''}`
+      tables.set(breakdown, await ok(await send(city, 'GET', `/v1/indicators/values?${query}`)))
+    }
+    const keyOf = (key: Record<string, string>) => JSON.stringify(Object.entries(key).sort())
+    const comboOf = new Map(mapping.categoryOptionCombos.map((entry) => [keyOf(entry.key), entry.categoryOptionCombo]))
+    const unitOf = new Map(mapping.orgUnits.map((entry) => [entry.orgUnit, entry.unitCode]))
+    const postedValue = new Map(
+      forCity.dataValues.map((value) => [
+        [value.dataElement, unitOf.get(value.orgUnit), value.categoryOptionCombo].join(' '),
+        value.value,
+      ]),
+    )
+    let compared = 0
+    let withheldInTable = 0
+    for (const entry of mapping.dataElements) {
+      const indicator = tables
+        .get(entry.breakdown.join(','))!
+        .indicators.find((each) => each.code === entry.indicatorCode)!
+      for (const figure of indicator.values.filter((value) => value.unitCode !== district)) {
+        const cells =
+          entry.breakdown.length > 0
+            ? figure.breakdowns[0]!.cells.map((cell) => ({ ...cell, combo: comboOf.get(keyOf(cell.key))! }))
+            : [{ numerator: figure.numerator, denominator: figure.denominator, combo: defaultCombo }]
+        for (const cell of cells) {
+          for (const [count, element] of [
+            [cell.numerator, entry.dataElement],
+            [cell.denominator, entry.denominatorDataElement],
+          ] as const) {
+            if (element === null || count === null) continue
+            const posted = postedValue.get([element, figure.unitCode, cell.combo].join(' '))
+            if (typeof count === 'number') {
+              if (posted !== undefined) {
+                t.equal(posted, String(count), `${entry.indicatorCode} ${figure.unitCode} ${cell.combo}`)
+                compared++
+              }
+            } else {
+              withheldInTable++
+              t.equal(
+                posted,
+                undefined,
+                `${entry.indicatorCode} ${figure.unitCode} ${cell.combo}: withheld in the table`,
+              )
+            }
+          }
+        }
+      }
+    }
+    t.ok(compared > 100 && withheldInTable > 0, `${compared} values compared, ${withheldInTable} withheld in both`)
+
+    // A data element whose category combination crosses breakdowns the city system is not published.
+    const crossed = {
+      ...mapping,
+      dataElements: mapping.dataElements.map((entry) =>
+        entry.indicatorCode === 'CLOSED_CASES' ? { ...entry, breakdown: ['closureReason', 'kind'] } : entry,
+      ),
+    }
+    const { version: _version, updatedAt: _at, updatedBy: _by, ...body } = crossed
+    await ok(await send(admin, 'PUT', '/v1/dhis2/mapping', body, { 'if-match': `"${mapping.version}"` }))
+    const closedCases = (check: DryRun) => check.skipped.find((skip) => skip.indicatorCode === 'CLOSED_CASES')
+    t.match(closedCases(await ok<DryRun>(await dryRun(city, '2024S1', district))), {
+      reason: 'breakdown_not_published',
+      message: /not published to this caller/,
+    })
+    t.equal(closedCases(await ok<DryRun>(await dryRun(officer, '2024S1', district))), undefined, 'officers have it')
 
     const month = await exported(city, '202405', district)
     t.equal(month.statusCode, 400)

@@ -355,6 +355,10 @@ t.test('a period’s values resolved through the mapping', async (t) => {
     year.dataValues.map((value) => [value.dataElement, value.period, value.value]),
     [['Jtf34kNZhzP', '2026', '9']],
   )
+  const crossed = periodValues({ code: '2026', type: 'Yearly' }, mapping, [{ ...abused, breakdownNotPublished: true }])
+  t.same(crossed.dataValues, [], 'a cross not published to the caller posts nothing of the indicator')
+  t.same(crossed.gaps, [], 'and is no gap of the mapping')
+  t.same(crossed.skipped, [{ indicatorCode: 'ABUSED_CHILDREN', reason: 'breakdown_not_published' }])
 
   const bare = periodValues(
     { code: '2026', type: 'Yearly' },

@@ -4,6 +4,7 @@ import type { Figure } from '../../../src/modules/indicators/figures.js'
 import type { Dimension } from '../../../src/modules/indicators/measures.js'
 import {
   breakdownView,
+  withheldAlike,
   publishFigures,
   type PublicationMeta,
   type PublishedFigure,
@@ -197,4 +198,87 @@ t.test('a breakdown by one dimension is read off the published cross', async (t)
     /no breakdown by groupCode/,
     'never a silent empty list',
   )
+})
+
+t.test('withheldAlike: a figure shown beside a published table withholds whatever that table withholds', async (t) => {
+  const withheld = { suppressed: true as const }
+  type Shown = number | typeof withheld
+  const bySex = (cells: [string, Shown, Shown | null, Shown | null][]) => ({
+    dimensions: ['sex'] as Dimension[],
+    cells: cells.map(([sex, numerator, denominator, value]) => ({ key: { sex }, numerator, denominator, value })),
+  })
+  const figure = (
+    top: [Shown, Shown | null, Shown | null],
+    breakdowns: ReturnType<typeof bySex>[],
+    met: boolean | null = true,
+  ): PublishedFigure => ({
+    unitCode: 'W1',
+    numerator: top[0],
+    denominator: top[1],
+    value: top[2],
+    met,
+    breakdowns,
+  })
+  // The published table's figure: by sex crossed with age group, from which the report's "by sex" is a margin.
+  const crossCell = (sex: string, ageGroup: string, numerator: Shown, denominator: Shown | null) => ({
+    key: { sex, ageGroup },
+    numerator,
+    denominator,
+    value: null,
+  })
+  const shownBySex = bySex([
+    ['male', 12, null, 12],
+    ['female', 6, null, 6],
+  ])
+  const cases: [string, 'count' | 'percentage', PublishedFigure, PublishedFigure, PublishedFigure][] = [
+    [
+      'a count the table withholds, and what its figure’s verdict would tell',
+      'count',
+      figure([18, null, 18], [shownBySex]),
+      figure([withheld, null, withheld], []),
+      figure([withheld, null, withheld], [shownBySex], null),
+    ],
+    [
+      'a margin withheld in the table (a withheld part of the cross) is withheld in the figure',
+      'count',
+      figure([18, null, 18], [shownBySex]),
+      figure(
+        [18, null, 18],
+        [
+          {
+            dimensions: ['sex', 'ageGroup'],
+            cells: [
+              crossCell('male', '0-2', 12, null),
+              crossCell('female', '0-2', 5, null),
+              crossCell('female', '3-5', withheld, null),
+            ],
+          },
+        ],
+      ),
+      figure(
+        [18, null, 18],
+        [
+          bySex([
+            ['male', 12, null, 12],
+            ['female', withheld, null, withheld],
+          ]),
+        ],
+      ),
+    ],
+    [
+      'a percentage’s denominator withheld in the table withholds its share, the numerator stays',
+      'percentage',
+      figure([47, 60, 78.33], []),
+      figure([47, withheld, withheld], []),
+      figure([47, withheld, withheld], [], null),
+    ],
+    [
+      'what the figure withholds itself stays withheld; a breakdown the table does not publish keeps its own',
+      'count',
+      figure([withheld, null, withheld], [bySex([['male', 6, null, 6]])], null),
+      figure([12, null, 12], []),
+      figure([withheld, null, withheld], [bySex([['male', 6, null, 6]])], null),
+    ],
+  ]
+  for (const [name, kind, own, alike, expected] of cases) t.same(withheldAlike(kind, own, alike), expected, name)
 })

@@ -8,14 +8,20 @@ import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from 
 import { ownerSession, waitForLockWaiter } from '../../support/owner.js'
 import { seedScenario } from '../indicators/scenario.js'
 
-interface Figure {
-  numerator: number | { suppressed: true } | null
-  denominator: number | { suppressed: true } | null
-  value: number | { suppressed: true } | null
+type Shown = number | { suppressed: true } | null
+interface Counts {
+  numerator: Shown
+  denominator: Shown
+  value: Shown
+}
+interface Figure extends Counts {
+  unitCode: string
   met: boolean | null
+  breakdowns: { dimensions: string[]; cells: (Counts & { key: Record<string, string> })[] }[]
 }
 interface Report {
   id: string
+  unitCode: string
   state: string
   level: string
   version: number
@@ -47,7 +53,7 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
 
   const send = (
     account: TestAccount,
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT',
     url: string,
     payload?: unknown,
     headers: Record<string, string> = {},
@@ -489,6 +495,55 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       )
   })
 
+  t.test('a city system’s report withholds whatever the period’s published table withholds of its unit', async (t) => {
+    const consolidationId = (await send(district, 'GET', '/v1/reports?unit=008&period=2024-six_month'))
+      .json()
+      .items.find((r: { level: string }) => r.level === 'district').id
+    const withheld = (count: Shown) => typeof count === 'object' && count !== null
+    for (const id of [reportB.id, consolidationId]) {
+      const report = await ok(await send(city, 'GET', `/v1/reports/${id}`))
+      let compared = 0
+      let withheldInTable = 0
+      // Every count the table withholds is withheld in the report too: beside the table, a report that showed
+      // it (or showed what the table left out around it) would give the small count away.
+      const alike = (shown: Counts, inTable: Counts, where: string) => {
+        for (const part of ['numerator', 'denominator', 'value'] as const) {
+          if (inTable[part] === null || shown[part] === null) continue
+          compared++
+          if (!withheld(inTable[part])) continue
+          withheldInTable++
+          t.ok(withheld(shown[part]), `${where} ${part}: withheld in the table, so in the report`)
+        }
+      }
+      for (const breakdown of ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'setting', 'urgency', 'closureReason']) {
+        const query = `year=2024&unit=${report.unitCode}&asOf=${report.snapshot.windowTo}${breakdown ? `&breakdown=${breakdown}` : ''}`
+        const table = (await send(city, 'GET', `/v1/indicators/values?${query}`)).json<{
+          indicators: { code: string; values: Figure[] }[]
+        }>()
+        for (const indicator of table.indicators) {
+          const inTable = indicator.values.find((value) => value.unitCode === report.unitCode)
+          const shown = figure(report, indicator.code)
+          if (!inTable || !shown) continue
+          const where = `${report.level} ${indicator.code}`
+          if (!breakdown) {
+            alike(shown, inTable, where)
+            continue
+          }
+          const cells = inTable.breakdowns[0]?.cells ?? []
+          const own = shown.breakdowns.find((each) => each.dimensions.join() === breakdown)
+          for (const cell of own?.cells ?? []) {
+            const counterpart = cells.find((each) => each.key[breakdown] === cell.key[breakdown])
+            if (counterpart) alike(cell, counterpart, `${where} ${breakdown}=${cell.key[breakdown]}`)
+          }
+        }
+      }
+      t.ok(
+        compared > 100 && withheldInTable > 0,
+        `${report.level}: ${compared} counts compared, ${withheldInTable} withheld`,
+      )
+    }
+  })
+
   t.test('every read of a report is audited, 404s included', async (t) => {
     for (const [account, id, outcome] of [
       [officerA, reportA.id, 'success'],
@@ -502,6 +557,45 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       t.equal(logged.length, 1)
       t.match(logged[0], { action: 'report.read', resourceId: id, outcome })
     }
+  })
+
+  t.test('a city system reads a report once its period has closed, over a window from 1 January', async (t) => {
+    const sendAnnual = async (periodCode: string) => {
+      const created = await ok(await send(officerA, 'POST', '/v1/reports', { periodCode, unitCode: wardA }), 201)
+      return ok(await send(officerA, 'POST', `/v1/reports/${created.id}/submit`))
+    }
+    clock.set('2024-11-09T09:00:00+07:00')
+    const annual = await sendAnnual('2024-annual')
+    t.equal(annual.snapshot.asOf, '2024-11-09', 'frozen as of its last day')
+    t.equal(
+      (await send(city, 'GET', `/v1/reports/${annual.id}`)).statusCode,
+      404,
+      'not on that day itself: records of the day are still coming in, and the period’s table is not published',
+    )
+    clock.set('2024-11-10T09:00:00+07:00')
+    t.equal((await send(city, 'GET', `/v1/reports/${annual.id}`)).statusCode, 200, 'the day after, it is')
+
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    const period = (await send(admin, 'GET', '/v1/reporting-periods?year=2023'))
+      .json()
+      .items.find((item: { code: string }) => item.code === '2023-annual')
+    await ok(
+      await send(
+        admin,
+        'PUT',
+        '/v1/reporting-periods/2023-annual',
+        { dueDate: period.dueDate, windowFrom: '2023-07-01', windowTo: period.windowTo },
+        { 'if-match': `"${period.version}"` },
+      ),
+    )
+    const halfYear = await sendAnnual('2023-annual')
+    t.equal(halfYear.snapshot.windowFrom, '2023-07-01')
+    t.equal(
+      (await send(city, 'GET', `/v1/reports/${halfYear.id}`)).statusCode,
+      404,
+      'a window from July is the year’s table less the half-year’s: not for a city system',
+    )
+    t.equal((await send(district, 'GET', `/v1/reports/${halfYear.id}`)).statusCode, 200, 'the district reads it')
   })
 })
 
