@@ -2715,7 +2715,7 @@ export interface paths {
     }
     /**
      * Reports of your units, by period and unit
-     * @description `unit` includes the reports of every ward below it. City systems see submitted and approved reports only. Audited.
+     * @description `unit` includes the reports of every ward below it. City systems see submitted and approved reports only, frozen as of their period’s last day, once that day has passed, over a window from 1 January. Audited.
      *
      *     Requires the `reports:read` permission.
      */
@@ -2765,7 +2765,7 @@ export interface paths {
     }
     /**
      * A report: frozen figures, narrative, state, timeliness and every submission
-     * @description A report outside your units answers 404. For city systems small counts are withheld, with every count the period’s published indicator table withholds of the same unit; they see a report once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.
+     * @description A report outside your units answers 404. For city systems small counts are withheld, and a count of children or incidents is shown only where the period’s published indicator table shows the same; they see a report once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.
      *
      *     Requires the `reports:read` permission.
      */
@@ -2859,7 +2859,7 @@ export interface paths {
     }
     /**
      * A report as XLSX (ready to print and sign), CSV or JSON
-     * @description Letterhead, title, period and window, narrative, the frozen figures with their breakdowns, and a signature block (XLSX). The same rows and figures in every format. For city systems small counts are withheld. Audited as an export.
+     * @description Letterhead, title, period and window, narrative, the frozen figures with their breakdowns, and a signature block (XLSX). The same rows and figures in every format. For city systems small counts are withheld, as in the report itself. Audited as an export.
      *
      *     Requires the `reports:read` permission.
      */
@@ -38913,7 +38913,7 @@ export interface operations {
         asOf?: string
         /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows. Callers from whom small counts are withheld may ask for one breakdown, or sex,ageGroup (400 breakdown_not_published otherwise) */
         breakdown?: string
-        /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available */
+        /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available. Not for callers from whom small counts are withheld (400 map_not_published), who read a period on the map of its window */
         map?: string
       }
       header?: never
@@ -38993,7 +38993,7 @@ export interface operations {
           'application/json': components['schemas']['IndicatorTable']
         }
       }
-      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`, `map_not_published`, `unit_not_on_map`, `unit_required`, `unknown_unit`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -39112,7 +39112,7 @@ export interface operations {
         asOf?: string
         /** @description comma-separated breakdowns, e.g. sex,ageGroup; each indicator is split by those it allows. Callers from whom small counts are withheld may ask for one breakdown, or sex,ageGroup (400 breakdown_not_published otherwise) */
         breakdown?: string
-        /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available */
+        /** @description reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available. Not for callers from whom small counts are withheld (400 map_not_published), who read a period on the map of its window */
         map?: string
         format: 'xlsx' | 'csv' | 'json'
       }
@@ -39168,7 +39168,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': string
         }
       }
-      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
+      /** @description Bad Request. Problem codes: `breakdown_not_published`, `invalid_window`, `map_not_published`. Codes common to other operations: `invalid_text`, `invalid_value`, `malformed_body`, `validation_failed`. */
       400: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */

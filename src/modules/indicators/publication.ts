@@ -411,36 +411,41 @@ export function breakdownView(
   }
 }
 
-const isWithheld = (count: Count | null): boolean => typeof count === 'object' && count !== null
-
 /**
- * A figure, published on its own, that also withholds every count `alike` withholds: `alike` is the figure of
- * the same unit and records in a table published to the same caller (its breakdowns those of
- * publishedBreakdownSets). Side by side the two then show nothing that `alike`'s table does not: a count
- * shown in one beside the complement withheld in the other would give a small count away. Where `alike`
- * has no counterpart (a breakdown it does not publish) the figure keeps its own protection.
+ * A figure, published on its own, as far as `published` shows the same: `published` is the figure of the same
+ * unit in the table published to the same caller for the same window (its breakdowns those of
+ * publishedBreakdownSets; undefined when the table has none). Each count is shown only where that table shows
+ * the same count, so that the two side by side tell nothing the table does not: not a count it withholds, nor
+ * one that differs from it by records entered between the two (a report frozen before records were back-dated,
+ * a consolidation of some of the wards), nor the cells of a breakdown it does not publish.
  */
-export function withheldAlike(kind: IndicatorKind, figure: PublishedFigure, alike: PublishedFigure): PublishedFigure {
+export function shownAsPublished(
+  kind: IndicatorKind,
+  figure: PublishedFigure,
+  published: PublishedFigure | undefined,
+): PublishedFigure {
   type Counts = { numerator: Count | null; denominator: Count | null; value: number | Suppressed | null }
+  const differs = (own: Count | null, other: Count | null | undefined) =>
+    own !== null && !(typeof own === 'number' && own === other)
   const merged = (own: Counts, other: Omit<Counts, 'value'> | undefined): Counts => {
-    const numeratorHidden = isWithheld(own.numerator) || isWithheld(other?.numerator ?? null)
-    const denominatorHidden = isWithheld(own.denominator) || isWithheld(other?.denominator ?? null)
+    const numeratorHidden = differs(own.numerator, other?.numerator)
+    const denominatorHidden = differs(own.denominator, other?.denominator)
     return {
-      numerator: numeratorHidden && own.numerator !== null ? withheld : own.numerator,
-      denominator: denominatorHidden && own.denominator !== null ? withheld : own.denominator,
+      numerator: numeratorHidden ? withheld : own.numerator,
+      denominator: denominatorHidden ? withheld : own.denominator,
       value:
         typeof own.value === 'number' ? publishValue(kind, own.value, numeratorHidden, denominatorHidden) : own.value,
     }
   }
-  const top = merged(figure, alike)
+  const top = merged(figure, published)
+  const hidden = (count: Count | null) => typeof count === 'object' && count !== null
   return {
     ...figure,
     ...top,
-    met: isWithheld(top.numerator) || isWithheld(top.denominator) ? null : figure.met,
+    met: hidden(top.numerator) || hidden(top.denominator) ? null : figure.met,
     breakdowns: figure.breakdowns.map((breakdown) => {
-      const counterpart = publishedBreakdown(kind, alike, breakdown.dimensions)
-      if (!counterpart) return breakdown
-      const cellOf = new Map(counterpart.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
+      const counterpart = published && publishedBreakdown(kind, published, breakdown.dimensions)
+      const cellOf = new Map(counterpart?.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
       return {
         ...breakdown,
         cells: breakdown.cells.map((cell) => ({

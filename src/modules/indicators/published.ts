@@ -12,6 +12,7 @@ import { and, eq } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
+import { localDateOf } from '../calendar/rules.js'
 import type { Scope } from '../../platform/scope.js'
 import { indicatorFigures, isAvailable, type UnitWithWards } from './figures.js'
 import { publicationMeta, publishFigures, publishedBreakdownSets, type PublishedFigure } from './publication.js'
@@ -93,6 +94,8 @@ export async function publishedTable(
   tx: Tx,
   key: { scope: Scope; year: number; asOf: string; table: UnitWithWards; now: Date },
 ): Promise<PublishedTable> {
+  // Published once and for good: a period still open would be frozen without the records still to come.
+  if (key.asOf >= localDateOf(key.now)) throw new Error(`the period to ${key.asOf} has not closed`)
   const compute = () =>
     indicatorFigures(tx, {
       scope: key.scope,

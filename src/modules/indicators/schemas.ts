@@ -263,7 +263,7 @@ export const ValuesQuery = Type.Object(
     map: Type.Optional(
       IsoDate({
         description:
-          'reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available',
+          'reproject the period onto the wards valid on this date, through the residential-group mapping (e.g. 2024 figures per ward of today); indicators of facts kept per ward (reports, assessments) are then not available. Not for callers from whom small counts are withheld (400 map_not_published), who read a period on the map of its window',
       }),
     ),
   },

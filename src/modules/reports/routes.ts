@@ -77,7 +77,8 @@ export default async function reportRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'Reports of your units, by period and unit',
         description:
-          '`unit` includes the reports of every ward below it. City systems see submitted and approved reports only. Audited.',
+          '`unit` includes the reports of every ward below it. City systems see submitted and approved reports only, frozen ' +
+          'as of their period’s last day, once that day has passed, over a window from 1 January. Audited.',
         querystring: ListReportsQuery,
         response: { 200: ref(ReportPageSchema, 'A page of reports'), ...problemResponses(400, 401, 403) },
       },
@@ -112,9 +113,9 @@ export default async function reportRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'A report: frozen figures, narrative, state, timeliness and every submission',
         description:
-          'A report outside your units answers 404. For city systems small counts are withheld, with every count the ' +
-          'period’s published indicator table withholds of the same unit; they see a report once sent, frozen as of its ' +
-          'period’s last day, after that day, over a window from 1 January. Audited, 404s included.',
+          'A report outside your units answers 404. For city systems small counts are withheld, and a count of children ' +
+          'or incidents is shown only where the period’s published indicator table shows the same; they see a report ' +
+          'once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.',
         params: ReportParams,
         response: {
           200: ref(ReportSchema, 'The report; ETag carries its version'),
@@ -226,7 +227,7 @@ export default async function reportRoutes(app: FastifyInstance) {
         summary: 'A report as XLSX (ready to print and sign), CSV or JSON',
         description:
           'Letterhead, title, period and window, narrative, the frozen figures with their breakdowns, and a signature block (XLSX). The same ' +
-          'rows and figures in every format. For city systems small counts are withheld. Audited as an export.',
+          'rows and figures in every format. For city systems small counts are withheld, as in the report itself. Audited as an export.',
         params: ReportParams,
         querystring: ReportExportQuery,
         response: { 200: exportResponse, ...problemResponses(400, 401, 403, 404) },

@@ -87,14 +87,21 @@ function visibilityFor(work: Work, units: readonly UnitRow[]) {
 }
 
 /**
- * How the report's figures are published to its caller (withholdsSmallCells). Such a caller sees a report
- * only over a window of a published indicator table (reportVisibility): its figures then also withhold
- * whatever that table, as published to the caller, withholds of the same unit, so that the report and the
- * table side by side give away nothing the table does not.
+ * How the report's figures are published to its caller (withholdsSmallCells). Such a caller reads a report only
+ * over a window of a published indicator table, once that window has closed (reportVisibility): a count of
+ * children or incidents is then shown only where that table, as published to the caller, shows the same count
+ * of the same unit, so that the report and the table side by side give away nothing the table does not. A
+ * report over any other window (one such a caller drafts or reviews) shows none of those counts.
  */
 async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublication> {
   if (!withholdsSmallCells(work.principal)) return unwithheld
   const snapshot = snapshotOf(row)
+  const { year } = parsePeriodCode(row.periodCode)!
+  const published =
+    snapshot.windowFrom === `${year}-01-01` &&
+    snapshot.asOf === snapshot.windowTo &&
+    snapshot.windowTo < localDateOf(work.now)
+  if (!published) return { withhold: true, table: new Map() }
   const rows = await listUnitRows(work.tx)
   const window = { from: snapshot.windowFrom, to: snapshot.windowTo }
   let target: UnitWithWards
@@ -103,23 +110,25 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
   } catch (error) {
     // A unit whose indicator table the caller may not read (a report kept for a unit no longer listed):
     // there is no table to be read beside the report, which keeps its own protection.
-    if (error instanceof HttpProblem) return { withhold: true, alike: () => undefined }
+    if (error instanceof HttpProblem) return { withhold: true, table: null }
     throw error
   }
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,
-    year: parsePeriodCode(row.periodCode)!.year,
+    year,
     asOf: snapshot.windowTo,
     table: enclosingTable(rows, work.principal, target, window, undefined) ?? target,
     now: work.now,
   })
-  const figures = new Map(
-    sealed.indicators.map((indicator) => [
-      indicator.definition.code,
-      indicator.figures.find((figure) => figure.unitCode === row.unitCode),
-    ]),
-  )
-  return { withhold: true, alike: (code) => figures.get(code) }
+  return {
+    withhold: true,
+    table: new Map(
+      sealed.indicators.map((indicator) => [
+        indicator.definition.code,
+        indicator.figures.find((figure) => figure.unitCode === row.unitCode),
+      ]),
+    ),
+  }
 }
 
 /** The report as its caller sees it (small cells withheld from callers who may not see them: publicationFor). */

@@ -6,26 +6,31 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { publishFigures, withheldAlike, type PublishedFigure } from '../indicators/publication.js'
+import { publishFigures, shownAsPublished, type PublishedFigure } from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
 import { allowedActions, periodTitles, type SnapshotIndicator } from './rules.js'
 
 /**
- * How a report's figures are published to its caller: whether small counts are withheld, and then the same
- * unit's figure of each indicator in the period's table as published to the caller (`alike`), when there is one.
+ * How a report's figures are published to its caller: whether small counts are withheld, and then, where the
+ * caller may read the period's indicator table, the same unit's figure of each indicator in it as published
+ * (`table`; null when there is no such table to compare with).
  */
 export interface ReportPublication {
   withhold: boolean
-  alike: (indicatorCode: string) => PublishedFigure | undefined
+  table: ReadonlyMap<string, PublishedFigure | undefined> | null
 }
 
-export const unwithheld: ReportPublication = { withhold: false, alike: () => undefined }
+export const unwithheld: ReportPublication = { withhold: false, table: null }
+
+/** Figures of children and incidents: the counts disclosure control protects. */
+const protectedSources: ReadonlySet<string> = new Set(['registry', 'incidents'])
 
 /**
  * A frozen figure as the caller may see it: a district's total protected together with its wards' figures,
- * and withholding whatever the period's published table withholds of it.
+ * and, for a caller from whom small counts are withheld, a count of children or incidents shown only where the
+ * period's published table shows the same (shownAsPublished).
  */
 function publishIndicator(
   indicator: SnapshotIndicator,
@@ -53,8 +58,8 @@ function publishIndicator(
   )
   const figure = published[published.length - 1]
   if (!figure) return null
-  const alike = withhold ? publication.alike(indicator.code) : undefined
-  return alike ? withheldAlike(indicator.kind, figure, alike) : figure
+  if (!withhold || !publication.table || !protectedSources.has(indicator.source)) return figure
+  return shownAsPublished(indicator.kind, figure, publication.table.get(indicator.code))
 }
 
 function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublication) {

@@ -429,6 +429,7 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
     )
     let compared = 0
     let withheldInTable = 0
+    const matched = new Set<string>()
     for (const entry of mapping.dataElements) {
       const indicator = tables
         .get(entry.breakdown.join(','))!
@@ -444,7 +445,9 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
             [cell.denominator, entry.denominatorDataElement],
           ] as const) {
             if (element === null || count === null) continue
-            const posted = postedValue.get([element, figure.unitCode, cell.combo].join(' '))
+            const key = [element, figure.unitCode, cell.combo].join(' ')
+            const posted = postedValue.get(key)
+            if (posted !== undefined) matched.add(key)
             if (typeof count === 'number') {
               if (posted !== undefined) {
                 t.equal(posted, String(count), `${entry.indicatorCode} ${figure.unitCode} ${cell.combo}`)
@@ -463,6 +466,11 @@ t.test('DHIS2: the mapping, the dry run and per-period exports', async (t) => {
       }
     }
     t.ok(compared > 100 && withheldInTable > 0, `${compared} values compared, ${withheldInTable} withheld in both`)
+    t.same(
+      [...postedValue.keys()].filter((key) => !matched.has(key)),
+      [],
+      'every value posted is a cell of the table',
+    )
 
     // A data element whose category combination crosses breakdowns the city system is not published.
     const crossed = {

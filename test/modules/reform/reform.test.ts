@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createTestApp } from '../../support/app.js'
-import { accountFor, province } from '../../support/auth.js'
+import { accountFor, clientFor, province } from '../../support/auth.js'
 import { incidentReport, registerChild } from '../../support/registry.js'
 import { childHeader, childRow, csv, postImport } from '../imports/helpers.js'
 
@@ -216,6 +216,22 @@ t.test('re-homing: the preview, the job, who sees what after, the unplaced queue
     onTodaysMap.indicators.find((indicator: { code: string }) => indicator.code === 'WARDS_WITH_PLAN').available,
     false,
     'a ward’s reports do not follow its records onto another map',
+  )
+  // A city system reads a period on its own map only: the same records protected apart on a second map could
+  // give a withheld ward away (an old ward that went whole into a new one is the new one less its other sources).
+  const citySystem = await clientFor(ctx, { role: 'city_system', units: [province] })
+  for (const path of ['/v1/indicators/values?', '/v1/indicators/values/export?format=csv&']) {
+    const reprojected = await read(citySystem, `${path}year=2024&unit=01&map=2026-12-03`)
+    t.equal(reprojected.statusCode, 400, `${path}: not reprojected for a city system`)
+    t.match(reprojected.json(), { code: 'map_not_published', errors: [{ pointer: '/map' }] })
+  }
+  const ownMap = await read(citySystem, '/v1/indicators/values?year=2024&unit=01')
+  t.equal(ownMap.statusCode, 200, 'the map of its window')
+  t.match(ownMap.json(), { smallCellsWithheld: true, map: null })
+  t.equal(
+    (await read(citySystem, '/v1/indicators/values?year=2024&unit=01&map=2024-12-31')).statusCode,
+    400,
+    'a map date, even in the window, reprojects (records re-homed or filed later are placed by their groups)',
   )
   const onOldMap = await read(cityOfficer, '/v1/indicators/values?year=2026&unit=01&map=2024-12-31')
   t.equal(onOldMap.statusCode, 200)
