@@ -23,20 +23,37 @@ function testFiles(directory) {
 }
 
 const importPattern = /^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]/gm
-const reaches = new Map()
 
-function reachesDatabase(file) {
-  if (reaches.has(file)) return reaches.get(file)
-  reaches.set(file, false)
-  const source = readFileSync(file, 'utf8')
-  let found = opensDatabase.has(file)
-  for (const match of source.matchAll(importPattern)) {
-    if (found) break
-    const target = resolve(dirname(file), match[1]).replace(/\.js$/, '.ts')
-    if (existsSync(target)) found = reachesDatabase(target)
+/** Every module reachable from the test files through relative imports, with the modules each one imports. */
+function importGraph(entries) {
+  const imports = new Map()
+  const pending = [...entries]
+  while (pending.length > 0) {
+    const file = pending.pop()
+    if (imports.has(file)) continue
+    const targets = [...readFileSync(file, 'utf8').matchAll(importPattern)]
+      .map((match) => resolve(dirname(file), match[1]).replace(/\.js$/, '.ts'))
+      .filter((target) => existsSync(target))
+    imports.set(file, targets)
+    pending.push(...targets)
   }
-  reaches.set(file, found)
-  return found
+  return imports
 }
 
-for (const file of testFiles(resolve(root, 'test')).sort()) if (reachesDatabase(file)) console.log(relative(root, file))
+const tests = testFiles(resolve(root, 'test')).sort()
+const graph = importGraph(tests)
+// What reaches a module that opens a database, found backwards from those modules (cycles included).
+const importedBy = new Map()
+for (const [file, targets] of graph) {
+  for (const target of targets) importedBy.set(target, [...(importedBy.get(target) ?? []), file])
+}
+const reaching = new Set([...opensDatabase].filter((file) => graph.has(file)))
+const frontier = [...reaching]
+while (frontier.length > 0) {
+  for (const importer of importedBy.get(frontier.pop()) ?? []) {
+    if (reaching.has(importer)) continue
+    reaching.add(importer)
+    frontier.push(importer)
+  }
+}
+for (const file of tests) if (reaching.has(file)) console.log(relative(root, file))

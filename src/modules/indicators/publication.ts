@@ -412,6 +412,24 @@ export function breakdownView(
 }
 
 /**
+ * Whether a figure shows a count that `published` (the same unit's figure in the table published to the same
+ * caller) shows otherwise: both show it, as different numbers. A count either withholds is no difference.
+ */
+export function showsOtherCounts(kind: IndicatorKind, figure: PublishedFigure, published: PublishedFigure): boolean {
+  const other = (own: Count | null, theirs: Count | null | undefined) =>
+    typeof own === 'number' && typeof theirs === 'number' && own !== theirs
+  if (other(figure.numerator, published.numerator) || other(figure.denominator, published.denominator)) return true
+  return figure.breakdowns.some((breakdown) => {
+    const counterpart = publishedBreakdown(kind, published, breakdown.dimensions)
+    const cellOf = new Map(counterpart?.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
+    return breakdown.cells.some((cell) => {
+      const theirs = cellOf.get(keyId(cell.key, breakdown.dimensions))
+      return other(cell.numerator, theirs?.numerator) || other(cell.denominator, theirs?.denominator)
+    })
+  })
+}
+
+/**
  * A figure, published on its own, as far as `published` shows the same: `published` is the figure of the same
  * unit in the table published to the same caller for the same window (its breakdowns those of
  * publishedBreakdownSets; undefined when the table has none). Each count is shown only where that table shows

@@ -293,8 +293,7 @@ export async function valuesTable(
     : valuesWindow(query.year, query.asOf, today)
   const rows = await listUnitRows(work.tx)
   const window = { from: windowFrom, to: asOf }
-  const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
-  if (withhold && target.reprojected) {
+  if (withhold && query.map !== undefined) {
     // The same records laid out on two maps, each protected on its own, would give away a withheld ward: an old
     // ward that went whole into a new one is the new ward less the other old wards it took.
     const message = `reprojects the period onto the wards of ${query.map}: small counts are withheld from this caller, who reads a period on the map of its window`
@@ -302,6 +301,7 @@ export async function valuesTable(
       errors: [{ location: 'querystring', pointer: '/map', message }],
     })
   }
+  const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
   const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
   const setOf = (definition: IndicatorDefinition) =>
     wanted.filter((dimension) => definition.breakdowns.includes(dimension))

@@ -88,30 +88,35 @@ function visibilityFor(work: Work, units: readonly UnitRow[]) {
 
 /**
  * How the report's figures are published to its caller (withholdsSmallCells). Such a caller reads a report only
- * over a window of a published indicator table, once that window has closed (reportVisibility): a count of
- * children or incidents is then shown only where that table, as published to the caller, shows the same count
- * of the same unit, so that the report and the table side by side give away nothing the table does not. A
- * report over any other window (one such a caller drafts or reviews) shows none of those counts.
+ * over a window of a published indicator table, once that window has closed (reportVisibility): its counts of
+ * children or incidents are then shown as that table, published to the caller, shows the same unit's
+ * (views.ts publishedFigures), so that the report and the table side by side give away nothing the table does
+ * not. A report with no such table to be shown as shows none of those counts: one over another window (which
+ * such a caller may draft or review), a consolidation of fewer wards than the table lists (a count equal to
+ * the table's would tell that the wards left out hold none of it), or a unit whose table the caller may not read.
  */
 async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublication> {
   if (!withholdsSmallCells(work.principal)) return unwithheld
+  const none: ReportPublication = { withhold: true, table: new Map() }
   const snapshot = snapshotOf(row)
   const { year } = parsePeriodCode(row.periodCode)!
   const published =
     snapshot.windowFrom === `${year}-01-01` &&
     snapshot.asOf === snapshot.windowTo &&
     snapshot.windowTo < localDateOf(work.now)
-  if (!published) return { withhold: true, table: new Map() }
+  if (!published) return none
   const rows = await listUnitRows(work.tx)
   const window = { from: snapshot.windowFrom, to: snapshot.windowTo }
   let target: UnitWithWards
   try {
     target = resolveUnit(rows, work.principal, row.unitCode, window)
   } catch (error) {
-    // A unit whose indicator table the caller may not read (a report kept for a unit no longer listed):
-    // there is no table to be read beside the report, which keeps its own protection.
-    if (error instanceof HttpProblem) return { withhold: true, table: null }
+    if (error instanceof HttpProblem) return none
     throw error
+  }
+  if (snapshot.consolidation) {
+    const included = new Set(snapshot.consolidation.filter((ward) => ward.included).map((ward) => ward.unitCode))
+    if (target.wards.some((ward) => !included.has(ward.code))) return none
   }
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,

@@ -6,38 +6,29 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { publishFigures, shownAsPublished, type PublishedFigure } from '../indicators/publication.js'
+import { publishFigures, showsOtherCounts, shownAsPublished, type PublishedFigure } from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
 import { allowedActions, periodTitles, type SnapshotIndicator } from './rules.js'
 
 /**
- * How a report's figures are published to its caller: whether small counts are withheld, and then, where the
- * caller may read the period's indicator table, the same unit's figure of each indicator in it as published
- * (`table`; null when there is no such table to compare with).
+ * How a report's figures are published to its caller: whether small counts are withheld, and then the same
+ * unit's figure of each indicator in the period's table as published to the caller (`table`: empty when the
+ * report has no such table to be shown as, and none of its counts of children or incidents is shown).
  */
 export interface ReportPublication {
   withhold: boolean
-  table: ReadonlyMap<string, PublishedFigure | undefined> | null
+  table: ReadonlyMap<string, PublishedFigure | undefined>
 }
 
-export const unwithheld: ReportPublication = { withhold: false, table: null }
+export const unwithheld: ReportPublication = { withhold: false, table: new Map() }
 
 /** Figures of children and incidents: the counts disclosure control protects. */
 const protectedSources: ReadonlySet<string> = new Set(['registry', 'incidents'])
 
-/**
- * A frozen figure as the caller may see it: a district's total protected together with its wards' figures,
- * and, for a caller from whom small counts are withheld, a count of children or incidents shown only where the
- * period's published table shows the same (shownAsPublished).
- */
-function publishIndicator(
-  indicator: SnapshotIndicator,
-  unitCode: string,
-  publication: ReportPublication,
-): PublishedFigure | null {
-  const { withhold } = publication
+/** A frozen figure protected on its own: a district's total together with its wards' figures. */
+function ownFigure(indicator: SnapshotIndicator, unitCode: string, withhold: boolean): PublishedFigure | null {
   if (!indicator.available) return null
   const parts: Figure[] = (indicator.parts ?? []).map((part) => ({ ...part, value: null, met: null, breakdowns: [] }))
   const own: Figure = {
@@ -56,13 +47,43 @@ function publishIndicator(
     [...parts, own],
     withhold,
   )
-  const figure = published[published.length - 1]
-  if (!figure) return null
-  if (!withhold || !publication.table || !protectedSources.has(indicator.source)) return figure
-  return shownAsPublished(indicator.kind, figure, publication.table.get(indicator.code))
+  return published[published.length - 1] ?? null
+}
+
+/**
+ * A report's frozen figures as the caller may see them. For a caller from whom small counts are withheld, its
+ * counts of children and incidents are shown only as the period's published table shows them (shownAsPublished),
+ * and only when the report shows no count otherwise than the table does: which counts differed would tell where
+ * the records entered since the report was frozen lie ("the one registered that afternoon is a boy"), so a
+ * report that differs anywhere shows none of them.
+ */
+function publishedFigures(
+  indicators: readonly SnapshotIndicator[],
+  unitCode: string,
+  publication: ReportPublication,
+): (PublishedFigure | null)[] {
+  const own = indicators.map((indicator) => ownFigure(indicator, unitCode, publication.withhold))
+  if (!publication.withhold) return own
+  const tableFigure = (indicator: SnapshotIndicator) => publication.table.get(indicator.code)
+  const differs = indicators.some((indicator, index) => {
+    const figure = own[index]
+    const published = tableFigure(indicator)
+    return (
+      protectedSources.has(indicator.source) &&
+      !!figure &&
+      !!published &&
+      showsOtherCounts(indicator.kind, figure, published)
+    )
+  })
+  return indicators.map((indicator, index) => {
+    const figure = own[index]
+    if (!figure || !protectedSources.has(indicator.source)) return figure ?? null
+    return shownAsPublished(indicator.kind, figure, differs ? undefined : tableFigure(indicator))
+  })
 }
 
 function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublication) {
+  const figures = publishedFigures(snapshot.indicators, snapshot.unitCode, publication)
   return {
     unitCode: snapshot.unitCode,
     unitName: snapshot.unitName,
@@ -71,7 +92,7 @@ function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublicatio
     asOf: snapshot.asOf,
     computedAt: snapshot.computedAt,
     smallCellsWithheld: publication.withhold,
-    indicators: snapshot.indicators.map((indicator) => ({
+    indicators: snapshot.indicators.map((indicator, index) => ({
       code: indicator.code,
       version: indicator.version,
       nameVi: indicator.nameVi,
@@ -80,7 +101,7 @@ function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublicatio
       source: indicator.source,
       available: indicator.available,
       target: indicator.target,
-      figure: publishIndicator(indicator, snapshot.unitCode, publication),
+      figure: figures[index] ?? null,
     })),
     ...(snapshot.consolidation ? { consolidation: snapshot.consolidation } : {}),
   }
@@ -130,8 +151,10 @@ export type ReportView = ReturnType<typeof toReport>
 export function toDataValueSet(row: ReportRow, publication: ReportPublication) {
   const { year, kind } = parsePeriodCode(row.periodCode)!
   const period = dhis2Period({ year, kind })
-  const dataValues = snapshotOf(row).indicators.flatMap((indicator) => {
-    const value = publishIndicator(indicator, row.unitCode, publication)?.value
+  const { indicators } = snapshotOf(row)
+  const figures = publishedFigures(indicators, row.unitCode, publication)
+  const dataValues = indicators.flatMap((indicator, index) => {
+    const value = figures[index]?.value
     return typeof value === 'number'
       ? [{ dataElement: indicator.code, period, orgUnit: row.unitCode, value: String(value) }]
       : []
@@ -160,9 +183,10 @@ export function toReportDocument(
   generatedAt: Date,
 ) {
   const snapshot = snapshotOf(row)
+  const figures = publishedFigures(snapshot.indicators, row.unitCode, publication)
   const indicators = snapshot.indicators
+    .map((indicator, index) => ({ ...indicator, values: [figures[index]!] }))
     .filter((indicator) => indicator.available)
-    .map((indicator) => ({ ...indicator, values: [publishIndicator(indicator, row.unitCode, publication)!] }))
   const unit = units.find((candidate) => candidate.code === row.unitCode)
   const superior = unit?.parentCode ? units.find((candidate) => candidate.code === unit.parentCode) : undefined
   const ref = (candidate: UnitRow) => ({ code: candidate.code, nameVi: candidate.nameVi, level: candidate.level })

@@ -5,6 +5,7 @@ import type { Dimension } from '../../../src/modules/indicators/measures.js'
 import {
   breakdownView,
   shownAsPublished,
+  showsOtherCounts,
   publishFigures,
   type PublicationMeta,
   type PublishedFigure,
@@ -333,5 +334,32 @@ t.test(
     ]
     for (const [name, kind, own, published, expected] of cases)
       t.same(shownAsPublished(kind, own, published), expected, name)
+
+    const differences: [string, PublishedFigure, PublishedFigure, boolean][] = [
+      ['the same counts', figure([18, null, 18], [shownBySex]), figure([18, null, 18], [shownBySex]), false],
+      [
+        'a count withheld on either side is no difference',
+        figure([18, null, 18], [shownBySex]),
+        figure([withheld, null, withheld], [bySex([['male', withheld, null, withheld]])]),
+        false,
+      ],
+      ['another total', figure([19, null, 19], []), figure([18, null, 18], []), true],
+      [
+        'another cell, read off the table’s cross',
+        figure([18, null, 18], [shownBySex]),
+        figure(
+          [18, null, 18],
+          [
+            {
+              dimensions: ['sex', 'ageGroup'],
+              cells: [crossCell('male', '0-2', 11, null), crossCell('female', '0-2', 7, null)],
+            },
+          ],
+        ),
+        true,
+      ],
+    ]
+    for (const [name, own, published, expected] of differences)
+      t.equal(showsOtherCounts('count', own, published), expected, `showsOtherCounts: ${name}`)
   },
 )
