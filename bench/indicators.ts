@@ -103,6 +103,8 @@ async function main() {
   const withheldCounts = (body: string) => {
     let shown = 0
     let withheld = 0
+    const dryRun = JSON.parse(body) as { values?: number; withheld?: number }
+    if (dryRun.values !== undefined) return `${dryRun.withheld} of ${dryRun.values + dryRun.withheld!} values withheld`
     const table = JSON.parse(body) as {
       indicators: {
         source: string
@@ -139,6 +141,9 @@ async function main() {
     ],
     // The widest breakdown of the district's table on the 2024 map: 14 wards by the 14 groups.
     ['district-wide by group, city system', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode', cityToken],
+    // DHIS2's document of the year for every ward of the district: for a city system, the published table's cells.
+    ['DHIS2 dry run of 2024, city system', '/v1/dhis2/data-value-sets/dry-run?period=2024&unit=008', cityToken],
+    ['DHIS2 dry run of 2024', '/v1/dhis2/data-value-sets/dry-run?period=2024&unit=008'],
     ['district-wide by group', '/v1/indicators/values?year=2024&unit=008&breakdown=groupCode'],
     ['district-wide by sex and age group', '/v1/indicators/values?year=2024&unit=008&breakdown=sex,ageGroup'],
     ['one ward', '/v1/indicators/values?year=2024&unit=00301'],

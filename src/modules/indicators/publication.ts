@@ -412,47 +412,45 @@ export function breakdownView(
 }
 
 /**
- * Whether a figure shows a count that `published` (the same unit's figure in the table published to the same
- * caller) shows otherwise: both show it, as different numbers. A count either withholds is no difference.
+ * Whether `published` (the same unit's figure in the table published to the same caller) shows a count that
+ * `figure` (as counted, before any protection) holds otherwise: its total, or a cell of any of its breakdowns
+ * the table publishes (a cell the figure does not list counts 0). A count the table withholds is no difference.
  */
 export function showsOtherCounts(kind: IndicatorKind, figure: PublishedFigure, published: PublishedFigure): boolean {
-  const other = (own: Count | null, theirs: Count | null | undefined) =>
-    typeof own === 'number' && typeof theirs === 'number' && own !== theirs
+  const other = (own: Count | null | undefined, theirs: Count | null | undefined) =>
+    typeof theirs === 'number' && (own ?? 0) !== theirs
   if (other(figure.numerator, published.numerator) || other(figure.denominator, published.denominator)) return true
   return figure.breakdowns.some((breakdown) => {
     const counterpart = publishedBreakdown(kind, published, breakdown.dimensions)
-    const cellOf = new Map(counterpart?.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
-    return breakdown.cells.some((cell) => {
-      const theirs = cellOf.get(keyId(cell.key, breakdown.dimensions))
-      return other(cell.numerator, theirs?.numerator) || other(cell.denominator, theirs?.denominator)
+    const cellOf = new Map(breakdown.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
+    return (counterpart?.cells ?? []).some((theirs) => {
+      const own = cellOf.get(keyId(theirs.key, breakdown.dimensions))
+      return other(own?.numerator, theirs.numerator) || other(own?.denominator, theirs.denominator)
     })
   })
 }
 
 /**
- * A figure, published on its own, as far as `published` shows the same: `published` is the figure of the same
- * unit in the table published to the same caller for the same window (its breakdowns those of
- * publishedBreakdownSets; undefined when the table has none). Each count is shown only where that table shows
- * the same count, so that the two side by side tell nothing the table does not: not a count it withholds, nor
- * one that differs from it by records entered between the two (a report frozen before records were back-dated,
- * a consolidation of some of the wards), nor the cells of a breakdown it does not publish.
+ * A figure laid out as it is (every cell of its full grid), its counts as `published` shows them: each count
+ * shown where that table shows it, withheld where it does not (and every count when there is no `published`).
+ * `published` is the same unit's figure in the table published to the same caller, its breakdowns those of
+ * publishedBreakdownSets, and the caller has made sure the two count the same (showsOtherCounts): the figure
+ * then tells nothing the table does not, not even by which of its counts are withheld.
  */
-export function shownAsPublished(
+export function asPublished(
   kind: IndicatorKind,
   figure: PublishedFigure,
   published: PublishedFigure | undefined,
 ): PublishedFigure {
   type Counts = { numerator: Count | null; denominator: Count | null; value: number | Suppressed | null }
-  const differs = (own: Count | null, other: Count | null | undefined) =>
-    own !== null && !(typeof own === 'number' && own === other)
-  const merged = (own: Counts, other: Omit<Counts, 'value'> | undefined): Counts => {
-    const numeratorHidden = differs(own.numerator, other?.numerator)
-    const denominatorHidden = differs(own.denominator, other?.denominator)
+  const merged = (own: Counts, other: Counts | undefined): Counts => {
+    const numeratorHidden = typeof other?.numerator !== 'number'
+    const denominatorHidden = typeof other?.denominator !== 'number'
+    const valueHidden = numeratorHidden || (kind === 'percentage' && denominatorHidden)
     return {
-      numerator: numeratorHidden ? withheld : own.numerator,
-      denominator: denominatorHidden ? withheld : own.denominator,
-      value:
-        typeof own.value === 'number' ? publishValue(kind, own.value, numeratorHidden, denominatorHidden) : own.value,
+      numerator: own.numerator === null ? null : numeratorHidden ? withheld : other.numerator,
+      denominator: own.denominator === null ? null : denominatorHidden ? withheld : other.denominator,
+      value: valueHidden ? withheld : other.value,
     }
   }
   const top = merged(figure, published)

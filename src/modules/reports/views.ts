@@ -6,7 +6,7 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { publishFigures, showsOtherCounts, shownAsPublished, type PublishedFigure } from '../indicators/publication.js'
+import { asPublished, publishFigures, showsOtherCounts, type PublishedFigure } from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
@@ -52,10 +52,10 @@ function ownFigure(indicator: SnapshotIndicator, unitCode: string, withhold: boo
 
 /**
  * A report's frozen figures as the caller may see them. For a caller from whom small counts are withheld, its
- * counts of children and incidents are shown only as the period's published table shows them (shownAsPublished),
- * and only when the report shows no count otherwise than the table does: which counts differed would tell where
- * the records entered since the report was frozen lie ("the one registered that afternoon is a boy"), so a
- * report that differs anywhere shows none of them.
+ * counts of children and incidents are those the period's published table shows of the same unit (asPublished),
+ * and only when the report counts the same as the table wherever the table shows a count: which counts
+ * differed would tell where the records entered since the report was frozen lie ("the one registered that
+ * afternoon is a boy"), so a report that differs anywhere shows none of them.
  */
 function publishedFigures(
   indicators: readonly SnapshotIndicator[],
@@ -64,21 +64,16 @@ function publishedFigures(
 ): (PublishedFigure | null)[] {
   const own = indicators.map((indicator) => ownFigure(indicator, unitCode, publication.withhold))
   if (!publication.withhold) return own
-  const tableFigure = (indicator: SnapshotIndicator) => publication.table.get(indicator.code)
-  const differs = indicators.some((indicator, index) => {
-    const figure = own[index]
-    const published = tableFigure(indicator)
-    return (
-      protectedSources.has(indicator.source) &&
-      !!figure &&
-      !!published &&
-      showsOtherCounts(indicator.kind, figure, published)
-    )
+  const comparable = (indicator: SnapshotIndicator) => protectedSources.has(indicator.source) && indicator.available
+  const differs = indicators.some((indicator) => {
+    const published = publication.table.get(indicator.code)
+    const counted = comparable(indicator) ? ownFigure(indicator, unitCode, false) : null
+    return !!counted && !!published && showsOtherCounts(indicator.kind, counted, published)
   })
   return indicators.map((indicator, index) => {
-    const figure = own[index]
-    if (!figure || !protectedSources.has(indicator.source)) return figure ?? null
-    return shownAsPublished(indicator.kind, figure, differs ? undefined : tableFigure(indicator))
+    const figure = own[index] ?? null
+    if (!figure || !comparable(indicator)) return figure
+    return asPublished(indicator.kind, figure, differs ? undefined : publication.table.get(indicator.code))
   })
 }
 

@@ -4,7 +4,7 @@ import type { Figure } from '../../../src/modules/indicators/figures.js'
 import type { Dimension } from '../../../src/modules/indicators/measures.js'
 import {
   breakdownView,
-  shownAsPublished,
+  asPublished,
   showsOtherCounts,
   publishFigures,
   type PublicationMeta,
@@ -201,165 +201,182 @@ t.test('a breakdown by one dimension is read off the published cross', async (t)
   )
 })
 
-t.test(
-  'shownAsPublished: a figure shown beside a published table shows only what that table shows the same',
-  async (t) => {
-    const withheld = { suppressed: true as const }
-    type Shown = number | typeof withheld
-    const bySex = (cells: [string, Shown, Shown | null, Shown | null][]) => ({
-      dimensions: ['sex'] as Dimension[],
-      cells: cells.map(([sex, numerator, denominator, value]) => ({ key: { sex }, numerator, denominator, value })),
-    })
-    const figure = (
-      top: [Shown, Shown | null, Shown | null],
-      breakdowns: ReturnType<typeof bySex>[],
-      met: boolean | null = true,
-    ): PublishedFigure => ({
-      unitCode: 'W1',
-      numerator: top[0],
-      denominator: top[1],
-      value: top[2],
-      met,
-      breakdowns,
-    })
-    // The published table's figure: by sex crossed with age group, from which the report's "by sex" is a margin.
-    const crossCell = (sex: string, ageGroup: string, numerator: Shown, denominator: Shown | null) => ({
-      key: { sex, ageGroup },
-      numerator,
-      denominator,
-      value: null,
-    })
-    const allWithheld = figure(
-      [withheld, null, withheld],
-      [
-        bySex([
-          ['male', withheld, null, withheld],
-          ['female', withheld, null, withheld],
-        ]),
-      ],
-      null,
-    )
-    const shownBySex = bySex([
-      ['male', 12, null, 12],
-      ['female', 6, null, 6],
-    ])
-    const cases: [string, 'count' | 'percentage', PublishedFigure, PublishedFigure | undefined, PublishedFigure][] = [
-      [
-        'a count the table withholds, and what its figure’s verdict would tell',
-        'count',
-        figure([18, null, 18], [shownBySex]),
-        figure([withheld, null, withheld], []),
-        allWithheld,
-      ],
-      [
-        'a margin withheld in the table (a withheld part of the cross) is withheld in the figure',
-        'count',
-        figure([18, null, 18], [shownBySex]),
-        figure(
-          [18, null, 18],
-          [
-            {
-              dimensions: ['sex', 'ageGroup'],
-              cells: [
-                crossCell('male', '0-2', 12, null),
-                crossCell('female', '0-2', 5, null),
-                crossCell('female', '3-5', withheld, null),
-              ],
-            },
-          ],
-        ),
-        figure(
-          [18, null, 18],
-          [
-            bySex([
-              ['male', 12, null, 12],
-              ['female', withheld, null, withheld],
-            ]),
-          ],
-        ),
-      ],
-      [
-        'a percentage’s denominator withheld in the table withholds its share, the numerator stays',
-        'percentage',
-        figure([47, 60, 78.33], []),
-        figure([47, withheld, withheld], []),
-        figure([47, withheld, withheld], [], null),
-      ],
-      [
-        'what the figure withholds itself stays withheld; a breakdown the table does not publish is withheld whole',
-        'count',
-        figure([withheld, null, withheld], [bySex([['male', 6, null, 6]])], null),
-        figure([12, null, 12], []),
-        figure([withheld, null, withheld], [bySex([['male', withheld, null, withheld]])], null),
-      ],
-      [
-        'a count that differs from the table’s (records entered between the two) is withheld, an equal one shown',
-        'count',
-        figure(
-          [20, null, 20],
-          [
-            bySex([
-              ['male', 14, null, 14],
-              ['female', 6, null, 6],
-            ]),
-          ],
-        ),
-        figure(
-          [18, null, 18],
-          [
-            {
-              dimensions: ['sex', 'ageGroup'],
-              cells: [crossCell('male', '0-2', 12, null), crossCell('female', '0-2', 6, null)],
-            },
-          ],
-        ),
-        figure(
-          [withheld, null, withheld],
-          [
-            bySex([
-              ['male', withheld, null, withheld],
-              ['female', 6, null, 6],
-            ]),
-          ],
-          null,
-        ),
-      ],
-      [
-        'no figure in the table: nothing to show',
-        'count',
-        figure([18, null, 18], [shownBySex]),
-        undefined,
-        allWithheld,
-      ],
-    ]
-    for (const [name, kind, own, published, expected] of cases)
-      t.same(shownAsPublished(kind, own, published), expected, name)
+t.test('asPublished: a figure shown beside a published table shows its counts as that table does', async (t) => {
+  const withheld = { suppressed: true as const }
+  type Shown = number | typeof withheld
+  const bySex = (cells: [string, Shown, Shown | null, Shown | null][]) => ({
+    dimensions: ['sex'] as Dimension[],
+    cells: cells.map(([sex, numerator, denominator, value]) => ({ key: { sex }, numerator, denominator, value })),
+  })
+  const figure = (
+    top: [Shown, Shown | null, Shown | null],
+    breakdowns: ReturnType<typeof bySex>[],
+    met: boolean | null = true,
+  ): PublishedFigure => ({
+    unitCode: 'W1',
+    numerator: top[0],
+    denominator: top[1],
+    value: top[2],
+    met,
+    breakdowns,
+  })
+  // The published table's figure: by sex crossed with age group, from which the report's "by sex" is a margin.
+  const crossCell = (sex: string, ageGroup: string, numerator: Shown, denominator: Shown | null) => ({
+    key: { sex, ageGroup },
+    numerator,
+    denominator,
+    value: null,
+  })
+  const allWithheld = figure(
+    [withheld, null, withheld],
+    [
+      bySex([
+        ['male', withheld, null, withheld],
+        ['female', withheld, null, withheld],
+      ]),
+    ],
+    null,
+  )
+  const shownBySex = bySex([
+    ['male', 12, null, 12],
+    ['female', 6, null, 6],
+  ])
+  const cases: [string, 'count' | 'percentage', PublishedFigure, PublishedFigure | undefined, PublishedFigure][] = [
+    [
+      'a count the table withholds, and what its figure’s verdict would tell',
+      'count',
+      figure([18, null, 18], [shownBySex]),
+      figure([withheld, null, withheld], []),
+      allWithheld,
+    ],
+    [
+      'a margin withheld in the table (a withheld part of the cross) is withheld in the figure',
+      'count',
+      figure([18, null, 18], [shownBySex]),
+      figure(
+        [18, null, 18],
+        [
+          {
+            dimensions: ['sex', 'ageGroup'],
+            cells: [
+              crossCell('male', '0-2', 12, null),
+              crossCell('female', '0-2', 5, null),
+              crossCell('female', '3-5', withheld, null),
+            ],
+          },
+        ],
+      ),
+      figure(
+        [18, null, 18],
+        [
+          bySex([
+            ['male', 12, null, 12],
+            ['female', withheld, null, withheld],
+          ]),
+        ],
+      ),
+    ],
+    [
+      'a percentage’s denominator withheld in the table withholds its share, the numerator stays',
+      'percentage',
+      figure([47, 60, 78.33], []),
+      figure([47, withheld, withheld], []),
+      figure([47, withheld, withheld], [], null),
+    ],
+    [
+      'a count the figure withheld itself is shown as the table shows it; a breakdown the table does not publish is withheld whole',
+      'count',
+      figure([withheld, null, withheld], [bySex([['male', 6, null, 6]])], null),
+      figure([12, null, 12], []),
+      figure([12, null, 12], [bySex([['male', withheld, null, withheld]])], null),
+    ],
+    [
+      'a percentage’s empty cell (0 of 0) the table withholds is withheld, its share too: null would tell it is empty',
+      'percentage',
+      figure(
+        [5, 10, 50],
+        [
+          bySex([
+            ['male', 5, 10, 50],
+            ['female', 0, 0, null],
+          ]),
+        ],
+      ),
+      figure(
+        [5, 10, 50],
+        [
+          bySex([
+            ['male', withheld, withheld, withheld],
+            ['female', withheld, withheld, withheld],
+          ]),
+        ],
+      ),
+      figure(
+        [5, 10, 50],
+        [
+          bySex([
+            ['male', withheld, withheld, withheld],
+            ['female', withheld, withheld, withheld],
+          ]),
+        ],
+      ),
+    ],
+    ['no figure in the table: nothing to show', 'count', figure([18, null, 18], [shownBySex]), undefined, allWithheld],
+  ]
+  for (const [name, kind, own, published, expected] of cases) t.same(asPublished(kind, own, published), expected, name)
 
-    const differences: [string, PublishedFigure, PublishedFigure, boolean][] = [
-      ['the same counts', figure([18, null, 18], [shownBySex]), figure([18, null, 18], [shownBySex]), false],
-      [
-        'a count withheld on either side is no difference',
-        figure([18, null, 18], [shownBySex]),
-        figure([withheld, null, withheld], [bySex([['male', withheld, null, withheld]])]),
-        false,
-      ],
-      ['another total', figure([19, null, 19], []), figure([18, null, 18], []), true],
-      [
-        'another cell, read off the table’s cross',
-        figure([18, null, 18], [shownBySex]),
-        figure(
-          [18, null, 18],
-          [
-            {
-              dimensions: ['sex', 'ageGroup'],
-              cells: [crossCell('male', '0-2', 11, null), crossCell('female', '0-2', 7, null)],
-            },
-          ],
-        ),
-        true,
-      ],
-    ]
-    for (const [name, own, published, expected] of differences)
-      t.equal(showsOtherCounts('count', own, published), expected, `showsOtherCounts: ${name}`)
-  },
-)
+  const differences: [string, PublishedFigure, PublishedFigure, boolean][] = [
+    ['the same counts', figure([18, null, 18], [shownBySex]), figure([18, null, 18], [shownBySex]), false],
+    [
+      'a count the table withholds is no difference',
+      figure([18, null, 18], [shownBySex]),
+      figure([withheld, null, withheld], [bySex([['male', withheld, null, withheld]])]),
+      false,
+    ],
+    ['another total', figure([19, null, 19], []), figure([18, null, 18], []), true],
+    [
+      'a cell the figure does not list counts 0',
+      figure([18, null, 18], [bySex([['male', 18, null, 18]])]),
+      figure(
+        [18, null, 18],
+        [
+          bySex([
+            ['male', 18, null, 18],
+            ['female', 0, null, 0],
+          ]),
+        ],
+      ),
+      false,
+    ],
+    [
+      'a cell the table shows that the figure has otherwise',
+      figure([18, null, 18], [bySex([['male', 18, null, 18]])]),
+      figure(
+        [18, null, 18],
+        [
+          bySex([
+            ['male', 10, null, 10],
+            ['female', 8, null, 8],
+          ]),
+        ],
+      ),
+      true,
+    ],
+    [
+      'another cell, read off the table’s cross',
+      figure([18, null, 18], [shownBySex]),
+      figure(
+        [18, null, 18],
+        [
+          {
+            dimensions: ['sex', 'ageGroup'],
+            cells: [crossCell('male', '0-2', 11, null), crossCell('female', '0-2', 7, null)],
+          },
+        ],
+      ),
+      true,
+    ],
+  ]
+  for (const [name, own, published, expected] of differences)
+    t.equal(showsOtherCounts('count', own, published), expected, `showsOtherCounts: ${name}`)
+})
