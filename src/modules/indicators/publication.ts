@@ -434,8 +434,8 @@ export function showsOtherCounts(kind: IndicatorKind, figure: PublishedFigure, p
  * A figure laid out as it is (every cell of its full grid), its counts as `published` shows them: each count
  * shown where that table shows it, withheld where it does not (and every count when there is no `published`).
  * `published` is the same unit's figure in the table published to the same caller, its breakdowns those of
- * publishedBreakdownSets, and the caller has made sure the two count the same (showsOtherCounts): the figure
- * then tells nothing the table does not, not even by which of its counts are withheld.
+ * publishedBreakdownSets, and the caller has made sure the two count the same wherever the table shows a count
+ * (showsOtherCounts): the figure then shows nothing the table does not, not even by which of its counts are withheld.
  */
 export function asPublished(
   kind: IndicatorKind,

@@ -57,7 +57,7 @@ function ownFigure(indicator: SnapshotIndicator, unitCode: string, withhold: boo
  * differed would tell where the records entered since the report was frozen lie ("the one registered that
  * afternoon is a boy"), so a report that differs anywhere shows none of them.
  */
-function publishedFigures(
+export function publishedFigures(
   indicators: readonly SnapshotIndicator[],
   unitCode: string,
   publication: ReportPublication,
@@ -73,7 +73,11 @@ function publishedFigures(
   return indicators.map((indicator, index) => {
     const figure = own[index] ?? null
     if (!figure || !comparable(indicator)) return figure
-    return asPublished(indicator.kind, figure, differs ? undefined : publication.table.get(indicator.code))
+    const shown = asPublished(indicator.kind, figure, differs ? undefined : publication.table.get(indicator.code))
+    // The frozen verdict on counts the table shows the same: it follows from them and the report's own target.
+    const counted =
+      typeof shown.numerator === 'number' && (shown.denominator === null || typeof shown.denominator === 'number')
+    return { ...shown, met: counted ? indicator.met : null }
   })
 }
 
