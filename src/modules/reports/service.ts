@@ -11,7 +11,7 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { permissionFor, type Permission } from '../../platform/permissions.js'
 import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { Refusal, refuse, type Work } from '../../platform/work.js'
-import { localDateOf } from '../calendar/rules.js'
+import { addDays, localDateOf, startOfLocalDay } from '../calendar/rules.js'
 import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWards } from '../indicators/figures.js'
 import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
 import { publishedTable } from '../indicators/published.js'
@@ -114,9 +114,24 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
     if (error instanceof HttpProblem) return none
     throw error
   }
+  // Frozen once the period's records were all in: a report frozen before, whose counts agreed with the table's,
+  // would tell that what was entered later lies in counts the table withholds.
+  const closedAt = startOfLocalDay(addDays(snapshot.windowTo, 1))
+  const frozenClosed = (frozen: ReportSnapshot) => new Date(frozen.computedAt).getTime() >= closedAt.getTime()
+  if (!frozenClosed(snapshot)) return none
   if (snapshot.consolidation) {
     const included = new Set(snapshot.consolidation.filter((ward) => ward.included).map((ward) => ward.unitCode))
     if (target.wards.some((ward) => !included.has(ward.code))) return none
+    // The ward reports it summed, unchanged since, each frozen after the period closed.
+    const summed = (await wardReportsOf(work.tx, [row.periodCode], [...included])).filter((ward) =>
+      included.has(ward.unitCode),
+    )
+    const consolidatedAt = new Date(snapshot.computedAt).getTime()
+    if (
+      summed.length !== included.size ||
+      summed.some((ward) => !frozenClosed(snapshotOf(ward)) || ward.updatedAt.getTime() > consolidatedAt)
+    )
+      return none
   }
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,
