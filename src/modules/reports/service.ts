@@ -114,24 +114,25 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
     if (error instanceof HttpProblem) return none
     throw error
   }
-  // Frozen once the period's records were all in: a report frozen before, whose counts agreed with the table's,
-  // would tell that what was entered later lies in counts the table withholds.
+  // Frozen after the period closed: a report frozen before, whose counts agreed with the table's, would tell that
+  // what was entered later lies in counts the table withholds.
   const closedAt = startOfLocalDay(addDays(snapshot.windowTo, 1))
   const frozenClosed = (frozen: ReportSnapshot) => new Date(frozen.computedAt).getTime() >= closedAt.getTime()
   if (!frozenClosed(snapshot)) return none
   if (snapshot.consolidation) {
-    const included = new Set(snapshot.consolidation.filter((ward) => ward.included).map((ward) => ward.unitCode))
-    if (target.wards.some((ward) => !included.has(ward.code))) return none
-    // The ward reports it summed, unchanged since, each frozen after the period closed.
-    const summed = (await wardReportsOf(work.tx, [row.periodCode], [...included])).filter((ward) =>
-      included.has(ward.unitCode),
+    const entries = snapshot.consolidation.filter((ward) => ward.included)
+    if (target.wards.some((ward) => !entries.some((entry) => entry.unitCode === ward.code))) return none
+    // The ward reports it summed, each frozen after the period closed (an approved report changes no more).
+    const summed = await wardReportsOf(
+      work.tx,
+      [row.periodCode],
+      entries.map((entry) => entry.unitCode),
     )
-    const consolidatedAt = new Date(snapshot.computedAt).getTime()
-    if (
-      summed.length !== included.size ||
-      summed.some((ward) => !frozenClosed(snapshotOf(ward)) || ward.updatedAt.getTime() > consolidatedAt)
-    )
-      return none
+    const frozenAfterClose = (entry: (typeof entries)[number]) => {
+      const ward = summed.find((candidate) => candidate.id === entry.reportId)
+      return !!ward && ward.state === 'approved' && frozenClosed(snapshotOf(ward))
+    }
+    if (!entries.every(frozenAfterClose)) return none
   }
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,

@@ -689,6 +689,53 @@ t.test('periodic reports: frozen figures, submission on time or late, review, co
       `${compared} counts shown as in the district’s table, ${withheldInTable} withheld there`,
     )
   })
+
+  t.test(
+    'a consolidation that sums a ward report frozen before the period closed shows no count of children',
+    async (t) => {
+      // Ward A's 9-month report, sent in May, is returned and frozen again on the morning of the period's last day.
+      const early = (await send(officerA, 'GET', `/v1/reports?period=2024-nine_month&unit=${wardA}`)).json().items[0]
+      await ok(
+        await send(district, 'POST', `/v1/reports/${early.id}/return`, { comments: 'Cập nhật số liệu cuối kỳ.' }),
+      )
+      clock.set('2024-09-14T09:00:00+07:00')
+      const returned = await ok(await send(officerA, 'GET', `/v1/reports/${early.id}`))
+      await ok(
+        await send(
+          officerA,
+          'PATCH',
+          `/v1/reports/${early.id}`,
+          { refreshFigures: true },
+          { 'if-match': `"${returned.version}"` },
+        ),
+      )
+      await ok(await send(officerA, 'POST', `/v1/reports/${early.id}/submit`))
+      clock.set('2024-11-10T09:00:00+07:00')
+      await ok(await send(district, 'POST', `/v1/reports/${early.id}/approve`))
+      for (const ward of Array.from({ length: 14 }, (_, index) => `003${String(1 + 3 * index).padStart(2, '0')}`)) {
+        if (ward === wardA) continue
+        const officer = ward === wardB ? officerB : await accountFor(ctx, { role: 'ward_officer', units: [ward] })
+        const { id } = await ok(
+          await send(officer, 'POST', '/v1/reports', { periodCode: '2024-nine_month', unitCode: ward }),
+          201,
+        )
+        await ok(await send(officer, 'POST', `/v1/reports/${id}/submit`))
+        await ok(await send(district, 'POST', `/v1/reports/${id}/approve`))
+      }
+      const consolidation = await ok(
+        await send(district, 'POST', '/v1/reports', {
+          periodCode: '2024-nine_month',
+          unitCode: '008',
+          level: 'district',
+        }),
+        201,
+      )
+      t.equal(consolidation.snapshot.asOf, '2024-09-14', 'every ward’s figures stand as of the last day')
+      await ok(await send(district, 'POST', `/v1/reports/${consolidation.id}/submit`))
+      const { compared } = await compareWithTable(t, consolidation.id)
+      t.equal(compared, 0, 'ward A’s part was frozen before the day’s records were in: none of the sums is shown')
+    },
+  )
 })
 
 t.test(
