@@ -51,6 +51,10 @@ export function withholdsSmallCells(principal: Principal): boolean {
   return principal.kind === 'client' || !hasPermission(principal, 'registry:sensitive')
 }
 
+/** Figures of children and incidents, whose small counts are withheld; counts of wards and reports identify nobody. */
+export const protectsCounts = (source: IndicatorDefinition['source']): boolean =>
+  source === 'registry' || source === 'incidents'
+
 /** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
 export interface PublicationMeta {
   kind: IndicatorKind
@@ -235,7 +239,7 @@ export function publishFigures(
         )
       : [],
   }))
-  const protectedCounts = withhold && (meta.source === 'registry' || meta.source === 'incidents')
+  const protectedCounts = withhold && protectsCounts(meta.source)
   const numeratorTable = protectedCounts ? new FigureTable(figures, grids, (item) => item.numerator) : null
   const denominatorTable =
     protectedCounts && showDenominator ? new FigureTable(figures, grids, (item) => item.denominator) : null

@@ -11,7 +11,7 @@ import { decodeCursor, toPage } from '../../platform/pagination.js'
 import { permissionFor, type Permission } from '../../platform/permissions.js'
 import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
 import { Refusal, refuse, type Work } from '../../platform/work.js'
-import { addDays, localDateOf, startOfLocalDay } from '../calendar/rules.js'
+import { localDateOf } from '../calendar/rules.js'
 import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWards } from '../indicators/figures.js'
 import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
 import { publishedTable } from '../indicators/published.js'
@@ -49,6 +49,7 @@ import {
   consolidate,
   defaultSections,
   firstSubmission,
+  frozenAsPublished,
   reportWriterPermissions,
   sectionProblems,
   stateAfter,
@@ -91,20 +92,16 @@ function visibilityFor(work: Work, units: readonly UnitRow[]) {
  * over a window of a published indicator table, once that window has closed (reportVisibility): its counts of
  * children or incidents are then shown as that table, published to the caller, shows the same unit's
  * (views.ts publishedFigures), so that the report and the table side by side give away nothing the table does
- * not. A report with no such table to be shown as shows none of those counts: one over another window (which
- * such a caller may draft or review), a consolidation of fewer wards than the table lists (a count equal to
- * the table's would tell that the wards left out hold none of it), or a unit whose table the caller may not read.
+ * not. A report with no such table to be shown as shows none of those counts: one not frozenAsPublished (over
+ * another window, or frozen before the window was over), a consolidation of fewer wards than the table lists (a
+ * count equal to the table's would tell that the wards left out hold none of it) or of a ward report not frozen
+ * as published, or a unit whose table the caller may not read.
  */
 async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublication> {
   if (!withholdsSmallCells(work.principal)) return unwithheld
   const none: ReportPublication = { withhold: true, table: new Map() }
   const snapshot = snapshotOf(row)
-  const { year } = parsePeriodCode(row.periodCode)!
-  const published =
-    snapshot.windowFrom === `${year}-01-01` &&
-    snapshot.asOf === snapshot.windowTo &&
-    snapshot.windowTo < localDateOf(work.now)
-  if (!published) return none
+  if (!frozenAsPublished(snapshot)) return none
   const rows = await listUnitRows(work.tx)
   const window = { from: snapshot.windowFrom, to: snapshot.windowTo }
   let target: UnitWithWards
@@ -114,29 +111,24 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
     if (error instanceof HttpProblem) return none
     throw error
   }
-  // Frozen after the period closed: a report frozen before, whose counts agreed with the table's, would tell that
-  // what was entered later lies in counts the table withholds.
-  const closedAt = startOfLocalDay(addDays(snapshot.windowTo, 1))
-  const frozenClosed = (frozen: ReportSnapshot) => new Date(frozen.computedAt).getTime() >= closedAt.getTime()
-  if (!frozenClosed(snapshot)) return none
   if (snapshot.consolidation) {
     const entries = snapshot.consolidation.filter((ward) => ward.included)
     if (target.wards.some((ward) => !entries.some((entry) => entry.unitCode === ward.code))) return none
-    // The ward reports it summed, each frozen after the period closed (an approved report changes no more).
+    // The ward reports it summed, each frozen as published (an approved report changes no more).
     const summed = await wardReportsOf(
       work.tx,
       [row.periodCode],
       entries.map((entry) => entry.unitCode),
     )
-    const frozenAfterClose = (entry: (typeof entries)[number]) => {
+    const summedAsPublished = (entry: (typeof entries)[number]) => {
       const ward = summed.find((candidate) => candidate.id === entry.reportId)
-      return !!ward && ward.state === 'approved' && frozenClosed(snapshotOf(ward))
+      return !!ward && ward.state === 'approved' && frozenAsPublished(snapshotOf(ward))
     }
-    if (!entries.every(frozenAfterClose)) return none
+    if (!entries.every(summedAsPublished)) return none
   }
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,
-    year,
+    year: parsePeriodCode(row.periodCode)!.year,
     asOf: snapshot.windowTo,
     table: enclosingTable(rows, work.principal, target, window, undefined) ?? target,
     now: work.now,

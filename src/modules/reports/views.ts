@@ -6,7 +6,13 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { asPublished, publishFigures, showsOtherCounts, type PublishedFigure } from '../indicators/publication.js'
+import {
+  asPublished,
+  protectsCounts,
+  publishFigures,
+  showsOtherCounts,
+  type PublishedFigure,
+} from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
 import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
@@ -23,9 +29,6 @@ export interface ReportPublication {
 }
 
 export const unwithheld: ReportPublication = { withhold: false, table: new Map() }
-
-/** Figures of children and incidents: the counts disclosure control protects. */
-const protectedSources: ReadonlySet<string> = new Set(['registry', 'incidents'])
 
 /** A frozen figure protected on its own: a district's total together with its wards' figures. */
 function ownFigure(indicator: SnapshotIndicator, unitCode: string, withhold: boolean): PublishedFigure | null {
@@ -64,7 +67,7 @@ export function publishedFigures(
 ): (PublishedFigure | null)[] {
   const own = indicators.map((indicator) => ownFigure(indicator, unitCode, publication.withhold))
   if (!publication.withhold) return own
-  const comparable = (indicator: SnapshotIndicator) => protectedSources.has(indicator.source) && indicator.available
+  const comparable = (indicator: SnapshotIndicator) => protectsCounts(indicator.source) && indicator.available
   const differs = indicators.some((indicator) => {
     const published = publication.table.get(indicator.code)
     const counted = comparable(indicator) ? ownFigure(indicator, unitCode, false) : null
