@@ -125,37 +125,100 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
     const actual = truth.indicators.find((candidate) => candidate.code === indicator.code)!
     for (const side of ['numerator', 'denominator'] as const) {
       if (indicator.values.every((figure) => figure[side] === null)) continue
-      const { names, published, values, relations } = sideSystem(indicator, actual, side)
-      // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
-      const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
-      for (const relation of relations)
-        if (relation.sum !== '>=' && published[relation.total] === null && values[relation.total]! !== 0)
-          for (const part of relation.parts) wanted.add(part)
-      const bounds = await highsBounds(published, relations, wanted)
-      values.forEach((value, cell) => {
-        if (value < 1 || value > 4) return
-        const where = `${indicator.code} ${side} ${names[cell]} (${value})`
-        if (published[cell] !== null) {
-          found.push(`${where}: published`)
-          return
-        }
-        const interval = bounds.get(cell)!
-        if (interval.high - interval.low < protectionWidth) {
-          found.push(`${where}: narrowed to ${interval.low}–${interval.high}`)
-        }
-      })
-      // Parts the attacker knows hold nothing: published as 0, or withheld yet bounded to 0.
-      const knownZero = (cell: number) =>
-        published[cell] === 0 || (published[cell] === null && bounds.get(cell)!.high === 0)
-      for (const relation of relations) {
-        if (relation.sum === '>=' || published[relation.total] !== null || values[relation.total]! === 0) continue
-        const possible = relation.parts.filter((part) => !knownZero(part))
-        if (relation.parts.length > 1 && possible.length === 1 && published[possible[0]!] === null) {
-          found.push(`${indicator.code} ${side} ${names[relation.total]}: all of it lies in ${names[possible[0]!]}`)
-        }
-      }
+      found.push(...(await systemDisclosures(`${indicator.code} ${side}`, sideSystem(indicator, actual, side))))
     }
     if (indicator.kind === 'percentage') found.push(...(await complementDisclosures(indicator, actual)))
+  }
+  return found
+}
+
+/**
+ * What the year's tables of one unit, each published for its own closing day, give away read together: for
+ * the indicators of incidents (counted from 1 January, so every count is at most its counterpart on a later
+ * day), every period's numerators or denominators and their relations in one program, with each cell
+ * at most the same cell of the next period. Empty when they are safe. That a
+ * withheld total lies wholly in one part is asked of each table on its own (disclosures): a later table that
+ * shows all its records (5 or more) in one part tells it of every earlier record too, and nothing more.
+ */
+export async function periodDisclosures(
+  periods: readonly { asOf: string; city: AuditedTable; truth: AuditedTable }[],
+): Promise<string[]> {
+  const ordered = [...periods].sort((a, b) => a.asOf.localeCompare(b.asOf))
+  const found: string[] = []
+  for (const indicator of ordered[0]!.city.indicators) {
+    if (indicator.source !== 'incidents') continue
+    for (const side of ['numerator', 'denominator'] as const) {
+      if (indicator.values.every((figure) => figure[side] === null)) continue
+      const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
+      let previous: Map<string, number> | null = null
+      for (const period of ordered) {
+        const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
+        const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
+        const system = sideSystem(own, actual, side)
+        const offset = joint.names.length
+        const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
+        joint.names.push(...system.names.map((name) => `${period.asOf} ${name}`))
+        joint.published.push(...system.published)
+        joint.values.push(...system.values)
+        joint.relations.push(
+          ...system.relations.map((relation) => ({
+            ...relation,
+            total: relation.total + offset,
+            parts: relation.parts.map((part) => part + offset),
+          })),
+        )
+        for (const [name, cell] of previous ?? []) {
+          const later = cellOf.get(name)
+          if (later === undefined) continue
+          // The reader knows that counts only grow, not by how much; where one fell, as the counts bear out.
+          joint.relations.push(
+            joint.values[later]! >= joint.values[cell]!
+              ? { total: later, parts: [cell], sum: '>=', partsWithinTotal: true }
+              : relationAmong(joint.values, later, [cell]),
+          )
+        }
+        previous = cellOf
+      }
+      found.push(...(await systemDisclosures(`${indicator.code} ${side}`, joint, false)))
+    }
+  }
+  return found
+}
+
+/**
+ * Every count of 1 to 4 of a system that is published or narrowed to fewer than six values, and every
+ * withheld total shown to lie wholly in one of its parts.
+ */
+async function systemDisclosures(label: string, system: CountSystem, attributes = true): Promise<string[]> {
+  const { names, published, values, relations } = system
+  const found: string[] = []
+  // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
+  const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
+  for (const relation of attributes ? relations : [])
+    if (relation.sum !== '>=' && published[relation.total] === null && values[relation.total]! !== 0)
+      for (const part of relation.parts) wanted.add(part)
+  const bounds = await highsBounds(published, relations, wanted)
+  values.forEach((value, cell) => {
+    if (value < 1 || value > 4) return
+    const where = `${label} ${names[cell]} (${value})`
+    if (published[cell] !== null) {
+      found.push(`${where}: published`)
+      return
+    }
+    const interval = bounds.get(cell)!
+    if (interval.high - interval.low < protectionWidth) {
+      found.push(`${where}: narrowed to ${interval.low}–${interval.high}`)
+    }
+  })
+  // Parts the attacker knows hold nothing: published as 0, or withheld yet bounded to 0.
+  const knownZero = (cell: number) =>
+    published[cell] === 0 || (published[cell] === null && bounds.get(cell)!.high === 0)
+  for (const relation of attributes ? relations : []) {
+    if (relation.sum === '>=' || published[relation.total] !== null || values[relation.total]! === 0) continue
+    const possible = relation.parts.filter((part) => !knownZero(part))
+    if (relation.parts.length > 1 && possible.length === 1 && published[possible[0]!] === null) {
+      found.push(`${label} ${names[relation.total]}: all of it lies in ${names[possible[0]!]}`)
+    }
   }
   return found
 }

@@ -232,10 +232,11 @@ function firstExposed(
   withheld: readonly boolean[],
   needsProtection: readonly boolean[],
   from: number,
+  givenUp: ReadonlySet<number>,
 ): { cell: number; interval: Interval; attacker: Attacker } | null {
   const attacker = new Attacker(table, withheld)
   for (let cell = from; cell < withheld.length; cell++) {
-    if (!needsProtection[cell]) continue
+    if (!needsProtection[cell] || givenUp.has(cell)) continue
     const interval = attacker.bounds(cell)
     if (width(interval) < protectionWidth) return { cell, interval, attacker }
   }
@@ -247,9 +248,17 @@ function firstExposed(
  * withheld yet pinned to 0 by other relations) tells, where every record counts in some part, that every
  * record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever
  * the count. The totals and parts are the relations' and the readings' (a cross read by one of its
- * dimensions: "all of them are aged 6–10"). Returns such a total's cells of the parts known to be 0, or null.
+ * dimensions: "all of them are aged 6–10"). Returns such a total's cells of the parts known to be 0, with the
+ * reading's place in the list (`givenUp` names those left as they are), or null. A fixed total is left out:
+ * its table was protected on its own, and what another table tells of all its records (all of 5 or more
+ * shown in one part on a later closing day) tells nothing of one record that table had not told already.
  */
-function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): number[] | null {
+function attributeExposed(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  fixed: readonly boolean[],
+  givenUp: ReadonlySet<number>,
+): { reading: number; zeros: number[] } | null {
   let attacker: Attacker | null = null
   const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
   const readings: Reading[] = [
@@ -258,7 +267,8 @@ function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): num
       .map((relation) => ({ total: [relation.total], parts: relation.parts.map((part) => [part]) })),
     ...(table.readings ?? []),
   ]
-  for (const reading of readings) {
+  for (const [index, reading] of readings.entries()) {
+    if (givenUp.has(index) || reading.total.every((cell) => fixed[cell])) continue
     if (!reading.total.some((cell) => withheld[cell]) || sumOf(reading.total) === 0) continue
     // Only a total whose records all lie in one part can be read so; its other parts hold 0.
     const holding = reading.parts.filter((part) => sumOf(part) !== 0)
@@ -266,7 +276,7 @@ function attributeExposed(table: LinkedTable, withheld: readonly boolean[]): num
     const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
     attacker ??= new Attacker(table, withheld)
     const known = attacker
-    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return zeros
+    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return { reading: index, zeros }
   }
   return null
 }
@@ -280,7 +290,13 @@ const costOf = (table: LinkedTable, cell: number) => table.values[cell]! + 1
  * by categories a count moves only when a whole rectangle of cells is withheld: what it gains, its row
  * and column neighbours lose, and the opposite corner gains back). Cheapest first.
  */
-function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: number, attacker: Attacker): number[][] {
+function movesFor(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  fixed: readonly boolean[],
+  exposed: number,
+  attacker: Attacker,
+): number[][] {
   const relationsOf = new Map<number, Relation[]>()
   for (const relation of table.relations) {
     for (const cell of [relation.total, ...relation.parts]) {
@@ -292,7 +308,7 @@ function movesFor(table: LinkedTable, withheld: readonly boolean[], exposed: num
   const cellsOf = (relation: Relation) => [relation.total, ...relation.parts]
   const moves = new Map<string, number[]>()
   const add = (cells: number[]) => {
-    const fresh = [...new Set(cells)].filter((cell) => !withheld[cell]).sort((a, b) => a - b)
+    const fresh = [...new Set(cells)].filter((cell) => !withheld[cell] && !fixed[cell]).sort((a, b) => a - b)
     if (fresh.length > 0) moves.set(fresh.join(','), fresh)
   }
   // Only relations that bear on the exposed cell: its own, and those of the withheld cells linked to it.
@@ -351,17 +367,23 @@ function stepping(table: LinkedTable, cell: number): number {
  * the three other corners of a rectangle) that protects it outright, or else the one that widens its
  * interval most per count withheld, weighing the cheapest moves first. Every step is checked by the attacker, so the result is safe however far it is from the
  * fewest cells. Deterministic: the same table gives the same cells.
+ *
+ * `fixed` names cells already published or withheld for good (another period's table): their state is kept,
+ * and only the other cells are withheld to protect them too. A primary cell no move can protect (all
+ * around it fixed or withheld) is left as it is, and the others are still protected.
  */
 export function protect(
   table: LinkedTable,
   primary: readonly boolean[],
   alsoWithheld: readonly boolean[] = primary,
+  fixed: readonly boolean[] = table.values.map(() => false),
 ): boolean[] {
-  if (primary.length !== table.values.length || alsoWithheld.length !== table.values.length) {
+  const cells = table.values.length
+  if (primary.length !== cells || alsoWithheld.length !== cells || fixed.length !== cells) {
     throw new RangeError('one flag per cell')
   }
   const parts = linkedParts(table)
-  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld)
+  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed)
   // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   for (const part of parts) {
@@ -370,6 +392,7 @@ export function protect(
       part.table,
       part.cells.map((cell) => primary[cell]!),
       part.cells.map((cell) => alsoWithheld[cell]!),
+      part.cells.map((cell) => fixed[cell]!),
     )
     local.forEach((hidden, index) => {
       if (hidden) withheld[part.cells[index]!] = true
@@ -416,41 +439,53 @@ function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable 
   })
 }
 
-function protectLinked(table: LinkedTable, primary: readonly boolean[], alsoWithheld: readonly boolean[]): boolean[] {
+function protectLinked(
+  table: LinkedTable,
+  primary: readonly boolean[],
+  alsoWithheld: readonly boolean[],
+  fixed: readonly boolean[],
+): boolean[] {
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
+  const readingsGivenUp = new Set<number>()
+  const cellsGivenUp = new Set<number>()
   let from = 0
   for (;;) {
-    const zeros = attributeExposed(table, withheld)
-    if (zeros) {
+    const exposedAttribute = attributeExposed(table, withheld, fixed, readingsGivenUp)
+    if (exposedAttribute) {
+      const { zeros } = exposedAttribute
       // Every published 0 of the relation goes, so that which of its withheld parts holds the records is
       // not told by which were chosen; a 0 pinned by other relations is freed by the cheapest move that does.
-      const published = zeros.filter((cell) => !withheld[cell])
+      const published = zeros.filter((cell) => !withheld[cell] && !fixed[cell])
       if (published.length > 0) {
         for (const cell of published) withheld[cell] = true
         continue
       }
       const current = new Attacker(table, withheld)
       const candidates = zeros
-        .flatMap((cell) => movesFor(table, withheld, cell, current))
+        .filter((cell) => withheld[cell])
+        .flatMap((cell) => movesFor(table, withheld, fixed, cell, current))
         .sort((a, b) => moveCost(table, a) - moveCost(table, b))
       const freeing = candidates.slice(0, movesPerRound * 4).find((move) => {
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
         const attacker = new Attacker(table, trial)
-        return zeros.some((cell) => attacker.upper(cell) > 0)
+        return zeros.some((cell) => trial[cell] && attacker.upper(cell) > 0)
       })
       const freed = freeing ?? candidates.flat()
       // Nothing left to withhold around them: everything that could be is.
-      if (freed.length === 0) return withheld
+      if (freed.length === 0) readingsGivenUp.add(exposedAttribute.reading)
       for (const cell of freed) withheld[cell] = true
       continue
     }
-    const exposed = firstExposed(table, withheld, primary, from)
+    const exposed = firstExposed(table, withheld, primary, from, cellsGivenUp)
     if (!exposed) return withheld
     from = exposed.cell
     const before = width(exposed.interval)
-    const moves = movesFor(table, withheld, exposed.cell, exposed.attacker)
-    if (moves.length === 0) return withheld
+    const moves = movesFor(table, withheld, fixed, exposed.cell, exposed.attacker)
+    if (moves.length === 0) {
+      cellsGivenUp.add(exposed.cell)
+      continue
+    }
     let best: number[] | null = null
     let bestScore = 0
     for (let round = 0; round * movesPerRound < moves.length && !best; round++) {

@@ -7,10 +7,13 @@ import { hasPermission, type Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
 import {
+  attack,
   isSmallCount,
   partsOfSmallTotals,
   protect,
+  protectionWidth,
   relationAmong,
+  type LinkedTable,
   type Reading,
   type Relation,
 } from '../disclosure/control.js'
@@ -54,6 +57,24 @@ export function withholdsSmallCells(principal: Principal): boolean {
 /** Figures of children and incidents, whose small counts are withheld; counts of wards and reports identify nobody. */
 export const protectsCounts = (source: IndicatorDefinition['source']): boolean =>
   source === 'registry' || source === 'incidents'
+
+/**
+ * Figures of incidents counted from 1 January to a closing day, which only grow from one closing day to the
+ * next: a reader who sees two of them knows each count of the later is at least that of the earlier, so a
+ * period's table is protected together with the year's other tables (OtherPeriod). Counts of children in
+ * the registry are counted as of the day (children come and go), so no such order between them is known.
+ */
+export const countsOnlyGrow = (source: IndicatorDefinition['source']): boolean => source === 'incidents'
+
+/**
+ * Another closing day's table of the same indicator, unit and map (the same wards, the same breakdowns),
+ * as it was counted and as it was published: fixed, since it has been shown.
+ */
+export interface OtherPeriod {
+  asOf: string
+  counted: readonly Figure[]
+  published: readonly PublishedFigure[]
+}
 
 /** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
 export interface PublicationMeta {
@@ -222,38 +243,66 @@ class FigureTable {
  * count to fewer than 6 possible values (disclosure/control.ts), nor tell that all of a withheld figure's
  * records lie in one cell. A percentage is withheld with its numerator or its denominator, and both
  * are withheld where what the numerator leaves out of the denominator is withheld.
+ *
+ * `together`: for counts that only grow (countsOnlyGrow), the year's tables of the same indicator already
+ * published for other closing days, and this one's closing day. The figures are then protected together with
+ * them, their cells as they were shown: no count withheld here or there can be narrowed from both.
  */
 export function publishFigures(
   meta: PublicationMeta,
   figures: readonly Figure[],
   withhold: boolean,
+  together: { asOf: string; others: readonly OtherPeriod[] } | null = null,
 ): PublishedFigure[] {
   if (figures.length === 0) return []
   const showDenominator = meta.hasDenominator
+  const protectedCounts = withhold && protectsCounts(meta.source)
+  const others = protectedCounts && together && countsOnlyGrow(meta.source) ? together.others : []
   const grids = (figures[figures.length - 1]!.breakdowns ?? []).map((breakdown, index) => ({
     dimensions: breakdown.dimensions,
     keys: withhold
-      ? fullGrid(
-          breakdown.dimensions,
-          figures.flatMap((figure) => (figure.breakdowns[index]?.cells ?? []).map((cell) => cell.key)),
-        )
+      ? fullGrid(breakdown.dimensions, [
+          ...[figures, ...others.map((other) => other.counted)].flatMap((list) =>
+            list.flatMap((figure) => (figure.breakdowns[index]?.cells ?? []).map((cell) => cell.key)),
+          ),
+        ])
       : [],
   }))
-  const protectedCounts = withhold && protectsCounts(meta.source)
-  const numeratorTable = protectedCounts ? new FigureTable(figures, grids, (item) => item.numerator) : null
-  const denominatorTable =
-    protectedCounts && showDenominator ? new FigureTable(figures, grids, (item) => item.denominator) : null
+  // This period's table first, then the others'; each laid out alike, cell for cell.
+  const periods = [
+    { asOf: together?.asOf ?? '', figures, published: null },
+    ...others.map((other) => ({ asOf: other.asOf, figures: other.counted, published: other.published })),
+  ]
+  for (const period of periods) {
+    if (period.figures.map((figure) => figure.unitCode).join() !== figures.map((figure) => figure.unitCode).join())
+      throw new Error(`the table to ${period.asOf} lists other units`)
+  }
+  const tablesOf = (count: (item: { numerator: number; denominator: number }) => number) =>
+    periods.map((period) => new FigureTable(period.figures, grids, count))
+  const numeratorTables = protectedCounts ? tablesOf((item) => item.numerator) : null
+  const denominatorTables = protectedCounts && showDenominator ? tablesOf((item) => item.denominator) : null
   // What a percentage's numerator leaves out of its denominator counts children too (47 of 48 covered: one
-  // is not), and adds up as they do: it is protected as a table of its own first, and every count it
-  // withholds has its numerator and denominator withheld and protected, each in its own table (the three
-  // tables lay their cells out alike).
+  // is not), and adds up as they do: it is protected as a table of its own first (each period's apart), and
+  // every count it withholds has its numerator and denominator withheld and protected, each in its own table
+  // (the three tables lay their cells out alike).
   const restHidden =
-    numeratorTable && denominatorTable && meta.kind === 'percentage'
-      ? hiddenCells(new FigureTable(figures, grids, (item) => Math.max(0, item.denominator - item.numerator)))
+    numeratorTables && denominatorTables && meta.kind === 'percentage'
+      ? tablesOf((item) => Math.max(0, item.denominator - item.numerator)).map((table) => hiddenCells(table))
       : null
-  const hiddenIn = (table: FigureTable | null) => {
-    if (!table) return null
-    const withheld = hiddenCells(table, restHidden)
+  const hiddenIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
+    if (!tables) return null
+    const table = tables[0]!
+    const withheld =
+      tables.length === 1
+        ? hiddenCells(table, restHidden?.[0] ?? null)
+        : hiddenTogether(
+            periods.map((period, index) => ({
+              asOf: period.asOf,
+              table: tables[index]!,
+              withheldThen: period.published && withheldAsPublished(tables[index]!, grids, period.published, side),
+              alsoProtected: restHidden?.[index] ?? null,
+            })),
+          )
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -262,8 +311,8 @@ export function publishFigures(
       },
     }
   }
-  const numerators = hiddenIn(numeratorTable)
-  const denominators = hiddenIn(denominatorTable)
+  const numerators = hiddenIn(numeratorTables, 'numerator')
+  const denominators = hiddenIn(denominatorTables, 'denominator')
   return figures.map((figure, index) => {
     const numeratorHidden = numerators?.figure(index) ?? false
     const denominatorHidden = denominators?.figure(index) ?? false
@@ -305,6 +354,103 @@ function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | nul
   const primary = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
   return protect(table, primary, partsOfSmallTotals(table))
 }
+
+/** Which cells of `table` (laid out on `grids`) `published` withholds: its figures' and their breakdowns' counts. */
+function withheldAsPublished(
+  table: FigureTable,
+  grids: readonly { dimensions: Dimension[]; keys: Record<string, string>[] }[],
+  published: readonly PublishedFigure[],
+  side: 'numerator' | 'denominator',
+): boolean[] {
+  const withheld = table.values.map(() => false)
+  const isWithheld = (count: Count | null | undefined) => typeof count === 'object' && count !== null
+  published.forEach((figure, index) => {
+    withheld[table.figureCells[index]!] = isWithheld(figure[side])
+    grids.forEach((grid, gridIndex) => {
+      const breakdown = figure.breakdowns.find((candidate) => sameSet(candidate.dimensions, grid.dimensions))
+      for (const cell of breakdown?.cells ?? []) {
+        const at = table.breakdownCells[index]![gridIndex]!.get(keyId(cell.key, grid.dimensions))
+        if (at !== undefined) withheld[at] = isWithheld(cell[side])
+      }
+    })
+  })
+  return withheld
+}
+
+/**
+ * What a reader knows of a count on two closing days: that the later is at least the earlier, since counts of
+ * incidents from 1 January only grow, and not by how much (nothing published tells that a count stayed the
+ * same). Where a count did fall (an incident withdrawn or moved to another ward), as the counts bear out.
+ */
+function grownFrom(values: readonly number[], later: number, earlier: number): Relation {
+  if (values[later]! < values[earlier]!) return relationAmong(values, later, [earlier])
+  return { total: later, parts: [earlier], sum: '>=', partsWithinTotal: true }
+}
+
+/**
+ * The cells of this period's table (the first) withheld when it is protected together with other periods'
+ * tables already published (`withheldThen`: what each withheld), as one linked table: each table's relations,
+ * and each count at most its counterpart on the next closing day (grownFrom).
+ * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names) stay protected,
+ * except one the other table left exposed on its own, which no cell here can mend.
+ */
+function hiddenTogether(
+  periods: readonly {
+    asOf: string
+    table: FigureTable
+    withheldThen: boolean[] | null
+    alsoProtected: readonly boolean[] | null
+  }[],
+): boolean[] {
+  const offsets: number[] = []
+  const values: number[] = []
+  const relations: Relation[] = []
+  const readings: Reading[] = []
+  const primary: boolean[] = []
+  const alsoWithheld: boolean[] = []
+  const fixed: boolean[] = []
+  for (const { table, withheldThen, alsoProtected } of periods) {
+    const offset = values.length
+    offsets.push(offset)
+    const at = (cell: number) => cell + offset
+    values.push(...table.values)
+    relations.push(
+      ...table.relations.map((relation) => ({ ...relation, total: at(relation.total), parts: relation.parts.map(at) })),
+    )
+    readings.push(
+      ...table.readings.map((reading) => ({
+        total: reading.total.map(at),
+        parts: reading.parts.map((part) => part.map(at)),
+      })),
+    )
+    const small = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
+    if (!withheldThen) {
+      primary.push(...small)
+      // Its own protection first, as a start: what the other tables add is then a few cells more, where
+      // starting from its small counts alone took the greedy search ten to forty times as long.
+      alsoWithheld.push(...hiddenCells(table, alsoProtected))
+      fixed.push(...table.values.map(() => false))
+      continue
+    }
+    const alone = attack(table, withheldThen)
+    primary.push(
+      ...small.map((flag, cell) => flag && withheldThen[cell]! && width(alone.get(cell)!) >= protectionWidth),
+    )
+    alsoWithheld.push(...withheldThen)
+    fixed.push(...withheldThen.map(() => true))
+  }
+  const order = periods.map((_, index) => index).sort((a, b) => periods[a]!.asOf.localeCompare(periods[b]!.asOf))
+  for (let step = 1; step < order.length; step++) {
+    const earlier = offsets[order[step - 1]!]!
+    const later = offsets[order[step]!]!
+    for (let cell = 0; cell < periods[0]!.table.values.length; cell++)
+      relations.push(grownFrom(values, later + cell, earlier + cell))
+  }
+  const joint: LinkedTable = { values, relations, readings }
+  return protect(joint, primary, alsoWithheld, fixed).slice(0, periods[0]!.table.values.length)
+}
+
+const width = (interval: { low: number; high: number }) => interval.high - interval.low
 
 /** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */
 function fillGrid(

@@ -8,15 +8,22 @@
  * The figures of a unit are the same for every caller who may read it: `resolveUnit` admits only a caller
  * whose jurisdiction covers every ward of the table, and within it every record counts.
  */
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { localDateOf } from '../calendar/rules.js'
 import type { Scope } from '../../platform/scope.js'
-import { indicatorFigures, isAvailable, type UnitWithWards } from './figures.js'
-import { publicationMeta, publishFigures, publishedBreakdownSets, type PublishedFigure } from './publication.js'
-import { listDefinitions, targetsByIndicator, type IndicatorDefinition } from './repository.js'
+import { indicatorFigures, isAvailable, type Figure, type UnitWithWards } from './figures.js'
+import {
+  countsOnlyGrow,
+  publicationMeta,
+  publishFigures,
+  publishedBreakdownSets,
+  type OtherPeriod,
+  type PublishedFigure,
+} from './publication.js'
+import { listDefinitions, lockResource, targetsByIndicator, type IndicatorDefinition } from './repository.js'
 import { figureMet, type Target } from './rules.js'
 import { publishedIndicatorTables } from './tables.js'
 
@@ -69,6 +76,17 @@ const definitionKeyOf = (definition: IndicatorDefinition) =>
     source: definition.source,
   })
 
+/** The rows of one year's tables of a unit on one map, whatever their closing day. */
+const ofTable = (key: { year: number; table: UnitWithWards }, mapKey: string) =>
+  and(
+    eq(publishedIndicatorTables.planYear, key.year),
+    eq(publishedIndicatorTables.unitCode, key.table.unit.code),
+    eq(publishedIndicatorTables.mapKey, mapKey),
+  )
+
+/** A stored row's indicator and definition, as keyOf names them. */
+const rowKeyOf = (row: { indicatorCode: string; definitionKey: string }) => `${row.indicatorCode} ${row.definitionKey}`
+
 /**
  * The figures' verdicts against the plan's targets as they stand today, from what is shown (targets are
  * not personal data, and may be set after the period was published): none beside a withheld count.
@@ -87,8 +105,9 @@ function judged(figures: readonly PublishedFigure[], target: Target | null, tabl
  * The period's table of `table`'s unit (1 January to the closing day `asOf`) as published, publishing what
  * has not been yet: every indicator measured with publishedSets in the caller's scope. Every response of the
  * period drawn from it (indicator values and their exports, DHIS2 data value sets, report figures) shows the
- * same cells. Concurrent first requests publish once: the later insert waits for the earlier's rows, adds
- * nothing, and both read those.
+ * same cells. A table of counts that only grow is protected together with the year's tables already
+ * published for other closing days (publishFigures). Publications of one unit, map and year take turns, so
+ * that each is protected with all those before it; concurrent first requests publish once.
  */
 export async function publishedTable(
   tx: Tx,
@@ -112,25 +131,24 @@ export async function publishedTable(
     const rows = await tx
       .select()
       .from(publishedIndicatorTables)
-      .where(
-        and(
-          eq(publishedIndicatorTables.planYear, key.year),
-          eq(publishedIndicatorTables.asOf, key.asOf),
-          eq(publishedIndicatorTables.unitCode, key.table.unit.code),
-          eq(publishedIndicatorTables.mapKey, mapKey),
-        ),
-      )
-    return new Map(rows.map((row) => [`${row.indicatorCode} ${row.definitionKey}`, row]))
+      .where(and(ofTable(key, mapKey), eq(publishedIndicatorTables.asOf, key.asOf)))
+    return new Map(rows.map((row) => [rowKeyOf(row), row]))
   }
   let definitions = await listDefinitions(tx)
   let stored = await read()
   let firstPublished = false
-  if (definitions.some((definition) => !stored.has(keyOf(definition)))) {
+  const missingAny = () => definitions.some((definition) => !stored.has(keyOf(definition)))
+  if (missingAny()) {
+    await lockResource(tx, 'indicator_publication', `${key.year} ${key.table.unit.code} ${mapKey}`)
+    stored = await read()
+  }
+  if (missingAny()) {
     const computed = await compute()
     // The definitions the figures were computed by: a version published meanwhile waits for the next request.
     definitions = computed.map((indicator) => indicator.definition)
     const missing = computed.filter((indicator) => !stored.has(keyOf(indicator.definition)))
     if (missing.length > 0) {
+      const others = await otherPeriods(tx, key, mapKey, missing)
       const inserted = await tx
         .insert(publishedIndicatorTables)
         .values(
@@ -143,7 +161,12 @@ export async function publishedTable(
             indicatorVersion: indicator.definition.version,
             definitionKey: definitionKeyOf(indicator.definition),
             available: indicator.available,
-            figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, true),
+            figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, true, {
+              asOf: key.asOf,
+              others: others.get(keyOf(indicator.definition)) ?? [],
+            }),
+            // Kept only where the year's next tables are protected with it: no other counts rest unprotected.
+            counted: countsOnlyGrow(indicator.definition.source) ? indicator.figures : null,
             publishedAt: key.now,
           })),
         )
@@ -173,4 +196,44 @@ export async function publishedTable(
     publishedAt: new Date(Math.min(...rows.map(({ row }) => row.publishedAt.getTime()))),
     firstPublished,
   }
+}
+
+/**
+ * The year's tables of the same unit and map published for other closing days, per indicator and definition
+ * (keyOf), for the indicators whose counts only grow; those published before their counts were kept
+ * (migration 0044) cannot be protected with and are left out.
+ */
+async function otherPeriods(
+  tx: Tx,
+  key: { year: number; asOf: string; table: UnitWithWards },
+  mapKey: string,
+  indicators: readonly { definition: IndicatorDefinition }[],
+): Promise<Map<string, OtherPeriod[]>> {
+  const codes = indicators
+    .filter((indicator) => countsOnlyGrow(indicator.definition.source))
+    .map((indicator) => indicator.definition.code)
+  const others = new Map<string, OtherPeriod[]>()
+  if (codes.length === 0) return others
+  const rows = await tx
+    .select()
+    .from(publishedIndicatorTables)
+    .where(
+      and(
+        ofTable(key, mapKey),
+        ne(publishedIndicatorTables.asOf, key.asOf),
+        inArray(publishedIndicatorTables.indicatorCode, codes),
+        isNotNull(publishedIndicatorTables.counted),
+      ),
+    )
+  for (const row of rows) {
+    const id = rowKeyOf(row)
+    const list = others.get(id) ?? []
+    list.push({
+      asOf: row.asOf,
+      counted: row.counted as Figure[],
+      published: row.figures as PublishedFigure[],
+    })
+    others.set(id, list)
+  }
+  return others
 }

@@ -144,7 +144,7 @@ export function targetsVersion(rows: readonly TargetRow[]): number {
  */
 export async function lockResource(
   tx: Executor,
-  kind: 'plan_targets' | 'reporting_period' | 'indicator_definition' | 'incident_day',
+  kind: 'plan_targets' | 'reporting_period' | 'indicator_definition' | 'incident_day' | 'indicator_publication',
   key: string,
   options: { shared?: boolean } = {},
 ): Promise<void> {

@@ -84,7 +84,7 @@ export const registryTallies = pgTable(
 
 /**
  * What callers from whom small counts are withheld were shown of a closed period, per indicator (migration
- * 0042, 0043): the figures after disclosure control, every breakdown they may ask for included. Only ever added to.
+ * 0042, 0043, 0044): the figures after disclosure control, every breakdown they may ask for included. Only ever added to.
  */
 export const publishedIndicatorTables = pgTable(
   'published_indicator_tables',
@@ -99,6 +99,8 @@ export const publishedIndicatorTables = pgTable(
     definitionKey: text('definition_key').notNull(),
     available: boolean('available').notNull(),
     figures: jsonb('figures').$type<unknown[]>().notNull(),
+    /** The figures before disclosure control (migration 0044): never sent, read to protect the year's next tables with. */
+    counted: jsonb('counted').$type<unknown[]>(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
   },
   // Unique over plan_year, as_of, unit_code, map_key, indicator_code and definition_key (migration 0043).

@@ -54,6 +54,7 @@ function unitTable(counts: readonly (readonly number[])[], overlapping = false):
 }
 
 const primaryOf = (table: LinkedTable) => table.values.map(isSmallCount)
+const width = (interval: { low: number; high: number }) => interval.high - interval.low
 
 /** The published cells: a count, or null where withheld. */
 const publish = (table: LinkedTable, withheld: readonly boolean[]) =>
@@ -231,6 +232,24 @@ t.test('tables with nothing small publish everything', async (t) => {
     new Map(),
     'nothing withheld, nothing to bound',
   )
+})
+
+t.test('fixed cells (another table already published) keep their state; the rest protects around them', async (t) => {
+  // Wards [2 6 | 8], [3 7 | 10], [8 9 | 17]; unit [13 22 | 35]. Ward 1's 6 and its figure 8 were shown before
+  // and are fixed: its 2 is pinned (8 − 6) whatever is withheld now, and is left so; ward 2's 3 is still protected.
+  const table = unitTable([
+    [2, 6],
+    [3, 7],
+    [8, 9],
+  ])
+  const fixed = table.values.map((_, cell) => cell === 1 || cell === 2)
+  const withheld = protect(table, primaryOf(table), primaryOf(table), fixed)
+  t.same([withheld[1], withheld[2]], [false, false], 'the fixed cells stay published')
+  t.ok(withheld[0] && withheld[3], 'both small counts are withheld')
+  const bounds = await highsBounds(publish(table, withheld), table.relations)
+  t.same(bounds.get(0), { low: 2, high: 2 }, 'the 2 is as pinned as the fixed cells left it')
+  t.ok(width(bounds.get(3)!) >= protectionWidth, `the 3 lies somewhere in ${JSON.stringify(bounds.get(3))}`)
+  t.throws(() => protect(table, primaryOf(table), primaryOf(table), [true]), RangeError, 'one flag per cell')
 })
 
 t.test('a unit whose every count is small withholds them all and stays unbounded', async (t) => {

@@ -8,7 +8,7 @@ import { referrals, serviceProviders } from '../../../src/modules/referrals/tabl
 import { inScope, systemScope } from '../../../src/platform/scope.js'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { accountFor, clientFor, province, wardA, wardB } from '../../support/auth.js'
-import { disclosures } from '../../support/disclosure-audit.js'
+import { disclosures, periodDisclosures } from '../../support/disclosure-audit.js'
 
 const now = '2024-06-20T03:00:00Z' // 10:00 in Hanoi
 const local = (instant: string) => new Date(`${instant}+07:00`)
@@ -183,11 +183,44 @@ async function seedLargerYear({ app }: TestApp): Promise<void> {
   })
 }
 
+/** A third ward of the old district, for the 2022 world. */
+const wardC = '00307'
+
+/**
+ * 2022, a year whose counts grow from one closing day to the next: by 14 May ward A closed 1 case of violence
+ * as goals met and 1 of neglect as moved away, wards B and C 6 of each; by 14 September ward A has closed 4 more of each, so
+ * that none of September's counts is small. Published apart, May withholds wards A and B and shows ward C
+ * and the district (13 goals met); September shows every count, and since no count falls, ward A's goals
+ * met in May (13 less ward C's 6, less ward B's at most 6, and at most September's 5) lay between 1 and 5.
+ */
+async function seedGrowingYear({ app }: TestApp): Promise<void> {
+  const closures: [string, string, string, number][] = [
+    [wardA, '2022-04-11T10:00:00', 'goals_met', 1],
+    [wardA, '2022-04-11T10:00:00', 'moved_away', 1],
+    [wardB, '2022-04-12T10:00:00', 'goals_met', 6],
+    [wardB, '2022-04-12T10:00:00', 'moved_away', 6],
+    [wardC, '2022-04-13T10:00:00', 'goals_met', 6],
+    [wardC, '2022-04-13T10:00:00', 'moved_away', 6],
+    [wardA, '2022-08-09T10:00:00', 'goals_met', 4],
+    [wardA, '2022-08-09T10:00:00', 'moved_away', 4],
+  ]
+  await inScope(app.database.db, systemScope, async (tx) => {
+    const [provider] = await tx.select({ id: serviceProviders.id }).from(serviceProviders).limit(1)
+    const { incident } = caseWriters(tx, provider!.id)
+    for (const [ward, at, reason, count] of closures)
+      for (let n = 0; n < count; n++)
+        await incident(ward, reason === 'goals_met' ? 'violence' : 'neglect', '2022-03-07T09:00:00', {
+          closed: { at, reason },
+        })
+  })
+}
+
 t.test('case-work indicators', async (t) => {
   const ctx = await createTestApp(t, { now })
   const { app } = ctx
   await seedCasework(ctx)
   await seedLargerYear(ctx)
+  await seedGrowingYear(ctx)
   const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
@@ -312,6 +345,22 @@ t.test('case-work indicators', async (t) => {
       { numerator: 12 },
       'a cell of 5 or more that gives nothing away is published',
     )
+  })
+
+  t.test('the year’s closing days, read in any order, give no count away between them', async (t) => {
+    // September is published first: May's table is then protected with September's as shown.
+    const days = ['2022-09-14', '2022-05-14', '2022-12-31', '2022-03-29', '2022-11-09']
+    const periods: { asOf: string; city: Table; truth: Table }[] = []
+    for (const asOf of days) {
+      const query = `year=2022&unit=008&breakdown=closureReason&asOf=${asOf}`
+      periods.push({ asOf, city: await table(query, city), truth: await table(query) })
+    }
+    t.same(await periodDisclosures(periods), [], 'no count narrowed across the closing days')
+    for (const period of periods) t.same(await disclosures(period.city, period.truth), [], period.asOf)
+    const closed = (asOf: string, unit: string) =>
+      figure(periods.find((p) => p.asOf === asOf)!.city, 'CLOSED_CASES', unit)
+    t.match(closed('2022-05-14', wardA), { numerator: withheld }, 'May’s 2 is withheld')
+    t.match(closed('2022-09-14', wardA), { numerator: 10 }, 'September, published first, shows its 10')
   })
 
   t.test('the catalogue lists them', async (t) => {

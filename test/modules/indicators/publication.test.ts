@@ -11,7 +11,7 @@ import {
   type PublishedFigure,
 } from '../../../src/modules/indicators/publication.js'
 import { figureValue } from '../../../src/modules/indicators/rules.js'
-import { disclosures, type AuditedTable } from '../../support/disclosure-audit.js'
+import { disclosures, periodDisclosures, type AuditedTable } from '../../support/disclosure-audit.js'
 
 const sexes = ['male', 'female', 'unknown'] as const
 const percentage: PublicationMeta = { kind: 'percentage', source: 'registry', hasDenominator: true }
@@ -95,6 +95,109 @@ t.test('random worlds: what a percentage leaves out is never narrowed below the 
     { numRuns: 60, seed: 20261205 },
   )
   t.pass('no world gave a left-out count away')
+})
+
+const incidentCount: PublicationMeta = { kind: 'count', source: 'incidents', hasDenominator: false }
+
+/** A count of incidents for wards and their unit, by sex, from each ward's count per sex. */
+function incidentsOf(wards: readonly (readonly number[])[]): Figure[] {
+  return figuresOf(wards.map((cells) => cells.map((count) => [count, 0] as const))).map((figure) => ({
+    ...figure,
+    value: figure.numerator,
+    breakdowns: figure.breakdowns.map((breakdown) => ({
+      ...breakdown,
+      cells: breakdown.cells.map((cell) => ({ ...cell, value: cell.numerator })),
+    })),
+  }))
+}
+
+const asIncidents = (values: AuditedTable['indicators'][number]['values']): AuditedTable => ({
+  indicators: [{ code: 'I', source: 'incidents', kind: 'count', values }],
+})
+
+/** The year's tables published one after the other in `order` (closing days), each protected with those before it. */
+function publishInTurn(periods: ReadonlyMap<string, Figure[]>, order: readonly string[], together: boolean) {
+  const published = new Map<string, PublishedFigure[]>()
+  for (const asOf of order) {
+    const others = [...published].map(([other, shown]) => ({
+      asOf: other,
+      counted: periods.get(other)!,
+      published: shown,
+    }))
+    published.set(asOf, publishFigures(incidentCount, periods.get(asOf)!, true, together ? { asOf, others } : null))
+  }
+  return [...periods.keys()].map((asOf) => ({
+    asOf,
+    city: asIncidents(published.get(asOf)!),
+    truth: asIncidents(periods.get(asOf)!),
+  }))
+}
+
+t.test('a later closing day narrows no count an earlier one withheld, nor the other way round', async (t) => {
+  // Ward 1 had 2 incidents with boys by 14 May, ward 2 had 7: ward 1's are withheld, and ward 2's with them,
+  // the district's 9 shown. By 14 September ward 1 has 5 and ward 2 still 7, none of them small. Published
+  // apart, September shows both, and since no count falls, ward 1 had at most 5 and ward 2 at most 7 in May:
+  // ward 1 had 2 to 5.
+  const periods = new Map([
+    [
+      '2024-05-14',
+      incidentsOf([
+        [2, 0, 0],
+        [7, 0, 0],
+      ]),
+    ],
+    [
+      '2024-09-14',
+      incidentsOf([
+        [5, 0, 0],
+        [7, 0, 0],
+      ]),
+    ],
+  ])
+  const apart = await periodDisclosures(publishInTurn(periods, ['2024-05-14', '2024-09-14'], false))
+  t.ok(
+    apart.some((found) => found.startsWith('I numerator 2024-05-14 W1 (2): narrowed')),
+    `protected apart, the two tables give ward 1's May count away: ${apart.join('; ')}`,
+  )
+  t.same(await periodDisclosures(publishInTurn(periods, ['2024-05-14', '2024-09-14'], true)), [], 'May first')
+  t.same(await periodDisclosures(publishInTurn(periods, ['2024-09-14', '2024-05-14'], true)), [], 'September first')
+  const september = publishInTurn(periods, ['2024-05-14', '2024-09-14'], true)[1]!.city.indicators[0]!.values
+  t.same(september[0]!.numerator, { suppressed: true }, 'September withholds ward 1’s 5, on its own no small count')
+  const registry = publishFigures({ ...incidentCount, source: 'registry' }, periods.get('2024-09-14')!, true, {
+    asOf: '2024-09-14',
+    others: [{ asOf: '2024-05-14', counted: periods.get('2024-05-14')!, published: [] }],
+  })
+  t.equal(registry[0]!.numerator, 5, 'counts of children as of a day are not bound to another day’s')
+})
+
+t.test('random worlds: the year’s tables of incidents, published in any order, give no small count away', async (t) => {
+  const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 12 }))
+  const ward = fc.array(count, { minLength: 3, maxLength: 3 })
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(ward, ward, ward), { minLength: 2, maxLength: 4 }),
+      fc.boolean(),
+      async (wards, laterFirst) => {
+        // Each ward's counts to 14 May, then what came in by 14 September and by 31 December.
+        const days = ['2024-05-14', '2024-09-14', '2024-12-31']
+        const periods = new Map(
+          days.map((asOf, day) => [
+            asOf,
+            incidentsOf(
+              wards.map((steps) =>
+                steps[0].map((_, sex) => steps.slice(0, day + 1).reduce((sum, step) => sum + step[sex]!, 0)),
+              ),
+            ),
+          ]),
+        )
+        const order = laterFirst ? [days[2]!, days[0]!, days[1]!] : days
+        const found = await periodDisclosures(publishInTurn(periods, order, true))
+        if (found.length > 0) throw new Error(found.join('; '))
+      },
+    ),
+    { numRuns: 40, seed: 20261206 },
+  )
+  t.pass('no world gave a count away')
 })
 
 t.test('the test attacker bounds a numerator by its denominator', async (t) => {
