@@ -136,7 +136,7 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
  * What the year's tables of one unit, each published for its own closing day, give away read together: for
  * the indicators of incidents (counted from 1 January, so every count is at most its counterpart on a later
  * day), every period's numerators or denominators and their relations in one program, with each cell
- * at most the same cell of the next period. Empty when they are safe. That a
+ * at most the same cell of every later period. Empty when they are safe. That a
  * withheld total lies wholly in one part is asked of each table on its own (disclosures): a later table that
  * shows all its records (5 or more) in one part tells it of every earlier record too, and nothing more.
  */
@@ -150,7 +150,7 @@ export async function periodDisclosures(
     for (const side of ['numerator', 'denominator'] as const) {
       if (indicator.values.every((figure) => figure[side] === null)) continue
       const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
-      let previous: Map<string, number> | null = null
+      const earlier: Map<string, number>[] = []
       for (const period of ordered) {
         const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
         const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
@@ -167,7 +167,8 @@ export async function periodDisclosures(
             parts: relation.parts.map((part) => part + offset),
           })),
         )
-        for (const [name, cell] of previous ?? []) {
+        // Every earlier closing day, not only the last: where a count fell in between, the first is still at most this.
+        for (const [name, cell] of earlier.flatMap((cells) => [...cells])) {
           const later = cellOf.get(name)
           if (later === undefined) continue
           // The reader knows that counts only grow, not by how much; where one fell, as the counts bear out.
@@ -177,7 +178,7 @@ export async function periodDisclosures(
               : relationAmong(joint.values, later, [cell]),
           )
         }
-        previous = cellOf
+        earlier.push(cellOf)
       }
       found.push(...(await systemDisclosures(`${indicator.code} ${side}`, joint, false)))
     }

@@ -439,6 +439,18 @@ function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable 
   })
 }
 
+/** Whether withholding every cell not fixed would leave some of `zeros` possibly above 0. */
+function freeable(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  fixed: readonly boolean[],
+  zeros: readonly number[],
+): boolean {
+  const everything = withheld.map((hidden, cell) => hidden || !fixed[cell]!)
+  const attacker = new Attacker(table, everything)
+  return zeros.some((cell) => everything[cell] && attacker.upper(cell) > 0)
+}
+
 function protectLinked(
   table: LinkedTable,
   primary: readonly boolean[],
@@ -471,6 +483,12 @@ function protectLinked(
         const attacker = new Attacker(table, trial)
         return zeros.some((cell) => trial[cell] && attacker.upper(cell) > 0)
       })
+      // Where even every cell that may still be withheld would free none of them (the zeros are bounded by fixed
+      // cells alone), nothing is withheld for it: the fixed cells' table already tells it of all its records.
+      if (!freeing && !freeable(table, withheld, fixed, zeros)) {
+        readingsGivenUp.add(exposedAttribute.reading)
+        continue
+      }
       const freed = freeing ?? candidates.flat()
       // Nothing left to withhold around them: everything that could be is.
       if (freed.length === 0) readingsGivenUp.add(exposedAttribute.reading)

@@ -384,13 +384,13 @@ function withheldAsPublished(
  */
 function grownFrom(values: readonly number[], later: number, earlier: number): Relation {
   if (values[later]! < values[earlier]!) return relationAmong(values, later, [earlier])
-  return { total: later, parts: [earlier], sum: '>=', partsWithinTotal: true }
+  return { total: later, parts: [earlier], sum: '>=', partsWithinTotal: false }
 }
 
 /**
  * The cells of this period's table (the first) withheld when it is protected together with other periods'
  * tables already published (`withheldThen`: what each withheld), as one linked table: each table's relations,
- * and each count at most its counterpart on the next closing day (grownFrom).
+ * and each count at most its counterpart on every later closing day (grownFrom).
  * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names) stay protected,
  * except one the other table left exposed on its own, which no cell here can mend.
  */
@@ -439,12 +439,13 @@ function hiddenTogether(
     alsoWithheld.push(...withheldThen)
     fixed.push(...withheldThen.map(() => true))
   }
-  const order = periods.map((_, index) => index).sort((a, b) => periods[a]!.asOf.localeCompare(periods[b]!.asOf))
-  for (let step = 1; step < order.length; step++) {
-    const earlier = offsets[order[step - 1]!]!
-    const later = offsets[order[step]!]!
-    for (let cell = 0; cell < periods[0]!.table.values.length; cell++)
-      relations.push(grownFrom(values, later + cell, earlier + cell))
+  // Every two closing days, not only neighbours: where a count fell in between, the first is still at most the last.
+  for (const [a, first] of offsets.entries()) {
+    for (const [b, second] of offsets.entries()) {
+      if (periods[a]!.asOf >= periods[b]!.asOf) continue
+      for (let cell = 0; cell < periods[0]!.table.values.length; cell++)
+        relations.push(grownFrom(values, second + cell, first + cell))
+    }
   }
   const joint: LinkedTable = { values, relations, readings }
   return protect(joint, primary, alsoWithheld, fixed).slice(0, periods[0]!.table.values.length)

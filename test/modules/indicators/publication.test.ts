@@ -170,6 +170,70 @@ t.test('a later closing day narrows no count an earlier one withheld, nor the ot
   t.equal(registry[0]!.numerator, 5, 'counts of children as of a day are not bound to another day’s')
 })
 
+t.test('a count that fell between two closing days still bounds the later ones', async (t) => {
+  // Ward 1's incidents with girls fall from 2 to 1 between July and September (one moved to another ward):
+  // July's is not at most September's, but May's 0 still is, which only May and September read together say.
+  const periods = new Map([
+    [
+      '2024-05-14',
+      incidentsOf([
+        [0, 0, 7],
+        [2, 1, 0],
+      ]),
+    ],
+    [
+      '2024-07-14',
+      incidentsOf([
+        [0, 2, 7],
+        [4, 0, 2],
+      ]),
+    ],
+    [
+      '2024-09-14',
+      incidentsOf([
+        [0, 1, 6],
+        [4, 0, 3],
+      ]),
+    ],
+  ])
+  t.same(await periodDisclosures(publishInTurn(periods, [...periods.keys()], true)), [])
+})
+
+t.test(
+  'a later table that shows all of a ward’s records in one part withholds nothing more for it earlier',
+  async (t) => {
+    // Ward 1's 3 incidents by July and 7 by September are all with girls; September, published first, shows it.
+    // That July's 3 are girls too is September's to tell: July withholds only what protects its counts.
+    const periods = new Map([
+      [
+        '2024-07-14',
+        incidentsOf([
+          [0, 3, 0],
+          [6, 6, 0],
+          [7, 5, 0],
+        ]),
+      ],
+      [
+        '2024-09-14',
+        incidentsOf([
+          [0, 7, 0],
+          [6, 6, 0],
+          [7, 5, 0],
+        ]),
+      ],
+    ])
+    const [july] = publishInTurn(periods, ['2024-09-14', '2024-07-14'], true)
+    t.same(await periodDisclosures(publishInTurn(periods, ['2024-09-14', '2024-07-14'], true)), [])
+    const shown = july!.city.indicators[0]!.values.map((figure) => figure.numerator)
+    t.same(shown, [{ suppressed: true }, { suppressed: true }, 12, { suppressed: true }], 'ward 3 stays shown')
+    t.same(
+      july!.city.indicators[0]!.values[3]!.breakdowns[0]!.cells.map((cell) => cell.numerator),
+      [13, { suppressed: true }, 0],
+      'the district withholds its total and its girls (September’s ward 1 and 2 would narrow ward 1’s 3), its boys shown',
+    )
+  },
+)
+
 t.test('random worlds: the year’s tables of incidents, published in any order, give no small count away', async (t) => {
   const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 12 }))
   const ward = fc.array(count, { minLength: 3, maxLength: 3 })
