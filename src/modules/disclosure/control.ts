@@ -370,7 +370,8 @@ function stepping(table: LinkedTable, cell: number): number {
  *
  * `fixed` names cells already published or withheld for good (another period's table): their state is kept,
  * and only the other cells are withheld to protect them too. A primary cell no move can protect (all
- * around it fixed or withheld) is left as it is, and the others are still protected.
+ * around it fixed or withheld) is left as it is, and the others are still protected. A search among fixed
+ * cells that has weighed movesWeighedAmongFixed moves withholds every cell not fixed.
  */
 export function protect(
   table: LinkedTable,
@@ -439,6 +440,14 @@ function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable 
   })
 }
 
+/**
+ * How many moves a search among fixed cells (a table protected together with others already published) may
+ * weigh before it stops and withholds every cell it may. Each weighs linear programs over all the tables at
+ * once, and on a district's year of incidents an unbounded search took minutes for one table. Withholding every
+ * cell not fixed is always safe: the fixed tables were protected with one another when they were published.
+ */
+const movesWeighedAmongFixed = 300
+
 /** Whether withholding every cell not fixed would leave some of `zeros` possibly above 0. */
 function freeable(
   table: LinkedTable,
@@ -460,8 +469,14 @@ function protectLinked(
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const readingsGivenUp = new Set<number>()
   const cellsGivenUp = new Set<number>()
+  const moveLimit = fixed.some((cell) => cell) ? movesWeighedAmongFixed : Infinity
+  let movesWeighed = 0
   let from = 0
   for (;;) {
+    if (movesWeighed > moveLimit) return withheld.map((hidden, cell) => hidden || !fixed[cell]!)
+    // Nothing left that may be withheld: no search can add to it (and the linear programs over everything
+    // withheld are the largest there are).
+    if (withheld.every((hidden, cell) => hidden || fixed[cell]!)) return withheld
     const exposedAttribute = attributeExposed(table, withheld, fixed, readingsGivenUp)
     if (exposedAttribute) {
       const { zeros } = exposedAttribute
@@ -478,6 +493,7 @@ function protectLinked(
         .flatMap((cell) => movesFor(table, withheld, fixed, cell, current))
         .sort((a, b) => moveCost(table, a) - moveCost(table, b))
       const freeing = candidates.slice(0, movesPerRound * 4).find((move) => {
+        movesWeighed++
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
         const attacker = new Attacker(table, trial)
@@ -508,6 +524,7 @@ function protectLinked(
     let bestScore = 0
     for (let round = 0; round * movesPerRound < moves.length && !best; round++) {
       for (const move of moves.slice(round * movesPerRound, (round + 1) * movesPerRound)) {
+        movesWeighed++
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
         const gained = Math.min(protectionWidth, width(new Attacker(table, trial).bounds(exposed.cell))) - before
