@@ -13,6 +13,8 @@ import {
   protect,
   protectionWidth,
   relationAmong,
+  renamed,
+  width,
   type LinkedTable,
   type Reading,
   type Relation,
@@ -392,7 +394,8 @@ function grownFrom(values: readonly number[], later: number, earlier: number): R
  * tables already published (`withheldThen`: what each withheld), as one linked table: each table's relations,
  * and each count at most its counterpart on every later closing day (grownFrom).
  * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names) stay protected,
- * except one the other table left exposed on its own, which no cell here can mend.
+ * except one the other table left exposed on its own, or one that no cell here can widen (where counts fell
+ * between closing days: docs/security.md, not covered yet).
  */
 function hiddenTogether(
   periods: readonly {
@@ -412,17 +415,10 @@ function hiddenTogether(
   for (const { table, withheldThen, alsoProtected } of periods) {
     const offset = values.length
     offsets.push(offset)
-    const at = (cell: number) => cell + offset
     values.push(...table.values)
-    relations.push(
-      ...table.relations.map((relation) => ({ ...relation, total: at(relation.total), parts: relation.parts.map(at) })),
-    )
-    readings.push(
-      ...table.readings.map((reading) => ({
-        total: reading.total.map(at),
-        parts: reading.parts.map((part) => part.map(at)),
-      })),
-    )
+    const inside = renamed(table, (cell) => cell + offset)
+    relations.push(...inside.relations)
+    readings.push(...inside.readings)
     const small = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
     if (!withheldThen) {
       primary.push(...small)
@@ -455,8 +451,6 @@ function hiddenTogether(
   const joint: LinkedTable = { values, relations, readings }
   return protect(joint, primary, alsoWithheld, fixed).slice(0, periods[0]!.table.values.length)
 }
-
-const width = (interval: { low: number; high: number }) => interval.high - interval.low
 
 /** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */
 function fillGrid(

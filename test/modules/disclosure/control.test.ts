@@ -6,6 +6,7 @@ import {
   partsOfSmallTotals,
   protect,
   protectionWidth,
+  width,
   type LinkedTable,
   relationAmong,
   type Relation,
@@ -54,7 +55,6 @@ function unitTable(counts: readonly (readonly number[])[], overlapping = false):
 }
 
 const primaryOf = (table: LinkedTable) => table.values.map(isSmallCount)
-const width = (interval: { low: number; high: number }) => interval.high - interval.low
 
 /** The published cells: a count, or null where withheld. */
 const publish = (table: LinkedTable, withheld: readonly boolean[]) =>
