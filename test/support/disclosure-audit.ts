@@ -136,7 +136,8 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
  * What the year's tables of one unit, each published for its own closing day, give away read together: for
  * the indicators of incidents (counted from 1 January, so every count is at most its counterpart on a later
  * day), every period's numerators or denominators and their relations in one program, with each cell
- * at most the same cell of every later period. Empty when they are safe. That a
+ * at most the same cell of every later period (where one fell, the reader is told so). A table that withholds
+ * every count is left out: it shows no more than a closing day never published. Empty when they are safe. That a
  * withheld total lies wholly in one part is asked of each table on its own (disclosures): a later table that
  * shows all its records (5 or more) in one part tells it of every earlier record too, and nothing more.
  */
@@ -155,6 +156,8 @@ export async function periodDisclosures(
         const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
         const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
         const system = sideSystem(own, actual, side)
+        // A table that withholds every count shows a reader nothing a closing day never published would.
+        if (system.published.every((shown) => shown === null)) continue
         const offset = joint.names.length
         const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
         joint.names.push(...system.names.map((name) => `${period.asOf} ${name}`))

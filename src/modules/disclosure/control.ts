@@ -233,11 +233,10 @@ function firstExposed(
   withheld: readonly boolean[],
   needsProtection: readonly boolean[],
   from: number,
-  givenUp: ReadonlySet<number>,
 ): { cell: number; interval: Interval; attacker: Attacker } | null {
   const attacker = new Attacker(table, withheld)
   for (let cell = from; cell < withheld.length; cell++) {
-    if (!needsProtection[cell] || givenUp.has(cell)) continue
+    if (!needsProtection[cell]) continue
     const interval = attacker.bounds(cell)
     if (width(interval) < protectionWidth) return { cell, interval, attacker }
   }
@@ -370,9 +369,10 @@ function stepping(table: LinkedTable, cell: number): number {
  * fewest cells. Deterministic: the same table gives the same cells.
  *
  * `fixed` names cells already published or withheld for good (another period's table): their state is kept,
- * and only the other cells are withheld to protect them too. A primary cell no move can protect (all
- * around it fixed or withheld) is left as it is, and the others are still protected. A search among fixed
- * cells that has weighed movesWeighedAmongFixed moves withholds every cell not fixed.
+ * and only the other cells are withheld to protect them too. Where that cannot be done (a primary cell that
+ * every cell around it, fixed or withheld, leaves exposed), or a search among fixed cells has weighed
+ * movesWeighedAmongFixed moves, every cell not fixed is withheld: the table is withheld whole, and a table
+ * that shows nothing is one a reader is told nothing by (docs/security.md).
  */
 export function protect(
   table: LinkedTable,
@@ -384,10 +384,11 @@ export function protect(
   if (primary.length !== cells || alsoWithheld.length !== cells || fixed.length !== cells) {
     throw new RangeError('one flag per cell')
   }
-  const parts = linkedParts(table)
-  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed)
-  // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
+  const whole = () => withheld.map((hidden, cell) => hidden || !fixed[cell]!)
+  const parts = linkedParts(table)
+  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed) ?? whole()
+  // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
   for (const part of parts) {
     if (!part.cells.some((cell) => primary[cell])) continue
     const local = protectLinked(
@@ -396,6 +397,7 @@ export function protect(
       part.cells.map((cell) => alsoWithheld[cell]!),
       part.cells.map((cell) => fixed[cell]!),
     )
+    if (!local) return whole()
     local.forEach((hidden, index) => {
       if (hidden) withheld[part.cells[index]!] = true
     })
@@ -456,10 +458,8 @@ function linkedParts(table: LinkedTable): { cells: number[]; table: LinkedTable 
 
 /**
  * How many moves a search among fixed cells (a table protected together with others already published) may
- * weigh before it stops and withholds every cell it may. Each weighs linear programs over all the tables at
- * once, and on a district's year of incidents an unbounded search took minutes for one table. Withholding every
- * cell not fixed is safe where counts only grew (the fixed tables were protected with one another when they were
- * published); where counts fell between closing days it may not be (docs/security.md, not covered yet).
+ * weigh before it gives up and the table is withheld whole. Each weighs linear programs over all the tables at
+ * once, and on a district's year of incidents an unbounded search took minutes for one table.
  */
 const movesWeighedAmongFixed = 300
 
@@ -475,23 +475,24 @@ function freeable(
   return zeros.some((cell) => everything[cell] && attacker.upper(cell) > 0)
 }
 
+/** The cells protect() withholds in a table that relations join throughout, or null where it cannot be protected. */
 function protectLinked(
   table: LinkedTable,
   primary: readonly boolean[],
   alsoWithheld: readonly boolean[],
   fixed: readonly boolean[],
-): boolean[] {
+): boolean[] | null {
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const readingsGivenUp = new Set<number>()
-  const cellsGivenUp = new Set<number>()
-  const moveLimit = fixed.some((cell) => cell) ? movesWeighedAmongFixed : Infinity
+  const amongFixed = fixed.some((cell) => cell)
   let movesWeighed = 0
   let from = 0
   for (;;) {
-    if (movesWeighed > moveLimit) return withheld.map((hidden, cell) => hidden || !fixed[cell]!)
+    if (amongFixed && movesWeighed > movesWeighedAmongFixed) return null
     // Nothing left that may be withheld: no search can add to it (and the linear programs over everything
-    // withheld are the largest there are).
-    if (withheld.every((hidden, cell) => hidden || fixed[cell]!)) return withheld
+    // withheld are the largest there are). Among fixed cells, what it protects is not asked: a table withheld
+    // whole is left out of what a reader is told.
+    if (withheld.every((hidden, cell) => hidden || fixed[cell]!)) return amongFixed ? null : withheld
     const exposedAttribute = attributeExposed(table, withheld, fixed, readingsGivenUp)
     if (exposedAttribute) {
       const { zeros } = exposedAttribute
@@ -526,15 +527,13 @@ function protectLinked(
       for (const cell of freed) withheld[cell] = true
       continue
     }
-    const exposed = firstExposed(table, withheld, primary, from, cellsGivenUp)
+    const exposed = firstExposed(table, withheld, primary, from)
     if (!exposed) return withheld
     from = exposed.cell
     const before = width(exposed.interval)
     const moves = movesFor(table, withheld, fixed, exposed.cell, exposed.attacker)
-    if (moves.length === 0) {
-      cellsGivenUp.add(exposed.cell)
-      continue
-    }
+    // Every cell around it is fixed or withheld already: nothing this table withholds can widen it.
+    if (moves.length === 0) return null
     let best: number[] | null = null
     let bestScore = 0
     for (let round = 0; round * movesPerRound < moves.length && !best; round++) {

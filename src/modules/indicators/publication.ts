@@ -294,17 +294,17 @@ export function publishFigures(
   const hiddenIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
     if (!tables) return null
     const table = tables[0]!
-    const withheld =
-      tables.length === 1
-        ? hiddenCells(table, restHidden?.[0] ?? null)
-        : hiddenTogether(
-            periods.map((period, index) => ({
-              asOf: period.asOf,
-              table: tables[index]!,
-              withheldThen: period.published && withheldAsPublished(tables[index]!, grids, period.published, side),
-              alsoProtected: restHidden?.[index] ?? null,
-            })),
-          )
+    // A table published with every count withheld tells a reader nothing that a closing day never published
+    // would: it is left out, as it was when it could not be protected with the others (hiddenTogether).
+    const read = periods
+      .map((period, index) => ({
+        asOf: period.asOf,
+        table: tables[index]!,
+        withheldThen: period.published && withheldAsPublished(tables[index]!, grids, period.published, side),
+        alsoProtected: restHidden?.[index] ?? null,
+      }))
+      .filter((period) => !period.withheldThen?.every((hidden) => hidden))
+    const withheld = read.length === 1 ? hiddenCells(table, restHidden?.[0] ?? null) : hiddenTogether(read)
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -394,8 +394,10 @@ function grownFrom(values: readonly number[], later: number, earlier: number): R
  * tables already published (`withheldThen`: what each withheld), as one linked table: each table's relations,
  * and each count at most its counterpart on every later closing day (grownFrom).
  * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names) stay protected,
- * except one the other table left exposed on its own, or one that no cell here can widen (where counts fell
- * between closing days: docs/security.md, not covered yet).
+ * except one the other table left exposed on its own. Where this table cannot keep them so, nor its own
+ * (where counts fell between closing days, the reader told which fell), it is withheld whole (protect):
+ * tables that withhold every count are left out of what is read together, so the tables already published
+ * are read as they were before.
  */
 function hiddenTogether(
   periods: readonly {
