@@ -136,7 +136,8 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
  * What the year's tables of one unit, each published for its own closing day, give away read together: for
  * the indicators of incidents (counted from 1 January, so every count is at most its counterpart on a later
  * day), every period's numerators or denominators and their relations in one program, with each cell
- * at most the same cell of every later period (where one fell, the reader is told so). A table that withholds
+ * at most the same cell of every later period (where one fell, the reader is told so), and what came in between
+ * (the later count less the earlier) a count of its own, of 1 to 4 as much as any other. A table that withholds
  * every count is left out: it shows no more than a closing day never published. Empty when they are safe. That a
  * withheld total lies wholly in one part is asked of each table on its own (disclosures): a later table that
  * shows all its records (5 or more) in one part tells it of every earlier record too, and nothing more.
@@ -174,12 +175,18 @@ export async function periodDisclosures(
         for (const [name, cell] of earlier.flatMap((cells) => [...cells])) {
           const later = cellOf.get(name)
           if (later === undefined) continue
-          // The reader knows that counts only grow, not by how much; where one fell, as the counts bear out.
-          joint.relations.push(
-            joint.values[later]! >= joint.values[cell]!
-              ? { total: later, parts: [cell], sum: '>=', partsWithinTotal: true }
-              : relationAmong(joint.values, later, [cell]),
-          )
+          if (joint.values[later]! < joint.values[cell]!) {
+            // Where a count fell, the reader is told so.
+            joint.relations.push(relationAmong(joint.values, later, [cell]))
+            continue
+          }
+          // The reader knows that counts only grow, not by how much: what came in between is a count of its
+          // own (the later count less the earlier), asked of like any other.
+          const flow = joint.names.length
+          joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
+          joint.published.push(null)
+          joint.values.push(joint.values[later]! - joint.values[cell]!)
+          joint.relations.push({ total: later, parts: [cell, flow], sum: '=', partsWithinTotal: true })
         }
         earlier.push(cellOf)
       }

@@ -19,6 +19,11 @@ export interface Relation {
   parts: readonly number[]
   sum: '=' | '<=' | '>='
   partsWithinTotal: boolean
+  /**
+   * A count on a later closing day made of the same count on an earlier one and what came in between: it tells
+   * when the records came, not where they lie, so it is no reading of a total by its parts (attributeExposed).
+   */
+  acrossDays?: true
 }
 
 /**
@@ -211,12 +216,19 @@ class Attacker {
   }
 }
 
-/** The tightest bounds an attacker can put on each withheld cell, from the published cells and the relations. */
-export function attack(table: LinkedTable, withheld: readonly boolean[]): Map<number, Interval> {
+/**
+ * The tightest bounds an attacker can put on each withheld cell (or each of `asked`), from the published cells
+ * and the relations.
+ */
+export function attack(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  asked: (cell: number) => boolean = () => true,
+): Map<number, Interval> {
   const attacker = new Attacker(table, withheld)
   const bounds = new Map<number, Interval>()
   withheld.forEach((hidden, cell) => {
-    if (hidden) bounds.set(cell, attacker.bounds(cell))
+    if (hidden && asked(cell)) bounds.set(cell, attacker.bounds(cell))
   })
   return bounds
 }
@@ -263,7 +275,7 @@ function attributeExposed(
   const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
   const readings: Reading[] = [
     ...table.relations
-      .filter((relation) => relation.sum !== '>=')
+      .filter((relation) => relation.sum !== '>=' && !relation.acrossDays)
       .map((relation) => ({ total: [relation.total], parts: relation.parts.map((part) => [part]) })),
     ...(table.readings ?? []),
   ]
@@ -288,7 +300,9 @@ const costOf = (table: LinkedTable, cell: number) => table.values[cell]! + 1
  * The moves that may free an exposed cell, each a set of cells to withhold: any published cell of a
  * relation that holds the cell or a withheld cell linked to it, and every rectangle through the cell (in a table of wards
  * by categories a count moves only when a whole rectangle of cells is withheld: what it gains, its row
- * and column neighbours lose, and the opposite corner gains back). Cheapest first.
+ * and column neighbours lose, and the opposite corner gains back). A fixed cell cannot move itself: for it, every
+ * rectangle through a cell it is related to, with that cell (what came in between two closing days moves
+ * only with the later count, and that count with its rectangle). Cheapest first.
  */
 function movesFor(
   table: LinkedTable,
@@ -317,26 +331,33 @@ function movesFor(
     const cells = cellsOf(relation)
     if (cells.some((cell) => linked.has(cell))) for (const cell of cells) add([cell])
   }
-  const own = relationsOf.get(exposed) ?? []
-  for (const first of own) {
-    for (const second of own) {
-      if (first === second) continue
-      for (const b of cellsOf(first)) {
-        if (b === exposed) continue
-        for (const e of cellsOf(second)) {
-          if (e === exposed) continue
-          // The fourth corner: a cell sharing another relation with b and another with e.
-          for (const viaB of relationsOf.get(b) ?? []) {
-            if (viaB === first) continue
-            for (const f of cellsOf(viaB)) {
-              if (f === b || f === exposed) continue
-              if ((relationsOf.get(f) ?? []).some((viaE) => viaE !== second && cellsOf(viaE).includes(e)))
-                add([b, e, f])
+  const rectanglesThrough = (corner: number, withCorner: number[]) => {
+    const own = relationsOf.get(corner) ?? []
+    for (const first of own) {
+      for (const second of own) {
+        if (first === second) continue
+        for (const b of cellsOf(first)) {
+          if (b === corner) continue
+          for (const e of cellsOf(second)) {
+            if (e === corner) continue
+            // The fourth corner: a cell sharing another relation with b and another with e.
+            for (const viaB of relationsOf.get(b) ?? []) {
+              if (viaB === first) continue
+              for (const f of cellsOf(viaB)) {
+                if (f === b || f === corner) continue
+                if ((relationsOf.get(f) ?? []).some((viaE) => viaE !== second && cellsOf(viaE).includes(e)))
+                  add([...withCorner, b, e, f])
+              }
             }
           }
         }
       }
     }
+  }
+  rectanglesThrough(exposed, [])
+  if (fixed[exposed]) {
+    const related = new Set((relationsOf.get(exposed) ?? []).flatMap(cellsOf))
+    for (const cell of related) if (cell !== exposed && !fixed[cell]) rectanglesThrough(cell, [cell])
   }
   return [...moves.values()].sort(
     (a, b) => moveCost(table, a) - moveCost(table, b) || a.length - b.length || a[0]! - b[0]!,

@@ -389,69 +389,131 @@ function grownFrom(values: readonly number[], later: number, earlier: number): R
   return { total: later, parts: [earlier], sum: '>=', partsWithinTotal: false }
 }
 
+interface PeriodTable {
+  asOf: string
+  table: FigureTable
+  /** What the table withheld when it was published; null for the table being published. */
+  withheldThen: boolean[] | null
+  alsoProtected: readonly boolean[] | null
+}
+
 /**
- * The cells of this period's table (the first) withheld when it is protected together with other periods'
- * tables already published (`withheldThen`: what each withheld), as one linked table: each table's relations,
- * and each count at most its counterpart on every later closing day (grownFrom).
- * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names) stay protected,
- * except one the other table left exposed on its own. Where this table cannot keep them so, nor its own
- * (where counts fell between closing days, the reader told which fell), it is withheld whole (protect):
- * tables that withhold every count are left out of what is read together, so the tables already published
- * are read as they were before.
+ * The year's tables as one linked table: each table's relations (laid out one after another, `offsets` by
+ * closing day), and each count at most its counterpart on every later closing day (grownFrom), every two
+ * closing days and not only neighbours (where a count fell in between, the first is still at most the last).
+ * Where a count grew by 1 to 4, what came in between is a cell of its own (`flows`, by the two closing days and
+ * the cell), never shown: the records of those months, counted as any other small count is.
  */
-function hiddenTogether(
-  periods: readonly {
-    asOf: string
-    table: FigureTable
-    withheldThen: boolean[] | null
-    alsoProtected: readonly boolean[] | null
-  }[],
-): boolean[] {
-  const offsets: number[] = []
+function readTogether(periods: readonly PeriodTable[]): {
+  joint: LinkedTable
+  offsets: Map<string, number>
+  flows: Map<string, { cell: number; days: readonly [string, string] }>
+} {
+  const offsets = new Map<string, number>()
   const values: number[] = []
   const relations: Relation[] = []
   const readings: Reading[] = []
-  const primary: boolean[] = []
-  const alsoWithheld: boolean[] = []
-  const fixed: boolean[] = []
-  for (const { table, withheldThen, alsoProtected } of periods) {
+  for (const { asOf, table } of periods) {
     const offset = values.length
-    offsets.push(offset)
+    offsets.set(asOf, offset)
     values.push(...table.values)
     const inside = renamed(table, (cell) => cell + offset)
     relations.push(...inside.relations)
     readings.push(...inside.readings)
-    const small = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
-    if (!withheldThen) {
-      primary.push(...small)
-      // The search starts from its own protection and every cell another table withheld (the same pattern
-      // on every closing day): what is left to add is then seldom anything. From its own protection alone, on
-      // a district's year of incidents, the search weighed hundreds of moves over all the tables for a few
-      // cells fewer (a table of 240 cells: 95 withheld in 4.2 s against 115 in 0.17 s).
-      const carried = periods.filter((period) => period.withheldThen).map((period) => period.withheldThen!)
-      alsoWithheld.push(
-        ...hiddenCells(table, alsoProtected).map((hidden, cell) => hidden || carried.some((other) => other[cell]!)),
-      )
-      fixed.push(...table.values.map(() => false))
-      continue
-    }
-    const alone = attack(table, withheldThen)
-    primary.push(
-      ...small.map((flag, cell) => flag && withheldThen[cell]! && width(alone.get(cell)!) >= protectionWidth),
-    )
-    alsoWithheld.push(...withheldThen)
-    fixed.push(...withheldThen.map(() => true))
   }
-  // Every two closing days, not only neighbours: where a count fell in between, the first is still at most the last.
-  for (const [a, first] of offsets.entries()) {
-    for (const [b, second] of offsets.entries()) {
-      if (periods[a]!.asOf >= periods[b]!.asOf) continue
-      for (let cell = 0; cell < periods[0]!.table.values.length; cell++)
-        relations.push(grownFrom(values, second + cell, first + cell))
+  const flows = new Map<string, { cell: number; days: readonly [string, string] }>()
+  const cells = periods[0]!.table.values.length
+  for (const first of periods) {
+    for (const second of periods) {
+      if (first.asOf >= second.asOf) continue
+      for (let cell = 0; cell < cells; cell++) {
+        const earlier = offsets.get(first.asOf)! + cell
+        const later = offsets.get(second.asOf)! + cell
+        const between = values[later]! - values[earlier]!
+        if (!isSmallCount(between)) {
+          relations.push(grownFrom(values, later, earlier))
+          continue
+        }
+        flows.set(`${first.asOf} ${second.asOf} ${cell}`, { cell: values.length, days: [first.asOf, second.asOf] })
+        relations.push({
+          total: later,
+          parts: [earlier, values.length],
+          sum: '=',
+          partsWithinTotal: true,
+          acrossDays: true,
+        })
+        values.push(between)
+      }
     }
   }
-  const joint: LinkedTable = { values, relations, readings }
-  return protect(joint, primary, alsoWithheld, fixed).slice(0, periods[0]!.table.values.length)
+  return { joint: { values, relations, readings }, offsets, flows }
+}
+
+/**
+ * The small counts that the tables already published keep protected, read together as they were shown: their
+ * withheld counts of 1 to 4 (and any cell `alsoProtected` names) and what came in between two of them, by
+ * closing day and cell (`${asOf} ${cell}`, or the flow's key). Only those are a new table's to keep so; one they
+ * left exposed, no table published later can mend.
+ */
+function keptByOthers(others: readonly PeriodTable[]): Set<string> {
+  const { joint, offsets, flows } = readTogether(others)
+  const withheld = joint.values.map(() => true)
+  const asked = new Set([...flows.values()].map((flow) => flow.cell))
+  for (const { asOf, table, withheldThen, alsoProtected } of others) {
+    const offset = offsets.get(asOf)!
+    table.values.forEach((value, cell) => {
+      withheld[offset + cell] = withheldThen![cell]!
+      if (withheldThen![cell] && (isSmallCount(value) || alsoProtected?.[cell])) asked.add(offset + cell)
+    })
+  }
+  const bounds = attack(joint, withheld, (cell) => asked.has(cell))
+  const kept = new Set<string>()
+  const isKept = (cell: number) => asked.has(cell) && width(bounds.get(cell)!) >= protectionWidth
+  for (const { asOf, table } of others)
+    table.values.forEach((_, cell) => isKept(offsets.get(asOf)! + cell) && kept.add(`${asOf} ${cell}`))
+  for (const [key, flow] of flows) if (isKept(flow.cell)) kept.add(key)
+  return kept
+}
+
+/**
+ * The cells of this period's table (the first) withheld when it is protected together with other periods'
+ * tables already published (`withheldThen`: what each withheld), as one linked table (readTogether).
+ * The others' cells are fixed. Their counts of 1 to 4 (and any cell `alsoProtected` names), and what came in
+ * between two of them, stay protected as far as they were (keptByOthers), and so does what came in between one
+ * of them and this table. Where this table cannot keep them so, nor its own counts (where counts fell between
+ * closing days, the reader told which fell), it is withheld whole (protect): tables that withhold every count
+ * are left out of what is read together, so the tables already published are read as they were before.
+ */
+function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
+  const [current, ...others] = periods
+  const { joint, offsets, flows } = readTogether(periods)
+  const kept = keptByOthers(others)
+  const primary = joint.values.map(() => false)
+  const alsoWithheld = joint.values.map(() => false)
+  const fixed = joint.values.map(() => false)
+  // The search starts from its own protection and every cell another table withheld (the same pattern
+  // on every closing day): what is left to add is then seldom anything. From its own protection alone, on
+  // a district's year of incidents, the search weighed hundreds of moves over all the tables for a few
+  // cells fewer (a table of 240 cells: 95 withheld in 4.2 s against 115 in 0.17 s).
+  hiddenCells(current!.table, current!.alsoProtected).forEach((hidden, cell) => {
+    const value = current!.table.values[cell]!
+    primary[cell] = isSmallCount(value) || (current!.alsoProtected?.[cell] ?? false)
+    alsoWithheld[cell] = hidden || others.some((other) => other.withheldThen![cell]!)
+  })
+  for (const { asOf, withheldThen } of others) {
+    const offset = offsets.get(asOf)!
+    withheldThen!.forEach((hidden, cell) => {
+      primary[offset + cell] = kept.has(`${asOf} ${cell}`)
+      alsoWithheld[offset + cell] = hidden
+      fixed[offset + cell] = true
+    })
+  }
+  for (const [key, { cell, days }] of flows) {
+    primary[cell] = days.includes(current!.asOf) || kept.has(key)
+    alsoWithheld[cell] = true
+    fixed[cell] = true
+  }
+  return protect(joint, primary, alsoWithheld, fixed).slice(0, current!.table.values.length)
 }
 
 /** A breakdown's cells over the full grid: the computed ones, and 0 for every other key. */

@@ -170,6 +170,41 @@ t.test('a later closing day narrows no count an earlier one withheld, nor the ot
   t.equal(registry[0]!.numerator, 5, 'counts of children as of a day are not bound to another day’s')
 })
 
+t.test('what came in between two closing days is protected as a count', async (t) => {
+  // Ward 1 had 12 incidents with girls by 14 May and 14 by 14 September: 2 came in those four months, as
+  // identifying as a table of those months showing 2. No count of either table is small.
+  const periods = new Map([
+    [
+      '2024-05-14',
+      incidentsOf([
+        [7, 12, 0],
+        [8, 9, 0],
+      ]),
+    ],
+    [
+      '2024-09-14',
+      incidentsOf([
+        [7, 14, 0],
+        [8, 9, 0],
+      ]),
+    ],
+  ])
+  const apart = await periodDisclosures(publishInTurn(periods, [...periods.keys()], false))
+  t.ok(
+    apart.includes('I numerator 2024-05-14 W1/0/sex=female to 2024-09-14 (2): narrowed to 2–2'),
+    `protected apart, the two tables tell the 2: ${apart.join('; ')}`,
+  )
+  for (const order of [[...periods.keys()], [...periods.keys()].reverse()]) {
+    const published = publishInTurn(periods, order, true)
+    t.same(await periodDisclosures(published), [], `${order[0]} first`)
+    const later = published[1]!.city.indicators[0]!.values
+    t.ok(
+      later.some((figure) => typeof figure.numerator === 'number'),
+      'September still shows counts: what is withheld is what protects the 2',
+    )
+  }
+})
+
 t.test('a count that fell between two closing days still bounds the later ones', async (t) => {
   // Ward 1's incidents with girls fall from 2 to 1 between July and September (one moved to another ward):
   // July's is not at most September's, but May's 0 still is, which only May and September read together say.
