@@ -186,27 +186,69 @@ export async function periodDisclosures(
           joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
           joint.published.push(null)
           joint.values.push(joint.values[later]! - joint.values[cell]!)
-          joint.relations.push({ total: later, parts: [cell, flow], sum: '=', partsWithinTotal: true })
+          joint.relations.push({
+            total: later,
+            parts: [cell, flow],
+            sum: '=',
+            partsWithinTotal: true,
+            acrossDays: true,
+          })
         }
         earlier.push(cellOf)
       }
-      found.push(...(await systemDisclosures(`${indicator.code} ${side}`, joint, false)))
+      found.push(...(await systemDisclosures(`${indicator.code} ${side}`, joint, toldLater(joint, ordered))))
     }
   }
   return found
 }
 
 /**
- * Every count of 1 to 4 of a system that is published or narrowed to fewer than six values, and every
- * withheld total shown to lie wholly in one of its parts.
+ * Whether a later table of the joint system told of a withheld total's records that they lie wholly in `part`:
+ * it shows the same total (as many records or more), that part (as many or more) and every other part as 0.
  */
-async function systemDisclosures(label: string, system: CountSystem, attributes = true): Promise<string[]> {
+function toldLater(
+  joint: CountSystem,
+  periods: readonly { asOf: string }[],
+): (relation: Relation, part: number) => boolean {
+  const cellOf = new Map(joint.names.map((name, cell) => [name, cell]))
+  return (relation, part) => {
+    const [asOf] = joint.names[relation.total]!.split(' ', 1)
+    return periods.some((later) => {
+      if (later.asOf <= asOf!) return false
+      const there = (cell: number) => cellOf.get(later.asOf + joint.names[cell]!.slice(asOf!.length))
+      const shown = (cell: number) => {
+        const counterpart = there(cell)
+        return counterpart === undefined ? null : joint.published[counterpart]!
+      }
+      const total = shown(relation.total)
+      return (
+        total !== null &&
+        total >= joint.values[relation.total]! &&
+        relation.parts.every((other) =>
+          other === part ? (shown(other) ?? -1) >= joint.values[other]! : shown(other) === 0,
+        )
+      )
+    })
+  }
+}
+
+/**
+ * Every count of 1 to 4 of a system that is published or narrowed to fewer than six values, and every
+ * withheld total shown to lie wholly in one of its parts (`attributes`; as a function, except where it says a
+ * table told so already).
+ */
+async function systemDisclosures(
+  label: string,
+  system: CountSystem,
+  attributes: boolean | ((relation: Relation, part: number) => boolean) = true,
+): Promise<string[]> {
   const { names, published, values, relations } = system
   const found: string[] = []
   // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
   const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
-  for (const relation of attributes ? relations : [])
-    if (relation.sum !== '>=' && published[relation.total] === null && values[relation.total]! !== 0)
+  const readable = (relation: Relation) => attributes !== false && relation.sum !== '>=' && !relation.acrossDays
+  for (const relation of relations)
+    if (readable(relation) && published[relation.total] === null && values[relation.total]! !== 0)
       for (const part of relation.parts) wanted.add(part)
   const bounds = await highsBounds(published, relations, wanted)
   values.forEach((value, cell) => {
@@ -224,9 +266,10 @@ async function systemDisclosures(label: string, system: CountSystem, attributes 
   // Parts the attacker knows hold nothing: published as 0, or withheld yet bounded to 0.
   const knownZero = (cell: number) =>
     published[cell] === 0 || (published[cell] === null && bounds.get(cell)!.high === 0)
-  for (const relation of attributes ? relations : []) {
-    if (relation.sum === '>=' || published[relation.total] !== null || values[relation.total]! === 0) continue
+  for (const relation of relations) {
+    if (!readable(relation) || published[relation.total] !== null || values[relation.total]! === 0) continue
     const possible = relation.parts.filter((part) => !knownZero(part))
+    if (typeof attributes === 'function' && possible.length === 1 && attributes(relation, possible[0]!)) continue
     if (relation.parts.length > 1 && possible.length === 1 && published[possible[0]!] === null) {
       found.push(`${label} ${names[relation.total]}: all of it lies in ${names[possible[0]!]}`)
     }

@@ -261,16 +261,14 @@ function firstExposed(
  * record of the total is in that part ("all of the ward's abused children are girls aged 6–10"), whatever
  * the count. The totals and parts are the relations' and the readings' (a cross read by one of its
  * dimensions: "all of them are aged 6–10"). Returns such a total's cells of the parts known to be 0, with the
- * reading's place in the list (`givenUp` names those left as they are), or null. A fixed total is left out:
- * its table was protected on its own, and what another table tells of all its records (all of 5 or more
- * shown in one part on a later closing day) tells nothing of one record that table had not told already.
+ * reading's place in the list (`givenUp` names those left as they are), or null. A fixed total counts as
+ * much as any: its table was protected on its own, and the cells around it now may tell it.
  */
 function attributeExposed(
   table: LinkedTable,
   withheld: readonly boolean[],
-  fixed: readonly boolean[],
   givenUp: ReadonlySet<number>,
-): { reading: number; zeros: number[] } | null {
+): { reading: number; of: Reading; zeros: number[] } | null {
   let attacker: Attacker | null = null
   const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
   const readings: Reading[] = [
@@ -280,7 +278,7 @@ function attributeExposed(
     ...(table.readings ?? []),
   ]
   for (const [index, reading] of readings.entries()) {
-    if (givenUp.has(index) || reading.total.every((cell) => fixed[cell])) continue
+    if (givenUp.has(index)) continue
     if (!reading.total.some((cell) => withheld[cell]) || sumOf(reading.total) === 0) continue
     // Only a total whose records all lie in one part can be read so; its other parts hold 0.
     const holding = reading.parts.filter((part) => sumOf(part) !== 0)
@@ -288,7 +286,7 @@ function attributeExposed(
     const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
     attacker ??= new Attacker(table, withheld)
     const known = attacker
-    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return { reading: index, zeros }
+    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return { reading: index, of: reading, zeros }
   }
   return null
 }
@@ -390,8 +388,10 @@ function stepping(table: LinkedTable, cell: number): number {
  * fewest cells. Deterministic: the same table gives the same cells.
  *
  * `fixed` names cells already published or withheld for good (another period's table): their state is kept,
- * and only the other cells are withheld to protect them too. Where that cannot be done (a primary cell that
- * every cell around it, fixed or withheld, leaves exposed), or a search among fixed cells has weighed
+ * and only the other cells are withheld to protect them too. A withheld total that the fixed cells alone tell
+ * to lie in one part is left so where `toldAlready` says the fixed cells' table told it of all its records.
+ * Where that cannot be done (a primary cell that every cell around it, fixed or withheld, leaves exposed, or
+ * such a total that no fixed table told), or a search among fixed cells has weighed
  * movesWeighedAmongFixed moves, every cell not fixed is withheld: the table is withheld whole, and a table
  * that shows nothing is one a reader is told nothing by (docs/security.md).
  */
@@ -400,6 +400,7 @@ export function protect(
   primary: readonly boolean[],
   alsoWithheld: readonly boolean[] = primary,
   fixed: readonly boolean[] = table.values.map(() => false),
+  toldAlready: (reading: Reading) => boolean = () => false,
 ): boolean[] {
   const cells = table.values.length
   if (primary.length !== cells || alsoWithheld.length !== cells || fixed.length !== cells) {
@@ -408,7 +409,7 @@ export function protect(
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const whole = () => withheld.map((hidden, cell) => hidden || !fixed[cell]!)
   const parts = linkedParts(table)
-  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed) ?? whole()
+  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed, toldAlready) ?? whole()
   // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
   for (const part of parts) {
     if (!part.cells.some((cell) => primary[cell])) continue
@@ -417,6 +418,8 @@ export function protect(
       part.cells.map((cell) => primary[cell]!),
       part.cells.map((cell) => alsoWithheld[cell]!),
       part.cells.map((cell) => fixed[cell]!),
+      (reading) =>
+        toldAlready(renamed({ relations: [], readings: [reading] }, (cell) => part.cells[cell]!).readings[0]!),
     )
     if (!local) return whole()
     local.forEach((hidden, index) => {
@@ -502,6 +505,7 @@ function protectLinked(
   primary: readonly boolean[],
   alsoWithheld: readonly boolean[],
   fixed: readonly boolean[],
+  toldAlready: (reading: Reading) => boolean,
 ): boolean[] | null {
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const readingsGivenUp = new Set<number>()
@@ -514,7 +518,7 @@ function protectLinked(
     // withheld are the largest there are). Among fixed cells, what it protects is not asked: a table withheld
     // whole is left out of what a reader is told.
     if (withheld.every((hidden, cell) => hidden || fixed[cell]!)) return amongFixed ? null : withheld
-    const exposedAttribute = attributeExposed(table, withheld, fixed, readingsGivenUp)
+    const exposedAttribute = attributeExposed(table, withheld, readingsGivenUp)
     if (exposedAttribute) {
       const { zeros } = exposedAttribute
       // Every published 0 of the relation goes, so that which of its withheld parts holds the records is
@@ -537,14 +541,19 @@ function protectLinked(
         return zeros.some((cell) => trial[cell] && attacker.upper(cell) > 0)
       })
       // Where even every cell that may still be withheld would free none of them (the zeros are bounded by fixed
-      // cells alone), nothing is withheld for it: the fixed cells' table already tells it of all its records.
+      // cells alone), nothing is withheld for it if a fixed table told it already (`toldAlready`); otherwise the
+      // table cannot be protected.
       if (!freeing && !freeable(table, withheld, fixed, zeros)) {
+        if (!toldAlready(exposedAttribute.of)) return null
         readingsGivenUp.add(exposedAttribute.reading)
         continue
       }
       const freed = freeing ?? candidates.flat()
       // Nothing left to withhold around them: everything that could be is.
-      if (freed.length === 0) readingsGivenUp.add(exposedAttribute.reading)
+      if (freed.length === 0) {
+        if (amongFixed) return null
+        readingsGivenUp.add(exposedAttribute.reading)
+      }
       for (const cell of freed) withheld[cell] = true
       continue
     }

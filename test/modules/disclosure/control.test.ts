@@ -272,6 +272,18 @@ t.test('a table whose small count fixed cells already pin is withheld whole', as
   )
 })
 
+t.test('a small count whose every neighbour is fixed withholds the table whole', async (t) => {
+  // 8 = 2 + 6 and 16 = 6 + 10, the 8 and the 6 fixed (shown before): the 2 is pinned and no cell around it is
+  // left to withhold, though the 16 and the 10 are. Before, the 2 was given up and the rest shown.
+  const values = [8, 2, 6, 16, 10]
+  const table: LinkedTable = {
+    values,
+    relations: [relationAmong(values, 0, [1, 2]), relationAmong(values, 3, [2, 4])],
+  }
+  const fixed = [true, false, true, false, false]
+  t.same(protect(table, values.map(isSmallCount), values.map(isSmallCount), fixed), [false, true, false, true, true])
+})
+
 t.test('a unit whose every count is small withholds them all and stays unbounded', async (t) => {
   const table = unitTable([[1], [2]])
   const withheld = protect(table, primaryOf(table))
