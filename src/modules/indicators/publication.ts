@@ -407,7 +407,7 @@ interface PeriodTable {
 function readTogether(periods: readonly PeriodTable[]): {
   joint: LinkedTable
   offsets: Map<string, number>
-  flows: Map<string, { cell: number; days: readonly [string, string] }>
+  flows: Map<string, { cell: number; of: number; days: readonly [string, string] }>
 } {
   const offsets = new Map<string, number>()
   const values: number[] = []
@@ -421,7 +421,7 @@ function readTogether(periods: readonly PeriodTable[]): {
     relations.push(...inside.relations)
     readings.push(...inside.readings)
   }
-  const flows = new Map<string, { cell: number; days: readonly [string, string] }>()
+  const flows = new Map<string, { cell: number; of: number; days: readonly [string, string] }>()
   const cells = periods[0]!.table.values.length
   for (const first of periods) {
     for (const second of periods) {
@@ -434,7 +434,11 @@ function readTogether(periods: readonly PeriodTable[]): {
           relations.push(grownFrom(values, later, earlier))
           continue
         }
-        flows.set(`${first.asOf} ${second.asOf} ${cell}`, { cell: values.length, days: [first.asOf, second.asOf] })
+        flows.set(`${first.asOf} ${second.asOf} ${cell}`, {
+          cell: values.length,
+          of: cell,
+          days: [first.asOf, second.asOf],
+        })
         relations.push({
           total: later,
           parts: [earlier, values.length],
@@ -491,7 +495,15 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   const primary = joint.values.map(() => false)
   const alsoWithheld = joint.values.map(() => false)
   const fixed = joint.values.map(() => false)
-  const own = hiddenCells(current!.table, current!.alsoProtected)
+  // A count of this table whose growth from or to a count another table showed is small is protected in
+  // this table first, as a small count is: the two shown would tell the growth exactly, and the search over all
+  // the tables, starting from a few such cells withheld alone, weighed hundreds of moves and gave up.
+  const besideShown = current!.table.values.map((_, cell) => current!.alsoProtected?.[cell] ?? false)
+  for (const { of, days } of flows.values()) {
+    const other = others.find((period) => period.asOf !== current!.asOf && days.includes(period.asOf))
+    if (days.includes(current!.asOf) && !other!.withheldThen![of]) besideShown[of] = true
+  }
+  const own = hiddenCells(current!.table, besideShown)
   own.forEach((_, cell) => {
     primary[cell] = isSmallCount(current!.table.values[cell]!) || (current!.alsoProtected?.[cell] ?? false)
   })
@@ -518,11 +530,12 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   // a district's year of incidents, the search weighed hundreds of moves over all the tables for a few
   // cells fewer (a table of 240 cells: 95 withheld in 4.2 s against 115 in 0.17 s). Where that pattern leaves
   // nothing to show, the search starts again from its own protection alone, which often shows counts.
-  const carried = (cell: number) => own[cell]! || others.some((other) => other.withheldThen![cell]!)
+  const needed = (cell: number) => own[cell]!
+  const carried = (cell: number) => needed(cell) || others.some((other) => other.withheldThen![cell]!)
   const withheld = searchFrom(carried)
-  const carriedMore = own.some((hidden, cell) => !hidden && carried(cell))
+  const carriedMore = own.some((_, cell) => !needed(cell) && carried(cell))
   if (!carriedMore || !withheld.every((hidden) => hidden)) return withheld
-  return searchFrom((cell) => own[cell]!)
+  return searchFrom(needed)
 }
 
 /**
