@@ -206,31 +206,52 @@ class Attacker {
     return { region: group.region, variable: place.variable }
   }
 
-  bounds(cell: number): Interval {
+  /** The lowest value the attacker can give a withheld cell. */
+  lower(cell: number): number {
     const { region, variable } = this.regionOf(cell)
     const low = region.maximise(new Map([[variable, -1]]))
-    return {
-      low: low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0,
-      high: this.upper(cell),
-    }
+    return low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0
+  }
+
+  bounds(cell: number): Interval {
+    return { low: this.lower(cell), high: this.upper(cell) }
+  }
+
+  /**
+   * The interval of a withheld cell of count `value` where it is narrower than the protection width, else null.
+   * The upper bound first: where it lies the width or more above the count, the lower bound (at most the
+   * count) is not needed, and half the linear programs are saved.
+   */
+  narrowed(cell: number, value: number): Interval | null {
+    const high = this.upper(cell)
+    if (high - value >= protectionWidth) return null
+    const interval = { low: this.lower(cell), high }
+    return width(interval) < protectionWidth ? interval : null
   }
 }
 
-/**
- * The tightest bounds an attacker can put on each withheld cell (or each of `asked`), from the published cells
- * and the relations.
- */
-export function attack(
-  table: LinkedTable,
-  withheld: readonly boolean[],
-  asked: (cell: number) => boolean = () => true,
-): Map<number, Interval> {
+/** The tightest bounds an attacker can put on each withheld cell, from the published cells and the relations. */
+export function attack(table: LinkedTable, withheld: readonly boolean[]): Map<number, Interval> {
   const attacker = new Attacker(table, withheld)
   const bounds = new Map<number, Interval>()
   withheld.forEach((hidden, cell) => {
-    if (hidden && asked(cell)) bounds.set(cell, attacker.bounds(cell))
+    if (hidden) bounds.set(cell, attacker.bounds(cell))
   })
   return bounds
+}
+
+/** Which withheld cells of `asked` an attacker can narrow to an interval under the protection width. */
+export function narrowedCells(
+  table: LinkedTable,
+  withheld: readonly boolean[],
+  asked: (cell: number) => boolean,
+): Set<number> {
+  const attacker = new Attacker(table, withheld)
+  const narrowed = new Set<number>()
+  withheld.forEach((hidden, cell) => {
+    if (hidden && asked(cell) && attacker.narrowed(cell, table.values[cell]!)) narrowed.add(cell)
+  })
+  return narrowed
 }
 
 /** How many values an attacker's interval leaves a withheld cell, less one: protected at protectionWidth or more. */
@@ -249,8 +270,8 @@ function firstExposed(
   const attacker = new Attacker(table, withheld)
   for (let cell = from; cell < withheld.length; cell++) {
     if (!needsProtection[cell]) continue
-    const interval = attacker.bounds(cell)
-    if (width(interval) < protectionWidth) return { cell, interval, attacker }
+    const interval = attacker.narrowed(cell, table.values[cell]!)
+    if (interval) return { cell, interval, attacker }
   }
   return null
 }

@@ -7,14 +7,12 @@ import { hasPermission, type Principal } from '../../platform/auth.js'
 import type { Dimension } from './measures.js'
 import type { IndicatorDefinition } from './repository.js'
 import {
-  attack,
   isSmallCount,
+  narrowedCells,
   partsOfSmallTotals,
   protect,
-  protectionWidth,
   relationAmong,
   renamed,
-  width,
   type LinkedTable,
   type Reading,
   type Relation,
@@ -423,22 +421,28 @@ function readTogether(periods: readonly PeriodTable[]): {
   }
   const flows = new Map<string, { cell: number; of: number; days: readonly [string, string] }>()
   const cells = periods[0]!.table.values.length
-  for (const first of periods) {
-    for (const second of periods) {
-      if (first.asOf >= second.asOf) continue
+  const days = periods.map((period) => period.asOf).sort()
+  // Where a count grew at every closing day in between, the neighbours' relations already say the first is at
+  // most the last: the programs are the smaller for leaving it out.
+  const grewThroughout = (first: number, last: number, cell: number) =>
+    days
+      .slice(first, last)
+      .every(
+        (day, index) => values[offsets.get(days[first + index + 1]!)! + cell]! >= values[offsets.get(day)! + cell]!,
+      )
+  for (const [firstIndex, first] of days.entries()) {
+    for (const [secondIndex, second] of days.entries()) {
+      if (secondIndex <= firstIndex) continue
       for (let cell = 0; cell < cells; cell++) {
-        const earlier = offsets.get(first.asOf)! + cell
-        const later = offsets.get(second.asOf)! + cell
+        const earlier = offsets.get(first)! + cell
+        const later = offsets.get(second)! + cell
         const between = values[later]! - values[earlier]!
         if (!isSmallCount(between)) {
-          relations.push(grownFrom(values, later, earlier))
+          if (secondIndex === firstIndex + 1 || !grewThroughout(firstIndex, secondIndex, cell))
+            relations.push(grownFrom(values, later, earlier))
           continue
         }
-        flows.set(`${first.asOf} ${second.asOf} ${cell}`, {
-          cell: values.length,
-          of: cell,
-          days: [first.asOf, second.asOf],
-        })
+        flows.set(`${first} ${second} ${cell}`, { cell: values.length, of: cell, days: [first, second] })
         relations.push({
           total: later,
           parts: [earlier, values.length],
@@ -470,9 +474,9 @@ function keptByOthers(others: readonly PeriodTable[]): Set<string> {
       if (withheldThen![cell] && (isSmallCount(value) || alsoProtected?.[cell])) asked.add(offset + cell)
     })
   }
-  const bounds = attack(joint, withheld, (cell) => asked.has(cell))
+  const narrowed = narrowedCells(joint, withheld, (cell) => asked.has(cell))
   const kept = new Set<string>()
-  const isKept = (cell: number) => asked.has(cell) && width(bounds.get(cell)!) >= protectionWidth
+  const isKept = (cell: number) => asked.has(cell) && !narrowed.has(cell)
   for (const { asOf, table } of others)
     table.values.forEach((_, cell) => isKept(offsets.get(asOf)! + cell) && kept.add(`${asOf} ${cell}`))
   for (const [key, flow] of flows) if (isKept(flow.cell)) kept.add(key)
