@@ -138,9 +138,9 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
  * day), every period's numerators or denominators and their relations in one program, with each cell
  * at most the same cell of every later period (where one fell, the reader is told so), and what came in between
  * (the later count less the earlier) a count of its own, of 1 to 4 as much as any other. A table that withholds
- * every count is left out: it shows no more than a closing day never published. Empty when they are safe. That a
- * withheld total lies wholly in one part is asked of each table on its own (disclosures): a later table that
- * shows all its records (5 or more) in one part tells it of every earlier record too, and nothing more.
+ * every count is left out: it shows no more than a closing day never published. That a withheld total lies wholly
+ * in one part is asked over the tables together, except where a later table showed the same records all in that
+ * part (toldLater). Empty when they are safe.
  */
 export async function periodDisclosures(
   periods: readonly { asOf: string; city: AuditedTable; truth: AuditedTable }[],
@@ -204,7 +204,8 @@ export async function periodDisclosures(
 
 /**
  * Whether a later table of the joint system told of a withheld total's records that they lie wholly in `part`:
- * it shows the same total (as many records or more), that part (as many or more) and every other part as 0.
+ * it shows the same total (as many records or more) and every other part as 0, and holds as many in that part or
+ * more. The service asks the same of tables already published only (toldBefore), a stricter test.
  */
 function toldLater(
   joint: CountSystem,
@@ -221,12 +222,14 @@ function toldLater(
         return counterpart === undefined ? null : joint.published[counterpart]!
       }
       const total = shown(relation.total)
+      // The part that holds them is the total less the zeros shown: whether shown or not, it is told.
+      const holding = there(part)
       return (
         total !== null &&
         total >= joint.values[relation.total]! &&
-        relation.parts.every((other) =>
-          other === part ? (shown(other) ?? -1) >= joint.values[other]! : shown(other) === 0,
-        )
+        holding !== undefined &&
+        joint.values[holding]! >= joint.values[part]! &&
+        relation.parts.every((other) => other === part || shown(other) === 0)
       )
     })
   }
