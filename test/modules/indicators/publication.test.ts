@@ -457,7 +457,7 @@ t.test(
         },
       ),
       {
-        numRuns: 80,
+        numRuns: 40,
         seed: 20261207,
         // December shows the district's 7 of unknown sex, all in ward 1 (its ward 2 shows 0): that September's
         // lie there too is December's to tell, though December withholds ward 1's.
