@@ -351,9 +351,12 @@ export function publishFigures(
  * names, and those they could be recovered from.
  */
 function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | null = null): boolean[] {
-  const primary = table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
-  return protect(table, primary, partsOfSmallTotals(table))
+  return protect(table, countsToProtect(table, alsoProtected), partsOfSmallTotals(table))
 }
+
+/** The counts of a table that must not be narrowed: its counts of 1 to 4 and any cell `alsoProtected` names. */
+const countsToProtect = (table: FigureTable, alsoProtected: readonly boolean[] | null): boolean[] =>
+  table.values.map((value, cell) => isSmallCount(value) || (alsoProtected?.[cell] ?? false))
 
 /** Which cells of `table` (laid out on `grids`) `published` withholds: its figures' and their breakdowns' counts. */
 function withheldAsPublished(
@@ -469,9 +472,9 @@ function keptByOthers(others: readonly PeriodTable[]): Set<string> {
   const asked = new Set([...flows.values()].map((flow) => flow.cell))
   for (const { asOf, table, withheldThen, alsoProtected } of others) {
     const offset = offsets.get(asOf)!
-    table.values.forEach((value, cell) => {
+    countsToProtect(table, alsoProtected).forEach((toProtect, cell) => {
       withheld[offset + cell] = withheldThen![cell]!
-      if (withheldThen![cell] && (isSmallCount(value) || alsoProtected?.[cell])) asked.add(offset + cell)
+      if (withheldThen![cell] && toProtect) asked.add(offset + cell)
     })
   }
   const narrowed = narrowedCells(joint, withheld, (cell) => asked.has(cell))
@@ -504,13 +507,12 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   // the tables, starting from a few such cells withheld alone, weighed hundreds of moves and gave up.
   const besideShown = current!.table.values.map((_, cell) => current!.alsoProtected?.[cell] ?? false)
   for (const { of, days } of flows.values()) {
-    const other = others.find((period) => period.asOf !== current!.asOf && days.includes(period.asOf))
-    if (days.includes(current!.asOf) && !other!.withheldThen![of]) besideShown[of] = true
+    if (!days.includes(current!.asOf)) continue
+    const other = others.find((period) => days.includes(period.asOf))!
+    if (!other.withheldThen![of]) besideShown[of] = true
   }
   const own = hiddenCells(current!.table, besideShown)
-  own.forEach((_, cell) => {
-    primary[cell] = isSmallCount(current!.table.values[cell]!) || (current!.alsoProtected?.[cell] ?? false)
-  })
+  countsToProtect(current!.table, current!.alsoProtected).forEach((toProtect, cell) => (primary[cell] = toProtect))
   for (const { asOf, withheldThen } of others) {
     const offset = offsets.get(asOf)!
     withheldThen!.forEach((hidden, cell) => {
@@ -534,12 +536,11 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   // a district's year of incidents, the search weighed hundreds of moves over all the tables for a few
   // cells fewer (a table of 240 cells: 95 withheld in 4.2 s against 115 in 0.17 s). Where that pattern leaves
   // nothing to show, the search starts again from its own protection alone, which often shows counts.
-  const needed = (cell: number) => own[cell]!
-  const carried = (cell: number) => needed(cell) || others.some((other) => other.withheldThen![cell]!)
+  const carried = (cell: number) => own[cell]! || others.some((other) => other.withheldThen![cell]!)
   const withheld = searchFrom(carried)
-  const carriedMore = own.some((_, cell) => !needed(cell) && carried(cell))
+  const carriedMore = own.some((hidden, cell) => !hidden && carried(cell))
   if (!carriedMore || !withheld.every((hidden) => hidden)) return withheld
-  return searchFrom(needed)
+  return searchFrom((cell) => own[cell]!)
 }
 
 /**
