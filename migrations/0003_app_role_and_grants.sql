@@ -5,8 +5,10 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cps_app') THEN
     BEGIN
       CREATE ROLE cps_app NOLOGIN;
-    EXCEPTION WHEN duplicate_object THEN
-      NULL; -- another database on this server created it at the same moment
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      -- Another database on this server created it at the same moment: advisory locks are per database, and the
+      -- loser of the race sees the catalog's unique index (23505) rather than duplicate_object.
+      NULL;
     END;
   END IF;
 END
