@@ -5,12 +5,28 @@
  */
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import fontkit from '@pdf-lib/fontkit'
-import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib'
+import type { Color, PDFDocument, PDFFont, PDFPage } from 'pdf-lib'
 import { localDateOf, toLocalIso } from '../calendar/rules.js'
 
 const require = createRequire(import.meta.url)
 let fonts: Promise<{ regular: Uint8Array; bold: Uint8Array }> | undefined
+
+/**
+ * pdf-lib and its font engine, loaded with the first form printed: loading them takes half a second, which every
+ * start of the service (and every process of the test suite) paid before a form was ever asked for.
+ */
+let pdfLibrary:
+  | Promise<{ PDFDocument: typeof PDFDocument; fontkit: Parameters<PDFDocument['registerFontkit']>[0]; black: Color }>
+  | undefined
+
+function loadPdfLibrary() {
+  pdfLibrary ??= Promise.all([import('pdf-lib'), import('@pdf-lib/fontkit')]).then(([pdfLib, fontkit]) => ({
+    PDFDocument: pdfLib.PDFDocument,
+    fontkit: fontkit.default,
+    black: pdfLib.rgb(0, 0, 0),
+  }))
+  return pdfLibrary
+}
 
 function fontFiles() {
   fonts ??= Promise.all([
@@ -33,7 +49,6 @@ export const yesNo = (value: boolean) => (value ? 'Có' : 'Không')
 
 const pageSize: [number, number] = [595.28, 841.89]
 const margin = 50
-const black = rgb(0, 0, 0)
 const rowTextSize = 9
 const rowLeading = rowTextSize * 1.3
 const rowPadding = 6
@@ -72,6 +87,7 @@ export class Writer {
     private readonly document: PDFDocument,
     readonly regular: PDFFont,
     readonly bold: PDFFont,
+    private readonly ink: Color,
   ) {
     this.page = document.addPage(pageSize)
     this.y = pageSize[1] - margin
@@ -96,7 +112,7 @@ export class Writer {
     for (const line of wrap(value, font, size, width)) {
       this.room(size * 1.4)
       const shift = options.center ? (width - font.widthOfTextAtSize(line, size)) / 2 : 0
-      this.page.drawText(line, { x: x + shift, y: this.y - size, size, font, color: black })
+      this.page.drawText(line, { x: x + shift, y: this.y - size, size, font, color: this.ink })
       this.y -= size * 1.4
     }
   }
@@ -144,7 +160,7 @@ export class Writer {
         y: this.y - height,
         width: widths[i]!,
         height,
-        borderColor: black,
+        borderColor: this.ink,
         borderWidth: 0.5,
       })
       lines.slice(from, to).forEach((line, l) =>
@@ -153,7 +169,7 @@ export class Writer {
           y: this.y - 3 - rowTextSize - l * rowLeading,
           size: rowTextSize,
           font: fontOf(i),
-          color: black,
+          color: this.ink,
         }),
       )
       x += widths[i]!
@@ -199,6 +215,7 @@ export async function printForm(
   title: string,
   body: (writer: Writer) => void,
 ): Promise<Uint8Array> {
+  const { PDFDocument, fontkit, black } = await loadPdfLibrary()
   const document = await PDFDocument.create()
   document.registerFontkit(fontkit)
   const files = await fontFiles()
@@ -206,6 +223,7 @@ export async function printForm(
     document,
     await document.embedFont(files.regular, { subset: true }),
     await document.embedFont(files.bold, { subset: true }),
+    black,
   )
   const heading = title.charAt(0) + title.slice(1).toLowerCase()
   document.setTitle(`${heading} - ${print.caseId}`)
