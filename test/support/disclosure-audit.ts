@@ -191,7 +191,7 @@ export async function periodDisclosures(
             parts: [cell, flow],
             sum: '=',
             partsWithinTotal: true,
-            acrossDays: true,
+            readByParts: false,
           })
         }
         earlier.push(cellOf)
@@ -249,7 +249,8 @@ async function systemDisclosures(
   const found: string[] = []
   // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
   const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
-  const readable = (relation: Relation) => attributes !== false && relation.sum !== '>=' && !relation.acrossDays
+  const readable = (relation: Relation) =>
+    attributes !== false && relation.sum !== '>=' && relation.readByParts !== false
   for (const relation of relations)
     if (readable(relation) && published[relation.total] === null && values[relation.total]! !== 0)
       for (const part of relation.parts) wanted.add(part)

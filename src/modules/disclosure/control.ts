@@ -20,10 +20,11 @@ export interface Relation {
   sum: '=' | '<=' | '>='
   partsWithinTotal: boolean
   /**
-   * A count on a later closing day made of the same count on an earlier one and what came in between: it tells
-   * when the records came, not where they lie, so it is no reading of a total by its parts (attributeExposed).
+   * False where the relation is not read as a total by its parts (attributeExposed): a count on a later closing
+   * day made of the same count on an earlier one and what came in between tells when the records came, not where
+   * they lie; tables already judged by their parts on their own may be read together for their bounds alone.
    */
-  acrossDays?: true
+  readByParts?: false
 }
 
 /**
@@ -294,7 +295,7 @@ function attributeExposed(
   const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
   const readings: Reading[] = [
     ...table.relations
-      .filter((relation) => relation.sum !== '>=' && !relation.acrossDays)
+      .filter((relation) => relation.sum !== '>=' && relation.readByParts !== false)
       .map((relation) => ({ total: [relation.total], parts: relation.parts.map((part) => [part]) })),
     ...(table.readings ?? []),
   ]

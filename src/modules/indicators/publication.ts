@@ -289,9 +289,8 @@ export function publishFigures(
     numeratorTables && denominatorTables && meta.kind === 'percentage'
       ? tablesOf((item) => Math.max(0, item.denominator - item.numerator)).map((table) => hiddenCells(table))
       : null
-  const hiddenIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
+  const withheldIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
     if (!tables) return null
-    const table = tables[0]!
     // A table published with every count withheld tells a reader nothing that a closing day never published
     // would: it is left out, as it was when it could not be protected with the others (hiddenTogether).
     const read = periods
@@ -302,7 +301,20 @@ export function publishFigures(
         alsoProtected: restHidden?.[index] ?? null,
       }))
       .filter((period) => !period.withheldThen?.every((hidden) => hidden))
-    const withheld = read.length === 1 ? hiddenCells(table, restHidden?.[0] ?? null) : hiddenTogether(read)
+    return read.length === 1 ? hiddenCells(tables[0]!, restHidden?.[0] ?? null) : hiddenTogether(read)
+  }
+  let withheldNumerators = withheldIn(numeratorTables, 'numerator')
+  let withheldDenominators = withheldIn(denominatorTables, 'denominator')
+  if (restHidden && withheldNumerators && withheldDenominators) {
+    ;[withheldNumerators, withheldDenominators] = withheldWithTheRest(
+      { table: numeratorTables![0]!, withheld: withheldNumerators },
+      { table: denominatorTables![0]!, withheld: withheldDenominators },
+      restHidden[0]!,
+    )
+  }
+  const hiddenIn = (tables: FigureTable[] | null, withheld: readonly boolean[] | null) => {
+    if (!tables || !withheld) return null
+    const table = tables[0]!
     return {
       figure: (index: number) => withheld[table.figureCells[index]!]!,
       cell: (index: number, breakdown: number, id: string) => {
@@ -311,8 +323,8 @@ export function publishFigures(
       },
     }
   }
-  const numerators = hiddenIn(numeratorTables, 'numerator')
-  const denominators = hiddenIn(denominatorTables, 'denominator')
+  const numerators = hiddenIn(numeratorTables, withheldNumerators)
+  const denominators = hiddenIn(denominatorTables, withheldDenominators)
   return figures.map((figure, index) => {
     const numeratorHidden = numerators?.figure(index) ?? false
     const denominatorHidden = denominators?.figure(index) ?? false
@@ -352,6 +364,51 @@ export function publishFigures(
  */
 function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | null = null): boolean[] {
   return protect(table, countsToProtect(table, alsoProtected), partsOfSmallTotals(table))
+}
+
+/**
+ * A percentage's numerators and denominators as withheld once read together with what each numerator leaves out
+ * of its denominator: a count of its own, never shown, that a shown numerator and denominator tell exactly, and
+ * that bounds each side by the other (a numerator is at most its denominator). Protected one after the other, the
+ * three tables can be narrowed so: wards by sex of (numerator, denominator) (8, 14) (4, 4) (7, 7), (2, 13) (5, 10)
+ * (4, 7) and (9, 17) (0, 5) (9, 9), where ward 1's 19 of 25 and its boys' 14 leave at least 8 boys in its
+ * numerator, and the district's 19 boys less ward 3's 9 leave ward 2's 2 boys at most 2. Here the small counts of
+ * all three (and the cells `restProtected` names) are checked in one linked table, starting from what each table
+ * withheld, and more numerators or denominators are withheld where one is narrowed; the check alone, where none
+ * is, costs one linear program per withheld count. Which part a total's records lie in was judged in each table on
+ * its own: the relations are not read by their parts again.
+ */
+function withheldWithTheRest(
+  numerators: { table: FigureTable; withheld: readonly boolean[] },
+  denominators: { table: FigureTable; withheld: readonly boolean[] },
+  restProtected: readonly boolean[],
+): [boolean[], boolean[]] {
+  const cells = numerators.table.values.length
+  const rest = numerators.table.values.map((numerator, cell) =>
+    Math.max(0, denominators.table.values[cell]! - numerator),
+  )
+  const values = [...numerators.table.values, ...denominators.table.values, ...rest]
+  const notReadByParts = (relation: Relation): Relation => ({ ...relation, readByParts: false })
+  const joint: LinkedTable = {
+    values,
+    relations: [
+      ...numerators.table.relations,
+      ...renamed(denominators.table, (cell) => cell + cells).relations,
+      ...rest.map((_, cell) => relationAmong(values, cells + cell, [cell, 2 * cells + cell])),
+    ].map(notReadByParts),
+  }
+  const primary = [
+    ...countsToProtect(numerators.table, restProtected),
+    ...countsToProtect(denominators.table, restProtected),
+    ...rest.map(isSmallCount),
+  ]
+  const withheld = protect(
+    joint,
+    primary,
+    [...numerators.withheld, ...denominators.withheld, ...rest.map(() => true)],
+    values.map((_, cell) => cell >= 2 * cells),
+  )
+  return [withheld.slice(0, cells), withheld.slice(cells, 2 * cells)]
 }
 
 /** The counts of a table that must not be narrowed: its counts of 1 to 4 and any cell `alsoProtected` names. */
@@ -451,7 +508,7 @@ function readTogether(periods: readonly PeriodTable[]): {
           parts: [earlier, values.length],
           sum: '=',
           partsWithinTotal: true,
-          acrossDays: true,
+          readByParts: false,
         })
         values.push(between)
       }

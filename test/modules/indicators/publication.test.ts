@@ -75,6 +75,31 @@ t.test('a percentage of 47 out of 48 withholds both counts: the one child left o
   t.equal(before.numerator, 47, 'a count indicator has no complement to protect')
 })
 
+t.test('a numerator is bounded by its denominator: the three tables are protected as one', async (t) => {
+  // Ward 1 shows 19 of 25 and its boys' denominator 14: at least 8 of its boys are in the numerator. The
+  // district's 19 boys less ward 3's 9 leave ward 2's 2 boys at most 2, when each table is protected on its own.
+  const figures = figuresOf([
+    [
+      [8, 14],
+      [4, 4],
+      [7, 7],
+    ],
+    [
+      [2, 13],
+      [5, 10],
+      [4, 7],
+    ],
+    [
+      [9, 17],
+      [0, 5],
+      [9, 9],
+    ],
+  ])
+  const published = publishFigures(percentage, figures, true)
+  t.same(await disclosures(asTable(published), asTable(figures)), [])
+  t.same(published[1]!.breakdowns[0]!.cells[0]!.numerator, { suppressed: true }, 'ward 2’s 2 boys stay withheld')
+})
+
 t.test('random worlds: what a percentage leaves out is never narrowed below the protection width', async (t) => {
   const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 40 }))
   // A numerator at most its denominator, often just below it: the case that gives the complement away.
