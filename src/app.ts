@@ -34,6 +34,7 @@ import { caseFormSchemas } from './modules/incidents/forms-schemas.js'
 import { incidentSchemas } from './modules/incidents/schemas.js'
 import { calendarExpiryJob, calendarExpiryQueue } from './modules/calendar/expiry.js'
 import { dailyIncidentCountsJob, dailyIncidentCountsQueue } from './modules/incidents/daily.js'
+import { registerPublishAhead } from './modules/indicators/publish-ahead.js'
 import caseStepRuleRoutes from './modules/incidents/rules-routes.js'
 import { deadlineSweepJob, sweepQueue } from './modules/incidents/sweep.js'
 import followUpRoutes from './modules/incidents/follow-up-routes.js'
@@ -272,6 +273,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   jobQueue.schedule({ queue: calendarExpiryQueue, everyMs: 60 * 60_000 })
   jobQueue.register(dailyIncidentCountsJob(database))
   jobQueue.schedule({ queue: dailyIncidentCountsQueue, everyMs: 60 * 60_000 })
+  registerPublishAhead(jobQueue, database)
   await app.register(webhookRoutes)
   registerWebhookJobs(app)
   await app.register(reformRoutes)
