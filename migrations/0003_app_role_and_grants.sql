@@ -18,7 +18,11 @@ $$;
 DO $$
 BEGIN
   IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-    EXECUTE format('GRANT cps_app TO %I', current_user);
+    BEGIN
+      EXECUTE format('GRANT cps_app TO %I', current_user);
+    EXCEPTION WHEN unique_violation THEN
+      NULL; -- granted by another database's migration at the same moment, as above
+    END;
   END IF;
 END
 $$;

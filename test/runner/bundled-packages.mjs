@@ -78,8 +78,9 @@ async function build() {
   // Test files start several at a time: the first to finish puts its folder in place, the others drop theirs.
   try {
     renameSync(building, folder)
-  } catch {
+  } catch (error) {
     rmSync(building, { recursive: true, force: true })
+    if (!existsSync(folder)) throw error
   }
 }
 

@@ -311,6 +311,16 @@ async function complementDisclosures(
   ]
   for (let cell = 0; cell < cells; cell++)
     relations.push(relationAmong(values, cell + offset, [cell, cell + 2 * offset]))
+  // The rests add up as the counts do, as far as their values bear out (where records count in no cell, a
+  // figure's rest is at least its cells').
+  for (const relation of numerators.relations)
+    relations.push(
+      relationAmong(
+        values,
+        relation.total + 2 * offset,
+        relation.parts.map((part) => part + 2 * offset),
+      ),
+    )
   // Every withheld count of 1 to 4, a numerator or a denominator as much as a rest: each side is bounded
   // by the other too (a ward at 100% has each numerator cell equal to its denominator cell).
   const withheldOfOneToFour = new Set(

@@ -16,11 +16,21 @@ import { disclosures, periodDisclosures, type AuditedTable } from '../../support
 const sexes = ['male', 'female', 'unknown'] as const
 const percentage: PublicationMeta = { kind: 'percentage', source: 'registry', hasDenominator: true }
 
-/** A percentage's figures for wards and their unit, by sex, from each ward's [numerator, denominator] per sex. */
-function figuresOf(wards: readonly (readonly [number, number])[][]): Figure[] {
-  const figure = (unitCode: string, cells: readonly (readonly [number, number])[]): Figure => {
-    const numerator = cells.reduce((sum, [n]) => sum + n, 0)
-    const denominator = cells.reduce((sum, [, d]) => sum + d, 0)
+/**
+ * A percentage's figures for wards and their unit, by sex, from each ward's [numerator, denominator] per sex, and
+ * per ward the [numerator, denominator] of records in no cell (`outside`: none by default).
+ */
+function figuresOf(
+  wards: readonly (readonly [number, number])[][],
+  outside: readonly (readonly [number, number])[] = [],
+): Figure[] {
+  const figure = (
+    unitCode: string,
+    cells: readonly (readonly [number, number])[],
+    [outsideN, outsideD]: readonly [number, number] = [0, 0],
+  ): Figure => {
+    const numerator = cells.reduce((sum, [n]) => sum + n, 0) + outsideN
+    const denominator = cells.reduce((sum, [, d]) => sum + d, 0) + outsideD
     return {
       unitCode,
       numerator,
@@ -40,11 +50,12 @@ function figuresOf(wards: readonly (readonly [number, number])[][]): Figure[] {
       ],
     }
   }
-  const units = wards.map((cells, index) => figure(`W${index + 1}`, cells))
+  const units = wards.map((cells, index) => figure(`W${index + 1}`, cells, outside[index]))
   const total = sexes.map((_, index) =>
     wards.reduce<[number, number]>((sum, cells) => [sum[0] + cells[index]![0], sum[1] + cells[index]![1]], [0, 0]),
   )
-  return [...units, figure('D', total)]
+  const outsideTotal = outside.reduce<[number, number]>((sum, [n, d]) => [sum[0] + n, sum[1] + d], [0, 0])
+  return [...units, figure('D', total, outsideTotal)]
 }
 
 const asTable = (values: AuditedTable['indicators'][number]['values']): AuditedTable => ({
@@ -98,6 +109,47 @@ t.test('a numerator is bounded by its denominator: the three tables are protecte
   const published = publishFigures(percentage, figures, true)
   t.same(await disclosures(asTable(published), asTable(figures)), [])
   t.same(published[1]!.breakdowns[0]!.cells[0]!.numerator, { suppressed: true }, 'ward 2’s 2 boys stay withheld')
+  t.same(
+    published[2]!.breakdowns[0]!.cells[0]!.numerator,
+    { suppressed: true },
+    'and ward 3’s 9 boys go with them, which each table protected on its own showed',
+  )
+})
+
+t.test('what a percentage leaves out adds up as its counts do, where some records count in no cell', async (t) => {
+  // Children of no recorded sex are counted in the figures only. A figure's left-out count is then at least the
+  // sum of its cells': without that, ward 3's girls' denominator of 3 was narrowed to 2–5.
+  const figures = figuresOf(
+    [
+      [
+        [0, 0],
+        [0, 5],
+        [0, 1],
+      ],
+      [
+        [0, 0],
+        [4, 4],
+        [25, 27],
+      ],
+      [
+        [13, 30],
+        [3, 3],
+        [0, 0],
+      ],
+      [
+        [10, 21],
+        [1, 2],
+        [1, 3],
+      ],
+    ],
+    [
+      [1, 1],
+      [2, 3],
+      [0, 2],
+      [0, 0],
+    ],
+  )
+  t.same(await disclosures(asTable(publishFigures(percentage, figures, true)), asTable(figures)), [])
 })
 
 t.test('random worlds: what a percentage leaves out is never narrowed below the protection width', async (t) => {
