@@ -394,15 +394,20 @@ function withheldWithTheRest(
     relations: [
       ...numerators.table.relations,
       ...renamed(denominators.table, (cell) => cell + cells).relations,
-      // The left-out counts add up as the others do (laid out alike), as far as their own counts bear out: where
-      // some records count in no cell, a figure's left-out count is at least its cells' (D = N + R does not
-      // tell that).
-      ...numerators.table.relations.map((relation) =>
-        relationAmong(
-          values,
-          2 * cells + relation.total,
-          relation.parts.map((part) => 2 * cells + part),
-        ),
+      // The left-out counts add up as the others do (the three tables lay their relations out alike). Where the
+      // numerators and the denominators both add up exactly, so do they, and the programs are the smaller for
+      // leaving that out; where some records count in no cell, a figure's left-out count is at least its cells',
+      // which D = N + R alone does not tell.
+      ...numerators.table.relations.flatMap((relation, index) =>
+        relation.sum === '=' && denominators.table.relations[index]!.sum === '='
+          ? []
+          : [
+              relationAmong(
+                values,
+                2 * cells + relation.total,
+                relation.parts.map((part) => 2 * cells + part),
+              ),
+            ],
       ),
       ...rest.map((_, cell) => relationAmong(values, cells + cell, [cell, 2 * cells + cell])),
     ].map(notReadByParts),
