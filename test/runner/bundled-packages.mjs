@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire, register } from 'node:module'
+import { register } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build as esbuild } from 'esbuild'
@@ -17,7 +17,6 @@ const packages = { typebox: ['typebox', 'typebox/value'] }
 const entries = Object.values(packages).flat()
 
 const root = process.cwd()
-const require = createRequire(join(root, 'package.json'))
 const versionOf = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
 const key = createHash('sha256')
   .update(JSON.stringify(Object.keys(packages).map(versionOf)))
@@ -42,8 +41,8 @@ const onlyBundled = {
 
 /**
  * One bundle per package holds all its entry points, so that they share one copy of the package's state (its
- * format registry, its classes); a module per entry point re-exports that entry's names from it, found by loading
- * the entry once here.
+ * format registry, its classes); a module per entry point re-exports that entry's names from it, read off the
+ * bundle.
  */
 async function build() {
   const building = `${folder}.${process.pid}`
@@ -62,8 +61,9 @@ async function build() {
       plugins: [onlyBundled],
       logLevel: 'error',
     })
+    const built = await import(pathToFileURL(join(building, bundle)).href)
     for (const [index, entry] of list.entries()) {
-      const exported = Object.keys(await import(pathToFileURL(require.resolve(entry)).href))
+      const exported = Object.keys(built[`entry${index}`])
       const named = exported.filter((exportName) => exportName !== 'default')
       writeFileSync(
         join(building, moduleOf(entry)),

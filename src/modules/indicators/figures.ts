@@ -169,7 +169,7 @@ export interface UnitWithWards {
  */
 export function resolveUnit(
   rows: readonly UnitRow[],
-  principal: Principal,
+  principal: Pick<Principal, 'units' | 'scope'>,
   requested: string | undefined,
   window: { from: string; to: string },
   options: { location?: 'querystring' | 'body'; pointer?: string; mapDate?: string } = {},

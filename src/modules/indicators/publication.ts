@@ -285,10 +285,11 @@ export function publishFigures(
   // is not), and adds up as they do: it is protected as a table of its own first (each period's apart), and
   // every count it withholds has its numerator and denominator withheld and protected, each in its own table
   // (the three tables lay their cells out alike).
-  const restHidden =
+  const restTables =
     numeratorTables && denominatorTables && meta.kind === 'percentage'
-      ? tablesOf((item) => Math.max(0, item.denominator - item.numerator)).map((table) => hiddenCells(table))
+      ? tablesOf((item) => Math.max(0, item.denominator - item.numerator))
       : null
+  const restHidden = restTables?.map((table) => hiddenCells(table)) ?? null
   const withheldIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
     if (!tables) return null
     // A table published with every count withheld tells a reader nothing that a closing day never published
@@ -305,11 +306,11 @@ export function publishFigures(
   }
   let withheldNumerators = withheldIn(numeratorTables, 'numerator')
   let withheldDenominators = withheldIn(denominatorTables, 'denominator')
-  if (restHidden && withheldNumerators && withheldDenominators) {
+  if (restTables && restHidden && withheldNumerators && withheldDenominators) {
     ;[withheldNumerators, withheldDenominators] = withheldWithTheRest(
       { table: numeratorTables![0]!, withheld: withheldNumerators },
       { table: denominatorTables![0]!, withheld: withheldDenominators },
-      restHidden[0]!,
+      { table: restTables[0]!, withheld: restHidden[0]! },
     )
   }
   const hiddenIn = (tables: FigureTable[] | null, withheld: readonly boolean[] | null) => {
@@ -373,7 +374,7 @@ function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | nul
  * three tables can be narrowed so: wards by sex of (numerator, denominator) (8, 14) (4, 4) (7, 7), (2, 13) (5, 10)
  * (4, 7) and (9, 17) (0, 5) (9, 9), where ward 1's 19 of 25 and its boys' 14 leave at least 8 boys in its
  * numerator, and the district's 19 boys less ward 3's 9 leave ward 2's 2 boys at most 2. Here the small counts of
- * all three (and the cells `restProtected` names) are checked in one linked table, starting from what each table
+ * all three (and the cells the left-out table withheld) are checked in one linked table, starting from what each table
  * withheld, and more numerators or denominators are withheld where one is narrowed; the check alone, where none
  * is, costs one linear program per withheld count. Which part a total's records lie in was judged in each table on
  * its own: the relations are not read by their parts again.
@@ -381,46 +382,35 @@ function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | nul
 function withheldWithTheRest(
   numerators: { table: FigureTable; withheld: readonly boolean[] },
   denominators: { table: FigureTable; withheld: readonly boolean[] },
-  restProtected: readonly boolean[],
+  rest: { table: FigureTable; withheld: readonly boolean[] },
 ): [boolean[], boolean[]] {
   const cells = numerators.table.values.length
-  const rest = numerators.table.values.map((numerator, cell) =>
-    Math.max(0, denominators.table.values[cell]! - numerator),
-  )
-  const values = [...numerators.table.values, ...denominators.table.values, ...rest]
+  const values = [...numerators.table.values, ...denominators.table.values, ...rest.table.values]
   const notReadByParts = (relation: Relation): Relation => ({ ...relation, readByParts: false })
   const joint: LinkedTable = {
     values,
     relations: [
       ...numerators.table.relations,
       ...renamed(denominators.table, (cell) => cell + cells).relations,
-      // The left-out counts add up as the others do (the three tables lay their relations out alike). Where the
-      // numerators and the denominators both add up exactly, so do they, and the programs are the smaller for
-      // leaving that out; where some records count in no cell, a figure's left-out count is at least its cells',
-      // which D = N + R alone does not tell.
-      ...numerators.table.relations.flatMap((relation, index) =>
-        relation.sum === '=' && denominators.table.relations[index]!.sum === '='
-          ? []
-          : [
-              relationAmong(
-                values,
-                2 * cells + relation.total,
-                relation.parts.map((part) => 2 * cells + part),
-              ),
-            ],
+      // The left-out counts' own relations (the three tables lay theirs out alike). Where the numerators and the
+      // denominators both add up exactly, D = N + R tells them already, and the programs are the smaller for
+      // leaving them out; where some records count in no cell, a figure's left-out count is at least its cells'.
+      ...renamed(rest.table, (cell) => cell + 2 * cells).relations.filter(
+        (_, index) =>
+          numerators.table.relations[index]!.sum !== '=' || denominators.table.relations[index]!.sum !== '=',
       ),
-      ...rest.map((_, cell) => relationAmong(values, cells + cell, [cell, 2 * cells + cell])),
+      ...rest.table.values.map((_, cell) => relationAmong(values, cells + cell, [cell, 2 * cells + cell])),
     ].map(notReadByParts),
   }
   const primary = [
-    ...countsToProtect(numerators.table, restProtected),
-    ...countsToProtect(denominators.table, restProtected),
-    ...rest.map(isSmallCount),
+    ...countsToProtect(numerators.table, rest.withheld),
+    ...countsToProtect(denominators.table, rest.withheld),
+    ...rest.table.values.map(isSmallCount),
   ]
   const withheld = protect(
     joint,
     primary,
-    [...numerators.withheld, ...denominators.withheld, ...rest.map(() => true)],
+    [...numerators.withheld, ...denominators.withheld, ...rest.table.values.map(() => true)],
     values.map((_, cell) => cell >= 2 * cells),
   )
   return [withheld.slice(0, cells), withheld.slice(cells, 2 * cells)]

@@ -9,7 +9,6 @@
  */
 import { and, gte, lte, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
-import type { Principal } from '../../platform/auth.js'
 import type { JobQueue } from '../../platform/jobs.js'
 import { inScope, systemScope } from '../../platform/scope.js'
 import { addDays, localDateOf } from '../calendar/rules.js'
@@ -28,17 +27,6 @@ const publishTableQueue = 'indicators.publish-table'
 const releaseDelayMs = 60 * 60 * 1000
 /** Days after a closing day that its tables are still published ahead: one missed while the service was down too. */
 const daysLookedBack = 7
-
-/** resolveUnit's caller: one whose jurisdiction covers every unit. */
-const publisher: Principal = {
-  kind: 'system',
-  id: publishAheadQueue,
-  name: publishAheadQueue,
-  role: 'system',
-  permissions: new Set(),
-  units: [],
-  scope: systemScope,
-}
 
 export type TableToPublish = { unitCode: string; year: number; asOf: string }
 
@@ -80,7 +68,10 @@ export async function publishTableAhead(database: Database, table: TableToPublis
   return inScope(database.db, systemScope, async (tx) => {
     const rows = await listUnitRows(tx)
     if (!rows.some((row) => row.code === table.unitCode)) return null
-    const target = resolveUnit(rows, publisher, table.unitCode, { from: `${table.year}-01-01`, to: table.asOf })
+    const target = resolveUnit(rows, { units: [], scope: systemScope }, table.unitCode, {
+      from: `${table.year}-01-01`,
+      to: table.asOf,
+    })
     if (target.wards.length === 0) return null
     const published = await publishedTable(tx, {
       scope: systemScope,

@@ -5,13 +5,21 @@ import { addDays } from '../../../src/modules/calendar/rules.js'
 import { publishTableAhead, tablesToPublish } from '../../../src/modules/indicators/publish-ahead.js'
 import { closingDays, defaultPeriodsForYear } from '../../../src/modules/indicators/rules.js'
 import { publishedIndicatorTables } from '../../../src/modules/indicators/tables.js'
-import { createTestApp } from '../../support/app.js'
-import { clientFor, province } from '../../support/auth.js'
+import { createTestApp, type TestApp } from '../../support/app.js'
+import { clientFor, province, type TestAccount } from '../../support/auth.js'
 import { seedScenario } from './scenario.js'
 
 /** An instant on a day, in Hanoi's time (UTC+7). */
 const hanoi = (day: string, time: string) => new Date(`${day}T${time}+07:00`)
 const closing = (year: number) => closingDays(year, defaultPeriodsForYear(year))
+/** The last closing day before `day`, in its year. */
+const closedBefore = (day: string) =>
+  closing(Number(day.slice(0, 4)))
+    .filter((closingDay) => closingDay < day)
+    .at(-1)!
+/** The district's table to `asOf`, as a city system reads it. */
+const readDistrict = ({ app }: TestApp, city: TestAccount, asOf: string) =>
+  app.inject({ url: `/v1/indicators/values?year=${asOf.slice(0, 4)}&unit=008&asOf=${asOf}`, headers: city.headers })
 
 t.test('the tables city systems read are published ahead, once a closing day has passed', async (t) => {
   const ctx = await createTestApp(t, { now: '2024-06-20T03:00:00Z' })
@@ -25,13 +33,8 @@ t.test('the tables city systems read are published ahead, once a closing day has
       .where(and(eq(publishedIndicatorTables.unitCode, '008'), eq(publishedIndicatorTables.asOf, asOf)))
 
   t.same(await tablesToPublish(app.database, clock.now()), [], 'no table read yet, none to publish ahead')
-  const read = closing(2024)
-    .filter((day) => day < '2024-06-20')
-    .at(-1)!
-  const first = await app.inject({
-    url: `/v1/indicators/values?year=2024&unit=008&asOf=${read}`,
-    headers: city.headers,
-  })
+  const read = closedBefore('2024-06-20')
+  const first = await readDistrict(ctx, city, read)
   t.equal(first.statusCode, 200, `the city system reads the district's table to ${read}`)
 
   const next = closing(2024).find((day) => day > '2024-06-20')!
@@ -47,10 +50,7 @@ t.test('the tables city systems read are published ahead, once a closing day has
   t.equal(await publishTableAhead(app.database, due[0]!, clock.now()), false, 'run again, it publishes nothing more')
 
   clock.advance(3 * 24 * 60 * 60 * 1000)
-  const asked = await app.inject({
-    url: `/v1/indicators/values?year=2024&unit=008&asOf=${next}`,
-    headers: city.headers,
-  })
+  const asked = await readDistrict(ctx, city, next)
   t.equal(asked.statusCode, 200)
   t.equal(asked.json<{ publishedAt: string }>().publishedAt, released.toISOString(), 'the request reads it back')
   const [event] = await app.database.db
@@ -78,13 +78,7 @@ t.test('a unit with no ward on the closing day’s map has no table to publish',
   const ctx = await createTestApp(t, { now: '2025-06-20T03:00:00Z' })
   const { app, clock } = ctx
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-  const read = closing(2025)
-    .filter((day) => day < '2025-06-20')
-    .at(-1)!
-  const first = await app.inject({
-    url: `/v1/indicators/values?year=2025&unit=008&asOf=${read}`,
-    headers: city.headers,
-  })
+  const first = await readDistrict(ctx, city, closedBefore('2025-06-20'))
   t.equal(first.statusCode, 200, 'read while the district still existed')
 
   const firstOf2026 = closing(2026)[0]!
