@@ -191,10 +191,13 @@ class Attacker {
     return members
   }
 
-  /** The highest value the attacker can give a withheld cell (Infinity when unbounded). */
-  upper(cell: number): number {
+  /**
+   * The highest value the attacker can give a withheld cell (Infinity when unbounded). With `enough`, any
+   * value from `enough` up may stand for it: the program stops once the cell can reach `enough`.
+   */
+  upper(cell: number, enough = Infinity): number {
     const { region, variable } = this.regionOf(cell)
-    const high = region.maximise(new Map([[variable, 1]]))
+    const high = region.maximise(new Map([[variable, 1]]), enough)
     return high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity
   }
 
@@ -207,10 +210,10 @@ class Attacker {
     return { region: group.region, variable: place.variable }
   }
 
-  /** The lowest value the attacker can give a withheld cell. */
-  lower(cell: number): number {
+  /** The lowest value the attacker can give a withheld cell; with `enough`, any value down from `enough` may stand for it. */
+  lower(cell: number, enough = -Infinity): number {
     const { region, variable } = this.regionOf(cell)
-    const low = region.maximise(new Map([[variable, -1]]))
+    const low = region.maximise(new Map([[variable, -1]]), -enough)
     return low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0
   }
 
@@ -221,12 +224,12 @@ class Attacker {
   /**
    * The interval of a withheld cell of count `value` where it is narrower than the protection width, else null.
    * The upper bound first: where it lies the width or more above the count, the lower bound (at most the
-   * count) is not needed, and half the linear programs are saved.
+   * count) is not needed, and half the linear programs are saved. Each program stops once the width is reached.
    */
   narrowed(cell: number, value: number): Interval | null {
-    const high = this.upper(cell)
+    const high = this.upper(cell, value + protectionWidth)
     if (high - value >= protectionWidth) return null
-    const interval = { low: this.lower(cell), high }
+    const interval = { low: this.lower(cell, high - protectionWidth), high }
     return width(interval) < protectionWidth ? interval : null
   }
 }
@@ -308,7 +311,8 @@ function attributeExposed(
     const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
     attacker ??= new Attacker(table, withheld)
     const known = attacker
-    if (zeros.every((cell) => !withheld[cell] || known.upper(cell) === 0)) return { reading: index, of: reading, zeros }
+    if (zeros.every((cell) => !withheld[cell] || known.upper(cell, 1) === 0))
+      return { reading: index, of: reading, zeros }
   }
   return null
 }
@@ -518,7 +522,7 @@ function freeable(
 ): boolean {
   const everything = withheld.map((hidden, cell) => hidden || !fixed[cell]!)
   const attacker = new Attacker(table, everything)
-  return zeros.some((cell) => everything[cell] && attacker.upper(cell) > 0)
+  return zeros.some((cell) => everything[cell] && attacker.upper(cell, 1) > 0)
 }
 
 /** The cells protect() withholds in a table that relations join throughout, or null where it cannot be protected. */
@@ -560,7 +564,7 @@ function protectLinked(
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
         const attacker = new Attacker(table, trial)
-        return zeros.some((cell) => trial[cell] && attacker.upper(cell) > 0)
+        return zeros.some((cell) => trial[cell] && attacker.upper(cell, 1) > 0)
       })
       // Where even every cell that may still be withheld would free none of them (the zeros are bounded by fixed
       // cells alone), nothing is withheld for it if a fixed table told it already (`toldAlready`); otherwise the
@@ -593,7 +597,8 @@ function protectLinked(
         movesWeighed++
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
-        const gained = Math.min(protectionWidth, width(new Attacker(table, trial).bounds(exposed.cell))) - before
+        const interval = new Attacker(table, trial).narrowed(exposed.cell, table.values[exposed.cell]!)
+        const gained = (interval ? width(interval) : protectionWidth) - before
         if (before + gained >= protectionWidth) {
           // The cheapest move that protects the cell outright: no dearer one can do better for it.
           best = move

@@ -19,66 +19,95 @@ export type Solution = { status: 'optimal'; value: number } | { status: 'unbound
 
 const epsilon = 1e-9
 
-/** The tableau: `rows` constraint rows then the objective row, each `width` wide with the right-hand side last. */
+/**
+ * The tableau: `rows` constraint rows then the objective row, each `width` wide with the right-hand side last,
+ * in one array (a copy is one block move). Pivots touch only the pivot row's non-zero columns: the rows of
+ * additive relations hold a handful of non-zeros each, so a pivot costs rows × those, not rows × width.
+ */
 class Tableau {
-  readonly cells: Float64Array[]
-  readonly basis: number[]
+  readonly cells: Float64Array
+  readonly basis: Int32Array
+  /** The pivot row's non-zero columns, reused by every pivot. */
+  private readonly nonZero: Int32Array
 
   constructor(
-    rowCount: number,
+    readonly rows: number,
     readonly width: number,
   ) {
-    this.cells = Array.from({ length: rowCount + 1 }, () => new Float64Array(width))
-    this.basis = new Array<number>(rowCount).fill(-1)
+    this.cells = new Float64Array((rows + 1) * width)
+    this.basis = new Int32Array(rows).fill(-1)
+    this.nonZero = new Int32Array(width)
   }
 
-  copy(): Tableau {
-    const copy = new Tableau(this.basis.length, this.width)
-    this.cells.forEach((cells, row) => copy.cells[row]!.set(cells))
-    copy.basis.splice(0, copy.basis.length, ...this.basis)
-    return copy
-  }
-
-  get objective(): Float64Array {
-    return this.cells[this.cells.length - 1]!
+  /** Makes this tableau `source`'s equal (of the same shape). */
+  copyFrom(source: Tableau): void {
+    this.cells.set(source.cells)
+    this.basis.set(source.basis)
   }
 
   get rhs(): number {
     return this.width - 1
   }
 
+  /** Where the objective row starts in `cells`. */
+  get objective(): number {
+    return this.rows * this.width
+  }
+
   pivot(row: number, column: number): void {
-    const pivotRow = this.cells[row]!
-    const factor = pivotRow[column]!
-    for (let j = 0; j < this.width; j++) pivotRow[j]! /= factor
-    for (let i = 0; i < this.cells.length; i++) {
+    const { cells, width, nonZero } = this
+    const start = row * width
+    const factor = cells[start + column]!
+    let count = 0
+    for (let j = 0; j < width; j++) {
+      const value = cells[start + j]!
+      if (value === 0) continue
+      cells[start + j] = value / factor
+      nonZero[count++] = j
+    }
+    for (let i = 0; i <= this.rows; i++) {
       if (i === row) continue
-      const target = this.cells[i]!
-      const multiple = target[column]!
+      const target = i * width
+      const multiple = cells[target + column]!
       if (Math.abs(multiple) < epsilon) continue
-      for (let j = 0; j < this.width; j++) target[j]! -= multiple * pivotRow[j]!
+      for (let k = 0; k < count; k++) {
+        const j = nonZero[k]!
+        cells[target + j]! -= multiple * cells[start + j]!
+      }
     }
     this.basis[row] = column
   }
 
   /** Makes the objective row's entries of basic columns zero. */
   priceOut(): void {
+    const { cells, width } = this
     const objective = this.objective
-    this.basis.forEach((column, row) => {
-      const multiple = objective[column]!
-      if (Math.abs(multiple) < epsilon) return
-      const source = this.cells[row]!
-      for (let j = 0; j < this.width; j++) objective[j]! -= multiple * source[j]!
-    })
+    for (let row = 0; row < this.rows; row++) {
+      const multiple = cells[objective + this.basis[row]!]!
+      if (Math.abs(multiple) < epsilon) continue
+      const source = row * width
+      for (let j = 0; j < width; j++) cells[objective + j]! -= multiple * cells[source + j]!
+    }
   }
 
-  /** Pivots until optimal over `columns` (Bland's rule); false when the objective is unbounded. */
-  optimise(columns: number): boolean {
+  /** The objective's value at the current basis. */
+  get value(): number {
+    return this.cells[this.objective + this.rhs]!
+  }
+
+  /**
+   * Pivots until optimal over `columns` (Bland's rule), or until the objective reaches `enough`; false when
+   * the objective is unbounded. Each pivot leaves the objective where it was or raises it.
+   */
+  optimise(columns: number, enough = Infinity): boolean {
+    const { cells, width } = this
     const objective = this.objective
+    const rhs = this.rhs
     for (;;) {
+      if (this.value >= enough) return true
       let entering = -1
       for (let j = 0; j < columns; j++) {
-        if (objective[j]! < -epsilon) {
+        if (cells[objective + j]! < -epsilon) {
           entering = j
           break
         }
@@ -86,10 +115,10 @@ class Tableau {
       if (entering === -1) return true
       let leaving = -1
       let best = Infinity
-      for (let i = 0; i < this.basis.length; i++) {
-        const coefficient = this.cells[i]![entering]!
+      for (let i = 0; i < this.rows; i++) {
+        const coefficient = cells[i * width + entering]!
         if (coefficient <= epsilon) continue
-        const ratio = this.cells[i]![this.rhs]! / coefficient
+        const ratio = cells[i * width + rhs]! / coefficient
         if (ratio < best - epsilon || (Math.abs(ratio - best) <= epsilon && this.basis[i]! < this.basis[leaving]!)) {
           best = ratio
           leaving = i
@@ -107,10 +136,15 @@ class Tableau {
  * withheld cells from above and below shares the one phase one.
  */
 export class Polytope {
+  /** Where each objective is optimised, from a copy of the feasible basis: allocated once, not per objective. */
+  private readonly work: Tableau
+
   private constructor(
     private readonly tableau: Tableau,
     private readonly columns: number,
-  ) {}
+  ) {
+    this.work = new Tableau(tableau.rows, tableau.width)
+  }
 
   /** The region, or null when no point satisfies the rows. */
   static of(variables: number, rows: readonly Row[]): Polytope | null {
@@ -132,59 +166,74 @@ export class Polytope {
     let slack = variables
     let artificial = firstArtificial
     normal.forEach((row, index) => {
-      const cells = tableau.cells[index]!
-      for (const [variable, value] of row.terms) cells[variable] = value
-      cells[tableau.rhs] = row.rhs
+      const start = index * width
+      for (const [variable, value] of row.terms) tableau.cells[start + variable] = value
+      tableau.cells[start + tableau.rhs] = row.rhs
       if (row.sense === '<=') {
-        cells[slack] = 1
+        tableau.cells[start + slack] = 1
         tableau.basis[index] = slack++
       } else {
-        if (row.sense === '>=') cells[slack++] = -1
-        cells[artificial] = 1
+        if (row.sense === '>=') tableau.cells[start + slack++] = -1
+        tableau.cells[start + artificial] = 1
         tableau.basis[index] = artificial++
       }
     })
-    if (artificialCount > 0) {
-      // Phase one: drive the artificials to zero (maximise their negated sum).
-      const objectiveRow = tableau.objective
-      for (let j = firstArtificial; j < width - 1; j++) objectiveRow[j] = 1
-      tableau.priceOut()
-      tableau.optimise(width - 1)
-      if (tableau.objective[tableau.rhs]! < -1e-7) return null
-      // Artificials left in the basis at zero leave it for any real column of their row; a row with none is redundant.
-      for (let row = 0; row < tableau.basis.length; row++) {
-        if (tableau.basis[row]! < firstArtificial) continue
-        const cells = tableau.cells[row]!
+    if (artificialCount === 0) return new Polytope(tableau, firstArtificial)
+    // Phase one: drive the artificials to zero (maximise their negated sum).
+    tableau.cells.fill(1, tableau.objective + firstArtificial, tableau.objective + width - 1)
+    tableau.priceOut()
+    tableau.optimise(width - 1)
+    if (tableau.value < -1e-7) return null
+    // Artificials left in the basis at zero leave it for any real column of their row; a row with none is redundant.
+    const kept: number[] = []
+    for (let row = 0; row < tableau.rows; row++) {
+      if (tableau.basis[row]! >= firstArtificial) {
+        const start = row * width
         let column = -1
         for (let j = 0; j < firstArtificial; j++) {
-          if (Math.abs(cells[j]!) > epsilon) {
+          if (Math.abs(tableau.cells[start + j]!) > epsilon) {
             column = j
             break
           }
         }
-        if (column !== -1) tableau.pivot(row, column)
-        else cells.fill(0)
+        if (column === -1) continue
+        tableau.pivot(row, column)
       }
-      tableau.objective.fill(0)
-      // Artificial columns may not enter again.
-      for (const cells of tableau.cells) cells.fill(0, firstArtificial, width - 1)
+      kept.push(row)
     }
-    return new Polytope(tableau, firstArtificial)
+    // Phase two's tableau: the rows kept, without the artificial columns (they may not enter again).
+    const region = new Tableau(kept.length, firstArtificial + 1)
+    kept.forEach((row, index) => {
+      const from = row * width
+      const to = index * region.width
+      region.cells.set(tableau.cells.subarray(from, from + firstArtificial), to)
+      region.cells[to + region.rhs] = tableau.cells[from + tableau.rhs]!
+      region.basis[index] = tableau.basis[row]!
+    })
+    return new Polytope(region, firstArtificial)
   }
 
-  /** Maximises `objective` (coefficient per variable index) over the region: phase two on a copy of its basis. */
-  maximise(objective: ReadonlyMap<number, number>): Exclude<Solution, { status: 'infeasible' }> {
-    const tableau = this.tableau.copy()
-    const objectiveRow = tableau.objective
-    for (const [variable, value] of objective) objectiveRow[variable] = -value
-    // A redundant row (cleared in phase one) keeps its artificial in the basis; its zero cells price nothing.
+  /**
+   * Maximises `objective` (coefficient per variable index) over the region: phase two on a copy of its basis.
+   * With `enough`, it may stop as soon as the objective reaches it: the value returned is then `enough` or
+   * more, not the maximum (whether a cell can reach a value does not need how far past it it can go).
+   */
+  maximise(objective: ReadonlyMap<number, number>, enough = Infinity): Exclude<Solution, { status: 'infeasible' }> {
+    const tableau = this.work
+    tableau.copyFrom(this.tableau)
+    for (const [variable, value] of objective) tableau.cells[tableau.objective + variable] = -value
     tableau.priceOut()
-    if (!tableau.optimise(this.columns)) return { status: 'unbounded' }
-    return { status: 'optimal', value: tableau.objective[tableau.rhs]! }
+    if (!tableau.optimise(this.columns, enough)) return { status: 'unbounded' }
+    return { status: 'optimal', value: tableau.value }
   }
 }
 
-/** Maximises `objective` (coefficient per variable index) over `variables` non-negative variables. */
-export function maximise(variables: number, objective: ReadonlyMap<number, number>, rows: readonly Row[]): Solution {
-  return Polytope.of(variables, rows)?.maximise(objective) ?? { status: 'infeasible' }
+/** Maximises `objective` (coefficient per variable index) over `variables` non-negative variables (`enough`: Polytope.maximise). */
+export function maximise(
+  variables: number,
+  objective: ReadonlyMap<number, number>,
+  rows: readonly Row[],
+  enough = Infinity,
+): Solution {
+  return Polytope.of(variables, rows)?.maximise(objective, enough) ?? { status: 'infeasible' }
 }

@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { attack, relationAmong } from '../../../src/modules/disclosure/control.js'
+import {
+  attack,
+  narrowedCells,
+  protectionWidth,
+  relationAmong,
+  width,
+} from '../../../src/modules/disclosure/control.js'
 import { maximise, type Row, type Sense } from '../../../src/modules/disclosure/simplex.js'
 import { highsBounds } from '../../support/highs-attacker.js'
 
@@ -88,6 +94,25 @@ t.test('linear programs with known optima', async (t) => {
   }
 })
 
+t.test('a program asked only whether its objective reaches a value stops once it does', async (t) => {
+  // maximise 3x + 2y with x + y ≤ 4, x + 3y ≤ 6, x ≤ 3: the optimum is 11, reached after two pivots.
+  const rows = [row({ 0: 1, 1: 1 }, '<=', 4), row({ 0: 1, 1: 3 }, '<=', 6), row({ 0: 1 }, '<=', 3)]
+  const objective = new Map([
+    [0, 3],
+    [1, 2],
+  ])
+  const cases = [
+    { enough: 5, expected: 9, why: 'the first pivot reaches 9: no second' },
+    { enough: 9, expected: 9, why: 'exactly reached' },
+    { enough: 10, expected: 11, why: 'past the first vertex: on to the optimum' },
+    { enough: 50, expected: 11, why: 'out of reach: the optimum' },
+    { enough: -1, expected: 0, why: 'reached where it starts' },
+  ]
+  for (const { enough, expected, why } of cases) {
+    t.same(maximise(2, objective, rows, enough), { status: 'optimal', value: expected }, why)
+  }
+})
+
 /** Random relations among `cells` cells: which cells are totals of which parts. */
 const relationsOfSize = (cells: number) =>
   fc.array(
@@ -125,6 +150,11 @@ t.test('bounds on withheld cells agree with HiGHS on random tables', async (t) =
             throw new Error(`cell ${cell}: ours ${JSON.stringify(interval)}, HiGHS ${JSON.stringify(other)}`)
           }
         }
+        // The programs that stop once a cell's interval is wide enough find the same narrowed cells as exact bounds.
+        const narrowed = [...narrowedCells({ values, relations }, hidden, () => true)].sort((a, b) => a - b)
+        const exactly = [...ours].filter(([, interval]) => width(interval) < protectionWidth).map(([cell]) => cell)
+        if (narrowed.join() !== exactly.join())
+          throw new Error(`narrowed ${narrowed.join()}, exactly ${exactly.join()}`)
       },
     ),
     { numRuns: 300, seed: 20261205 },
