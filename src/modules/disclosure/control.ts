@@ -193,12 +193,13 @@ class Attacker {
 
   /**
    * The highest value the attacker can give a withheld cell (Infinity when unbounded). With `enough`, any
-   * value from `enough` up may stand for it: the program stops once the cell can reach `enough`.
+   * value from `enough` up may stand for it, an unbounded cell's too: the program stops once the cell can reach
+   * `enough`.
    */
   upper(cell: number, enough = Infinity): number {
     const { region, variable } = this.regionOf(cell)
     const high = region.maximise(new Map([[variable, 1]]), enough)
-    return high.status === 'optimal' ? Math.floor(high.value + 1e-6) : Infinity
+    return high.status === 'unbounded' ? Infinity : Math.floor(high.value + 1e-6)
   }
 
   private regionOf(cell: number): { region: Polytope; variable: number } {
@@ -214,7 +215,7 @@ class Attacker {
   lower(cell: number, enough = -Infinity): number {
     const { region, variable } = this.regionOf(cell)
     const low = region.maximise(new Map([[variable, -1]]), -enough)
-    return low.status === 'optimal' ? Math.max(0, Math.ceil(-low.value - 1e-6)) : 0
+    return low.status === 'unbounded' ? 0 : Math.max(0, Math.ceil(-low.value - 1e-6))
   }
 
   bounds(cell: number): Interval {

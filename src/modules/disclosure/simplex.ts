@@ -15,7 +15,9 @@ export interface Row {
   rhs: number
 }
 
-export type Solution = { status: 'optimal'; value: number } | { status: 'unbounded' } | { status: 'infeasible' }
+/** `reached`: the program stopped once its objective reached what was asked (`enough`), at `value` or more. */
+export type Solution =
+  { status: 'optimal' | 'reached'; value: number } | { status: 'unbounded' } | { status: 'infeasible' }
 
 const epsilon = 1e-9
 
@@ -96,15 +98,15 @@ class Tableau {
   }
 
   /**
-   * Pivots until optimal over `columns` (Bland's rule), or until the objective reaches `enough`; false when
-   * the objective is unbounded. Each pivot leaves the objective where it was or raises it.
+   * Pivots until optimal over `columns` (Bland's rule), until the objective reaches `enough`, or until it is
+   * found unbounded. Each pivot leaves the objective where it was or raises it.
    */
-  optimise(columns: number, enough = Infinity): boolean {
+  optimise(columns: number, enough = Infinity): 'optimal' | 'reached' | 'unbounded' {
     const { cells, width } = this
     const objective = this.objective
     const rhs = this.rhs
     for (;;) {
-      if (this.value >= enough) return true
+      if (this.value >= enough) return 'reached'
       let entering = -1
       for (let j = 0; j < columns; j++) {
         if (cells[objective + j]! < -epsilon) {
@@ -112,7 +114,7 @@ class Tableau {
           break
         }
       }
-      if (entering === -1) return true
+      if (entering === -1) return 'optimal'
       let leaving = -1
       let best = Infinity
       for (let i = 0; i < this.rows; i++) {
@@ -124,7 +126,7 @@ class Tableau {
           leaving = i
         }
       }
-      if (leaving === -1) return false
+      if (leaving === -1) return 'unbounded'
       this.pivot(leaving, entering)
     }
   }
@@ -215,16 +217,17 @@ export class Polytope {
 
   /**
    * Maximises `objective` (coefficient per variable index) over the region: phase two on a copy of its basis.
-   * With `enough`, it may stop as soon as the objective reaches it: the value returned is then `enough` or
-   * more, not the maximum (whether a cell can reach a value does not need how far past it it can go).
+   * With `enough`, it stops as soon as the objective reaches it (`reached`, with a value of `enough` or more, not the
+   * maximum, and perhaps where the objective is unbounded): whether a cell can reach a value does not need how
+   * far past it it can go.
    */
   maximise(objective: ReadonlyMap<number, number>, enough = Infinity): Exclude<Solution, { status: 'infeasible' }> {
     const tableau = this.work
     tableau.copyFrom(this.tableau)
     for (const [variable, value] of objective) tableau.cells[tableau.objective + variable] = -value
     tableau.priceOut()
-    if (!tableau.optimise(this.columns, enough)) return { status: 'unbounded' }
-    return { status: 'optimal', value: tableau.value }
+    const status = tableau.optimise(this.columns, enough)
+    return status === 'unbounded' ? { status } : { status, value: tableau.value }
   }
 }
 
