@@ -40,14 +40,17 @@ function schemaFingerprint(): string {
 function pgliteTemplatePath(): string {
   const folder = join(tmpdir(), 'cps-test-templates')
   mkdirSync(folder, { recursive: true })
-  return join(folder, `pglite-${schemaFingerprint()}.tar.gz`)
+  return join(folder, `pglite-${schemaFingerprint()}.tar`)
 }
 
 function postgresTemplateName(): string {
   return `cps_tpl_${schemaFingerprint()}`
 }
 
-/** A migrated, seeded embedded database saved as a tarball: loading it takes ~1 s instead of ~5 s. */
+/**
+ * A migrated, seeded embedded database saved as a tarball, uncompressed: a database opened from it is ready in
+ * 0.57 s (0.85 s from gzip, paid again for every database a test file opens) instead of ~5 s to migrate one.
+ */
 export async function ensurePgliteTemplate(): Promise<string> {
   const path = pgliteTemplatePath()
   if (existsSync(path)) return path
@@ -62,7 +65,7 @@ export async function ensurePgliteTemplate(): Promise<string> {
   }
   await migrate(database)
   await seedReferenceData(database)
-  const dump = await client.dumpDataDir('gzip')
+  const dump = await client.dumpDataDir('none')
   await client.close()
   const temporary = `${path}.${process.pid}.tmp`
   writeFileSync(temporary, Buffer.from(await dump.arrayBuffer()))
