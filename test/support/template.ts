@@ -30,10 +30,13 @@ function templateSources(): string[] {
   )
 }
 
-/** Changes whenever any of those changes, so a stale template is never reused. */
+/** The embedded engine installed: a data directory written by another version may not load in this one. */
+const pglitePackage = fileURLToPath(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url))
+
+/** Changes whenever any of those changes, or the engine, so a stale template is never reused. */
 function schemaFingerprint(): string {
   const hash = createHash('sha256')
-  for (const file of templateSources()) hash.update(file).update(readFileSync(file))
+  for (const file of [...templateSources(), pglitePackage]) hash.update(file).update(readFileSync(file))
   return hash.digest('hex').slice(0, 16)
 }
 

@@ -211,7 +211,10 @@ class Attacker {
     return { region: group.region, variable: place.variable }
   }
 
-  /** The lowest value the attacker can give a withheld cell; with `enough`, any value down from `enough` may stand for it. */
+  /**
+   * The lowest value the attacker can give a withheld cell; with `enough`, any value down from `enough` may stand
+   * for it.
+   */
   lower(cell: number, enough = -Infinity): number {
     const { region, variable } = this.regionOf(cell)
     const low = region.maximise(new Map([[variable, -1]]), -enough)

@@ -24,7 +24,8 @@ const epsilon = 1e-9
 /**
  * The tableau: `rows` constraint rows then the objective row, each `width` wide with the right-hand side last,
  * in one array (a copy is one block move). Pivots touch only the pivot row's non-zero columns: the rows of
- * additive relations hold a handful of non-zeros each, so a pivot costs rows × those, not rows × width.
+ * additive relations start with a handful of non-zeros and mostly stay sparse, so a pivot costs rows × those, not
+ * rows × width.
  */
 class Tableau {
   readonly cells: Float64Array
@@ -217,9 +218,9 @@ export class Polytope {
 
   /**
    * Maximises `objective` (coefficient per variable index) over the region: phase two on a copy of its basis.
-   * With `enough`, it stops as soon as the objective reaches it (`reached`, with a value of `enough` or more, not the
-   * maximum, and perhaps where the objective is unbounded): whether a cell can reach a value does not need how
-   * far past it it can go.
+   * With `enough`, it stops as soon as the objective reaches it (`reached`, with a value of `enough` or more, not
+   * necessarily the maximum, and perhaps where the objective is unbounded): whether a cell can reach a value does
+   * not need how far past it it can go.
    */
   maximise(objective: ReadonlyMap<number, number>, enough = Infinity): Exclude<Solution, { status: 'infeasible' }> {
     const tableau = this.work
@@ -231,7 +232,10 @@ export class Polytope {
   }
 }
 
-/** Maximises `objective` (coefficient per variable index) over `variables` non-negative variables (`enough`: Polytope.maximise). */
+/**
+ * Maximises `objective` (coefficient per variable index) over `variables` non-negative variables (`enough`: as
+ * Polytope.maximise).
+ */
 export function maximise(
   variables: number,
   objective: ReadonlyMap<number, number>,
