@@ -202,6 +202,11 @@ class Attacker {
     return high.status === 'unbounded' ? Infinity : Math.floor(high.value + 1e-6)
   }
 
+  /** Whether the attacker can give a withheld cell a value above 0 (a program that stops at 1). */
+  possiblyAboveZero(cell: number): boolean {
+    return this.upper(cell, 1) > 0
+  }
+
   private regionOf(cell: number): { region: Polytope; variable: number } {
     const place = this.place.get(cell)
     if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
@@ -315,7 +320,7 @@ function attributeExposed(
     const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
     attacker ??= new Attacker(table, withheld)
     const known = attacker
-    if (zeros.every((cell) => !withheld[cell] || known.upper(cell, 1) === 0))
+    if (zeros.every((cell) => !withheld[cell] || !known.possiblyAboveZero(cell)))
       return { reading: index, of: reading, zeros }
   }
   return null
@@ -526,7 +531,7 @@ function freeable(
 ): boolean {
   const everything = withheld.map((hidden, cell) => hidden || !fixed[cell]!)
   const attacker = new Attacker(table, everything)
-  return zeros.some((cell) => everything[cell] && attacker.upper(cell, 1) > 0)
+  return zeros.some((cell) => everything[cell] && attacker.possiblyAboveZero(cell))
 }
 
 /** The cells protect() withholds in a table that relations join throughout, or null where it cannot be protected. */
@@ -568,7 +573,7 @@ function protectLinked(
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
         const attacker = new Attacker(table, trial)
-        return zeros.some((cell) => trial[cell] && attacker.upper(cell, 1) > 0)
+        return zeros.some((cell) => trial[cell] && attacker.possiblyAboveZero(cell))
       })
       // Where even every cell that may still be withheld would free none of them (the zeros are bounded by fixed
       // cells alone), nothing is withheld for it if a fixed table told it already (`toldAlready`); otherwise the

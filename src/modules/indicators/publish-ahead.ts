@@ -5,9 +5,9 @@
  * table and the closing days before it: publishing it ahead keeps that off the city system's request, and keeps a
  * larger unit's from running past a gateway's timeout. So once a closing day has passed, the tables of the units
  * whose tables were read for an earlier closing day of the same or the previous year are published by this job, an
- * hour after midnight (a
- * transaction that recorded a record just before midnight has committed by then). A city system could ask for
- * the table from midnight on and publish it itself: the job publishes nothing earlier than a request could.
+ * hour after midnight (a transaction that recorded a record just before midnight has committed by then). A city
+ * system could ask for the table from midnight on and publish it itself: the job publishes nothing earlier than a
+ * request could.
  */
 import { and, gte, lte, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client.js'
