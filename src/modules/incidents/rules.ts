@@ -4,6 +4,8 @@
  */
 import {
   addDays,
+  addWorkingDays,
+  endOfLocalDay,
   localDateOf,
   missingCalendarYears,
   startOfLocalDay,
@@ -327,7 +329,10 @@ export interface StepRuleVersion {
  * effective by then), or the earliest version for a case received before any took effect.
  */
 function versionInForce(versions: readonly StepRuleVersion[], receivedAt: Date): StepRuleVersion | undefined {
-  const day = localDateOf(receivedAt)
+  return versionOnDay(versions, localDateOf(receivedAt))
+}
+
+function versionOnDay(versions: readonly StepRuleVersion[], day: string): StepRuleVersion | undefined {
   const byEffectiveDate = (a: StepRuleVersion, b: StepRuleVersion) =>
     a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version - b.version
   const effective = versions.filter((version) => version.effectiveFrom <= day).sort(byEffectiveDate)
@@ -413,6 +418,35 @@ export function stepDeadline(
   if (!rule) return null
   if (rule.kind === 'hours') return new Date(receivedAt.getTime() + rule.amount * hourMs)
   return workingDaysDeadline(receivedAt, rule.amount, calendar)
+}
+
+/**
+ * `stepDeadline` under the version in force, for many cases at once (an indicator judges a year of them). What
+ * a deadline depends on besides the instant of receipt — the version in force, and for one in working days the
+ * due day itself — depends only on the local day of receipt, so it is worked out once per step and day.
+ */
+export class CaseDeadlines {
+  /** By step and local day: a deadline so long after receipt, one instant for every case of the day, or none. */
+  private readonly byDay = new Map<string, { afterMs: number } | { atMs: number } | null>()
+
+  constructor(private readonly deadlines: DeadlineRules) {}
+
+  of(step: CaseStep, receivedAt: Date): Date | null {
+    const day = localDateOf(receivedAt)
+    const key = `${step} ${day}`
+    let known = this.byDay.get(key)
+    if (known === undefined) {
+      const rule = versionOnDay(this.deadlines.stepRules, day)?.rules.find((r) => r.step === step)
+      known = !rule
+        ? null
+        : rule.kind === 'hours'
+          ? { afterMs: rule.amount * hourMs }
+          : { atMs: endOfLocalDay(addWorkingDays(day, rule.amount, this.deadlines.calendar)).getTime() }
+      this.byDay.set(key, known)
+    }
+    if (known === null) return null
+    return new Date('afterMs' in known ? receivedAt.getTime() + known.afterMs : known.atMs)
+  }
 }
 
 export interface PendingStepDeadline {

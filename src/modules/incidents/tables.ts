@@ -70,6 +70,10 @@ export const incidents = pgTable(
     index('incidents_next_step_idx')
       .on(t.nextStepDueAt)
       .where(sql`status = 'open'`),
+    index('incidents_received_idx').on(t.receivedAt),
+    index('incidents_closed_idx')
+      .on(t.closedAt)
+      .where(sql`closed_at is not null`),
   ],
 )
 
@@ -118,7 +122,12 @@ export const incidentSteps = pgTable(
     actorName: text('actor_name'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('incident_steps_incident_idx').on(t.incidentId, t.at)],
+  (t) => [
+    index('incident_steps_incident_idx').on(t.incidentId, t.at),
+    index('incident_steps_support_plan_idx')
+      .on(t.incidentId, t.at, t.wardCode, t.residentialGroupCode)
+      .where(sql`step = 'support_plan'`),
+  ],
 )
 
 /** Changes to an incident after the fact (e.g. occurredAt after the written report), with the reason. */

@@ -11,7 +11,14 @@ import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import { ageGroups } from '../children/rules.js'
 import { careRecords, children, childCircumstances } from '../children/tables.js'
 import { assessments } from '../criteria/tables.js'
-import { abuseKinds, incidentKinds, injuryKinds, type DeadlineRules, type IncidentKind } from '../incidents/rules.js'
+import {
+  abuseKinds,
+  CaseDeadlines,
+  incidentKinds,
+  injuryKinds,
+  type DeadlineRules,
+  type IncidentKind,
+} from '../incidents/rules.js'
 import { closureReasons } from '../incidents/forms-rules.js'
 import { incidentChildren, incidents, incidentSteps } from '../incidents/tables.js'
 import { referrals } from '../referrals/tables.js'
@@ -193,8 +200,12 @@ function instant(value: unknown): Date | null {
 /** The queries of one computation, each run at most once however many indicators use it. */
 export class MeasureSource {
   private readonly cache = new Map<string, Promise<unknown>>()
+  /** Each case's deadlines, worked out once per step and day of receipt across the measures that judge cases. */
+  private readonly caseDeadlines: CaseDeadlines
 
-  constructor(readonly context: MeasureContext) {}
+  constructor(readonly context: MeasureContext) {
+    this.caseDeadlines = new CaseDeadlines(context.deadlines)
+  }
 
   private once<T>(name: string, load: () => Promise<T>): Promise<T> {
     let pending = this.cache.get(name) as Promise<T> | undefined
@@ -466,7 +477,7 @@ export class MeasureSource {
   /** Child-labour cases supported promptly (numerator) among those judged by the end of the window. */
   childLabourSupport(): Promise<BreakdownCell[]> {
     return this.once('childLabourSupport', async () => {
-      const { tx, scope, deadlines, cutoff } = this.context
+      const { tx, scope, cutoff } = this.context
       const rows = await queryRows<{
         ward: string
         sex: string
@@ -500,7 +511,7 @@ export class MeasureSource {
             supportPlanAt: instant(row.plan_at),
             emergencyProtectionAt: instant(row.protection_at),
           },
-          deadlines,
+          this.caseDeadlines,
           cutoff,
         )
         if (outcome !== 'pending')
@@ -546,7 +557,7 @@ export class MeasureSource {
             supportPlanAt: instant(row.plan_at),
             closedAt: instant(row.closed_at),
           },
-          deadlines,
+          this.caseDeadlines,
           window,
           cutoff,
         )

@@ -11,8 +11,7 @@ import { closureReasons } from '../incidents/forms-rules.js'
 import {
   incidentKinds,
   incidentSettings,
-  rulesInForce,
-  stepDeadline,
+  type CaseDeadlines,
   type CaseStep,
   type DeadlineRules,
 } from '../incidents/rules.js'
@@ -238,17 +237,16 @@ export type SupportOutcome = 'prompt' | 'late' | 'pending'
  */
 export function childLabourSupport(
   supportCase: { receivedAt: Date; emergency: boolean; supportPlanAt: Date | null; emergencyProtectionAt: Date | null },
-  { calendar, stepRules }: DeadlineRules,
+  deadlines: CaseDeadlines,
   cutoff: Date,
 ): SupportOutcome {
-  const rules = rulesInForce(stepRules, supportCase.receivedAt)
   const known = (at: Date | null) => (at !== null && at.getTime() < cutoff.getTime() ? at : null)
   const protectedAt = known(supportCase.emergencyProtectionAt)
   if (supportCase.emergency && protectedAt) {
-    const protectionDue = stepDeadline('emergency_protection', supportCase.receivedAt, calendar, rules)!
+    const protectionDue = deadlines.of('emergency_protection', supportCase.receivedAt)!
     if (protectedAt.getTime() <= protectionDue.getTime()) return 'prompt'
   }
-  const planDue = stepDeadline('support_plan', supportCase.receivedAt, calendar, rules)!
+  const planDue = deadlines.of('support_plan', supportCase.receivedAt)!
   const planAt = known(supportCase.supportPlanAt)
   if (planAt) return planAt.getTime() <= planDue.getTime() ? 'prompt' : 'late'
   return cutoff.getTime() > planDue.getTime() ? 'late' : 'pending'
@@ -289,16 +287,11 @@ export function earliestReceiptDueFrom(step: CaseStep, from: string, { calendar,
  */
 export function supportPlanTimeliness(
   supportCase: { receivedAt: Date; supportPlanAt: Date | null; closedAt: Date | null },
-  { calendar, stepRules }: DeadlineRules,
+  deadlines: CaseDeadlines,
   window: { from: Date; to: Date },
   cutoff: Date,
 ): 'on_time' | 'late' | null {
-  const due = stepDeadline(
-    'support_plan',
-    supportCase.receivedAt,
-    calendar,
-    rulesInForce(stepRules, supportCase.receivedAt),
-  )
+  const due = deadlines.of('support_plan', supportCase.receivedAt)
   if (!due || due.getTime() < window.from.getTime() || due.getTime() >= window.to.getTime()) return null
   const known = (at: Date | null) => at !== null && at.getTime() < cutoff.getTime()
   if (known(supportCase.supportPlanAt))

@@ -2,6 +2,7 @@ import t from 'tap'
 import { toLocalIso, type WorkingCalendar } from '../../../src/modules/calendar/rules.js'
 import {
   allowedNextSteps,
+  CaseDeadlines,
   caseSchedule,
   caseSteps,
   circumstanceGroupForKind,
@@ -689,6 +690,53 @@ t.test('the step deadlines a case is held to: the version in force on the day it
   }
   t.same(rulesInForce([], at('2024-06-14T09:00:00+07:00')), [], 'no version: no rule')
   t.equal(writtenReportRequired([], 'violence', at('2024-06-14T09:00:00+07:00')), false, 'no version: no duty')
+})
+
+t.test('deadlines worked out once per day of receipt are those of each case', async (t) => {
+  const v1 = { version: 1, effectiveFrom: '2017-06-15', rules: stepRules, writtenReportKinds }
+  const changed = stepRules.map((rule) =>
+    rule.step === 'support_plan'
+      ? { ...rule, amount: 3 }
+      : rule.step === 'specific_assessment'
+        ? { ...rule, kind: 'hours' as const, amount: 30 }
+        : rule,
+  )
+  const v2 = { version: 2, effectiveFrom: '2024-06-14', rules: changed, writtenReportKinds }
+  const versions = [v2, v1]
+  const deadlines = new CaseDeadlines({ calendar, stepRules: versions })
+  const steps: CaseStep[] = ['emergency_protection', 'specific_assessment', 'support_plan', 'plan_approval', 'closure']
+  // Asked in this order, each later case of a day finds what an earlier one left: the hours of one, the due day of the other.
+  const receipts: [string, string][] = [
+    ['2024-06-13T08:00:00+07:00', 'the day before the new version'],
+    ['2024-06-13T23:59:00+07:00', 'the same day, a minute before midnight in Hanoi'],
+    ['2024-06-14T00:00:00+07:00', 'the first minute of the new version, still the 13th in UTC'],
+    ['2024-06-14T16:30:00+07:00', 'later that day'],
+    ['2024-06-13T08:00:00+07:00', 'the first day again'],
+    ['2025-01-27T10:00:00+07:00', 'before Tết'],
+    ['2016-03-01T09:00:00+07:00', 'before any version took effect'],
+  ]
+  for (const [receivedAt, why] of receipts) {
+    for (const step of steps) {
+      t.equal(
+        local(deadlines.of(step, at(receivedAt))),
+        local(stepDeadline(step, at(receivedAt), calendar, rulesInForce(versions, at(receivedAt)))),
+        `${step}, ${why}`,
+      )
+    }
+  }
+  t.equal(
+    local(deadlines.of('specific_assessment', at('2024-06-14T16:30:00+07:00'))),
+    '2024-06-15T22:30:00+07:00',
+    'a deadline in hours runs from each case received that day, not the first',
+  )
+  const first = deadlines.of('support_plan', at('2024-06-14T16:30:00+07:00'))!
+  first.setTime(0)
+  t.equal(
+    local(deadlines.of('support_plan', at('2024-06-14T09:00:00+07:00'))),
+    '2024-06-19T23:59:59+07:00',
+    'each case gets its own instant: changing one changes no other',
+  )
+  t.equal(new CaseDeadlines({ calendar, stepRules: [] }).of('support_plan', at('2024-06-14T09:00:00+07:00')), null)
 })
 
 t.test('what is wrong with the kinds a version says the written-report duty covers', async (t) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { loadCaseStepRules } from '../../../src/reference/index.js'
-import { abuseKinds } from '../../../src/modules/incidents/rules.js'
+import { abuseKinds, CaseDeadlines } from '../../../src/modules/incidents/rules.js'
 import {
   childLabourSupport,
   closedDay,
@@ -437,7 +437,7 @@ t.test('child labour supported promptly', async (t) => {
         supportPlanAt: input.plan ? at(input.plan) : null,
         emergencyProtectionAt: input.protection ? at(input.protection) : null,
       },
-      { calendar, stepRules },
+      new CaseDeadlines({ calendar, stepRules }),
       at(cutoff),
     )
     t.equal(outcome, expected, name)
@@ -446,7 +446,7 @@ t.test('child labour supported promptly', async (t) => {
   t.equal(
     childLabourSupport(
       { receivedAt, emergency: false, supportPlanAt: at('2024-05-14T09:00:00'), emergencyProtectionAt: null },
-      { calendar: withHoliday, stepRules },
+      new CaseDeadlines({ calendar: withHoliday, stepRules }),
       at('2024-06-01T00:00:00'),
     ),
     'prompt',
@@ -499,7 +499,7 @@ t.test('support plans judged in the window their deadline falls in', async (t) =
         supportPlanAt: input.plan ? at(input.plan) : null,
         closedAt: input.closed ? at(input.closed) : null,
       },
-      deadlines,
+      new CaseDeadlines(deadlines),
       window,
       at(cutoff),
     )
@@ -513,7 +513,7 @@ t.test('support plans judged in the window their deadline falls in', async (t) =
   t.equal(
     supportPlanTimeliness(
       { receivedAt: at('2024-04-22T23:00:00'), supportPlanAt: null, closedAt: null },
-      deadlines,
+      new CaseDeadlines(deadlines),
       may,
       at('2024-06-01T00:00:00'),
     ),
