@@ -7,6 +7,7 @@ import {
   addWorkingDays,
   endOfLocalDay,
   localDateOf,
+  localDayNumber,
   missingCalendarYears,
   startOfLocalDay,
   workingDaysDeadline,
@@ -420,29 +421,34 @@ export function stepDeadline(
   return workingDaysDeadline(receivedAt, rule.amount, calendar)
 }
 
+/** A deadline so long after receipt, or one instant for every case received that day. */
+type DayDeadline = { afterMs: number } | { atMs: number }
+
 /**
  * `stepDeadline` under the version in force, for many cases at once (an indicator judges a year of them). What
  * a deadline depends on besides the instant of receipt — the version in force, and for one in working days the
  * due day itself — depends only on the local day of receipt, so it is worked out once per step and day.
  */
 export class CaseDeadlines {
-  /** By step and local day: a deadline so long after receipt, one instant for every case of the day, or none. */
-  private readonly byDay = new Map<string, { afterMs: number } | { atMs: number } | null>()
+  /** By step, then local day number; null where the step has no deadline. */
+  private readonly byDay = new Map<CaseStep, Map<number, DayDeadline | null>>()
 
   constructor(private readonly deadlines: DeadlineRules) {}
 
   of(step: CaseStep, receivedAt: Date): Date | null {
-    const day = localDateOf(receivedAt)
-    const key = `${step} ${day}`
-    let known = this.byDay.get(key)
+    let days = this.byDay.get(step)
+    if (!days) this.byDay.set(step, (days = new Map<number, DayDeadline | null>()))
+    const dayNumber = localDayNumber(receivedAt)
+    let known = days.get(dayNumber)
     if (known === undefined) {
+      const day = localDateOf(receivedAt)
       const rule = versionOnDay(this.deadlines.stepRules, day)?.rules.find((r) => r.step === step)
       known = !rule
         ? null
         : rule.kind === 'hours'
           ? { afterMs: rule.amount * hourMs }
           : { atMs: endOfLocalDay(addWorkingDays(day, rule.amount, this.deadlines.calendar)).getTime() }
-      this.byDay.set(key, known)
+      days.set(dayNumber, known)
     }
     if (known === null) return null
     return new Date('afterMs' in known ? receivedAt.getTime() + known.afterMs : known.atMs)

@@ -121,7 +121,25 @@ async function computeIndicators(
     }
     const sets = options.setsFor(definition)
     const measured = await measure(source, sets)
-    const cellsFor = (set: readonly Dimension[]) => measured(set).filter((c) => counted.has(c.key.ward!))
+    // Each combination folded once and split by ward, not folded again for every ward: a measure that judges
+    // cases one by one hands over a cell per case (16,000 in a district's year).
+    const folded = new Map<string, { cells: BreakdownCell[]; byWard: Map<string, BreakdownCell[]> }>()
+    const foldedFor = (set: readonly Dimension[]) => {
+      const id = set.join()
+      let known = folded.get(id)
+      if (!known) {
+        const cells = measured(set).filter((c) => counted.has(c.key.ward!))
+        const byWard = new Map<string, BreakdownCell[]>()
+        for (const c of cells) {
+          const list = byWard.get(c.key.ward!)
+          if (list) list.push(c)
+          else byWard.set(c.key.ward!, [c])
+        }
+        folded.set(id, (known = { cells, byWard }))
+      }
+      return known
+    }
+    const cellsFor = (set: readonly Dimension[]) => foldedFor(set).cells
     const figure = (unitCode: string, level: string, cells: (set: readonly Dimension[]) => BreakdownCell[]): Figure => {
       const own = sumBreakdowns(cells([]), [])[0] ?? { numerator: 0, denominator: 0 }
       const value = figureValue(definition.kind, own.numerator, own.denominator)
@@ -137,7 +155,7 @@ async function computeIndicators(
     const figures: Figure[] = []
     if (options.unit.level !== 'ward') {
       for (const ward of wards) {
-        figures.push(figure(ward, 'ward', (set) => cellsFor(set).filter((c) => c.key.ward === ward)))
+        figures.push(figure(ward, 'ward', (set) => foldedFor(set).byWard.get(ward) ?? []))
       }
     }
     figures.push(figure(options.unit.code, options.unit.level, cellsFor))

@@ -7,6 +7,7 @@ import {
   isWithinDueDate,
   isWorkingDay,
   localDateOf,
+  localDayNumber,
   missingCalendarYears,
   toLocalIso,
   workingDaysDeadline,
@@ -27,6 +28,19 @@ t.test('local date in Asia/Ho_Chi_Minh', async (t) => {
     ['2024-05-14T17:00:00Z', '2024-05-15'],
   ]
   for (const [instant, expected] of cases) t.equal(localDateOf(new Date(instant)), expected, instant)
+})
+
+t.test('the local day as a number: one per local date, told apart at local midnight', async (t) => {
+  const cases: [string, string][] = [
+    ['2024-05-15T16:59:59.999Z', '2024-05-15'],
+    ['2024-05-15T17:00:00Z', '2024-05-16'],
+    ['1970-01-01T00:00:00Z', '1970-01-01'],
+    ['1969-12-31T16:59:59Z', '1969-12-31'],
+    ['2026-12-31T23:00:00Z', '2027-01-01'],
+  ]
+  for (const [instant, date] of cases) {
+    t.equal(localDayNumber(new Date(instant)), Date.parse(date) / 86_400_000, `${instant} is ${date}`)
+  }
 })
 
 t.test('a due date ends at 23:59:59 local time', async (t) => {
