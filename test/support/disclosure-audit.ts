@@ -203,6 +203,85 @@ export async function periodDisclosures(
 }
 
 /**
+ * What a percentage of incidents gives away over the year with its two sides read together: every closing
+ * day's numerators and denominators in one program, each count at least its value on an earlier closing day
+ * (what came in between a count of its own, as in periodDisclosures) and each numerator at most its denominator
+ * on its day. A side's table withheld whole is read as unknowns: its counts, and what came in between it and
+ * another closing day, are not asked, as periodDisclosures leaves such a table out. Empty when they are safe.
+ */
+export async function percentageDisclosures(
+  periods: readonly { asOf: string; city: AuditedTable; truth: AuditedTable }[],
+): Promise<string[]> {
+  const ordered = [...periods].sort((a, b) => a.asOf.localeCompare(b.asOf))
+  const found: string[] = []
+  for (const indicator of ordered[0]!.city.indicators) {
+    if (indicator.source !== 'incidents' || indicator.kind !== 'percentage') continue
+    const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
+    const asked: boolean[] = []
+    const cellsOf = { numerator: [] as Map<string, number>[], denominator: [] as Map<string, number>[] }
+    for (const side of ['numerator', 'denominator'] as const) {
+      const earlier: { cells: Map<string, number>; whole: boolean }[] = []
+      for (const period of ordered) {
+        const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
+        const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
+        const system = sideSystem(own, actual, side)
+        const whole = system.published.every((shown) => shown === null)
+        const offset = joint.names.length
+        const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
+        joint.names.push(...system.names.map((name) => `${side} ${period.asOf} ${name}`))
+        joint.published.push(...system.published)
+        joint.values.push(...system.values)
+        asked.push(...system.values.map(() => !whole))
+        joint.relations.push(
+          ...system.relations.map((relation) => ({
+            ...relation,
+            total: relation.total + offset,
+            parts: relation.parts.map((part) => part + offset),
+          })),
+        )
+        for (const before of earlier) {
+          for (const [name, cell] of before.cells) {
+            const later = cellOf.get(name)!
+            if (joint.values[later]! < joint.values[cell]!) {
+              joint.relations.push(relationAmong(joint.values, later, [cell]))
+              continue
+            }
+            const flow = joint.names.length
+            joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
+            joint.published.push(null)
+            joint.values.push(joint.values[later]! - joint.values[cell]!)
+            asked.push(!whole && !before.whole)
+            joint.relations.push({
+              total: later,
+              parts: [cell, flow],
+              sum: '=',
+              partsWithinTotal: true,
+              readByParts: false,
+            })
+          }
+        }
+        earlier.push({ cells: cellOf, whole })
+        cellsOf[side].push(cellOf)
+      }
+    }
+    // The reader knows each numerator is at most its denominator, not by how much.
+    ordered.forEach((_, index) => {
+      for (const [name, numerator] of cellsOf.numerator[index]!) {
+        joint.relations.push({
+          total: cellsOf.denominator[index]!.get(name)!,
+          parts: [numerator],
+          sum: '>=',
+          partsWithinTotal: false,
+          readByParts: false,
+        })
+      }
+    })
+    found.push(...(await systemDisclosures(indicator.code, joint, false, (cell) => asked[cell]!)))
+  }
+  return found
+}
+
+/**
  * Whether a later table of the joint system told of a withheld total's records that they lie wholly in `part`:
  * it shows the same total (as many records or more) and every other part as 0, and holds as many in that part or
  * more. The service asks the same of tables already published only (toldBefore), a stricter test.
@@ -244,11 +323,13 @@ async function systemDisclosures(
   label: string,
   system: CountSystem,
   attributes: boolean | ((relation: Relation, part: number) => boolean) = true,
+  asked: (cell: number) => boolean = () => true,
 ): Promise<string[]> {
   const { names, published, values, relations } = system
   const found: string[] = []
+  const small = (cell: number) => values[cell]! >= 1 && values[cell]! <= 4 && asked(cell)
   // Bounds are asked of the withheld counts of 1 to 4 and of the parts of a withheld total, below.
-  const wanted = new Set(values.flatMap((value, cell) => (value >= 1 && value <= 4 ? [cell] : [])))
+  const wanted = new Set(values.flatMap((_, cell) => (small(cell) ? [cell] : [])))
   const readable = (relation: Relation) =>
     attributes !== false && relation.sum !== '>=' && relation.readByParts !== false
   for (const relation of relations)
@@ -256,7 +337,7 @@ async function systemDisclosures(
       for (const part of relation.parts) wanted.add(part)
   const bounds = await highsBounds(published, relations, wanted)
   values.forEach((value, cell) => {
-    if (value < 1 || value > 4) return
+    if (!small(cell)) return
     const where = `${label} ${names[cell]} (${value})`
     if (published[cell] !== null) {
       found.push(`${where}: published`)

@@ -246,7 +246,9 @@ class FigureTable {
  *
  * `together`: for counts that only grow (countsOnlyGrow), the year's tables of the same indicator already
  * published for other closing days, and this one's closing day. The figures are then protected together with
- * them, their cells as they were shown: no count withheld here or there can be narrowed from both.
+ * them, their cells as they were shown: no count withheld here or there can be narrowed from both. A percentage's
+ * numerators and denominators are then also read over the year together (narrowedAcrossDays), and the table is
+ * withheld whole where that narrows a count.
  */
 export function publishFigures(
   meta: PublicationMeta,
@@ -312,6 +314,16 @@ export function publishFigures(
       { table: denominatorTables![0]!, withheld: withheldDenominators },
       { table: restTables[0]!, withheld: restHidden[0]! },
     )
+  }
+  if (
+    restTables &&
+    withheldNumerators &&
+    withheldDenominators &&
+    periods.length > 1 &&
+    narrowedAcrossDays(periods, grids, numeratorTables!, denominatorTables!, withheldNumerators, withheldDenominators)
+  ) {
+    withheldNumerators = withheldNumerators.map(() => true)
+    withheldDenominators = withheldDenominators.map(() => true)
   }
   const hiddenIn = (tables: FigureTable[] | null, withheld: readonly boolean[] | null) => {
     if (!tables || !withheld) return null
@@ -414,6 +426,101 @@ function withheldWithTheRest(
     values.map((_, cell) => cell >= 2 * cells),
   )
   return [withheld.slice(0, cells), withheld.slice(cells, 2 * cells)]
+}
+
+/**
+ * One side of a percentage (its numerators or its denominators) over the year as one linked table (readTogether),
+ * with the cells a reader does not see and the small counts that must not be narrowed, by name: the withheld
+ * counts of 1 to 4 (`${asOf} ${cell}`) and what came in between two closing days (`flow ${key}`), except in a
+ * table withheld whole, which tells nothing a closing day never published would.
+ */
+function sideOverYear(periods: readonly PeriodTable[]) {
+  const { joint, offsets, flows } = readTogether(periods)
+  const withheld = joint.values.map(() => true)
+  const asked = new Map<number, string>()
+  const whole = new Set(
+    periods.filter(({ withheldThen }) => withheldThen!.every((hidden) => hidden)).map(({ asOf }) => asOf),
+  )
+  for (const { asOf, table, withheldThen } of periods) {
+    const offset = offsets.get(asOf)!
+    table.values.forEach((value, cell) => {
+      withheld[offset + cell] = withheldThen![cell]!
+      if (withheldThen![cell] && isSmallCount(value) && !whole.has(asOf)) asked.set(offset + cell, `${asOf} ${cell}`)
+    })
+  }
+  for (const [key, flow] of flows) if (!flow.days.some((day) => whole.has(day))) asked.set(flow.cell, `flow ${key}`)
+  return { joint, withheld, asked, periodCells: periods.length * periods[0]!.table.values.length }
+}
+
+/**
+ * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run: its
+ * programs grow with the square of the cells they hold. On the generated district, a year-end table with 1,350
+ * took minutes; 960 over three closing days, 2.8 s (docs/benchmarks.md).
+ */
+const jointCheckLimit = 1_000
+
+/**
+ * The small counts (by side and name, as sideOverYear) that a reader narrows once a percentage's numerators and
+ * denominators are read over the year together: each side's relations over the year, and each numerator at most
+ * its denominator on every closing day. Null where the two sides hold more withheld counts than the check is run on.
+ */
+function narrowedOverYear(numerators: readonly PeriodTable[], denominators: readonly PeriodTable[]): string[] | null {
+  const sides = { numerator: sideOverYear(numerators), denominator: sideOverYear(denominators) }
+  const shift = sides.numerator.joint.values.length
+  const withheld = [...sides.numerator.withheld, ...sides.denominator.withheld]
+  if (withheld.filter((hidden) => hidden).length > jointCheckLimit) return null
+  // Both sides lay their closing days out alike, cell for cell, before what came in between.
+  const atMostItsDenominator = sides.numerator.withheld
+    .slice(0, sides.numerator.periodCells)
+    .map((_, cell): Relation => ({ total: cell + shift, parts: [cell], sum: '>=', partsWithinTotal: false }))
+  const joint: LinkedTable = {
+    values: [...sides.numerator.joint.values, ...sides.denominator.joint.values],
+    relations: [
+      ...sides.numerator.joint.relations,
+      ...renamed(sides.denominator.joint, (cell) => cell + shift).relations,
+      ...atMostItsDenominator,
+    ],
+  }
+  const names = new Map([
+    ...[...sides.numerator.asked].map(([cell, key]) => [cell, `numerator ${key}`] as const),
+    ...[...sides.denominator.asked].map(([cell, key]) => [cell + shift, `denominator ${key}`] as const),
+  ])
+  return [...narrowedCells(joint, withheld, (cell) => names.has(cell))].map((cell) => names.get(cell)!)
+}
+
+/**
+ * Whether this table of a percentage must be withheld whole, read with the year's other tables of it: a small
+ * count, of this table or one the others kept, that a reader narrows once each numerator is read as at most its
+ * denominator on every closing day, and would not without this table. Each side was protected over the year on
+ * its own, and the three tables of this closing day together: this is the one reading that spans both.
+ */
+function narrowedAcrossDays(
+  periods: readonly { asOf: string; published: readonly PublishedFigure[] | null }[],
+  grids: readonly { dimensions: Dimension[]; keys: Record<string, string>[] }[],
+  numeratorTables: readonly FigureTable[],
+  denominatorTables: readonly FigureTable[],
+  withheldNumerators: readonly boolean[],
+  withheldDenominators: readonly boolean[],
+): boolean {
+  const read = (tables: readonly FigureTable[], withheld: readonly boolean[], side: 'numerator' | 'denominator') =>
+    periods.map((period, index) => ({
+      asOf: period.asOf,
+      table: tables[index]!,
+      withheldThen: index === 0 ? [...withheld] : withheldAsPublished(tables[index]!, grids, period.published!, side),
+      alsoProtected: null,
+    }))
+  const numerators = read(numeratorTables, withheldNumerators, 'numerator')
+  const denominators = read(denominatorTables, withheldDenominators, 'denominator')
+  const found = narrowedOverYear(numerators, denominators)
+  const current = periods[0]!.asOf
+  const before = (found ?? []).filter((name) => !name.includes(current))
+  let exposed = (found ?? []).length > before.length
+  if (!exposed && before.length > 0) {
+    // One the other tables gave away already, no table published after them can mend.
+    const already = new Set(narrowedOverYear(numerators.slice(1), denominators.slice(1)) ?? before)
+    exposed = before.some((name) => !already.has(name))
+  }
+  return exposed
 }
 
 /** The counts of a table that must not be narrowed: its counts of 1 to 4 and any cell `alsoProtected` names. */

@@ -11,7 +11,12 @@ import {
   type PublishedFigure,
 } from '../../../src/modules/indicators/publication.js'
 import { figureValue } from '../../../src/modules/indicators/rules.js'
-import { disclosures, periodDisclosures, type AuditedTable } from '../../support/disclosure-audit.js'
+import {
+  disclosures,
+  percentageDisclosures,
+  periodDisclosures,
+  type AuditedTable,
+} from '../../support/disclosure-audit.js'
 
 const sexes = ['male', 'female', 'unknown'] as const
 const percentage: PublicationMeta = { kind: 'percentage', source: 'registry', hasDenominator: true }
@@ -193,7 +198,13 @@ const asIncidents = (values: AuditedTable['indicators'][number]['values']): Audi
 })
 
 /** The year's tables published one after the other in `order` (closing days), each protected with those before it. */
-function publishInTurn(periods: ReadonlyMap<string, Figure[]>, order: readonly string[], together: boolean) {
+function publishInTurn(
+  periods: ReadonlyMap<string, Figure[]>,
+  order: readonly string[],
+  together: boolean,
+  meta = incidentCount,
+  as = asIncidents,
+) {
   const published = new Map<string, PublishedFigure[]>()
   for (const asOf of order) {
     const others = [...published].map(([other, shown]) => ({
@@ -201,14 +212,128 @@ function publishInTurn(periods: ReadonlyMap<string, Figure[]>, order: readonly s
       counted: periods.get(other)!,
       published: shown,
     }))
-    published.set(asOf, publishFigures(incidentCount, periods.get(asOf)!, true, together ? { asOf, others } : null))
+    published.set(asOf, publishFigures(meta, periods.get(asOf)!, true, together ? { asOf, others } : null))
   }
   return [...periods.keys()].map((asOf) => ({
     asOf,
-    city: asIncidents(published.get(asOf)!),
-    truth: asIncidents(periods.get(asOf)!),
+    city: as(published.get(asOf)!),
+    truth: as(periods.get(asOf)!),
   }))
 }
+
+const incidentShare: PublicationMeta = { kind: 'percentage', source: 'incidents', hasDenominator: true }
+const asShares = (values: AuditedTable['indicators'][number]['values']): AuditedTable => ({
+  indicators: [{ code: 'S', source: 'incidents', kind: 'percentage', values }],
+})
+
+/** A percentage's tables for closing days from each ward's [numerator, denominator] per sex, day by day. */
+function sharesOver(days: readonly string[], wards: readonly (readonly (readonly [number, number])[])[][]) {
+  return new Map(days.map((day, index) => [day, figuresOf(wards.map((cells) => cells.map((cell) => cell[index]!)))]))
+}
+
+const closingDays = ['2024-05-14', '2024-09-14', '2024-11-09']
+
+t.test(
+  'a percentage of incidents over the year: each numerator at most its denominator on every closing day',
+  async (t) => {
+    // Wards by sex, each cell's (numerator, denominator) on 14 May, 14 September and 9 November. Each side protected
+    // over the year, and the three tables of each closing day together, the tables published in turn let a reader
+    // bound ward 1's May numerator of children of unknown sex, 4, to 0–4: November's counts bound September's,
+    // September's numerators are at most their denominators, and May's are at most September's.
+    const periods = sharesOver(closingDays, [
+      [
+        [
+          [0, 5],
+          [5, 5],
+          [14, 14],
+        ],
+        [
+          [12, 12],
+          [12, 12],
+          [12, 13],
+        ],
+        [
+          [4, 4],
+          [4, 4],
+          [4, 4],
+        ],
+      ],
+      [
+        [
+          [8, 8],
+          [8, 13],
+          [9, 20],
+        ],
+        [
+          [3, 8],
+          [3, 8],
+          [8, 12],
+        ],
+        [
+          [0, 0],
+          [0, 0],
+          [7, 7],
+        ],
+      ],
+    ])
+    for (const order of [closingDays, [...closingDays].reverse()]) {
+      const published = publishInTurn(periods, order, true, incidentShare, asShares)
+      t.same(await percentageDisclosures(published), [], `${order[0]} first: both sides read together`)
+      t.same(await periodDisclosures(published), [], `${order[0]} first: each side over the year`)
+    }
+  },
+)
+
+t.test(
+  'random worlds: a percentage of incidents over three closing days, published in any order, gives no count away',
+  async (t) => {
+    const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 15 }))
+    const growth = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 10 }))
+    // A cell's (numerator, denominator) on each closing day: both grow, the numerator at most its denominator.
+    const cell = fc
+      .tuple(
+        count,
+        fc.integer({ min: 0, max: 6 }),
+        growth,
+        fc.integer({ min: 0, max: 12 }),
+        growth,
+        fc.integer({ min: 0, max: 12 }),
+      )
+      .map(([denominator, left, grown, taken, grownAgain, takenAgain]) => {
+        const numerator = Math.max(0, denominator - left)
+        const september = [Math.min(denominator + grown, numerator + taken), denominator + grown] as const
+        const last = september[1] + grownAgain
+        return [[numerator, denominator], september, [Math.min(last, september[0] + takenAgain), last]] as const
+      })
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ]
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(cell, { minLength: 3, maxLength: 3 }), { minLength: 2, maxLength: 3 }),
+        fc.constantFrom(...orders),
+        async (wards, order) => {
+          const published = publishInTurn(
+            sharesOver(closingDays, wards),
+            order.map((index) => closingDays[index]!),
+            true,
+            incidentShare,
+            asShares,
+          )
+          const found = [...(await percentageDisclosures(published)), ...(await periodDisclosures(published))]
+          if (found.length > 0) throw new Error(found.join('; '))
+        },
+      ),
+      { numRuns: 60, seed: 20261207 },
+    )
+    t.pass('no world gave a count away')
+  },
+)
 
 t.test('a later closing day narrows no count an earlier one withheld, nor the other way round', async (t) => {
   // Ward 1 had 2 incidents with boys by 14 May, ward 2 had 7: ward 1's are withheld, and ward 2's with them,
