@@ -320,7 +320,13 @@ export function publishFigures(
     withheldNumerators &&
     withheldDenominators &&
     periods.length > 1 &&
-    narrowedAcrossDays(periods, grids, numeratorTables!, denominatorTables!, withheldNumerators, withheldDenominators)
+    narrowedAcrossDays(
+      periods,
+      grids,
+      { numerators: numeratorTables!, denominators: denominatorTables!, rest: restHidden! },
+      withheldNumerators,
+      withheldDenominators,
+    )
   ) {
     withheldNumerators = withheldNumerators.map(() => true)
     withheldDenominators = withheldDenominators.map(() => true)
@@ -430,9 +436,10 @@ function withheldWithTheRest(
 
 /**
  * One side of a percentage (its numerators or its denominators) over the year as one linked table (readTogether),
- * with the cells a reader does not see and the small counts that must not be narrowed, by name: the withheld
- * counts of 1 to 4 (`${asOf} ${cell}`) and what came in between two closing days (`flow ${key}`), except in a
- * table withheld whole, which tells nothing a closing day never published would.
+ * with the cells a reader does not see and the counts that must not be narrowed, by name: the withheld counts of 1
+ * to 4 and those withheld for what their numerator leaves out (`alsoProtected`; `${asOf} ${cell}`), and what came
+ * in between two closing days (`flow ${key}`), except in a table of this side withheld whole, which tells nothing a
+ * closing day never published would; its counts are unknowns here, beside the other side's.
  */
 function sideOverYear(periods: readonly PeriodTable[]) {
   const { joint, offsets, flows } = readTogether(periods)
@@ -441,11 +448,12 @@ function sideOverYear(periods: readonly PeriodTable[]) {
   const whole = new Set(
     periods.filter(({ withheldThen }) => withheldThen!.every((hidden) => hidden)).map(({ asOf }) => asOf),
   )
-  for (const { asOf, table, withheldThen } of periods) {
+  for (const { asOf, table, withheldThen, alsoProtected } of periods) {
     const offset = offsets.get(asOf)!
-    table.values.forEach((value, cell) => {
+    const toProtect = countsToProtect(table, alsoProtected)
+    table.values.forEach((_, cell) => {
       withheld[offset + cell] = withheldThen![cell]!
-      if (withheldThen![cell] && isSmallCount(value) && !whole.has(asOf)) asked.set(offset + cell, `${asOf} ${cell}`)
+      if (withheldThen![cell] && toProtect[cell] && !whole.has(asOf)) asked.set(offset + cell, `${asOf} ${cell}`)
     })
   }
   for (const [key, flow] of flows) if (!flow.days.some((day) => whole.has(day))) asked.set(flow.cell, `flow ${key}`)
@@ -454,8 +462,8 @@ function sideOverYear(periods: readonly PeriodTable[]) {
 
 /**
  * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run: its
- * programs grow with the square of the cells they hold. On the generated district, a year-end table with 1,350
- * took minutes; 960 over three closing days, 2.8 s (docs/benchmarks.md).
+ * programs grow with the square of the cells they hold. On the generated district, a year-end table with 1,347 ran
+ * for over two minutes; 963 over three closing days took 3.1 s (docs/benchmarks.md).
  */
 const jointCheckLimit = 1_000
 
@@ -469,12 +477,18 @@ function narrowedOverYear(numerators: readonly PeriodTable[], denominators: read
   const shift = sides.numerator.joint.values.length
   const withheld = [...sides.numerator.withheld, ...sides.denominator.withheld]
   if (withheld.filter((hidden) => hidden).length > jointCheckLimit) return null
-  // Both sides lay their closing days out alike, cell for cell, before what came in between.
+  const values = [...sides.numerator.joint.values, ...sides.denominator.joint.values]
+  // Both sides lay their closing days out alike, cell for cell, before what came in between. The reader knows a
+  // numerator is at most its denominator, not by how much; counts that say otherwise are read as they are.
   const atMostItsDenominator = sides.numerator.withheld
     .slice(0, sides.numerator.periodCells)
-    .map((_, cell): Relation => ({ total: cell + shift, parts: [cell], sum: '>=', partsWithinTotal: false }))
+    .map((_, cell): Relation =>
+      values[cell]! <= values[cell + shift]!
+        ? { total: cell + shift, parts: [cell], sum: '>=', partsWithinTotal: false }
+        : relationAmong(values, cell + shift, [cell]),
+    )
   const joint: LinkedTable = {
-    values: [...sides.numerator.joint.values, ...sides.denominator.joint.values],
+    values,
     relations: [
       ...sides.numerator.joint.relations,
       ...renamed(sides.denominator.joint, (cell) => cell + shift).relations,
@@ -497,27 +511,33 @@ function narrowedOverYear(numerators: readonly PeriodTable[], denominators: read
 function narrowedAcrossDays(
   periods: readonly { asOf: string; published: readonly PublishedFigure[] | null }[],
   grids: readonly { dimensions: Dimension[]; keys: Record<string, string>[] }[],
-  numeratorTables: readonly FigureTable[],
-  denominatorTables: readonly FigureTable[],
+  tables: { numerators: readonly FigureTable[]; denominators: readonly FigureTable[]; rest: readonly boolean[][] },
   withheldNumerators: readonly boolean[],
   withheldDenominators: readonly boolean[],
 ): boolean {
-  const read = (tables: readonly FigureTable[], withheld: readonly boolean[], side: 'numerator' | 'denominator') =>
+  const read = (list: readonly FigureTable[], withheld: readonly boolean[], side: 'numerator' | 'denominator') =>
     periods.map((period, index) => ({
       asOf: period.asOf,
-      table: tables[index]!,
-      withheldThen: index === 0 ? [...withheld] : withheldAsPublished(tables[index]!, grids, period.published!, side),
-      alsoProtected: null,
+      table: list[index]!,
+      withheldThen: index === 0 ? [...withheld] : withheldAsPublished(list[index]!, grids, period.published!, side),
+      alsoProtected: tables.rest[index]!,
     }))
-  const numerators = read(numeratorTables, withheldNumerators, 'numerator')
-  const denominators = read(denominatorTables, withheldDenominators, 'denominator')
+  const wholly = (period: PeriodTable) => period.withheldThen!.every((hidden) => hidden)
+  const both = (side: readonly PeriodTable[], other: readonly PeriodTable[]) =>
+    side.filter((period, index) => index === 0 || !(wholly(period) && wholly(other[index]!)))
+  const numeratorsRead = read(tables.numerators, withheldNumerators, 'numerator')
+  const denominatorsRead = read(tables.denominators, withheldDenominators, 'denominator')
+  // A closing day withheld whole on both sides shows nothing a day never published would: it is left out, as each
+  // side's own protection leaves it out, and its counts do not weigh on the size of the check.
+  const numerators = both(numeratorsRead, denominatorsRead)
+  const denominators = both(denominatorsRead, numeratorsRead)
   const found = narrowedOverYear(numerators, denominators)
   const current = periods[0]!.asOf
   const before = (found ?? []).filter((name) => !name.includes(current))
   let exposed = (found ?? []).length > before.length
   if (!exposed && before.length > 0) {
     // One the other tables gave away already, no table published after them can mend.
-    const already = new Set(narrowedOverYear(numerators.slice(1), denominators.slice(1)) ?? before)
+    const already = new Set(narrowedOverYear(numerators.slice(1), denominators.slice(1)) ?? [])
     exposed = before.some((name) => !already.has(name))
   }
   return exposed

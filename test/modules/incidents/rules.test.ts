@@ -705,7 +705,8 @@ t.test('deadlines worked out once per day of receipt are those of each case', as
   const versions = [v2, v1]
   const deadlines = new CaseDeadlines({ calendar, stepRules: versions })
   const steps: CaseStep[] = ['emergency_protection', 'specific_assessment', 'support_plan', 'plan_approval', 'closure']
-  // Asked in this order, each later case of a day finds what an earlier one left: the hours of one, the due day of the other.
+  // Asked in this order, each later case of a day finds what an earlier one left: the hours of one, the due day of
+  // the other.
   const receipts: [string, string][] = [
     ['2024-06-13T08:00:00+07:00', 'the day before the new version'],
     ['2024-06-13T23:59:00+07:00', 'the same day, a minute before midnight in Hanoi'],

@@ -280,6 +280,18 @@ t.test(
       const published = publishInTurn(periods, order, true, incidentShare, asShares)
       t.same(await percentageDisclosures(published), [], `${order[0]} first: both sides read together`)
       t.same(await periodDisclosures(published), [], `${order[0]} first: each side over the year`)
+      const counts = (asOf: string) =>
+        published
+          .find((period) => period.asOf === asOf)!
+          .city.indicators[0]!.values.flatMap((figure) => [
+            figure.numerator,
+            figure.denominator,
+            ...figure.breakdowns[0]!.cells.flatMap((cell) => [cell.numerator, cell.denominator]),
+          ])
+      const shown = closingDays.map((day) => counts(day).filter((count) => typeof count === 'number').length)
+      // In date order September, published second, is what a reader would combine with November: it is withheld
+      // whole (it shows 10 counts without the check); in the other order nothing is, and every table shows counts.
+      t.same(shown, order === closingDays ? [10, 0, 3] : [3, 3, 6], `${order[0]} first: counts shown`)
     }
   },
 )
