@@ -296,6 +296,87 @@ t.test(
   },
 )
 
+t.test('a count the earlier tables gave away on their own does not withhold a later table whole', async (t) => {
+  // May and September published apart (as tables published before the joint checks were), then November with them:
+  // May and September alone tell that ward 2's children of unknown sex grew by 3 in between. No table published after
+  // them can mend that, and November, which gives nothing more away, is published with its counts.
+  const periods = sharesOver(closingDays, [
+    [
+      [
+        [14, 15],
+        [16, 18],
+        [18, 18],
+      ],
+      [
+        [3, 8],
+        [8, 8],
+        [8, 8],
+      ],
+      [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+    ],
+    [
+      [
+        [9, 13],
+        [13, 13],
+        [14, 17],
+      ],
+      [
+        [0, 0],
+        [3, 5],
+        [6, 6],
+      ],
+      [
+        [0, 0],
+        [3, 3],
+        [6, 13],
+      ],
+    ],
+    [
+      [
+        [6, 8],
+        [6, 8],
+        [7, 11],
+      ],
+      [
+        [7, 13],
+        [7, 23],
+        [16, 30],
+      ],
+      [
+        [5, 5],
+        [5, 5],
+        [5, 5],
+      ],
+    ],
+  ])
+  const apart = closingDays.slice(0, 2).map((asOf) => ({
+    asOf,
+    counted: periods.get(asOf)!,
+    published: publishFigures(incidentShare, periods.get(asOf)!, true, null),
+  }))
+  const november = publishFigures(incidentShare, periods.get('2024-11-09')!, true, {
+    asOf: '2024-11-09',
+    others: apart,
+  })
+  const read = (tables: readonly { asOf: string; published: PublishedFigure[] }[]) =>
+    tables.map(({ asOf, published }) => ({ asOf, city: asShares(published), truth: asShares(periods.get(asOf)!) }))
+  const before = await percentageDisclosures(read(apart))
+  t.ok(before.length > 0, `May and September alone give counts away: ${before.join('; ')}`)
+  t.same(
+    await percentageDisclosures(read([...apart, { asOf: '2024-11-09', published: november }])),
+    before,
+    'November gives nothing more away',
+  )
+  t.ok(
+    november.some((figure) => typeof figure.numerator === 'number' && figure.numerator > 0),
+    'and is published with its counts',
+  )
+})
+
 t.test(
   'random worlds: a percentage of incidents over three closing days, published in any order, gives no count away',
   async (t) => {
