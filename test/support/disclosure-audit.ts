@@ -152,50 +152,7 @@ export async function periodDisclosures(
     for (const side of ['numerator', 'denominator'] as const) {
       if (indicator.values.every((figure) => figure[side] === null)) continue
       const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
-      const earlier: Map<string, number>[] = []
-      for (const period of ordered) {
-        const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
-        const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
-        const system = sideSystem(own, actual, side)
-        // A table that withholds every count shows a reader nothing a closing day never published would.
-        if (system.published.every((shown) => shown === null)) continue
-        const offset = joint.names.length
-        const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
-        joint.names.push(...system.names.map((name) => `${period.asOf} ${name}`))
-        joint.published.push(...system.published)
-        joint.values.push(...system.values)
-        joint.relations.push(
-          ...system.relations.map((relation) => ({
-            ...relation,
-            total: relation.total + offset,
-            parts: relation.parts.map((part) => part + offset),
-          })),
-        )
-        // Every earlier closing day, not only the last: where a count fell in between, the first is still at most this.
-        for (const [name, cell] of earlier.flatMap((cells) => [...cells])) {
-          const later = cellOf.get(name)
-          if (later === undefined) continue
-          if (joint.values[later]! < joint.values[cell]!) {
-            // Where a count fell, the reader is told so.
-            joint.relations.push(relationAmong(joint.values, later, [cell]))
-            continue
-          }
-          // The reader knows that counts only grow, not by how much: what came in between is a count of its
-          // own (the later count less the earlier), asked of like any other.
-          const flow = joint.names.length
-          joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
-          joint.published.push(null)
-          joint.values.push(joint.values[later]! - joint.values[cell]!)
-          joint.relations.push({
-            total: later,
-            parts: [cell, flow],
-            sum: '=',
-            partsWithinTotal: true,
-            readByParts: false,
-          })
-        }
-        earlier.push(cellOf)
-      }
+      appendSideOverYear(joint, [], ordered, indicator.code, side, 'left out')
       found.push(...(await systemDisclosures(`${indicator.code} ${side}`, joint, toldLater(joint, ordered))))
     }
   }
@@ -203,11 +160,76 @@ export async function periodDisclosures(
 }
 
 /**
+ * One side of an indicator's tables over the year, appended to `joint` (and `asked`, cell for cell): each closing
+ * day's cells and relations, each count at most its counterpart on every later closing day, not only the next
+ * (where one fell in between, the reader is told so), and what came in between (the later count less the earlier) a
+ * count of its own, of 1 to 4 as much as any other. A table that withholds every count is `left out` (it shows no
+ * more than a closing day never published), or kept as `unknowns`: its counts, and what came in between it and
+ * another closing day, not asked. Returns each closing day's cells by name (undefined where left out).
+ */
+function appendSideOverYear(
+  joint: CountSystem,
+  asked: boolean[],
+  ordered: readonly { asOf: string; city: AuditedTable; truth: AuditedTable }[],
+  code: string,
+  side: 'numerator' | 'denominator',
+  wholeTables: 'left out' | 'unknowns',
+  label = '',
+): (Map<string, number> | undefined)[] {
+  const earlier: { cells: Map<string, number>; whole: boolean }[] = []
+  return ordered.map((period) => {
+    const own = period.city.indicators.find((candidate) => candidate.code === code)!
+    const actual = period.truth.indicators.find((candidate) => candidate.code === code)!
+    const system = sideSystem(own, actual, side)
+    const whole = system.published.every((shown) => shown === null)
+    if (whole && wholeTables === 'left out') return undefined
+    const offset = joint.names.length
+    const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
+    joint.names.push(...system.names.map((name) => `${label}${period.asOf} ${name}`))
+    joint.published.push(...system.published)
+    joint.values.push(...system.values)
+    asked.push(...system.values.map(() => !whole))
+    joint.relations.push(
+      ...system.relations.map((relation) => ({
+        ...relation,
+        total: relation.total + offset,
+        parts: relation.parts.map((part) => part + offset),
+      })),
+    )
+    for (const before of earlier) {
+      for (const [name, cell] of before.cells) {
+        const later = cellOf.get(name)
+        if (later === undefined) continue
+        if (joint.values[later]! < joint.values[cell]!) {
+          // Where a count fell, the reader is told so.
+          joint.relations.push(relationAmong(joint.values, later, [cell]))
+          continue
+        }
+        // The reader knows that counts only grow, not by how much.
+        const flow = joint.names.length
+        joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
+        joint.published.push(null)
+        joint.values.push(joint.values[later]! - joint.values[cell]!)
+        asked.push(!whole && !before.whole)
+        joint.relations.push({
+          total: later,
+          parts: [cell, flow],
+          sum: '=',
+          partsWithinTotal: true,
+          readByParts: false,
+        })
+      }
+    }
+    earlier.push({ cells: cellOf, whole })
+    return cellOf
+  })
+}
+
+/**
  * What a percentage of incidents gives away over the year with its two sides read together: every closing
- * day's numerators and denominators in one program, each count at least its value on an earlier closing day
- * (what came in between a count of its own, as in periodDisclosures) and each numerator at most its denominator
- * on its day. A side's table withheld whole is read as unknowns: its counts, and what came in between it and
- * another closing day, are not asked, as periodDisclosures leaves such a table out. Empty when they are safe.
+ * day's numerators and denominators in one program (appendSideOverYear) and each numerator at most its
+ * denominator on its day. A side's table withheld whole is read as unknowns: its counts, and what came in between
+ * it and another closing day, are not asked, as periodDisclosures leaves such a table out. Empty when they are safe.
  */
 export async function percentageDisclosures(
   periods: readonly { asOf: string; city: AuditedTable; truth: AuditedTable }[],
@@ -218,57 +240,14 @@ export async function percentageDisclosures(
     if (indicator.source !== 'incidents' || indicator.kind !== 'percentage') continue
     const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
     const asked: boolean[] = []
-    const cellsOf = { numerator: [] as Map<string, number>[], denominator: [] as Map<string, number>[] }
-    for (const side of ['numerator', 'denominator'] as const) {
-      const earlier: { cells: Map<string, number>; whole: boolean }[] = []
-      for (const period of ordered) {
-        const own = period.city.indicators.find((candidate) => candidate.code === indicator.code)!
-        const actual = period.truth.indicators.find((candidate) => candidate.code === indicator.code)!
-        const system = sideSystem(own, actual, side)
-        const whole = system.published.every((shown) => shown === null)
-        const offset = joint.names.length
-        const cellOf = new Map(system.names.map((name, cell) => [name, cell + offset]))
-        joint.names.push(...system.names.map((name) => `${side} ${period.asOf} ${name}`))
-        joint.published.push(...system.published)
-        joint.values.push(...system.values)
-        asked.push(...system.values.map(() => !whole))
-        joint.relations.push(
-          ...system.relations.map((relation) => ({
-            ...relation,
-            total: relation.total + offset,
-            parts: relation.parts.map((part) => part + offset),
-          })),
-        )
-        for (const before of earlier) {
-          for (const [name, cell] of before.cells) {
-            const later = cellOf.get(name)!
-            if (joint.values[later]! < joint.values[cell]!) {
-              joint.relations.push(relationAmong(joint.values, later, [cell]))
-              continue
-            }
-            const flow = joint.names.length
-            joint.names.push(`${joint.names[cell]} to ${period.asOf}`)
-            joint.published.push(null)
-            joint.values.push(joint.values[later]! - joint.values[cell]!)
-            asked.push(!whole && !before.whole)
-            joint.relations.push({
-              total: later,
-              parts: [cell, flow],
-              sum: '=',
-              partsWithinTotal: true,
-              readByParts: false,
-            })
-          }
-        }
-        earlier.push({ cells: cellOf, whole })
-        cellsOf[side].push(cellOf)
-      }
-    }
+    const [numerators, denominators] = (['numerator', 'denominator'] as const).map((side) =>
+      appendSideOverYear(joint, asked, ordered, indicator.code, side, 'unknowns', `${side} `),
+    )
     // The reader knows each numerator is at most its denominator, not by how much.
-    ordered.forEach((_, index) => {
-      for (const [name, numerator] of cellsOf.numerator[index]!) {
+    numerators!.forEach((cells, index) => {
+      for (const [name, numerator] of cells!) {
         joint.relations.push({
-          total: cellsOf.denominator[index]!.get(name)!,
+          total: denominators![index]!.get(name)!,
           parts: [numerator],
           sum: '>=',
           partsWithinTotal: false,
