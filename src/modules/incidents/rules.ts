@@ -4,8 +4,6 @@
  */
 import {
   addDays,
-  addWorkingDays,
-  endOfLocalDay,
   localDateOf,
   localDayNumber,
   missingCalendarYears,
@@ -330,10 +328,7 @@ export interface StepRuleVersion {
  * effective by then), or the earliest version for a case received before any took effect.
  */
 function versionInForce(versions: readonly StepRuleVersion[], receivedAt: Date): StepRuleVersion | undefined {
-  return versionOnDay(versions, localDateOf(receivedAt))
-}
-
-function versionOnDay(versions: readonly StepRuleVersion[], day: string): StepRuleVersion | undefined {
+  const day = localDateOf(receivedAt)
   const byEffectiveDate = (a: StepRuleVersion, b: StepRuleVersion) =>
     a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version - b.version
   const effective = versions.filter((version) => version.effectiveFrom <= day).sort(byEffectiveDate)
@@ -421,37 +416,31 @@ export function stepDeadline(
   return workingDaysDeadline(receivedAt, rule.amount, calendar)
 }
 
-/** A deadline so long after receipt, or one instant for every case received that day. */
-type DayDeadline = { afterMs: number } | { atMs: number }
-
 /**
- * `stepDeadline` under the version in force, for many cases at once (an indicator judges a year of them). What
- * a deadline depends on besides the instant of receipt — the version in force, and for one in working days the
- * due day itself — depends only on the local day of receipt, so it is worked out once per step and day.
+ * `stepDeadline` under the version in force, for many cases at once (an indicator judges a year of them). The
+ * version in force depends only on the local day of receipt, and so does a deadline in working days: each is worked
+ * out once per day (and step), a deadline in hours from each case's own instant.
  */
 export class CaseDeadlines {
-  /** By step, then local day number; null where the step has no deadline. */
-  private readonly byDay = new Map<CaseStep, Map<number, DayDeadline | null>>()
+  private readonly rulesByDay = new Map<number, readonly StepDeadlineRule[]>()
+  /** By step and local day number: the due instant of a deadline in working days. */
+  private readonly workingDayDue = new Map<string, number>()
 
   constructor(private readonly deadlines: DeadlineRules) {}
 
   of(step: CaseStep, receivedAt: Date): Date | null {
-    let days = this.byDay.get(step)
-    if (!days) this.byDay.set(step, (days = new Map<number, DayDeadline | null>()))
-    const dayNumber = localDayNumber(receivedAt)
-    let known = days.get(dayNumber)
-    if (known === undefined) {
-      const day = localDateOf(receivedAt)
-      const rule = versionOnDay(this.deadlines.stepRules, day)?.rules.find((r) => r.step === step)
-      known = !rule
-        ? null
-        : rule.kind === 'hours'
-          ? { afterMs: rule.amount * hourMs }
-          : { atMs: endOfLocalDay(addWorkingDays(day, rule.amount, this.deadlines.calendar)).getTime() }
-      days.set(dayNumber, known)
+    const day = localDayNumber(receivedAt)
+    let rules = this.rulesByDay.get(day)
+    if (!rules) this.rulesByDay.set(day, (rules = rulesInForce(this.deadlines.stepRules, receivedAt)))
+    if (rules.find((rule) => rule.step === step)?.kind !== 'working_days')
+      return stepDeadline(step, receivedAt, this.deadlines.calendar, rules)
+    const key = `${step} ${day}`
+    let due = this.workingDayDue.get(key)
+    if (due === undefined) {
+      due = stepDeadline(step, receivedAt, this.deadlines.calendar, rules)!.getTime()
+      this.workingDayDue.set(key, due)
     }
-    if (known === null) return null
-    return new Date('afterMs' in known ? receivedAt.getTime() + known.afterMs : known.atMs)
+    return new Date(due)
   }
 }
 
