@@ -292,18 +292,19 @@ export function publishFigures(
       ? tablesOf((item) => Math.max(0, item.denominator - item.numerator))
       : null
   const restHidden = restTables?.map((table) => hiddenCells(table)) ?? null
+  /** Each closing day's table of one side, with what it withheld when published (null for this one). */
+  const periodTables = (tables: FigureTable[], side: 'numerator' | 'denominator'): PeriodTable[] =>
+    periods.map((period, index) => ({
+      asOf: period.asOf,
+      table: tables[index]!,
+      withheldThen: period.published && withheldAsPublished(tables[index]!, grids, period.published, side),
+      alsoProtected: restHidden?.[index] ?? null,
+    }))
   const withheldIn = (tables: FigureTable[] | null, side: 'numerator' | 'denominator') => {
     if (!tables) return null
     // A table published with every count withheld tells a reader nothing that a closing day never published
     // would: it is left out, as it was when it could not be protected with the others (hiddenTogether).
-    const read = periods
-      .map((period, index) => ({
-        asOf: period.asOf,
-        table: tables[index]!,
-        withheldThen: period.published && withheldAsPublished(tables[index]!, grids, period.published, side),
-        alsoProtected: restHidden?.[index] ?? null,
-      }))
-      .filter((period) => !period.withheldThen?.every((hidden) => hidden))
+    const read = periodTables(tables, side).filter((period) => !period.withheldThen?.every((hidden) => hidden))
     return read.length === 1 ? hiddenCells(tables[0]!, restHidden?.[0] ?? null) : hiddenTogether(read)
   }
   let withheldNumerators = withheldIn(numeratorTables, 'numerator')
@@ -321,9 +322,8 @@ export function publishFigures(
     withheldDenominators &&
     periods.length > 1 &&
     narrowedAcrossDays(
-      periods,
-      grids,
-      { numerators: numeratorTables!, denominators: denominatorTables!, rest: restHidden! },
+      periodTables(numeratorTables!, 'numerator'),
+      periodTables(denominatorTables!, 'denominator'),
       withheldNumerators,
       withheldDenominators,
     )
@@ -509,30 +509,25 @@ function narrowedOverYear(numerators: readonly PeriodTable[], denominators: read
  * its own, and the three tables of this closing day together: this is the one reading that spans both.
  */
 function narrowedAcrossDays(
-  periods: readonly { asOf: string; published: readonly PublishedFigure[] | null }[],
-  grids: readonly { dimensions: Dimension[]; keys: Record<string, string>[] }[],
-  tables: { numerators: readonly FigureTable[]; denominators: readonly FigureTable[]; rest: readonly boolean[][] },
+  numeratorPeriods: readonly PeriodTable[],
+  denominatorPeriods: readonly PeriodTable[],
   withheldNumerators: readonly boolean[],
   withheldDenominators: readonly boolean[],
 ): boolean {
-  const read = (list: readonly FigureTable[], withheld: readonly boolean[], side: 'numerator' | 'denominator') =>
-    periods.map((period, index) => ({
-      asOf: period.asOf,
-      table: list[index]!,
-      withheldThen: index === 0 ? [...withheld] : withheldAsPublished(list[index]!, grids, period.published!, side),
-      alsoProtected: tables.rest[index]!,
-    }))
+  // This closing day's table (the first) as it is to be published.
+  const read = (list: readonly PeriodTable[], withheld: readonly boolean[]) =>
+    list.map((period, index) => (index === 0 ? { ...period, withheldThen: [...withheld] } : period))
   const wholly = (period: PeriodTable) => period.withheldThen!.every((hidden) => hidden)
   const both = (side: readonly PeriodTable[], other: readonly PeriodTable[]) =>
     side.filter((period, index) => index === 0 || !(wholly(period) && wholly(other[index]!)))
-  const numeratorsRead = read(tables.numerators, withheldNumerators, 'numerator')
-  const denominatorsRead = read(tables.denominators, withheldDenominators, 'denominator')
+  const numeratorsRead = read(numeratorPeriods, withheldNumerators)
+  const denominatorsRead = read(denominatorPeriods, withheldDenominators)
   // A closing day withheld whole on both sides shows nothing a day never published would: it is left out, as each
   // side's own protection leaves it out, and its counts do not weigh on the size of the check.
   const numerators = both(numeratorsRead, denominatorsRead)
   const denominators = both(denominatorsRead, numeratorsRead)
   const found = narrowedOverYear(numerators, denominators)
-  const current = periods[0]!.asOf
+  const current = numeratorPeriods[0]!.asOf
   const before = (found ?? []).filter((name) => !name.includes(current))
   let exposed = (found ?? []).length > before.length
   if (!exposed && before.length > 0) {
