@@ -3,7 +3,8 @@
  * `npm test`: runs tap with the arguments given and passes its output through, then ends with what
  * the run came to. A run that exits non-zero says why on its last lines — failing test files, a
  * coverage floor not reached (measured against floor), or tap ending without its summary — so that
- * nobody has to search a long log for a failure that is not a failing test.
+ * nobody has to search a long log for a failure that is not a failing test. Each failing assertion is
+ * repeated there with its diagnostics: a log kept only in part (its end) still says what failed and why.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -40,8 +41,36 @@ let summary = null
 const failingFiles = []
 const coverage = {}
 const coverageShortfalls = []
+/** Each failing assertion (a nested `not ok` that is not a subtest's) and the diagnostic block right under it. */
+const failures = []
+const failuresShown = 20
+const diagnosticLinesShown = 40
+/** The failure whose diagnostic block is being read, and the indentation of its closing `...`. */
+let reading = null
+
+function collectFailure(line) {
+  const indent = line.length - line.trimStart().length
+  if (reading?.open) {
+    if (reading.failure.lines.length < diagnosticLinesShown) reading.failure.lines.push(line)
+    if (indent === reading.indent && line.trimStart() === '...') reading = null
+    return
+  }
+  if (reading && line.trimStart() === '---') {
+    reading = { ...reading, open: true, indent }
+    reading.failure.lines.push(line)
+    return
+  }
+  reading = null
+  // A subtest's own line (it carries its time) only repeats that an assertion under it failed.
+  if (indent > 0 && line.trimStart().startsWith('not ok ') && !/ # time=/.test(line)) {
+    const failure = { heading: line, lines: [] }
+    failures.push(failure)
+    reading = { failure, open: false }
+  }
+}
 
 function scan(line) {
+  collectFailure(line)
   const total = /^# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(line)
   if (total) summary = { total: Number(total[1]), pass: Number(total[2]), fail: Number(total[3] ?? 0) }
   const failing = /^not ok \d+ - (\S+)/.exec(line)
@@ -96,6 +125,12 @@ child.on('close', (code, signal) => {
     if (!reasons.length)
       reasons.push(`tap exited with code ${code} without a failing test or coverage shortfall; read the lines above`)
     lines.push(`result: FAILED (exit ${code ?? signal}) because`, ...reasons.map((reason) => `  - ${reason}`))
+    if (failures.length)
+      lines.push('', `failing assertions (${Math.min(failures.length, failuresShown)} of ${failures.length}):`)
+    for (const failure of failures.slice(0, failuresShown)) {
+      const indent = failure.heading.length - failure.heading.trimStart().length
+      lines.push(failure.heading.slice(indent), ...failure.lines.map((line) => line.slice(indent)))
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`)
   process.exit(code ?? 1)

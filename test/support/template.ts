@@ -82,21 +82,32 @@ export function serverUrl(databaseUrl: string, database: string): string {
   return url.toString()
 }
 
-/** On a real server: a template database, migrated and seeded once, cloned per test file. */
+/** The session lock under which one test process builds the template: any key the test databases do not use. */
+const templateBuildLockKey = 2_026_120_701
+
+/**
+ * On a real server: a template database, migrated and seeded once, cloned per test file. The test files that start
+ * together would otherwise each build one at the same moment: four migrations side by side on two cores, each
+ * pool waiting on the others. One builds it under a session lock on the server; the others wait and clone it.
+ */
 export async function ensurePostgresTemplate(databaseUrl: string): Promise<string> {
   const name = postgresTemplateName()
   const admin = new pg.Client({ connectionString: databaseUrl })
   await admin.connect()
   try {
+    await admin.query('select pg_advisory_lock($1)', [templateBuildLockKey])
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name])
     if (exists.rowCount) return name
     const building = `${name}_building_${process.pid}`
     await admin.query(`create database "${building}"`)
+    // Under load a migration statement can hold the builder's second connection for seconds: production's 3 s
+    // wait for a pooled connection would fail the build.
     const database = await openDatabase({
       url: serverUrl(databaseUrl, building),
       dataDir: '',
       poolMax: 2,
       statementTimeoutMs: 60_000,
+      connectTimeoutMs: 30_000,
     })
     try {
       await migrate(database)
@@ -104,13 +115,10 @@ export async function ensurePostgresTemplate(databaseUrl: string): Promise<strin
     } finally {
       await database.close()
     }
-    await admin.query(`alter database "${building}" rename to "${name}"`).catch(async (error: { code?: string }) => {
-      // Another process finished first: keep theirs.
-      if (error.code !== '42P04') throw error
-      await admin.query(`drop database "${building}"`)
-    })
+    await admin.query(`alter database "${building}" rename to "${name}"`)
     return name
   } finally {
+    // Ending the session releases its lock, on every path.
     await admin.end()
   }
 }
