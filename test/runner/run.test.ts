@@ -1,18 +1,29 @@
 import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import t from 'tap'
 
 t.test('a failing run ends with each failing assertion and its diagnostics, after the whole log', async (t) => {
-  // Without this test's own tap settings, the run inside it reports as a run of its own.
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TAP|_TAPJS)/.test(name)))
-  const run = spawnSync(
-    process.execPath,
-    ['test/runner/run.mjs', '--disable-coverage', 'test/runner/fixtures/failing.fixture.ts'],
-    { encoding: 'utf8', env: environment },
+  // A project of its own for the run inside this test: tap clears its project's .tap folder when a run starts,
+  // and this one's holds the coverage the suite has recorded so far. Under node_modules, `tap` resolves from it.
+  mkdirSync('node_modules/.cache', { recursive: true })
+  const project = mkdtempSync(join('node_modules', '.cache', 'run-test-'))
+  t.teardown(() => rmSync(project, { recursive: true, force: true }))
+  writeFileSync(join(project, '.taprc'), 'jobs: 1\n')
+  copyFileSync('test/runner/fixtures/failing.fixture.mjs', join(project, 'failing.test.mjs'))
+  // Without this test's own tap settings, and recording no coverage, as test/support/process.ts explains.
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && !/^(TAP|_TAPJS)/.test(name)),
   )
+  const run = spawnSync(process.execPath, [resolve('test/runner/run.mjs'), '--disable-coverage', 'failing.test.mjs'], {
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...environment, _TAPJS_PROCESSINFO_COVERAGE_: '0', TS_NODE_PROJECT: resolve('tsconfig.tap.json') },
+  })
   t.equal(run.status, 1)
   const summary = run.stdout.slice(run.stdout.lastIndexOf('=== npm test ==='))
   t.match(summary, /tests: 1 passed, 2 failed, of 3/)
-  t.match(summary, /failing test files: test\/runner\/fixtures\/failing\.fixture\.ts/)
+  t.match(summary, /failing test files: failing\.test\.mjs/)
   t.match(summary, /failing assertions \(2 of 2\):/)
   const assertion = summary.slice(summary.indexOf('not ok 1 - the assertion that fails'))
   t.match(assertion, /^not ok 1 - the assertion that fails\n {2}---\n/, 'the assertion, unindented, then its block')
