@@ -145,6 +145,7 @@ export class Polytope {
   private constructor(
     private readonly tableau: Tableau,
     private readonly columns: number,
+    readonly variables: number,
   ) {
     this.work = new Tableau(tableau.rows, tableau.width)
   }
@@ -181,7 +182,7 @@ export class Polytope {
         tableau.basis[index] = artificial++
       }
     })
-    if (artificialCount === 0) return new Polytope(tableau, firstArtificial)
+    if (artificialCount === 0) return new Polytope(tableau, firstArtificial, variables)
     // Phase one: drive the artificials to zero (maximise their negated sum).
     tableau.cells.fill(1, tableau.objective + firstArtificial, tableau.objective + width - 1)
     tableau.priceOut()
@@ -213,7 +214,7 @@ export class Polytope {
       region.cells[to + region.rhs] = tableau.cells[from + tableau.rhs]!
       region.basis[index] = tableau.basis[row]!
     })
-    return new Polytope(region, firstArtificial)
+    return new Polytope(region, firstArtificial, variables)
   }
 
   /**
@@ -229,6 +230,18 @@ export class Polytope {
     tableau.priceOut()
     const status = tableau.optimise(this.columns, enough)
     return status === 'unbounded' ? { status } : { status, value: tableau.value }
+  }
+
+  /**
+   * The point where the last objective stopped (optimal, reached or found unbounded: a vertex of the region in every
+   * case), given variable by variable: its basic variables at their values (the others are at 0).
+   */
+  visitLastPoint(visit: (variable: number, value: number) => void): void {
+    const { work, variables } = this
+    for (let row = 0; row < work.rows; row++) {
+      const variable = work.basis[row]!
+      if (variable < variables) visit(variable, work.cells[row * work.width + work.rhs]!)
+    }
   }
 }
 

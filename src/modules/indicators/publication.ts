@@ -248,13 +248,14 @@ class FigureTable {
  * published for other closing days, and this one's closing day. The figures are then protected together with
  * them, their cells as they were shown: no count withheld here or there can be narrowed from both. A percentage's
  * numerators and denominators are then also read over the year together (narrowedAcrossDays), and the table is
- * withheld whole where that narrows a count.
+ * withheld whole where that narrows a count, or where the two sides hold more withheld counts than the check is run
+ * on (`jointCheckLimit`, its default in production).
  */
 export function publishFigures(
   meta: PublicationMeta,
   figures: readonly Figure[],
   withhold: boolean,
-  together: { asOf: string; others: readonly OtherPeriod[] } | null = null,
+  together: { asOf: string; others: readonly OtherPeriod[]; jointCheckLimit?: number } | null = null,
 ): PublishedFigure[] {
   if (figures.length === 0) return []
   const showDenominator = meta.hasDenominator
@@ -326,6 +327,7 @@ export function publishFigures(
       periodTables(denominatorTables!, 'denominator'),
       withheldNumerators,
       withheldDenominators,
+      together!.jointCheckLimit ?? jointCheckLimit,
     )
   ) {
     withheldNumerators = withheldNumerators.map(() => true)
@@ -461,22 +463,27 @@ function sideOverYear(periods: readonly PeriodTable[]) {
 }
 
 /**
- * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run: its
- * programs grow with the square of the cells they hold. On the generated district, a year-end table with 1,347 ran
- * for over two minutes; 963 over three closing days took 3.1 s (docs/benchmarks.md).
+ * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run, and the
+ * table is withheld whole instead: the programs' first feasible point is found on a table that grows with the square
+ * of the cells it holds. On the generated district, a year-end table with 1,347 ran for over ten minutes; 963 over
+ * three closing days take 2.3 s (docs/benchmarks.md).
  */
 const jointCheckLimit = 1_000
 
 /**
  * The small counts (by side and name, as sideOverYear) that a reader narrows once a percentage's numerators and
  * denominators are read over the year together: each side's relations over the year, and each numerator at most
- * its denominator on every closing day. Null where the two sides hold more withheld counts than the check is run on.
+ * its denominator on every closing day. Null where the two sides hold more withheld counts than `limit`.
  */
-function narrowedOverYear(numerators: readonly PeriodTable[], denominators: readonly PeriodTable[]): string[] | null {
+function narrowedOverYear(
+  numerators: readonly PeriodTable[],
+  denominators: readonly PeriodTable[],
+  limit: number,
+): string[] | null {
   const sides = { numerator: sideOverYear(numerators), denominator: sideOverYear(denominators) }
   const shift = sides.numerator.joint.values.length
   const withheld = [...sides.numerator.withheld, ...sides.denominator.withheld]
-  if (withheld.filter((hidden) => hidden).length > jointCheckLimit) return null
+  if (withheld.filter((hidden) => hidden).length > limit) return null
   const values = [...sides.numerator.joint.values, ...sides.denominator.joint.values]
   // Both sides lay their closing days out alike, cell for cell, before what came in between. The reader knows a
   // numerator is at most its denominator, not by how much; counts that say otherwise are read as they are.
@@ -505,14 +512,16 @@ function narrowedOverYear(numerators: readonly PeriodTable[], denominators: read
 /**
  * Whether this table of a percentage must be withheld whole, read with the year's other tables of it: a small
  * count, of this table or one the others kept, that a reader narrows once each numerator is read as at most its
- * denominator on every closing day, and would not without this table. Each side was protected over the year on
- * its own, and the three tables of this closing day together: this is the one reading that spans both.
+ * denominator on every closing day, and would not without this table; or more withheld counts than `limit` to
+ * check. Each side was protected over the year on its own, and the three tables of this closing day together: this
+ * is the one reading that spans both.
  */
 function narrowedAcrossDays(
   numeratorPeriods: readonly PeriodTable[],
   denominatorPeriods: readonly PeriodTable[],
   withheldNumerators: readonly boolean[],
   withheldDenominators: readonly boolean[],
+  limit: number,
 ): boolean {
   // This closing day's table (the first) as it is to be published.
   const read = (list: readonly PeriodTable[], withheld: readonly boolean[]) =>
@@ -526,13 +535,15 @@ function narrowedAcrossDays(
   // side's own protection leaves it out, and its counts do not weigh on the size of the check.
   const numerators = both(numeratorsRead, denominatorsRead)
   const denominators = both(denominatorsRead, numeratorsRead)
-  const found = narrowedOverYear(numerators, denominators)
+  const found = narrowedOverYear(numerators, denominators, limit)
+  // A table too large to check is not published unchecked.
+  if (found === null) return true
   const current = numeratorPeriods[0]!.asOf
-  const before = (found ?? []).filter((name) => !name.includes(current))
-  let exposed = (found ?? []).length > before.length
+  const before = found.filter((name) => !name.includes(current))
+  let exposed = found.length > before.length
   if (!exposed && before.length > 0) {
     // One the other tables gave away already, no table published after them can mend.
-    const already = new Set(narrowedOverYear(numerators.slice(1), denominators.slice(1)) ?? [])
+    const already = new Set(narrowedOverYear(numerators.slice(1), denominators.slice(1), limit) ?? [])
     exposed = before.some((name) => !already.has(name))
   }
   return exposed

@@ -222,7 +222,7 @@ export const IndicatorTableSchema = Type.Object(
     publishedAt: Nullable(
       Timestamp({
         description:
-          'for callers from whom small counts are withheld: when this closed period’s table was first published, by the first request for it or, for a unit whose tables were read for an earlier closing day, by the service an hour after the closing day ended. It is read back unchanged from then on, every breakdown such a caller may ask for protected together (for counts of incidents, together with the year’s tables already published for its other closing days too, what came in between two of them protected as a count; one that cannot be protected with them withholds every count), so records entered into the period later are counted from the next closed period on; null for officers, whose figures are computed live',
+          'for callers from whom small counts are withheld: when this closed period’s table was first published, by the first request for it or, for a unit whose tables were read for an earlier closing day, by the service an hour after the closing day ended. It is read back unchanged from then on, every breakdown such a caller may ask for protected together (for counts of incidents, together with the year’s tables already published for its other closing days too, what came in between two of them protected as a count; one that cannot be protected with them withholds every count, as does a percentage whose numerators read with its denominators over the year would narrow a count, or are too many to check), so records entered into the period later are counted from the next closed period on; null for officers, whose figures are computed live',
       }),
     ),
     indicators: Type.Array(

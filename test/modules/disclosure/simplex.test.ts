@@ -7,7 +7,7 @@ import {
   relationAmong,
   width,
 } from '../../../src/modules/disclosure/control.js'
-import { maximise, type Row, type Sense } from '../../../src/modules/disclosure/simplex.js'
+import { maximise, Polytope, type Row, type Sense } from '../../../src/modules/disclosure/simplex.js'
 import { highsBounds } from '../../support/highs-attacker.js'
 
 const row = (terms: Record<number, number>, sense: Sense, rhs: number): Row => ({
@@ -115,6 +115,56 @@ t.test('a program asked only whether its objective reaches a value stops once it
     maximise(2, new Map([[0, 1]]), [row({ 0: 1, 1: -1 }, '=', 2)], 1),
     { status: 'reached', value: 2 },
     'an unbounded objective that reaches what was asked is reported as reached, never as an optimum',
+  )
+})
+
+t.test('the point a program stopped at lies in the region and carries the value it stopped at', async (t) => {
+  // x + y ≤ 4, x + 3y ≤ 6, x ≤ 3, and x + y ≥ 1 (a phase one): maximise 3x + 2y stops at (3, 1), 11; asked only
+  // to reach 5, at (3, 0), 9.
+  const rows = [row({ 0: 1, 1: 1 }, '<=', 4), row({ 0: 1, 1: 3 }, '<=', 6), row({ 0: 1 }, '<=', 3)]
+  const region = Polytope.of(2, [...rows, row({ 0: 1, 1: 1 }, '>=', 1)])!
+  const pointAfter = (enough?: number) => {
+    const objective = new Map([
+      [0, 3],
+      [1, 2],
+    ])
+    const solution = region.maximise(objective, enough)
+    const point = [0, 0]
+    region.visitLastPoint((variable, value) => {
+      point[variable] = value
+    })
+    return { solution, point }
+  }
+  t.same(pointAfter(), { solution: { status: 'optimal', value: 11 }, point: [3, 1] })
+  t.same(pointAfter(5), { solution: { status: 'reached', value: 9 }, point: [3, 0] })
+})
+
+t.test('a cell that the points of earlier programs already spread wide is judged without a program', async (t) => {
+  // A published total of 20 over two withheld parts, 2 and 18: either part is anywhere from 0 to 20. The first
+  // part's program stops at (20, 0), which shows the second part at 0, 18 below its highest: its own program
+  // for the lowest value it can take is not run.
+  const values = [20, 2, 18]
+  const relations = [relationAmong(values, 0, [1, 2])]
+  const hidden = [false, true, true]
+  const programs: number[] = []
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+  const original = Polytope.prototype.maximise
+  Polytope.prototype.maximise = function (this: Polytope, objective, enough) {
+    programs.push(...objective.keys())
+    return original.call(this, objective, enough)
+  }
+  try {
+    t.same([...narrowedCells({ values, relations }, hidden, () => true)], [], 'neither part is narrowed')
+  } finally {
+    Polytope.prototype.maximise = original
+  }
+  t.same(programs, [0, 1], 'one program a part: how high each can go')
+  t.same(
+    attack({ values, relations }, hidden),
+    new Map([
+      [1, { low: 0, high: 20 }],
+      [2, { low: 0, high: 20 }],
+    ]),
   )
 })
 

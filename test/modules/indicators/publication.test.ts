@@ -296,6 +296,74 @@ t.test(
   },
 )
 
+t.test('a percentage too large to read over the year with its other tables is withheld whole', async (t) => {
+  // Two wards by sex, published from the last closing day back: protected and checked, each table shows counts. With
+  // no withheld count left to check, the tables published after another are withheld whole, numerators and
+  // denominators alike; the first, with no other to be read with, keeps its counts.
+  const periods = sharesOver(closingDays, [
+    [
+      [
+        [2, 9],
+        [3, 10],
+        [6, 12],
+      ],
+      [
+        [7, 7],
+        [8, 9],
+        [9, 14],
+      ],
+      [
+        [0, 6],
+        [6, 6],
+        [6, 8],
+      ],
+    ],
+    [
+      [
+        [5, 11],
+        [6, 11],
+        [6, 15],
+      ],
+      [
+        [1, 6],
+        [2, 8],
+        [10, 10],
+      ],
+      [
+        [8, 8],
+        [9, 9],
+        [9, 12],
+      ],
+    ],
+  ])
+  const shownWithLimit = (jointCheckLimit?: number) => {
+    const published = new Map<string, PublishedFigure[]>()
+    for (const asOf of [...closingDays].reverse()) {
+      const others = [...published].map(([other, shown]) => ({
+        asOf: other,
+        counted: periods.get(other)!,
+        published: shown,
+      }))
+      published.set(asOf, publishFigures(incidentShare, periods.get(asOf)!, true, { asOf, others, jointCheckLimit }))
+    }
+    return closingDays.map(
+      (day) =>
+        published
+          .get(day)!
+          .flatMap((figure) =>
+            [figure, ...figure.breakdowns[0]!.cells].flatMap((count) => [count.numerator, count.denominator]),
+          )
+          .filter((count) => typeof count === 'number').length,
+    )
+  }
+  const checked = shownWithLimit()
+  t.ok(
+    checked.every((shown) => shown > 0),
+    `checked, every table shows counts (${checked.join(', ')})`,
+  )
+  t.same(shownWithLimit(0), [0, 0, checked[2]], 'unchecked, those read with another are withheld whole')
+})
+
 t.test('a count the earlier tables gave away on their own does not withhold a later table whole', async (t) => {
   // May and September published apart (as tables published before the joint checks were), then November with them:
   // May and September alone tell that ward 2's children of unknown sex grew by 3 in between. No table published after
