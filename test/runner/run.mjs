@@ -49,28 +49,31 @@ const diagnosticLinesShown = 40
 let reading = null
 
 function collectFailure(line) {
+  const text = line.trim()
   const indent = line.length - line.trimStart().length
   if (reading?.open) {
-    if (reading.failure.lines.length < diagnosticLinesShown) reading.failure.lines.push(line)
-    if (indent === reading.indent && line.trimStart() === '...') reading = null
+    if (reading.failure.lines.length < diagnosticLinesShown) reading.failure.lines.push(line.trimEnd())
+    else reading.failure.cut = true
+    if (indent === reading.indent && text === '...') reading = null
     return
   }
-  if (reading && line.trimStart() === '---') {
+  if (reading && text === '---') {
     reading = { ...reading, open: true, indent }
-    reading.failure.lines.push(line)
+    reading.failure.lines.push(line.trimEnd())
     return
   }
   reading = null
-  // A subtest's own line (it carries its time) only repeats that an assertion under it failed.
-  if (indent > 0 && line.trimStart().startsWith('not ok ') && !/ # time=/.test(line)) {
-    const failure = { heading: line, lines: [] }
+  // A subtest's own line (it carries its time) only repeats that an assertion under it failed; a todo is not a failure.
+  if (indent > 0 && text.startsWith('not ok ') && !/ # (time=|TODO)/.test(text)) {
+    const failure = { heading: line.trimEnd(), lines: [], cut: false }
     failures.push(failure)
     reading = { failure, open: false }
   }
 }
 
-function scan(line) {
-  collectFailure(line)
+function scan(line, stream) {
+  // tap's own output; a test process's stderr, interleaved with it, would split a diagnostic block.
+  if (stream === child.stdout) collectFailure(line)
   const total = /^# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(line)
   if (total) summary = { total: Number(total[1]), pass: Number(total[2]), fail: Number(total[3] ?? 0) }
   const failing = /^not ok \d+ - (\S+)/.exec(line)
@@ -84,13 +87,13 @@ function scan(line) {
 /** Output passed through as it comes; each stream's lines scanned whole (a chunk may end mid-line). */
 function pass(stream, target) {
   let pending = ''
-  stream.on('end', () => pending && scan(pending))
+  stream.on('end', () => pending && scan(pending, stream))
   stream.on('data', (chunk) => {
     target.write(chunk)
     const text = pending + chunk.toString('utf8')
     const lines = text.split('\n')
     pending = lines.pop() ?? ''
-    for (const line of lines) scan(line)
+    for (const line of lines) scan(line, stream)
   })
 }
 pass(child.stdout, process.stdout)
@@ -130,6 +133,7 @@ child.on('close', (code, signal) => {
     for (const failure of failures.slice(0, failuresShown)) {
       const indent = failure.heading.length - failure.heading.trimStart().length
       lines.push(failure.heading.slice(indent), ...failure.lines.map((line) => line.slice(indent)))
+      if (failure.cut) lines.push(`  (cut at ${diagnosticLinesShown} lines: the rest is in the log above)`)
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`)

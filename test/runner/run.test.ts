@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import t from 'tap'
+import { childEnvironment } from '../support/process.js'
 
 t.test('a failing run ends with each failing assertion and its diagnostics, after the whole log', async (t) => {
   // A project of its own for the run inside this test: tap clears its project's .tap folder when a run starts,
@@ -11,18 +12,14 @@ t.test('a failing run ends with each failing assertion and its diagnostics, afte
   t.teardown(() => rmSync(project, { recursive: true, force: true }))
   writeFileSync(join(project, '.taprc'), 'jobs: 1\n')
   copyFileSync('test/runner/fixtures/failing.fixture.mjs', join(project, 'failing.test.mjs'))
-  // Without this test's own tap settings, and recording no coverage, as test/support/process.ts explains.
-  const environment = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && !/^(TAP|_TAPJS)/.test(name)),
-  )
   const run = spawnSync(process.execPath, [resolve('test/runner/run.mjs'), '--disable-coverage', 'failing.test.mjs'], {
     cwd: project,
     encoding: 'utf8',
-    env: { ...environment, _TAPJS_PROCESSINFO_COVERAGE_: '0', TS_NODE_PROJECT: resolve('tsconfig.tap.json') },
+    env: childEnvironment({ TS_NODE_PROJECT: resolve('tsconfig.tap.json') }),
   })
   t.equal(run.status, 1)
   const summary = run.stdout.slice(run.stdout.lastIndexOf('=== npm test ==='))
-  t.match(summary, /tests: 1 passed, 2 failed, of 3/)
+  t.match(summary, /tests: 1 passed, 2 failed, of 4/)
   t.match(summary, /failing test files: failing\.test\.mjs/)
   t.match(summary, /failing assertions \(2 of 2\):/)
   const assertion = summary.slice(summary.indexOf('not ok 1 - the assertion that fails'))
@@ -31,4 +28,5 @@ t.test('a failing run ends with each failing assertion and its diagnostics, afte
   t.match(assertion, /lineNumber: 6\n/, 'and where it failed')
   t.match(summary, /not ok 1 - thrown by the fixture\n/, 'a thrown error is a failure too')
   t.notMatch(summary, /not ok \d+ - a subtest/, 'not the subtests that only report a failure under them')
+  t.notMatch(summary, /not ok \d+ - a known gap/, 'nor a todo')
 })

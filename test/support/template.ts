@@ -82,7 +82,10 @@ export function serverUrl(databaseUrl: string, database: string): string {
   return url.toString()
 }
 
-/** The session lock under which one test process builds the template: any key the test databases do not use. */
+/**
+ * The session lock under which one test process builds the template. Advisory locks are held per database: the test
+ * processes take it in the database their URL names, where nothing else takes advisory locks.
+ */
 const templateBuildLockKey = 2_026_120_701
 
 /**
@@ -94,28 +97,40 @@ export async function ensurePostgresTemplate(databaseUrl: string): Promise<strin
   const name = postgresTemplateName()
   const admin = new pg.Client({ connectionString: databaseUrl })
   await admin.connect()
+  const exists = async () =>
+    Boolean((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount)
   try {
+    if (await exists()) return name
+    // A builder that hangs fails the others' files in minutes, not at tap's timeout.
+    await admin.query(`set lock_timeout = '300s'`)
     await admin.query('select pg_advisory_lock($1)', [templateBuildLockKey])
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [name])
-    if (exists.rowCount) return name
+    if (await exists()) return name
+    // One left by a builder that died (its process number used again) is dropped first; this one's, if it fails.
     const building = `${name}_building_${process.pid}`
+    await admin.query(`drop database if exists "${building}" with (force)`)
     await admin.query(`create database "${building}"`)
-    // Under load a migration statement can hold the builder's second connection for seconds: production's 3 s
-    // wait for a pooled connection would fail the build.
-    const database = await openDatabase({
-      url: serverUrl(databaseUrl, building),
-      dataDir: '',
-      poolMax: 2,
-      statementTimeoutMs: 60_000,
-      connectTimeoutMs: 30_000,
-    })
     try {
-      await migrate(database)
-      await seedReferenceData(database)
-    } finally {
-      await database.close()
+      // Under load a migration statement can hold the builder's second connection for seconds: production's 3 s
+      // wait for a pooled connection would fail the build.
+      const database = await openDatabase({
+        url: serverUrl(databaseUrl, building),
+        dataDir: '',
+        poolMax: 2,
+        statementTimeoutMs: 60_000,
+        connectTimeoutMs: 30_000,
+      })
+      try {
+        await migrate(database)
+        await seedReferenceData(database)
+      } finally {
+        await database.close()
+      }
+      await admin.query(`alter database "${building}" rename to "${name}"`)
+    } catch (error) {
+      await admin.query(`drop database if exists "${building}" with (force)`)
+      // A process whose URL names another database holds another lock: where it finished first, its template is kept.
+      if ((error as { code?: string }).code !== '42P04') throw error
     }
-    await admin.query(`alter database "${building}" rename to "${name}"`)
     return name
   } finally {
     // Ending the session releases its lock, on every path.

@@ -145,7 +145,7 @@ export class Polytope {
   private constructor(
     private readonly tableau: Tableau,
     private readonly columns: number,
-    readonly variables: number,
+    private readonly variables: number,
   ) {
     this.work = new Tableau(tableau.rows, tableau.width)
   }

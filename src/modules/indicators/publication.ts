@@ -466,7 +466,7 @@ function sideOverYear(periods: readonly PeriodTable[]) {
  * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run, and the
  * table is withheld whole instead: the programs' first feasible point is found on a table that grows with the square
  * of the cells it holds. On the generated district, a year-end table with 1,347 ran for over ten minutes; 963 over
- * three closing days take 2.3 s (docs/benchmarks.md).
+ * three closing days take 2.6–2.7 s (docs/benchmarks.md).
  */
 const jointCheckLimit = 1_000
 
