@@ -151,6 +151,8 @@ class Attacker {
   private readonly groups: {
     size: number
     rows: Row[]
+    /** Each variable's count as it is: a point of the region, from which its first feasible basis is found. */
+    counts: number[]
     region?: Polytope | null
     /** Per variable, the highest and the lowest value it takes at the points the programs stopped at so far. */
     highest?: Float64Array
@@ -178,9 +180,10 @@ class Attacker {
       const key = sets.root(cell)
       if (!groupOf.has(key)) {
         groupOf.set(key, this.groups.length)
-        this.groups.push({ size: 0, rows: [] })
+        this.groups.push({ size: 0, rows: [], counts: [] })
       }
       const group = groupOf.get(key)!
+      this.groups[group]!.counts.push(table.values[cell]!)
       this.place.set(cell, { group, variable: this.groups[group]!.size++ })
     })
     for (const row of rows) {
@@ -245,7 +248,7 @@ class Attacker {
     const place = this.place.get(cell)
     if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
     const group = this.groups[place.group]!
-    if (group.region === undefined) group.region = Polytope.of(group.size, group.rows)
+    if (group.region === undefined) group.region = Polytope.of(group.size, group.rows, group.counts)
     if (group.region === null) throw new RangeError('the published figures contradict their relations')
     return { region: group.region, variable: place.variable }
   }

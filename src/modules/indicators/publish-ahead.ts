@@ -1,7 +1,7 @@
 /**
  * Tables published ahead of the first request. A closed period's table is published when it is first asked for
  * (published.ts), and the first publication of a district's table for a closing day after others, protected together
- * with the year's other closing days, takes seconds (up to 4.3 s on the generated district, docs/benchmarks.md) and
+ * with the year's other closing days, takes seconds (up to 9.3 s on the generated district, docs/benchmarks.md) and
  * grows quickly with the table and the closing days before it: publishing it ahead keeps that off the city system's
  * request, and keeps a larger unit's from running past a gateway's timeout. So once a closing day has passed, the
  * tables of the units whose tables were read for an earlier closing day of the same or the previous year are published

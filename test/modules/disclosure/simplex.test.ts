@@ -139,6 +139,21 @@ t.test('the point a program stopped at lies in the region and carries the value 
   t.same(pointAfter(5), { solution: { status: 'reached', value: 9 }, point: [3, 0] })
 })
 
+t.test('a region entered from a point of it, or from one outside it, is the region phase one finds', async (t) => {
+  // x + y = 4, x − y ≥ 0 (rows of a total and of a part at most another): maximise y is 2, maximise x is 4.
+  const rows = [row({ 0: 1, 1: 1 }, '=', 4), row({ 0: 1, 1: -1 }, '>=', 0)]
+  const optima = (region: Polytope | null) => [0, 1].map((variable) => region?.maximise(new Map([[variable, 1]])))
+  const expected = [
+    { status: 'optimal', value: 4 },
+    { status: 'optimal', value: 2 },
+  ]
+  t.same(optima(Polytope.of(2, rows)), expected, 'phase one')
+  t.same(optima(Polytope.of(2, rows, [3, 1])), expected, 'from a point of the region')
+  t.same(optima(Polytope.of(2, rows, [2, 2])), expected, 'from a point on its edge')
+  t.same(optima(Polytope.of(2, rows, [1, 3])), expected, 'from a point outside it: phase one')
+  t.equal(Polytope.of(2, [...rows, row({ 0: 1 }, '>=', 5)], [1, 3]), null, 'no region, whatever the point')
+})
+
 t.test('a cell that the points of earlier programs already spread wide is judged without a program', async (t) => {
   // A published total of 20 over two withheld parts, 2 and 18: either part is anywhere from 0 to 20. The first
   // part's program stops at (20, 0), which shows the second part at 0, 18 below its highest: its own program
