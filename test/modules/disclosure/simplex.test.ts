@@ -150,7 +150,18 @@ t.test('a region entered from a point of it, or from one outside it, is the regi
   t.same(optima(Polytope.of(2, rows)), expected, 'phase one')
   t.same(optima(Polytope.of(2, rows, [3, 1])), expected, 'from a point of the region')
   t.same(optima(Polytope.of(2, rows, [2, 2])), expected, 'from a point on its edge')
-  t.same(optima(Polytope.of(2, rows, [1, 3])), expected, 'from a point outside it: phase one')
+  t.same(optima(Polytope.of(2, rows, [1, 3])), expected, 'from a point outside it (a row it breaks): phase one')
+  t.same(optima(Polytope.of(2, rows, [0, 0])), expected, 'from one outside it (its total unmet): phase one')
+  // With x ≤ 3 as well, from (2, 2): the slack of x ≤ 3 is a combination of x and y there; moving along it, the
+  // slack reaches 0 first, at (3, 1), and x takes its place.
+  t.same(
+    optima(Polytope.of(2, [...rows, row({ 0: 1 }, '<=', 3)], [2, 2])),
+    [
+      { status: 'optimal', value: 3 },
+      { status: 'optimal', value: 2 },
+    ],
+    'from a point where one variable is a combination of the others',
+  )
   t.equal(Polytope.of(2, [...rows, row({ 0: 1 }, '>=', 5)], [1, 3]), null, 'no region, whatever the point')
 })
 
