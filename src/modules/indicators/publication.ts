@@ -327,7 +327,7 @@ export function publishFigures(
       periodTables(denominatorTables!, 'denominator'),
       withheldNumerators,
       withheldDenominators,
-      together!.jointCheckLimit ?? jointCheckLimit,
+      together?.jointCheckLimit ?? jointCheckLimit,
     )
   ) {
     withheldNumerators = withheldNumerators.map(() => true)
