@@ -5783,6 +5783,7 @@ export interface components {
        * @description RFC 3339 timestamp with offset
        */
       computedAt: string
+      /** @description true for a caller from whom small counts are withheld (a city system): the counts of children and incidents are then those the period’s published indicator table shows of the same unit (withheld where it withholds them), whatever the report counted when it was frozen, and `met` is judged on them; a consolidation of fewer wards than the table lists shows none of them */
       smallCellsWithheld: boolean
       indicators: components['schemas']['ReportIndicator'][]
       /** @description district reports: every ward of the district, and whether its report was summed */

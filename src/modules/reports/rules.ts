@@ -4,7 +4,6 @@
  * Pure: no I/O, no clock.
  */
 import type { PermissionByCase } from '../../platform/permissions.js'
-import { addDays, startOfLocalDay } from '../calendar/rules.js'
 import {
   figureMet,
   figureValue,
@@ -211,19 +210,4 @@ export function firstSubmission(
     firstSubmittedAt: report.firstSubmittedAt ?? now,
     timeliness: report.timeliness ?? submittedTimeliness(period, now),
   }
-}
-
-/**
- * Whether a report's frozen figures count what its period's published indicator table counts, so that a caller
- * from whom small counts are withheld may see them as that table shows them: over a window from 1 January (the
- * tables' window) and frozen once the window's last day was over (its figures then stand as of that day, every
- * record of the period in). A report frozen earlier that agreed with the table would tell that what was entered
- * later lies in counts the table withholds.
- */
-export function frozenAsPublished(frozen: { windowFrom: string; windowTo: string; computedAt: string }): boolean {
-  const closedAt = startOfLocalDay(addDays(frozen.windowTo, 1))
-  return (
-    frozen.windowFrom === `${frozen.windowTo.slice(0, 4)}-01-01` &&
-    new Date(frozen.computedAt).getTime() >= closedAt.getTime()
-  )
 }

@@ -45,7 +45,10 @@ const ReportSnapshotSchema = Type.Object(
       description: 'the last day counted: the end of the window, or the day the figures were frozen if earlier',
     }),
     computedAt: Timestamp(),
-    smallCellsWithheld: Type.Boolean(),
+    smallCellsWithheld: Type.Boolean({
+      description:
+        'true for a caller from whom small counts are withheld (a city system): the counts of children and incidents are then those the period’s published indicator table shows of the same unit (withheld where it withholds them), whatever the report counted when it was frozen, and `met` is judged on them; a consolidation of fewer wards than the table lists shows none of them',
+    }),
     indicators: Type.Array(Type.Ref('ReportIndicator')),
     consolidation: Type.Optional(
       Type.Array(

@@ -49,7 +49,6 @@ import {
   consolidate,
   defaultSections,
   firstSubmission,
-  frozenAsPublished,
   reportWriterPermissions,
   sectionProblems,
   stateAfter,
@@ -90,18 +89,16 @@ function visibilityFor(work: Work, units: readonly UnitRow[]) {
 /**
  * How the report's figures are published to its caller (withholdsSmallCells). Such a caller reads a report only
  * over a window of a published indicator table, once that window has closed (reportVisibility): its counts of
- * children or incidents are then shown as that table, published to the caller, shows the same unit's
- * (views.ts publishedFigures), so that the report and the table side by side give away nothing the table does
- * not. A report with no such table to be shown as shows none of those counts: one not frozenAsPublished (over
- * another window, or frozen before the window was over), a consolidation of fewer wards than the table lists (a
- * count equal to the table's would tell that the wards left out hold none of it) or of a ward report not frozen
- * as published, or a unit whose table the caller may not read.
+ * children or incidents are then those that table, published to the caller, shows of the same unit
+ * (views.ts publishedFigures), whatever the report itself counted, so that the report and the table side by side
+ * give away nothing the table does not. A consolidation of fewer wards than the table lists shows none of them
+ * (the district's counts under a sum of some of its wards would misstate it), nor does a report of a unit whose
+ * table the caller may not read.
  */
 async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublication> {
   if (!withholdsSmallCells(work.principal)) return unwithheld
   const none: ReportPublication = { withhold: true, table: new Map() }
   const snapshot = snapshotOf(row)
-  if (!frozenAsPublished(snapshot)) return none
   const rows = await listUnitRows(work.tx)
   const window = { from: snapshot.windowFrom, to: snapshot.windowTo }
   let target: UnitWithWards
@@ -111,21 +108,8 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
     if (error instanceof HttpProblem) return none
     throw error
   }
-  if (snapshot.consolidation) {
-    const entries = snapshot.consolidation.filter((ward) => ward.included)
-    if (target.wards.some((ward) => !entries.some((entry) => entry.unitCode === ward.code))) return none
-    // The ward reports it summed, each frozen as published (an approved report changes no more).
-    const summed = await wardReportsOf(
-      work.tx,
-      [row.periodCode],
-      entries.map((entry) => entry.unitCode),
-    )
-    const summedAsPublished = (entry: (typeof entries)[number]) => {
-      const ward = summed.find((candidate) => candidate.id === entry.reportId)
-      return !!ward && ward.state === 'approved' && frozenAsPublished(snapshotOf(ward))
-    }
-    if (!entries.every(summedAsPublished)) return none
-  }
+  const included = new Set(snapshot.consolidation?.filter((ward) => ward.included).map((ward) => ward.unitCode))
+  if (snapshot.consolidation && target.wards.some((ward) => !included.has(ward.code))) return none
   const sealed = await publishedTable(work.tx, {
     scope: work.scope,
     year: parsePeriodCode(row.periodCode)!.year,

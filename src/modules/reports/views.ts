@@ -6,17 +6,11 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import {
-  asPublished,
-  protectsCounts,
-  publishFigures,
-  showsOtherCounts,
-  type PublishedFigure,
-} from '../indicators/publication.js'
+import { asPublished, protectsCounts, publishFigures, type PublishedFigure } from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
-import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
+import { dhis2Period, figureMet, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
-import { allowedActions, periodTitles, type SnapshotIndicator } from './rules.js'
+import { allowedActions, periodTitles, type ReportLevel, type SnapshotIndicator } from './rules.js'
 
 /**
  * How a report's figures are published to its caller: whether small counts are withheld, and then the same
@@ -56,36 +50,38 @@ function ownFigure(indicator: SnapshotIndicator, unitCode: string, withhold: boo
 /**
  * A report's frozen figures as the caller may see them. For a caller from whom small counts are withheld, its
  * counts of children and incidents are those the period's published table shows of the same unit (asPublished),
- * and only when the report counts the same as the table wherever the table shows a count: which counts
- * differed would tell where the records entered since the report was frozen lie ("the one registered that
- * afternoon is a boy"), so a report that differs anywhere shows none of them.
+ * whether or not the report counted the same: records entered or back-dated into the period after the report
+ * was frozen make the two differ, and showing the report's own counts where they agree (or none where they do
+ * not) would tell where those records lie ("the one registered that afternoon is a boy"). Whether a target is
+ * met is judged again on the counts shown, against the report's own target.
  */
 export function publishedFigures(
   indicators: readonly SnapshotIndicator[],
   unitCode: string,
+  level: ReportLevel,
   publication: ReportPublication,
 ): (PublishedFigure | null)[] {
   const own = indicators.map((indicator) => ownFigure(indicator, unitCode, publication.withhold))
   if (!publication.withhold) return own
-  const comparable = (indicator: SnapshotIndicator) => protectsCounts(indicator.source) && indicator.available
-  const differs = indicators.some((indicator) => {
-    const published = publication.table.get(indicator.code)
-    const counted = comparable(indicator) ? ownFigure(indicator, unitCode, false) : null
-    return !!counted && !!published && showsOtherCounts(indicator.kind, counted, published)
-  })
   return indicators.map((indicator, index) => {
     const figure = own[index] ?? null
-    if (!figure || !comparable(indicator)) return figure
-    const shown = asPublished(indicator.kind, figure, differs ? undefined : publication.table.get(indicator.code))
-    // The frozen verdict on counts the table shows the same: it follows from them and the report's own target.
-    const counted =
-      typeof shown.numerator === 'number' && (shown.denominator === null || typeof shown.denominator === 'number')
-    return { ...shown, met: counted ? indicator.met : null }
+    if (!figure || !protectsCounts(indicator.source) || !indicator.available) return figure
+    const shown = asPublished(indicator.kind, figure, publication.table.get(indicator.code))
+    const { numerator, denominator, value } = shown
+    const counted = typeof numerator === 'number' && (denominator === null || typeof denominator === 'number')
+    const met = counted
+      ? figureMet(
+          indicator.target,
+          { numerator, denominator: denominator ?? 0, value: typeof value === 'number' ? value : null },
+          level,
+        )
+      : null
+    return { ...shown, met }
   })
 }
 
-function publishSnapshot(snapshot: ReportSnapshot, publication: ReportPublication) {
-  const figures = publishedFigures(snapshot.indicators, snapshot.unitCode, publication)
+function publishSnapshot(snapshot: ReportSnapshot, level: ReportLevel, publication: ReportPublication) {
+  const figures = publishedFigures(snapshot.indicators, snapshot.unitCode, level, publication)
   return {
     unitCode: snapshot.unitCode,
     unitName: snapshot.unitName,
@@ -137,7 +133,7 @@ export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], 
   return {
     ...toReportSummary(row),
     sections: row.sections,
-    snapshot: publishSnapshot(snapshotOf(row), publication),
+    snapshot: publishSnapshot(snapshotOf(row), row.level, publication),
     submissions: submissions.map((submission) => ({
       number: submission.number,
       submittedAt: submission.submittedAt.toISOString(),
@@ -154,7 +150,7 @@ export function toDataValueSet(row: ReportRow, publication: ReportPublication) {
   const { year, kind } = parsePeriodCode(row.periodCode)!
   const period = dhis2Period({ year, kind })
   const { indicators } = snapshotOf(row)
-  const figures = publishedFigures(indicators, row.unitCode, publication)
+  const figures = publishedFigures(indicators, row.unitCode, row.level, publication)
   const dataValues = indicators.flatMap((indicator, index) => {
     const value = figures[index]?.value
     return typeof value === 'number'
@@ -185,7 +181,7 @@ export function toReportDocument(
   generatedAt: Date,
 ) {
   const snapshot = snapshotOf(row)
-  const figures = publishedFigures(snapshot.indicators, row.unitCode, publication)
+  const figures = publishedFigures(snapshot.indicators, row.unitCode, row.level, publication)
   const indicators = snapshot.indicators
     .map((indicator, index) => ({ ...indicator, values: [figures[index]!] }))
     .filter((indicator) => indicator.available)

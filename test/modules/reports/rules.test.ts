@@ -4,7 +4,6 @@ import {
   consolidate,
   defaultSections,
   firstSubmission,
-  frozenAsPublished,
   sectionProblems,
   stateAfter,
   type ReportLevel,
@@ -148,16 +147,4 @@ t.test('the first submission decides timeliness; a resubmission keeps it', async
     ],
   ]
   for (const [name, report, now, expected] of cases) t.same(firstSubmission(report, period, now), expected, name)
-})
-
-t.test('frozenAsPublished: over the tables’ window, frozen once its last day was over (Hanoi time)', async (t) => {
-  const cases: [string, string, string, boolean][] = [
-    ['2024-01-01', '2024-11-09T17:00:00.000Z', 'midnight after the last day in Hanoi', true],
-    ['2024-01-01', '2024-11-10T02:00:00.000Z', 'the morning after', true],
-    ['2024-01-01', '2024-11-09T16:59:59.999Z', 'the last moment of the last day', false],
-    ['2024-01-01', '2024-11-09T02:00:00.000Z', 'the morning of the last day', false],
-    ['2024-07-01', '2024-12-01T02:00:00.000Z', 'a window from July: the difference of two tables', false],
-  ]
-  for (const [windowFrom, computedAt, name, expected] of cases)
-    t.equal(frozenAsPublished({ windowFrom, windowTo: '2024-11-09', computedAt }), expected, name)
 })

@@ -12,6 +12,7 @@ function frozen(
   numerators: [number, number],
   denominators: [number, number] = [0, 0],
   source: SnapshotIndicator['source'] = 'registry',
+  target: SnapshotIndicator['target'] = null,
 ): SnapshotIndicator {
   const numerator = numerators[0] + numerators[1]
   const denominator = denominators[0] + denominators[1]
@@ -25,7 +26,7 @@ function frozen(
     source,
     hasDenominator: kind === 'percentage',
     available: true,
-    target: null,
+    target,
     numerator,
     denominator,
     value: share(numerator, denominator),
@@ -77,8 +78,9 @@ const publication = (table: Record<string, PublishedFigure>): ReportPublication 
 const counts = (figure: PublishedFigure | null) =>
   figure && [figure.numerator, figure.denominator, ...figure.breakdowns[0]!.cells.map((cell) => cell.numerator)]
 
-t.test('a report beside the published table: its table’s counts, or none of them', async (t) => {
-  const children = frozen('CHILDREN', 'count', [30, 3])
+t.test('a report beside the published table: the table’s counts, whatever the report counted', async (t) => {
+  const atLeast30 = { comparator: '>=' as const, value: 30, unit: 'count' as const }
+  const children = frozen('CHILDREN', 'count', [30, 3], [0, 0], 'registry', atLeast30)
   const deaths = frozen('DEATHS', 'count', [2, 0])
   const tableChildren = inTable(
     [33, null, 33],
@@ -89,12 +91,12 @@ t.test('a report beside the published table: its table’s counts, or none of th
     ],
   )
 
-  const same = publishedFigures([children], 'W1', publication({ CHILDREN: tableChildren }))
+  const same = publishedFigures([children], 'W1', 'ward', publication({ CHILDREN: tableChildren }))
   t.same(counts(same[0]!), [33, null, 30, withheld, 0], 'the same counts: shown as the table shows them')
-  t.equal(same[0]!.met, true, 'with the frozen verdict on them')
+  t.equal(same[0]!.met, true, 'judged against the report’s target on the counts shown')
 
-  // A death recorded after the report was frozen: 3 in the table, 2 in the report. The report's own protection
-  // withholds its 2, so only the counts as counted show the difference.
+  // A death recorded after the report was frozen: 3 in the table, 2 in the report, and the report's own
+  // protection would withhold its 2. Shown as the table, the report tells neither that it differs nor where.
   const tableDeaths = inTable(
     [3, null, 3],
     [
@@ -106,23 +108,48 @@ t.test('a report beside the published table: its table’s counts, or none of th
   const differing = publishedFigures(
     [children, deaths],
     'W1',
+    'ward',
     publication({ CHILDREN: tableChildren, DEATHS: tableDeaths }),
   )
   t.same(
     differing.map(counts),
     [
-      [withheld, null, withheld, withheld, withheld],
-      [withheld, null, withheld, withheld, withheld],
+      [33, null, 30, withheld, 0],
+      [3, null, 3, 0, 0],
     ],
-    'a count the report withheld itself that differs from the table’s: none of the report’s counts is shown',
+    'a report that differs from the table in one count shows every count as the table does, that one included',
   )
   t.same(
     differing.map((figure) => figure!.met),
-    [null, null],
+    [true, null],
+    'no target, no verdict',
+  )
+
+  // Six children registered after a report frozen at 27: the table's 33 meets the target the report's 27 missed.
+  const fewer = frozen('CHILDREN', 'count', [27, 0], [0, 0], 'registry', atLeast30)
+  const asTable = publishedFigures([fewer], 'W1', 'ward', publication({ CHILDREN: tableChildren }))[0]!
+  t.same(counts(asTable), [33, null, 30, withheld, 0])
+  t.equal(asTable.met, true, 'the verdict follows the counts shown, not the frozen ones')
+  const hidden = inTable(
+    [withheld, null, withheld],
+    [
+      ['male', withheld, null, withheld],
+      ['female', withheld, null, withheld],
+      ['unknown', 0, null, 0],
+    ],
+  )
+  t.equal(
+    publishedFigures([children], 'W1', 'ward', publication({ CHILDREN: hidden }))[0]!.met,
+    null,
+    'a total the table withholds: no verdict, which would narrow it',
   )
 
   // One case added to a percentage's denominator only (judged later): 9 of 10 in the report, 9 of 11 in the table.
-  const plans = frozen('PLANS', 'percentage', [5, 4], [5, 5])
+  const plans = frozen('PLANS', 'percentage', [5, 4], [5, 5], 'incidents', {
+    comparator: '>=',
+    value: 85,
+    unit: 'percent',
+  })
   const tablePlans = inTable(
     [9, 11, 81.82],
     [
@@ -131,25 +158,26 @@ t.test('a report beside the published table: its table’s counts, or none of th
       ['unknown', 0, 0, null],
     ],
   )
+  const shownPlans = publishedFigures([plans], 'W1', 'ward', publication({ PLANS: tablePlans }))[0]!
   t.same(
-    counts(publishedFigures([plans], 'W1', publication({ PLANS: tablePlans }))[0]!),
-    [withheld, withheld, withheld, withheld, withheld],
-    'a denominator that differs is a difference',
+    [shownPlans.numerator, shownPlans.denominator, shownPlans.value, shownPlans.met],
+    [9, 11, 81.82, false],
+    'a percentage shown as the table: its value and verdict too (the report’s 90% met 85%)',
   )
 
   const onTime = frozen('REPORTS_ON_TIME', 'count', [3, 0], [0, 0], 'reports')
   t.same(
-    counts(publishedFigures([onTime, deaths], 'W1', publication({ DEATHS: tableDeaths }))[0]!),
+    counts(publishedFigures([onTime, deaths], 'W1', 'ward', publication({ DEATHS: tableDeaths }))[0]!),
     [3, null, 3, 0, 0],
     'counts of reports identify nobody: shown as frozen (on the full grid), whatever the rest',
   )
   t.same(
-    counts(publishedFigures([children], 'W1', publication({}))[0]!),
+    counts(publishedFigures([children], 'W1', 'ward', publication({}))[0]!),
     [withheld, null, withheld, withheld, withheld],
     'no table to be shown as: none of its counts',
   )
   t.same(
-    counts(publishedFigures([children], 'W1', { withhold: false, table: new Map() })[0]!),
+    counts(publishedFigures([children], 'W1', 'ward', { withhold: false, table: new Map() })[0]!),
     [33, null, 30, 3],
     'an officer sees the report as frozen',
   )
