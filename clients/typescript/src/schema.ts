@@ -5859,11 +5859,16 @@ export interface components {
        * @description RFC 3339 timestamp with offset
        */
       updatedAt: string
-      /** @description the narrative, in order; keys are unique */
+      /** @description the narrative, in order */
       sections: {
         key: string
         title: string
         text: string
+        /**
+         * @description present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty
+         * @enum {boolean}
+         */
+        withheld?: true
       }[]
       snapshot: components['schemas']['ReportSnapshot']
       /** @description every submission, kept as it was submitted */
@@ -39474,7 +39479,7 @@ export interface operations {
            * @enum {unknown}
            */
           level?: 'ward' | 'district' | 'province' | 'ward_group'
-          /** @description the narrative, in order; keys are unique */
+          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`) */
           sections?: {
             key: string
             title: string
@@ -39527,7 +39532,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -39971,7 +39977,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -40185,7 +40192,7 @@ export interface operations {
          *     }
          */
         'application/json': {
-          /** @description the narrative, in order; keys are unique */
+          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`) */
           sections?: {
             key: string
             title: string
@@ -40236,7 +40243,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -40401,7 +40409,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Unprocessable Entity. Codes common to other operations: `reference_not_found`. */
+      /** @description Unprocessable Entity. Problem codes: `invalid_report`. Codes common to other operations: `reference_not_found`. */
       422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
@@ -40545,7 +40553,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -40820,7 +40829,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -41062,7 +41072,7 @@ export interface operations {
          *     }
          */
         'application/json': {
-          /** @description what the ward must correct */
+          /** @description what the ward must correct; it may not hold personal data, as a section’s text may not */
           comments: string
         }
       }
@@ -41107,7 +41117,8 @@ export interface operations {
            *         {
            *           "key": "a",
            *           "title": "Báo cáo 6 tháng đầu năm 2026",
-           *           "text": "mẫu"
+           *           "text": "mẫu",
+           *           "withheld": true
            *         }
            *       ],
            *       "snapshot": {
@@ -41257,6 +41268,23 @@ export interface operations {
       }
       /** @description Precondition Failed. Codes common to other operations: `version_mismatch`. */
       412: {
+        headers: {
+          /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
+          'x-request-id'?: string
+          /** @description requests allowed in the window */
+          'ratelimit-limit'?: number
+          /** @description requests left in the window */
+          'ratelimit-remaining'?: number
+          /** @description seconds until the window starts again */
+          'ratelimit-reset'?: number
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Unprocessable Entity. Problem codes: `invalid_report`. Codes common to other operations: `reference_not_found`. */
+      422: {
         headers: {
           /** @description the id of this request, sent back (or made here): quote it when reporting a problem */
           'x-request-id'?: string

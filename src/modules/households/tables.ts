@@ -48,6 +48,7 @@ export const households = pgTable(
     index('households_ward_idx').on(t.wardCode),
     index('households_group_idx').on(t.residentialGroupCode),
     index('households_head_trgm_idx').using('gin', sql`${t.headNameFolded} gin_trgm_ops`),
+    index('households_head_name_idx').on(sql`${t.headNameFolded} collate "C"`, t.wardCode),
     uniqueIndex('households_source_external_key').on(t.source, t.externalId),
   ],
 )

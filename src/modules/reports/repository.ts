@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
-import type { Executor } from '../../db/client.js'
-import { scopeCondition, type Scope } from '../../platform/scope.js'
+import { queryRows, type Executor } from '../../db/client.js'
+import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
 import type { UnitRow } from '../indicators/repository.js'
 import type { SnapshotIndicator } from './rules.js'
 import { reports, reportSubmissions } from './tables.js'
@@ -189,4 +189,26 @@ export async function wardReportsOf(
         inArray(reports.unitCode, [...wardCodes]),
       ),
     )
+}
+
+/**
+ * Which of the folded `names` are the full name of a child or a household head registered in `wards` (any
+ * record, deleted or moved out included: it still names that person), each probed by the btree index of the
+ * folded names (children_name_idx, households_head_name_idx).
+ */
+export async function registeredNames(
+  tx: Executor,
+  wards: readonly string[],
+  names: readonly string[],
+): Promise<Set<string>> {
+  if (names.length === 0 || wards.length === 0) return new Set()
+  const rows = await queryRows<{ name: string }>(
+    tx,
+    sql`select n.name from unnest(${arrayLiteral(names)}::text[]) as n(name)
+        where exists (select 1 from children c
+                       where c.name_folded collate "C" = n.name collate "C" and c.ward_code = any(${arrayLiteral(wards)}::text[]))
+           or exists (select 1 from households h
+                       where h.head_name_folded collate "C" = n.name collate "C" and h.ward_code = any(${arrayLiteral(wards)}::text[]))`,
+  )
+  return new Set(rows.map((row) => row.name))
 }

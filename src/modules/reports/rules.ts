@@ -1,9 +1,11 @@
 /**
  * Periodic reports (plan 140/KH-UBND section V): what may happen to a report in each state, the
- * narrative sections a report starts with, and the district's consolidation of its wards' figures.
+ * narrative sections a report starts with, the district's consolidation of its wards' figures, and the units a
+ * report is about.
  * Pure: no I/O, no clock.
  */
 import type { PermissionByCase } from '../../platform/permissions.js'
+import type { UnitRow } from '../indicators/repository.js'
 import {
   figureMet,
   figureValue,
@@ -210,4 +212,34 @@ export function firstSubmission(
     firstSubmittedAt: report.firstSubmittedAt ?? now,
     timeliness: report.timeliness ?? submittedTimeliness(period, now),
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units
+
+/** A unit and every unit below it, whatever their validity: reports keep the unit of their time. */
+export function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[] {
+  const found = [code, ...(rows.find((row) => row.code === code)?.members ?? [])]
+  for (let index = 0; index < found.length; index++) {
+    for (const row of rows) if (row.parentCode === found[index]) found.push(row.code)
+  }
+  return found
+}
+
+/**
+ * The units whose records a unit's report is about: it and every unit below it, and those it succeeded in the
+ * 2025 reorganisation with theirs (a new ward's children are still registered under the wards it replaced).
+ */
+export function unitsOfRecords(rows: readonly UnitRow[], code: string): string[] {
+  const found = new Set<string>()
+  const pending = [code]
+  while (pending.length > 0) {
+    const next = pending.pop()!
+    for (const unit of unitsAtOrBelow(rows, next)) {
+      if (found.has(unit)) continue
+      found.add(unit)
+      pending.push(...(rows.find((row) => row.code === unit)?.predecessors ?? []))
+    }
+  }
+  return [...found]
 }

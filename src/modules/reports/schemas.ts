@@ -17,7 +17,23 @@ const SectionSchema = Type.Object(
   { additionalProperties: false },
 )
 
-const Sections = Type.Array(SectionSchema, { maxItems: 30, description: 'the narrative, in order; keys are unique' })
+const sectionsDescription =
+  'the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`)'
+
+const Sections = Type.Array(SectionSchema, { maxItems: 30, description: sectionsDescription })
+
+const SectionViewSchema = Type.Object(
+  {
+    ...SectionSchema.properties,
+    withheld: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 
 const Action = Type.Enum(['edit', 'submit', 'approve', 'return'])
 
@@ -82,7 +98,12 @@ const reportMembers = {
   firstSubmittedAt: Nullable(Timestamp({ description: 'the first submission decides timeliness' })),
   timeliness: Nullable(Type.Enum(['on_time', 'late'])),
   reviewedAt: Nullable(Timestamp()),
-  reviewComments: Nullable(Type.String()),
+  reviewComments: Nullable(
+    Type.String({
+      description:
+        'null for a caller who reads aggregates only (a city system): the review is the ward’s and the district’s',
+    }),
+  ),
   submissionCount: Type.Integer(),
   allowedActions: Type.Array(Action, { description: 'what may happen next in this state (permissions aside)' }),
   version: Type.Integer(),
@@ -95,7 +116,7 @@ const ReportSummarySchema = Type.Object(reportMembers, { $id: 'ReportSummary', a
 export const ReportSchema = Type.Object(
   {
     ...reportMembers,
-    sections: Sections,
+    sections: Type.Array(SectionViewSchema, { maxItems: 30, description: 'the narrative, in order' }),
     snapshot: Type.Ref('ReportSnapshot'),
     submissions: Type.Array(
       Type.Object(
@@ -103,7 +124,7 @@ export const ReportSchema = Type.Object(
           number: Type.Integer(),
           submittedAt: Timestamp(),
           outcome: Type.Enum(['pending', 'approved', 'returned']),
-          reviewComments: Nullable(Type.String()),
+          reviewComments: Nullable(Type.String({ description: 'null for a caller who reads aggregates only' })),
         },
         { additionalProperties: false },
       ),
@@ -138,7 +159,13 @@ export const UpdateReportBody = Type.Object(
 )
 
 export const ReturnReportBody = Type.Object(
-  { comments: Type.String({ minLength: 1, maxLength: 5000, description: 'what the ward must correct' }) },
+  {
+    comments: Type.String({
+      minLength: 1,
+      maxLength: 5000,
+      description: 'what the ward must correct; it may not hold personal data, as a section’s text may not',
+    }),
+  },
   { additionalProperties: false },
 )
 

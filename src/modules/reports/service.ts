@@ -52,10 +52,12 @@ import {
   reportWriterPermissions,
   sectionProblems,
   stateAfter,
+  unitsAtOrBelow,
   type ReportAction,
   type ReportLevel,
   type SnapshotIndicator,
 } from './rules.js'
+import { refusePersonalData, sectionsWithPersonalData } from './screening.js'
 import type {
   CreateReportBody,
   ListReportsQuery,
@@ -69,6 +71,8 @@ import {
   toReportDocument,
   toReportSummary,
   unwithheld,
+  wholeNarrative,
+  type NarrativeShown,
   type ReportPublication,
   type ReportView,
 } from './views.js'
@@ -129,8 +133,23 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
 }
 
 /** The report as its caller sees it (small cells withheld from callers who may not see them: publicationFor). */
-async function viewOf(work: Work, row: ReportRow, submissions: readonly SubmissionRow[]): Promise<ReportView> {
-  return toReport(row, submissions, await publicationFor(work, row))
+async function viewOf(
+  work: Work,
+  units: readonly UnitRow[],
+  row: ReportRow,
+  submissions: readonly SubmissionRow[],
+): Promise<ReportView> {
+  return toReport(row, submissions, await publicationFor(work, row), await narrativeFor(work, units, row))
+}
+
+/**
+ * What of a report's narrative the caller reads. A caller who reads aggregates only (withholdsSmallCells) reads
+ * no section that holds personal data (one stored before the check, or naming a child registered since), and
+ * not the review between ward and district.
+ */
+async function narrativeFor(work: Work, units: readonly UnitRow[], row: ReportRow): Promise<NarrativeShown> {
+  if (!withholdsSmallCells(work.principal)) return wholeNarrative
+  return { withheldSections: await sectionsWithPersonalData(work, units, row), reviewComments: false }
 }
 
 /** The province a unit lies in, walking up its parents (a group of wards: its first ward's). */
@@ -143,15 +162,6 @@ function provinceOf(rows: readonly UnitRow[], code: string): string {
     current = current.parentCode ? byCode.get(current.parentCode) : undefined
   }
   return ''
-}
-
-/** A unit and every unit below it, whatever their validity: reports keep the unit of their time. */
-function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[] {
-  const found = [code, ...(rows.find((row) => row.code === code)?.members ?? [])]
-  for (let index = 0; index < found.length; index++) {
-    for (const row of rows) if (row.parentCode === found[index]) found.push(row.code)
-  }
-  return found
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,6 +307,14 @@ export async function createReport(work: Work, body: Static<typeof CreateReportB
   if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be created.', problems)
   const window = { from: period.windowFrom, to: period.windowTo }
   const target = resolveUnit(units, work.principal, body.unitCode, window, { location: 'body', pointer: '/unitCode' })
+  if (body.sections)
+    await refusePersonalData(
+      work,
+      units,
+      target.unit.code,
+      sectionTexts(body.sections),
+      'The report cannot be created.',
+    )
   // The period's window may not move under a report being created: its PUT takes this lock
   // exclusively, and refuses to move a window that reports have frozen figures over.
   await lockResource(work.tx, 'reporting_period', period.code, { shared: true })
@@ -337,7 +355,7 @@ export async function createReport(work: Work, body: Static<typeof CreateReportB
     outcome: 'success',
     details: { periodCode: period.code, level },
   })
-  return viewOf(work, row, [])
+  return viewOf(work, units, row, [])
 }
 
 export async function reportPage(work: Work, query: Static<typeof ListReportsQuery>) {
@@ -367,7 +385,8 @@ export async function reportPage(work: Work, query: Static<typeof ListReportsQue
       count: page.items.length,
     },
   })
-  return { items: page.items.map(toReportSummary), nextCursor: page.nextCursor }
+  const narrative = withholdsSmallCells(work.principal) ? { ...wholeNarrative, reviewComments: false } : wholeNarrative
+  return { items: page.items.map((row) => toReportSummary(row, narrative)), nextCursor: page.nextCursor }
 }
 
 /** A year's reporting discipline: per period, each ward that owed the report and whether it came on time. */
@@ -441,7 +460,7 @@ async function visibleReport(
 export async function readReport(work: Work, id: string): Promise<ReportView | Refusal> {
   const found = await visibleReport(work, id, 'report.read')
   if (found instanceof Refusal) return found
-  return viewOf(work, found.row, await listSubmissions(work.tx, id))
+  return viewOf(work, found.units, found.row, await listSubmissions(work.tx, id))
 }
 
 /** A report as a document to export, audited as an export. */
@@ -449,7 +468,9 @@ export async function reportExport(work: Work, id: string, format: Static<typeof
   const found = await visibleReport(work, id, 'report.export', { format })
   if (found instanceof Refusal) return found
   const period = await periodByCode(work.tx, found.row.periodCode)
-  return toReportDocument(found.row, period, found.units, await publicationFor(work, found.row), work.now)
+  const { row, units } = found
+  const [publication, narrative] = [await publicationFor(work, row), await narrativeFor(work, units, row)]
+  return toReportDocument(row, period, units, publication, narrative, work.now)
 }
 
 export async function reportDataValueSet(work: Work, id: string) {
@@ -515,7 +536,7 @@ async function act(
     outcome: 'success',
     details: { state: updated.state },
   })
-  return viewOf(work, updated, await listSubmissions(work.tx, id))
+  return viewOf(work, units, updated, await listSubmissions(work.tx, id))
 }
 
 /** The outbox event of a ward report's move: figures and narrative stay in the report, events carry its state. */
@@ -549,6 +570,13 @@ async function reportEvent(
   })
 }
 
+/** A report's sections as texts to screen for personal data, each at its pointer in the request body. */
+function sectionTexts(sections: readonly { text: string }[]) {
+  return sections.map((section, index) => ({ pointer: `/sections/${index}/text`, text: section.text }))
+}
+
+const returnRefused = 'The report cannot be returned with these comments.'
+
 /** Changes a draft or returned report's narrative, or freezes its figures again. */
 export async function editReport(
   work: Work,
@@ -561,7 +589,10 @@ export async function editReport(
   if (problems.length > 0) throw unprocessable('invalid_report', 'The report cannot be changed.', problems)
   return act(work, id, 'edit', expectedVersion, async (current, units) => {
     const changes: Partial<ReportRow> = { updatedAt: work.now }
-    if (sections !== undefined) changes.sections = sections
+    if (sections !== undefined) {
+      await refusePersonalData(work, units, current.unitCode, sectionTexts(sections), 'The report cannot be changed.')
+      changes.sections = sections
+    }
     if (refreshFigures) {
       const period = await periodByCode(work.tx, current.periodCode)
       const window = { from: period.windowFrom, to: period.windowTo }
@@ -618,7 +649,9 @@ export async function reviewReport(
   expectedVersion: number | undefined,
 ): Promise<ReportView | Refusal> {
   const comments = decision.action === 'return' ? decision.comments : null
-  return act(work, id, decision.action, expectedVersion, async (current) => {
+  return act(work, id, decision.action, expectedVersion, async (current, units) => {
+    if (comments !== null)
+      await refusePersonalData(work, units, current.unitCode, [{ pointer: '/comments', text: comments }], returnRefused)
     const updated = await updateReport(work.tx, current.id, current.version, {
       state: stateAfter[decision.action],
       reviewedAt: work.now,

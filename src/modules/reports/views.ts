@@ -107,8 +107,19 @@ function publishSnapshot(snapshot: ReportSnapshot, level: ReportLevel, publicati
 
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString())
 
+/**
+ * What of a report's narrative its caller reads: the keys of the sections withheld from it for holding personal
+ * data (screening.ts), and whether it reads the district's review comments (the ward's and the district's own).
+ */
+export interface NarrativeShown {
+  withheldSections: ReadonlySet<string>
+  reviewComments: boolean
+}
+
+export const wholeNarrative: NarrativeShown = { withheldSections: new Set(), reviewComments: true }
+
 /** A report in a list (ReportSummary). */
-export function toReportSummary(row: ReportRow) {
+export function toReportSummary(row: ReportRow, narrative: NarrativeShown = wholeNarrative) {
   return {
     id: row.id,
     unitCode: row.unitCode,
@@ -119,7 +130,7 @@ export function toReportSummary(row: ReportRow) {
     firstSubmittedAt: iso(row.firstSubmittedAt),
     timeliness: row.timeliness,
     reviewedAt: iso(row.reviewedAt),
-    reviewComments: row.reviewComments,
+    reviewComments: narrative.reviewComments ? row.reviewComments : null,
     submissionCount: row.submissionCount,
     allowedActions: allowedActions(row.state, row.level),
     version: row.version,
@@ -129,16 +140,23 @@ export function toReportSummary(row: ReportRow) {
 }
 
 /** A report with its narrative, frozen figures and submissions (Report); `version` is its entity tag. */
-export function toReport(row: ReportRow, submissions: readonly SubmissionRow[], publication: ReportPublication) {
+export function toReport(
+  row: ReportRow,
+  submissions: readonly SubmissionRow[],
+  publication: ReportPublication,
+  narrative: NarrativeShown,
+) {
   return {
-    ...toReportSummary(row),
-    sections: row.sections,
+    ...toReportSummary(row, narrative),
+    sections: row.sections.map((section) =>
+      narrative.withheldSections.has(section.key) ? { ...section, text: '', withheld: true as const } : section,
+    ),
     snapshot: publishSnapshot(snapshotOf(row), row.level, publication),
     submissions: submissions.map((submission) => ({
       number: submission.number,
       submittedAt: submission.submittedAt.toISOString(),
       outcome: submission.outcome,
-      reviewComments: submission.reviewComments,
+      reviewComments: narrative.reviewComments ? submission.reviewComments : null,
     })),
   }
 }
@@ -172,12 +190,16 @@ const stateLabels: Record<ReportRow['state'], string> = {
   returned: 'trả lại để chỉnh sửa',
 }
 
+/** In an exported document, in place of a section withheld for holding personal data. */
+const withheldText = '[Không hiển thị: nội dung có thông tin cá nhân]'
+
 /** A report as a document to export (XLSX ready to print and sign, CSV or JSON). */
 export function toReportDocument(
   row: ReportRow,
   period: ReportingPeriod,
   units: readonly UnitRow[],
   publication: ReportPublication,
+  narrative: NarrativeShown,
   generatedAt: Date,
 ) {
   const snapshot = snapshotOf(row)
@@ -199,7 +221,9 @@ export function toReportDocument(
     windowFrom: snapshot.windowFrom,
     asOf: snapshot.asOf,
     generatedAt,
-    sections: row.sections.filter((section) => section.text.trim() !== '').map(({ title, text }) => ({ title, text })),
+    sections: row.sections
+      .filter((section) => section.text.trim() !== '')
+      .map(({ key, title, text }) => ({ title, text: narrative.withheldSections.has(key) ? withheldText : text })),
     rows: exportRows(indicators, new Map([[row.unitCode, snapshot.unitName]])),
   }
 }
