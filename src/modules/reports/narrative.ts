@@ -7,11 +7,7 @@
 import { foldName } from '../children/rules.js'
 
 export type PersonalDataKind =
-  | 'identity_number'
-  | 'insurance_card_number'
-  | 'phone_number'
-  | 'email_address'
-  | 'registered_name'
+  'identity_number' | 'insurance_card_number' | 'phone_number' | 'email_address' | 'registered_name'
 
 const describedKind: Record<PersonalDataKind, string> = {
   identity_number: 'a number of 9 to 12 digits, as a citizen ID or social insurance number is written',
