@@ -2765,7 +2765,7 @@ export interface paths {
     }
     /**
      * A report: frozen figures, narrative, state, timeliness and every submission
-     * @description A report outside your units answers 404. For city systems small counts are withheld, and counts of children or incidents are shown as the period’s published indicator table shows them, or none where the report (for a consolidation, any ward report it sums) was frozen before its period closed or counts other records than the table; they see a report once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.
+     * @description A report outside your units answers 404. For city systems small counts are withheld, and counts of children or incidents are shown as the period’s published indicator table shows them, whatever the report counted (none for a consolidation of fewer wards than the table lists); a section holding personal data is withheld and review comments are not shown. They see a report once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.
      *
      *     Requires the `reports:read` permission.
      */
@@ -5865,7 +5865,7 @@ export interface components {
         title: string
         text: string
         /**
-         * @description present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty
+         * @description present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty, and its title replaced where the title holds it
          * @enum {boolean}
          */
         withheld?: true
@@ -39479,7 +39479,7 @@ export interface operations {
            * @enum {unknown}
            */
           level?: 'ward' | 'district' | 'province' | 'ward_group'
-          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`) */
+          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit, in a title or a text (422 `invalid_report`, error code `personal_data`) */
           sections?: {
             key: string
             title: string
@@ -40192,7 +40192,7 @@ export interface operations {
          *     }
          */
         'application/json': {
-          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`) */
+          /** @description the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit, in a title or a text (422 `invalid_report`, error code `personal_data`) */
           sections?: {
             key: string
             title: string

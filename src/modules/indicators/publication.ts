@@ -883,30 +883,11 @@ export function breakdownView(
 }
 
 /**
- * Whether `published` (the same unit's figure in the table published to the same caller) shows a count that
- * `figure` (as counted, before any protection) holds otherwise: its total, or a cell of any of its breakdowns
- * the table publishes (a cell the figure does not list counts 0). A count the table withholds is no difference.
- */
-export function showsOtherCounts(kind: IndicatorKind, figure: PublishedFigure, published: PublishedFigure): boolean {
-  const other = (own: Count | null | undefined, theirs: Count | null | undefined) =>
-    typeof theirs === 'number' && (own ?? 0) !== theirs
-  if (other(figure.numerator, published.numerator) || other(figure.denominator, published.denominator)) return true
-  return figure.breakdowns.some((breakdown) => {
-    const counterpart = publishedBreakdown(kind, published, breakdown.dimensions)
-    const cellOf = new Map(breakdown.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
-    return (counterpart?.cells ?? []).some((theirs) => {
-      const own = cellOf.get(keyId(theirs.key, breakdown.dimensions))
-      return other(own?.numerator, theirs.numerator) || other(own?.denominator, theirs.denominator)
-    })
-  })
-}
-
-/**
  * A figure laid out as it is (every cell of its full grid), its counts as `published` shows them: each count
  * shown where that table shows it, withheld where it does not (and every count when there is no `published`).
  * `published` is the same unit's figure in the table published to the same caller, its breakdowns those of
- * publishedBreakdownSets, and the caller has made sure the two count the same wherever the table shows a count
- * (showsOtherCounts): the figure then shows nothing the table does not, not even by which of its counts are withheld.
+ * publishedBreakdownSets: the figure then shows nothing the table does not, not even by which of its counts are withheld,
+ * whatever it counted itself.
  */
 export function asPublished(
   kind: IndicatorKind,

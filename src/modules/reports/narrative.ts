@@ -7,32 +7,41 @@
 import { foldName } from '../children/rules.js'
 
 export type PersonalDataKind =
-  'identity_number' | 'insurance_card_number' | 'phone_number' | 'email_address' | 'registered_name'
+  'identity_number' | 'insurance_card_number' | 'phone_number' | 'email_address' | 'registered_name' | 'names_unchecked'
 
 const describedKind: Record<PersonalDataKind, string> = {
-  identity_number: 'a number of 9 to 12 digits, as a citizen ID or social insurance number is written',
+  identity_number: 'a number of 9, 10 or 12 digits, as a citizen ID or social insurance number is written',
   insurance_card_number: 'a health insurance card number',
   phone_number: 'a telephone number',
   email_address: 'an e-mail address',
   registered_name: 'the full name of a child or household head registered in the report’s unit',
+  names_unchecked: 'more capitalised words than can be checked for registered names (write it in sentence case)',
 }
 
+// Figures that read as numbers below and are not: dates (15/3/2024, 01.01.2025-30.06.2025) and amounts of money.
+const dates = /(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)/gu
+const amounts = /\d[\d.,]*\s*(?:đồng|đ(?!\p{L})|vn[dđ](?!\p{L})|triệu|tỷ|nghìn|ngàn)/giu
+// A Vietnamese number: 0, 84 or +84 (an area code possibly in brackets) and then 9 or 10 digits, in groups
+// separated by a space, a dot or a dash.
+const phoneNumber =
+  /(?<![\p{L}\p{N}+.,])(?:(?:\+?84|0)(?:[ .-]?\d){9,10}|\(0\d{1,3}\)(?:[ .-]{0,2}\d){7,8})(?![\p{L}\p{N}]|[ .-]\d)/u
 // Digits not inside a longer run of letters or digits: 9 (the old ID card), 10 (social insurance) or 12 (the
-// citizen ID card); other lengths, and the decimals of a figure, are figures. A telephone number wins where both read (below).
-const identityNumber = /(?<![\p{L}\p{N}]|\d[.,])(?:\d{9}|\d{10}|\d{12})(?![\p{L}\p{N}])/u
+// citizen ID card), or 9 and 12 in groups of three separated by spaces or dashes; other lengths, and the decimals
+// of a figure, are figures. A telephone number wins where both read.
+const identityNumber =
+  /(?<![\p{L}\p{N}]|\d[.,])(?:\d{9}|\d{10}|\d{12}|\d{3}(?:[ -]\d{3}){2}|\d{3}(?:[ -]\d{3}){3})(?![\p{L}\p{N}]|[ -]\d)/u
 // Two letters of the holder's group and 13 digits (HS4010123456789), with or without a space after the letters.
-const insuranceCardNumber = /(?<![\p{L}\p{N}])\p{Lu}{2} ?\d{13}(?![\p{L}\p{N}])/u
-// A Vietnamese number: 0 or +84 and then 9 or 10 digits, in groups separated by a space, a dot or a dash.
-const phoneNumber = /(?<![\p{L}\p{N}+.,])(?:\+84|0)(?:[ .-]?\d){9,10}(?![\p{L}\p{N}])/u
+const insuranceCardNumber = /(?<![\p{L}\p{N}])[A-Za-z]{2} ?\d{13}(?![\p{L}\p{N}])/u
 const emailAddress = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/u
 
 /** The kinds of identifying number or address `text` holds, in PersonalDataKind's order. */
 export function identifiersIn(text: string): PersonalDataKind[] {
   const found: PersonalDataKind[] = []
-  const phone = phoneNumber.test(text)
-  const withoutPhones = phone ? text.replace(new RegExp(phoneNumber.source, 'gu'), ' ') : text
+  const figures = text.normalize('NFC').replace(dates, ' ').replace(amounts, ' ')
+  const phone = phoneNumber.test(figures)
+  const withoutPhones = phone ? figures.replace(new RegExp(phoneNumber.source, 'gu'), ' ') : figures
   if (identityNumber.test(withoutPhones)) found.push('identity_number')
-  if (insuranceCardNumber.test(text)) found.push('insurance_card_number')
+  if (insuranceCardNumber.test(figures)) found.push('insurance_card_number')
   if (phone) found.push('phone_number')
   if (emailAddress.test(text)) found.push('email_address')
   return found
@@ -48,7 +57,7 @@ const capitalised = /^\p{Lu}/u
 
 /**
  * The folded word sequences of `text` that could be a person's full name: every run of 3 to 6 consecutive
- * capitalised words separated by spaces only ("em Nguyễn Văn An, 8 tuổi" gives "nguyen van an"; in "Phường
+ * capitalised words separated by spaces only, any kind of space ("em Nguyễn Văn An, 8 tuổi" gives "nguyen van an"; in "Phường
  * Hoàng Liệt Nguyễn Văn An" every such run of it), less the names of `places` (placeName: folded, without the
  * word of their level), with or without that word, each once.
  */
@@ -64,9 +73,11 @@ export function nameCandidates(text: string, places: ReadonlySet<string>): strin
       }
     run = []
   }
-  for (const match of text.matchAll(word)) {
-    const between = text.slice(runEnd, match.index)
-    if (!capitalised.test(match[0]) || (run.length > 0 && !/^[ \t]+$/.test(between))) close()
+  // Composed first: a keyboard that types "ễ" as "e" and two marks would split the word at the marks.
+  const composed = text.normalize('NFC')
+  for (const match of composed.matchAll(word)) {
+    const between = composed.slice(runEnd, match.index)
+    if (!capitalised.test(match[0]) || (run.length > 0 && !/^[\p{Zs}\t]+$/u.test(between))) close()
     if (capitalised.test(match[0])) run.push(match[0])
     runEnd = match.index + match[0].length
   }
@@ -91,6 +102,12 @@ export interface NarrativeFinding {
 }
 
 /**
+ * How many names one screening looks up at most: a narrative in sentence case gives a few dozen, one of 30
+ * sections in capitals thousands; the registry answers 10,000 in well under a second.
+ */
+export const namesCheckedAtMost = 10_000
+
+/**
  * Which of `texts` hold personal data, and of which kinds. `registered` answers which of the folded names it is
  * given are registered in the report's unit (asked once, for every text's candidates together).
  */
@@ -101,10 +118,13 @@ export async function narrativeFindings(
 ): Promise<NarrativeFinding[]> {
   const candidates = texts.map(({ text }) => nameCandidates(text, places))
   const all = [...new Set(candidates.flat())]
-  const names = all.length > 0 ? await registered(all) : new Set<string>()
+  // Beyond the cap the lookup would outlast a request: such texts are taken to hold names, not let through.
+  const checked = all.length <= namesCheckedAtMost
+  const names = checked && all.length > 0 ? await registered(all) : new Set<string>()
   return texts.flatMap(({ pointer, text }, index) => {
     const kinds = identifiersIn(text)
-    if (candidates[index]!.some((name) => names.has(name))) kinds.push('registered_name')
+    if (!checked && candidates[index]!.length > 0) kinds.push('names_unchecked')
+    else if (candidates[index]!.some((name) => names.has(name))) kinds.push('registered_name')
     return kinds.length > 0 ? [{ pointer, kinds }] : []
   })
 }

@@ -192,23 +192,24 @@ export async function wardReportsOf(
 }
 
 /**
- * Which of the folded `names` are the full name of a child or a household head registered in `wards` (any
- * record, deleted or moved out included: it still names that person), each probed by the btree index of the
- * folded names (children_name_idx, households_head_name_idx).
+ * Which of the folded `names` are the full name of a child or a household head registered in `wards`, or in any
+ * ward the caller's scope covers where `wards` is null (any record, deleted or moved out included: it still names
+ * that person), each probed by the btree index of the folded names (children_name_idx, households_head_name_idx).
  */
 export async function registeredNames(
   tx: Executor,
-  wards: readonly string[],
+  wards: readonly string[] | null,
   names: readonly string[],
 ): Promise<Set<string>> {
-  if (names.length === 0 || wards.length === 0) return new Set()
+  if (names.length === 0 || wards?.length === 0) return new Set()
+  const inWards = (column: SQL) => (wards ? sql`and ${column} = any(${arrayLiteral(wards)}::text[])` : sql``)
   const rows = await queryRows<{ name: string }>(
     tx,
     sql`select n.name from unnest(${arrayLiteral(names)}::text[]) as n(name)
         where exists (select 1 from children c
-                       where c.name_folded collate "C" = n.name collate "C" and c.ward_code = any(${arrayLiteral(wards)}::text[]))
+                       where c.name_folded collate "C" = n.name collate "C" ${inWards(sql`c.ward_code`)})
            or exists (select 1 from households h
-                       where h.head_name_folded collate "C" = n.name collate "C" and h.ward_code = any(${arrayLiteral(wards)}::text[]))`,
+                       where h.head_name_folded collate "C" = n.name collate "C" ${inWards(sql`h.ward_code`)})`,
   )
   return new Set(rows.map((row) => row.name))
 }

@@ -114,11 +114,10 @@ export default async function reportRoutes(app: FastifyInstance) {
         summary: 'A report: frozen figures, narrative, state, timeliness and every submission',
         description:
           'A report outside your units answers 404. For city systems small counts are withheld, and counts of children or ' +
-          'incidents are shown as the period’s published indicator table shows them, or none where the report (for a consolidation, ' +
-          'any ward report it sums) was frozen before ' +
-          'its period closed or counts other ' +
-          'records than the table; they see a report ' +
-          'once sent, frozen as of its period’s last day, after that day, over a window from 1 January. Audited, 404s included.',
+          'incidents are shown as the period’s published indicator table shows them, whatever the report counted (none for a ' +
+          'consolidation of fewer wards than the table lists); a section holding personal data is withheld and review ' +
+          'comments are not shown. They see a report once sent, frozen as of its period’s last day, after that day, over a ' +
+          'window from 1 January. Audited, 404s included.',
         params: ReportParams,
         response: {
           200: ref(ReportSchema, 'The report; ETag carries its version'),

@@ -228,7 +228,8 @@ export function unitsAtOrBelow(rows: readonly UnitRow[], code: string): string[]
 
 /**
  * The units whose records a unit's report is about: it and every unit below it, and those it succeeded in the
- * 2025 reorganisation with theirs (a new ward's children are still registered under the wards it replaced).
+ * 2025 reorganisation or that succeeded it, with theirs (a new ward's children are still registered under the
+ * wards it replaced, and an old ward's were re-homed to the new one).
  */
 export function unitsOfRecords(rows: readonly UnitRow[], code: string): string[] {
   const found = new Set<string>()
@@ -239,6 +240,7 @@ export function unitsOfRecords(rows: readonly UnitRow[], code: string): string[]
       if (found.has(unit)) continue
       found.add(unit)
       pending.push(...(rows.find((row) => row.code === unit)?.predecessors ?? []))
+      pending.push(...rows.filter((row) => row.predecessors.includes(unit)).map((row) => row.code))
     }
   }
   return [...found]

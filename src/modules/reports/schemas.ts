@@ -18,7 +18,7 @@ const SectionSchema = Type.Object(
 )
 
 const sectionsDescription =
-  'the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit (422 `invalid_report`, error code `personal_data`)'
+  'the narrative, in order; keys are unique. A text may not hold personal data: a number of 9, 10 or 12 digits (as a citizen ID or social insurance number is written), a health insurance card number, a telephone number, an e-mail address, or the full name (three syllables or more, capitalised) of a child or household head registered in the report’s unit, in a title or a text (422 `invalid_report`, error code `personal_data`)'
 
 const Sections = Type.Array(SectionSchema, { maxItems: 30, description: sectionsDescription })
 
@@ -28,7 +28,7 @@ const SectionViewSchema = Type.Object(
     withheld: Type.Optional(
       Type.Literal(true, {
         description:
-          'present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty',
+          'present for a caller who reads aggregates only (a city system) when the section holds personal data (written before the check, or naming a child registered since): its text is then empty, and its title replaced where the title holds it',
       }),
     ),
   },

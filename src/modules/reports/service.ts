@@ -57,7 +57,7 @@ import {
   type ReportLevel,
   type SnapshotIndicator,
 } from './rules.js'
-import { refusePersonalData, sectionsWithPersonalData } from './screening.js'
+import { refusePersonalData, sectionsWithPersonalData, sectionTexts } from './screening.js'
 import type {
   CreateReportBody,
   ListReportsQuery,
@@ -149,7 +149,8 @@ async function viewOf(
  */
 async function narrativeFor(work: Work, units: readonly UnitRow[], row: ReportRow): Promise<NarrativeShown> {
   if (!withholdsSmallCells(work.principal)) return wholeNarrative
-  return { withheldSections: await sectionsWithPersonalData(work, units, row), reviewComments: false }
+  const { titles, texts } = await sectionsWithPersonalData(work, units, row.sections)
+  return { withheldTitles: titles, withheldSections: new Set([...titles, ...texts]), reviewComments: false }
 }
 
 /** The province a unit lies in, walking up its parents (a group of wards: its first ward's). */
@@ -568,11 +569,6 @@ async function reportEvent(
     },
     dedupeKey: `${type}:${row.id}:${row.submissionCount}`,
   })
-}
-
-/** A report's sections as texts to screen for personal data, each at its pointer in the request body. */
-function sectionTexts(sections: readonly { text: string }[]) {
-  return sections.map((section, index) => ({ pointer: `/sections/${index}/text`, text: section.text }))
 }
 
 const returnRefused = 'The report cannot be returned with these comments.'

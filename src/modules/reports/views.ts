@@ -108,15 +108,25 @@ function publishSnapshot(snapshot: ReportSnapshot, level: ReportLevel, publicati
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString())
 
 /**
- * What of a report's narrative its caller reads: the keys of the sections withheld from it for holding personal
- * data (screening.ts), and whether it reads the district's review comments (the ward's and the district's own).
+ * What of a report's narrative its caller reads: the sections withheld from it for holding personal data
+ * (screening.ts), and whether it reads the district's review comments (the ward's and the district's own).
  */
 export interface NarrativeShown {
+  /** Sections whose text is withheld (their title or text holds personal data). */
   withheldSections: ReadonlySet<string>
+  /** Sections whose title is withheld too (it holds personal data). */
+  withheldTitles: ReadonlySet<string>
   reviewComments: boolean
 }
 
-export const wholeNarrative: NarrativeShown = { withheldSections: new Set(), reviewComments: true }
+/** In place of a title or text withheld for holding personal data. */
+const withheldText = '[Không hiển thị: nội dung có thông tin cá nhân]'
+
+export const wholeNarrative: NarrativeShown = {
+  withheldSections: new Set(),
+  withheldTitles: new Set(),
+  reviewComments: true,
+}
 
 /** A report in a list (ReportSummary). */
 export function toReportSummary(row: ReportRow, narrative: NarrativeShown = wholeNarrative) {
@@ -149,7 +159,14 @@ export function toReport(
   return {
     ...toReportSummary(row, narrative),
     sections: row.sections.map((section) =>
-      narrative.withheldSections.has(section.key) ? { ...section, text: '', withheld: true as const } : section,
+      narrative.withheldSections.has(section.key)
+        ? {
+            ...section,
+            title: narrative.withheldTitles.has(section.key) ? withheldText : section.title,
+            text: '',
+            withheld: true as const,
+          }
+        : section,
     ),
     snapshot: publishSnapshot(snapshotOf(row), row.level, publication),
     submissions: submissions.map((submission) => ({
@@ -190,9 +207,6 @@ const stateLabels: Record<ReportRow['state'], string> = {
   returned: 'trả lại để chỉnh sửa',
 }
 
-/** In an exported document, in place of a section withheld for holding personal data. */
-const withheldText = '[Không hiển thị: nội dung có thông tin cá nhân]'
-
 /** A report as a document to export (XLSX ready to print and sign, CSV or JSON). */
 export function toReportDocument(
   row: ReportRow,
@@ -223,7 +237,10 @@ export function toReportDocument(
     generatedAt,
     sections: row.sections
       .filter((section) => section.text.trim() !== '')
-      .map(({ key, title, text }) => ({ title, text: narrative.withheldSections.has(key) ? withheldText : text })),
+      .map(({ key, title, text }) => ({
+        title: narrative.withheldTitles.has(key) ? withheldText : title,
+        text: narrative.withheldSections.has(key) ? withheldText : text,
+      })),
     rows: exportRows(indicators, new Map([[row.unitCode, snapshot.unitName]])),
   }
 }

@@ -5,7 +5,6 @@ import type { Dimension } from '../../../src/modules/indicators/measures.js'
 import {
   breakdownView,
   asPublished,
-  showsOtherCounts,
   publishFigures,
   type PublicationMeta,
   type PublishedFigure,
@@ -1067,59 +1066,4 @@ t.test('asPublished: a figure shown beside a published table shows its counts as
     ['no figure in the table: nothing to show', 'count', figure([18, null, 18], [shownBySex]), undefined, allWithheld],
   ]
   for (const [name, kind, own, published, expected] of cases) t.same(asPublished(kind, own, published), expected, name)
-
-  const differences: [string, PublishedFigure, PublishedFigure, boolean][] = [
-    ['the same counts', figure([18, null, 18], [shownBySex]), figure([18, null, 18], [shownBySex]), false],
-    [
-      'a count the table withholds is no difference',
-      figure([18, null, 18], [shownBySex]),
-      figure([withheld, null, withheld], [bySex([['male', withheld, null, withheld]])]),
-      false,
-    ],
-    ['another total', figure([19, null, 19], []), figure([18, null, 18], []), true],
-    [
-      'a cell the figure does not list counts 0',
-      figure([18, null, 18], [bySex([['male', 18, null, 18]])]),
-      figure(
-        [18, null, 18],
-        [
-          bySex([
-            ['male', 18, null, 18],
-            ['female', 0, null, 0],
-          ]),
-        ],
-      ),
-      false,
-    ],
-    [
-      'a cell the table shows that the figure has otherwise',
-      figure([18, null, 18], [bySex([['male', 18, null, 18]])]),
-      figure(
-        [18, null, 18],
-        [
-          bySex([
-            ['male', 10, null, 10],
-            ['female', 8, null, 8],
-          ]),
-        ],
-      ),
-      true,
-    ],
-    [
-      'another cell, read off the table’s cross',
-      figure([18, null, 18], [shownBySex]),
-      figure(
-        [18, null, 18],
-        [
-          {
-            dimensions: ['sex', 'ageGroup'],
-            cells: [crossCell('male', '0-2', 11, null), crossCell('female', '0-2', 7, null)],
-          },
-        ],
-      ),
-      true,
-    ],
-  ]
-  for (const [name, own, published, expected] of differences)
-    t.equal(showsOtherCounts('count', own, published), expected, `showsOtherCounts: ${name}`)
 })

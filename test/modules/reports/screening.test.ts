@@ -4,7 +4,8 @@ import t from 'tap'
 import { auditEvents } from '../../../src/modules/audit/tables.js'
 import { reports } from '../../../src/modules/reports/tables.js'
 import { createTestApp } from '../../support/app.js'
-import { accountFor, clientFor, province, wardA, type TestAccount } from '../../support/auth.js'
+import { accountFor, clientFor, province, wardA, wardB, type TestAccount } from '../../support/auth.js'
+import { asTableOwner } from '../../support/owner.js'
 import { registerChild } from '../../support/registry.js'
 
 interface Section {
@@ -26,6 +27,7 @@ t.test('a report’s narrative holds no personal data, and a city system reads n
   const ctx = await createTestApp(t, { now: '2024-05-15T03:00:00Z' })
   const { app, clock, logs } = ctx
   const officer = await accountFor(ctx, { role: 'ward_officer', units: [wardA] })
+  const officerB = await accountFor(ctx, { role: 'ward_officer', units: [wardB] })
   const district = await accountFor(ctx, { role: 'district_officer', units: [province] })
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
   await registerChild(ctx, officer, { fullName: 'Phạm Thị Hồi', address: { wardCode: wardA } })
@@ -78,6 +80,16 @@ t.test('a report’s narrative holds no personal data, and a city system reads n
       )
       t.notMatch(response.body, /Hồi|HOI|001206012345|1010123456789|345 678|example\.org/, 'the value is not echoed')
     }
+    const titled = await send(officer, 'POST', '/v1/reports', {
+      periodCode: '2024-six_month',
+      unitCode: wardA,
+      sections: [{ key: 'case', title: 'Trường hợp cháu Phạm Thị Hồi', text: 'Đã hỗ trợ.' }],
+    })
+    t.same(
+      personalData(titled),
+      { status: 422, code: 'invalid_report', errors: [['/sections/0/title', 'personal_data']] },
+      'a title is screened as a text is',
+    )
     t.equal((await stored()).length, 0, 'no report was created')
     const serialised = JSON.stringify(logs)
     t.notMatch(serialised, /Hồi|PHAM THI HOI|001206012345|0912 345 678|example\.org/, 'nor logged')
@@ -134,17 +146,25 @@ t.test('a report’s narrative holds no personal data, and a city system reads n
     await ok(await send(district, 'POST', `/v1/reports/${report.id}/return`, { comments: 'Bổ sung số liệu quý II.' }))
     const current = await ok(await send(officer, 'GET', `/v1/reports/${report.id}`))
     await ok(await send(officer, 'POST', `/v1/reports/${report.id}/submit`, undefined, current.version))
-    // Registered after the narrative was written: the second section now names a registered child.
-    await registerChild(ctx, officer, { fullName: 'Nguyễn Minh Khang', sex: 'male', address: { wardCode: wardA } })
+    // Registered after the narrative was written, in another ward: the second section now names a registered
+    // child, whom a city system reading the report can tell apart wherever he lives.
+    await registerChild(ctx, officerB, { fullName: 'Nguyễn Minh Khang', sex: 'male', address: { wardCode: wardB } })
+    // A title written before the check, as a report stored then holds it.
+    const legacy = narrative.map((section, index) =>
+      index === 2 ? { ...section, title: 'Hỗ trợ cháu Phạm Thị Hồi' } : section,
+    )
+    await asTableOwner(app.database, [
+      `update reports set sections = '${JSON.stringify(legacy).replaceAll("'", "''")}'::jsonb where id = '${report.id}'`,
+    ])
     clock.set('2024-05-20T09:00:00+07:00')
 
     const asCity = await ok(await send(city, 'GET', `/v1/reports/${report.id}`))
     t.same(
-      asCity.sections.map((section) => [section.key, section.text, section.withheld]),
+      asCity.sections.map((section) => [section.key, section.title, section.text, section.withheld]),
       [
-        ['part_0', narrative[0]!.text, undefined],
-        ['part_1', '', true],
-        ['part_2', narrative[2]!.text, undefined],
+        ['part_0', 'Phần 1', narrative[0]!.text, undefined],
+        ['part_1', 'Phần 2', '', true],
+        ['part_2', '[Không hiển thị: nội dung có thông tin cá nhân]', '', true],
       ],
     )
     t.same(
@@ -164,13 +184,17 @@ t.test('a report’s narrative holds no personal data, and a city system reads n
     const cells: string[] = []
     workbook.worksheets[0]!.eachRow((row) => row.eachCell((cell) => cells.push(cell.text)))
     t.ok(cells.includes(narrative[0]!.text), 'the export holds the sections without personal data')
+    t.notOk(
+      cells.some((cell) => cell.includes('Phạm Thị Hồi')),
+      'nor a title that holds it',
+    )
     t.ok(cells.includes('[Không hiển thị: nội dung có thông tin cá nhân]'), 'and marks the one withheld')
     t.notOk(
       cells.some((cell) => cell.includes('Minh Khang')),
       'whose text it does not hold',
     )
     const asOfficer = await ok(await send(district, 'GET', `/v1/reports/${report.id}`))
-    t.same(asOfficer.sections, narrative, 'the district reads the narrative as written')
+    t.same(asOfficer.sections, legacy, 'the district reads the narrative as written')
     t.same(asOfficer.submissions[0]!.reviewComments, 'Bổ sung số liệu quý II.')
   })
 })
