@@ -103,7 +103,7 @@ export interface NarrativeFinding {
 
 /**
  * How many names one screening looks up at most: a narrative in sentence case gives a few dozen, one of 30
- * sections in capitals thousands; the registry answers 10,000 in well under a second.
+ * sections in capitals thousands; the generated district's registry answers 10,000 in about half a second.
  */
 export const namesCheckedAtMost = 10_000
 
