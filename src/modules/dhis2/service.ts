@@ -20,10 +20,9 @@ import {
   withholdsSmallCells,
   type PublishedFigure,
 } from '../indicators/publication.js'
-import { publishedTable } from '../indicators/published.js'
 import { listDefinitions, listUnitRows, periodsOfYear, type IndicatorDefinition } from '../indicators/repository.js'
 import { closingDays } from '../indicators/rules.js'
-import { enclosingTable } from '../indicators/service.js'
+import { tableAsPublished } from '../indicators/service.js'
 import { readMapping, replaceMapping, type MappingRow } from './repository.js'
 import {
   dhis2PeriodsOfYear,
@@ -181,19 +180,16 @@ async function computePeriod(
         cells: figure.breakdowns[0]?.cells ?? null,
       })),
   })
-  const within = withhold ? enclosingTable(rows, work.principal, target, window, undefined) : null
+  let protectedWithin: string | null = null
   let indicators: IndicatorToPost[]
   let publishedAt: Date | null = null
   if (withhold) {
     // The period's year-to-date table as published to such callers: the values posted are its cells, so that
     // the document and the indicator table of the same window show the same cells and withhold the same ones.
-    const sealed = await publishedTable(work.tx, {
-      scope: work.scope,
-      year: period.year,
-      asOf: period.windowTo,
-      table: within ?? target,
-      now: work.now,
-    })
+    const key = { scope: work.scope, year: period.year, asOf: period.windowTo, now: work.now }
+    const found = await tableAsPublished(work.tx, key, rows, work.principal, target, undefined)
+    const sealed = found.table
+    protectedWithin = found.protectedWithin
     publishedAt = sealed.publishedAt
     indicators = sealed.indicators.map(({ definition, available, figures }) => {
       const set = breakdownOf(definition)
@@ -235,7 +231,7 @@ async function computePeriod(
       period: period.code,
       withheld: withhold,
       values: values.dataValues.length,
-      ...(within ? { protectedWithin: within.unit.code } : {}),
+      ...(protectedWithin ? { protectedWithin } : {}),
       ...(publishedAt ? { publishedAt: publishedAt.toISOString() } : {}),
     },
   })

@@ -924,3 +924,51 @@ export function asPublished(
     }),
   }
 }
+
+/**
+ * A unit's figure as the sum of its parts' published figures (a city's as its districts' tables publish them):
+ * each count, total or cell, shown only where every part shows it, so that it tells nothing those tables do
+ * not; a count that any part withholds is withheld, or it would give that part's away. The parts' breakdowns
+ * are laid on the same full grids.
+ */
+export function sumOfPublished(
+  kind: IndicatorKind,
+  unitCode: string,
+  parts: readonly PublishedFigure[],
+): PublishedFigure {
+  type Counts = { numerator: Count | null; denominator: Count | null }
+  const sum = (counts: readonly (Count | null)[]): Count | null => {
+    if (counts.some((count) => count === null)) return null
+    return counts.every((count) => typeof count === 'number')
+      ? counts.reduce<number>((total, count) => total + count, 0)
+      : withheld
+  }
+  const summed = (each: readonly Counts[]) => {
+    const numerator = sum(each.map((counts) => counts.numerator))
+    const denominator = sum(each.map((counts) => counts.denominator))
+    const shown = typeof numerator === 'number' && (kind !== 'percentage' || typeof denominator === 'number')
+    const value = shown ? figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0) : withheld
+    return { numerator, denominator, value }
+  }
+  const [first] = parts
+  if (!first) throw new Error('a sum of published figures needs at least one part')
+  return {
+    unitCode,
+    ...summed(parts),
+    met: null,
+    breakdowns: first.breakdowns.map((breakdown) => {
+      const cellsOf = parts.map((part) => {
+        const same = part.breakdowns.find((other) => other.dimensions.join() === breakdown.dimensions.join())
+        return new Map(same?.cells.map((cell) => [keyId(cell.key, breakdown.dimensions), cell]))
+      })
+      return {
+        dimensions: breakdown.dimensions,
+        cells: breakdown.cells.map((cell) => {
+          const id = keyId(cell.key, breakdown.dimensions)
+          const each = cellsOf.map((cells) => cells.get(id) ?? { numerator: withheld, denominator: withheld })
+          return { key: cell.key, ...(summed(each) as Omit<PublishedCell, 'key'>) }
+        }),
+      }
+    }),
+  }
+}

@@ -6,11 +6,12 @@
  */
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import type { Executor } from '../../db/client.js'
+import type { Executor, Tx } from '../../db/client.js'
 import { audit } from '../../platform/audit.js'
 import type { Principal } from '../../platform/auth.js'
 import { staleVersion } from '../../platform/concurrency.js'
 import { bodyErrors, conflict, HttpProblem, notFound, unprocessable } from '../../platform/problem.js'
+import type { Scope } from '../../platform/scope.js'
 import type { Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { exportRows, placeOf } from './export.js'
@@ -25,7 +26,7 @@ import {
   withholdsSmallCells,
   type PublishedFigure,
 } from './publication.js'
-import { publishedTable, type PublishedIndicator } from './published.js'
+import { composedTable, publishedTable, type PublishedIndicator, type PublishedTable } from './published.js'
 import {
   listDefinitions,
   listTargets,
@@ -302,19 +303,16 @@ export async function valuesTable(
     })
   }
   const target = resolveUnit(rows, work.principal, query.unit, window, { mapDate: query.map })
-  const within = withhold ? enclosingTable(rows, work.principal, target, window, query.map) : null
+  let protectedWithin: string | null = null
   const setOf = (definition: IndicatorDefinition) =>
     wanted.filter((dimension) => definition.breakdowns.includes(dimension))
   let indicators: PublishedIndicator[]
   let published: { at: Date; first: boolean } | null = null
   if (withhold) {
-    const sealed = await publishedTable(work.tx, {
-      scope: work.scope,
-      year: query.year,
-      asOf,
-      table: within ?? target,
-      now: work.now,
-    })
+    const key = { scope: work.scope, year: query.year, asOf, now: work.now }
+    const found = await tableAsPublished(work.tx, key, rows, work.principal, target, query.map)
+    const sealed = found.table
+    protectedWithin = found.protectedWithin
     published = { at: sealed.publishedAt, first: sealed.firstPublished }
     // Within the ward's parent (enclosingTable), the ward's own row is its figure.
     const shown = (figure: PublishedFigure) => target.unit.level !== 'ward' || figure.unitCode === target.unit.code
@@ -354,7 +352,7 @@ export async function valuesTable(
       asOf,
       breakdown: wanted,
       withheld: withhold,
-      ...(within ? { protectedWithin: within.unit.code } : {}),
+      ...(protectedWithin ? { protectedWithin } : {}),
       ...(query.map ? { map: query.map } : {}),
       ...(published ? { publishedAt: published.at.toISOString(), firstPublished: published.first } : {}),
     },
@@ -378,7 +376,7 @@ export async function valuesTable(
  * parent's table withholds, and the two responses side by side would give it away. Null for a table
  * above a ward, or a system that can read only the ward.
  */
-export function enclosingTable(
+function enclosingTable(
   rows: readonly UnitRow[],
   principal: Principal,
   target: UnitWithWards,
@@ -394,6 +392,61 @@ export function enclosingTable(
   } catch (error) {
     if (error instanceof HttpProblem) return null
     throw error
+  }
+}
+
+/**
+ * The tables a unit whose wards lie in other units' tables is published from: those units' tables (its wards'
+ * parents', where the caller may read them). `whole` where together they list exactly its wards (the city on the
+ * 2024 map, each of its wards in one of its districts), not where they list others too (a named group of wards).
+ * Null for any other unit, which is published in its own table or, a ward, in its parent's (enclosingTable).
+ */
+function tablesAbove(
+  rows: readonly UnitRow[],
+  principal: Principal,
+  target: UnitWithWards,
+  window: { from: string; to: string },
+  mapDate: string | undefined,
+): { parts: UnitWithWards[]; whole: boolean } | null {
+  if (target.unit.level === 'ward' || target.wards.length === 0) return null
+  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
+  const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
+  if (parents.has(null) || parents.has(target.unit.code)) return null
+  let parts: UnitWithWards[]
+  try {
+    parts = [...parents].map((code) => resolveUnit(rows, principal, code!, window, { mapDate }))
+  } catch (error) {
+    if (error instanceof HttpProblem) return null
+    throw error
+  }
+  const listed = new Set(parts.flatMap((part) => part.wards.map((ward) => ward.code)))
+  if (!target.wards.every((ward) => listed.has(ward.code))) return null
+  return { parts, whole: listed.size === target.wards.length }
+}
+
+/**
+ * A closed period's table of `target` as published to a caller from whom small counts are withheld, in the
+ * table it is protected in (tablesAbove, enclosingTable, or its own), and the units of the tables it was
+ * protected in where those are others.
+ */
+export async function tableAsPublished(
+  tx: Tx,
+  key: { scope: Scope; year: number; asOf: string; now: Date },
+  rows: readonly UnitRow[],
+  principal: Principal,
+  target: UnitWithWards,
+  mapDate: string | undefined,
+): Promise<{ table: PublishedTable; protectedWithin: string | null }> {
+  const window = { from: `${key.year}-01-01`, to: key.asOf }
+  const above = tablesAbove(rows, principal, target, window, mapDate)
+  if (above) {
+    const table = await composedTable(tx, key, target, above.parts, above.whole)
+    return { table, protectedWithin: above.parts.map((part) => part.unit.code).join(',') }
+  }
+  const within = enclosingTable(rows, principal, target, window, mapDate)
+  return {
+    table: await publishedTable(tx, { ...key, table: within ?? target }),
+    protectedWithin: within?.unit.code ?? null,
   }
 }
 

@@ -14,8 +14,7 @@ import { Refusal, refuse, type Work } from '../../platform/work.js'
 import { localDateOf } from '../calendar/rules.js'
 import { indicatorFigures, resolveUnit, type IndicatorFigures, type UnitWithWards } from '../indicators/figures.js'
 import { publicationMeta, withholdsSmallCells } from '../indicators/publication.js'
-import { publishedTable } from '../indicators/published.js'
-import { enclosingTable } from '../indicators/service.js'
+import { tableAsPublished } from '../indicators/service.js'
 import {
   keepPeriod,
   targetsByIndicator,
@@ -114,13 +113,8 @@ async function publicationFor(work: Work, row: ReportRow): Promise<ReportPublica
   }
   const included = new Set(snapshot.consolidation?.filter((ward) => ward.included).map((ward) => ward.unitCode))
   if (snapshot.consolidation && target.wards.some((ward) => !included.has(ward.code))) return none
-  const sealed = await publishedTable(work.tx, {
-    scope: work.scope,
-    year: parsePeriodCode(row.periodCode)!.year,
-    asOf: snapshot.windowTo,
-    table: enclosingTable(rows, work.principal, target, window, undefined) ?? target,
-    now: work.now,
-  })
+  const key = { scope: work.scope, year: parsePeriodCode(row.periodCode)!.year, asOf: snapshot.windowTo, now: work.now }
+  const { table: sealed } = await tableAsPublished(work.tx, key, rows, work.principal, target, undefined)
   return {
     withhold: true,
     table: new Map(

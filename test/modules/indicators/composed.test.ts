@@ -1,0 +1,179 @@
+import t from 'tap'
+import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indicators/publication.js'
+import { createTestApp } from '../../support/app.js'
+import { accountFor, clientFor, province } from '../../support/auth.js'
+import { registerChild } from '../../support/registry.js'
+import { seedScenario } from './scenario.js'
+
+const withheld = { suppressed: true as const }
+type Count = PublishedFigure['numerator']
+
+/** A district's published figure by sex: [numerator, denominator] of the total and of each cell. */
+function district(unitCode: string, total: [Count, Count], male: [Count, Count], female: [Count, Count]) {
+  const cell = (sex: string, [numerator, denominator]: [Count, Count]) => ({
+    key: { sex },
+    numerator: numerator!,
+    denominator,
+    value: null,
+  })
+  return {
+    unitCode,
+    numerator: total[0],
+    denominator: total[1],
+    value: null,
+    met: null,
+    breakdowns: [{ dimensions: ['sex' as const], cells: [cell('male', male), cell('female', female)] }],
+  } satisfies PublishedFigure
+}
+
+const counts = (figure: PublishedFigure) => [
+  [figure.numerator, figure.denominator, figure.value],
+  ...figure.breakdowns[0]!.cells.map((cell) => [cell.numerator, cell.denominator, cell.value]),
+]
+
+t.test('sumOfPublished: a count shown only where every part shows it', async (t) => {
+  const cases: [string, 'count' | 'percentage', PublishedFigure[], unknown[]][] = [
+    [
+      'one part: its own counts',
+      'percentage',
+      [district('D1', [9, 12], [5, 6], [4, 6])],
+      [
+        [9, 12, 75],
+        [5, 6, 83.33],
+        [4, 6, 66.67],
+      ],
+    ],
+    [
+      'two parts, every count shown: their sums',
+      'percentage',
+      [district('D1', [9, 12], [5, 6], [4, 6]), district('D2', [6, 8], [3, 4], [3, 4])],
+      [
+        [15, 20, 75],
+        [8, 10, 80],
+        [7, 10, 70],
+      ],
+    ],
+    [
+      'a count one part withholds: withheld in the sum, or it would give that part’s away',
+      'percentage',
+      [district('D1', [9, 12], [5, 6], [4, 6]), district('D2', [6, 8], [withheld, 4], [withheld, 4])],
+      [
+        [15, 20, 75],
+        [withheld, 10, withheld],
+        [withheld, 10, withheld],
+      ],
+    ],
+    [
+      'a count: no denominator, its value the numerator',
+      'count',
+      [district('D1', [7, null], [7, null], [0, null]), district('D2', [withheld, null], [withheld, null], [0, null])],
+      [
+        [withheld, null, withheld],
+        [withheld, null, withheld],
+        [0, null, 0],
+      ],
+    ],
+  ]
+  for (const [name, kind, parts, expected] of cases) {
+    const sum = sumOfPublished(kind, 'C', parts)
+    t.equal(sum.unitCode, 'C')
+    t.same(counts(sum), expected, name)
+  }
+  t.throws(() => sumOfPublished('count', 'C', []), /at least one part/)
+})
+
+t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
+  const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
+  await seedScenario(ctx, { reports: false })
+  ctx.clock.set('2024-11-20T09:00:00+07:00')
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  const read = async (unit: string, asOf: string, breakdown: string) => {
+    const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/indicators/values?${query}`,
+      headers: city.headers,
+    })
+    t.equal(response.statusCode, 200)
+    return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+  }
+  const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
+  // The district's table is read for the year's earlier closing days first, and so protected with them; the
+  // city's is read for the last alone. Protected apart, the two withheld other cells of the same ward.
+  for (const asOf of ['2024-05-14', '2024-09-14'])
+    for (const breakdown of breakdowns) await read('008', asOf, breakdown)
+  let compared = 0
+  for (const breakdown of breakdowns) {
+    const ofCity = await read(province, '2024-11-09', breakdown)
+    const ofDistrict = await read('008', '2024-11-09', breakdown)
+    for (const indicator of ofCity.indicators) {
+      const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
+      for (const figure of indicator.values) {
+        const counterpart = same.values.find(
+          (other) => other.unitCode === (figure.unitCode === province ? '008' : figure.unitCode),
+        )!
+        compared++
+        t.same(
+          { ...figure, unitCode: null },
+          { ...counterpart, unitCode: null },
+          `${breakdown || 'total'} ${indicator.code} ${figure.unitCode}`,
+        )
+      }
+    }
+  }
+  t.ok(compared > 1000, `${compared} figures compared`)
+})
+
+t.test(
+  'a named group of wards is published from its wards’ table: their rows, and its total where both show',
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2026-02-10T03:00:00Z' })
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+    const [large, small] = ['00301-2025', '00328-2025']
+    const defined = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/unit-groups/NAM',
+      headers: admin.headers,
+      payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, small] },
+    })
+    t.equal(defined.statusCode, 200)
+    for (const [ward, count] of [
+      [large, 9],
+      [small, 2],
+    ] as const)
+      for (let index = 0; index < count; index++)
+        await registerChild(ctx, admin, {
+          fullName: `Đinh Thị Bích ${ward} ${index}`,
+          dateOfBirth: `2019-0${1 + (index % 9)}-11`,
+          address: { wardCode: ward },
+        })
+    ctx.clock.set('2026-04-02T09:00:00+07:00')
+    const read = async (unit: string) => {
+      const query = `year=2026&unit=${unit}&asOf=2026-03-29&breakdown=sex`
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: `/v1/indicators/values?${query}`,
+        headers: city.headers,
+      })
+      t.equal(response.statusCode, 200)
+      const children = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+      return children.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+    }
+    const ofGroup = await read('NAM')
+    const ofCity = await read(province)
+    for (const ward of [large, small])
+      t.same(
+        ofGroup.find((figure) => figure.unitCode === ward),
+        ofCity.find((figure) => figure.unitCode === ward),
+        `${ward} as the city’s table shows it`,
+      )
+    t.same(ofGroup.find((figure) => figure.unitCode === small)!.numerator, withheld, 'two children: withheld')
+    const total = ofGroup.find((figure) => figure.unitCode === 'NAM')!
+    t.same(
+      [total.numerator, total.breakdowns[0]!.cells.map((cell) => cell.numerator)],
+      [withheld, [withheld, withheld, withheld]],
+      'the group’s total would give the two away beside the other ward’s 9: withheld',
+    )
+  },
+)
