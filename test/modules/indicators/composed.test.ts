@@ -82,47 +82,50 @@ t.test('sumOfPublished: a count shown only where every part shows it', async (t)
   t.throws(() => sumOfPublished('count', 'C', []), /at least one part/)
 })
 
-t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
-  const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
-  await seedScenario(ctx, { reports: false })
-  ctx.clock.set('2024-11-20T09:00:00+07:00')
-  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-  const read = async (unit: string, asOf: string, breakdown: string) => {
-    const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
-    const response = await ctx.app.inject({
-      method: 'GET',
-      url: `/v1/indicators/values?${query}`,
-      headers: city.headers,
-    })
-    t.equal(response.statusCode, 200)
-    return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
-  }
-  const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
-  // The district's table is read for the year's earlier closing days first, and so protected with them; the
-  // city's is read for the last alone. Protected apart, the two withheld other cells of the same ward.
-  for (const asOf of ['2024-05-14', '2024-09-14'])
-    for (const breakdown of breakdowns) await read('008', asOf, breakdown)
-  let compared = 0
-  for (const breakdown of breakdowns) {
-    const ofCity = await read(province, '2024-11-09', breakdown)
-    const ofDistrict = await read('008', '2024-11-09', breakdown)
-    for (const indicator of ofCity.indicators) {
-      const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
-      for (const figure of indicator.values) {
-        const counterpart = same.values.find(
-          (other) => other.unitCode === (figure.unitCode === province ? '008' : figure.unitCode),
-        )!
-        compared++
-        t.same(
-          { ...figure, unitCode: null },
-          { ...counterpart, unitCode: null },
-          `${breakdown || 'total'} ${indicator.code} ${figure.unitCode}`,
-        )
+t.test(
+  'the district’s table on the 2024 map is read off the city’s, whichever closing days each was read for',
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
+    await seedScenario(ctx, { reports: false })
+    ctx.clock.set('2024-11-20T09:00:00+07:00')
+    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+    const read = async (unit: string, asOf: string, breakdown: string) => {
+      const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: `/v1/indicators/values?${query}`,
+        headers: city.headers,
+      })
+      t.equal(response.statusCode, 200)
+      return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+    }
+    const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
+    // The district's table is read for the year's earlier closing days first, the city's for the last alone.
+    // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
+    for (const asOf of ['2024-05-14', '2024-09-14'])
+      for (const breakdown of breakdowns) await read('008', asOf, breakdown)
+    let compared = 0
+    for (const breakdown of breakdowns) {
+      const ofCity = await read(province, '2024-11-09', breakdown)
+      const ofDistrict = await read('008', '2024-11-09', breakdown)
+      for (const indicator of ofCity.indicators) {
+        const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
+        for (const figure of indicator.values) {
+          const counterpart = same.values.find(
+            (other) => other.unitCode === (figure.unitCode === province ? '008' : figure.unitCode),
+          )!
+          compared++
+          t.same(
+            { ...figure, unitCode: null },
+            { ...counterpart, unitCode: null },
+            `${breakdown || 'total'} ${indicator.code} ${figure.unitCode}`,
+          )
+        }
       }
     }
-  }
-  t.ok(compared > 1000, `${compared} figures compared`)
-})
+    t.ok(compared > 1000, `${compared} figures compared`)
+  },
+)
 
 t.test(
   'a named group of wards is published from its wards’ table: their rows, and its total where both show',
@@ -174,6 +177,57 @@ t.test(
       [total.numerator, total.breakdowns[0]!.cells.map((cell) => cell.numerator)],
       [withheld, [withheld, withheld, withheld]],
       'the group’s total would give the two away beside the other ward’s 9: withheld',
+    )
+  },
+)
+
+t.test(
+  'from July 2025 the district’s table, of its old wards, is read off the city’s, which lists them too',
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2025-03-03T03:00:00Z' })
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+    const [large, small] = ['00301', '00304']
+    for (const [ward, count] of [
+      [large, 8],
+      [small, 3],
+    ] as const)
+      for (let index = 0; index < count; index++)
+        await registerChild(ctx, admin, {
+          fullName: `Hà Văn Toàn ${ward} ${index}`,
+          dateOfBirth: `2018-0${1 + (index % 9)}-21`,
+          sex: 'male',
+          address: { wardCode: ward },
+        })
+    ctx.clock.set('2025-09-20T09:00:00+07:00')
+    const read = async (unit: string) => {
+      const query = `year=2025&unit=${unit}&asOf=2025-09-14&breakdown=sex`
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: `/v1/indicators/values?${query}`,
+        headers: city.headers,
+      })
+      t.equal(response.statusCode, 200)
+      const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+      return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+    }
+    const ofDistrict = await read('008')
+    const ofCity = await read(province)
+    t.ok(
+      ofCity.some((figure) => figure.unitCode === '00301-2025'),
+      'the city lists its new wards',
+    )
+    for (const ward of [large, small])
+      t.same(
+        ofDistrict.find((figure) => figure.unitCode === ward),
+        ofCity.find((figure) => figure.unitCode === ward),
+        `${ward} as the city’s table shows it`,
+      )
+    t.same(ofDistrict.find((figure) => figure.unitCode === small)!.numerator, withheld, 'three boys: withheld')
+    t.same(
+      ofDistrict.find((figure) => figure.unitCode === '008')!.numerator,
+      withheld,
+      'and the district’s sum with them',
     )
   },
 )
