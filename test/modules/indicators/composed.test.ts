@@ -1,7 +1,7 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indicators/publication.js'
-import { createTestApp } from '../../support/app.js'
-import { accountFor, clientFor, province } from '../../support/auth.js'
+import { createTestApp, type TestApp } from '../../support/app.js'
+import { accountFor, clientFor, province, type TestAccount } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
 import { seedScenario } from './scenario.js'
 
@@ -30,6 +30,37 @@ const counts = (figure: PublishedFigure) => [
   [figure.numerator, figure.denominator, figure.value],
   ...figure.breakdowns[0]!.cells.map((cell) => [cell.numerator, cell.denominator, cell.value]),
 ]
+
+/**
+ * A world with children registered in two wards (`counts` of each, born in `born`), and a city system reading
+ * the children's indicator by sex as of `asOf` (the clock set to `readOn`) for any unit.
+ */
+async function twoWards(
+  t: Test,
+  world: { now: string; wards: [string, number][]; born: string; sex: 'male' | 'female'; readOn: string; asOf: string },
+  before?: (ctx: TestApp, admin: TestAccount) => Promise<void>,
+) {
+  const ctx = await createTestApp(t, { now: world.now })
+  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  await before?.(ctx, admin)
+  for (const [ward, count] of world.wards)
+    for (let index = 0; index < count; index++)
+      await registerChild(ctx, admin, {
+        fullName: `Đinh Thị Bích ${ward} ${index}`,
+        dateOfBirth: `${world.born}-0${1 + (index % 9)}-11`,
+        sex: world.sex,
+        address: { wardCode: ward },
+      })
+  ctx.clock.set(world.readOn)
+  return async (unit: string) => {
+    const query = `year=${world.asOf.slice(0, 4)}&unit=${unit}&asOf=${world.asOf}&breakdown=sex`
+    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers: city.headers })
+    t.equal(response.statusCode, 200)
+    const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+    return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+  }
+}
 
 t.test('sumOfPublished: a count shown only where every part shows it', async (t) => {
   const cases: [string, 'count' | 'percentage', PublishedFigure[], unknown[]][] = [
@@ -127,90 +158,63 @@ t.test(
   },
 )
 
-t.test(
-  'a named group of wards is published from its wards’ table: their rows, and its total where both show',
-  async (t) => {
-    const ctx = await createTestApp(t, { now: '2026-02-10T03:00:00Z' })
-    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-    const [large, small] = ['00301-2025', '00328-2025']
-    const defined = await ctx.app.inject({
-      method: 'PUT',
-      url: '/v1/unit-groups/NAM',
-      headers: admin.headers,
-      payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, small] },
-    })
-    t.equal(defined.statusCode, 200)
-    for (const [ward, count] of [
-      [large, 9],
-      [small, 2],
-    ] as const)
-      for (let index = 0; index < count; index++)
-        await registerChild(ctx, admin, {
-          fullName: `Đinh Thị Bích ${ward} ${index}`,
-          dateOfBirth: `2019-0${1 + (index % 9)}-11`,
-          address: { wardCode: ward },
-        })
-    ctx.clock.set('2026-04-02T09:00:00+07:00')
-    const read = async (unit: string) => {
-      const query = `year=2026&unit=${unit}&asOf=2026-03-29&breakdown=sex`
-      const response = await ctx.app.inject({
-        method: 'GET',
-        url: `/v1/indicators/values?${query}`,
-        headers: city.headers,
+t.test('a named group of wards is read off its city’s table: their rows, and its total where both show', async (t) => {
+  const [large, small] = ['00301-2025', '00328-2025']
+  const read = await twoWards(
+    t,
+    {
+      now: '2026-02-10T03:00:00Z',
+      wards: [
+        [large, 9],
+        [small, 2],
+      ],
+      born: '2019',
+      sex: 'female',
+      readOn: '2026-04-02T09:00:00+07:00',
+      asOf: '2026-03-29',
+    },
+    async (ctx, admin) => {
+      const defined = await ctx.app.inject({
+        method: 'PUT',
+        url: '/v1/unit-groups/NAM',
+        headers: admin.headers,
+        payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, small] },
       })
-      t.equal(response.statusCode, 200)
-      const children = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
-      return children.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
-    }
-    const ofGroup = await read('NAM')
-    const ofCity = await read(province)
-    for (const ward of [large, small])
-      t.same(
-        ofGroup.find((figure) => figure.unitCode === ward),
-        ofCity.find((figure) => figure.unitCode === ward),
-        `${ward} as the city’s table shows it`,
-      )
-    t.same(ofGroup.find((figure) => figure.unitCode === small)!.numerator, withheld, 'two children: withheld')
-    const total = ofGroup.find((figure) => figure.unitCode === 'NAM')!
+      t.equal(defined.statusCode, 200)
+    },
+  )
+  const ofGroup = await read('NAM')
+  const ofCity = await read(province)
+  for (const ward of [large, small])
     t.same(
-      [total.numerator, total.breakdowns[0]!.cells.map((cell) => cell.numerator)],
-      [withheld, [withheld, withheld, withheld]],
-      'the group’s total would give the two away beside the other ward’s 9: withheld',
+      ofGroup.find((figure) => figure.unitCode === ward),
+      ofCity.find((figure) => figure.unitCode === ward),
+      `${ward} as the city’s table shows it`,
     )
-  },
-)
+  t.same(ofGroup.find((figure) => figure.unitCode === small)!.numerator, withheld, 'two children: withheld')
+  const total = ofGroup.find((figure) => figure.unitCode === 'NAM')!
+  t.same(
+    [total.numerator, total.breakdowns[0]!.cells.map((cell) => cell.numerator)],
+    [withheld, [withheld, withheld, withheld]],
+    'the group’s total would give the two away beside the other ward’s 9: withheld',
+  )
+})
 
 t.test(
   'from July 2025 the district’s table, of its old wards, is read off the city’s, which lists them too',
   async (t) => {
-    const ctx = await createTestApp(t, { now: '2025-03-03T03:00:00Z' })
-    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
     const [large, small] = ['00301', '00304']
-    for (const [ward, count] of [
-      [large, 8],
-      [small, 3],
-    ] as const)
-      for (let index = 0; index < count; index++)
-        await registerChild(ctx, admin, {
-          fullName: `Hà Văn Toàn ${ward} ${index}`,
-          dateOfBirth: `2018-0${1 + (index % 9)}-21`,
-          sex: 'male',
-          address: { wardCode: ward },
-        })
-    ctx.clock.set('2025-09-20T09:00:00+07:00')
-    const read = async (unit: string) => {
-      const query = `year=2025&unit=${unit}&asOf=2025-09-14&breakdown=sex`
-      const response = await ctx.app.inject({
-        method: 'GET',
-        url: `/v1/indicators/values?${query}`,
-        headers: city.headers,
-      })
-      t.equal(response.statusCode, 200)
-      const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
-      return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
-    }
+    const read = await twoWards(t, {
+      now: '2025-03-03T03:00:00Z',
+      wards: [
+        [large, 8],
+        [small, 3],
+      ],
+      born: '2018',
+      sex: 'male',
+      readOn: '2025-09-20T09:00:00+07:00',
+      asOf: '2025-09-14',
+    })
     const ofDistrict = await read('008')
     const ofCity = await read(province)
     t.ok(
