@@ -15,8 +15,8 @@ import type { JobQueue } from '../../platform/jobs.js'
 import { inScope, systemScope } from '../../platform/scope.js'
 import { addDays, localDateOf } from '../calendar/rules.js'
 import { resolveUnit } from './figures.js'
+import { publishedTable } from './published.js'
 import { listUnitRows, periodsOfYear } from './repository.js'
-import { tableAsPublished } from './service.js'
 import { closedDay, closingDays } from './rules.js'
 import { publishedIndicatorTables } from './tables.js'
 
@@ -75,10 +75,14 @@ export async function publishTableAhead(database: Database, table: TableToPublis
       to: table.asOf,
     })
     if (target.wards.length === 0) return null
-    // The table the unit is read off (rootTable): a district's is its city's on a map where the city lists its wards.
-    const key = { scope: systemScope, year: table.year, asOf: table.asOf, now }
-    const published = await tableAsPublished(tx, key, rows, { units: [], scope: systemScope }, target, undefined)
-    return published.table.firstPublished
+    const published = await publishedTable(tx, {
+      scope: systemScope,
+      year: table.year,
+      asOf: table.asOf,
+      table: target,
+      now,
+    })
+    return published.firstPublished
   })
 }
 

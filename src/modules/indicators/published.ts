@@ -200,33 +200,44 @@ export async function publishedTable(
 }
 
 /**
- * A unit's part of a published table that lists all its wards (rootTable): its wards' rows as that table shows
- * them, and its own figure the table's total where the two list the same wards, or else the sum of its wards'
- * rows, each count shown only where every row shows it (sumOfPublished), so that it tells nothing the table does
- * not. A ward's own figure is its row.
+ * The period's table of a unit whose wards are exactly its parts' (tablesBelow: the city's as its districts' on
+ * the 2024 map): each ward's row as its part's table shows it, and the unit's own figure the sum of the parts'
+ * totals, each count shown only where every part shows it (sumOfPublished). Protected as a table of its own, it
+ * would list the same wards as its parts' tables and could withhold other cells of them (each table protected
+ * with the closing days it was read for), and the two read side by side would give a ward's count away.
  */
-export function partOfTable(published: PublishedTable, root: UnitWithWards, table: UnitWithWards): PublishedTable {
+export async function composedTable(
+  tx: Tx,
+  key: { scope: Scope; year: number; asOf: string; now: Date },
+  table: UnitWithWards,
+  parts: readonly UnitWithWards[],
+): Promise<PublishedTable> {
+  const sealed: PublishedTable[] = []
+  for (const part of parts) sealed.push(await publishedTable(tx, { ...key, table: part }))
   const order = new Map(table.wards.map((ward, index) => [ward.code, index]))
-  const sameWards = root.wards.length === table.wards.length
-  const ownRow = order.has(table.unit.code)
+  const keyOf = (definition: IndicatorDefinition) => `${definition.code} ${definition.version}`
   return {
-    ...published,
-    indicators: published.indicators.map((indicator) => {
-      const wards = indicator.figures
-        .filter((figure) => order.has(figure.unitCode))
+    indicators: sealed[0]!.indicators.map(({ definition, target }) => {
+      const same = sealed.map((part) => part.indicators.find((other) => keyOf(other.definition) === keyOf(definition)))
+      if (same.some((indicator) => !indicator)) throw new Error(`indicator ${keyOf(definition)} was not published`)
+      const wards = same
+        .flatMap((indicator) => indicator!.figures.filter((figure) => order.has(figure.unitCode)))
         .sort((a, b) => order.get(a.unitCode)! - order.get(b.unitCode)!)
-      const rootTotal = indicator.figures.find((figure) => figure.unitCode === root.unit.code)
-      const own = ownRow
-        ? []
-        : sameWards
-          ? rootTotal
-            ? [{ ...rootTotal, unitCode: table.unit.code }]
-            : []
-          : wards.length > 0
-            ? [sumOfPublished(indicator.definition.kind, table.unit.code, wards)]
-            : []
-      return { ...indicator, figures: judged([...wards, ...own], indicator.target, table) }
+      const totals = same.map((indicator, index) =>
+        indicator!.figures.find((figure) => figure.unitCode === parts[index]!.unit.code),
+      )
+      const own = totals.every((figure) => figure !== undefined)
+        ? [sumOfPublished(definition.kind, table.unit.code, totals)]
+        : []
+      return {
+        definition,
+        target,
+        available: same.every((indicator) => indicator!.available),
+        figures: judged([...wards, ...own], target, table),
+      }
     }),
+    publishedAt: new Date(Math.min(...sealed.map((part) => part.publishedAt.getTime()))),
+    firstPublished: sealed.some((part) => part.firstPublished),
   }
 }
 

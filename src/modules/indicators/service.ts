@@ -26,7 +26,7 @@ import {
   withholdsSmallCells,
   type PublishedFigure,
 } from './publication.js'
-import { partOfTable, publishedTable, type PublishedIndicator, type PublishedTable } from './published.js'
+import { composedTable, publishedTable, type PublishedIndicator, type PublishedTable } from './published.js'
 import {
   listDefinitions,
   listTargets,
@@ -314,7 +314,7 @@ export async function valuesTable(
     const sealed = found.table
     protectedWithin = found.protectedWithin
     published = { at: sealed.publishedAt, first: sealed.firstPublished }
-    // Read off the table it is protected in (rootTable), a ward's own row is its figure.
+    // Within the ward's parent (enclosingTable), the ward's own row is its figure.
     const shown = (figure: PublishedFigure) => target.unit.level !== 'ward' || figure.unitCode === target.unit.code
     indicators = sealed.indicators.map((indicator) => ({
       ...indicator,
@@ -370,56 +370,86 @@ export async function valuesTable(
 }
 
 /**
- * The table a unit is protected in for a caller from whom small counts are withheld: the table of the highest
- * unit above it (its ancestors', or a named group's wards' ancestors') that the caller may read and that lists
- * every ward it lists, or its own where there is none. Small counts are withheld together with the cells they
- * could be recovered from, and which cells those are depends on the whole table (and on the closing days it was
- * read for): two tables listing the same wards, protected apart, could withhold different cells of a ward, and
- * read side by side would give it away. With one table per map for every unit a caller reads, a ward, its
- * district, the city and a group of wards all show each ward's cells as that table does.
+ * The table a city system's ward is protected in: its parent's on the same map, when the system may read
+ * that too. Small counts are withheld together with the cells they could be recovered from, and which
+ * cells those are depends on the whole table: a ward protected on its own could show a cell that the
+ * parent's table withholds, and the two responses side by side would give it away. Null for a table
+ * above a ward, or a system that can read only the ward.
  */
-function rootTable(
+function enclosingTable(
   rows: readonly UnitRow[],
-  principal: Pick<Principal, 'units' | 'scope'>,
+  principal: Principal,
   target: UnitWithWards,
   window: { from: string; to: string },
   mapDate: string | undefined,
-): UnitWithWards {
-  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
-  const ancestors: string[] = []
-  const start = rows.find((row) => row.code === target.unit.code)?.members?.[0] ?? target.unit.code
-  for (let code = parentOf.get(start) ?? null; code && ancestors.length < 6; code = parentOf.get(code) ?? null)
-    ancestors.push(code)
-  const wards = target.wards.map((ward) => ward.code)
-  for (const code of ancestors.reverse()) {
-    if (code === target.unit.code) continue
-    try {
-      const candidate = resolveUnit(rows, principal, code, window, { mapDate })
-      const listed = new Set(candidate.wards.map((ward) => ward.code))
-      if (wards.every((ward) => listed.has(ward))) return candidate
-    } catch (error) {
-      if (!(error instanceof HttpProblem)) throw error
-    }
+): UnitWithWards | null {
+  if (target.unit.level !== 'ward') return null
+  const parentCode = rows.find((row) => row.code === target.unit.code)?.parentCode
+  if (!parentCode) return null
+  try {
+    const parent = resolveUnit(rows, principal, parentCode, window, { mapDate })
+    return parent.wards.some((ward) => ward.code === target.unit.code) ? parent : null
+  } catch (error) {
+    if (error instanceof HttpProblem) return null
+    throw error
   }
-  return target
 }
 
 /**
- * A closed period's table of `target` as published to a caller from whom small counts are withheld, read off
- * the table it is protected in (rootTable), and that table's unit where it is another's.
+ * The tables a unit is published from where its wards are exactly those of units below it (the city on the 2024
+ * map and in 2025 until its new wards came, each of its wards in its district): those units' tables, where the
+ * caller may read them (composedTable). Null for any other unit, which is published in its own table or, a ward,
+ * in its parent's (enclosingTable).
+ */
+function tablesBelow(
+  rows: readonly UnitRow[],
+  principal: Principal,
+  target: UnitWithWards,
+  window: { from: string; to: string },
+  mapDate: string | undefined,
+): UnitWithWards[] | null {
+  if (target.unit.level === 'ward' || target.wards.length === 0) return null
+  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
+  const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
+  if (parents.has(null) || parents.has(target.unit.code)) return null
+  let parts: UnitWithWards[]
+  try {
+    parts = [...parents].map((code) => resolveUnit(rows, principal, code!, window, { mapDate }))
+  } catch (error) {
+    if (error instanceof HttpProblem) return null
+    throw error
+  }
+  const wards = new Set(target.wards.map((ward) => ward.code))
+  const listed = parts.flatMap((part) => part.wards.map((ward) => ward.code))
+  return listed.length === wards.size && new Set(listed).size === wards.size && listed.every((code) => wards.has(code))
+    ? parts
+    : null
+}
+
+/**
+ * A closed period's table of `target` as published to a caller from whom small counts are withheld, in the
+ * table it is protected in (tablesBelow, enclosingTable, or its own), and the units of the tables it was
+ * protected in where those are others.
  */
 export async function tableAsPublished(
   tx: Tx,
   key: { scope: Scope; year: number; asOf: string; now: Date },
   rows: readonly UnitRow[],
-  principal: Pick<Principal, 'units' | 'scope'>,
+  principal: Principal,
   target: UnitWithWards,
   mapDate: string | undefined,
 ): Promise<{ table: PublishedTable; protectedWithin: string | null }> {
-  const root = rootTable(rows, principal, target, { from: `${key.year}-01-01`, to: key.asOf }, mapDate)
-  const table = await publishedTable(tx, { ...key, table: root })
-  if (root === target) return { table, protectedWithin: null }
-  return { table: partOfTable(table, root, target), protectedWithin: root.unit.code }
+  const window = { from: `${key.year}-01-01`, to: key.asOf }
+  const parts = tablesBelow(rows, principal, target, window, mapDate)
+  if (parts) {
+    const table = await composedTable(tx, key, target, parts)
+    return { table, protectedWithin: parts.map((part) => part.unit.code).join(',') }
+  }
+  const within = enclosingTable(rows, principal, target, window, mapDate)
+  return {
+    table: await publishedTable(tx, { ...key, table: within ?? target }),
+    protectedWithin: within?.unit.code ?? null,
+  }
 }
 
 /** The indicator table as the API shows it (IndicatorTable), small cells withheld when the caller may not see them. */

@@ -1,8 +1,7 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indicators/publication.js'
-import { createTestApp, type TestApp } from '../../support/app.js'
-import { accountFor, clientFor, province, type TestAccount } from '../../support/auth.js'
-import { registerChild } from '../../support/registry.js'
+import { createTestApp } from '../../support/app.js'
+import { clientFor, province } from '../../support/auth.js'
 import { seedScenario } from './scenario.js'
 
 const withheld = { suppressed: true as const }
@@ -30,37 +29,6 @@ const counts = (figure: PublishedFigure) => [
   [figure.numerator, figure.denominator, figure.value],
   ...figure.breakdowns[0]!.cells.map((cell) => [cell.numerator, cell.denominator, cell.value]),
 ]
-
-/**
- * A world with children registered in two wards (`counts` of each, born in `born`), and a city system reading
- * the children's indicator by sex as of `asOf` (the clock set to `readOn`) for any unit.
- */
-async function twoWards(
-  t: Test,
-  world: { now: string; wards: [string, number][]; born: string; sex: 'male' | 'female'; readOn: string; asOf: string },
-  before?: (ctx: TestApp, admin: TestAccount) => Promise<void>,
-) {
-  const ctx = await createTestApp(t, { now: world.now })
-  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-  await before?.(ctx, admin)
-  for (const [ward, count] of world.wards)
-    for (let index = 0; index < count; index++)
-      await registerChild(ctx, admin, {
-        fullName: `Đinh Thị Bích ${ward} ${index}`,
-        dateOfBirth: `${world.born}-0${1 + (index % 9)}-11`,
-        sex: world.sex,
-        address: { wardCode: ward },
-      })
-  ctx.clock.set(world.readOn)
-  return async (unit: string) => {
-    const query = `year=${world.asOf.slice(0, 4)}&unit=${unit}&asOf=${world.asOf}&breakdown=sex`
-    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers: city.headers })
-    t.equal(response.statusCode, 200)
-    const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
-    return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
-  }
-}
 
 t.test('sumOfPublished: a count shown only where every part shows it', async (t) => {
   const cases: [string, 'count' | 'percentage', PublishedFigure[], unknown[]][] = [
@@ -113,125 +81,44 @@ t.test('sumOfPublished: a count shown only where every part shows it', async (t)
   t.throws(() => sumOfPublished('count', 'C', []), /at least one part/)
 })
 
-t.test(
-  'the district’s table on the 2024 map is read off the city’s, whichever closing days each was read for',
-  async (t) => {
-    const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
-    await seedScenario(ctx, { reports: false })
-    ctx.clock.set('2024-11-20T09:00:00+07:00')
-    const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-    const read = async (unit: string, asOf: string, breakdown: string) => {
-      const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
-      const response = await ctx.app.inject({
-        method: 'GET',
-        url: `/v1/indicators/values?${query}`,
-        headers: city.headers,
-      })
-      t.equal(response.statusCode, 200)
-      return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
-    }
-    const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
-    // The district's table is read for the year's earlier closing days first, the city's for the last alone.
-    // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
-    for (const asOf of ['2024-05-14', '2024-09-14'])
-      for (const breakdown of breakdowns) await read('008', asOf, breakdown)
-    let compared = 0
-    for (const breakdown of breakdowns) {
-      const ofCity = await read(province, '2024-11-09', breakdown)
-      const ofDistrict = await read('008', '2024-11-09', breakdown)
-      for (const indicator of ofCity.indicators) {
-        const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
-        for (const figure of indicator.values) {
-          const counterpart = same.values.find(
-            (other) => other.unitCode === (figure.unitCode === province ? '008' : figure.unitCode),
-          )!
-          compared++
-          t.same(
-            { ...figure, unitCode: null },
-            { ...counterpart, unitCode: null },
-            `${breakdown || 'total'} ${indicator.code} ${figure.unitCode}`,
-          )
-        }
+t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
+  const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
+  await seedScenario(ctx, { reports: false })
+  ctx.clock.set('2024-11-20T09:00:00+07:00')
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  const read = async (unit: string, asOf: string, breakdown: string) => {
+    const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/indicators/values?${query}`,
+      headers: city.headers,
+    })
+    t.equal(response.statusCode, 200)
+    return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+  }
+  const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
+  // The district's table is read for the year's earlier closing days first, the city's for the last alone.
+  // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
+  for (const asOf of ['2024-05-14', '2024-09-14'])
+    for (const breakdown of breakdowns) await read('008', asOf, breakdown)
+  let compared = 0
+  for (const breakdown of breakdowns) {
+    const ofCity = await read(province, '2024-11-09', breakdown)
+    const ofDistrict = await read('008', '2024-11-09', breakdown)
+    for (const indicator of ofCity.indicators) {
+      const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
+      for (const figure of indicator.values) {
+        const counterpart = same.values.find(
+          (other) => other.unitCode === (figure.unitCode === province ? '008' : figure.unitCode),
+        )!
+        compared++
+        t.same(
+          { ...figure, unitCode: null },
+          { ...counterpart, unitCode: null },
+          `${breakdown || 'total'} ${indicator.code} ${figure.unitCode}`,
+        )
       }
     }
-    t.ok(compared > 1000, `${compared} figures compared`)
-  },
-)
-
-t.test('a named group of wards is read off its city’s table: their rows, and its total where both show', async (t) => {
-  const [large, small] = ['00301-2025', '00328-2025']
-  const read = await twoWards(
-    t,
-    {
-      now: '2026-02-10T03:00:00Z',
-      wards: [
-        [large, 9],
-        [small, 2],
-      ],
-      born: '2019',
-      sex: 'female',
-      readOn: '2026-04-02T09:00:00+07:00',
-      asOf: '2026-03-29',
-    },
-    async (ctx, admin) => {
-      const defined = await ctx.app.inject({
-        method: 'PUT',
-        url: '/v1/unit-groups/NAM',
-        headers: admin.headers,
-        payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, small] },
-      })
-      t.equal(defined.statusCode, 200)
-    },
-  )
-  const ofGroup = await read('NAM')
-  const ofCity = await read(province)
-  for (const ward of [large, small])
-    t.same(
-      ofGroup.find((figure) => figure.unitCode === ward),
-      ofCity.find((figure) => figure.unitCode === ward),
-      `${ward} as the city’s table shows it`,
-    )
-  t.same(ofGroup.find((figure) => figure.unitCode === small)!.numerator, withheld, 'two children: withheld')
-  const total = ofGroup.find((figure) => figure.unitCode === 'NAM')!
-  t.same(
-    [total.numerator, total.breakdowns[0]!.cells.map((cell) => cell.numerator)],
-    [withheld, [withheld, withheld, withheld]],
-    'the group’s total would give the two away beside the other ward’s 9: withheld',
-  )
+  }
+  t.ok(compared > 1000, `${compared} figures compared`)
 })
-
-t.test(
-  'from July 2025 the district’s table, of its old wards, is read off the city’s, which lists them too',
-  async (t) => {
-    const [large, small] = ['00301', '00304']
-    const read = await twoWards(t, {
-      now: '2025-03-03T03:00:00Z',
-      wards: [
-        [large, 8],
-        [small, 3],
-      ],
-      born: '2018',
-      sex: 'male',
-      readOn: '2025-09-20T09:00:00+07:00',
-      asOf: '2025-09-14',
-    })
-    const ofDistrict = await read('008')
-    const ofCity = await read(province)
-    t.ok(
-      ofCity.some((figure) => figure.unitCode === '00301-2025'),
-      'the city lists its new wards',
-    )
-    for (const ward of [large, small])
-      t.same(
-        ofDistrict.find((figure) => figure.unitCode === ward),
-        ofCity.find((figure) => figure.unitCode === ward),
-        `${ward} as the city’s table shows it`,
-      )
-    t.same(ofDistrict.find((figure) => figure.unitCode === small)!.numerator, withheld, 'three boys: withheld')
-    t.same(
-      ofDistrict.find((figure) => figure.unitCode === '008')!.numerator,
-      withheld,
-      'and the district’s sum with them',
-    )
-  },
-)
