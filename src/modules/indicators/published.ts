@@ -242,6 +242,25 @@ export async function composedTable(
 }
 
 /**
+ * A named group of wards read off a published table that lists all its wards (groupRoot): its wards' rows as
+ * that table shows them, and its own figure their sum, each count shown only where every row shows it
+ * (sumOfPublished), so that it tells nothing the table does not.
+ */
+export function groupOfTable(published: PublishedTable, group: UnitWithWards): PublishedTable {
+  const order = new Map(group.wards.map((ward, index) => [ward.code, index]))
+  return {
+    ...published,
+    indicators: published.indicators.map((indicator) => {
+      const wards = indicator.figures
+        .filter((figure) => order.has(figure.unitCode))
+        .sort((a, b) => order.get(a.unitCode)! - order.get(b.unitCode)!)
+      const own = wards.length > 0 ? [sumOfPublished(indicator.definition.kind, group.unit.code, wards)] : []
+      return { ...indicator, figures: judged([...wards, ...own], indicator.target, group) }
+    }),
+  }
+}
+
+/**
  * The year's tables of the same unit and map published for other closing days, per indicator and definition
  * (keyOf), for the indicators whose counts only grow; those published before their counts were kept
  * (migration 0044) cannot be protected with and are left out.

@@ -26,7 +26,13 @@ import {
   withholdsSmallCells,
   type PublishedFigure,
 } from './publication.js'
-import { composedTable, publishedTable, type PublishedIndicator, type PublishedTable } from './published.js'
+import {
+  composedTable,
+  groupOfTable,
+  publishedTable,
+  type PublishedIndicator,
+  type PublishedTable,
+} from './published.js'
 import {
   listDefinitions,
   listTargets,
@@ -369,6 +375,14 @@ export async function valuesTable(
   }
 }
 
+/** What choosing the table a unit is read off needs: the units, the caller, the period's window and map. */
+interface Reading {
+  rows: readonly UnitRow[]
+  principal: Principal
+  window: { from: string; to: string }
+  mapDate: string | undefined
+}
+
 /**
  * The table a city system's ward is protected in: its parent's on the same map, when the system may read
  * that too. Small counts are withheld together with the cells they could be recovered from, and which
@@ -376,13 +390,7 @@ export async function valuesTable(
  * parent's table withholds, and the two responses side by side would give it away. Null for a table
  * above a ward, or a system that can read only the ward.
  */
-function enclosingTable(
-  rows: readonly UnitRow[],
-  principal: Principal,
-  target: UnitWithWards,
-  window: { from: string; to: string },
-  mapDate: string | undefined,
-): UnitWithWards | null {
+function enclosingTable({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards | null {
   if (target.unit.level !== 'ward') return null
   const parentCode = rows.find((row) => row.code === target.unit.code)?.parentCode
   if (!parentCode) return null
@@ -401,13 +409,7 @@ function enclosingTable(
  * caller may read them (composedTable). Null for any other unit, which is published in its own table or, a ward,
  * in its parent's (enclosingTable).
  */
-function tablesBelow(
-  rows: readonly UnitRow[],
-  principal: Principal,
-  target: UnitWithWards,
-  window: { from: string; to: string },
-  mapDate: string | undefined,
-): UnitWithWards[] | null {
+function tablesBelow({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards[] | null {
   if (target.unit.level === 'ward' || target.wards.length === 0) return null
   const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
   const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
@@ -427,8 +429,33 @@ function tablesBelow(
 }
 
 /**
+ * The table a named group of wards is read off: that of the highest unit above its wards that the caller may
+ * read and that lists them all (the city's), or null where there is none. Protected as a table of its own, the
+ * group would list the same wards as that table and could withhold other cells of them.
+ */
+function groupRoot({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards | null {
+  if (target.unit.level !== 'ward_group') return null
+  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
+  const ancestors: string[] = []
+  const member = rows.find((row) => row.code === target.unit.code)?.members?.[0]
+  for (let code = member ? parentOf.get(member) : null; code && ancestors.length < 6; code = parentOf.get(code))
+    ancestors.push(code)
+  const wards = target.wards.map((ward) => ward.code)
+  for (const code of ancestors.reverse()) {
+    try {
+      const candidate = resolveUnit(rows, principal, code, window, { mapDate })
+      const listed = new Set(candidate.wards.map((ward) => ward.code))
+      if (wards.every((ward) => listed.has(ward))) return candidate
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error
+    }
+  }
+  return null
+}
+
+/**
  * A closed period's table of `target` as published to a caller from whom small counts are withheld, in the
- * table it is protected in (tablesBelow, enclosingTable, or its own), and the units of the tables it was
+ * table it is protected in (groupRoot, tablesBelow, enclosingTable, or its own), and the units of the tables it was
  * protected in where those are others.
  */
 export async function tableAsPublished(
@@ -439,13 +466,18 @@ export async function tableAsPublished(
   target: UnitWithWards,
   mapDate: string | undefined,
 ): Promise<{ table: PublishedTable; protectedWithin: string | null }> {
-  const window = { from: `${key.year}-01-01`, to: key.asOf }
-  const parts = tablesBelow(rows, principal, target, window, mapDate)
+  const reading = { rows, principal, window: { from: `${key.year}-01-01`, to: key.asOf }, mapDate }
+  const root = groupRoot(reading, target)
+  if (root) {
+    const { table } = await tableAsPublished(tx, key, rows, principal, root, mapDate)
+    return { table: groupOfTable(table, target), protectedWithin: root.unit.code }
+  }
+  const parts = tablesBelow(reading, target)
   if (parts) {
     const table = await composedTable(tx, key, target, parts)
     return { table, protectedWithin: parts.map((part) => part.unit.code).join(',') }
   }
-  const within = enclosingTable(rows, principal, target, window, mapDate)
+  const within = enclosingTable(reading, target)
   return {
     table: await publishedTable(tx, { ...key, table: within ?? target }),
     protectedWithin: within?.unit.code ?? null,

@@ -1,7 +1,8 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indicators/publication.js'
-import { createTestApp } from '../../support/app.js'
-import { clientFor, province } from '../../support/auth.js'
+import { createTestApp, type TestApp } from '../../support/app.js'
+import { accountFor, clientFor, province, type TestAccount } from '../../support/auth.js'
+import { registerChild } from '../../support/registry.js'
 import { seedScenario } from './scenario.js'
 
 const withheld = { suppressed: true as const }
@@ -29,6 +30,37 @@ const counts = (figure: PublishedFigure) => [
   [figure.numerator, figure.denominator, figure.value],
   ...figure.breakdowns[0]!.cells.map((cell) => [cell.numerator, cell.denominator, cell.value]),
 ]
+
+/**
+ * A world with children registered in two wards (`counts` of each, born in `born`), and a city system reading
+ * the children's indicator by sex as of `asOf` (the clock set to `readOn`) for any unit.
+ */
+async function twoWards(
+  t: Test,
+  world: { now: string; wards: [string, number][]; born: string; sex: 'male' | 'female'; readOn: string; asOf: string },
+  before?: (ctx: TestApp, admin: TestAccount) => Promise<void>,
+) {
+  const ctx = await createTestApp(t, { now: world.now })
+  const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  await before?.(ctx, admin)
+  for (const [ward, count] of world.wards)
+    for (let index = 0; index < count; index++)
+      await registerChild(ctx, admin, {
+        fullName: `Đinh Thị Bích ${ward} ${index}`,
+        dateOfBirth: `${world.born}-0${1 + (index % 9)}-11`,
+        sex: world.sex,
+        address: { wardCode: ward },
+      })
+  ctx.clock.set(world.readOn)
+  return async (unit: string) => {
+    const query = `year=${world.asOf.slice(0, 4)}&unit=${unit}&asOf=${world.asOf}&breakdown=sex`
+    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers: city.headers })
+    t.equal(response.statusCode, 200)
+    const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+    return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+  }
+}
 
 t.test('sumOfPublished: a count shown only where every part shows it', async (t) => {
   const cases: [string, 'count' | 'percentage', PublishedFigure[], unknown[]][] = [
@@ -121,4 +153,51 @@ t.test('the city’s table on the 2024 map is its district’s, whichever closin
     }
   }
   t.ok(compared > 1000, `${compared} figures compared`)
+})
+
+t.test('a named group of wards is read off its city’s table: its rows as that table shows them', async (t) => {
+  // Nine girls in one ward of the group, none in its other, two in a ward outside it.
+  const [large, empty, small] = ['00301-2025', '00331-2025', '00328-2025']
+  const read = await twoWards(
+    t,
+    {
+      now: '2026-02-10T03:00:00Z',
+      wards: [
+        [large, 9],
+        [small, 2],
+      ],
+      born: '2019',
+      sex: 'female',
+      readOn: '2026-04-02T09:00:00+07:00',
+      asOf: '2026-03-29',
+    },
+    async (ctx, admin) => {
+      const defined = await ctx.app.inject({
+        method: 'PUT',
+        url: '/v1/unit-groups/NAM',
+        headers: admin.headers,
+        payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, empty] },
+      })
+      t.equal(defined.statusCode, 200)
+    },
+  )
+  const ofGroup = await read('NAM')
+  const ofCity = await read(province)
+  t.same(ofCity.find((figure) => figure.unitCode === small)!.numerator, withheld, 'the city’s table withholds the two')
+  for (const ward of [large, empty])
+    t.same(
+      ofGroup.find((figure) => figure.unitCode === ward),
+      ofCity.find((figure) => figure.unitCode === ward),
+      `${ward} as the city’s table shows it`,
+    )
+  const shown = (figure: PublishedFigure) => [
+    figure.numerator,
+    figure.breakdowns[0]!.cells.map((cell) => cell.numerator),
+  ]
+  const largeInCity = ofCity.find((figure) => figure.unitCode === large)!
+  t.same(
+    shown(ofGroup.find((figure) => figure.unitCode === 'NAM')!),
+    typeof largeInCity.numerator === 'number' ? shown(largeInCity) : [withheld, [withheld, withheld, withheld]],
+    'the group’s total is its nine where the city shows them, withheld where it withholds them',
+  )
 })
