@@ -434,11 +434,10 @@ function tablesBelow({ rows, principal, window, mapDate }: Reading, target: Unit
  * group would list the same wards as that table and could withhold other cells of them.
  */
 function groupRoot({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards | null {
-  if (target.unit.level !== 'ward_group') return null
+  if (target.unit.level !== 'ward_group' || target.wards.length === 0) return null
   const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
   const ancestors: string[] = []
-  const member = rows.find((row) => row.code === target.unit.code)?.members?.[0]
-  for (let code = member ? parentOf.get(member) : null; code && ancestors.length < 6; code = parentOf.get(code))
+  for (let code = parentOf.get(target.wards[0]!.code); code && ancestors.length < 6; code = parentOf.get(code))
     ancestors.push(code)
   const wards = target.wards.map((ward) => ward.code)
   for (const code of ancestors.reverse()) {
@@ -469,8 +468,8 @@ export async function tableAsPublished(
   const reading = { rows, principal, window: { from: `${key.year}-01-01`, to: key.asOf }, mapDate }
   const root = groupRoot(reading, target)
   if (root) {
-    const { table } = await tableAsPublished(tx, key, rows, principal, root, mapDate)
-    return { table: groupOfTable(table, target), protectedWithin: root.unit.code }
+    const { table, protectedWithin } = await tableAsPublished(tx, key, rows, principal, root, mapDate)
+    return { table: groupOfTable(table, target), protectedWithin: protectedWithin ?? root.unit.code }
   }
   const parts = tablesBelow(reading, target)
   if (parts) {
