@@ -149,9 +149,11 @@ class Attacker {
   /** Per withheld cell: its group and its variable index within the group. */
   private readonly place = new Map<number, { group: number; variable: number }>()
   private readonly groups: {
-    size: number
     rows: Row[]
-    /** Each variable's count as it is: a point of the region, from which its first feasible basis is found. */
+    /**
+     * Each variable's count as it is, one per withheld cell of the group: a point of the region, from which its
+     * first feasible basis is found.
+     */
     counts: number[]
     region?: Polytope | null
     /** Per variable, the highest and the lowest value it takes at the points the programs stopped at so far. */
@@ -180,11 +182,12 @@ class Attacker {
       const key = sets.root(cell)
       if (!groupOf.has(key)) {
         groupOf.set(key, this.groups.length)
-        this.groups.push({ size: 0, rows: [], counts: [] })
+        this.groups.push({ rows: [], counts: [] })
       }
       const group = groupOf.get(key)!
-      this.groups[group]!.counts.push(table.values[cell]!)
-      this.place.set(cell, { group, variable: this.groups[group]!.size++ })
+      const { counts } = this.groups[group]!
+      this.place.set(cell, { group, variable: counts.length })
+      counts.push(table.values[cell]!)
     })
     for (const row of rows) {
       const group = this.place.get([...row.cells.keys()][0]!)!.group
@@ -216,7 +219,7 @@ class Attacker {
   /** Keeps the point where the last program of `cell`'s group stopped, as a witness for the group's other cells. */
   private witness(cell: number): void {
     const group = this.groups[this.place.get(cell)!.group]!
-    const point = new Float64Array(group.size)
+    const point = new Float64Array(group.counts.length)
     group.region!.visitLastPoint((variable, value) => {
       point[variable] = value
     })
@@ -225,7 +228,7 @@ class Attacker {
       group.lowest = point
       return
     }
-    for (let variable = 0; variable < group.size; variable++) {
+    for (let variable = 0; variable < group.counts.length; variable++) {
       if (point[variable]! > group.highest[variable]!) group.highest[variable] = point[variable]!
       if (point[variable]! < group.lowest[variable]!) group.lowest[variable] = point[variable]!
     }
@@ -248,7 +251,7 @@ class Attacker {
     const place = this.place.get(cell)
     if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
     const group = this.groups[place.group]!
-    if (group.region === undefined) group.region = Polytope.of(group.size, group.rows, group.counts)
+    if (group.region === undefined) group.region = Polytope.of(group.counts.length, group.rows, group.counts)
     if (group.region === null) throw new RangeError('the published figures contradict their relations')
     return { region: group.region, variable: place.variable }
   }

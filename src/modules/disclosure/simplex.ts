@@ -166,41 +166,44 @@ function crashFrom(
   const rowOf = new Int32Array(width).fill(-1)
   for (let row = 0; row < tableau.rows; row++) rowOf[tableau.basis[row]!] = row
   const positive = (column: number) => column < firstArtificial && point[column]! > tolerance
+  /** The row whose basic variable is 0 at the point with the largest entry in `column`, or -1. */
+  const freeRow = (column: number) => {
+    let found = -1
+    for (let row = 0; row < tableau.rows; row++) {
+      const entry = Math.abs(cells[row * width + column]!)
+      if (entry <= 1e-7 || positive(tableau.basis[row]!)) continue
+      if (found === -1 || entry > Math.abs(cells[found * width + column]!)) found = row
+    }
+    return found
+  }
+  /**
+   * Lowers `column` along its combination of positive basic variables (each raised by step × its entry) until it
+   * or the first of them reaches 0: that one's row, or -1 where it is the column itself.
+   */
+  const stepDown = (column: number) => {
+    let step = point[column]!
+    let leaving = -1
+    for (let row = 0; row < tableau.rows; row++) {
+      const entry = cells[row * width + column]!
+      if (entry < -1e-7 && point[tableau.basis[row]!]! / -entry < step) {
+        step = point[tableau.basis[row]!]! / -entry
+        leaving = row
+      }
+    }
+    point[column]! -= step
+    for (let row = 0; row < tableau.rows; row++) {
+      const basic = tableau.basis[row]!
+      if (basic < firstArtificial) point[basic]! += step * cells[row * width + column]!
+    }
+    if (leaving === -1) point[column] = 0
+    else point[tableau.basis[leaving]!] = 0
+    return leaving
+  }
   for (let column = 0; column < firstArtificial; column++) {
     while (positive(column) && rowOf[column] === -1) {
-      let pivotRow = -1
-      for (let row = 0; row < tableau.rows; row++) {
-        const entry = Math.abs(cells[row * width + column]!)
-        if (
-          entry > 1e-7 &&
-          !positive(tableau.basis[row]!) &&
-          (pivotRow === -1 || entry > Math.abs(cells[pivotRow * width + column]!))
-        )
-          pivotRow = row
-      }
-      if (pivotRow === -1) {
-        // Lowering this variable by `step` raises each positive basic one by step × its entry: the first to reach 0.
-        let step = point[column]!
-        let leaving = -1
-        for (let row = 0; row < tableau.rows; row++) {
-          const entry = cells[row * width + column]!
-          if (entry < -1e-7 && point[tableau.basis[row]!]! / -entry < step) {
-            step = point[tableau.basis[row]!]! / -entry
-            leaving = row
-          }
-        }
-        point[column]! -= step
-        for (let row = 0; row < tableau.rows; row++) {
-          const basic = tableau.basis[row]!
-          if (basic < firstArtificial) point[basic]! += step * cells[row * width + column]!
-        }
-        if (leaving === -1) {
-          point[column] = 0
-          break
-        }
-        point[tableau.basis[leaving]!] = 0
-        pivotRow = leaving
-      }
+      const free = freeRow(column)
+      const pivotRow = free === -1 ? stepDown(column) : free
+      if (pivotRow === -1) break
       rowOf[tableau.basis[pivotRow]!] = -1
       tableau.pivot(pivotRow, column)
       rowOf[column] = pivotRow

@@ -828,28 +828,45 @@ type PublishedBreakdown = PublishedFigure['breakdowns'][number]
  */
 function marginOf(kind: IndicatorKind, cross: PublishedBreakdown, dimension: Dimension): PublishedBreakdown {
   const codes = [...new Set(cross.cells.map((cell) => cell.key[dimension]!))]
-  const sum = (counts: (Count | null)[]): Count | null => {
-    if (counts.some((count) => count === null)) return null
-    if (counts.some((count) => typeof count !== 'number')) return withheld
-    return (counts as number[]).reduce((total, count) => total + count, 0)
-  }
   return {
     dimensions: [dimension],
     cells: codes.map((code) => {
-      const parts = cross.cells.filter((cell) => cell.key[dimension] === code)
-      const numerator = sum(parts.map((cell) => cell.numerator))!
-      const denominator = sum(parts.map((cell) => cell.denominator))
-      const value =
-        typeof numerator === 'number'
-          ? figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0)
-          : null
-      return {
-        key: { [dimension]: code },
-        numerator,
-        denominator,
-        value: publishValue(kind, value, numerator === withheld, denominator === withheld),
-      }
+      const summed = summedCounts(
+        kind,
+        cross.cells.filter((cell) => cell.key[dimension] === code),
+      )
+      return { key: { [dimension]: code }, ...summed, numerator: summed.numerator! }
     }),
+  }
+}
+
+/** Published counts added up: null where any is (no such count), withheld where any is withheld. */
+function sumOfCounts(counts: readonly (Count | null)[]): Count | null {
+  if (counts.some((count) => count === null)) return null
+  if (counts.some((count) => typeof count !== 'number')) return withheld
+  return (counts as number[]).reduce((total, count) => total + count, 0)
+}
+
+/** The sums of published numerators and denominators (sumOfCounts), with the value they give where both are shown. */
+function summedCounts(
+  kind: IndicatorKind,
+  each: readonly { numerator: Count | null; denominator: Count | null }[],
+): { numerator: Count | null; denominator: Count | null; value: number | Suppressed | null } {
+  const numerator = sumOfCounts(each.map((counts) => counts.numerator))
+  const denominator = sumOfCounts(each.map((counts) => counts.denominator))
+  const value =
+    typeof numerator === 'number'
+      ? figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0)
+      : null
+  return {
+    numerator,
+    denominator,
+    value: publishValue(
+      kind,
+      value,
+      typeof numerator !== 'number',
+      denominator !== null && typeof denominator !== 'number',
+    ),
   }
 }
 
@@ -936,25 +953,11 @@ export function sumOfPublished(
   unitCode: string,
   parts: readonly PublishedFigure[],
 ): PublishedFigure {
-  type Counts = { numerator: Count | null; denominator: Count | null }
-  const sum = (counts: readonly (Count | null)[]): Count | null => {
-    if (counts.some((count) => count === null)) return null
-    return counts.every((count) => typeof count === 'number')
-      ? counts.reduce<number>((total, count) => total + count, 0)
-      : withheld
-  }
-  const summed = (each: readonly Counts[]) => {
-    const numerator = sum(each.map((counts) => counts.numerator))
-    const denominator = sum(each.map((counts) => counts.denominator))
-    const shown = typeof numerator === 'number' && (kind !== 'percentage' || typeof denominator === 'number')
-    const value = shown ? figureValue(kind, numerator, typeof denominator === 'number' ? denominator : 0) : withheld
-    return { numerator, denominator, value }
-  }
   const [first] = parts
   if (!first) throw new Error('a sum of published figures needs at least one part')
   return {
     unitCode,
-    ...summed(parts),
+    ...summedCounts(kind, parts),
     met: null,
     breakdowns: first.breakdowns.map((breakdown) => {
       const cellsOf = parts.map((part) => {
@@ -966,7 +969,7 @@ export function sumOfPublished(
         cells: breakdown.cells.map((cell) => {
           const id = keyId(cell.key, breakdown.dimensions)
           const each = cellsOf.map((cells) => cells.get(id) ?? { numerator: withheld, denominator: withheld })
-          return { key: cell.key, ...(summed(each) as Omit<PublishedCell, 'key'>) }
+          return { key: cell.key, ...(summedCounts(kind, each) as Omit<PublishedCell, 'key'>) }
         }),
       }
     }),

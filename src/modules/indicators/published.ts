@@ -199,6 +199,14 @@ export async function publishedTable(
   }
 }
 
+/** The rows of `figures` of the wards `table` lists, in its order. */
+function rowsOfWards(figures: readonly PublishedFigure[], table: UnitWithWards): PublishedFigure[] {
+  const order = new Map(table.wards.map((ward, index) => [ward.code, index]))
+  return figures
+    .filter((figure) => order.has(figure.unitCode))
+    .sort((a, b) => order.get(a.unitCode)! - order.get(b.unitCode)!)
+}
+
 /**
  * The period's table of a unit whose wards are exactly its parts' (tablesBelow: the city's as its districts' on
  * the 2024 map): each ward's row as its part's table shows it, and the unit's own figure the sum of the parts'
@@ -214,15 +222,15 @@ export async function composedTable(
 ): Promise<PublishedTable> {
   const sealed: PublishedTable[] = []
   for (const part of parts) sealed.push(await publishedTable(tx, { ...key, table: part }))
-  const order = new Map(table.wards.map((ward, index) => [ward.code, index]))
   const keyOf = (definition: IndicatorDefinition) => `${definition.code} ${definition.version}`
   return {
     indicators: sealed[0]!.indicators.map(({ definition, target }) => {
       const same = sealed.map((part) => part.indicators.find((other) => keyOf(other.definition) === keyOf(definition)))
       if (same.some((indicator) => !indicator)) throw new Error(`indicator ${keyOf(definition)} was not published`)
-      const wards = same
-        .flatMap((indicator) => indicator!.figures.filter((figure) => order.has(figure.unitCode)))
-        .sort((a, b) => order.get(a.unitCode)! - order.get(b.unitCode)!)
+      const wards = rowsOfWards(
+        same.flatMap((indicator) => indicator!.figures),
+        table,
+      )
       const totals = same.map((indicator, index) =>
         indicator!.figures.find((figure) => figure.unitCode === parts[index]!.unit.code),
       )
@@ -247,13 +255,10 @@ export async function composedTable(
  * (sumOfPublished), so that it tells nothing the table does not.
  */
 export function groupOfTable(published: PublishedTable, group: UnitWithWards): PublishedTable {
-  const order = new Map(group.wards.map((ward, index) => [ward.code, index]))
   return {
     ...published,
     indicators: published.indicators.map((indicator) => {
-      const wards = indicator.figures
-        .filter((figure) => order.has(figure.unitCode))
-        .sort((a, b) => order.get(a.unitCode)! - order.get(b.unitCode)!)
+      const wards = rowsOfWards(indicator.figures, group)
       const own = wards.length > 0 ? [sumOfPublished(indicator.definition.kind, group.unit.code, wards)] : []
       return { ...indicator, figures: judged([...wards, ...own], indicator.target, group) }
     }),

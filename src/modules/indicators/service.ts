@@ -390,13 +390,17 @@ interface Reading {
  * parent's table withholds, and the two responses side by side would give it away. Null for a table
  * above a ward, or a system that can read only the ward.
  */
-function enclosingTable({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards | null {
+function enclosingTable(reading: Reading, target: UnitWithWards): UnitWithWards | null {
   if (target.unit.level !== 'ward') return null
-  const parentCode = rows.find((row) => row.code === target.unit.code)?.parentCode
-  if (!parentCode) return null
+  const parentCode = reading.rows.find((row) => row.code === target.unit.code)?.parentCode
+  const parent = parentCode ? readableTable(reading, parentCode) : null
+  return parent?.wards.some((ward) => ward.code === target.unit.code) ? parent : null
+}
+
+/** The table of unit `code` on the reading's map, or null where the caller may not read it (or it has none). */
+function readableTable({ rows, principal, window, mapDate }: Reading, code: string): UnitWithWards | null {
   try {
-    const parent = resolveUnit(rows, principal, parentCode, window, { mapDate })
-    return parent.wards.some((ward) => ward.code === target.unit.code) ? parent : null
+    return resolveUnit(rows, principal, code, window, { mapDate })
   } catch (error) {
     if (error instanceof HttpProblem) return null
     throw error
@@ -409,22 +413,17 @@ function enclosingTable({ rows, principal, window, mapDate }: Reading, target: U
  * caller may read them (composedTable). Null for any other unit, which is published in its own table or, a ward,
  * in its parent's (enclosingTable).
  */
-function tablesBelow({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards[] | null {
+function tablesBelow(reading: Reading, target: UnitWithWards): UnitWithWards[] | null {
   if (target.unit.level === 'ward' || target.wards.length === 0) return null
-  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
+  const parentOf = new Map(reading.rows.map((row) => [row.code, row.parentCode]))
   const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
   if (parents.has(null) || parents.has(target.unit.code)) return null
-  let parts: UnitWithWards[]
-  try {
-    parts = [...parents].map((code) => resolveUnit(rows, principal, code!, window, { mapDate }))
-  } catch (error) {
-    if (error instanceof HttpProblem) return null
-    throw error
-  }
+  const parts = [...parents].map((code) => readableTable(reading, code!))
+  if (parts.some((part) => part === null)) return null
   const wards = new Set(target.wards.map((ward) => ward.code))
-  const listed = parts.flatMap((part) => part.wards.map((ward) => ward.code))
+  const listed = parts.flatMap((part) => part!.wards.map((ward) => ward.code))
   return listed.length === wards.size && new Set(listed).size === wards.size && listed.every((code) => wards.has(code))
-    ? parts
+    ? (parts as UnitWithWards[])
     : null
 }
 
@@ -433,21 +432,17 @@ function tablesBelow({ rows, principal, window, mapDate }: Reading, target: Unit
  * read and that lists them all (the city's), or null where there is none. Protected as a table of its own, the
  * group would list the same wards as that table and could withhold other cells of them.
  */
-function groupRoot({ rows, principal, window, mapDate }: Reading, target: UnitWithWards): UnitWithWards | null {
+function groupRoot(reading: Reading, target: UnitWithWards): UnitWithWards | null {
   if (target.unit.level !== 'ward_group' || target.wards.length === 0) return null
-  const parentOf = new Map(rows.map((row) => [row.code, row.parentCode]))
+  const parentOf = new Map(reading.rows.map((row) => [row.code, row.parentCode]))
   const ancestors: string[] = []
   for (let code = parentOf.get(target.wards[0]!.code); code && ancestors.length < 6; code = parentOf.get(code))
     ancestors.push(code)
   const wards = target.wards.map((ward) => ward.code)
   for (const code of ancestors.reverse()) {
-    try {
-      const candidate = resolveUnit(rows, principal, code, window, { mapDate })
-      const listed = new Set(candidate.wards.map((ward) => ward.code))
-      if (wards.every((ward) => listed.has(ward))) return candidate
-    } catch (error) {
-      if (!(error instanceof HttpProblem)) throw error
-    }
+    const candidate = readableTable(reading, code)
+    const listed = new Set(candidate?.wards.map((ward) => ward.code))
+    if (candidate && wards.every((ward) => listed.has(ward))) return candidate
   }
   return null
 }
