@@ -17,7 +17,7 @@ import {
   type Reading,
   type Relation,
 } from '../disclosure/control.js'
-import { cellCodes, figureValue, orderCells, type IndicatorKind } from './rules.js'
+import { cellCodes, figureMet, figureValue, orderCells, type IndicatorKind, type Target } from './rules.js'
 import type { Figure } from './figures.js'
 
 export interface Suppressed {
@@ -974,4 +974,19 @@ export function sumOfPublished(
       }
     }),
   }
+}
+
+/**
+ * Whether a published figure meets `target`, judged from what it shows: none beside a withheld count, which the
+ * verdict would narrow.
+ */
+export function metAsShown(
+  figure: Pick<PublishedFigure, 'numerator' | 'denominator' | 'value'>,
+  target: Target | null,
+  unitLevel: string,
+): boolean | null {
+  const { numerator, denominator, value } = figure
+  const shown = typeof numerator === 'number' && (denominator === null || typeof denominator === 'number')
+  if (!shown || (value !== null && typeof value !== 'number')) return null
+  return figureMet(target, { value, numerator, denominator: denominator ?? 0 }, unitLevel)
 }

@@ -17,6 +17,7 @@ import type { Scope } from '../../platform/scope.js'
 import { indicatorFigures, isAvailable, type Figure, type UnitWithWards } from './figures.js'
 import {
   countsOnlyGrow,
+  metAsShown,
   publicationMeta,
   publishFigures,
   publishedBreakdownSets,
@@ -25,7 +26,7 @@ import {
   type PublishedFigure,
 } from './publication.js'
 import { listDefinitions, lockResource, targetsByIndicator, type IndicatorDefinition } from './repository.js'
-import { figureMet, type Target } from './rules.js'
+import type { Target } from './rules.js'
 import { publishedIndicatorTables } from './tables.js'
 
 export interface PublishedIndicator {
@@ -93,13 +94,10 @@ const rowKeyOf = (row: { indicatorCode: string; definitionKey: string }) => `${r
  * not personal data, and may be set after the period was published): none beside a withheld count.
  */
 function judged(figures: readonly PublishedFigure[], target: Target | null, table: UnitWithWards): PublishedFigure[] {
-  return figures.map((figure) => {
-    const { numerator, denominator, value } = figure
-    const shown = typeof numerator === 'number' && (denominator === null || typeof denominator === 'number')
-    if (!shown || (value !== null && typeof value !== 'number')) return { ...figure, met: null }
-    const level = figure.unitCode === table.unit.code ? table.unit.level : 'ward'
-    return { ...figure, met: figureMet(target, { value, numerator, denominator: denominator ?? 0 }, level) }
-  })
+  return figures.map((figure) => ({
+    ...figure,
+    met: metAsShown(figure, target, figure.unitCode === table.unit.code ? table.unit.level : 'ward'),
+  }))
 }
 
 /**

@@ -1,6 +1,10 @@
-import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, ne, sql, type Column, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor } from '../../db/client.js'
 import { arrayLiteral, scopeCondition, type Scope } from '../../platform/scope.js'
+import { childInScope } from '../children/repository.js'
+import { children } from '../children/tables.js'
+import { householdInScope } from '../households/repository.js'
+import { households } from '../households/tables.js'
 import type { UnitRow } from '../indicators/repository.js'
 import type { SnapshotIndicator } from './rules.js'
 import { reports, reportSubmissions } from './tables.js'
@@ -192,24 +196,27 @@ export async function wardReportsOf(
 }
 
 /**
- * Which of the folded `names` are the full name of a child or a household head registered in `wards`, or in any
- * ward the caller's scope covers where `wards` is null (any record, deleted or moved out included: it still names
- * that person), each probed by the btree index of the folded names (children_name_idx, households_head_name_idx).
+ * Which of the folded `names` are the full name of a child or a household head registered in `scope` (any
+ * record, deleted or moved out included: it still names that person), and in `wards` where given; each probed
+ * by the btree index of the folded names (children_name_idx, households_head_name_idx).
  */
 export async function registeredNames(
   tx: Executor,
+  scope: Scope,
   wards: readonly string[] | null,
   names: readonly string[],
 ): Promise<Set<string>> {
   if (names.length === 0 || wards?.length === 0) return new Set()
-  const inWards = (column: SQL) => (wards ? sql`and ${column} = any(${arrayLiteral(wards)}::text[])` : sql``)
+  const inWards = (column: SQL | Column) => (wards ? sql`and ${column} = any(${arrayLiteral(wards)}::text[])` : sql``)
   const rows = await queryRows<{ name: string }>(
     tx,
     sql`select n.name from unnest(${arrayLiteral(names)}::text[]) as n(name)
-        where exists (select 1 from children c
-                       where c.name_folded collate "C" = n.name collate "C" ${inWards(sql`c.ward_code`)})
-           or exists (select 1 from households h
-                       where h.head_name_folded collate "C" = n.name collate "C" ${inWards(sql`h.ward_code`)})`,
+        where exists (select 1 from ${children}
+                       where ${children.nameFolded} collate "C" = n.name collate "C"
+                         and ${childInScope(scope)} ${inWards(children.wardCode)})
+           or exists (select 1 from ${households}
+                       where ${households.headNameFolded} collate "C" = n.name collate "C"
+                         and ${householdInScope(scope)} ${inWards(households.wardCode)})`,
   )
   return new Set(rows.map((row) => row.name))
 }

@@ -32,7 +32,9 @@ export async function refusePersonalData(
   detail: string,
 ): Promise<void> {
   const wards = unitsOfRecords(units, unitCode)
-  const findings = await narrativeFindings(texts, placesOf(units), (names) => registeredNames(work.tx, wards, names))
+  const findings = await narrativeFindings(texts, placesOf(units), (names) =>
+    registeredNames(work.tx, work.scope, wards, names),
+  )
   if (findings.length > 0) throw unprocessable('invalid_report', detail, bodyErrors(findings.map(findingProblem)))
 }
 
@@ -47,7 +49,7 @@ export async function sectionsWithPersonalData(
   sections: readonly { key: string; title: string; text: string }[],
 ): Promise<{ titles: Set<string>; texts: Set<string> }> {
   const findings = await narrativeFindings(sectionTexts(sections), placesOf(units), (names) =>
-    registeredNames(work.tx, null, names),
+    registeredNames(work.tx, work.scope, null, names),
   )
   const found = (field: 'title' | 'text') =>
     new Set(

@@ -70,6 +70,7 @@ import {
   toReportDocument,
   toReportSummary,
   unwithheld,
+  narrativeWithoutReview,
   wholeNarrative,
   type NarrativeShown,
   type ReportPublication,
@@ -144,7 +145,7 @@ async function viewOf(
 async function narrativeFor(work: Work, units: readonly UnitRow[], row: ReportRow): Promise<NarrativeShown> {
   if (!withholdsSmallCells(work.principal)) return wholeNarrative
   const { titles, texts } = await sectionsWithPersonalData(work, units, row.sections)
-  return { withheldTitles: titles, withheldSections: new Set([...titles, ...texts]), reviewComments: false }
+  return { ...narrativeWithoutReview, withheldTitles: titles, withheldSections: new Set([...titles, ...texts]) }
 }
 
 /** The province a unit lies in, walking up its parents (a group of wards: its first ward's). */
@@ -380,7 +381,7 @@ export async function reportPage(work: Work, query: Static<typeof ListReportsQue
       count: page.items.length,
     },
   })
-  const narrative = withholdsSmallCells(work.principal) ? { ...wholeNarrative, reviewComments: false } : wholeNarrative
+  const narrative = withholdsSmallCells(work.principal) ? narrativeWithoutReview : wholeNarrative
   return { items: page.items.map((row) => toReportSummary(row, narrative)), nextCursor: page.nextCursor }
 }
 

@@ -6,9 +6,15 @@
 import { localDateOf } from '../calendar/rules.js'
 import { displayDate, exportRows, placeOf } from '../indicators/export.js'
 import type { Figure } from '../indicators/figures.js'
-import { asPublished, protectsCounts, publishFigures, type PublishedFigure } from '../indicators/publication.js'
+import {
+  asPublished,
+  metAsShown,
+  protectsCounts,
+  publishFigures,
+  type PublishedFigure,
+} from '../indicators/publication.js'
 import type { UnitRow } from '../indicators/repository.js'
-import { dhis2Period, figureMet, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
+import { dhis2Period, parsePeriodCode, type ReportingPeriod } from '../indicators/rules.js'
 import { snapshotOf, type ReportRow, type ReportSnapshot, type SubmissionRow } from './repository.js'
 import { allowedActions, periodTitles, type ReportLevel, type SnapshotIndicator } from './rules.js'
 
@@ -67,15 +73,7 @@ export function publishedFigures(
     const figure = own[index] ?? null
     if (!figure || !protectsCounts(indicator.source) || !indicator.available) return figure
     const shown = asPublished(indicator.kind, figure, publication.table.get(indicator.code))
-    const { numerator, denominator, value } = shown
-    const counted = typeof numerator === 'number' && (denominator === null || typeof denominator === 'number')
-    const met = counted
-      ? figureMet(
-          indicator.target,
-          { numerator, denominator: denominator ?? 0, value: typeof value === 'number' ? value : null },
-          level,
-        )
-      : null
+    const met = metAsShown(shown, indicator.target, level)
     return { ...shown, met }
   })
 }
@@ -127,6 +125,9 @@ export const wholeNarrative: NarrativeShown = {
   withheldTitles: new Set(),
   reviewComments: true,
 }
+
+/** A caller who reads aggregates only reads no review comments, whatever its sections hold. */
+export const narrativeWithoutReview: NarrativeShown = { ...wholeNarrative, reviewComments: false }
 
 /** A report in a list (ReportSummary). */
 export function toReportSummary(row: ReportRow, narrative: NarrativeShown = wholeNarrative) {
