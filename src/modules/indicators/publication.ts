@@ -903,8 +903,8 @@ export function breakdownView(
  * A figure laid out as it is (every cell of its full grid), its counts as `published` shows them: each count
  * shown where that table shows it, withheld where it does not (and every count when there is no `published`).
  * `published` is the same unit's figure in the table published to the same caller, its breakdowns those of
- * publishedBreakdownSets: the figure then shows nothing the table does not, not even by which of its counts are withheld,
- * whatever it counted itself.
+ * publishedBreakdownSets: the figure then shows nothing the table does not, not even by which of its counts are
+ * withheld, whatever it counted itself.
  */
 export function asPublished(
   kind: IndicatorKind,

@@ -57,9 +57,9 @@ const capitalised = /^\p{Lu}/u
 
 /**
  * The folded word sequences of `text` that could be a person's full name: every run of 3 to 6 consecutive
- * capitalised words separated by spaces only, any kind of space ("em Nguyễn Văn An, 8 tuổi" gives "nguyen van an"; in "Phường
- * Hoàng Liệt Nguyễn Văn An" every such run of it), less the names of `places` (placeName: folded, without the
- * word of their level), with or without that word, each once.
+ * capitalised words separated by spaces only, of any kind ("em Nguyễn Văn An, 8 tuổi" gives "nguyen van an"; in
+ * "Phường Hoàng Liệt Nguyễn Văn An" every such run of it), less the names of `places` (placeName: folded, without
+ * the word of their level), with or without that word, each once.
  */
 export function nameCandidates(text: string, places: ReadonlySet<string>): string[] {
   const candidates = new Set<string>()
