@@ -220,30 +220,44 @@ export async function composedTable(
 ): Promise<PublishedTable> {
   const sealed: PublishedTable[] = []
   for (const part of parts) sealed.push(await publishedTable(tx, { ...key, table: part }))
+  return acrossTables(sealed, ({ definition, target }, same) => {
+    const wards = rowsOfWards(
+      same.flatMap((indicator) => indicator.figures),
+      table,
+    )
+    const totals = same.map((indicator, index) =>
+      indicator.figures.find((figure) => figure.unitCode === parts[index]!.unit.code),
+    )
+    const own = totals.every((figure) => figure !== undefined)
+      ? [sumOfPublished(definition.kind, table.unit.code, totals)]
+      : []
+    return judged([...wards, ...own], target, table)
+  })
+}
+
+/**
+ * One table made of several published ones: each indicator of the first, with the figures `figuresOf` makes of
+ * the same indicator in every table (in their order), published when the first of them was.
+ */
+function acrossTables(
+  tables: readonly PublishedTable[],
+  figuresOf: (indicator: PublishedIndicator, same: PublishedIndicator[]) => PublishedFigure[],
+): PublishedTable {
   const keyOf = (definition: IndicatorDefinition) => `${definition.code} ${definition.version}`
   return {
-    indicators: sealed[0]!.indicators.map(({ definition, target }) => {
-      const same = sealed.map((part) => part.indicators.find((other) => keyOf(other.definition) === keyOf(definition)))
-      if (same.some((indicator) => !indicator)) throw new Error(`indicator ${keyOf(definition)} was not published`)
-      const wards = rowsOfWards(
-        same.flatMap((indicator) => indicator!.figures),
-        table,
-      )
-      const totals = same.map((indicator, index) =>
-        indicator!.figures.find((figure) => figure.unitCode === parts[index]!.unit.code),
-      )
-      const own = totals.every((figure) => figure !== undefined)
-        ? [sumOfPublished(definition.kind, table.unit.code, totals)]
-        : []
+    indicators: tables[0]!.indicators.map((indicator) => {
+      const wanted = keyOf(indicator.definition)
+      const same = tables.map((table) => table.indicators.find((other) => keyOf(other.definition) === wanted))
+      if (same.some((other) => !other)) throw new Error(`indicator ${wanted} was not published`)
+      const found = same as PublishedIndicator[]
       return {
-        definition,
-        target,
-        available: same.every((indicator) => indicator!.available),
-        figures: judged([...wards, ...own], target, table),
+        ...indicator,
+        available: found.every((other) => other.available),
+        figures: figuresOf(indicator, found),
       }
     }),
-    publishedAt: new Date(Math.min(...sealed.map((part) => part.publishedAt.getTime()))),
-    firstPublished: sealed.some((part) => part.firstPublished),
+    publishedAt: new Date(Math.min(...tables.map((table) => table.publishedAt.getTime()))),
+    firstPublished: tables.some((table) => table.firstPublished),
   }
 }
 
@@ -261,6 +275,26 @@ export function groupOfTable(published: PublishedTable, group: UnitWithWards): P
       return { ...indicator, figures: judged([...wards, ...own], indicator.target, group) }
     }),
   }
+}
+
+/**
+ * A named group of wards where no unit above them that the caller may read lists them all (a caller whose
+ * jurisdiction is some wards): each ward's row as the table it is read in shows it (its parent's, or its own),
+ * and the group's own figure their sum (groupOfTable). Protected as a table of its own, the group's total less
+ * a ward shown in that ward's table would give the group's other wards away.
+ */
+export function groupOfWardTables(
+  read: readonly { wardCode: string; table: PublishedTable }[],
+  group: UnitWithWards,
+): PublishedTable {
+  const rows = acrossTables(
+    read.map(({ table }) => table),
+    (_indicator, same) =>
+      same.flatMap((indicator, index) =>
+        indicator.figures.filter((figure) => figure.unitCode === read[index]!.wardCode),
+      ),
+  )
+  return groupOfTable(rows, group)
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import {
   composedTable,
   groupOfTable,
+  groupOfWardTables,
   publishedTable,
   type PublishedIndicator,
   type PublishedTable,
@@ -448,9 +449,19 @@ function groupRoot(reading: Reading, target: UnitWithWards): UnitWithWards | nul
 }
 
 /**
+ * The wards of a named group that has no groupRoot, each as the caller may read it alone, or null where any is not
+ * (or the group has none): the group is then read off the tables its wards are read in (groupOfWardTables).
+ */
+function wardsApart(reading: Reading, target: UnitWithWards): UnitWithWards[] | null {
+  if (target.unit.level !== 'ward_group' || target.wards.length === 0) return null
+  const wards = target.wards.map((ward) => readableTable(reading, ward.code))
+  return wards.every((ward) => ward !== null) ? wards : null
+}
+
+/**
  * A closed period's table of `target` as published to a caller from whom small counts are withheld, in the
- * table it is protected in (groupRoot, tablesBelow, enclosingTable, or its own), and the units of the tables it was
- * protected in where those are others.
+ * table it is protected in (groupRoot, wardsApart, tablesBelow, enclosingTable, or its own), and the units of the
+ * tables it was protected in where those are others.
  */
 export async function tableAsPublished(
   tx: Tx,
@@ -465,6 +476,18 @@ export async function tableAsPublished(
   if (root) {
     const { table, protectedWithin } = await tableAsPublished(tx, key, rows, principal, root, mapDate)
     return { table: groupOfTable(table, target), protectedWithin: protectedWithin ?? root.unit.code }
+  }
+  const apart = wardsApart(reading, target)
+  if (apart) {
+    const tables = new Map<string, Awaited<ReturnType<typeof tableAsPublished>>>()
+    const read: { wardCode: string; table: PublishedTable }[] = []
+    for (const ward of apart) {
+      const within = enclosingTable(reading, ward)?.unit.code ?? ward.unit.code
+      let found = tables.get(within)
+      if (!found) tables.set(within, (found = await tableAsPublished(tx, key, rows, principal, ward, mapDate)))
+      read.push({ wardCode: ward.unit.code, table: found.table })
+    }
+    return { table: groupOfWardTables(read, target), protectedWithin: [...tables.keys()].join(',') }
   }
   const parts = tablesBelow(reading, target)
   if (parts) {

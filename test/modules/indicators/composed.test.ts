@@ -33,16 +33,25 @@ const counts = (figure: PublishedFigure) => [
 
 /**
  * A world with children registered in two wards (`counts` of each, born in `born`), and a city system reading
- * the children's indicator by sex as of `asOf` (the clock set to `readOn`) for any unit.
+ * the children's indicator by sex as of `asOf` (the clock set to `readOn`) for any unit of its jurisdiction (the
+ * province, or `readerUnits`).
  */
 async function twoWards(
   t: Test,
-  world: { now: string; wards: [string, number][]; born: string; sex: 'male' | 'female'; readOn: string; asOf: string },
+  world: {
+    now: string
+    wards: [string, number][]
+    born: string
+    sex: 'male' | 'female'
+    readOn: string
+    asOf: string
+    readerUnits?: string[]
+  },
   before?: (ctx: TestApp, admin: TestAccount) => Promise<void>,
 ) {
   const ctx = await createTestApp(t, { now: world.now })
   const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
-  const city = await clientFor(ctx, { role: 'city_system', units: [province] })
+  const city = await clientFor(ctx, { role: 'city_system', units: world.readerUnits ?? [province] })
   await before?.(ctx, admin)
   for (const [ward, count] of world.wards)
     for (let index = 0; index < count; index++)
@@ -59,6 +68,19 @@ async function twoWards(
     t.equal(response.statusCode, 200)
     const body = response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
     return body.indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+  }
+}
+
+/** Before the children are registered: the administrator defines the named group NAM of `wardCodes`. */
+function groupNamed(t: Test, wardCodes: string[]) {
+  return async (ctx: TestApp, admin: TestAccount) => {
+    const defined = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/unit-groups/NAM',
+      headers: admin.headers,
+      payload: { nameVi: 'Cụm phía Nam', wardCodes },
+    })
+    t.equal(defined.statusCode, 200)
   }
 }
 
@@ -171,15 +193,7 @@ t.test('a named group of wards is read off its city’s table: its rows as that 
       readOn: '2026-04-02T09:00:00+07:00',
       asOf: '2026-03-29',
     },
-    async (ctx, admin) => {
-      const defined = await ctx.app.inject({
-        method: 'PUT',
-        url: '/v1/unit-groups/NAM',
-        headers: admin.headers,
-        payload: { nameVi: 'Cụm phía Nam', wardCodes: [large, empty] },
-      })
-      t.equal(defined.statusCode, 200)
-    },
+    groupNamed(t, [large, empty]),
   )
   const ofGroup = await read('NAM')
   const ofCity = await read(province)
@@ -197,4 +211,45 @@ t.test('a named group of wards is read off its city’s table: its rows as that 
     sumOfPublished('count', 'NAM', [inCity(large), inCity(empty)]),
     'the group’s total is the sum of its rows as the city shows them: withheld with the nine',
   )
+})
+
+t.test('a named group of wards no readable unit lists whole is read off its wards’ own tables', async (t) => {
+  // Two girls in one ward, seven in the other: a system whose jurisdiction is the two wards reads each ward, and the
+  // group, but nothing above them. Protected as a table of its own, the group withheld the seven its ward's table
+  // shows; its total, where shown beside that ward's seven, would give the two away.
+  const [few, many] = ['00301-2025', '00331-2025']
+  const read = await twoWards(
+    t,
+    {
+      now: '2026-02-10T03:00:00Z',
+      wards: [
+        [few, 2],
+        [many, 7],
+      ],
+      born: '2019',
+      sex: 'female',
+      readOn: '2026-04-02T09:00:00+07:00',
+      asOf: '2026-03-29',
+      readerUnits: [few, many],
+    },
+    groupNamed(t, [few, many]),
+  )
+  const ofMany = (await read(many)).find((figure) => figure.unitCode === many)!
+  const ofFew = (await read(few)).find((figure) => figure.unitCode === few)!
+  t.equal(ofMany.numerator, 7, 'the ward of seven shows them in its own table')
+  t.same(ofFew.numerator, withheld, 'the ward of two withholds them')
+  const ofGroup = await read('NAM')
+  t.same(
+    ofGroup.find((figure) => figure.unitCode === few),
+    ofFew,
+    'the ward of two as its own table shows it',
+  )
+  t.same(
+    ofGroup.find((figure) => figure.unitCode === many),
+    ofMany,
+    'the ward of seven as its own table shows it',
+  )
+  const total = ofGroup.find((figure) => figure.unitCode === 'NAM')!
+  t.same(total, sumOfPublished('count', 'NAM', [ofFew, ofMany]), 'the group’s total is the sum of its wards as shown')
+  t.same(total.numerator, withheld, 'withheld with the two: nine less seven would give them away')
 })
