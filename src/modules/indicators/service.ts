@@ -409,22 +409,27 @@ function readableTable({ rows, principal, window, mapDate }: Reading, code: stri
 }
 
 /**
- * The tables a unit is published from where its wards are exactly those of units below it (the city on the 2024
- * map and in 2025 until its new wards came, each of its wards in its district): those units' tables, where the
- * caller may read them (composedTable). Null for any other unit, which is published in its own table or, a ward,
- * in its parent's (enclosingTable).
+ * The tables a unit is published from where each of its wards is either one of a unit below it (the city on the
+ * 2024 map and in 2025 until its new wards came, each of its wards in its district) or its own (the city's new
+ * wards beside the old ones for a 2025 closing day from July): the tables of those below, where the caller may read
+ * them, and its own for the wards directly under it (composedTable). Null for any other unit, which is published
+ * in its own table or, a ward, in its parent's (enclosingTable).
  */
-function tablesBelow(reading: Reading, target: UnitWithWards): UnitWithWards[] | null {
+function tablesBelow(reading: Reading, target: UnitWithWards): { parts: UnitWithWards[]; own: boolean } | null {
   if (target.unit.level === 'ward' || target.wards.length === 0) return null
   const parentOf = new Map(reading.rows.map((row) => [row.code, row.parentCode]))
   const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
-  if (parents.has(null) || parents.has(target.unit.code)) return null
+  const own = parents.delete(target.unit.code)
+  if (parents.has(null) || parents.size === 0) return null
   const parts = [...parents].map((code) => readableTable(reading, code!))
   if (parts.some((part) => part === null)) return null
   const wards = new Set(target.wards.map((ward) => ward.code))
-  const listed = parts.flatMap((part) => part!.wards.map((ward) => ward.code))
+  const listed = [
+    ...parts.flatMap((part) => part!.wards.map((ward) => ward.code)),
+    ...target.wards.filter((ward) => parentOf.get(ward.code) === target.unit.code).map((ward) => ward.code),
+  ]
   return listed.length === wards.size && new Set(listed).size === wards.size && listed.every((code) => wards.has(code))
-    ? (parts as UnitWithWards[])
+    ? { parts: parts as UnitWithWards[], own }
     : null
 }
 
@@ -489,10 +494,11 @@ export async function tableAsPublished(
     }
     return { table: groupOfWardTables(read, target), protectedWithin: [...tables.keys()].join(',') }
   }
-  const parts = tablesBelow(reading, target)
-  if (parts) {
-    const table = await composedTable(tx, key, target, parts)
-    return { table, protectedWithin: parts.map((part) => part.unit.code).join(',') }
+  const below = tablesBelow(reading, target)
+  if (below) {
+    const table = await composedTable(tx, key, target, below.parts, below.own)
+    const within = [...below.parts.map((part) => part.unit.code), ...(below.own ? [target.unit.code] : [])]
+    return { table, protectedWithin: within.join(',') }
   }
   const within = enclosingTable(reading, target)
   return {

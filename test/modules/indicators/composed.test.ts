@@ -3,6 +3,7 @@ import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indic
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { accountFor, clientFor, province, type TestAccount } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
+import { asTableOwner } from '../../support/owner.js'
 import { seedScenario } from './scenario.js'
 
 const withheld = { suppressed: true as const }
@@ -135,30 +136,54 @@ t.test('sumOfPublished: a count shown only where every part shows it', async (t)
   t.throws(() => sumOfPublished('count', 'C', []), /at least one part/)
 })
 
-t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
+/** The scenario's records a year later: every date of its children and cases moved into 2025. */
+const aYearLater = [
+  `do $$ declare r record; begin
+     for r in select table_name, column_name from information_schema.columns
+               where table_schema = current_schema() and data_type in ('date', 'timestamp with time zone') and is_generated = 'NEVER'
+                 and table_name in ('children', 'child_circumstances', 'care_records', 'health_insurance_cards',
+                                    'incidents', 'incident_children', 'incident_steps', 'assessments') loop
+       execute format('update %I set %I = %I + interval ''1 year''', r.table_name, r.column_name, r.column_name);
+     end loop;
+   end $$`,
+  'update children set birth_year = birth_year + 1',
+]
+
+/**
+ * The scenario's district (its records a year later for 2025), read by a city system in November of `year`: the
+ * district's tables for the year's earlier closing days first, with each breakdown, then the city's and the
+ * district's for 9 November.
+ */
+async function cityBesideDistrict(t: Test, year: 2024 | 2025) {
   const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
   await seedScenario(ctx, { reports: false })
-  ctx.clock.set('2024-11-20T09:00:00+07:00')
+  if (year === 2025) await asTableOwner(ctx.app.database, aYearLater)
+  ctx.clock.set(`${year}-11-20T09:00:00+07:00`)
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
   const read = async (unit: string, asOf: string, breakdown: string) => {
-    const query = `year=2024&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
-    const response = await ctx.app.inject({
-      method: 'GET',
-      url: `/v1/indicators/values?${query}`,
-      headers: city.headers,
-    })
+    const query = `year=${year}&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
+    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers: city.headers })
     t.equal(response.statusCode, 200)
-    return response.json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+    return response.json<{
+      wards: { code: string }[]
+      indicators: { code: string; kind: 'count' | 'percentage'; values: PublishedFigure[] }[]
+    }>()
   }
   const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
-  // The district's table is read for the year's earlier closing days first, the city's for the last alone.
-  // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
-  for (const asOf of ['2024-05-14', '2024-09-14'])
+  for (const asOf of [`${year}-05-14`, `${year}-09-14`])
     for (const breakdown of breakdowns) await read('008', asOf, breakdown)
-  let compared = 0
+  const tables = []
   for (const breakdown of breakdowns) {
-    const ofCity = await read(province, '2024-11-09', breakdown)
-    const ofDistrict = await read('008', '2024-11-09', breakdown)
+    const ofCity = await read(province, `${year}-11-09`, breakdown)
+    tables.push({ breakdown, ofCity, ofDistrict: await read('008', `${year}-11-09`, breakdown) })
+  }
+  return tables
+}
+
+t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
+  // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
+  let compared = 0
+  for (const { breakdown, ofCity, ofDistrict } of await cityBesideDistrict(t, 2024)) {
     for (const indicator of ofCity.indicators) {
       const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
       for (const figure of indicator.values) {
@@ -175,6 +200,40 @@ t.test('the city’s table on the 2024 map is its district’s, whichever closin
     }
   }
   t.ok(compared > 1000, `${compared} figures compared`)
+})
+
+t.test('for a 2025 closing day from July the city’s old wards are its district’s, its new wards its own', async (t) => {
+  let compared = 0
+  for (const { breakdown, ofCity, ofDistrict } of await cityBesideDistrict(t, 2025)) {
+    const oldWards = new Set(ofDistrict.wards.map((ward) => ward.code))
+    const newWards = ofCity.wards.map((ward) => ward.code).filter((code) => !oldWards.has(code))
+    t.equal(newWards.length, 7, 'the city lists its seven new wards beside the old ones')
+    for (const indicator of ofCity.indicators) {
+      const rowOf = (values: PublishedFigure[], unitCode: string) => values.find((row) => row.unitCode === unitCode)
+      const inDistrict = ofDistrict.indicators.find((other) => other.code === indicator.code)!.values
+      for (const ward of oldWards) {
+        compared++
+        t.same(
+          rowOf(indicator.values, ward),
+          rowOf(inDistrict, ward),
+          `${breakdown || 'total'} ${indicator.code} ${ward}`,
+        )
+      }
+      const districtTotal = rowOf(inDistrict, '008')
+      const cityTotal = rowOf(indicator.values, province)
+      if (!districtTotal) {
+        t.equal(cityTotal, undefined, `${indicator.code}: no total where the district's table has none`)
+        continue
+      }
+      const parts = [districtTotal, ...newWards.map((ward) => rowOf(indicator.values, ward)!)]
+      t.same(
+        cityTotal,
+        { ...sumOfPublished(indicator.kind, province, parts), met: cityTotal?.met },
+        `${breakdown || 'total'} ${indicator.code}: the city's total is the district's and its new wards' rows summed`,
+      )
+    }
+  }
+  t.ok(compared > 500, `${compared} rows of old wards compared`)
 })
 
 t.test('a named group of wards is read off its city’s table: its rows as that table shows them', async (t) => {
