@@ -2,7 +2,7 @@
  * How fast the district-wide indicator table answers on PostgreSQL with a registry of a million
  * children and 100k incidents (issue 8: p50 ≤ 300 ms).
  *
- *   npx tsx bench/indicators.ts [--children 1000000] [--reuse] [--runs 30] [--today 2024-12-15]
+ *   npx tsx bench/indicators.ts [--children 1000000] [--reuse] [--runs 30] [--today 2024-12-15] [--only <label>]
  *     [--url postgres://postgres@127.0.0.1:5432/test]
  *
  * Uses the shared synthetic data set (bench/generate.ts; generated unless --reuse finds it),
@@ -12,7 +12,9 @@
  * percentiles. A city system's first call publishes the closed period's table (computed and protected with
  * every breakdown it may ask for) and later calls read it back: both are timed, the first after the owner
  * removed what was published. With a `--today` after 2024, DHIS2's document of the year is timed too (a city
- * system is given a DHIS2 period only once it has ended, and the year is the one that ends on a closing day).
+ * system is given a DHIS2 period only once it has ended, and the year is the one that ends on a closing day);
+ * with one after 9 November 2025, the city's table of that closing day (its old wards beside its new ones), and
+ * after 9 November 2026, today's city's.
  * Every name in the data is synthetic.
  */
 import { randomBytes } from 'node:crypto'
@@ -33,6 +35,7 @@ const options = parseOptions(process.argv.slice(2), {
   runs: 'number',
   url: 'string',
   today: 'string',
+  only: 'string',
 })
 const childCount = options.children ?? 1_000_000
 const runs = options.runs ?? 30
@@ -100,10 +103,10 @@ async function main() {
   // A city system reads a closed period's table as first published (indicators/published.ts): the first
   // call computes and protects every breakdown it may ask for, and the later ones read that back. The
   // owner removes what was published to time the first call again.
-  const unpublish = (asOf?: string) =>
+  const unpublish = (year: number, asOf?: string) =>
     asOf
-      ? owner.query('delete from published_indicator_tables where plan_year = 2024 and as_of = $1', [asOf])
-      : owner.query('delete from published_indicator_tables where plan_year = 2024')
+      ? owner.query('delete from published_indicator_tables where plan_year = $1 and as_of = $2', [year, asOf])
+      : owner.query('delete from published_indicator_tables where plan_year = $1', [year])
   /** Of the counts of children and incidents in a city system's response, how many are withheld. */
   const withheldCounts = (body: string) => {
     let shown = 0
@@ -173,20 +176,49 @@ async function main() {
     // residential group (the tallies know wards, not groups).
     ['city-wide on the 2026 map', '/v1/indicators/values?year=2024&unit=01&map=2026-12-03'],
     ['one new ward on the 2026 map', '/v1/indicators/values?year=2024&unit=00331-2025&map=2026-12-03'],
+    // The city's table of a 2025 closing day from July: its district's old wards beside its own new ones, read off
+    // two published tables (indicators/published.ts, composedTable).
+    ...(today > '2025-11-09'
+      ? [
+          [
+            'district-wide to 9 November 2025, city system',
+            '/v1/indicators/values?year=2025&unit=008&asOf=2025-11-09',
+            cityToken,
+          ],
+          [
+            'city-wide to 9 November 2025, city system',
+            '/v1/indicators/values?year=2025&unit=01&asOf=2025-11-09',
+            cityToken,
+          ],
+        ]
+      : []),
+    // Today's city: its seven wards protected together in its own table.
+    ...(today > '2026-11-09'
+      ? [
+          [
+            'city-wide to 9 November 2026, city system',
+            '/v1/indicators/values?year=2026&unit=01&asOf=2026-11-09',
+            cityToken,
+          ],
+        ]
+      : []),
   ] as [string, string, string?, string[]?][]) {
+    if (options.only && !label.includes(options.only)) continue
     let published = ''
     if (as === cityToken) {
       const firsts: number[] = []
       // The earlier closing days are first published (each with those before it) in the first round only.
       const earlierFirsts: string[] = []
+      const query = new URL(path, 'http://bench').searchParams
+      const year = Number(query.get('year'))
       for (let i = 0; i < 3; i++) {
         if (earlierDays) {
-          await unpublish(new URL(path, 'http://bench').searchParams.get('asOf')!)
+          await unpublish(year, query.get('asOf')!)
           for (const day of earlierDays) {
             const ms = await call(`/v1/indicators/values?year=2024&unit=008&asOf=${day}`, as)
             if (i === 0) earlierFirsts.push(`${day} ${ms.toFixed(0)} ms`)
           }
-        } else await unpublish()
+        } else await unpublish(year)
         firsts.push(await call(path, as))
       }
       firsts.sort((a, b) => a - b)

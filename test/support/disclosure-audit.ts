@@ -112,6 +112,20 @@ function sideSystem(
   return { names, published, values, relations }
 }
 
+/** One unit's responses for each breakdown read side by side: each figure with all of its breakdowns at once. */
+export function withEveryBreakdown<T extends AuditedTable>(tables: readonly T[]): T {
+  return {
+    ...tables[0]!,
+    indicators: tables[0]!.indicators.map((indicator, i) => ({
+      ...indicator,
+      values: indicator.values.map((value, v) => ({
+        ...value,
+        breakdowns: tables.flatMap((each) => each.indicators[i]!.values[v]!.breakdowns),
+      })),
+    })),
+  }
+}
+
 /**
  * Every way the city table gives away a count of 1 to 4: published, narrowed to fewer than six values, or a
  * withheld figure shown to lie wholly in one of its cells; and for a percentage, the count its numerator
@@ -128,6 +142,49 @@ export async function disclosures(city: AuditedTable, truth: AuditedTable): Prom
       found.push(...(await systemDisclosures(`${indicator.code} ${side}`, sideSystem(indicator, actual, side))))
     }
     if (indicator.kind === 'percentage') found.push(...(await complementDisclosures(indicator, actual)))
+  }
+  return found
+}
+
+/**
+ * What the tables of several units for the same closing day give away read together (the city's, its district's,
+ * a ward's, a group's: each with every breakdown, as `disclosures` reads one): each table's cells and relations in
+ * one program, and every cell of a unit that two tables list tied to be the same count in both. Empty when they
+ * are safe.
+ */
+export async function unitsDisclosures(tables: readonly { published: AuditedTable; truth: AuditedTable }[]) {
+  const found: string[] = []
+  for (const { code, source } of tables[0]!.published.indicators) {
+    if (source !== 'registry' && source !== 'incidents') continue
+    for (const side of ['numerator', 'denominator'] as const) {
+      const joint: CountSystem = { names: [], published: [], values: [], relations: [] }
+      const cellsNamed = new Map<string, number[]>()
+      tables.forEach(({ published, truth }, index) => {
+        const indicator = published.indicators.find((candidate) => candidate.code === code)!
+        if (indicator.values.every((figure) => figure[side] === null)) return
+        const system = sideSystem(
+          indicator,
+          truth.indicators.find((candidate) => candidate.code === code)!,
+          side,
+        )
+        const offset = joint.names.length
+        system.names.forEach((name, cell) => {
+          joint.names.push(`${name} (table ${index + 1})`)
+          joint.published.push(system.published[cell]!)
+          joint.values.push(system.values[cell]!)
+          cellsNamed.set(name, [...(cellsNamed.get(name) ?? []), offset + cell])
+        })
+        for (const relation of system.relations)
+          joint.relations.push({
+            ...relation,
+            total: relation.total + offset,
+            parts: relation.parts.map((part) => part + offset),
+          })
+      })
+      for (const [first, ...others] of cellsNamed.values())
+        for (const other of others) joint.relations.push(relationAmong(joint.values, first!, [other]))
+      found.push(...(await systemDisclosures(`${code} ${side}`, joint)))
+    }
   }
   return found
 }

@@ -206,46 +206,32 @@ function rowsOfWards(figures: readonly PublishedFigure[], table: UnitWithWards):
 }
 
 /**
- * The period's table of a unit whose wards are its parts' and, where `own`, its own wards directly under it
- * (tablesBelow: the city's as its districts' on the 2024 map, and for a 2025 closing day from July its district's
- * old wards beside its own new ones): each ward's row as its part's table shows it, or the unit's own table for a
- * ward of its own, and the unit's figure the sum of the parts' totals and its own wards' rows, each count shown only
- * where every one of them shows it (sumOfPublished). Protected as a table of its own, it would list the same wards
- * as its parts' tables and could withhold other cells of them (each table protected with the closing days it was
- * read for), and the two read side by side would give a ward's count away.
+ * The period's table of a unit whose wards are exactly its parts' (tablesBelow: the city's as its districts' on
+ * the 2024 map, and for a 2025 closing day from July as its district's old wards and each of its new wards' own
+ * tables): each ward's row as its part's table shows it, and the unit's own figure the sum of the parts' totals,
+ * each count shown only where every part shows it (sumOfPublished). Protected as a table of its own, it would list
+ * the same wards as its parts' tables and could withhold other cells of them (each table protected with the
+ * closing days it was read for), and the two read side by side would give a ward's count away.
  */
 export async function composedTable(
   tx: Tx,
   key: { scope: Scope; year: number; asOf: string; now: Date },
   table: UnitWithWards,
   parts: readonly UnitWithWards[],
-  own: boolean,
 ): Promise<PublishedTable> {
   const sealed: PublishedTable[] = []
-  for (const part of [...parts, ...(own ? [table] : [])]) sealed.push(await publishedTable(tx, { ...key, table: part }))
-  const ownWards = new Set(own ? table.wards.map((ward) => ward.code) : [])
-  for (const part of parts) for (const ward of part.wards) ownWards.delete(ward.code)
+  for (const part of parts) sealed.push(await publishedTable(tx, { ...key, table: part }))
   return acrossTables(sealed, ({ definition, target }, same) => {
     const wards = rowsOfWards(
-      same.flatMap((indicator, index) =>
-        index < parts.length ? indicator.figures : indicator.figures.filter((figure) => ownWards.has(figure.unitCode)),
-      ),
+      same.flatMap((indicator) => indicator.figures),
       table,
     )
-    const totals = same
-      .slice(0, parts.length)
-      .map((indicator, index) => indicator.figures.find((figure) => figure.unitCode === parts[index]!.unit.code))
+    const totals = same.map((indicator, index) =>
+      indicator.figures.find((figure) => figure.unitCode === parts[index]!.unit.code),
+    )
     const shown = totals.filter((figure) => figure !== undefined)
-    const sum =
-      shown.length === parts.length
-        ? [
-            sumOfPublished(definition.kind, table.unit.code, [
-              ...shown,
-              ...wards.filter((row) => ownWards.has(row.unitCode)),
-            ]),
-          ]
-        : []
-    return judged([...wards, ...sum], target, table)
+    const own = shown.length === parts.length ? [sumOfPublished(definition.kind, table.unit.code, shown)] : []
+    return judged([...wards, ...own], target, table)
   })
 }
 

@@ -389,13 +389,16 @@ interface Reading {
  * that too. Small counts are withheld together with the cells they could be recovered from, and which
  * cells those are depends on the whole table: a ward protected on its own could show a cell that the
  * parent's table withholds, and the two responses side by side would give it away. Null for a table
- * above a ward, or a system that can read only the ward.
+ * above a ward, a system that can read only the ward, or a ward directly under a unit composed of the tables
+ * below it (tablesBelow), which reads that ward in a table of its own.
  */
 function enclosingTable(reading: Reading, target: UnitWithWards): UnitWithWards | null {
   if (target.unit.level !== 'ward') return null
   const parentCode = reading.rows.find((row) => row.code === target.unit.code)?.parentCode
   const parent = parentCode ? readableTable(reading, parentCode) : null
-  return parent?.wards.some((ward) => ward.code === target.unit.code) ? parent : null
+  if (!parent?.wards.some((ward) => ward.code === target.unit.code)) return null
+  // The parent composed of tables below it (tablesBelow) reads its own wards each in a table of its own.
+  return tablesBelow(reading, parent) ? null : parent
 }
 
 /** The table of unit `code` on the reading's map, or null where the caller may not read it (or it has none). */
@@ -409,27 +412,31 @@ function readableTable({ rows, principal, window, mapDate }: Reading, code: stri
 }
 
 /**
- * The tables a unit is published from where each of its wards is either one of a unit below it (the city on the
- * 2024 map and in 2025 until its new wards came, each of its wards in its district) or its own (the city's new
- * wards beside the old ones for a 2025 closing day from July): the tables of those below, where the caller may read
- * them, and its own for the wards directly under it (composedTable). Null for any other unit, which is published
- * in its own table or, a ward, in its parent's (enclosingTable).
+ * The tables a unit is published from where its wards are exactly those of units below it (the city on the 2024
+ * map and in 2025 until its new wards came, each of its wards in its district), or those and wards directly under
+ * it (the city for a 2025 closing day from July: its district's old wards on the window's map, beside its seven
+ * new wards): those units' tables, and each ward directly under it in a table of its own, where the caller may read
+ * them (composedTable). Protected with each other, 21 wards by every breakdown were more than the disclosure control
+ * solves in minutes. Null for any other unit, which is published in its own table or, a ward, in its parent's
+ * (enclosingTable).
  */
-function tablesBelow(reading: Reading, target: UnitWithWards): { parts: UnitWithWards[]; own: boolean } | null {
+function tablesBelow(reading: Reading, target: UnitWithWards): UnitWithWards[] | null {
   if (target.unit.level === 'ward' || target.wards.length === 0) return null
   const parentOf = new Map(reading.rows.map((row) => [row.code, row.parentCode]))
   const parents = new Set(target.wards.map((ward) => parentOf.get(ward.code) ?? null))
-  const own = parents.delete(target.unit.code)
-  if (parents.has(null) || parents.size === 0) return null
-  const parts = [...parents].map((code) => readableTable(reading, code!))
+  if (parents.has(null)) return null
+  const own = target.wards.filter((ward) => parentOf.get(ward.code) === target.unit.code)
+  if (own.length === target.wards.length) return null
+  parents.delete(target.unit.code)
+  const parts = [
+    ...[...parents].map((code) => readableTable(reading, code!)),
+    ...own.map((ward) => readableTable(reading, ward.code)),
+  ]
   if (parts.some((part) => part === null)) return null
   const wards = new Set(target.wards.map((ward) => ward.code))
-  const listed = [
-    ...parts.flatMap((part) => part!.wards.map((ward) => ward.code)),
-    ...target.wards.filter((ward) => parentOf.get(ward.code) === target.unit.code).map((ward) => ward.code),
-  ]
+  const listed = parts.flatMap((part) => part!.wards.map((ward) => ward.code))
   return listed.length === wards.size && new Set(listed).size === wards.size && listed.every((code) => wards.has(code))
-    ? { parts: parts as UnitWithWards[], own }
+    ? (parts as UnitWithWards[])
     : null
 }
 
@@ -494,11 +501,10 @@ export async function tableAsPublished(
     }
     return { table: groupOfWardTables(read, target), protectedWithin: [...tables.keys()].join(',') }
   }
-  const below = tablesBelow(reading, target)
-  if (below) {
-    const table = await composedTable(tx, key, target, below.parts, below.own)
-    const within = [...below.parts.map((part) => part.unit.code), ...(below.own ? [target.unit.code] : [])]
-    return { table, protectedWithin: within.join(',') }
+  const parts = tablesBelow(reading, target)
+  if (parts) {
+    const table = await composedTable(tx, key, target, parts)
+    return { table, protectedWithin: parts.map((part) => part.unit.code).join(',') }
   }
   const within = enclosingTable(reading, target)
   return {

@@ -3,6 +3,7 @@ import { sumOfPublished, type PublishedFigure } from '../../../src/modules/indic
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { accountFor, clientFor, province, type TestAccount } from '../../support/auth.js'
 import { registerChild } from '../../support/registry.js'
+import { unitsDisclosures, withEveryBreakdown } from '../../support/disclosure-audit.js'
 import { asTableOwner } from '../../support/owner.js'
 import { seedScenario } from './scenario.js'
 
@@ -154,22 +155,31 @@ const aYearLater = [
  * district's tables for the year's earlier closing days first, with each breakdown, then the city's and the
  * district's for 9 November.
  */
+const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
+
 async function cityBesideDistrict(t: Test, year: 2024 | 2025) {
   const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
   await seedScenario(ctx, { reports: false })
   if (year === 2025) await asTableOwner(ctx.app.database, aYearLater)
   ctx.clock.set(`${year}-11-20T09:00:00+07:00`)
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
-  const read = async (unit: string, asOf: string, breakdown: string) => {
+  const officer = await accountFor(ctx, { role: 'district_admin', units: [province] })
+  /** A unit's table of `year` with one breakdown, as a city system reads it or, `asOfficer`, as the officers do. */
+  const read = async (unit: string, asOf: string, breakdown: string, asOfficer = false) => {
     const query = `year=${year}&unit=${unit}&asOf=${asOf}${breakdown ? `&breakdown=${breakdown}` : ''}`
-    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers: city.headers })
+    const headers = asOfficer ? officer.headers : city.headers
+    const response = await ctx.app.inject({ url: `/v1/indicators/values?${query}`, headers })
     t.equal(response.statusCode, 200)
     return response.json<{
       wards: { code: string }[]
-      indicators: { code: string; kind: 'count' | 'percentage'; values: PublishedFigure[] }[]
+      indicators: {
+        code: string
+        source: string
+        kind: 'count' | 'percentage'
+        values: (PublishedFigure & { breakdowns: { dimensions: string[] }[] })[]
+      }[]
     }>()
   }
-  const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
   for (const asOf of [`${year}-05-14`, `${year}-09-14`])
     for (const breakdown of breakdowns) await read('008', asOf, breakdown)
   const tables = []
@@ -177,13 +187,13 @@ async function cityBesideDistrict(t: Test, year: 2024 | 2025) {
     const ofCity = await read(province, `${year}-11-09`, breakdown)
     tables.push({ breakdown, ofCity, ofDistrict: await read('008', `${year}-11-09`, breakdown) })
   }
-  return tables
+  return { tables, read }
 }
 
 t.test('the city’s table on the 2024 map is its district’s, whichever closing days each was read for', async (t) => {
   // Protected apart, each with the closing days it was read for, the two withheld other cells of the same ward.
   let compared = 0
-  for (const { breakdown, ofCity, ofDistrict } of await cityBesideDistrict(t, 2024)) {
+  for (const { breakdown, ofCity, ofDistrict } of (await cityBesideDistrict(t, 2024)).tables) {
     for (const indicator of ofCity.indicators) {
       const same = ofDistrict.indicators.find((other) => other.code === indicator.code)!
       for (const figure of indicator.values) {
@@ -204,7 +214,7 @@ t.test('the city’s table on the 2024 map is its district’s, whichever closin
 
 t.test('for a 2025 closing day from July the city’s old wards are its district’s, its new wards its own', async (t) => {
   let compared = 0
-  for (const { breakdown, ofCity, ofDistrict } of await cityBesideDistrict(t, 2025)) {
+  for (const { breakdown, ofCity, ofDistrict } of (await cityBesideDistrict(t, 2025)).tables) {
     const oldWards = new Set(ofDistrict.wards.map((ward) => ward.code))
     const newWards = ofCity.wards.map((ward) => ward.code).filter((code) => !oldWards.has(code))
     t.equal(newWards.length, 7, 'the city lists its seven new wards beside the old ones')
@@ -235,6 +245,26 @@ t.test('for a 2025 closing day from July the city’s old wards are its district
   }
   t.ok(compared > 500, `${compared} rows of old wards compared`)
 })
+
+t.test(
+  'the city’s, the district’s and wards’ tables of a 2025 closing day read together give no count of 1 to 4 away',
+  async (t) => {
+    const { read } = await cityBesideDistrict(t, 2025)
+    // An old ward (read in the district's table), two new wards (in the city's), the city and the district.
+    const units = [province, '008', '00301', '00301-2025', '00331-2025']
+    const tables = []
+    for (const unit of units) {
+      const published = []
+      const truth = []
+      for (const breakdown of breakdowns) {
+        published.push(await read(unit, '2025-11-09', breakdown))
+        truth.push(await read(unit, '2025-11-09', breakdown, true))
+      }
+      tables.push({ published: withEveryBreakdown(published), truth: withEveryBreakdown(truth) })
+    }
+    t.same(await unitsDisclosures(tables), [], `${units.join(', ')} together`)
+  },
+)
 
 t.test('a named group of wards is read off its city’s table: its rows as that table shows them', async (t) => {
   // Nine girls in one ward of the group, none in its other, two in a ward outside it.

@@ -14,6 +14,7 @@ import {
   disclosures,
   percentageDisclosures,
   periodDisclosures,
+  unitsDisclosures,
   type AuditedTable,
 } from '../../support/disclosure-audit.js'
 
@@ -857,6 +858,37 @@ t.test('the test attacker bounds a numerator by its denominator', async (t) => {
     found.includes('P numerator W1 (3), with the other side: narrowed to 0–3'),
     `ward 1's numerator is found narrowed: ${found.join('; ')}`,
   )
+})
+
+t.test('the test attacker reads two units’ tables together, a ward listed in both the same count', async (t) => {
+  // The district withholds ward 1's 2 and ward 2's 7, showing its 9; the city lists ward 2 beside a new ward and
+  // shows its 7. Each table alone is safe; together, 9 less 7 is ward 1's 2.
+  const figure = (unitCode: string, numerator: number | { suppressed: true }) => ({
+    unitCode,
+    numerator,
+    denominator: null,
+    breakdowns: [],
+  })
+  const withheld = { suppressed: true } as const
+  const count = (values: AuditedTable['indicators'][number]['values']): AuditedTable => ({
+    indicators: [{ code: 'C', source: 'registry', kind: 'count', values }],
+  })
+  const district = {
+    published: count([figure('W1', withheld), figure('W2', withheld), figure('D', 9)]),
+    truth: count([figure('W1', 2), figure('W2', 7), figure('D', 9)]),
+  }
+  const city = (w2: number | { suppressed: true }) => ({
+    published: count([figure('W2', w2), figure('N', withheld), figure('C', withheld)]),
+    truth: count([figure('W2', 7), figure('N', 3), figure('C', 10)]),
+  })
+  t.same(await disclosures(district.published, district.truth), [], 'the district alone')
+  t.same(await disclosures(city(7).published, city(7).truth), [], 'the city alone')
+  t.same(
+    await unitsDisclosures([district, city(7)]),
+    ['C numerator W1 (table 1) (2): narrowed to 2–2'],
+    'together, the ward of two',
+  )
+  t.same(await unitsDisclosures([district, city(withheld)]), [], 'the city withholding what the district does')
 })
 
 t.test('a breakdown by one dimension is read off the published cross', async (t) => {
