@@ -198,9 +198,10 @@ export default async function indicatorRoutes(app: FastifyInstance) {
           '`{ "suppressed": true }`, with as few other counts as keep it from being narrowed to an interval under 5 wide from the ' +
           'response’s figures and the sums among them, counting what a percentage’s numerator leaves out of its denominator (47 ' +
           'of 48 covered: one is not) as such a count; every breakdown lists all its cells (0 where nothing counts), and a ward is ' +
-          'published as its row of its parent’s table, a unit whose wards are those of units below it and its own (the city on the ' +
-          '2024 map and in 2025, its old wards as its district shows them) and a group of wards as the tables they are read off show their wards, a total shown only where every ' +
-          'count it sums is. Counts that are not about children (wards, reports) are shown as they are. Audited.',
+          'published as its row of its parent’s table (a new ward of 2025 from July as a table of its own), a unit ' +
+          'whose wards are those of units below it and its own (the city on the 2024 map and in 2025, its old wards as ' +
+          'its district shows them) and a group of wards as the tables they are read off show their wards, a total ' +
+          'shown only where every count it sums is. Counts that are not about children (wards, reports) are shown as they are. Audited.',
         querystring: ValuesQuery,
         response: { 200: ref(IndicatorTableSchema, 'The indicator table'), ...problemResponses(400, 401, 403) },
       },

@@ -461,13 +461,16 @@ function groupRoot(reading: Reading, target: UnitWithWards): UnitWithWards | nul
 }
 
 /**
- * The wards of a named group that has no groupRoot, each as the caller may read it alone, or null where any is not
- * (or the group has none): the group is then read off the tables its wards are read in (groupOfWardTables).
+ * The wards of a named group that has no groupRoot, each as the caller may read it alone, or null where any is not,
+ * or its table alone does not list it (an abolished ward whose records a group of today counts in the ward that
+ * took it whole: alone it lists no ward), or the group has none: the group is then read off the tables its wards
+ * are read in (groupOfWardTables).
  */
 function wardsApart(reading: Reading, target: UnitWithWards): UnitWithWards[] | null {
   if (target.unit.level !== 'ward_group' || target.wards.length === 0) return null
   const wards = target.wards.map((ward) => readableTable(reading, ward.code))
-  return wards.every((ward) => ward !== null) ? wards : null
+  const listsItself = (ward: UnitWithWards | null) => ward?.wards.some((listed) => listed.code === ward.unit.code)
+  return wards.every(listsItself) ? (wards as UnitWithWards[]) : null
 }
 
 /**

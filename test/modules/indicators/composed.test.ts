@@ -141,7 +141,8 @@ t.test('sumOfPublished: a count shown only where every part shows it', async (t)
 const aYearLater = [
   `do $$ declare r record; begin
      for r in select table_name, column_name from information_schema.columns
-               where table_schema = current_schema() and data_type in ('date', 'timestamp with time zone') and is_generated = 'NEVER'
+               where table_schema = current_schema() and is_generated = 'NEVER'
+                 and data_type in ('date', 'timestamp with time zone')
                  and table_name in ('children', 'child_circumstances', 'care_records', 'health_insurance_cards',
                                     'incidents', 'incident_children', 'incident_steps', 'assessments') loop
        execute format('update %I set %I = %I + interval ''1 year''', r.table_name, r.column_name, r.column_name);
@@ -156,11 +157,28 @@ const aYearLater = [
  * district's for 9 November.
  */
 const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
+const newWardsRegistered = [
+  ['00301-2025', 2],
+  ['00331-2025', 9],
+] as const
 
 async function cityBesideDistrict(t: Test, year: 2024 | 2025) {
   const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
   await seedScenario(ctx, { reports: false })
-  if (year === 2025) await asTableOwner(ctx.app.database, aYearLater)
+  if (year === 2025) {
+    await asTableOwner(ctx.app.database, aYearLater)
+    // After the reform, two girls registered at one new ward and nine at another.
+    ctx.clock.set('2025-08-12T03:00:00Z')
+    const registrar = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    for (const [ward, count] of newWardsRegistered)
+      for (let index = 0; index < count; index++)
+        await registerChild(ctx, registrar, {
+          fullName: `Đinh Thị Bích Mới ${ward} ${index}`,
+          dateOfBirth: `2019-0${1 + (index % 9)}-11`,
+          sex: 'female',
+          address: { wardCode: ward },
+        })
+  }
   ctx.clock.set(`${year}-11-20T09:00:00+07:00`)
   const city = await clientFor(ctx, { role: 'city_system', units: [province] })
   const officer = await accountFor(ctx, { role: 'district_admin', units: [province] })
@@ -214,7 +232,20 @@ t.test('the city’s table on the 2024 map is its district’s, whichever closin
 
 t.test('for a 2025 closing day from July the city’s old wards are its district’s, its new wards its own', async (t) => {
   let compared = 0
-  for (const { breakdown, ofCity, ofDistrict } of (await cityBesideDistrict(t, 2025)).tables) {
+  const { tables, read } = await cityBesideDistrict(t, 2025)
+  for (const { breakdown, ofCity, ofDistrict } of tables) {
+    // A new ward read alone is read in the same table of its own as the city's row of it.
+    for (const [ward] of newWardsRegistered) {
+      const alone = await read(ward, '2025-11-09', breakdown)
+      for (const indicator of alone.indicators)
+        t.same(
+          indicator.values,
+          ofCity.indicators
+            .find((other) => other.code === indicator.code)!
+            .values.filter((figure) => figure.unitCode === ward),
+          `${breakdown || 'total'} ${indicator.code} ${ward} read alone`,
+        )
+    }
     const oldWards = new Set(ofDistrict.wards.map((ward) => ward.code))
     const newWards = ofCity.wards.map((ward) => ward.code).filter((code) => !oldWards.has(code))
     t.equal(newWards.length, 7, 'the city lists its seven new wards beside the old ones')
@@ -342,3 +373,32 @@ t.test('a named group of wards no readable unit lists whole is read off its ward
   t.same(total, sumOfPublished('count', 'NAM', [ofFew, ofMany]), 'the group’s total is the sum of its wards as shown')
   t.same(total.numerator, withheld, 'withheld with the two: nine less seven would give them away')
 })
+
+t.test(
+  'a group of today’s wards that took an abolished ward whole counts its records for a system of its wards',
+  async (t) => {
+    const ctx = await createTestApp(t, { now: '2025-03-10T03:00:00Z' })
+    const admin = await accountFor(ctx, { role: 'district_admin', units: [province] })
+    // Seven girls filed at 00307 before the reform, whose only successor is 00316-2025.
+    for (let index = 0; index < 7; index++)
+      await registerChild(ctx, admin, {
+        fullName: `Đinh Thị Bích Cũ ${index}`,
+        dateOfBirth: `2019-0${1 + index}-11`,
+        sex: 'female',
+        address: { wardCode: '00307' },
+      })
+    ctx.clock.set('2026-02-10T03:00:00Z')
+    await groupNamed(t, ['00316-2025', '00322-2025'])(ctx, admin)
+    ctx.clock.set('2026-04-02T09:00:00+07:00')
+    const system = await clientFor(ctx, { role: 'city_system', units: ['00316-2025', '00322-2025'] })
+    const response = await ctx.app.inject({
+      url: '/v1/indicators/values?year=2026&unit=NAM&asOf=2026-03-29&breakdown=sex',
+      headers: system.headers,
+    })
+    t.equal(response.statusCode, 200)
+    const values = response
+      .json<{ indicators: { code: string; values: PublishedFigure[] }[] }>()
+      .indicators.find((indicator) => indicator.code === 'CHILDREN_BY_AGE_SEX')!.values
+    t.equal(values.find((figure) => figure.unitCode === 'NAM')!.numerator, 7, 'the group counts the seven')
+  },
+)
