@@ -182,7 +182,12 @@ export async function unitsDisclosures(tables: readonly { published: AuditedTabl
           })
       })
       for (const [first, ...others] of cellsNamed.values())
-        for (const other of others) joint.relations.push(relationAmong(joint.values, first!, [other]))
+        for (const other of others) {
+          // The same cell of the same unit counts the same records in every table: tied, not merely compared.
+          if (joint.values[other] !== joint.values[first!])
+            throw new Error(`${joint.names[first!]} and ${joint.names[other]} count different records`)
+          joint.relations.push(relationAmong(joint.values, first!, [other]))
+        }
       found.push(...(await systemDisclosures(`${code} ${side}`, joint)))
     }
   }

@@ -494,13 +494,13 @@ export async function tableAsPublished(
   }
   const apart = wardsApart(reading, target)
   if (apart) {
-    const tables = new Map<string, Awaited<ReturnType<typeof tableAsPublished>>>()
+    const tables = new Map<string, PublishedTable>()
     const read: { wardCode: string; table: PublishedTable }[] = []
     for (const ward of apart) {
-      const within = enclosingTable(reading, ward)?.unit.code ?? ward.unit.code
-      let found = tables.get(within)
-      if (!found) tables.set(within, (found = await tableAsPublished(tx, key, rows, principal, ward, mapDate)))
-      read.push({ wardCode: ward.unit.code, table: found.table })
+      const within = enclosingTable(reading, ward) ?? ward
+      let table = tables.get(within.unit.code)
+      if (!table) tables.set(within.unit.code, (table = await publishedTable(tx, { ...key, table: within })))
+      read.push({ wardCode: ward.unit.code, table })
     }
     return { table: groupOfWardTables(read, target), protectedWithin: [...tables.keys()].join(',') }
   }

@@ -151,17 +151,17 @@ const aYearLater = [
   'update children set birth_year = birth_year + 1',
 ]
 
-/**
- * The scenario's district (its records a year later for 2025), read by a city system in November of `year`: the
- * district's tables for the year's earlier closing days first, with each breakdown, then the city's and the
- * district's for 9 November.
- */
 const breakdowns = ['', 'sex', 'ageGroup', 'groupCode', 'kind', 'closureReason']
 const newWardsRegistered = [
   ['00301-2025', 2],
   ['00331-2025', 9],
 ] as const
 
+/**
+ * The scenario's district (for 2025 its records a year later, and children registered at two new wards after July),
+ * read by a city system in November of `year`: the district's tables for the year's earlier closing days first,
+ * with each breakdown, then the city's and the district's for 9 November.
+ */
 async function cityBesideDistrict(t: Test, year: 2024 | 2025) {
   const ctx = await createTestApp(t, { now: '2024-05-10T03:00:00Z' })
   await seedScenario(ctx, { reports: false })
@@ -281,7 +281,7 @@ t.test(
   'the city’s, the district’s and wards’ tables of a 2025 closing day read together give no count of 1 to 4 away',
   async (t) => {
     const { read } = await cityBesideDistrict(t, 2025)
-    // An old ward (read in the district's table), two new wards (in the city's), the city and the district.
+    // An old ward (read in the district's table), two new wards (each in its own), the city and the district.
     const units = [province, '008', '00301', '00301-2025', '00331-2025']
     const tables = []
     for (const unit of units) {

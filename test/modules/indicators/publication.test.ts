@@ -889,6 +889,12 @@ t.test('the test attacker reads two units’ tables together, a ward listed in b
     'together, the ward of two',
   )
   t.same(await unitsDisclosures([district, city(withheld)]), [], 'the city withholding what the district does')
+  const miscounted = { ...city(7), truth: count([figure('W2', 6), figure('N', 3), figure('C', 9)]) }
+  await t.rejects(
+    unitsDisclosures([district, miscounted]),
+    /count different records/,
+    'a cell two tables name alike must count the same records in both',
+  )
 })
 
 t.test('a breakdown by one dimension is read off the published cross', async (t) => {
