@@ -6,7 +6,7 @@
  * withheld small count to less than the protection interval. The attacker is exact: the tightest bounds a
  * linear program finds for each withheld cell (rounded inward, since counts are whole). Pure.
  */
-import { Polytope, type Row } from './simplex.js'
+import { Polytope, WorkLimitReached, WorkMeter, type Row } from './simplex.js'
 
 /**
  * A relation among cells: how the total compares with the sum of its parts (equal when every record
@@ -161,7 +161,11 @@ class Attacker {
     lowest?: Float64Array
   }[] = []
 
-  constructor(table: LinkedTable, withheld: readonly boolean[]) {
+  constructor(
+    table: LinkedTable,
+    withheld: readonly boolean[],
+    private readonly meter: WorkMeter | null = null,
+  ) {
     const rows: { cells: Map<number, number>; sense: Relation['sum']; rhs: number }[] = []
     for (const row of relationRows(table.relations)) {
       const cells = new Map<number, number>()
@@ -251,7 +255,8 @@ class Attacker {
     const place = this.place.get(cell)
     if (place === undefined) throw new RangeError(`cell ${cell} is not withheld`)
     const group = this.groups[place.group]!
-    if (group.region === undefined) group.region = Polytope.of(group.counts.length, group.rows, group.counts)
+    if (group.region === undefined)
+      group.region = Polytope.of(group.counts.length, group.rows, group.counts, this.meter)
     if (group.region === null) throw new RangeError('the published figures contradict their relations')
     return { region: group.region, variable: place.variable }
   }
@@ -327,8 +332,9 @@ function firstExposed(
   withheld: readonly boolean[],
   needsProtection: readonly boolean[],
   from: number,
+  meter: WorkMeter,
 ): { cell: number; interval: Interval; attacker: Attacker } | null {
-  const attacker = new Attacker(table, withheld)
+  const attacker = new Attacker(table, withheld, meter)
   for (let cell = from; cell < withheld.length; cell++) {
     if (!needsProtection[cell]) continue
     const interval = attacker.narrowed(cell, table.values[cell]!)
@@ -350,6 +356,7 @@ function attributeExposed(
   table: LinkedTable,
   withheld: readonly boolean[],
   givenUp: ReadonlySet<number>,
+  meter: WorkMeter,
 ): { reading: number; of: Reading; zeros: number[] } | null {
   let attacker: Attacker | null = null
   const sumOf = (cells: readonly number[]) => cells.reduce((sum, cell) => sum + table.values[cell]!, 0)
@@ -366,7 +373,7 @@ function attributeExposed(
     const holding = reading.parts.filter((part) => sumOf(part) !== 0)
     if (reading.parts.length < 2 || holding.length !== 1 || !holding[0]!.some((cell) => withheld[cell])) continue
     const zeros = reading.parts.filter((part) => part !== holding[0]).flat()
-    attacker ??= new Attacker(table, withheld)
+    attacker ??= new Attacker(table, withheld, meter)
     const known = attacker
     if (zeros.every((cell) => !withheld[cell] || !known.possiblyAboveZero(cell)))
       return { reading: index, of: reading, zeros }
@@ -463,53 +470,79 @@ function stepping(table: LinkedTable, cell: number): number {
 }
 
 /**
- * Which cells to withhold: every cell `primary` names (and `alsoWithheld`), and few other cells (by count withheld) such that
- * each primary cell's attacker interval is at least the protection width wide and no withheld total is
+ * The work (WorkMeter) one table's protection may take before the table is withheld whole: 2.1–2.8 s on the 2-core
+ * machine of docs/benchmarks.md. The hardest table of the tests takes 34 million, of the generated district 676
+ * million (0.3 s: a year's tables of 1,143 cells read together); a search that ran past it (the city's table of 2026,
+ * minutes and still going at 282 of 660 cells withheld) would publish little, and it holds the request thread.
+ */
+const protectionWorkLimit = 2e9
+
+export interface ProtectOptions {
+  /** Cells withheld from the start besides `primary`, without protection of their own (partsOfSmallTotals). */
+  alsoWithheld?: readonly boolean[]
+  /** Cells already published or withheld for good (another period's table): their state is kept. */
+  fixed?: readonly boolean[]
+  /** Whether the fixed cells' table told a reading of all its records already. */
+  toldAlready?: (reading: Reading) => boolean
+  /** The work the search may take (protectionWorkLimit unless told). */
+  workLimit?: number
+}
+
+/**
+ * Which cells to withhold: every cell `primary` names (and `alsoWithheld`), and few other cells (by count withheld)
+ * such that each primary cell's attacker interval is at least the protection width wide and no withheld total is
  * pinned to a single part. Greedy: while a primary cell is exposed, make the cheapest move (a cell, or
  * the three other corners of a rectangle) that protects it outright, or else the one that widens its
- * interval most per count withheld, weighing the cheapest moves first. Every step is checked by the attacker, so the result is safe however far it is from the
- * fewest cells. Deterministic: the same table gives the same cells.
+ * interval most per count withheld, weighing the cheapest moves first. Every step is checked by the attacker, so
+ * the result is safe however far it is from the fewest cells. Deterministic: the same table gives the same cells.
  *
  * `fixed` names cells already published or withheld for good (another period's table): their state is kept,
  * and only the other cells are withheld to protect them too. A withheld total that the fixed cells alone tell
  * to lie in one part is left so where `toldAlready` says the fixed cells' table told it of all its records.
  * Where that cannot be done (a primary cell that every cell around it, fixed or withheld, leaves exposed, or
- * such a total that no fixed table told), or a search among fixed cells has weighed
- * movesWeighedAmongFixed moves, every cell not fixed is withheld: the table is withheld whole, and a table
- * that shows nothing is one a reader is told nothing by (docs/security.md).
+ * such a total that no fixed table told), where a search among fixed cells has weighed movesWeighedAmongFixed
+ * moves, or where the search's linear programs reach the work limit, every cell not fixed is withheld: the table
+ * is withheld whole, and a table that shows nothing is one a reader is told nothing by (docs/security.md).
  */
-export function protect(
-  table: LinkedTable,
-  primary: readonly boolean[],
-  alsoWithheld: readonly boolean[] = primary,
-  fixed: readonly boolean[] = table.values.map(() => false),
-  toldAlready: (reading: Reading) => boolean = () => false,
-): boolean[] {
+export function protect(table: LinkedTable, primary: readonly boolean[], options: ProtectOptions = {}): boolean[] {
   const cells = table.values.length
+  const {
+    alsoWithheld = primary,
+    fixed = table.values.map(() => false),
+    toldAlready = () => false,
+    workLimit = protectionWorkLimit,
+  } = options
   if (primary.length !== cells || alsoWithheld.length !== cells || fixed.length !== cells) {
     throw new RangeError('one flag per cell')
   }
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const whole = () => withheld.map((hidden, cell) => hidden || !fixed[cell]!)
-  const parts = linkedParts(table)
-  if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed, toldAlready) ?? whole()
-  // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
-  for (const part of parts) {
-    if (!part.cells.some((cell) => primary[cell])) continue
-    const local = protectLinked(
-      part.table,
-      part.cells.map((cell) => primary[cell]!),
-      part.cells.map((cell) => alsoWithheld[cell]!),
-      part.cells.map((cell) => fixed[cell]!),
-      (reading) =>
-        toldAlready(renamed({ relations: [], readings: [reading] }, (cell) => part.cells[cell]!).readings[0]!),
-    )
-    if (!local) return whole()
-    local.forEach((hidden, index) => {
-      if (hidden) withheld[part.cells[index]!] = true
-    })
+  const meter = new WorkMeter(workLimit)
+  try {
+    const parts = linkedParts(table)
+    if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed, toldAlready, meter) ?? whole()
+    // Parts no relation joins are protected one by one: what is withheld in one tells nothing of another.
+    for (const part of parts) {
+      if (!part.cells.some((cell) => primary[cell])) continue
+      const local = protectLinked(
+        part.table,
+        part.cells.map((cell) => primary[cell]!),
+        part.cells.map((cell) => alsoWithheld[cell]!),
+        part.cells.map((cell) => fixed[cell]!),
+        (reading) =>
+          toldAlready(renamed({ relations: [], readings: [reading] }, (cell) => part.cells[cell]!).readings[0]!),
+        meter,
+      )
+      if (!local) return whole()
+      local.forEach((hidden, index) => {
+        if (hidden) withheld[part.cells[index]!] = true
+      })
+    }
+    return withheld
+  } catch (error) {
+    if (error instanceof WorkLimitReached) return whole()
+    throw error
   }
-  return withheld
 }
 
 /**
@@ -576,9 +609,10 @@ function freeable(
   withheld: readonly boolean[],
   fixed: readonly boolean[],
   zeros: readonly number[],
+  meter: WorkMeter,
 ): boolean {
   const everything = withheld.map((hidden, cell) => hidden || !fixed[cell]!)
-  const attacker = new Attacker(table, everything)
+  const attacker = new Attacker(table, everything, meter)
   return zeros.some((cell) => everything[cell] && attacker.possiblyAboveZero(cell))
 }
 
@@ -589,6 +623,7 @@ function protectLinked(
   alsoWithheld: readonly boolean[],
   fixed: readonly boolean[],
   toldAlready: (reading: Reading) => boolean,
+  meter: WorkMeter,
 ): boolean[] | null {
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const readingsGivenUp = new Set<number>()
@@ -601,7 +636,7 @@ function protectLinked(
     // withheld are the largest there are). Among fixed cells, what it protects is not asked: a table withheld
     // whole is left out of what a reader is told.
     if (withheld.every((hidden, cell) => hidden || fixed[cell]!)) return amongFixed ? null : withheld
-    const exposedAttribute = attributeExposed(table, withheld, readingsGivenUp)
+    const exposedAttribute = attributeExposed(table, withheld, readingsGivenUp, meter)
     if (exposedAttribute) {
       const { zeros } = exposedAttribute
       // Every published 0 of the relation goes, so that which of its withheld parts holds the records is
@@ -611,7 +646,7 @@ function protectLinked(
         for (const cell of published) withheld[cell] = true
         continue
       }
-      const current = new Attacker(table, withheld)
+      const current = new Attacker(table, withheld, meter)
       const candidates = zeros
         .filter((cell) => withheld[cell])
         .flatMap((cell) => movesFor(table, withheld, fixed, cell, current))
@@ -620,13 +655,13 @@ function protectLinked(
         movesWeighed++
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
-        const attacker = new Attacker(table, trial)
+        const attacker = new Attacker(table, trial, meter)
         return zeros.some((cell) => trial[cell] && attacker.possiblyAboveZero(cell))
       })
       // Where even every cell that may still be withheld would free none of them (the zeros are bounded by fixed
       // cells alone), nothing is withheld for it if a fixed table told it already (`toldAlready`); otherwise the
       // table cannot be protected.
-      if (!freeing && !freeable(table, withheld, fixed, zeros)) {
+      if (!freeing && !freeable(table, withheld, fixed, zeros, meter)) {
         if (!toldAlready(exposedAttribute.of)) return null
         readingsGivenUp.add(exposedAttribute.reading)
         continue
@@ -640,7 +675,7 @@ function protectLinked(
       for (const cell of freed) withheld[cell] = true
       continue
     }
-    const exposed = firstExposed(table, withheld, primary, from)
+    const exposed = firstExposed(table, withheld, primary, from, meter)
     if (!exposed) return withheld
     from = exposed.cell
     const before = width(exposed.interval)
@@ -654,7 +689,7 @@ function protectLinked(
         movesWeighed++
         const trial = [...withheld]
         for (const cell of move) trial[cell] = true
-        const interval = new Attacker(table, trial).narrowed(exposed.cell, table.values[exposed.cell]!)
+        const interval = new Attacker(table, trial, meter).narrowed(exposed.cell, table.values[exposed.cell]!)
         const gained = (interval ? width(interval) : protectionWidth) - before
         if (before + gained >= protectionWidth) {
           // The cheapest move that protects the cell outright: no dearer one can do better for it.

@@ -22,6 +22,36 @@ export type Solution =
 
 const epsilon = 1e-9
 
+/** Thrown where a program's work would pass its meter's limit: the caller gives up what it was solving for. */
+export class WorkLimitReached extends Error {
+  override readonly name = 'WorkLimitReached'
+
+  constructor() {
+    super('the linear programs reached their work limit')
+  }
+}
+
+/**
+ * The work of a search's linear programs, counted in entries of a tableau that pivots update (the cost that grows
+ * with a program's size and with the number of programs alike), up to a limit: past it the next pivot throws
+ * WorkLimitReached. Counted, not timed, so the same table gives up at the same point on any machine and under any
+ * load, and what a reader is shown does not depend on how busy the server was.
+ */
+export class WorkMeter {
+  private spent = 0
+
+  constructor(readonly limit: number) {}
+
+  get used(): number {
+    return this.spent
+  }
+
+  charge(entries: number): void {
+    this.spent += entries
+    if (this.spent > this.limit) throw new WorkLimitReached()
+  }
+}
+
 /**
  * The tableau: `rows` constraint rows then the objective row, each `width` wide with the right-hand side last,
  * in one array (a copy is one block move). Pivots touch only the pivot row's non-zero columns: the rows of
@@ -37,14 +67,17 @@ class Tableau {
   constructor(
     readonly rows: number,
     readonly width: number,
+    private readonly meter: WorkMeter | null = null,
   ) {
     this.cells = new Float64Array((rows + 1) * width)
     this.basis = new Int32Array(rows).fill(-1)
     this.nonZero = new Int32Array(width)
+    meter?.charge(this.cells.length)
   }
 
   /** Makes this tableau `source`'s equal (of the same shape). */
   copyFrom(source: Tableau): void {
+    this.meter?.charge(this.cells.length)
     this.cells.set(source.cells)
     this.basis.set(source.basis)
   }
@@ -69,6 +102,7 @@ class Tableau {
       cells[start + j] = value / factor
       nonZero[count++] = j
     }
+    this.meter?.charge(count * this.rows)
     for (let i = 0; i <= this.rows; i++) {
       if (i === row) continue
       const target = i * width
@@ -233,15 +267,22 @@ export class Polytope {
     private readonly tableau: Tableau,
     private readonly columns: number,
     private readonly variables: number,
+    meter: WorkMeter | null,
   ) {
-    this.work = new Tableau(tableau.rows, tableau.width)
+    this.work = new Tableau(tableau.rows, tableau.width, meter)
   }
 
   /**
    * The region, or null when no point satisfies the rows. With `known`, a point of the region (the counts as they
-   * are), from which the first feasible basis is found directly (crashFrom) rather than by phase one.
+   * are), from which the first feasible basis is found directly (crashFrom) rather than by phase one. With `meter`,
+   * every pivot, in finding the region and in each objective after, is charged to it (WorkMeter).
    */
-  static of(variables: number, rows: readonly Row[], known?: ArrayLike<number>): Polytope | null {
+  static of(
+    variables: number,
+    rows: readonly Row[],
+    known?: ArrayLike<number>,
+    meter: WorkMeter | null = null,
+  ): Polytope | null {
     // Right-hand sides made non-negative, so the slack or artificial of each row starts feasible.
     const normal = rows.map((row): Row =>
       row.rhs < 0
@@ -258,7 +299,7 @@ export class Polytope {
     const width = firstArtificial + artificialCount + 1
     /** The rows with their slacks, surpluses and artificials, each row's slack or artificial basic. */
     const initial = () => {
-      const built = new Tableau(normal.length, width)
+      const built = new Tableau(normal.length, width, meter)
       let slack = variables
       let artificial = firstArtificial
       normal.forEach((row, index) => {
@@ -277,7 +318,7 @@ export class Polytope {
       return built
     }
     let tableau = initial()
-    if (artificialCount === 0) return new Polytope(tableau, firstArtificial, variables)
+    if (artificialCount === 0) return new Polytope(tableau, firstArtificial, variables, meter)
     if (!known || !crashFrom(tableau, normal, variables, firstArtificial, known)) {
       if (known) tableau = initial()
       // Phase one: drive the artificials to zero (maximise their negated sum).
@@ -304,7 +345,7 @@ export class Polytope {
       kept.push(row)
     }
     // Phase two's tableau: the rows kept, without the artificial columns (they may not enter again).
-    const region = new Tableau(kept.length, firstArtificial + 1)
+    const region = new Tableau(kept.length, firstArtificial + 1, meter)
     kept.forEach((row, index) => {
       const from = row * width
       const to = index * region.width
@@ -312,7 +353,7 @@ export class Polytope {
       region.cells[to + region.rhs] = tableau.cells[from + tableau.rhs]!
       region.basis[index] = tableau.basis[row]!
     })
-    return new Polytope(region, firstArtificial, variables)
+    return new Polytope(region, firstArtificial, variables, meter)
   }
 
   /**

@@ -54,7 +54,7 @@ export function publishWardDays(
     values,
     relations: relations.map(({ total, parts }) => relationAmong(values, total, parts)),
   }
-  const withheld = protect(table, values.map(isSmallCount), partsOfSmallTotals(table))
+  const withheld = protect(table, values.map(isSmallCount), { alsoWithheld: partsOfSmallTotals(table) })
   const shown = (cell: number): Count => (withheld[cell] ? { suppressed: true } : values[cell]!)
   return rows.map((row, index) => ({
     wardCode: row.wardCode,

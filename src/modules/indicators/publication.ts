@@ -384,7 +384,7 @@ export function publishFigures(
  * names, and those they could be recovered from.
  */
 function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | null = null): boolean[] {
-  return protect(table, countsToProtect(table, alsoProtected), partsOfSmallTotals(table))
+  return protect(table, countsToProtect(table, alsoProtected), { alsoWithheld: partsOfSmallTotals(table) })
 }
 
 /**
@@ -427,12 +427,10 @@ function withheldWithTheRest(
     ...countsToProtect(denominators.table, rest.withheld),
     ...rest.table.values.map(isSmallCount),
   ]
-  const withheld = protect(
-    joint,
-    primary,
-    [...numerators.withheld, ...denominators.withheld, ...rest.table.values.map(() => true)],
-    values.map((_, cell) => cell >= 2 * cells),
-  )
+  const withheld = protect(joint, primary, {
+    alsoWithheld: [...numerators.withheld, ...denominators.withheld, ...rest.table.values.map(() => true)],
+    fixed: values.map((_, cell) => cell >= 2 * cells),
+  })
   return [withheld.slice(0, cells), withheld.slice(cells, 2 * cells)]
 }
 
@@ -724,7 +722,10 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   const cells = current!.table.values.length
   const searchFrom = (start: (cell: number) => boolean) => {
     own.forEach((_, cell) => (alsoWithheld[cell] = start(cell)))
-    return protect(joint, primary, alsoWithheld, fixed, toldBefore(joint, offsets, periods)).slice(0, cells)
+    return protect(joint, primary, { alsoWithheld, fixed, toldAlready: toldBefore(joint, offsets, periods) }).slice(
+      0,
+      cells,
+    )
   }
   // The search starts from its own protection and every cell another table withheld (the same pattern
   // on every closing day): what is left to add is then seldom anything. From its own protection alone, on

@@ -206,7 +206,7 @@ t.test('which cells go does not tell which part holds the records', async (t) =>
     const row = [0, 0, 0, 0]
     row[part] = 2
     const table = unitTable([row, [9, 8, 7, 6]])
-    return protect(table, primaryOf(table), partsOfSmallTotals(table)).slice(0, 5)
+    return protect(table, primaryOf(table), { alsoWithheld: partsOfSmallTotals(table) }).slice(0, 5)
   })
   t.same(
     patterns,
@@ -243,7 +243,7 @@ t.test('fixed cells (another table already published) keep their state; the rest
     [8, 9],
   ])
   const fixed = table.values.map((_, cell) => cell === 1)
-  const withheld = protect(table, primaryOf(table), primaryOf(table), fixed)
+  const withheld = protect(table, primaryOf(table), { fixed })
   t.equal(withheld[1], false, 'the fixed cell stays published')
   t.ok(withheld[0] && withheld[3], 'both small counts are withheld')
   const bounds = await highsBounds(publish(table, withheld), table.relations)
@@ -253,7 +253,7 @@ t.test('fixed cells (another table already published) keep their state; the rest
     withheld.some((hidden) => !hidden),
     'some counts are still shown',
   )
-  t.throws(() => protect(table, primaryOf(table), primaryOf(table), [true]), RangeError, 'one flag per cell')
+  t.throws(() => protect(table, primaryOf(table), { fixed: [true] }), RangeError, 'one flag per cell')
 })
 
 t.test('a table whose small count fixed cells already pin is withheld whole', async (t) => {
@@ -265,7 +265,7 @@ t.test('a table whose small count fixed cells already pin is withheld whole', as
     [8, 9],
   ])
   const fixed = table.values.map((_, cell) => cell === 1 || cell === 2)
-  const withheld = protect(table, primaryOf(table), primaryOf(table), fixed)
+  const withheld = protect(table, primaryOf(table), { fixed })
   t.same(
     withheld,
     fixed.map((isFixed) => !isFixed),
@@ -281,7 +281,52 @@ t.test('a small count whose every neighbour is fixed withholds the table whole',
     relations: [relationAmong(values, 0, [1, 2]), relationAmong(values, 3, [2, 4])],
   }
   const fixed = [true, false, true, false, false]
-  t.same(protect(table, values.map(isSmallCount), values.map(isSmallCount), fixed), [false, true, false, true, true])
+  t.same(protect(table, values.map(isSmallCount), { fixed }), [false, true, false, true, true])
+})
+
+t.test('a search that reaches its work limit withholds the table whole, at the same point every time', async (t) => {
+  // Wards [2 6 | 8], [3 7 | 10], [8 9 | 17]; unit [13 22 | 35]: the 2 and the 3 need other cells withheld.
+  const table = unitTable([
+    [2, 6],
+    [3, 7],
+    [8, 9],
+  ])
+  const searched = protect(table, primaryOf(table))
+  t.ok(
+    searched.some((hidden) => !hidden),
+    'within the default limit, some counts are shown',
+  )
+  t.same(
+    protect(table, primaryOf(table), { workLimit: 0 }),
+    searched.map(() => true),
+    'no work allowed: all withheld',
+  )
+  // The least work that finds the search's cells: below it the table is withheld whole, at it the cells are found.
+  let least = 1
+  while (protect(table, primaryOf(table), { workLimit: least }).some((hidden) => !hidden) === false) least *= 2
+  let below = least / 2
+  while (least - below > 1) {
+    const middle = Math.floor((least + below) / 2)
+    if (protect(table, primaryOf(table), { workLimit: middle }).some((hidden) => !hidden)) least = middle
+    else below = middle
+  }
+  t.same(protect(table, primaryOf(table), { workLimit: least }), searched, `the cells found at ${least}`)
+  t.same(
+    protect(table, primaryOf(table), { workLimit: least - 1 }),
+    searched.map(() => true),
+    'one short: whole',
+  )
+  t.same(
+    protect(table, primaryOf(table), { workLimit: least - 1 }),
+    searched.map(() => true),
+    'counted, not timed',
+  )
+  // Fixed cells keep their state when the limit is reached: only the others are withheld.
+  const fixed = table.values.map((_, cell) => cell === 1)
+  t.same(
+    protect(table, primaryOf(table), { fixed, workLimit: 0 }),
+    fixed.map((isFixed) => !isFixed),
+  )
 })
 
 t.test('a unit whose every count is small withholds them all and stays unbounded', async (t) => {

@@ -7,7 +7,7 @@ import {
   relationAmong,
   width,
 } from '../../../src/modules/disclosure/control.js'
-import { maximise, Polytope, type Row, type Sense } from '../../../src/modules/disclosure/simplex.js'
+import { maximise, Polytope, WorkMeter, type Row, type Sense } from '../../../src/modules/disclosure/simplex.js'
 import { highsBounds } from '../../support/highs-attacker.js'
 
 const row = (terms: Record<number, number>, sense: Sense, rhs: number): Row => ({
@@ -117,6 +117,39 @@ t.test('a program asked only whether its objective reaches a value stops once it
     'an unbounded objective that reaches what was asked is reported as reached, never as an optimum',
   )
 })
+
+t.test(
+  'a meter counts the tableaux and pivots of a region and its programs, and stops them past its limit',
+  async (t) => {
+    // maximise 3x + 2y with x + y ≤ 4, x + 3y ≤ 6, x ≤ 3: two pivots.
+    const rows = [row({ 0: 1, 1: 1 }, '<=', 4), row({ 0: 1, 1: 3 }, '<=', 6), row({ 0: 1 }, '<=', 3)]
+    const objective = new Map([
+      [0, 3],
+      [1, 2],
+    ])
+    const counted = new WorkMeter(Infinity)
+    const region = Polytope.of(2, rows, undefined, counted)!
+    const built = counted.used
+    t.same(region.maximise(objective), { status: 'optimal', value: 11 })
+    const work = counted.used
+    t.ok(built > 0 && work > built, `the region ${built}, with its program ${work}`)
+    const again = new WorkMeter(Infinity)
+    Polytope.of(2, rows, undefined, again)!.maximise(objective)
+    t.equal(again.used, work, 'the same program, the same work')
+    const enough = new WorkMeter(work)
+    t.same(
+      Polytope.of(2, rows, undefined, enough)!.maximise(objective),
+      { status: 'optimal', value: 11 },
+      'at the limit',
+    )
+    const short = new WorkMeter(work - 1)
+    t.throws(
+      () => Polytope.of(2, rows, undefined, short)!.maximise(objective),
+      { name: 'WorkLimitReached' },
+      'one short',
+    )
+  },
+)
 
 t.test('the point a program stopped at lies in the region and carries the value it stopped at', async (t) => {
   // x + y ≤ 4, x + 3y ≤ 6, x ≤ 3, and x + y ≥ 1 (a phase one): maximise 3x + 2y stops at (3, 1), 11; asked only
