@@ -167,7 +167,9 @@ class Attacker {
     private readonly meter: WorkMeter | null = null,
   ) {
     const rows: { cells: Map<number, number>; sense: Relation['sum']; rhs: number }[] = []
-    for (const row of relationRows(table.relations)) {
+    const relationsAsRows = relationRows(table.relations)
+    meter?.charge(withheld.length + relationsAsRows.reduce((sum, row) => sum + row.terms.length, 0))
+    for (const row of relationsAsRows) {
       const cells = new Map<number, number>()
       let constant = 0
       for (const { cell, coefficient } of row.terms) {
@@ -398,6 +400,7 @@ function movesFor(
   fixed: readonly boolean[],
   exposed: number,
   attacker: Attacker,
+  meter: WorkMeter,
 ): number[][] {
   const relationsOf = new Map<number, Relation[]>()
   for (const relation of table.relations) {
@@ -431,6 +434,8 @@ function movesFor(
             // The fourth corner: a cell sharing another relation with b and another with e.
             for (const viaB of relationsOf.get(b) ?? []) {
               if (viaB === first) continue
+              // Every fourth corner weighed is charged: through a fixed cell of a wide table they run to millions.
+              meter.charge(viaB.parts.length + 1)
               for (const f of cellsOf(viaB)) {
                 if (f === b || f === corner) continue
                 if ((relationsOf.get(f) ?? []).some((viaE) => viaE !== second && cellsOf(viaE).includes(e)))
@@ -470,12 +475,13 @@ function stepping(table: LinkedTable, cell: number): number {
 }
 
 /**
- * The work (WorkMeter) one table's protection may take before the table is withheld whole: 2.1–2.8 s on the 2-core
- * machine of docs/benchmarks.md. The hardest table of the tests takes 34 million, of the generated district 676
- * million (0.3 s: a year's tables of 1,143 cells read together); a search that ran past it (the city's table of 2026,
- * minutes and still going at 282 of 660 cells withheld) would publish little, and it holds the request thread.
+ * The work (WorkMeter) a protection may take before its table is withheld whole: 1.5–2.5 s on the 2-core machine of
+ * docs/benchmarks.md. An indicator's protections of one closing day share it (publishFigures): on the generated
+ * district the most any took is 984 million (a percentage's 31 December, read with the year's three other closing
+ * days); a search that ran past it (the city's table of 2026, minutes and still going at 282 of 660 cells withheld)
+ * would publish little, and it holds the request thread.
  */
-const protectionWorkLimit = 2e9
+export const protectionWorkLimit = 2e9
 
 export interface ProtectOptions {
   /** Cells withheld from the start besides `primary`, without protection of their own (partsOfSmallTotals). */
@@ -484,8 +490,11 @@ export interface ProtectOptions {
   fixed?: readonly boolean[]
   /** Whether the fixed cells' table told a reading of all its records already. */
   toldAlready?: (reading: Reading) => boolean
-  /** The work the search may take (protectionWorkLimit unless told). */
-  workLimit?: number
+  /**
+   * What the search's work is charged to: one meter shared by several searches bounds them together, and once it
+   * is spent each withholds its table whole at once. A meter of protectionWorkLimit of its own unless told.
+   */
+  meter?: WorkMeter
 }
 
 /**
@@ -510,14 +519,13 @@ export function protect(table: LinkedTable, primary: readonly boolean[], options
     alsoWithheld = primary,
     fixed = table.values.map(() => false),
     toldAlready = () => false,
-    workLimit = protectionWorkLimit,
+    meter = new WorkMeter(protectionWorkLimit),
   } = options
   if (primary.length !== cells || alsoWithheld.length !== cells || fixed.length !== cells) {
     throw new RangeError('one flag per cell')
   }
   const withheld = primary.map((flag, cell) => flag || alsoWithheld[cell]!)
   const whole = () => withheld.map((hidden, cell) => hidden || !fixed[cell]!)
-  const meter = new WorkMeter(workLimit)
   try {
     const parts = linkedParts(table)
     if (parts.length <= 1) return protectLinked(table, primary, alsoWithheld, fixed, toldAlready, meter) ?? whole()
@@ -649,7 +657,7 @@ function protectLinked(
       const current = new Attacker(table, withheld, meter)
       const candidates = zeros
         .filter((cell) => withheld[cell])
-        .flatMap((cell) => movesFor(table, withheld, fixed, cell, current))
+        .flatMap((cell) => movesFor(table, withheld, fixed, cell, current, meter))
         .sort((a, b) => moveCost(table, a) - moveCost(table, b))
       const freeing = candidates.slice(0, movesPerRound * 4).find((move) => {
         movesWeighed++
@@ -679,7 +687,7 @@ function protectLinked(
     if (!exposed) return withheld
     from = exposed.cell
     const before = width(exposed.interval)
-    const moves = movesFor(table, withheld, fixed, exposed.cell, exposed.attacker)
+    const moves = movesFor(table, withheld, fixed, exposed.cell, exposed.attacker, meter)
     // Every cell around it is fixed or withheld already: nothing this table withholds can widen it.
     if (moves.length === 0) return null
     let best: number[] | null = null

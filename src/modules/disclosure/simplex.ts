@@ -32,9 +32,9 @@ export class WorkLimitReached extends Error {
 }
 
 /**
- * The work of a search's linear programs, counted in entries of a tableau that pivots update (the cost that grows
- * with a program's size and with the number of programs alike), up to a limit: past it the next pivot throws
- * WorkLimitReached. Counted, not timed, so the same table gives up at the same point on any machine and under any
+ * The work of a search, counted in entries of the tableaux its linear programs build, copy and update in pivots (the
+ * cost that grows with a program's size and with the number of programs alike), and in the steps its callers charge
+ * for their own work, up to a limit: the charge that passes it throws WorkLimitReached. Counted, not timed, so the same table gives up at the same point on any machine and under any
  * load, and what a reader is shown does not depend on how busy the server was.
  */
 export class WorkMeter {
@@ -69,10 +69,11 @@ class Tableau {
     readonly width: number,
     private readonly meter: WorkMeter | null = null,
   ) {
+    // Charged before it is allocated: a tableau too large for what is left is never built.
+    meter?.charge((rows + 1) * width)
     this.cells = new Float64Array((rows + 1) * width)
     this.basis = new Int32Array(rows).fill(-1)
     this.nonZero = new Int32Array(width)
-    meter?.charge(this.cells.length)
   }
 
   /** Makes this tableau `source`'s equal (of the same shape). */

@@ -11,12 +11,14 @@ import {
   narrowedCells,
   partsOfSmallTotals,
   protect,
+  protectionWorkLimit,
   relationAmong,
   renamed,
   type LinkedTable,
   type Reading,
   type Relation,
 } from '../disclosure/control.js'
+import { WorkMeter } from '../disclosure/simplex.js'
 import { cellCodes, figureMet, figureValue, orderCells, type IndicatorKind, type Target } from './rules.js'
 import type { Figure } from './figures.js'
 
@@ -292,7 +294,10 @@ export function publishFigures(
     numeratorTables && denominatorTables && meta.kind === 'percentage'
       ? tablesOf((item) => Math.max(0, item.denominator - item.numerator))
       : null
+  // Each period's left-out table is protected with a work limit of its own, as it was when that period was published.
   const restHidden = restTables?.map((table) => hiddenCells(table)) ?? null
+  // This period's protections share one limit: past it, each one left withholds its table whole at once.
+  const meter = new WorkMeter(protectionWorkLimit)
   /** Each closing day's table of one side, with what it withheld when published (null for this one). */
   const periodTables = (tables: FigureTable[], side: 'numerator' | 'denominator'): PeriodTable[] =>
     periods.map((period, index) => ({
@@ -306,7 +311,7 @@ export function publishFigures(
     // A table published with every count withheld tells a reader nothing that a closing day never published
     // would: it is left out, as it was when it could not be protected with the others (hiddenTogether).
     const read = periodTables(tables, side).filter((period) => !period.withheldThen?.every((hidden) => hidden))
-    return read.length === 1 ? hiddenCells(tables[0]!, restHidden?.[0] ?? null) : hiddenTogether(read)
+    return read.length === 1 ? hiddenCells(tables[0]!, restHidden?.[0] ?? null, meter) : hiddenTogether(read, meter)
   }
   let withheldNumerators = withheldIn(numeratorTables, 'numerator')
   let withheldDenominators = withheldIn(denominatorTables, 'denominator')
@@ -315,13 +320,17 @@ export function publishFigures(
       { table: numeratorTables![0]!, withheld: withheldNumerators },
       { table: denominatorTables![0]!, withheld: withheldDenominators },
       { table: restTables[0]!, withheld: restHidden[0]! },
+      meter,
     )
   }
+  const allWithheld = (withheld: readonly boolean[]) => withheld.every((hidden) => hidden)
   if (
     restTables &&
     withheldNumerators &&
     withheldDenominators &&
     periods.length > 1 &&
+    // A table withheld whole on both sides tells nothing the check could find.
+    !(allWithheld(withheldNumerators) && allWithheld(withheldDenominators)) &&
     narrowedAcrossDays(
       periodTables(numeratorTables!, 'numerator'),
       periodTables(denominatorTables!, 'denominator'),
@@ -383,8 +392,12 @@ export function publishFigures(
  * The cells of a table of counts that protection withholds: its counts of 1 to 4, any cell `alsoProtected`
  * names, and those they could be recovered from.
  */
-function hiddenCells(table: FigureTable, alsoProtected: readonly boolean[] | null = null): boolean[] {
-  return protect(table, countsToProtect(table, alsoProtected), { alsoWithheld: partsOfSmallTotals(table) })
+function hiddenCells(
+  table: FigureTable,
+  alsoProtected: readonly boolean[] | null = null,
+  meter?: WorkMeter,
+): boolean[] {
+  return protect(table, countsToProtect(table, alsoProtected), { alsoWithheld: partsOfSmallTotals(table), meter })
 }
 
 /**
@@ -403,6 +416,7 @@ function withheldWithTheRest(
   numerators: { table: FigureTable; withheld: readonly boolean[] },
   denominators: { table: FigureTable; withheld: readonly boolean[] },
   rest: { table: FigureTable; withheld: readonly boolean[] },
+  meter: WorkMeter,
 ): [boolean[], boolean[]] {
   const cells = numerators.table.values.length
   const values = [...numerators.table.values, ...denominators.table.values, ...rest.table.values]
@@ -430,6 +444,7 @@ function withheldWithTheRest(
   const withheld = protect(joint, primary, {
     alsoWithheld: [...numerators.withheld, ...denominators.withheld, ...rest.table.values.map(() => true)],
     fixed: values.map((_, cell) => cell >= 2 * cells),
+    meter,
   })
   return [withheld.slice(0, cells), withheld.slice(cells, 2 * cells)]
 }
@@ -688,7 +703,7 @@ function keptByOthers(others: readonly PeriodTable[]): Set<string> {
  * closing days, the reader told which fell), it is withheld whole (protect): tables that withhold every count
  * are left out of what is read together, so the tables already published are read as they were before.
  */
-function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
+function hiddenTogether(periods: readonly PeriodTable[], meter: WorkMeter): boolean[] {
   const [current, ...others] = periods
   const { joint, offsets, flows } = readTogether(periods)
   const kept = keptByOthers(others)
@@ -704,7 +719,7 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
     const other = others.find((period) => days.includes(period.asOf))!
     if (!other.withheldThen![of]) besideShown[of] = true
   }
-  const own = hiddenCells(current!.table, besideShown)
+  const own = hiddenCells(current!.table, besideShown, meter)
   countsToProtect(current!.table, current!.alsoProtected).forEach((toProtect, cell) => (primary[cell] = toProtect))
   for (const { asOf, withheldThen } of others) {
     const offset = offsets.get(asOf)!
@@ -722,10 +737,8 @@ function hiddenTogether(periods: readonly PeriodTable[]): boolean[] {
   const cells = current!.table.values.length
   const searchFrom = (start: (cell: number) => boolean) => {
     own.forEach((_, cell) => (alsoWithheld[cell] = start(cell)))
-    return protect(joint, primary, { alsoWithheld, fixed, toldAlready: toldBefore(joint, offsets, periods) }).slice(
-      0,
-      cells,
-    )
+    const toldAlready = toldBefore(joint, offsets, periods)
+    return protect(joint, primary, { alsoWithheld, fixed, toldAlready, meter }).slice(0, cells)
   }
   // The search starts from its own protection and every cell another table withheld (the same pattern
   // on every closing day): what is left to add is then seldom anything. From its own protection alone, on

@@ -10,6 +10,7 @@
  */
 import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -148,10 +149,23 @@ export async function publishedTable(
     const missing = computed.filter((indicator) => !stored.has(keyOf(indicator.definition)))
     if (missing.length > 0) {
       const others = await otherPeriods(tx, key, mapKey, missing)
+      // Each indicator's protection runs on the thread that answers every request (its searches bounded by a work
+      // limit together, its joint checks by their size): the thread is let go between indicators, so other requests
+      // wait for one indicator's, not for the whole table's.
+      const published: PublishedFigure[][] = []
+      for (const indicator of missing) {
+        if (published.length > 0) await setImmediate()
+        published.push(
+          publishFigures(publicationMeta(indicator.definition), indicator.figures, true, {
+            asOf: key.asOf,
+            others: others.get(keyOf(indicator.definition)) ?? [],
+          }),
+        )
+      }
       const inserted = await tx
         .insert(publishedIndicatorTables)
         .values(
-          missing.map((indicator) => ({
+          missing.map((indicator, index) => ({
             planYear: key.year,
             asOf: key.asOf,
             unitCode: key.table.unit.code,
@@ -160,10 +174,7 @@ export async function publishedTable(
             indicatorVersion: indicator.definition.version,
             definitionKey: definitionKeyOf(indicator.definition),
             available: indicator.available,
-            figures: publishFigures(publicationMeta(indicator.definition), indicator.figures, true, {
-              asOf: key.asOf,
-              others: others.get(keyOf(indicator.definition)) ?? [],
-            }),
+            figures: published[index]!,
             // Kept only where the year's next tables are protected with it: no other counts rest unprotected.
             counted: countsOnlyGrow(indicator.definition.source) ? indicator.figures : null,
             publishedAt: key.now,

@@ -11,6 +11,7 @@ import {
   relationAmong,
   type Relation,
 } from '../../../src/modules/disclosure/control.js'
+import { WorkMeter } from '../../../src/modules/disclosure/simplex.js'
 import { highsBounds } from '../../support/highs-attacker.js'
 
 /**
@@ -286,47 +287,44 @@ t.test('a small count whose every neighbour is fixed withholds the table whole',
 
 t.test('a search that reaches its work limit withholds the table whole, at the same point every time', async (t) => {
   // Wards [2 6 | 8], [3 7 | 10], [8 9 | 17]; unit [13 22 | 35]: the 2 and the 3 need other cells withheld.
-  const table = unitTable([
+  const counts = [
     [2, 6],
     [3, 7],
     [8, 9],
-  ])
+  ]
+  const table = unitTable(counts)
+  const within = (limit: number, of = table) => protect(of, primaryOf(of), { meter: new WorkMeter(limit) })
   const searched = protect(table, primaryOf(table))
+  const whole = searched.map(() => true)
   t.ok(
     searched.some((hidden) => !hidden),
     'within the default limit, some counts are shown',
   )
-  t.same(
-    protect(table, primaryOf(table), { workLimit: 0 }),
-    searched.map(() => true),
-    'no work allowed: all withheld',
-  )
+  t.same(within(0), whole, 'no work allowed: all withheld')
   // The least work that finds the search's cells: below it the table is withheld whole, at it the cells are found.
   let least = 1
-  while (protect(table, primaryOf(table), { workLimit: least }).some((hidden) => !hidden) === false) least *= 2
+  while (!within(least).some((hidden) => !hidden)) least *= 2
   let below = least / 2
   while (least - below > 1) {
     const middle = Math.floor((least + below) / 2)
-    if (protect(table, primaryOf(table), { workLimit: middle }).some((hidden) => !hidden)) least = middle
+    if (within(middle).some((hidden) => !hidden)) least = middle
     else below = middle
   }
-  t.same(protect(table, primaryOf(table), { workLimit: least }), searched, `the cells found at ${least}`)
-  t.same(
-    protect(table, primaryOf(table), { workLimit: least - 1 }),
-    searched.map(() => true),
-    'one short: whole',
-  )
-  t.same(
-    protect(table, primaryOf(table), { workLimit: least - 1 }),
-    searched.map(() => true),
-    'counted, not timed',
-  )
+  t.same(within(least), searched, `the cells found at ${least}`)
+  t.same(within(least - 1), whole, 'one short: whole')
+  const rebuilt = unitTable(counts)
+  t.same(within(least, rebuilt), searched, 'counted, not timed: the same table built again stops at the same point')
+  t.same(within(least - 1, rebuilt), whole)
   // Fixed cells keep their state when the limit is reached: only the others are withheld.
   const fixed = table.values.map((_, cell) => cell === 1)
   t.same(
-    protect(table, primaryOf(table), { fixed, workLimit: 0 }),
+    protect(table, primaryOf(table), { fixed, meter: new WorkMeter(0) }),
     fixed.map((isFixed) => !isFixed),
   )
+  // One meter shared by two searches bounds them together: the second gets what the first left.
+  const shared = new WorkMeter(least + least / 2)
+  t.same(protect(table, primaryOf(table), { meter: shared }), searched, 'the first search fits')
+  t.same(protect(rebuilt, primaryOf(rebuilt), { meter: shared }), whole, 'the second does not: withheld whole')
 })
 
 t.test('a unit whose every count is small withholds them all and stays unbounded', async (t) => {
