@@ -78,6 +78,13 @@ export interface OtherPeriod {
   published: readonly PublishedFigure[]
 }
 
+/** One indicator's table to publish for city systems, as publishFigures is given it (publication-thread.ts). */
+export interface PublishJob {
+  meta: PublicationMeta
+  figures: readonly Figure[]
+  together: { asOf: string; others: readonly OtherPeriod[] }
+}
+
 /** What publication needs to know of an indicator; a report snapshot keeps it beside the figures. */
 export interface PublicationMeta {
   kind: IndicatorKind

@@ -10,7 +10,6 @@
  */
 import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
 import { createHash } from 'node:crypto'
-import { setImmediate } from 'node:timers/promises'
 import type { Tx } from '../../db/client.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
 import { localDateOf } from '../calendar/rules.js'
@@ -20,7 +19,6 @@ import {
   countsOnlyGrow,
   metAsShown,
   publicationMeta,
-  publishFigures,
   publishedBreakdownSets,
   sumOfPublished,
   type OtherPeriod,
@@ -28,6 +26,7 @@ import {
 } from './publication.js'
 import { listDefinitions, lockResource, targetsByIndicator, type IndicatorDefinition } from './repository.js'
 import type { Target } from './rules.js'
+import { publishOffThread } from './publication-thread.js'
 import { publishedIndicatorTables } from './tables.js'
 
 export interface PublishedIndicator {
@@ -149,19 +148,16 @@ export async function publishedTable(
     const missing = computed.filter((indicator) => !stored.has(keyOf(indicator.definition)))
     if (missing.length > 0) {
       const others = await otherPeriods(tx, key, mapKey, missing)
-      // Each indicator's protection runs on the thread that answers every request (its searches bounded by a work
-      // limit together, its joint checks by their size): the thread is let go between indicators, so other requests
-      // wait for one indicator's, not for the whole table's.
-      const published: PublishedFigure[][] = []
-      for (const indicator of missing) {
-        if (published.length > 0) await setImmediate()
-        published.push(
-          publishFigures(publicationMeta(indicator.definition), indicator.figures, true, {
-            asOf: key.asOf,
-            others: others.get(keyOf(indicator.definition)) ?? [],
+      // Protected on the publication thread, in turn: the thread that answers requests goes on meanwhile.
+      const published = await Promise.all(
+        missing.map((indicator) =>
+          publishOffThread({
+            meta: publicationMeta(indicator.definition),
+            figures: indicator.figures,
+            together: { asOf: key.asOf, others: others.get(keyOf(indicator.definition)) ?? [] },
           }),
-        )
-      }
+        ),
+      )
       const inserted = await tx
         .insert(publishedIndicatorTables)
         .values(
