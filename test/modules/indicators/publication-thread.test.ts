@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Figure } from '../../../src/modules/indicators/figures.js'
 import { publishFigures, type PublicationMeta } from '../../../src/modules/indicators/publication.js'
 import { publishOffThread } from '../../../src/modules/indicators/publication-thread.js'
-import { figureValue } from '../../../src/modules/indicators/rules.js'
+import { shareFigures } from '../../support/share-figures.js'
 
 const groups = Array.from({ length: 14 }, (_, index) => `G${String(index + 1).padStart(2, '0')}`)
 const share: PublicationMeta = { kind: 'percentage', source: 'registry', hasDenominator: true }
@@ -17,32 +17,7 @@ function wardsByGroup(seed: number): Figure[] {
       return [Math.floor(next() * (denominator + 1)), denominator] as const
     }),
   )
-  const figure = (unitCode: string, cells: readonly (readonly [number, number])[]): Figure => {
-    const numerator = cells.reduce((sum, [count]) => sum + count, 0)
-    const denominator = cells.reduce((sum, [, count]) => sum + count, 0)
-    return {
-      unitCode,
-      numerator,
-      denominator,
-      value: figureValue('percentage', numerator, denominator),
-      met: null,
-      breakdowns: [
-        {
-          dimensions: ['groupCode'],
-          cells: cells.map(([n, d], index) => ({
-            key: { groupCode: groups[index]! },
-            numerator: n,
-            denominator: d,
-            value: figureValue('percentage', n, d),
-          })),
-        },
-      ],
-    }
-  }
-  const total = groups.map((_, index) =>
-    rows.reduce<[number, number]>((sum, cells) => [sum[0] + cells[index]![0], sum[1] + cells[index]![1]], [0, 0]),
-  )
-  return [...rows.map((cells, index) => figure(`W${index + 1}`, cells)), figure('D', total)]
+  return shareFigures('groupCode', groups, rows)
 }
 
 const together = { asOf: '2024-06-30', others: [] }

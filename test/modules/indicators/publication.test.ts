@@ -9,7 +9,7 @@ import {
   type PublicationMeta,
   type PublishedFigure,
 } from '../../../src/modules/indicators/publication.js'
-import { figureValue } from '../../../src/modules/indicators/rules.js'
+import { shareFigures } from '../../support/share-figures.js'
 import {
   disclosures,
   percentageDisclosures,
@@ -25,43 +25,10 @@ const percentage: PublicationMeta = { kind: 'percentage', source: 'registry', ha
  * A percentage's figures for wards and their unit, by sex, from each ward's [numerator, denominator] per sex, and
  * per ward the [numerator, denominator] of records in no cell (`outside`: none by default).
  */
-function figuresOf(
+const figuresOf = (
   wards: readonly (readonly [number, number])[][],
   outside: readonly (readonly [number, number])[] = [],
-): Figure[] {
-  const figure = (
-    unitCode: string,
-    cells: readonly (readonly [number, number])[],
-    [outsideN, outsideD]: readonly [number, number] = [0, 0],
-  ): Figure => {
-    const numerator = cells.reduce((sum, [n]) => sum + n, 0) + outsideN
-    const denominator = cells.reduce((sum, [, d]) => sum + d, 0) + outsideD
-    return {
-      unitCode,
-      numerator,
-      denominator,
-      value: figureValue('percentage', numerator, denominator),
-      met: null,
-      breakdowns: [
-        {
-          dimensions: ['sex'],
-          cells: cells.map(([n, d], index) => ({
-            key: { sex: sexes[index]! },
-            numerator: n,
-            denominator: d,
-            value: figureValue('percentage', n, d),
-          })),
-        },
-      ],
-    }
-  }
-  const units = wards.map((cells, index) => figure(`W${index + 1}`, cells, outside[index]))
-  const total = sexes.map((_, index) =>
-    wards.reduce<[number, number]>((sum, cells) => [sum[0] + cells[index]![0], sum[1] + cells[index]![1]], [0, 0]),
-  )
-  const outsideTotal = outside.reduce<[number, number]>((sum, [n, d]) => [sum[0] + n, sum[1] + d], [0, 0])
-  return [...units, figure('D', total, outsideTotal)]
-}
+): Figure[] => shareFigures('sex', sexes, wards, outside)
 
 const asTable = (values: AuditedTable['indicators'][number]['values']): AuditedTable => ({
   indicators: [{ code: 'P', source: 'registry', kind: 'percentage', values }],
