@@ -45,8 +45,12 @@ export class OffThread<Job, Result> {
   run(job: Job): Promise<Result> {
     const { worker, pending } = this.current ?? this.start()
     const id = this.nextId++
-    // Posted first: a job that cannot be cloned is refused here, leaving nothing pending and the thread let go.
-    worker.postMessage({ id, job })
+    // Posted first: a job that cannot be cloned is refused, as a promise like any other, leaving nothing pending.
+    try {
+      worker.postMessage({ id, job })
+    } catch (error) {
+      return Promise.reject(new Error('the job could not be sent to its thread', { cause: error }))
+    }
     if (pending.size === 0) worker.ref()
     return new Promise((resolve, reject) => pending.set(id, { resolve, reject }))
   }
@@ -76,7 +80,10 @@ export class OffThread<Job, Result> {
   }
 }
 
-/** A worker entry's side: answers each job with `work`'s result, or with the error it threw. */
+/**
+ * A worker entry's side: answers each job with `work`'s result, or with the error it threw. An answer that cannot be
+ * cloned (a function in it) breaks the thread: its jobs are refused and the next job starts another.
+ */
 export function answerJobs<Job, Result>(
   port: {
     on(event: 'message', listener: (message: { id: number; job: Job }) => void): unknown

@@ -20,6 +20,13 @@ t.test('a job that throws is refused with the error as its cause, and the thread
   t.equal(await thread.run({ kind: 'double', value: 5 }), 10)
 })
 
+t.test('a job that cannot be sent is refused as a promise, and the thread goes on', async (t) => {
+  const thread = arithmetic()
+  const unsendable = { kind: 'double', value: 1, cannotBeCloned: () => 0 } as ArithmeticJob
+  await t.rejects(thread.run(unsendable), { message: 'the job could not be sent to its thread' })
+  t.equal(await thread.run({ kind: 'double', value: 7 }), 14)
+})
+
 t.test('a thread that ends takes its own jobs with it; the next job starts another', async (t) => {
   const thread = arithmetic()
   const ended = thread.run({ kind: 'exit' })
@@ -32,10 +39,7 @@ t.test('a thread that ends takes its own jobs with it; the next job starts anoth
 t.test('a job sent after a thread failed is not taken by that thread’s end', async (t) => {
   const thread = arithmetic()
   t.equal(await thread.run({ kind: 'double', value: 2 }), 4)
-  // The thread fails after answering 0: it reports its error, and ends some time after.
-  t.equal(await thread.run({ kind: 'crash' }), 0)
-  const failed = thread.run({ kind: 'double', value: 3 })
-  await t.rejects(failed, { message: 'the thread failed' })
+  await t.rejects(thread.run({ kind: 'crash' }), { message: 'the thread failed' })
   // Sent between the failure and the end: it goes to a new thread, which the old one's end leaves alone.
   t.equal(await thread.run({ kind: 'double', value: 6 }), 12)
 })
