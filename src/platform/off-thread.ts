@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads'
 
-/** tsx, as its CLI loads it (`…/node_modules/tsx/dist/loader.mjs`) or as `--import tsx` (or `=tsx`, `tsx/esm`) names it. */
+/** tsx, as its CLI loads it (`…/node_modules/tsx/dist/loader.mjs`) or as `--import tsx` (`=tsx`, `tsx/esm`) names it. */
 const namesTsx = (argument: string) => /(^|[=/])tsx(\/|$)/.test(argument)
 
 /**
@@ -21,6 +21,13 @@ function startWorker(entry: URL): Worker {
     import('tsx/esm/api').then(({ register }) => register()).then(() => import(workerData))`
   return new Worker(registeringTsx, { eval: true, workerData: entry.href })
 }
+
+/**
+ * The worker module `name` beside the module at `moduleUrl`, as that module is run: TypeScript under a loader, built
+ * JavaScript in production.
+ */
+export const workerBeside = (moduleUrl: string, name: string): URL =>
+  new URL(`./${name}.${moduleUrl.endsWith('.ts') ? 'ts' : 'js'}`, moduleUrl)
 
 /** What a worker entry answers for each job: its result, or the error it threw. */
 export type Answer<Result> = { id: number; result: Result } | { id: number; error: unknown }

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { OffThread } from '../../src/platform/off-thread.js'
+import { OffThread, workerBeside } from '../../src/platform/off-thread.js'
 import type { ArithmeticJob } from './fixtures/arithmetic-worker.js'
 
 const arithmetic = () =>
-  new OffThread<ArithmeticJob, number>(new URL('./fixtures/arithmetic-worker.ts', import.meta.url))
+  new OffThread<ArithmeticJob, number>(workerBeside(import.meta.url, 'fixtures/arithmetic-worker'))
 
 t.test('jobs are answered in turn, each with its own result', async (t) => {
   const thread = arithmetic()

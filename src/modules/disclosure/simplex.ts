@@ -34,13 +34,14 @@ export class WorkLimitReached extends Error {
 /**
  * The work of a search, counted in entries of the tableaux its linear programs build, copy and update in pivots (the
  * cost that grows with a program's size and with the number of programs alike), and in the steps its callers charge
- * for their own work, up to a limit: the charge that passes it throws WorkLimitReached. Counted, not timed, so the same table gives up at the same point on any machine and under any
- * load, and what a reader is shown does not depend on how busy the server was.
+ * for their own work, up to a limit: the charge that passes it throws WorkLimitReached. Counted, not timed, so the
+ * same table gives up at the same point on any machine and under any load, and what a reader is shown does not
+ * depend on how busy the server was.
  */
 export class WorkMeter {
   private spent = 0
 
-  constructor(readonly limit: number) {}
+  constructor(private readonly limit: number) {}
 
   get used(): number {
     return this.spent

@@ -3,13 +3,10 @@
  * take up to seconds for a large table (its work limit, docs/security.md), and on the thread that answers requests an
  * officer's search would wait for them. One thread, tables in turn: the machine's other core serves requests.
  */
-import { OffThread } from '../../platform/off-thread.js'
+import { OffThread, workerBeside } from '../../platform/off-thread.js'
 import type { PublishedFigure, PublishJob } from './publication.js'
 
-const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
-const thread = new OffThread<PublishJob, PublishedFigure[]>(
-  new URL(`./publication-worker.${extension}`, import.meta.url),
-)
+const thread = new OffThread<PublishJob, PublishedFigure[]>(workerBeside(import.meta.url, 'publication-worker'))
 
-/** An indicator's figures as a city system may see them (publishFigures with small counts withheld), off this thread. */
+/** An indicator's figures as a city system may see them (publishFigures, small counts withheld), off this thread. */
 export const publishOffThread = (job: PublishJob): Promise<PublishedFigure[]> => thread.run(job)

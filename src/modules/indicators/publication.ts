@@ -78,6 +78,9 @@ export interface OtherPeriod {
   published: readonly PublishedFigure[]
 }
 
+/** Whether a table's every cell is withheld: a table withheld whole, which tells a reader nothing. */
+const withheldWhole = (withheld: readonly boolean[]): boolean => withheld.every((hidden) => hidden)
+
 /** One indicator's table to publish for city systems, as publishFigures is given it (publication-thread.ts). */
 export interface PublishJob {
   meta: PublicationMeta
@@ -258,13 +261,19 @@ class FigureTable {
  * them, their cells as they were shown: no count withheld here or there can be narrowed from both. A percentage's
  * numerators and denominators are then also read over the year together (narrowedAcrossDays), and the table is
  * withheld whole where that narrows a count, or where the two sides hold more withheld counts than the check is run
- * on (`jointCheckLimit`, its default in production).
+ * on (`jointCheckLimit`, its default in production). This closing day's protections share one work limit
+ * (`workLimit`, protectionWorkLimit in production), past which each table left is withheld whole.
  */
 export function publishFigures(
   meta: PublicationMeta,
   figures: readonly Figure[],
   withhold: boolean,
-  together: { asOf: string; others: readonly OtherPeriod[]; jointCheckLimit?: number } | null = null,
+  together: {
+    asOf: string
+    others: readonly OtherPeriod[]
+    jointCheckLimit?: number
+    workLimit?: number
+  } | null = null,
 ): PublishedFigure[] {
   if (figures.length === 0) return []
   const showDenominator = meta.hasDenominator
@@ -304,7 +313,7 @@ export function publishFigures(
   // Each period's left-out table is protected with a work limit of its own, as it was when that period was published.
   const restHidden = restTables?.map((table) => hiddenCells(table)) ?? null
   // This period's protections share one limit: past it, each one left withholds its table whole at once.
-  const meter = new WorkMeter(protectionWorkLimit)
+  const meter = new WorkMeter(together?.workLimit ?? protectionWorkLimit)
   /** Each closing day's table of one side, with what it withheld when published (null for this one). */
   const periodTables = (tables: FigureTable[], side: 'numerator' | 'denominator'): PeriodTable[] =>
     periods.map((period, index) => ({
@@ -317,7 +326,9 @@ export function publishFigures(
     if (!tables) return null
     // A table published with every count withheld tells a reader nothing that a closing day never published
     // would: it is left out, as it was when it could not be protected with the others (hiddenTogether).
-    const read = periodTables(tables, side).filter((period) => !period.withheldThen?.every((hidden) => hidden))
+    const read = periodTables(tables, side).filter(
+      (period) => !(period.withheldThen && withheldWhole(period.withheldThen)),
+    )
     return read.length === 1 ? hiddenCells(tables[0]!, restHidden?.[0] ?? null, meter) : hiddenTogether(read, meter)
   }
   let withheldNumerators = withheldIn(numeratorTables, 'numerator')
@@ -330,14 +341,11 @@ export function publishFigures(
       meter,
     )
   }
-  const allWithheld = (withheld: readonly boolean[]) => withheld.every((hidden) => hidden)
   if (
     restTables &&
     withheldNumerators &&
     withheldDenominators &&
     periods.length > 1 &&
-    // A table withheld whole on both sides tells nothing the check could find.
-    !(allWithheld(withheldNumerators) && allWithheld(withheldDenominators)) &&
     narrowedAcrossDays(
       periodTables(numeratorTables!, 'numerator'),
       periodTables(denominatorTables!, 'denominator'),
@@ -467,9 +475,7 @@ function sideOverYear(periods: readonly PeriodTable[]) {
   const { joint, offsets, flows } = readTogether(periods)
   const withheld = joint.values.map(() => true)
   const asked = new Map<number, string>()
-  const whole = new Set(
-    periods.filter(({ withheldThen }) => withheldThen!.every((hidden) => hidden)).map(({ asOf }) => asOf),
-  )
+  const whole = new Set(periods.filter(({ withheldThen }) => withheldWhole(withheldThen!)).map(({ asOf }) => asOf))
   for (const { asOf, table, withheldThen, alsoProtected } of periods) {
     const offset = offsets.get(asOf)!
     const toProtect = countsToProtect(table, alsoProtected)
@@ -543,10 +549,12 @@ function narrowedAcrossDays(
   withheldDenominators: readonly boolean[],
   limit: number,
 ): boolean {
+  // Withheld whole on both sides (its protections reached their work limit, say), it tells nothing to find.
+  if (withheldWhole(withheldNumerators) && withheldWhole(withheldDenominators)) return false
   // This closing day's table (the first) as it is to be published.
   const read = (list: readonly PeriodTable[], withheld: readonly boolean[]) =>
     list.map((period, index) => (index === 0 ? { ...period, withheldThen: [...withheld] } : period))
-  const wholly = (period: PeriodTable) => period.withheldThen!.every((hidden) => hidden)
+  const wholly = (period: PeriodTable) => withheldWhole(period.withheldThen!)
   const both = (side: readonly PeriodTable[], other: readonly PeriodTable[]) =>
     side.filter((period, index) => index === 0 || !(wholly(period) && wholly(other[index]!)))
   const numeratorsRead = read(numeratorPeriods, withheldNumerators)
@@ -755,7 +763,7 @@ function hiddenTogether(periods: readonly PeriodTable[], meter: WorkMeter): bool
   const carried = (cell: number) => own[cell]! || others.some((other) => other.withheldThen![cell]!)
   const withheld = searchFrom(carried)
   const carriedMore = own.some((hidden, cell) => !hidden && carried(cell))
-  if (!carriedMore || !withheld.every((hidden) => hidden)) return withheld
+  if (!carriedMore || !withheldWhole(withheld)) return withheld
   return searchFrom((cell) => own[cell]!)
 }
 

@@ -174,7 +174,7 @@ function publishInTurn(
   together: boolean,
   meta = incidentCount,
   as = asIncidents,
-  jointCheckLimit?: number,
+  limitsOf: (asOf: string) => { jointCheckLimit?: number; workLimit?: number } = () => ({}),
 ) {
   const published = new Map<string, PublishedFigure[]>()
   for (const asOf of order) {
@@ -185,7 +185,7 @@ function publishInTurn(
     }))
     published.set(
       asOf,
-      publishFigures(meta, periods.get(asOf)!, true, together ? { asOf, others, jointCheckLimit } : null),
+      publishFigures(meta, periods.get(asOf)!, true, together ? { asOf, others, ...limitsOf(asOf) } : null),
     )
   }
   return [...periods.keys()].map((asOf) => ({
@@ -315,7 +315,9 @@ t.test('a percentage too large to read over the year with its other tables is wi
     ],
   ])
   const shownWithLimit = (jointCheckLimit?: number) =>
-    countsShown(publishInTurn(periods, [...closingDays].reverse(), true, incidentShare, asShares, jointCheckLimit))
+    countsShown(
+      publishInTurn(periods, [...closingDays].reverse(), true, incidentShare, asShares, () => ({ jointCheckLimit })),
+    )
   const checked = shownWithLimit()
   t.ok(
     checked.every((shown) => shown > 0),
@@ -323,6 +325,80 @@ t.test('a percentage too large to read over the year with its other tables is wi
   )
   t.same(shownWithLimit(0), [0, 0, checked[2]], 'unchecked, those read with another are withheld whole')
 })
+
+t.test(
+  'a closing day whose protections reach their work limit is withheld whole; those after read it as left out',
+  async (t) => {
+    // Three wards by sex, each cell's (numerator, denominator) on 14 May, 14 September and 9 November, published in
+    // date order. May's protections are given no work: every count of it is withheld, numerators and denominators
+    // alike, and September and November, which read it as a closing day never published, still show counts.
+    const periods = sharesOver(closingDays, [
+      [
+        [
+          [1, 6],
+          [3, 8],
+          [5, 12],
+        ],
+        [
+          [7, 9],
+          [9, 11],
+          [12, 15],
+        ],
+        [
+          [0, 2],
+          [1, 3],
+          [2, 6],
+        ],
+      ],
+      [
+        [
+          [6, 10],
+          [8, 12],
+          [10, 16],
+        ],
+        [
+          [2, 7],
+          [6, 9],
+          [8, 13],
+        ],
+        [
+          [9, 9],
+          [10, 11],
+          [13, 14],
+        ],
+      ],
+      [
+        [
+          [8, 11],
+          [10, 14],
+          [15, 18],
+        ],
+        [
+          [5, 8],
+          [7, 10],
+          [9, 12],
+        ],
+        [
+          [0, 1],
+          [0, 1],
+          [1, 2],
+        ],
+      ],
+    ])
+    const limits = (asOf: string) => (asOf === closingDays[0] ? { workLimit: 0 } : {})
+    const published = publishInTurn(periods, closingDays, true, incidentShare, asShares, limits)
+    const [may, ...later] = countsShown(published)
+    t.equal(may, 0, 'May: every numerator and denominator withheld')
+    t.ok(
+      later.every((shown) => shown > 0),
+      `September and November show counts (${later.join(', ')})`,
+    )
+    t.same(await percentageDisclosures(published), [], 'both sides read together')
+    t.same(await periodDisclosures(published), [], 'each side over the year')
+    const unlimited = countsShown(publishInTurn(periods, closingDays, true, incidentShare, asShares))
+    t.ok(unlimited[0]! > 0, `with the work it needs, May shows counts (${unlimited[0]})`)
+  },
+)
 
 t.test('a count the earlier tables gave away on their own does not withhold a later table whole', async (t) => {
   // May and September published apart (as tables published before the joint checks were), then November with them:
